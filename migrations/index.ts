@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_taxonomy_events_changes';
+
+/**
+ * Every migration, in order. Imported statically (not read from disk) so the Node server,
+ * the CLI and the Workers bundle run exactly the same set on PostgreSQL and PGlite.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_taxonomy_events_changes': m0001,
+};

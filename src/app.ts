@@ -1,0 +1,48 @@
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { Deps } from './deps';
+import { ProblemError, problemResponse, problems } from './errors';
+import { limitBodies, requireJsonBodies } from './http/body-guards';
+import { logRequests } from './http/log-requests';
+import { adminRoutes } from './routes/admin/index';
+import { mountDocs } from './routes/docs/index';
+import { eventRoutes } from './routes/events/index';
+import { healthRoutes } from './routes/health/index';
+import { createRouter } from './routes/router';
+import { taxonomyRoutes } from './routes/taxonomy/index';
+
+const MB = 1024 * 1024;
+
+/** Builds the whole HTTP app from injected dependencies; no I/O happens here. */
+export function createApp(deps: Deps) {
+  const app = createRouter();
+
+  app.use('*', requestId());
+  app.use('*', logRequests(deps.log));
+  app.use('*', deps.metrics.httpMiddleware);
+  app.use('*', limitBodies((path) => (path === '/v1/admin/events' ? 16 * MB : 256 * 1024)));
+  app.use('/v1/*', requireJsonBodies());
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', taxonomyRoutes(deps));
+  app.route('/', eventRoutes(deps));
+  app.route('/', adminRoutes(deps));
+  mountDocs(app, deps.config.publicBaseUrl);
+
+  app.notFound((c) => problemResponse(c, problems.notFound()));
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problemResponse(c, error);
+    if (error instanceof HTTPException && error.status < 500) {
+      // Hono's own 4xx (malformed JSON, ...): its message is written for clients.
+      return problemResponse(
+        c,
+        new ProblemError({ type: 'bad-request', title: 'Bad request', status: error.status, detail: error.message }),
+      );
+    }
+    deps.log.error({ err: error, requestId: c.get('requestId') }, 'unhandled error');
+    return problemResponse(c, problems.internal());
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,39 @@
+import { systemClock } from './clock';
+import { ConfigError, loadConfig, type Config } from './config';
+import { openDatabase, type DatabaseHandle } from './db/connect';
+import { migrateToLatest } from './db/migrate';
+import type { Deps } from './deps';
+import { createLogger } from './log';
+import { createMetrics } from './metrics';
+
+/** Shared by the Node entry points: config, logger, database (migrated), metrics. */
+export async function bootNode(options: { processMetrics?: boolean } = {}): Promise<{ deps: Deps; database: DatabaseHandle }> {
+  const config = loadConfigOrExit();
+  const log = createLogger({ level: config.logLevel });
+  let database: DatabaseHandle;
+  try {
+    database = await openDatabase(config);
+    const { applied } = await migrateToLatest(database.db);
+    log.info({ database: database.kind, applied }, 'database ready');
+  } catch (error) {
+    log.fatal({ err: error }, 'start-up failed: database');
+    process.stderr.write(`tracker-alerts: cannot open or migrate the database: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
+  return { deps: { config, db: database.db, clock: systemClock, log, metrics }, database };
+}
+
+/** Bad configuration: one line per problem naming the variable, exit 1, no stack trace. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write('tracker-alerts: invalid configuration\n');
+      for (const line of error.problems) process.stderr.write(`  ${line}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,129 @@
+import { validate as isValidCron } from 'node-cron';
+import { z } from 'zod';
+
+/** The only module that reads the environment. Everything else receives a Config. */
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const cron = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((expr) => isValidCron(expr), { message: 'is not a valid cron expression' });
+
+const httpUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), { message: 'must be an http(s) URL' });
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_BASE_URL: httpUrl.optional(),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .refine((value) => /^postgres(ql)?:\/\//.test(value), {
+          message: 'must be a postgres:// or postgresql:// connection string',
+        })
+        .optional(),
+    ),
+    DATA_DIR: z.string().trim().min(1).default('./data'),
+    APP_SECRET: optionalString.pipe(
+      z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+    ),
+    ADMIN_TOKEN: optionalString.pipe(
+      z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    ),
+    RESEND_API_KEY: optionalString,
+    RESEND_BASE_URL: optionalString.pipe(httpUrl.optional()),
+    EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
+    SOURCE_URLS: optionalString,
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
+      .enum(['0', '1', 'true', 'false', ''])
+      .default('')
+      .transform((value) => value === '1' || value === 'true'),
+    CRON_DETECT: cron('*/15 * * * *'),
+    CRON_DIGEST: cron('*/15 * * * *'),
+    CRON_WEBHOOKS: cron('*/10 * * * * *'),
+    CRON_CLEANUP: cron('17 3 * * *'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  publicBaseUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  appSecret: string | undefined;
+  adminToken: string | undefined;
+  resend: { apiKey: string; baseUrl: string | undefined } | undefined;
+  emailFrom: string;
+  sourceUrls: string[];
+  webhookAllowPrivateNetworks: boolean;
+  cron: { detect: string; digest: string; webhooks: string; cleanup: string };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a Config, or throws a ConfigError with one line per problem. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const variable = issue.path.join('.') || 'environment';
+      return `${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = result.data;
+  const sourceUrls = (e.SOURCE_URLS ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  const badSource = sourceUrls.find((url) => !/^(https?|file):/.test(url) || !URL.canParse(url));
+  if (badSource) {
+    throw new ConfigError([`SOURCE_URLS: "${badSource}" is not an http(s): or file: URL`]);
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    appSecret: e.APP_SECRET,
+    adminToken: e.ADMIN_TOKEN,
+    resend: e.RESEND_API_KEY ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL } : undefined,
+    emailFrom: e.EMAIL_FROM,
+    sourceUrls,
+    webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    cron: { detect: e.CRON_DETECT, digest: e.CRON_DIGEST, webhooks: e.CRON_WEBHOOKS, cleanup: e.CRON_CLEANUP },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Reads process.env: the single place in the codebase that does. */
+export function loadConfig(): Config {
+  return parseConfig(process.env);
+}

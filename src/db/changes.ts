@@ -1,0 +1,63 @@
+import { sql } from 'kysely';
+import type { ChangeDecision } from '../alerts/detect';
+import type { ChangeType } from '../alerts/change-types';
+import type { Db, Tx } from './database';
+
+// An arbitrary, fixed advisory-lock key that names "appending to the change log".
+const CHANGE_LOG_LOCK = 7_104_202_501;
+
+/**
+ * Serialises writers of the change log until their transaction ends. Taken before the
+ * writer reads stored state, it also makes "is this event new?" race-free; and because
+ * ids are drawn and committed in lock order, a reader of `id > cursor` never sees a
+ * lower id commit after a higher one.
+ */
+export async function lockChangeLog(trx: Tx): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${CHANGE_LOG_LOCK}::bigint)`.execute(trx);
+}
+
+export interface ChangeWrite extends ChangeDecision {
+  eventId: string;
+}
+
+export async function appendChanges(trx: Tx, changes: readonly ChangeWrite[], detectedAt: Date): Promise<number> {
+  if (changes.length === 0) return 0;
+  await trx
+    .insertInto('changes')
+    .values(
+      changes.map((c) => ({
+        type: c.type,
+        event_id: c.eventId,
+        previous: c.previous === null ? null : JSON.stringify(c.previous),
+        detected_at: detectedAt,
+      })),
+    )
+    .execute();
+  return changes.length;
+}
+
+export interface ChangeView {
+  id: number;
+  type: ChangeType;
+  eventId: string;
+  previous: Record<string, unknown> | null;
+  detectedAt: string;
+}
+
+/** The change log after a cursor, oldest first. */
+export async function listChangesAfter(db: Db, after: number, limit: number): Promise<ChangeView[]> {
+  const rows = await db
+    .selectFrom('changes')
+    .select(['id', 'type', 'event_id', 'previous', 'detected_at'])
+    .where('id', '>', after)
+    .orderBy('id', 'asc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    type: r.type,
+    eventId: r.event_id,
+    previous: r.previous,
+    detectedAt: r.detected_at.toISOString(),
+  }));
+}

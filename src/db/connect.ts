@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import lockfile from 'proper-lockfile';
+import type { Database, Db } from './database';
+
+export interface DatabaseHandle {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+// int8 as a JS number: change ids stay far below 2^53 and every consumer wants a number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export function openPostgres(connectionString: string, options: { max?: number; searchPath?: string } = {}): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * PGlite is single-process: two processes opening one data folder corrupt it. A lock file in
+ * DATA_DIR makes the second process fail at start-up with a clear message instead.
+ */
+export async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+  let release: (() => Promise<void>) | undefined;
+  let pglite: PGlite;
+  if (dataDir) {
+    const dir = resolve(dataDir);
+    mkdirSync(dir, { recursive: true });
+    try {
+      release = await lockfile.lock(dir, { lockfilePath: join(dir, 'pglite.lock'), stale: 15_000, update: 5_000 });
+    } catch {
+      throw new Error(
+        `Another process is using the embedded database in ${dir}. Stop it, or set DATABASE_URL to share a PostgreSQL server.`,
+      );
+    }
+    pglite = new PGlite(join(dir, 'pglite'));
+  } else {
+    pglite = new PGlite();
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      await db.destroy();
+      await release?.();
+    },
+  };
+}
+
+export async function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }): Promise<DatabaseHandle> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(config.dataDir);
+}

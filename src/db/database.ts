@@ -1,0 +1,75 @@
+import type { ColumnType, Kysely, Transaction } from 'kysely';
+import type { ChangeType } from '../alerts/change-types';
+
+/** jsonb columns: parsed objects when read, JSON text when written. */
+type Json<T> = ColumnType<T, string, string>;
+/** int8 columns, read through `Number()`: ids stay far below 2^53 (see db/connect.ts). */
+type Int8 = ColumnType<number, never, never>;
+
+export interface EventSource {
+  name: string;
+  url?: string | undefined;
+}
+
+export interface EventUpdate {
+  text: string;
+  date?: string | undefined;
+}
+
+export interface CountriesTable {
+  id: string;
+  alpha2: string;
+  name: string;
+  official_name: string;
+  region: string;
+  subregion: string;
+}
+
+export interface CategoriesTable {
+  id: string;
+  name: string;
+  position: number;
+}
+
+export interface FactorsTable {
+  id: string;
+  category_id: string;
+  name: string;
+  position: number;
+}
+
+export interface EventsTable {
+  id: string;
+  country_id: string;
+  month: string;
+  title: string;
+  body: string;
+  categories: string[];
+  factors: string[];
+  watch_flag: boolean;
+  updates: Json<EventUpdate[]>;
+  sources: Json<EventSource[]>;
+  url: string | null;
+  content_hash: string;
+  first_seen_at: ColumnType<Date, Date, never>;
+  last_changed_at: Date;
+}
+
+export interface ChangesTable {
+  id: Int8;
+  type: ChangeType;
+  event_id: string;
+  previous: Json<Record<string, unknown>> | null;
+  detected_at: Date;
+}
+
+export interface Database {
+  countries: CountriesTable;
+  categories: CategoriesTable;
+  factors: FactorsTable;
+  events: EventsTable;
+  changes: ChangesTable;
+}
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;

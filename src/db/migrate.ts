@@ -1,0 +1,23 @@
+import { Migrator, type MigrationResultSet } from 'kysely/migration';
+import { migrations } from '../../migrations/index';
+import type { Db } from './database';
+import { syncTaxonomy } from './taxonomy';
+
+export class MigrationFailedError extends Error {
+  constructor(readonly migrationName: string | undefined, cause: unknown) {
+    super(`Migration ${migrationName ?? '(unknown)'} failed`, { cause });
+    this.name = 'MigrationFailedError';
+  }
+}
+
+/** Brings the schema to the latest migration, then syncs the taxonomy. Safe to run twice. */
+export async function migrateToLatest(db: Db): Promise<{ applied: string[] }> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new MigrationFailedError(failed?.migrationName, result.error);
+  }
+  await syncTaxonomy(db);
+  return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

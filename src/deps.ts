@@ -1,0 +1,16 @@
+import type { Clock } from './clock';
+import type { Config } from './config';
+import type { Db } from './db/database';
+import type { Log } from './log';
+import type { Metrics } from './metrics';
+
+/** Everything the app and the jobs need, built by an entry point (or a test) and passed in. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Log;
+  metrics: Metrics;
+  /** False while the process drains on shutdown: /readyz then answers 503. */
+  isAcceptingWork?: () => boolean;
+}

@@ -1,0 +1,91 @@
+import { z } from '@hono/zod-openapi';
+import { eventIdSchema } from '../../alerts/event';
+import { isCategoryId, isFactorId } from '../../taxonomy/categories';
+import { findCountry } from '../../taxonomy/countries';
+
+export const EventSchema = z
+  .object({
+    id: z.string().openapi({ example: 'kaz-2025-01-satirist-arrest' }),
+    country: z.string().openapi({ example: 'KAZ' }),
+    month: z.string().openapi({ example: '2025-01' }),
+    title: z.string(),
+    body: z.string(),
+    categories: z.array(z.string()).openapi({ example: ['rights'] }),
+    factors: z.array(z.string()).openapi({ example: ['rights.civil_liberties'] }),
+    watchFlag: z.boolean(),
+    updates: z.array(z.object({ text: z.string(), date: z.string().optional() })),
+    sources: z.array(z.object({ name: z.string(), url: z.string().optional() })),
+    url: z.string().nullable(),
+    firstSeenAt: z.string().openapi({ format: 'date-time' }),
+    lastChangedAt: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('Event');
+
+export const EventPageSchema = z
+  .object({
+    data: z.array(EventSchema),
+    nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last' }),
+  })
+  .openapi('EventPage');
+
+/** Opaque keyset cursor: the (month, id) of the last event of a page. */
+export function encodeEventCursor(position: { month: string; id: string }): string {
+  return Buffer.from(JSON.stringify([position.month, position.id])).toString('base64url');
+}
+
+const cursorPosition = z.tuple([z.string().regex(/^\d{4}-\d{2}$/), eventIdSchema]);
+
+export function decodeEventCursor(cursor: string): { month: string; id: string } | undefined {
+  try {
+    const parsed = cursorPosition.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return parsed.success ? { month: parsed.data[0], id: parsed.data[1] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const EventListQuerySchema = z.object({
+  country: z
+    .string()
+    .transform((v) => v.trim().toUpperCase())
+    .refine((v) => findCountry(v) !== undefined, { message: 'unknown country: use an ISO 3166-1 alpha-3 code' })
+    .optional()
+    .openapi({ param: { name: 'country', in: 'query' }, example: 'KAZ' }),
+  category: z
+    .string()
+    .refine((v) => isCategoryId(v) || isFactorId(v), { message: 'unknown category or factor: see GET /v1/categories' })
+    .optional()
+    .openapi({ param: { name: 'category', in: 'query' }, description: 'A category id or a factor id', example: 'rights' }),
+  since: z
+    .union([z.iso.datetime({ offset: true }), z.iso.date()], { message: 'must be an ISO 8601 date or date-time' })
+    .transform((v) => new Date(v))
+    .optional()
+    .openapi({ param: { name: 'since', in: 'query' }, description: 'Only events published or changed at or after this time', example: '2025-01-01T00:00:00Z' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
+  cursor: z
+    .string()
+    .max(600)
+    .transform((v, ctx) => {
+      const position = decodeEventCursor(v);
+      if (!position) {
+        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out' });
+        return z.NEVER;
+      }
+      return position;
+    })
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The nextCursor of the previous page' }),
+});
+
+export const EventIdParamsSchema = z.object({
+  id: eventIdSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'kaz-2025-01-satirist-arrest' }),
+});
+
+export type Event = z.infer<typeof EventSchema>;
+export type EventPage = z.infer<typeof EventPageSchema>;

@@ -1,0 +1,52 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import type { Deps } from '../../deps';
+import { createRouter, json } from '../router';
+
+const StatusSchema = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()).optional() }).openapi('Status');
+
+const healthz = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['Operations'],
+  summary: 'Liveness: the process answers',
+  responses: { 200: json(StatusSchema, 'Alive') },
+});
+
+const readyz = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['Operations'],
+  summary: 'Readiness: the database answers and the process is not draining',
+  responses: { 200: json(StatusSchema, 'Ready'), 503: json(StatusSchema, 'Not ready') },
+});
+
+const metrics = createRoute({
+  method: 'get',
+  path: '/metrics',
+  tags: ['Operations'],
+  summary: 'Prometheus metrics (text exposition format)',
+  responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
+});
+
+export function healthRoutes(deps: Deps) {
+  return createRouter()
+    .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
+    .openapi(readyz, async (c) => {
+      const draining = deps.isAcceptingWork ? !deps.isAcceptingWork() : false;
+      let database = 'ok';
+      try {
+        await sql`select 1`.execute(deps.db);
+      } catch (error) {
+        deps.log.warn({ err: error }, 'readiness check: database unreachable');
+        database = 'unreachable';
+      }
+      const checks = { database, process: draining ? 'draining' : 'ok' };
+      const ready = database === 'ok' && !draining;
+      return c.json({ status: ready ? ('ok' as const) : ('unavailable' as const), checks }, ready ? 200 : 503);
+    })
+    .openapi(metrics, async (c) => {
+      const text = await deps.metrics.registry.metrics();
+      return c.text(text, 200, { 'Content-Type': deps.metrics.registry.contentType });
+    });
+}

@@ -1,0 +1,58 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { problems, zodFieldErrors } from '../errors';
+
+/**
+ * A router whose validation failures become problem+json naming the field: 422 for a
+ * body that does not match, 400 for bad query or path parameters.
+ */
+export function createRouter() {
+  return new OpenAPIHono({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const status = result.target === 'json' || result.target === 'form' ? 422 : 400;
+        throw problems.validation(status, zodFieldErrors(result.error));
+      }
+    },
+  });
+}
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().url(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), pointer: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: 'One entry per invalid field' }),
+  })
+  .openapi('Problem');
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
+/** The error responses every route may give, for the OpenAPI document. */
+export const problemResponses = {
+  400: problem('Malformed request or invalid query parameters'),
+  413: problem('Request body too large'),
+  415: problem('Body is not JSON'),
+  422: problem('The body does not validate; `errors` names each field'),
+  500: problem('Unexpected server error'),
+};
+
+export const adminProblemResponses = {
+  ...problemResponses,
+  401: problem('Missing or wrong bearer token'),
+  503: problem('The server has no ADMIN_TOKEN configured'),
+};
+
+export const adminSecurity = [{ adminToken: [] as string[] }];
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});

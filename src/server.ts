@@ -1,0 +1,39 @@
+import { serve } from '@hono/node-server';
+import { createApp } from './app';
+import { bootNode } from './boot';
+
+/** Node entry: parse config, wire deps, serve HTTP. Jobs are scheduled here too (node-cron). */
+const { deps, database } = await bootNode({ processMetrics: true });
+const { config, log } = deps;
+
+let accepting = true;
+const app = createApp({ ...deps, isAcceptingWork: () => accepting });
+
+const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+  const local = `http://localhost:${info.port}`;
+  log.info({ port: info.port, database: database.kind, docs: `${local}/docs` }, 'listening');
+  process.stdout.write(`\ntracker-alerts is running on ${local} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})\nAPI docs: ${local}/docs\n\n`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) {
+    log.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  }
+  stopping = true;
+  accepting = false;
+  log.info({ signal }, 'shutting down');
+  const deadline = setTimeout(() => {
+    log.error('shutdown took too long: exiting');
+    process.exit(1);
+  }, 10_000);
+  deadline.unref();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await database.close();
+  log.info('stopped');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
