@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { z } from '../zod';
 import { categoryIds, categoryOfFactor, isCategoryId, isFactorId } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
 

@@ -1,9 +1,9 @@
 import type { Clock } from '../clock';
-import type { Db } from '../db/database';
+import type { Db, Tx } from '../db/database';
 import { appendChanges, lockChangeLog } from '../db/changes';
 import { loadEventHashes, loadEvents, upsertEvents } from '../db/events';
 import type { Metrics } from '../metrics';
-import { detectChanges, hashEvents, type StoredEvent } from './detect';
+import { detectChanges, hashEvents, type EventDecision, type StoredEvent } from './detect';
 import type { NormalisedEvent } from './event';
 
 export interface IngestResult {
@@ -21,31 +21,35 @@ export interface IngestDeps {
 }
 
 /**
- * Runs detection over a batch in one transaction: lock the change log, read what is
- * stored, decide (pure), write the new state and append the changes.
+ * Detection over one batch inside the caller's transaction: lock the change log, read what
+ * is stored, decide (pure), write the new state and append the changes.
  */
+export async function applyEventBatch(trx: Tx, events: readonly NormalisedEvent[], now: Date): Promise<EventDecision[]> {
+  await lockChangeLog(trx);
+  const incoming = hashEvents(events);
+  const hashes = await loadEventHashes(trx, [...new Set(events.map((e) => e.id))]);
+  // Full rows only for events whose content differs: an unchanged re-ingest reads hashes alone.
+  const differing = incoming.filter(({ event, hash }) => hashes.has(event.id) && hashes.get(event.id) !== hash);
+  const full = await loadEvents(trx, differing.map(({ event }) => event.id));
+  const stored = new Map<string, StoredEvent>();
+  for (const [id, hash] of hashes) stored.set(id, { hash, fields: full.get(id) });
+  const decided = detectChanges(stored, incoming);
+
+  // One row per id even if the batch repeats one: the last version wins.
+  const writes = new Map(decided.filter((d) => d.action !== 'unchanged').map((d) => [d.event.id, d]));
+  await upsertEvents(trx, [...writes.values()], now);
+  await appendChanges(
+    trx,
+    decided.flatMap((d) => d.changes.map((c) => ({ ...c, eventId: d.event.id }))),
+    now,
+  );
+  return decided;
+}
+
+/** Ingests a batch in one transaction and counts what it did. */
 export async function ingestEvents(deps: IngestDeps, events: readonly NormalisedEvent[]): Promise<IngestResult> {
   const now = deps.clock.now();
-  const decisions = await deps.db.transaction().execute(async (trx) => {
-    await lockChangeLog(trx);
-    const incoming = hashEvents(events);
-    const hashes = await loadEventHashes(trx, [...new Set(events.map((e) => e.id))]);
-    // Full rows only for events whose content differs: an unchanged re-ingest reads hashes alone.
-    const differing = incoming.filter(({ event, hash }) => hashes.has(event.id) && hashes.get(event.id) !== hash);
-    const full = await loadEvents(trx, differing.map(({ event }) => event.id));
-    const stored = new Map<string, StoredEvent>();
-    for (const [id, hash] of hashes) stored.set(id, { hash, fields: full.get(id) });
-    const decided = detectChanges(stored, incoming);
-
-    const writes = new Map(decided.filter((d) => d.action !== 'unchanged').map((d) => [d.event.id, d]));
-    await upsertEvents(trx, [...writes.values()], now);
-    await appendChanges(
-      trx,
-      decided.flatMap((d) => d.changes.map((c) => ({ ...c, eventId: d.event.id }))),
-      now,
-    );
-    return decided;
-  });
+  const decisions = await deps.db.transaction().execute((trx) => applyEventBatch(trx, events, now));
 
   const result: IngestResult = { received: events.length, published: 0, updated: 0, unchanged: 0, changes: 0 };
   for (const d of decisions) {

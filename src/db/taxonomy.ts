@@ -47,8 +47,10 @@ export async function syncTaxonomy(db: Db | Tx): Promise<void> {
     .execute();
 }
 
-export function listCountries(db: Db) {
-  return db.selectFrom('countries').select(['id', 'alpha2', 'name', 'official_name', 'region', 'subregion']).orderBy('name').execute();
+/** Sorted by English name in JS: database collations differ between PGlite and PostgreSQL. */
+export async function listCountries(db: Db) {
+  const rows = await db.selectFrom('countries').select(['id', 'alpha2', 'name', 'official_name', 'region', 'subregion']).execute();
+  return rows.sort((a, b) => a.name.localeCompare(b.name, 'en'));
 }
 
 export async function listCategories(db: Db) {

@@ -1,0 +1,33 @@
+import type { EventInput } from '../event';
+import { parseJsonFeed } from './feed';
+import { parseTrackerPage } from './tracker-page';
+
+export { SourceFormatError } from './errors';
+export { parseJsonFeed } from './feed';
+export { parseTrackerPage, trackerEventId } from './tracker-page';
+export { demoSourceUrls } from './demo';
+
+export interface SourceDocument {
+  format: 'json-feed' | 'tracker-page';
+  events: EventInput[];
+  /** Events the document held that failed validation; `index` is the position in a JSON feed. */
+  skipped: { reason: string; index?: number }[];
+}
+
+/**
+ * A fetched document -> events, through the adapter its content type or first character
+ * names: JSON goes to the feed adapter, anything else (HTML or text) to the tracker page one.
+ * Throws `SourceFormatError` when the document is neither.
+ */
+export function parseSourceDocument(body: string, contentType: string | undefined, url: string): SourceDocument {
+  if (isJson(body, contentType)) return { format: 'json-feed', ...parseJsonFeed(body) };
+  const page = parseTrackerPage(body, { url });
+  return { format: 'tracker-page', events: page.events, skipped: page.skipped };
+}
+
+function isJson(body: string, contentType: string | undefined): boolean {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType === 'application/json' || mediaType.endsWith('+json')) return true;
+  const first = body.replace(/^\uFEFF/, '').trimStart()[0];
+  return first === '[' || first === '{';
+}

@@ -1,0 +1,107 @@
+import { Parser } from 'htmlparser2';
+
+/**
+ * A page as block-level lines of text (headings, paragraphs, list items), the one form the
+ * tracker page parser reads, whether the page came as HTML or as its plain text.
+ */
+export interface PageLine {
+  text: string;
+  links: PageLink[];
+  /** 1 to 6 when the line is an HTML heading (h1-h6). */
+  heading?: number;
+}
+
+export interface PageLink {
+  text: string;
+  href: string;
+}
+
+export function linesFromText(text: string): PageLine[] {
+  const lines: PageLine[] = [];
+  for (const raw of text.split(/\r\n?|\n/)) {
+    const line = collapseSpace(raw);
+    if (line) lines.push({ text: line, links: [] });
+  }
+  return lines;
+}
+
+const blockTags = new Set([
+  'address', 'article', 'blockquote', 'br', 'caption', 'dd', 'details', 'dialog', 'div', 'dl', 'dt',
+  'fieldset', 'figcaption', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr',
+  'li', 'main', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th',
+  'thead', 'tr', 'ul',
+]);
+
+/** Subtrees that are never report text: metadata, scripts, navigation, sidebars, widgets. */
+const ignoredTags = new Set([
+  'head', 'title', 'script', 'style', 'noscript', 'template', 'svg', 'canvas', 'iframe',
+  'nav', 'aside', 'footer', 'form', 'button', 'select',
+]);
+
+/** Parses HTML with htmlparser2's streaming tokenizer (no DOM is built: pages only need lines). */
+export function linesFromHtml(html: string): PageLine[] {
+  const lines: PageLine[] = [];
+  let text = '';
+  let links: PageLink[] = [];
+  let heading: number | undefined;
+  let openLink: { href: string; start: number } | undefined;
+  let depth = 0;
+  let ignoredFromDepth: number | undefined;
+
+  const endLine = () => {
+    const line = collapseSpace(text);
+    if (line) lines.push(heading ? { text: line, links, heading } : { text: line, links });
+    text = '';
+    links = [];
+    if (openLink) openLink.start = 0;
+  };
+
+  const parser = new Parser(
+    {
+      onopentag(name, attributes) {
+        depth += 1;
+        if (ignoredFromDepth !== undefined) return;
+        if (ignoredTags.has(name)) {
+          ignoredFromDepth = depth;
+          return;
+        }
+        if (blockTags.has(name)) endLine();
+        const level = headingLevel(name);
+        if (level) heading = level;
+        if (name === 'a' && attributes.href) openLink = { href: attributes.href.trim(), start: text.length };
+      },
+      ontext(chunk) {
+        if (ignoredFromDepth === undefined) text += chunk;
+      },
+      onclosetag(name) {
+        const closing = depth;
+        depth -= 1;
+        if (ignoredFromDepth !== undefined) {
+          if (closing === ignoredFromDepth) ignoredFromDepth = undefined;
+          return;
+        }
+        if (name === 'a' && openLink) {
+          const linkText = collapseSpace(text.slice(openLink.start));
+          if (linkText) links.push({ text: linkText, href: openLink.href });
+          openLink = undefined;
+        }
+        if (blockTags.has(name)) {
+          endLine();
+          if (headingLevel(name)) heading = undefined;
+        }
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  endLine();
+  return lines;
+}
+
+function headingLevel(tag: string): number | undefined {
+  return tag.length === 2 && tag[0] === 'h' && tag[1]! >= '1' && tag[1]! <= '6' ? Number(tag[1]) : undefined;
+}
+
+function collapseSpace(value: string): string {
+  return value.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,243 @@
+import { createHash } from 'node:crypto';
+import { eventInputSchema, type EventInput } from '../event';
+import { findCountryByName, type Country } from '../../taxonomy/countries';
+import { describeIssues, SourceFormatError } from './errors';
+import { linesFromHtml, linesFromText, type PageLine } from './page-lines';
+
+/**
+ * A Democracy Tracker country page (HTML or its plain text) -> the event reports it lists.
+ *
+ * The page reads: region, sub-region, the country's name, then month headings ("January
+ * 2025"), each followed by reports: a title, an optional "Watch flag" line, body paragraphs,
+ * optional "Update: ..." paragraphs and a closing "Sources: a, b, c" line. After the reports
+ * come rankings, basic information, treaties, a sign-up box and charts, all ignored.
+ */
+export interface TrackerPageResult {
+  country: string;
+  events: EventInput[];
+  skipped: { reason: string }[];
+}
+
+interface ReportDraft {
+  month: string;
+  lines: PageLine[];
+}
+
+const monthNames = [
+  'january', 'february', 'march', 'april', 'may', 'june',
+  'july', 'august', 'september', 'october', 'november', 'december',
+];
+const monthHeading = /^([A-Za-z]+) (\d{4})$/;
+const sourcesLine = /^Sources?\s*:\s*/i;
+const sourcesLabelAlone = /^Sources?\s*:?$/i;
+const updateLine = /^Update\b[^:]{0,40}:\s*/i;
+const watchFlagLine = /^watch ?flag$/i;
+const watchFlagAfterTitle = /\s+watch ?flag$/i;
+/** The first section after the reports; nothing from here on is a report. */
+const endOfReports = [
+  /^See all event reports/i,
+  /^Global ranking per category/i,
+  /^Basic Information$/i,
+  /^Human Rights Treaties$/i,
+  /^Create your monthly alerts/i,
+];
+/** Icon and widget labels that leak into a page's text. */
+const interfaceLabels = new Set(['chevron', 'flag', 'tooltip', 'tooltip text']);
+const MAX_ID_LENGTH = 200;
+
+export function parseTrackerPage(document: string, options: { url?: string } = {}): TrackerPageResult {
+  const lines = looksLikeHtml(document) ? linesFromHtml(document) : linesFromText(document);
+  const heading = findCountryHeading(lines);
+  if (!heading) {
+    const where = options.url ? ` (${options.url})` : '';
+    throw new SourceFormatError(`not a Democracy Tracker country page${where}: no country heading found`);
+  }
+  const pageUrl = httpUrl(options.url);
+  const events: EventInput[] = [];
+  const skipped: { reason: string }[] = [];
+  const idsSeen = new Map<string, number>();
+
+  for (const draft of readReportDrafts(joinSourcesLabels(lines.slice(heading.index + 1)))) {
+    const fields = reportFields(draft, heading.country.id, options.url);
+    const baseId = trackerEventId(heading.country.id, draft.month, fields.title);
+    // Two reports with one title in one month: number the later ones, in page order.
+    const seen = (idsSeen.get(baseId) ?? 0) + 1;
+    idsSeen.set(baseId, seen);
+    const candidate = { id: seen === 1 ? baseId : `${baseId}-${seen}`, ...fields, ...(pageUrl ? { url: pageUrl } : {}) };
+    const result = eventInputSchema.safeParse(candidate);
+    if (result.success) events.push(result.data);
+    else skipped.push({ reason: `"${fields.title}" (${draft.month}): ${describeIssues(result.error)}` });
+  }
+  return { country: heading.country.id, events, skipped };
+}
+
+/**
+ * The stable id of a report: country, month and title slugified, so an edited body or a new
+ * update keeps it. Long titles are cut and given a hash of the whole slug to stay unique.
+ */
+export function trackerEventId(country: string, month: string, title: string): string {
+  const titleSlug = slugify(title) || shortHash(title);
+  const slug = `${slugify(country)}-${month}-${titleSlug}`;
+  if (slug.length <= MAX_ID_LENGTH) return slug;
+  const hash = shortHash(slug);
+  return `${slug.slice(0, MAX_ID_LENGTH - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+function looksLikeHtml(document: string): boolean {
+  return document.replace(/^\uFEFF/, '').trimStart().startsWith('<');
+}
+
+/** The country's name heading: an h1 when the page has one, else the first name line before the reports. */
+function findCountryHeading(lines: PageLine[]): { index: number; country: Country } | undefined {
+  const firstMonth = lines.findIndex((line) => monthOf(line.text) !== undefined);
+  const beforeReports = lines.slice(0, firstMonth === -1 ? lines.length : firstMonth).map((line, index) => ({ line, index }));
+  const candidates = [...beforeReports.filter(({ line }) => line.heading === 1), ...beforeReports];
+  for (const { line, index } of candidates) {
+    // Short lines would match ISO codes among alternative spellings ("in" -> India).
+    const country = line.text.length >= 4 ? findCountryByName(line.text) : undefined;
+    if (country) return { index, country };
+  }
+  return undefined;
+}
+
+function monthOf(text: string): string | undefined {
+  const match = monthHeading.exec(text);
+  if (!match) return undefined;
+  const month = monthNames.indexOf(match[1]!.toLowerCase()) + 1;
+  return month > 0 ? `${match[2]}-${String(month).padStart(2, '0')}` : undefined;
+}
+
+/** A "Sources" label on its own line (a field label in some markup) belongs to the line after it. */
+function joinSourcesLabels(lines: PageLine[]): PageLine[] {
+  const joined: PageLine[] = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    const next = lines[i + 1];
+    if (sourcesLabelAlone.test(line.text) && next && !monthOf(next.text)) {
+      joined.push({ text: `Sources: ${next.text}`, links: next.links });
+      i += 1;
+    } else {
+      joined.push(line);
+    }
+  }
+  return joined;
+}
+
+/**
+ * Splits the lines after the heading into reports. A report starts at the first line after a
+ * month heading, after a "Sources:" line, or at any other HTML heading, and ends at its
+ * "Sources:" line. A last report without sources is kept only when an end-of-reports section
+ * follows it; otherwise it is the page's trailing furniture.
+ */
+function readReportDrafts(lines: PageLine[]): ReportDraft[] {
+  const drafts: ReportDraft[] = [];
+  let month: string | undefined;
+  let current: ReportDraft | undefined;
+  const close = () => {
+    if (current) drafts.push(current);
+    current = undefined;
+  };
+
+  for (const line of lines) {
+    if (endOfReports.some((marker) => marker.test(line.text))) {
+      close();
+      return drafts;
+    }
+    const lineMonth = monthOf(line.text);
+    if (lineMonth) {
+      close();
+      month = lineMonth;
+      continue;
+    }
+    if (!month) continue;
+    if (!current || line.heading) {
+      close();
+      current = { month, lines: [line] };
+      continue;
+    }
+    current.lines.push(line);
+    if (sourcesLine.test(line.text)) close();
+  }
+  return drafts;
+}
+
+function reportFields(draft: ReportDraft, country: string, pageUrl: string | undefined) {
+  const [titleLine, ...rest] = draft.lines;
+  let title = titleLine?.text ?? '';
+  let watchFlag = false;
+  if (watchFlagAfterTitle.test(title) && !watchFlagLine.test(title)) {
+    title = title.replace(watchFlagAfterTitle, '');
+    watchFlag = true;
+  }
+  const body: string[] = [];
+  const updates: string[][] = [];
+  let sources: { name: string; url?: string }[] = [];
+
+  for (const line of rest) {
+    const update = updateLine.exec(line.text);
+    if (watchFlagLine.test(line.text)) watchFlag = true;
+    else if (sourcesLine.test(line.text)) sources = sourcesOf(line, pageUrl);
+    else if (interfaceLabels.has(line.text.toLowerCase())) continue;
+    else if (update) updates.push([line.text.slice(update[0].length)]);
+    // Paragraphs after an update continue it: updates close a report's text.
+    else if (updates.length > 0) updates.at(-1)!.push(line.text);
+    else body.push(line.text);
+  }
+
+  return {
+    country,
+    month: draft.month,
+    title,
+    body: body.join('\n\n'),
+    // The page gives no categories; matching treats an event without categories as matching
+    // every category, so it reaches everyone who chose its country.
+    categories: [],
+    factors: [],
+    watchFlag,
+    updates: updates.map((paragraphs) => ({ text: paragraphs.join('\n\n') })),
+    sources,
+  };
+}
+
+/** "Sources: a, b, c": names split on commas, each linked name taking its link as url. */
+function sourcesOf(line: PageLine, pageUrl: string | undefined): { name: string; url?: string }[] {
+  const text = line.text.replace(sourcesLine, '');
+  const sources: { name: string; url?: string }[] = [];
+  const addNames = (segment: string) => {
+    for (const name of segment.split(/[,;]/)) {
+      const trimmed = name.trim().replace(/^and\s+/i, '');
+      if (trimmed) sources.push({ name: trimmed });
+    }
+  };
+  let cursor = 0;
+  for (const link of line.links) {
+    const at = text.indexOf(link.text, cursor);
+    if (at === -1) continue;
+    addNames(text.slice(cursor, at));
+    const url = httpUrl(link.href, pageUrl);
+    sources.push(url ? { name: link.text, url } : { name: link.text });
+    cursor = at + link.text.length;
+  }
+  addNames(text.slice(cursor));
+  return sources;
+}
+
+function httpUrl(href: string | undefined, base?: string): string | undefined {
+  if (!href || !URL.canParse(href, base)) return undefined;
+  const url = new URL(href, base);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+}
+
+function slugify(value: string): string {
+  return value
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/['’‘ʼ`]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+function shortHash(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 8);
+}

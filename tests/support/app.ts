@@ -1,0 +1,72 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/app';
+import { fixedClock } from '../../src/clock';
+import { parseConfig } from '../../src/config';
+import type { Deps } from '../../src/deps';
+import { createLogger } from '../../src/log';
+import { createMetrics } from '../../src/metrics';
+import { createTestDatabase, type TestDatabase } from './db';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** Log lines written by the app, parsed, for assertions. */
+export function memoryLog() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination });
+  return { log, lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  deps: Deps;
+  database: TestDatabase;
+  clock: ReturnType<typeof fixedClock>;
+  logs: ReturnType<typeof memoryLog>;
+  /** JSON request helper: `call('POST', '/v1/admin/events', body, { admin: true })`. */
+  call(method: string, path: string, body?: unknown, options?: { admin?: boolean; headers?: Record<string, string> }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    ADMIN_TOKEN,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'tracker-alerts-test-')),
+    PUBLIC_BASE_URL: 'https://alerts.example.org',
+    ...env,
+  });
+  const clock = fixedClock('2025-02-01T09:00:00Z');
+  const logs = memoryLog();
+  const deps: Deps = { config, db: db.db, clock, log: logs.log, metrics: createMetrics() };
+  const app = createApp(deps);
+  return {
+    app,
+    deps,
+    database: db,
+    clock,
+    logs,
+    call: (method, path, body, options = {}) =>
+      Promise.resolve(
+        app.request(path, {
+          method,
+          headers: {
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(options.admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {}),
+            ...options.headers,
+          },
+          ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+        }),
+      ),
+    close: () => (database ? Promise.resolve() : db.close()),
+  };
+}
