@@ -70,11 +70,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detected_at', 'timestamptz', (col) => col.notNull())
     .execute();
 
+  // The change log is append-only: consumers hold cursors into it.
+  await sql`
+    create function changes_are_append_only() returns trigger language plpgsql as $$
+    begin
+      raise exception 'the change log is append-only (% refused)', tg_op;
+    end $$`.execute(db);
+  await sql`
+    create trigger changes_append_only before update or delete on changes
+    for each row execute function changes_are_append_only()`.execute(db);
+
   await db.schema.createIndex('changes_event_id_idx').on('changes').columns(['event_id', 'id']).execute();
   await db.schema.createIndex('changes_detected_at_idx').on('changes').column('detected_at').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop function if exists changes_are_append_only() cascade`.execute(db);
   for (const table of ['changes', 'events', 'factors', 'categories', 'countries']) {
     await db.schema.dropTable(table).execute();
   }

@@ -55,11 +55,6 @@ const envSchema = z
     CRON_WEBHOOKS: cron('*/10 * * * * *'),
     CRON_CLEANUP: cron('17 3 * * *'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: 'is required when NODE_ENV=production' });
-    }
   });
 
 export type Env = z.input<typeof envSchema>;
@@ -90,22 +85,24 @@ export class ConfigError extends Error {
 /** Parses the environment into a Config, or throws a ConfigError with one line per problem. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const variable = issue.path.join('.') || 'environment';
-      return `${variable}: ${issue.message}`;
-    });
-    throw new ConfigError(problems);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  // Checks across variables run even when others failed, so every problem is reported at once.
+  if (env.NODE_ENV === 'production' && !env.APP_SECRET?.trim()) {
+    problems.push('APP_SECRET: is required when NODE_ENV=production');
   }
-  const e = result.data;
-  const sourceUrls = (e.SOURCE_URLS ?? '')
+  const sourceUrls = (env.SOURCE_URLS ?? '')
     .split(',')
     .map((url) => url.trim())
     .filter(Boolean);
-  const badSource = sourceUrls.find((url) => !/^(https?|file):/.test(url) || !URL.canParse(url));
-  if (badSource) {
-    throw new ConfigError([`SOURCE_URLS: "${badSource}" is not an http(s): or file: URL`]);
+  for (const url of sourceUrls) {
+    if (!/^(https?|file):/.test(url) || !URL.canParse(url)) {
+      problems.push(`SOURCE_URLS: "${url}" is not an http(s): or file: URL`);
+    }
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  const e = result.data;
   return {
     env: e.NODE_ENV,
     port: e.PORT,

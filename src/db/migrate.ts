@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import { migrations } from '../../migrations/index';
 import type { Db } from './database';
@@ -12,7 +13,13 @@ export class MigrationFailedError extends Error {
 
 /** Brings the schema to the latest migration, then syncs the taxonomy. Safe to run twice. */
 export async function migrateToLatest(db: Db): Promise<{ applied: string[] }> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Kysely looks for its bookkeeping tables in every schema unless told which: name ours.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]?.schema ?? 'public',
+  });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');

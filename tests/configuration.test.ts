@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config';
+import { runEntry } from './support/process';
+
+describe('configuration', () => {
+  it('has the contract defaults', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      databaseUrl: undefined,
+      dataDir: './data',
+      adminToken: undefined,
+      resend: undefined,
+      emailFrom: 'Tracker Alerts <alerts@localhost>',
+      sourceUrls: [],
+      webhookAllowPrivateNetworks: false,
+      cron: { detect: '*/15 * * * *', digest: '*/15 * * * *', webhooks: '*/10 * * * * *' },
+    });
+  });
+
+  it('reads every contract variable', () => {
+    const config = parseConfig({
+      PORT: '8080',
+      PUBLIC_BASE_URL: 'https://alerts.example.org/',
+      DATABASE_URL: 'postgres://u:p@db:5432/alerts',
+      DATA_DIR: '/var/lib/alerts',
+      APP_SECRET: 's'.repeat(40),
+      ADMIN_TOKEN: 't'.repeat(20),
+      RESEND_API_KEY: 're_123',
+      RESEND_BASE_URL: 'http://127.0.0.1:9999',
+      EMAIL_FROM: 'Alerts <alerts@example.org>',
+      SOURCE_URLS: 'https://example.org/feed.json, file:///srv/page.html',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
+      CRON_DETECT: '*/5 * * * *',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      publicBaseUrl: 'https://alerts.example.org',
+      databaseUrl: 'postgres://u:p@db:5432/alerts',
+      resend: { apiKey: 're_123', baseUrl: 'http://127.0.0.1:9999' },
+      sourceUrls: ['https://example.org/feed.json', 'file:///srv/page.html'],
+      webhookAllowPrivateNetworks: true,
+      cron: { detect: '*/5 * * * *' },
+    });
+  });
+
+  it('reports every problem at once, one line per variable', () => {
+    try {
+      parseConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CRON_DIGEST: 'every day', ADMIN_TOKEN: 'short', NODE_ENV: 'production' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const lines = (error as ConfigError).problems;
+      for (const variable of ['PORT', 'DATABASE_URL', 'CRON_DIGEST', 'ADMIN_TOKEN', 'APP_SECRET']) {
+        expect(lines.filter((l) => l.startsWith(`${variable}:`)), variable).toHaveLength(1);
+      }
+    }
+  });
+
+  it('stops start-up with a non-zero exit, one line per problem and no stack trace', async () => {
+    const run = runEntry('src/server.ts', { PORT: '99999', CRON_DETECT: 'soon', SOURCE_URLS: 'ftp://example.org/x' });
+    const code = await run.exited;
+    expect(code).toBe(1);
+    const err = run.stderr();
+    expect(err).toMatch(/^ {2}PORT: /m);
+    expect(err).toMatch(/^ {2}CRON_DETECT: /m);
+    expect(err).not.toMatch(/\n\s+at /);
+    expect(run.stdout()).not.toContain('running');
+  });
+});

@@ -1,0 +1,40 @@
+import { mkdtempSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runEntry, type Running } from './support/process';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-start-'));
+const running: Running[] = [];
+afterAll(() => running.forEach((r) => r.child.kill('SIGKILL')));
+
+describe('npm start on a fresh machine (embedded PGlite)', () => {
+  it('migrates, serves, prints the docs URL, guards its data folder and stops cleanly', async () => {
+    const server = runEntry('src/server.ts', { PORT: '0', DATA_DIR: dataDir });
+    running.push(server);
+    const [, base] = await server.waitFor(/API docs: (http:\/\/localhost:\d+)\/docs/);
+    expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
+
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const countries = (await (await fetch(`${base}/v1/countries`)).json()) as { data: unknown[] };
+    expect(countries.data.length).toBe(249);
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+
+    // A second process on the same data folder would corrupt PGlite: it must refuse to start.
+    const second = runEntry('src/server.ts', { PORT: '0', DATA_DIR: dataDir });
+    running.push(second);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain('Another process is using the embedded database');
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('npm run migrate brings a data folder to the latest schema and exits 0', async () => {
+    const migrate = runEntry('src/cli/migrate.ts', { DATA_DIR: mkdtempSync(join(tmpdir(), 'tracker-alerts-migrate-')) });
+    running.push(migrate);
+    expect(await migrate.exited).toBe(0);
+    expect(migrate.stdout()).toContain('latest migration');
+  });
+});
