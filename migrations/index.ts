@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_taxonomy_events_changes';
+import * as m0002 from './0002_sources_and_detection_runs';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -7,4 +8,5 @@ import * as m0001 from './0001_taxonomy_events_changes';
  */
 export const migrations: Record<string, Migration> = {
   '0001_taxonomy_events_changes': m0001,
+  '0002_sources_and_detection_runs': m0002,
 };

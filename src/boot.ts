@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase, type DatabaseHandle } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import type { Deps } from './deps';
+import { createProcessLocks } from './jobs/singleton';
 import { createLogger } from './log';
 import { createMetrics } from './metrics';
 
@@ -21,7 +22,10 @@ export async function bootNode(options: { processMetrics?: boolean } = {}): Prom
     process.exit(1);
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
-  return { deps: { config, db: database.db, clock: systemClock, log, metrics }, database };
+  return {
+    deps: { config, db: database.db, dbKind: database.kind, processLocks: createProcessLocks(), clock: systemClock, log, metrics },
+    database,
+  };
 }
 
 /** Bad configuration: one line per problem naming the variable, exit 1, no stack trace. */

@@ -46,6 +46,8 @@ const envSchema = z
     RESEND_BASE_URL: optionalString.pipe(httpUrl.optional()),
     EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
     SOURCE_URLS: optionalString,
+    SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+    SOURCE_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
       .enum(['0', '1', 'true', 'false', ''])
       .default('')
@@ -70,6 +72,8 @@ export interface Config {
   resend: { apiKey: string; baseUrl: string | undefined } | undefined;
   emailFrom: string;
   sourceUrls: string[];
+  sourceTimeoutMs: number;
+  sourceMaxBytes: number;
   webhookAllowPrivateNetworks: boolean;
   cron: { detect: string; digest: string; webhooks: string; cleanup: string };
   logLevel: string;
@@ -114,6 +118,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     resend: e.RESEND_API_KEY ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL } : undefined,
     emailFrom: e.EMAIL_FROM,
     sourceUrls,
+    sourceTimeoutMs: e.SOURCE_TIMEOUT_MS,
+    sourceMaxBytes: e.SOURCE_MAX_BYTES,
     webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     cron: { detect: e.CRON_DETECT, digest: e.CRON_DIGEST, webhooks: e.CRON_WEBHOOKS, cleanup: e.CRON_CLEANUP },
     logLevel: e.LOG_LEVEL,

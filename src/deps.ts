@@ -2,12 +2,17 @@ import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
 import type { Log } from './log';
+import type { ProcessLocks } from './jobs/singleton';
 import type { Metrics } from './metrics';
 
 /** Everything the app and the jobs need, built by an entry point (or a test) and passed in. */
 export interface Deps {
   config: Config;
   db: Db;
+  /** PGlite serves one process; PostgreSQL may be shared by several instances. */
+  dbKind: 'postgres' | 'pglite';
+  /** Singleton jobs running in this process (see jobs/singleton.ts). */
+  processLocks: ProcessLocks;
   clock: Clock;
   log: Log;
   metrics: Metrics;

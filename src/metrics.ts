@@ -1,5 +1,5 @@
 import { prometheus } from '@hono/prometheus';
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per app instance (never prom-client's global one), so tests stay isolated. */
 export function createMetrics(options: { processMetrics?: boolean } = {}) {
@@ -20,6 +20,25 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       name: 'tracker_changes_appended_total',
       help: 'Changes appended to the change log, by type',
       labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'tracker_job_duration_seconds',
+      help: 'Duration of job runs, by job and outcome',
+      labelNames: ['job', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
+    jobLastSuccess: new Gauge({
+      name: 'tracker_job_last_success_timestamp_seconds',
+      help: 'Unix time of the last successful run, by job',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
+    sourceFetches: new Counter({
+      name: 'tracker_source_fetches_total',
+      help: 'Source fetches by the detector, by outcome (changed, not_modified, failed)',
+      labelNames: ['status'] as const,
       registers: [registry],
     }),
   };

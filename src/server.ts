@@ -1,6 +1,8 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
+import { runDetection } from './alerts/detector/run-detection';
 import { bootNode } from './boot';
+import { scheduleJobs } from './jobs/schedule';
 
 /** Node entry: parse config, wire deps, serve HTTP. Jobs are scheduled here too (node-cron). */
 const { deps, database } = await bootNode({ processMetrics: true });
@@ -14,6 +16,10 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   log.info({ port: info.port, database: database.kind, docs: `${local}/docs` }, 'listening');
   process.stdout.write(`\ntracker-alerts is running on ${local} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})\nAPI docs: ${local}/docs\n\n`);
 });
+
+const jobs = scheduleJobs(deps);
+// A first detection right away, so a fresh start shows events without waiting for the cron.
+void runDetection(deps, 'startup').catch((error) => log.error({ err: error }, 'start-up detection failed'));
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -29,6 +35,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, 10_000);
   deadline.unref();
+  await jobs.stop();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await database.close();
   log.info('stopped');

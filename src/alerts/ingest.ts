@@ -46,10 +46,21 @@ export async function applyEventBatch(trx: Tx, events: readonly NormalisedEvent[
   return decided;
 }
 
-/** Ingests a batch in one transaction and counts what it did. */
-export async function ingestEvents(deps: IngestDeps, events: readonly NormalisedEvent[]): Promise<IngestResult> {
+/**
+ * Ingests a batch in one transaction and counts what it did. `alsoInTransaction` commits
+ * with it (the detector records a source's validators so they never run ahead of the data).
+ */
+export async function ingestEvents(
+  deps: IngestDeps,
+  events: readonly NormalisedEvent[],
+  alsoInTransaction?: (trx: Tx) => Promise<void>,
+): Promise<IngestResult> {
   const now = deps.clock.now();
-  const decisions = await deps.db.transaction().execute((trx) => applyEventBatch(trx, events, now));
+  const decisions = await deps.db.transaction().execute(async (trx) => {
+    const decided = await applyEventBatch(trx, events, now);
+    await alsoInTransaction?.(trx);
+    return decided;
+  });
 
   const result: IngestResult = { received: events.length, published: 0, updated: 0, unchanged: 0, changes: 0 };
   for (const d of decisions) {

@@ -63,12 +63,50 @@ export interface ChangesTable {
   detected_at: Date;
 }
 
+export interface SourceStatesTable {
+  url: string;
+  etag: string | null;
+  last_modified: string | null;
+  last_status: string;
+  last_event_count: number | null;
+  last_fetched_at: Date;
+  last_success_at: Date | null;
+}
+
+export type DetectionRunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'abandoned';
+
+export interface DetectionRunsTable {
+  id: Int8;
+  trigger: string;
+  status: DetectionRunStatus;
+  started_at: Date;
+  finished_at: Date | null;
+  sources: Json<SourceOutcome[]>;
+}
+
+/** What one source gave in one detection run. */
+export interface SourceOutcome {
+  url: string;
+  status: 'changed' | 'not_modified' | 'failed';
+  format?: string | undefined;
+  events?: number | undefined;
+  published?: number | undefined;
+  updated?: number | undefined;
+  unchanged?: number | undefined;
+  changes?: number | undefined;
+  skipped?: number | undefined;
+  error?: string | undefined;
+  durationMs: number;
+}
+
 export interface Database {
   countries: CountriesTable;
   categories: CategoriesTable;
   factors: FactorsTable;
   events: EventsTable;
   changes: ChangesTable;
+  source_states: SourceStatesTable;
+  detection_runs: DetectionRunsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -50,6 +50,8 @@ export const adminProblemResponses = {
   503: problem('The server has no ADMIN_TOKEN configured'),
 };
 
+export { problem as problemResponse };
+
 export const adminSecurity = [{ adminToken: [] as string[] }];
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({

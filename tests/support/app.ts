@@ -6,6 +6,7 @@ import { createApp } from '../../src/app';
 import { fixedClock } from '../../src/clock';
 import { parseConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
+import { createProcessLocks } from '../../src/jobs/singleton';
 import { createLogger } from '../../src/log';
 import { createMetrics } from '../../src/metrics';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -47,7 +48,15 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
   });
   const clock = fixedClock('2025-02-01T09:00:00Z');
   const logs = memoryLog();
-  const deps: Deps = { config, db: db.db, clock, log: logs.log, metrics: createMetrics() };
+  const deps: Deps = {
+    config,
+    db: db.db,
+    dbKind: db.kind,
+    processLocks: createProcessLocks(),
+    clock,
+    log: logs.log,
+    metrics: createMetrics(),
+  };
   const app = createApp(deps);
   return {
     app,

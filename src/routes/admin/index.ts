@@ -2,11 +2,15 @@ import type { Deps } from '../../deps';
 import { requireAdmin } from '../../http/admin-auth';
 import { createRouter } from '../router';
 import { adminChangeRoutes } from './changes/index';
+import { adminDetectionRoutes } from './detections/index';
 import { adminEventRoutes } from './events/index';
 
 /** Every /v1/admin route, behind the bearer ADMIN_TOKEN. */
 export function adminRoutes(deps: Deps) {
   const router = createRouter();
   router.use('/v1/admin/*', requireAdmin(deps.config.adminToken));
-  return router.route('/', adminEventRoutes(deps)).route('/', adminChangeRoutes(deps));
+  return router
+    .route('/', adminEventRoutes(deps))
+    .route('/', adminChangeRoutes(deps))
+    .route('/', adminDetectionRoutes(deps));
 }

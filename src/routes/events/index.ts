@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { findEvent, listEvents } from '../../db/events';
 import type { Deps } from '../../deps';
 import { problems } from '../../errors';
-import { createRouter, json, problemResponses } from '../router';
+import { createRouter, json, problemResponse, problemResponses } from '../router';
 import { EventIdParamsSchema, EventListQuerySchema, EventPageSchema, EventSchema, encodeEventCursor } from './schema';
 
 const listRoute = createRoute({
@@ -23,7 +23,7 @@ const getRoute = createRoute({
   responses: {
     200: json(EventSchema, 'The event'),
     400: problemResponses[400],
-    404: { description: 'No such event', content: { 'application/problem+json': { schema: problemResponses[400].content['application/problem+json'].schema } } },
+    404: problemResponse('No such event'),
     500: problemResponses[500],
   },
 });

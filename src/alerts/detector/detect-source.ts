@@ -1,0 +1,91 @@
+import type { Db, SourceOutcome } from '../../db/database';
+import { loadSourceState, saveSourceState } from '../../db/source-states';
+import type { Deps } from '../../deps';
+import { eventInputSchema, normaliseEvent, type NormalisedEvent } from '../event';
+import { ingestEvents } from '../ingest';
+import { parseSourceDocument } from '../sources/index';
+import { fetchSource } from './fetch-source';
+
+type SourceDeps = Pick<Deps, 'config' | 'clock' | 'metrics' | 'log'>;
+
+/**
+ * One source, start to end: conditional fetch, parse, then detection and the source's new
+ * validators in one transaction. Never throws: a failure is an outcome.
+ * Events missing from a source are left alone: a shorter feed never deletes anything.
+ */
+export async function detectSource(deps: SourceDeps, db: Db, url: string): Promise<SourceOutcome> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const previous = await loadSourceState(db, url);
+  try {
+    const fetched = await fetchSource(
+      url,
+      { etag: previous?.etag, lastModified: previous?.last_modified },
+      {
+        timeoutMs: deps.config.sourceTimeoutMs,
+        maxBytes: deps.config.sourceMaxBytes,
+        userAgent: `tracker-alerts/0.1 (+${deps.config.publicBaseUrl})`,
+      },
+    );
+    const now = deps.clock.now();
+    if (fetched.status === 'not_modified') {
+      await saveSourceState(db, {
+        url,
+        etag: previous?.etag ?? null,
+        last_modified: previous?.last_modified ?? null,
+        last_status: 'not_modified',
+        last_event_count: previous?.last_event_count ?? null,
+        last_fetched_at: now,
+        last_success_at: now,
+      });
+      return { url, status: 'not_modified', durationMs: elapsed() };
+    }
+
+    const document = parseSourceDocument(fetched.body, fetched.contentType, url);
+    const events = latestPerId(document.events.map((e) => normaliseEvent(eventInputSchema.parse(e))));
+    const result = await ingestEvents({ db, clock: deps.clock, metrics: deps.metrics }, events, (trx) =>
+      saveSourceState(trx, {
+        url,
+        etag: fetched.validators.etag ?? null,
+        last_modified: fetched.validators.lastModified ?? null,
+        last_status: 'changed',
+        last_event_count: events.length,
+        last_fetched_at: now,
+        last_success_at: now,
+      }),
+    );
+    if (document.skipped.length > 0) {
+      deps.log.warn({ source: url, skipped: document.skipped.slice(0, 20) }, 'source: some events were invalid and skipped');
+    }
+    return {
+      url,
+      status: 'changed',
+      format: document.format,
+      events: events.length,
+      published: result.published,
+      updated: result.updated,
+      unchanged: result.unchanged,
+      changes: result.changes,
+      skipped: document.skipped.length,
+      durationMs: elapsed(),
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    deps.log.warn({ source: url, err: error }, 'source failed');
+    await saveSourceState(db, {
+      url,
+      etag: previous?.etag ?? null,
+      last_modified: previous?.last_modified ?? null,
+      last_status: 'failed',
+      last_event_count: previous?.last_event_count ?? null,
+      last_fetched_at: deps.clock.now(),
+      last_success_at: previous?.last_success_at ?? null,
+    }).catch(() => undefined);
+    return { url, status: 'failed', error: message.slice(0, 500), durationMs: elapsed() };
+  }
+}
+
+/** A source listing one id twice: the later entry wins. */
+function latestPerId(events: NormalisedEvent[]): NormalisedEvent[] {
+  return [...new Map(events.map((e) => [e.id, e])).values()];
+}

@@ -1,0 +1,61 @@
+import { abandonStaleRuns, finishDetectionRun, startDetectionRun, type DetectionRunView } from '../../db/detection-runs';
+import type { DetectionRunStatus, SourceOutcome } from '../../db/database';
+import type { Deps } from '../../deps';
+import { runSingleton } from '../../jobs/singleton';
+import { demoSourceUrls } from '../sources/demo/index';
+import { detectSource } from './detect-source';
+
+export type DetectionOutcome =
+  | { ran: true; run: DetectionRunView }
+  | { ran: false; reason: 'already-running' };
+
+/** SOURCE_URLS, or the bundled demo source when none is configured. */
+export function configuredSources(config: Deps['config']): string[] {
+  return config.sourceUrls.length > 0 ? config.sourceUrls : demoSourceUrls();
+}
+
+/**
+ * One detection run over every configured source, one transaction per source. A singleton
+ * across instances; a run killed half-way leaves committed sources committed, and the next
+ * run marks it abandoned and simply does the rest (re-detecting what is stored changes nothing).
+ */
+export async function runDetection(deps: Deps, trigger: 'cron' | 'api' | 'cli' | 'startup'): Promise<DetectionOutcome> {
+  const timer = deps.metrics.jobDuration.startTimer({ job: 'detect' });
+  const result = await runSingleton(deps, 'tracker-alerts:detect', async (db) => {
+    const startedAt = deps.clock.now();
+    const abandoned = await abandonStaleRuns(db, startedAt);
+    if (abandoned > 0) deps.log.warn({ abandoned }, 'detection runs left unfinished by a stopped process marked abandoned');
+    const id = await startDetectionRun(db, trigger, startedAt);
+    const sources: SourceOutcome[] = [];
+    for (const url of configuredSources(deps.config)) {
+      const outcome = await detectSource(deps, db, url);
+      deps.metrics.sourceFetches.inc({ status: outcome.status });
+      sources.push(outcome);
+    }
+    const status = runStatus(sources);
+    const finishedAt = deps.clock.now();
+    await finishDetectionRun(db, id, { status, sources, finishedAt });
+    return { id, trigger, status, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), sources };
+  });
+  if (!result.ran) {
+    timer({ outcome: 'skipped' });
+    return { ran: false, reason: 'already-running' };
+  }
+  timer({ outcome: result.value.status });
+  if (result.value.status !== 'failed') deps.metrics.jobLastSuccess.set({ job: 'detect' }, deps.clock.now().getTime() / 1000);
+  deps.log.info({ run: result.value.id, status: result.value.status, sources: result.value.sources.map(summary) }, 'detection run finished');
+  return { ran: true, run: result.value };
+}
+
+function runStatus(sources: SourceOutcome[]): DetectionRunStatus {
+  const failed = sources.filter((s) => s.status === 'failed').length;
+  if (failed === 0) return 'succeeded';
+  return failed === sources.length ? 'failed' : 'partial';
+}
+
+/** One line per source, for people: the CLI prints it and the log carries it. */
+export function summary(s: SourceOutcome): string {
+  if (s.status === 'failed') return `${s.url}: FAILED ${s.error}`;
+  if (s.status === 'not_modified') return `${s.url}: not modified`;
+  return `${s.url}: ${s.events} events (${s.published} new, ${s.updated} updated, ${s.unchanged} unchanged, ${s.skipped} skipped), ${s.changes} changes`;
+}

@@ -1,0 +1,56 @@
+import type { Db, DetectionRunStatus, SourceOutcome } from './database';
+
+/** Runs left 'running' by a process that died: only called while holding the detection lock. */
+export async function abandonStaleRuns(db: Db, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('detection_runs')
+    .set({ status: 'abandoned', finished_at: now })
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function startDetectionRun(db: Db, trigger: string, now: Date): Promise<number> {
+  const row = await db
+    .insertInto('detection_runs')
+    .values({ trigger, status: 'running', started_at: now, sources: '[]' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function finishDetectionRun(
+  db: Db,
+  id: number,
+  outcome: { status: DetectionRunStatus; sources: SourceOutcome[]; finishedAt: Date },
+): Promise<void> {
+  await db
+    .updateTable('detection_runs')
+    .set({ status: outcome.status, finished_at: outcome.finishedAt, sources: JSON.stringify(outcome.sources) })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface DetectionRunView {
+  id: number;
+  trigger: string;
+  status: DetectionRunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  sources: SourceOutcome[];
+}
+
+/** Newest first; `before` is the id of the last run of the previous page. */
+export async function listDetectionRuns(db: Db, options: { limit: number; before?: number | undefined }): Promise<DetectionRunView[]> {
+  let q = db.selectFrom('detection_runs').selectAll();
+  if (options.before !== undefined) q = q.where('id', '<', options.before);
+  const rows = await q.orderBy('id', 'desc').limit(options.limit).execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    trigger: r.trigger,
+    status: r.status,
+    startedAt: r.started_at.toISOString(),
+    finishedAt: r.finished_at?.toISOString() ?? null,
+    sources: r.sources,
+  }));
+}

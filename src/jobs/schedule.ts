@@ -1,0 +1,27 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import { runDetection } from '../alerts/detector/run-detection';
+import type { Deps } from '../deps';
+
+/**
+ * The Node process's cron schedules. Each job is also a singleton across instances, so
+ * schedules may fire on every instance at once; `noOverlap` only saves a wasted attempt here.
+ */
+export function scheduleJobs(deps: Deps): { stop(): Promise<void> } {
+  const jobs: Record<string, { cron: string; run: () => Promise<unknown> }> = {
+    detect: { cron: deps.config.cron.detect, run: () => runDetection(deps, 'cron') },
+  };
+  const tasks: ScheduledTask[] = Object.entries(jobs).map(([name, job]) =>
+    schedule(
+      job.cron,
+      async () => {
+        try {
+          await job.run();
+        } catch (error) {
+          deps.log.error({ err: error, job: name }, 'job failed');
+        }
+      },
+      { name, noOverlap: true },
+    ),
+  );
+  return { stop: async () => void (await Promise.all(tasks.map((task) => task.stop()))) };
+}
