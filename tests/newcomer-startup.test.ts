@@ -9,7 +9,7 @@ const running: Running[] = [];
 afterAll(() => running.forEach((r) => r.child.kill('SIGKILL')));
 
 describe('npm start on a fresh machine (embedded PGlite)', () => {
-  it('migrates, serves, prints the docs URL, guards its data folder and stops cleanly', async () => {
+  it('migrates, serves, prints the docs URL, shows the demo events, guards its data folder and stops cleanly', async () => {
     const server = runEntry('src/server.ts', { PORT: '0', DATA_DIR: dataDir });
     running.push(server);
     const [, base] = await server.waitFor(/API docs: (http:\/\/localhost:\d+)\/docs/);
@@ -20,6 +20,15 @@ describe('npm start on a fresh machine (embedded PGlite)', () => {
     const countries = (await (await fetch(`${base}/v1/countries`)).json()) as { data: unknown[] };
     expect(countries.data.length).toBe(249);
     expect((await fetch(`${base}/docs`)).status).toBe(200);
+
+    // The first detection run (at start-up) brings the bundled demo source in.
+    let events: { data: { country: string }[] } = { data: [] };
+    for (let i = 0; i < 100 && events.data.length === 0; i++) {
+      events = (await (await fetch(`${base}/v1/events?limit=100`)).json()) as typeof events;
+      if (events.data.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(events.data.filter((e) => e.country === 'KAZ')).toHaveLength(5);
+    expect(new Set(events.data.map((e) => e.country)).size).toBeGreaterThanOrEqual(5);
 
     // A second process on the same data folder would corrupt PGlite: it must refuse to start.
     const second = runEntry('src/server.ts', { PORT: '0', DATA_DIR: dataDir });
