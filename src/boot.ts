@@ -1,3 +1,4 @@
+import { resolveAppSecret } from './app-secret';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase, type DatabaseHandle } from './db/connect';
@@ -23,7 +24,16 @@ export async function bootNode(options: { processMetrics?: boolean } = {}): Prom
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
   return {
-    deps: { config, db: database.db, dbKind: database.kind, processLocks: createProcessLocks(), clock: systemClock, log, metrics },
+    deps: {
+      config,
+      db: database.db,
+      dbKind: database.kind,
+      processLocks: createProcessLocks(),
+      clock: systemClock,
+      appSecret: resolveAppSecret(config),
+      log,
+      metrics,
+    },
     database,
   };
 }

@@ -44,6 +44,13 @@ const envSchema = z
     ),
     RESEND_API_KEY: optionalString,
     RESEND_BASE_URL: optionalString.pipe(httpUrl.optional()),
+    RESEND_WEBHOOK_SECRET: optionalString.pipe(
+      z.string().startsWith('whsec_', { message: "must be the signing secret Resend shows, starting with 'whsec_'" }).optional(),
+    ),
+    TRUST_PROXY: z
+      .enum(['0', '1', 'true', 'false', ''])
+      .default('')
+      .transform((value) => value === '1' || value === 'true'),
     EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
     SOURCE_URLS: optionalString,
     SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
@@ -71,6 +78,9 @@ export interface Config {
   adminToken: string | undefined;
   resend: { apiKey: string; baseUrl: string | undefined } | undefined;
   emailFrom: string;
+  resendWebhookSecret: string | undefined;
+  /** Take the client address from X-Forwarded-For (behind a proxy you run). */
+  trustProxy: boolean;
   sourceUrls: string[];
   sourceTimeoutMs: number;
   sourceMaxBytes: number;
@@ -117,6 +127,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     adminToken: e.ADMIN_TOKEN,
     resend: e.RESEND_API_KEY ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL } : undefined,
     emailFrom: e.EMAIL_FROM,
+    resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
+    trustProxy: e.TRUST_PROXY,
     sourceUrls,
     sourceTimeoutMs: e.SOURCE_TIMEOUT_MS,
     sourceMaxBytes: e.SOURCE_MAX_BYTES,

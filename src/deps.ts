@@ -14,6 +14,8 @@ export interface Deps {
   /** Singleton jobs running in this process (see jobs/singleton.ts). */
   processLocks: ProcessLocks;
   clock: Clock;
+  /** APP_SECRET, or the development secret generated into DATA_DIR (see app-secret.ts). */
+  appSecret: string;
   log: Log;
   metrics: Metrics;
   /** False while the process drains on shutdown: /readyz then answers 503. */

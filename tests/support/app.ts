@@ -54,6 +54,7 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     dbKind: db.kind,
     processLocks: createProcessLocks(),
     clock,
+    appSecret: config.appSecret ?? 'test-app-secret-0123456789-0123456789',
     log: logs.log,
     metrics: createMetrics(),
   };
