@@ -8,6 +8,9 @@ import { adminRoutes } from './routes/admin/index';
 import { mountDocs } from './routes/docs/index';
 import { eventRoutes } from './routes/events/index';
 import { healthRoutes } from './routes/health/index';
+import { pageRoutesFor } from './routes/pages/index';
+import { preferenceRoutes } from './routes/preferences/index';
+import { subscriptionRoutes } from './routes/subscriptions/index';
 import { createRouter } from './routes/router';
 import { taxonomyRoutes } from './routes/taxonomy/index';
 
@@ -21,12 +24,15 @@ export function createApp(deps: Deps) {
   app.use('*', logRequests(deps.log));
   app.use('*', deps.metrics.httpMiddleware);
   app.use('*', limitBodies((path) => (path === '/v1/admin/events' ? 16 * MB : 256 * 1024)));
-  app.use('/v1/*', requireJsonBodies());
+  app.use('/v1/*', requireJsonBodies(new Set(['/v1/subscriptions'])));
 
   app.route('/', healthRoutes(deps));
   app.route('/', taxonomyRoutes(deps));
   app.route('/', eventRoutes(deps));
   app.route('/', adminRoutes(deps));
+  app.route('/', pageRoutesFor(deps));
+  app.route('/', subscriptionRoutes(deps));
+  app.route('/', preferenceRoutes(deps));
   mountDocs(app, deps.config.publicBaseUrl);
 
   app.notFound((c) => problemResponse(c, problems.notFound()));

@@ -1,9 +1,13 @@
 import { resolveAppSecret } from './app-secret';
+import { createBackgroundTasks } from './background';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase, type DatabaseHandle } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import type { Deps } from './deps';
+import { createMailer } from './email/create-mailer';
+import { createTokenSigner } from './email/tokens';
+import { createRateLimits } from './http/rate-limits';
 import { createProcessLocks } from './jobs/singleton';
 import { createLogger } from './log';
 import { createMetrics } from './metrics';
@@ -23,6 +27,8 @@ export async function bootNode(options: { processMetrics?: boolean } = {}): Prom
     process.exit(1);
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
+  const appSecret = resolveAppSecret(config);
+  const mailer = createMailer({ config, clock: systemClock, log, metrics: metrics.email });
   return {
     deps: {
       config,
@@ -30,8 +36,12 @@ export async function bootNode(options: { processMetrics?: boolean } = {}): Prom
       dbKind: database.kind,
       processLocks: createProcessLocks(),
       clock: systemClock,
-      appSecret: resolveAppSecret(config),
+      appSecret,
       log,
+      mailer,
+      rateLimits: createRateLimits(database),
+      background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
+      tokens: createTokenSigner(appSecret, systemClock),
       metrics,
     },
     database,

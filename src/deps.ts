@@ -1,6 +1,10 @@
+import type { BackgroundTasks } from './background';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
+import type { TokenSigner } from './email/tokens';
+import type { Mailer } from './email/transport';
+import type { RateLimits } from './http/rate-limits';
 import type { Log } from './log';
 import type { ProcessLocks } from './jobs/singleton';
 import type { Metrics } from './metrics';
@@ -17,6 +21,12 @@ export interface Deps {
   /** APP_SECRET, or the development secret generated into DATA_DIR (see app-secret.ts). */
   appSecret: string;
   log: Log;
+  mailer: Mailer;
+  /** Work started by a request and finished after its answer (emails of sign-ups). */
+  background: BackgroundTasks;
+  rateLimits: RateLimits;
+  /** Signs and checks the tokens of confirm, manage, unsubscribe and view links. */
+  tokens: TokenSigner;
   metrics: Metrics;
   /** False while the process drains on shutdown: /readyz then answers 503. */
   isAcceptingWork?: () => boolean;

@@ -1,5 +1,6 @@
 import { prometheus } from '@hono/prometheus';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createEmailMetrics } from './email/metrics';
 
 /** One registry per app instance (never prom-client's global one), so tests stay isolated. */
 export function createMetrics(options: { processMetrics?: boolean } = {}) {
@@ -10,6 +11,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     registry,
     /** Request histogram and counter by method, route pattern and status. */
     httpMiddleware: http.registerMetrics,
+    email: createEmailMetrics(registry),
     eventsIngested: new Counter({
       name: 'tracker_events_ingested_total',
       help: 'Events received by ingestion, by outcome (published, updated, unchanged)',

@@ -14,7 +14,12 @@ const app = createApp({ ...deps, isAcceptingWork: () => accepting });
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const local = `http://localhost:${info.port}`;
   log.info({ port: info.port, database: database.kind, docs: `${local}/docs` }, 'listening');
-  process.stdout.write(`\ntracker-alerts is running on ${local} (database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})\nAPI docs: ${local}/docs\n\n`);
+  const db = database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL';
+  const mailer = deps.mailer as typeof deps.mailer & { dir?: string };
+  const email = mailer.kind === 'outbox' ? `written as .eml files to ${mailer.dir}` : 'sent through Resend';
+  process.stdout.write(
+    `\ntracker-alerts is running on ${local}\n  database: ${db}\n  email: ${email}\n  sign-up page: ${local}/\nAPI docs: ${local}/docs\n\n`,
+  );
 });
 
 const jobs = scheduleJobs(deps);
@@ -37,6 +42,7 @@ async function shutdown(signal: string) {
   deadline.unref();
   await jobs.stop();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await deps.background.idle();
   await database.close();
   log.info('stopped');
   process.exit(0);

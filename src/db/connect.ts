@@ -9,6 +9,8 @@ import type { Database, Db } from './database';
 export interface DatabaseHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** The pg pool behind `db` (PostgreSQL only), for libraries that speak to pg directly. */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,7 @@ export function openPostgres(connectionString: string, options: { max?: number; 
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', close: () => db.destroy() };
+  return { db, kind: 'postgres', pool, close: () => db.destroy() };
 }
 
 /**

@@ -99,6 +99,39 @@ export interface SourceOutcome {
   durationMs: number;
 }
 
+export type Frequency = 'monthly' | 'weekly';
+
+export interface SubscribersTable {
+  id: Int8;
+  email: string;
+  status: 'pending' | 'confirmed';
+  countries: string[];
+  regions: string[];
+  categories: string[];
+  frequency: Frequency;
+  timezone: string;
+  skip_empty: boolean;
+  token_version: ColumnType<number, number | undefined, number>;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Date;
+  notice_sent_at: Date | null;
+  confirmed_at: Date | null;
+  consent_source: string;
+  consent_at: Date | null;
+}
+
+export interface SuppressionsTable {
+  email_hash: string;
+  reason: 'unsubscribed' | 'bounced' | 'complained';
+  created_at: Date;
+}
+
+export interface EmailEventsTable {
+  id: string;
+  type: string;
+  received_at: Date;
+}
+
 export interface Database {
   countries: CountriesTable;
   categories: CategoriesTable;
@@ -107,6 +140,9 @@ export interface Database {
   changes: ChangesTable;
   source_states: SourceStatesTable;
   detection_runs: DetectionRunsTable;
+  subscribers: SubscribersTable;
+  suppressions: SuppressionsTable;
+  email_events: EmailEventsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,0 +1,106 @@
+import { isPlausibleEmail } from './address';
+
+/** Resend's tag shape: ASCII letters, digits, `_` and `-` only, at most 256 characters each. */
+export interface EmailTag {
+  name: string;
+  value: string;
+}
+
+/** One email to one person. Every message carries both an HTML and a plain-text body. */
+export interface EmailMessage {
+  /** A bare address (`ana@example.org`), already normalised. */
+  to: string;
+  /** Defaults to the transport's sender (EMAIL_FROM). */
+  from?: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Extra headers, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post`. */
+  headers?: Record<string, string>;
+  tags?: EmailTag[];
+}
+
+export interface SendOptions {
+  /**
+   * Sending again with the same key and the same payload sends nothing new and answers the
+   * first result (Resend keeps a key 24 h: never retry with one older than ~23 h). The same key
+   * with another payload is refused with a PermanentEmailError (`invalid_idempotent_request`).
+   */
+  idempotencyKey: string;
+}
+
+export interface Mailer {
+  kind: 'resend' | 'outbox';
+  send(message: EmailMessage, options: SendOptions): Promise<{ id: string }>;
+  /** Up to MAX_BATCH_SIZE messages, all or nothing; `ids` in the order of `messages`. */
+  sendBatch(messages: EmailMessage[], options: SendOptions): Promise<{ ids: string[] }>;
+}
+
+export const MAX_BATCH_SIZE = 100;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+/**
+ * The provider refused the message and will refuse it again (4xx other than 429 and a
+ * concurrent-request 409): record it, do not retry. For a batch nothing was sent;
+ * `messageIndex` names the offending message when it is known.
+ */
+export class PermanentEmailError extends Error {
+  override readonly name = 'PermanentEmailError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number | null = null,
+    readonly messageIndex?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Not sent now, may succeed later: retries inside the transport were exhausted, or the
+ * provider asked to wait longer than the transport waits (`retryAfterMs`, e.g. a daily
+ * quota). Retry later with the same idempotency key and the identical payload.
+ */
+export class TransientEmailError extends Error {
+  override readonly name = 'TransientEmailError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number | null,
+    readonly attempts: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A programming error, not a delivery problem: thrown before anything is sent. */
+export function assertIdempotencyKey(key: string): void {
+  if (typeof key !== 'string' || key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new RangeError(`idempotencyKey must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces`);
+  }
+}
+
+export function assertBatchSize(messages: readonly EmailMessage[]): void {
+  if (messages.length < 1 || messages.length > MAX_BATCH_SIZE) {
+    throw new RangeError(`a batch holds 1-${MAX_BATCH_SIZE} messages, got ${messages.length}`);
+  }
+}
+
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Refuses what no provider would accept, before any request: an implausible recipient is a
+ * PermanentEmailError (Resend answers 422 for it, and in a strict batch one bad address
+ * would sink the other 99); a header carrying a line break is a RangeError (header injection).
+ */
+export function assertSendable(message: EmailMessage, index?: number): void {
+  if (!message.html || !message.text) throw new RangeError('every message needs both html and text bodies');
+  if (!message.subject) throw new RangeError('every message needs a subject');
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (!headerName.test(name) || /[\r\n]/.test(value)) throw new RangeError(`header ${JSON.stringify(name)} is not a valid single-line header`);
+  }
+  if (!isPlausibleEmail(message.to)) {
+    throw new PermanentEmailError('invalid_recipient', 'the recipient is not a valid email address', 422, index);
+  }
+}

@@ -1,0 +1,70 @@
+/** @jsxImportSource hono/jsx */
+import { categories } from '../taxonomy/categories';
+import { countries, regions } from '../taxonomy/countries';
+import type { Preferences } from '../subscribers/preferences';
+
+const byRegion = regions.map((region) => ({ region, countries: countries.filter((c) => c.region === region) }));
+
+/** The choices, shared by the sign-up page and the preference centre. Works without JavaScript. */
+export function PreferenceFields({ value }: { value: Preferences }) {
+  return (
+    <>
+      <fieldset class="regions">
+        <legend>Countries</legend>
+        <p class="hint">Choose whole regions, single countries, or both. Choose none to hear about every country.</p>
+        <div class="field" hidden>
+          <label for="country-search">Find a country</label>
+          <input id="country-search" type="search" autocomplete="off" placeholder="Type a country name" />
+        </div>
+        {byRegion.map(({ region, countries: list }) => (
+          <details open={list.some((c) => value.countries.includes(c.id)) || undefined}>
+            <summary>
+              {region} <span class="hint">({list.length} countries)</span>
+            </summary>
+            <label class="choice whole">
+              <input type="checkbox" name="regions" value={region} checked={value.regions.includes(region)} /> All of {region}
+            </label>
+            <div class="countries">
+              {list.map((c) => (
+                <label class="choice">
+                  <input type="checkbox" name="countries" value={c.id} checked={value.countries.includes(c.id)} /> {c.name}
+                </label>
+              ))}
+            </div>
+          </details>
+        ))}
+      </fieldset>
+
+      <fieldset>
+        <legend>Categories</legend>
+        <p class="hint">Choose none to get reports of every category.</p>
+        {categories.map((c) => (
+          <label class="choice">
+            <input type="checkbox" name="categories" value={c.id} checked={value.categories.includes(c.id)} /> {c.name}
+            <span class="hint"> — {c.factors.map((f) => f.name).join(', ')}</span>
+          </label>
+        ))}
+      </fieldset>
+
+      <fieldset>
+        <legend>How often</legend>
+        <label class="choice">
+          <input type="radio" name="frequency" value="monthly" checked={value.frequency === 'monthly'} /> Monthly, on the first
+          day of the month
+        </label>
+        <label class="choice">
+          <input type="radio" name="frequency" value="weekly" checked={value.frequency === 'weekly'} /> Weekly, on Mondays
+        </label>
+        <div class="field">
+          <label for="timezone">Time zone</label>
+          <p class="hint">Digests arrive at 09:00 in this time zone (an IANA name such as Europe/Stockholm).</p>
+          <input id="timezone" name="timezone" type="text" value={value.timezone} autocomplete="off" />
+        </div>
+        <label class="choice">
+          <input type="checkbox" name="skipEmpty" checked={value.skipEmpty} /> Skip the email when nothing new matches my
+          choices
+        </label>
+      </fieldset>
+    </>
+  );
+}

@@ -1,0 +1,44 @@
+/** @jsxImportSource hono/jsx */
+import type { Preferences } from '../subscribers/preferences';
+import { Layout } from './layout';
+import { PreferenceFields } from './preference-fields';
+
+export function PreferencesPage(props: {
+  email: string;
+  value: Preferences;
+  token: string;
+  unsubscribeUrl: string;
+  saved?: boolean;
+  errors?: string[];
+}) {
+  return (
+    <Layout title="Your alerts" scripts="signup">
+      <h1>Your alerts</h1>
+      <p class="lede">
+        Choices for <strong>{props.email}</strong>. Change anything and save, or leave at the bottom of the page.
+      </p>
+      {props.saved ? (
+        <div class="notice" role="status">
+          Your choices are saved.
+        </div>
+      ) : null}
+      {props.errors?.length ? (
+        <div class="notice error" role="alert">
+          <ul class="errors">
+            {props.errors.map((e) => (
+              <li>{e}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <form method="post" action={`/preferences?token=${encodeURIComponent(props.token)}`}>
+        <PreferenceFields value={props.value} />
+        <button type="submit">Save my choices</button>
+      </form>
+      <h2>Stop all alerts</h2>
+      <p>
+        <a href={props.unsubscribeUrl}>Unsubscribe</a> — we delete your choices and send nothing more.
+      </p>
+    </Layout>
+  );
+}

@@ -1,0 +1,153 @@
+/** @jsxImportSource hono/jsx */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { preferencesOf } from '../../db/subscribers';
+import type { Deps } from '../../deps';
+import { zodFieldErrors } from '../../errors';
+import { assets, type AssetName } from '../../pages/assets';
+import { MessagePage } from '../../pages/layout';
+import { PreferencesPage } from '../../pages/preferences';
+import { SignupPage } from '../../pages/signup';
+import { UnsubscribePage } from '../../pages/unsubscribe';
+import { subscriberLinks } from '../../subscribers/links';
+import { confirmSubscription, savePreferences, unsubscribe } from '../../subscribers/manage';
+import { preferencesFromForm, preferencesSchema } from '../../subscribers/preferences';
+import { subscriberFromToken, tokenProblemText, type TokenProblem } from '../../subscribers/token-subscriber';
+import { createRouter } from '../router';
+
+const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+const tokenQuery = z.object({ token: z.string().max(2048).optional().openapi({ param: { name: 'token', in: 'query' } }) });
+
+const pageRoutes = {
+  signup: createRoute({ method: 'get', path: '/', tags: ['Pages'], summary: 'Sign-up page', responses: { 200: html('The form') } }),
+  confirm: createRoute({
+    method: 'get', path: '/confirm', tags: ['Pages'], summary: 'Confirm a sign-up (double opt-in)',
+    request: { query: tokenQuery }, responses: { 200: html('Confirmed'), 400: html('Bad or expired link') },
+  }),
+  preferences: createRoute({
+    method: 'get', path: '/preferences', tags: ['Pages'], summary: 'Preference centre',
+    request: { query: tokenQuery }, responses: { 200: html('The choices form'), 400: html('Bad link') },
+  }),
+  unsubscribePage: createRoute({
+    method: 'get', path: '/unsubscribe', tags: ['Pages'], summary: 'One-button unsubscribe page (a GET never unsubscribes)',
+    request: { query: tokenQuery }, responses: { 200: html('The button'), 400: html('Bad link') },
+  }),
+  unsubscribe: createRoute({
+    method: 'post', path: '/unsubscribe', tags: ['Pages'],
+    summary: 'Unsubscribe (RFC 8058 one-click: body List-Unsubscribe=One-Click); answers 200, never a redirect',
+    request: { query: tokenQuery }, responses: { 200: html('Unsubscribed'), 400: html('Bad link') },
+  }),
+};
+
+/** Server-rendered pages for subscribers: work without JavaScript, strict CSP, CSRF-checked forms. */
+export function pageRoutesFor(deps: Deps) {
+  const router = createRouter();
+  const securePages = secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+  });
+  for (const path of ['/', '/confirm', '/preferences', '/unsubscribe', '/assets/*', '/v1/subscriptions']) router.use(path, securePages);
+  // Form posts must come from our own pages; the one-click unsubscribe comes from mail
+  // providers without an Origin and is protected by its token instead.
+  router.use('/preferences', csrf());
+  router.use('/v1/subscriptions', csrf());
+
+  const badLink = (c: Context, problem: TokenProblem) =>
+    c.html(
+      <MessagePage title="This link does not work" tone="error">
+        <p>{tokenProblemText[problem]}</p>
+        <p>
+          <a href="/">Go to the sign-up page</a>
+        </p>
+      </MessagePage>,
+      400,
+    );
+
+  router.get('/assets/:name', (c) => {
+    const asset = assets[c.req.param('name') as AssetName];
+    if (!asset) return c.notFound();
+    return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' });
+  });
+
+  router.openapi(pageRoutes.signup, (c) => c.html(<SignupPage />));
+
+  router.openapi(pageRoutes.confirm, async (c) => {
+    const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'confirm');
+    if (!found.ok) return badLink(c, found.problem);
+    await confirmSubscription(deps, found.subscriber.id);
+    const links = subscriberLinks(deps, found.subscriber);
+    return c.html(
+      <MessagePage title="Your alerts are confirmed">
+        <p>Thank you. Your first digest arrives at the start of the next period.</p>
+        <p>
+          <a href={links.manage()}>Change your choices</a> at any time; every email has this link too.
+        </p>
+      </MessagePage>,
+    );
+  });
+
+  const preferencesPage = (c: Context, subscriber: Parameters<typeof preferencesOf>[0], token: string, extra: { saved?: boolean; errors?: string[] } = {}) =>
+    c.html(
+      <PreferencesPage
+        email={subscriber.email}
+        value={preferencesOf(subscriber)}
+        token={token}
+        unsubscribeUrl={subscriberLinks(deps, subscriber).unsubscribe()}
+        {...extra}
+      />,
+      extra.errors ? 422 : 200,
+    );
+
+  router.openapi(pageRoutes.preferences, async (c) => {
+    const token = c.req.valid('query').token ?? '';
+    const found = await subscriberFromToken(deps, deps.db, token, 'manage');
+    if (!found.ok) return badLink(c, found.problem);
+    return preferencesPage(c, found.subscriber, token, { saved: c.req.query('saved') === '1' });
+  });
+
+  router.post('/preferences', async (c) => {
+    const token = c.req.query('token') ?? '';
+    const found = await subscriberFromToken(deps, deps.db, token, 'manage');
+    if (!found.ok) return badLink(c, found.problem);
+    const parsed = preferencesSchema.safeParse(preferencesFromForm(await c.req.parseBody({ all: true })));
+    if (!parsed.success) {
+      return preferencesPage(c, found.subscriber, token, { errors: zodFieldErrors(parsed.error).map((e) => `${e.path}: ${e.message}`) });
+    }
+    await savePreferences(deps, found.subscriber.id, parsed.data);
+    return c.redirect(`/preferences?token=${encodeURIComponent(token)}&saved=1`, 303);
+  });
+
+  router.openapi(pageRoutes.unsubscribePage, async (c) => {
+    const token = c.req.valid('query').token ?? '';
+    const verified = deps.tokens.verify(token, 'unsubscribe');
+    if (!verified.ok) return badLink(c, verified.reason);
+    return c.html(<UnsubscribePage token={token} />);
+  });
+
+  router.openapi(pageRoutes.unsubscribe, async (c) => {
+    const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'unsubscribe');
+    // A link of a subscriber already gone answers as a success: leaving twice is still leaving.
+    if (!found.ok && found.problem !== 'no-longer-valid') return badLink(c, found.problem);
+    if (found.ok) await unsubscribe(deps, found.subscriber.id);
+    return c.html(
+      <MessagePage title="You are unsubscribed">
+        <p>We have deleted your choices and will send you nothing more.</p>
+        <p>
+          Changed your mind? <a href="/">Sign up again</a>.
+        </p>
+      </MessagePage>,
+    );
+  });
+  return router;
+}

@@ -1,0 +1,62 @@
+import { createRoute } from '@hono/zod-openapi';
+import { preferencesOf } from '../../db/subscribers';
+import type { Deps } from '../../deps';
+import { ProblemError } from '../../errors';
+import { savePreferences, unsubscribe } from '../../subscribers/manage';
+import { subscriberFromToken, tokenProblemText } from '../../subscribers/token-subscriber';
+import { createRouter, json, problemResponse, problemResponses } from '../router';
+import { PreferencesSchema, SubscriberPreferencesSchema, TokenQuerySchema } from './schema';
+
+const tokenProblems = { 401: problemResponse('The token is not valid, or no longer is') };
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/preferences',
+  tags: ['Subscribers'],
+  summary: "A subscriber's choices, by the token of their manage link",
+  request: { query: TokenQuerySchema },
+  responses: { 200: json(SubscriberPreferencesSchema, 'The stored choices'), ...problemResponses, ...tokenProblems },
+});
+
+const putRoute = createRoute({
+  method: 'put',
+  path: '/v1/preferences',
+  tags: ['Subscribers'],
+  summary: 'Replace the choices (countries, regions, categories, frequency, time zone, skip-empty)',
+  request: { query: TokenQuerySchema, body: { required: true, content: { 'application/json': { schema: PreferencesSchema } } } },
+  responses: { 200: json(SubscriberPreferencesSchema, 'The choices now stored'), ...problemResponses, ...tokenProblems },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/v1/preferences',
+  tags: ['Subscribers'],
+  summary: 'Unsubscribe: delete the subscriber, keeping only a hashed suppression entry',
+  request: { query: TokenQuerySchema },
+  responses: { 204: { description: 'Unsubscribed' }, ...problemResponses, ...tokenProblems },
+});
+
+export function preferenceRoutes(deps: Deps) {
+  const manageToken = async (token: string) => {
+    const found = await subscriberFromToken(deps, deps.db, token, 'manage');
+    if (!found.ok) {
+      throw new ProblemError({ type: 'invalid-token', title: 'This link is not valid', status: 401, detail: tokenProblemText[found.problem] });
+    }
+    return found.subscriber;
+  };
+  const view = (s: Awaited<ReturnType<typeof manageToken>>) => ({ email: s.email, status: s.status, preferences: preferencesOf(s) });
+
+  return createRouter()
+    .openapi(getRoute, async (c) => c.json(view(await manageToken(c.req.valid('query').token)), 200))
+    .openapi(putRoute, async (c) => {
+      const subscriber = await manageToken(c.req.valid('query').token);
+      const preferences = c.req.valid('json');
+      await savePreferences(deps, subscriber.id, preferences);
+      return c.json({ ...view(subscriber), preferences }, 200);
+    })
+    .openapi(deleteRoute, async (c) => {
+      const subscriber = await manageToken(c.req.valid('query').token);
+      await unsubscribe(deps, subscriber.id);
+      return c.body(null, 204);
+    });
+}

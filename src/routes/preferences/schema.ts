@@ -1,0 +1,28 @@
+import { z } from '@hono/zod-openapi';
+import { frequencies, preferencesSchema } from '../../subscribers/preferences';
+
+export const PreferencesSchema = preferencesSchema.openapi('Preferences');
+
+export const SubscriberPreferencesSchema = z
+  .object({
+    email: z.string(),
+    status: z.enum(['pending', 'confirmed']),
+    preferences: z.object({
+      countries: z.array(z.string()),
+      regions: z.array(z.string()),
+      categories: z.array(z.string()),
+      frequency: z.enum(frequencies),
+      timezone: z.string(),
+      skipEmpty: z.boolean(),
+    }),
+  })
+  .openapi('SubscriberPreferences');
+
+export const TokenQuerySchema = z.object({
+  token: z
+    .string()
+    .max(2048)
+    .openapi({ param: { name: 'token', in: 'query' }, description: 'The token of the manage link in any email' }),
+});
+
+export type SubscriberPreferences = z.infer<typeof SubscriberPreferencesSchema>;

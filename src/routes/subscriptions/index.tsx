@@ -1,0 +1,71 @@
+/** @jsxImportSource hono/jsx */
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Deps } from '../../deps';
+import { zodFieldErrors } from '../../errors';
+import { clientAddress, consume } from '../../http/rate-limits';
+import { normalizeEmail } from '../../email/address';
+import { requestSubscription } from '../../subscribers/subscribe';
+import { preferencesFromForm } from '../../subscribers/preferences';
+import { MessagePage } from '../../pages/layout';
+import { SignupPage } from '../../pages/signup';
+import { createRouter, json, problemResponse, problemResponses } from '../router';
+import { SubscriptionAcceptedSchema, SubscriptionRequestSchema, subscriptionAccepted } from './schema';
+
+const subscribeRoute = createRoute({
+  method: 'post',
+  path: '/v1/subscriptions',
+  tags: ['Subscribers'],
+  summary: 'Sign up for alerts (double opt-in)',
+  description:
+    'Always answers 202 with the same body, whatever state the address is in. A new or pending address gets a ' +
+    'confirmation email; a confirmed one gets a "manage your alerts" email and nothing changes. The sign-up page ' +
+    'posts the same fields as an HTML form (application/x-www-form-urlencoded) and gets an HTML page back. ' +
+    'Rate-limited per client address and per email address.',
+  request: { body: { required: true, content: { 'application/json': { schema: SubscriptionRequestSchema } } } },
+  responses: {
+    202: json(SubscriptionAcceptedSchema, 'Accepted; check the inbox'),
+    ...problemResponses,
+    429: problemResponse('Too many sign-ups from this client or for this address; see Retry-After'),
+  },
+});
+
+async function limit(deps: Deps, c: Context, email: string) {
+  await consume(deps.rateLimits.signupPerIp, clientAddress(c, deps.config.trustProxy));
+  await consume(deps.rateLimits.signupPerAddress, normalizeEmail(email));
+}
+
+export function subscriptionRoutes(deps: Deps) {
+  const router = createRouter();
+
+  // The sign-up page's form post: same fields, answered with pages instead of JSON.
+  router.post('/v1/subscriptions', async (c, next) => {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return next();
+    const form = await c.req.parseBody({ all: true });
+    const email = typeof form.email === 'string' ? form.email : '';
+    const parsed = SubscriptionRequestSchema.safeParse({ email, ...preferencesFromForm(form) });
+    if (!parsed.success) {
+      const errors = zodFieldErrors(parsed.error).map((e) => `${e.path}: ${e.message}`);
+      return c.html(<SignupPage errors={errors} email={email} />, 422);
+    }
+    await limit(deps, c, parsed.data.email);
+    const { email: address, ...preferences } = parsed.data;
+    await requestSubscription(deps, { email: address, preferences, source: 'signup-page' });
+    return c.html(
+      <MessagePage title="Check your inbox">
+        <p>{subscriptionAccepted.message}</p>
+        <p>The link in it works for 7 days. If nothing arrives, check your spam folder or sign up again.</p>
+      </MessagePage>,
+      202,
+    );
+  });
+
+  router.openapi(subscribeRoute, async (c) => {
+    const { email, ...preferences } = c.req.valid('json');
+    await limit(deps, c, email);
+    await requestSubscription(deps, { email, preferences, source: 'api' });
+    return c.json(subscriptionAccepted, 202);
+  });
+  return router;
+}

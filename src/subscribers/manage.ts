@@ -1,0 +1,34 @@
+import { confirmSubscriber, deleteSubscriber, liftUnsubscribe, lockSubscriber, suppress, updatePreferences } from '../db/subscribers';
+import type { Deps } from '../deps';
+import { hashEmail } from '../email/address';
+import type { Preferences } from './preferences';
+
+type ManageDeps = Pick<Deps, 'db' | 'clock' | 'appSecret' | 'log'>;
+
+/** Double opt-in: confirm (idempotent) and clear an earlier unsubscribe, in one transaction. */
+export async function confirmSubscription(deps: ManageDeps, subscriberId: number): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const subscriber = await lockSubscriber(trx, subscriberId);
+    if (!subscriber || subscriber.status === 'confirmed') return;
+    await confirmSubscriber(trx, subscriberId, deps.clock.now());
+    await liftUnsubscribe(trx, hashEmail(subscriber.email, deps.appSecret));
+  });
+}
+
+export async function savePreferences(deps: ManageDeps, subscriberId: number, preferences: Preferences): Promise<void> {
+  await updatePreferences(deps.db, subscriberId, preferences, deps.clock.now());
+}
+
+/**
+ * Leaving: the subscriber and their choices are deleted; only a keyed hash of the address
+ * stays, so nothing is sent to it again. Safe to repeat.
+ */
+export async function unsubscribe(deps: ManageDeps, subscriberId: number): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const subscriber = await lockSubscriber(trx, subscriberId);
+    if (!subscriber) return;
+    await suppress(trx, { email_hash: hashEmail(subscriber.email, deps.appSecret), reason: 'unsubscribed', created_at: deps.clock.now() });
+    await deleteSubscriber(trx, subscriberId);
+  });
+  deps.log.info({ subscriber: subscriberId }, 'unsubscribed');
+}

@@ -1,0 +1,64 @@
+import { z } from '../zod';
+import { categoryIds, isCategoryId } from '../taxonomy/categories';
+import { countries, findCountry, regions } from '../taxonomy/countries';
+
+const timeZones = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+
+export const frequencies = ['monthly', 'weekly'] as const;
+
+/**
+ * What a subscriber chooses. Empty `countries` and `regions` mean every country; empty
+ * `categories` means every category. An event without categories matches any category choice.
+ */
+export const preferencesSchema = z.strictObject({
+  countries: z
+    .array(
+      z
+        .string()
+        .transform((v) => v.trim().toUpperCase())
+        .refine((v) => findCountry(v) !== undefined, { message: 'unknown country: use an ISO 3166-1 alpha-3 code' }),
+    )
+    .max(countries.length)
+    .default([])
+    .transform((list) => [...new Set(list)].sort()),
+  regions: z
+    .array(z.string().refine((v) => regions.includes(v), { message: `unknown region: use one of ${regions.join(', ')}` }))
+    .max(regions.length)
+    .default([])
+    .transform((list) => [...new Set(list)].sort()),
+  categories: z
+    .array(z.string().refine(isCategoryId, { message: `unknown category: use one of ${categoryIds.join(', ')}` }))
+    .max(categoryIds.length)
+    .default([])
+    .transform((list) => categoryIds.filter((id) => list.includes(id))),
+  frequency: z.enum(frequencies).default('monthly'),
+  timezone: z
+    .string()
+    .refine((v) => timeZones.has(v), { message: 'unknown time zone: use an IANA name such as Europe/Berlin' })
+    .default('UTC'),
+  skipEmpty: z.boolean().default(false),
+});
+
+export type Preferences = z.output<typeof preferencesSchema>;
+export type PreferencesInput = z.input<typeof preferencesSchema>;
+
+/** An HTML form's fields (repeated keys as arrays, checkboxes as "on") in the JSON shape. */
+export function preferencesFromForm(form: Record<string, string | File | (string | File)[]>): Record<string, unknown> {
+  const list = (key: string) => {
+    const value = form[key] ?? form[`${key}[]`];
+    if (value === undefined) return [];
+    return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
+  };
+  const one = (key: string) => {
+    const value = form[key];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  return {
+    countries: list('countries'),
+    regions: list('regions'),
+    categories: list('categories'),
+    ...(one('frequency') ? { frequency: one('frequency') } : {}),
+    ...(one('timezone') ? { timezone: one('timezone') } : {}),
+    skipEmpty: one('skipEmpty') === 'on' || one('skipEmpty') === 'true',
+  };
+}

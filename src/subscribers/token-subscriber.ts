@@ -1,0 +1,32 @@
+import type { Db, Tx } from '../db/database';
+import { findSubscriber, type SubscriberRow } from '../db/subscribers';
+import type { Deps } from '../deps';
+import type { TokenPurpose } from '../email/tokens';
+
+export type TokenProblem = 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' | 'no-longer-valid';
+
+/**
+ * The subscriber a link's token names, if the token is genuine, for this purpose, unexpired,
+ * and the subscriber still exists with the same token version (deleting or bumping it
+ * retires every link issued before).
+ */
+export async function subscriberFromToken(
+  deps: Pick<Deps, 'tokens'>,
+  db: Db | Tx,
+  token: string | undefined,
+  purpose: TokenPurpose,
+): Promise<{ ok: true; subscriber: SubscriberRow } | { ok: false; problem: TokenProblem }> {
+  const verified = deps.tokens.verify(token ?? '', purpose);
+  if (!verified.ok) return { ok: false, problem: verified.reason };
+  const subscriber = await findSubscriber(db, verified.claims.subscriberId);
+  if (!subscriber || subscriber.token_version !== verified.claims.version) return { ok: false, problem: 'no-longer-valid' };
+  return { ok: true, subscriber };
+}
+
+export const tokenProblemText: Record<TokenProblem, string> = {
+  malformed: 'This link is incomplete. Please copy the whole link from the email.',
+  'bad-signature': 'This link is not valid. Please use the link from the email exactly as it was sent.',
+  'wrong-purpose': 'This link is for something else. Please use the matching link from the email.',
+  expired: 'This link has expired. Please sign up again to get a new one.',
+  'no-longer-valid': 'This link no longer works: the subscription it was for has ended or changed.',
+};

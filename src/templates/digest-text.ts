@@ -1,0 +1,51 @@
+/** The plain-text alternative of the digest, from the same (already cut) data as the HTML. */
+import { badgeLabels, type PreparedDigest } from './digest-prepare';
+import { digestSummary, digestWhy, moreLabel, type DigestTotals } from './digest-view';
+
+function underline(text: string, char: string): string {
+  return `${text}\n${char.repeat(Math.min(72, [...text].length))}`;
+}
+
+export function digestText(d: PreparedDigest, totals: DigestTotals): string {
+  const kicker = d.frequency === 'weekly' ? 'Weekly digest' : 'Monthly digest';
+  const lines: string[] = [
+    `${d.siteName} · ${kicker}`,
+    underline(d.periodLabel, '='),
+    [d.periodRange, digestSummary(totals)].filter((s) => s !== '').join(' · '),
+    '',
+    `View in your browser: ${d.links.viewInBrowser}`,
+    '',
+  ];
+  if (d.countries.length === 0) {
+    lines.push(
+      `No new or updated reports matched your alerts in this period. You chose to receive a ${d.noun} even when it is empty; you can change that in your preferences.`,
+      '',
+    );
+  }
+  for (const country of d.countries) {
+    lines.push(underline(country.name.toUpperCase(), '-'), '');
+    for (const item of country.items) {
+      lines.push(`[${badgeLabels[item.badge].toUpperCase()}] ${item.title}`);
+      lines.push([item.month, item.categories].filter((s) => s !== '').join(' · '));
+      if (item.excerpt) lines.push(item.excerpt);
+      if (item.update?.text) lines.push(`Update: ${item.update.text}`);
+      if (item.update?.changed) lines.push(`Changed: ${item.update.changed}`);
+      if (item.sources.length > 0) {
+        lines.push(`Sources: ${item.sources.map((s) => (s.url ? `${s.name} <${s.url}>` : s.name)).join(', ')}`);
+      }
+      if (item.url) lines.push(`Read the report: ${item.url}`);
+      lines.push('');
+    }
+  }
+  if (d.moreCount > 0) lines.push(`${moreLabel(d.moreCount)}: ${d.links.moreReports}`, '');
+  lines.push(
+    '-- ',
+    digestWhy(d),
+    `Manage preferences: ${d.links.manage}`,
+    `Unsubscribe: ${d.links.unsubscribe}`,
+    `${d.siteName}: ${d.links.site}`,
+    'This email loads no images and its links are not tracked.',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,112 @@
+/** Prepared digest -> the Mustache view of digest.mjml (every key present, so no lookups leak upwards). */
+import { listNames, plural } from './format';
+import type { PreparedDigest, PreparedItem } from './digest-prepare';
+import { itemCount } from './digest-prepare';
+import { linkList, type FooterView, type HeaderView, type LinkView } from './shared-view';
+
+interface ItemView {
+  first: boolean;
+  badge: { new: boolean; updated: boolean; watchFlagRaised: boolean; watchFlagLifted: boolean };
+  title: string;
+  url: string | false;
+  month: string;
+  categories: string | false;
+  excerpt: string | false;
+  update: { text: string; changed: string | false } | false;
+  hasSources: boolean;
+  sources: { first: boolean; name: string; url: string | false }[];
+}
+
+export interface DigestView {
+  subject: string;
+  preheader: string;
+  siteName: string;
+  digestNoun: string;
+  links: { site: string };
+  header: HeaderView;
+  hasItems: boolean;
+  contents: { first: boolean; name: string; count: number }[];
+  countries: { name: string; items: ItemView[] }[];
+  more: { label: string; url: string } | false;
+  footer: FooterView;
+}
+
+export function itemView(item: PreparedItem, first: boolean): ItemView {
+  return {
+    first,
+    badge: {
+      new: item.badge === 'new',
+      updated: item.badge === 'updated',
+      watchFlagRaised: item.badge === 'watch_flag_raised',
+      watchFlagLifted: item.badge === 'watch_flag_lifted',
+    },
+    title: item.title,
+    url: item.url ?? false,
+    month: item.month,
+    categories: item.categories || false,
+    excerpt: item.excerpt || false,
+    update: item.update ? { text: item.update.text, changed: item.update.changed || false } : false,
+    hasSources: item.sources.length > 0,
+    sources: item.sources.map((s, index) => ({ first: index === 0, name: s.name, url: s.url ?? false })),
+  };
+}
+
+export function digestSubject(d: PreparedDigest, total: number): string {
+  const count = total === 0 ? 'no new reports' : plural(total, 'report', 'reports');
+  return `${d.siteName} ${d.noun}: ${d.periodLabel} (${count})`;
+}
+
+export function digestWhy(d: PreparedDigest): string {
+  return (
+    `You receive this ${d.noun} because ${d.email} is signed up for ${d.siteName} alerts. ` +
+    `Your selection: ${d.choices.places}; ${d.choices.categories}.`
+  );
+}
+
+export function moreLabel(count: number): string {
+  return `${plural(count, 'more report', 'more reports')} on the site`;
+}
+
+export function footerLinks(d: PreparedDigest): LinkView[] {
+  return linkList([
+    { label: 'Manage preferences', url: d.links.manage },
+    { label: 'Unsubscribe', url: d.links.unsubscribe },
+    { label: 'View in browser', url: d.links.viewInBrowser },
+  ]);
+}
+
+export interface DigestTotals {
+  /** Every matching report: shown, cut for size, or left out by the composer. */
+  reports: number;
+  countries: number;
+}
+
+export function digestSummary(totals: DigestTotals): string {
+  if (totals.reports === 0) return 'No new reports';
+  const reports = plural(totals.reports, 'report', 'reports');
+  return totals.countries > 0 ? `${reports} in ${plural(totals.countries, 'country', 'countries')}` : reports;
+}
+
+/** `d` is already cut to what the email shows. */
+export function digestView(d: PreparedDigest, totals: DigestTotals): DigestView {
+  const shown = itemCount(d);
+  const total = totals.reports;
+  const summary = digestSummary(totals);
+  return {
+    subject: digestSubject(d, total),
+    preheader: shown === 0 ? `${summary} this time.` : `${summary}: ${listNames(d.countries.map((c) => c.name), 4)}.`,
+    siteName: d.siteName,
+    digestNoun: d.noun,
+    links: { site: d.links.site },
+    header: {
+      kicker: d.frequency === 'weekly' ? 'Weekly digest' : 'Monthly digest',
+      title: d.periodLabel,
+      subtitle: [d.periodRange, summary].filter((s) => s !== '').join(' · '),
+    },
+    hasItems: shown > 0,
+    contents: d.countries.map((c, index) => ({ first: index === 0, name: c.name, count: c.items.length })),
+    countries: d.countries.map((c) => ({ name: c.name, items: c.items.map((item, index) => itemView(item, index === 0)) })),
+    more: d.moreCount > 0 ? { label: moreLabel(d.moreCount), url: d.links.moreReports } : false,
+    footer: { why: digestWhy(d), links: footerLinks(d) },
+  };
+}
