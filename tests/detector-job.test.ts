@@ -16,9 +16,13 @@ const feedC = sampleEvent({ id: 'feed-c', country: 'FIN' });
 
 /** Changes appended since the last call, as [type, eventId, previous]. */
 async function newChanges() {
-  const page = (await (await t.call('GET', `/v1/admin/changes?after=${cursor}&limit=1000`, undefined, { admin: true })).json()) as ChangePage;
-  cursor = page.nextAfter;
-  return page.data.map((c) => [c.type, c.eventId, c.previous] as const);
+  const all: ChangePage['data'] = [];
+  for (;;) {
+    const page = (await (await t.call('GET', `/v1/admin/changes?after=${cursor}&limit=1000`, undefined, { admin: true })).json()) as ChangePage;
+    cursor = page.nextAfter;
+    all.push(...page.data);
+    if (!page.hasMore) return all.map((c) => [c.type, c.eventId, c.previous] as const);
+  }
 }
 
 async function detectViaApi(): Promise<DetectionRun> {
@@ -104,6 +108,14 @@ describe('the detection job over real HTTP sources', () => {
     const runs = await t.deps.db.selectFrom('detection_runs').select(['status']).where('status', '=', 'running').execute();
     expect(runs).toEqual([]);
     expect(await t.deps.db.selectFrom('detection_runs').select('id').where('status', '=', 'abandoned').execute()).toHaveLength(1);
+  });
+
+  it('takes a source larger than one SQL statement can carry (6,000 events) in one run', async () => {
+    const many = Array.from({ length: 6000 }, (_, i) => sampleEvent({ id: `bulk-${i}`, country: 'BRA' }));
+    sources.setFeed(many);
+    const run = await detectViaApi();
+    expect(run.sources.find((s) => s.url.endsWith('/feed.json'))).toMatchObject({ status: 'changed', events: 6000, published: 6000 });
+    expect((await newChanges()).length).toBe(6000);
   });
 
   it('a second run started while one is in progress in this process does nothing', async () => {

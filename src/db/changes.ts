@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { ChangeDecision } from '../alerts/detect';
 import type { ChangeType } from '../alerts/change-types';
 import type { Db, Tx } from './database';
+import { ROWS_PER_STATEMENT } from './events';
 
 // An arbitrary, fixed advisory-lock key that names "appending to the change log".
 const CHANGE_LOG_LOCK = 7_104_202_501;
@@ -21,18 +22,19 @@ export interface ChangeWrite extends ChangeDecision {
 }
 
 export async function appendChanges(trx: Tx, changes: readonly ChangeWrite[], detectedAt: Date): Promise<number> {
-  if (changes.length === 0) return 0;
-  await trx
-    .insertInto('changes')
-    .values(
-      changes.map((c) => ({
-        type: c.type,
-        event_id: c.eventId,
-        previous: c.previous === null ? null : JSON.stringify(c.previous),
-        detected_at: detectedAt,
-      })),
-    )
-    .execute();
+  for (let start = 0; start < changes.length; start += ROWS_PER_STATEMENT) {
+    await trx
+      .insertInto('changes')
+      .values(
+        changes.slice(start, start + ROWS_PER_STATEMENT).map((c) => ({
+          type: c.type,
+          event_id: c.eventId,
+          previous: c.previous === null ? null : JSON.stringify(c.previous),
+          detected_at: detectedAt,
+        })),
+      )
+      .execute();
+  }
   return changes.length;
 }
 

@@ -77,9 +77,19 @@ export interface EventWrite {
   hash: string;
 }
 
-/** Inserts new events and overwrites changed ones in one statement; first_seen_at is kept. */
+/**
+ * Inserts new events and overwrites changed ones; first_seen_at is kept. One statement per
+ * 1,000 rows keeps under PostgreSQL's 65,535 bind parameters for sources of any size.
+ */
 export async function upsertEvents(trx: Tx, writes: readonly EventWrite[], now: Date): Promise<void> {
-  if (writes.length === 0) return;
+  for (let start = 0; start < writes.length; start += ROWS_PER_STATEMENT) {
+    await upsertEventChunk(trx, writes.slice(start, start + ROWS_PER_STATEMENT), now);
+  }
+}
+
+export const ROWS_PER_STATEMENT = 1000;
+
+async function upsertEventChunk(trx: Tx, writes: readonly EventWrite[], now: Date): Promise<void> {
   await trx
     .insertInto('events')
     .values(
