@@ -6,6 +6,7 @@ import { limitBodies, requireJsonBodies } from './http/body-guards';
 import { logRequests } from './http/log-requests';
 import { adminRoutes } from './routes/admin/index';
 import { mountDocs } from './routes/docs/index';
+import { emailEventRoutes } from './routes/email-events/index';
 import { eventRoutes } from './routes/events/index';
 import { healthRoutes } from './routes/health/index';
 import { pageRoutesFor } from './routes/pages/index';
@@ -33,6 +34,7 @@ export function createApp(deps: Deps) {
   app.route('/', pageRoutesFor(deps));
   app.route('/', subscriptionRoutes(deps));
   app.route('/', preferenceRoutes(deps));
+  app.route('/', emailEventRoutes(deps));
   mountDocs(app, deps.config.publicBaseUrl);
 
   app.notFound((c) => problemResponse(c, problems.notFound()));

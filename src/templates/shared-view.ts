@@ -38,17 +38,23 @@ export function fitsUtf8Bytes(text: string, maxBytes: number): boolean {
   return utf8Length(text) <= maxBytes;
 }
 
-/** Byte length of the UTF-8 encoding, without allocating it. */
+const nonAsciiRun = /[^\x00-\x7f]+/g;
+
+/** Byte length of the UTF-8 encoding, without allocating it (only non-ASCII runs are visited). */
 export function utf8Length(text: string): number {
   let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      bytes += 2; // a surrogate pair: 2 code units, 4 bytes
-      i++;
-    } else bytes += 2;
+  for (const [run] of text.matchAll(nonAsciiRun)) {
+    for (let i = 0; i < run.length; i++) {
+      const code = run.charCodeAt(i);
+      if (code < 0x800) bytes += 1;
+      else if (code >= 0xd800 && code <= 0xdbff && i + 1 < run.length) {
+        const next = run.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          bytes += 2; // a surrogate pair: 2 code units, 4 bytes
+          i++;
+        } else bytes += 2;
+      } else bytes += 2; // BMP, or a lone surrogate (encoded as U+FFFD, 3 bytes)
+    }
   }
   return bytes;
 }
