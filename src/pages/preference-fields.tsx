@@ -6,7 +6,8 @@ import type { Preferences } from '../subscribers/preferences';
 const byRegion = regions.map((region) => ({ region, countries: countries.filter((c) => c.region === region) }));
 
 /** The choices, shared by the sign-up page and the preference centre. Works without JavaScript. */
-export function PreferenceFields({ value }: { value: Preferences }) {
+/** `keepTimezone`: the stored zone stays as it is (only the sign-up page guesses it from the browser). */
+export function PreferenceFields({ value, keepTimezone }: { value: Preferences; keepTimezone?: boolean }) {
   return (
     <>
       <fieldset class="regions">
@@ -58,7 +59,7 @@ export function PreferenceFields({ value }: { value: Preferences }) {
         <div class="field">
           <label for="timezone">Time zone</label>
           <p class="hint">Digests arrive at 09:00 in this time zone (an IANA name such as Europe/Stockholm).</p>
-          <input id="timezone" name="timezone" type="text" value={value.timezone} autocomplete="off" />
+          <input id="timezone" name="timezone" type="text" value={value.timezone} autocomplete="off" data-chosen={keepTimezone ? '1' : undefined} />
         </div>
         <label class="choice">
           <input type="checkbox" name="skipEmpty" checked={value.skipEmpty} /> Skip the email when nothing new matches my

@@ -32,7 +32,7 @@ export function PreferencesPage(props: {
         </div>
       ) : null}
       <form method="post" action={`/preferences?token=${encodeURIComponent(props.token)}`}>
-        <PreferenceFields value={props.value} />
+        <PreferenceFields value={props.value} keepTimezone />
         <button type="submit">Save my choices</button>
       </form>
       <h2>Stop all alerts</h2>
