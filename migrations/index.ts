@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_taxonomy_events_changes';
 import * as m0002 from './0002_sources_and_detection_runs';
 import * as m0003 from './0003_subscribers';
+import * as m0004 from './0004_digests';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_taxonomy_events_changes': m0001,
   '0002_sources_and_detection_runs': m0002,
   '0003_subscribers': m0003,
+  '0004_digests': m0004,
 };

@@ -63,3 +63,20 @@ export async function listChangesAfter(db: Db, after: number, limit: number): Pr
     detectedAt: r.detected_at.toISOString(),
   }));
 }
+
+/** Changes with `after < id <= upTo`, oldest first: the window a digest tick works on. */
+export async function listChangesBetween(db: Db, after: number, upTo: number): Promise<ChangeView[]> {
+  const rows = await db
+    .selectFrom('changes')
+    .select(['id', 'type', 'event_id', 'previous', 'detected_at'])
+    .where('id', '>', after)
+    .where('id', '<=', upTo)
+    .orderBy('id', 'asc')
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), type: r.type, eventId: r.event_id, previous: r.previous, detectedAt: r.detected_at.toISOString() }));
+}
+
+export async function latestChangeId(db: Db): Promise<number> {
+  const row = await db.selectFrom('changes').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+  return Number(row?.max ?? 0);
+}

@@ -118,6 +118,46 @@ export interface SubscribersTable {
   confirmed_at: Date | null;
   consent_source: string;
   consent_at: Date | null;
+  digest_cursor: ColumnType<number, number | undefined, number>;
+}
+
+export interface DigestBatchesTable {
+  id: Int8;
+  idempotency_key: string;
+  status: 'sending' | 'sent' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  locked_by: string | null;
+  locked_until: Date | null;
+  created_at: Date;
+  sent_at: Date | null;
+  last_error: string | null;
+}
+
+export type DigestStatus = 'pending' | 'batched' | 'sent' | 'skipped' | 'failed';
+
+export interface DigestsTable {
+  id: Int8;
+  subscriber_id: number;
+  period_key: string;
+  due_at: Date;
+  status: DigestStatus;
+  batch_id: number | null;
+  position: number | null;
+  model: Json<unknown> | null;
+  cursor_to: number | null;
+  item_count: number | null;
+  error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export interface DigestRunsTable {
+  id: Int8;
+  trigger: string;
+  as_of: Date;
+  started_at: Date;
+  finished_at: Date | null;
+  counts: Json<Record<string, number>>;
 }
 
 export interface SuppressionsTable {
@@ -143,6 +183,9 @@ export interface Database {
   subscribers: SubscribersTable;
   suppressions: SuppressionsTable;
   email_events: EmailEventsTable;
+  digest_batches: DigestBatchesTable;
+  digests: DigestsTable;
+  digest_runs: DigestRunsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -78,11 +78,20 @@ export async function markNoticeSent(db: Db | Tx, id: number, now: Date): Promis
   await db.updateTable('subscribers').set({ notice_sent_at: now }).where('id', '=', id).execute();
 }
 
-/** Confirms a pending subscriber and records consent; a confirmed one is left as it is. */
+/**
+ * Confirms a pending subscriber and records consent; a confirmed one is left as it is. Their
+ * digests start with the changes after this moment.
+ */
 export async function confirmSubscriber(trx: Tx, id: number, now: Date): Promise<void> {
   await trx
     .updateTable('subscribers')
-    .set({ status: 'confirmed', confirmed_at: now, consent_at: now, updated_at: now })
+    .set((eb) => ({
+      status: 'confirmed',
+      confirmed_at: now,
+      consent_at: now,
+      updated_at: now,
+      digest_cursor: eb.fn.coalesce(eb.selectFrom('changes').select((e) => e.fn.max('id').as('max')), eb.lit(0)),
+    }))
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .execute();

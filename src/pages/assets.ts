@@ -15,6 +15,7 @@ h1 { font-size: 1.75rem; line-height: 1.2; margin: .5rem 0 1rem; }
 form .field { margin: 0 0 1.25rem; }
 label { font-weight: 600; display: block; margin-bottom: .25rem; }
 .hint { color: var(--muted); font-size: .9rem; margin: .1rem 0 .4rem; }
+.hint.block { display: block; margin: 0; font-weight: 400; }
 input[type=email], input[type=text], input[type=search], select { width: 100%; padding: .6rem .7rem; font: inherit; border: 1px solid #9aa3b5; border-radius: 6px; background: #fff; }
 input:focus, select:focus, button:focus, summary:focus { outline: 3px solid #f0b429; outline-offset: 2px; }
 fieldset { border: 1px solid var(--line); border-radius: 8px; background: #fff; margin: 0 0 1.25rem; padding: .75rem 1rem 1rem; }
@@ -51,7 +52,7 @@ const signupJs = `
         row.hidden = !hit; any = any || hit;
       });
       region.hidden = !any;
-      region.open = !!q && any;
+      region.open = q ? any : !!region.querySelector('input:checked');
     });
   });
 })();

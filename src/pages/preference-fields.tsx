@@ -6,6 +6,12 @@ import type { Preferences } from '../subscribers/preferences';
 const byRegion = regions.map((region) => ({ region, countries: countries.filter((c) => c.region === region) }));
 
 /** The choices, shared by the sign-up page and the preference centre. Works without JavaScript. */
+function chosenLabel(value: Preferences, region: string, list: readonly { id: string }[]): string {
+  if (value.regions.includes(region)) return `all ${list.length} chosen`;
+  const chosen = list.filter((c) => value.countries.includes(c.id)).length;
+  return chosen ? `${chosen} of ${list.length} chosen` : `${list.length} countries`;
+}
+
 /** `keepTimezone`: the stored zone stays as it is (only the sign-up page guesses it from the browser). */
 export function PreferenceFields({ value, keepTimezone }: { value: Preferences; keepTimezone?: boolean }) {
   return (
@@ -18,9 +24,9 @@ export function PreferenceFields({ value, keepTimezone }: { value: Preferences; 
           <input id="country-search" type="search" autocomplete="off" placeholder="Type a country name" />
         </div>
         {byRegion.map(({ region, countries: list }) => (
-          <details open={list.some((c) => value.countries.includes(c.id)) || undefined}>
+          <details open={value.regions.includes(region) || list.some((c) => value.countries.includes(c.id)) || undefined}>
             <summary>
-              {region} <span class="hint">({list.length} countries)</span>
+              {region} <span class="hint">({chosenLabel(value, region, list)})</span>
             </summary>
             <label class="choice whole">
               <input type="checkbox" name="regions" value={region} checked={value.regions.includes(region)} /> All of {region}
@@ -41,8 +47,11 @@ export function PreferenceFields({ value, keepTimezone }: { value: Preferences; 
         <p class="hint">Choose none to get reports of every category.</p>
         {categories.map((c) => (
           <label class="choice">
-            <input type="checkbox" name="categories" value={c.id} checked={value.categories.includes(c.id)} /> {c.name}
-            <span class="hint"> — {c.factors.map((f) => f.name).join(', ')}</span>
+            <input type="checkbox" name="categories" value={c.id} checked={value.categories.includes(c.id)} />
+            <span>
+              {c.name}
+              <span class="hint block">{c.factors.map((f) => f.name).join(', ')}</span>
+            </span>
           </label>
         ))}
       </fieldset>

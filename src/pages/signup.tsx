@@ -15,7 +15,7 @@ export const defaultPreferences: Preferences = {
 export function SignupPage(props: { errors?: string[]; email?: string; value?: Preferences }) {
   return (
     <Layout title="Create your alerts" scripts="signup">
-      <h1>Create your monthly alerts</h1>
+      <h1>Create your alerts</h1>
       <p class="lede">
         Receive a customised selection of Democracy Tracker reports in your inbox: the countries and categories you
         choose, once a month or once a week.

@@ -9,7 +9,7 @@ import { listUnsubscribeHeaders, subscriberLinks } from './links';
 import type { SignupNotice } from './subscribe';
 
 /** A subscriber's stored choices as names a reader understands. */
-export function choicesOf(subscriber: SubscriberRow): AlertChoices {
+export function choicesOf(subscriber: Pick<SubscriberRow, 'countries' | 'regions' | 'categories' | 'frequency'>): AlertChoices {
   return {
     countries: subscriber.countries.map((id) => findCountry(id)?.name ?? id),
     regions: subscriber.regions,

@@ -6,7 +6,7 @@ import { zodFieldErrors } from '../../errors';
 import { clientAddress, consume } from '../../http/rate-limits';
 import { normalizeEmail } from '../../email/address';
 import { requestSubscription } from '../../subscribers/subscribe';
-import { preferencesFromForm } from '../../subscribers/preferences';
+import { preferencesFromForm, type Preferences } from '../../subscribers/preferences';
 import { MessagePage } from '../../pages/layout';
 import { SignupPage } from '../../pages/signup';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
@@ -30,6 +30,19 @@ const subscribeRoute = createRoute({
   },
 });
 
+/** The form's choices as typed, to show them again next to the problems. */
+function asTyped(fields: ReturnType<typeof preferencesFromForm>): Preferences {
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return {
+    countries: list(fields.countries),
+    regions: list(fields.regions),
+    categories: list(fields.categories) as Preferences['categories'],
+    frequency: fields.frequency === 'weekly' ? 'weekly' : 'monthly',
+    timezone: typeof fields.timezone === 'string' ? fields.timezone : 'UTC',
+    skipEmpty: fields.skipEmpty === true,
+  };
+}
+
 async function limit(deps: Deps, c: Context, email: string) {
   await consume(deps.rateLimits.signupPerIp, clientAddress(c, deps.config.trustProxy));
   await consume(deps.rateLimits.signupPerAddress, normalizeEmail(email));
@@ -44,10 +57,11 @@ export function subscriptionRoutes(deps: Deps) {
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return next();
     const form = await c.req.parseBody({ all: true });
     const email = typeof form.email === 'string' ? form.email : '';
-    const parsed = SubscriptionRequestSchema.safeParse({ email, ...preferencesFromForm(form) });
+    const fields = preferencesFromForm(form);
+    const parsed = SubscriptionRequestSchema.safeParse({ email, ...fields });
     if (!parsed.success) {
       const errors = zodFieldErrors(parsed.error).map((e) => `${e.path}: ${e.message}`);
-      return c.html(<SignupPage errors={errors} email={email} />, 422);
+      return c.html(<SignupPage errors={errors} email={email} value={asTyped(fields)} />, 422);
     }
     await limit(deps, c, parsed.data.email);
     const { email: address, ...preferences } = parsed.data;

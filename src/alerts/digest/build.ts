@@ -1,0 +1,57 @@
+import type { ChangeView } from '../../db/changes';
+import type { ClaimedDigest } from '../../db/digests';
+import type { StoredEventView } from '../../db/events';
+import type { Deps } from '../../deps';
+import { choicesOf } from '../../subscribers/notices';
+import { subscriberLinks } from '../../subscribers/links';
+import type { DigestModel } from '../../templates/models';
+import { composeDigest } from './compose';
+import { latestDuePeriod } from './period';
+
+export interface ChangeWindow {
+  upTo: number;
+  changes: readonly ChangeView[];
+  events: ReadonlyMap<string, StoredEventView>;
+}
+
+export type BuiltDigest = { kind: 'send'; model: DigestModel; itemCount: number } | { kind: 'skip' };
+
+/**
+ * The digest one claimed subscriber gets: composed from the change window, or an "all quiet"
+ * digest when nothing matched, or nothing at all for those who chose to skip empty ones.
+ */
+export function buildDigest(deps: Pick<Deps, 'config' | 'tokens'>, digest: ClaimedDigest, window: ChangeWindow): BuiltDigest {
+  const subscriber = { id: digest.subscriber_id, token_version: digest.token_version };
+  const links = subscriberLinks(deps, subscriber);
+  const period = latestDuePeriod(digest.frequency, digest.timezone, digest.due_at);
+  const view = deps.tokens.sign('view', { subscriberId: digest.subscriber_id, version: digest.token_version, ref: String(digest.id) }, { ttlMs: null });
+  const digestLinks = {
+    manage: links.manage(),
+    unsubscribe: links.unsubscribe(),
+    viewInBrowser: `${deps.config.publicBaseUrl}/digests/view?token=${encodeURIComponent(view)}`,
+    site: links.site(),
+  };
+  const recipient = {
+    email: digest.email,
+    digestCursor: digest.digest_cursor,
+    timezone: digest.timezone,
+    countries: digest.countries,
+    regions: digest.regions,
+    categories: digest.categories,
+    choices: choicesOf(digest),
+  };
+  const composed = composeDigest({ recipient, period, changes: window.changes, events: window.events, links: digestLinks });
+  if (composed) return { kind: 'send', ...composed };
+  if (digest.skip_empty) return { kind: 'skip' };
+  return {
+    kind: 'send',
+    itemCount: 0,
+    model: {
+      period: { label: period.label, start: period.startAt.toISOString(), end: period.dueAt.toISOString(), timeZone: digest.timezone },
+      recipient: { email: digest.email, choices: recipient.choices },
+      countries: [],
+      moreCount: 0,
+      links: digestLinks,
+    },
+  };
+}

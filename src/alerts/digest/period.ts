@@ -1,0 +1,39 @@
+import { DateTime } from 'luxon';
+import type { Frequency } from '../../db/database';
+
+/** Digests go out at this local hour: the first of the month (monthly) or Monday (weekly). */
+export const SEND_HOUR = 9;
+
+export interface DigestPeriod {
+  /** Unique per subscriber and period: `2025-02` (monthly) or `2025-W06` (weekly). */
+  key: string;
+  /** When the digest is due: the period's end, 09:00 local time. */
+  dueAt: Date;
+  /** The previous send time: the start of what the digest covers. */
+  startAt: Date;
+  /** For people: "January 2025", or "Week of 27 January 2025". */
+  label: string;
+}
+
+function scheduledAt(frequency: Frequency, local: DateTime): DateTime {
+  const unit = frequency === 'monthly' ? 'month' : 'week'; // luxon weeks start on Monday
+  return local.startOf(unit).set({ hour: SEND_HOUR });
+}
+
+/**
+ * The latest period whose send time (09:00 in `timeZone`) is at or before `now`. Computed
+ * on the local calendar, so DST changes and zones on either side of UTC keep 09:00 local.
+ */
+export function latestDuePeriod(frequency: Frequency, timeZone: string, now: Date): DigestPeriod {
+  const local = DateTime.fromJSDate(now, { zone: timeZone });
+  const unit = frequency === 'monthly' ? { months: 1 } : { weeks: 1 };
+  let due = scheduledAt(frequency, local);
+  if (due > local) due = scheduledAt(frequency, local.minus(unit));
+  const start = scheduledAt(frequency, due.minus(unit));
+  return {
+    key: frequency === 'monthly' ? due.toFormat('yyyy-MM') : due.toFormat("kkkk-'W'WW"),
+    dueAt: due.toJSDate(),
+    startAt: start.toJSDate(),
+    label: frequency === 'monthly' ? start.setLocale('en-GB').toFormat('LLLL yyyy') : `Week of ${start.setLocale('en-GB').toFormat('d LLLL yyyy')}`,
+  };
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { latestChangeId, listChangesBetween } from '../../db/changes';
+import {
+  claimPendingDigests,
+  claimStaleBatch,
+  closeEmptyDigests,
+  deferBatch,
+  enqueueDigests,
+  failBatch,
+  markBatchSent,
+  recordBatch,
+  subscriberSchedules,
+  type BatchToSend,
+} from '../../db/digests';
+import { loadEvents } from '../../db/events';
+import type { Deps } from '../../deps';
+import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../../email/transport';
+import type { DigestModel } from '../../templates/models';
+import { buildDigest, type ChangeWindow } from './build';
+import { digestMessage } from './message';
+import { latestDuePeriod } from './period';
+
+/** A batch's claim outlives every retry the transport makes inside one send. */
+export const BATCH_LEASE_MS = 10 * 60_000;
+const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 1_800_000, 3_600_000];
+
+export interface DigestTickResult {
+  asOf: string;
+  dryRun: boolean;
+  enqueued: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  deferred: number;
+  batches: number;
+}
+
+export interface DigestTickOptions {
+  asOf: Date;
+  trigger: string;
+  dryRun?: boolean;
+  batchSize?: number;
+  /** Tests stop a run between recording a batch and sending it, as a crash would. */
+  afterRecord?: (batch: BatchToSend) => Promise<void>;
+}
+
+/**
+ * One digest tick as if at `asOf`: enqueue each confirmed subscriber's due period (one row per
+ * subscriber and period, under a unique constraint), send batches left unsent by crashed runs
+ * exactly as recorded, then claim pending rows in batches (SKIP LOCKED), compose, record the
+ * batch with its idempotency key, send it, and mark it sent with the cursors advanced. Safe to
+ * run twice, to kill at any point, and on several instances at once.
+ */
+export async function runDigestTick(deps: Deps, options: DigestTickOptions): Promise<DigestTickResult> {
+  const result: DigestTickResult = { asOf: options.asOf.toISOString(), dryRun: !!options.dryRun, enqueued: 0, sent: 0, skipped: 0, failed: 0, deferred: 0, batches: 0 };
+  if (options.dryRun) return dryRun(deps, options.asOf, result);
+  const timer = deps.metrics.jobDuration.startTimer({ job: 'digest' });
+  const owner = `digest-${randomUUID()}`;
+
+  for (const schedule of await subscriberSchedules(deps.db)) {
+    const period = latestDuePeriod(schedule.frequency, schedule.timezone, options.asOf);
+    result.enqueued += await enqueueDigests(deps.db, { ...schedule, periodKey: period.key, dueAt: period.dueAt, now: deps.clock.now() });
+  }
+
+  for (;;) {
+    const now = deps.clock.now();
+    const stale = await claimStaleBatch(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + BATCH_LEASE_MS) });
+    if (!stale) break;
+    await sendBatch(deps, stale, result);
+  }
+
+  const window = await loadWindow(deps, options.asOf);
+  for (;;) {
+    const batch = await buildBatch(deps, { ...options, owner, window, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
+    if (batch === 'none') break;
+    if (batch === 'skipped-only') continue;
+    await options.afterRecord?.(batch);
+    await sendBatch(deps, batch, result);
+  }
+  timer({ outcome: result.failed > 0 ? 'partial' : 'ok' });
+  deps.metrics.jobLastSuccess.set({ job: 'digest' }, deps.clock.now().getTime() / 1000);
+  deps.log.info({ ...result }, 'digest tick finished');
+  return result;
+}
+
+/** The changes (and their events) pending digests may need, read once per tick. */
+async function loadWindow(deps: Deps, _asOf: Date): Promise<ChangeWindow> {
+  const upTo = await latestChangeId(deps.db);
+  const row = await deps.db
+    .selectFrom('digests as d')
+    .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+    .select((eb) => eb.fn.min('s.digest_cursor').as('from'))
+    .where('d.status', '=', 'pending')
+    .executeTakeFirst();
+  const from = Number(row?.from ?? upTo);
+  const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
+  const events = await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]);
+  return { upTo, changes, events };
+}
+
+async function buildBatch(
+  deps: Deps,
+  input: DigestTickOptions & { owner: string; window: ChangeWindow; batchSize: number },
+  result: DigestTickResult,
+): Promise<BatchToSend | 'none' | 'skipped-only'> {
+  return deps.db.transaction().execute(async (trx) => {
+    const claimed = await claimPendingDigests(trx, { asOf: input.asOf, limit: input.batchSize });
+    if (claimed.length === 0) return 'none' as const;
+    const now = deps.clock.now();
+    const toSend: { id: number; subscriberId: number; model: DigestModel; cursorTo: number; itemCount: number }[] = [];
+    const empty: { id: number; cursorTo: number }[] = [];
+    for (const digest of claimed) {
+      const built = buildDigest(deps, digest, input.window);
+      const cursorTo = Math.max(input.window.upTo, digest.digest_cursor);
+      if (built.kind === 'skip') empty.push({ id: digest.id, cursorTo });
+      else toSend.push({ id: digest.id, subscriberId: digest.subscriber_id, model: built.model, cursorTo, itemCount: built.itemCount });
+    }
+    await closeEmptyDigests(trx, empty, now);
+    result.skipped += empty.length;
+    if (toSend.length === 0) return 'skipped-only' as const;
+    const key = `digest-batch-${randomUUID()}`;
+    const id = await recordBatch(trx, { key, owner: input.owner, now, leaseUntil: new Date(now.getTime() + BATCH_LEASE_MS), rows: toSend });
+    return { id, key, attempts: 0, rows: toSend.map(({ id: rowId, subscriberId, model, cursorTo }) => ({ id: rowId, subscriberId, model, cursorTo })) };
+  });
+}
+
+/** Sends a recorded batch (the same key and payload every time) and records the outcome. */
+async function sendBatch(deps: Deps, batch: BatchToSend, result: DigestTickResult): Promise<void> {
+  result.batches += 1;
+  const messages = batch.rows.map((row) => digestMessage(row.model as DigestModel));
+  try {
+    await deps.mailer.sendBatch(messages, { idempotencyKey: batch.key });
+    await markBatchSent(deps.db, batch, deps.clock.now());
+    result.sent += batch.rows.length;
+  } catch (error) {
+    const now = deps.clock.now();
+    if (error instanceof PermanentEmailError && error.code === 'invalid_idempotent_request') {
+      // The provider already holds this key with the payload first sent: that batch went out.
+      await markBatchSent(deps.db, batch, now);
+      result.sent += batch.rows.length;
+    } else if (error instanceof PermanentEmailError) {
+      const failedRow = error.messageIndex === undefined ? undefined : batch.rows[error.messageIndex]?.id;
+      await failBatch(deps.db, batch, { failedRowId: failedRow, error: `${error.code}: ${error.message}`, now });
+      result.failed += failedRow === undefined ? batch.rows.length : 1;
+      deps.log.error({ batch: batch.id, code: error.code }, 'digest batch refused by the provider');
+    } else {
+      const wait = error instanceof TransientEmailError && error.retryAfterMs ? error.retryAfterMs : RETRY_DELAYS_MS[Math.min(batch.attempts, RETRY_DELAYS_MS.length - 1)]!;
+      await deferBatch(deps.db, batch.id, { retryAt: new Date(now.getTime() + wait), error: error instanceof Error ? error.message : String(error) });
+      result.deferred += batch.rows.length;
+      deps.log.warn({ batch: batch.id, err: error }, 'digest batch not sent; it will be retried with the same key');
+    }
+  }
+}
+
+/** What a tick would do at `asOf`, writing nothing. */
+async function dryRun(deps: Deps, asOf: Date, result: DigestTickResult): Promise<DigestTickResult> {
+  const window = await loadWindowForAll(deps);
+  const subscribers = await deps.db.selectFrom('subscribers').selectAll().where('status', '=', 'confirmed').execute();
+  for (const s of subscribers) {
+    const period = latestDuePeriod(s.frequency, s.timezone, asOf);
+    if (!s.confirmed_at || s.confirmed_at >= period.dueAt) continue;
+    const exists = await deps.db.selectFrom('digests').select('id').where('subscriber_id', '=', Number(s.id)).where('period_key', '=', period.key).executeTakeFirst();
+    if (exists) continue;
+    result.enqueued += 1;
+    const built = buildDigest(deps, { ...s, id: 0, subscriber_id: Number(s.id), period_key: period.key, due_at: period.dueAt, digest_cursor: Number(s.digest_cursor) }, window);
+    if (built.kind === 'skip') result.skipped += 1;
+    else result.sent += 1;
+  }
+  return result;
+}
+
+async function loadWindowForAll(deps: Deps): Promise<ChangeWindow> {
+  const upTo = await latestChangeId(deps.db);
+  const row = await deps.db.selectFrom('subscribers').select((eb) => eb.fn.min('digest_cursor').as('from')).where('status', '=', 'confirmed').executeTakeFirst();
+  const from = Number(row?.from ?? upTo);
+  const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
+  return { upTo, changes, events: await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]) };
+}

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BATCH_LEASE_MS, runDigestTick } from '../src/alerts/digest/runner';
+import { createTestApp, type TestApp } from './support/app';
+import { fastResendMailer, publishEvents, seedSubscribers } from './support/digests';
+import { startFakeResend } from './support/fake-resend';
+
+let resend: Awaited<ReturnType<typeof startFakeResend>>;
+beforeAll(async () => {
+  resend = await startFakeResend();
+});
+afterAll(() => resend.close());
+
+/** A fresh app and database per scenario, sending through the real SDK to the fake Resend. */
+async function scenario(subscribers: number, prefix: string) {
+  const t = await createTestApp({ RESEND_API_KEY: 're_test_fake_key', RESEND_BASE_URL: resend.url, EMAIL_FROM: 'Tracker Alerts <alerts@example.org>' });
+  t.deps.mailer = fastResendMailer(t.deps, resend.url);
+  await publishEvents(t.deps, ['KAZ', 'NOR', 'BRA']);
+  await seedSubscribers(t.deps, { count: subscribers, prefix });
+  return t;
+}
+
+const asOf = new Date('2025-02-01T09:00:00Z');
+
+function inboxCounts(prefix: string) {
+  const counts = new Map<string, number>();
+  for (const d of resend.deliveries()) for (const to of d.to) if (to.startsWith(`${prefix}-`)) counts.set(to, (counts.get(to) ?? 0) + 1);
+  return counts;
+}
+
+describe('digests are sent exactly once per subscriber and period', () => {
+  it('one tick sends one digest to each; running it again sends nothing', async () => {
+    const t = await scenario(250, 'once');
+    const first = await runDigestTick(t.deps, { asOf, trigger: 'test' });
+    const errors = await t.deps.db.selectFrom('digests').select('error').where('error', 'is not', null).limit(1).execute();
+    expect(errors).toEqual([]);
+    expect(first).toMatchObject({ enqueued: 250, sent: 250, batches: 3, failed: 0, deferred: 0 });
+    const again = await runDigestTick(t.deps, { asOf, trigger: 'test' });
+    expect(again).toMatchObject({ enqueued: 0, sent: 0, batches: 0 });
+    const counts = inboxCounts('once');
+    expect(counts.size).toBe(250);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    await t.close();
+  });
+
+  it('a run killed between recording a batch and sending it is finished by the next run, once', async () => {
+    const t = await scenario(150, 'crash');
+    await expect(
+      runDigestTick(t.deps, {
+        asOf,
+        trigger: 'test',
+        afterRecord: async () => {
+          throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(inboxCounts('crash').size).toBe(0);
+    // Before the lease ends nobody touches the batch; after it, the recorded batch is sent as it was.
+    t.clock.advance(BATCH_LEASE_MS + 1000);
+    const recovered = await runDigestTick(t.deps, { asOf, trigger: 'test' });
+    expect(recovered.sent).toBe(150);
+    const counts = inboxCounts('crash');
+    expect(counts.size).toBe(150);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    await t.close();
+  });
+
+  it('a response lost after Resend accepted the batch does not send it twice', async () => {
+    const t = await scenario(100, 'lost');
+    t.deps.mailer = fastResendMailer(t.deps, resend.url, 1000);
+    resend.failNext(1, { type: 'accept-then-hang' });
+    const first = await runDigestTick(t.deps, { asOf, trigger: 'test' });
+    // The same key and payload were retried: Resend answered the first result, delivered nothing new.
+    expect(first.sent + first.deferred).toBe(100);
+    t.clock.advance(BATCH_LEASE_MS * 10);
+    await runDigestTick(t.deps, { asOf, trigger: 'test' });
+    const counts = inboxCounts('lost');
+    expect(counts.size).toBe(100);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    await t.close();
+  });
+
+  it('429s and 500s at random: everything is delivered once, with retries', async () => {
+    const t = await scenario(600, 'flaky');
+    resend.failRandomly({ rate: 0.4, seed: 7, faults: [{ type: 'rate-limit', retryAfterSeconds: 0 }, { type: 'server-error' }, { type: 'server-error', status: 503 }] });
+    for (let round = 0; round < 10; round++) {
+      await runDigestTick(t.deps, { asOf, trigger: 'test' });
+      t.clock.advance(3_600_000);
+    }
+    resend.failRandomly({ rate: 0, seed: 1, faults: [] });
+    const counts = inboxCounts('flaky');
+    expect(counts.size).toBe(600);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(resend.requests().filter((r) => r.fault).length).toBeGreaterThan(0);
+    await t.close();
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)('several digest runners at once (PostgreSQL)', () => {
+  it('two runners over 1,000 subscribers: each subscriber gets exactly one digest', async () => {
+    const a = await scenario(1000, 'pair');
+    const other = a.database.openAnother();
+    const b = await createTestApp({ EMAIL_FROM: 'Tracker Alerts <alerts@example.org>' }, { ...a.database, ...other });
+    b.deps.mailer = fastResendMailer(b.deps, resend.url);
+    try {
+      const [ra, rb] = await Promise.all([runDigestTick(a.deps, { asOf, trigger: 'a' }), runDigestTick(b.deps, { asOf, trigger: 'b' })]);
+      expect(ra.sent + rb.sent).toBe(1000);
+      expect(ra.sent).toBeGreaterThan(0);
+      expect(rb.sent).toBeGreaterThan(0);
+      const counts = inboxCounts('pair');
+      expect(counts.size).toBe(1000);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    } finally {
+      await other.close();
+      await a.close();
+    }
+  });
+});
