@@ -71,6 +71,7 @@ export interface SourceStatesTable {
   last_event_count: number | null;
   last_fetched_at: Date;
   last_success_at: Date | null;
+  body_hash: string | null;
 }
 
 export type DetectionRunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'abandoned';

@@ -17,6 +17,7 @@ export async function saveSourceState(db: Db | Tx, state: SourceStatesTable): Pr
         last_event_count: eb.ref('excluded.last_event_count'),
         last_fetched_at: eb.ref('excluded.last_fetched_at'),
         last_success_at: eb.ref('excluded.last_success_at'),
+        body_hash: eb.ref('excluded.body_hash'),
       })),
     )
     .execute();

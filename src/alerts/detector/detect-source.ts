@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Db, SourceOutcome } from '../../db/database';
 import { loadSourceState, saveSourceState } from '../../db/source-states';
 import type { Deps } from '../../deps';
-import { eventInputSchema, normaliseEvent, type NormalisedEvent } from '../event';
+import { normaliseEvent, type NormalisedEvent } from '../event';
 import { ingestEvents } from '../ingest';
 import { parseSourceDocument } from '../sources/index';
 import { fetchSource } from './fetch-source';
@@ -28,21 +29,25 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string): Promi
       },
     );
     const now = deps.clock.now();
-    if (fetched.status === 'not_modified') {
+    const bodyHash = fetched.status === 'ok' ? createHash('sha256').update(fetched.body).digest('base64url') : previous?.body_hash ?? null;
+    // A 304, or a 200 with the very bytes already detected, costs no parsing and writes no event.
+    if (fetched.status === 'not_modified' || (previous?.body_hash && previous.body_hash === bodyHash)) {
       await saveSourceState(db, {
         url,
-        etag: previous?.etag ?? null,
-        last_modified: previous?.last_modified ?? null,
+        etag: fetched.status === 'ok' ? fetched.validators.etag ?? null : previous?.etag ?? null,
+        last_modified: fetched.status === 'ok' ? fetched.validators.lastModified ?? null : previous?.last_modified ?? null,
         last_status: 'not_modified',
         last_event_count: previous?.last_event_count ?? null,
         last_fetched_at: now,
         last_success_at: now,
+        body_hash: bodyHash,
       });
       return { url, status: 'not_modified', durationMs: elapsed() };
     }
 
     const document = parseSourceDocument(fetched.body, fetched.contentType, url);
-    const events = latestPerId(document.events.map((e) => normaliseEvent(eventInputSchema.parse(e))));
+    // The adapters validated every event already: normalise, no second parse.
+    const events = latestPerId(document.events.map(normaliseEvent));
     const result = await ingestEvents({ db, clock: deps.clock, metrics: deps.metrics }, events, (trx) =>
       saveSourceState(trx, {
         url,
@@ -52,6 +57,7 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string): Promi
         last_event_count: events.length,
         last_fetched_at: now,
         last_success_at: now,
+        body_hash: bodyHash,
       }),
     );
     if (document.skipped.length > 0) {
@@ -80,6 +86,7 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string): Promi
       last_event_count: previous?.last_event_count ?? null,
       last_fetched_at: deps.clock.now(),
       last_success_at: previous?.last_success_at ?? null,
+      body_hash: previous?.body_hash ?? null,
     }).catch(() => undefined);
     return { url, status: 'failed', error: message.slice(0, 500), durationMs: elapsed() };
   }

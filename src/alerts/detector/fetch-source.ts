@@ -43,7 +43,14 @@ async function fetchHttpSource(url: string, previous: Validators, limits: FetchL
   try {
     response = await fetch(url, { headers, signal, redirect: 'follow' });
   } catch (error) {
-    throw new SourceFetchError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : `could not connect (${causeOf(error)})`);
+    // A kept-alive connection the server closed just then: a GET is safe to send once more.
+    const reset = !signal.aborted && /ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(causeOf(error));
+    if (!reset) throw new SourceFetchError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : `could not connect (${causeOf(error)})`);
+    try {
+      response = await fetch(url, { headers, signal, redirect: 'follow' });
+    } catch (retryError) {
+      throw new SourceFetchError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : `could not connect (${causeOf(retryError)})`);
+    }
   }
   if (response.status === 304) {
     await response.body?.cancel();

@@ -1,15 +1,15 @@
-import { eventInputSchema, type EventInput } from '../event';
+import { eventInputSchema, type ParsedEvent } from '../event';
 import { describeIssues, SourceFormatError } from './errors';
 
 /** A JSON feed in the contract's event shape: `[event, ...]` or `{"events": [event, ...]}`. */
 export interface JsonFeedResult {
-  events: EventInput[];
+  events: ParsedEvent[];
   skipped: { index: number; reason: string }[];
 }
 
 export function parseJsonFeed(body: string): JsonFeedResult {
   const items = feedItems(parseJson(body));
-  const events: EventInput[] = [];
+  const events: ParsedEvent[] = [];
   const skipped: { index: number; reason: string }[] = [];
   const indexById = new Map<string, number>();
 

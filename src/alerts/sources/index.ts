@@ -1,4 +1,4 @@
-import type { EventInput } from '../event';
+import type { ParsedEvent } from '../event';
 import { parseJsonFeed } from './feed';
 import { parseTrackerPage } from './tracker-page';
 
@@ -9,7 +9,7 @@ export { demoSourceUrls } from './demo';
 
 export interface SourceDocument {
   format: 'json-feed' | 'tracker-page';
-  events: EventInput[];
+  events: ParsedEvent[];
   /** Events the document held that failed validation; `index` is the position in a JSON feed. */
   skipped: { reason: string; index?: number }[];
 }

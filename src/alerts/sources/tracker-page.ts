@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { eventInputSchema, type EventInput } from '../event';
+import { eventInputSchema, type ParsedEvent } from '../event';
 import { findCountryByName, type Country } from '../../taxonomy/countries';
 import { describeIssues, SourceFormatError } from './errors';
 import { linesFromHtml, linesFromText, type PageLine } from './page-lines';
@@ -14,7 +14,7 @@ import { linesFromHtml, linesFromText, type PageLine } from './page-lines';
  */
 export interface TrackerPageResult {
   country: string;
-  events: EventInput[];
+  events: ParsedEvent[];
   skipped: { reason: string }[];
 }
 
@@ -53,7 +53,7 @@ export function parseTrackerPage(document: string, options: { url?: string } = {
     throw new SourceFormatError(`not a Democracy Tracker country page${where}: no country heading found`);
   }
   const pageUrl = httpUrl(options.url);
-  const events: EventInput[] = [];
+  const events: ParsedEvent[] = [];
   const skipped: { reason: string }[] = [];
   const idsSeen = new Map<string, number>();
 
