@@ -196,3 +196,32 @@ export async function countDigests(db: Db, status: DigestStatus): Promise<number
   const row = await db.selectFrom('digests').select((eb) => eb.fn.countAll().as('n')).where('status', '=', status).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export async function startDigestRun(db: Db, input: { trigger: string; asOf: Date; now: Date }): Promise<number> {
+  const row = await db.insertInto('digest_runs').values({ trigger: input.trigger, as_of: input.asOf, started_at: input.now, counts: '{}' }).returning('id').executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function finishDigestRun(db: Db, id: number, input: { now: Date; counts: Record<string, number> }): Promise<void> {
+  await db.updateTable('digest_runs').set({ finished_at: input.now, counts: JSON.stringify(input.counts) }).where('id', '=', id).execute();
+}
+
+export async function listDigestRuns(db: Db, options: { limit: number; before?: number | undefined }) {
+  let q = db.selectFrom('digest_runs').selectAll();
+  if (options.before !== undefined) q = q.where('id', '<', options.before);
+  const rows = await q.orderBy('id', 'desc').limit(options.limit).execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    trigger: r.trigger,
+    asOf: r.as_of.toISOString(),
+    startedAt: r.started_at.toISOString(),
+    finishedAt: r.finished_at?.toISOString() ?? null,
+    counts: r.counts,
+  }));
+}
+
+/** A sent digest's stored model, for its view-in-browser page. */
+export async function findDigestModel(db: Db, id: number, subscriberId: number): Promise<unknown | undefined> {
+  const row = await db.selectFrom('digests').select('model').where('id', '=', id).where('subscriber_id', '=', subscriberId).executeTakeFirst();
+  return row?.model ?? undefined;
+}

@@ -1,13 +1,14 @@
 import type { Preferences } from '../subscribers/preferences';
 import type { Db, SubscribersTable, SuppressionsTable, Tx } from './database';
 
-export type SubscriberRow = Omit<SubscribersTable, 'id' | 'token_version' | 'created_at'> & {
+export type SubscriberRow = Omit<SubscribersTable, 'id' | 'token_version' | 'created_at' | 'digest_cursor'> & {
   id: number;
   token_version: number;
+  digest_cursor: number;
   created_at: Date;
 };
 
-const toRow = (row: Record<string, unknown>) => ({ ...row, id: Number(row.id) }) as SubscriberRow;
+const toRow = (row: Record<string, unknown>) => ({ ...row, id: Number(row.id), digest_cursor: Number(row.digest_cursor ?? 0) }) as SubscriberRow;
 
 const preferenceColumns = (p: Preferences) => ({
   countries: p.countries,

@@ -1,5 +1,6 @@
 import { schedule, type ScheduledTask } from 'node-cron';
 import { runDetection } from '../alerts/detector/run-detection';
+import { runDigestTick } from '../alerts/digest/runner';
 import type { Deps } from '../deps';
 
 /**
@@ -9,6 +10,7 @@ import type { Deps } from '../deps';
 export function scheduleJobs(deps: Deps): { stop(): Promise<void> } {
   const jobs: Record<string, { cron: string; run: () => Promise<unknown> }> = {
     detect: { cron: deps.config.cron.detect, run: () => runDetection(deps, 'cron') },
+    digest: { cron: deps.config.cron.digest, run: () => runDigestTick(deps, { asOf: deps.clock.now(), trigger: 'cron' }) },
   };
   const tasks: ScheduledTask[] = Object.entries(jobs).map(([name, job]) =>
     schedule(

@@ -7,6 +7,8 @@ import {
   deferBatch,
   enqueueDigests,
   failBatch,
+  finishDigestRun,
+  startDigestRun,
   markBatchSent,
   recordBatch,
   subscriberSchedules,
@@ -56,6 +58,7 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   if (options.dryRun) return dryRun(deps, options.asOf, result);
   const timer = deps.metrics.jobDuration.startTimer({ job: 'digest' });
   const owner = `digest-${randomUUID()}`;
+  const runId = await startDigestRun(deps.db, { trigger: options.trigger, asOf: options.asOf, now: deps.clock.now() });
 
   for (const schedule of await subscriberSchedules(deps.db)) {
     const period = latestDuePeriod(schedule.frequency, schedule.timezone, options.asOf);
@@ -77,6 +80,8 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
     await options.afterRecord?.(batch);
     await sendBatch(deps, batch, result);
   }
+  const { asOf: _, dryRun: __, ...counts } = result;
+  await finishDigestRun(deps.db, runId, { now: deps.clock.now(), counts });
   timer({ outcome: result.failed > 0 ? 'partial' : 'ok' });
   deps.metrics.jobLastSuccess.set({ job: 'digest' }, deps.clock.now().getTime() / 1000);
   deps.log.info({ ...result }, 'digest tick finished');

@@ -3,6 +3,7 @@ import { requireAdmin } from '../../http/admin-auth';
 import { createRouter } from '../router';
 import { adminChangeRoutes } from './changes/index';
 import { adminDetectionRoutes } from './detections/index';
+import { adminDigestRoutes } from './digests/index';
 import { adminEventRoutes } from './events/index';
 
 /** Every /v1/admin route, behind the bearer ADMIN_TOKEN. */
@@ -12,5 +13,6 @@ export function adminRoutes(deps: Deps) {
   return router
     .route('/', adminEventRoutes(deps))
     .route('/', adminChangeRoutes(deps))
-    .route('/', adminDetectionRoutes(deps));
+    .route('/', adminDetectionRoutes(deps))
+    .route('/', adminDigestRoutes(deps));
 }

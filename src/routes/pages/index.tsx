@@ -3,7 +3,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
+import { findDigestModel } from '../../db/digests';
 import { preferencesOf } from '../../db/subscribers';
+import { renderDigestEmail } from '../../templates/digest-email';
+import type { DigestModel } from '../../templates/models';
 import type { Deps } from '../../deps';
 import { zodFieldErrors } from '../../errors';
 import { assets, type AssetName } from '../../pages/assets';
@@ -33,6 +36,10 @@ const pageRoutes = {
   unsubscribePage: createRoute({
     method: 'get', path: '/unsubscribe', tags: ['Pages'], summary: 'One-button unsubscribe page (a GET never unsubscribes)',
     request: { query: tokenQuery }, responses: { 200: html('The button'), 400: html('Bad link') },
+  }),
+  viewDigest: createRoute({
+    method: 'get', path: '/digests/view', tags: ['Pages'], summary: 'A sent digest in the browser (its "view in browser" link)',
+    request: { query: tokenQuery }, responses: { 200: html('The digest'), 400: html('Bad link') },
   }),
   unsubscribe: createRoute({
     method: 'post', path: '/unsubscribe', tags: ['Pages'],
@@ -133,6 +140,18 @@ export function pageRoutesFor(deps: Deps) {
     const verified = deps.tokens.verify(token, 'unsubscribe');
     if (!verified.ok) return badLink(c, verified.reason);
     return c.html(<UnsubscribePage token={token} />);
+  });
+
+  // The web version of a sent digest: the email's own HTML (inline styles, no scripts at all).
+  router.openapi(pageRoutes.viewDigest, async (c) => {
+    const verified = deps.tokens.verify(c.req.valid('query').token ?? '', 'view');
+    if (!verified.ok) return badLink(c, verified.reason);
+    const model = await findDigestModel(deps.db, Number(verified.claims.ref), verified.claims.subscriberId);
+    if (!model) return badLink(c, 'no-longer-valid');
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Robots-Tag', 'noindex');
+    return c.html(renderDigestEmail(model as DigestModel).html);
   });
 
   router.openapi(pageRoutes.unsubscribe, async (c) => {
