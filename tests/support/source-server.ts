@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export const kazakhstanFixture = readFileSync(new URL('../../../shared/fixtures/tracker-kazakhstan-2025-01.txt', import.meta.url), 'utf8');
+/** The real Kazakhstan page, as the demo source ships it (a test checks it equals shared/fixtures' copy). */
+export const kazakhstanFixture = readFileSync(new URL('../../src/alerts/sources/demo/tracker-kazakhstan-2025-01.txt', import.meta.url), 'utf8');
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
