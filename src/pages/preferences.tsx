@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Preferences } from '../subscribers/preferences';
-import { Layout } from './layout';
+import { FormErrors, Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
 
 export function PreferencesPage(props: {
@@ -22,15 +22,7 @@ export function PreferencesPage(props: {
           Your choices are saved.
         </div>
       ) : null}
-      {props.errors?.length ? (
-        <div class="notice error" role="alert">
-          <ul class="errors">
-            {props.errors.map((e) => (
-              <li>{e}</li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <FormErrors errors={props.errors} />
       <form method="post" action={`/preferences?token=${encodeURIComponent(props.token)}`}>
         <PreferenceFields value={props.value} keepTimezone />
         <button type="submit">Save my choices</button>

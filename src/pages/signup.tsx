@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Preferences } from '../subscribers/preferences';
-import { Layout } from './layout';
+import { FormErrors, Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
 
 export const defaultPreferences: Preferences = {
@@ -20,16 +20,7 @@ export function SignupPage(props: { errors?: string[]; email?: string; value?: P
         Receive a customised selection of Democracy Tracker reports in your inbox: the countries and categories you
         choose, once a month or once a week.
       </p>
-      {props.errors?.length ? (
-        <div class="notice error" role="alert">
-          <p>Please check:</p>
-          <ul class="errors">
-            {props.errors.map((e) => (
-              <li>{e}</li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <FormErrors errors={props.errors} />
       <form method="post" action="/v1/subscriptions">
         <div class="field">
           <label for="email">Email address</label>
