@@ -24,13 +24,22 @@ export const mjmlOptions = {
   includePath: templatesDir,
 } as const;
 
+/**
+ * Non-ASCII characters as numeric character references. The fill escapes values the same
+ * way, so every email's HTML is 7-bit ASCII: its length is its size in bytes (the size
+ * budget needs no encoding pass) and V8 keeps it a compact one-byte string.
+ */
+export function asciiOnly(html: string): string {
+  return html.replace(/[^\x00-\x7f]/gu, (ch) => `&#${ch.codePointAt(0)};`);
+}
+
 /** Compiles one MJML source (its `mj-include`s resolved against `filePath`). */
 export async function compileMjml(source: string, filePath: string): Promise<string> {
   const result = await mjml2html(source, { ...mjmlOptions, filePath });
   if (result.errors.length > 0) {
     throw new Error(`${filePath}: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);
   }
-  return result.html;
+  return asciiOnly(result.html);
 }
 
 export async function compileTemplate(name: TemplateName): Promise<string> {

@@ -13,7 +13,7 @@ import {
   summariseChoices,
   type ChoicesSummary,
 } from './format';
-import type { DigestBadge, DigestModel, Frequency } from './models';
+import type { DigestBadge, DigestItem, DigestModel, Frequency } from './models';
 import { requireHttpUrl, safeHttpUrl } from './safe-url';
 import { siteNameOf } from './shared-view';
 
@@ -67,41 +67,72 @@ export interface PreparedDigest {
   email: string;
   choices: ChoicesSummary;
   countries: PreparedCountry[];
-  /** Items the composer left out (before any size cut). */
+  /** Items not shown: the composer's `moreCount` plus those left out for size. */
   moreCount: number;
   links: { manage: string; unsubscribe: string; viewInBrowser: string; site: string; moreReports: string };
 }
 
 function changedList(fields: readonly string[] | undefined): string {
-  const names = (fields ?? []).map((f) => changedFieldNames[f] ?? oneLine(f)).filter((n) => n !== '');
+  const names = (fields ?? [])
+    .map((f) => (Object.hasOwn(changedFieldNames, f) ? changedFieldNames[f]! : oneLine(f)))
+    .filter((n) => n !== '');
   return listNames([...new Set(names)], 8);
 }
 
-export function prepareDigest(model: DigestModel): PreparedDigest {
+function prepareItem(item: DigestItem): PreparedItem {
+  if (!Object.hasOwn(badgeLabels, item.badge)) throw new Error(`unknown digest badge: ${String(item.badge)}`);
+  const updateText = shorten(item.updateText, UPDATE_MAX);
+  const changed = changedList(item.changedFields);
+  return {
+    badge: item.badge,
+    title: oneLine(item.title) || 'Untitled report',
+    url: safeHttpUrl(item.url),
+    month: monthLabel(item.month),
+    categories: item.categories.map(oneLine).filter((c) => c !== '').join(' · '),
+    excerpt: shorten(item.excerpt, EXCERPT_MAX),
+    update: updateText || changed ? { text: updateText, changed } : undefined,
+    sources: item.sources
+      .map((s) => ({ name: oneLine(s.name), url: safeHttpUrl(s.url) }))
+      .filter((s) => s.name !== ''),
+  };
+}
+
+/** Reports and countries (with at least one report) in the model, whatever is shown. */
+export function modelTotals(model: DigestModel): { reports: number; countries: number } {
+  const withItems = model.countries.filter((c) => c.items.length > 0);
+  const items = withItems.reduce((sum, c) => sum + c.items.length, 0);
+  return { reports: items + Math.max(0, Math.floor(model.moreCount || 0)), countries: withItems.length };
+}
+
+/**
+ * Prepares items in keeping order (see `keepItems`) while `more(item, newCountry)` says yes
+ * (`newCountry`: the country's name, for the first item of each country); the item it
+ * refuses and all after it only count towards `moreCount`. So a digest of 2,000 reports
+ * costs no more than the part of it that can fit.
+ */
+export function prepareDigest(
+  model: DigestModel,
+  more: (item: PreparedItem, newCountry: string | undefined) => boolean = () => true,
+): PreparedDigest {
   const site = requireHttpUrl(model.links.site, 'links.site');
+  const items: PreparedItem[][] = model.countries.map(() => []);
+  const names = model.countries.map((country) => oneLine(country.name) || oneLine(country.id));
+  const longest = Math.max(0, ...model.countries.map((c) => c.items.length));
+  let prepared = 0;
+  rounds: for (let round = 0; round < longest; round++) {
+    for (const [index, country] of model.countries.entries()) {
+      const raw = country.items[round];
+      if (!raw) continue;
+      const item = prepareItem(raw);
+      if (!more(item, round === 0 ? names[index] : undefined)) break rounds;
+      items[index]!.push(item);
+      prepared++;
+    }
+  }
   const countries = model.countries
-    .map((country) => ({
-      id: oneLine(country.id),
-      name: oneLine(country.name) || oneLine(country.id),
-      items: country.items.map((item): PreparedItem => {
-        if (!(item.badge in badgeLabels)) throw new Error(`unknown digest badge: ${String(item.badge)}`);
-        const updateText = shorten(item.updateText, UPDATE_MAX);
-        const changed = changedList(item.changedFields);
-        return {
-          badge: item.badge,
-          title: oneLine(item.title) || 'Untitled report',
-          url: safeHttpUrl(item.url),
-          month: monthLabel(item.month),
-          categories: item.categories.map(oneLine).filter((c) => c !== '').join(' · '),
-          excerpt: shorten(item.excerpt, EXCERPT_MAX),
-          update: updateText || changed ? { text: updateText, changed } : undefined,
-          sources: item.sources
-            .map((s) => ({ name: oneLine(s.name), url: safeHttpUrl(s.url) }))
-            .filter((s) => s.name !== ''),
-        };
-      }),
-    }))
+    .map((country, index) => ({ id: oneLine(country.id), name: names[index]!, items: items[index]! }))
     .filter((country) => country.items.length > 0);
+  const skipped = model.countries.reduce((sum, c) => sum + c.items.length, 0) - prepared;
   return {
     siteName: siteNameOf(model),
     frequency: model.recipient.choices.frequency,
@@ -111,7 +142,7 @@ export function prepareDigest(model: DigestModel): PreparedDigest {
     email: oneLine(model.recipient.email),
     choices: summariseChoices(model.recipient.choices),
     countries,
-    moreCount: Math.max(0, Math.floor(model.moreCount || 0)),
+    moreCount: Math.max(0, Math.floor(model.moreCount || 0)) + skipped,
     links: {
       manage: requireHttpUrl(model.links.manage, 'links.manage'),
       unsubscribe: requireHttpUrl(model.links.unsubscribe, 'links.unsubscribe'),
@@ -127,26 +158,34 @@ export function itemCount(digest: PreparedDigest): number {
 }
 
 /**
- * The digest with only its first `keep` items in keeping order: round robin over countries
- * (every country's newest item, then every country's second, ...), so a cut never drops a
- * whole country while another keeps dozens. Display order stays as given.
+ * How many items each country keeps when `keep` are kept in round robin (every country's
+ * newest item, then every country's second, ...), so a cut never drops a whole country
+ * while another keeps dozens.
  */
-export function keepItems(digest: PreparedDigest, keep: number): PreparedDigest {
-  const total = itemCount(digest);
-  if (keep >= total) return digest;
-  const kept = Math.max(0, Math.floor(keep));
-  const quota = digest.countries.map(() => 0);
-  let left = kept;
+export function roundRobinQuotas(counts: readonly number[], keep: number): number[] {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (keep >= total) return [...counts];
+  const quota = counts.map(() => 0);
+  let left = Math.max(0, Math.floor(keep));
   for (let round = 0; left > 0; round++) {
-    digest.countries.forEach((country, index) => {
-      if (left > 0 && round < country.items.length) {
+    counts.forEach((count, index) => {
+      if (left > 0 && round < count) {
         quota[index]!++;
         left--;
       }
     });
   }
+  return quota;
+}
+
+/** The digest with only its first `keep` items in keeping order; display order stays as given. */
+export function keepItems(digest: PreparedDigest, keep: number): PreparedDigest {
+  const total = itemCount(digest);
+  if (keep >= total) return digest;
+  const quotas = roundRobinQuotas(digest.countries.map((c) => c.items.length), keep);
   const countries = digest.countries
-    .map((country, index) => ({ ...country, items: country.items.slice(0, quota[index]) }))
+    .map((country, index) => ({ ...country, items: country.items.slice(0, quotas[index]) }))
     .filter((country) => country.items.length > 0);
+  const kept = quotas.reduce((a, b) => a + b, 0);
   return { ...digest, countries, moreCount: digest.moreCount + (total - kept) };
 }

@@ -1,6 +1,6 @@
 /** The plain-text alternative of the digest, from the same (already cut) data as the HTML. */
-import { badgeLabels, type PreparedDigest } from './digest-prepare';
-import { digestSummary, digestWhy, moreLabel, type DigestTotals } from './digest-view';
+import { badgeLabels, itemCount, type PreparedDigest } from './digest-prepare';
+import { digestSummary, digestWhy, moreLabel, moreNote, type DigestTotals } from './digest-view';
 
 function underline(text: string, char: string): string {
   return `${text}\n${char.repeat(Math.min(72, [...text].length))}`;
@@ -16,7 +16,7 @@ export function digestText(d: PreparedDigest, totals: DigestTotals): string {
     `View in your browser: ${d.links.viewInBrowser}`,
     '',
   ];
-  if (d.countries.length === 0) {
+  if (totals.reports === 0) {
     lines.push(
       `No new or updated reports matched your alerts in this period. You chose to receive a ${d.noun} even when it is empty; you can change that in your preferences.`,
       '',
@@ -37,7 +37,9 @@ export function digestText(d: PreparedDigest, totals: DigestTotals): string {
       lines.push('');
     }
   }
-  if (d.moreCount > 0) lines.push(`${moreLabel(d.moreCount)}: ${d.links.moreReports}`, '');
+  if (d.moreCount > 0) {
+    lines.push(moreNote(itemCount(d), totals.reports), `${moreLabel(d.moreCount)}: ${d.links.moreReports}`, '');
+  }
   lines.push(
     '-- ',
     digestWhy(d),

@@ -1,5 +1,5 @@
 /** Prepared digest -> the Mustache view of digest.mjml (every key present, so no lookups leak upwards). */
-import { listNames, plural } from './format';
+import { formatCount, listNames, plural } from './format';
 import type { PreparedDigest, PreparedItem } from './digest-prepare';
 import { itemCount } from './digest-prepare';
 import { linkList, type FooterView, type HeaderView, type LinkView } from './shared-view';
@@ -24,10 +24,13 @@ export interface DigestView {
   digestNoun: string;
   links: { site: string };
   header: HeaderView;
+  /** Items shown: the intro and the "In this digest" line. */
   hasItems: boolean;
+  /** Nothing matched at all (not even cut): the "no reports" notice. */
+  isEmpty: boolean;
   contents: { first: boolean; name: string; count: number }[];
   countries: { name: string; items: ItemView[] }[];
-  more: { label: string; url: string } | false;
+  more: { label: string; note: string; url: string } | false;
   footer: FooterView;
 }
 
@@ -67,6 +70,13 @@ export function moreLabel(count: number): string {
   return `${plural(count, 'more report', 'more reports')} on the site`;
 }
 
+/** Why some reports are only on the site. */
+export function moreNote(shown: number, total: number): string {
+  return shown === 0
+    ? 'The reports did not fit in an email this time.'
+    : `This email shows ${formatCount(shown)} of ${plural(total, 'report', 'reports')}, so that your email app does not cut it short.`;
+}
+
 export function footerLinks(d: PreparedDigest): LinkView[] {
   return linkList([
     { label: 'Manage preferences', url: d.links.manage },
@@ -104,9 +114,10 @@ export function digestView(d: PreparedDigest, totals: DigestTotals): DigestView 
       subtitle: [d.periodRange, summary].filter((s) => s !== '').join(' · '),
     },
     hasItems: shown > 0,
+    isEmpty: total === 0,
     contents: d.countries.map((c, index) => ({ first: index === 0, name: c.name, count: c.items.length })),
     countries: d.countries.map((c) => ({ name: c.name, items: c.items.map((item, index) => itemView(item, index === 0)) })),
-    more: d.moreCount > 0 ? { label: moreLabel(d.moreCount), url: d.links.moreReports } : false,
+    more: d.moreCount > 0 ? { label: moreLabel(d.moreCount), note: moreNote(shown, total), url: d.links.moreReports } : false,
     footer: { why: digestWhy(d), links: footerLinks(d) },
   };
 }

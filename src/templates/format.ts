@@ -39,8 +39,13 @@ export function listNames(names: readonly string[], max = 12): string {
 
 const numberFormat = new Intl.NumberFormat('en-GB');
 
+/** 1,234 */
+export function formatCount(count: number): string {
+  return numberFormat.format(count);
+}
+
 export function plural(count: number, one: string, many: string): string {
-  return `${numberFormat.format(count)} ${count === 1 ? one : many}`;
+  return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
 
 export interface ChoicesSummary {

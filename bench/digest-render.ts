@@ -1,0 +1,176 @@
+/**
+ * Issue 6 benchmark, render cost only: one digest per recipient from the precompiled template
+ * (`renderDigestEmail`: prepare + Mustache fill + size budget + plain text) next to what
+ * calling mjml2html per recipient would cost (compile digest.mjml, then fill), in one run.
+ * Each digest is timed on its own and the median kept (robust to a busy, shared machine);
+ * rounds interleave the two paths; the median of the rounds is reported. Goal: >= 50x.
+ *
+ *   npm run bench -- digest-render     (or: npx tsx bench/digest-render.ts)
+ *
+ * Environment: BENCH_DIGESTS (precompiled digests per round, default 2,000), BENCH_MJML_CALLS
+ * (mjml2html calls per round, default 20), BENCH_ROUNDS (default 3), BENCH_WRITE (0: do not
+ * touch BENCHMARKS.md).
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import mjml2html from 'mjml';
+import { mjmlOptions, templatesDir } from '../src/templates/compile';
+import { prepareDigest, itemCount } from '../src/templates/digest-prepare';
+import { digestView } from '../src/templates/digest-view';
+import { prepareTemplate } from '../src/templates/fill';
+import { renderDigestEmail, type DigestModel } from '../src/templates/index';
+import { largeDigestModel, sampleDigestModel } from '../src/templates/sample-models';
+import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
+
+export const name = 'digest-render';
+
+const DIGESTS = Math.max(100, Number(process.env.BENCH_DIGESTS ?? 2_000));
+const MJML_CALLS = Math.max(3, Number(process.env.BENCH_MJML_CALLS ?? 20));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const GOAL_SPEEDUP = 50;
+
+const log = (line: string) => console.log(line);
+
+interface Workload {
+  label: string;
+  models: DigestModel[];
+}
+
+/** One model per recipient (distinct objects and addresses, as the digest runner builds them). */
+function workload(label: string, make: () => DigestModel, count: number): Workload {
+  return {
+    label,
+    models: Array.from({ length: count }, (_, i) => {
+      const model = make();
+      return { ...model, recipient: { ...model.recipient, email: `reader${i}@example.org` } };
+    }),
+  };
+}
+
+/** ms per digest through the precompiled template, one sample per digest. */
+function precompiledRound(w: Workload): { samples: number[]; bytes: number; shown: number } {
+  const samples: number[] = [];
+  let bytes = 0;
+  let shown = 0;
+  for (const model of w.models) {
+    const started = now();
+    const email = renderDigestEmail(model);
+    bytes += Buffer.byteLength(email.html); // as sending does: the string is flattened and encoded
+    samples.push(now() - started);
+    shown += email.shownCount;
+  }
+  return { samples, bytes: bytes / w.models.length, shown: shown / w.models.length };
+}
+
+/** ms per digest when every recipient's email goes through mjml2html (then the same fill). */
+async function mjmlPerRecipientRound(w: Workload, source: string): Promise<number[]> {
+  const options = { ...mjmlOptions, filePath: join(templatesDir, 'digest.mjml') };
+  const samples: number[] = [];
+  for (let i = 0; i < MJML_CALLS; i++) {
+    const model = w.models[i % w.models.length]!;
+    const started = now();
+    const { html } = await mjml2html(source, options);
+    const prepared = prepareDigest(model);
+    const filled = prepareTemplate(html)(digestView(prepared, { reports: itemCount(prepared), countries: prepared.countries.length }));
+    Buffer.byteLength(filled);
+    samples.push(now() - started);
+  }
+  return samples;
+}
+
+export async function run(): Promise<void> {
+  const startedAt = new Date();
+  const loadBefore = loadavg()[0]!;
+  const source = readFileSync(join(templatesDir, 'digest.mjml'), 'utf8');
+  const workloads = [
+    workload('typical: 7 reports in 3 countries (~29 kB)', sampleDigestModel, DIGESTS),
+    workload('large: 300 reports in 6 countries, cut to the 90 kB budget', () => largeDigestModel(300, 6), Math.ceil(DIGESTS / 10)),
+  ];
+
+  // Warm both paths (JIT, URL cache, mjml's lazy requires).
+  for (const w of workloads) for (const model of w.models.slice(0, 100)) renderDigestEmail(model);
+  await mjml2html(source, { ...mjmlOptions, filePath: join(templatesDir, 'digest.mjml') });
+
+  const results = workloads.map((w) => ({ w, precompiled: [] as number[], mjml: [] as number[], bytes: 0, shown: 0 }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of results) {
+      const mjmlFirst = round % 2 === 1;
+      if (mjmlFirst) r.mjml.push(median(await mjmlPerRecipientRound(r.w, source)));
+      const p = precompiledRound(r.w);
+      r.precompiled.push(median(p.samples));
+      r.bytes = p.bytes;
+      r.shown = p.shown;
+      if (!mjmlFirst) r.mjml.push(median(await mjmlPerRecipientRound(r.w, source)));
+      log(
+        `  round ${round + 1}/${ROUNDS} ${r.w.label}: precompiled ${(r.precompiled.at(-1)! * 1000).toFixed(0)} µs ` +
+          `(mean ${((p.samples.reduce((a, b) => a + b, 0) / p.samples.length) * 1000).toFixed(0)} µs), mjml2html ${r.mjml.at(-1)!.toFixed(1)} ms`,
+      );
+    }
+  }
+
+  const columns: TableColumn[] = [
+    { title: 'digest' },
+    { title: 'HTML per digest', align: 'right' },
+    { title: 'precompiled per digest (median)', align: 'right' },
+    { title: 'precompiled digests/s', align: 'right' },
+    { title: 'mjml2html per recipient (median)', align: 'right' },
+    { title: 'mjml digests/s', align: 'right' },
+    { title: 'speed-up', align: 'right' },
+    { title: 'goal', align: 'left' },
+  ];
+  const rows = results.map((r) => {
+    const pre = median(r.precompiled);
+    const mj = median(r.mjml);
+    const speedup = mj / pre;
+    return [
+      `${r.w.label}${r.shown < 300 && r.w.label.startsWith('large') ? ` (${r.shown.toFixed(0)} shown)` : ''}`,
+      `${(r.bytes / 1000).toFixed(1)} kB`,
+      `${(pre * 1000).toFixed(0)} µs`,
+      fmtInt(1000 / pre),
+      `${mj.toFixed(1)} ms`,
+      fmtInt(1000 / mj),
+      fmtRatio(speedup),
+      `>= ${GOAL_SPEEDUP}x: ${speedup >= GOAL_SPEEDUP ? 'met' : 'not met'}`,
+    ];
+  });
+  log('');
+  log(textTable(columns, rows));
+  const loadAfter = loadavg()[0]!;
+  log(`  1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
+
+  if (process.env.BENCH_WRITE === '0') {
+    log('  BENCHMARKS.md not written (BENCH_WRITE=0)');
+    return;
+  }
+  const machine = machineInfo();
+  const body = [
+    `Measured ${startedAt.toISOString().slice(0, 10)} by \`bench/digest-render.ts\`:`,
+    '',
+    '```sh',
+    'npm run bench -- digest-render        # or: npx tsx bench/digest-render.ts',
+    '```',
+    '',
+    `Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. ` +
+      `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end.`,
+    '',
+    `Workload: per round, ${fmtInt(DIGESTS)} typical digests (and ${fmtInt(Math.ceil(DIGESTS / 10))} large ones) ` +
+      'rendered with `renderDigestEmail(model)` (prepare, Mustache fill of the precompiled template, size budget, ' +
+      `plain text), against ${MJML_CALLS} recipients each compiled with \`mjml2html\` from digest.mjml and then ` +
+      `filled (what rendering per recipient without precompiling costs); both include flattening and UTF-8 ` +
+      `encoding the HTML, as sending does. Each digest is timed on its own; per round the median, then the median ` +
+      `of ${ROUNDS} rounds (alternating which path runs first).`,
+    '',
+    markdownTable(columns, rows),
+  ].join('\n');
+  writeBenchmarkSection('Digest render (issue 6)', body);
+  log('  wrote BENCHMARKS.md section "Digest render (issue 6)"');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  run().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
