@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { runDetection } from './alerts/detector/run-detection';
+import { seedDemoSubscribers } from './alerts/sources/demo/subscribers';
 import { bootNode } from './boot';
 import { scheduleJobs } from './jobs/schedule';
 
@@ -22,6 +23,7 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   );
 });
 
+await seedDemoSubscribers(deps);
 const jobs = scheduleJobs(deps);
 // A first detection right away, so a fresh start shows events without waiting for the cron.
 void runDetection(deps, 'startup').catch((error) => log.error({ err: error }, 'start-up detection failed'));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runDigestTick } from '../alerts/digest/runner';
+import { seedDemoSubscribers } from '../alerts/sources/demo/subscribers';
 import { bootNode } from '../boot';
 
 /** `npm run digest -- [--now <iso>] [--dry-run]`: one digest tick, as if at `--now`. */
@@ -10,6 +11,7 @@ if (Number.isNaN(asOf.getTime())) {
   process.exit(2);
 }
 const { deps, database } = await bootNode();
+await seedDemoSubscribers(deps);
 const result = await runDigestTick(deps, { asOf, trigger: 'cli', dryRun: values['dry-run'] });
 await deps.background.idle();
 await database.close();

@@ -41,7 +41,7 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
       release = await lockfile.lock(dir, { lockfilePath: join(dir, 'pglite.lock'), stale: 15_000, update: 5_000 });
     } catch {
       throw new Error(
-        `Another process is using the embedded database in ${dir}. Stop it, or set DATABASE_URL to share a PostgreSQL server.`,
+        `Another process is using the embedded database in ${dir} (is \`npm start\` running?). Stop it first, or use the running server's admin API (POST /v1/admin/detect, POST /v1/admin/digests/run), or set DATABASE_URL to share a PostgreSQL server.`,
       );
     }
     pglite = new PGlite(join(dir, 'pglite'));
