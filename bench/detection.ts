@@ -42,7 +42,7 @@ import { fetchSource } from '../src/alerts/detector/fetch-source';
 import { runDetection } from '../src/alerts/detector/run-detection';
 import { type EventInput, normaliseEvent } from '../src/alerts/event';
 import { parseSourceDocument } from '../src/alerts/sources/index';
-import { createBackgroundTasks } from '../src/background';
+import { assembleDeps } from '../src/assemble-deps';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { openPglite, openPostgres, type DatabaseHandle } from '../src/db/connect';
@@ -50,12 +50,7 @@ import type { Db, SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
 import { migrateToLatest } from '../src/db/migrate';
 import type { Deps } from '../src/deps';
-import { createMailer } from '../src/email/create-mailer';
-import { createTokenSigner } from '../src/email/tokens';
-import { createRateLimits } from '../src/http/rate-limits';
-import { createProcessLocks } from '../src/jobs/singleton';
 import { createLogger } from '../src/log';
-import { createMetrics } from '../src/metrics';
 import { categories } from '../src/taxonomy/categories';
 import { countries } from '../src/taxonomy/countries';
 import {
@@ -362,24 +357,13 @@ function buildDeps(handle: DatabaseHandle, db: Db, feedUrl: string, dataDir: str
     SOURCE_URLS: feedUrl,
     LOG_LEVEL: 'silent',
   });
-  const clock = systemClock;
-  const log = createLogger({ level: 'silent' });
-  const metrics = createMetrics();
-  const appSecret = 'bench-app-secret-0123456789-0123456789';
-  return {
+  return assembleDeps({
     config,
-    db,
-    dbKind: handle.kind,
-    processLocks: createProcessLocks(),
-    clock,
-    appSecret,
-    log,
-    mailer: createMailer({ config, clock, log, metrics: metrics.email }),
-    tokens: createTokenSigner(appSecret, clock),
-    rateLimits: createRateLimits(handle),
-    background: createBackgroundTasks((task, error) => log.error({ err: error, task }, 'background task failed')),
-    metrics,
-  };
+    database: { db, kind: handle.kind, pool: handle.pool },
+    clock: systemClock,
+    log: createLogger({ level: 'silent' }),
+    appSecret: 'bench-app-secret-0123456789-0123456789',
+  });
 }
 
 // ---------------------------------------------------------------------------------------

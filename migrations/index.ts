@@ -4,6 +4,7 @@ import * as m0002 from './0002_sources_and_detection_runs';
 import * as m0003 from './0003_subscribers';
 import * as m0004 from './0004_digests';
 import * as m0005 from './0005_source_body_hash';
+import * as m0006 from './0006_webhooks';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_subscribers': m0003,
   '0004_digests': m0004,
   '0005_source_body_hash': m0005,
+  '0006_webhooks': m0006,
 };

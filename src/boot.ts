@@ -1,14 +1,10 @@
 import { resolveAppSecret } from './app-secret';
-import { createBackgroundTasks } from './background';
+import { assembleDeps } from './assemble-deps';
 import { systemClock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase, type DatabaseHandle } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import type { Deps } from './deps';
-import { createMailer } from './email/create-mailer';
-import { createTokenSigner } from './email/tokens';
-import { createRateLimits } from './http/rate-limits';
-import { createProcessLocks } from './jobs/singleton';
 import { createLogger } from './log';
 import { createMetrics } from './metrics';
 
@@ -27,25 +23,8 @@ export async function bootNode(options: { processMetrics?: boolean } = {}): Prom
     process.exit(1);
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
-  const appSecret = resolveAppSecret(config);
-  const mailer = createMailer({ config, clock: systemClock, log, metrics: metrics.email });
-  return {
-    deps: {
-      config,
-      db: database.db,
-      dbKind: database.kind,
-      processLocks: createProcessLocks(),
-      clock: systemClock,
-      appSecret,
-      log,
-      mailer,
-      rateLimits: createRateLimits(database),
-      background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
-      tokens: createTokenSigner(appSecret, systemClock),
-      metrics,
-    },
-    database,
-  };
+  const deps = assembleDeps({ config, database, clock: systemClock, log, appSecret: resolveAppSecret(config), metrics });
+  return { deps, database };
 }
 
 /** Bad configuration: one line per problem naming the variable, exit 1, no stack trace. */

@@ -6,6 +6,7 @@ import type { TokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
 import type { RateLimits } from './http/rate-limits';
 import type { Log } from './log';
+import type { WebhookPump } from './alerts/webhooks/pump';
 import type { ProcessLocks } from './jobs/singleton';
 import type { Metrics } from './metrics';
 
@@ -25,6 +26,8 @@ export interface Deps {
   /** Work started by a request and finished after its answer (emails of sign-ups). */
   background: BackgroundTasks;
   rateLimits: RateLimits;
+  /** Fans new changes out to webhook endpoints and delivers them (see alerts/webhooks/pump.ts). */
+  webhookPump: WebhookPump;
   /** Signs and checks the tokens of confirm, manage, unsubscribe and view links. */
   tokens: TokenSigner;
   metrics: Metrics;

@@ -43,6 +43,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['status'] as const,
       registers: [registry],
     }),
+    webhookAttempts: new Counter({
+      name: 'tracker_webhook_attempts_total',
+      help: 'Webhook delivery attempts, by outcome (delivered, retry, failed) and HTTP status class',
+      labelNames: ['outcome', 'status'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -173,6 +173,61 @@ export interface EmailEventsTable {
   received_at: Date;
 }
 
+export interface SealedSecret {
+  sealed: string;
+  /** Null for the current secret; set (24 h ahead) for one that was rotated out. */
+  expiresAt: string | null;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  types: string[];
+  countries: string[];
+  categories: string[];
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  disabled_reason: string | null;
+  secrets: Json<SealedSecret[]>;
+  failing_since: Date | null;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Date;
+}
+
+export interface ConsumerCursorsTable {
+  name: string;
+  position: number;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  change_id: number | null;
+  type: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Date;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Int8;
+  delivery_id: string;
+  attempted_at: Date;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
+}
+
 export interface Database {
   countries: CountriesTable;
   categories: CategoriesTable;
@@ -187,6 +242,10 @@ export interface Database {
   digest_batches: DigestBatchesTable;
   digests: DigestsTable;
   digest_runs: DigestRunsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  consumer_cursors: ConsumerCursorsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Db = Kysely<Database>;

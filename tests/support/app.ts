@@ -3,16 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app';
-import { createBackgroundTasks } from '../../src/background';
+import { assembleDeps } from '../../src/assemble-deps';
 import { fixedClock } from '../../src/clock';
 import { parseConfig } from '../../src/config';
 import type { Deps } from '../../src/deps';
-import { createMailer } from '../../src/email/create-mailer';
-import { createTokenSigner } from '../../src/email/tokens';
-import { createRateLimits } from '../../src/http/rate-limits';
-import { createProcessLocks } from '../../src/jobs/singleton';
 import { createLogger } from '../../src/log';
-import { createMetrics } from '../../src/metrics';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -52,22 +47,13 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
   });
   const clock = fixedClock('2025-02-01T09:00:00Z');
   const logs = memoryLog();
-  const metrics = createMetrics();
-  const appSecret = config.appSecret ?? 'test-app-secret-0123456789-0123456789';
-  const deps: Deps = {
+  const deps: Deps = assembleDeps({
     config,
-    db: db.db,
-    dbKind: db.kind,
-    processLocks: createProcessLocks(),
+    database: db,
     clock,
-    appSecret,
     log: logs.log,
-    mailer: createMailer({ config, clock, log: logs.log, metrics: metrics.email }),
-    tokens: createTokenSigner(appSecret, clock),
-    rateLimits: createRateLimits(db),
-    background: createBackgroundTasks((name, error) => logs.log.error({ err: error, task: name }, 'background task failed')),
-    metrics,
-  };
+    appSecret: config.appSecret ?? 'test-app-secret-0123456789-0123456789',
+  });
   const app = createApp(deps);
   return {
     app,

@@ -1,0 +1,53 @@
+import type { ChangeView } from '../../db/changes';
+import { listChangesAfter } from '../../db/changes';
+import type { StoredEventView } from '../../db/events';
+import { loadEvents } from '../../db/events';
+import { insertDeliveries, lockConsumerCursor, moveConsumerCursor, type NewDelivery } from '../../db/webhook-deliveries';
+import { listEnabledEndpoints, type EndpointRow } from '../../db/webhook-endpoints';
+import type { Deps } from '../../deps';
+import { matchesFilters } from '../match';
+import { changeBody, newDeliveryId } from './payload';
+
+const CURSOR = 'webhook-fanout';
+const CHANGES_PER_STEP = 500;
+
+/** Does an endpoint want this change? Empty filters mean all. */
+export function endpointWants(endpoint: Pick<EndpointRow, 'types' | 'countries' | 'categories'>, change: ChangeView, event: StoredEventView): boolean {
+  if (endpoint.types.length > 0 && !endpoint.types.includes(change.type)) return false;
+  return matchesFilters(event, { countries: endpoint.countries, regions: [], categories: endpoint.categories });
+}
+
+/** Pure: one delivery per (change, enabled endpoint that wants it). */
+export function planDeliveries(changes: readonly ChangeView[], events: ReadonlyMap<string, StoredEventView>, endpoints: readonly EndpointRow[], now: Date): NewDelivery[] {
+  return changes.flatMap((change) => {
+    const event = events.get(change.eventId);
+    if (!event) return [];
+    return endpoints
+      .filter((endpoint) => endpointWants(endpoint, change, event))
+      .map((endpoint) => ({ id: newDeliveryId(), endpointId: endpoint.id, changeId: change.id, type: change.type, payload: changeBody(change, event, now) }));
+  });
+}
+
+/**
+ * The fan-out consumer: reads the change log after its cursor and queues deliveries, the
+ * cursor moving in the same transaction (locked, so one instance at a time). A crash loses
+ * nothing and a re-run queues nothing twice.
+ */
+export async function fanOutChanges(deps: Pick<Deps, 'db' | 'clock'>): Promise<{ changes: number; deliveries: number }> {
+  let totals = { changes: 0, deliveries: 0 };
+  for (;;) {
+    const step = await deps.db.transaction().execute(async (trx) => {
+      const cursor = await lockConsumerCursor(trx, CURSOR);
+      const changes = await listChangesAfter(trx, cursor, CHANGES_PER_STEP);
+      if (changes.length === 0) return { changes: 0, deliveries: 0 };
+      const now = deps.clock.now();
+      const events = await loadEvents(trx, [...new Set(changes.map((c) => c.eventId))]);
+      const deliveries = planDeliveries(changes, events, await listEnabledEndpoints(trx), now);
+      const inserted = await insertDeliveries(trx, deliveries, now);
+      await moveConsumerCursor(trx, CURSOR, changes.at(-1)!.id);
+      return { changes: changes.length, deliveries: inserted };
+    });
+    totals = { changes: totals.changes + step.changes, deliveries: totals.deliveries + step.deliveries };
+    if (step.changes < CHANGES_PER_STEP) return totals;
+  }
+}

@@ -1,0 +1,147 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from './database';
+
+export interface NewDelivery {
+  id: string;
+  endpointId: string;
+  changeId: number | null;
+  type: string;
+  payload: string;
+}
+
+/** The fan-out consumer's cursor, locked for the caller's transaction (one fan-out at a time). */
+export async function lockConsumerCursor(trx: Tx, name: string): Promise<number> {
+  await trx.insertInto('consumer_cursors').values({ name, position: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  const row = await trx.selectFrom('consumer_cursors').select('position').where('name', '=', name).forUpdate().executeTakeFirstOrThrow();
+  return Number(row.position);
+}
+
+export async function moveConsumerCursor(trx: Tx, name: string, position: number): Promise<void> {
+  await trx.updateTable('consumer_cursors').set({ position }).where('name', '=', name).execute();
+}
+
+/** Queues deliveries; a (endpoint, change) pair already queued is left alone. */
+export async function insertDeliveries(db: Db | Tx, deliveries: readonly NewDelivery[], now: Date): Promise<number> {
+  if (deliveries.length === 0) return 0;
+  let inserted = 0;
+  for (let start = 0; start < deliveries.length; start += 1000) {
+    const result = await db
+      .insertInto('webhook_deliveries')
+      .values(
+        deliveries.slice(start, start + 1000).map((d) => ({
+          id: d.id,
+          endpoint_id: d.endpointId,
+          change_id: d.changeId,
+          type: d.type,
+          payload: d.payload,
+          status: 'pending' as const,
+          attempts: 0,
+          next_attempt_at: now,
+          created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['endpoint_id', 'change_id']).where('change_id', 'is not', null).doNothing())
+      .executeTakeFirst();
+    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+  return inserted;
+}
+
+export interface ClaimedDelivery {
+  id: string;
+  endpoint_id: string;
+  change_id: number | null;
+  type: string;
+  payload: string;
+  attempts: number;
+}
+
+/**
+ * Claims due deliveries: at most `perEndpoint` of any one endpoint, so a slow or backlogged
+ * endpoint never takes every slot; attempts + 1, our lock, and a lease that outlives the
+ * request timeout (a delivery in flight is never claimed twice).
+ */
+export async function claimDueDeliveries(db: Db, input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedDelivery[]> {
+  const { rows } = await sql<ClaimedDelivery>`
+    update webhook_deliveries as d
+    set attempts = d.attempts + 1, locked_by = ${input.owner}, locked_until = ${input.leaseUntil}
+    where d.id in (
+      select id from webhook_deliveries
+      where id in (
+        select id from (
+          select id, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place
+          from webhook_deliveries
+          where status = 'pending' and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
+        ) as ranked
+        where place <= ${input.perEndpoint}
+      )
+      order by next_attempt_at, id
+      limit ${input.limit}
+      for update skip locked
+    )
+    returning d.id, d.endpoint_id, d.change_id, d.type, d.payload, d.attempts`.execute(db);
+  return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attemptedAt: Date;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+
+async function recordAttempt(trx: Tx, a: AttemptRecord): Promise<void> {
+  await trx
+    .insertInto('webhook_attempts')
+    .values({ delivery_id: a.deliveryId, attempted_at: a.attemptedAt, status_code: a.statusCode, latency_ms: a.latencyMs, error: a.error, response_excerpt: a.responseExcerpt })
+    .execute();
+}
+
+/** Records an attempt and what follows: delivered, retry at `retryAt`, or failed for good. */
+export async function finishAttempt(
+  db: Db,
+  input: { owner: string; attempt: AttemptRecord; outcome: { kind: 'delivered' } | { kind: 'retry'; retryAt: Date } | { kind: 'failed' } },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await recordAttempt(trx, input.attempt);
+    const base = { locked_by: null, locked_until: null, last_status: input.attempt.statusCode, last_error: input.attempt.error };
+    const q = trx.updateTable('webhook_deliveries').where('id', '=', input.attempt.deliveryId).where('locked_by', '=', input.owner);
+    if (input.outcome.kind === 'delivered') await q.set({ ...base, status: 'delivered', delivered_at: input.attempt.attemptedAt }).execute();
+    else if (input.outcome.kind === 'retry') await q.set({ ...base, next_attempt_at: input.outcome.retryAt }).execute();
+    else await q.set({ ...base, status: 'failed' }).execute();
+  });
+}
+
+/** Back in the queue now (operator retry or replay), keeping its webhook-id. */
+export async function requeueDelivery(db: Db | Tx, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', next_attempt_at: now, locked_by: null, locked_until: null })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function countPendingDeliveries(db: Db): Promise<number> {
+  const row = await db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listDeliveries(db: Db, input: { endpointId: string; limit: number; before?: { createdAt: Date; id: string } | undefined }) {
+  let q = db.selectFrom('webhook_deliveries').select(['id', 'change_id', 'type', 'status', 'attempts', 'next_attempt_at', 'last_status', 'last_error', 'created_at', 'delivered_at']).where('endpoint_id', '=', input.endpointId);
+  if (input.before) {
+    const { createdAt, id } = input.before;
+    q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
+  }
+  const deliveries = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit).execute();
+  const attempts = deliveries.length
+    ? await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', deliveries.map((d) => d.id)).orderBy('id').execute()
+    : [];
+  return deliveries.map((d) => ({ ...d, change_id: d.change_id === null ? null : Number(d.change_id), attempts_log: attempts.filter((a) => a.delivery_id === d.id) }));
+}
+
+export async function findDelivery(db: Db, endpointId: string, id: string) {
+  return db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id).executeTakeFirst();
+}
