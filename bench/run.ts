@@ -13,6 +13,11 @@ interface Bench {
 
 export const benches: Bench[] = [
   { name: 'ingest', load: () => import('./ingest') },
+  { name: 'digest-render', load: () => import('./digest-render') },
+  { name: 'detection', load: () => import('./detection') },
+  { name: 'page-parser', load: () => import('./page-parser') },
+  { name: 'subscriptions', load: () => import('./subscriptions') },
+  { name: 'digests', load: () => import('./digests') },
 ];
 
 async function main(): Promise<void> {

@@ -14,6 +14,7 @@ import { preferenceRoutes } from './routes/preferences/index';
 import { subscriptionRoutes } from './routes/subscriptions/index';
 import { createRouter } from './routes/router';
 import { taxonomyRoutes } from './routes/taxonomy/index';
+import { webhookRoutes } from './routes/webhooks/index';
 
 const MB = 1024 * 1024;
 
@@ -35,6 +36,7 @@ export function createApp(deps: Deps) {
   app.route('/', subscriptionRoutes(deps));
   app.route('/', preferenceRoutes(deps));
   app.route('/', emailEventRoutes(deps));
+  app.route('/', webhookRoutes(deps));
   mountDocs(app, deps.config.publicBaseUrl);
 
   app.notFound((c) => problemResponse(c, problems.notFound()));

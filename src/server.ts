@@ -43,6 +43,7 @@ async function shutdown(signal: string) {
   }, 10_000);
   deadline.unref();
   await jobs.stop();
+  await deps.webhookPump.idle();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await deps.background.idle();
   await database.close();

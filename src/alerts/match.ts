@@ -10,6 +10,7 @@ export interface MatchFilters {
 export interface MatchableEvent {
   country: string;
   categories: readonly string[];
+  factors?: readonly string[];
 }
 
 /**
@@ -18,7 +19,8 @@ export interface MatchableEvent {
  *   country must be chosen, or lie in a chosen region.
  * - Category: no categories chosen means every category. An event that carries no
  *   categories (tracker pages give none) matches any category choice, so it still reaches
- *   everyone who chose its country; otherwise one of its categories must be chosen.
+ *   everyone who chose its country; otherwise one of its categories must be chosen. Webhook
+ *   filters may also name factors (`rights.civil_liberties`): those match the event's factors.
  */
 export function matchesFilters(event: MatchableEvent, filters: MatchFilters): boolean {
   const anyPlace = filters.countries.length === 0 && filters.regions.length === 0;
@@ -28,5 +30,5 @@ export function matchesFilters(event: MatchableEvent, filters: MatchFilters): bo
     (filters.regions.length > 0 && filters.regions.includes(findCountry(event.country)?.region ?? ''));
   if (!placeMatches) return false;
   if (filters.categories.length === 0 || event.categories.length === 0) return true;
-  return event.categories.some((c) => filters.categories.includes(c));
+  return filters.categories.some((id) => event.categories.includes(id) || (event.factors?.includes(id) ?? false));
 }

@@ -59,29 +59,34 @@ export interface ClaimedDelivery {
 /**
  * Claims due deliveries: at most `perEndpoint` of any one endpoint, so a slow or backlogged
  * endpoint never takes every slot; attempts + 1, our lock, and a lease that outlives the
- * request timeout (a delivery in flight is never claimed twice).
+ * request timeout (a delivery in flight is never claimed twice). Candidates are locked first
+ * (SKIP LOCKED) and only then ranked, so runners working at once each get their own rows.
  */
 export async function claimDueDeliveries(db: Db, input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedDelivery[]> {
   const { rows } = await sql<ClaimedDelivery>`
-    update webhook_deliveries as d
-    set attempts = d.attempts + 1, locked_by = ${input.owner}, locked_until = ${input.leaseUntil}
-    where d.id in (
-      select id from webhook_deliveries
-      where id in (
-        select id from (
-          select id, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place
-          from webhook_deliveries
-          where status = 'pending' and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
-        ) as ranked
-        where place <= ${input.perEndpoint}
-      )
+    with candidates as (
+      select id, endpoint_id, next_attempt_at from webhook_deliveries
+      where status = 'pending' and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
+      order by next_attempt_at, id
+      limit ${CANDIDATES_PER_CLAIM}
+      for update skip locked
+    ), chosen as (
+      select id from (
+        select id, next_attempt_at, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place from candidates
+      ) as ranked
+      where place <= ${input.perEndpoint}
       order by next_attempt_at, id
       limit ${input.limit}
-      for update skip locked
     )
+    update webhook_deliveries as d
+    set attempts = d.attempts + 1, locked_by = ${input.owner}, locked_until = ${input.leaseUntil}
+    from chosen
+    where d.id = chosen.id
     returning d.id, d.endpoint_id, d.change_id, d.type, d.payload, d.attempts`.execute(db);
   return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));
 }
+
+const CANDIDATES_PER_CLAIM = 500;
 
 export interface AttemptRecord {
   deliveryId: string;

@@ -41,6 +41,7 @@ export async function runDetection(deps: Deps, trigger: 'cron' | 'api' | 'cli' |
     timer({ outcome: 'skipped' });
     return { ran: false, reason: 'already-running' };
   }
+  if (result.value.sources.some((s) => (s.changes ?? 0) > 0)) deps.webhookPump.kick();
   timer({ outcome: result.value.status });
   if (result.value.status !== 'failed') deps.metrics.jobLastSuccess.set({ job: 'detect' }, deps.clock.now().getTime() / 1000);
   deps.log.info({ run: result.value.id, status: result.value.status, sources: result.value.sources.map(summary) }, 'detection run finished');

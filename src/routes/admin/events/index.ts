@@ -24,6 +24,7 @@ export function adminEventRoutes(deps: Deps) {
     const { events } = c.req.valid('json');
     const result = await ingestEvents(deps, events.map(normaliseEvent));
     deps.log.info({ ...result }, 'events ingested');
+    if (result.changes > 0) deps.webhookPump.kick();
     return c.json(result, 200);
   });
 }

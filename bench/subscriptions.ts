@@ -1,0 +1,1057 @@
+/**
+ * Issue 5 benchmark: the subscriber endpoints under HTTP load from a second process, on
+ * PostgreSQL. The real app (createApp with assembleDeps, as bootNode builds it: PostgreSQL rate limits,
+ * the outbox mailer writing .eml files into a temporary DATA_DIR, request logging at info into
+ * a file) is served by @hono/node-server on 127.0.0.1 in this process; autocannon runs in a
+ * forked child (this same file, BENCH_SUBSCRIPTIONS_ROLE=load) and sends, side by side:
+ *
+ *   GET  /healthz                     the framework's own ceiling
+ *   POST /v1/subscriptions            JSON sign-up, a new address and X-Forwarded-For per request
+ *   PUT  /v1/preferences?token=...    manage tokens of pre-created confirmed subscribers, rotated
+ *
+ * each at full load (10 connections, 10 s), then at 200 requests/s for 10 s twice: with
+ * autocannon's `overallRate` (per-second bursts) and evenly spaced (one request every 5 ms
+ * from the same child, with node:http). Every sign-up's confirmation email is rendered and written to the outbox
+ * in the background, in this process; the time to finish that backlog after each run is
+ * reported too. Then a sign-up's steps are timed one at a time (CPU and wall time).
+ *
+ *   npm run bench -- subscriptions    (or: npx tsx bench/subscriptions.ts)
+ *
+ * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
+ * BENCH_SECONDS (default 10, per run), BENCH_WRITE (0: do not touch BENCHMARKS.md).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance as nodePerformance } from 'node:perf_hooks';
+import { serve } from '@hono/node-server';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createApp } from '../src/app';
+import { assembleDeps } from '../src/assemble-deps';
+import { systemClock } from '../src/clock';
+import { parseConfig } from '../src/config';
+import { openPostgres } from '../src/db/connect';
+import { migrateToLatest } from '../src/db/migrate';
+import type { SubscriberRow } from '../src/db/subscribers';
+import type { Deps } from '../src/deps';
+import { buildEml } from '../src/email/eml';
+import { consume } from '../src/http/rate-limits';
+import { createLogger } from '../src/log';
+import { createMetrics } from '../src/metrics';
+import { choicesOf, sendSignupNotice } from '../src/subscribers/notices';
+import { listUnsubscribeHeaders, subscriberLinks } from '../src/subscribers/links';
+import { preferencesSchema } from '../src/subscribers/preferences';
+import { requestSubscription } from '../src/subscribers/subscribe';
+import { categoryIds } from '../src/taxonomy/categories';
+import { countries, regions } from '../src/taxonomy/countries';
+import { renderConfirmEmail } from '../src/templates/confirm-email';
+import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, repoRoot, type TableColumn, textTable, writeBenchmarkSection } from './report';
+
+export const name = 'subscriptions';
+
+const DEFAULT_PG_URL = 'postgres://postgres:postgres@127.0.0.1:5432/tracker_bench';
+const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 10));
+const WARMUP_SECONDS = 1;
+const FULL_CONNECTIONS = 10;
+const FIXED_RATE = 200;
+const BURST_CONNECTIONS = 10;
+const PACED_MAX_CONNECTIONS = 64;
+const PACED_GRACE_MS = 2_000;
+const MANAGED_SUBSCRIBERS = 1_000;
+const GOAL_SIGNUP_VS_HEALTHZ = 0.3;
+const GOAL_P99_MS = 50;
+const ROLE_ENV = 'BENCH_SUBSCRIPTIONS_ROLE';
+
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const APP_SECRET = 'bench-app-secret-0123456789-0123456789-0123456789';
+
+type Scenario = 'healthz' | 'signup' | 'preferences';
+const scenarios: readonly Scenario[] = ['healthz', 'signup', 'preferences'];
+const scenarioLabel: Record<Scenario, string> = {
+  healthz: 'GET /healthz',
+  signup: 'POST /v1/subscriptions',
+  preferences: 'PUT /v1/preferences?token=',
+};
+
+// ---------------------------------------------------------------------------------------
+// The load generator (child process): autocannon, one run per message from the parent
+// ---------------------------------------------------------------------------------------
+
+/**
+ * - closed: `connections` connections, each sending its next request when the answer arrives.
+ * - burst: autocannon's `overallRate` over `connections`: each connection sends its share of
+ *   the rate back to back at the start of every second, then waits for the next second.
+ * - paced: one request every 1000/rate ms on a fixed schedule (open loop), over keep-alive
+ *   connections, up to `connections` of them in flight (node:http; autocannon cannot space
+ *   requests evenly).
+ */
+type Pattern = 'closed' | 'burst' | 'paced';
+
+interface LoadRequest {
+  type: 'run';
+  url: string;
+  scenario: Scenario;
+  pattern: Pattern;
+  connections: number;
+  seconds: number;
+  rate?: number;
+  tokens?: string[];
+}
+
+interface LoadSummary {
+  scenario: Scenario;
+  pattern: Pattern;
+  connections: number;
+  rate: number | undefined;
+  seconds: number;
+  total: number;
+  ok: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** paced only: how late the sender itself handed requests over, against their schedule (p99, max). */
+  senderLag?: { p99: number; max: number };
+}
+
+/** The little of autocannon's API used here (it ships no types). */
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+interface AutocannonResult {
+  duration: number;
+  non2xx: number;
+  '2xx': number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+  requests: { total: number; average: number };
+  latency: { p50: number; p90: number; p99: number; max: number; average: number };
+}
+interface AutocannonInstance {
+  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void): void;
+}
+type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
+
+/** Counts every request the child builds, across runs, so addresses and client IPs never repeat. */
+let sequence = 0;
+
+/** A private client address per request for X-Forwarded-For (10.0.0.0/8 has room for 16M). */
+function clientIp(n: number): string {
+  return `10.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+const countryIds = countries.map((c) => c.id);
+const timeZones = ['Europe/Berlin', 'Asia/Almaty', 'America/Bogota', 'Africa/Nairobi', 'UTC', 'Asia/Dhaka'];
+
+/** Varied but valid choices: 1-3 countries, sometimes a region, 0-2 categories. */
+function choices(n: number) {
+  const pick = <T>(list: readonly T[], k: number) => list[(n * 7919 + k * 104_729) % list.length]!;
+  return {
+    countries: Array.from({ length: 1 + (n % 3) }, (_, k) => pick(countryIds, k)),
+    regions: n % 4 === 0 ? [pick(regions, 5)] : [],
+    categories: Array.from({ length: n % 3 }, (_, k) => pick(categoryIds, k + 11)),
+    frequency: (n % 5 === 0 ? 'weekly' : 'monthly') as 'weekly' | 'monthly',
+    timezone: pick(timeZones, 3),
+    skipEmpty: n % 2 === 0,
+  };
+}
+
+function requestFor(message: LoadRequest, runTag: string) {
+  const json = { 'content-type': 'application/json' };
+  switch (message.scenario) {
+    case 'healthz':
+      return { method: 'GET', path: '/healthz' };
+    case 'signup':
+      return {
+        method: 'POST',
+        path: '/v1/subscriptions',
+        headers: json,
+        setupRequest(request: AutocannonRequest) {
+          const n = ++sequence;
+          request.headers = { ...request.headers, ...json, 'x-forwarded-for': clientIp(n) };
+          request.body = JSON.stringify({ email: `reader.${runTag}.${n}@bench.example.org`, ...choices(n) });
+          return request;
+        },
+      };
+    case 'preferences': {
+      const tokens = message.tokens ?? [];
+      return {
+        method: 'PUT',
+        path: '/v1/preferences',
+        headers: json,
+        setupRequest(request: AutocannonRequest) {
+          const n = ++sequence;
+          request.path = `/v1/preferences?token=${tokens[n % tokens.length]}`;
+          request.headers = { ...request.headers, ...json, 'x-forwarded-for': clientIp(n) };
+          request.body = JSON.stringify(choices(n));
+          return request;
+        },
+      };
+    }
+  }
+}
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+
+function summarise(message: LoadRequest, latencies: number[], statusCodes: Record<string, number>, seconds: number, errors: number, timeouts: number): LoadSummary {
+  latencies.sort((a, b) => a - b);
+  const counted = Object.entries(statusCodes);
+  return {
+    scenario: message.scenario,
+    pattern: message.pattern,
+    connections: message.connections,
+    rate: message.rate,
+    seconds,
+    total: latencies.length,
+    ok: counted.filter(([code]) => code.startsWith('2')).reduce((acc, [, n]) => acc + n, 0),
+    non2xx: counted.filter(([code]) => !code.startsWith('2')).reduce((acc, [, n]) => acc + n, 0),
+    statusCodes,
+    errors,
+    timeouts,
+    latency: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? Number.NaN,
+      mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
+    },
+  };
+}
+
+/** closed and burst: one autocannon run; every response's latency is kept for the percentiles. */
+function autocannonRun(autocannon: Autocannon, message: LoadRequest, runTag: string): Promise<LoadSummary> {
+  const latencies: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: message.url,
+        connections: message.connections,
+        duration: message.seconds,
+        // With a rate, autocannon's correction for coordinated omission assumes an interval of
+        // ceil(1 / rate) = 1 ms and would add made-up samples: the latencies here are the real ones.
+        ...(message.pattern === 'burst' ? { overallRate: message.rate, ignoreCoordinatedOmission: true } : {}),
+        timeout: 10,
+        requests: [requestFor(message, runTag)],
+      },
+      (error, result) =>
+        error ? reject(error) : resolve(summarise(message, latencies, statusCodes, result.duration, result.errors, result.timeouts)),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+    });
+  });
+}
+
+/**
+ * paced: one request every 1000/rate ms on its own schedule, whatever the answers do (open
+ * loop), over keep-alive connections (as many as are in flight). The requests are the ones
+ * autocannon is given; latency runs from the scheduled send time, so a late timer counts against
+ * the app rather than hiding a queue.
+ */
+async function pacedRun(message: LoadRequest, runTag: string): Promise<LoadSummary> {
+  const template = requestFor(message, runTag) as { method: string; path: string; headers?: Record<string, string>; setupRequest?: (r: AutocannonRequest) => AutocannonRequest };
+  const target = new URL(message.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: message.connections });
+  const interval = 1000 / message.rate!;
+  const count = Math.round(message.rate! * message.seconds);
+  const latencies: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let errors = 0;
+  let timeouts = 0;
+  const t0 = performance.now() + 20;
+  let unanswered = 0;
+  let cutOff = false;
+  const outstanding = new Set<http.ClientRequest>();
+  const lags: number[] = [];
+  await new Promise<void>((resolve) => {
+    let sent = 0;
+    let finished = 0;
+    // Bounded: what has no answer PACED_GRACE_MS after the last scheduled send counts as a timeout.
+    // Their requests are destroyed, including those still queued for a connection, so nothing is
+    // sent after the run.
+    const deadline = setTimeout(() => {
+      unanswered = count - finished;
+      finished = Number.NEGATIVE_INFINITY;
+      cutOff = true;
+      for (const pending of outstanding) pending.destroy();
+      resolve();
+    }, 20 + message.seconds * 1000 + PACED_GRACE_MS);
+    const done = () => {
+      if (++finished === count) {
+        clearTimeout(deadline);
+        resolve();
+      }
+    };
+    const fire = (scheduled: number) => {
+      const base: AutocannonRequest = { method: template.method, path: template.path, headers: { ...template.headers } };
+      const request = template.setupRequest ? template.setupRequest(base) : base;
+      lags.push(performance.now() - scheduled);
+      const body = request.body ?? '';
+      const req = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          method: request.method,
+          path: request.path,
+          headers: { ...request.headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+          timeout: 10_000,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            outstanding.delete(req);
+            latencies.push(performance.now() - scheduled);
+            statusCodes[res.statusCode ?? 0] = (statusCodes[res.statusCode ?? 0] ?? 0) + 1;
+            done();
+          });
+        },
+      );
+      let timedOut = false;
+      req.on('timeout', () => {
+        timedOut = true;
+        timeouts++;
+        req.destroy(new Error('timeout'));
+      });
+      req.on('error', () => {
+        outstanding.delete(req);
+        if (!timedOut && !cutOff) errors++;
+        done();
+      });
+      outstanding.add(req);
+      req.end(body);
+    };
+    const tick = () => {
+      const at = performance.now();
+      while (sent < count && t0 + sent * interval <= at) fire(t0 + sent++ * interval);
+      if (sent < count) setTimeout(tick, Math.max(0, t0 + sent * interval - performance.now()));
+    };
+    setTimeout(tick, 20);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  lags.sort((a, b) => a - b);
+  return {
+    ...summarise(message, latencies, statusCodes, seconds, errors, timeouts + unanswered),
+    senderLag: { p99: percentile(lags, 99), max: lags.at(-1) ?? Number.NaN },
+  };
+}
+
+function loadRun(autocannon: Autocannon, message: LoadRequest, runTag: string): Promise<LoadSummary> {
+  return message.pattern === 'paced' ? pacedRun(message, runTag) : autocannonRun(autocannon, message, runTag);
+}
+
+async function loadWorker(): Promise<void> {
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const runTag = `${process.pid}`;
+  process.on('message', async (message: LoadRequest | { type: 'exit' }) => {
+    if (message.type === 'exit') {
+      process.disconnect?.();
+      return;
+    }
+    try {
+      process.send!({ type: 'result', summary: await loadRun(autocannon, message, runTag) });
+    } catch (error) {
+      process.send!({ type: 'error', message: (error as Error).stack ?? String(error) });
+    }
+  });
+  process.send!({ type: 'ready' });
+}
+
+/** The child, forked with tsx's loader; answers one run per message. */
+function startLoadGenerator(): Promise<{ child: ChildProcess; run(request: Omit<LoadRequest, 'type'>): Promise<LoadSummary>; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    env: { ...process.env, [ROLE_ENV]: 'load' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let waiting: { resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined;
+  child.on('message', (message: { type: string; summary?: LoadSummary; message?: string }) => {
+    const w = waiting;
+    waiting = undefined;
+    if (message.type === 'error') w?.reject(new Error(`load generator: ${message.message}`));
+    else w?.resolve(message.summary);
+  });
+  child.on('exit', (code) => waiting?.reject(new Error(`load generator exited (${code})`)));
+  const next = () => new Promise((resolve, reject) => (waiting = { resolve, reject }));
+  return next().then(() => ({
+    child,
+    run: (request) => {
+      const answer = next() as Promise<LoadSummary>;
+      child.send({ type: 'run', ...request });
+      return answer;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send({ type: 'exit' });
+        setTimeout(() => child.kill(), 5_000).unref();
+      }),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------
+// The app under test (this process)
+// ---------------------------------------------------------------------------------------
+
+async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function startApp(url: string, schema: string, dataDir: string) {
+  const handle = openPostgres(url, { searchPath: schema });
+  await migrateToLatest(handle.db);
+  const config = parseConfig({
+    NODE_ENV: 'development',
+    ADMIN_TOKEN,
+    APP_SECRET,
+    PUBLIC_BASE_URL: 'https://alerts.example.org',
+    TRUST_PROXY: '1',
+    DATA_DIR: dataDir,
+    DATABASE_URL: url,
+    LOG_LEVEL: 'info',
+  });
+  // As in production: one JSON line per request at info, here into a file instead of stdout.
+  const logFile = join(dataDir, 'app.log');
+  const logDestination = pino.destination({ dest: logFile, sync: false, mkdir: true });
+  const log = createLogger({ level: config.logLevel, destination: logDestination });
+  // The dependencies bootNode builds, from the same function.
+  const deps = assembleDeps({
+    config,
+    database: handle,
+    clock: systemClock,
+    log,
+    appSecret: APP_SECRET,
+    metrics: createMetrics({ processMetrics: true }),
+  });
+  const app = createApp(deps);
+  // Requests the app is still working on (a client that gave up does not stop the handler).
+  let inFlight = 0;
+  const fetchCounted: typeof app.fetch = async (...args) => {
+    inFlight++;
+    try {
+      return await app.fetch(...args);
+    } finally {
+      inFlight--;
+    }
+  };
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: fetchCounted, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    app,
+    handle,
+    deps,
+    tokens: deps.tokens,
+    baseUrl: `http://127.0.0.1:${port}`,
+    outboxDir: join(dataDir, 'outbox'),
+    logFile,
+    /** Background tasks (sign-up emails) that failed, from the app's log. */
+    backgroundFailures() {
+      logDestination.flushSync();
+      return readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"msg":"background task failed"')).length;
+    },
+    /** Until no request is being handled and no background email is pending. */
+    async settle() {
+      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await deps.background.idle();
+      if (inFlight > 0) await this.settle();
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.background.idle();
+      logDestination.flushSync();
+      logDestination.end();
+      await handle.close();
+    },
+  };
+}
+
+type AppUnderTest = Awaited<ReturnType<typeof startApp>>;
+
+/** N confirmed subscribers inserted directly, and a manage token for each. */
+async function seedManagedSubscribers(app: AppUnderTest, count: number): Promise<string[]> {
+  const at = new Date();
+  const rows = Array.from({ length: count }, (_, i) => ({
+    email: `managed.${i}@bench.example.org`,
+    status: 'confirmed' as const,
+    ...(({ skipEmpty, ...rest }) => ({ ...rest, skip_empty: skipEmpty }))(choices(i)),
+    created_at: at,
+    updated_at: at,
+    confirmed_at: at,
+    consent_at: at,
+    consent_source: 'api',
+  }));
+  const inserted = await app.handle.db.insertInto('subscribers').values(rows).returning(['id', 'token_version']).execute();
+  return inserted.map((r) => app.tokens.sign('manage', { subscriberId: Number(r.id), version: r.token_version }));
+}
+
+/** One request of each kind from here, so a misconfiguration fails before any load is sent. */
+async function sanityCheck(app: AppUnderTest, token: string): Promise<void> {
+  const json = { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.1' };
+  const checks: [string, Promise<Response>, number][] = [
+    ['GET /healthz', fetch(`${app.baseUrl}/healthz`), 200],
+    [
+      'POST /v1/subscriptions',
+      fetch(`${app.baseUrl}/v1/subscriptions`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'sanity@bench.example.org', ...choices(1) }) }),
+      202,
+    ],
+    [
+      'PUT /v1/preferences',
+      fetch(`${app.baseUrl}/v1/preferences?token=${token}`, { method: 'PUT', headers: json, body: JSON.stringify(choices(2)) }),
+      200,
+    ],
+  ];
+  for (const [label, pending, expected] of checks) {
+    const response = await pending;
+    const body = await response.text();
+    if (response.status !== expected) throw new Error(`${label} answered ${response.status}, expected ${expected}: ${body.slice(0, 300)}`);
+  }
+  await app.deps.background.idle();
+}
+
+const countEml = (dir: string) => {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.eml')).length;
+  } catch {
+    return 0;
+  }
+};
+
+// ---------------------------------------------------------------------------------------
+// Where a sign-up's CPU goes: its steps one at a time, in this process, without HTTP load
+// ---------------------------------------------------------------------------------------
+
+const PROFILE_CALLS = 60;
+
+interface ProfileStep {
+  step: string;
+  cpuMs: number;
+  wallMs: number;
+}
+
+const PROFILE_ROUNDS = 3;
+const PROFILE_WARMUP_CALLS = 10;
+
+/** Mean CPU time (user + system, whole process) and wall time per call over `calls` calls from index `from`. */
+async function perCall(from: number, calls: number, f: (i: number) => Promise<unknown> | unknown): Promise<{ cpuMs: number; wallMs: number }> {
+  const cpu = process.cpuUsage();
+  const started = now();
+  for (let i = from; i < from + calls; i++) await f(i);
+  const used = process.cpuUsage(cpu);
+  return { cpuMs: (used.user + used.system) / 1000 / calls, wallMs: (now() - started) / calls };
+}
+
+/**
+ * Every step warmed up, then timed in rounds that take the steps in turn (so a change in the
+ * machine's load hits them alike); each step's figure is the median of its rounds.
+ */
+async function timeSteps(steps: readonly { step: string; f: (i: number) => Promise<unknown> | unknown }[]): Promise<ProfileStep[]> {
+  const perRound = Math.max(1, Math.round(PROFILE_CALLS / PROFILE_ROUNDS));
+  const rounds = steps.map(() => [] as { cpuMs: number; wallMs: number }[]);
+  for (const { f } of steps) await perCall(0, PROFILE_WARMUP_CALLS, f);
+  for (let round = 0; round < PROFILE_ROUNDS; round++) {
+    for (const [k, { f }] of steps.entries()) rounds[k]!.push(await perCall(PROFILE_WARMUP_CALLS + round * perRound, perRound, f));
+  }
+  return steps.map(({ step }, k) => ({
+    step,
+    cpuMs: median(rounds[k]!.map((r) => r.cpuMs)),
+    wallMs: median(rounds[k]!.map((r) => r.wallMs)),
+  }));
+}
+
+async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
+  const { deps } = app;
+  const steps: { step: string; f: (i: number) => Promise<unknown> | unknown }[] = [];
+  const add = (step: string, f: (i: number) => Promise<unknown> | unknown) => steps.push({ step, f });
+  const tag = `p${Date.now()}`;
+  const preferences = preferencesSchema.parse(choices(7));
+  const noEmail: Deps = { ...deps, background: { run() {}, idle: async () => {} } };
+  const pendingRows = (await app.handle.db.selectFrom('subscribers').selectAll().where('status', '=', 'pending').limit(PROFILE_CALLS + PROFILE_WARMUP_CALLS).execute()).map(
+    (row) => ({ ...row, id: Number(row.id) }) as unknown as SubscriberRow,
+  );
+  const pendingAt = (i: number) => pendingRows[i % pendingRows.length]!;
+  const confirmEmail = (subscriber: SubscriberRow) => {
+    const links = subscriberLinks(deps, subscriber);
+    const email = renderConfirmEmail({
+      recipient: { email: subscriber.email },
+      choices: choicesOf(subscriber),
+      expiresInDays: 7,
+      links: { confirm: links.confirm(), site: links.site() },
+    });
+    return { to: subscriber.email, subject: email.subject, html: email.html, text: email.text, headers: listUnsubscribeHeaders(links.unsubscribe()) };
+  };
+
+  add('one PostgreSQL round trip (select 1 through Kysely and the pool)', () => sql`select 1`.execute(deps.db));
+  add('rate limits: 2 consumes (per IP, per address; one upsert each)', async (i) => {
+    await consume(deps.rateLimits.signupPerIp, `profile-ip-${tag}-${i}`);
+    await consume(deps.rateLimits.signupPerAddress, `profile-${tag}-${i}@bench.example.org`);
+  });
+  add('requestSubscription: the transaction (BEGIN, 3 statements, COMMIT), email not sent', (i) =>
+    requestSubscription(noEmail, { email: `profile.tx.${tag}.${i}@bench.example.org`, preferences, source: 'api' }),
+  );
+  add('confirmation email: tokens + template (subscriberLinks, renderConfirmEmail)', (i) => confirmEmail(pendingAt(i)));
+  const message = { ...confirmEmail(pendingAt(0)), from: deps.config.emailFrom };
+  add('confirmation email: MIME build (buildEml, nodemailer MailComposer)', (i) =>
+    buildEml(message, { messageId: `<profile${i}.0@outbox.tracker-alerts>`, date: new Date() }),
+  );
+  add('confirmation email: outbox send (MIME build + file writes)', (i) =>
+    deps.mailer.send(message, { idempotencyKey: `profile-${tag}-${i}` }),
+  );
+  add('confirmation email: sendSignupNotice (all of the above)', (i) => sendSignupNotice(deps, { kind: 'confirm', subscriber: pendingAt(i) }));
+  const signUp = async (target: ReturnType<typeof createApp>, i: number, kind: string) => {
+    const response = await target.request('/v1/subscriptions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': `172.16.${kind.length}.${i & 255}` },
+      body: JSON.stringify({ email: `profile.${kind}.${tag}.${i}@bench.example.org`, ...choices(i) }),
+    });
+    if (response.status !== 202) throw new Error(`profile sign-up answered ${response.status}: ${await response.text()}`);
+    await deps.background.idle();
+  };
+  const appWithoutEmail = createApp(noEmail);
+  add('whole sign-up through app.request (no socket), email not sent', (i) => signUp(appWithoutEmail, i, 'noemail'));
+  add('whole sign-up through app.request (no socket) + its email', (i) => signUp(app.app, i, 'whole'));
+  return timeSteps(steps);
+}
+
+const profileColumns: TableColumn[] = [
+  { title: `step (one call at a time; median of ${PROFILE_ROUNDS} rounds of ${Math.round(PROFILE_CALLS / PROFILE_ROUNDS)} calls)` },
+  { title: 'CPU ms', align: 'right' },
+  { title: 'wall ms', align: 'right' },
+];
+const profileRows = (steps: readonly ProfileStep[]) => steps.map((s) => [s.step, s.cpuMs.toFixed(2), s.wallMs.toFixed(2)]);
+
+// ---------------------------------------------------------------------------------------
+// The run
+// ---------------------------------------------------------------------------------------
+
+interface Measured extends LoadSummary {
+  phase: Phase;
+  /** Sign-up only: confirmation emails in the outbox when the run ended, and time to finish the rest. */
+  emailsAtEnd?: number;
+  emailsAfterDrain?: number;
+  drainMs?: number;
+  /** The app process during the run: event-loop utilisation, and CPU time per request (run and drain). */
+  eventLoopUtilization: number;
+  cpuMsPerRequest: number;
+}
+
+type Phase = 'full' | 'burst' | 'paced';
+const phases: readonly Phase[] = ['full', 'burst', 'paced'];
+const phaseLabel: Record<Phase, string> = {
+  full: `full load: ${FULL_CONNECTIONS} connections, ${SECONDS} s`,
+  burst: `${FIXED_RATE}/s, autocannon overallRate: ${BURST_CONNECTIONS} connections x ${FIXED_RATE / BURST_CONNECTIONS}/s, ${SECONDS} s`,
+  paced: `${FIXED_RATE}/s evenly spaced: one every ${1000 / FIXED_RATE} ms, up to ${PACED_MAX_CONNECTIONS} connections, ${SECONDS} s`,
+};
+const phaseShort: Record<Phase, string> = { full: 'full load', burst: `${FIXED_RATE}/s in bursts`, paced: `${FIXED_RATE}/s evenly spaced` };
+
+const rps = (m: LoadSummary) => m.total / m.seconds;
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
+const statusText = (m: LoadSummary) =>
+  Object.entries(m.statusCodes)
+    .map(([code, count]) => `${code}: ${fmtInt(count)}`)
+    .join(', ');
+
+const columns: TableColumn[] = [
+  { title: 'endpoint' },
+  { title: 'load' },
+  { title: 'requests', align: 'right' },
+  { title: 'requests/s', align: 'right' },
+  { title: 'vs healthz', align: 'right' },
+  { title: 'p50 ms', align: 'right' },
+  { title: 'p90 ms', align: 'right' },
+  { title: 'p99 ms', align: 'right' },
+  { title: 'max ms', align: 'right' },
+  { title: 'non-2xx', align: 'right' },
+  { title: 'errors / timeouts', align: 'right' },
+  { title: 'goal' },
+];
+
+function verdicts(results: readonly Measured[]) {
+  const find = (phase: Phase, s: Scenario) => results.find((r) => r.phase === phase && r.scenario === s);
+  const healthz = find('full', 'healthz');
+  const signup = find('full', 'signup');
+  const ratio = healthz && signup ? rps(signup) / rps(healthz) : Number.NaN;
+  const p99 = (phase: Phase, s: Scenario) => find(phase, s)?.latency.p99 ?? Number.NaN;
+  return {
+    ratio,
+    ratioOk: ratio >= GOAL_SIGNUP_VS_HEALTHZ,
+    p99,
+    /** At the rate asked: the p99 under the goal and the rate actually reached (within 5%). */
+    p99Ok: (phase: Phase, s: Scenario) => {
+      const r = find(phase, s);
+      return r !== undefined && r.latency.p99 < GOAL_P99_MS && rps(r) >= FIXED_RATE * 0.95;
+    },
+  };
+}
+
+function tableRows(results: readonly Measured[]): string[][] {
+  const v = verdicts(results);
+  const healthzFull = results.find((r) => r.phase === 'full' && r.scenario === 'healthz');
+  return results.map((r) => {
+    let goal = '';
+    if (r.phase === 'full' && r.scenario === 'signup') goal = `>= ${GOAL_SIGNUP_VS_HEALTHZ}x healthz: ${v.ratioOk ? 'met' : 'not met'}`;
+    if (r.phase !== 'full' && r.scenario !== 'healthz') goal = `p99 < ${GOAL_P99_MS} ms at ${FIXED_RATE}/s: ${v.p99Ok(r.phase, r.scenario) ? 'met' : 'not met'}`;
+    return [
+      scenarioLabel[r.scenario],
+      phaseLabel[r.phase],
+      fmtInt(r.total),
+      fmtInt(rps(r)),
+      r.phase === 'full' && healthzFull ? fmtRatio(rps(r) / rps(healthzFull)) : '',
+      ms(r.latency.p50),
+      ms(r.latency.p90),
+      ms(r.latency.p99),
+      ms(r.latency.max),
+      r.non2xx === 0 ? '0' : `${fmtInt(r.non2xx)} (${statusText(r)})`,
+      `${r.errors} / ${r.timeouts}`,
+      goal,
+    ];
+  });
+}
+
+const appColumns: TableColumn[] = [
+  { title: 'endpoint' },
+  { title: 'load' },
+  { title: 'app event loop busy', align: 'right' },
+  { title: 'app CPU ms per request', align: 'right' },
+];
+
+/** The app process's side: how busy its event loop was, and its CPU time per request. */
+function appRows(results: readonly Measured[]): string[][] {
+  return results.map((r) => [
+    scenarioLabel[r.scenario],
+    phaseShort[r.phase],
+    `${(r.eventLoopUtilization * 100).toFixed(0)}%`,
+    `${r.cpuMsPerRequest.toFixed(2)}${r.scenario === 'signup' ? ' (incl. its email)' : ''}`,
+  ]);
+}
+
+/** Jiffies of all CPUs from /proc/stat: total and idle (idle + iowait), to see how busy the machine was. */
+function cpuTimes(): { total: number; idle: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), idle: fields[3]! + fields[4]! };
+  } catch {
+    return undefined;
+  }
+}
+
+function autocannonVersion(): string {
+  try {
+    return `autocannon ${JSON.parse(readFileSync(join(repoRoot, 'node_modules/autocannon/package.json'), 'utf8')).version}`;
+  } catch {
+    return 'autocannon';
+  }
+}
+
+export async function run(): Promise<void> {
+  const log = (line: string) => console.log(line);
+  const started = now();
+  const at = new Date();
+  const loadBefore = loadavg()[0]!;
+  const cpuBefore = cpuTimes();
+  const appCpuBefore = process.cpuUsage();
+  const url = process.env.BENCH_DATABASE_URL ?? DEFAULT_PG_URL;
+  const host = new URL(url).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+    throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
+  }
+  const postgresVersion = `PostgreSQL ${String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?')}`;
+  const schema = `bench_subs_${process.pid}`;
+  await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-bench-subs-'));
+  let app: AppUnderTest | undefined;
+  let generator: Awaited<ReturnType<typeof startLoadGenerator>> | undefined;
+  const results: Measured[] = [];
+  let consistency = '';
+  let profile: ProfileStep[] = [];
+  try {
+    app = await startApp(url, schema, dataDir);
+    const tokens = await seedManagedSubscribers(app, MANAGED_SUBSCRIBERS);
+    await sanityCheck(app, tokens[0]!);
+    log(`  app on ${app.baseUrl} (schema ${schema}, DATA_DIR ${dataDir}); ${fmtInt(tokens.length)} confirmed subscribers with manage tokens`);
+    generator = await startLoadGenerator();
+    log(`  load generator: pid ${generator.child.pid} (${autocannonVersion()}); app: pid ${process.pid}`);
+
+    const measure = async (phase: Phase | 'warm-up', scenario: Scenario): Promise<Measured> => {
+      const emailsBefore = countEml(app!.outboxDir);
+      const elu = nodePerformance.eventLoopUtilization();
+      const cpu = process.cpuUsage();
+      const summary = await generator!.run({
+        url: app!.baseUrl,
+        scenario,
+        pattern: phase === 'full' || phase === 'warm-up' ? 'closed' : phase,
+        connections: phase === 'warm-up' ? 4 : phase === 'burst' ? BURST_CONNECTIONS : phase === 'paced' ? PACED_MAX_CONNECTIONS : FULL_CONNECTIONS,
+        seconds: phase === 'warm-up' ? WARMUP_SECONDS : SECONDS,
+        ...(phase === 'burst' || phase === 'paced' ? { rate: FIXED_RATE } : {}),
+        ...(scenario === 'preferences' ? { tokens } : {}),
+      });
+      const eventLoopUtilization = nodePerformance.eventLoopUtilization(elu).utilization;
+      const measured: Measured = { ...summary, phase: phase === 'warm-up' ? 'full' : phase, eventLoopUtilization, cpuMsPerRequest: Number.NaN };
+      const emailsAtEnd = countEml(app!.outboxDir) - emailsBefore;
+      const drainStarted = now();
+      await app!.settle();
+      if (scenario === 'signup') {
+        measured.emailsAtEnd = emailsAtEnd;
+        measured.drainMs = now() - drainStarted;
+        measured.emailsAfterDrain = countEml(app!.outboxDir) - emailsBefore;
+      }
+      const used = process.cpuUsage(cpu);
+      measured.cpuMsPerRequest = (used.user + used.system) / 1000 / Math.max(1, summary.total);
+      log(
+        `  ${(phase === 'warm-up' ? phase : phaseShort[phase]).padEnd(20)} ${scenarioLabel[scenario].padEnd(27)} ${fmtInt(rps(summary)).padStart(6)} req/s  ` +
+          `p50 ${ms(summary.latency.p50)} ms  p99 ${ms(summary.latency.p99)} ms  max ${ms(summary.latency.max)} ms  ` +
+          `statuses {${statusText(summary)}} errors ${summary.errors} timeouts ${summary.timeouts}  ` +
+          `app event loop ${(eventLoopUtilization * 100).toFixed(0)}% busy, ${measured.cpuMsPerRequest.toFixed(2)} ms CPU/request` +
+          (summary.senderLag ? `  sender late p99 ${ms(summary.senderLag.p99)} ms, max ${ms(summary.senderLag.max)} ms` : '') +
+          (measured.drainMs !== undefined
+            ? `  emails ${fmtInt(measured.emailsAtEnd!)} at end, ${fmtInt(measured.emailsAfterDrain!)} after ${fmtInt(measured.drainMs)} ms drain`
+            : ''),
+      );
+      return measured;
+    };
+
+    log(`  warm-up: ${WARMUP_SECONDS} s per endpoint, 4 connections`);
+    for (const scenario of scenarios) await measure('warm-up', scenario);
+    for (const phase of phases) {
+      log(`  ${phaseLabel[phase]} per endpoint`);
+      for (const scenario of scenarios) results.push(await measure(phase, scenario));
+    }
+
+    // Every accepted sign-up stored one pending subscriber and wrote one confirmation email.
+    const pending = await sql<{ n: number }>`select count(*)::int as n from subscribers where status = 'pending'`.execute(app.handle.db);
+    const limits = await sql<{ n: number }>`select count(*)::int as n from rate_limits`.execute(app.handle.db);
+    consistency =
+      `After the load: ${fmtInt(pending.rows[0]!.n)} pending subscribers and ${fmtInt(countEml(app.outboxDir))} .eml files in the outbox ` +
+      `(both include the warm-up and one sanity sign-up), ${fmtInt(limits.rows[0]!.n)} rate-limit rows, ` +
+      `${app.backgroundFailures()} failed background tasks.`;
+    log(`  ${consistency}`);
+    log(`  profiling a sign-up's steps (${PROFILE_CALLS} calls each, one at a time) ...`);
+    profile = await profileSignup(app);
+  } finally {
+    await generator?.stop();
+    await app?.close();
+    await adminQuery(url, `drop schema if exists ${schema} cascade`).catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const rows = tableRows(results);
+  log('');
+  log(textTable(columns, rows));
+  log('');
+  log(textTable(appColumns, appRows(results)));
+  log('');
+  log(textTable(profileColumns, profileRows(profile)));
+  const v = verdicts(results);
+  const elapsed = (now() - started) / 1000;
+  const loadAfter = loadavg()[0]!;
+  const cpuAfter = cpuTimes();
+  const appCpu = process.cpuUsage(appCpuBefore);
+  const cores = Number(machineInfo().nproc) || 1;
+  const machineBusy = cpuBefore && cpuAfter ? 1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total) : Number.NaN;
+  const appShare = (appCpu.user + appCpu.system) / 1e6 / (elapsed * cores);
+  const busyText = Number.isFinite(machineBusy)
+    ? `all ${cores} CPUs were ${(machineBusy * 100).toFixed(0)}% busy over the run (/proc/stat), the app process itself using ${(appShare * 100).toFixed(0)}% of them`
+    : '';
+  log(`  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ${busyText}`);
+
+  if (process.env.BENCH_WRITE === '0' || SECONDS !== 10) {
+    log('  BENCHMARKS.md not written (BENCH_WRITE=0 or a non-standard BENCH_SECONDS)');
+    return;
+  }
+  const signupRuns = results.filter((r) => r.scenario === 'signup');
+  const healthzFull = results.find((r) => r.phase === 'full' && r.scenario === 'healthz');
+  const healthzBurst = results.find((r) => r.phase === 'burst' && r.scenario === 'healthz');
+  const healthzPaced = results.find((r) => r.phase === 'paced' && r.scenario === 'healthz');
+  const signupFullRun = results.find((r) => r.phase === 'full' && r.scenario === 'signup');
+  const putCpu = results.find((r) => r.phase === 'full' && r.scenario === 'preferences')?.cpuMsPerRequest ?? Number.NaN;
+  const step = (prefix: string) => profile.find((p) => p.step.startsWith(prefix));
+  const whole = step('whole sign-up through app.request (no socket) + its email');
+  const withoutEmail = step('whole sign-up through app.request (no socket), email not sent');
+  const notice = step('confirmation email: sendSignupNotice');
+  const machine = machineInfo({ PostgreSQL: postgresVersion, 'load generator': autocannonVersion() });
+  const body = [
+    `Measured ${at.toISOString().slice(0, 10)} by \`bench/subscriptions.ts\`:`,
+    '',
+    '```sh',
+    'npm run bench -- subscriptions        # or: npx tsx bench/subscriptions.ts',
+    '```',
+    '',
+    `Machine: ${Object.entries(machine).map(([k, val]) => `${k}: ${val}`).join('; ')}. ` +
+      `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end ` +
+      `(the machine is shared: other work ran meanwhile); run took ${elapsed.toFixed(0)} s${busyText ? `; ${busyText}` : ''}. ` +
+      'The app, PostgreSQL and the load generator share these cores with that other work.',
+    '',
+    'Setup: the real app (`createApp` with the dependencies from `assembleDeps`, as `bootNode` builds them: PostgreSQL through a pool of 10, ' +
+      'rate limits in PostgreSQL, the outbox mailer, request logging at info into a file) served by ' +
+      '`@hono/node-server` on 127.0.0.1 in the bench process, with `TRUST_PROXY=1`. The load comes from a second ' +
+      'process: autocannon, forked, driven through its API so each request is built on the fly. ' +
+      '`POST /v1/subscriptions` sends a new address and a new `X-Forwarded-For` client address in every request ' +
+      '(the limits are 20 per IP and 5 per address per hour), with 1-3 countries, sometimes a region, 0-2 categories. ' +
+      'Each accepted sign-up runs two rate-limit upserts and its transaction (suppression lookup, insert, notice ' +
+      'time), and, in the background after the 202, renders the confirmation email, builds it as MIME and writes it ' +
+      'into `DATA_DIR/outbox` (an .eml and a key record, about eight file-system calls): that work runs in the same ' +
+      'process as the requests, so it is part of the measured cost. ' +
+      `\`PUT /v1/preferences\` rotates over the manage tokens of ${fmtInt(MANAGED_SUBSCRIBERS)} confirmed subscribers ` +
+      'inserted beforehand (token verified, subscriber read, choices validated and updated). ' +
+      `After a ${WARMUP_SECONDS}-second warm-up per endpoint, each endpoint ran at full load, then at ${FIXED_RATE} ` +
+      'requests/s in two ways, one after the other in one run; after each run the bench waited until the app had ' +
+      'finished every request it had received and every background email before starting the next:',
+    '',
+    `- full load: ${FULL_CONNECTIONS} connections, each sending its next request as soon as the answer arrives.`,
+    `- ${FIXED_RATE}/s with autocannon \`overallRate\` (as the issue suggests): autocannon keeps a rate per ` +
+      `connection and per wall-clock second, so each of the ${BURST_CONNECTIONS} connections sends its ` +
+      `${FIXED_RATE / BURST_CONNECTIONS} requests back to back at the start of every second and then waits: the ` +
+      `${FIXED_RATE} requests of a second arrive as a burst at concurrency ${BURST_CONNECTIONS}.`,
+    `- ${FIXED_RATE}/s evenly spaced, as independent readers would arrive: autocannon cannot space requests, so the ` +
+      `same child sends the same requests with \`node:http\`, one every ${1000 / FIXED_RATE} ms on a fixed schedule ` +
+      `whatever the answers do (open loop), over keep-alive connections (at most ${PACED_MAX_CONNECTIONS} in flight); ` +
+      'latency runs from the scheduled send time, so a queue on either side counts; a request still unanswered ' +
+      `${PACED_GRACE_MS / 1000} s after the last scheduled send is counted as a timeout.`,
+    '',
+    "In the autocannon runs latency is autocannon's, from writing a request to its answer, and the percentiles are " +
+      "computed here over every response; in the burst runs autocannon's coordinated-omission correction is " +
+      'switched off (`ignoreCoordinatedOmission`): with a rate it assumes an interval of `ceil(1 / rate)` = 1 ms ' +
+      'and would fill in a made-up sample for every millisecond of each slow answer.',
+    '',
+    markdownTable(columns, rows),
+    '',
+    ...signupRuns.map(
+      (r) =>
+        `- Sign-up, ${phaseShort[r.phase]}: ${fmtInt(r.ok)} answered 202 within the run, ${fmtInt(r.emailsAtEnd ?? 0)} confirmation ` +
+        `emails written by its end, the rest (to ${fmtInt(r.emailsAfterDrain ?? 0)}) within ${fmtInt(r.drainMs ?? 0)} ms after it` +
+        ((r.emailsAfterDrain ?? 0) > r.ok
+          ? ` (${fmtInt((r.emailsAfterDrain ?? 0) - r.ok)} more than counted: requests still in flight when the run ended` +
+            `${r.timeouts > 0 ? ' or counted as timeouts' : ''} were still accepted by the app)`
+          : '') +
+        '.',
+    ),
+    ...results
+      .filter((r) => r.senderLag)
+      .map(
+        (r) =>
+          `- ${scenarioLabel[r.scenario]}, evenly spaced: the sender itself handed requests over late by p99 ` +
+          `${ms(r.senderLag!.p99)} ms (max ${ms(r.senderLag!.max)} ms) against the schedule; that lateness is inside the latencies above.`,
+      ),
+    `- ${consistency}`,
+    '',
+    'The app process in the same runs (event-loop utilisation over the run; CPU time of the whole process, ' +
+      'user + system, over the run and, for sign-ups, until their emails were written, divided by the requests):',
+    '',
+    markdownTable(appColumns, appRows(results)),
+    '',
+    "Where a sign-up's CPU goes: its steps timed one call at a time in the app process after the load, each step " +
+      `warmed up with ${PROFILE_WARMUP_CALLS} calls, then ${PROFILE_ROUNDS} rounds taking the steps in turn, ` +
+      `${Math.round(PROFILE_CALLS / PROFILE_ROUNDS)} calls per step per round, figures per call are the median of the rounds; CPU is the ` +
+      "whole process's user + system time, so it includes libuv's file-system threads and the garbage collector:",
+    '',
+    markdownTable(profileColumns, profileRows(profile)),
+    '',
+    ...(whole && withoutEmail && notice
+      ? [
+          (() => {
+            const shares = [notice.cpuMs, whole.cpuMs - withoutEmail.cpuMs].map((ms) => (ms / whole.cpuMs) * 100);
+            return (
+              `The confirmation email is ${Math.min(...shares).toFixed(0)}-${Math.max(...shares).toFixed(0)}% of a sign-up's CPU ` +
+              `(${notice.cpuMs.toFixed(2)} ms timed alone, ${(whole.cpuMs - withoutEmail.cpuMs).toFixed(2)} ms as the difference ` +
+              `between the whole sign-up with and without it, of ${whole.cpuMs.toFixed(2)} ms). It is sent by a background task ` +
+              "in the same process, after the 202: that takes it off the answer's latency but not off the CPU the requests " +
+              'share, so under load it caps the sign-up rate as much as the request itself does.'
+            );
+          })(),
+          '',
+          `On latency: even one sign-up at a time, with nothing else from this bench running, took ` +
+            `${withoutEmail.wallMs.toFixed(1)} ms of wall time without its email, mostly waiting for PostgreSQL: the two ` +
+            `rate-limit upserts (${step('rate limits')?.wallMs.toFixed(1) ?? 'n/a'} ms) run as statements of their own, ` +
+            `outside the sign-up's transaction (${step('requestSubscription')?.wallMs.toFixed(1) ?? 'n/a'} ms), so each ` +
+            'sign-up waits for three commits, each a WAL flush, and about seven round trips.',
+          '',
+        ]
+      : []),
+    ...(healthzBurst && healthzPaced && signupFullRun
+      ? [
+          'Reading these figures: ' +
+            (busyText ? `${busyText.replace(/^all/, 'All')}, the rest going to PostgreSQL, the load generator and other people's work; ` : '') +
+            `\`GET /healthz\`, which does no work, had a p99 of ${ms(healthzBurst.latency.p99)} ms (bursts) and ` +
+            `${ms(healthzPaced.latency.p99)} ms (evenly spaced) at 200 requests/s with the app's event loop only ` +
+            `${(healthzBurst.eventLoopUtilization * 100).toFixed(0)}-${(healthzPaced.eventLoopUtilization * 100).toFixed(0)}% busy. ` +
+            'On this shared, oversubscribed machine, waiting for a CPU is part of every latency here and absolute rates ' +
+            'move from run to run (a second run can differ by half); re-measure on a quiet machine before reading a ' +
+            'p99 near the goal. What carries over is the CPU per request: a sign-up took ' +
+            `${signupFullRun.cpuMsPerRequest.toFixed(1)} ms of app CPU at full load against ${healthzFull!.cpuMsPerRequest.toFixed(2)} ms for ` +
+            `\`/healthz\` (${fmtInt(signupFullRun.cpuMsPerRequest / healthzFull!.cpuMsPerRequest)}x), so one Node process ` +
+            `tops out near ${fmtInt(1000 / signupFullRun.cpuMsPerRequest)} sign-ups/s even with a whole core of this CPU to itself, and ` +
+            `${FIXED_RATE} sign-ups/s need about ${((FIXED_RATE * signupFullRun.cpuMsPerRequest) / 1000).toFixed(1)} cores of app ` +
+            'CPU alone, before PostgreSQL, where one process has one event loop. So the ratio goal is out of reach for ' +
+            'this code whatever the machine (a faster core shortens both costs alike)' +
+            ((FIXED_RATE * signupFullRun.cpuMsPerRequest) / 1000 > 1
+              ? `, and ${FIXED_RATE} sign-ups/s, let alone at a low p99, are out of reach for one process on this CPU; `
+              : '; ') +
+            `\`PUT /v1/preferences\` (${putCpu.toFixed(1)} ms) needs about ${((FIXED_RATE * putCpu) / 1000).toFixed(2)} of a core ` +
+            `at ${FIXED_RATE}/s, so its latency goal looks reachable on a machine that is not oversubscribed, which this run cannot show.`,
+          '',
+        ]
+      : []),
+    'Goals (issue 5):',
+    '',
+    `- Sign-up ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup')!))} requests/s = ` +
+      `${fmtRatio(v.ratio)} of healthz at full load (goal >= ${GOAL_SIGNUP_VS_HEALTHZ}x: **${v.ratioOk ? 'met' : 'not met'}**).`,
+    ...(['signup', 'preferences'] as const).map(
+      (s) =>
+        `- ${scenarioLabel[s]} at ${FIXED_RATE} requests/s: p99 ${ms(v.p99('burst', s))} ms in autocannon's bursts ` +
+        `(goal < ${GOAL_P99_MS} ms: **${v.p99Ok('burst', s) ? 'met' : 'not met'}**), ${ms(v.p99('paced', s))} ms evenly ` +
+        `spaced (**${v.p99Ok('paced', s) ? 'met' : 'not met'}**)` +
+        (results.some((r) => r.scenario === s && r.phase !== 'full' && rps(r) < FIXED_RATE * 0.95)
+          ? `; ${FIXED_RATE}/s was not reached in every fixed-rate run (see requests/s), which counts as not met`
+          : '') +
+        '.',
+    ),
+    `- Non-2xx answers: ${fmtInt(results.reduce((n, r) => n + r.non2xx, 0))} in all runs (goal 0: ` +
+      `**${results.every((r) => r.non2xx === 0) ? 'met' : 'not met'}**; a 429 would mean the rate limits, not the endpoint, were measured); ` +
+      `connection errors ${fmtInt(results.reduce((n, r) => n + r.errors, 0))}, timeouts ${fmtInt(results.reduce((n, r) => n + r.timeouts, 0))}` +
+      (results.some((r) => r.timeouts > 0)
+        ? ` (${results
+            .filter((r) => r.timeouts > 0)
+            .map((r) => `${scenarioLabel[r.scenario]} ${phaseShort[r.phase]}: ${fmtInt(r.timeouts)}`)
+            .join('; ')}: the app fell behind the schedule)`
+        : '') +
+      '.',
+  ].join('\n');
+  writeBenchmarkSection('Subscribers (issue 5)', body);
+  log('  wrote BENCHMARKS.md section "Subscribers (issue 5)"');
+}
+
+if (process.env[ROLE_ENV] === 'load') {
+  void loadWorker();
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
