@@ -101,6 +101,16 @@ describe('webhook delivery', () => {
     expect(await findEndpoint(t.deps.db, gone.id)).toMatchObject({ enabled: false, disabled_reason: 'the endpoint answered 410 Gone' });
   });
 
+  it('disables an endpoint whose deliveries have all failed for 5 days, and says why', async () => {
+    const broken = await endpointWith({ countries: ['ECU'] }, { statuses: [500] });
+    await t.deps.db.updateTable('webhook_endpoints').set({ failing_since: new Date(t.clock.now().getTime() - 5 * 24 * 3600_000 - 1000) }).where('id', '=', broken.id).execute();
+    await ingest([sampleEvent({ country: 'ECU' })]);
+    await settle();
+    expect(broken.receiver.received).toHaveLength(1);
+    expect(await findEndpoint(t.deps.db, broken.id)).toMatchObject({ enabled: false, disabled_reason: 'every delivery failed for 5 days' });
+    expect(t.logs.records().some((r) => r.msg === 'webhook endpoint disabled' && r.endpoint === broken.id)).toBe(true);
+  });
+
   it('a delivery claimed by a dispatcher that died is delivered after its lease ends (at least once, never lost)', async () => {
     const r = await endpointWith({ countries: ['PER'] });
     // Straight into the change log, so no pump delivers it before the test's own dispatcher dies.
