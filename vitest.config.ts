@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each file opens its own database (PGlite in memory, or its own PostgreSQL schema).
     fileParallelism: true,
+    // Vitest's default is one worker on a 2-core machine; much of this suite waits on I/O.
+    maxWorkers: 2,
   },
 });
