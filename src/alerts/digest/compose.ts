@@ -75,8 +75,11 @@ export function composeDigest(input: {
     return { country: event.country, item: { ...item, url: item.url || `${links.site.replace(/\/$/, '')}/v1/events/${encodeURIComponent(id)}` } };
   });
   items.sort((a, b) => b.item.month.localeCompare(a.item.month) || b.item.newestChange - a.item.newestChange);
+  // An email shows a few dozen reports at most (Gmail clips at ~102 KB): the rest is "N more
+  // on the site", so the stored model stays small however much a subscriber follows.
+  const shown = items.slice(0, MAX_ITEMS_PER_DIGEST);
   const countries = new Map<string, DigestCountry & { items: DigestItem[] }>();
-  for (const { country, item } of items) {
+  for (const { country, item } of shown) {
     const { newestChange: _, ...shown } = item;
     const group = countries.get(country) ?? { id: country, name: findCountry(country)?.name ?? country, items: [] };
     group.items.push(shown);
@@ -88,8 +91,10 @@ export function composeDigest(input: {
       period: { label: period.label, start: period.startAt.toISOString(), end: period.dueAt.toISOString(), timeZone: recipient.timezone },
       recipient: { email: recipient.email, choices: recipient.choices },
       countries: [...countries.values()],
-      moreCount: 0,
+      moreCount: items.length - shown.length,
       links,
     },
   };
 }
+
+export const MAX_ITEMS_PER_DIGEST = 60;
