@@ -18,6 +18,7 @@ export const benches: Bench[] = [
   { name: 'page-parser', load: () => import('./page-parser') },
   { name: 'subscriptions', load: () => import('./subscriptions') },
   { name: 'digests', load: () => import('./digests') },
+  { name: 'webhooks', load: () => import('./webhooks') },
 ];
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { latestChangeId, listChangesBetween } from '../../db/changes';
 import {
   claimPendingDigests,
@@ -64,6 +65,9 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
     const period = latestDuePeriod(schedule.frequency, schedule.timezone, options.asOf);
     result.enqueued += await enqueueDigests(deps.db, { ...schedule, periodKey: period.key, dueAt: period.dueAt, now: deps.clock.now() });
   }
+
+  // Statistics taken before a large enqueue would plan the claims as if the queue were tiny.
+  if (result.enqueued > 10_000) await sql`analyze digests`.execute(deps.db);
 
   for (;;) {
     const now = deps.clock.now();

@@ -1,0 +1,1094 @@
+/**
+ * Issue 6 benchmark: one digest tick end to end on PostgreSQL. 100,000 confirmed subscribers
+ * with varied preferences (countries, whole regions, categories; monthly mostly, some weekly;
+ * ten time zones on both sides of UTC; a quarter skip empty digests) are inserted in bulk;
+ * 2,000 changes land in the period through the real ingest path (`ingestEvents`: 1,700
+ * publications across 150 countries, plus edits, added updates and watch-flag flips of events
+ * from before and from within the period). Then ONE `runDigestTick(deps, { asOf, trigger })`
+ * runs with the deps the app builds (pino silent), sending through the real Resend mailer
+ * (`createResendMailer`, the `resend` SDK) to the local fake Resend (tests/support, in this
+ * process, answering at once, content not retained).
+ *
+ * In the same run: the render cost per digest (`digestMessage(model)` over a sample of the
+ * stored models), (a) compiling digest.mjml with mjml2html per recipient instead of the
+ * precompiled template, and (b) the raw rate of posting batches of the same size (100 emails
+ * rendered from the same models) to the same fake with plain `fetch`, no rendering and no
+ * database (one pass before the tick, one after). Peak memory is sampled during the tick.
+ * Afterwards every subscriber's inbox is checked: exactly one digest each, except skip-empty
+ * subscribers with nothing matching, who get none.
+ *
+ *   npm run bench -- digests           (or: npx tsx bench/digests.ts)
+ *
+ * Environment: BENCH_DATABASE_URL (PostgreSQL, loopback only; default the local tracker_bench
+ * database), BENCH_SUBSCRIBERS (default 100,000; BENCHMARKS.md is written only for 100,000),
+ * BENCH_TICK_SECONDS (stop the tick, as a crash would, once it runs past this; default 120; 0 = never),
+ * BENCH_RAW_BATCHES / BENCH_RAW_SECONDS (raw posts per pass: at most 300, at most 15 s), BENCH_RENDER_SAMPLE (stored models
+ * rendered alone, default 2,000), BENCH_MJML_CALLS (default 20), BENCH_MAX_LOAD (wait, up to
+ * 10 minutes, until the 1-minute load average is at most this; default 3; 0 = do not wait),
+ * BENCH_KEEP_SCHEMA (1: keep the schema for inspection), BENCH_WRITE (0: do not touch
+ * BENCHMARKS.md).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
+import pg from 'pg';
+import { runDigestTick, type DigestTickResult } from '../src/alerts/digest/runner';
+import { digestMessage } from '../src/alerts/digest/message';
+import { eventInputSchema, normaliseEvent, type EventInput } from '../src/alerts/event';
+import { ingestEvents } from '../src/alerts/ingest';
+import { assembleDeps } from '../src/assemble-deps';
+import { fixedClock } from '../src/clock';
+import { parseConfig } from '../src/config';
+import { buildDigest } from '../src/alerts/digest/build';
+import { latestChangeId, listChangesBetween } from '../src/db/changes';
+import type { ClaimedDigest } from '../src/db/digests';
+import { loadEvents } from '../src/db/events';
+import { openPostgres, type DatabaseHandle } from '../src/db/connect';
+import type { Frequency } from '../src/db/database';
+import { migrateToLatest } from '../src/db/migrate';
+import type { Deps } from '../src/deps';
+import { createResendMailer } from '../src/email/resend';
+import type { EmailMessage, Mailer } from '../src/email/transport';
+import { createLogger } from '../src/log';
+import { subscriberLinks } from '../src/subscribers/links';
+import { createMetrics } from '../src/metrics';
+import { categoryIds } from '../src/taxonomy/categories';
+import { countries, regions } from '../src/taxonomy/countries';
+import { compileMjml, templatesDir } from '../src/templates/compile';
+import { roundRobinQuotas } from '../src/templates/digest-prepare';
+import { renderDigestEmail } from '../src/templates/digest-email';
+import { prepareTemplate } from '../src/templates/fill';
+import type { DigestModel } from '../src/templates/models';
+import { startFakeResend, type FakeResend } from '../tests/support/fake-resend';
+import { generateEvents } from './ingest';
+import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
+
+export const name = 'digests';
+
+const DEFAULT_PG_URL = 'postgres://postgres:postgres@127.0.0.1:5432/tracker_bench';
+const SUBSCRIBERS = Math.max(100, Number(process.env.BENCH_SUBSCRIBERS ?? 100_000));
+const STANDARD_SUBSCRIBERS = 100_000;
+const RAW_BATCHES = Math.max(10, Number(process.env.BENCH_RAW_BATCHES ?? 300));
+const RENDER_SAMPLE = Math.max(100, Number(process.env.BENCH_RENDER_SAMPLE ?? 2_000));
+const MJML_CALLS = Math.max(3, Number(process.env.BENCH_MJML_CALLS ?? 20));
+const RAW_SECONDS = Math.max(1, Number(process.env.BENCH_RAW_SECONDS ?? 15));
+const TICK_BUDGET_MS = Math.max(0, Number(process.env.BENCH_TICK_SECONDS ?? 120)) * 1000;
+const MAX_LOAD = Number(process.env.BENCH_MAX_LOAD ?? 3);
+const LOAD_POLL_MS = 30_000;
+const LOAD_WAIT_MAX_MS = 10 * 60_000;
+
+const ACTIVE_COUNTRIES = 150;
+const EARLIER_EVENTS = 1_000; // published before the period: subscribers' cursors are past them
+const NEW_EVENTS = 1_700; // published in the period
+const EARLIER_UPDATES = 100; // an "Update:" added to an earlier event
+const EARLIER_FLIPS = 50; // an earlier event's watch flag raised or lifted
+const NEW_EDITS = 100; // a new event's text edited in the same period (collapses into "new")
+const NEW_FLIPS = 50;
+const PERIOD_CHANGES = NEW_EVENTS + EARLIER_UPDATES + EARLIER_FLIPS + NEW_EDITS + NEW_FLIPS; // 2,000
+
+const EMAIL_FROM = 'Tracker Alerts <alerts@example.org>';
+const API_KEY = 're_test_fake_key';
+const APP_SECRET = 'bench-app-secret-0123456789-0123456789-0123456789';
+const BEFORE_PERIOD = new Date('2024-12-10T12:00:00Z');
+const CONFIRMED_FROM = new Date('2025-01-03T00:00:00Z'); // + up to 10 days: before every due time
+const IN_PERIOD = new Date('2025-01-15T12:00:00Z');
+const LATE_IN_PERIOD = new Date('2025-01-25T12:00:00Z');
+const AS_OF = new Date('2025-02-02T12:00:00Z'); // after every zone's 1 Feb 09:00 and Monday 27 Jan 09:00
+
+const GOAL_RATE = 1_000;
+const GOAL_VS_RAW = 0.5;
+const GOAL_MJML = 50;
+
+const TIME_ZONES: readonly [string, number][] = [
+  ['UTC', 10],
+  ['Europe/London', 12],
+  ['Europe/Berlin', 18],
+  ['Asia/Almaty', 8],
+  ['Asia/Tokyo', 6],
+  ['Pacific/Auckland', 4],
+  ['America/New_York', 16],
+  ['America/Sao_Paulo', 10],
+  ['America/Los_Angeles', 10],
+  ['Pacific/Honolulu', 6],
+];
+
+const log = (line: string) => console.log(line);
+
+// ---------------------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------------------
+
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(rand: () => number, list: readonly T[]): T {
+  return list[Math.floor(rand() * list.length)]!;
+}
+
+function sample<T>(rand: () => number, list: readonly T[], n: number): T[] {
+  const out = new Set<T>();
+  while (out.size < Math.min(n, list.length)) out.add(pick(rand, list));
+  return [...out];
+}
+
+function weighted<T>(rand: () => number, list: readonly (readonly [T, number])[]): T {
+  const total = list.reduce((a, [, w]) => a + w, 0);
+  let r = rand() * total;
+  for (const [value, w] of list) {
+    r -= w;
+    if (r < 0) return value;
+  }
+  return list.at(-1)![0];
+}
+
+/** 150 countries that get events (skewed: a few get many), the rest stay quiet. */
+function splitCountries(rand: () => number) {
+  const ids = countries.map((c) => c.id);
+  for (let i = ids.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  }
+  return { active: ids.slice(0, ACTIVE_COUNTRIES), quiet: ids.slice(ACTIVE_COUNTRIES) };
+}
+
+function placeEvents(generated: readonly EventInput[], active: readonly string[], rand: () => number, tag: string, months: readonly string[]): EventInput[] {
+  return generated.map((e, i) => {
+    const country = active[Math.floor(rand() ** 1.6 * active.length)]!;
+    const month = pick(rand, months);
+    return {
+      ...e,
+      id: `${country.toLowerCase()}-${month}-${tag}-${String(i).padStart(5, '0')}`,
+      country,
+      month,
+      url: `https://tracker.example.org/countries/${country.toLowerCase()}/${month}#${tag}-${i}`,
+    };
+  });
+}
+
+interface BenchSubscriber {
+  email: string;
+  countries: string[];
+  regions: string[];
+  categories: string[];
+  frequency: Frequency;
+  timezone: string;
+  skipEmpty: boolean;
+  confirmedAt: Date;
+  kind: string;
+}
+
+/** Varied choices, the same for the same seed. */
+function generateSubscribers(count: number, active: readonly string[], quiet: readonly string[], seed = 6_006): BenchSubscriber[] {
+  const rand = prng(seed);
+  const out: BenchSubscriber[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = rand();
+    const maybeCategories = (share: number) => (rand() < share ? sample(rand, categoryIds, 1 + Math.floor(rand() * 2)) : []);
+    let s: Pick<BenchSubscriber, 'countries' | 'regions' | 'categories' | 'kind'>;
+    if (r < 0.03) s = { kind: 'everything', countries: [], regions: [], categories: [] };
+    else if (r < 0.08) s = { kind: 'categories only', countries: [], regions: [], categories: sample(rand, categoryIds, 1) };
+    else if (r < 0.18) s = { kind: 'a region', countries: [], regions: [pick(rand, regions)], categories: maybeCategories(0.4) };
+    else if (r < 0.88) {
+      const n = 1 + Math.floor(rand() * 4);
+      const chosen = Array.from({ length: n }, () => (rand() < 0.85 ? pick(rand, active) : pick(rand, quiet)));
+      s = { kind: 'countries', countries: [...new Set(chosen)].sort(), regions: [], categories: maybeCategories(0.3) };
+    } else s = { kind: 'quiet countries', countries: sample(rand, quiet, 1 + Math.floor(rand() * 2)).sort(), regions: [], categories: [] };
+    out.push({
+      ...s,
+      email: `reader-${String(i).padStart(6, '0')}@example.org`,
+      frequency: rand() < 0.85 ? 'monthly' : 'weekly',
+      timezone: weighted(rand, TIME_ZONES),
+      skipEmpty: rand() < 0.25,
+      confirmedAt: new Date(CONFIRMED_FROM.getTime() + Math.floor(rand() * 10 * 86_400_000)),
+    });
+  }
+  return out;
+}
+
+async function insertSubscribers(db: DatabaseHandle['db'], list: readonly BenchSubscriber[], cursor: number): Promise<void> {
+  const CHUNK = 2_000; // 14 values a row: 28,000 parameters per statement
+  for (let start = 0; start < list.length; start += CHUNK) {
+    await db
+      .insertInto('subscribers')
+      .values(
+        list.slice(start, start + CHUNK).map((s) => ({
+          email: s.email,
+          status: 'confirmed' as const,
+          countries: s.countries,
+          regions: s.regions,
+          categories: s.categories,
+          frequency: s.frequency,
+          timezone: s.timezone,
+          skip_empty: s.skipEmpty,
+          created_at: s.confirmedAt,
+          updated_at: s.confirmedAt,
+          confirmed_at: s.confirmedAt,
+          consent_at: s.confirmedAt,
+          consent_source: 'bench',
+          digest_cursor: cursor,
+        })),
+      )
+      .execute();
+  }
+}
+
+const regionOf = new Map(countries.map((c) => [c.id, c.region]));
+
+/** The documented matching rules, written out again here so the check does not trust src/. */
+function wantsEvent(s: BenchSubscriber, event: { country: string; categories: readonly string[] }): boolean {
+  const anyPlace = s.countries.length === 0 && s.regions.length === 0;
+  const place = anyPlace || s.countries.includes(event.country) || s.regions.includes(regionOf.get(event.country) ?? '');
+  if (!place) return false;
+  return s.categories.length === 0 || event.categories.length === 0 || event.categories.some((c) => s.categories.includes(c));
+}
+
+// ---------------------------------------------------------------------------------------
+// Instrumentation: SQL statements (Kysely plugin), the mailer, memory
+// ---------------------------------------------------------------------------------------
+
+type AnyNode = Record<string, unknown> & { kind: string };
+
+function tableName(node: unknown): string | undefined {
+  let n = node as AnyNode | undefined;
+  if (n?.kind === 'AliasNode') n = n.node as AnyNode;
+  if (n?.kind === 'TableNode') return ((n.table as AnyNode).identifier as { name: string }).name;
+  return undefined;
+}
+
+function statementLabel(node: RootOperationNode): string {
+  const n = node as unknown as AnyNode;
+  switch (n.kind) {
+    case 'SelectQueryNode': {
+      const table = tableName((n.from as { froms: unknown[] } | undefined)?.froms?.[0]) ?? '?';
+      const joined = (n.joins as unknown[] | undefined)?.length ? ' join' : '';
+      const locking = n.endModifiers || n.forUpdate || n.skipLocked ? ' for update' : '';
+      return `select ${table}${joined}${locking}`;
+    }
+    case 'InsertQueryNode':
+      return `insert ${tableName((n.into as unknown) ?? undefined) ?? '?'}`;
+    case 'UpdateQueryNode':
+      return `update ${tableName(n.table) ?? '?'}`;
+    case 'DeleteQueryNode':
+      return 'delete';
+    case 'RawNode': {
+      const text = ((n.sqlFragments as string[]) ?? []).join('$').replace(/\s+/g, ' ').trim();
+      if (text.startsWith('update digests as d set status = \'batched\'')) return 'update digests (record batch: rows + models, jsonb_to_recordset)';
+      if (text.startsWith('update digests as d set status = \'skipped\'')) return 'update digests (close skipped)';
+      if (text.startsWith('update subscribers as s set digest_cursor')) return 'update subscribers (advance cursors)';
+      return `raw: ${text.slice(0, 50)}`;
+    }
+    default:
+      return n.kind;
+  }
+}
+
+interface StatementStats {
+  count: number;
+  ms: number;
+}
+
+function statementTimer() {
+  const started = new Map<unknown, { label: string; t: number }>();
+  const totals = new Map<string, StatementStats>();
+  const series = new Map<string, number[]>();
+  let firstClaimAt: number | undefined;
+  const plugin: KyselyPlugin = {
+    transformQuery({ node, queryId }) {
+      const label = statementLabel(node);
+      const t = now();
+      if (firstClaimAt === undefined && label.startsWith('select digests join') && label.endsWith('for update')) firstClaimAt = t;
+      started.set(queryId, { label, t });
+      return node;
+    },
+    async transformResult({ queryId, result }) {
+      const s = started.get(queryId);
+      if (s) {
+        const ms = now() - s.t;
+        const stats = totals.get(s.label) ?? { count: 0, ms: 0 };
+        stats.count++;
+        stats.ms += ms;
+        totals.set(s.label, stats);
+        const list = series.get(s.label) ?? [];
+        list.push(ms);
+        series.set(s.label, list);
+        started.delete(queryId);
+      }
+      return result;
+    },
+  };
+  return { plugin, totals, series, firstClaimAt: () => firstClaimAt };
+}
+
+/** The real mailer, with the time of each batch send and the payload size recorded. */
+function timedMailer(inner: Mailer) {
+  const stats = { calls: 0, ms: 0, emails: 0, chars: 0, lastCallAt: 0, callStarts: [] as number[] };
+  const mailer: Mailer = {
+    ...inner,
+    send: (message, options) => inner.send(message, options),
+    async sendBatch(messages: EmailMessage[], options) {
+      const t = now();
+      stats.callStarts.push(t);
+      try {
+        return await inner.sendBatch(messages, options);
+      } finally {
+        stats.calls++;
+        stats.ms += now() - t;
+        stats.emails += messages.length;
+        for (const m of messages) stats.chars += m.html.length + (m.text?.length ?? 0);
+        stats.lastCallAt = now();
+      }
+    },
+  };
+  return { mailer, stats };
+}
+
+function memorySampler(intervalMs = 20) {
+  let peakRss = 0;
+  let peakHeap = 0;
+  const series: { t: number; heap: number }[] = [];
+  const take = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    series.push({ t: now(), heap: m.heapUsed });
+  };
+  take();
+  const timer = setInterval(take, intervalMs);
+  return {
+    take,
+    stop() {
+      clearInterval(timer);
+      take();
+      return { peakRss, peakHeap, series };
+    },
+  };
+}
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const maxOf = (values: readonly number[]) => values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+
+/** Thrown from `afterRecord` when the tick runs past its time budget: the run stops as a crash would. */
+class BudgetReached extends Error {}
+
+// ---------------------------------------------------------------------------------------
+// Raw posting: the same batch size and sizes, plain fetch, no rendering, no database
+// ---------------------------------------------------------------------------------------
+
+function rawBodies(messages: readonly EmailMessage[]): string[] {
+  const bodies: string[] = [];
+  for (let i = 0; i + 100 <= messages.length; i += 100) {
+    bodies.push(
+      JSON.stringify(
+        messages.slice(i, i + 100).map((m) => ({ from: EMAIL_FROM, headers: m.headers, html: m.html, subject: m.subject, text: m.text, to: m.to })),
+      ),
+    );
+  }
+  return bodies;
+}
+
+async function rawPosting(url: string, bodies: readonly string[], maxBatches: number, pass: number, maxMs: number): Promise<{ ms: number; emails: number; batches: number }> {
+  const t0 = now();
+  let emails = 0;
+  let i = 0;
+  for (; i < maxBatches && (maxMs <= 0 || i < 10 || now() - t0 < maxMs); i++) {
+    const post = () =>
+      fetch(`${url}/emails/batch`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${API_KEY}`,
+          'content-type': 'application/json',
+          'idempotency-key': `raw-${process.pid}-${pass}-${i}`,
+          'x-batch-validation': 'strict',
+        },
+        body: bodies[i % bodies.length]!,
+      });
+    // A keep-alive connection the server closed while idle fails once (ECONNRESET): post again.
+    const response = await post().catch(() => post());
+    const answer = (await response.json()) as { data?: unknown[] };
+    if (response.status !== 200 || answer.data?.length !== 100) throw new Error(`raw post ${i}: ${response.status} ${JSON.stringify(answer).slice(0, 200)}`);
+    emails += answer.data.length;
+  }
+  return { ms: now() - t0, emails, batches: i };
+}
+
+// ---------------------------------------------------------------------------------------
+// Run
+// ---------------------------------------------------------------------------------------
+
+async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitForQuietMachine(): Promise<{ waitedS: number; load: number }> {
+  const started = Date.now();
+  let load = loadavg()[0]!;
+  if (MAX_LOAD <= 0) return { waitedS: 0, load };
+  while (load > MAX_LOAD && Date.now() - started < LOAD_WAIT_MAX_MS) {
+    log(`  1-min load average ${load.toFixed(2)} > ${MAX_LOAD}: waiting 30 s (waited ${((Date.now() - started) / 1000).toFixed(0)} s of at most 600)`);
+    await new Promise((resolve) => setTimeout(resolve, LOAD_POLL_MS));
+    load = loadavg()[0]!;
+  }
+  if (load > MAX_LOAD) log(`  NOTICE: load still ${load.toFixed(2)} after 10 minutes; running anyway`);
+  return { waitedS: (Date.now() - started) / 1000, load };
+}
+
+const pct = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const us = (ms: number) => `${fmtInt(ms * 1000)} µs`;
+
+export async function run(): Promise<void> {
+  const startedAt = new Date();
+  const t0 = now();
+  const url = process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL;
+  const host = new URL(url).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
+
+  const loadWait = await waitForQuietMachine();
+  const loadBefore = loadavg()[0]!;
+  log(`digests bench: ${fmtInt(SUBSCRIBERS)} subscribers, ${fmtInt(PERIOD_CHANGES)} changes in the period, one tick at ${AS_OF.toISOString()}`);
+
+  const pgVersion = String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?');
+  const schema = `bench_digests_${process.pid}`;
+  await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
+  const handle = openPostgres(url, { searchPath: schema });
+  const resend: FakeResend = await startFakeResend({ retainContent: false });
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-digests-'));
+  try {
+    await migrateToLatest(handle.db);
+    const timer = statementTimer();
+    const db = handle.db.withPlugin(timer.plugin);
+    const clock = fixedClock(BEFORE_PERIOD);
+    const config = parseConfig({
+      NODE_ENV: 'development',
+      APP_SECRET,
+      ADMIN_TOKEN: 'bench-admin-token-0123456789',
+      PUBLIC_BASE_URL: 'https://alerts.example.org',
+      DATA_DIR: dataDir,
+      DATABASE_URL: url,
+      RESEND_API_KEY: API_KEY,
+      RESEND_BASE_URL: resend.url,
+      EMAIL_FROM,
+      LOG_LEVEL: 'silent',
+    });
+    const logger = createLogger({ level: 'silent' });
+    const metrics = createMetrics();
+    const timed = timedMailer(createResendMailer({ apiKey: API_KEY, baseUrl: resend.url, defaultFrom: EMAIL_FROM, clock, log: logger, metrics: metrics.email }));
+    // As tests/support/app.ts builds them (assembleDeps), with the Resend mailer pointed at the fake.
+    const deps: Deps = assembleDeps({
+      config,
+      database: { db, kind: 'postgres', pool: handle.pool },
+      clock,
+      log: logger,
+      appSecret: APP_SECRET,
+      metrics,
+      mailer: timed.mailer,
+    });
+
+    // --- Events: 1,000 before the period, then 2,000 changes in it ---------------------------
+    const rand = prng(20_250_201);
+    const { active, quiet } = splitCountries(rand);
+    const generated = generateEvents(EARLIER_EVENTS + NEW_EVENTS, 20_250_202);
+    const earlier = placeEvents(generated.slice(0, EARLIER_EVENTS), active, rand, 'old', ['2024-09', '2024-10', '2024-11', '2024-12']);
+    const fresh = placeEvents(generated.slice(EARLIER_EVENTS), active, rand, 'new', ['2024-12', '2025-01']);
+    const ingestAll = async (events: readonly EventInput[]) => {
+      for (let i = 0; i < events.length; i += 500) await ingestEvents(deps, events.slice(i, i + 500).map((e) => normaliseEvent(eventInputSchema.parse(e))));
+    };
+    const tSetup = now();
+    await ingestAll(earlier);
+    const cursor = await latestChangeId(handle.db);
+    clock.set(IN_PERIOD);
+    await ingestAll(fresh);
+    clock.set(LATE_IN_PERIOD);
+    const flip = (e: EventInput): EventInput => ({ ...e, watchFlag: !e.watchFlag });
+    const modified = [
+      ...earlier.slice(0, EARLIER_UPDATES).map((e, i) => ({
+        ...e,
+        updates: [...(e.updates ?? []), { text: `Update: the court ruled on the appeal in January (${i}); the measure stays in force pending review.`, date: '2025-01' }],
+      })),
+      ...earlier.slice(EARLIER_UPDATES, EARLIER_UPDATES + EARLIER_FLIPS).map(flip),
+      ...fresh.slice(0, NEW_EDITS).map((e) => ({ ...e, body: `${e.body} Edited: figures corrected after the ministry's statement.` })),
+      ...fresh.slice(NEW_EDITS, NEW_EDITS + NEW_FLIPS).map(flip),
+    ];
+    await ingestAll(modified);
+    const upTo = await latestChangeId(handle.db);
+    if (upTo - cursor !== PERIOD_CHANGES) throw new Error(`expected ${PERIOD_CHANGES} changes in the period, the log has ${upTo - cursor}`);
+    const windowEvents = await sql<{ id: string; country_id: string; categories: string[] }>`
+      select distinct e.id, e.country_id, e.categories from changes c join events e on e.id = c.event_id where c.id > ${cursor}`.execute(handle.db);
+    const changedCountries = new Set(windowEvents.rows.map((r) => r.country_id));
+    log(`  events: ${EARLIER_EVENTS} before the period (cursor ${cursor}), ${fmtInt(PERIOD_CHANGES)} changes in it on ${fmtInt(windowEvents.rows.length)} events in ${changedCountries.size} countries`);
+
+    // --- Subscribers ---------------------------------------------------------------------------
+    const subscribers = generateSubscribers(SUBSCRIBERS, active, quiet);
+    const tSubs = now();
+    await insertSubscribers(handle.db, subscribers, cursor);
+    await sql`analyze`.execute(handle.db);
+    const insertS = (now() - tSubs) / 1000;
+    const expected = new Map<string, boolean>(); // email -> gets a digest
+    const kindOf = new Map<string, string>();
+    const itemsPerSubscriber: number[] = [];
+    const eventsByCountry = new Map<string, { country: string; categories: string[] }[]>();
+    for (const e of windowEvents.rows) {
+      const list = eventsByCountry.get(e.country_id) ?? [];
+      list.push({ country: e.country_id, categories: e.categories });
+      eventsByCountry.set(e.country_id, list);
+    }
+    const allWindowEvents = [...eventsByCountry.values()].flat();
+    for (const s of subscribers) {
+      const place = s.countries.length === 0 && s.regions.length === 0;
+      const candidates = place
+        ? allWindowEvents
+        : [...new Set([...s.countries, ...countries.filter((c) => s.regions.includes(c.region)).map((c) => c.id)])].flatMap((c) => eventsByCountry.get(c) ?? []);
+      const matched = candidates.filter((e) => wantsEvent(s, e)).length;
+      itemsPerSubscriber.push(matched);
+      expected.set(s.email, matched > 0 || !s.skipEmpty);
+      kindOf.set(s.email, s.kind);
+    }
+    const expectedSent = [...expected.values()].filter(Boolean).length;
+    const kinds = new Map<string, number>();
+    for (const s of subscribers) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
+    const weekly = subscribers.filter((s) => s.frequency === 'weekly').length;
+    const skipEmpty = subscribers.filter((s) => s.skipEmpty).length;
+    const empty = itemsPerSubscriber.filter((n) => n === 0).length;
+    const mix = [...kinds].map(([k, n]) => `${k} ${((100 * n) / SUBSCRIBERS).toFixed(0)}%`).join(', ');
+    log(
+      `  subscribers: ${fmtInt(SUBSCRIBERS)} inserted in ${insertS.toFixed(1)} s (${mix}; weekly ${((100 * weekly) / SUBSCRIBERS).toFixed(0)}%, ` +
+        `skip-empty ${((100 * skipEmpty) / SUBSCRIBERS).toFixed(0)}%); matching events per subscriber: median ${median(itemsPerSubscriber)}, ` +
+        `p90 ${pct(itemsPerSubscriber, 90)}, max ${maxOf(itemsPerSubscriber)}; ${fmtInt(empty)} with none; expected ${fmtInt(expectedSent)} digests`,
+    );
+    log(`  setup took ${((now() - tSetup) / 1000).toFixed(1)} s`);
+
+    // Warm the HTTP path and the JIT once (a tiny batch to the fake, outside the timing).
+    const warmBodies = rawBodies(Array.from({ length: 100 }, (_, i) => ({ to: `warm-${i}@example.org`, subject: 'warm', html: '<p>warm</p>', text: 'warm' })));
+    await rawPosting(resend.url, warmBodies, 3, -1, 0);
+    resend.reset();
+
+    // --- The tick --------------------------------------------------------------------------------
+    clock.set(AS_OF);
+    timer.totals.clear();
+    timer.series.clear();
+    gc();
+    const memBefore = process.memoryUsage();
+    const cpuBefore = process.cpuUsage();
+    const sampler = memorySampler();
+    const recordedAt: number[] = [];
+    const tickStart = now();
+    let result: DigestTickResult | undefined;
+    let stoppedAt: number | undefined;
+    try {
+      result = await runDigestTick(deps, {
+        asOf: AS_OF,
+        trigger: 'bench',
+        afterRecord: async () => {
+          const t = now();
+          if (TICK_BUDGET_MS > 0 && t - tickStart > TICK_BUDGET_MS) {
+            stoppedAt = t;
+            throw new BudgetReached();
+          }
+          recordedAt.push(t);
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof BudgetReached)) throw error;
+    }
+    const tickEnd = now();
+    const cpu = process.cpuUsage(cpuBefore);
+    const mem = sampler.stop();
+    const complete = result !== undefined;
+    const wallMs = (stoppedAt ?? tickEnd) - tickStart;
+    // A stopped tick is measured up to its last batch marked sent (the batch recorded when the
+    // budget ran out is left unsent, as a crash would leave it).
+    const rateMs = complete ? wallMs : timed.stats.lastCallAt - tickStart;
+    const tickStatements = new Map(timer.totals);
+    const tickSeries = new Map(timer.series);
+    const firstClaimAt = timer.firstClaimAt() ?? tickStart;
+
+    const rowsNow = await sql<{ email: string; status: string; digest_cursor: number }>`
+      select s.email, d.status, s.digest_cursor from digests d join subscribers s on s.id = d.subscriber_id`.execute(handle.db);
+    const statuses: Record<string, number> = {};
+    for (const r of rowsNow.rows) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    const sent = statuses.sent ?? 0;
+    const skipped = statuses.skipped ?? 0;
+    const e2eRate = (sent / rateMs) * 1000;
+    const fullTickEstimateS = complete ? wallMs / 1000 : (SUBSCRIBERS / (sent + skipped)) * (rateMs / 1000);
+    const cpuShare = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+    log(
+      `  tick: ${complete ? JSON.stringify(result) : `STOPPED at the ${TICK_BUDGET_MS / 1000} s budget`}; digest rows ${JSON.stringify(statuses)}; ` +
+        `${fmtInt(e2eRate)} digests/s (${fmtInt(sent)} sent, ${fmtInt(skipped)} skipped in ${(rateMs / 1000).toFixed(1)} s)` +
+        `${complete ? '' : `; a whole tick would take ~${fmtInt(fullTickEstimateS)} s`}; node CPU ${cpuShare.toFixed(0)}% of wall; ` +
+        `peak RSS ${mb(mem.peakRss)} (before ${mb(memBefore.rss)}), peak heap ${mb(mem.peakHeap)} (before ${mb(memBefore.heapUsed)})`,
+    );
+
+    // --- Correctness ------------------------------------------------------------------------------
+    const problems: string[] = [];
+    const inbox = new Map<string, number>();
+    let withoutOneClick = 0;
+    for (const d of resend.deliveries()) {
+      for (const to of d.to) inbox.set(to, (inbox.get(to) ?? 0) + 1);
+      if (!d.headers['List-Unsubscribe']?.startsWith('<https://') || d.headers['List-Unsubscribe-Post'] !== 'List-Unsubscribe=One-Click') withoutOneClick++;
+    }
+    let missing = 0;
+    let twice = 0;
+    let unwanted = 0;
+    let sentNotDelivered = 0;
+    let deliveredNotSent = 0;
+    let wrongSkip = 0;
+    let badCursor = 0;
+    const rowStatus = new Map(rowsNow.rows.map((r) => [r.email, r]));
+    for (const [email, wanted] of expected) {
+      const n = inbox.get(email) ?? 0;
+      const row = rowStatus.get(email);
+      if (complete && wanted && n === 0) missing++;
+      if (n > 1) twice++;
+      if (!wanted && n > 0) unwanted++;
+      if (row?.status === 'sent' && n !== 1) sentNotDelivered++;
+      if (n > 0 && row?.status !== 'sent') deliveredNotSent++;
+      if (row?.status === 'skipped' && wanted) wrongSkip++;
+      const closed = row?.status === 'sent' || row?.status === 'skipped';
+      if (row && (closed ? row.digest_cursor !== upTo : row.digest_cursor !== cursor)) badCursor++;
+    }
+    const strangers = [...inbox.keys()].filter((to) => !expected.has(to)).length;
+    if (missing) problems.push(`${missing} subscribers got no digest`);
+    if (twice) problems.push(`${twice} subscribers got more than one`);
+    if (unwanted) problems.push(`${unwanted} skip-empty subscribers with nothing matching got one`);
+    if (strangers) problems.push(`${strangers} deliveries to unknown addresses`);
+    if (sentNotDelivered || deliveredNotSent) problems.push(`rows marked sent and inboxes disagree (${sentNotDelivered} sent but not delivered once, ${deliveredNotSent} delivered but not marked sent)`);
+    if (wrongSkip) problems.push(`${wrongSkip} subscribers skipped although something matched or they want empty digests`);
+    if (badCursor) problems.push(`${badCursor} subscribers' cursors are wrong`);
+    if (withoutOneClick) problems.push(`${withoutOneClick} deliveries without the one-click unsubscribe headers`);
+    if (rowsNow.rows.length !== SUBSCRIBERS) problems.push(`${rowsNow.rows.length} digest rows for ${SUBSCRIBERS} subscribers`);
+    if (result && (result.sent !== expectedSent || result.skipped !== SUBSCRIBERS - expectedSent || result.failed || result.deferred)) {
+      problems.push(`tick counts ${JSON.stringify(result)}, expected ${expectedSent} sent`);
+    }
+    const correct = problems.length === 0;
+    const checkSummary = complete
+      ? `${fmtInt(inbox.size)} inboxes with 1 digest each = every subscriber expected; ${fmtInt(skipped)} skip-empty with nothing matching got none; cursors all at ${upTo}`
+      : `of the ${fmtInt(sent + skipped)} subscribers the stopped tick closed: ${fmtInt(inbox.size)} inboxes with 1 digest each (= rows marked sent), ` +
+        `${fmtInt(skipped)} skipped (all skip-empty with nothing matching), no delivery twice or to anyone else; the rest still pending, cursors untouched`;
+    log(`  check: ${correct ? checkSummary : `PROBLEMS: ${problems.join('; ')}`}`);
+
+    // The claim's plan with the tick's rows in place (in a transaction that is rolled back).
+    const claimPlan = await explainClaim(handle);
+    log(`  claim plan now: ${claimPlan}`);
+
+    // Heap the fake's delivery log holds (it grows with recipients, unlike the runner's state).
+    gc();
+    const heapWithLog = process.memoryUsage().heapUsed;
+    const deliveriesCount = resend.deliveries().length;
+    resend.reset();
+    gc();
+    const fakeLogBytes = heapWithLog - process.memoryUsage().heapUsed;
+    const half = tickStart + wallMs / 2;
+    const heapFirstHalf = Math.max(...mem.series.filter((m) => m.t < half).map((m) => m.heap));
+    const heapSecondHalf = Math.max(...mem.series.filter((m) => m.t >= half).map((m) => m.heap));
+
+    // --- Render cost per digest over a sample of the stored models ---------------------------------
+    const step = Math.max(1, Math.floor(sent / RENDER_SAMPLE));
+    const stored = await sql<{ model: DigestModel; item_count: number }>`
+      select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${RENDER_SAMPLE}`.execute(handle.db);
+    const models = stored.rows.map((r) => r.model);
+    for (const model of models.slice(0, 100)) digestMessage(model); // warm
+    const renderMs: number[] = [];
+    const renderByKind = new Map<string, number[]>();
+    const shown: number[] = [];
+    const messages: EmailMessage[] = [];
+    for (const model of models) {
+      const t = now();
+      const message = digestMessage(model);
+      const ms = now() - t;
+      renderMs.push(ms);
+      const kind = kindOf.get(model.recipient.email) ?? '?';
+      renderByKind.set(kind, [...(renderByKind.get(kind) ?? []), ms]);
+      if (messages.length < 1_000) messages.push(message);
+    }
+    for (const model of models) shown.push(renderDigestEmail(model).shownCount);
+    const storedItems = stored.rows.map((r) => r.item_count);
+    const sampleChars = messages.map((m) => m.html.length + (m.text?.length ?? 0));
+    log(
+      `  render: digestMessage over ${fmtInt(models.length)} stored models (items median ${median(storedItems)}, p90 ${pct(storedItems, 90)}; shown median ${median(shown)}, max ${maxOf(shown)}): ` +
+        `median ${us(median(renderMs))}, mean ${us(mean(renderMs))}, p95 ${us(pct(renderMs, 95))}`,
+    );
+
+    // --- (a) mjml2html per recipient ---------------------------------------------------------------
+    const mjmlFile = join(templatesDir, 'digest.mjml');
+    const source = readFileSync(mjmlFile, 'utf8');
+    await compileMjml(source, mjmlFile); // warm mjml's lazy requires
+    // Per recipient: compile (mjml2html + ASCII, as the build does) and parse the template, then
+    // the same fill. The fill is what the precompiled path costs, so (compile + fill) / fill.
+    const compileMs: number[] = [];
+    for (let i = 0; i < MJML_CALLS; i++) {
+      const t = now();
+      prepareTemplate(await compileMjml(source, mjmlFile));
+      compileMs.push(now() - t);
+    }
+    const small = renderMs.filter((_, i) => (stored.rows[i]?.item_count ?? 0) <= 7);
+    const mjmlMs = median(compileMs) + median(renderMs);
+    const mjmlRatio = mjmlMs / median(renderMs);
+    const mjmlRatioSmall = (median(compileMs) + median(small)) / median(small);
+    log(
+      `  mjml2html per recipient: compile + parse median ${median(compileMs).toFixed(1)} ms over ${MJML_CALLS} calls; with the fill ${fmtRatio(mjmlRatio)} the precompiled ` +
+        `median (${fmtRatio(mjmlRatioSmall)} for the ${fmtInt(small.length)} sampled digests of <= 7 reports, precompiled median ${us(median(small))})`,
+    );
+
+    // --- (b) raw posting of batches of 100 of these emails -------------------------------------------
+    const bodies = rawBodies(messages);
+    const rawPasses: { ms: number; emails: number; batches: number }[] = [];
+    for (let pass = 1; pass <= 2; pass++) {
+      await rawPosting(resend.url, bodies, 2, pass + 10, 0); // a fresh keep-alive connection, untimed
+      rawPasses.push(await rawPosting(resend.url, bodies, RAW_BATCHES, pass, RAW_SECONDS * 1000));
+      resend.reset();
+    }
+    const rawRates = rawPasses.map((p) => (p.emails / p.ms) * 1000);
+    const rawRate = median(rawRates);
+    const bodyBytes = mean(bodies.map((b) => Buffer.byteLength(b)));
+    // What the fake itself does per batch (its steps, replicated): parse, canonical JSON, sha256.
+    const fakeMs: number[] = [];
+    const stringifyMs: number[] = [];
+    for (const body of bodies.slice(0, 5)) {
+      let t = now();
+      const parsed = JSON.parse(body) as unknown;
+      createHash('sha256').update(`/emails/batch\n${stableJson(parsed)}`).digest('hex');
+      fakeMs.push(now() - t);
+      t = now();
+      JSON.stringify(parsed);
+      stringifyMs.push(now() - t);
+    }
+    log(
+      `  raw posting: ${rawPasses.map((p) => p.batches).join(' and ')} batches of 100 (${(bodyBytes / 1e6).toFixed(2)} MB per request body): ` +
+        `${rawRates.map((r) => fmtInt(r)).join(' and ')} emails/s; per batch the fake's own parse + canonical JSON + sha256 ${mean(fakeMs).toFixed(0)} ms, ` +
+        `the client's JSON.stringify ${mean(stringifyMs).toFixed(0)} ms`,
+    );
+
+    // --- Models as stored now vs cut to what the email shows ----------------------------------------
+    const storage = await measureModelStorage(handle, models.slice(0, 500), shown.slice(0, 500));
+    log(
+      `  stored models per batch of 100: ${(storage.fullBytes / 1e6).toFixed(2)} MB as now vs ${(storage.cutBytes / 1e6).toFixed(2)} MB cut to the shown items; ` +
+        `record statement ${storage.fullMs.toFixed(0)} vs ${storage.cutMs.toFixed(0)} ms; JSON.stringify ${storage.fullJsonMs.toFixed(1)} vs ${storage.cutJsonMs.toFixed(1)} ms`,
+    );
+
+    // --- Where the time goes ---------------------------------------------------------------------
+    const batches = timed.stats.calls;
+    const renderInPlace = recordedAt.reduce((sum, t, i) => sum + ((timed.stats.callStarts[i] ?? t) - t), 0);
+    const sqlRows = [...tickStatements].sort((a, b) => b[1].ms - a[1].ms);
+    const sqlMs = sqlRows.reduce((a, [, st]) => a + st.ms, 0);
+    const enqueueMs = firstClaimAt - tickStart;
+    const claims = tickSeries.get('select digests join for update') ?? [];
+    const tenth = Math.max(1, Math.floor(claims.length / 10));
+    const firstClaims = claims.slice(0, tenth);
+    const lastClaims = claims.slice(-tenth);
+    const rest = wallMs - sqlMs - timed.stats.ms - renderInPlace;
+    const perBatch = (ms: number) => (ms / batches).toFixed(1);
+    const share = (ms: number) => `${((100 * ms) / wallMs).toFixed(0)}%`;
+    const profileColumns: TableColumn[] = [
+      { title: 'step' },
+      { title: 'statements', align: 'right' },
+      { title: 'total ms', align: 'right' },
+      { title: `ms per batch of 100 (${batches} batches sent)`, align: 'right' },
+      { title: 'share of the tick', align: 'right' },
+    ];
+    const profileRows: string[][] = [
+      ...sqlRows.map(([label, st]) => [`SQL ${label}`, fmtInt(st.count), fmtInt(st.ms), perBatch(st.ms), share(st.ms)]),
+      ['HTTP: mailer.sendBatch (SDK JSON + fetch + the in-process fake)', fmtInt(timed.stats.calls), fmtInt(timed.stats.ms), perBatch(timed.stats.ms), share(timed.stats.ms)],
+      ['render: digestMessage x 100 (in place, between record and send)', '', fmtInt(renderInPlace), perBatch(renderInPlace), share(renderInPlace)],
+      ['rest: compose (buildDigest), JSON of the models, BEGIN/COMMIT, pool', '', fmtInt(rest), perBatch(rest), share(rest)],
+      ['tick (wall)', fmtInt([...tickStatements.values()].reduce((a, st) => a + st.count, 0)), fmtInt(wallMs), perBatch(wallMs), '100%'],
+    ];
+
+    // Compose and the models' JSON, timed alone, by kind of subscriber.
+    const composeProbe = await profileCompose(deps, handle, cursor, upTo, Math.min(2_000, SUBSCRIBERS), kindOf);
+    const kindColumns: TableColumn[] = [
+      { title: 'subscriber chose' },
+      { title: 'share', align: 'right' },
+      { title: 'items (median)', align: 'right' },
+      { title: 'buildDigest (mean)', align: 'right' },
+      { title: 'model JSON (median)', align: 'right' },
+      { title: 'JSON.stringify (mean)', align: 'right' },
+      { title: 'digestMessage (mean)', align: 'right' },
+      { title: 'share of compose + JSON + render', align: 'right' },
+    ];
+    const kindTotal = [...composeProbe.byKind.values()].reduce((a, k) => a + k.count * (k.buildMs + k.jsonMs + mean(renderByKind.get(k.kind) ?? [0])), 0);
+    const kindRows = [...composeProbe.byKind.values()]
+      .sort((a, b) => b.count - a.count)
+      .map((k) => {
+        const render = mean(renderByKind.get(k.kind) ?? [Number.NaN]);
+        return [
+          k.kind,
+          `${((100 * (kinds.get(k.kind) ?? 0)) / SUBSCRIBERS).toFixed(0)}%`,
+          String(k.items),
+          us(k.buildMs),
+          `${(k.jsonBytes / 1000).toFixed(1)} kB`,
+          us(k.jsonMs),
+          Number.isFinite(render) ? us(render) : 'n/a',
+          `${((100 * k.count * (k.buildMs + k.jsonMs + (Number.isFinite(render) ? render : 0))) / kindTotal).toFixed(0)}%`,
+        ];
+      });
+
+    const columns: TableColumn[] = [{ title: 'measure' }, { title: 'result', align: 'right' }, { title: 'goal' }];
+    const e2eVsRaw = e2eRate / rawRate;
+    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    const tickCell = complete
+      ? `${fmtInt(e2eRate)} digests/s (${(wallMs / 1000).toFixed(1)} s for ${fmtInt(sent)} sent + ${fmtInt(skipped)} skipped)`
+      : `${fmtInt(e2eRate)} digests/s (stopped at the ${TICK_BUDGET_MS / 1000} s budget: ${fmtInt(sent)} sent + ${fmtInt(skipped)} skipped of ${fmtInt(SUBSCRIBERS)} in ${(rateMs / 1000).toFixed(1)} s; whole tick ~${fmtInt(fullTickEstimateS)} s)`;
+    const rows: string[][] = [
+      ['one tick end to end (enqueue + claim + compose + record + render + send + mark sent)', tickCell, `>= ${fmtInt(GOAL_RATE)}/s: ${met(e2eRate >= GOAL_RATE)}`],
+      ['(b) raw posting of the same batches (plain fetch, no rendering, no database)', `${fmtInt(rawRate)} emails/s (passes: ${rawRates.map(fmtInt).join(', ')}; ${(bodyBytes / 1e6).toFixed(1)} MB per request)`, ''],
+      ['end to end / raw posting', fmtRatio(e2eVsRaw), `>= ${GOAL_VS_RAW}x: ${met(e2eVsRaw >= GOAL_VS_RAW)}`],
+      ['render per digest: digestMessage(model), stored models', `median ${us(median(renderMs))}, mean ${us(mean(renderMs))}, p95 ${us(pct(renderMs, 95))} (${fmtInt(1000 / mean(renderMs))}/s on one core)`, ''],
+      [
+        '(a) mjml2html per recipient (compile + parse), then the same fill',
+        `${mjmlMs.toFixed(1)} ms (compile ${median(compileMs).toFixed(1)} ms + fill): ${fmtRatio(mjmlRatio)} the precompiled median; ${fmtRatio(mjmlRatioSmall)} for digests of <= 7 reports (fill ${us(median(small))})`,
+        `>= ${GOAL_MJML}x slower: ${met(mjmlRatio >= GOAL_MJML)}`,
+      ],
+      ['email size (HTML + text, sample)', `median ${(median(sampleChars) / 1000).toFixed(1)} kB, p90 ${(pct(sampleChars, 90) / 1000).toFixed(1)} kB; in the tick mean ${(timed.stats.chars / Math.max(1, timed.stats.emails) / 1000).toFixed(1)} kB`, ''],
+      ['peak memory during the tick (sampled every 20 ms)', `RSS ${mb(mem.peakRss)} (before ${mb(memBefore.rss)}); heap ${mb(mem.peakHeap)} (before ${mb(memBefore.heapUsed)}; peak ${mb(heapFirstHalf)} in the first half, ${mb(heapSecondHalf)} in the second)`, 'bounded'],
+      ["of which the fake's delivery log (grows with recipients)", `~${mb(fakeLogBytes)} for ${fmtInt(deliveriesCount)} deliveries`, ''],
+      ['correctness after the tick', correct ? checkSummary : problems.join('; '), met(correct)],
+    ];
+    log('');
+    log(textTable(columns, rows));
+    log('');
+    log(textTable(profileColumns, profileRows));
+    log('');
+    log(textTable(kindColumns, kindRows));
+    const findings = [
+      `Claim statement: median ${median(firstClaims).toFixed(1)} ms in the first tenth of batches, ${median(lastClaims).toFixed(1)} ms in the last. ` +
+        `Enqueue (${fmtInt(SUBSCRIBERS)} rows) + stale batches + the change window, before the first claim: ${fmtInt(enqueueMs)} ms.`,
+      `Per subscriber, links and the signed view token alone (the part of \`buildDigest\` that does not depend on the changes): ${us(composeProbe.linksMs)}; ` +
+        `the claim's plan after the tick: ${claimPlan}.`,
+      `The fake's own work per batch (parse + canonical JSON + sha256 of a ${(bodyBytes / 1e6).toFixed(1)} MB body, replicated): ${mean(fakeMs).toFixed(0)} ms; ` +
+        `the client's JSON.stringify of it: ${mean(stringifyMs).toFixed(0)} ms, both on the same two cores as the runner and PostgreSQL.`,
+      `Models as stored now (\`digests.model\`, the whole composed digest): ${(storage.fullBytes / 1e6).toFixed(2)} MB of JSON per batch of 100; cut to the items the ` +
+        `email shows (budget, round robin) ${(storage.cutBytes / 1e6).toFixed(2)} MB. The record statement on a scratch copy of digests: ${storage.fullMs.toFixed(0)} ms vs ` +
+        `${storage.cutMs.toFixed(0)} ms per batch; JSON.stringify ${storage.fullJsonMs.toFixed(1)} vs ${storage.cutJsonMs.toFixed(1)} ms per batch.`,
+    ];
+    for (const line of findings) log(`  ${line}`);
+    const elapsed = (now() - t0) / 1000;
+    const loadAfter = loadavg()[0]!;
+    log(`  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before (waited ${loadWait.waitedS.toFixed(0)} s), ${loadAfter.toFixed(2)} after`);
+    if (!correct) process.exitCode = 1;
+
+    if (process.env.BENCH_WRITE === '0' || SUBSCRIBERS !== STANDARD_SUBSCRIBERS) {
+      log('  BENCHMARKS.md not written (BENCH_WRITE=0 or a non-standard BENCH_SUBSCRIBERS)');
+      return;
+    }
+    const machine = machineInfo({ PostgreSQL: `PostgreSQL ${pgVersion}` });
+    const body = [
+      `Measured ${startedAt.toISOString().slice(0, 10)} by \`bench/digests.ts\`:`,
+      '',
+      '```sh',
+      'npm run bench -- digests        # or: npx tsx bench/digests.ts',
+      '```',
+      '',
+      `Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. ` +
+        `1-minute load average ${loadBefore.toFixed(2)} at the start${loadWait.waitedS >= 1 ? ` (after waiting ${loadWait.waitedS.toFixed(0)} s for it to drop)` : ''} ` +
+        `and ${loadAfter.toFixed(2)} at the end (a shared machine); run took ${elapsed.toFixed(0)} s.`,
+      '',
+      `Workload: ${fmtInt(SUBSCRIBERS)} confirmed subscribers inserted in bulk (${mix}; weekly ${((100 * weekly) / SUBSCRIBERS).toFixed(0)}%, ` +
+        `ten time zones from Pacific/Honolulu to Pacific/Auckland, skip-empty ${((100 * skipEmpty) / SUBSCRIBERS).toFixed(0)}%), confirmed 3-13 January 2025 with ` +
+        `their cursor after ${EARLIER_EVENTS} earlier events. ${fmtInt(PERIOD_CHANGES)} changes in the period through \`ingestEvents\`: ${fmtInt(NEW_EVENTS)} publications ` +
+        `in ${changedCountries.size} countries, ${EARLIER_UPDATES} "Update:" texts and ${EARLIER_FLIPS} watch-flag flips on earlier events, ${NEW_EDITS} edits and ${NEW_FLIPS} flips ` +
+        `of events published in the period. Matching events per subscriber: median ${median(itemsPerSubscriber)}, p90 ${pct(itemsPerSubscriber, 90)}, ` +
+        `max ${maxOf(itemsPerSubscriber)}; ${fmtInt(SUBSCRIBERS - expectedSent)} skip-empty subscribers have nothing. Then one ` +
+        `\`runDigestTick(deps, { asOf: ${AS_OF.toISOString()}, trigger: 'bench' })\` with the deps the app builds (pino silent), through \`createResendMailer\` ` +
+        '(the `resend` SDK) to the fake Resend of tests/support in this process (answers at once, content not retained)' +
+        (TICK_BUDGET_MS > 0 ? `, stopped (through the \`afterRecord\` hook, as a crash would) if it runs past ${TICK_BUDGET_MS / 1000} s so the run stays short` : '') +
+        '. SQL statements are timed in place by a Kysely plugin, rendering in place between recording a batch and handing it to the mailer. ' +
+        `Render: \`digestMessage(model)\` alone over ${fmtInt(models.length)} stored models spread over the tick; (a) compiles digest.mjml with \`mjml2html\` ` +
+        `(as the build does) and parses it per recipient, then fills, for ${MJML_CALLS} of them; (b) posts batches of 100 of those rendered emails ` +
+        `(bodies serialised beforehand) with \`fetch\` to the same fake, one request at a time as the runner does, two passes of up to ${RAW_SECONDS} s after the tick.`,
+      '',
+      markdownTable(columns, rows),
+      '',
+      'Goals (issue 6):',
+      '',
+      `- end to end >= ${fmtInt(GOAL_RATE)} digests/s: **${e2eRate >= GOAL_RATE ? 'met' : 'not met'}** (${fmtInt(e2eRate)}/s)`,
+      `- end to end >= ${GOAL_VS_RAW}x of the raw posting rate: **${e2eVsRaw >= GOAL_VS_RAW ? 'met' : 'not met'}** (${fmtRatio(e2eVsRaw)})`,
+      `- mjml2html per recipient >= ${GOAL_MJML}x slower than the precompiled template: **${mjmlRatio >= GOAL_MJML ? 'met' : 'not met'}** (${fmtRatio(mjmlRatio)} ` +
+        `for this workload's digests, median ${median(storedItems)} reports and ${(median(sampleChars) / 1000).toFixed(0)} kB; ${fmtRatio(mjmlRatioSmall)} for those of <= 7 reports)`,
+      `- peak memory bounded: RSS ${mb(mem.peakRss)}, heap ${mb(mem.peakHeap)} at most during the tick, ${mb(heapFirstHalf)} / ${mb(heapSecondHalf)} in its first / second half ` +
+        `(the fake's own delivery log ~${mb(fakeLogBytes)} of it)`,
+      `- exactly one digest per subscriber (none for skip-empty ones with nothing new): **${correct ? 'met' : 'not met'}**${complete ? '' : ' for the part the stopped tick closed'}`,
+      '',
+      `Where the tick's time goes (node CPU ${cpuShare.toFixed(0)}% of wall; PostgreSQL shares the two cores):`,
+      '',
+      markdownTable(profileColumns, profileRows),
+      '',
+      'CPU per digest by what the subscriber chose (timed alone; `buildDigest` over the tick\'s change window, `digestMessage` over the stored models):',
+      '',
+      markdownTable(kindColumns, kindRows),
+      '',
+      ...findings.map((f) => `- ${f}`),
+    ].join('\n');
+    writeBenchmarkSection('Digests (issue 6)', body);
+    log('  wrote BENCHMARKS.md section "Digests (issue 6)"');
+  } finally {
+    await resend.close();
+    await handle.close();
+    if (process.env.BENCH_KEEP_SCHEMA !== '1') await adminQuery(url, `drop schema if exists ${schema} cascade`);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function explainClaim(handle: DatabaseHandle): Promise<string> {
+  const claim = `explain (analyze, format text) select d.id, s.email from digests d join subscribers s on s.id = d.subscriber_id
+    where d.status = 'pending' and d.due_at <= $1 order by d.id limit 100 for update of d skip locked`;
+  const planLines = (rows: Record<string, string>[]) => rows.map((r) => r['QUERY PLAN']!.trim());
+  const client = await handle.pool!.connect();
+  try {
+    await client.query('begin');
+    const lines = planLines((await client.query(claim, [AS_OF])).rows);
+    // As near the end of the tick: 90% of the rows closed (rolled back below).
+    await client.query(`update digests set status = 'sent' where id in (select id from digests where status = 'pending' order by id limit (select (count(*) * 0.9)::int from digests))`);
+    const late = planLines((await client.query(claim, [AS_OF])).rows);
+    await client.query('rollback');
+    const nodes = lines
+      .filter((l) => /^(->\s*)?(Limit|LockRows|Sort|Incremental Sort|Index|Seq Scan|Bitmap|Hash|Nested Loop|Merge)/.test(l) && !/^Sort (Key|Method)/.test(l))
+      .map((l) => l.replace(/^->\s*/, '').replace(/\s+\(cost=[^)]*\)/, ''))
+      .slice(0, 8);
+    const time = (ls: string[]) => ls.find((l) => l.startsWith('Execution Time')) ?? '';
+    const lateScan = late.find((l) => /Rows Removed by Filter/.test(l)) ?? '';
+    return `${nodes.join(' | ')} | ${time(lines)}; with 90% of the rows closed (simulated, rolled back): ${time(late)} (${lateScan})`;
+  } finally {
+    client.release();
+  }
+}
+
+/** The model cut to its first `keep` items in keeping order (round robin over countries), as the email shows it. */
+function cutModel(model: DigestModel, keep: number): DigestModel {
+  const total = model.countries.reduce((a, c) => a + c.items.length, 0);
+  if (keep >= total) return model;
+  const quotas = roundRobinQuotas(model.countries.map((c) => c.items.length), keep);
+  return {
+    ...model,
+    countries: model.countries.map((c, i) => ({ ...c, items: c.items.slice(0, quotas[i]) })).filter((c) => c.items.length > 0),
+    moreCount: (model.moreCount ?? 0) + total - quotas.reduce((a, b) => a + b, 0),
+  };
+}
+
+/**
+ * The record statement (`update digests ... from jsonb_to_recordset`), as recordBatch sends it, on a
+ * scratch copy of the digests columns: models as stored now vs cut to what the email shows.
+ */
+async function measureModelStorage(handle: DatabaseHandle, models: readonly DigestModel[], shown: readonly number[]) {
+  await sql`create table scratch_models (id bigint primary key, status text not null, batch_id bigint, position integer, model jsonb, cursor_to bigint, item_count integer)`.execute(handle.db);
+  await sql`insert into scratch_models (id, status) select g, 'pending' from generate_series(1, ${2 * models.length}) g`.execute(handle.db);
+  const record = async (batch: readonly DigestModel[], offset: number) => {
+    let t = now();
+    const json = JSON.stringify(batch.map((model, position) => ({ id: offset + position + 1, position, model, cursor_to: 1, item_count: 1 })));
+    const jsonMs = now() - t;
+    t = now();
+    await sql`
+      update scratch_models as d
+      set status = 'batched', batch_id = 1, position = v.position, model = v.model, cursor_to = v.cursor_to, item_count = v.item_count
+      from jsonb_to_recordset(${json}::jsonb) as v(id bigint, position integer, model jsonb, cursor_to bigint, item_count integer)
+      where d.id = v.id`.execute(handle.db);
+    return { jsonMs, ms: now() - t, bytes: json.length };
+  };
+  const full = { ms: 0, jsonMs: 0, bytes: 0 };
+  const cut = { ms: 0, jsonMs: 0, bytes: 0 };
+  let batches = 0;
+  for (let i = 0; i + 100 <= models.length; i += 100, batches++) {
+    const fullBatch = models.slice(i, i + 100);
+    const cutBatch = fullBatch.map((m, j) => cutModel(m, shown[i + j] ?? 0));
+    const order = batches % 2 ? ['cut', 'full'] : ['full', 'cut'];
+    for (const which of order) {
+      const r = which === 'full' ? await record(fullBatch, i) : await record(cutBatch, models.length + i);
+      const into = which === 'full' ? full : cut;
+      into.ms += r.ms;
+      into.jsonMs += r.jsonMs;
+      into.bytes += r.bytes;
+    }
+  }
+  await sql`drop table scratch_models`.execute(handle.db);
+  const per = (v: number) => v / Math.max(1, batches);
+  return { fullMs: per(full.ms), cutMs: per(cut.ms), fullJsonMs: per(full.jsonMs), cutJsonMs: per(cut.jsonMs), fullBytes: per(full.bytes), cutBytes: per(cut.bytes) };
+}
+
+/** buildDigest and the JSON of its model, timed alone for a sample of subscribers, by kind. */
+async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number, upTo: number, count: number, kindOf: ReadonlyMap<string, string>) {
+  const changes = await listChangesBetween(handle.db, cursor, upTo);
+  const window = { upTo, changes, events: await loadEvents(handle.db, [...new Set(changes.map((c) => c.eventId))]) };
+  const step = Math.max(1, Math.floor(SUBSCRIBERS / count));
+  const rows = await sql<ClaimedDigest>`
+    select d.id, d.subscriber_id, d.period_key, d.due_at, s.email, s.countries, s.regions, s.categories, s.frequency, s.timezone, s.skip_empty,
+      ${cursor}::bigint as digest_cursor, s.token_version
+    from digests d join subscribers s on s.id = d.subscriber_id where d.id % ${step} = 0 order by d.id limit ${count}`.execute(handle.db);
+  for (const row of rows.rows.slice(0, 50)) buildDigest(deps, row, window); // warm
+  // The per-subscriber part that does not depend on the changes: links and the signed view token.
+  const linksMs: number[] = [];
+  for (const row of rows.rows) {
+    const t = now();
+    const links = subscriberLinks(deps, { id: row.subscriber_id, token_version: row.token_version });
+    links.manage();
+    links.unsubscribe();
+    links.site();
+    deps.tokens.sign('view', { subscriberId: row.subscriber_id, version: row.token_version, ref: String(row.id) }, { ttlMs: null });
+    linksMs.push(now() - t);
+  }
+  const byKind = new Map<string, { kind: string; count: number; build: number[]; json: number[]; bytes: number[]; items: number[] }>();
+  for (const row of rows.rows) {
+    const kind = kindOf.get(row.email) ?? '?';
+    const k = byKind.get(kind) ?? { kind, count: 0, build: [], json: [], bytes: [], items: [] };
+    byKind.set(kind, k);
+    k.count++;
+    let t = now();
+    const built = buildDigest(deps, row, window);
+    k.build.push(now() - t);
+    if (built.kind !== 'send') continue;
+    k.items.push(built.itemCount);
+    t = now();
+    const json = JSON.stringify(built.model);
+    k.json.push(now() - t);
+    k.bytes.push(json.length);
+  }
+  return {
+    linksMs: mean(linksMs),
+    byKind: new Map(
+      [...byKind].map(([kind, k]) => [
+        kind,
+        { kind, count: k.count, buildMs: mean(k.build), jsonMs: k.json.length ? mean(k.json) : 0, jsonBytes: k.bytes.length ? median(k.bytes) : 0, items: k.items.length ? median(k.items) : 0 },
+      ]),
+    ),
+  };
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
