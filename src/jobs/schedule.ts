@@ -4,8 +4,9 @@ import { runDigestTick } from '../alerts/digest/runner';
 import type { Deps } from '../deps';
 
 /**
- * The Node process's cron schedules. Each job is also a singleton across instances, so
- * schedules may fire on every instance at once; `noOverlap` only saves a wasted attempt here.
+ * The Node process's cron schedules. Every job is safe to run on all instances at once
+ * (detection is a singleton; digests and webhooks are SKIP LOCKED queues), so schedules may
+ * fire everywhere; `noOverlap` only saves a wasted attempt in this process.
  */
 export function scheduleJobs(deps: Deps): { stop(): Promise<void> } {
   const jobs: Record<string, { cron: string; run: () => Promise<unknown> }> = {
