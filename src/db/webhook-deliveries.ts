@@ -57,12 +57,15 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims due deliveries: at most `perEndpoint` of any one endpoint, so a slow or backlogged
- * endpoint never takes every slot; attempts + 1, our lock, and a lease that outlives the
+ * Claims due deliveries: at most `perEndpoint` of any one endpoint counting those the caller
+ * has in flight (`inFlight`), so a slow or backlogged endpoint never takes every slot; attempts + 1, our lock, and a lease that outlives the
  * request timeout (a delivery in flight is never claimed twice). Candidates are locked first
  * (SKIP LOCKED) and only then ranked, so runners working at once each get their own rows.
  */
-export async function claimDueDeliveries(db: Db, input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(
+  db: Db,
+  input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number; inFlight?: Record<string, number> },
+): Promise<ClaimedDelivery[]> {
   const { rows } = await sql<ClaimedDelivery>`
     with candidates as (
       select id, endpoint_id, next_attempt_at from webhook_deliveries
@@ -71,11 +74,12 @@ export async function claimDueDeliveries(db: Db, input: { owner: string; now: Da
       limit ${CANDIDATES_PER_CLAIM}
       for update skip locked
     ), chosen as (
-      select id from (
-        select id, next_attempt_at, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place from candidates
+      select ranked.id from (
+        select id, endpoint_id, next_attempt_at, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place from candidates
       ) as ranked
-      where place <= ${input.perEndpoint}
-      order by next_attempt_at, id
+      left join jsonb_each_text(${JSON.stringify(input.inFlight ?? {})}::jsonb) as busy on busy.key = ranked.endpoint_id
+      where ranked.place + coalesce(busy.value::integer, 0) <= ${input.perEndpoint}
+      order by ranked.next_attempt_at, ranked.id
       limit ${input.limit}
     )
     update webhook_deliveries as d
@@ -87,6 +91,19 @@ export async function claimDueDeliveries(db: Db, input: { owner: string; now: Da
 }
 
 const CANDIDATES_PER_CLAIM = 500;
+
+/** Is anything due that nobody holds? (A claim can come back empty while another runner locks rows.) */
+export async function hasClaimableDeliveries(db: Db, now: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
 
 export interface AttemptRecord {
   deliveryId: string;

@@ -22,7 +22,37 @@ export type SendDeps = Pick<Deps, 'config' | 'appSecret' | 'clock'> & { resolveH
  * pinned to the checked addresses; no redirects are followed; 10 s timeout; only a short excerpt
  * of the answer is kept. Never throws: failures are results.
  */
-export async function sendToEndpoint(deps: SendDeps, endpoint: EndpointRow, message: { id: string; body: string }): Promise<SendResult> {
+/**
+ * Connections kept open across the deliveries of one dispatch pass, one pinned agent per set of
+ * checked addresses (the check still runs for every delivery). Close it when the pass ends.
+ */
+export function createConnectionCache() {
+  const agents = new Map<string, ReturnType<typeof pinnedDispatcher>>();
+  return {
+    agentFor(addresses: readonly string[]) {
+      const key = [...addresses].sort().join(',');
+      let agent = agents.get(key);
+      if (!agent) {
+        agent = pinnedDispatcher(addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+        agents.set(key, agent);
+      }
+      return agent;
+    },
+    async close() {
+      await Promise.all([...agents.values()].map((agent) => agent.close().catch(() => undefined)));
+      agents.clear();
+    },
+  };
+}
+
+export type ConnectionCache = ReturnType<typeof createConnectionCache>;
+
+export async function sendToEndpoint(
+  deps: SendDeps,
+  endpoint: EndpointRow,
+  message: { id: string; body: string },
+  connections?: ConnectionCache,
+): Promise<SendResult> {
   const started = performance.now();
   const result = (partial: Partial<SendResult>): SendResult => ({
     statusCode: null,
@@ -34,7 +64,7 @@ export async function sendToEndpoint(deps: SendDeps, endpoint: EndpointRow, mess
   });
   const check = await checkWebhookUrl(endpoint.url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks, resolve: deps.resolveHost });
   if (!check.ok) return result({ error: `refused: ${check.reason}` });
-  const dispatcher = pinnedDispatcher(check.addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+  const dispatcher = connections ? connections.agentFor(check.addresses) : pinnedDispatcher(check.addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
   try {
     const headers = webhookHeaders({ secrets: signingSecrets(deps.appSecret, endpoint.secrets, deps.clock.now()), id: message.id, timestamp: deps.clock.now(), body: message.body });
     const init: RequestInitWithDispatcher = {
@@ -59,7 +89,7 @@ export async function sendToEndpoint(deps: SendDeps, endpoint: EndpointRow, mess
     const cause = (error as { cause?: { code?: string } })?.cause?.code;
     return result({ error: timedOut ? `timed out after ${REQUEST_TIMEOUT_MS} ms` : `could not connect${cause ? ` (${cause})` : ''}` });
   } finally {
-    await dispatcher.close().catch(() => undefined);
+    if (!connections) await dispatcher.close().catch(() => undefined);
   }
 }
 
