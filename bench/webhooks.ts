@@ -30,6 +30,7 @@
  * BENCH_WEBHOOK_CAP_S (15), BENCH_WEBHOOK_INTERVAL_MS (fixed pacing instead of the calibrated one),
  * BENCH_WEBHOOK_PHASES (default "A,B,C"), BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -45,7 +46,7 @@ import { dispatchDue } from '../src/alerts/webhooks/dispatcher';
 import { fanOutChanges } from '../src/alerts/webhooks/fanout';
 import { changeBody } from '../src/alerts/webhooks/payload';
 import { firstSecret, signingSecrets } from '../src/alerts/webhooks/secrets';
-import { sendToEndpoint } from '../src/alerts/webhooks/send';
+import { createConnectionCache, sendToEndpoint } from '../src/alerts/webhooks/send';
 import { webhookHeaders } from '../src/alerts/webhooks/sign';
 import { checkWebhookUrl, pinnedDispatcher } from '../src/alerts/webhooks/ssrf';
 import { assembleDeps } from '../src/assemble-deps';
@@ -58,7 +59,7 @@ import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
 import { generateEvents } from './ingest';
-import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
+import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, repoRoot, type TableColumn, textTable, writeBenchmarkSection } from './report';
 
 export const name = 'webhooks';
 
@@ -694,7 +695,7 @@ async function perRequestCost(receivers: Receivers, body: string, dataDir: strin
     await response.arrayBuffer();
   };
   await time('unsigned fetch POST, keep-alive (global agent), one at a time', COST_N, () => post({ headers: { 'content-type': 'application/json', 'x-bench-raw': '1' } }), 'ms', 'keepAlive');
-  await time('unsigned fetch POST through a new pinned Agent per request (as send.ts: new TCP connection), one at a time', COST_N, async () => {
+  await time('unsigned fetch POST through a new pinned Agent per request (new TCP connection each), one at a time', COST_N, async () => {
     const dispatcher = pinnedDispatcher(['127.0.0.1']);
     try {
       await post({ headers: { 'content-type': 'application/json', 'x-bench-raw': '1' }, dispatcher });
@@ -703,10 +704,19 @@ async function perRequestCost(receivers: Receivers, body: string, dataDir: strin
     }
   }, 'ms', 'newAgent');
   let failures = 0;
-  await time('`sendToEndpoint` (check + open secret + sign + new pinned Agent + POST + excerpt), one at a time', COST_N, async (i) => {
+  await time('`sendToEndpoint` without a connection cache (check + open secret + sign + new pinned Agent + POST + excerpt), one at a time', COST_N, async (i) => {
     const r = await sendToEndpoint(sendDeps, endpoint, { id: `msg_cost_${i}`, body });
     if (r.statusCode !== 200) failures++;
   }, 'ms', 'send');
+  const cache = createConnectionCache();
+  try {
+    await time('`sendToEndpoint` with a connection cache (as `dispatchDue` calls it: kept-alive pinned Agent), one at a time', COST_N, async (i) => {
+      const r = await sendToEndpoint(sendDeps, endpoint, { id: `msg_cost_cached_${i}`, body }, cache);
+      if (r.statusCode !== 200) failures++;
+    }, 'ms');
+  } finally {
+    await cache.close();
+  }
   const got = await receivers.collect();
   if (failures > 0 || got[0]!.unverified > 0) throw new Error(`per-request cost: ${failures} sends failed, ${got[0]!.unverified} not verified`);
   rows.push(['(connections the receiver saw for these POSTs)', `${fmtInt(got[0]!.connections)} for ${fmtInt(got[0]!.requests)} requests`]);
@@ -849,13 +859,60 @@ function readings(phases: readonly PhaseResult[], raw: number, cost: Cost): stri
     );
   }
   if (c) {
+    const perAttempt = (p: PhaseResult, prefix: string) => p.statementsPerAttempt.filter(([k]) => k.startsWith(prefix)).reduce((t, [, n]) => t + n, 0);
+    const fresh = c.connections >= 0.95 * c.requests;
     out.push(
       `Without a slow endpoint (phase C) the dispatcher reached ${fmtInt(c.rate)} healthy deliveries/s = ${fmtRatio(c.rate / raw)} of raw, p99 ${fmtMs(c.commit.p99)}: ` +
-        `${c.rate / raw >= GOAL_RATIO ? 'enough for the rate goal' : 'short of the rate goal even with no slow endpoint'}. Each attempt is a claim share, a \`findEndpoint\` query, ` +
-        'a transaction (insert attempt + update delivery) and the request on a fresh connection, one delivery at a time per slot.',
+        `${c.rate / raw >= GOAL_RATIO ? 'enough for the rate goal' : 'short of the rate goal even with no slow endpoint'}. Per attempt: ${perAttempt(c, 'claim').toFixed(2)} claims, ` +
+        `${perAttempt(c, 'select webhook_endpoints').toFixed(2)} endpoint reads, a transaction (insert attempt + update delivery) and the request on ` +
+        `${fresh ? 'a fresh connection' : 'a kept-alive connection'}.`,
+    );
+  }
+  const paced = [a, b].filter(
+    (p): p is PhaseResult => !!p && p.pendingHealthyAtEnd > 0 && p.slowDelivered > 0 && p.leasedSlowAvg <= 4 * (p.key === 'B' ? 2 : 1) + 0.5 && p.healthyDelivered / p.slowDelivered < 2 * HEALTHY * 4,
+  );
+  if (paced.length > 0) {
+    out.push(
+      'Healthy deliveries wait for the slow endpoint\'s answers: ' +
+        paced
+          .map((p) => `phase ${p.key} delivered ${fmtInt(p.healthyDelivered)} healthy per ${fmtInt(p.slowDelivered)} slow answers (${(p.healthyDelivered / p.slowDelivered).toFixed(1)} per slow answer; ${HEALTHY * 4 * (p.key === 'B' ? 2 : 1)} healthy slots)`)
+          .join(', ') +
+        ' although healthy deliveries were due all along. When a claim comes back empty because every endpoint is at its cap, the dispatch loop awaits ' +
+        '`Promise.race(inFlight)`; the healthy requests usually finish during the claim round trip, so only the slow requests are left in that race and the loop ' +
+        'sleeps until a slow answer (up to 2 s) before claiming again: the healthy slots are refilled about once per slow answer.',
+    );
+  }
+  const claimBound = phases.filter((p) => !paced.includes(p) && p.pendingHealthyAtEnd > 0 && p.leasedHealthyAvg < 0.5 * HEALTHY * 4 * (p.key === 'B' ? 2 : 1));
+  if (claimBound.length > 0) {
+    out.push(
+      'The dispatcher leaves healthy slots idle although healthy deliveries are waiting: ' +
+        claimBound
+          .map((p) => {
+            const claim = p.statementsPerAttempt.find(([k]) => k.startsWith('claim'));
+            return `phase ${p.key} kept ${p.leasedHealthyAvg.toFixed(1)} healthy deliveries leased on average of ${HEALTHY * 4 * (p.key === 'B' ? 2 : 1)} allowed` +
+              (claim ? ` (a claim every ${(1 / claim[1]).toFixed(1)} attempts, ${claim[2].toFixed(0)} ms each incl. pool wait)` : '');
+          })
+          .join('; ') +
+        '. The loop runs one claim at a time and starts requests only when it returns; a claim that finds every endpoint at its cap comes back empty and the loop ' +
+        'waits for a request, then claims again, so claim round trips (each locks up to 500 candidate rows `FOR UPDATE SKIP LOCKED`) rather than the receivers bound the rate.',
     );
   }
   return out;
+}
+
+/** The commit measured, and whether src/ differed from it when the bench started. */
+function codeVersion(): string {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (!head) return 'unknown (no git)';
+  const dirty = git('status', '--porcelain', '--', 'src', 'migrations');
+  return `git ${head}${dirty ? ` with uncommitted changes in ${dirty.split('\n').length} file(s) under src/ or migrations/` : ', src/ as committed'}`;
 }
 
 export async function run(): Promise<void> {
@@ -865,7 +922,9 @@ export async function run(): Promise<void> {
   const host = new URL(url).hostname;
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
   const pgVersion = String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?');
+  const code = codeVersion();
   const loadBefore = loadavg()[0]!;
+  log(`  code: ${code}`);
   log(`webhooks bench: ${fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow: ${SLOW_MS} ms), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s; 1-min load ${loadBefore.toFixed(2)}`);
 
   const inputs = generateEvents(CHANGES, 20_250_707);
@@ -941,7 +1000,7 @@ export async function run(): Promise<void> {
     'npm run bench -- webhooks        # or: npx tsx bench/webhooks.ts',
     '```',
     '',
-    `Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. 1-minute load average ${loadBefore.toFixed(2)} at the start and ` +
+    `Code: ${code}. Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. 1-minute load average ${loadBefore.toFixed(2)} at the start and ` +
       `${loadAfter.toFixed(2)} at the end (shared machine: other work ran meanwhile); run took ${elapsed.toFixed(0)} s.`,
     '',
     `Workload: ${fmtInt(CHANGES)} changes (${CHANGES / BATCH} batches of ${fmtInt(BATCH)} new generated events through \`ingestEvents\`, one \`event.published\` change each) ` +

@@ -66,10 +66,13 @@ export async function claimDueDeliveries(
   db: Db,
   input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number; inFlight?: Record<string, number> },
 ): Promise<ClaimedDelivery[]> {
+  const capped = Object.entries(input.inFlight ?? {}).filter(([, n]) => n >= input.perEndpoint).map(([id]) => id);
   const { rows } = await sql<ClaimedDelivery>`
     with candidates as (
       select id, endpoint_id, next_attempt_at from webhook_deliveries
       where status = 'pending' and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
+        -- An endpoint already at its cap must not fill the candidate window with its backlog.
+        and endpoint_id <> all(${sql.val(capped)}::text[])
       order by next_attempt_at, id
       limit ${CANDIDATES_PER_CLAIM}
       for update skip locked
