@@ -787,10 +787,11 @@ function findings(phases: readonly PhaseResult[]): string[] {
   for (const p of phases) {
     const batchesFanned = Math.round(p.fannedOutChanges / BATCH);
     const firsts = p.perBatchFirstMs.map((ms) => (ms === undefined ? 'none' : `${(ms / 1000).toFixed(1)}`)).join(', ');
+    const lasts = p.perBatchLastMs.map((ms) => (ms === undefined ? 'not all' : `${(ms / 1000).toFixed(1)}`)).join(', ');
     out.push(
       `Phase ${p.key}: changes with queued deliveries at the end of the window ${fmtInt(p.fannedOutChanges)} of ${fmtInt(CHANGES)} (~${batchesFanned} of ${p.marks.length} batches); ` +
         `healthy deliveries still pending ${fmtInt(p.pendingHealthyAtEnd)}, failed or waiting to retry ${fmtInt(p.failedOrRetryingHealthy)}; ` +
-        `first healthy arrival per batch after its commit (s): ${firsts}.`,
+        `first healthy arrival per batch after its commit (s): ${firsts}; last (all 4,000 arrived) (s): ${lasts}.`,
     );
     const slots = p.key === 'B' ? '2 x 32 slots, 2 x 4 per endpoint intended' : '32 slots, 4 per endpoint intended';
     out.push(
