@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { eventIdSchema } from '../../alerts/event';
 import { isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { findCountry } from '../../taxonomy/countries';
+import { cursorQueryParam, encodeCursor } from '../cursor';
 
 export const EventSchema = z
   .object({
@@ -29,20 +30,9 @@ export const EventPageSchema = z
   .openapi('EventPage');
 
 /** Opaque keyset cursor: the (month, id) of the last event of a page. */
-export function encodeEventCursor(position: { month: string; id: string }): string {
-  return Buffer.from(JSON.stringify([position.month, position.id])).toString('base64url');
-}
+export const encodeEventCursor = (position: { month: string; id: string }): string => encodeCursor([position.month, position.id]);
 
-const cursorPosition = z.tuple([z.string().regex(/^\d{4}-\d{2}$/), eventIdSchema]);
-
-export function decodeEventCursor(cursor: string): { month: string; id: string } | undefined {
-  try {
-    const parsed = cursorPosition.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return parsed.success ? { month: parsed.data[0], id: parsed.data[1] } : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const eventCursor = z.tuple([z.string().regex(/^\d{4}-\d{2}$/), eventIdSchema]).transform(([month, id]) => ({ month, id }));
 
 export const EventListQuerySchema = z.object({
   country: z
@@ -68,19 +58,7 @@ export const EventListQuerySchema = z.object({
     .max(100)
     .default(20)
     .openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
-  cursor: z
-    .string()
-    .max(600)
-    .transform((v, ctx) => {
-      const position = decodeEventCursor(v);
-      if (!position) {
-        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out' });
-        return z.NEVER;
-      }
-      return position;
-    })
-    .optional()
-    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The nextCursor of the previous page' }),
+  cursor: cursorQueryParam(eventCursor),
 });
 
 export const EventIdParamsSchema = z.object({

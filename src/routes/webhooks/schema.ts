@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { changeTypes } from '../../alerts/change-types';
 import { categoryIds, isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { countries, findCountry } from '../../taxonomy/countries';
+import { cursorQueryParam, encodeCursor } from '../cursor';
 
 // ---- filters (shared by create and patch) ----
 
@@ -99,36 +100,13 @@ export const DeliveryParamsSchema = EndpointParamsSchema.extend({
 });
 
 /** Opaque keyset cursor: the (createdAt, id) of the last delivery of a page. */
-export function encodeDeliveryCursor(position: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
-}
+export const encodeDeliveryCursor = (position: { createdAt: Date; id: string }): string => encodeCursor([position.createdAt.toISOString(), position.id]);
 
-const cursorPosition = z.tuple([z.iso.datetime(), z.string().min(1).max(100)]);
-
-export function decodeDeliveryCursor(cursor: string): { createdAt: Date; id: string } | undefined {
-  try {
-    const parsed = cursorPosition.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return parsed.success ? { createdAt: new Date(parsed.data[0]), id: parsed.data[1] } : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const deliveryCursor = z.tuple([z.iso.datetime(), z.string().min(1).max(100)]).transform(([createdAt, id]) => ({ createdAt: new Date(createdAt), id }));
 
 export const DeliveryListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
-  cursor: z
-    .string()
-    .max(600)
-    .transform((v, ctx) => {
-      const position = decodeDeliveryCursor(v);
-      if (!position) {
-        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave out' });
-        return z.NEVER;
-      }
-      return position;
-    })
-    .optional()
-    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The nextCursor of the previous page' }),
+  cursor: cursorQueryParam(deliveryCursor),
 });
 
 // ---- responses ----
