@@ -36,7 +36,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
-import pg from 'pg';
 import { hashEvents } from '../src/alerts/detect';
 import { fetchSource } from '../src/alerts/detector/fetch-source';
 import { runDetection } from '../src/alerts/detector/run-detection';
@@ -65,6 +64,7 @@ import {
   textTable,
   writeBenchmarkSection,
 } from './report';
+import { adminQuery, pgliteVersion, pick, prng } from './support';
 
 export const name = 'detection';
 
@@ -82,17 +82,6 @@ const SECTION = 'Detection (issue 4)';
 // ---------------------------------------------------------------------------------------
 // Data: deterministic, realistic events, 170 countries
 // ---------------------------------------------------------------------------------------
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the government parliament court election commission opposition party law decree protest police ' +
@@ -112,10 +101,6 @@ const PUBLISHERS = [
   'OSCE/ODIHR', 'Radio Free Europe/Radio Liberty', 'The Diplomat', 'Al Jazeera', 'Le Monde', 'El País',
   'Freedom House', 'UN OHCHR', 'Transparency International', 'Committee to Protect Journalists',
 ];
-
-function pick<T>(rand: () => number, list: readonly T[]): T {
-  return list[Math.floor(rand() * list.length)]!;
-}
 
 function sentence(rand: () => number): string {
   const n = 8 + Math.floor(rand() * 14);
@@ -267,16 +252,6 @@ interface Target {
   finish(): Promise<void>;
 }
 
-async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 async function postgresTarget(url: string): Promise<Target> {
   const host = new URL(url).hostname;
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
@@ -334,15 +309,6 @@ function pgliteTarget(onDisk: boolean): Target {
     },
   };
   return target;
-}
-
-function pgliteVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(repoRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'));
-    return `@electric-sql/pglite ${pkg.version}`;
-  } catch {
-    return 'PGlite';
-  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
-import pg from 'pg';
 import { runDigestTick, type DigestTickResult } from '../src/alerts/digest/runner';
 import { digestMessage } from '../src/alerts/digest/message';
 import { eventInputSchema, normaliseEvent, type EventInput } from '../src/alerts/event';
@@ -67,6 +66,7 @@ import type { DigestModel } from '../src/templates/models';
 import { startFakeResend, type FakeResend } from '../tests/support/fake-resend';
 import { generateEvents } from './ingest';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
+import { adminQuery, pick, prng } from './support';
 
 export const name = 'digests';
 
@@ -122,21 +122,6 @@ const log = (line: string) => console.log(line);
 // ---------------------------------------------------------------------------------------
 // Data
 // ---------------------------------------------------------------------------------------
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(rand: () => number, list: readonly T[]): T {
-  return list[Math.floor(rand() * list.length)]!;
-}
 
 function sample<T>(rand: () => number, list: readonly T[], n: number): T[] {
   const out = new Set<T>();
@@ -429,16 +414,6 @@ async function rawPosting(url: string, bodies: readonly string[], maxBatches: nu
 // ---------------------------------------------------------------------------------------
 // Run
 // ---------------------------------------------------------------------------------------
-
-async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 async function waitForQuietMachine(): Promise<{ waitedS: number; load: number }> {
   const started = Date.now();

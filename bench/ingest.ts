@@ -12,12 +12,11 @@
  * BENCH_PROFILE (default 1: add the time breakdown of one extra pass; 0: only when a goal is missed),
  * BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompiledQuery, type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
-import pg from 'pg';
 import { hashEvents } from '../src/alerts/detect';
 import { type EventInput, eventInputSchema, normaliseEvent, type NormalisedEvent } from '../src/alerts/event';
 import { ingestEvents, type IngestDeps } from '../src/alerts/ingest';
@@ -40,6 +39,7 @@ import {
   textTable,
   writeBenchmarkSection,
 } from './report';
+import { adminQuery, pgliteVersion, pick, prng } from './support';
 
 export const name = 'ingest';
 
@@ -54,17 +54,6 @@ const GOAL_UNCHANGED_VS_NEW = 2;
 // ---------------------------------------------------------------------------------------
 // Data: deterministic, realistic events
 // ---------------------------------------------------------------------------------------
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the government parliament court election commission opposition party law decree protest police ' +
@@ -100,10 +89,6 @@ function paragraphOf(rand: () => number, minChars: number, maxChars: number): st
   let text = '';
   while (text.length < target) text += (text ? (rand() < 0.15 ? '\n\n' : ' ') : '') + sentence(rand);
   return text;
-}
-
-function pick<T>(rand: () => number, list: readonly T[]): T {
-  return list[Math.floor(rand() * list.length)]!;
 }
 
 /** `count` events in the contract's input shape, the same for the same seed. */
@@ -194,16 +179,6 @@ interface Target {
   version: string;
   fresh(round: number): Promise<Fresh>;
   finish(): Promise<void>;
-}
-
-async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 async function postgresTarget(url: string): Promise<Target> {
@@ -804,15 +779,6 @@ export async function run(): Promise<void> {
   ].join('\n');
   writeBenchmarkSection('Ingest (issue 3)', body);
   log('  wrote BENCHMARKS.md section "Ingest (issue 3)"');
-}
-
-function pgliteVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(repoRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'));
-    return `@electric-sql/pglite ${pkg.version}`;
-  } catch {
-    return 'PGlite';
-  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -31,7 +31,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '../src/app';
 import { assembleDeps } from '../src/assemble-deps';
@@ -53,6 +52,7 @@ import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
 import { renderConfirmEmail } from '../src/templates/confirm-email';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, repoRoot, type TableColumn, textTable, writeBenchmarkSection } from './report';
+import { adminQuery } from './support';
 
 export const name = 'subscriptions';
 
@@ -410,16 +410,6 @@ function startLoadGenerator(): Promise<{ child: ChildProcess; run(request: Omit<
 // ---------------------------------------------------------------------------------------
 // The app under test (this process)
 // ---------------------------------------------------------------------------------------
-
-async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 async function startApp(url: string, schema: string, dataDir: string) {
   const handle = openPostgres(url, { searchPath: schema });

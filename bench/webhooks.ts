@@ -60,6 +60,7 @@ import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
 import { generateEvents } from './ingest';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, repoRoot, type TableColumn, textTable, writeBenchmarkSection } from './report';
+import { adminQuery } from './support';
 
 export const name = 'webhooks';
 
@@ -215,16 +216,6 @@ function ask(worker: Worker, msg: { cmd: string } & Record<string, unknown>): Pr
 // ---------------------------------------------------------------------------------------
 // Database
 // ---------------------------------------------------------------------------------------
-
-async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Counts and times statements by kind and table, pool wait included (BEGIN/COMMIT are not seen by Kysely plugins). */
 function statementCounter() {
