@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { createWebhookPump } from './alerts/webhooks/pump';
 import { createBackgroundTasks } from './background';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { DatabaseHandle } from './db/connect';
 import type { Deps } from './deps';
+import { readQueueDepths } from './db/queue-depth';
 import { createMailer } from './email/create-mailer';
 import { createTokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
@@ -24,6 +26,7 @@ export function assembleDeps(input: {
   appSecret: string;
   metrics?: Metrics;
   mailer?: Mailer;
+  isAcceptingWork?: () => boolean;
 }): Deps {
   const { config, database, clock, log, appSecret } = input;
   const metrics = input.metrics ?? createMetrics();
@@ -41,7 +44,13 @@ export function assembleDeps(input: {
     background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
     tokens: createTokenSigner(appSecret, clock),
     webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed')),
+    instanceId: randomUUID(),
+    ...(input.isAcceptingWork ? { isAcceptingWork: input.isAcceptingWork } : {}),
   };
   deps.webhookPump.attach(deps);
+  metrics.observeQueues(
+    () => readQueueDepths(database.db, clock.now()),
+    (error) => log.warn({ err: error }, 'metrics: cannot read the queue depths'),
+  );
   return deps;
 }

@@ -9,7 +9,9 @@ import { createLogger } from './log';
 import { createMetrics } from './metrics';
 
 /** Shared by the Node entry points: config, logger, database (migrated), metrics. */
-export async function bootNode(options: { processMetrics?: boolean } = {}): Promise<{ deps: Deps; database: DatabaseHandle }> {
+export async function bootNode(
+  options: { processMetrics?: boolean; isAcceptingWork?: () => boolean } = {},
+): Promise<{ deps: Deps; database: DatabaseHandle }> {
   const config = loadConfigOrExit();
   const log = createLogger({ level: config.logLevel });
   let database: DatabaseHandle;
@@ -19,11 +21,12 @@ export async function bootNode(options: { processMetrics?: boolean } = {}): Prom
     log.info({ database: database.kind, applied }, 'database ready');
   } catch (error) {
     log.fatal({ err: error }, 'start-up failed: database');
-    process.stderr.write(`tracker-alerts: cannot open or migrate the database: ${(error as Error).message}\n`);
+    const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
+    process.stderr.write(`tracker-alerts: cannot open or migrate the database, not serving: ${(error as Error).message}${cause}\n`);
     process.exit(1);
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
-  const deps = assembleDeps({ config, database, clock: systemClock, log, appSecret: resolveAppSecret(config), metrics });
+  const deps = assembleDeps({ config, database, clock: systemClock, log, appSecret: resolveAppSecret(config), metrics, ...(options.isAcceptingWork ? { isAcceptingWork: options.isAcceptingWork } : {}) });
   return { deps, database };
 }
 

@@ -63,6 +63,10 @@ const envSchema = z
     CRON_DIGEST: cron('*/15 * * * *'),
     CRON_WEBHOOKS: cron('*/10 * * * * *'),
     CRON_CLEANUP: cron('17 3 * * *'),
+    RETENTION_UNCONFIRMED_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+    RETENTION_WEBHOOK_ATTEMPTS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    RETENTION_OUTBOX_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 
@@ -86,6 +90,10 @@ export interface Config {
   sourceMaxBytes: number;
   webhookAllowPrivateNetworks: boolean;
   cron: { detect: string; digest: string; webhooks: string; cleanup: string };
+  /** Days after which the cleanup job deletes each kind of data (see alerts/cleanup/). */
+  retention: { unconfirmedDays: number; webhookAttemptsDays: number; outboxDays: number };
+  /** How long SIGTERM/SIGINT may take: in-flight work finishes or is handed back within it. */
+  shutdownTimeoutMs: number;
   logLevel: string;
 }
 
@@ -134,6 +142,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sourceMaxBytes: e.SOURCE_MAX_BYTES,
     webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     cron: { detect: e.CRON_DETECT, digest: e.CRON_DIGEST, webhooks: e.CRON_WEBHOOKS, cleanup: e.CRON_CLEANUP },
+    retention: { unconfirmedDays: e.RETENTION_UNCONFIRMED_DAYS, webhookAttemptsDays: e.RETENTION_WEBHOOK_ATTEMPTS_DAYS, outboxDays: e.RETENTION_OUTBOX_DAYS },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -31,6 +31,8 @@ export interface Deps {
   /** Signs and checks the tokens of confirm, manage, unsubscribe and view links. */
   tokens: TokenSigner;
   metrics: Metrics;
-  /** False while the process drains on shutdown: /readyz then answers 503. */
+  /** This process's id: part of every lease it takes, so shutdown can hand its leases back. */
+  instanceId: string;
+  /** False while the process drains on shutdown: /readyz then answers 503 and the jobs claim no new work. */
   isAcceptingWork?: () => boolean;
 }

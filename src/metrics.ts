@@ -2,12 +2,24 @@ import { prometheus } from '@hono/prometheus';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { createEmailMetrics } from './email/metrics';
 
+/** How much work waits, read from the database at scrape time (see db/queue-depth.ts). */
+export interface QueueDepths {
+  webhookDeliveriesPending: number;
+  webhookDeliveriesDue: number;
+  webhookOldestDueSeconds: number;
+  digestsDue: number;
+  digestOldestDueSeconds: number;
+}
+
 /** One registry per app instance (never prom-client's global one), so tests stay isolated. */
 export function createMetrics(options: { processMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const http = prometheus({ registry });
+  const queues = queueGauges(registry);
   return {
+    /** Where the queue gauges read from at each scrape (the entry wires the database in). */
+    observeQueues: queues.observe,
     registry,
     /** Request histogram and counter by method, route pattern and status. */
     httpMiddleware: http.registerMetrics,
@@ -49,6 +61,64 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
       labelNames: ['outcome', 'status'] as const,
       registers: [registry],
     }),
+    cleanupDeleted: new Counter({
+      name: 'tracker_cleanup_deleted_total',
+      help: 'Rows and files deleted by the retention cleanup, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * Gauges collected when /metrics is scraped. prom-client calls every collect of one scrape in
+ * the same turn, so both gauges share one database read (forgotten at the next microtask). A
+ * failed read drops the samples rather than report stale ones.
+ */
+function queueGauges(registry: Registry) {
+  let read: (() => Promise<QueueDepths>) | undefined;
+  let onError: (error: unknown) => void = () => {};
+  let shared: Promise<QueueDepths | undefined> | undefined;
+  const scrape = () => {
+    if (!read) return Promise.resolve(undefined);
+    if (!shared) {
+      shared = read().catch((error: unknown) => (onError(error), undefined));
+      queueMicrotask(() => (shared = undefined));
+    }
+    return shared;
+  };
+  const depth: Gauge<'queue'> = new Gauge({
+    name: 'tracker_queue_depth',
+    help: 'Work waiting, by queue: webhook_deliveries_pending (every pending delivery, retries scheduled later included), webhook_deliveries_due (due now), digests_due (due and not yet sent)',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      const q = await scrape();
+      depth.reset();
+      if (!q) return;
+      depth.set({ queue: 'webhook_deliveries_pending' }, q.webhookDeliveriesPending);
+      depth.set({ queue: 'webhook_deliveries_due' }, q.webhookDeliveriesDue);
+      depth.set({ queue: 'digests_due' }, q.digestsDue);
+    },
+  });
+  const oldest: Gauge<'queue'> = new Gauge({
+    name: 'tracker_queue_oldest_due_age_seconds',
+    help: 'How long the oldest due item has been waiting, by queue (webhook_deliveries, digests); 0 when nothing is due',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      const q = await scrape();
+      oldest.reset();
+      if (!q) return;
+      oldest.set({ queue: 'webhook_deliveries' }, q.webhookOldestDueSeconds);
+      oldest.set({ queue: 'digests' }, q.digestOldestDueSeconds);
+    },
+  });
+  return {
+    observe(source: () => Promise<QueueDepths>, errors: (error: unknown) => void) {
+      read = source;
+      onError = errors;
+    },
   };
 }
 

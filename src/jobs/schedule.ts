@@ -1,31 +1,49 @@
 import { schedule, type ScheduledTask } from 'node-cron';
+import { runCleanup } from '../alerts/cleanup/run-cleanup';
 import { runDetection } from '../alerts/detector/run-detection';
 import { runDigestTick } from '../alerts/digest/runner';
 import type { Deps } from '../deps';
 
+export type JobName = 'detect' | 'webhooks' | 'digest' | 'cleanup';
+
+export interface ScheduledJobs {
+  /** Runs a job now, outside its schedule (a first detection at start-up), tracked like the rest. */
+  runNow(name: JobName): void;
+  /** Stops every schedule; runs in progress go on (see `idle`). */
+  stop(): Promise<void>;
+  /** Resolves when no run started here is in progress. */
+  idle(): Promise<void>;
+}
+
 /**
  * The Node process's cron schedules. Every job is safe to run on all instances at once
- * (detection is a singleton; digests and webhooks are SKIP LOCKED queues), so schedules may
- * fire everywhere; `noOverlap` only saves a wasted attempt in this process.
+ * (detection and cleanup are singletons; digests and webhooks are SKIP LOCKED queues), so
+ * schedules may fire everywhere; `noOverlap` only saves a wasted attempt in this process.
  */
-export function scheduleJobs(deps: Deps): { stop(): Promise<void> } {
-  const jobs: Record<string, { cron: string; run: () => Promise<unknown> }> = {
+export function scheduleJobs(deps: Deps): ScheduledJobs {
+  const jobs: Record<JobName, { cron: string; run: () => Promise<unknown> }> = {
     detect: { cron: deps.config.cron.detect, run: () => runDetection(deps, 'cron') },
     webhooks: { cron: deps.config.cron.webhooks, run: async () => deps.webhookPump.kick() },
     digest: { cron: deps.config.cron.digest, run: () => runDigestTick(deps, { asOf: deps.clock.now(), trigger: 'cron' }) },
+    cleanup: { cron: deps.config.cron.cleanup, run: () => runCleanup(deps) },
   };
-  const tasks: ScheduledTask[] = Object.entries(jobs).map(([name, job]) =>
-    schedule(
-      job.cron,
-      async () => {
-        try {
-          await job.run();
-        } catch (error) {
-          deps.log.error({ err: error, job: name }, 'job failed');
-        }
-      },
-      { name, noOverlap: true },
-    ),
+  const running = new Set<Promise<void>>();
+  const track = (name: JobName, run: () => Promise<unknown>) => {
+    const promise: Promise<void> = run()
+      .then(() => undefined)
+      .catch((error: unknown) => deps.log.error({ err: error, job: name }, 'job failed'))
+      .finally(() => running.delete(promise));
+    running.add(promise);
+    return promise;
+  };
+  const tasks: ScheduledTask[] = (Object.keys(jobs) as JobName[]).map((name) =>
+    schedule(jobs[name].cron, () => track(name, jobs[name].run), { name, noOverlap: true }),
   );
-  return { stop: async () => void (await Promise.all(tasks.map((task) => task.stop()))) };
+  return {
+    runNow: (name) => void track(name, name === 'detect' ? () => runDetection(deps, 'startup') : jobs[name].run),
+    stop: async () => void (await Promise.all(tasks.map((task) => task.stop()))),
+    idle: async () => {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
 }

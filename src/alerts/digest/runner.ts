@@ -17,6 +17,7 @@ import {
 } from '../../db/digests';
 import { loadEvents } from '../../db/events';
 import type { Deps } from '../../deps';
+import { acceptingWork, leaseOwner } from '../../jobs/leases';
 import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../../email/transport';
 import type { DigestModel } from '../../templates/models';
 import { buildDigest, type ChangeWindow } from './build';
@@ -58,7 +59,7 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   const result: DigestTickResult = { asOf: options.asOf.toISOString(), dryRun: !!options.dryRun, enqueued: 0, sent: 0, skipped: 0, failed: 0, deferred: 0, batches: 0 };
   if (options.dryRun) return dryRun(deps, options.asOf, result);
   const timer = deps.metrics.jobDuration.startTimer({ job: 'digest' });
-  const owner = `digest-${randomUUID()}`;
+  const owner = leaseOwner('digest', deps.instanceId);
   const runId = await startDigestRun(deps.db, { trigger: options.trigger, asOf: options.asOf, now: deps.clock.now() });
 
   for (const schedule of await subscriberSchedules(deps.db)) {
@@ -69,7 +70,8 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   // Statistics taken before a large enqueue would plan the claims as if the queue were tiny.
   if (result.enqueued > 10_000) await sql`analyze digests`.execute(deps.db);
 
-  for (;;) {
+  // Each loop stops claiming when the process drains for shutdown; what is left stays queued.
+  while (acceptingWork(deps)) {
     const now = deps.clock.now();
     const stale = await claimStaleBatch(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + BATCH_LEASE_MS) });
     if (!stale) break;
@@ -77,7 +79,7 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   }
 
   const window = await loadWindow(deps, options.asOf);
-  for (;;) {
+  while (acceptingWork(deps)) {
     const batch = await buildBatch(deps, { ...options, owner, window, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
     if (batch === 'none') break;
     if (batch === 'skipped-only') continue;

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { claimDueDeliveries, finishAttempt, hasClaimableDeliveries, type ClaimedDelivery } from '../../db/webhook-deliveries';
 import { findEndpoint, updateEndpoint, type EndpointRow } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
+import { acceptingWork, leaseOwner } from '../../jobs/leases';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
 import { createConnectionCache, REQUEST_TIMEOUT_MS, sendToEndpoint, type ConnectionCache, type SendDeps } from './send';
 
@@ -10,7 +10,9 @@ export const DELIVERY_LEASE_MS = 6 * REQUEST_TIMEOUT_MS;
 const IN_FLIGHT = 32;
 const PER_ENDPOINT = 4;
 
-export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics'> & Pick<SendDeps, 'resolveHost'>;
+export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics'> &
+  Partial<Pick<Deps, 'instanceId' | 'isAcceptingWork'>> &
+  Pick<SendDeps, 'resolveHost'>;
 
 /**
  * Delivers everything due, up to 32 requests at once and at most 4 per endpoint at a time:
@@ -18,7 +20,7 @@ export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSe
  * Returns when nothing is due and nothing is in flight.
  */
 export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number } = {}): Promise<{ attempts: number; delivered: number }> {
-  const owner = `dispatch-${randomUUID()}`;
+  const owner = leaseOwner('dispatch', deps.instanceId);
   const pass: Pass = { owner, random: options.random ?? Math.random, connections: createConnectionCache(), endpoints: new Map() };
   try {
     return await dispatchLoop(deps, pass);
@@ -43,7 +45,8 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
   let delivered = 0;
   let contended = 0;
   for (;;) {
-    const free = IN_FLIGHT - inFlight.size;
+    // Draining for shutdown: finish what is in flight, claim nothing new.
+    const free = acceptingWork(deps) ? IN_FLIGHT - inFlight.size : 0;
     const now = deps.clock.now();
     const claimed = free > 0
       ? await claimDueDeliveries(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS), limit: free, perEndpoint: PER_ENDPOINT, inFlight: perEndpoint })
@@ -59,6 +62,7 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
       inFlight.add(tracked);
     }
     if (inFlight.size === 0) {
+      if (!acceptingWork(deps)) return { attempts, delivered };
       if (claimed.length > 0) continue;
       // Empty-handed with nothing in flight: done, unless another runner's locks hid due rows.
       if (contended++ < 50 && (await hasClaimableDeliveries(deps.db, now))) {

@@ -1,4 +1,5 @@
 import { dispatchDue, type DispatchDeps } from './dispatcher';
+import { recordJobRun } from '../../jobs/job-metrics';
 import { fanOutChanges } from './fanout';
 
 /**
@@ -21,8 +22,10 @@ export function createWebhookPump(onError: (error: unknown) => void): WebhookPum
     do {
       again = false;
       try {
-        await fanOutChanges(deps!);
-        await dispatchDue(deps!);
+        await recordJobRun(deps!, 'webhooks', async () => {
+          await fanOutChanges(deps!);
+          await dispatchDue(deps!);
+        });
       } catch (error) {
         onError(error);
       }

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import type { Deps } from '../../deps';
 import { zodFieldErrors } from '../../errors';
 import { clientAddress, consume } from '../../http/rate-limits';
-import { normalizeEmail } from '../../email/address';
+import { hashEmail } from '../../email/address';
 import { requestSubscription } from '../../subscribers/subscribe';
 import { preferencesFromForm, type Preferences } from '../../subscribers/preferences';
 import { MessagePage } from '../../pages/layout';
@@ -45,7 +45,8 @@ function asTyped(fields: ReturnType<typeof preferencesFromForm>): Preferences {
 
 async function limit(deps: Deps, c: Context, email: string) {
   await consume(deps.rateLimits.signupPerIp, clientAddress(c, deps.config.trustProxy));
-  await consume(deps.rateLimits.signupPerAddress, normalizeEmail(email));
+  // Keyed by the address's keyed hash: the counters (shared in PostgreSQL) never hold an address.
+  await consume(deps.rateLimits.signupPerAddress, hashEmail(email, deps.appSecret));
 }
 
 export function subscriptionRoutes(deps: Deps) {
