@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCleanup } from '../src/alerts/cleanup/run-cleanup';
 import { firstSecret } from '../src/alerts/webhooks/secrets';
+import { openPglite } from '../src/db/connect';
+import { migrateToLatest } from '../src/db/migrate';
 import { findSubscriberByEmail } from '../src/db/subscribers';
 import { insertEndpoint } from '../src/db/webhook-endpoints';
 import { hashEmail } from '../src/email/address';
@@ -12,6 +15,7 @@ import { handleEmailEvent } from '../src/subscribers/email-events';
 import { confirmSubscription, unsubscribe } from '../src/subscribers/manage';
 import { createTestApp, type TestApp } from './support/app';
 import { scrape } from './support/metrics';
+import { runEntry } from './support/process';
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = new Date('2025-01-01T12:00:00Z');
@@ -204,4 +208,23 @@ describe('retention cleanup', () => {
     expect(metrics.value('tracker_job_last_success_timestamp_seconds', { job: 'cleanup' })).toBe(at(8).getTime() / 1000);
     expect(metrics.value('tracker_job_duration_seconds_count', { job: 'cleanup', outcome: 'ok' })).toBe(1);
   });
+
+  it('npm run cleanup deletes what is due by the system clock and prints the counts by kind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tracker-cleanup-cli-'));
+    const handle = await openPglite(dataDir);
+    await migrateToLatest(handle.db);
+    const longAgo = new Date(Date.now() - 8 * DAY);
+    const values = (email: string, created: Date) => ({ email, status: 'pending' as const, countries: [], regions: [], categories: [], skip_empty: false, frequency: 'monthly' as const, timezone: 'UTC', consent_source: 'api', created_at: created, updated_at: created });
+    await handle.db.insertInto('subscribers').values([values('stale@example.org', longAgo), values('fresh@example.org', new Date())]).execute();
+    await handle.close();
+
+    const run = runEntry('src/cli/cleanup.ts', { DATA_DIR: dataDir });
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toContain('unconfirmed_subscribers: 1 deleted');
+    expect(run.stdout()).toContain('webhook_attempts: 0 deleted');
+
+    const after = await openPglite(dataDir);
+    expect((await after.db.selectFrom('subscribers').select('email').execute()).map((r) => r.email)).toEqual(['fresh@example.org']);
+    await after.close();
+  }, 120_000);
 });
