@@ -25,8 +25,8 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   );
 });
 
-await seedDemoSubscribers(deps);
 const jobs = scheduleJobs(deps);
+lifecycle.handleSignals({ deps, database, server, jobs, exit: (code) => process.exit(code) });
+await seedDemoSubscribers(deps);
 // A first detection right away, so a fresh start shows events without waiting for the cron.
 jobs.runNow('detect');
-lifecycle.handleSignals({ deps, database, server, jobs, exit: (code) => process.exit(code) });

@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPglite, openPostgres, type DatabaseHandle } from '../src/db/connect';
-import { postgresUrl } from './support/db';
+import { adminQuery, postgresUrl } from './support/db';
 import { sampleEvent } from './support/events';
 import { runEntry, type Running } from './support/process';
 
@@ -27,16 +26,6 @@ afterAll(async () => {
   running.forEach((r) => r.child.kill('SIGKILL'));
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-async function adminQuery(text: string) {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Where a server keeps its data: a PostgreSQL schema, or a PGlite data folder. */
 async function databaseTarget() {
