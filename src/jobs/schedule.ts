@@ -3,6 +3,7 @@ import { runCleanup } from '../alerts/cleanup/run-cleanup';
 import { runDetection } from '../alerts/detector/run-detection';
 import { runDigestTick } from '../alerts/digest/runner';
 import type { Deps } from '../deps';
+import { acceptingWork } from './leases';
 
 export type JobName = 'detect' | 'webhooks' | 'digest' | 'cleanup';
 
@@ -40,7 +41,9 @@ export function scheduleJobs(deps: Deps): ScheduledJobs {
     schedule(jobs[name].cron, () => track(name, jobs[name].run), { name, noOverlap: true }),
   );
   return {
-    runNow: (name) => void track(name, name === 'detect' ? () => runDetection(deps, 'startup') : jobs[name].run),
+    runNow: (name) => {
+      if (acceptingWork(deps)) void track(name, name === 'detect' ? () => runDetection(deps, 'startup') : jobs[name].run);
+    },
     stop: async () => void (await Promise.all(tasks.map((task) => task.stop()))),
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
