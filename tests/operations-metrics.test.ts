@@ -43,7 +43,7 @@ beforeAll(async () => {
   receiver.setSecret(secret);
   const now = t.clock.now();
   await insertEndpoint(t.deps.db, { id: 'ep_ops', url: receiver.url, description: null, types: [], countries: [], categories: [], enabled: true, secrets, created_at: now, updated_at: now });
-});
+}, 240_000);
 afterAll(async () => {
   await receiver.close();
   await resend.close();
@@ -52,7 +52,7 @@ afterAll(async () => {
 
 const seconds = (date: Date) => date.getTime() / 1000;
 
-describe('/metrics after real work', () => {
+describe('/metrics after real work', { timeout: 240_000 }, () => {
   it('reports every job, the queue depths, delivery outcomes and emails sent and failed, as they are', async () => {
     // Detection from a local feed: two events, so two changes for the endpoint.
     const detectedAt = t.clock.now();

@@ -44,7 +44,8 @@ const emails = async (t: TestApp) => (await t.deps.db.selectFrom('subscribers').
 
 const deletedTotal = async (t: TestApp, kind: string) => (await scrape(t)).value('tracker_cleanup_deleted_total', { kind });
 
-describe('retention cleanup', () => {
+// Each scenario opens its own database: generous budgets for a loaded machine (no speed is asserted).
+describe('retention cleanup', { timeout: 240_000 }, () => {
   it('deletes sign-ups left unconfirmed for 7 days since their last activity, keeps the others, and a second run deletes nothing', async () => {
     const t = await app();
     await signUp(t, 'forgot@example.org'); // day 0, never confirmed
@@ -226,5 +227,5 @@ describe('retention cleanup', () => {
     const after = await openPglite(dataDir);
     expect((await after.db.selectFrom('subscribers').select('email').execute()).map((r) => r.email)).toEqual(['fresh@example.org']);
     await after.close();
-  }, 120_000);
+  });
 });
