@@ -1,20 +1,20 @@
-import { createWebhookPump } from './alerts/webhooks/pump';
-import { createBackgroundTasks } from './background';
+import { readFileSource } from './alerts/detector/file-source';
+import { pinnedTransport } from './alerts/webhooks/pinned-transport';
+import type { WebhookTransport } from './alerts/webhooks/transport';
 import type { Clock } from './clock';
+import { composeDeps } from './compose-deps';
 import type { Config } from './config';
 import type { DatabaseHandle } from './db/connect';
 import type { Deps } from './deps';
 import { createMailer } from './email/create-mailer';
-import { createTokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
-import { createRateLimits } from './http/rate-limits';
-import { createProcessLocks } from './jobs/singleton';
 import type { Log } from './log';
 import { createMetrics, type Metrics } from './metrics';
 
 /**
  * Every dependency the app and the jobs use, from what only the caller knows (config, the
- * open database, the clock, the logger). Used by the Node entry, the tests and the benches.
+ * open database, the clock, the logger), with Node's parts: the outbox or Resend mailer,
+ * webhook connections pinned to checked addresses and `file:` sources. Used by the Node entry, the tests and the benches.
  */
 export function assembleDeps(input: {
   config: Config;
@@ -24,24 +24,15 @@ export function assembleDeps(input: {
   appSecret: string;
   metrics?: Metrics;
   mailer?: Mailer;
+  webhookTransport?: WebhookTransport;
 }): Deps {
-  const { config, database, clock, log, appSecret } = input;
+  const { config, clock, log } = input;
   const metrics = input.metrics ?? createMetrics();
-  const deps: Deps = {
-    config,
-    db: database.db,
-    dbKind: database.kind,
-    processLocks: createProcessLocks(),
-    clock,
-    appSecret,
-    log,
+  return composeDeps({
+    ...input,
     metrics,
     mailer: input.mailer ?? createMailer({ config, clock, log, metrics: metrics.email }),
-    rateLimits: createRateLimits(database),
-    background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
-    tokens: createTokenSigner(appSecret, clock),
-    webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed')),
-  };
-  deps.webhookPump.attach(deps);
-  return deps;
+    webhookTransport: input.webhookTransport ?? pinnedTransport,
+    readFileSource,
+  });
 }

@@ -34,6 +34,8 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       base: { service: 'tracker-alerts' },
       redact: { paths: redactedPaths, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // pino's browser build (the Workers bundle): one object per record to console, redacted too.
+      browser: { asObject: true },
     },
     options.destination,
   );

@@ -3,14 +3,15 @@ import { claimDueDeliveries, finishAttempt, hasClaimableDeliveries, type Claimed
 import { findEndpoint, updateEndpoint, type EndpointRow } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
-import { createConnectionCache, REQUEST_TIMEOUT_MS, sendToEndpoint, type ConnectionCache, type SendDeps } from './send';
+import { REQUEST_TIMEOUT_MS, sendToEndpoint } from './send';
+import type { WebhookConnections } from './transport';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice. */
 export const DELIVERY_LEASE_MS = 6 * REQUEST_TIMEOUT_MS;
 const IN_FLIGHT = 32;
 const PER_ENDPOINT = 4;
 
-export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics'> & Pick<SendDeps, 'resolveHost'>;
+export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics' | 'webhookTransport'>;
 
 /**
  * Delivers everything due, up to 32 requests at once and at most 4 per endpoint at a time:
@@ -19,7 +20,7 @@ export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSe
  */
 export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number } = {}): Promise<{ attempts: number; delivered: number }> {
   const owner = `dispatch-${randomUUID()}`;
-  const pass: Pass = { owner, random: options.random ?? Math.random, connections: createConnectionCache(), endpoints: new Map() };
+  const pass: Pass = { owner, random: options.random ?? Math.random, connections: deps.webhookTransport.openConnections(), endpoints: new Map() };
   try {
     return await dispatchLoop(deps, pass);
   } finally {
@@ -31,7 +32,7 @@ export async function dispatchDue(deps: DispatchDeps, options: { random?: () => 
 interface Pass {
   owner: string;
   random: () => number;
-  connections: ConnectionCache;
+  connections: WebhookConnections;
   endpoints: Map<string, Promise<EndpointRow | undefined>>;
 }
 
