@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
-import { scheduledJobs } from '../src/worker/jobs';
+import { jobsForCron, scheduledJobs } from '../src/worker/jobs';
 import { projectRoot } from './support/process';
 import { buildWorkerBundle } from './support/wrangler';
 
@@ -62,6 +62,8 @@ describe('Cron Triggers', () => {
   it('declares every cron the Worker maps to a job', () => {
     for (const job of scheduledJobs) expect(triggers, job.name).toContain(job.cron);
     expect(scheduledJobs.map((job) => job.name).sort()).toEqual(['detect', 'digest', 'webhooks']);
+    expect(jobsForCron('*/15 * * * *').map((job) => job.name)).toEqual(['detect', 'digest']);
+    expect(jobsForCron('* * * * *').map((job) => job.name)).toEqual(['webhooks']);
   });
 
   it('declares the daily cleanup, whose job (runCleanup) is not mapped yet', () => {

@@ -29,6 +29,8 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
   let sources: Awaited<ReturnType<typeof startSourceServer>>;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
+  const logs: string[] = [];
+  const secrets: string[] = [password, ADMIN_TOKEN];
 
   const call = (path: string, init: RequestInit & { admin?: boolean } = {}) =>
     worker.fetch(`http://tracker.test${path}`, {
@@ -69,12 +71,20 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
       RESEND_BASE_URL: 'http://127.0.0.1:9',
       SOURCE_URLS: sources.url('/feed.json'),
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
+    secrets.push(vars.APP_SECRET);
     worker = await unstable_startWorker({
       config: `${projectRoot}wrangler.toml`,
       bindings: Object.fromEntries(Object.entries(vars).map(([key, value]) => [key, { type: 'plain_text', value }])),
-      dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, watch: false, testScheduled: true, logLevel: 'warn' },
+      dev: {
+        server: { hostname: '127.0.0.1', port: 0 },
+        inspector: false,
+        watch: false,
+        testScheduled: true,
+        logLevel: 'warn',
+        structuredLogsHandler: (log: { message: string }) => logs.push(log.message),
+      },
     } as Parameters<typeof unstable_startWorker>[0]);
     await worker.ready;
   }, 120_000);
@@ -108,7 +118,9 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
   it('registers a webhook endpoint through the same app', async () => {
     const res = await call('/v1/webhooks', { method: 'POST', admin: true, body: JSON.stringify({ url: receiver.url }) });
     expect(res.status, await res.clone().text()).toBe(201);
-    receiver.setSecret(((await res.json()) as { secret: string }).secret);
+    const { secret } = (await res.json()) as { secret: string };
+    receiver.setSecret(secret);
+    secrets.push(secret);
   });
 
   it('runs detection on the detect Cron Trigger; /v1/events then lists the feed, and the webhooks went out', async () => {
@@ -131,5 +143,12 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     await runCron('* * * * *');
     expect(receiver.received).toHaveLength(2);
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(2);
+  });
+
+  it('logs JSON lines (pino in the Worker) and never a secret', () => {
+    const records = logs.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.find((r) => r.msg === 'request' && r.path === '/v1/events')).toMatchObject({ level: 30, method: 'GET', status: 200 });
+    expect(records.find((r) => r.msg === 'detection run finished')).toMatchObject({ status: 'succeeded' });
+    for (const secret of secrets) expect(logs.join('\n')).not.toContain(secret);
   });
 });

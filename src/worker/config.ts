@@ -43,6 +43,14 @@ export function parseWorkerConfig(env: WorkerEnv): Config {
   }
   if (config && config.sourceUrls.length === 0) problems.push('SOURCE_URLS: is required on Workers: the bundled demo source is read from files');
   if (config?.sourceUrls.some((url) => url.startsWith('file:'))) problems.push('SOURCE_URLS: file: URLs cannot be read on Workers (no file system); use http(s)');
-  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  // One line per variable: the Workers reason first (APP_SECRET is also required by NODE_ENV=production).
+  const named = new Set<string>();
+  const lines = problems.filter((line) => {
+    const variable = line.split(':')[0]!;
+    if (named.has(variable)) return false;
+    named.add(variable);
+    return true;
+  });
+  if (lines.length > 0 || !config) throw new ConfigError(lines);
   return config;
 }
