@@ -15,7 +15,14 @@ export interface ScheduledJob {
  * detection). Several jobs may share a cron. To add a job, add a line here and its cron to wrangler.toml.
  */
 export const scheduledJobs: readonly ScheduledJob[] = [
-  { name: 'detect', cron: '*/15 * * * *', run: (deps) => runDetection(deps, 'cron') },
+  {
+    name: 'detect',
+    cron: '*/15 * * * *',
+    run: async (deps) => {
+      const outcome = await runDetection(deps, 'cron');
+      if (!outcome.ran) deps.log.warn({ job: 'detect' }, 'detection skipped: another run holds its lock');
+    },
+  },
   { name: 'digest', cron: '*/15 * * * *', run: (deps) => runDigestTick(deps, { asOf: deps.clock.now(), trigger: 'cron' }) },
   {
     name: 'webhooks',
