@@ -101,12 +101,15 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     }
   });
 
-  it('answers /healthz, and /readyz after a query through Hyperdrive', async () => {
+  it('answers /healthz, /readyz after a query through Hyperdrive, and /metrics (prom-client runs in workerd)', async () => {
     const health = await call('/healthz');
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await call('/readyz');
     expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', process: 'ok' } });
+    const metrics = await call('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE tracker_job_duration_seconds histogram');
   });
 
   it('answers /v1/events from the migrated schema, empty before any detection', async () => {

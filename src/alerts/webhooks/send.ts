@@ -40,7 +40,7 @@ export async function sendToEndpoint(
   });
   const check = await checkWebhookUrl(endpoint.url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks, resolve: deps.webhookTransport.resolve });
   if (!check.ok) return result({ error: `refused: ${check.reason}` });
-  const pass = connections ?? deps.webhookTransport.openConnections();
+  const opened = connections ?? deps.webhookTransport.openConnections();
   try {
     const headers = webhookHeaders({ secrets: signingSecrets(deps.appSecret, endpoint.secrets, deps.clock.now()), id: message.id, timestamp: deps.clock.now(), body: message.body });
     const init = {
@@ -49,7 +49,7 @@ export async function sendToEndpoint(
       body: message.body,
       redirect: 'manual',
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      ...pass.fetchOptions(check.addresses),
+      ...opened.fetchOptions(check.addresses),
     };
     const response = await fetch(check.url, init as RequestInit);
     const excerpt = await readExcerpt(response);
@@ -65,7 +65,7 @@ export async function sendToEndpoint(
     const cause = (error as { cause?: { code?: string } })?.cause?.code;
     return result({ error: timedOut ? `timed out after ${REQUEST_TIMEOUT_MS} ms` : `could not connect${cause ? ` (${cause})` : ''}` });
   } finally {
-    if (!connections) await pass.close().catch(() => undefined);
+    if (!connections) await opened.close().catch(() => undefined);
   }
 }
 
