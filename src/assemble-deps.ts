@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { createWebhookPump } from './alerts/webhooks/pump';
-import { createBackgroundTasks } from './background';
+import { readFileSource } from './alerts/detector/file-source';
+import { pinnedTransport } from './alerts/webhooks/pinned-transport';
+import type { WebhookTransport } from './alerts/webhooks/transport';
 import type { Clock } from './clock';
+import { composeDeps } from './compose-deps';
 import type { Config } from './config';
 import type { DatabaseHandle } from './db/connect';
 import type { Deps } from './deps';
-import { readQueueDepths } from './db/queue-depth';
 import { createMailer } from './email/create-mailer';
-import { createTokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
-import { createRateLimits } from './http/rate-limits';
-import { createProcessLocks } from './jobs/singleton';
 import type { Log } from './log';
 import { createMetrics, type Metrics } from './metrics';
 
@@ -27,30 +24,15 @@ export function assembleDeps(input: {
   metrics?: Metrics;
   mailer?: Mailer;
   isAcceptingWork?: () => boolean;
+  webhookTransport?: WebhookTransport;
 }): Deps {
-  const { config, database, clock, log, appSecret } = input;
+  const { config, clock, log } = input;
   const metrics = input.metrics ?? createMetrics();
-  const deps: Deps = {
-    config,
-    db: database.db,
-    dbKind: database.kind,
-    processLocks: createProcessLocks(),
-    clock,
-    appSecret,
-    log,
+  return composeDeps({
+    ...input,
     metrics,
     mailer: input.mailer ?? createMailer({ config, clock, log, metrics: metrics.email }),
-    rateLimits: createRateLimits(database),
-    background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
-    tokens: createTokenSigner(appSecret, clock),
-    webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed')),
-    instanceId: randomUUID(),
-    ...(input.isAcceptingWork ? { isAcceptingWork: input.isAcceptingWork } : {}),
-  };
-  deps.webhookPump.attach(deps);
-  metrics.observeQueues(
-    () => readQueueDepths(database.db, clock.now()),
-    (error) => log.warn({ err: error }, 'metrics: cannot read the queue depths'),
-  );
-  return deps;
+    webhookTransport: input.webhookTransport ?? pinnedTransport,
+    readFileSource,
+  });
 }

@@ -9,12 +9,15 @@ const optionalString = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+// Only a value that is set is checked: the defaults are valid, and the Workers bundle has no
+// node-cron (its schedules are wrangler.toml's Cron Triggers; see src/worker/node-cron.ts).
 const cron = (fallback: string) =>
   z
     .string()
     .trim()
-    .default(fallback)
-    .refine((expr) => isValidCron(expr), { message: 'is not a valid cron expression' });
+    .optional()
+    .refine((expr) => expr === undefined || isValidCron(expr), { message: 'is not a valid cron expression' })
+    .transform((expr) => expr ?? fallback);
 
 const httpUrl = z
   .string()

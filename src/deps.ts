@@ -7,6 +7,8 @@ import type { Mailer } from './email/transport';
 import type { RateLimits } from './http/rate-limits';
 import type { Log } from './log';
 import type { WebhookPump } from './alerts/webhooks/pump';
+import type { WebhookTransport } from './alerts/webhooks/transport';
+import type { FileSourceReader } from './alerts/detector/fetch-source';
 import type { ProcessLocks } from './jobs/singleton';
 import type { Metrics } from './metrics';
 
@@ -28,6 +30,10 @@ export interface Deps {
   rateLimits: RateLimits;
   /** Fans new changes out to webhook endpoints and delivers them (see alerts/webhooks/pump.ts). */
   webhookPump: WebhookPump;
+  /** How webhook requests resolve and reach hosts: differs between Node and Workers. */
+  webhookTransport: WebhookTransport;
+  /** Reads `file:` sources (SOURCE_URLS, the demo source); absent on Workers, which have no file system. */
+  readFileSource?: FileSourceReader;
   /** Signs and checks the tokens of confirm, manage, unsubscribe and view links. */
   tokens: TokenSigner;
   metrics: Metrics;

@@ -34,7 +34,17 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       base: { service: 'tracker-alerts' },
       redact: { paths: redactedPaths, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: pino.stdSerializers.err },
+      // pino's browser build (the Workers bundle): redacted records as JSON lines on the console.
+      browser: { asObject: true, serialize: true, write: writeJsonLine },
     },
     options.destination,
   );
+}
+
+/** Workers Logs index a JSON line's fields; errors (level 50 and up) go to console.error. */
+function writeJsonLine(record: object): void {
+  const line = JSON.stringify(record);
+  if (((record as { level?: number }).level ?? 0) >= 50) console.error(line);
+  else console.log(line);
 }

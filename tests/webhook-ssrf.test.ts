@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pinnedLookup } from '../src/alerts/webhooks/pinned-dispatcher';
-import { checkWebhookUrl, pinnedDispatcher, type RequestInitWithDispatcher, type ResolveHost } from '../src/alerts/webhooks/ssrf';
+import { pinnedDispatcher, pinnedLookup, type RequestInitWithDispatcher } from '../src/alerts/webhooks/pinned-dispatcher';
+import { checkWebhookUrl, type ResolveHost } from '../src/alerts/webhooks/ssrf';
 
 const production = { allowPrivateNetworks: false };
 const development = { allowPrivateNetworks: true };

@@ -1,31 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import { Kysely, PGliteDialect } from 'kysely';
 import lockfile from 'proper-lockfile';
-import type { Database, Db } from './database';
+import type { Database } from './database';
+import { openPostgres, type DatabaseHandle } from './postgres';
 
-export interface DatabaseHandle {
-  db: Db;
-  kind: 'postgres' | 'pglite';
-  /** The pg pool behind `db` (PostgreSQL only), for libraries that speak to pg directly. */
-  pool?: pg.Pool;
-  close(): Promise<void>;
-}
-
-// int8 as a JS number: change ids stay far below 2^53 and every consumer wants a number.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-
-export function openPostgres(connectionString: string, options: { max?: number; searchPath?: string } = {}): DatabaseHandle {
-  const pool = new pg.Pool({
-    connectionString,
-    max: options.max ?? 10,
-    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
-  });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', pool, close: () => db.destroy() };
-}
+export { openPostgres, type DatabaseHandle } from './postgres';
 
 /**
  * PGlite is single-process: two processes opening one data folder corrupt it. A lock file in

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { pruneOutbox } from '../alerts/cleanup/outbox-files';
 import { access, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../clock';
@@ -132,6 +133,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
   return {
     kind: 'outbox',
     dir,
+    pruneSentBefore: (before) => pruneOutbox(dir, before),
     async send(message, { idempotencyKey }) {
       assertIdempotencyKey(idempotencyKey);
       assertSendable(message);

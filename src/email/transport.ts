@@ -34,6 +34,8 @@ export interface Mailer {
   send(message: EmailMessage, options: SendOptions): Promise<{ id: string }>;
   /** Up to MAX_BATCH_SIZE messages, all or nothing; `ids` in the order of `messages`. */
   sendBatch(messages: EmailMessage[], options: SendOptions): Promise<{ ids: string[] }>;
+  /** Deletes the local copies of messages sent before `before` (the outbox's files), answering how many; transports that keep none leave it out. */
+  pruneSentBefore?(before: Date): Promise<number>;
 }
 
 export const MAX_BATCH_SIZE = 100;

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { getRuntimeKey } from 'hono/adapter';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -40,8 +41,13 @@ export async function consume(limiter: RateLimiterAbstract, key: string): Promis
   }
 }
 
-/** The client's address: X-Forwarded-For's first hop behind a trusted proxy, else the socket peer. */
+/**
+ * The client's address: on Workers, CF-Connecting-IP (Cloudflare sets it on every request and
+ * overwrites a client's own); elsewhere X-Forwarded-For's first hop behind a trusted proxy, else
+ * the socket peer.
+ */
 export function clientAddress(c: Context, trustProxy: boolean): string {
+  if (getRuntimeKey() === 'workerd') return c.req.header('cf-connecting-ip') ?? 'unknown';
   if (trustProxy) {
     const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-
 /**
  * Lease owners name the job and the process that took them (`dispatch-<instance>-<pass>`),
  * so a process shutting down can hand back exactly its own leases (see db/leases.ts).
  */
 export function leaseOwner(job: 'dispatch' | 'digest', instanceId: string | undefined): string {
-  return `${leasePrefix(job, instanceId ?? 'unnamed')}${randomUUID()}`;
+  return `${leasePrefix(job, instanceId ?? 'unnamed')}${crypto.randomUUID()}`;
 }
 
 export function leasePrefix(job: 'dispatch' | 'digest', instanceId: string): string {

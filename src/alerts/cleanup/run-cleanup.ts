@@ -3,7 +3,6 @@ import type { Db } from '../../db/database';
 import type { Deps } from '../../deps';
 import { recordJobRun } from '../../jobs/job-metrics';
 import { runSingleton } from '../../jobs/singleton';
-import { pruneOutbox } from './outbox-files';
 import { CLEANUP_KINDS, cutoffs, type CleanupKind } from './policy';
 
 export type CleanupDeps = Pick<Deps, 'db' | 'dbKind' | 'processLocks' | 'clock' | 'config' | 'log' | 'metrics' | 'mailer'>;
@@ -45,7 +44,6 @@ async function cleanUp(deps: CleanupDeps, db: Db): Promise<Record<CleanupKind, n
   await inBatches('webhook_attempts', () => deleteOldWebhookAttempts(db, before.webhookAttemptsBefore, BATCH));
   await inBatches('webhook_deliveries', () => deleteFinishedDeliveries(db, before.webhookAttemptsBefore, BATCH));
   await inBatches('rate_limits', () => deleteExpiredRateLimits(db, now, BATCH));
-  const mailer = deps.mailer as Deps['mailer'] & { dir?: string };
-  if (mailer.kind === 'outbox' && mailer.dir) count('outbox_files', await pruneOutbox(mailer.dir, before.outboxBefore));
+  if (deps.mailer.pruneSentBefore) count('outbox_files', await deps.mailer.pruneSentBefore(before.outboxBefore));
   return deleted;
 }

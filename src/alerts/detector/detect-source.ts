@@ -7,7 +7,7 @@ import { ingestEvents } from '../ingest';
 import { parseSourceDocument } from '../sources/index';
 import { fetchSource } from './fetch-source';
 
-type SourceDeps = Pick<Deps, 'config' | 'clock' | 'metrics' | 'log'>;
+type SourceDeps = Pick<Deps, 'config' | 'clock' | 'metrics' | 'log' | 'readFileSource'>;
 
 /**
  * One source, start to end: conditional fetch, parse, then detection and the source's new
@@ -27,6 +27,7 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string): Promi
         maxBytes: deps.config.sourceMaxBytes,
         userAgent: `tracker-alerts/0.1 (+${deps.config.publicBaseUrl})`,
       },
+      deps.readFileSource,
     );
     const now = deps.clock.now();
     const bodyHash = fetched.status === 'ok' ? createHash('sha256').update(fetched.body).digest('base64url') : previous?.body_hash ?? null;

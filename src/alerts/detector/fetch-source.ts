@@ -1,6 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-
 export class SourceFetchError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -23,12 +20,17 @@ export interface FetchLimits {
   userAgent: string;
 }
 
+/** Reads a `file:` source (file-source.ts); the Node entry provides it, a Worker has no file system. */
+export type FileSourceReader = (url: string, previous: Validators, limits: FetchLimits) => Promise<FetchedSource>;
+
 /**
  * Fetches one source: `http(s):` with a timeout, a size cap and a conditional request
- * (an unchanged source costs one 304), or `file:` (its mtime and size stand in for an ETag).
+ * (an unchanged source costs one 304), or `file:` through `readFile` when the runtime has files.
  */
-export async function fetchSource(url: string, previous: Validators, limits: FetchLimits): Promise<FetchedSource> {
-  return url.startsWith('file:') ? readFileSource(url, previous, limits) : fetchHttpSource(url, previous, limits);
+export async function fetchSource(url: string, previous: Validators, limits: FetchLimits, readFile?: FileSourceReader): Promise<FetchedSource> {
+  if (!url.startsWith('file:')) return fetchHttpSource(url, previous, limits);
+  if (!readFile) throw new SourceFetchError('is a file: URL, and this runtime has no file system');
+  return readFile(url, previous, limits);
 }
 
 async function fetchHttpSource(url: string, previous: Validators, limits: FetchLimits): Promise<FetchedSource> {
@@ -97,23 +99,7 @@ async function readCapped(response: Response, limits: FetchLimits, signal: Abort
   return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
 }
 
-async function readFileSource(url: string, previous: Validators, limits: FetchLimits): Promise<FetchedSource> {
-  const path = fileURLToPath(url);
-  let info;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    throw new SourceFetchError(`cannot be read (${causeOf(error)})`);
-  }
-  if (info.size > limits.maxBytes) throw new SourceFetchError(`is larger than the ${limits.maxBytes} byte limit (${info.size} bytes)`);
-  const etag = `"${info.mtimeMs.toString(36)}-${info.size.toString(36)}"`;
-  if (previous.etag === etag) return { status: 'not_modified' };
-  const body = await readFile(path, 'utf8');
-  const contentType = path.endsWith('.json') ? 'application/json' : path.endsWith('.html') ? 'text/html' : 'text/plain';
-  return { status: 'ok', body, contentType, validators: { etag, lastModified: null } };
-}
-
-function causeOf(error: unknown): string {
+export function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   return cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
 }

@@ -3,16 +3,16 @@ import { findEndpoint, updateEndpoint, type EndpointRow } from '../../db/webhook
 import type { Deps } from '../../deps';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
-import { createConnectionCache, REQUEST_TIMEOUT_MS, sendToEndpoint, type ConnectionCache, type SendDeps } from './send';
+import { REQUEST_TIMEOUT_MS, sendToEndpoint } from './send';
+import type { WebhookConnections } from './transport';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice. */
 export const DELIVERY_LEASE_MS = 6 * REQUEST_TIMEOUT_MS;
 const IN_FLIGHT = 32;
 const PER_ENDPOINT = 4;
 
-export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics'> &
-  Partial<Pick<Deps, 'instanceId' | 'isAcceptingWork'>> &
-  Pick<SendDeps, 'resolveHost'>;
+export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics' | 'webhookTransport'> &
+  Partial<Pick<Deps, 'instanceId' | 'isAcceptingWork'>>;
 
 /**
  * Delivers everything due, up to 32 requests at once and at most 4 per endpoint at a time:
@@ -21,7 +21,7 @@ export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSe
  */
 export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number } = {}): Promise<{ attempts: number; delivered: number }> {
   const owner = leaseOwner('dispatch', deps.instanceId);
-  const pass: Pass = { owner, random: options.random ?? Math.random, connections: createConnectionCache(), endpoints: new Map() };
+  const pass: Pass = { owner, random: options.random ?? Math.random, connections: deps.webhookTransport.openConnections(), endpoints: new Map() };
   try {
     return await dispatchLoop(deps, pass);
   } finally {
@@ -33,7 +33,7 @@ export async function dispatchDue(deps: DispatchDeps, options: { random?: () => 
 interface Pass {
   owner: string;
   random: () => number;
-  connections: ConnectionCache;
+  connections: WebhookConnections;
   endpoints: Map<string, Promise<EndpointRow | undefined>>;
 }
 

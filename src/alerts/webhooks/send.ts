@@ -2,7 +2,8 @@ import type { EndpointRow } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { signingSecrets } from './secrets';
 import { webhookHeaders } from './sign';
-import { checkWebhookUrl, pinnedDispatcher, type RequestInitWithDispatcher, type ResolveHost } from './ssrf';
+import { checkWebhookUrl } from './ssrf';
+import type { WebhookConnections } from './transport';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 const EXCERPT_BYTES = 1024;
@@ -15,43 +16,18 @@ export interface SendResult {
   retryAfter: string | null;
 }
 
-export type SendDeps = Pick<Deps, 'config' | 'appSecret' | 'clock'> & { resolveHost?: ResolveHost | undefined };
+export type SendDeps = Pick<Deps, 'config' | 'appSecret' | 'clock' | 'webhookTransport'>;
 
 /**
- * One signed POST of `body` to an endpoint: the URL is checked again (SSRF) and the connection
- * pinned to the checked addresses; no redirects are followed; 10 s timeout; only a short excerpt
- * of the answer is kept. Never throws: failures are results.
+ * One signed POST of `body` to an endpoint: the URL is checked again (SSRF) and the request sent
+ * only to the checked addresses (on Node; see transport.ts); no redirects are followed; 10 s
+ * timeout; only a short excerpt of the answer is kept. Never throws: failures are results.
  */
-/**
- * Connections kept open across the deliveries of one dispatch pass, one pinned agent per set of
- * checked addresses (the check still runs for every delivery). Close it when the pass ends.
- */
-export function createConnectionCache() {
-  const agents = new Map<string, ReturnType<typeof pinnedDispatcher>>();
-  return {
-    agentFor(addresses: readonly string[]) {
-      const key = [...addresses].sort().join(',');
-      let agent = agents.get(key);
-      if (!agent) {
-        agent = pinnedDispatcher(addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
-        agents.set(key, agent);
-      }
-      return agent;
-    },
-    async close() {
-      await Promise.all([...agents.values()].map((agent) => agent.close().catch(() => undefined)));
-      agents.clear();
-    },
-  };
-}
-
-export type ConnectionCache = ReturnType<typeof createConnectionCache>;
-
 export async function sendToEndpoint(
   deps: SendDeps,
   endpoint: EndpointRow,
   message: { id: string; body: string },
-  connections?: ConnectionCache,
+  connections?: WebhookConnections,
 ): Promise<SendResult> {
   const started = performance.now();
   const result = (partial: Partial<SendResult>): SendResult => ({
@@ -62,18 +38,18 @@ export async function sendToEndpoint(
     ...partial,
     latencyMs: Math.round(performance.now() - started),
   });
-  const check = await checkWebhookUrl(endpoint.url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks, resolve: deps.resolveHost });
+  const check = await checkWebhookUrl(endpoint.url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks, resolve: deps.webhookTransport.resolve });
   if (!check.ok) return result({ error: `refused: ${check.reason}` });
-  const dispatcher = connections ? connections.agentFor(check.addresses) : pinnedDispatcher(check.addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+  const opened = connections ?? deps.webhookTransport.openConnections();
   try {
     const headers = webhookHeaders({ secrets: signingSecrets(deps.appSecret, endpoint.secrets, deps.clock.now()), id: message.id, timestamp: deps.clock.now(), body: message.body });
-    const init: RequestInitWithDispatcher = {
+    const init = {
       method: 'POST',
       headers: { ...headers, 'user-agent': 'tracker-alerts-webhooks/0.1' },
       body: message.body,
       redirect: 'manual',
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      dispatcher,
+      ...opened.fetchOptions(check.addresses),
     };
     const response = await fetch(check.url, init as RequestInit);
     const excerpt = await readExcerpt(response);
@@ -89,7 +65,7 @@ export async function sendToEndpoint(
     const cause = (error as { cause?: { code?: string } })?.cause?.code;
     return result({ error: timedOut ? `timed out after ${REQUEST_TIMEOUT_MS} ms` : `could not connect${cause ? ` (${cause})` : ''}` });
   } finally {
-    if (!connections) await dispatcher.close().catch(() => undefined);
+    if (!connections) await opened.close().catch(() => undefined);
   }
 }
 

@@ -1,10 +1,9 @@
 // The SSRF guard for webhook URLs: checked at registration and again before every delivery.
-// The caller then connects through pinnedDispatcher(result.addresses), so the request goes to
-// the very addresses checked here and a DNS answer that changes in between (rebinding) is never used.
+// On Node the caller then connects through pinnedDispatcher(result.addresses), so the request goes
+// to the very addresses checked here and a DNS answer that changes in between (rebinding) is never
+// used; on Workers, see worker/webhook-transport.ts.
 import { lookup } from 'node:dns/promises';
 import { isIpAddressText, judgeAddress } from './address-policy';
-
-export { pinnedDispatcher, type RequestInitWithDispatcher } from './pinned-dispatcher';
 
 export type ResolveHost = (hostname: string) => Promise<string[]>;
 

@@ -187,7 +187,7 @@ export function webhookRoutes(deps: Deps) {
 
   /** The SSRF check at registration: a refusal is a 422 naming `url`, with the reason. */
   async function checkedUrl(url: string): Promise<string> {
-    const check = await checkWebhookUrl(url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks });
+    const check = await checkWebhookUrl(url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks, resolve: deps.webhookTransport.resolve });
     if (!check.ok) throw problems.validation(422, [{ path: 'url', pointer: '#/url', message: check.reason }]);
     return check.url.href;
   }

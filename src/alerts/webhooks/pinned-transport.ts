@@ -1,0 +1,34 @@
+import type { Agent } from 'undici';
+import { pinnedDispatcher } from './pinned-dispatcher';
+import { REQUEST_TIMEOUT_MS } from './send';
+import { resolveWithSystemDns } from './ssrf';
+import type { WebhookConnections, WebhookTransport } from './transport';
+
+/** Node: the system resolver, and every request pinned to the addresses the SSRF check approved. */
+export const pinnedTransport: WebhookTransport = {
+  resolve: resolveWithSystemDns,
+  openConnections: createConnectionCache,
+};
+
+/**
+ * Connections kept open across the deliveries of one dispatch pass, one pinned agent per set of
+ * checked addresses (the check still runs for every delivery). Close it when the pass ends.
+ */
+export function createConnectionCache(): WebhookConnections {
+  const agents = new Map<string, Agent>();
+  return {
+    fetchOptions(addresses) {
+      const key = [...addresses].sort().join(',');
+      let agent = agents.get(key);
+      if (!agent) {
+        agent = pinnedDispatcher(addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+        agents.set(key, agent);
+      }
+      return { dispatcher: agent };
+    },
+    async close() {
+      await Promise.all([...agents.values()].map((agent) => agent.close().catch(() => undefined)));
+      agents.clear();
+    },
+  };
+}

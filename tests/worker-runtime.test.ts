@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unstable_startWorker } from 'wrangler';
+import { openPostgres } from '../src/db/postgres';
+import { migrateToLatest } from '../src/db/migrate';
+import { postgresUrl } from './support/db';
+import { sampleEvent } from './support/events';
+import { projectRoot } from './support/process';
+import { startSourceServer } from './support/source-server';
+import { startReceiver } from './support/webhook-receiver';
+import { offlineWranglerEnv } from './support/wrangler';
+
+const ADMIN_TOKEN = 'worker-admin-token-0123456789';
+const feedEvents = [sampleEvent({ id: 'worker-feed-nor', country: 'NOR' }), sampleEvent({ id: 'worker-feed-swe', country: 'SWE' })];
+
+/**
+ * The Worker built from wrangler.toml, run by workerd (wrangler's local runtime) against a fresh
+ * schema of TEST_DATABASE_URL through the Hyperdrive binding's local connection string.
+ *
+ * workerd builds the binding's connection string from host, port, user, password and database
+ * only, so `?options=-c search_path=...` does not reach PostgreSQL; a role created for this file,
+ * whose default search_path is its own schema, points the Worker there instead.
+ */
+describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hyperdrive binding', () => {
+  const name = `tracker_worker_${randomBytes(6).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  let admin: pg.Client;
+  let sources: Awaited<ReturnType<typeof startSourceServer>>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
+  const logs: string[] = [];
+  const secrets: string[] = [password, ADMIN_TOKEN];
+
+  const call = (path: string, init: RequestInit & { admin?: boolean } = {}) =>
+    worker.fetch(`http://tracker.test${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...(init.admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {}) },
+    } as never) as unknown as Promise<Response>;
+  const runCron = async (cron: string) => {
+    // The Worker's own scheduled() runs through wrangler's /__scheduled route (dev.testScheduled).
+    const res = await call(`/__scheduled?cron=${encodeURIComponent(cron)}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+  };
+
+  beforeAll(async () => {
+    Object.assign(process.env, offlineWranglerEnv);
+    admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`create role ${name} login password '${password}'`);
+    await admin.query(`create schema ${name} authorization ${name}`);
+    await admin.query(`alter role ${name} set search_path = ${name}`);
+    const url = new URL(postgresUrl!);
+    url.username = name;
+    url.password = password;
+    const migrated = openPostgres(url.href, { max: 1 });
+    try {
+      await migrateToLatest(migrated.db);
+    } finally {
+      await migrated.close();
+    }
+
+    sources = await startSourceServer();
+    sources.setFeed(feedEvents);
+    receiver = await startReceiver();
+    process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = url.href;
+    const vars = {
+      APP_SECRET: randomBytes(32).toString('base64url'),
+      ADMIN_TOKEN,
+      RESEND_API_KEY: 're_worker_test',
+      RESEND_BASE_URL: 'http://127.0.0.1:9',
+      SOURCE_URLS: sources.url('/feed.json'),
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
+      LOG_LEVEL: 'info',
+    };
+    secrets.push(vars.APP_SECRET);
+    worker = await unstable_startWorker({
+      config: `${projectRoot}wrangler.toml`,
+      bindings: Object.fromEntries(Object.entries(vars).map(([key, value]) => [key, { type: 'plain_text', value }])),
+      dev: {
+        server: { hostname: '127.0.0.1', port: 0 },
+        inspector: false,
+        watch: false,
+        testScheduled: true,
+        logLevel: 'warn',
+        structuredLogsHandler: (log: { message: string }) => logs.push(log.message),
+      },
+    } as Parameters<typeof unstable_startWorker>[0]);
+    await worker.ready;
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.dispose();
+    await sources?.close();
+    await receiver?.close();
+    delete process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE;
+    if (admin) {
+      await admin.query(`drop schema if exists ${name} cascade`);
+      await admin.query(`drop role if exists ${name}`);
+      await admin.end();
+    }
+  });
+
+  it('answers /healthz, /readyz after a query through Hyperdrive, and /metrics (prom-client runs in workerd)', async () => {
+    const health = await call('/healthz');
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await call('/readyz');
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', process: 'ok' } });
+    const metrics = await call('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE tracker_job_duration_seconds histogram');
+  });
+
+  it('answers /v1/events from the migrated schema, empty before any detection', async () => {
+    const res = await call('/v1/events');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: [], nextCursor: null });
+  });
+
+  it('registers a webhook endpoint through the same app', async () => {
+    const res = await call('/v1/webhooks', { method: 'POST', admin: true, body: JSON.stringify({ url: receiver.url }) });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { secret } = (await res.json()) as { secret: string };
+    receiver.setSecret(secret);
+    secrets.push(secret);
+  });
+
+  it('runs detection on the detect Cron Trigger; /v1/events then lists the feed, and the webhooks went out', async () => {
+    await runCron('*/15 * * * *');
+    const res = await call('/v1/events');
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { data: { id: string; country: string }[] };
+    expect(page.data.map((event) => event.id).sort()).toEqual(feedEvents.map((event) => event.id).sort());
+
+    const runs = (await (await call('/v1/admin/detections', { admin: true })).json()) as { data: { trigger: string; status: string }[] };
+    expect(runs.data[0]).toMatchObject({ trigger: 'cron', status: 'succeeded' });
+    // Detection kicked the webhook pump; the scheduled event waited for it (ctx.waitUntil).
+    expect(receiver.received.map((r) => [r.type, r.verified])).toEqual([
+      ['event.published', true],
+      ['event.published', true],
+    ]);
+  });
+
+  it('runs the webhook Cron Trigger without delivering anything twice', async () => {
+    await runCron('* * * * *');
+    expect(receiver.received).toHaveLength(2);
+    expect(new Set(receiver.received.map((r) => r.id)).size).toBe(2);
+  });
+
+  it('logs JSON lines (pino in the Worker) and never a secret', () => {
+    const records = logs.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.find((r) => r.msg === 'request' && r.path === '/v1/events')).toMatchObject({ level: 30, method: 'GET', status: 200 });
+    expect(records.find((r) => r.msg === 'detection run finished')).toMatchObject({ status: 'succeeded' });
+    for (const secret of secrets) expect(logs.join('\n')).not.toContain(secret);
+  });
+});
