@@ -83,8 +83,10 @@ export function pageRoutesFor(deps: Deps) {
     );
 
   router.get('/assets/:name', (c) => {
-    const asset = assets[c.req.param('name') as AssetName];
-    if (!asset) return c.notFound();
+    const name = c.req.param('name');
+    // Own keys only: `constructor` or `__proto__` must not find Object's.
+    if (!Object.hasOwn(assets, name)) return c.notFound();
+    const asset = assets[name as AssetName];
     return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' });
   });
 
