@@ -454,3 +454,49 @@ describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () 
     });
   });
 });
+
+describe('regressions the fuzzer found (each was a 500)', () => {
+  const admin = { admin: true };
+  const problemAt = async (res: Response, status: number, path: string) => {
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(path);
+  };
+
+  it('a NUL character (U+0000), which PostgreSQL cannot store, is refused naming the field', async () => {
+    await problemAt(await t.call('GET', '/v1/webhooks/a%00b', undefined, admin), 400, 'id');
+    await problemAt(await t.call('POST', '/v1/admin/events', { events: [sampleEvent({ title: 'Arrest\u0000' })] }, admin), 422, 'events[0].title');
+    await problemAt(await t.call('PATCH', `/v1/webhooks/${fixtures.endpointId}`, { description: 'a\u0000' }, admin), 422, 'description');
+    const cursor = Buffer.from(JSON.stringify(['2025-02-01T09:00:00Z', 'msg_\u0000'])).toString('base64url');
+    await problemAt(await t.call('GET', `/v1/webhooks/${fixtures.endpointId}/deliveries?cursor=${cursor}`, undefined, admin), 400, 'cursor.id');
+  });
+
+  it('a time outside the years 0001-9999 in UTC (PGlite cannot send it) is refused naming the field', async () => {
+    await problemAt(await t.call('GET', '/v1/events?since=0000-01-01T00:00:00Z'), 400, 'since');
+    await problemAt(await t.call('GET', `/v1/events?since=${encodeURIComponent('9999-12-31T23:59:59-14:00')}`), 400, 'since');
+    await problemAt(await t.call('POST', '/v1/admin/digests/run', { now: '0001-01-01T00:30:00+01:00' }, admin), 422, 'now');
+    await problemAt(await t.call('POST', `/v1/webhooks/${fixtures.endpointId}/replay`, { since: '0000-06-01' }, admin), 422, 'since');
+    expect((await t.call('GET', '/v1/events?since=0001-01-01T00:00:00Z')).status).toBe(200);
+  });
+
+  it('a genuinely signed view token without a digest id is a bad link, not a query with NaN', async () => {
+    const token = t.deps.tokens.sign('view', { subscriberId: Number(fixtures.subscriber.id), version: fixtures.subscriber.token_version }, { ttlMs: null });
+    const res = await t.call('GET', `/digests/view?token=${token}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('text/html');
+  });
+
+  it('a multipart form without its boundary is a 400', async () => {
+    const post = (path: string) =>
+      t.app.request(path, { method: 'POST', headers: { 'content-type': 'multipart/form-data', origin: 'http://localhost' }, body: '--x--\r\n' });
+    for (const path of ['/v1/subscriptions', `/preferences?token=${realToken('manage')}`]) {
+      const res = await post(path);
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as { type: string }).type).toMatch(/malformed-form$/);
+    }
+  });
+
+  it('an asset name that is an Object property (constructor, __proto__) is a 404', async () => {
+    for (const name of ['constructor', '__proto__', 'toString']) expect((await t.app.request(`/assets/${name}`)).status, name).toBe(404);
+  });
+});
