@@ -46,6 +46,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)
 console.log(`api-fuzz: seed ${SEED}, ${RUNS} runs per route; replay with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`);
 
 const resendSecret = `whsec_${Buffer.from('fuzz-resend-webhook-secret-32by!').toString('base64')}`;
+const started = performance.now();
 const receiver = await startReceiver();
 const feedDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-fuzz-feed-'));
 writeFileSync(join(feedDir, 'feed.json'), JSON.stringify([sampleEvent({ id: 'feed-event-1', country: 'FRA' })]));
@@ -143,7 +144,9 @@ async function seed(): Promise<Fixtures> {
   };
 }
 
+const appReady = performance.now();
 let fixtures = await seed();
+console.log(`api-fuzz: app built in ${((appReady - started) / 1000).toFixed(1)} s, data seeded in ${((performance.now() - appReady) / 1000).toFixed(1)} s`);
 
 /** After a request that succeeded: replaces what it used up (unsubscribed, confirmed, deleted, disabled). Answers whether it did. */
 async function restoreFixtures(): Promise<boolean> {
@@ -260,7 +263,8 @@ const statuses = new Map<string, Map<number, number>>();
 let currentRoute = '';
 afterAll(() => {
   const lines = [...statuses].map(([route, counts]) => `${route.padEnd(52)} ${[...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`);
-  console.log(`api-fuzz statuses (seed ${SEED}):\n${lines.join('\n')}`);
+  const { observations, checksums } = observer.stats;
+  console.log(`api-fuzz statuses (seed ${SEED}):\n${lines.join('\n')}\n${observations} observations, ${checksums} needing table checksums`);
 });
 
 /** A failure of the harness itself (re-seeding), reported as such rather than as a state change of the next request. */

@@ -78,14 +78,32 @@ export async function observeEffects(
     }
   };
 
+  // Every write (even one rolled back) takes a transaction id. While the next id to assign
+  // is where it was at the last checksum, no table can have changed and the checksums are
+  // reused. On PGlite that is exact (one connection, this process); on a shared PostgreSQL
+  // other databases move the counter all the time, and every observation is a checksum.
+  const nextTransactionId = sql<{ xmax: string }>`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`;
+  let checksummedAt: { xmax: string; tables: Record<string, string> } | undefined;
+  const stats = { observations: 0, checksums: 0 };
+  const checksums = async () => {
+    stats.observations += 1;
+    const [{ xmax }] = (await nextTransactionId.execute(deps.db)).rows as [{ xmax: string }];
+    if (checksummedAt?.xmax !== xmax) {
+      stats.checksums += 1;
+      const { rows } = await query.execute(deps.db);
+      checksummedAt = { xmax, tables: Object.fromEntries(rows.map((r) => [r.name, r.sum])) };
+    }
+    return checksummedAt.tables;
+  };
+
   return {
     tables,
+    stats,
     async observe(): Promise<Observation> {
       await background.idle();
       await webhookPump.idle();
-      const { rows } = await query.execute(deps.db);
       return {
-        tables: Object.fromEntries(rows.map((r) => [r.name, r.sum])),
+        tables: await checksums(),
         ...counts,
         outboxFiles: await outboxFiles(),
         webhooksReceived: options.received(),
