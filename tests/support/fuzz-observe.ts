@@ -78,10 +78,10 @@ export async function observeEffects(
     }
   };
 
-  // Every write (even one rolled back) takes a transaction id. While the next id to assign
-  // is where it was at the last checksum, no table can have changed and the checksums are
-  // reused. On PGlite that is exact (one connection, this process); on a shared PostgreSQL
-  // other databases move the counter all the time, and every observation is a checksum.
+  // Every write (even one rolled back) takes a transaction id, and the snapshot's xmax moves
+  // past it when it ends. Observed only once the app is idle, so while xmax is where it was
+  // at the last checksum no table can have changed, and those checksums still hold. Writes
+  // in other databases of a shared PostgreSQL move xmax too: that only costs a checksum.
   const nextTransactionId = sql<{ xmax: string }>`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`;
   let checksummedAt: { xmax: string; tables: Record<string, string> } | undefined;
   const stats = { observations: 0, checksums: 0 };
