@@ -189,32 +189,27 @@ function realToken(purpose: TokenPurpose, signer = t.deps.tokens): string {
   return signer.sign(purpose, { subscriberId: Number(s.id), version: s.token_version, ...(purpose === 'view' ? { ref: fixtures.digestId } : {}) });
 }
 
+/** Placeholders that name one seeded value. */
+const seeded: Record<string, () => string> = {
+  admin: () => ADMIN_TOKEN,
+  receiver: () => receiver.url,
+  // Svix checks timestamps against the real clock, not the app's.
+  'now-seconds': () => String(Math.floor(Date.now() / 1000)),
+  event: () => fixtures.eventId,
+  'event-cursor': () => fixtures.eventCursor,
+  endpoint: () => fixtures.endpointId,
+  'endpoint-off': () => fixtures.endpointOffId,
+  delivery: () => fixtures.deliveryId,
+  'delivery-cursor': () => fixtures.deliveryCursor,
+  'sub-email': () => fixtures.subscriber.email,
+  'pending-email': () => fixtures.pending.email,
+};
+
 function resolve(name: string): string {
   const [kind, ...args] = name.split(':');
+  const value = seeded[name];
+  if (value) return value();
   switch (kind) {
-    case 'admin':
-      return ADMIN_TOKEN;
-    case 'receiver':
-      return receiver.url;
-    case 'now-seconds':
-      // Svix checks timestamps against the real clock, not the app's.
-      return String(Math.floor(Date.now() / 1000));
-    case 'event':
-      return fixtures.eventId;
-    case 'event-cursor':
-      return fixtures.eventCursor;
-    case 'endpoint':
-      return fixtures.endpointId;
-    case 'endpoint-off':
-      return fixtures.endpointOffId;
-    case 'delivery':
-      return fixtures.deliveryId;
-    case 'delivery-cursor':
-      return fixtures.deliveryCursor;
-    case 'sub-email':
-      return fixtures.subscriber.email;
-    case 'pending-email':
-      return fixtures.pending.email;
     case 'tok':
       // The confirmed subscriber's links, and a pending one's confirmation link.
       if (args[0] === 'pending') return realToken('confirm');
