@@ -19,6 +19,8 @@ const route = createRoute({
   },
 });
 
+const MAX_SVIX_ID_LENGTH = 256;
+
 export function emailEventRoutes(deps: Deps) {
   const webhook = deps.config.resendWebhookSecret ? new Webhook(deps.config.resendWebhookSecret) : undefined;
   return createRouter().openapi(route, async (c) => {
@@ -27,6 +29,11 @@ export function emailEventRoutes(deps: Deps) {
     }
     const body = await c.req.text();
     const headers = { 'svix-id': c.req.header('svix-id') ?? '', 'svix-timestamp': c.req.header('svix-timestamp') ?? '', 'svix-signature': c.req.header('svix-signature') ?? '' };
+    // Svix message ids are short; a longer one, even correctly signed, would not fit the
+    // primary-key index of email_events, where each id is recorded once.
+    if (headers['svix-id'].length > MAX_SVIX_ID_LENGTH) {
+      throw new ProblemError({ type: 'bad-request', title: 'Bad request', status: 400, detail: `The svix-id header must be at most ${MAX_SVIX_ID_LENGTH} characters.` });
+    }
     try {
       webhook.verify(body, headers);
     } catch {

@@ -3,6 +3,7 @@ import { eventIdSchema } from '../../alerts/event';
 import { isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { findCountry } from '../../taxonomy/countries';
 import { cursorQueryParam, encodeCursor } from '../cursor';
+import { isStorableInstant, storableInstantMessage } from '../instants';
 
 export const EventSchema = z
   .object({
@@ -48,6 +49,7 @@ export const EventListQuerySchema = z.object({
     .openapi({ param: { name: 'category', in: 'query' }, description: 'A category id or a factor id', example: 'rights' }),
   since: z
     .union([z.iso.datetime({ offset: true }), z.iso.date()], { message: 'must be an ISO 8601 date or date-time' })
+    .refine(isStorableInstant, { message: storableInstantMessage })
     .transform((v) => new Date(v))
     .optional()
     .openapi({ param: { name: 'since', in: 'query' }, description: 'Only events published or changed at or after this time', example: '2025-01-01T00:00:00Z' }),

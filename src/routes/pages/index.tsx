@@ -9,6 +9,7 @@ import { renderDigestEmail } from '../../templates/digest-email';
 import type { DigestModel } from '../../templates/models';
 import type { Deps } from '../../deps';
 import { zodFieldErrors } from '../../errors';
+import { readForm } from '../../http/form';
 import { assets, type AssetName } from '../../pages/assets';
 import { MessagePage } from '../../pages/layout';
 import { PreferencesPage } from '../../pages/preferences';
@@ -82,8 +83,10 @@ export function pageRoutesFor(deps: Deps) {
     );
 
   router.get('/assets/:name', (c) => {
-    const asset = assets[c.req.param('name') as AssetName];
-    if (!asset) return c.notFound();
+    const name = c.req.param('name');
+    // Own keys only: `constructor` or `__proto__` must not find Object's.
+    if (!Object.hasOwn(assets, name)) return c.notFound();
+    const asset = assets[name as AssetName];
     return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' });
   });
 
@@ -127,7 +130,7 @@ export function pageRoutesFor(deps: Deps) {
     const token = c.req.query('token') ?? '';
     const found = await subscriberFromToken(deps, deps.db, token, 'manage');
     if (!found.ok) return badLink(c, found.problem);
-    const parsed = preferencesSchema.safeParse(preferencesFromForm(await c.req.parseBody({ all: true })));
+    const parsed = preferencesSchema.safeParse(preferencesFromForm(await readForm(c)));
     if (!parsed.success) {
       return preferencesPage(c, found.subscriber, token, { errors: zodFieldErrors(parsed.error).map((e) => `${e.path}: ${e.message}`) });
     }
@@ -146,7 +149,10 @@ export function pageRoutesFor(deps: Deps) {
   router.openapi(pageRoutes.viewDigest, async (c) => {
     const verified = deps.tokens.verify(c.req.valid('query').token ?? '', 'view');
     if (!verified.ok) return badLink(c, verified.reason);
-    const model = await findDigestModel(deps.db, Number(verified.claims.ref), verified.claims.subscriberId);
+    // Signed by us, so the ref is a digest id; anything else must still not reach SQL as NaN.
+    const digestId = Number(verified.claims.ref);
+    if (!Number.isSafeInteger(digestId) || digestId < 1) return badLink(c, 'malformed');
+    const model = await findDigestModel(deps.db, digestId, verified.claims.subscriberId);
     if (!model) return badLink(c, 'no-longer-valid');
     c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     c.header('Referrer-Policy', 'no-referrer');

@@ -3,6 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Deps } from '../../deps';
 import { zodFieldErrors } from '../../errors';
+import { readForm } from '../../http/form';
 import { clientAddress, consume } from '../../http/rate-limits';
 import { hashEmail } from '../../email/address';
 import { requestSubscription } from '../../subscribers/subscribe';
@@ -56,7 +57,7 @@ export function subscriptionRoutes(deps: Deps) {
   router.post('/v1/subscriptions', async (c, next) => {
     const type = c.req.header('content-type') ?? '';
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return next();
-    const form = await c.req.parseBody({ all: true });
+    const form = await readForm(c);
     const email = typeof form.email === 'string' ? form.email : '';
     const fields = preferencesFromForm(form);
     const parsed = SubscriptionRequestSchema.safeParse({ email, ...fields });

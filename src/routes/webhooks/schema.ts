@@ -3,6 +3,7 @@ import { changeTypes } from '../../alerts/change-types';
 import { categoryIds, isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { countries, findCountry } from '../../taxonomy/countries';
 import { cursorQueryParam, encodeCursor } from '../cursor';
+import { isStorableInstant, storableInstantMessage } from '../instants';
 
 // ---- filters (shared by create and patch) ----
 
@@ -74,8 +75,8 @@ export const ReplayRequestSchema = z
       .union(
         [
           z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-          z.iso.datetime({ offset: true }),
-          z.iso.date(),
+          z.iso.datetime({ offset: true }).refine(isStorableInstant, { message: storableInstantMessage }),
+          z.iso.date().refine(isStorableInstant, { message: storableInstantMessage }),
         ],
         { message: 'must be a change id (a number) or an ISO 8601 date-time' },
       )
@@ -102,7 +103,7 @@ export const DeliveryParamsSchema = EndpointParamsSchema.extend({
 /** Opaque keyset cursor: the (createdAt, id) of the last delivery of a page. */
 export const encodeDeliveryCursor = (position: { createdAt: Date; id: string }): string => encodeCursor([position.createdAt.toISOString(), position.id]);
 
-const deliveryCursor = z.tuple([z.iso.datetime(), z.string().min(1).max(100)]).transform(([createdAt, id]) => ({ createdAt: new Date(createdAt), id }));
+const deliveryCursor = z.tuple([z.iso.datetime().refine(isStorableInstant), z.string().min(1).max(100)]).transform(([createdAt, id]) => ({ createdAt: new Date(createdAt), id }));
 
 export const DeliveryListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),

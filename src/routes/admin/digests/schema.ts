@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { isPlausibleEmail } from '../../../email/address';
+import { isStorableInstant, storableInstantMessage } from '../../instants';
 
 export const DigestRunRequestSchema = z
   .strictObject({
-    now: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Run as if at this time (default: now)', example: '2025-02-01T09:00:00Z' }),
+    now: z.iso.datetime({ offset: true }).refine(isStorableInstant, { message: storableInstantMessage }).optional().openapi({ description: 'Run as if at this time (default: now)', example: '2025-02-01T09:00:00Z' }),
     dryRun: z.boolean().default(false).openapi({ description: 'Count what would be sent and skipped; write nothing' }),
   })
   .openapi('DigestRunRequest');
