@@ -1,0 +1,296 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adminQuery, pick, prng } from '../bench/support';
+import type { Frequency } from '../src/db/database';
+import { openPostgres, type DatabaseHandle } from '../src/db/connect';
+import { startFakeResend } from '../tests/support/fake-resend';
+import { startReceiver } from '../tests/support/webhook-receiver';
+import { checkOutcome, type EndpointUnderTest, type SeededSubscriber } from './checks';
+import { FEED_COUNTRIES, revisionOf, startChangingFeed } from './feed';
+import { createInstances, type InstanceStats } from './instances';
+import { startTraffic, type TrafficStats } from './traffic';
+
+export interface ChaosOptions {
+  /** PostgreSQL on this machine; the run works in a fresh schema it drops at the end. */
+  databaseUrl: string;
+  /** How long instances are killed and restarted. */
+  durationMs: number;
+  instances?: number;
+  /** Confirmed subscribers inserted before the kills start, then `wave` more every `waveEveryMs` while they go on. */
+  subscribers?: { initial: number; wave: number; waveEveryMs: number };
+  /** A random instance is killed every `min`-`max` ms, and started again `restartAfterMs` later. */
+  killEveryMs?: { min: number; max: number };
+  restartAfterMs?: number;
+  /** The feed changes this often. */
+  feedEveryMs?: number;
+  trafficEveryMs?: number;
+  /** Bound on the wait for the queues to drain once the kills stop. */
+  drainTimeoutMs?: number;
+  seed?: number;
+  keepSchema?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  schema: string;
+  logDir: string;
+  seed: number;
+  durationMs: number;
+  drainMs: number;
+  drained: boolean;
+  kills: number;
+  restarts: number;
+  instances: InstanceStats[];
+  shutdownExitCodes: (number | null)[];
+  feed: { events: number; edits: number };
+  traffic: TrafficStats;
+  outcome: Awaited<ReturnType<typeof checkOutcome>>;
+  problems: string[];
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** The run starts real servers and writes to the database: only on this machine. */
+export function assertLoopbackDatabase(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('the database URL is not a URL');
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new Error('the database URL must be postgres:// or postgresql://');
+  if (!LOOPBACK_HOSTS.has(parsed.hostname) || parsed.searchParams.has('host')) {
+    throw new Error(`refusing to run chaos against ${parsed.hostname || 'a socket'}: only a PostgreSQL on loopback (127.0.0.1, ::1, localhost)`);
+  }
+}
+
+/** The same URL with every connection's search_path set to `schema` (libpq's `options`, which pg reads too). */
+export function withSearchPath(url: string, schema: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `-c search_path=${schema}`);
+  return parsed.toString();
+}
+
+const TIME_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney', 'America/Los_Angeles', 'Asia/Kolkata', 'Pacific/Auckland'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Several instances under faults: three Node servers on one PostgreSQL schema, a changing
+ * feed, a Resend that fails 10% of calls, webhook receivers that fail 20%, due digests and
+ * a trickle of HTTP traffic, while a random instance is SIGKILLed and restarted every few
+ * seconds. Then the kills stop, the queues drain (bounded) and the outcome is checked.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  assertLoopbackDatabase(options.databaseUrl);
+  const log = options.log ?? (() => undefined);
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = prng(seed);
+  const schema = `chaos_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const logDir = mkdtempSync(join(tmpdir(), 'tracker-chaos-'));
+  const subscriberPlan = options.subscribers ?? { initial: 200, wave: 40, waveEveryMs: 5_000 };
+  const killEvery = options.killEveryMs ?? { min: 2_000, max: 5_000 };
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  await adminQuery(options.databaseUrl, `create schema ${schema}`);
+  if (!options.keepSchema) cleanups.push(() => adminQuery(options.databaseUrl, `drop schema ${schema} cascade`));
+  let database: DatabaseHandle | undefined;
+  try {
+    // A slow provider (1 s a call) keeps batches in flight, where a kill hurts most.
+    const resend = await startFakeResend({ latencyMs: 1_000 });
+    cleanups.unshift(() => resend.close());
+    resend.failRandomly({ rate: 0.1, seed, faults: [{ type: 'server-error', status: 500 }, { type: 'rate-limit', retryAfterSeconds: 1 }] });
+    const feed = await startChangingFeed(random);
+    cleanups.unshift(() => feed.close());
+    const receivers = await Promise.all(
+      [0, 1, 2].map(() => startReceiver({ status: () => (random() < 0.2 ? pick(random, [500, 502, 503]) : 200) })),
+    );
+    cleanups.unshift(() => Promise.all(receivers.map((r) => r.close())));
+
+    const adminToken = randomBytes(24).toString('hex');
+    const instances = await createInstances({
+      count: options.instances ?? 3,
+      logDir,
+      env: {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: withSearchPath(options.databaseUrl, schema),
+        DATA_DIR: join(logDir, 'data'),
+        APP_SECRET: randomBytes(32).toString('hex'),
+        ADMIN_TOKEN: adminToken,
+        PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+        RESEND_API_KEY: resend.apiKey,
+        RESEND_BASE_URL: resend.url,
+        EMAIL_FROM: 'Tracker Alerts <alerts@chaos.example>',
+        SOURCE_URLS: feed.url,
+        SOURCE_TIMEOUT_MS: '5000',
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
+        TRUST_PROXY: '1',
+        CRON_DETECT: '*/2 * * * * *',
+        CRON_DIGEST: '*/3 * * * * *',
+        CRON_WEBHOOKS: '*/2 * * * * *',
+        WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,5s,5s,5s,5s',
+        WEBHOOK_DELIVERY_LEASE: '15s',
+        DIGEST_RETRY_SCHEDULE: '2s,5s,10s',
+        DIGEST_BATCH_LEASE: '15s',
+      },
+    });
+    cleanups.unshift(() => instances.stopAll(2_000));
+
+    // All three start at once on an empty schema: their migrations race, as on a fresh deploy.
+    log(`schema ${schema}, logs in ${logDir}, seed ${seed}: starting ${options.instances ?? 3} instances`);
+    const bootStarted = Date.now();
+    await instances.startAll();
+    await instances.allReady(90_000);
+    log(`  all up after ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
+    database = openPostgres(options.databaseUrl, { searchPath: schema, max: 4 });
+    const db = database.db;
+
+    const endpoints: EndpointUnderTest[] = [];
+    const specs = [
+      { name: 'everything', types: [], countries: [] },
+      { name: 'KAZ+GEO', types: [], countries: ['KAZ', 'GEO'] },
+      { name: 'published+flags', types: ['event.published', 'event.watch_flag_raised'], countries: [] },
+    ];
+    for (const [index, spec] of specs.entries()) {
+      const response = await fetch(`${instances.urlOf(0)}/v1/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: receivers[index]!.url, description: spec.name, ...(spec.types.length && { types: spec.types }), ...(spec.countries.length && { countries: spec.countries }) }),
+      });
+      if (response.status !== 201) throw new Error(`registering webhook ${spec.name}: ${response.status} ${await response.text()}`);
+      const created = (await response.json()) as { id: string; secret: string };
+      receivers[index]!.setSecret(created.secret);
+      endpoints.push({ ...spec, id: created.id, received: receivers[index]!.received });
+    }
+
+    const subscribers: SeededSubscriber[] = [];
+    const seedSubscribers = async (count: number) => {
+      const confirmedAt = new Date(Date.now() - 40 * 24 * 3600_000);
+      const rows = Array.from({ length: count }, () => {
+        const n = subscribers.length + 1;
+        const s: SeededSubscriber = { email: `reader-${n}@chaos.example`, frequency: (random() < 0.3 ? 'weekly' : 'monthly') as Frequency, timezone: pick(random, TIME_ZONES) };
+        subscribers.push(s);
+        const r = random();
+        return {
+          ...s,
+          status: 'confirmed' as const,
+          countries: r < 0.4 ? [] : [pick(random, FEED_COUNTRIES)],
+          regions: r > 0.9 ? ['Europe'] : [],
+          categories: random() < 0.5 ? [] : ['rights'],
+          skip_empty: false,
+          created_at: confirmedAt,
+          updated_at: confirmedAt,
+          confirmed_at: confirmedAt,
+          consent_at: confirmedAt,
+          consent_source: 'chaos',
+        };
+      });
+      await db.insertInto('subscribers').values(rows).execute();
+    };
+    await seedSubscribers(subscriberPlan.initial);
+
+    // Faults and load.
+    const startedAt = new Date();
+    feed.tick();
+    feed.start(options.feedEveryMs ?? 1_500);
+    const traffic = startTraffic({ urls: () => instances.ports().map((p) => `http://127.0.0.1:${p}`), intervalMs: options.trafficEveryMs ?? 100, random, eventIds: feed.eventIds });
+    const waves = setInterval(() => void seedSubscribers(subscriberPlan.wave).catch((error) => log(`seeding a wave failed: ${error}`)), subscriberPlan.waveEveryMs);
+    const restarts: Promise<unknown>[] = [];
+    let kills = 0;
+    const killUntil = Date.now() + options.durationMs;
+    log(`killing a random instance every ${killEvery.min / 1000}-${killEvery.max / 1000} s for ${options.durationMs / 1000} s`);
+    while (Date.now() < killUntil) {
+      await sleep(killEvery.min + random() * (killEvery.max - killEvery.min));
+      if (Date.now() >= killUntil) break;
+      const alive = instances.aliveIndexes();
+      if (alive.length === 0) continue;
+      const victim = pick(random, alive);
+      if (!instances.kill(victim)) continue;
+      kills += 1;
+      log(`  kill -9 instance ${victim} (${kills})`);
+      restarts.push(sleep(options.restartAfterMs ?? 1_000).then(() => instances.start(victim)).catch((error) => log(`  restart of ${victim} failed: ${error}`)));
+    }
+    clearInterval(waves);
+    feed.stop();
+    const endedAt = new Date();
+
+    // Drain: everyone up, then wait (bounded) until the queues are empty and the feed's last state is stored.
+    log('kills stopped; draining');
+    const drainStarted = Date.now();
+    const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
+    await Promise.allSettled(restarts);
+    await instances.allReady(Math.max(drainTimeoutMs / 2, 30_000));
+    log(`  all instances up after ${((Date.now() - drainStarted) / 1000).toFixed(1)} s`);
+    let drained = false;
+    let waitingFor: string | undefined;
+    while (Date.now() - drainStarted < drainTimeoutMs) {
+      const reason = await stillWaitingFor(db, feed.revisions(), subscribers.length);
+      if (reason === undefined) {
+        drained = true;
+        break;
+      }
+      if (reason !== waitingFor) log(`  waiting for ${reason} (${((Date.now() - drainStarted) / 1000).toFixed(1)} s)`);
+      waitingFor = reason;
+      await sleep(500);
+    }
+    const drainMs = Date.now() - drainStarted;
+    log(drained ? `drained in ${(drainMs / 1000).toFixed(1)} s` : `not drained after ${(drainMs / 1000).toFixed(1)} s`);
+    await traffic.stop();
+    const shutdownExitCodes = await instances.stopAll();
+
+    const outcome = await checkOutcome({ db, resend, endpoints, subscribers, feedRevisions: feed.revisions(), startedAt, endedAt });
+    const stats = instances.stats();
+    const problems = [...outcome.problems];
+    if (!drained) problems.unshift(`drain: the queues were not empty after ${drainTimeoutMs / 1000} s`);
+    const serverErrors = traffic.stats.serverErrors;
+    if (serverErrors.length) problems.push(`http: ${serverErrors.length} answers were 5xx, e.g. ${serverErrors[0]!.route} ${serverErrors[0]!.status} ${serverErrors[0]!.body}`);
+    for (const s of stats) {
+      if (s.unexpectedExits.length) problems.push(`instance ${s.index}: exited ${s.unexpectedExits.length} times unasked, last with ${s.unexpectedExits.at(-1)!.code}: ${s.unexpectedExits.at(-1)!.stderrTail.slice(-300)}`);
+    }
+    return {
+      schema,
+      logDir,
+      seed,
+      durationMs: options.durationMs,
+      drainMs,
+      drained,
+      kills,
+      restarts: stats.reduce((sum, s) => sum + s.starts, 0) - stats.length,
+      instances: stats,
+      shutdownExitCodes,
+      feed: feed.counts(),
+      traffic: traffic.stats,
+      outcome,
+      problems,
+    };
+  } finally {
+    await database?.close();
+    for (const cleanup of cleanups) await cleanup().catch((error) => log(`cleanup failed: ${error}`));
+  }
+}
+
+/** What the drain still waits for: the feed's last revisions stored, every change fanned out and delivered, every digest out; undefined when nothing. */
+async function stillWaitingFor(db: DatabaseHandle['db'], revisions: ReadonlyMap<string, number>, subscribers: number): Promise<string | undefined> {
+  const stored = await db.selectFrom('events').select(['id', 'body']).where('id', 'like', 'chaos-%').execute();
+  const storedRevision = new Map(stored.map((e) => [e.id, revisionOf(e.body)]));
+  const behind = [...revisions].filter(([id, revision]) => storedRevision.get(id) !== revision).length;
+  if (behind > 0) return `detection (${behind} feed events not at their last revision)`;
+  const cursor = await db.selectFrom('consumer_cursors').select('position').where('name', '=', 'webhook-fanout').executeTakeFirst();
+  const last = await db.selectFrom('changes').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  if (Number(cursor?.position ?? 0) < Number(last?.id ?? 0)) return `webhook fan-out (cursor ${cursor?.position ?? 0} of ${last?.id})`;
+  const { count } = await db
+    .selectFrom('webhook_deliveries')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  if (Number(count) > 0) return `${count} pending webhook deliveries`;
+  const digests = await db
+    .selectFrom('digests')
+    .select((eb) => [eb.fn.countAll<number>().as('all'), eb.fn.countAll<number>().filterWhere('status', 'in', ['pending', 'batched']).as('open')])
+    .executeTakeFirstOrThrow();
+  if (Number(digests.all) < subscribers) return `digest enqueue (${digests.all} of ${subscribers})`;
+  if (Number(digests.open) > 0) return `${digests.open} digests not sent`;
+  return undefined;
+}
