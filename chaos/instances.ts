@@ -58,6 +58,7 @@ export async function createInstances(input: { count: number; env: Record<string
   };
 
   const start = (instance: Instance): Promise<void> => {
+    if (instance.state !== 'down') return Promise.resolve(); // one process per port
     const run = runEntry('src/server.ts', { ...input.env, PORT: String(instance.port) });
     const generation = ++instance.generation;
     instance.run = run;
@@ -113,6 +114,15 @@ export async function createInstances(input: { count: number; env: Record<string
       while (instances.some((i) => i.state !== 'ready')) {
         for (const instance of instances) if (instance.state === 'down') void start(instance).catch(() => undefined);
         if (Date.now() > deadline) throw new Error(`instances not ready after ${timeoutMs} ms: ${instances.map((i) => `${i.index}:${i.state}`).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    /** Waits until at least one instance serves (starting any that are down). */
+    async anyReady(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      while (!instances.some((i) => i.state === 'ready')) {
+        for (const instance of instances) if (instance.state === 'down') void start(instance).catch(() => undefined);
+        if (Date.now() > deadline) throw new Error(`no instance ready after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },

@@ -12,7 +12,7 @@ export function formatReport(report: ChaosReport): string {
     `chaos run: ${report.durationMs / 1000} s of kills, seed ${report.seed}, schema ${report.schema}, instance logs in ${report.logDir}`,
     `  instances   ${report.kills} SIGKILLs, ${report.restarts} restarts; per instance: ${report.instances.map((i) => `#${i.index} port ${i.port} ${i.kills} kills ${i.starts} starts ${i.unexpectedExits.length} crashes ${i.errorLines} error log lines`).join('; ')}`,
     `              boot times: ${bootSummary(report)}; exit codes of the final SIGTERM: ${report.shutdownExitCodes.join(', ')}`,
-    `  drain       ${report.drained ? 'drained' : 'NOT drained'} in ${(report.drainMs / 1000).toFixed(1)} s`,
+    `  drain       an instance serving ${(report.restartWaitMs / 1000).toFixed(1)} s after the kills stopped, then ${report.drained ? 'drained' : 'NOT drained'} in ${(report.drainMs / 1000).toFixed(1)} s`,
     `  feed        ${report.feed.events} events published, ${report.feed.edits} edits`,
     `  changes     ${changes.total} rows (${list(changes.byType)}); detected twice: ${changes.duplicates}`,
     `  webhooks    ${webhooks.expected} (change, endpoint) pairs expected, ${webhooks.lost} lost, ${webhooks.idConflicts} with more than one webhook-id`,

@@ -38,6 +38,8 @@ export interface ChaosReport {
   logDir: string;
   seed: number;
   durationMs: number;
+  /** From the last kill until an instance served again (a boot time, mostly). */
+  restartWaitMs: number;
   drainMs: number;
   drained: boolean;
   kills: number;
@@ -97,8 +99,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   if (!options.keepSchema) cleanups.push(() => adminQuery(options.databaseUrl, `drop schema ${schema} cascade`));
   let database: DatabaseHandle | undefined;
   try {
-    // A slow provider (1 s a call) keeps batches in flight, where a kill hurts most.
-    const resend = await startFakeResend({ latencyMs: 1_000 });
+    // A slow provider (2 s a call) keeps digest batches in flight, where a kill hurts most.
+    const resend = await startFakeResend({ latencyMs: 2_000 });
     cleanups.unshift(() => resend.close());
     resend.failRandomly({ rate: 0.1, seed, faults: [{ type: 'server-error', status: 500 }, { type: 'rate-limit', retryAfterSeconds: 1 }] });
     const feed = await startChangingFeed(random);
@@ -204,9 +206,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     while (Date.now() < killUntil) {
       await sleep(killEvery.min + random() * (killEvery.max - killEvery.min));
       if (Date.now() >= killUntil) break;
-      const alive = instances.aliveIndexes();
-      if (alive.length === 0) continue;
-      const victim = pick(random, alive);
+      // A serving instance when there is one (that is where the work is), else one still booting.
+      const ready = instances.readyIndexes();
+      const candidates = ready.length > 0 ? ready : instances.aliveIndexes();
+      if (candidates.length === 0) continue;
+      const victim = pick(random, candidates);
       if (!instances.kill(victim)) continue;
       kills += 1;
       log(`  kill -9 instance ${victim} (${kills})`);
@@ -217,12 +221,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const endedAt = new Date();
 
     // Drain: everyone up, then wait (bounded) until the queues are empty and the feed's last state is stored.
-    log('kills stopped; draining');
+    // The killed ones keep booting meanwhile; one serving instance is enough to drain.
+    log('kills stopped; waiting for an instance to serve');
+    const killsEnded = Date.now();
+    await instances.anyReady(90_000);
+    const restartWaitMs = Date.now() - killsEnded;
+    log(`  ${instances.readyIndexes().length} instances serving after ${(restartWaitMs / 1000).toFixed(1)} s; draining`);
     const drainStarted = Date.now();
     const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
-    await Promise.allSettled(restarts);
-    await instances.allReady(Math.max(drainTimeoutMs / 2, 30_000));
-    log(`  all instances up after ${((Date.now() - drainStarted) / 1000).toFixed(1)} s`);
     let drained = false;
     let waitingFor: string | undefined;
     while (Date.now() - drainStarted < drainTimeoutMs) {
@@ -238,6 +244,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const drainMs = Date.now() - drainStarted;
     log(drained ? `drained in ${(drainMs / 1000).toFixed(1)} s` : `not drained after ${(drainMs / 1000).toFixed(1)} s`);
     await traffic.stop();
+    await Promise.allSettled(restarts);
     const shutdownExitCodes = await instances.stopAll();
 
     const outcome = await checkOutcome({ db, resend, endpoints, subscribers, feedRevisions: feed.revisions(), startedAt, endedAt });
@@ -254,6 +261,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       logDir,
       seed,
       durationMs: options.durationMs,
+      restartWaitMs,
       drainMs,
       drained,
       kills,
