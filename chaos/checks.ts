@@ -67,7 +67,9 @@ async function checkChanges(db: Db, feedRevisions: ReadonlyMap<string, number>) 
     const [id, revision] = behind[0]!;
     problems.push(`changes: ${behind.length} feed events not stored at their last revision, e.g. ${id} is at ${stored.get(id) ?? 'nothing'}, the feed at ${revision}`);
   }
-  return { total: rows.length, byType, duplicates: publishedTwice.length + updatedTwice.length, problems };
+  const runs = await db.selectFrom('detection_runs').select(['status']).select((eb) => eb.fn.countAll().as('n')).groupBy('status').execute();
+  const detectionRuns = Object.fromEntries(runs.map((r) => [r.status, Number(r.n)]));
+  return { total: rows.length, byType, duplicates: publishedTwice.length + updatedTwice.length, detectionRuns, problems };
 }
 
 async function checkWebhooks(db: Db, endpoints: readonly EndpointUnderTest[]) {

@@ -14,7 +14,7 @@ export function formatReport(report: ChaosReport): string {
     `              boot times: ${bootSummary(report)}; exit codes of the final SIGTERM: ${report.shutdownExitCodes.join(', ')}`,
     `  drain       an instance serving ${(report.restartWaitMs / 1000).toFixed(1)} s after the kills stopped, then ${report.drained ? 'drained' : 'NOT drained'} in ${(report.drainMs / 1000).toFixed(1)} s`,
     `  feed        ${report.feed.events} events published, ${report.feed.edits} edits`,
-    `  changes     ${changes.total} rows (${list(changes.byType)}); detected twice: ${changes.duplicates}`,
+    `  changes     ${changes.total} rows (${list(changes.byType)}); detected twice: ${changes.duplicates}; detection runs: ${list(changes.detectionRuns)}`,
     `  webhooks    ${webhooks.expected} (change, endpoint) pairs expected, ${webhooks.lost} lost, ${webhooks.idConflicts} with more than one webhook-id`,
     `              ${webhooks.receipts} requests received (${webhooks.failedAnswers} answered with a failure), ${webhooks.attempts} attempts recorded, ${webhooks.duplicatesFromRetries} duplicates from retries (at-least-once)`,
     `              deliveries: ${list(webhooks.deliveries)}`,

@@ -12,7 +12,8 @@ export interface TrafficStats {
 /**
  * A steady trickle of HTTP requests to every instance, up or not: reads of the events API, one
  * event, the taxonomy, liveness, and sign-ups (each from its own forwarded client address, so
- * the per-address rate limit lets most through). Every answer's status is counted.
+ * the per-address rate limit lets most through; now and then one form sent twice at once, to
+ * two instances, as a double click behind a load balancer would). Every answer's status is counted.
  */
 export function startTraffic(input: { urls: () => string[]; intervalMs: number; random: () => number; eventIds: () => string[] }) {
   const stats: TrafficStats = { requests: 0, byStatus: {}, serverErrors: [] };
@@ -42,10 +43,7 @@ export function startTraffic(input: { urls: () => string[]; intervalMs: number; 
     };
   };
 
-  const send = async () => {
-    const urls = input.urls();
-    const base = pick(input.random, urls);
-    const { route, path, init } = request();
+  const send = async (base: string, { route, path, init }: ReturnType<typeof request>) => {
     stats.requests += 1;
     try {
       const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
@@ -60,8 +58,14 @@ export function startTraffic(input: { urls: () => string[]; intervalMs: number; 
   };
 
   const timer = setInterval(() => {
-    const task = send().finally(() => pending.delete(task));
-    pending.add(task);
+    const urls = input.urls();
+    const planned = request();
+    const twice = planned.route === 'POST /v1/subscriptions' && input.random() < 0.2;
+    const bases = twice ? [urls[0]!, urls[1 % urls.length]!] : [pick(input.random, urls)];
+    for (const base of bases) {
+      const task = send(base, planned).finally(() => pending.delete(task));
+      pending.add(task);
+    }
   }, input.intervalMs);
 
   return {
