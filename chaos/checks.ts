@@ -1,4 +1,5 @@
 import { latestDuePeriod } from '../src/alerts/digest/period';
+import { canonicalJson } from '../src/alerts/event';
 import type { Db, Frequency } from '../src/db/database';
 import type { FakeResend } from '../tests/support/fake-resend';
 import type { Received } from '../tests/support/webhook-receiver';
@@ -173,7 +174,7 @@ async function checkDigests(db: Db, resend: FakeResend, subscribers: readonly Se
   for (const r of requests) {
     if (!r.idempotencyKey) continue;
     const payloads = payloadsByKey.get(r.idempotencyKey) ?? new Set<string>();
-    payloads.add(`${r.path}\n${stableJson(r.body)}`);
+    payloads.add(`${r.path}\n${canonicalJson(r.body)}`);
     payloadsByKey.set(r.idempotencyKey, payloads);
   }
   const reused = [...payloadsByKey.values()].filter((payloads) => payloads.size > 1).length;
@@ -187,13 +188,4 @@ async function checkDigests(db: Db, resend: FakeResend, subscribers: readonly Se
     emails,
     problems,
   };
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
