@@ -3,13 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminQuery, pick, prng } from '../bench/support';
-import type { Frequency } from '../src/db/database';
 import { openPostgres, type DatabaseHandle } from '../src/db/connect';
 import { startFakeResend } from '../tests/support/fake-resend';
 import { startReceiver } from '../tests/support/webhook-receiver';
-import { checkOutcome, type EndpointUnderTest, type SeededSubscriber } from './checks';
-import { FEED_COUNTRIES, revisionOf, startChangingFeed } from './feed';
-import { createInstances, type InstanceStats } from './instances';
+import { checkOutcome } from './checks';
+import { revisionOf, startChangingFeed } from './feed';
+import { createInstances, type Instances, type InstanceStats } from './instances';
+import { registerEndpoints, subscriberSeeder } from './seed';
 import { startTraffic, type TrafficStats } from './traffic';
 
 export interface ChaosOptions {
@@ -75,7 +75,6 @@ export function withSearchPath(url: string, schema: string): string {
   return parsed.toString();
 }
 
-const TIME_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney', 'America/Los_Angeles', 'Asia/Kolkata', 'Pacific/Auckland'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -114,29 +113,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const instances = await createInstances({
       count: options.instances ?? 3,
       logDir,
-      env: {
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: withSearchPath(options.databaseUrl, schema),
-        DATA_DIR: join(logDir, 'data'),
-        APP_SECRET: randomBytes(32).toString('hex'),
-        ADMIN_TOKEN: adminToken,
-        PUBLIC_BASE_URL: 'http://127.0.0.1:1',
-        RESEND_API_KEY: resend.apiKey,
-        RESEND_BASE_URL: resend.url,
-        EMAIL_FROM: 'Tracker Alerts <alerts@chaos.example>',
-        SOURCE_URLS: feed.url,
-        SOURCE_TIMEOUT_MS: '5000',
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
-        TRUST_PROXY: '1',
-        CRON_DETECT: '*/2 * * * * *',
-        CRON_DIGEST: '*/3 * * * * *',
-        CRON_WEBHOOKS: '*/2 * * * * *',
-        WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,5s,5s,5s,5s',
-        WEBHOOK_DELIVERY_LEASE: '15s',
-        DIGEST_RETRY_SCHEDULE: '2s,5s,10s',
-        DIGEST_BATCH_LEASE: '15s',
-      },
+      env: instanceEnv({ databaseUrl: withSearchPath(options.databaseUrl, schema), logDir, adminToken, resend, feedUrl: feed.url }),
     });
     cleanups.unshift(() => instances.stopAll(2_000));
 
@@ -149,48 +126,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     database = openPostgres(options.databaseUrl, { searchPath: schema, max: 4 });
     const db = database.db;
 
-    const endpoints: EndpointUnderTest[] = [];
-    const specs = [
-      { name: 'everything', types: [], countries: [] },
-      { name: 'KAZ+GEO', types: [], countries: ['KAZ', 'GEO'] },
-      { name: 'published+flags', types: ['event.published', 'event.watch_flag_raised'], countries: [] },
-    ];
-    for (const [index, spec] of specs.entries()) {
-      const response = await fetch(`${instances.urlOf(0)}/v1/webhooks`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: receivers[index]!.url, description: spec.name, ...(spec.types.length && { types: spec.types }), ...(spec.countries.length && { countries: spec.countries }) }),
-      });
-      if (response.status !== 201) throw new Error(`registering webhook ${spec.name}: ${response.status} ${await response.text()}`);
-      const created = (await response.json()) as { id: string; secret: string };
-      receivers[index]!.setSecret(created.secret);
-      endpoints.push({ ...spec, id: created.id, received: receivers[index]!.received });
-    }
-
-    const subscribers: SeededSubscriber[] = [];
-    const seedSubscribers = async (count: number) => {
-      const confirmedAt = new Date(Date.now() - 40 * 24 * 3600_000);
-      const rows = Array.from({ length: count }, () => {
-        const n = subscribers.length + 1;
-        const s: SeededSubscriber = { email: `reader-${n}@chaos.example`, frequency: (random() < 0.3 ? 'weekly' : 'monthly') as Frequency, timezone: pick(random, TIME_ZONES) };
-        subscribers.push(s);
-        const r = random();
-        return {
-          ...s,
-          status: 'confirmed' as const,
-          countries: r < 0.4 ? [] : [pick(random, FEED_COUNTRIES)],
-          regions: r > 0.9 ? ['Europe'] : [],
-          categories: random() < 0.5 ? [] : ['rights'],
-          skip_empty: false,
-          created_at: confirmedAt,
-          updated_at: confirmedAt,
-          confirmed_at: confirmedAt,
-          consent_at: confirmedAt,
-          consent_source: 'chaos',
-        };
-      });
-      await db.insertInto('subscribers').values(rows).execute();
-    };
+    const endpoints = await registerEndpoints(instances.urlOf(0), adminToken, receivers);
+    const { subscribers, seed: seedSubscribers } = subscriberSeeder(db, random);
     await seedSubscribers(subscriberPlan.initial);
 
     // Faults and load.
@@ -199,50 +136,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     feed.start(options.feedEveryMs ?? 1_500);
     const traffic = startTraffic({ urls: () => instances.ports().map((p) => `http://127.0.0.1:${p}`), intervalMs: options.trafficEveryMs ?? 100, random, eventIds: feed.eventIds });
     const waves = setInterval(() => void seedSubscribers(subscriberPlan.wave).catch((error) => log(`seeding a wave failed: ${error}`)), subscriberPlan.waveEveryMs);
-    const restarts: Promise<unknown>[] = [];
-    let kills = 0;
-    const killUntil = Date.now() + options.durationMs;
     log(`killing a random instance every ${killEvery.min / 1000}-${killEvery.max / 1000} s for ${options.durationMs / 1000} s`);
-    while (Date.now() < killUntil) {
-      await sleep(killEvery.min + random() * (killEvery.max - killEvery.min));
-      if (Date.now() >= killUntil) break;
-      // A serving instance when there is one (that is where the work is), else one still booting.
-      const ready = instances.readyIndexes();
-      const candidates = ready.length > 0 ? ready : instances.aliveIndexes();
-      if (candidates.length === 0) continue;
-      const victim = pick(random, candidates);
-      if (!instances.kill(victim)) continue;
-      kills += 1;
-      log(`  kill -9 instance ${victim} (${kills})`);
-      restarts.push(sleep(options.restartAfterMs ?? 1_000).then(() => instances.start(victim)).catch((error) => log(`  restart of ${victim} failed: ${error}`)));
-    }
+    const { kills, restarts } = await killAtRandom(instances, { durationMs: options.durationMs, killEvery, restartAfterMs: options.restartAfterMs ?? 1_000, random, log });
     clearInterval(waves);
     feed.stop();
     const endedAt = new Date();
 
-    // Drain: everyone up, then wait (bounded) until the queues are empty and the feed's last state is stored.
-    // The killed ones keep booting meanwhile; one serving instance is enough to drain.
+    // Drain, bounded: until the feed's last state is stored and the queues are empty. The killed
+    // instances keep booting meanwhile; one serving instance is enough.
     log('kills stopped; waiting for an instance to serve');
     const killsEnded = Date.now();
     await instances.anyReady(90_000);
     const restartWaitMs = Date.now() - killsEnded;
     log(`  ${instances.readyIndexes().length} instances serving after ${(restartWaitMs / 1000).toFixed(1)} s; draining`);
-    const drainStarted = Date.now();
     const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
-    let drained = false;
-    let waitingFor: string | undefined;
-    while (Date.now() - drainStarted < drainTimeoutMs) {
-      const reason = await stillWaitingFor(db, feed.revisions(), subscribers.length);
-      if (reason === undefined) {
-        drained = true;
-        break;
-      }
-      if (reason !== waitingFor) log(`  waiting for ${reason} (${((Date.now() - drainStarted) / 1000).toFixed(1)} s)`);
-      waitingFor = reason;
-      await sleep(500);
-    }
-    const drainMs = Date.now() - drainStarted;
-    log(drained ? `drained in ${(drainMs / 1000).toFixed(1)} s` : `not drained after ${(drainMs / 1000).toFixed(1)} s`);
+    const { drained, drainMs } = await drain(() => stillWaitingFor(db, feed.revisions(), subscribers.length), drainTimeoutMs, log);
     await traffic.stop();
     await Promise.allSettled(restarts);
     const shutdownExitCodes = await instances.stopAll();
@@ -277,6 +185,75 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await database?.close();
     for (const cleanup of cleanups) await cleanup().catch((error) => log(`cleanup failed: ${error}`));
   }
+}
+
+/** SIGKILLs a serving instance (else one still booting) every few seconds for `durationMs`, each started again shortly after. */
+async function killAtRandom(
+  instances: Instances,
+  input: { durationMs: number; killEvery: { min: number; max: number }; restartAfterMs: number; random: () => number; log: (line: string) => void },
+): Promise<{ kills: number; restarts: Promise<unknown>[] }> {
+  const restarts: Promise<unknown>[] = [];
+  let kills = 0;
+  const until = Date.now() + input.durationMs;
+  while (Date.now() < until) {
+    await sleep(input.killEvery.min + input.random() * (input.killEvery.max - input.killEvery.min));
+    if (Date.now() >= until) break;
+    const ready = instances.readyIndexes();
+    const candidates = ready.length > 0 ? ready : instances.aliveIndexes();
+    if (candidates.length === 0) continue;
+    const victim = pick(input.random, candidates);
+    if (!instances.kill(victim)) continue;
+    kills += 1;
+    input.log(`  kill -9 instance ${victim} (${kills})`);
+    restarts.push(sleep(input.restartAfterMs).then(() => instances.start(victim)).catch((error) => input.log(`  restart of ${victim} failed: ${error}`)));
+  }
+  return { kills, restarts };
+}
+
+/** Polls `stillWaitingFor` until it has nothing left to wait for, or `timeoutMs` passes. */
+async function drain(stillWaitingFor: () => Promise<string | undefined>, timeoutMs: number, log: (line: string) => void): Promise<{ drained: boolean; drainMs: number }> {
+  const started = Date.now();
+  const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+  let waitingFor: string | undefined;
+  while (Date.now() - started < timeoutMs) {
+    const reason = await stillWaitingFor();
+    if (reason === undefined) {
+      log(`drained in ${seconds()} s`);
+      return { drained: true, drainMs: Date.now() - started };
+    }
+    if (reason !== waitingFor) log(`  waiting for ${reason} (${seconds()} s)`);
+    waitingFor = reason;
+    await sleep(500);
+  }
+  log(`not drained after ${seconds()} s`);
+  return { drained: false, drainMs: Date.now() - started };
+}
+
+/** Every instance's environment: one schema, the local fakes, jobs every few seconds, retries and leases in seconds. */
+function instanceEnv(input: { databaseUrl: string; logDir: string; adminToken: string; resend: { apiKey: string; url: string }; feedUrl: string }): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: input.databaseUrl,
+    DATA_DIR: join(input.logDir, 'data'),
+    APP_SECRET: randomBytes(32).toString('hex'),
+    ADMIN_TOKEN: input.adminToken,
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    RESEND_API_KEY: input.resend.apiKey,
+    RESEND_BASE_URL: input.resend.url,
+    EMAIL_FROM: 'Tracker Alerts <alerts@chaos.example>',
+    SOURCE_URLS: input.feedUrl,
+    SOURCE_TIMEOUT_MS: '5000',
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
+    TRUST_PROXY: '1',
+    CRON_DETECT: '*/2 * * * * *',
+    CRON_DIGEST: '*/3 * * * * *',
+    CRON_WEBHOOKS: '*/2 * * * * *',
+    WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,5s,5s,5s,5s',
+    WEBHOOK_DELIVERY_LEASE: '15s',
+    DIGEST_RETRY_SCHEDULE: '2s,5s,10s',
+    DIGEST_BATCH_LEASE: '15s',
+  };
 }
 
 /** What the drain still waits for: the feed's last revisions stored, every change fanned out and delivered, every digest out; undefined when nothing. */
