@@ -121,7 +121,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`schema ${schema}, logs in ${logDir}, seed ${seed}: starting ${options.instances ?? 3} instances`);
     const bootStarted = Date.now();
     await instances.startAll();
-    await instances.allReady(90_000);
+    await instances.allReady(180_000);
     log(`  all up after ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
     database = openPostgres(options.databaseUrl, { searchPath: schema, max: 4 });
     const db = database.db;
@@ -146,7 +146,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // instances keep booting meanwhile; one serving instance is enough.
     log('kills stopped; waiting for an instance to serve');
     const killsEnded = Date.now();
-    await instances.anyReady(90_000);
+    await instances.anyReady(180_000);
     const restartWaitMs = Date.now() - killsEnded;
     log(`  ${instances.readyIndexes().length} instances serving after ${(restartWaitMs / 1000).toFixed(1)} s; draining`);
     const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
