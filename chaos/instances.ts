@@ -25,6 +25,25 @@ interface Instance extends InstanceStats {
   generation: number;
 }
 
+/** True once the process says it serves; false if it exits first (killed while booting, or a crash). */
+function untilServing(run: Running): Promise<boolean> {
+  const serving = () => run.stdout().includes('is running on');
+  if (serving()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onData = () => {
+      // The 'data' listener runs after runEntry's, which has appended the chunk.
+      if (!serving()) return;
+      run.child.stdout!.off('data', onData);
+      resolve(true);
+    };
+    run.child.stdout!.on('data', onData);
+    void run.exited.then(() => {
+      run.child.stdout!.off('data', onData);
+      resolve(false);
+    });
+  });
+}
+
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -78,15 +97,12 @@ export async function createInstances(input: { count: number; env: Record<string
         if (!closing && instance.state === 'down') void start(instance).catch(() => undefined);
       }, 1000);
     });
-    // No deadline here: a slow boot is still a boot (callers bound their own waits, allReady/anyReady).
-    return run.waitFor(/is running on/, 30 * 60_000).then(
-      () => {
-        if (instance.generation !== generation) return;
-        instance.state = 'ready';
-        instance.bootMs.push(Date.now() - spawnedAt);
-      },
-      () => undefined, // exited before serving: killed while booting, or a crash (counted above)
-    );
+    // No deadline here: a slow boot is still a boot (allReady and anyReady bound the waits).
+    return untilServing(run).then((serving) => {
+      if (!serving || instance.generation !== generation) return;
+      instance.state = 'ready';
+      instance.bootMs.push(Date.now() - spawnedAt);
+    });
   };
 
   return {
