@@ -19,6 +19,55 @@ const cron = (fallback: string) =>
     .refine((expr) => expr === undefined || isValidCron(expr), { message: 'is not a valid cron expression' })
     .transform((expr) => expr ?? fallback);
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `500ms`, `5s`, `5m`, `2h`, `1d`, or a bare number of milliseconds. */
+function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 'ms']!);
+}
+
+const duration = (fallback: string, bounds: { minMs: number; maxMs: number; why?: string }) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 30s, 5m or 2h` });
+        return z.NEVER;
+      }
+      if (ms < bounds.minMs || ms > bounds.maxMs) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${bounds.minMs} ms and ${bounds.maxMs} ms${bounds.why ? ` (${bounds.why})` : ''}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+/** A comma-separated list of durations: the waits before each retry, in order. */
+const durationList = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parts = text.split(',').map((part) => part.trim());
+      const values = parts.map(parseDuration);
+      const bad = parts.filter((_, i) => values[i] === undefined || values[i]! < 100 || values[i]! > 7 * 86_400_000);
+      if (parts.length === 0 || parts.length > 20 || bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: bad.length > 0
+            ? `"${bad[0]}" is not a duration between 100ms and 7d (write e.g. 5s,5m,30m)`
+            : 'must list between 1 and 20 durations, e.g. 5s,5m,30m',
+        });
+        return z.NEVER;
+      }
+      return values as number[];
+    });
+
 const httpUrl = z
   .string()
   .trim()
@@ -70,6 +119,11 @@ const envSchema = z
     RETENTION_WEBHOOK_ATTEMPTS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     RETENTION_OUTBOX_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    WEBHOOK_RETRY_SCHEDULE: durationList('5s,5m,30m,2h,5h,10h,10h'),
+    // A claim must outlive the 10 s request timeout, or a slow delivery would be claimed twice.
+    WEBHOOK_DELIVERY_LEASE: duration('60s', { minMs: 15_000, maxMs: 86_400_000, why: 'longer than the 10 s request timeout' }),
+    DIGEST_RETRY_SCHEDULE: durationList('30s,2m,10m,30m,1h'),
+    DIGEST_BATCH_LEASE: duration('10m', { minMs: 5_000, maxMs: 86_400_000 }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 
@@ -97,6 +151,10 @@ export interface Config {
   retention: { unconfirmedDays: number; webhookAttemptsDays: number; outboxDays: number };
   /** How long SIGTERM/SIGINT may take: in-flight work finishes or is handed back within it. */
   shutdownTimeoutMs: number;
+  /** Waits before each retry of a failed delivery (the last entry is the last retry), and a claim's lease. */
+  webhooks: { retryScheduleMs: number[]; deliveryLeaseMs: number };
+  /** Waits before a batch the provider did not take is sent again, and how long a claimed batch stays claimed. */
+  digests: { retryScheduleMs: number[]; batchLeaseMs: number };
   logLevel: string;
 }
 
@@ -147,6 +205,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     cron: { detect: e.CRON_DETECT, digest: e.CRON_DIGEST, webhooks: e.CRON_WEBHOOKS, cleanup: e.CRON_CLEANUP },
     retention: { unconfirmedDays: e.RETENTION_UNCONFIRMED_DAYS, webhookAttemptsDays: e.RETENTION_WEBHOOK_ATTEMPTS_DAYS, outboxDays: e.RETENTION_OUTBOX_DAYS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    webhooks: { retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE, deliveryLeaseMs: e.WEBHOOK_DELIVERY_LEASE },
+    digests: { retryScheduleMs: e.DIGEST_RETRY_SCHEDULE, batchLeaseMs: e.DIGEST_BATCH_LEASE },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { BATCH_LEASE_MS, RETRY_DELAYS_MS } from '../src/alerts/digest/runner';
+import { DELIVERY_LEASE_MS } from '../src/alerts/webhooks/dispatcher';
+import { decideAfterAttempt, RETRY_SCHEDULE_MS } from '../src/alerts/webhooks/retry-policy';
 import { ConfigError, parseConfig } from '../src/config';
 import { runEntry } from './support/process';
 
@@ -67,5 +70,40 @@ describe('configuration', () => {
     expect(err).toMatch(/^ {2}CRON_DETECT: /m);
     expect(err).not.toMatch(/\n\s+at /);
     expect(run.stdout()).not.toContain('running');
+  });
+
+  it('keeps the documented retry schedules and leases unless told otherwise', () => {
+    const config = parseConfig({});
+    expect(config.webhooks).toEqual({ retryScheduleMs: RETRY_SCHEDULE_MS, deliveryLeaseMs: DELIVERY_LEASE_MS });
+    expect(config.digests).toEqual({ retryScheduleMs: RETRY_DELAYS_MS, batchLeaseMs: BATCH_LEASE_MS });
+  });
+
+  it('reads retry schedules and leases as durations, and the webhook retry policy follows them', () => {
+    const config = parseConfig({
+      WEBHOOK_RETRY_SCHEDULE: '1s, 2s,500ms',
+      WEBHOOK_DELIVERY_LEASE: '20s',
+      DIGEST_RETRY_SCHEDULE: '3s,1m',
+      DIGEST_BATCH_LEASE: '15s',
+    });
+    expect(config.webhooks).toEqual({ retryScheduleMs: [1000, 2000, 500], deliveryLeaseMs: 20_000 });
+    expect(config.digests).toEqual({ retryScheduleMs: [3000, 60_000], batchLeaseMs: 15_000 });
+    const now = new Date('2026-01-01T00:00:00Z');
+    const decide = (attempts: number) => decideAfterAttempt({ attempts, statusCode: 500, retryAfter: null, now, random: () => 0.5, schedule: config.webhooks.retryScheduleMs });
+    expect(decide(2)).toEqual({ kind: 'retry', retryAt: new Date(now.getTime() + 2000) });
+    expect(decide(3)).toEqual({ kind: 'retry', retryAt: new Date(now.getTime() + 500) });
+    expect(decide(4)).toEqual({ kind: 'failed' });
+  });
+
+  it('refuses unreadable schedules and a delivery lease shorter than the request timeout, naming the variable', () => {
+    try {
+      parseConfig({ WEBHOOK_RETRY_SCHEDULE: '5s,soon', WEBHOOK_DELIVERY_LEASE: '5s', DIGEST_RETRY_SCHEDULE: '', DIGEST_BATCH_LEASE: 'ten minutes' });
+      expect.unreachable();
+    } catch (error) {
+      const lines = (error as ConfigError).problems;
+      expect(lines.find((l) => l.startsWith('WEBHOOK_RETRY_SCHEDULE:'))).toContain('"soon"');
+      expect(lines.find((l) => l.startsWith('WEBHOOK_DELIVERY_LEASE:'))).toContain('request timeout');
+      expect(lines.some((l) => l.startsWith('DIGEST_RETRY_SCHEDULE:'))).toBe(true);
+      expect(lines.some((l) => l.startsWith('DIGEST_BATCH_LEASE:'))).toBe(true);
+    }
   });
 });

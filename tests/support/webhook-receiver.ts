@@ -8,14 +8,18 @@ export interface Received {
   body: Record<string, unknown>;
   verified: boolean;
   at: number;
+  /** The status this request was answered. */
+  status: number;
 }
 
 /**
  * A webhook consumer on 127.0.0.1 that verifies every request with the public
  * `standardwebhooks` package, records it, and answers what the test scripts
- * (a status sequence, a delay).
+ * (a status sequence, then `status()` for each further request, a delay).
  */
-export async function startReceiver(options: { secret?: string; delayMs?: number; statuses?: number[]; headers?: Record<string, string> } = {}) {
+export async function startReceiver(
+  options: { secret?: string; delayMs?: number; statuses?: number[]; status?: () => number; headers?: Record<string, string> } = {},
+) {
   const received: Received[] = [];
   let secret = options.secret;
   const statuses = [...(options.statuses ?? [])];
@@ -33,8 +37,8 @@ export async function startReceiver(options: { secret?: string; delayMs?: number
         verified = false;
       }
       const parsed = JSON.parse(body) as Record<string, unknown>;
-      received.push({ id: headers['webhook-id'] ?? '', type: String(parsed.type), body: parsed, verified, at: Date.now() });
-      const status = statuses.length ? statuses.shift()! : 200;
+      const status = statuses.length ? statuses.shift()! : (options.status?.() ?? 200);
+      received.push({ id: headers['webhook-id'] ?? '', type: String(parsed.type), body: parsed, verified, at: Date.now(), status });
       setTimeout(() => res.writeHead(status, options.headers ?? {}).end('ok'), options.delayMs ?? 0);
     });
   });

@@ -24,9 +24,10 @@ import { buildDigest, type ChangeWindow } from './build';
 import { digestMessage } from './message';
 import { latestDuePeriod } from './period';
 
-/** A batch's claim outlives every retry the transport makes inside one send. */
+/** A batch's claim outlives every retry the transport makes inside one send (the default of DIGEST_BATCH_LEASE). */
 export const BATCH_LEASE_MS = 10 * 60_000;
-const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 1_800_000, 3_600_000];
+/** Waits before a batch the provider did not take goes again (the default of DIGEST_RETRY_SCHEDULE). */
+export const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 1_800_000, 3_600_000];
 
 export interface DigestTickResult {
   asOf: string;
@@ -73,7 +74,7 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   // Each loop stops claiming when the process drains for shutdown; what is left stays queued.
   while (acceptingWork(deps)) {
     const now = deps.clock.now();
-    const stale = await claimStaleBatch(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + BATCH_LEASE_MS) });
+    const stale = await claimStaleBatch(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + deps.config.digests.batchLeaseMs) });
     if (!stale) break;
     await sendBatch(deps, stale, result);
   }
@@ -130,7 +131,7 @@ async function buildBatch(
     result.skipped += empty.length;
     if (toSend.length === 0) return 'skipped-only' as const;
     const key = `digest-batch-${randomUUID()}`;
-    const id = await recordBatch(trx, { key, owner: input.owner, now, leaseUntil: new Date(now.getTime() + BATCH_LEASE_MS), rows: toSend });
+    const id = await recordBatch(trx, { key, owner: input.owner, now, leaseUntil: new Date(now.getTime() + deps.config.digests.batchLeaseMs), rows: toSend });
     return { id, key, attempts: 0, rows: toSend.map(({ id: rowId, subscriberId, model, cursorTo }) => ({ id: rowId, subscriberId, model, cursorTo })) };
   });
 }
@@ -155,7 +156,8 @@ async function sendBatch(deps: Deps, batch: BatchToSend, result: DigestTickResul
       result.failed += failedRow === undefined ? batch.rows.length : 1;
       deps.log.error({ batch: batch.id, code: error.code }, 'digest batch refused by the provider');
     } else {
-      const wait = error instanceof TransientEmailError && error.retryAfterMs ? error.retryAfterMs : RETRY_DELAYS_MS[Math.min(batch.attempts, RETRY_DELAYS_MS.length - 1)]!;
+      const delays = deps.config.digests.retryScheduleMs;
+      const wait = error instanceof TransientEmailError && error.retryAfterMs ? error.retryAfterMs : delays[Math.min(batch.attempts, delays.length - 1)]!;
       await deferBatch(deps.db, batch.id, { retryAt: new Date(now.getTime() + wait), error: error instanceof Error ? error.message : String(error) });
       result.deferred += batch.rows.length;
       deps.log.warn({ batch: batch.id, err: error }, 'digest batch not sent; it will be retried with the same key');

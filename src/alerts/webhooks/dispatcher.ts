@@ -6,7 +6,7 @@ import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy'
 import { REQUEST_TIMEOUT_MS, sendToEndpoint } from './send';
 import type { WebhookConnections } from './transport';
 
-/** A claim lasts well past the request timeout, so a slow request is never claimed twice. */
+/** A claim lasts well past the request timeout, so a slow request is never claimed twice (the default of WEBHOOK_DELIVERY_LEASE). */
 export const DELIVERY_LEASE_MS = 6 * REQUEST_TIMEOUT_MS;
 const IN_FLIGHT = 32;
 const PER_ENDPOINT = 4;
@@ -49,7 +49,7 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
     const free = acceptingWork(deps) ? IN_FLIGHT - inFlight.size : 0;
     const now = deps.clock.now();
     const claimed = free > 0
-      ? await claimDueDeliveries(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS), limit: free, perEndpoint: PER_ENDPOINT, inFlight: perEndpoint })
+      ? await claimDueDeliveries(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + deps.config.webhooks.deliveryLeaseMs), limit: free, perEndpoint: PER_ENDPOINT, inFlight: perEndpoint })
       : [];
     for (const delivery of claimed) {
       perEndpoint[delivery.endpoint_id] = (perEndpoint[delivery.endpoint_id] ?? 0) + 1;
@@ -86,7 +86,7 @@ async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery
     return false;
   }
   const sent = await sendToEndpoint(deps, endpoint, { id: delivery.id, body: delivery.payload }, pass.connections);
-  const outcome = decideAfterAttempt({ attempts: delivery.attempts, statusCode: sent.error && sent.statusCode !== null && sent.statusCode < 400 ? 0 : sent.statusCode, retryAfter: sent.retryAfter, now: attemptedAt, random });
+  const outcome = decideAfterAttempt({ attempts: delivery.attempts, statusCode: sent.error && sent.statusCode !== null && sent.statusCode < 400 ? 0 : sent.statusCode, retryAfter: sent.retryAfter, now: attemptedAt, random, schedule: deps.config.webhooks.retryScheduleMs });
   await finishAttempt(deps.db, {
     owner,
     attempt: { deliveryId: delivery.id, attemptedAt, statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error, responseExcerpt: sent.responseExcerpt },

@@ -1,7 +1,7 @@
 /**
  * What follows an attempt, as Svix taught integrators: retries after 5 s, 5 min, 30 min, 2 h,
  * 5 h, 10 h and 10 h (each ±20% jitter), then the delivery fails. 429 and 503 honour
- * Retry-After; 410 Gone disables the endpoint.
+ * Retry-After; 410 Gone disables the endpoint. WEBHOOK_RETRY_SCHEDULE replaces the schedule.
  */
 export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 export const FAILING_ENDPOINT_DISABLE_MS = 5 * 24 * 3600_000;
@@ -19,13 +19,16 @@ export function decideAfterAttempt(input: {
   retryAfter: string | null;
   now: Date;
   random: () => number;
+  /** Waits before each retry; the default is the one above. */
+  schedule?: readonly number[];
 }): AttemptOutcome {
   const { statusCode, now } = input;
   if (statusCode !== null && statusCode >= 200 && statusCode < 300) return { kind: 'delivered' };
   if (statusCode === 410) return { kind: 'failed', disableEndpoint: 'gone' };
-  if (input.attempts > RETRY_SCHEDULE_MS.length) return { kind: 'failed' };
+  const schedule = input.schedule ?? RETRY_SCHEDULE_MS;
+  if (input.attempts > schedule.length) return { kind: 'failed' };
   const asked = (statusCode === 429 || statusCode === 503) ? retryAfterMs(input.retryAfter, now) : undefined;
-  const scheduled = RETRY_SCHEDULE_MS[input.attempts - 1]!;
+  const scheduled = schedule[input.attempts - 1]!;
   const jittered = scheduled * (0.8 + 0.4 * input.random());
   return { kind: 'retry', retryAt: new Date(now.getTime() + Math.max(asked ?? 0, asked === undefined ? jittered : 0)) };
 }
