@@ -44,6 +44,7 @@ import { assembleDeps } from '../src/assemble-deps';
 import { fixedClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { buildDigest } from '../src/alerts/digest/build';
+import { indexChangeWindow } from '../src/alerts/digest/window';
 import { latestChangeId, listChangesBetween } from '../src/db/changes';
 import type { ClaimedDigest } from '../src/db/digests';
 import { loadEvents } from '../src/db/events';
@@ -1005,7 +1006,7 @@ async function measureModelStorage(handle: DatabaseHandle, models: readonly Dige
 /** buildDigest and the JSON of its model, timed alone for a sample of subscribers, by kind. */
 async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number, upTo: number, count: number, kindOf: ReadonlyMap<string, string>) {
   const changes = await listChangesBetween(handle.db, cursor, upTo);
-  const window = { upTo, changes, events: await loadEvents(handle.db, [...new Set(changes.map((c) => c.eventId))]) };
+  const window = indexChangeWindow(upTo, changes, await loadEvents(handle.db, [...new Set(changes.map((c) => c.eventId))]));
   const step = Math.max(1, Math.floor(SUBSCRIBERS / count));
   const rows = await sql<ClaimedDigest>`
     select d.id, d.subscriber_id, d.period_key, d.due_at, s.email, s.countries, s.regions, s.categories, s.frequency, s.timezone, s.skip_empty,

@@ -37,7 +37,7 @@ const changedFieldNames: Record<string, string> = {
   url: 'link',
 };
 
-const EXCERPT_MAX = 300;
+export const EXCERPT_MAX = 300;
 const UPDATE_MAX = 400;
 
 export interface PreparedItem {

@@ -19,9 +19,10 @@ import { loadEvents } from '../../db/events';
 import type { Deps } from '../../deps';
 import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../../email/transport';
 import type { DigestModel } from '../../templates/models';
-import { buildDigest, type ChangeWindow } from './build';
+import { buildDigest } from './build';
 import { digestMessage } from './message';
 import { latestDuePeriod } from './period';
+import { indexChangeWindow, type ChangeWindow } from './window';
 
 /** A batch's claim outlives every retry the transport makes inside one send. */
 export const BATCH_LEASE_MS = 10 * 60_000;
@@ -104,7 +105,7 @@ async function loadWindow(deps: Deps, _asOf: Date): Promise<ChangeWindow> {
   const from = Number(row?.from ?? upTo);
   const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
   const events = await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]);
-  return { upTo, changes, events };
+  return indexChangeWindow(upTo, changes, events);
 }
 
 async function buildBatch(
@@ -183,5 +184,5 @@ async function loadWindowForAll(deps: Deps): Promise<ChangeWindow> {
   const row = await deps.db.selectFrom('subscribers').select((eb) => eb.fn.min('digest_cursor').as('from')).where('status', '=', 'confirmed').executeTakeFirst();
   const from = Number(row?.from ?? upTo);
   const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
-  return { upTo, changes, events: await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]) };
+  return indexChangeWindow(upTo, changes, await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]));
 }
