@@ -17,7 +17,7 @@ import {
 } from '../../db/digests';
 import { loadEvents } from '../../db/events';
 import type { Deps } from '../../deps';
-import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../../email/transport';
+import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError, type EmailMessage } from '../../email/transport';
 import type { DigestModel } from '../../templates/models';
 import { buildDigest } from './build';
 import { digestMessage } from './message';
@@ -74,17 +74,29 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
     const now = deps.clock.now();
     const stale = await claimStaleBatch(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + BATCH_LEASE_MS) });
     if (!stale) break;
-    await sendBatch(deps, stale, result);
+    await sendBatch(deps, stale, batchMessages(stale), result);
   }
 
   const window = await loadWindow(deps, options.asOf);
-  for (;;) {
-    const batch = await buildBatch(deps, { ...options, owner, window, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
-    if (batch === 'none') break;
-    if (batch === 'skipped-only') continue;
-    await options.afterRecord?.(batch);
-    await sendBatch(deps, batch, result);
+  // While one batch is being posted, the next is claimed, composed, recorded and rendered.
+  // Each batch is still recorded (rows, models, key) before it is sent, one at a time.
+  let posting: Promise<void> = Promise.resolve();
+  try {
+    for (;;) {
+      const batch = await buildBatch(deps, { ...options, owner, window, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
+      if (batch === 'none') break;
+      if (batch === 'skipped-only') continue;
+      await options.afterRecord?.(batch);
+      const messages = batchMessages(batch);
+      await posting;
+      posting = sendBatch(deps, batch, messages, result);
+      posting.catch(() => undefined); // awaited before the next send or below; not an unhandled rejection meanwhile
+    }
+  } catch (error) {
+    await posting.catch(() => undefined); // a crash of this run leaves the batch being posted to finish first
+    throw error;
   }
+  await posting;
   const { asOf: _, dryRun: __, ...counts } = result;
   await finishDigestRun(deps.db, runId, { now: deps.clock.now(), counts });
   timer({ outcome: result.failed > 0 ? 'partial' : 'ok' });
@@ -134,10 +146,14 @@ async function buildBatch(
   });
 }
 
+/** The emails of a recorded batch: a pure function of its stored models, so a resend is byte for byte the same. */
+function batchMessages(batch: BatchToSend): EmailMessage[] {
+  return batch.rows.map((row) => digestMessage(row.model as DigestModel));
+}
+
 /** Sends a recorded batch (the same key and payload every time) and records the outcome. */
-async function sendBatch(deps: Deps, batch: BatchToSend, result: DigestTickResult): Promise<void> {
+async function sendBatch(deps: Deps, batch: BatchToSend, messages: EmailMessage[], result: DigestTickResult): Promise<void> {
   result.batches += 1;
-  const messages = batch.rows.map((row) => digestMessage(row.model as DigestModel));
   try {
     await deps.mailer.sendBatch(messages, { idempotencyKey: batch.key });
     await markBatchSent(deps.db, batch, deps.clock.now());
