@@ -76,8 +76,9 @@ export function composeDigest(input: {
 }): { model: DigestModel; itemCount: number } | null {
   const { recipient, period, links } = input;
   const cursor = recipient.digestCursor;
-  // An email shows a few dozen reports at most (Gmail clips at ~102 KB): the rest is "N more
-  // on the site", so the stored model stays small however much a subscriber follows.
+  // An email shows the newest few dozen reports at most (more is not read in an email, and
+  // Gmail clips at ~102 KB): the rest is "N more on the site", so the stored model and the
+  // email stay small however much a subscriber follows.
   const shown: WindowEvent[] = [];
   let matched = 0;
   for (const entry of eventsInPlaces(input.window, recipient)) {
@@ -106,4 +107,4 @@ export function composeDigest(input: {
   };
 }
 
-export const MAX_ITEMS_PER_DIGEST = 60;
+export const MAX_ITEMS_PER_DIGEST = 30;
