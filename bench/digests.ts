@@ -6,8 +6,8 @@
  * publications across 150 countries, plus edits, added updates and watch-flag flips of events
  * from before and from within the period). Then ONE `runDigestTick(deps, { asOf, trigger })`
  * runs with the deps the app builds (pino silent), sending through the real Resend mailer
- * (`createResendMailer`, the `resend` SDK) to the local fake Resend (tests/support, in this
- * process, answering at once, content not retained).
+ * (`createResendMailer`, the `resend` SDK) to the local fake Resend (tests/support, in a
+ * process of its own, answering at once, content not retained).
  *
  * In the same run: the render cost per digest (`digestMessage(model)` over a sample of the
  * stored models), (a) compiling digest.mjml with mjml2html per recipient instead of the
@@ -44,6 +44,7 @@ import { assembleDeps } from '../src/assemble-deps';
 import { fixedClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { buildDigest } from '../src/alerts/digest/build';
+import { indexChangeWindow } from '../src/alerts/digest/window';
 import { latestChangeId, listChangesBetween } from '../src/db/changes';
 import type { ClaimedDigest } from '../src/db/digests';
 import { loadEvents } from '../src/db/events';
@@ -63,7 +64,7 @@ import { roundRobinQuotas } from '../src/templates/digest-prepare';
 import { renderDigestEmail } from '../src/templates/digest-email';
 import { prepareTemplate } from '../src/templates/fill';
 import type { DigestModel } from '../src/templates/models';
-import { startFakeResend, type FakeResend } from '../tests/support/fake-resend';
+import { startFakeResendProcess } from '../tests/support/fake-resend-process';
 import { generateEvents } from './ingest';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
 import { adminQuery, pick, prng } from './support';
@@ -319,7 +320,7 @@ function statementTimer() {
 
 /** The real mailer, with the time of each batch send and the payload size recorded. */
 function timedMailer(inner: Mailer) {
-  const stats = { calls: 0, ms: 0, emails: 0, chars: 0, lastCallAt: 0, callStarts: [] as number[] };
+  const stats = { calls: 0, ms: 0, emails: 0, chars: 0, lastCallAt: 0, callStarts: [] as number[], callEnds: [] as number[] };
   const mailer: Mailer = {
     ...inner,
     send: (message, options) => inner.send(message, options),
@@ -334,6 +335,7 @@ function timedMailer(inner: Mailer) {
         stats.emails += messages.length;
         for (const m of messages) stats.chars += m.html.length + (m.text?.length ?? 0);
         stats.lastCallAt = now();
+        stats.callEnds.push(stats.lastCallAt);
       }
     },
   };
@@ -450,7 +452,7 @@ export async function run(): Promise<void> {
   const schema = `bench_digests_${process.pid}`;
   await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
   const handle = openPostgres(url, { searchPath: schema });
-  const resend: FakeResend = await startFakeResend({ retainContent: false });
+  const resend = await startFakeResendProcess();
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-digests-'));
   try {
     await migrateToLatest(handle.db);
@@ -559,7 +561,7 @@ export async function run(): Promise<void> {
     // Warm the HTTP path and the JIT once (a tiny batch to the fake, outside the timing).
     const warmBodies = rawBodies(Array.from({ length: 100 }, (_, i) => ({ to: `warm-${i}@example.org`, subject: 'warm', html: '<p>warm</p>', text: 'warm' })));
     await rawPosting(resend.url, warmBodies, 3, -1, 0);
-    resend.reset();
+    await resend.reset();
 
     // --- The tick --------------------------------------------------------------------------------
     clock.set(AS_OF);
@@ -621,9 +623,10 @@ export async function run(): Promise<void> {
     const problems: string[] = [];
     const inbox = new Map<string, number>();
     let withoutOneClick = 0;
-    for (const d of resend.deliveries()) {
+    const delivered = await resend.deliveries();
+    for (const d of delivered) {
       for (const to of d.to) inbox.set(to, (inbox.get(to) ?? 0) + 1);
-      if (!d.headers['List-Unsubscribe']?.startsWith('<https://') || d.headers['List-Unsubscribe-Post'] !== 'List-Unsubscribe=One-Click') withoutOneClick++;
+      if (!d.oneClick) withoutOneClick++;
     }
     let missing = 0;
     let twice = 0;
@@ -669,13 +672,9 @@ export async function run(): Promise<void> {
     const claimPlan = await explainClaim(handle);
     log(`  claim plan now: ${claimPlan}`);
 
-    // Heap the fake's delivery log holds (it grows with recipients, unlike the runner's state).
-    gc();
-    const heapWithLog = process.memoryUsage().heapUsed;
-    const deliveriesCount = resend.deliveries().length;
-    resend.reset();
-    gc();
-    const fakeLogBytes = heapWithLog - process.memoryUsage().heapUsed;
+    // The fake's own process: its CPU during the tick and its memory (its delivery log grows with recipients).
+    const fakeUsage = await resend.usage();
+    await resend.reset();
     const half = tickStart + wallMs / 2;
     const heapFirstHalf = Math.max(...mem.series.filter((m) => m.t < half).map((m) => m.heap));
     const heapSecondHalf = Math.max(...mem.series.filter((m) => m.t >= half).map((m) => m.heap));
@@ -731,30 +730,35 @@ export async function run(): Promise<void> {
     // --- (b) raw posting of batches of 100 of these emails -------------------------------------------
     const bodies = rawBodies(messages);
     const rawPasses: { ms: number; emails: number; batches: number }[] = [];
+    const rawFakeCpu: number[] = [];
     for (let pass = 1; pass <= 2; pass++) {
       await rawPosting(resend.url, bodies, 2, pass + 10, 0); // a fresh keep-alive connection, untimed
+      await resend.reset();
       rawPasses.push(await rawPosting(resend.url, bodies, RAW_BATCHES, pass, RAW_SECONDS * 1000));
-      resend.reset();
+      rawFakeCpu.push((await resend.usage()).cpuMs);
+      await resend.reset();
     }
     const rawRates = rawPasses.map((p) => (p.emails / p.ms) * 1000);
     const rawRate = median(rawRates);
     const bodyBytes = mean(bodies.map((b) => Buffer.byteLength(b)));
-    // What the fake itself does per batch (its steps, replicated): parse, canonical JSON, sha256.
+    // What the fake itself does per batch (its steps, replicated here): parse and sha256 of the bytes.
     const fakeMs: number[] = [];
     const stringifyMs: number[] = [];
     for (const body of bodies.slice(0, 5)) {
       let t = now();
-      const parsed = JSON.parse(body) as unknown;
-      createHash('sha256').update(`/emails/batch\n${stableJson(parsed)}`).digest('hex');
+      const bytes = Buffer.from(body);
+      const parsed = JSON.parse(bytes.toString('utf8')) as unknown;
+      createHash('sha256').update('/emails/batch\n').update(bytes).digest('hex');
       fakeMs.push(now() - t);
       t = now();
-      JSON.stringify(parsed);
+      Buffer.from(JSON.stringify(parsed));
       stringifyMs.push(now() - t);
     }
+    const rawFakeCpuPerBatch = mean(rawFakeCpu.map((ms, i) => ms / Math.max(1, rawPasses[i]!.batches)));
     log(
       `  raw posting: ${rawPasses.map((p) => p.batches).join(' and ')} batches of 100 (${(bodyBytes / 1e6).toFixed(2)} MB per request body): ` +
-        `${rawRates.map((r) => fmtInt(r)).join(' and ')} emails/s; per batch the fake's own parse + canonical JSON + sha256 ${mean(fakeMs).toFixed(0)} ms, ` +
-        `the client's JSON.stringify ${mean(stringifyMs).toFixed(0)} ms`,
+        `${rawRates.map((r) => fmtInt(r)).join(' and ')} emails/s; the fake's CPU ${rawFakeCpuPerBatch.toFixed(0)} ms per batch (its parse + sha256 alone ${mean(fakeMs).toFixed(0)} ms), ` +
+        `the client's JSON.stringify + UTF-8 encoding ${mean(stringifyMs).toFixed(0)} ms`,
     );
 
     // --- Models as stored now vs cut to what the email shows ----------------------------------------
@@ -765,8 +769,13 @@ export async function run(): Promise<void> {
     );
 
     // --- Where the time goes ---------------------------------------------------------------------
+    // Compose and the models' JSON, timed alone, by kind of subscriber.
+    const composeProbe = await profileCompose(deps, handle, cursor, upTo, Math.min(2_000, SUBSCRIBERS), kindOf);
+    const inTickRenderMs = [...composeProbe.byKind.values()].reduce((a, k) => a + k.count * k.renderMs, 0) / [...composeProbe.byKind.values()].reduce((a, k) => a + k.count, 0);
     const batches = timed.stats.calls;
-    const renderInPlace = recordedAt.reduce((sum, t, i) => sum + ((timed.stats.callStarts[i] ?? t) - t), 0);
+    // Posting batch N overlaps building batch N+1: gaps between one post's end and the next's start
+    // are time the runner was not ready with the next batch (the sender waited for the builder).
+    const postingIdle = timed.stats.callStarts.slice(1).reduce((sum, start, i) => sum + Math.max(0, start - timed.stats.callEnds[i]!), 0);
     const sqlRows = [...tickStatements].sort((a, b) => b[1].ms - a[1].ms);
     const sqlMs = sqlRows.reduce((a, [, st]) => a + st.ms, 0);
     const enqueueMs = firstClaimAt - tickStart;
@@ -774,7 +783,6 @@ export async function run(): Promise<void> {
     const tenth = Math.max(1, Math.floor(claims.length / 10));
     const firstClaims = claims.slice(0, tenth);
     const lastClaims = claims.slice(-tenth);
-    const rest = wallMs - sqlMs - timed.stats.ms - renderInPlace;
     const perBatch = (ms: number) => (ms / batches).toFixed(1);
     const share = (ms: number) => `${((100 * ms) / wallMs).toFixed(0)}%`;
     const profileColumns: TableColumn[] = [
@@ -786,14 +794,14 @@ export async function run(): Promise<void> {
     ];
     const profileRows: string[][] = [
       ...sqlRows.map(([label, st]) => [`SQL ${label}`, fmtInt(st.count), fmtInt(st.ms), perBatch(st.ms), share(st.ms)]),
-      ['HTTP: mailer.sendBatch (SDK JSON + fetch + the in-process fake)', fmtInt(timed.stats.calls), fmtInt(timed.stats.ms), perBatch(timed.stats.ms), share(timed.stats.ms)],
-      ['render: digestMessage x 100 (in place, between record and send)', '', fmtInt(renderInPlace), perBatch(renderInPlace), share(renderInPlace)],
-      ['rest: compose (buildDigest), JSON of the models, BEGIN/COMMIT, pool', '', fmtInt(rest), perBatch(rest), share(rest)],
+      ['HTTP: mailer.sendBatch (SDK JSON + fetch + the fake in its own process), overlapping the next build', fmtInt(timed.stats.calls), fmtInt(timed.stats.ms), perBatch(timed.stats.ms), share(timed.stats.ms)],
+      ["of which the fake's CPU (its process)", '', fmtInt(fakeUsage.cpuMs), perBatch(fakeUsage.cpuMs), share(fakeUsage.cpuMs)],
+      ['posting idle: the next batch not built yet when the previous post ended', '', fmtInt(postingIdle), perBatch(postingIdle), share(postingIdle)],
+      ['render: digestMessage x 100 (timed alone as in the tick, reports shared: mean x digests sent)', '', fmtInt(inTickRenderMs * sent), perBatch(inTickRenderMs * sent), share(inTickRenderMs * sent)],
+      ['node CPU (this process: runner, SDK, pg client)', '', fmtInt((cpu.user + cpu.system) / 1000), perBatch((cpu.user + cpu.system) / 1000), share((cpu.user + cpu.system) / 1000)],
       ['tick (wall)', fmtInt([...tickStatements.values()].reduce((a, st) => a + st.count, 0)), fmtInt(wallMs), perBatch(wallMs), '100%'],
     ];
 
-    // Compose and the models' JSON, timed alone, by kind of subscriber.
-    const composeProbe = await profileCompose(deps, handle, cursor, upTo, Math.min(2_000, SUBSCRIBERS), kindOf);
     const kindColumns: TableColumn[] = [
       { title: 'subscriber chose' },
       { title: 'share', align: 'right' },
@@ -801,10 +809,11 @@ export async function run(): Promise<void> {
       { title: 'buildDigest (mean)', align: 'right' },
       { title: 'model JSON (median)', align: 'right' },
       { title: 'JSON.stringify (mean)', align: 'right' },
-      { title: 'digestMessage (mean)', align: 'right' },
-      { title: 'share of compose + JSON + render', align: 'right' },
+      { title: 'digestMessage, stored model alone (mean)', align: 'right' },
+      { title: 'digestMessage as in the tick, reports shared (mean)', align: 'right' },
+      { title: 'share of compose + JSON + render (as in the tick)', align: 'right' },
     ];
-    const kindTotal = [...composeProbe.byKind.values()].reduce((a, k) => a + k.count * (k.buildMs + k.jsonMs + mean(renderByKind.get(k.kind) ?? [0])), 0);
+    const kindTotal = [...composeProbe.byKind.values()].reduce((a, k) => a + k.count * (k.buildMs + k.jsonMs + k.renderMs), 0);
     const kindRows = [...composeProbe.byKind.values()]
       .sort((a, b) => b.count - a.count)
       .map((k) => {
@@ -817,7 +826,8 @@ export async function run(): Promise<void> {
           `${(k.jsonBytes / 1000).toFixed(1)} kB`,
           us(k.jsonMs),
           Number.isFinite(render) ? us(render) : 'n/a',
-          `${((100 * k.count * (k.buildMs + k.jsonMs + (Number.isFinite(render) ? render : 0))) / kindTotal).toFixed(0)}%`,
+          us(k.renderMs),
+          `${((100 * k.count * (k.buildMs + k.jsonMs + k.renderMs)) / kindTotal).toFixed(0)}%`,
         ];
       });
 
@@ -831,7 +841,12 @@ export async function run(): Promise<void> {
       ['one tick end to end (enqueue + claim + compose + record + render + send + mark sent)', tickCell, `>= ${fmtInt(GOAL_RATE)}/s: ${met(e2eRate >= GOAL_RATE)}`],
       ['(b) raw posting of the same batches (plain fetch, no rendering, no database)', `${fmtInt(rawRate)} emails/s (passes: ${rawRates.map(fmtInt).join(', ')}; ${(bodyBytes / 1e6).toFixed(1)} MB per request)`, ''],
       ['end to end / raw posting', fmtRatio(e2eVsRaw), `>= ${GOAL_VS_RAW}x: ${met(e2eVsRaw >= GOAL_VS_RAW)}`],
-      ['render per digest: digestMessage(model), stored models', `median ${us(median(renderMs))}, mean ${us(mean(renderMs))}, p95 ${us(pct(renderMs, 95))} (${fmtInt(1000 / mean(renderMs))}/s on one core)`, ''],
+      [
+        'render per digest: digestMessage(model)',
+        `stored models alone (nothing shared): median ${us(median(renderMs))}, mean ${us(mean(renderMs))}, p95 ${us(pct(renderMs, 95))} (${fmtInt(1000 / mean(renderMs))}/s on one core); ` +
+          `as in the tick (each report filled once for all its readers): mean ${us(inTickRenderMs)} (${fmtInt(1000 / inTickRenderMs)}/s)`,
+        '',
+      ],
       [
         '(a) mjml2html per recipient (compile + parse), then the same fill',
         `${mjmlMs.toFixed(1)} ms (compile ${median(compileMs).toFixed(1)} ms + fill): ${fmtRatio(mjmlRatio)} the precompiled median; ${fmtRatio(mjmlRatioSmall)} for digests of <= 7 reports (fill ${us(median(small))})`,
@@ -839,7 +854,7 @@ export async function run(): Promise<void> {
       ],
       ['email size (HTML + text, sample)', `median ${(median(sampleChars) / 1000).toFixed(1)} kB, p90 ${(pct(sampleChars, 90) / 1000).toFixed(1)} kB; in the tick mean ${(timed.stats.chars / Math.max(1, timed.stats.emails) / 1000).toFixed(1)} kB`, ''],
       ['peak memory during the tick (sampled every 20 ms)', `RSS ${mb(mem.peakRss)} (before ${mb(memBefore.rss)}); heap ${mb(mem.peakHeap)} (before ${mb(memBefore.heapUsed)}; peak ${mb(heapFirstHalf)} in the first half, ${mb(heapSecondHalf)} in the second)`, 'bounded'],
-      ["of which the fake's delivery log (grows with recipients)", `~${mb(fakeLogBytes)} for ${fmtInt(deliveriesCount)} deliveries`, ''],
+      ["the fake Resend's own process after the tick (its delivery log grows with recipients)", `RSS ${mb(fakeUsage.rssBytes)} for ${fmtInt(delivered.length)} deliveries`, ''],
       ['correctness after the tick', correct ? checkSummary : problems.join('; '), met(correct)],
     ];
     log('');
@@ -853,8 +868,8 @@ export async function run(): Promise<void> {
         `Enqueue (${fmtInt(SUBSCRIBERS)} rows) + stale batches + the change window, before the first claim: ${fmtInt(enqueueMs)} ms.`,
       `Per subscriber, links and the signed view token alone (the part of \`buildDigest\` that does not depend on the changes): ${us(composeProbe.linksMs)}; ` +
         `the claim's plan after the tick: ${claimPlan}.`,
-      `The fake's own work per batch (parse + canonical JSON + sha256 of a ${(bodyBytes / 1e6).toFixed(1)} MB body, replicated): ${mean(fakeMs).toFixed(0)} ms; ` +
-        `the client's JSON.stringify of it: ${mean(stringifyMs).toFixed(0)} ms, both on the same two cores as the runner and PostgreSQL.`,
+      `The fake Resend runs in its own process; its CPU per raw batch of ${(bodyBytes / 1e6).toFixed(1)} MB: ${rawFakeCpuPerBatch.toFixed(0)} ms (parse + sha256 of the bytes alone, ` +
+        `replicated: ${mean(fakeMs).toFixed(0)} ms); the client's JSON.stringify + UTF-8 encoding of such a batch: ${mean(stringifyMs).toFixed(0)} ms; all on the same two cores as the runner and PostgreSQL.`,
       `Models as stored now (\`digests.model\`, the whole composed digest): ${(storage.fullBytes / 1e6).toFixed(2)} MB of JSON per batch of 100; cut to the items the ` +
         `email shows (budget, round robin) ${(storage.cutBytes / 1e6).toFixed(2)} MB. The record statement on a scratch copy of digests: ${storage.fullMs.toFixed(0)} ms vs ` +
         `${storage.cutMs.toFixed(0)} ms per batch; JSON.stringify ${storage.fullJsonMs.toFixed(1)} vs ${storage.cutJsonMs.toFixed(1)} ms per batch.`,
@@ -888,9 +903,9 @@ export async function run(): Promise<void> {
         `of events published in the period. Matching events per subscriber: median ${median(itemsPerSubscriber)}, p90 ${pct(itemsPerSubscriber, 90)}, ` +
         `max ${maxOf(itemsPerSubscriber)}; ${fmtInt(SUBSCRIBERS - expectedSent)} skip-empty subscribers have nothing. Then one ` +
         `\`runDigestTick(deps, { asOf: ${AS_OF.toISOString()}, trigger: 'bench' })\` with the deps the app builds (pino silent), through \`createResendMailer\` ` +
-        '(the `resend` SDK) to the fake Resend of tests/support in this process (answers at once, content not retained)' +
+        '(the `resend` SDK) to the fake Resend of tests/support run in its own process (`fake-resend-process.ts`: reads the body, parses it, hashes the bytes for idempotency, answers at once, content not retained)' +
         (TICK_BUDGET_MS > 0 ? `, stopped (through the \`afterRecord\` hook, as a crash would) if it runs past ${TICK_BUDGET_MS / 1000} s so the run stays short` : '') +
-        '. SQL statements are timed in place by a Kysely plugin, rendering in place between recording a batch and handing it to the mailer. ' +
+        '. SQL statements are timed in place by a Kysely plugin, the mailer calls by a wrapper. ' +
         `Render: \`digestMessage(model)\` alone over ${fmtInt(models.length)} stored models spread over the tick; (a) compiles digest.mjml with \`mjml2html\` ` +
         `(as the build does) and parses it per recipient, then fills, for ${MJML_CALLS} of them; (b) posts batches of 100 of those rendered emails ` +
         `(bodies serialised beforehand) with \`fetch\` to the same fake, one request at a time as the runner does, two passes of up to ${RAW_SECONDS} s after the tick.`,
@@ -904,10 +919,10 @@ export async function run(): Promise<void> {
       `- mjml2html per recipient >= ${GOAL_MJML}x slower than the precompiled template: **${mjmlRatio >= GOAL_MJML ? 'met' : 'not met'}** (${fmtRatio(mjmlRatio)} ` +
         `for this workload's digests, median ${median(storedItems)} reports and ${(median(sampleChars) / 1000).toFixed(0)} kB; ${fmtRatio(mjmlRatioSmall)} for those of <= 7 reports)`,
       `- peak memory bounded: RSS ${mb(mem.peakRss)}, heap ${mb(mem.peakHeap)} at most during the tick, ${mb(heapFirstHalf)} / ${mb(heapSecondHalf)} in its first / second half ` +
-        `(the fake's own delivery log ~${mb(fakeLogBytes)} of it)`,
+        `(this process; the fake's own process ${mb(fakeUsage.rssBytes)})`,
       `- exactly one digest per subscriber (none for skip-empty ones with nothing new): **${correct ? 'met' : 'not met'}**${complete ? '' : ' for the part the stopped tick closed'}`,
       '',
-      `Where the tick's time goes (node CPU ${cpuShare.toFixed(0)}% of wall; PostgreSQL shares the two cores):`,
+      `Where the tick's time goes (node CPU ${cpuShare.toFixed(0)}% of wall; PostgreSQL and the fake share the two cores; posting a batch overlaps building the next, so the shares add up to more than 100%):`,
       '',
       markdownTable(profileColumns, profileRows),
       '',
@@ -929,7 +944,7 @@ export async function run(): Promise<void> {
 
 async function explainClaim(handle: DatabaseHandle): Promise<string> {
   const claim = `explain (analyze, format text) select d.id, s.email from digests d join subscribers s on s.id = d.subscriber_id
-    where d.status = 'pending' and d.due_at <= $1 order by d.id limit 100 for update of d skip locked`;
+    where d.status = 'pending' and d.due_at <= $1 order by d.due_at, d.id limit 100 for update of d skip locked`;
   const planLines = (rows: Record<string, string>[]) => rows.map((r) => r['QUERY PLAN']!.trim());
   const client = await handle.pool!.connect();
   try {
@@ -1005,7 +1020,7 @@ async function measureModelStorage(handle: DatabaseHandle, models: readonly Dige
 /** buildDigest and the JSON of its model, timed alone for a sample of subscribers, by kind. */
 async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number, upTo: number, count: number, kindOf: ReadonlyMap<string, string>) {
   const changes = await listChangesBetween(handle.db, cursor, upTo);
-  const window = { upTo, changes, events: await loadEvents(handle.db, [...new Set(changes.map((c) => c.eventId))]) };
+  const window = indexChangeWindow(upTo, changes, await loadEvents(handle.db, [...new Set(changes.map((c) => c.eventId))]));
   const step = Math.max(1, Math.floor(SUBSCRIBERS / count));
   const rows = await sql<ClaimedDigest>`
     select d.id, d.subscriber_id, d.period_key, d.due_at, s.email, s.countries, s.regions, s.categories, s.frequency, s.timezone, s.skip_empty,
@@ -1023,10 +1038,10 @@ async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number
     deps.tokens.sign('view', { subscriberId: row.subscriber_id, version: row.token_version, ref: String(row.id) }, { ttlMs: null });
     linksMs.push(now() - t);
   }
-  const byKind = new Map<string, { kind: string; count: number; build: number[]; json: number[]; bytes: number[]; items: number[] }>();
+  const byKind = new Map<string, { kind: string; count: number; build: number[]; json: number[]; bytes: number[]; items: number[]; render: number[] }>();
   for (const row of rows.rows) {
     const kind = kindOf.get(row.email) ?? '?';
-    const k = byKind.get(kind) ?? { kind, count: 0, build: [], json: [], bytes: [], items: [] };
+    const k = byKind.get(kind) ?? { kind, count: 0, build: [], json: [], bytes: [], items: [], render: [] };
     byKind.set(kind, k);
     k.count++;
     let t = now();
@@ -1037,6 +1052,10 @@ async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number
     t = now();
     const json = JSON.stringify(built.model);
     k.json.push(now() - t);
+    // As in the tick: the models of one run share each event's report, rendered once for all.
+    t = now();
+    digestMessage(built.model);
+    k.render.push(now() - t);
     k.bytes.push(json.length);
   }
   return {
@@ -1044,21 +1063,10 @@ async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number
     byKind: new Map(
       [...byKind].map(([kind, k]) => [
         kind,
-        { kind, count: k.count, buildMs: mean(k.build), jsonMs: k.json.length ? mean(k.json) : 0, jsonBytes: k.bytes.length ? median(k.bytes) : 0, items: k.items.length ? median(k.items) : 0 },
+        { kind, count: k.count, buildMs: mean(k.build), jsonMs: k.json.length ? mean(k.json) : 0, jsonBytes: k.bytes.length ? median(k.bytes) : 0, items: k.items.length ? median(k.items) : 0, renderMs: k.render.length ? mean(k.render) : 0 },
       ]),
     ),
   };
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

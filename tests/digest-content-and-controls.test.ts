@@ -107,11 +107,12 @@ describe('a digest for someone who follows everything', () => {
   it('keeps the newest reports and counts the rest as "more on the site"', async () => {
     const { composeDigest, MAX_ITEMS_PER_DIGEST } = await import('../src/alerts/digest/compose');
     const { latestDuePeriod } = await import('../src/alerts/digest/period');
+    const { indexChangeWindow } = await import('../src/alerts/digest/window');
     const changes = Array.from({ length: 100 }, (_, i) => ({ id: i + 1, type: 'event.published' as const, eventId: `e${i}`, previous: null, detectedAt: '2025-01-10T00:00:00Z' }));
     const events = new Map(changes.map((c, i) => [c.eventId, { id: c.eventId, country: 'KAZ', month: `2024-${String((i % 12) + 1).padStart(2, '0')}`, title: `Report ${i}`, body: 'Text.', categories: [], factors: [], watchFlag: false, updates: [], sources: [], url: null, firstSeenAt: '', lastChangedAt: '' }]));
     const links = { manage: 'https://x.org/m', unsubscribe: 'https://x.org/u', viewInBrowser: 'https://x.org/v', site: 'https://x.org/' };
     const recipient = { email: 'a@example.org', digestCursor: 0, timezone: 'UTC', countries: [], regions: [], categories: [], choices: { countries: [], regions: [], categories: [], frequency: 'monthly' as const } };
-    const composed = composeDigest({ recipient, period: latestDuePeriod('monthly', 'UTC', new Date('2025-02-01T09:00:00Z')), changes, events, links })!;
+    const composed = composeDigest({ recipient, period: latestDuePeriod('monthly', 'UTC', new Date('2025-02-01T09:00:00Z')), window: indexChangeWindow(100, changes, events), links })!;
     expect(composed.itemCount).toBe(100);
     expect(composed.model.countries.flatMap((c) => c.items)).toHaveLength(MAX_ITEMS_PER_DIGEST);
     expect(composed.model.moreCount).toBe(100 - MAX_ITEMS_PER_DIGEST);

@@ -1,11 +1,52 @@
-/** The digest's HTML: the precompiled digest.mjml filled with the view of a prepared digest. */
+/**
+ * The digest's HTML: the precompiled digest.mjml filled with the view of a prepared digest.
+ * The template is filled in parts: the page around the reports, each country's heading, and
+ * each report. A report's HTML depends on the report alone, so it is filled once per
+ * prepared item and reused for every reader who gets it (a digest run prepares each event's
+ * line once); all of it still goes through the escaping fill.
+ */
 import { compiledTemplates } from './compiled';
-import type { PreparedDigest } from './digest-prepare';
-import { digestView, type DigestTotals, type DigestView } from './digest-view';
+import type { PreparedDigest, PreparedItem } from './digest-prepare';
+import { digestPageView, itemView, type DigestTotals, type DigestView } from './digest-view';
 import { prepareTemplate } from './fill';
 
-const fillDigest = prepareTemplate<DigestView>(compiledTemplates.digest);
+/** `template` cut at each marker, in order; each must occur exactly once. */
+function splitAt(template: string, markers: readonly string[]): string[] {
+  const parts: string[] = [];
+  let rest = template;
+  for (const marker of markers) {
+    const at = rest.indexOf(marker);
+    if (at < 0 || rest.indexOf(marker, at + 1) >= 0) throw new Error(`digest template: ${marker} must occur exactly once`);
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + marker.length);
+  }
+  return [...parts, rest];
+}
+
+const [pageStart, heading, item, afterItems, pageEnd] = splitAt(compiledTemplates.digest, ['{{#countries}}', '{{#items}}', '{{/items}}', '{{/countries}}']);
+type PageView = Omit<DigestView, 'countries'>;
+const fillPageStart = prepareTemplate<PageView>(pageStart!);
+const fillHeading = prepareTemplate<{ name: string }>(heading!);
+const fillAfterItems = prepareTemplate<{ name: string }>(afterItems!);
+const fillItem = prepareTemplate<ReturnType<typeof itemView>>(item!);
+const fillPageEnd = prepareTemplate<PageView>(pageEnd!);
+
+const itemHtml = new WeakMap<PreparedItem, [first?: string, further?: string]>();
+
+function renderItem(prepared: PreparedItem, first: boolean): string {
+  let cached = itemHtml.get(prepared);
+  if (!cached) itemHtml.set(prepared, (cached = []));
+  const slot = first ? 0 : 1;
+  return (cached[slot] ??= fillItem(itemView(prepared, first)));
+}
 
 export function renderDigestHtml(d: PreparedDigest, totals: DigestTotals): string {
-  return fillDigest(digestView(d, totals));
+  const view = digestPageView(d, totals);
+  let html = fillPageStart(view);
+  for (const country of d.countries) {
+    html += fillHeading(country);
+    country.items.forEach((prepared, index) => (html += renderItem(prepared, index === 0)));
+    html += fillAfterItems(country);
+  }
+  return html + fillPageEnd(view);
 }

@@ -37,7 +37,7 @@ const changedFieldNames: Record<string, string> = {
   url: 'link',
 };
 
-const EXCERPT_MAX = 300;
+export const EXCERPT_MAX = 300;
 const UPDATE_MAX = 400;
 
 export interface PreparedItem {
@@ -79,7 +79,21 @@ function changedList(fields: readonly string[] | undefined): string {
   return listNames([...new Set(names)], 8);
 }
 
+// A digest run hands the renderer the same item objects for every reader of an event (the
+// composer builds each event's line once per tick): prepare each once. Keyed by identity,
+// so an item is never confused with another and is forgotten with its model.
+const preparedItems = new WeakMap<DigestItem, PreparedItem>();
+
 function prepareItem(item: DigestItem): PreparedItem {
+  let prepared = preparedItems.get(item);
+  if (!prepared) {
+    prepared = prepareItemOnce(item);
+    preparedItems.set(item, prepared);
+  }
+  return prepared;
+}
+
+function prepareItemOnce(item: DigestItem): PreparedItem {
   if (!Object.hasOwn(badgeLabels, item.badge)) throw new Error(`unknown digest badge: ${String(item.badge)}`);
   const updateText = shorten(item.updateText, UPDATE_MAX);
   const changed = changedList(item.changedFields);

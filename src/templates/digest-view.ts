@@ -97,8 +97,13 @@ export function digestSummary(totals: DigestTotals): string {
   return totals.countries > 0 ? `${reports} in ${plural(totals.countries, 'country', 'countries')}` : reports;
 }
 
-/** `d` is already cut to what the email shows. */
+/** The whole view of digest.mjml; `d` is already cut to what the email shows. */
 export function digestView(d: PreparedDigest, totals: DigestTotals): DigestView {
+  return { ...digestPageView(d, totals), countries: d.countries.map((c) => ({ name: c.name, items: c.items.map((item, index) => itemView(item, index === 0)) })) };
+}
+
+/** The view of the page around the reports (renderDigestHtml fills the countries and reports in parts). */
+export function digestPageView(d: PreparedDigest, totals: DigestTotals): Omit<DigestView, 'countries'> {
   const shown = itemCount(d);
   const total = totals.reports;
   const summary = digestSummary(totals);
@@ -116,7 +121,6 @@ export function digestView(d: PreparedDigest, totals: DigestTotals): DigestView 
     hasItems: shown > 0,
     isEmpty: total === 0,
     contents: d.countries.map((c, index) => ({ first: index === 0, name: c.name, count: c.items.length })),
-    countries: d.countries.map((c) => ({ name: c.name, items: c.items.map((item, index) => itemView(item, index === 0)) })),
     more: d.moreCount > 0 ? { label: moreLabel(d.moreCount), note: moreNote(shown, total), url: d.links.moreReports } : false,
     footer: { why: digestWhy(d), links: footerLinks(d) },
   };

@@ -37,10 +37,18 @@ function asciiString(text: string): string {
   const push = (s: string) => {
     for (let i = 0; i < s.length; i++) codes.push(s.charCodeAt(i));
   };
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
+  // Index by index rather than `for...of`, which makes a string per character.
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = 0x10000 + (code - 0xd800) * 0x400 + (low - 0xdc00);
+        i++;
+      }
+    }
     if (code >= 0x80) push(`&#${code};`);
-    else if (Object.hasOwn(htmlEscapes, ch)) push(htmlEscapes[ch]!);
+    else if (code === 38 || code === 60 || code === 62 || code === 34 || code === 39) push(htmlEscapes[String.fromCharCode(code)]!);
     else codes.push(code);
   }
   let out = '';

@@ -1,18 +1,11 @@
-import type { ChangeView } from '../../db/changes';
 import type { ClaimedDigest } from '../../db/digests';
-import type { StoredEventView } from '../../db/events';
 import type { Deps } from '../../deps';
 import { choicesOf } from '../../subscribers/notices';
 import { subscriberLinks } from '../../subscribers/links';
 import type { DigestModel } from '../../templates/models';
 import { composeDigest } from './compose';
 import { latestDuePeriod } from './period';
-
-export interface ChangeWindow {
-  upTo: number;
-  changes: readonly ChangeView[];
-  events: ReadonlyMap<string, StoredEventView>;
-}
+import type { ChangeWindow } from './window';
 
 export type BuiltDigest = { kind: 'send'; model: DigestModel; itemCount: number } | { kind: 'skip' };
 
@@ -40,7 +33,7 @@ export function buildDigest(deps: Pick<Deps, 'config' | 'tokens'>, digest: Claim
     categories: digest.categories,
     choices: choicesOf(digest),
   };
-  const composed = composeDigest({ recipient, period, changes: window.changes, events: window.events, links: digestLinks });
+  const composed = composeDigest({ recipient, period, window, links: digestLinks });
   if (composed) return { kind: 'send', ...composed };
   if (digest.skip_empty) return { kind: 'skip' };
   return {

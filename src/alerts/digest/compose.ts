@@ -2,9 +2,12 @@ import type { ChangeView } from '../../db/changes';
 import type { StoredEventView } from '../../db/events';
 import { categories as categoryList } from '../../taxonomy/categories';
 import { findCountry } from '../../taxonomy/countries';
+import { EXCERPT_MAX } from '../../templates/digest-prepare';
+import { shorten } from '../../templates/format';
 import type { AlertChoices, DigestBadge, DigestCountry, DigestItem, DigestModel } from '../../templates/models';
 import { matchesFilters, type MatchFilters } from '../match';
 import type { DigestPeriod } from './period';
+import { eventsInPlaces, type ChangeWindow, type WindowEvent } from './window';
 
 export interface DigestRecipient extends MatchFilters {
   email: string;
@@ -25,7 +28,7 @@ const names = new Map<string, string>(categoryList.flatMap((c) => [[c.id, c.name
 const fieldNames: Record<string, string> = { title: 'title', body: 'text', updates: 'update', sources: 'sources', categories: 'categories', factors: 'factors', month: 'month', url: 'link', country: 'country' };
 
 /** Everything that happened to one event in the period, folded into one line of the digest. */
-function collapse(event: StoredEventView, changes: readonly ChangeView[]): DigestItem & { newestChange: number } {
+function collapse(event: StoredEventView, changes: readonly ChangeView[], site: string): DigestItem {
   const published = changes.some((c) => c.type === 'event.published');
   const flagChanges = changes.filter((c) => c.type === 'event.watch_flag_raised' || c.type === 'event.watch_flag_lifted');
   const flagBefore = flagChanges[0]?.previous?.watchFlag;
@@ -36,15 +39,28 @@ function collapse(event: StoredEventView, changes: readonly ChangeView[]): Diges
   return {
     badge,
     title: event.title,
-    url: event.url ?? '',
+    url: event.url || `${site.replace(/\/$/, '')}/v1/events/${encodeURIComponent(event.id)}`,
     month: event.month,
     categories: [...event.categories, ...event.factors].map((id) => names.get(id) ?? id),
-    excerpt: event.body.slice(0, 600),
+    // Cut as the email cuts it, so the stored model carries no text that is never shown.
+    excerpt: shorten(event.body, EXCERPT_MAX),
     ...(!published && changed.has('updates') && latestUpdate ? { updateText: latestUpdate } : {}),
     ...(!published && changed.size > 0 ? { changedFields: [...changed].map((f) => fieldNames[f] ?? f) } : {}),
     sources: event.sources.map((s) => (s.url ? { name: s.name, url: s.url } : { name: s.name })),
-    newestChange: Math.max(...changes.map((c) => c.id)),
   };
+}
+
+/** The event's line for a reader whose cursor is `cursor`: only the changes after it count. */
+function itemFor(entry: WindowEvent, cursor: number, site: string): DigestItem {
+  if (entry.changes[0]!.id > cursor) {
+    if (entry.item?.site !== site) entry.item = { site, value: collapse(entry.event, entry.changes, site) };
+    return entry.item.value as DigestItem;
+  }
+  return collapse(
+    entry.event,
+    entry.changes.filter((c) => c.id > cursor),
+    site,
+  );
 }
 
 /**
@@ -55,46 +71,40 @@ function collapse(event: StoredEventView, changes: readonly ChangeView[]): Diges
 export function composeDigest(input: {
   recipient: DigestRecipient;
   period: DigestPeriod;
-  changes: readonly ChangeView[];
-  events: ReadonlyMap<string, StoredEventView>;
+  window: ChangeWindow;
   links: DigestLinks;
 }): { model: DigestModel; itemCount: number } | null {
   const { recipient, period, links } = input;
-  const byEvent = new Map<string, ChangeView[]>();
-  for (const change of input.changes) {
-    if (change.id <= recipient.digestCursor) continue;
-    const event = input.events.get(change.eventId);
-    if (!event || !matchesFilters(event, recipient)) continue;
-    byEvent.set(change.eventId, [...(byEvent.get(change.eventId) ?? []), change]);
+  const cursor = recipient.digestCursor;
+  // An email shows the newest few dozen reports at most (more is not read in an email, and
+  // Gmail clips at ~102 KB): the rest is "N more on the site", so the stored model and the
+  // email stay small however much a subscriber follows.
+  const shown: WindowEvent[] = [];
+  let matched = 0;
+  for (const entry of eventsInPlaces(input.window, recipient)) {
+    if (entry.newestChange <= cursor || !matchesFilters(entry.event, recipient)) continue;
+    matched++;
+    if (shown.length < MAX_ITEMS_PER_DIGEST) shown.push(entry);
   }
-  if (byEvent.size === 0) return null;
+  if (matched === 0) return null;
 
-  const items = [...byEvent].map(([id, changes]) => {
-    const event = input.events.get(id)!;
-    const item = collapse(event, changes);
-    return { country: event.country, item: { ...item, url: item.url || `${links.site.replace(/\/$/, '')}/v1/events/${encodeURIComponent(id)}` } };
-  });
-  items.sort((a, b) => b.item.month.localeCompare(a.item.month) || b.item.newestChange - a.item.newestChange);
-  // An email shows a few dozen reports at most (Gmail clips at ~102 KB): the rest is "N more
-  // on the site", so the stored model stays small however much a subscriber follows.
-  const shown = items.slice(0, MAX_ITEMS_PER_DIGEST);
   const countries = new Map<string, DigestCountry & { items: DigestItem[] }>();
-  for (const { country, item } of shown) {
-    const { newestChange: _, ...shown } = item;
+  for (const entry of shown) {
+    const country = entry.event.country;
     const group = countries.get(country) ?? { id: country, name: findCountry(country)?.name ?? country, items: [] };
-    group.items.push(shown);
+    group.items.push(itemFor(entry, cursor, links.site));
     countries.set(country, group);
   }
   return {
-    itemCount: items.length,
+    itemCount: matched,
     model: {
       period: { label: period.label, start: period.startAt.toISOString(), end: period.dueAt.toISOString(), timeZone: recipient.timezone },
       recipient: { email: recipient.email, choices: recipient.choices },
       countries: [...countries.values()],
-      moreCount: items.length - shown.length,
+      moreCount: matched - shown.length,
       links,
     },
   };
 }
 
-export const MAX_ITEMS_PER_DIGEST = 60;
+export const MAX_ITEMS_PER_DIGEST = 30;

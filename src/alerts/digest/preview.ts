@@ -6,6 +6,7 @@ import { normalizeEmail } from '../../email/address';
 import { renderDigestEmail } from '../../templates/digest-email';
 import { buildDigest } from './build';
 import { latestDuePeriod } from './period';
+import { indexChangeWindow } from './window';
 
 /**
  * The digest this address would get if its period were due now: everything after its cursor
@@ -21,7 +22,7 @@ export async function previewDigest(deps: Deps, email: string, asOf: Date) {
   const built = buildDigest(
     deps,
     { ...subscriber, id: 0, subscriber_id: subscriber.id, period_key: period.key, due_at: period.dueAt, digest_cursor: Number(subscriber.digest_cursor) },
-    { upTo, changes, events },
+    indexChangeWindow(upTo, changes, events),
   );
   if (built.kind === 'skip') return { skipped: true as const };
   return { skipped: false as const, itemCount: built.itemCount, ...renderDigestEmail(built.model) };

@@ -18,11 +18,12 @@ import {
 import { loadEvents } from '../../db/events';
 import type { Deps } from '../../deps';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
-import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../../email/transport';
+import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError, type EmailMessage } from '../../email/transport';
 import type { DigestModel } from '../../templates/models';
-import { buildDigest, type ChangeWindow } from './build';
+import { buildDigest } from './build';
 import { digestMessage } from './message';
 import { latestDuePeriod } from './period';
+import { indexChangeWindow, type ChangeWindow } from './window';
 
 /** A batch's claim outlives every retry the transport makes inside one send (the default of DIGEST_BATCH_LEASE). */
 export const BATCH_LEASE_MS = 10 * 60_000;
@@ -76,17 +77,29 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
     const now = deps.clock.now();
     const stale = await claimStaleBatch(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + deps.config.digests.batchLeaseMs) });
     if (!stale) break;
-    await sendBatch(deps, stale, result);
+    await sendBatch(deps, stale, batchMessages(stale), result);
   }
 
   const window = await loadWindow(deps, options.asOf);
-  while (acceptingWork(deps)) {
-    const batch = await buildBatch(deps, { ...options, owner, window, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
-    if (batch === 'none') break;
-    if (batch === 'skipped-only') continue;
-    await options.afterRecord?.(batch);
-    await sendBatch(deps, batch, result);
+  // While one batch is being posted, the next is claimed, composed, recorded and rendered.
+  // Each batch is still recorded (rows, models, key) before it is sent, one at a time.
+  let posting: Promise<void> = Promise.resolve();
+  try {
+    while (acceptingWork(deps)) {
+      const batch = await buildBatch(deps, { ...options, owner, window, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
+      if (batch === 'none') break;
+      if (batch === 'skipped-only') continue;
+      await options.afterRecord?.(batch);
+      const messages = batchMessages(batch);
+      await posting;
+      posting = sendBatch(deps, batch, messages, result);
+      posting.catch(() => undefined); // awaited before the next send or below; not an unhandled rejection meanwhile
+    }
+  } catch (error) {
+    await posting.catch(() => undefined); // a crash of this run leaves the batch being posted to finish first
+    throw error;
   }
+  await posting;
   const { asOf: _, dryRun: __, ...counts } = result;
   await finishDigestRun(deps.db, runId, { now: deps.clock.now(), counts });
   timer({ outcome: result.failed > 0 ? 'partial' : 'ok' });
@@ -107,7 +120,7 @@ async function loadWindow(deps: Deps, _asOf: Date): Promise<ChangeWindow> {
   const from = Number(row?.from ?? upTo);
   const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
   const events = await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]);
-  return { upTo, changes, events };
+  return indexChangeWindow(upTo, changes, events);
 }
 
 async function buildBatch(
@@ -136,10 +149,14 @@ async function buildBatch(
   });
 }
 
+/** The emails of a recorded batch: a pure function of its stored models, so a resend is byte for byte the same. */
+function batchMessages(batch: BatchToSend): EmailMessage[] {
+  return batch.rows.map((row) => digestMessage(row.model as DigestModel));
+}
+
 /** Sends a recorded batch (the same key and payload every time) and records the outcome. */
-async function sendBatch(deps: Deps, batch: BatchToSend, result: DigestTickResult): Promise<void> {
+async function sendBatch(deps: Deps, batch: BatchToSend, messages: EmailMessage[], result: DigestTickResult): Promise<void> {
   result.batches += 1;
-  const messages = batch.rows.map((row) => digestMessage(row.model as DigestModel));
   try {
     await deps.mailer.sendBatch(messages, { idempotencyKey: batch.key });
     await markBatchSent(deps.db, batch, deps.clock.now());
@@ -187,5 +204,5 @@ async function loadWindowForAll(deps: Deps): Promise<ChangeWindow> {
   const row = await deps.db.selectFrom('subscribers').select((eb) => eb.fn.min('digest_cursor').as('from')).where('status', '=', 'confirmed').executeTakeFirst();
   const from = Number(row?.from ?? upTo);
   const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
-  return { upTo, changes, events: await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]) };
+  return indexChangeWindow(upTo, changes, await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]));
 }
