@@ -41,16 +41,13 @@ import { migrateToLatest } from '../src/db/migrate';
 import type { SubscriberRow } from '../src/db/subscribers';
 import type { Deps } from '../src/deps';
 import { buildEml } from '../src/email/eml';
-import { consume } from '../src/http/rate-limits';
 import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
-import { choicesOf, sendSignupNotice } from '../src/subscribers/notices';
-import { listUnsubscribeHeaders, subscriberLinks } from '../src/subscribers/links';
+import { drainNotices, noticeMessage } from '../src/subscribers/notices';
 import { preferencesSchema } from '../src/subscribers/preferences';
 import { requestSubscription } from '../src/subscribers/subscribe';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
-import { renderConfirmEmail } from '../src/templates/confirm-email';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, repoRoot, type TableColumn, textTable, writeBenchmarkSection } from './report';
 import { adminQuery } from './support';
 
@@ -582,39 +579,18 @@ async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
   const add = (step: string, f: (i: number) => Promise<unknown> | unknown) => steps.push({ step, f });
   const tag = `p${Date.now()}`;
   const preferences = preferencesSchema.parse(choices(7));
-  const noEmail: Deps = { ...deps, background: { run() {}, idle: async () => {} } };
+  // Sign-ups whose notices stay queued (the pump is not kicked): drained together afterwards.
+  const notKicked: Deps = { ...deps, noticePump: { kick() {}, attach() {} } };
   const pendingRows = (await app.handle.db.selectFrom('subscribers').selectAll().where('status', '=', 'pending').limit(PROFILE_CALLS + PROFILE_WARMUP_CALLS).execute()).map(
     (row) => ({ ...row, id: Number(row.id) }) as unknown as SubscriberRow,
   );
   const pendingAt = (i: number) => pendingRows[i % pendingRows.length]!;
-  const confirmEmail = (subscriber: SubscriberRow) => {
-    const links = subscriberLinks(deps, subscriber);
-    const email = renderConfirmEmail({
-      recipient: { email: subscriber.email },
-      choices: choicesOf(subscriber),
-      expiresInDays: 7,
-      links: { confirm: links.confirm(), site: links.site() },
-    });
-    return { to: subscriber.email, subject: email.subject, html: email.html, text: email.text, headers: listUnsubscribeHeaders(links.unsubscribe()) };
-  };
+  const message = (i: number) => noticeMessage(deps, { kind: 'confirm', subscriber: pendingAt(i), createdAt: new Date() });
 
   add('one PostgreSQL round trip (select 1 through Kysely and the pool)', () => sql`select 1`.execute(deps.db));
-  add('rate limits: 2 consumes (per IP, per address; one upsert each)', async (i) => {
-    await consume(deps.rateLimits.signupPerIp, `profile-ip-${tag}-${i}`);
-    await consume(deps.rateLimits.signupPerAddress, `profile-${tag}-${i}@bench.example.org`);
-  });
-  add('requestSubscription: the transaction (BEGIN, 3 statements, COMMIT), email not sent', (i) =>
-    requestSubscription(noEmail, { email: `profile.tx.${tag}.${i}@bench.example.org`, preferences, source: 'api' }),
+  add('sign-up statement (requestSubscription: 2 limits, suppression, subscriber, notice queued; one round trip)', (i) =>
+    requestSubscription(notKicked, { email: `profile.tx.${tag}.${i}@bench.example.org`, preferences, source: 'api', client: `172.17.0.${i & 255}` }),
   );
-  add('confirmation email: tokens + template (subscriberLinks, renderConfirmEmail)', (i) => confirmEmail(pendingAt(i)));
-  const message = { ...confirmEmail(pendingAt(0)), from: deps.config.emailFrom };
-  add('confirmation email: MIME build (buildEml, nodemailer MailComposer)', (i) =>
-    buildEml(message, { messageId: `<profile${i}.0@outbox.tracker-alerts>`, date: new Date() }),
-  );
-  add('confirmation email: outbox send (MIME build + file writes)', (i) =>
-    deps.mailer.send(message, { idempotencyKey: `profile-${tag}-${i}` }),
-  );
-  add('confirmation email: sendSignupNotice (all of the above)', (i) => sendSignupNotice(deps, { kind: 'confirm', subscriber: pendingAt(i) }));
   const signUp = async (target: ReturnType<typeof createApp>, i: number, kind: string) => {
     const response = await target.request('/v1/subscriptions', {
       method: 'POST',
@@ -622,12 +598,31 @@ async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
       body: JSON.stringify({ email: `profile.${kind}.${tag}.${i}@bench.example.org`, ...choices(i) }),
     });
     if (response.status !== 202) throw new Error(`profile sign-up answered ${response.status}: ${await response.text()}`);
-    await deps.background.idle();
   };
-  const appWithoutEmail = createApp(noEmail);
-  add('whole sign-up through app.request (no socket), email not sent', (i) => signUp(appWithoutEmail, i, 'noemail'));
-  add('whole sign-up through app.request (no socket) + its email', (i) => signUp(app.app, i, 'whole'));
-  return timeSteps(steps);
+  const appNotKicked = createApp(notKicked);
+  add('whole sign-up through app.request (no socket), notice queued, not sent', (i) => signUp(appNotKicked, i, 'queued'));
+  add('notice email: tokens + template (noticeMessage)', (i) => message(i));
+  const built = { ...message(0), from: deps.config.emailFrom };
+  add('notice email: MIME build (buildEml, nodemailer MailComposer)', (i) =>
+    buildEml(built, { messageId: `<profile${i}.0@outbox.tracker-alerts>`, date: new Date() }),
+  );
+  add('notice email: outbox send of one (MIME build + file writes)', (i) => deps.mailer.send(built, { idempotencyKey: `profile-${tag}-${i}` }));
+  const timed = await timeSteps(steps);
+
+  // Every notice the sign-ups above queued, sent the way the pump sends them: batches of 100.
+  const queued = await sql<{ n: number }>`select count(*)::int as n from signup_notices where failed_at is null`.execute(deps.db);
+  const count = queued.rows[0]!.n;
+  const cpu = process.cpuUsage();
+  const started = now();
+  const drained = await drainNotices(deps);
+  const used = process.cpuUsage(cpu);
+  if (drained.sent !== count) throw new Error(`drained ${drained.sent} of ${count} queued notices`);
+  timed.push({
+    step: `notices drained in batches of 100 (claim, render, MIME, outbox batch, delete), per notice, over ${fmtInt(count)}`,
+    cpuMs: (used.user + used.system) / 1000 / Math.max(1, count),
+    wallMs: (now() - started) / Math.max(1, count),
+  });
+  return timed;
 }
 
 const profileColumns: TableColumn[] = [

@@ -11,6 +11,7 @@ import { createRateLimits } from './http/rate-limits';
 import { createProcessLocks } from './jobs/singleton';
 import type { Log } from './log';
 import { createMetrics, type Metrics } from './metrics';
+import { createNoticePump } from './subscribers/notices';
 
 /**
  * Every dependency the app and the jobs use, from what only the caller knows (config, the
@@ -37,11 +38,13 @@ export function assembleDeps(input: {
     log,
     metrics,
     mailer: input.mailer ?? createMailer({ config, clock, log, metrics: metrics.email }),
-    rateLimits: createRateLimits(database),
+    rateLimits: createRateLimits(),
+    noticePump: createNoticePump(),
     background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
     tokens: createTokenSigner(appSecret, clock),
     webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed')),
   };
   deps.webhookPump.attach(deps);
+  deps.noticePump.attach(deps);
   return deps;
 }

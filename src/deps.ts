@@ -9,6 +9,7 @@ import type { Log } from './log';
 import type { WebhookPump } from './alerts/webhooks/pump';
 import type { ProcessLocks } from './jobs/singleton';
 import type { Metrics } from './metrics';
+import type { NoticePump } from './subscribers/notices';
 
 /** Everything the app and the jobs need, built by an entry point (or a test) and passed in. */
 export interface Deps {
@@ -26,6 +27,8 @@ export interface Deps {
   /** Work started by a request and finished after its answer (emails of sign-ups). */
   background: BackgroundTasks;
   rateLimits: RateLimits;
+  /** Sends queued sign-up notices soon after they are queued (see subscribers/notices.ts). */
+  noticePump: NoticePump;
   /** Fans new changes out to webhook endpoints and delivers them (see alerts/webhooks/pump.ts). */
   webhookPump: WebhookPump;
   /** Signs and checks the tokens of confirm, manage, unsubscribe and view links. */
