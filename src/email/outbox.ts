@@ -26,16 +26,15 @@ interface KeyRecord {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** JSON with object keys sorted, so the same payload always hashes the same. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+/** A digest of what makes a message, field by field in a fixed order (no copy of the bodies). */
+function payloadHashOf(messages: readonly (EmailMessage & { from: string })[]): string {
+  const hash = createHash('sha256');
+  for (const m of messages) {
+    const headers = Object.entries(m.headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    hash.update(JSON.stringify([m.from, m.to, m.subject, headers, m.tags ?? []]));
+    for (const body of [m.text, m.html]) hash.update(`\0${Buffer.byteLength(body)}\0`).update(body);
   }
-  return JSON.stringify(value);
+  return hash.digest('hex');
 }
 
 function slugOf(subject: string): string {
@@ -119,7 +118,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
   async function deliver(scope: 'single' | 'batch', idempotencyKey: string, messages: EmailMessage[]): Promise<string[]> {
     const complete = messages.map((message) => ({ ...message, from: message.from ?? options.defaultFrom }));
     const keyHash = sha256(`${scope}\n${idempotencyKey}`).slice(0, 32);
-    const payloadHash = sha256(stableJson(complete));
+    const payloadHash = payloadHashOf(complete);
     const earlier = inFlight.get(keyHash);
     if (earlier) await earlier.catch(() => undefined);
     const now = options.clock.now();

@@ -51,13 +51,15 @@ export function noticeMessage(deps: Pick<Deps, 'config' | 'tokens'>, { kind, sub
 }
 
 /**
- * The same notices with the same content get the same key (a retry after a crash between
- * sending and recording sends nothing twice); changed content gets a new one.
+ * The same notices built from the same state get the same key (a retry after a crash between
+ * sending and recording sends nothing twice); a subscriber changed meanwhile gets a new one.
+ * Hashes what the emails are built from, which is far smaller than the emails.
  */
-function batchKey(notices: readonly ClaimedNotice[], messages: readonly EmailMessage[]): string {
+function batchKey(notices: readonly ClaimedNotice[]): string {
   const hash = createHash('sha256');
-  hash.update(notices.map((n) => n.id).join(','));
-  for (const m of messages) hash.update(`\n${m.to}\n${m.subject}\n${m.text}\n${m.html}\n${JSON.stringify(m.headers ?? {})}`);
+  for (const { id, kind, createdAt, subscriber: s } of notices) {
+    hash.update(JSON.stringify([id, kind, createdAt.getTime(), s.id, s.email, s.token_version, s.countries, s.regions, s.categories, s.frequency]));
+  }
   return `signup-notices-${hash.digest('hex').slice(0, 40)}`;
 }
 
@@ -91,7 +93,7 @@ async function sendClaimed(deps: NoticeDeps, claimed: ClaimedNotice[], result: D
   const ids = claimed.map((n) => n.id);
   const messages = claimed.map((notice) => noticeMessage(deps, notice));
   try {
-    await deps.mailer.sendBatch(messages, { idempotencyKey: batchKey(claimed, messages) });
+    await deps.mailer.sendBatch(messages, { idempotencyKey: batchKey(claimed) });
   } catch (error) {
     const now = deps.clock.now();
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
