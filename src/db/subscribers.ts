@@ -158,6 +158,21 @@ export async function updatePreferences(db: Db | Tx, id: number, preferences: Pr
 }
 
 /**
+ * Replaces the choices of a subscriber whose token version is still `version`, in one
+ * statement; undefined when there is no such subscriber (deleted, or their links retired).
+ */
+export async function updatePreferencesIfCurrent(db: Db | Tx, id: number, version: number, preferences: Preferences, now: Date): Promise<SubscriberRow | undefined> {
+  const row = await db
+    .updateTable('subscribers')
+    .set({ ...preferenceColumns(preferences), updated_at: now })
+    .where('id', '=', id)
+    .where('token_version', '=', version)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toRow(row) : undefined;
+}
+
+/**
  * Confirms a pending subscriber and records consent; a confirmed one is left as it is. Their
  * digests start with the changes after this moment.
  */
