@@ -12,6 +12,7 @@ export function scheduleJobs(deps: Deps): { stop(): Promise<void> } {
   const jobs: Record<string, { cron: string; run: () => Promise<unknown> }> = {
     detect: { cron: deps.config.cron.detect, run: () => runDetection(deps, 'cron') },
     webhooks: { cron: deps.config.cron.webhooks, run: async () => deps.webhookPump.kick() },
+    signupNotices: { cron: '* * * * *', run: async () => deps.noticePump.kick() },
     digest: { cron: deps.config.cron.digest, run: () => runDigestTick(deps, { asOf: deps.clock.now(), trigger: 'cron' }) },
   };
   const tasks: ScheduledTask[] = Object.entries(jobs).map(([name, job]) =>

@@ -125,9 +125,8 @@ const countKinds = (notices: readonly ClaimedNotice[]) =>
   notices.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n.kind]: (acc[n.kind] ?? 0) + 1 }), {});
 
 /**
- * The cron safety net (every minute, on every instance): sends what no kick did (a notice
- * queued just before a crash, a retry whose time has come) and drops rate-limit counters
- * whose window has ended.
+ * Upkeep for a cleanup schedule (safe on every instance at once): sends what is due (as the
+ * pump's every-minute kick also does) and drops rate-limit counters whose window has ended.
  */
 export async function runSignupUpkeep(deps: NoticeDeps): Promise<DrainResult & { prunedRateLimits: number }> {
   const drained = await drainNotices(deps);
