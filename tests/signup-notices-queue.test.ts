@@ -87,7 +87,7 @@ describe('sign-up notices are queued with the sign-up and sent after it', () => 
       return new Promise<never>(() => {});
     } } };
     void drainNotices(killed);
-    await vi.waitFor(async () => expect(await mailTo(email)).toHaveLength(1));
+    await vi.waitFor(async () => expect(await mailTo(email)).toHaveLength(1), { timeout: 30_000, interval: 50 });
 
     expect((await drainNotices(t.deps)).sent).toBe(0); // still leased to the dead worker
     t.clock.advance(NOTICE_LEASE_MS + 1_000);

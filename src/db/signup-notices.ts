@@ -14,7 +14,9 @@ export interface ClaimedNotice {
 /**
  * Claims up to `limit` due notices, oldest first: attempts + 1 and a lease until `leaseUntil`,
  * so a worker that dies mid-send leaves them to be claimed again when the lease runs out.
- * SKIP LOCKED lets workers on several instances each take their own rows.
+ * Such a batch (its rows share the lease's end) is claimed again on its own, as it was, so it
+ * is sent again under the same idempotency key. SKIP LOCKED lets workers on several instances
+ * each take their own rows.
  */
 export async function claimDueNotices(db: Db, input: { now: Date; leaseUntil: Date; limit: number }): Promise<ClaimedNotice[]> {
   const { rows } = await sql<{
@@ -31,9 +33,12 @@ export async function claimDueNotices(db: Db, input: { now: Date; leaseUntil: Da
     categories: string[];
     frequency: 'monthly' | 'weekly';
   }>`
-    with due as (
+    with abandoned as (
+      select min(locked_until) as lease from signup_notices where failed_at is null and locked_until < ${input.now}
+    ), due as (
       select id from signup_notices
       where failed_at is null and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
+        and ((select lease from abandoned) is null or locked_until = (select lease from abandoned))
       order by next_attempt_at, id
       limit ${input.limit}
       for update skip locked

@@ -74,8 +74,10 @@ export interface DrainResult {
 /**
  * Sends every due sign-up notice, in batches through the mailer's batch path, until none is
  * due. Safe to run twice at once and on several instances (SKIP LOCKED claims with a lease),
- * and to kill at any point: an unsent notice stays queued, a sent but unrecorded one is sent
- * again under the same idempotency key.
+ * and to kill at any point: an unsent notice stays queued; a batch sent but not recorded is
+ * claimed again as it was when its lease ends and sent under the same idempotency key, so the
+ * mailer sends nothing twice (unless a subscriber of it left meanwhile: the smaller batch gets a
+ * new key and its other emails go out twice).
  */
 export async function drainNotices(deps: NoticeDeps, options: { batchSize?: number } = {}): Promise<DrainResult> {
   const limit = Math.min(options.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
@@ -89,9 +91,22 @@ export async function drainNotices(deps: NoticeDeps, options: { batchSize?: numb
   }
 }
 
-async function sendClaimed(deps: NoticeDeps, claimed: ClaimedNotice[], result: DrainResult): Promise<void> {
+async function sendClaimed(deps: NoticeDeps, all: ClaimedNotice[], result: DrainResult): Promise<void> {
+  // A notice whose email cannot be built would fail every batch it is in: it is given up alone.
+  const claimed: ClaimedNotice[] = [];
+  const messages: EmailMessage[] = [];
+  for (const notice of all) {
+    try {
+      messages.push(noticeMessage(deps, notice));
+      claimed.push(notice);
+    } catch (error) {
+      await failNotices(deps.db, [notice.id], deps.clock.now(), error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      result.failed += 1;
+      deps.log.error({ err: error, notice: notice.id }, 'sign-up notice could not be built');
+    }
+  }
+  if (claimed.length === 0) return;
   const ids = claimed.map((n) => n.id);
-  const messages = claimed.map((notice) => noticeMessage(deps, notice));
   try {
     await deps.mailer.sendBatch(messages, { idempotencyKey: batchKey(claimed) });
   } catch (error) {
