@@ -995,7 +995,7 @@ export async function run(): Promise<void> {
             `${FIXED_RATE} sign-ups/s need about ${((FIXED_RATE * signupFullRun.cpuMsPerRequest) / 1000).toFixed(1)} of a core of app ` +
             'CPU, before PostgreSQL. ' +
             (signupFullRun.cpuMsPerRequest / healthzFull!.cpuMsPerRequest > 1 / GOAL_SIGNUP_VS_HEALTHZ
-              ? `The ratio goal needs a sign-up to cost at most ${fmtInt(1 / GOAL_SIGNUP_VS_HEALTHZ)}x a \`/healthz\` answer in the same process, ` +
+              ? `The ratio goal needs a sign-up to cost at most ${(1 / GOAL_SIGNUP_VS_HEALTHZ).toFixed(1)}x a \`/healthz\` answer in the same process, ` +
                 'so it stays out of reach while a sign-up does a database write and an email and `/healthz` does neither (a faster core shortens both alike)' +
                 ((FIXED_RATE * signupFullRun.cpuMsPerRequest) / 1000 > 1 ? `, and ${FIXED_RATE} sign-ups/s are beyond one process on this CPU; ` : '; ')
               : '') +
