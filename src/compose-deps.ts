@@ -7,6 +7,7 @@ import type { Config } from './config';
 import type { DatabaseHandle } from './db/postgres';
 import type { Deps } from './deps';
 import { readQueueDepths } from './db/queue-depth';
+import { createNoticePump } from './subscribers/notices';
 import { createTokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
 import { createRateLimits } from './http/rate-limits';
@@ -42,7 +43,8 @@ export function composeDeps(input: {
     log,
     metrics,
     mailer,
-    rateLimits: createRateLimits(database),
+    rateLimits: createRateLimits(),
+    noticePump: createNoticePump(),
     background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
     tokens: createTokenSigner(appSecret, clock),
     webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed')),
@@ -52,6 +54,7 @@ export function composeDeps(input: {
     ...(input.isAcceptingWork && { isAcceptingWork: input.isAcceptingWork }),
   };
   deps.webhookPump.attach(deps);
+  deps.noticePump.attach(deps);
   metrics.observeQueues(
     () => readQueueDepths(database.db, clock.now()),
     (error) => log.warn({ err: error }, 'metrics: cannot read the queue depths'),

@@ -11,6 +11,7 @@ import type { WebhookTransport } from './alerts/webhooks/transport';
 import type { FileSourceReader } from './alerts/detector/fetch-source';
 import type { ProcessLocks } from './jobs/singleton';
 import type { Metrics } from './metrics';
+import type { NoticePump } from './subscribers/notices';
 
 /** Everything the app and the jobs need, built by an entry point (or a test) and passed in. */
 export interface Deps {
@@ -28,6 +29,8 @@ export interface Deps {
   /** Work started by a request and finished after its answer (emails of sign-ups). */
   background: BackgroundTasks;
   rateLimits: RateLimits;
+  /** Sends queued sign-up notices soon after they are queued (see subscribers/notices.ts). */
+  noticePump: NoticePump;
   /** Fans new changes out to webhook endpoints and delivers them (see alerts/webhooks/pump.ts). */
   webhookPump: WebhookPump;
   /** How webhook requests resolve and reach hosts: differs between Node and Workers. */

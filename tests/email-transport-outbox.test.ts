@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PostalMime from 'postal-mime';
@@ -124,6 +124,36 @@ describe('the outbox transport', () => {
     const retried = await mailer.send(message(), { idempotencyKey: 'crash' });
     expect(retried.id).toBe(id);
     expect(await readFile(path)).toEqual(original);
+  });
+
+  it('a crash that cut the .eml short after the key was claimed is repaired by the retry, byte for byte', async () => {
+    const mailer = outbox();
+    const { id } = await mailer.send(message(), { idempotencyKey: 'cut' });
+    const path = join(dataDir, 'outbox', `${id}.eml`);
+    const original = await readFile(path);
+    await writeFile(path, original.subarray(0, 40));
+
+    expect((await createOutboxMailer({ dataDir, defaultFrom: FROM, clock }).send(message(), { idempotencyKey: 'cut' })).id).toBe(id);
+    expect(await readFile(path)).toEqual(original);
+  });
+
+  it('a key record left empty by a writer that died is taken over once it is stale, and the message written', async () => {
+    const mailer = outbox();
+    await mailer.send(message({ subject: 'first' }), { idempotencyKey: 'warm-up' }); // makes the folders
+    const keys = join(dataDir, 'outbox', '.keys');
+    // The record name the key "died" maps to: send once elsewhere to learn it.
+    const probeDir = await mkdtemp(join(tmpdir(), 'outbox-probe-'));
+    await createOutboxMailer({ dataDir: probeDir, defaultFrom: FROM, clock }).send(message(), { idempotencyKey: 'died' });
+    const [recordName] = await readdir(join(probeDir, 'outbox', '.keys'));
+    await rm(probeDir, { recursive: true, force: true });
+    const record = join(keys, recordName!);
+    await writeFile(record, '');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(record, old, old);
+
+    const { id } = await mailer.send(message(), { idempotencyKey: 'died' });
+    expect(await emlFiles()).toContain(`${id}.eml`);
+    expect(JSON.parse(await readFile(record, 'utf8'))).toMatchObject({ files: [`${id}.eml`] });
   });
 
   it('non-ASCII subject, bodies and address survive; only the address is raw UTF-8 (RFC 6532), the rest 7-bit', async () => {

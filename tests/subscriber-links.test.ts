@@ -146,6 +146,9 @@ describe('unsubscribing', () => {
     expect((await oneClick()).status).toBe(200);
     expect((await t.app.request(c.manage)).status).toBe(400);
     expect((await t.app.request(`/v1/preferences?token=${c.manageToken}`)).status).toBe(401);
+    const put = await t.call('PUT', `/v1/preferences?token=${c.manageToken}`, { countries: ['NOR'] });
+    expect(put.status).toBe(401);
+    expect(((await put.json()) as { detail: string }).detail).toMatch(/no longer works/);
   });
 
   it('DELETE /v1/preferences unsubscribes too', async () => {

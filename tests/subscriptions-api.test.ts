@@ -107,6 +107,28 @@ describe('POST /v1/subscriptions', () => {
   });
 });
 
+describe('sign-ups at the same moment', () => {
+  it('keep both limits exact: of 30 from one client 20 get through, of 12 for one address 5, with one subscriber and one email', async () => {
+    const client = '198.51.100.200';
+    const fromOneClient = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => t.call('POST', '/v1/subscriptions', { email: `crowd-${i}@example.org` }, { headers: { 'x-forwarded-for': client } })),
+    );
+    expect(fromOneClient.filter((r) => r.status === 202)).toHaveLength(20);
+    expect(fromOneClient.filter((r) => r.status === 429)).toHaveLength(10);
+
+    const email = 'stampede@example.org';
+    const forOneAddress = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => t.call('POST', '/v1/subscriptions', { email, countries: ['NOR'] }, { headers: { 'x-forwarded-for': `192.0.2.${200 + i}` } })),
+    );
+    await t.deps.background.idle();
+    expect(forOneAddress.filter((r) => r.status === 202)).toHaveLength(5);
+    expect(forOneAddress.filter((r) => r.status === 429)).toHaveLength(7);
+    const rows = await t.deps.db.selectFrom('subscribers').select('id').where('email', '=', email).execute();
+    expect(rows).toHaveLength(1);
+    expect(await mailTo(email)).toHaveLength(1);
+  });
+});
+
 describe('the sign-up form post', () => {
   const form = (fields: [string, string][], origin?: string) =>
     t.app.request('/v1/subscriptions', {

@@ -61,9 +61,9 @@ describe('Cron Triggers', () => {
 
   it('declares every cron the Worker maps to a job', () => {
     for (const job of scheduledJobs) expect(triggers, job.name).toContain(job.cron);
-    expect(scheduledJobs.map((job) => job.name).sort()).toEqual(['cleanup', 'detect', 'digest', 'webhooks']);
+    expect(scheduledJobs.map((job) => job.name).sort()).toEqual(['cleanup', 'detect', 'digest', 'signupNotices', 'webhooks']);
     expect(jobsForCron('*/15 * * * *').map((job) => job.name)).toEqual(['detect', 'digest']);
-    expect(jobsForCron('* * * * *').map((job) => job.name)).toEqual(['webhooks']);
+    expect(jobsForCron('* * * * *').map((job) => job.name)).toEqual(['webhooks', 'signupNotices']);
     expect(jobsForCron('17 3 * * *').map((job) => job.name)).toEqual(['cleanup']);
   });
 

@@ -122,6 +122,25 @@ export interface SubscribersTable {
   digest_cursor: ColumnType<number, number | undefined, number>;
 }
 
+export interface SignupNoticesTable {
+  id: Int8;
+  subscriber_id: Int8;
+  kind: 'confirm' | 'manage';
+  created_at: Date;
+  next_attempt_at: Date;
+  attempts: ColumnType<number, number | undefined, number>;
+  locked_until: Date | null;
+  last_error: string | null;
+  failed_at: Date | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  /** Unix milliseconds (rate-limiter-flexible's layout). */
+  expire: Int8 | null;
+}
+
 export interface DigestBatchesTable {
   id: Int8;
   idempotency_key: string;
@@ -238,6 +257,8 @@ export interface Database {
   detection_runs: DetectionRunsTable;
   subscribers: SubscribersTable;
   suppressions: SuppressionsTable;
+  signup_notices: SignupNoticesTable;
+  rate_limits: RateLimitsTable;
   email_events: EmailEventsTable;
   digest_batches: DigestBatchesTable;
   digests: DigestsTable;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Preferences } from '../subscribers/preferences';
 import type { Db, SubscribersTable, SuppressionsTable, Tx } from './database';
 
@@ -30,30 +31,111 @@ export function preferencesOf(row: SubscriberRow): Preferences {
   };
 }
 
+/** A fixed-window counter the sign-up takes a point from: `key` as in rate-limits.ts. */
+export interface SignUpLimit {
+  key: string;
+  points: number;
+  durationMs: number;
+}
+
+export type SignUpOutcome = { outcome: 'limited'; msBeforeNext: number } | { outcome: 'accepted'; noticeQueued: boolean };
+
 /**
- * The subscriber with this address, locked for the rest of the transaction; inserted as
- * pending first if there is none, so two racing sign-ups for one address meet here.
+ * A whole sign-up in one statement (so one round trip and one commit), the same in every case
+ * the caller must not tell apart:
+ * - takes a point from each limit (in the order given, so concurrent sign-ups lock the counters
+ *   in the same order), and stops there if any is spent;
+ * - a suppressed (bounced, complained) address: nothing more;
+ * - an address not yet stored: a pending subscriber and a confirmation notice;
+ * - a stored one, locked: pending ones get their choices replaced; a notice (confirm, or
+ *   manage for a confirmed subscriber) is queued unless one was within the interval.
+ * Two first sign-ups for one address racing: the loser's insert meets the winner's row (its
+ * choices replace the pending ones) and queues nothing, as the winner's notice is seconds old.
  */
-export async function lockOrInsertSubscriber(
-  trx: Tx,
-  input: { email: string; preferences: Preferences; consentSource: string; now: Date },
-): Promise<{ subscriber: SubscriberRow; created: boolean }> {
-  const inserted = await trx
-    .insertInto('subscribers')
-    .values({
-      email: input.email,
-      status: 'pending',
-      ...preferenceColumns(input.preferences),
-      created_at: input.now,
-      updated_at: input.now,
-      consent_source: input.consentSource,
-    })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (inserted) return { subscriber: toRow(inserted), created: true };
-  const existing = await trx.selectFrom('subscribers').selectAll().where('email', '=', input.email).forUpdate().executeTakeFirstOrThrow();
-  return { subscriber: toRow(existing), created: false };
+export async function signUp(
+  db: Db,
+  input: {
+    email: string;
+    emailHash: string;
+    preferences: Preferences;
+    consentSource: string;
+    now: Date;
+    /** A notice sent at or before this time may be sent again. */
+    noticeDueBefore: Date;
+    limits: readonly SignUpLimit[];
+  },
+): Promise<SignUpOutcome> {
+  const { email, preferences: p, now } = input;
+  const nowMs = now.getTime();
+  const counters = sql.join(input.limits.map((l) => sql`(${l.key}, 1, ${nowMs + l.durationMs}::bigint)`));
+  const maxima = sql.join(input.limits.map((l) => sql`(${l.key}, ${l.points}::integer)`));
+  const columns = {
+    countries: sql`${p.countries}::text[]`,
+    regions: sql`${p.regions}::text[]`,
+    categories: sql`${p.categories}::text[]`,
+  };
+  const { rows } = await sql<{ allowed: boolean; counters: { key: string; points: number; expire: string | number }[]; queued: number }>`
+    with counted as (
+      insert into rate_limits as r (key, points, expire) values ${counters}
+      on conflict (key) do update set
+        points = case when r.expire <= ${nowMs} then 1 else r.points + 1 end,
+        expire = case when r.expire <= ${nowMs} then excluded.expire else r.expire end
+      returning r.key, r.points, r.expire
+    ), allowed as (
+      select coalesce(bool_and(counted.points <= maxima.points), false) as ok
+      from counted join (values ${maxima}) as maxima (key, points) on maxima.key = counted.key
+    ), proceed as (
+      select (select ok from allowed)
+        and not exists (select 1 from suppressions where email_hash = ${input.emailHash} and reason <> 'unsubscribed') as ok
+    ), target as (
+      select s.id, s.status, (s.notice_sent_at is null or s.notice_sent_at <= ${input.noticeDueBefore}) as due
+      from subscribers s
+      where s.email = ${email} and (select ok from proceed)
+      for update
+    ), updated as (
+      update subscribers as s set
+        countries = case when t.status = 'pending' then ${columns.countries} else s.countries end,
+        regions = case when t.status = 'pending' then ${columns.regions} else s.regions end,
+        categories = case when t.status = 'pending' then ${columns.categories} else s.categories end,
+        frequency = case when t.status = 'pending' then ${p.frequency} else s.frequency end,
+        timezone = case when t.status = 'pending' then ${p.timezone} else s.timezone end,
+        skip_empty = case when t.status = 'pending' then ${p.skipEmpty} else s.skip_empty end,
+        updated_at = case when t.status = 'pending' then ${now} else s.updated_at end,
+        notice_sent_at = case when t.due then ${now} else s.notice_sent_at end
+      from target as t
+      where s.id = t.id and (t.status = 'pending' or t.due)
+      returning s.id, s.status, t.due as notify
+    ), inserted as (
+      insert into subscribers as s
+        (email, status, countries, regions, categories, frequency, timezone, skip_empty, created_at, updated_at, consent_source, notice_sent_at)
+      select ${email}::text, 'pending', ${columns.countries}, ${columns.regions}, ${columns.categories}, ${p.frequency}::text, ${p.timezone}::text,
+        ${p.skipEmpty}::boolean, ${now}::timestamptz, ${now}::timestamptz, ${input.consentSource}::text, ${now}::timestamptz
+      where (select ok from proceed) and not exists (select 1 from target)
+      on conflict (email) do update set
+        countries = case when s.status = 'pending' then excluded.countries else s.countries end,
+        regions = case when s.status = 'pending' then excluded.regions else s.regions end,
+        categories = case when s.status = 'pending' then excluded.categories else s.categories end,
+        frequency = case when s.status = 'pending' then excluded.frequency else s.frequency end,
+        timezone = case when s.status = 'pending' then excluded.timezone else s.timezone end,
+        skip_empty = case when s.status = 'pending' then excluded.skip_empty else s.skip_empty end,
+        updated_at = case when s.status = 'pending' then excluded.updated_at else s.updated_at end
+      returning s.id, s.status, (s.xmax = 0) as notify
+    ), queued as (
+      insert into signup_notices (subscriber_id, kind, created_at, next_attempt_at)
+      select changed.id, case when changed.status = 'confirmed' then 'manage' else 'confirm' end, ${now}::timestamptz, ${now}::timestamptz
+      from (select id, status, notify from updated union all select id, status, notify from inserted) as changed
+      where changed.notify
+      returning id
+    )
+    select (select ok from allowed) as allowed,
+      (select json_agg(json_build_object('key', key, 'points', points, 'expire', expire)) from counted) as counters,
+      (select count(*)::integer from queued) as queued`.execute(db);
+  const row = rows[0]!;
+  if (row.allowed) return { outcome: 'accepted', noticeQueued: row.queued > 0 };
+  const spent = input.limits
+    .map((limit) => ({ limit, counter: row.counters.find((c) => c.key === limit.key) }))
+    .find(({ limit, counter }) => counter !== undefined && counter.points > limit.points);
+  return { outcome: 'limited', msBeforeNext: spent ? Math.max(0, Number(spent.counter!.expire) - nowMs) : 0 };
 }
 
 export async function findSubscriber(db: Db | Tx, id: number): Promise<SubscriberRow | undefined> {
@@ -75,8 +157,19 @@ export async function updatePreferences(db: Db | Tx, id: number, preferences: Pr
   await db.updateTable('subscribers').set({ ...preferenceColumns(preferences), updated_at: now }).where('id', '=', id).execute();
 }
 
-export async function markNoticeSent(db: Db | Tx, id: number, now: Date): Promise<void> {
-  await db.updateTable('subscribers').set({ notice_sent_at: now }).where('id', '=', id).execute();
+/**
+ * Replaces the choices of a subscriber whose token version is still `version`, in one
+ * statement; undefined when there is no such subscriber (deleted, or their links retired).
+ */
+export async function updatePreferencesIfCurrent(db: Db | Tx, id: number, version: number, preferences: Preferences, now: Date): Promise<SubscriberRow | undefined> {
+  const row = await db
+    .updateTable('subscribers')
+    .set({ ...preferenceColumns(preferences), updated_at: now })
+    .where('id', '=', id)
+    .where('token_version', '=', version)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toRow(row) : undefined;
 }
 
 /**

@@ -46,8 +46,12 @@ export function createEmailHasher(secret: string): (email: string) => string {
   return (email) => createHmac('sha256', key).update(normalizeEmail(email)).digest('hex');
 }
 
+/** The hasher of the last secret seen: deriving its key (HKDF) costs more than the hash itself. */
+let lastHasher: { secret: string; hash: (email: string) => string } | undefined;
+
 export function hashEmail(email: string, secret: string): string {
-  return createEmailHasher(secret)(email);
+  if (lastHasher?.secret !== secret) lastHasher = { secret, hash: createEmailHasher(secret) };
+  return lastHasher.hash(email);
 }
 
 /** Replaces anything shaped like an address, for provider messages that may quote one. */

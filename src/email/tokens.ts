@@ -67,13 +67,16 @@ export function createTokenSigner(secret: string, clock: Clock) {
     createHmac('sha256', keys.get(purpose)!).update(encodedPayload).digest('base64url');
 
   return {
-    /** `ttlMs` undefined takes the purpose's default; null means the token never expires. */
+    /**
+     * `ttlMs` undefined takes the purpose's default; null means the token never expires.
+     * `issuedAt` (default now) lets a retried email carry the very same token.
+     */
     sign(
       purpose: TokenPurpose,
       claims: { subscriberId: number; version: number; ref?: string },
-      options: { ttlMs?: number | null } = {},
+      options: { ttlMs?: number | null; issuedAt?: Date } = {},
     ): string {
-      const now = clock.now().getTime();
+      const now = (options.issuedAt ?? clock.now()).getTime();
       const ttlMs = options.ttlMs === undefined ? defaultTokenTtlMs[purpose] : options.ttlMs;
       const payload: WirePayload = {
         p: purpose,

@@ -1,44 +1,48 @@
+import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { getRuntimeKey } from 'hono/adapter';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type pg from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ProblemError } from '../errors';
 
-export interface RateLimits {
-  signupPerIp: RateLimiterAbstract;
-  signupPerAddress: RateLimiterAbstract;
+/** A fixed window: `points` per `durationMs`, counted from the first use in the window. */
+export interface RateLimitRule {
+  points: number;
+  durationMs: number;
 }
 
-const rules = {
-  signupPerIp: { points: 20, duration: 60 * 60 },
-  signupPerAddress: { points: 5, duration: 60 * 60 },
-} as const;
+export interface RateLimits {
+  signupPerIp: RateLimitRule;
+  signupPerAddress: RateLimitRule;
+}
 
 /**
- * Limits shared by every instance on PostgreSQL (rate-limiter-flexible's PostgreSQL store, in
- * the `rate_limits` table a migration creates); in memory on PGlite, which serves one process.
+ * The sign-up limits. They are counted in the `rate_limits` table (rate-limiter-flexible's
+ * layout: `<rule>:<key>`, points, expiry in Unix ms), by the sign-up's own statement (see
+ * db/subscribers.ts signUp), so they hold across instances and cost no round trip of their own.
  */
-export function createRateLimits(database: { kind: 'postgres' | 'pglite'; pool?: pg.Pool | undefined }): RateLimits {
-  const make = (keyPrefix: keyof typeof rules): RateLimiterAbstract =>
-    database.kind === 'postgres' && database.pool
-      ? new RateLimiterPostgres({ storeClient: database.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, ...rules[keyPrefix] })
-      : new RateLimiterMemory({ keyPrefix, ...rules[keyPrefix] });
-  return { signupPerIp: make('signupPerIp'), signupPerAddress: make('signupPerAddress') };
+export function createRateLimits(): RateLimits {
+  return {
+    signupPerIp: { points: 20, durationMs: 60 * 60 * 1000 },
+    signupPerAddress: { points: 5, durationMs: 60 * 60 * 1000 },
+  };
 }
 
-/** Takes one point; past the limit, a 429 problem with Retry-After. */
-export async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (result) {
-    if (!(result instanceof RateLimiterRes)) throw result;
-    const seconds = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
-    throw new ProblemError(
-      { type: 'rate-limited', title: 'Too many requests', status: 429, detail: `Please try again in ${seconds} seconds.` },
-      { 'Retry-After': String(seconds) },
-    );
-  }
+/**
+ * The counter's key for a rule, as rate-limiter-flexible spells it (so existing rows carry over);
+ * a key too long for the column (an address near 254 characters) is hashed instead.
+ */
+export function rateLimitKey(rule: keyof RateLimits, key: string): string {
+  const full = `${rule}:${key}`;
+  return full.length <= 255 ? full : `${rule}:sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** A 429 problem with Retry-After, for a limit that frees up in `msBeforeNext`. */
+export function rateLimitedProblem(msBeforeNext: number): ProblemError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new ProblemError(
+    { type: 'rate-limited', title: 'Too many requests', status: 429, detail: `Please try again in ${seconds} seconds.` },
+    { 'Retry-After': String(seconds) },
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import { runDigestTick } from '../alerts/digest/runner';
 import type { Deps } from '../deps';
 import { acceptingWork } from './leases';
 
-export type JobName = 'detect' | 'webhooks' | 'digest' | 'cleanup';
+export type JobName = 'detect' | 'webhooks' | 'signupNotices' | 'digest' | 'cleanup';
 
 export interface ScheduledJobs {
   /** Runs a job now, outside its schedule (a first detection at start-up), tracked like the rest. */
@@ -25,6 +25,8 @@ export function scheduleJobs(deps: Deps): ScheduledJobs {
   const jobs: Record<JobName, { cron: string; run: () => Promise<unknown> }> = {
     detect: { cron: deps.config.cron.detect, run: () => runDetection(deps, 'cron') },
     webhooks: { cron: deps.config.cron.webhooks, run: async () => deps.webhookPump.kick() },
+    // The pump is kicked after each sign-up commits; this is the safety net for notices left behind.
+    signupNotices: { cron: '* * * * *', run: async () => deps.noticePump.kick() },
     digest: { cron: deps.config.cron.digest, run: () => runDigestTick(deps, { asOf: deps.clock.now(), trigger: 'cron' }) },
     cleanup: { cron: deps.config.cron.cleanup, run: () => runCleanup(deps) },
   };

@@ -3,14 +3,18 @@ import type { SubscriberRow } from '../db/subscribers';
 
 type LinkDeps = Pick<Deps, 'config' | 'tokens'>;
 
-/** Absolute links with signed tokens, bound to the subscriber and their token version. */
-export function subscriberLinks(deps: LinkDeps, subscriber: Pick<SubscriberRow, 'id' | 'token_version'>) {
+/**
+ * Absolute links with signed tokens, bound to the subscriber and their token version, issued
+ * now or at `issuedAt` (an email built again for a retry must be byte for byte the same).
+ */
+export function subscriberLinks(deps: LinkDeps, subscriber: Pick<SubscriberRow, 'id' | 'token_version'>, issuedAt?: Date) {
   const claims = { subscriberId: subscriber.id, version: subscriber.token_version };
+  const options = issuedAt ? { issuedAt } : {};
   const link = (path: string, token: string) => `${deps.config.publicBaseUrl}${path}?token=${encodeURIComponent(token)}`;
   return {
-    confirm: () => link('/confirm', deps.tokens.sign('confirm', claims)),
-    manage: () => link('/preferences', deps.tokens.sign('manage', claims)),
-    unsubscribe: () => link('/unsubscribe', deps.tokens.sign('unsubscribe', claims)),
+    confirm: () => link('/confirm', deps.tokens.sign('confirm', claims, options)),
+    manage: () => link('/preferences', deps.tokens.sign('manage', claims, options)),
+    unsubscribe: () => link('/unsubscribe', deps.tokens.sign('unsubscribe', claims, options)),
     site: () => `${deps.config.publicBaseUrl}/`,
   };
 }

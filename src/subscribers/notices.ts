@@ -1,12 +1,21 @@
+import { createHash } from 'node:crypto';
+import { claimDueNotices, deleteNotices, failNotices, retryNoticesLater, type ClaimedNotice } from '../db/signup-notices';
 import type { SubscriberRow } from '../db/subscribers';
 import type { Deps } from '../deps';
+import { PermanentEmailError, TransientEmailError, type EmailMessage, MAX_BATCH_SIZE } from '../email/transport';
 import { categories } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
 import { renderConfirmEmail } from '../templates/confirm-email';
 import { renderManageEmail } from '../templates/manage-email';
 import type { AlertChoices } from '../templates/models';
 import { listUnsubscribeHeaders, subscriberLinks } from './links';
-import type { SignupNotice } from './subscribe';
+
+type NoticeDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'tokens' | 'mailer' | 'log'>;
+
+/** A claimed notice not sent or refused by then is claimed again (a worker died mid-send). */
+export const NOTICE_LEASE_MS = 5 * 60 * 1000;
+/** After this many attempts a notice is given up (its links would be a day old, and Resend keeps idempotency keys 24 h). */
+export const NOTICE_MAX_ATTEMPTS = 8;
 
 /** A subscriber's stored choices as names a reader understands. */
 export function choicesOf(subscriber: Pick<SubscriberRow, 'countries' | 'regions' | 'categories' | 'frequency'>): AlertChoices {
@@ -18,9 +27,12 @@ export function choicesOf(subscriber: Pick<SubscriberRow, 'countries' | 'regions
   };
 }
 
-/** The confirmation or "manage your alerts" email of a sign-up. */
-export async function sendSignupNotice(deps: Deps, { kind, subscriber }: SignupNotice): Promise<void> {
-  const links = subscriberLinks(deps, subscriber);
+/**
+ * The confirmation or "manage your alerts" email of a queued notice. Its links are issued at the
+ * notice's time, so building it again for a retry gives the same message.
+ */
+export function noticeMessage(deps: Pick<Deps, 'config' | 'tokens'>, { kind, subscriber, createdAt }: Pick<ClaimedNotice, 'kind' | 'subscriber' | 'createdAt'>): EmailMessage {
+  const links = subscriberLinks(deps, subscriber, createdAt);
   const unsubscribe = links.unsubscribe();
   const email =
     kind === 'confirm'
@@ -35,10 +47,133 @@ export async function sendSignupNotice(deps: Deps, { kind, subscriber }: SignupN
           choices: choicesOf(subscriber),
           links: { manage: links.manage(), unsubscribe, site: links.site() },
         });
-  const sentAt = deps.clock.now().getTime();
-  await deps.mailer.send(
-    { to: subscriber.email, subject: email.subject, html: email.html, text: email.text, headers: listUnsubscribeHeaders(unsubscribe) },
-    { idempotencyKey: `signup-${kind}-${subscriber.id}-${sentAt}` },
-  );
-  deps.log.info({ subscriber: subscriber.id, kind }, 'sign-up notice sent');
+  return { to: subscriber.email, subject: email.subject, html: email.html, text: email.text, headers: listUnsubscribeHeaders(unsubscribe) };
+}
+
+/**
+ * The same notices built from the same state get the same key (a retry after a crash between
+ * sending and recording sends nothing twice); a subscriber changed meanwhile gets a new one.
+ * Hashes what the emails are built from, which is far smaller than the emails.
+ */
+function batchKey(notices: readonly ClaimedNotice[]): string {
+  const hash = createHash('sha256');
+  for (const { id, kind, createdAt, subscriber: s } of notices) {
+    hash.update(JSON.stringify([id, kind, createdAt.getTime(), s.id, s.email, s.token_version, s.countries, s.regions, s.categories, s.frequency]));
+  }
+  return `signup-notices-${hash.digest('hex').slice(0, 40)}`;
+}
+
+const backoffMs = (attempts: number) => Math.min(60 * 60 * 1000, 30_000 * 2 ** (attempts - 1));
+
+export interface DrainResult {
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+/**
+ * Sends every due sign-up notice, in batches through the mailer's batch path, until none is
+ * due. Safe to run twice at once and on several instances (SKIP LOCKED claims with a lease),
+ * and to kill at any point: an unsent notice stays queued; a batch sent but not recorded is
+ * claimed again as it was when its lease ends and sent under the same idempotency key, so the
+ * mailer sends nothing twice (unless a subscriber of it left meanwhile: the smaller batch gets a
+ * new key and its other emails go out twice).
+ */
+export async function drainNotices(deps: NoticeDeps, options: { batchSize?: number } = {}): Promise<DrainResult> {
+  const limit = Math.min(options.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
+  const result: DrainResult = { sent: 0, retried: 0, failed: 0 };
+  for (;;) {
+    const now = deps.clock.now();
+    const claimed = await claimDueNotices(deps.db, { now, leaseUntil: new Date(now.getTime() + NOTICE_LEASE_MS), limit });
+    if (claimed.length === 0) return result;
+    await sendClaimed(deps, claimed, result);
+    if (claimed.length < limit) return result;
+  }
+}
+
+async function sendClaimed(deps: NoticeDeps, all: ClaimedNotice[], result: DrainResult): Promise<void> {
+  // A notice whose email cannot be built would fail every batch it is in: it is given up alone.
+  const claimed: ClaimedNotice[] = [];
+  const messages: EmailMessage[] = [];
+  for (const notice of all) {
+    try {
+      messages.push(noticeMessage(deps, notice));
+      claimed.push(notice);
+    } catch (error) {
+      await failNotices(deps.db, [notice.id], deps.clock.now(), error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      result.failed += 1;
+      deps.log.error({ err: error, notice: notice.id }, 'sign-up notice could not be built');
+    }
+  }
+  if (claimed.length === 0) return;
+  const ids = claimed.map((n) => n.id);
+  try {
+    await deps.mailer.sendBatch(messages, { idempotencyKey: batchKey(claimed) });
+  } catch (error) {
+    const now = deps.clock.now();
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (error instanceof PermanentEmailError) {
+      // One refused message sinks a strict batch: give that one up, send the others again now.
+      const bad = error.messageIndex !== undefined ? [ids[error.messageIndex]!] : ids;
+      await failNotices(deps.db, bad, now, text);
+      await retryNoticesLater(deps.db, ids.filter((id) => !bad.includes(id)), now, text);
+      result.failed += bad.length;
+      deps.log.error({ err: error, notices: bad.length }, 'sign-up notices refused by the mailer');
+      return;
+    }
+    const spent = claimed.filter((n) => n.attempts >= NOTICE_MAX_ATTEMPTS).map((n) => n.id);
+    const again = claimed.filter((n) => n.attempts < NOTICE_MAX_ATTEMPTS);
+    const waitMs = Math.max(error instanceof TransientEmailError ? (error.retryAfterMs ?? 0) : 0, backoffMs(Math.max(1, ...again.map((n) => n.attempts))));
+    await failNotices(deps.db, spent, now, text);
+    await retryNoticesLater(deps.db, again.map((n) => n.id), new Date(now.getTime() + waitMs), text);
+    result.retried += again.length;
+    result.failed += spent.length;
+    deps.log.warn({ err: error, notices: claimed.length, retryInMs: waitMs }, 'sign-up notices not sent; will retry');
+    return;
+  }
+  await deleteNotices(deps.db, ids);
+  result.sent += ids.length;
+  deps.log.info({ notices: ids.length, kinds: countKinds(claimed) }, 'sign-up notices sent');
+}
+
+const countKinds = (notices: readonly ClaimedNotice[]) =>
+  notices.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n.kind]: (acc[n.kind] ?? 0) + 1 }), {});
+
+/**
+ * Starts a drain soon after a sign-up commits, or asks the running one to go round once more;
+ * the drain runs as a background task, so shutdown and tests wait for it (`background.idle()`).
+ */
+export interface NoticePump {
+  kick(): void;
+  attach(deps: NoticeDeps & Pick<Deps, 'background'>): void;
+}
+
+export function createNoticePump(): NoticePump {
+  let deps: (NoticeDeps & Pick<Deps, 'background'>) | undefined;
+  let running = false;
+  let again = false;
+  return {
+    attach(d) {
+      deps = d;
+    },
+    kick() {
+      if (!deps) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      const attached = deps;
+      attached.background.run('sign-up notices', async () => {
+        try {
+          do {
+            again = false;
+            await drainNotices(attached);
+          } while (again);
+        } finally {
+          running = false;
+        }
+      });
+    },
+  };
 }

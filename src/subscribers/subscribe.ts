@@ -1,48 +1,42 @@
-import { findSuppression, lockOrInsertSubscriber, markNoticeSent, updatePreferences, type SubscriberRow } from '../db/subscribers';
+import { signUp } from '../db/subscribers';
 import type { Deps } from '../deps';
 import { hashEmail, normalizeEmail } from '../email/address';
-import { sendSignupNotice } from './notices';
+import { rateLimitedProblem, rateLimitKey } from '../http/rate-limits';
 import type { Preferences } from './preferences';
 
 /** A second notice to one address within this time is not sent (the answer stays the same). */
 export const NOTICE_INTERVAL_MS = 2 * 60 * 1000;
 
-export type SignupNotice = { kind: 'confirm' | 'manage'; subscriber: SubscriberRow };
-
 /**
- * A sign-up, in one transaction: a new address becomes a pending subscriber and gets a
- * confirmation email; a pending one gets its choices replaced and the email again; a confirmed
- * one gets a "manage your alerts" email and nothing changes. Suppressed (bounced or complained)
- * addresses get nothing. The caller answers the same in every case.
+ * A sign-up, in one statement (db/subscribers.ts signUp): a point off the per-client and
+ * per-address limits (a 429 problem once either is spent); then a new address becomes a
+ * pending subscriber with a confirmation notice queued; a pending one gets its choices replaced
+ * and the notice again; a confirmed one gets a "manage your alerts" notice and nothing
+ * changes; a suppressed (bounced or complained) address gets nothing. The caller answers the
+ * same in every case. Notices are rows committed with the sign-up and sent by the notice pump
+ * after it, so a crash after the answer cannot lose one.
  */
 export async function requestSubscription(
-  deps: Deps,
-  input: { email: string; preferences: Preferences; source: 'signup-page' | 'api' },
+  deps: Pick<Deps, 'db' | 'clock' | 'appSecret' | 'rateLimits' | 'noticePump'>,
+  input: { email: string; preferences: Preferences; source: 'signup-page' | 'api'; client: string },
 ): Promise<void> {
   const email = normalizeEmail(input.email);
   const now = deps.clock.now();
-  const notice = await deps.db.transaction().execute(async (trx): Promise<SignupNotice | undefined> => {
-    const suppression = await findSuppression(trx, hashEmail(email, deps.appSecret));
-    if (suppression && suppression.reason !== 'unsubscribed') return undefined;
-    const { subscriber, created } = await lockOrInsertSubscriber(trx, {
-      email,
-      preferences: input.preferences,
-      consentSource: input.source,
-      now,
-    });
-    let current = subscriber;
-    if (!created && subscriber.status === 'pending') {
-      await updatePreferences(trx, subscriber.id, input.preferences, now);
-      current = { ...subscriber, ...columnsOf(input.preferences) };
-    }
-    const recentlyNotified = subscriber.notice_sent_at !== null && now.getTime() - subscriber.notice_sent_at.getTime() < NOTICE_INTERVAL_MS;
-    if (!created && recentlyNotified) return undefined;
-    await markNoticeSent(trx, subscriber.id, now);
-    return { kind: current.status === 'confirmed' ? 'manage' : 'confirm', subscriber: current };
+  const { signupPerIp, signupPerAddress } = deps.rateLimits;
+  const emailHash = hashEmail(email, deps.appSecret);
+  const result = await signUp(deps.db, {
+    email,
+    emailHash,
+    preferences: input.preferences,
+    consentSource: input.source,
+    now,
+    noticeDueBefore: new Date(now.getTime() - NOTICE_INTERVAL_MS),
+    limits: [
+      { key: rateLimitKey('signupPerIp', input.client), ...signupPerIp },
+      // Keyed by the address's keyed hash: the counters never hold an address.
+      { key: rateLimitKey('signupPerAddress', emailHash), ...signupPerAddress },
+    ],
   });
-  if (notice) deps.background.run('signup notice', () => sendSignupNotice(deps, notice));
-}
-
-function columnsOf(p: Preferences) {
-  return { countries: p.countries, regions: p.regions, categories: p.categories, frequency: p.frequency, timezone: p.timezone, skip_empty: p.skipEmpty };
+  if (result.outcome === 'limited') throw rateLimitedProblem(result.msBeforeNext);
+  if (result.noticeQueued) deps.noticePump.kick();
 }

@@ -1,7 +1,8 @@
 import type { Db, Tx } from '../db/database';
-import { findSubscriber, type SubscriberRow } from '../db/subscribers';
+import { findSubscriber, updatePreferencesIfCurrent, type SubscriberRow } from '../db/subscribers';
 import type { Deps } from '../deps';
 import type { TokenPurpose } from '../email/tokens';
+import type { Preferences } from './preferences';
 
 export type TokenProblem = 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' | 'no-longer-valid';
 
@@ -21,6 +22,23 @@ export async function subscriberFromToken(
   const subscriber = await findSubscriber(db, verified.claims.subscriberId);
   if (!subscriber || subscriber.token_version !== verified.claims.version) return { ok: false, problem: 'no-longer-valid' };
   return { ok: true, subscriber };
+}
+
+/**
+ * The manage link's "save": checks the token, then replaces the choices in one statement that
+ * also checks the subscriber still exists with the token's version (one round trip, and no
+ * gap between the check and the change).
+ */
+export async function savePreferencesWithToken(
+  deps: Pick<Deps, 'tokens' | 'db' | 'clock'>,
+  token: string | undefined,
+  preferences: Preferences,
+): Promise<{ ok: true; subscriber: SubscriberRow } | { ok: false; problem: TokenProblem }> {
+  const verified = deps.tokens.verify(token ?? '', 'manage');
+  if (!verified.ok) return { ok: false, problem: verified.reason };
+  const { subscriberId, version } = verified.claims;
+  const subscriber = await updatePreferencesIfCurrent(deps.db, subscriberId, version, preferences, deps.clock.now());
+  return subscriber ? { ok: true, subscriber } : { ok: false, problem: 'no-longer-valid' };
 }
 
 export const tokenProblemText: Record<TokenProblem, string> = {

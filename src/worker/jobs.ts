@@ -33,6 +33,15 @@ export const scheduledJobs: readonly ScheduledJob[] = [
       await deps.webhookPump.idle();
     },
   },
+  // Sign-up notices are sent right after each sign-up commits; this is the safety net, as on Node.
+  {
+    name: 'signupNotices',
+    cron: '* * * * *',
+    run: async (deps) => {
+      deps.noticePump.kick();
+      await deps.background.idle();
+    },
+  },
   { name: 'cleanup', cron: '17 3 * * *', run: (deps) => runCleanup(deps) },
 ];
 

@@ -2,8 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { preferencesOf } from '../../db/subscribers';
 import type { Deps } from '../../deps';
 import { ProblemError } from '../../errors';
-import { savePreferences, unsubscribe } from '../../subscribers/manage';
-import { subscriberFromToken, tokenProblemText } from '../../subscribers/token-subscriber';
+import { unsubscribe } from '../../subscribers/manage';
+import { savePreferencesWithToken, subscriberFromToken, tokenProblemText, type TokenProblem } from '../../subscribers/token-subscriber';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 import { PreferencesSchema, SubscriberPreferencesSchema, TokenQuerySchema } from './schema';
 
@@ -37,11 +37,11 @@ const deleteRoute = createRoute({
 });
 
 export function preferenceRoutes(deps: Deps) {
+  const refused = (problem: TokenProblem) =>
+    new ProblemError({ type: 'invalid-token', title: 'This link is not valid', status: 401, detail: tokenProblemText[problem] });
   const manageToken = async (token: string) => {
     const found = await subscriberFromToken(deps, deps.db, token, 'manage');
-    if (!found.ok) {
-      throw new ProblemError({ type: 'invalid-token', title: 'This link is not valid', status: 401, detail: tokenProblemText[found.problem] });
-    }
+    if (!found.ok) throw refused(found.problem);
     return found.subscriber;
   };
   const view = (s: Awaited<ReturnType<typeof manageToken>>) => ({ email: s.email, status: s.status, preferences: preferencesOf(s) });
@@ -49,10 +49,9 @@ export function preferenceRoutes(deps: Deps) {
   return createRouter()
     .openapi(getRoute, async (c) => c.json(view(await manageToken(c.req.valid('query').token)), 200))
     .openapi(putRoute, async (c) => {
-      const subscriber = await manageToken(c.req.valid('query').token);
-      const preferences = c.req.valid('json');
-      await savePreferences(deps, subscriber.id, preferences);
-      return c.json({ ...view(subscriber), preferences }, 200);
+      const saved = await savePreferencesWithToken(deps, c.req.valid('query').token, c.req.valid('json'));
+      if (!saved.ok) throw refused(saved.problem);
+      return c.json(view(saved.subscriber), 200);
     })
     .openapi(deleteRoute, async (c) => {
       const subscriber = await manageToken(c.req.valid('query').token);

@@ -4,8 +4,7 @@ import type { Context } from 'hono';
 import type { Deps } from '../../deps';
 import { zodFieldErrors } from '../../errors';
 import { readForm } from '../../http/form';
-import { clientAddress, consume } from '../../http/rate-limits';
-import { hashEmail } from '../../email/address';
+import { clientAddress } from '../../http/rate-limits';
 import { requestSubscription } from '../../subscribers/subscribe';
 import { preferencesFromForm, type Preferences } from '../../subscribers/preferences';
 import { MessagePage } from '../../pages/layout';
@@ -44,14 +43,9 @@ function asTyped(fields: ReturnType<typeof preferencesFromForm>): Preferences {
   };
 }
 
-async function limit(deps: Deps, c: Context, email: string) {
-  await consume(deps.rateLimits.signupPerIp, clientAddress(c, deps.config.trustProxy));
-  // Keyed by the address's keyed hash: the counters (shared in PostgreSQL) never hold an address.
-  await consume(deps.rateLimits.signupPerAddress, hashEmail(email, deps.appSecret));
-}
-
 export function subscriptionRoutes(deps: Deps) {
   const router = createRouter();
+  const clientOf = (c: Context) => clientAddress(c, deps.config.trustProxy);
 
   // The sign-up page's form post: same fields, answered with pages instead of JSON.
   router.post('/v1/subscriptions', async (c, next) => {
@@ -65,9 +59,8 @@ export function subscriptionRoutes(deps: Deps) {
       const errors = zodFieldErrors(parsed.error).map((e) => `${e.path}: ${e.message}`);
       return c.html(<SignupPage errors={errors} email={email} value={asTyped(fields)} />, 422);
     }
-    await limit(deps, c, parsed.data.email);
     const { email: address, ...preferences } = parsed.data;
-    await requestSubscription(deps, { email: address, preferences, source: 'signup-page' });
+    await requestSubscription(deps, { email: address, preferences, source: 'signup-page', client: clientOf(c) });
     return c.html(
       <MessagePage title="Check your inbox">
         <p>{subscriptionAccepted.message}</p>
@@ -79,8 +72,7 @@ export function subscriptionRoutes(deps: Deps) {
 
   router.openapi(subscribeRoute, async (c) => {
     const { email, ...preferences } = c.req.valid('json');
-    await limit(deps, c, email);
-    await requestSubscription(deps, { email, preferences, source: 'api' });
+    await requestSubscription(deps, { email, preferences, source: 'api', client: clientOf(c) });
     return c.json(subscriptionAccepted, 202);
   });
   return router;
