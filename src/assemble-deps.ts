@@ -40,7 +40,7 @@ export function assembleDeps(input: {
     rateLimits: createRateLimits(database),
     background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
     tokens: createTokenSigner(appSecret, clock),
-    webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed')),
+    webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed'), { pool: database.pool }),
   };
   deps.webhookPump.attach(deps);
   return deps;

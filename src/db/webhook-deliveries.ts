@@ -74,7 +74,8 @@ export async function claimDueDeliveries(
         -- An endpoint already at its cap must not fill the candidate window with its backlog.
         and endpoint_id <> all(${sql.val(capped)}::text[])
       order by next_attempt_at, id
-      limit ${CANDIDATES_PER_CLAIM}
+      -- Enough for every free slot even when a few endpoints fill the front; locking is not free.
+      limit ${Math.min(MAX_CANDIDATES, input.limit * input.perEndpoint)}
       for update skip locked
     ), chosen as (
       select ranked.id from (
@@ -93,7 +94,7 @@ export async function claimDueDeliveries(
   return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));
 }
 
-const CANDIDATES_PER_CLAIM = 500;
+const MAX_CANDIDATES = 500;
 
 /** Is anything due that nobody holds? (A claim can come back empty while another runner locks rows.) */
 export async function hasClaimableDeliveries(db: Db, now: Date): Promise<boolean> {
@@ -117,26 +118,49 @@ export interface AttemptRecord {
   responseExcerpt: string | null;
 }
 
-async function recordAttempt(trx: Tx, a: AttemptRecord): Promise<void> {
-  await trx
-    .insertInto('webhook_attempts')
-    .values({ delivery_id: a.deliveryId, attempted_at: a.attemptedAt, status_code: a.statusCode, latency_ms: a.latencyMs, error: a.error, response_excerpt: a.responseExcerpt })
-    .execute();
+export type DeliveryOutcome = { kind: 'delivered' } | { kind: 'retry'; retryAt: Date } | { kind: 'failed' };
+
+export interface FinishedAttempt {
+  attempt: AttemptRecord;
+  outcome: DeliveryOutcome;
 }
 
-/** Records an attempt and what follows: delivered, retry at `retryAt`, or failed for good. */
-export async function finishAttempt(
-  db: Db,
-  input: { owner: string; attempt: AttemptRecord; outcome: { kind: 'delivered' } | { kind: 'retry'; retryAt: Date } | { kind: 'failed' } },
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await recordAttempt(trx, input.attempt);
-    const base = { locked_by: null, locked_until: null, last_status: input.attempt.statusCode, last_error: input.attempt.error };
-    const q = trx.updateTable('webhook_deliveries').where('id', '=', input.attempt.deliveryId).where('locked_by', '=', input.owner);
-    if (input.outcome.kind === 'delivered') await q.set({ ...base, status: 'delivered', delivered_at: input.attempt.attemptedAt }).execute();
-    else if (input.outcome.kind === 'retry') await q.set({ ...base, next_attempt_at: input.outcome.retryAt }).execute();
-    else await q.set({ ...base, status: 'failed' }).execute();
-  });
+/**
+ * Records finished attempts in one statement: each attempt is logged, and each delivery still
+ * leased by `owner` is released as delivered, due again at its retry time, or failed for good.
+ * A delivery whose lease was lost (taken over after it ran out) keeps the new holder's state.
+ */
+export async function recordAttempts(db: Db | Tx, owner: string, finished: readonly FinishedAttempt[]): Promise<void> {
+  if (finished.length === 0) return;
+  const column = <T>(pick: (f: FinishedAttempt) => T) => finished.map(pick);
+  const iso = (date: Date | null) => date?.toISOString() ?? null;
+  await sql`
+    with outcome as (
+      select * from unnest(
+        ${column((f) => f.attempt.deliveryId)}::text[],
+        ${column((f) => iso(f.attempt.attemptedAt))}::timestamptz[],
+        ${column((f) => f.attempt.statusCode)}::integer[],
+        ${column((f) => f.attempt.latencyMs)}::integer[],
+        ${column((f) => f.attempt.error)}::text[],
+        ${column((f) => f.attempt.responseExcerpt)}::text[],
+        ${column((f) => (f.outcome.kind === 'retry' ? 'pending' : f.outcome.kind))}::text[],
+        ${column((f) => iso(f.outcome.kind === 'retry' ? f.outcome.retryAt : null))}::timestamptz[]
+      ) as o(delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt, status, retry_at)
+    ), logged as (
+      insert into webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt)
+      select o.delivery_id, o.attempted_at, o.status_code, o.latency_ms, o.error, o.response_excerpt
+      from outcome as o join webhook_deliveries as d on d.id = o.delivery_id
+    )
+    update webhook_deliveries as d
+    set status = o.status,
+        next_attempt_at = coalesce(o.retry_at, d.next_attempt_at),
+        delivered_at = case when o.status = 'delivered' then o.attempted_at else d.delivered_at end,
+        last_status = o.status_code,
+        last_error = o.error,
+        locked_by = null,
+        locked_until = null
+    from outcome as o
+    where d.id = o.delivery_id and d.locked_by = ${owner}`.execute(db);
 }
 
 /** Back in the queue now (operator retry or replay), keeping its webhook-id. */

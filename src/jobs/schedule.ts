@@ -27,5 +27,12 @@ export function scheduleJobs(deps: Deps): { stop(): Promise<void> } {
       { name, noOverlap: true },
     ),
   );
-  return { stop: async () => void (await Promise.all(tasks.map((task) => task.stop()))) };
+  // The cron is the webhooks' safety net; NOTIFY from any instance wakes the pump at once.
+  void deps.webhookPump.listen();
+  return {
+    stop: async () => {
+      await Promise.all(tasks.map((task) => task.stop()));
+      await deps.webhookPump.stopListening();
+    },
+  };
 }

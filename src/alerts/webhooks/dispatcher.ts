@@ -1,48 +1,66 @@
 import { randomUUID } from 'node:crypto';
-import { claimDueDeliveries, finishAttempt, hasClaimableDeliveries, type ClaimedDelivery } from '../../db/webhook-deliveries';
+import { claimDueDeliveries, hasClaimableDeliveries, type ClaimedDelivery } from '../../db/webhook-deliveries';
 import { findEndpoint, updateEndpoint, type EndpointRow } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
+import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
 import { createConnectionCache, REQUEST_TIMEOUT_MS, sendToEndpoint, type ConnectionCache, type SendDeps } from './send';
+import { createWakeSignal, type WakeSignal } from './wake-signal';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice. */
 export const DELIVERY_LEASE_MS = 6 * REQUEST_TIMEOUT_MS;
 const IN_FLIGHT = 32;
 const PER_ENDPOINT = 4;
+/** A long pass reads an endpoint again after this long (disabled, new URL, rotated secret). */
+const ENDPOINT_FRESH_MS = 5_000;
 
 export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics'> & Pick<SendDeps, 'resolveHost'>;
 
 /**
- * Delivers everything due, up to 32 requests at once and at most 4 per endpoint at a time:
- * a slot frees, the next due delivery is claimed, so a slow endpoint holds only its own slots.
- * Returns when nothing is due and nothing is in flight.
+ * Delivers everything due, up to 32 requests at once and at most 4 per endpoint at a time.
+ * Whenever a slot frees (or `wake` is notified: new deliveries) it claims again, so one slow
+ * endpoint holds only its own 4 slots and never the claiming for the others. Returns when
+ * nothing is due and nothing is in flight, and closes `wake` then.
  */
-export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number } = {}): Promise<{ attempts: number; delivered: number }> {
+export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number; wake?: WakeSignal } = {}): Promise<{ attempts: number; delivered: number }> {
   const owner = `dispatch-${randomUUID()}`;
-  const pass: Pass = { owner, random: options.random ?? Math.random, connections: createConnectionCache(), endpoints: new Map() };
+  const pass: Pass = {
+    owner,
+    random: options.random ?? Math.random,
+    connections: createConnectionCache(),
+    endpoints: new Map(),
+    outcomes: createOutcomeWriter(deps, owner),
+    wake: options.wake ?? createWakeSignal(),
+  };
   try {
     return await dispatchLoop(deps, pass);
   } finally {
+    pass.wake.close();
+    await pass.outcomes.settled();
     await pass.connections.close();
   }
 }
 
-/** What one dispatch pass shares between its deliveries: kept-alive connections and endpoint rows. */
+/** What one dispatch pass shares between its deliveries. */
 interface Pass {
   owner: string;
   random: () => number;
   connections: ConnectionCache;
-  endpoints: Map<string, Promise<EndpointRow | undefined>>;
+  endpoints: Map<string, { row: Promise<EndpointRow | undefined>; readAt: number }>;
+  outcomes: OutcomeWriter;
+  /** Notified when a slot frees and when new deliveries are queued: time to claim again. */
+  wake: WakeSignal;
 }
 
 async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts: number; delivered: number }> {
-  const { owner } = pass;
+  const { owner, wake } = pass;
   const inFlight = new Set<Promise<void>>();
   const perEndpoint: Record<string, number> = {};
   let attempts = 0;
   let delivered = 0;
   let contended = 0;
   for (;;) {
+    wake.take(); // whatever notifies from here on asks for the next claim
     const free = IN_FLIGHT - inFlight.size;
     const now = deps.clock.now();
     const claimed = free > 0
@@ -53,13 +71,16 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
       const task = attempt(deps, pass, delivery).then((ok) => {
         attempts += 1;
         if (ok) delivered += 1;
+      }, (error) => deps.log.error({ err: error, delivery: delivery.id }, 'webhook attempt failed: sent again when its lease ends'));
+      const tracked = task.finally(() => {
         perEndpoint[delivery.endpoint_id]! -= 1;
+        inFlight.delete(tracked);
+        wake.notify();
       });
-      const tracked = task.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
     }
-    if (inFlight.size === 0) {
-      if (claimed.length > 0) continue;
+    if (inFlight.size === 0 && claimed.length === 0) {
+      if (wake.take()) continue;
       // Empty-handed with nothing in flight: done, unless another runner's locks hid due rows.
       if (contended++ < 50 && (await hasClaimableDeliveries(deps.db, now))) {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -68,23 +89,21 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
       return { attempts, delivered };
     }
     contended = 0;
-    if (claimed.length === 0 || inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    await wake.wait();
   }
 }
 
 async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery): Promise<boolean> {
-  const { owner, random } = pass;
-  if (!pass.endpoints.has(delivery.endpoint_id)) pass.endpoints.set(delivery.endpoint_id, findEndpoint(deps.db, delivery.endpoint_id));
-  const endpoint = await pass.endpoints.get(delivery.endpoint_id)!;
+  const { random } = pass;
+  const endpoint = await endpointFor(deps, pass, delivery.endpoint_id);
   const attemptedAt = deps.clock.now();
   if (!endpoint?.enabled) {
-    await finishAttempt(deps.db, { owner, attempt: { deliveryId: delivery.id, attemptedAt, statusCode: null, latencyMs: 0, error: 'endpoint disabled', responseExcerpt: null }, outcome: { kind: 'failed' } });
+    pass.outcomes.add({ attempt: { deliveryId: delivery.id, attemptedAt, statusCode: null, latencyMs: 0, error: 'endpoint disabled', responseExcerpt: null }, outcome: { kind: 'failed' } });
     return false;
   }
   const sent = await sendToEndpoint(deps, endpoint, { id: delivery.id, body: delivery.payload }, pass.connections);
   const outcome = decideAfterAttempt({ attempts: delivery.attempts, statusCode: sent.error && sent.statusCode !== null && sent.statusCode < 400 ? 0 : sent.statusCode, retryAfter: sent.retryAfter, now: attemptedAt, random });
-  await finishAttempt(deps.db, {
-    owner,
+  pass.outcomes.add({
     attempt: { deliveryId: delivery.id, attemptedAt, statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error, responseExcerpt: sent.responseExcerpt },
     outcome: outcome.kind === 'failed' ? { kind: 'failed' } : outcome,
   });
@@ -92,6 +111,14 @@ async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery
   const changed = await updateEndpointHealth(deps, endpoint.id, endpoint.failing_since, outcome.kind === 'delivered', outcome.kind === 'failed' ? outcome.disableEndpoint : undefined);
   if (changed) pass.endpoints.delete(endpoint.id); // read it again: it may be disabled now
   return outcome.kind === 'delivered';
+}
+
+function endpointFor(deps: DispatchDeps, pass: Pass, id: string): Promise<EndpointRow | undefined> {
+  const cached = pass.endpoints.get(id);
+  if (cached && performance.now() - cached.readAt < ENDPOINT_FRESH_MS) return cached.row;
+  const row = findEndpoint(deps.db, id);
+  pass.endpoints.set(id, { row, readAt: performance.now() });
+  return row;
 }
 
 /** Success clears the failing streak; 410 Gone, or failing for 5 days straight, disables the endpoint. */

@@ -22,9 +22,9 @@ export function planDeliveries(changes: readonly ChangeView[], events: ReadonlyM
   return changes.flatMap((change) => {
     const event = events.get(change.eventId);
     if (!event) return [];
-    return endpoints
-      .filter((endpoint) => endpointWants(endpoint, change, event))
-      .map((endpoint) => ({ id: newDeliveryId(), endpointId: endpoint.id, changeId: change.id, type: change.type, payload: changeBody(change, event, now) }));
+    const wanting = endpoints.filter((endpoint) => endpointWants(endpoint, change, event));
+    const payload = wanting.length > 0 ? changeBody(change, event, now) : '';
+    return wanting.map((endpoint) => ({ id: newDeliveryId(), endpointId: endpoint.id, changeId: change.id, type: change.type, payload }));
   });
 }
 
