@@ -42,8 +42,6 @@ import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
 import pg from 'pg';
 import { eventInputSchema, normaliseEvent, type NormalisedEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { dispatchDue } from '../src/alerts/webhooks/dispatcher';
-import { fanOutChanges } from '../src/alerts/webhooks/fanout';
 import { changeBody } from '../src/alerts/webhooks/payload';
 import { firstSecret, signingSecrets } from '../src/alerts/webhooks/secrets';
 import { createConnectionCache, sendToEndpoint } from '../src/alerts/webhooks/send';
@@ -239,6 +237,7 @@ function statementCounter() {
       case 'RawNode': {
         const text = (n.sqlFragments ?? []).join('?').replace(/\s+/g, ' ').trim();
         if (text.includes('with candidates')) return 'claim (raw CTE, FOR UPDATE SKIP LOCKED)';
+        if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
         return `raw ${text.slice(0, 40)}`;
       }
       default:
@@ -406,7 +405,7 @@ type PhaseKey = 'A' | 'B' | 'C';
 
 const PHASE_TITLES: Record<PhaseKey, string> = {
   A: 'A: app wiring (pump kicked after each batch, 1 instance)',
-  B: 'B: fan-out after each batch + 2 dispatchDue loops (2 instances)',
+  B: 'B: 2 instances, woken only by NOTIFY (each pump LISTENs; no kick)',
   C: 'C: reference, A without the slow endpoint (disabled)',
 };
 
@@ -456,17 +455,8 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     await receivers.collect();
     counter.counts.clear();
 
-    // Phase B: two dispatcher loops run throughout, each on its own pool (an instance each).
-    let stopLoops = false;
-    const loops =
-      key === 'B'
-        ? deps.map(async (d) => {
-            while (!stopLoops) {
-              const r = await dispatchDue(d);
-              if (r.attempts === 0) await sleep(25);
-            }
-          })
-        : [];
+    // Phase B: two instances, each pump woken only by NOTIFY (its own LISTEN connection).
+    if (key === 'B') await Promise.all(deps.map((d) => d.webhookPump.listen()));
 
     // In-flight samples at the receivers (every 100 ms).
     const pendingSamples: { slow: number }[] = [];
@@ -505,15 +495,10 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
       const before = wallMs();
       const result = await ingestEvents(main, batch);
       const committedAt = wallMs();
-      let fanOutMs: number | undefined;
       if (key !== 'B') main.webhookPump.kick();
-      else {
-        await fanOutChanges(main);
-        fanOutMs = wallMs() - committedAt;
-      }
       if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
       const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(handles[0]!.db);
-      marks.push({ fromId: lastId, toId: lastId + result.changes, detectedAt: rows[0]!.detected.getTime(), committedAt, ingestMs: committedAt - before, ...(fanOutMs === undefined ? {} : { fanOutMs }) });
+      marks.push({ fromId: lastId, toId: lastId + result.changes, detectedAt: rows[0]!.detected.getTime(), committedAt, ingestMs: committedAt - before });
       lastId += result.changes;
     }
     const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(handles[0]!.db);
@@ -547,15 +532,25 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     // Stop: no endpoint enabled (fan-out queues nothing more), everything pending failed, then wait for the dispatchers.
     const stopStart = wallMs();
     await handles[0]!.db.updateTable('webhook_endpoints').set({ enabled: false }).execute();
-    await sql`update webhook_deliveries set status = 'failed', last_error = 'bench: cancelled' where status = 'pending'`.execute(handles[0]!.db);
-    stopLoops = true;
-    const stopped = await Promise.race([Promise.all([main.webhookPump.idle(), ...loops]).then(() => true), sleep(30_000).then(() => false)]);
+    // Leased ones are left to their dispatcher; a running claim may lock rows in another order, so retry on deadlock.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sql`update webhook_deliveries set status = 'failed', last_error = 'bench: cancelled' where status = 'pending' and (locked_until is null or locked_until < now())`.execute(handles[0]!.db);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+      }
+    }
+    await Promise.all(deps.map((d) => d.webhookPump.stopListening()));
+    const stopped = await Promise.race([Promise.all(deps.map((d) => d.webhookPump.idle())).then(() => true), sleep(30_000).then(() => false)]);
     if (!stopped) throw new Error('the dispatcher did not stop within 30 s of the bench cancelling every pending delivery');
     const stopMs = wallMs() - stopStart;
     await receivers.collect();
 
     // Bodies for the following raw pass: exactly what was queued for the healthy endpoints.
-    const queued = await handles[0]!.db.selectFrom('webhook_deliveries').select(['endpoint_id', 'payload']).where('endpoint_id', '<>', slowId).orderBy('change_id').execute();
+    const { rows: queued } = await sql<{ endpoint_id: string; payload: string }>`
+      select d.endpoint_id, coalesce(d.payload, p.body) as payload from webhook_deliveries as d left join webhook_payloads as p on p.change_id = d.change_id
+      where d.endpoint_id <> ${slowId} order by d.change_id`.execute(handles[0]!.db);
     const bodies = ids.slice(0, HEALTHY).map((id) => queued.filter((q) => q.endpoint_id === id).map((q) => q.payload));
 
     // Latency per healthy (change, endpoint): receiver arrival minus batch commit (and minus detected_at).

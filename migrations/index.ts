@@ -5,7 +5,7 @@ import * as m0003 from './0003_subscribers';
 import * as m0004 from './0004_digests';
 import * as m0005 from './0005_source_body_hash';
 import * as m0006 from './0006_webhooks';
-import * as m0007 from './0007_webhook_wake_ups';
+import * as m0007 from './0007_webhook_wake_ups_and_shared_payloads';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -18,5 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_digests': m0004,
   '0005_source_body_hash': m0005,
   '0006_webhooks': m0006,
-  '0007_webhook_wake_ups': m0007,
+  '0007_webhook_wake_ups_and_shared_payloads': m0007,
 };

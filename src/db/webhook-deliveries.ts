@@ -6,7 +6,8 @@ export interface NewDelivery {
   endpointId: string;
   changeId: number | null;
   type: string;
-  payload: string;
+  /** Null: the change's shared body (`insertChangePayloads`). */
+  payload: string | null;
 }
 
 /** The fan-out consumer's cursor, locked for the caller's transaction (one fan-out at a time). */
@@ -47,6 +48,17 @@ export async function insertDeliveries(db: Db | Tx, deliveries: readonly NewDeli
   return inserted;
 }
 
+/** Stores each change's body once for all its deliveries; a change already stored keeps its body. */
+export async function insertChangePayloads(trx: Tx, payloads: readonly { changeId: number; body: string }[]): Promise<void> {
+  for (let start = 0; start < payloads.length; start += 1000) {
+    await trx
+      .insertInto('webhook_payloads')
+      .values(payloads.slice(start, start + 1000).map((p) => ({ change_id: p.changeId, body: p.body })))
+      .onConflict((oc) => oc.column('change_id').doNothing())
+      .execute();
+  }
+}
+
 export interface ClaimedDelivery {
   id: string;
   endpoint_id: string;
@@ -58,9 +70,10 @@ export interface ClaimedDelivery {
 
 /**
  * Claims due deliveries: at most `perEndpoint` of any one endpoint counting those the caller
- * has in flight (`inFlight`), so a slow or backlogged endpoint never takes every slot; attempts + 1, our lock, and a lease that outlives the
- * request timeout (a delivery in flight is never claimed twice). Candidates are locked first
- * (SKIP LOCKED) and only then ranked, so runners working at once each get their own rows.
+ * has in flight (`inFlight`), so a slow or backlogged endpoint never takes every slot;
+ * attempts + 1, our lock, and a lease that outlives the request timeout (a delivery in flight
+ * is never claimed twice). Candidates are locked first (SKIP LOCKED) and only then ranked, so
+ * runners working at once each get their own rows. Answers each with its body.
  */
 export async function claimDueDeliveries(
   db: Db,
@@ -69,7 +82,7 @@ export async function claimDueDeliveries(
   const capped = Object.entries(input.inFlight ?? {}).filter(([, n]) => n >= input.perEndpoint).map(([id]) => id);
   const { rows } = await sql<ClaimedDelivery>`
     with candidates as (
-      select id, endpoint_id, next_attempt_at from webhook_deliveries
+      select id, endpoint_id, change_id, next_attempt_at from webhook_deliveries
       where status = 'pending' and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
         -- An endpoint already at its cap must not fill the candidate window with its backlog.
         and endpoint_id <> all(${sql.val(capped)}::text[])
@@ -78,8 +91,8 @@ export async function claimDueDeliveries(
       limit ${Math.min(MAX_CANDIDATES, input.limit * input.perEndpoint)}
       for update skip locked
     ), chosen as (
-      select ranked.id from (
-        select id, endpoint_id, next_attempt_at, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place from candidates
+      select ranked.id, ranked.change_id from (
+        select id, endpoint_id, change_id, next_attempt_at, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place from candidates
       ) as ranked
       left join jsonb_each_text(${JSON.stringify(input.inFlight ?? {})}::jsonb) as busy on busy.key = ranked.endpoint_id
       where ranked.place + coalesce(busy.value::integer, 0) <= ${input.perEndpoint}
@@ -88,9 +101,9 @@ export async function claimDueDeliveries(
     )
     update webhook_deliveries as d
     set attempts = d.attempts + 1, locked_by = ${input.owner}, locked_until = ${input.leaseUntil}
-    from chosen
+    from chosen left join webhook_payloads as shared on shared.change_id = chosen.change_id
     where d.id = chosen.id
-    returning d.id, d.endpoint_id, d.change_id, d.type, d.payload, d.attempts`.execute(db);
+    returning d.id, d.endpoint_id, d.change_id, d.type, coalesce(d.payload, shared.body) as payload, d.attempts`.execute(db);
   return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));
 }
 
@@ -132,7 +145,9 @@ export interface FinishedAttempt {
  */
 export async function recordAttempts(db: Db | Tx, owner: string, finished: readonly FinishedAttempt[]): Promise<void> {
   if (finished.length === 0) return;
-  const column = <T>(pick: (f: FinishedAttempt) => T) => finished.map(pick);
+  // In id order, so that two writers lock shared rows in the same order.
+  const sorted = [...finished].sort((x, y) => (x.attempt.deliveryId < y.attempt.deliveryId ? -1 : 1));
+  const column = <T>(pick: (f: FinishedAttempt) => T) => sorted.map(pick);
   const iso = (date: Date | null) => date?.toISOString() ?? null;
   await sql`
     with outcome as (
