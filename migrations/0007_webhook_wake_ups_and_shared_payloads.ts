@@ -4,7 +4,9 @@ import { type Kysely, sql } from 'kysely';
  * 1. A change's webhook body is stored once (`webhook_payloads`), not once per endpoint: the
  *    fan-out writes one body and N small delivery rows. A delivery's own `payload` (a replay
  *    queuing a change it never had, with the event as it is now) still overrides it.
- * 2. Appending changes or deliveries notifies channel `webhooks` (payload: the schema, so several
+ * 2. The claim takes each endpoint's oldest due deliveries (an index per endpoint), so a
+ *    backlogged endpoint's rows are never scanned to reach the others'.
+ * 3. Appending changes or deliveries notifies channel `webhooks` (payload: the schema, so several
  *    schemas can share a database), from the same transaction: PostgreSQL sends it at commit, and
  *    only then. Every instance's webhook pump LISTENs and wakes at once (src/alerts/webhooks/wake-ups.ts).
  */
@@ -15,6 +17,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('body', 'text', (col) => col.notNull())
     .execute();
   await db.schema.alterTable('webhook_deliveries').alterColumn('payload', (col) => col.dropNotNull()).execute();
+  await db.schema.createIndex('webhook_deliveries_endpoint_due_idx').on('webhook_deliveries').columns(['endpoint_id', 'next_attempt_at', 'id']).where(sql.ref('status'), '=', 'pending').execute();
 
   await sql`
     create function notify_webhooks() returns trigger language plpgsql as $$
@@ -33,5 +36,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop function notify_webhooks()`.execute(db);
   await sql`update webhook_deliveries as d set payload = p.body from webhook_payloads as p where d.payload is null and p.change_id = d.change_id`.execute(db);
   await db.schema.alterTable('webhook_deliveries').alterColumn('payload', (col) => col.setNotNull()).execute();
+  await db.schema.dropIndex('webhook_deliveries_endpoint_due_idx').execute();
   await db.schema.dropTable('webhook_payloads').execute();
 }

@@ -69,35 +69,33 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims due deliveries: at most `perEndpoint` of any one endpoint counting those the caller
- * has in flight (`inFlight`), so a slow or backlogged endpoint never takes every slot;
- * attempts + 1, our lock, and a lease that outlives the request timeout (a delivery in flight
- * is never claimed twice). Candidates are locked first (SKIP LOCKED) and only then ranked, so
- * runners working at once each get their own rows. Answers each with its body.
+ * Claims due deliveries: for each endpoint, its oldest due ones up to `perEndpoint` counting
+ * those the caller already holds (`inFlight`), so a backlogged endpoint never takes every slot
+ * and its backlog is never scanned past; attempts + 1, our lock, and a lease that outlives the
+ * request timeout (a delivery in flight is never claimed twice). Rows are locked SKIP LOCKED,
+ * so runners working at once each get their own. Answers each with its body.
  */
 export async function claimDueDeliveries(
   db: Db,
   input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number; inFlight?: Record<string, number> },
 ): Promise<ClaimedDelivery[]> {
-  const capped = Object.entries(input.inFlight ?? {}).filter(([, n]) => n >= input.perEndpoint).map(([id]) => id);
   const { rows } = await sql<ClaimedDelivery>`
-    with candidates as (
-      select id, endpoint_id, change_id, next_attempt_at from webhook_deliveries
-      where status = 'pending' and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
-        -- An endpoint already at its cap must not fill the candidate window with its backlog.
-        and endpoint_id <> all(${sql.val(capped)}::text[])
-      order by next_attempt_at, id
-      -- Enough for every free slot even when a few endpoints fill the front; locking is not free.
-      limit ${Math.min(MAX_CANDIDATES, input.limit * input.perEndpoint)}
-      for update skip locked
+    with room as (
+      select e.id as endpoint_id, ${input.perEndpoint} - coalesce(busy.value::integer, 0) as free
+      from webhook_endpoints as e
+      left join jsonb_each_text(${JSON.stringify(input.inFlight ?? {})}::jsonb) as busy on busy.key = e.id
+      where coalesce(busy.value::integer, 0) < ${input.perEndpoint}
+    ), candidates as (
+      select due.* from room cross join lateral (
+        select id, change_id, next_attempt_at from webhook_deliveries
+        where endpoint_id = room.endpoint_id and status = 'pending' and next_attempt_at <= ${input.now}
+          and (locked_until is null or locked_until < ${input.now})
+        order by next_attempt_at, id
+        limit room.free
+        for update skip locked
+      ) as due
     ), chosen as (
-      select ranked.id, ranked.change_id from (
-        select id, endpoint_id, change_id, next_attempt_at, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place from candidates
-      ) as ranked
-      left join jsonb_each_text(${JSON.stringify(input.inFlight ?? {})}::jsonb) as busy on busy.key = ranked.endpoint_id
-      where ranked.place + coalesce(busy.value::integer, 0) <= ${input.perEndpoint}
-      order by ranked.next_attempt_at, ranked.id
-      limit ${input.limit}
+      select id, change_id from candidates order by next_attempt_at, id limit ${input.limit}
     )
     update webhook_deliveries as d
     set attempts = d.attempts + 1, locked_by = ${input.owner}, locked_until = ${input.leaseUntil}
@@ -106,8 +104,6 @@ export async function claimDueDeliveries(
     returning d.id, d.endpoint_id, d.change_id, d.type, coalesce(d.payload, shared.body) as payload, d.attempts`.execute(db);
   return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));
 }
-
-const MAX_CANDIDATES = 500;
 
 /** Is anything due that nobody holds? (A claim can come back empty while another runner locks rows.) */
 export async function hasClaimableDeliveries(db: Db, now: Date): Promise<boolean> {

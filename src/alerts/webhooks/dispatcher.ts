@@ -9,18 +9,27 @@ import { createWakeSignal, type WakeSignal } from './wake-signal';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice. */
 export const DELIVERY_LEASE_MS = 6 * REQUEST_TIMEOUT_MS;
-const IN_FLIGHT = 32;
-const PER_ENDPOINT = 4;
+/** Requests at once: in all, and to any one endpoint. */
+const RUNNING = 32;
+const RUNNING_PER_ENDPOINT = 4;
+/**
+ * Claimed ahead of their slot, so a freed slot starts the next request at once instead of
+ * after a claim round trip. The last one held for an endpoint starts after at most 3 rounds of
+ * its 4 requests (3 x 10 s timeout), well inside its lease.
+ */
+const HELD = 4 * RUNNING;
+const HELD_PER_ENDPOINT = 3 * RUNNING_PER_ENDPOINT;
 /** A long pass reads an endpoint again after this long (disabled, new URL, rotated secret). */
 const ENDPOINT_FRESH_MS = 5_000;
 
 export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics'> & Pick<SendDeps, 'resolveHost'>;
 
 /**
- * Delivers everything due, up to 32 requests at once and at most 4 per endpoint at a time.
- * Whenever a slot frees (or `wake` is notified: new deliveries) it claims again, so one slow
- * endpoint holds only its own 4 slots and never the claiming for the others. Returns when
- * nothing is due and nothing is in flight, and closes `wake` then.
+ * Delivers everything due: up to 32 requests at once and 4 per endpoint, with up to 12 per
+ * endpoint claimed ahead. Whenever a request ends (or `wake` is notified: new deliveries) it
+ * claims again, and the ended request's slot goes to the next held delivery at once, so one
+ * slow endpoint holds only its own slots and never the claiming for the others. Returns when
+ * nothing is due and nothing is held, and closes `wake` then.
  */
 export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number; wake?: WakeSignal } = {}): Promise<{ attempts: number; delivered: number }> {
   const owner = `dispatch-${randomUUID()}`;
@@ -48,45 +57,75 @@ interface Pass {
   connections: ConnectionCache;
   endpoints: Map<string, { row: Promise<EndpointRow | undefined>; readAt: number }>;
   outcomes: OutcomeWriter;
-  /** Notified when a slot frees and when new deliveries are queued: time to claim again. */
+  /** Notified when a request ends and when new deliveries are queued: time to claim again. */
   wake: WakeSignal;
 }
 
 async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts: number; delivered: number }> {
   const { owner, wake } = pass;
-  const inFlight = new Set<Promise<void>>();
-  const perEndpoint: Record<string, number> = {};
-  let attempts = 0;
-  let delivered = 0;
+  const waiting = new Map<string, ClaimedDelivery[]>(); // claimed, not started, by endpoint
+  const held: Record<string, number> = {}; // claimed and not finished, by endpoint
+  const running: Record<string, number> = {};
+  let heldTotal = 0;
+  let runningTotal = 0;
+  const totals = { attempts: 0, delivered: 0 };
+
+  const start = (delivery: ClaimedDelivery) => {
+    const endpointId = delivery.endpoint_id;
+    running[endpointId] = (running[endpointId] ?? 0) + 1;
+    runningTotal += 1;
+    void attempt(deps, pass, delivery)
+      .then(
+        (ok) => {
+          totals.attempts += 1;
+          if (ok) totals.delivered += 1;
+        },
+        (error) => deps.log.error({ err: error, delivery: delivery.id }, 'webhook attempt failed: sent again when its lease ends'),
+      )
+      .finally(() => {
+        running[endpointId]! -= 1;
+        held[endpointId]! -= 1;
+        runningTotal -= 1;
+        heldTotal -= 1;
+        startWaiting();
+        wake.notify();
+      });
+  };
+  /** Fills free request slots from the held deliveries, taking endpoints in turn (one moved to the back is visited again). */
+  const startWaiting = () => {
+    for (const [endpointId, queue] of waiting) {
+      if (runningTotal >= RUNNING) return;
+      if ((running[endpointId] ?? 0) >= RUNNING_PER_ENDPOINT) continue;
+      start(queue.shift()!);
+      waiting.delete(endpointId); // back of the line
+      if (queue.length > 0) waiting.set(endpointId, queue);
+    }
+  };
+
   let contended = 0;
   for (;;) {
     wake.take(); // whatever notifies from here on asks for the next claim
-    const free = IN_FLIGHT - inFlight.size;
+    const free = HELD - heldTotal;
     const now = deps.clock.now();
     const claimed = free > 0
-      ? await claimDueDeliveries(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS), limit: free, perEndpoint: PER_ENDPOINT, inFlight: perEndpoint })
+      ? await claimDueDeliveries(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS), limit: free, perEndpoint: HELD_PER_ENDPOINT, inFlight: held })
       : [];
     for (const delivery of claimed) {
-      perEndpoint[delivery.endpoint_id] = (perEndpoint[delivery.endpoint_id] ?? 0) + 1;
-      const task = attempt(deps, pass, delivery).then((ok) => {
-        attempts += 1;
-        if (ok) delivered += 1;
-      }, (error) => deps.log.error({ err: error, delivery: delivery.id }, 'webhook attempt failed: sent again when its lease ends'));
-      const tracked = task.finally(() => {
-        perEndpoint[delivery.endpoint_id]! -= 1;
-        inFlight.delete(tracked);
-        wake.notify();
-      });
-      inFlight.add(tracked);
+      held[delivery.endpoint_id] = (held[delivery.endpoint_id] ?? 0) + 1;
+      heldTotal += 1;
+      const queue = waiting.get(delivery.endpoint_id);
+      if (queue) queue.push(delivery);
+      else waiting.set(delivery.endpoint_id, [delivery]);
     }
-    if (inFlight.size === 0 && claimed.length === 0) {
+    startWaiting();
+    if (heldTotal === 0 && claimed.length === 0) {
       if (wake.take()) continue;
-      // Empty-handed with nothing in flight: done, unless another runner's locks hid due rows.
+      // Empty-handed with nothing held: done, unless another runner's locks hid due rows.
       if (contended++ < 50 && (await hasClaimableDeliveries(deps.db, now))) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         continue;
       }
-      return { attempts, delivered };
+      return totals;
     }
     contended = 0;
     await wake.wait();
