@@ -3,6 +3,7 @@ import { claimDueDeliveries, hasClaimableDeliveries, type ClaimedDelivery } from
 import { findEndpoint, updateEndpoint, type EndpointRow } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
+import { signingSecrets } from './secrets';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
 import { createConnectionCache, REQUEST_TIMEOUT_MS, sendToEndpoint, type ConnectionCache, type SendDeps } from './send';
 import { createWakeSignal, type WakeSignal } from './wake-signal';
@@ -55,7 +56,7 @@ interface Pass {
   owner: string;
   random: () => number;
   connections: ConnectionCache;
-  endpoints: Map<string, { row: Promise<EndpointRow | undefined>; readAt: number }>;
+  endpoints: Map<string, { endpoint: Promise<KnownEndpoint | undefined>; readAt: number }>;
   outcomes: OutcomeWriter;
   /** Notified when a request ends and when new deliveries are queued: time to claim again. */
   wake: WakeSignal;
@@ -134,13 +135,14 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
 
 async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery): Promise<boolean> {
   const { random } = pass;
-  const endpoint = await endpointFor(deps, pass, delivery.endpoint_id);
+  const known = await endpointFor(deps, pass, delivery.endpoint_id);
+  const endpoint = known?.row;
   const attemptedAt = deps.clock.now();
-  if (!endpoint?.enabled) {
+  if (!known || !endpoint?.enabled) {
     pass.outcomes.add({ attempt: { deliveryId: delivery.id, attemptedAt, statusCode: null, latencyMs: 0, error: 'endpoint disabled', responseExcerpt: null }, outcome: { kind: 'failed' } });
     return false;
   }
-  const sent = await sendToEndpoint(deps, endpoint, { id: delivery.id, body: delivery.payload }, pass.connections);
+  const sent = await sendToEndpoint(deps, endpoint, { id: delivery.id, body: delivery.payload }, pass.connections, known.secrets);
   const outcome = decideAfterAttempt({ attempts: delivery.attempts, statusCode: sent.error && sent.statusCode !== null && sent.statusCode < 400 ? 0 : sent.statusCode, retryAfter: sent.retryAfter, now: attemptedAt, random });
   pass.outcomes.add({
     attempt: { deliveryId: delivery.id, attemptedAt, statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error, responseExcerpt: sent.responseExcerpt },
@@ -152,12 +154,27 @@ async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery
   return outcome.kind === 'delivered';
 }
 
-function endpointFor(deps: DispatchDeps, pass: Pass, id: string): Promise<EndpointRow | undefined> {
+/** An endpoint as a pass knows it: its row and its signing secrets, opened once. */
+interface KnownEndpoint {
+  row: EndpointRow;
+  /** Undefined when they cannot be opened: sendToEndpoint then records why, as for any failed attempt. */
+  secrets: string[] | undefined;
+}
+
+function openSecrets(deps: DispatchDeps, row: EndpointRow): string[] | undefined {
+  try {
+    return signingSecrets(deps.appSecret, row.secrets, deps.clock.now());
+  } catch {
+    return undefined;
+  }
+}
+
+function endpointFor(deps: DispatchDeps, pass: Pass, id: string): Promise<KnownEndpoint | undefined> {
   const cached = pass.endpoints.get(id);
-  if (cached && performance.now() - cached.readAt < ENDPOINT_FRESH_MS) return cached.row;
-  const row = findEndpoint(deps.db, id);
-  pass.endpoints.set(id, { row, readAt: performance.now() });
-  return row;
+  if (cached && performance.now() - cached.readAt < ENDPOINT_FRESH_MS) return cached.endpoint;
+  const endpoint = findEndpoint(deps.db, id).then((row) => row && { row, secrets: openSecrets(deps, row) });
+  pass.endpoints.set(id, { endpoint, readAt: performance.now() });
+  return endpoint;
 }
 
 /** Success clears the failing streak; 410 Gone, or failing for 5 days straight, disables the endpoint. */
