@@ -126,6 +126,8 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
         await new Promise((resolve) => setTimeout(resolve, 20));
         continue;
       }
+      if (wake.take()) continue;
+      wake.close(); // in the same step as the last check: a later notify starts a new pass
       return totals;
     }
     contended = 0;

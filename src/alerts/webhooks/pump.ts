@@ -43,15 +43,19 @@ export function createWebhookPump(onError: (error: unknown) => void, options: { 
   };
 
   const fanOut = async () => {
-    do {
-      fanOutAgain = false;
-      try {
-        const { deliveries } = await fanOutChanges(deps!);
-        if (deliveries > 0) wakeDispatcher();
-      } catch (error) {
-        onError(error);
-      }
-    } while (fanOutAgain);
+    try {
+      do {
+        fanOutAgain = false;
+        try {
+          const { deliveries } = await fanOutChanges(deps!);
+          if (deliveries > 0) wakeDispatcher();
+        } catch (error) {
+          onError(error);
+        }
+      } while (fanOutAgain);
+    } finally {
+      fanningOut = undefined; // in the same step as the last check of fanOutAgain: no kick falls in between
+    }
   };
 
   const kick = () => {
@@ -61,9 +65,7 @@ export function createWebhookPump(onError: (error: unknown) => void, options: { 
       fanOutAgain = true;
       return;
     }
-    fanningOut = fanOut().finally(() => {
-      fanningOut = undefined;
-    });
+    fanningOut = fanOut();
   };
 
   return {
