@@ -1,7 +1,7 @@
 /**
  * Issue 7 benchmark: 10,000 changes (10 ingested batches of 1,000 new events) fanned out to 5
  * webhook endpoints on PostgreSQL, one of them slow (2 s per answer), delivered by the real code
- * (`ingestEvents`, `fanOutChanges`, `dispatchDue`, `sendToEndpoint`) to node:http receivers on
+ * (`ingestEvents`, the webhook pump: `fanOutChanges` and `dispatchDue`, `sendToEndpoint`) to node:http receivers on
  * 127.0.0.1 that verify every request with the public `standardwebhooks` package. Measured:
  * deliveries/s to the 4 healthy endpoints, p50/p99 change-to-delivery latency for them while the
  * slow one is backlogged, and in the same run the raw rate of unsigned `fetch` POSTs of the same
@@ -15,8 +15,8 @@
  *   A       as the app wires it: batches ingested at a fixed pace, `deps.webhookPump.kick()` after
  *           each (what POST /v1/admin/events does); one instance
  *   raw 2   the exact payloads phase A queued
- *   B       two instances: the bench runs `fanOutChanges` right after each batch and two
- *           `dispatchDue` loops (separate pools) run throughout (isolates the dispatcher from the pump)
+ *   B       two instances (separate pools and pumps) woken only by PostgreSQL NOTIFY: each pump
+ *           LISTENs (`webhookPump.listen()`), the bench kicks nothing
  *   raw 3   the exact payloads phase B queued
  *   C       reference: phase A with the slow endpoint disabled (the dispatcher's own ceiling)
  *   raw 4   the exact payloads phase C queued
@@ -42,8 +42,6 @@ import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
 import pg from 'pg';
 import { eventInputSchema, normaliseEvent, type NormalisedEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { dispatchDue } from '../src/alerts/webhooks/dispatcher';
-import { fanOutChanges } from '../src/alerts/webhooks/fanout';
 import { changeBody } from '../src/alerts/webhooks/payload';
 import { firstSecret, signingSecrets } from '../src/alerts/webhooks/secrets';
 import { pinnedDispatcher } from '../src/alerts/webhooks/pinned-dispatcher';
@@ -240,7 +238,8 @@ function statementCounter() {
         return `update ${n.table?.table?.identifier?.name ?? '?'}`;
       case 'RawNode': {
         const text = (n.sqlFragments ?? []).join('?').replace(/\s+/g, ' ').trim();
-        if (text.includes('with candidates')) return 'claim (raw CTE, FOR UPDATE SKIP LOCKED)';
+        if (text.includes('with room')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
+        if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
         return `raw ${text.slice(0, 40)}`;
       }
       default:
@@ -408,7 +407,7 @@ type PhaseKey = 'A' | 'B' | 'C';
 
 const PHASE_TITLES: Record<PhaseKey, string> = {
   A: 'A: app wiring (pump kicked after each batch, 1 instance)',
-  B: 'B: fan-out after each batch + 2 dispatchDue loops (2 instances)',
+  B: 'B: 2 instances, woken only by NOTIFY (each pump LISTENs; no kick)',
   C: 'C: reference, A without the slow endpoint (disabled)',
 };
 
@@ -458,17 +457,8 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     await receivers.collect();
     counter.counts.clear();
 
-    // Phase B: two dispatcher loops run throughout, each on its own pool (an instance each).
-    let stopLoops = false;
-    const loops =
-      key === 'B'
-        ? deps.map(async (d) => {
-            while (!stopLoops) {
-              const r = await dispatchDue(d);
-              if (r.attempts === 0) await sleep(25);
-            }
-          })
-        : [];
+    // Phase B: two instances, each pump woken only by NOTIFY (its own LISTEN connection).
+    if (key === 'B') await Promise.all(deps.map((d) => d.webhookPump.listen()));
 
     // In-flight samples at the receivers (every 100 ms).
     const pendingSamples: { slow: number }[] = [];
@@ -507,15 +497,10 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
       const before = wallMs();
       const result = await ingestEvents(main, batch);
       const committedAt = wallMs();
-      let fanOutMs: number | undefined;
       if (key !== 'B') main.webhookPump.kick();
-      else {
-        await fanOutChanges(main);
-        fanOutMs = wallMs() - committedAt;
-      }
       if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
       const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(handles[0]!.db);
-      marks.push({ fromId: lastId, toId: lastId + result.changes, detectedAt: rows[0]!.detected.getTime(), committedAt, ingestMs: committedAt - before, ...(fanOutMs === undefined ? {} : { fanOutMs }) });
+      marks.push({ fromId: lastId, toId: lastId + result.changes, detectedAt: rows[0]!.detected.getTime(), committedAt, ingestMs: committedAt - before });
       lastId += result.changes;
     }
     const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(handles[0]!.db);
@@ -549,15 +534,25 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     // Stop: no endpoint enabled (fan-out queues nothing more), everything pending failed, then wait for the dispatchers.
     const stopStart = wallMs();
     await handles[0]!.db.updateTable('webhook_endpoints').set({ enabled: false }).execute();
-    await sql`update webhook_deliveries set status = 'failed', last_error = 'bench: cancelled' where status = 'pending'`.execute(handles[0]!.db);
-    stopLoops = true;
-    const stopped = await Promise.race([Promise.all([main.webhookPump.idle(), ...loops]).then(() => true), sleep(30_000).then(() => false)]);
+    // Leased ones are left to their dispatcher; a running claim may lock rows in another order, so retry on deadlock.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sql`update webhook_deliveries set status = 'failed', last_error = 'bench: cancelled' where status = 'pending' and (locked_until is null or locked_until < now())`.execute(handles[0]!.db);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+      }
+    }
+    await Promise.all(deps.map((d) => d.webhookPump.stopListening()));
+    const stopped = await Promise.race([Promise.all(deps.map((d) => d.webhookPump.idle())).then(() => true), sleep(30_000).then(() => false)]);
     if (!stopped) throw new Error('the dispatcher did not stop within 30 s of the bench cancelling every pending delivery');
     const stopMs = wallMs() - stopStart;
     await receivers.collect();
 
     // Bodies for the following raw pass: exactly what was queued for the healthy endpoints.
-    const queued = await handles[0]!.db.selectFrom('webhook_deliveries').select(['endpoint_id', 'payload']).where('endpoint_id', '<>', slowId).orderBy('change_id').execute();
+    const { rows: queued } = await sql<{ endpoint_id: string; payload: string }>`
+      select d.endpoint_id, coalesce(d.payload, p.body) as payload from webhook_deliveries as d left join webhook_payloads as p on p.change_id = d.change_id
+      where d.endpoint_id <> ${slowId} order by d.change_id`.execute(handles[0]!.db);
     const bodies = ids.slice(0, HEALTHY).map((id) => queued.filter((q) => q.endpoint_id === id).map((q) => q.payload));
 
     // Latency per healthy (change, endpoint): receiver arrival minus batch commit (and minus detected_at).
@@ -659,7 +654,7 @@ const COST_N = 300;
 interface Cost {
   rows: [string, string][];
   /** ms per operation by key */
-  ms: Record<'keepAlive' | 'newAgent' | 'send', number>;
+  ms: Record<'keepAlive' | 'newAgent' | 'send' | 'cached', number>;
 }
 
 async function perRequestCost(receivers: Receivers, body: string, dataDir: string): Promise<Cost> {
@@ -671,7 +666,7 @@ async function perRequestCost(receivers: Receivers, body: string, dataDir: strin
   const at = new Date();
   const endpoint: EndpointRow = { id: 'ep_cost', url: target, description: null, types: [], countries: [], categories: [], enabled: true, secrets, failing_since: null, disabled_reason: null, created_at: at, updated_at: at };
   const rows: [string, string][] = [];
-  const ms = { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN };
+  const ms = { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN, cached: Number.NaN };
   const time = async (label: string, n: number, step: (i: number) => unknown, unit: 'ms' | 'µs', key?: keyof typeof ms) => {
     for (let i = 0; i < Math.min(20, n); i++) await step(i); // warm
     const t = now();
@@ -706,7 +701,7 @@ async function perRequestCost(receivers: Receivers, body: string, dataDir: strin
     await time('`sendToEndpoint` with a connection cache (as `dispatchDue` calls it: kept-alive pinned Agent), one at a time', COST_N, async (i) => {
       const r = await sendToEndpoint(sendDeps, endpoint, { id: `msg_cost_cached_${i}`, body }, cache);
       if (r.statusCode !== 200) failures++;
-    }, 'ms');
+    }, 'ms', 'cached');
   } finally {
     await cache.close();
   }
@@ -786,7 +781,7 @@ function findings(phases: readonly PhaseResult[]): string[] {
         `healthy deliveries still pending ${fmtInt(p.pendingHealthyAtEnd)}, failed or waiting to retry ${fmtInt(p.failedOrRetryingHealthy)}; ` +
         `first healthy arrival per batch after its commit (s): ${firsts}; last (all 4,000 arrived) (s): ${lasts}.`,
     );
-    const slots = p.key === 'B' ? '2 x 32 slots, 2 x 4 per endpoint intended' : '32 slots, 4 per endpoint intended';
+    const slots = p.key === 'B' ? '2 x 32 request slots, 2 x 4 per endpoint intended' : '32 request slots, 4 per endpoint intended';
     out.push(
       (p.key === 'C'
         ? `Phase C: `
@@ -807,88 +802,56 @@ function findings(phases: readonly PhaseResult[]): string[] {
 
 const isPositive = (raw: number) => Number.isFinite(raw) && raw > 0;
 
+/** The dispatcher's limits per instance (src/alerts/webhooks/dispatcher.ts). */
+const RUNNING_PER_ENDPOINT = 4;
+const HELD_PER_ENDPOINT = 12;
+
 /** Plain-language reading of the figures, each line only when the run shows it. */
 function readings(phases: readonly PhaseResult[], raw: number, cost: Cost): string[] {
   const out: string[] = [];
-  const a = phases.find((p) => p.key === 'A');
-  const b = phases.find((p) => p.key === 'B');
-  const c = phases.find((p) => p.key === 'C');
-  if (a && a.fannedOutChanges < CHANGES) {
-    const cLate = c?.perBatchFirstMs[1];
-    out.push(
-      `The pump starves the fan-out (phase A): only ${fmtInt(a.fannedOutChanges)} of ${fmtInt(CHANGES)} changes had deliveries queued when the window closed, ` +
-        'although every batch kicked the pump. `createWebhookPump` runs `fanOutChanges` and then `dispatchDue`, and `dispatchDue` returns only when nothing is due ' +
-        'and nothing is in flight, which never happens while the slow endpoint has a backlog; later kicks only set `again`. So one slow endpoint stops new changes ' +
-        'from reaching every endpoint (in production until its backlog drains: hours at 2 s per answer).' +
-        (c && cLate !== undefined && cLate > GOAL_P99_MS
-          ? ` The same serialisation shows without a slow endpoint: in phase C batch 2 reached the receivers ${(cLate / 1000).toFixed(1)} s after its commit, once batch 1 had drained.`
-          : ''),
-    );
+  const instances = (p: PhaseResult) => (p.key === 'B' ? 2 : 1);
+  const perAttempt = (p: PhaseResult, prefix: string) => p.statementsPerAttempt.filter(([k]) => k.startsWith(prefix)).reduce((t, [, n]) => t + n, 0);
+  const behind = phases.filter((p) => p.fannedOutChanges < CHANGES);
+  if (behind.length > 0) {
+    out.push(`The fan-out fell behind: ${behind.map((p) => `phase ${p.key} had deliveries queued for ${fmtInt(p.fannedOutChanges)} of ${fmtInt(CHANGES)} changes when the window closed`).join('; ')}.`);
+  } else if (phases.length > 0) {
+    out.push('The fan-out kept up in every phase: every change had its deliveries queued when the window closed (it runs on every kick, beside the dispatcher, not after it).');
   }
   if (isPositive(raw)) {
     const lower = (BATCH * HEALTHY) / raw;
     out.push(
       `Burst bound: each batch queues ${fmtInt(BATCH * HEALTHY)} healthy deliveries at once, so even a dispatcher posting at the raw rate (${fmtInt(raw)}/s) needs ` +
-        `${lower.toFixed(1)} s for a batch's last one; the p99 of a batch is then about ${(0.99 * lower).toFixed(1)} s plus the fan-out. ` +
-        `${0.99 * lower >= GOAL_P99_MS / 1000 ? 'On this machine the p99 < 2 s goal is out of reach with 1,000-change batches unless delivery beats the raw 16-at-a-time rate.' : 'The goal is reachable only close to the raw rate.'}`,
+        `${lower.toFixed(1)} s for a batch's last one; the p99 of a batch is then about ${(0.99 * lower).toFixed(1)} s plus ingest-to-fan-out time. ` +
+        `${0.99 * lower >= GOAL_P99_MS / 1000 ? 'In this run the p99 < 2 s goal was out of reach with 1,000-change batches unless delivery beats the raw 16-at-a-time rate.' : 'The p99 goal needs a delivery rate close to the raw one.'}`,
     );
   }
-  const hog = [a, b].filter((p): p is PhaseResult => !!p && p.leasedSlowAvg > 4 * (p.key === 'B' ? 2 : 1));
-  if (hog.length > 0) {
+  for (const p of phases.filter((q) => q.key !== 'C')) {
+    const n = instances(p);
+    const holds = p.slowPendingMax <= RUNNING_PER_ENDPOINT * n;
     out.push(
-      'The per-endpoint limit does not hold: the slow endpoint had ' +
-        hog.map((p) => `${p.leasedSlowAvg.toFixed(1)} deliveries leased on average in phase ${p.key} (limit ${p.key === 'B' ? '2 x 4' : '4'}, slots ${p.key === 'B' ? '2 x 32' : '32'})`).join(' and ') +
-        ', the healthy ones ' + hog.map((p) => `${p.leasedHealthyAvg.toFixed(1)}`).join(' and ') + '. `claimDueDeliveries` ranks only unleased candidates, so `perEndpoint: 4` caps ' +
-        'each claim, not what an endpoint already has in flight; the dispatcher loop claims again whenever a slot frees, and slow requests accumulate until they hold ' +
-        'nearly every slot. The healthy endpoints then share the few slots left.',
+      `Phase ${p.key}: the slow endpoint ${holds ? 'kept to its own slots' : 'exceeded its limit'}: at most ${p.slowPendingMax} requests open at its receiver (limit ${RUNNING_PER_ENDPOINT} per instance, ${n} instance${n > 1 ? 's' : ''}), ` +
+        `${p.leasedSlowAvg.toFixed(1)} of its deliveries leased on average (up to ${HELD_PER_ENDPOINT} per instance claimed ahead by design), while the healthy endpoints had ` +
+        `${p.leasedHealthyAvg.toFixed(1)} leased on average (up to ${HEALTHY * HELD_PER_ENDPOINT * n}).`,
     );
   }
   const all = phases.filter((p) => p.requests > 0);
   if (all.length > 0 && all.every((p) => p.connections >= 0.95 * p.requests)) {
+    out.push(`No connection reuse: the receivers saw ${all.map((p) => `${fmtInt(p.connections)} TCP connections for ${fmtInt(p.requests)} requests (phase ${p.key})`).join(', ')}.`);
+  }
+  const busy = phases.filter((p) => p.elu >= 0.85);
+  if (busy.length > 0) {
     out.push(
-      `No connection reuse: the receivers saw ${all.map((p) => `${fmtInt(p.connections)} TCP connections for ${fmtInt(p.requests)} requests (phase ${p.key})`).join(', ')}. ` +
-        '`sendToEndpoint` builds a pinned undici Agent per request and closes it afterwards; one at a time, a POST through a new Agent took ' +
-        `${cost.ms.newAgent.toFixed(2)} ms against ${cost.ms.keepAlive.toFixed(2)} ms keep-alive (${fmtRatio(cost.ms.newAgent / cost.ms.keepAlive)}) and the whole ` +
-        `\`sendToEndpoint\` ${cost.ms.send.toFixed(2)} ms, on loopback without TLS (a TLS handshake per delivery would cost far more).`,
+      `CPU-bound: the bench's main thread (ingest, fan-out, dispatcher, signing, fetch) was busy ${busy.map((p) => `${Math.round(p.elu * 100)}% of phase ${p.key}'s window`).join(', ')}. ` +
+        `One at a time after the phases, a signed \`sendToEndpoint\` on a kept-alive connection took ${cost.ms.cached.toFixed(2)} ms against ${cost.ms.keepAlive.toFixed(2)} ms for an unsigned keep-alive fetch; ` +
+        `ingest took ${busy.map((p) => `${fmtInt(median(p.marks.map((m) => m.ingestMs)))} ms per batch in phase ${p.key}`).join(', ')} on the same thread.`,
     );
   }
-  if (c) {
-    const perAttempt = (p: PhaseResult, prefix: string) => p.statementsPerAttempt.filter(([k]) => k.startsWith(prefix)).reduce((t, [, n]) => t + n, 0);
-    const fresh = c.connections >= 0.95 * c.requests;
+  for (const p of phases) {
+    const claims = perAttempt(p, 'claim');
+    const flushes = perAttempt(p, 'record outcomes');
     out.push(
-      `Without a slow endpoint (phase C) the dispatcher reached ${fmtInt(c.rate)} healthy deliveries/s = ${fmtRatio(c.rate / raw)} of raw, p99 ${fmtMs(c.commit.p99)}: ` +
-        `${c.rate / raw >= GOAL_RATIO ? 'enough for the rate goal' : 'short of the rate goal even with no slow endpoint'}. Per attempt: ${perAttempt(c, 'claim').toFixed(2)} claims, ` +
-        `${perAttempt(c, 'select webhook_endpoints').toFixed(2)} endpoint reads, a transaction (insert attempt + update delivery) and the request on ` +
-        `${fresh ? 'a fresh connection' : 'a kept-alive connection'}.`,
-    );
-  }
-  const paced = [a, b].filter(
-    (p): p is PhaseResult => !!p && p.pendingHealthyAtEnd > 0 && p.slowDelivered > 0 && p.leasedSlowAvg <= 4 * (p.key === 'B' ? 2 : 1) + 0.5 && p.healthyDelivered / p.slowDelivered < 2 * HEALTHY * 4,
-  );
-  if (paced.length > 0) {
-    out.push(
-      'Healthy deliveries wait for the slow endpoint\'s answers: ' +
-        paced
-          .map((p) => `phase ${p.key} delivered ${fmtInt(p.healthyDelivered)} healthy per ${fmtInt(p.slowDelivered)} slow answers (${(p.healthyDelivered / p.slowDelivered).toFixed(1)} per slow answer; ${HEALTHY * 4 * (p.key === 'B' ? 2 : 1)} healthy slots)`)
-          .join(', ') +
-        ' although healthy deliveries were due all along. When a claim comes back empty because every endpoint is at its cap, the dispatch loop awaits ' +
-        '`Promise.race(inFlight)`; the healthy requests usually finish during the claim round trip, so only the slow requests are left in that race and the loop ' +
-        'sleeps until a slow answer (up to 2 s) before claiming again: the healthy slots are refilled about once per slow answer.',
-    );
-  }
-  const claimBound = phases.filter((p) => !paced.includes(p) && p.pendingHealthyAtEnd > 0 && p.leasedHealthyAvg < 0.5 * HEALTHY * 4 * (p.key === 'B' ? 2 : 1));
-  if (claimBound.length > 0) {
-    out.push(
-      'The dispatcher leaves healthy slots idle although healthy deliveries are waiting: ' +
-        claimBound
-          .map((p) => {
-            const claim = p.statementsPerAttempt.find(([k]) => k.startsWith('claim'));
-            return `phase ${p.key} kept ${p.leasedHealthyAvg.toFixed(1)} healthy deliveries leased on average of ${HEALTHY * 4 * (p.key === 'B' ? 2 : 1)} allowed` +
-              (claim ? ` (a claim every ${(1 / claim[1]).toFixed(1)} attempts, ${claim[2].toFixed(0)} ms each incl. pool wait)` : '');
-          })
-          .join('; ') +
-        '. The loop runs one claim at a time and starts requests only when it returns; a claim that finds every endpoint at its cap comes back empty and the loop ' +
-        'waits for a request, then claims again, so claim round trips (each locks up to 500 candidate rows `FOR UPDATE SKIP LOCKED`) rather than the receivers bound the rate.',
+      `Phase ${p.key}: ${fmtInt(p.rate)} healthy deliveries/s = ${fmtRatio(p.rate / raw)} of raw${p.key === 'C' ? ' (no slow endpoint)' : ''}; database work per attempt: ` +
+        `a claim every ${claims > 0 ? (1 / claims).toFixed(1) : 'n/a'} attempts and an outcome flush every ${flushes > 0 ? (1 / flushes).toFixed(1) : 'n/a'} attempts (one statement each).`,
     );
   }
   return out;
@@ -928,7 +891,7 @@ export async function run(): Promise<void> {
   const receivers = await Receivers.start(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
   const raws: RawResult[] = [];
   const phases: PhaseResult[] = [];
-  let cost: Cost = { rows: [], ms: { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN } };
+  let cost: Cost = { rows: [], ms: { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN, cached: Number.NaN } };
   let intervalMs = FIXED_INTERVAL_MS ?? INTERVAL_MAX_MS;
   try {
     const synthetic = syntheticBodies(batches);
@@ -1007,9 +970,10 @@ export async function run(): Promise<void> {
     `Design: changes arrive over time so latency is measured on fresh changes while the slow endpoint is backlogged, not on one big queue. ` +
       `One batch every ${(intervalMs / 1000).toFixed(2)} s (= 4,000 healthy deliveries / (0.5 x the first raw rate), clamped to 2-5 s: about the load the ` +
       `>= 0.5x goal asks for; offered ${fmtInt((BATCH * HEALTHY * 1000) / intervalMs)} healthy deliveries/s). ` +
-      'Phase A is the app path: after each batch `deps.webhookPump.kick()` as POST /v1/admin/events does (the pump runs `fanOutChanges` then `dispatchDue`). ' +
-      'Phase B isolates the dispatcher: the bench runs `fanOutChanges` itself right after each batch while two `dispatchDue` loops run throughout, each with its own ' +
-      'pool (two instances on one database; SKIP LOCKED shares the work). Phase C is a reference, not a goal: phase A with the slow endpoint ' +
+      'Phase A is the app path: after each batch `deps.webhookPump.kick()` as POST /v1/admin/events does (the pump starts a fan-out and wakes its dispatcher; ' +
+      'the two run independently). Phase B is two instances on one database, each with its own pool and pump, woken only by PostgreSQL NOTIFY ' +
+      '(`webhookPump.listen()`: a LISTEN connection each; the triggers notify at commit when changes or deliveries are appended); the bench kicks nothing, and ' +
+      'SKIP LOCKED shares the work. Phase C is a reference, not a goal: phase A with the slow endpoint ' +
       'disabled (fan-out queues nothing for it), i.e. what the dispatcher does on its own. ' +
       `A phase ends when all ${fmtInt(CHANGES * HEALTHY)} healthy deliveries have arrived, or ${CAP_MS / 1000} s after the last batch; then the bench disables the endpoints, ` +
       'marks what is still pending failed and waits for the dispatchers to return.',

@@ -7,6 +7,7 @@ import * as m0005 from './0005_source_body_hash';
 import * as m0006 from './0006_webhooks';
 import * as m0007 from './0007_rate_limit_address_hashes';
 import * as m0008 from './0008_signup_notices';
+import * as m0009 from './0009_webhook_wake_ups_and_shared_payloads';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006_webhooks': m0006,
   '0007_rate_limit_address_hashes': m0007,
   '0008_signup_notices': m0008,
+  '0009_webhook_wake_ups_and_shared_payloads': m0009,
 };

@@ -47,7 +47,7 @@ export function composeDeps(input: {
     noticePump: createNoticePump(),
     background: createBackgroundTasks((name, error) => log.error({ err: error, task: name }, 'background task failed')),
     tokens: createTokenSigner(appSecret, clock),
-    webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed')),
+    webhookPump: createWebhookPump((error) => log.error({ err: error }, 'webhook pass failed'), { pool: database.pool }),
     webhookTransport,
     instanceId: crypto.randomUUID(),
     ...(readFileSource && { readFileSource }),

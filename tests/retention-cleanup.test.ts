@@ -102,9 +102,15 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
     // Created long ago, but failed only recently: kept until its last activity is old.
     await delivery('msg_recently_failed', 'failed', at(0), { nextAttemptAt: at(25), attempts: [at(25)] });
     await delivery('msg_recent', 'delivered', at(25), { attempts: [at(25)] });
+    // Bodies stored once per change: kept while a delivery points at them.
+    await t.deps.db.updateTable('webhook_deliveries').set({ change_id: 1, payload: null }).where('id', '=', 'msg_old_delivered').execute();
+    await t.deps.db.updateTable('webhook_deliveries').set({ change_id: 2, payload: null }).where('id', '=', 'msg_old_pending').execute();
+    await t.deps.db.insertInto('webhook_payloads').values([{ change_id: 1, body: '{}' }, { change_id: 2, body: '{}' }]).execute();
 
     t.clock.set(at(31.5));
-    expect(await runCleanup(t.deps)).toMatchObject({ ran: true, deleted: { webhook_attempts: 4, webhook_deliveries: 2 } });
+    expect(await runCleanup(t.deps)).toMatchObject({ ran: true, deleted: { webhook_attempts: 4, webhook_deliveries: 2, webhook_payloads: 1 } });
+    const payloads = await t.deps.db.selectFrom('webhook_payloads').select('change_id').execute();
+    expect(payloads.map((p) => Number(p.change_id))).toEqual([2]);
     const deliveries = await t.deps.db.selectFrom('webhook_deliveries').select('id').orderBy('id').execute();
     expect(deliveries.map((d) => d.id)).toEqual(['msg_old_pending', 'msg_old_untried', 'msg_recent', 'msg_recently_failed']);
     const attempts = await t.deps.db.selectFrom('webhook_attempts').select(['delivery_id', 'attempted_at']).orderBy('delivery_id').execute();
@@ -114,7 +120,7 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
       ['msg_recently_failed', at(25).toISOString()],
     ]);
 
-    expect(await runCleanup(t.deps)).toMatchObject({ deleted: { webhook_attempts: 0, webhook_deliveries: 0 } });
+    expect(await runCleanup(t.deps)).toMatchObject({ deleted: { webhook_attempts: 0, webhook_deliveries: 0, webhook_payloads: 0 } });
     expect(await t.deps.db.selectFrom('webhook_deliveries').select('id').execute()).toHaveLength(4);
     expect(await deletedTotal(t, 'webhook_attempts')).toBe(4);
     expect(await deletedTotal(t, 'webhook_deliveries')).toBe(2);

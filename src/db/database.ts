@@ -225,7 +225,8 @@ export interface WebhookDeliveriesTable {
   endpoint_id: string;
   change_id: number | null;
   type: string;
-  payload: string;
+  /** Null: the change's body in webhook_payloads (shared by its endpoints). */
+  payload: string | null;
   status: DeliveryStatus;
   attempts: ColumnType<number, number | undefined, number>;
   next_attempt_at: Date;
@@ -235,6 +236,12 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: Date;
   delivered_at: Date | null;
+}
+
+/** A change's webhook body, stored once for every endpoint it goes to. */
+export interface WebhookPayloadsTable {
+  change_id: number;
+  body: string;
 }
 
 export interface WebhookAttemptsTable {
@@ -266,6 +273,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   consumer_cursors: ConsumerCursorsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_payloads: WebhookPayloadsTable;
   webhook_attempts: WebhookAttemptsTable;
 }
 

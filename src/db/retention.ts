@@ -52,6 +52,22 @@ export async function deleteFinishedDeliveries(db: Db, before: Date, batch: numb
 }
 
 /**
+ * Stored webhook bodies (one per change, shared by its deliveries) that no delivery points at
+ * any more, once the cleanup deleted the last of them. Fan-out writes a body and its deliveries
+ * in one transaction, so a body it is writing is never seen here without them.
+ */
+export async function deleteUnusedWebhookPayloads(db: Db, batch: number): Promise<number> {
+  const result = await sql`
+    delete from webhook_payloads
+    where change_id in (
+      select p.change_id from webhook_payloads as p
+      where not exists (select 1 from webhook_deliveries as d where d.change_id = p.change_id)
+      limit ${batch})
+    and not exists (select 1 from webhook_deliveries as d where d.change_id = webhook_payloads.change_id)`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
  * Expired rate-limit counters. The table is rate-limiter-flexible's (not in the Kysely types);
  * its `expire` is in epoch milliseconds.
  */

@@ -6,7 +6,8 @@ export interface NewDelivery {
   endpointId: string;
   changeId: number | null;
   type: string;
-  payload: string;
+  /** Null: the change's shared body (`insertChangePayloads`). */
+  payload: string | null;
 }
 
 /** The fan-out consumer's cursor, locked for the caller's transaction (one fan-out at a time). */
@@ -47,6 +48,17 @@ export async function insertDeliveries(db: Db | Tx, deliveries: readonly NewDeli
   return inserted;
 }
 
+/** Stores each change's body once for all its deliveries; a change already stored keeps its body. */
+export async function insertChangePayloads(trx: Tx, payloads: readonly { changeId: number; body: string }[]): Promise<void> {
+  for (let start = 0; start < payloads.length; start += 1000) {
+    await trx
+      .insertInto('webhook_payloads')
+      .values(payloads.slice(start, start + 1000).map((p) => ({ change_id: p.changeId, body: p.body })))
+      .onConflict((oc) => oc.column('change_id').doNothing())
+      .execute();
+  }
+}
+
 export interface ClaimedDelivery {
   id: string;
   endpoint_id: string;
@@ -57,43 +69,41 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims due deliveries: at most `perEndpoint` of any one endpoint counting those the caller
- * has in flight (`inFlight`), so a slow or backlogged endpoint never takes every slot; attempts + 1, our lock, and a lease that outlives the
- * request timeout (a delivery in flight is never claimed twice). Candidates are locked first
- * (SKIP LOCKED) and only then ranked, so runners working at once each get their own rows.
+ * Claims due deliveries: for each endpoint, its oldest due ones up to `perEndpoint` counting
+ * those the caller already holds (`inFlight`), so a backlogged endpoint never takes every slot
+ * and its backlog is never scanned past; attempts + 1, our lock, and a lease that outlives the
+ * request timeout (a delivery in flight is never claimed twice). Rows are locked SKIP LOCKED,
+ * so runners working at once each get their own. Answers each with its body.
  */
 export async function claimDueDeliveries(
   db: Db,
   input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number; inFlight?: Record<string, number> },
 ): Promise<ClaimedDelivery[]> {
-  const capped = Object.entries(input.inFlight ?? {}).filter(([, n]) => n >= input.perEndpoint).map(([id]) => id);
   const { rows } = await sql<ClaimedDelivery>`
-    with candidates as (
-      select id, endpoint_id, next_attempt_at from webhook_deliveries
-      where status = 'pending' and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
-        -- An endpoint already at its cap must not fill the candidate window with its backlog.
-        and endpoint_id <> all(${sql.val(capped)}::text[])
-      order by next_attempt_at, id
-      limit ${CANDIDATES_PER_CLAIM}
-      for update skip locked
+    with room as (
+      select e.id as endpoint_id, ${input.perEndpoint} - coalesce(busy.value::integer, 0) as free
+      from webhook_endpoints as e
+      left join jsonb_each_text(${JSON.stringify(input.inFlight ?? {})}::jsonb) as busy on busy.key = e.id
+      where coalesce(busy.value::integer, 0) < ${input.perEndpoint}
+    ), candidates as (
+      select due.* from room cross join lateral (
+        select id, change_id, next_attempt_at from webhook_deliveries
+        where endpoint_id = room.endpoint_id and status = 'pending' and next_attempt_at <= ${input.now}
+          and (locked_until is null or locked_until < ${input.now})
+        order by next_attempt_at, id
+        limit room.free
+        for update skip locked
+      ) as due
     ), chosen as (
-      select ranked.id from (
-        select id, endpoint_id, next_attempt_at, row_number() over (partition by endpoint_id order by next_attempt_at, id) as place from candidates
-      ) as ranked
-      left join jsonb_each_text(${JSON.stringify(input.inFlight ?? {})}::jsonb) as busy on busy.key = ranked.endpoint_id
-      where ranked.place + coalesce(busy.value::integer, 0) <= ${input.perEndpoint}
-      order by ranked.next_attempt_at, ranked.id
-      limit ${input.limit}
+      select id, change_id from candidates order by next_attempt_at, id limit ${input.limit}
     )
     update webhook_deliveries as d
     set attempts = d.attempts + 1, locked_by = ${input.owner}, locked_until = ${input.leaseUntil}
-    from chosen
+    from chosen left join webhook_payloads as shared on shared.change_id = chosen.change_id
     where d.id = chosen.id
-    returning d.id, d.endpoint_id, d.change_id, d.type, d.payload, d.attempts`.execute(db);
+    returning d.id, d.endpoint_id, d.change_id, d.type, coalesce(d.payload, shared.body) as payload, d.attempts`.execute(db);
   return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));
 }
-
-const CANDIDATES_PER_CLAIM = 500;
 
 /** Is anything due that nobody holds? (A claim can come back empty while another runner locks rows.) */
 export async function hasClaimableDeliveries(db: Db, now: Date): Promise<boolean> {
@@ -117,26 +127,51 @@ export interface AttemptRecord {
   responseExcerpt: string | null;
 }
 
-async function recordAttempt(trx: Tx, a: AttemptRecord): Promise<void> {
-  await trx
-    .insertInto('webhook_attempts')
-    .values({ delivery_id: a.deliveryId, attempted_at: a.attemptedAt, status_code: a.statusCode, latency_ms: a.latencyMs, error: a.error, response_excerpt: a.responseExcerpt })
-    .execute();
+export type DeliveryOutcome = { kind: 'delivered' } | { kind: 'retry'; retryAt: Date } | { kind: 'failed' };
+
+export interface FinishedAttempt {
+  attempt: AttemptRecord;
+  outcome: DeliveryOutcome;
 }
 
-/** Records an attempt and what follows: delivered, retry at `retryAt`, or failed for good. */
-export async function finishAttempt(
-  db: Db,
-  input: { owner: string; attempt: AttemptRecord; outcome: { kind: 'delivered' } | { kind: 'retry'; retryAt: Date } | { kind: 'failed' } },
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await recordAttempt(trx, input.attempt);
-    const base = { locked_by: null, locked_until: null, last_status: input.attempt.statusCode, last_error: input.attempt.error };
-    const q = trx.updateTable('webhook_deliveries').where('id', '=', input.attempt.deliveryId).where('locked_by', '=', input.owner);
-    if (input.outcome.kind === 'delivered') await q.set({ ...base, status: 'delivered', delivered_at: input.attempt.attemptedAt }).execute();
-    else if (input.outcome.kind === 'retry') await q.set({ ...base, next_attempt_at: input.outcome.retryAt }).execute();
-    else await q.set({ ...base, status: 'failed' }).execute();
-  });
+/**
+ * Records finished attempts in one statement: each attempt is logged, and each delivery still
+ * leased by `owner` is released as delivered, due again at its retry time, or failed for good.
+ * A delivery whose lease was lost (taken over after it ran out) keeps the new holder's state.
+ */
+export async function recordAttempts(db: Db | Tx, owner: string, finished: readonly FinishedAttempt[]): Promise<void> {
+  if (finished.length === 0) return;
+  // In id order, so that two writers lock shared rows in the same order.
+  const sorted = [...finished].sort((x, y) => (x.attempt.deliveryId < y.attempt.deliveryId ? -1 : 1));
+  const column = <T>(pick: (f: FinishedAttempt) => T) => sorted.map(pick);
+  const iso = (date: Date | null) => date?.toISOString() ?? null;
+  await sql`
+    with outcome as (
+      select * from unnest(
+        ${column((f) => f.attempt.deliveryId)}::text[],
+        ${column((f) => iso(f.attempt.attemptedAt))}::timestamptz[],
+        ${column((f) => f.attempt.statusCode)}::integer[],
+        ${column((f) => f.attempt.latencyMs)}::integer[],
+        ${column((f) => f.attempt.error)}::text[],
+        ${column((f) => f.attempt.responseExcerpt)}::text[],
+        ${column((f) => (f.outcome.kind === 'retry' ? 'pending' : f.outcome.kind))}::text[],
+        ${column((f) => iso(f.outcome.kind === 'retry' ? f.outcome.retryAt : null))}::timestamptz[]
+      ) as o(delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt, status, retry_at)
+    ), logged as (
+      insert into webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, error, response_excerpt)
+      select o.delivery_id, o.attempted_at, o.status_code, o.latency_ms, o.error, o.response_excerpt
+      from outcome as o join webhook_deliveries as d on d.id = o.delivery_id
+    )
+    update webhook_deliveries as d
+    set status = o.status,
+        next_attempt_at = coalesce(o.retry_at, d.next_attempt_at),
+        delivered_at = case when o.status = 'delivered' then o.attempted_at else d.delivered_at end,
+        last_status = o.status_code,
+        last_error = o.error,
+        locked_by = null,
+        locked_until = null
+    from outcome as o
+    where d.id = o.delivery_id and d.locked_by = ${owner}`.execute(db);
 }
 
 /** Back in the queue now (operator retry or replay), keeping its webhook-id. */

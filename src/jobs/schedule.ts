@@ -42,11 +42,16 @@ export function scheduleJobs(deps: Deps): ScheduledJobs {
   const tasks: ScheduledTask[] = (Object.keys(jobs) as JobName[]).map((name) =>
     schedule(jobs[name].cron, () => track(name, jobs[name].run), { name, noOverlap: true }),
   );
+  // The cron is the webhooks' safety net; NOTIFY from any instance wakes the pump at once.
+  deps.webhookPump.listen().catch((error: unknown) => deps.log.error({ err: error }, 'webhooks: cannot listen for wake-ups; the cron still runs'));
   return {
     runNow: (name) => {
       if (acceptingWork(deps)) void track(name, name === 'detect' ? () => runDetection(deps, 'startup') : jobs[name].run);
     },
-    stop: async () => void (await Promise.all(tasks.map((task) => task.stop()))),
+    stop: async () => {
+      await Promise.all(tasks.map((task) => task.stop()));
+      await deps.webhookPump.stopListening();
+    },
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
     },

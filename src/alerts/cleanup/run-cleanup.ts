@@ -1,4 +1,4 @@
-import { deleteExpiredRateLimits, deleteFinishedDeliveries, deleteOldWebhookAttempts, deleteUnconfirmedSubscribers } from '../../db/retention';
+import { deleteExpiredRateLimits, deleteFinishedDeliveries, deleteOldWebhookAttempts, deleteUnconfirmedSubscribers, deleteUnusedWebhookPayloads } from '../../db/retention';
 import type { Db } from '../../db/database';
 import type { Deps } from '../../deps';
 import { recordJobRun } from '../../jobs/job-metrics';
@@ -43,6 +43,7 @@ async function cleanUp(deps: CleanupDeps, db: Db): Promise<Record<CleanupKind, n
   await inBatches('unconfirmed_subscribers', () => deleteUnconfirmedSubscribers(db, before.unconfirmedBefore, BATCH));
   await inBatches('webhook_attempts', () => deleteOldWebhookAttempts(db, before.webhookAttemptsBefore, BATCH));
   await inBatches('webhook_deliveries', () => deleteFinishedDeliveries(db, before.webhookAttemptsBefore, BATCH));
+  await inBatches('webhook_payloads', () => deleteUnusedWebhookPayloads(db, BATCH));
   await inBatches('rate_limits', () => deleteExpiredRateLimits(db, now, BATCH));
   if (deps.mailer.pruneSentBefore) count('outbox_files', await deps.mailer.pruneSentBefore(before.outboxBefore));
   return deleted;

@@ -1,94 +1,163 @@
-import { claimDueDeliveries, finishAttempt, hasClaimableDeliveries, type ClaimedDelivery } from '../../db/webhook-deliveries';
+import { claimDueDeliveries, hasClaimableDeliveries, type ClaimedDelivery } from '../../db/webhook-deliveries';
 import { findEndpoint, updateEndpoint, type EndpointRow } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
+import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
+import { signingSecrets } from './secrets';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
 import { REQUEST_TIMEOUT_MS, sendToEndpoint } from './send';
 import type { WebhookConnections } from './transport';
+import { createWakeSignal, type WakeSignal } from './wake-signal';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice (the default of WEBHOOK_DELIVERY_LEASE). */
 export const DELIVERY_LEASE_MS = 6 * REQUEST_TIMEOUT_MS;
-const IN_FLIGHT = 32;
-const PER_ENDPOINT = 4;
+/** Requests at once: in all, and to any one endpoint. */
+const RUNNING = 32;
+const RUNNING_PER_ENDPOINT = 4;
+/**
+ * Rounds of requests claimed ahead of their slot, so a freed slot starts the next request at
+ * once instead of after a claim round trip. The last one held starts after at most that many
+ * rounds of 10 s timeouts, so the rounds are kept to what fits twice into the lease: 3 with
+ * the default 60 s lease, 1 (nothing held ahead) with a short one.
+ */
+const roundsHeld = (leaseMs: number) => Math.min(3, Math.max(1, Math.floor(leaseMs / (2 * REQUEST_TIMEOUT_MS))));
+/** A long pass reads an endpoint again after this long (disabled, new URL, rotated secret). */
+const ENDPOINT_FRESH_MS = 5_000;
 
 export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics' | 'webhookTransport'> &
   Partial<Pick<Deps, 'instanceId' | 'isAcceptingWork'>>;
 
 /**
- * Delivers everything due, up to 32 requests at once and at most 4 per endpoint at a time:
- * a slot frees, the next due delivery is claimed, so a slow endpoint holds only its own slots.
- * Returns when nothing is due and nothing is in flight.
+ * Delivers everything due: up to 32 requests at once and 4 per endpoint, with up to 12 per
+ * endpoint claimed ahead. Whenever a request ends (or `wake` is notified: new deliveries) it
+ * claims again, and the ended request's slot goes to the next held delivery at once, so one
+ * slow endpoint holds only its own slots and never the claiming for the others. Returns when
+ * nothing is due and nothing is held, and closes `wake` then.
  */
-export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number } = {}): Promise<{ attempts: number; delivered: number }> {
+export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number; wake?: WakeSignal } = {}): Promise<{ attempts: number; delivered: number }> {
   const owner = leaseOwner('dispatch', deps.instanceId);
-  const pass: Pass = { owner, random: options.random ?? Math.random, connections: deps.webhookTransport.openConnections(), endpoints: new Map() };
+  const pass: Pass = {
+    owner,
+    random: options.random ?? Math.random,
+    connections: deps.webhookTransport.openConnections(),
+    endpoints: new Map(),
+    outcomes: createOutcomeWriter(deps, owner),
+    wake: options.wake ?? createWakeSignal(),
+  };
   try {
     return await dispatchLoop(deps, pass);
   } finally {
+    pass.wake.close();
+    await pass.outcomes.settled();
     await pass.connections.close();
   }
 }
 
-/** What one dispatch pass shares between its deliveries: kept-alive connections and endpoint rows. */
+/** What one dispatch pass shares between its deliveries. */
 interface Pass {
   owner: string;
   random: () => number;
   connections: WebhookConnections;
-  endpoints: Map<string, Promise<EndpointRow | undefined>>;
+  endpoints: Map<string, { endpoint: Promise<KnownEndpoint | undefined>; readAt: number }>;
+  outcomes: OutcomeWriter;
+  /** Notified when a request ends and when new deliveries are queued: time to claim again. */
+  wake: WakeSignal;
 }
 
 async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts: number; delivered: number }> {
-  const { owner } = pass;
-  const inFlight = new Set<Promise<void>>();
-  const perEndpoint: Record<string, number> = {};
-  let attempts = 0;
-  let delivered = 0;
+  const { owner, wake } = pass;
+  const waiting = new Map<string, ClaimedDelivery[]>(); // claimed, not started, by endpoint
+  const held: Record<string, number> = {}; // claimed and not finished, by endpoint
+  const running: Record<string, number> = {};
+  let heldTotal = 0;
+  let runningTotal = 0;
+  const totals = { attempts: 0, delivered: 0 };
+  const leaseMs = deps.config.webhooks.deliveryLeaseMs;
+  const heldMax = roundsHeld(leaseMs) * RUNNING;
+  const heldPerEndpoint = roundsHeld(leaseMs) * RUNNING_PER_ENDPOINT;
+
+  const start = (delivery: ClaimedDelivery) => {
+    const endpointId = delivery.endpoint_id;
+    running[endpointId] = (running[endpointId] ?? 0) + 1;
+    runningTotal += 1;
+    void attempt(deps, pass, delivery)
+      .then(
+        (ok) => {
+          totals.attempts += 1;
+          if (ok) totals.delivered += 1;
+        },
+        (error) => deps.log.error({ err: error, delivery: delivery.id }, 'webhook attempt failed: sent again when its lease ends'),
+      )
+      .finally(() => {
+        running[endpointId]! -= 1;
+        held[endpointId]! -= 1;
+        runningTotal -= 1;
+        heldTotal -= 1;
+        startWaiting();
+        wake.notify();
+      });
+  };
+  /** Fills free request slots from the held deliveries, taking endpoints in turn (one moved to the back is visited again). */
+  const startWaiting = () => {
+    if (!acceptingWork(deps)) return; // draining: what is held but not started is handed back (lifecycle.ts)
+    for (const [endpointId, queue] of waiting) {
+      if (runningTotal >= RUNNING) return;
+      if ((running[endpointId] ?? 0) >= RUNNING_PER_ENDPOINT) continue;
+      start(queue.shift()!);
+      waiting.delete(endpointId); // back of the line
+      if (queue.length > 0) waiting.set(endpointId, queue);
+    }
+  };
+
   let contended = 0;
   for (;;) {
-    // Draining for shutdown: finish what is in flight, claim nothing new.
-    const free = acceptingWork(deps) ? IN_FLIGHT - inFlight.size : 0;
+    wake.take(); // whatever notifies from here on asks for the next claim
+    // Draining for shutdown: finish what is running, claim nothing new.
+    const free = acceptingWork(deps) ? heldMax - heldTotal : 0;
     const now = deps.clock.now();
     const claimed = free > 0
-      ? await claimDueDeliveries(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + deps.config.webhooks.deliveryLeaseMs), limit: free, perEndpoint: PER_ENDPOINT, inFlight: perEndpoint })
+      ? await claimDueDeliveries(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + leaseMs), limit: free, perEndpoint: heldPerEndpoint, inFlight: held })
       : [];
     for (const delivery of claimed) {
-      perEndpoint[delivery.endpoint_id] = (perEndpoint[delivery.endpoint_id] ?? 0) + 1;
-      const task = attempt(deps, pass, delivery).then((ok) => {
-        attempts += 1;
-        if (ok) delivered += 1;
-        perEndpoint[delivery.endpoint_id]! -= 1;
-      });
-      const tracked = task.finally(() => inFlight.delete(tracked));
-      inFlight.add(tracked);
+      held[delivery.endpoint_id] = (held[delivery.endpoint_id] ?? 0) + 1;
+      heldTotal += 1;
+      const queue = waiting.get(delivery.endpoint_id);
+      if (queue) queue.push(delivery);
+      else waiting.set(delivery.endpoint_id, [delivery]);
     }
-    if (inFlight.size === 0) {
-      if (!acceptingWork(deps)) return { attempts, delivered };
-      if (claimed.length > 0) continue;
-      // Empty-handed with nothing in flight: done, unless another runner's locks hid due rows.
+    startWaiting();
+    if (!acceptingWork(deps) && runningTotal === 0) {
+      wake.close();
+      return totals;
+    }
+    if (heldTotal === 0 && claimed.length === 0) {
+      if (wake.take()) continue;
+      // Empty-handed with nothing held: done, unless another runner's locks hid due rows.
       if (contended++ < 50 && (await hasClaimableDeliveries(deps.db, now))) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         continue;
       }
-      return { attempts, delivered };
+      if (wake.take()) continue;
+      wake.close(); // in the same step as the last check: a later notify starts a new pass
+      return totals;
     }
     contended = 0;
-    if (claimed.length === 0 || inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    await wake.wait();
   }
 }
 
 async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery): Promise<boolean> {
-  const { owner, random } = pass;
-  if (!pass.endpoints.has(delivery.endpoint_id)) pass.endpoints.set(delivery.endpoint_id, findEndpoint(deps.db, delivery.endpoint_id));
-  const endpoint = await pass.endpoints.get(delivery.endpoint_id)!;
+  const { random } = pass;
+  const known = await endpointFor(deps, pass, delivery.endpoint_id);
+  const endpoint = known?.row;
   const attemptedAt = deps.clock.now();
-  if (!endpoint?.enabled) {
-    await finishAttempt(deps.db, { owner, attempt: { deliveryId: delivery.id, attemptedAt, statusCode: null, latencyMs: 0, error: 'endpoint disabled', responseExcerpt: null }, outcome: { kind: 'failed' } });
+  if (!known || !endpoint?.enabled) {
+    pass.outcomes.add({ attempt: { deliveryId: delivery.id, attemptedAt, statusCode: null, latencyMs: 0, error: 'endpoint disabled', responseExcerpt: null }, outcome: { kind: 'failed' } });
     return false;
   }
-  const sent = await sendToEndpoint(deps, endpoint, { id: delivery.id, body: delivery.payload }, pass.connections);
+  const sent = await sendToEndpoint(deps, endpoint, { id: delivery.id, body: delivery.payload }, pass.connections, known.secrets);
   const outcome = decideAfterAttempt({ attempts: delivery.attempts, statusCode: sent.error && sent.statusCode !== null && sent.statusCode < 400 ? 0 : sent.statusCode, retryAfter: sent.retryAfter, now: attemptedAt, random, schedule: deps.config.webhooks.retryScheduleMs });
-  await finishAttempt(deps.db, {
-    owner,
+  pass.outcomes.add({
     attempt: { deliveryId: delivery.id, attemptedAt, statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error, responseExcerpt: sent.responseExcerpt },
     outcome: outcome.kind === 'failed' ? { kind: 'failed' } : outcome,
   });
@@ -96,6 +165,29 @@ async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery
   const changed = await updateEndpointHealth(deps, endpoint.id, endpoint.failing_since, outcome.kind === 'delivered', outcome.kind === 'failed' ? outcome.disableEndpoint : undefined);
   if (changed) pass.endpoints.delete(endpoint.id); // read it again: it may be disabled now
   return outcome.kind === 'delivered';
+}
+
+/** An endpoint as a pass knows it: its row and its signing secrets, opened once. */
+interface KnownEndpoint {
+  row: EndpointRow;
+  /** Undefined when they cannot be opened: sendToEndpoint then records why, as for any failed attempt. */
+  secrets: string[] | undefined;
+}
+
+function openSecrets(deps: DispatchDeps, row: EndpointRow): string[] | undefined {
+  try {
+    return signingSecrets(deps.appSecret, row.secrets, deps.clock.now());
+  } catch {
+    return undefined;
+  }
+}
+
+function endpointFor(deps: DispatchDeps, pass: Pass, id: string): Promise<KnownEndpoint | undefined> {
+  const cached = pass.endpoints.get(id);
+  if (cached && performance.now() - cached.readAt < ENDPOINT_FRESH_MS) return cached.endpoint;
+  const endpoint = findEndpoint(deps.db, id).then((row) => row && { row, secrets: openSecrets(deps, row) });
+  pass.endpoints.set(id, { endpoint, readAt: performance.now() });
+  return endpoint;
 }
 
 /** Success clears the failing streak; 410 Gone, or failing for 5 days straight, disables the endpoint. */

@@ -2,7 +2,7 @@ import type { ChangeView } from '../../db/changes';
 import { listChangesAfter } from '../../db/changes';
 import type { StoredEventView } from '../../db/events';
 import { loadEvents } from '../../db/events';
-import { insertDeliveries, lockConsumerCursor, moveConsumerCursor, type NewDelivery } from '../../db/webhook-deliveries';
+import { insertChangePayloads, insertDeliveries, lockConsumerCursor, moveConsumerCursor, type NewDelivery } from '../../db/webhook-deliveries';
 import { listEnabledEndpoints, type EndpointRow } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { matchesFilters } from '../match';
@@ -17,15 +17,24 @@ export function endpointWants(endpoint: Pick<EndpointRow, 'types' | 'countries' 
   return matchesFilters(event, { countries: endpoint.countries, regions: [], categories: endpoint.categories });
 }
 
-/** Pure: one delivery per (change, enabled endpoint that wants it). */
-export function planDeliveries(changes: readonly ChangeView[], events: ReadonlyMap<string, StoredEventView>, endpoints: readonly EndpointRow[], now: Date): NewDelivery[] {
-  return changes.flatMap((change) => {
+/** Pure: one delivery per (change, enabled endpoint that wants it), and one body per change that has any. */
+export function planDeliveries(
+  changes: readonly ChangeView[],
+  events: ReadonlyMap<string, StoredEventView>,
+  endpoints: readonly EndpointRow[],
+  now: Date,
+): { payloads: { changeId: number; body: string }[]; deliveries: NewDelivery[] } {
+  const payloads: { changeId: number; body: string }[] = [];
+  const deliveries: NewDelivery[] = [];
+  for (const change of changes) {
     const event = events.get(change.eventId);
-    if (!event) return [];
-    return endpoints
-      .filter((endpoint) => endpointWants(endpoint, change, event))
-      .map((endpoint) => ({ id: newDeliveryId(), endpointId: endpoint.id, changeId: change.id, type: change.type, payload: changeBody(change, event, now) }));
-  });
+    if (!event) continue;
+    const wanting = endpoints.filter((endpoint) => endpointWants(endpoint, change, event));
+    if (wanting.length === 0) continue;
+    payloads.push({ changeId: change.id, body: changeBody(change, event, now) });
+    for (const endpoint of wanting) deliveries.push({ id: newDeliveryId(), endpointId: endpoint.id, changeId: change.id, type: change.type, payload: null });
+  }
+  return { payloads, deliveries };
 }
 
 /**
@@ -42,7 +51,8 @@ export async function fanOutChanges(deps: Pick<Deps, 'db' | 'clock'>): Promise<{
       if (changes.length === 0) return { changes: 0, deliveries: 0 };
       const now = deps.clock.now();
       const events = await loadEvents(trx, [...new Set(changes.map((c) => c.eventId))]);
-      const deliveries = planDeliveries(changes, events, await listEnabledEndpoints(trx), now);
+      const { payloads, deliveries } = planDeliveries(changes, events, await listEnabledEndpoints(trx), now);
+      await insertChangePayloads(trx, payloads);
       const inserted = await insertDeliveries(trx, deliveries, now);
       await moveConsumerCursor(trx, CURSOR, changes.at(-1)!.id);
       return { changes: changes.length, deliveries: inserted };

@@ -1,52 +1,90 @@
-import { dispatchDue, type DispatchDeps } from './dispatcher';
+import type pg from 'pg';
 import { recordJobRun } from '../../jobs/job-metrics';
+import { dispatchDue, type DispatchDeps } from './dispatcher';
 import { fanOutChanges } from './fanout';
+import { createWakeSignal, type WakeSignal } from './wake-signal';
+import { listenForWakeUps, type WakeUpListener } from './wake-ups';
 
 /**
- * Moves new changes to webhook endpoints soon after they are appended: `kick()` starts a
- * fan-out and a dispatch pass, or asks the running one to go round once more. Kicked after
- * ingestion, by PostgreSQL NOTIFY from other instances, and by CRON_WEBHOOKS as a safety net.
+ * Moves new changes to webhook endpoints soon after they are appended. `kick()` starts a
+ * fan-out (or asks the running one to go round once more) and wakes the dispatcher (or starts
+ * one); the two run independently, so a dispatcher busy with a slow endpoint never holds up
+ * the fan-out of new changes. Kicked after ingestion in this process, by PostgreSQL NOTIFY
+ * from any instance (`listen()`), and by CRON_WEBHOOKS as a safety net.
  */
 export interface WebhookPump {
   kick(): void;
-  /** Resolves when no pass is running or asked for. */
+  /** Resolves when no fan-out or dispatch is running or asked for. */
   idle(): Promise<void>;
   attach(deps: DispatchDeps): void;
+  /** PostgreSQL: wake on every instance's appended changes and deliveries (a dedicated LISTEN connection). No-op on PGlite. */
+  listen(): Promise<void>;
+  stopListening(): Promise<void>;
 }
 
-export function createWebhookPump(onError: (error: unknown) => void): WebhookPump {
+export function createWebhookPump(onError: (error: unknown) => void, options: { pool?: pg.Pool | undefined } = {}): WebhookPump {
   let deps: DispatchDeps | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  const pass = async () => {
-    do {
-      again = false;
-      try {
-        await recordJobRun(deps!, 'webhooks', async () => {
-          await fanOutChanges(deps!);
-          await dispatchDue(deps!);
-        });
-      } catch (error) {
-        onError(error);
-      }
-    } while (again);
+  let fanningOut: Promise<void> | undefined;
+  let fanOutAgain = false;
+  let dispatcher: WakeSignal | undefined;
+  const dispatching = new Set<Promise<unknown>>();
+  let listener: WakeUpListener | undefined;
+
+  const wakeDispatcher = () => {
+    if (dispatcher?.notify()) return;
+    const wake = createWakeSignal();
+    dispatcher = wake;
+    const run: Promise<unknown> = recordJobRun(deps!, 'webhooks', () => dispatchDue(deps!, { wake }))
+      .catch(onError)
+      .finally(() => {
+        dispatching.delete(run);
+        if (dispatcher === wake) dispatcher = undefined;
+      });
+    dispatching.add(run);
   };
+
+  const fanOut = async () => {
+    try {
+      do {
+        fanOutAgain = false;
+        try {
+          const { deliveries } = await fanOutChanges(deps!);
+          if (deliveries > 0) wakeDispatcher();
+        } catch (error) {
+          onError(error);
+        }
+      } while (fanOutAgain);
+    } finally {
+      fanningOut = undefined; // in the same step as the last check of fanOutAgain: no kick falls in between
+    }
+  };
+
+  const kick = () => {
+    if (!deps) return;
+    wakeDispatcher();
+    if (fanningOut) {
+      fanOutAgain = true;
+      return;
+    }
+    fanningOut = fanOut();
+  };
+
   return {
     attach(d) {
       deps = d;
     },
-    kick() {
-      if (!deps) return;
-      if (running) {
-        again = true;
-        return;
-      }
-      running = pass().finally(() => {
-        running = undefined;
-      });
-    },
+    kick,
     async idle() {
-      while (running) await running;
+      while (fanningOut || dispatching.size > 0) await Promise.all([fanningOut, ...dispatching]);
+    },
+    async listen() {
+      if (!deps || !options.pool) return;
+      listener ??= listenForWakeUps(options.pool, kick, deps.log);
+      await listener.ready;
+    },
+    async stopListening() {
+      await listener?.close();
+      listener = undefined;
     },
   };
 }

@@ -28,6 +28,8 @@ export async function sendToEndpoint(
   endpoint: EndpointRow,
   message: { id: string; body: string },
   connections?: WebhookConnections,
+  /** The endpoint's signing secrets already opened (a dispatch pass keeps them a few seconds). */
+  secrets?: readonly string[],
 ): Promise<SendResult> {
   const started = performance.now();
   const result = (partial: Partial<SendResult>): SendResult => ({
@@ -42,7 +44,8 @@ export async function sendToEndpoint(
   if (!check.ok) return result({ error: `refused: ${check.reason}` });
   const opened = connections ?? deps.webhookTransport.openConnections();
   try {
-    const headers = webhookHeaders({ secrets: signingSecrets(deps.appSecret, endpoint.secrets, deps.clock.now()), id: message.id, timestamp: deps.clock.now(), body: message.body });
+    const signing = secrets ?? signingSecrets(deps.appSecret, endpoint.secrets, deps.clock.now());
+    const headers = webhookHeaders({ secrets: signing, id: message.id, timestamp: deps.clock.now(), body: message.body });
     const init = {
       method: 'POST',
       headers: { ...headers, 'user-agent': 'tracker-alerts-webhooks/0.1' },

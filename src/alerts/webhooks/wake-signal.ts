@@ -1,0 +1,41 @@
+/**
+ * A wake-up that is never lost: `notify()` makes the current or the next `wait()` return at
+ * once. A closed signal refuses notifications, so whoever notifies knows to start a new runner.
+ */
+export interface WakeSignal {
+  /** False when the signal is closed (its runner has finished). */
+  notify(): boolean;
+  /** Takes the pending notification: true when something notified since the last take. */
+  take(): boolean;
+  wait(): Promise<void>;
+  close(): void;
+}
+
+export function createWakeSignal(): WakeSignal {
+  let pending = false;
+  let closed = false;
+  let release: (() => void) | undefined;
+  return {
+    notify() {
+      if (closed) return false;
+      pending = true;
+      release?.();
+      release = undefined;
+      return true;
+    },
+    take() {
+      const was = pending;
+      pending = false;
+      return was;
+    },
+    async wait() {
+      if (pending) return;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    },
+    close() {
+      closed = true;
+    },
+  };
+}
