@@ -43,3 +43,10 @@ export function loadConfigOrExit(): Config {
     throw error;
   }
 }
+
+/** The end of a one-shot command: lets the work it started (webhook fan-out, emails) finish, then closes the database. */
+export async function closeAfterWork(deps: Deps, database: DatabaseHandle): Promise<void> {
+  await deps.webhookPump.idle();
+  await deps.background.idle();
+  await database.close();
+}

@@ -1,10 +1,10 @@
 import { runCleanup } from '../alerts/cleanup/run-cleanup';
-import { bootNode } from '../boot';
+import { bootNode, closeAfterWork } from '../boot';
 
 /** `npm run cleanup`: one retention cleanup now; prints what it deleted, by kind. */
 const { deps, database } = await bootNode();
 const outcome = await runCleanup(deps);
-await database.close();
+await closeAfterWork(deps, database);
 if (!outcome.ran) {
   process.stderr.write('A cleanup is already running elsewhere; nothing done.\n');
   process.exit(2);

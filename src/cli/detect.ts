@@ -1,10 +1,10 @@
 import { runDetection, summary } from '../alerts/detector/run-detection';
-import { bootNode } from '../boot';
+import { bootNode, closeAfterWork } from '../boot';
 
 /** `npm run detect`: one detection run now; one line per source; exit 1 if every source failed. */
 const { deps, database } = await bootNode();
 const outcome = await runDetection(deps, 'cli');
-await database.close();
+await closeAfterWork(deps, database);
 if (!outcome.ran) {
   process.stderr.write('A detection run is already in progress elsewhere; nothing done.\n');
   process.exit(2);

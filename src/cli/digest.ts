@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runDigestTick } from '../alerts/digest/runner';
 import { seedDemoSubscribers } from '../alerts/sources/demo/subscribers';
-import { bootNode } from '../boot';
+import { bootNode, closeAfterWork } from '../boot';
 
 /** `npm run digest -- [--now <iso>] [--dry-run]`: one digest tick, as if at `--now`. */
 const { values } = parseArgs({ options: { now: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } });
@@ -13,8 +13,7 @@ if (Number.isNaN(asOf.getTime())) {
 const { deps, database } = await bootNode();
 await seedDemoSubscribers(deps);
 const result = await runDigestTick(deps, { asOf, trigger: 'cli', dryRun: values['dry-run'] });
-await deps.background.idle();
-await database.close();
+await closeAfterWork(deps, database);
 const verb = result.dryRun ? 'would send' : 'sent';
 process.stdout.write(
   `digest tick as of ${result.asOf}${result.dryRun ? ' (dry run: nothing written)' : ''}: ${result.enqueued} due, ${verb} ${result.sent}, skipped ${result.skipped}, failed ${result.failed}, deferred ${result.deferred}, in ${result.batches} batches\n`,
