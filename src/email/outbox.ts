@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { pruneOutbox } from '../alerts/cleanup/outbox-files';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../clock';
+import { isErrno, keysDirOf, type KeyRecord } from './outbox-files';
+import { pruneOutbox } from './outbox-prune';
 import type { Log } from '../log';
 import { buildEml } from './eml';
 import type { EmailMetrics } from './metrics';
@@ -17,13 +18,6 @@ export interface OutboxMailerOptions {
 }
 
 export type OutboxMailer = Mailer & { kind: 'outbox'; /** Absolute path of the folder the .eml files land in. */ dir: string };
-
-/** What an idempotency key was first used for: kept in `outbox/.keys/<hash of key>.json`. */
-interface KeyRecord {
-  createdAt: string;
-  payloadHash: string;
-  files: string[];
-}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -50,7 +44,6 @@ function slugOf(subject: string): string {
   return slug || 'message';
 }
 
-const isErrno = (error: unknown, code: string) => (error as NodeJS.ErrnoException | undefined)?.code === code;
 
 /** How long a key record may stay unreadable before it counts as left by a writer that died. */
 const ABANDONED_RECORD_MS = 2_000;
@@ -67,7 +60,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
   const dir = resolve(options.dataDir, 'outbox');
-  const keysDir = join(dir, '.keys');
+  const keysDir = keysDirOf(dir);
   let folders: Promise<unknown> | undefined;
   /** Deliveries under way in this process, by key hash: a concurrent repeat waits for the first. */
   const inFlight = new Map<string, Promise<string[]>>();

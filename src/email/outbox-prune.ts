@@ -1,8 +1,8 @@
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { expiredOutboxEntries, type OutboxRecord } from './policy';
+import { isErrno, keysDirOf, type KeyRecord } from './outbox-files';
 
-const isMissing = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+const isMissing = (error: unknown) => isErrno(error, 'ENOENT');
 
 async function listFiles(dir: string): Promise<{ name: string; mtime: Date }[]> {
   let names: string[];
@@ -51,7 +51,7 @@ async function remove(path: string): Promise<boolean> {
  * already gone (another instance, an earlier run) is simply skipped. Answers the emails deleted.
  */
 export async function pruneOutbox(dir: string, before: Date): Promise<number> {
-  const keysDir = join(dir, '.keys');
+  const keysDir = keysDirOf(dir);
   const recordFiles = await listFiles(keysDir);
   const records = await Promise.all(recordFiles.map(async (f) => ({ ...f, record: await readRecord(join(keysDir, f.name)) })));
   const expired = expiredOutboxEntries({ records, files: await listFiles(dir) }, before);
@@ -59,4 +59,34 @@ export async function pruneOutbox(dir: string, before: Date): Promise<number> {
   for (const name of expired.files) if ((await remove(join(dir, name))) && name.endsWith('.eml')) deleted += 1;
   for (const name of expired.records) await remove(join(keysDir, name));
   return deleted;
+}
+
+/** What pruning needs of a key record: when its emails were written and their files. */
+type OutboxRecord = Pick<KeyRecord, 'createdAt' | 'files'>;
+
+/**
+ * Which outbox entries to delete: records (with their emails) written before the cutoff, by
+ * the time they record; loose files (no record names them: leftovers of a crash) by mtime.
+ */
+function expiredOutboxEntries(
+  input: { records: { name: string; record: OutboxRecord | undefined; mtime: Date }[]; files: { name: string; mtime: Date }[] },
+  before: Date,
+): { records: string[]; files: string[] } {
+  const records: string[] = [];
+  const files: string[] = [];
+  const kept = new Set<string>();
+  for (const { name, record, mtime } of input.records) {
+    const written = record ? new Date(record.createdAt) : mtime;
+    if (Number.isNaN(written.getTime()) || written >= before) {
+      record?.files.forEach((f) => kept.add(f));
+      continue;
+    }
+    records.push(name);
+    files.push(...(record?.files ?? []));
+  }
+  const listed = new Set(files);
+  for (const { name, mtime } of input.files) {
+    if (!listed.has(name) && !kept.has(name) && mtime < before) files.push(name);
+  }
+  return { records, files };
 }
