@@ -136,6 +136,13 @@ describe('the detection job over real HTTP sources', () => {
     busy.delete('tracker-alerts:detect');
     expect(res.status).toBe(409);
   });
+
+  it('an event holding U+0000 (which PostgreSQL cannot store) is skipped alone; the rest of its source is taken', async () => {
+    sources.setFeed([sampleEvent({ id: 'nul-in-title', country: 'ISL', title: 'Broken\u0000title' }), sampleEvent({ id: 'beside-nul', country: 'ISL' })]);
+    const run = await detectViaApi();
+    expect(run.sources.find((s) => s.url.endsWith('/feed.json'))).toMatchObject({ status: 'changed', events: 1, published: 1, skipped: 1 });
+    expect(await newChanges()).toEqual([['event.published', 'beside-nul', null]]);
+  });
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('detection runs on several instances (PostgreSQL)', () => {

@@ -60,6 +60,20 @@ describe('the JSON feed adapter', () => {
     ]);
   });
 
+  it('skips an event holding U+0000 anywhere, naming the field, since PostgreSQL cannot store it', () => {
+    const body = JSON.stringify([
+      sampleEvent({ id: 'nul-body', body: 'a\u0000b' }),
+      sampleEvent({ id: 'nul-source', sources: [{ name: 'Wire\u0000' }] }),
+      sampleEvent({ id: 'clean' }),
+    ]);
+    const feed = parseJsonFeed(body);
+    expect(feed.events.map((e) => e.id)).toEqual(['clean']);
+    expect(feed.skipped).toEqual([
+      { index: 0, reason: 'body: must not contain the NUL character (U+0000)' },
+      { index: 1, reason: 'sources[0].name: must not contain the NUL character (U+0000)' },
+    ]);
+  });
+
   it('throws a SourceFormatError for a body that is not JSON or not a feed', () => {
     for (const body of ['<html>oops</html>', '{"events": ', '', '42', '{"items": []}', 'null', '{"events": {}}']) {
       expect(() => parseJsonFeed(body), body).toThrow(SourceFormatError);

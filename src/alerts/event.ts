@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from '../zod';
 import { categoryIds, categoryOfFactor, isCategoryId, isFactorId } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
+import { NUL_CHARACTER_MESSAGE, nulCharacterPaths } from '../nul-characters';
 
 /** The event shape of the contract, as sources give it and `POST /v1/admin/events` accepts it. */
 
@@ -55,6 +56,10 @@ export const eventInputSchema = z.strictObject({
     .max(100)
     .default([]),
   url: httpUrl.optional(),
+}).superRefine((event, ctx) => {
+  // A source's event with U+0000 is skipped like any other invalid one, instead of failing
+  // the whole source's transaction in PostgreSQL.
+  for (const path of nulCharacterPaths(event)) ctx.addIssue({ code: 'custom', path, message: NUL_CHARACTER_MESSAGE });
 });
 
 export type EventInput = z.input<typeof eventInputSchema>;

@@ -1,20 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { fieldPath, problems, zodFieldErrors, type FieldError } from '../errors';
-
-/**
- * Where a validated input holds a string with U+0000, which no PostgreSQL text or jsonb
- * value can store: left to the database, it would fail the query with a 500.
- */
-function nulCharacters(value: unknown, path: (string | number)[] = [], out: FieldError[] = []): FieldError[] {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push({ ...fieldPath(path), message: 'must not contain the NUL character (U+0000)' });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => nulCharacters(item, [...path, i], out));
-  } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [key, item] of Object.entries(value)) nulCharacters(item, [...path, key], out);
-  }
-  return out;
-}
+import { fieldPath, problems, zodFieldErrors } from '../errors';
+import { NUL_CHARACTER_MESSAGE, nulCharacterPaths } from '../nul-characters';
 
 /**
  * A router whose validation failures become problem+json naming the field: 422 for a
@@ -25,7 +11,7 @@ export function createRouter() {
     defaultHook: (result) => {
       const status = result.target === 'json' || result.target === 'form' ? 422 : 400;
       if (!result.success) throw problems.validation(status, zodFieldErrors(result.error));
-      const nul = nulCharacters(result.data);
+      const nul = nulCharacterPaths(result.data).map((path) => ({ ...fieldPath(path), message: NUL_CHARACTER_MESSAGE }));
       if (nul.length > 0) throw problems.validation(status, nul);
     },
   });
