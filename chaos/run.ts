@@ -253,6 +253,7 @@ function instanceEnv(input: { databaseUrl: string; logDir: string; adminToken: s
     WEBHOOK_DELIVERY_LEASE: '15s',
     DIGEST_RETRY_SCHEDULE: '2s,5s,10s',
     DIGEST_BATCH_LEASE: '15s',
+    JOB_LEASE: '6s',
   };
 }
 

@@ -124,6 +124,7 @@ const envSchema = z
     WEBHOOK_DELIVERY_LEASE: duration('60s', { minMs: 15_000, maxMs: 86_400_000, why: 'longer than the 10 s request timeout' }),
     DIGEST_RETRY_SCHEDULE: durationList('30s,2m,10m,30m,1h'),
     DIGEST_BATCH_LEASE: duration('10m', { minMs: 5_000, maxMs: 86_400_000 }),
+    JOB_LEASE: duration('1m', { minMs: 3_000, maxMs: 86_400_000 }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 
@@ -155,6 +156,8 @@ export interface Config {
   webhooks: { retryScheduleMs: number[]; deliveryLeaseMs: number };
   /** Waits before a batch the provider did not take is sent again, and how long a claimed batch stays claimed. */
   digests: { retryScheduleMs: number[]; batchLeaseMs: number };
+  /** How long a singleton job's lease lasts unless renewed (renewed every third of it while the job runs). */
+  jobLeaseMs: number;
   logLevel: string;
 }
 
@@ -207,6 +210,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webhooks: { retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE, deliveryLeaseMs: e.WEBHOOK_DELIVERY_LEASE },
     digests: { retryScheduleMs: e.DIGEST_RETRY_SCHEDULE, batchLeaseMs: e.DIGEST_BATCH_LEASE },
+    jobLeaseMs: e.JOB_LEASE,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -40,7 +40,7 @@ const closingReserveMs = (timeoutMs: number) => Math.min(2_000, Math.floor(timeo
  *     less a reserve;
  *  3. hand back the leases this process still holds (webhook deliveries back to the queue,
  *     digest batches claimable at once), whether or not the work finished;
- *  4. close the HTTP server and the pool (session advisory locks die with their connections);
+ *  4. close the HTTP server and the pool;
  *  5. exit 0 (1 if the leases could not be handed back or the timeout ran out).
  * A second signal exits at once with 1: what it held is then released by its lease expiring.
  */

@@ -218,6 +218,13 @@ export interface ConsumerCursorsTable {
   position: number;
 }
 
+/** Who runs a singleton job now, until when (see jobs/singleton.ts). */
+export interface JobLeasesTable {
+  name: string;
+  owner: string;
+  locked_until: Date;
+}
+
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface WebhookDeliveriesTable {
@@ -272,6 +279,7 @@ export interface Database {
   digest_runs: DigestRunsTable;
   webhook_endpoints: WebhookEndpointsTable;
   consumer_cursors: ConsumerCursorsTable;
+  job_leases: JobLeasesTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_payloads: WebhookPayloadsTable;
   webhook_attempts: WebhookAttemptsTable;

@@ -21,7 +21,7 @@ export const scheduledJobs: readonly ScheduledJob[] = [
     cron: '*/15 * * * *',
     run: async (deps) => {
       const outcome = await runDetection(deps, 'cron');
-      if (!outcome.ran) deps.log.warn({ job: 'detect' }, 'detection skipped: another run holds its lock');
+      if (!outcome.ran) deps.log.warn({ job: 'detect' }, 'detection skipped: another run holds its lease');
     },
   },
   { name: 'digest', cron: '*/15 * * * *', run: (deps) => runDigestTick(deps, { asOf: deps.clock.now(), trigger: 'cron' }) },

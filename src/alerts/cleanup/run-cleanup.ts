@@ -5,7 +5,7 @@ import { recordJobRun } from '../../jobs/job-metrics';
 import { runSingleton } from '../../jobs/singleton';
 import { CLEANUP_KINDS, cutoffs, type CleanupKind } from './policy';
 
-export type CleanupDeps = Pick<Deps, 'db' | 'dbKind' | 'processLocks' | 'clock' | 'config' | 'log' | 'metrics' | 'mailer'>;
+export type CleanupDeps = Pick<Deps, 'db' | 'processLocks' | 'instanceId' | 'clock' | 'config' | 'log' | 'metrics' | 'mailer'>;
 
 export type CleanupOutcome = { ran: true; deleted: Record<CleanupKind, number> } | { ran: false; reason: 'already-running' };
 
