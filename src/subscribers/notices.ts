@@ -63,6 +63,11 @@ function batchKey(notices: readonly ClaimedNotice[]): string {
   return `signup-notices-${hash.digest('hex').slice(0, 40)}`;
 }
 
+const RENDER_SLICE = 10;
+
+/** Lets pending I/O (requests answering) run before the next slice of work. */
+const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
 const backoffMs = (attempts: number) => Math.min(60 * 60 * 1000, 30_000 * 2 ** (attempts - 1));
 
 export interface DrainResult {
@@ -95,7 +100,9 @@ async function sendClaimed(deps: NoticeDeps, all: ClaimedNotice[], result: Drain
   // A notice whose email cannot be built would fail every batch it is in: it is given up alone.
   const claimed: ClaimedNotice[] = [];
   const messages: EmailMessage[] = [];
-  for (const notice of all) {
+  for (const [index, notice] of all.entries()) {
+    // A batch renders in tens of ms: requests waiting on the same event loop go in between.
+    if (index > 0 && index % RENDER_SLICE === 0) await nextTurn();
     try {
       messages.push(noticeMessage(deps, notice));
       claimed.push(notice);
