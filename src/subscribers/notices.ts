@@ -149,13 +149,18 @@ const countKinds = (notices: readonly ClaimedNotice[]) =>
 /**
  * Starts a drain soon after a sign-up commits, or asks the running one to go round once more;
  * the drain runs as a background task, so shutdown and tests wait for it (`background.idle()`).
+ * Each round first waits `gatherMs`, so the sign-ups of that moment share one claim, one batch
+ * and one delete instead of paying for them one by one (at 200 sign-ups/s, about five a batch).
  */
 export interface NoticePump {
   kick(): void;
   attach(deps: NoticeDeps & Pick<Deps, 'background'>): void;
 }
 
-export function createNoticePump(): NoticePump {
+export const NOTICE_GATHER_MS = 25;
+
+export function createNoticePump(options: { gatherMs?: number } = {}): NoticePump {
+  const gatherMs = options.gatherMs ?? NOTICE_GATHER_MS;
   let deps: (NoticeDeps & Pick<Deps, 'background'>) | undefined;
   let running = false;
   let again = false;
@@ -174,6 +179,7 @@ export function createNoticePump(): NoticePump {
       attached.background.run('sign-up notices', async () => {
         try {
           do {
+            await new Promise((resolve) => setTimeout(resolve, gatherMs));
             again = false;
             await drainNotices(attached);
           } while (again);
