@@ -37,11 +37,21 @@ Object.defineProperty(PreparingClient.prototype, 'query', { value: preparingQuer
 
 export function openPostgres(
   connectionString: string,
-  options: { max?: number; searchPath?: string; /** default true; off behind a transaction-mode pooler */ preparedStatements?: boolean } = {},
+  options: {
+    max?: number;
+    searchPath?: string;
+    /** Default true; off behind a transaction-mode pooler. */
+    preparedStatements?: boolean;
+    idleTimeoutMs?: number;
+  } = {},
 ): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
+    // pg-pool closes a connection idle for 10 s by default: after every quiet spell the next
+    // requests would pay for new ones (SCRAM, a new backend, its prepared statements) and queue
+    // behind them. A server keeps them through a quiet spell of minutes.
+    idleTimeoutMillis: options.idleTimeoutMs ?? 5 * 60_000,
     ...(options.preparedStatements === false ? {} : { Client: PreparingClient }),
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
