@@ -377,7 +377,7 @@ async function loadWorker(): Promise<void> {
 }
 
 /** The child, forked with tsx's loader; answers one run per message. */
-export function startLoadGenerator(): Promise<{ child: ChildProcess; run(request: Omit<LoadRequest, 'type'>): Promise<LoadSummary>; stop(): Promise<void> }> {
+function startLoadGenerator(): Promise<{ child: ChildProcess; run(request: Omit<LoadRequest, 'type'>): Promise<LoadSummary>; stop(): Promise<void> }> {
   const child = fork(fileURLToPath(import.meta.url), [], {
     execArgv: ['--import', import.meta.resolve('tsx')],
     env: { ...process.env, [ROLE_ENV]: 'load' },
@@ -417,7 +417,7 @@ export function startLoadGenerator(): Promise<{ child: ChildProcess; run(request
  * `resend`: the production transport instead of the outbox, the `resend` SDK posting to this
  * URL (the fake Resend in its own process), `sent` counting what it has received.
  */
-export async function startApp(url: string, schema: string, dataDir: string, resend?: { url: string; sent(): Promise<number> }) {
+async function startApp(url: string, schema: string, dataDir: string, resend?: { url: string; sent(): Promise<number> }) {
   const handle = openPostgres(url, { searchPath: schema });
   await migrateToLatest(handle.db);
   const config = parseConfig({
@@ -497,7 +497,7 @@ export async function startApp(url: string, schema: string, dataDir: string, res
 type AppUnderTest = Awaited<ReturnType<typeof startApp>>;
 
 /** N confirmed subscribers inserted directly, and a manage token for each. */
-export async function seedManagedSubscribers(app: AppUnderTest, count: number): Promise<string[]> {
+async function seedManagedSubscribers(app: AppUnderTest, count: number): Promise<string[]> {
   const at = new Date();
   const rows = Array.from({ length: count }, (_, i) => ({
     email: `managed.${i}@bench.example.org`,
