@@ -14,7 +14,10 @@
  * from the same child, with node:http). Every sign-up queues its confirmation notice in its own
  * statement; the app's notice pump drains the queue in batches in this process, rendering and
  * writing each email to the outbox; the time to finish that backlog after each run is reported
- * too. Then a sign-up's steps are timed one at a time (CPU and wall time).
+ * too. Then the sign-ups run again on a second app that sends through the Resend transport (the
+ * real SDK, to the fake Resend of tests/support in its own process), as production does. The CPU
+ * of the app, PostgreSQL's backends, the load generator and the fake is read per run. Then a
+ * sign-up's steps are timed one at a time (CPU and wall time).
  *
  *   npm run bench -- subscriptions    (or: npx tsx bench/subscriptions.ts)
  *
@@ -44,13 +47,14 @@ import type { Deps } from '../src/deps';
 import { buildEml } from '../src/email/eml';
 import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
-import { drainNotices, noticeMessage } from '../src/subscribers/notices';
+import { drainNotices, NOTICE_GATHER_MS, noticeMessage } from '../src/subscribers/notices';
 import { preferencesSchema } from '../src/subscribers/preferences';
 import { requestSubscription } from '../src/subscribers/subscribe';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, repoRoot, type TableColumn, textTable, writeBenchmarkSection } from './report';
 import { adminQuery } from './support';
+import { startFakeResendProcess } from '../tests/support/fake-resend-process';
 
 export const name = 'subscriptions';
 
@@ -409,7 +413,11 @@ function startLoadGenerator(): Promise<{ child: ChildProcess; run(request: Omit<
 // The app under test (this process)
 // ---------------------------------------------------------------------------------------
 
-async function startApp(url: string, schema: string, dataDir: string) {
+/**
+ * `resend`: the production transport instead of the outbox, the `resend` SDK posting to this
+ * URL (the fake Resend in its own process), `sent` counting what it has received.
+ */
+async function startApp(url: string, schema: string, dataDir: string, resend?: { url: string; sent(): Promise<number> }) {
   const handle = openPostgres(url, { searchPath: schema });
   await migrateToLatest(handle.db);
   const config = parseConfig({
@@ -421,6 +429,8 @@ async function startApp(url: string, schema: string, dataDir: string) {
     DATA_DIR: dataDir,
     DATABASE_URL: url,
     LOG_LEVEL: 'info',
+    // The fake's key, and a sender it accepts (Resend refuses a domain without a dot).
+    ...(resend ? { RESEND_API_KEY: 're_test_fake_key', RESEND_BASE_URL: resend.url, EMAIL_FROM: 'Tracker Alerts <alerts@alerts.example.org>' } : {}),
   });
   // As in production: one JSON line per request at info, here into a file instead of stdout.
   const logFile = join(dataDir, 'app.log');
@@ -457,6 +467,9 @@ async function startApp(url: string, schema: string, dataDir: string) {
     tokens: deps.tokens,
     baseUrl: `http://127.0.0.1:${port}`,
     outboxDir: join(dataDir, 'outbox'),
+    transport: resend ? ('resend' as const) : ('outbox' as const),
+    /** Confirmation emails handed over so far: .eml files in the outbox, or messages the fake Resend received. */
+    emailsSent: async () => (resend ? resend.sent() : countEml(join(dataDir, 'outbox'))),
     logFile,
     /** Background tasks (sign-up emails) that failed, from the app's log. */
     backgroundFailures() {
@@ -604,7 +617,7 @@ async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
   add('whole sign-up through app.request (no socket), notice queued, not sent', (i) => signUp(appNotKicked, i, 'queued'));
   add('notice email: tokens + template (noticeMessage)', (i) => message(i));
   const built = { ...message(0), from: deps.config.emailFrom };
-  add('notice email: MIME build (buildEml, nodemailer MailComposer)', (i) =>
+  add("notice email: MIME build (buildEml: nodemailer's header builder and encoders)", (i) =>
     buildEml(built, { messageId: `<profile${i}.0@outbox.tracker-alerts>`, date: new Date() }),
   );
   add('notice email: outbox send of one (MIME build + file writes)', (i) => deps.mailer.send(built, { idempotencyKey: `profile-${tag}-${i}` }));
@@ -639,14 +652,56 @@ const profileRows = (steps: readonly ProfileStep[]) => steps.map((s) => [s.step,
 
 interface Measured extends LoadSummary {
   phase: Phase;
-  /** Sign-up only: confirmation emails in the outbox when the run ended, and time to finish the rest. */
+  /** How the confirmation emails left: the outbox (the development default) or Resend (production). */
+  transport: 'outbox' | 'resend';
+  /** Sign-up only: confirmation emails handed over when the run ended, and time to finish the rest. */
   emailsAtEnd?: number;
   emailsAfterDrain?: number;
   drainMs?: number;
   /** The app process during the run: event-loop utilisation, and CPU time per request (run and drain). */
   eventLoopUtilization: number;
   cpuMsPerRequest: number;
+  /** CPU of the other processes over the same window, per request: PostgreSQL's backends of the bench database, the load generator, the fake Resend. */
+  postgresCpuMsPerRequest: number;
+  loadCpuMsPerRequest: number;
+  resendCpuMsPerRequest?: number;
 }
+
+/** CPU time (user + system) of a process from /proc, in ms; 0 once it has gone. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The PostgreSQL backends serving `database` (other databases, and the shared WAL writer and checkpointer, are left out). */
+function postgresBackends(database: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      // "postgres: [cluster: ]user database host(port) state"
+      if (title.startsWith('postgres: ') && title.split(/[\s\0]+/).slice(1, 4).includes(database)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** CPU of the given processes from now on; backends that start meanwhile count from zero. */
+function cpuMeter(pids: () => number[]) {
+  const start = new Map(pids().map((pid) => [pid, processCpuMs(pid)]));
+  return () => pids().reduce((sum, pid) => sum + processCpuMs(pid) - (start.get(pid) ?? 0), 0);
+}
+
+/** The endpoint, and for sign-ups through Resend, the transport. */
+const labelOf = (m: Pick<Measured, 'scenario' | 'transport'>) => `${scenarioLabel[m.scenario]}${m.transport === 'resend' ? ' via Resend' : ''}`;
 
 type Phase = 'full' | 'burst' | 'paced';
 const phases: readonly Phase[] = ['full', 'burst', 'paced'];
@@ -680,18 +735,23 @@ const columns: TableColumn[] = [
 ];
 
 function verdicts(results: readonly Measured[]) {
-  const find = (phase: Phase, s: Scenario) => results.find((r) => r.phase === phase && r.scenario === s);
+  const find = (phase: Phase, s: Scenario, transport: Measured['transport'] = 'outbox') =>
+    results.find((r) => r.phase === phase && r.scenario === s && r.transport === transport);
   const healthz = find('full', 'healthz');
   const signup = find('full', 'signup');
   const ratio = healthz && signup ? rps(signup) / rps(healthz) : Number.NaN;
-  const p99 = (phase: Phase, s: Scenario) => find(phase, s)?.latency.p99 ?? Number.NaN;
+  const resendSignup = find('full', 'signup', 'resend');
+  const resendRatio = healthz && resendSignup ? rps(resendSignup) / rps(healthz) : Number.NaN;
+  const p99 = (phase: Phase, s: Scenario, transport: Measured['transport'] = 'outbox') => find(phase, s, transport)?.latency.p99 ?? Number.NaN;
   return {
     ratio,
     ratioOk: ratio >= GOAL_SIGNUP_VS_HEALTHZ,
+    resendRatio,
+    resendRatioOk: resendRatio >= GOAL_SIGNUP_VS_HEALTHZ,
     p99,
     /** At the rate asked: the p99 under the goal and the rate actually reached (within 5%). */
-    p99Ok: (phase: Phase, s: Scenario) => {
-      const r = find(phase, s);
+    p99Ok: (phase: Phase, s: Scenario, transport: Measured['transport'] = 'outbox') => {
+      const r = find(phase, s, transport);
       return r !== undefined && r.latency.p99 < GOAL_P99_MS && rps(r) >= FIXED_RATE * 0.95;
     },
   };
@@ -702,10 +762,11 @@ function tableRows(results: readonly Measured[]): string[][] {
   const healthzFull = results.find((r) => r.phase === 'full' && r.scenario === 'healthz');
   return results.map((r) => {
     let goal = '';
-    if (r.phase === 'full' && r.scenario === 'signup') goal = `>= ${GOAL_SIGNUP_VS_HEALTHZ}x healthz: ${v.ratioOk ? 'met' : 'not met'}`;
-    if (r.phase !== 'full' && r.scenario !== 'healthz') goal = `p99 < ${GOAL_P99_MS} ms at ${FIXED_RATE}/s: ${v.p99Ok(r.phase, r.scenario) ? 'met' : 'not met'}`;
+    const ratioOk = r.transport === 'resend' ? v.resendRatioOk : v.ratioOk;
+    if (r.phase === 'full' && r.scenario === 'signup') goal = `>= ${GOAL_SIGNUP_VS_HEALTHZ}x healthz: ${ratioOk ? 'met' : 'not met'}`;
+    if (r.phase !== 'full' && r.scenario !== 'healthz') goal = `p99 < ${GOAL_P99_MS} ms at ${FIXED_RATE}/s: ${v.p99Ok(r.phase, r.scenario, r.transport) ? 'met' : 'not met'}`;
     return [
-      scenarioLabel[r.scenario],
+      labelOf(r),
       phaseLabel[r.phase],
       fmtInt(r.total),
       fmtInt(rps(r)),
@@ -726,15 +787,21 @@ const appColumns: TableColumn[] = [
   { title: 'load' },
   { title: 'app event loop busy', align: 'right' },
   { title: 'app CPU ms per request', align: 'right' },
+  { title: 'PostgreSQL backends CPU ms per request', align: 'right' },
+  { title: 'load generator CPU ms per request', align: 'right' },
+  { title: 'fake Resend CPU ms per request', align: 'right' },
 ];
 
 /** The app process's side: how busy its event loop was, and its CPU time per request. */
 function appRows(results: readonly Measured[]): string[][] {
   return results.map((r) => [
-    scenarioLabel[r.scenario],
+    labelOf(r),
     phaseShort[r.phase],
     `${(r.eventLoopUtilization * 100).toFixed(0)}%`,
     `${r.cpuMsPerRequest.toFixed(2)}${r.scenario === 'signup' ? ' (incl. its email)' : ''}`,
+    r.postgresCpuMsPerRequest.toFixed(2),
+    r.loadCpuMsPerRequest.toFixed(2),
+    r.resendCpuMsPerRequest === undefined ? '' : r.resendCpuMsPerRequest.toFixed(2),
   ]);
 }
 
@@ -764,6 +831,7 @@ export async function run(): Promise<void> {
   const cpuBefore = cpuTimes();
   const appCpuBefore = process.cpuUsage();
   const url = process.env.BENCH_DATABASE_URL ?? DEFAULT_PG_URL;
+  const database = decodeURIComponent(new URL(url).pathname.slice(1));
   const host = new URL(url).hostname;
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
     throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
@@ -773,6 +841,11 @@ export async function run(): Promise<void> {
   await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-bench-subs-'));
   let app: AppUnderTest | undefined;
+  let resendApp: AppUnderTest | undefined;
+  let fakeResend: Awaited<ReturnType<typeof startFakeResendProcess>> | undefined;
+  const resendSchema = `${schema}_resend`;
+  const resendDataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-bench-subs-resend-'));
+  let resendConsistency = '';
   let generator: Awaited<ReturnType<typeof startLoadGenerator>> | undefined;
   const results: Measured[] = [];
   let consistency = '';
@@ -785,12 +858,15 @@ export async function run(): Promise<void> {
     generator = await startLoadGenerator();
     log(`  load generator: pid ${generator.child.pid} (${autocannonVersion()}); app: pid ${process.pid}`);
 
-    const measure = async (phase: Phase | 'warm-up', scenario: Scenario): Promise<Measured> => {
-      const emailsBefore = countEml(app!.outboxDir);
+    const measure = async (phase: Phase | 'warm-up', scenario: Scenario, target: AppUnderTest = app!): Promise<Measured> => {
+      const emailsBefore = await target.emailsSent();
+      const postgresCpu = cpuMeter(() => postgresBackends(database));
+      const loadCpu = cpuMeter(() => [generator!.child.pid!]);
+      const resendCpu = target.transport === 'resend' && fakeResend ? cpuMeter(() => [fakeResend!.pid]) : undefined;
       const elu = nodePerformance.eventLoopUtilization();
       const cpu = process.cpuUsage();
       const summary = await generator!.run({
-        url: app!.baseUrl,
+        url: target.baseUrl,
         scenario,
         pattern: phase === 'full' || phase === 'warm-up' ? 'closed' : phase,
         connections: phase === 'warm-up' ? 4 : phase === 'burst' ? BURST_CONNECTIONS : phase === 'paced' ? PACED_MAX_CONNECTIONS : FULL_CONNECTIONS,
@@ -799,22 +875,36 @@ export async function run(): Promise<void> {
         ...(scenario === 'preferences' ? { tokens } : {}),
       });
       const eventLoopUtilization = nodePerformance.eventLoopUtilization(elu).utilization;
-      const measured: Measured = { ...summary, phase: phase === 'warm-up' ? 'full' : phase, eventLoopUtilization, cpuMsPerRequest: Number.NaN };
-      const emailsAtEnd = countEml(app!.outboxDir) - emailsBefore;
+      const measured: Measured = {
+        ...summary,
+        phase: phase === 'warm-up' ? 'full' : phase,
+        transport: target.transport,
+        eventLoopUtilization,
+        cpuMsPerRequest: Number.NaN,
+        postgresCpuMsPerRequest: Number.NaN,
+        loadCpuMsPerRequest: Number.NaN,
+      };
+      const emailsAtEnd = (await target.emailsSent()) - emailsBefore;
       const drainStarted = now();
-      await app!.settle();
+      await target.settle();
       if (scenario === 'signup') {
         measured.emailsAtEnd = emailsAtEnd;
         measured.drainMs = now() - drainStarted;
-        measured.emailsAfterDrain = countEml(app!.outboxDir) - emailsBefore;
+        measured.emailsAfterDrain = (await target.emailsSent()) - emailsBefore;
       }
       const used = process.cpuUsage(cpu);
-      measured.cpuMsPerRequest = (used.user + used.system) / 1000 / Math.max(1, summary.total);
+      const requests = Math.max(1, summary.total);
+      measured.cpuMsPerRequest = (used.user + used.system) / 1000 / requests;
+      measured.postgresCpuMsPerRequest = postgresCpu() / requests;
+      measured.loadCpuMsPerRequest = loadCpu() / requests;
+      if (resendCpu) measured.resendCpuMsPerRequest = resendCpu() / requests;
       log(
-        `  ${(phase === 'warm-up' ? phase : phaseShort[phase]).padEnd(20)} ${scenarioLabel[scenario].padEnd(27)} ${fmtInt(rps(summary)).padStart(6)} req/s  ` +
+        `  ${(phase === 'warm-up' ? phase : phaseShort[phase]).padEnd(20)} ${labelOf(measured).padEnd(27)} ${fmtInt(rps(summary)).padStart(6)} req/s  ` +
           `p50 ${ms(summary.latency.p50)} ms  p99 ${ms(summary.latency.p99)} ms  max ${ms(summary.latency.max)} ms  ` +
           `statuses {${statusText(summary)}} errors ${summary.errors} timeouts ${summary.timeouts}  ` +
-          `app event loop ${(eventLoopUtilization * 100).toFixed(0)}% busy, ${measured.cpuMsPerRequest.toFixed(2)} ms CPU/request` +
+          `app event loop ${(eventLoopUtilization * 100).toFixed(0)}% busy, CPU ms/request: app ${measured.cpuMsPerRequest.toFixed(2)}, ` +
+          `PostgreSQL ${measured.postgresCpuMsPerRequest.toFixed(2)}, load generator ${measured.loadCpuMsPerRequest.toFixed(2)}` +
+          (measured.resendCpuMsPerRequest !== undefined ? `, fake Resend ${measured.resendCpuMsPerRequest.toFixed(2)}` : '') +
           (summary.senderLag ? `  sender late p99 ${ms(summary.senderLag.p99)} ms, max ${ms(summary.senderLag.max)} ms` : '') +
           (measured.drainMs !== undefined
             ? `  emails ${fmtInt(measured.emailsAtEnd!)} at end, ${fmtInt(measured.emailsAfterDrain!)} after ${fmtInt(measured.drainMs)} ms drain`
@@ -829,6 +919,31 @@ export async function run(): Promise<void> {
       log(`  ${phaseLabel[phase]} per endpoint`);
       for (const scenario of scenarios) results.push(await measure(phase, scenario));
     }
+
+    // The production path: the same sign-ups, their confirmations posted by the resend SDK
+    // (batch API) to the fake Resend in a process of its own, from a second app on its own schema.
+    fakeResend = await startFakeResendProcess();
+    const fake = fakeResend;
+    await adminQuery(url, `drop schema if exists ${resendSchema} cascade; create schema ${resendSchema}`);
+    resendApp = await startApp(url, resendSchema, resendDataDir, { url: fake.url, sent: async () => (await fake.deliveries()).length });
+    log(`  the same sign-ups through the Resend transport (fake Resend at ${fake.url}, its own process)`);
+    await measure('warm-up', 'signup', resendApp);
+    for (const phase of phases) results.push(await measure(phase, 'signup', resendApp));
+    const deliveries = await fake.deliveries();
+    const resendPending = await sql<{ n: number }>`select count(*)::int as n from subscribers where status = 'pending'`.execute(resendApp.handle.db);
+    const fakeUsage = await fake.usage();
+    const resendNotices = await sql<{ queued: number; failed: number }>`
+      select count(*) filter (where failed_at is null)::int as queued, count(*) filter (where failed_at is not null)::int as failed
+      from signup_notices`.execute(resendApp.handle.db);
+    resendConsistency =
+      `Through Resend: ${fmtInt(resendPending.rows[0]!.n)} pending subscribers (warm-up included) and ${fmtInt(deliveries.length)} ` +
+      `emails received by the fake in ${fmtInt(fakeUsage.requests)} requests (${(deliveries.length / Math.max(1, fakeUsage.requests)).toFixed(1)} per batch), ` +
+      `to ${fmtInt(new Set(deliveries.flatMap((d) => d.to)).size)} distinct addresses, ` +
+      `${fmtInt(deliveries.filter((d) => d.oneClick).length)} with one-click unsubscribe headers; ` +
+      `${fmtInt(resendNotices.rows[0]!.queued)} notices still queued and ${fmtInt(resendNotices.rows[0]!.failed)} failed, ` +
+      `${resendApp.backgroundFailures()} failed background tasks; the fake's own CPU ` +
+      `${(fakeUsage.cpuMs / Math.max(1, deliveries.length)).toFixed(2)} ms per email (its process, on the same cores).`;
+    log(`  ${resendConsistency}`);
 
     // Every accepted sign-up stored one pending subscriber and wrote one confirmation email.
     const pending = await sql<{ n: number }>`select count(*)::int as n from subscribers where status = 'pending'`.execute(app.handle.db);
@@ -847,6 +962,10 @@ export async function run(): Promise<void> {
   } finally {
     await generator?.stop();
     await app?.close();
+    await resendApp?.close();
+    await fakeResend?.close();
+    await adminQuery(url, `drop schema if exists ${resendSchema} cascade`).catch(() => undefined);
+    rmSync(resendDataDir, { recursive: true, force: true });
     await adminQuery(url, `drop schema if exists ${schema} cascade`).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -879,7 +998,7 @@ export async function run(): Promise<void> {
   const healthzFull = results.find((r) => r.phase === 'full' && r.scenario === 'healthz');
   const healthzBurst = results.find((r) => r.phase === 'burst' && r.scenario === 'healthz');
   const healthzPaced = results.find((r) => r.phase === 'paced' && r.scenario === 'healthz');
-  const signupFullRun = results.find((r) => r.phase === 'full' && r.scenario === 'signup');
+  const signupFullRun = results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'outbox');
   const putCpu = results.find((r) => r.phase === 'full' && r.scenario === 'preferences')?.cpuMsPerRequest ?? Number.NaN;
   const step = (prefix: string) => profile.find((p) => p.step.startsWith(prefix));
   const whole = step('whole sign-up through app.request');
@@ -907,15 +1026,27 @@ export async function run(): Promise<void> {
       '(the limits are 20 per IP and 5 per address per hour), with 1-3 countries, sometimes a region, 0-2 categories. ' +
       'Each sign-up is one SQL statement, so one round trip and one commit: a point off both rate limits (per IP, per ' +
       'address), the suppression check, the subscriber (inserted, or locked and updated) and its confirmation notice ' +
-      'queued in `signup_notices`. After the commit the request kicks the notice pump, which (after the 202, in the same ' +
-      'process) claims due notices in batches of up to 100 (`FOR UPDATE SKIP LOCKED`, with a lease), renders each email, ' +
-      'builds it as MIME and hands the batch to the outbox mailer (one key record per batch, then one exclusive-create ' +
-      'write per .eml), then deletes the rows: that work shares the CPU with the requests, so it is part of the measured cost. ' +
+      'queued in `signup_notices`; it is a named prepared statement, so PostgreSQL parses and plans it once per connection. ' +
+      'After the commit the request kicks the notice pump, which (after the 202, in the same process) waits ' +
+      `${NOTICE_GATHER_MS} ms to gather the sign-ups of that moment, claims due notices in batches of up to 100 ` +
+      '(`FOR UPDATE SKIP LOCKED`, with a lease; also prepared), renders each email (letting requests in every 10), ' +
+      "builds it as MIME (nodemailer's header builder and encoders; the HTML as base64) and hands the batch to the outbox " +
+      'mailer (one key record per batch, then one exclusive-create write per .eml), then deletes the rows: that work ' +
+      'shares the CPU with the requests, so it is part of the measured cost. ' +
+      '`GET /healthz` passes through the same middleware as every request (request id, the JSON request log line, the ' +
+      'Prometheus histogram, the body limit; only the JSON content-type check of `/v1/` does not concern it), so it is a ' +
+      'like-for-like ceiling. ' +
       `\`PUT /v1/preferences\` rotates over the manage tokens of ${fmtInt(MANAGED_SUBSCRIBERS)} confirmed subscribers ` +
       'inserted beforehand (token verified, subscriber read, choices validated and updated). ' +
       `After a ${WARMUP_SECONDS}-second warm-up per endpoint, each endpoint ran at full load, then at ${FIXED_RATE} ` +
       'requests/s in two ways, one after the other in one run; after each run the bench waited until the app had ' +
-      'finished every request it had received and the pump had sent every queued notice before starting the next:',
+      'finished every request it had received and the pump had sent every queued notice before starting the next. ' +
+      'Then the sign-up runs again, the same three ways, on a second app (its own schema and pool) configured as production ' +
+      'is: `RESEND_API_KEY` set, so the pump posts each batch through the real `resend` SDK (batch API, idempotency key) ' +
+      'to the fake Resend of tests/support running in a process of its own (`fake-resend-process.ts`: reads and parses ' +
+      'the body, hashes it for idempotency, answers at once, keeps only who got what). CPU per request is read for every ' +
+      'process involved: the app (`process.cpuUsage`), the PostgreSQL backends serving the bench database and the load ' +
+      'generator and fake Resend processes (`/proc/<pid>/stat`; PostgreSQL\'s shared WAL writer and checkpointer are not counted):',
     '',
     `- full load: ${FULL_CONNECTIONS} connections, each sending its next request as soon as the answer arrives.`,
     `- ${FIXED_RATE}/s with autocannon \`overallRate\` (as the issue suggests): autocannon keeps a rate per ` +
@@ -937,8 +1068,8 @@ export async function run(): Promise<void> {
     '',
     ...signupRuns.map(
       (r) =>
-        `- Sign-up, ${phaseShort[r.phase]}: ${fmtInt(r.ok)} answered 202 within the run, ${fmtInt(r.emailsAtEnd ?? 0)} confirmation ` +
-        `emails written by its end, the rest (to ${fmtInt(r.emailsAfterDrain ?? 0)}) within ${fmtInt(r.drainMs ?? 0)} ms after it` +
+        `- ${labelOf(r)}, ${phaseShort[r.phase]}: ${fmtInt(r.ok)} answered 202 within the run, ${fmtInt(r.emailsAtEnd ?? 0)} confirmation ` +
+        `emails handed over (${r.transport === 'resend' ? 'received by the fake Resend' : '.eml files written'}) by its end, the rest (to ${fmtInt(r.emailsAfterDrain ?? 0)}) within ${fmtInt(r.drainMs ?? 0)} ms after it` +
         ((r.emailsAfterDrain ?? 0) > r.ok
           ? ` (${fmtInt((r.emailsAfterDrain ?? 0) - r.ok)} more than counted: requests still in flight when the run ended` +
             `${r.timeouts > 0 ? ' or counted as timeouts' : ''} were still accepted by the app)`
@@ -949,13 +1080,14 @@ export async function run(): Promise<void> {
       .filter((r) => r.senderLag)
       .map(
         (r) =>
-          `- ${scenarioLabel[r.scenario]}, evenly spaced: the sender itself handed requests over late by p99 ` +
+          `- ${labelOf(r)}, evenly spaced: the sender itself handed requests over late by p99 ` +
           `${ms(r.senderLag!.p99)} ms (max ${ms(r.senderLag!.max)} ms) against the schedule; that lateness is inside the latencies above.`,
       ),
     `- ${consistency}`,
+    `- ${resendConsistency}`,
     '',
-    'The app process in the same runs (event-loop utilisation over the run; CPU time of the whole process, ' +
-      'user + system, over the run and, for sign-ups, until their emails were written, divided by the requests):',
+    'CPU in the same runs (the app: event-loop utilisation over the run; CPU time, user + system, of each process over ' +
+      'the run and, for sign-ups, until their emails were handed over, divided by the requests):',
     '',
     markdownTable(appColumns, appRows(results)),
     '',
@@ -979,41 +1111,68 @@ export async function run(): Promise<void> {
           '',
         ]
       : []),
-    ...(healthzBurst && healthzPaced && signupFullRun
-      ? [
-          'Reading these figures: ' +
-            (busyText ? `${busyText.replace(/^all/, 'All')}, the rest going to PostgreSQL, the load generator and other people's work; ` : '') +
-            `\`GET /healthz\`, which does no work, had a p99 of ${ms(healthzBurst.latency.p99)} ms (bursts) and ` +
-            `${ms(healthzPaced.latency.p99)} ms (evenly spaced) at 200 requests/s with the app's event loop only ` +
-            `${(healthzBurst.eventLoopUtilization * 100).toFixed(0)}-${(healthzPaced.eventLoopUtilization * 100).toFixed(0)}% busy. ` +
-            'On this shared, oversubscribed machine, waiting for a CPU is part of every latency here and absolute rates ' +
-            'move from run to run (a second run can differ by half); re-measure on a quiet machine before reading a ' +
-            'p99 near the goal. What carries over is the CPU per request: a sign-up took ' +
-            `${signupFullRun.cpuMsPerRequest.toFixed(1)} ms of app CPU at full load (its email included) against ${healthzFull!.cpuMsPerRequest.toFixed(2)} ms for ` +
-            `\`/healthz\` (${fmtInt(signupFullRun.cpuMsPerRequest / healthzFull!.cpuMsPerRequest)}x), so one Node process ` +
-            `tops out near ${fmtInt(1000 / signupFullRun.cpuMsPerRequest)} sign-ups/s with a whole core of this CPU to itself, and ` +
-            `${FIXED_RATE} sign-ups/s need about ${((FIXED_RATE * signupFullRun.cpuMsPerRequest) / 1000).toFixed(1)} of a core of app ` +
-            'CPU, before PostgreSQL. ' +
-            (signupFullRun.cpuMsPerRequest / healthzFull!.cpuMsPerRequest > 1 / GOAL_SIGNUP_VS_HEALTHZ
-              ? `The ratio goal needs a sign-up to cost at most ${(1 / GOAL_SIGNUP_VS_HEALTHZ).toFixed(1)}x a \`/healthz\` answer in the same process, ` +
-                'so it stays out of reach while a sign-up does a database write and an email and `/healthz` does neither (a faster core shortens both alike)' +
-                ((FIXED_RATE * signupFullRun.cpuMsPerRequest) / 1000 > 1 ? `, and ${FIXED_RATE} sign-ups/s are beyond one process on this CPU; ` : '; ')
-              : '') +
-            `\`PUT /v1/preferences\` (${putCpu.toFixed(1)} ms) needs about ${((FIXED_RATE * putCpu) / 1000).toFixed(2)} of a core ` +
-            `at ${FIXED_RATE}/s, so its latency goal looks reachable on a machine that is not oversubscribed, which this run cannot show.`,
-          '',
-        ]
+    ...(healthzBurst && healthzPaced && signupFullRun && healthzFull
+      ? (() => {
+          const total = (r: Measured) => r.cpuMsPerRequest + r.postgresCpuMsPerRequest + r.loadCpuMsPerRequest + (r.resendCpuMsPerRequest ?? 0);
+          const budget = (r: Measured) =>
+            `app ${r.cpuMsPerRequest.toFixed(2)}` +
+            (r.postgresCpuMsPerRequest >= 0.005 ? ` + PostgreSQL ${r.postgresCpuMsPerRequest.toFixed(2)}` : '') +
+            ` + load generator ${r.loadCpuMsPerRequest.toFixed(2)}` +
+            (r.resendCpuMsPerRequest !== undefined ? ` + fake Resend ${r.resendCpuMsPerRequest.toFixed(2)}` : '') +
+            ` = ${total(r).toFixed(2)} ms`;
+          const resendFull = results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'resend');
+          const h = healthzFull;
+          const maxFactor = 1 / GOAL_SIGNUP_VS_HEALTHZ;
+          return [
+            'Reading these figures: ' +
+              (busyText ? `${busyText.replace(/^all/, 'All')}, the rest going to PostgreSQL, the load generator and other people's work; ` : '') +
+              `\`GET /healthz\`, which does no work, had a p99 of ${ms(healthzBurst.latency.p99)} ms (bursts) and ` +
+              `${ms(healthzPaced.latency.p99)} ms (evenly spaced) at 200 requests/s with the app's event loop only ` +
+              `${(healthzBurst.eventLoopUtilization * 100).toFixed(0)}-${(healthzPaced.eventLoopUtilization * 100).toFixed(0)}% busy. ` +
+              'On this shared, oversubscribed machine, waiting for a CPU is part of every latency here and absolute rates ' +
+              'move from run to run (a second run can differ by half); re-measure on a quiet machine before reading a ' +
+              'p99 near the goal. What carries over is the CPU per request.',
+            '',
+            `CPU budget at full load, per request: \`/healthz\` ${budget(h)}; a sign-up through the outbox ${budget(signupFullRun)}` +
+              (resendFull ? `; through Resend ${budget(resendFull)}` : '') +
+              '. At full load the app\'s one event loop is busy all the time and the two cores are shared by every process, ' +
+              `so the rate ratio follows the CPU per request: about ${h.cpuMsPerRequest.toFixed(2)} / ${signupFullRun.cpuMsPerRequest.toFixed(2)} = ` +
+              `${fmtRatio(h.cpuMsPerRequest / signupFullRun.cpuMsPerRequest)} by the app's CPU and ${total(h).toFixed(2)} / ${total(signupFullRun).toFixed(2)} = ` +
+              `${fmtRatio(total(h) / total(signupFullRun))} by the machine's` +
+              (resendFull ? ` (through Resend ${fmtRatio(h.cpuMsPerRequest / resendFull.cpuMsPerRequest)} and ${fmtRatio(total(h) / total(resendFull))})` : '') +
+              ` against the ${fmtRatio(v.ratio)} measured (a sign-up's CPU includes the emails finished after the run)` +
+              `. The ${GOAL_SIGNUP_VS_HEALTHZ}x goal needs a sign-up to cost at most ${maxFactor.toFixed(1)}x a \`/healthz\` answer, ` +
+              `i.e. about ${(maxFactor * h.cpuMsPerRequest).toFixed(2)} ms of app CPU and ${(maxFactor * total(h)).toFixed(2)} ms in all: ` +
+              (whole && statement && drained
+                ? `its request alone took ${whole.cpuMs.toFixed(2)} ms through \`app.request\` one at a time (${statement.cpuMs.toFixed(2)} ms of it the statement), ` +
+                  `its outbox email ${drained.cpuMs.toFixed(2)} ms drained in batches, and `
+                : '') +
+              `PostgreSQL's ${signupFullRun.postgresCpuMsPerRequest.toFixed(2)} ms per sign-up (the writes: two rate-limit counters, the subscriber, the ` +
+              'notice row and its later delete, and a WAL flush per commit, which durability needs before the 202) runs on the same ' +
+              'two cores. So on this machine the goal is out of reach with any transport; a sign-up is a durable write and `/healthz` is not.',
+            '',
+            `\`PUT /v1/preferences\` (${putCpu.toFixed(2)} ms of app CPU) needs about ${((FIXED_RATE * putCpu) / 1000).toFixed(2)} of a core at ${FIXED_RATE}/s.`,
+            '',
+          ];
+        })()
       : []),
     'Goals (issue 5):',
     '',
-    `- Sign-up ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup')!))} requests/s = ` +
-      `${fmtRatio(v.ratio)} of healthz at full load (goal >= ${GOAL_SIGNUP_VS_HEALTHZ}x: **${v.ratioOk ? 'met' : 'not met'}**).`,
-    ...(['signup', 'preferences'] as const).map(
-      (s) =>
-        `- ${scenarioLabel[s]} at ${FIXED_RATE} requests/s: p99 ${ms(v.p99('burst', s))} ms in autocannon's bursts ` +
-        `(goal < ${GOAL_P99_MS} ms: **${v.p99Ok('burst', s) ? 'met' : 'not met'}**), ${ms(v.p99('paced', s))} ms evenly ` +
-        `spaced (**${v.p99Ok('paced', s) ? 'met' : 'not met'}**)` +
-        (results.some((r) => r.scenario === s && r.phase !== 'full' && rps(r) < FIXED_RATE * 0.95)
+    `- Sign-up ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'outbox')!))} requests/s = ` +
+      `${fmtRatio(v.ratio)} of healthz at full load with the outbox (goal >= ${GOAL_SIGNUP_VS_HEALTHZ}x: **${v.ratioOk ? 'met' : 'not met'}**)` +
+      (Number.isFinite(v.resendRatio)
+        ? `; through Resend ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'resend')!))} requests/s = ` +
+          `${fmtRatio(v.resendRatio)} (**${v.resendRatioOk ? 'met' : 'not met'}**)`
+        : '') +
+      '.',
+    ...([['signup', 'outbox'], ['signup', 'resend'], ['preferences', 'outbox']] as const)
+      .filter(([s, t]) => results.some((r) => r.scenario === s && r.transport === t))
+      .map(
+      ([s, t]) =>
+        `- ${labelOf({ scenario: s, transport: t })} at ${FIXED_RATE} requests/s: p99 ${ms(v.p99('burst', s, t))} ms in autocannon's bursts ` +
+        `(goal < ${GOAL_P99_MS} ms: **${v.p99Ok('burst', s, t) ? 'met' : 'not met'}**), ${ms(v.p99('paced', s, t))} ms evenly ` +
+        `spaced (**${v.p99Ok('paced', s, t) ? 'met' : 'not met'}**)` +
+        (results.some((r) => r.scenario === s && r.transport === t && r.phase !== 'full' && rps(r) < FIXED_RATE * 0.95)
           ? `; ${FIXED_RATE}/s was not reached in every fixed-rate run (see requests/s), which counts as not met`
           : '') +
         '.',
@@ -1024,7 +1183,7 @@ export async function run(): Promise<void> {
       (results.some((r) => r.timeouts > 0)
         ? ` (${results
             .filter((r) => r.timeouts > 0)
-            .map((r) => `${scenarioLabel[r.scenario]} ${phaseShort[r.phase]}: ${fmtInt(r.timeouts)}`)
+            .map((r) => `${labelOf(r)} ${phaseShort[r.phase]}: ${fmtInt(r.timeouts)}`)
             .join('; ')}: the app fell behind the schedule)`
         : '') +
       '.',

@@ -63,8 +63,8 @@ afterAll(async () => {
 const observer = await observeEffects(t.deps, {
   dataDir: t.deps.config.dataDir,
   received: () => receiver.received.length,
-  // rate_limits: rate-limiter-flexible's PostgreSQL store counts every sign-up attempt that
-  // reaches the limiter, and a 429 is such an attempt (that is what makes it a limit).
+  // rate_limits: the sign-up statement counts every sign-up attempt that reaches it, and a
+  // 429 is such an attempt (that is what makes it a limit).
   excludeTables: new Set(['rate_limits']),
 });
 

@@ -137,7 +137,7 @@ export interface SignupNoticesTable {
 export interface RateLimitsTable {
   key: string;
   points: number;
-  /** Unix milliseconds (rate-limiter-flexible's layout). */
+  /** Unix milliseconds (the layout rate-limiter-flexible used). */
   expire: Int8 | null;
 }
 

@@ -68,7 +68,7 @@ export async function deleteUnusedWebhookPayloads(db: Db, batch: number): Promis
 }
 
 /**
- * Expired rate-limit counters. The table is rate-limiter-flexible's (not in the Kysely types);
+ * Expired rate-limit counters (the table keeps rate-limiter-flexible's old layout, not in the Kysely types);
  * its `expire` is in epoch milliseconds.
  */
 export async function deleteExpiredRateLimits(db: Db, now: Date, batch: number): Promise<number> {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Preferences } from '../subscribers/preferences';
 import type { Db, SubscribersTable, SuppressionsTable, Tx } from './database';
+import { preparedAs } from './postgres';
 
 export type SubscriberRow = Omit<SubscribersTable, 'id' | 'token_version' | 'created_at' | 'digest_cursor'> & {
   id: number;
@@ -74,7 +75,7 @@ export async function signUp(
     regions: sql`${p.regions}::text[]`,
     categories: sql`${p.categories}::text[]`,
   };
-  const { rows } = await sql<{ allowed: boolean; counters: { key: string; points: number; expire: string | number }[]; queued: number }>`
+  const { rows } = await sql<{ allowed: boolean; counters: { key: string; points: number; expire: string | number }[]; queued: number }>`${preparedAs('sign-up')}
     with counted as (
       insert into rate_limits as r (key, points, expire) values ${counters}
       on conflict (key) do update set

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { domainToASCII } from 'node:url';
-import { deriveKey } from './derive-key';
+import { deriveMacKey } from './derive-key';
 
 /**
  * The one form of an address that is stored, looked up, hashed and sent to: trimmed, NFC,
@@ -42,7 +42,7 @@ export function isPlausibleEmail(address: string): boolean {
  * list of known addresses.
  */
 export function createEmailHasher(secret: string): (email: string) => string {
-  const key = deriveKey(secret, 'email-hash');
+  const key = deriveMacKey(secret, 'email-hash');
   return (email) => createHmac('sha256', key).update(normalizeEmail(email)).digest('hex');
 }
 

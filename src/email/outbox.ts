@@ -141,7 +141,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
       for (const [index, message] of complete.entries()) {
         const file = record.files[index]!;
         const path = join(dir, file);
-        const eml = await buildEml(message, { messageId: `<${keyHash}.${index}@outbox.tracker-alerts>`, date: new Date(record.createdAt) });
+        const eml = buildEml(message, { messageId: `<${keyHash}.${index}@outbox.tracker-alerts>`, date: new Date(record.createdAt) });
         if (!claimed || !(await create(path, eml))) await replace(path, eml);
         options.log?.debug({ transport: 'outbox', file }, 'email written to the outbox');
       }

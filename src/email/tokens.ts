@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock';
-import { deriveKey } from './derive-key';
+import { deriveMacKey } from './derive-key';
 
 /** What a link does; each purpose has its own key, so a token never works for another. */
 export const tokenPurposes = ['confirm', 'manage', 'unsubscribe', 'view'] as const;
@@ -62,7 +62,7 @@ function parsePayload(encoded: string): WirePayload | undefined {
  * purpose from APP_SECRET (HKDF). Not encrypted: the claims hold only ids and times.
  */
 export function createTokenSigner(secret: string, clock: Clock) {
-  const keys = new Map(tokenPurposes.map((purpose) => [purpose, deriveKey(secret, `link-token:${purpose}`)] as const));
+  const keys = new Map(tokenPurposes.map((purpose) => [purpose, deriveMacKey(secret, `link-token:${purpose}`)] as const));
   const mac = (purpose: TokenPurpose, encodedPayload: string) =>
     createHmac('sha256', keys.get(purpose)!).update(encodedPayload).digest('base64url');
 

@@ -16,8 +16,8 @@ export interface RateLimits {
 }
 
 /**
- * The sign-up limits. They are counted in the `rate_limits` table (rate-limiter-flexible's
- * layout: `<rule>:<key>`, points, expiry in Unix ms), by the sign-up's own statement (see
+ * The sign-up limits, counted in the `rate_limits` table (`<rule>:<key>`, points, expiry in
+ * Unix ms: the layout rate-limiter-flexible used before) by the sign-up's own statement (see
  * db/subscribers.ts signUp), so they hold across instances and cost no round trip of their own.
  */
 export function createRateLimits(): RateLimits {
@@ -28,7 +28,7 @@ export function createRateLimits(): RateLimits {
 }
 
 /**
- * The counter's key for a rule, as rate-limiter-flexible spells it (so existing rows carry over);
+ * The counter's key for a rule, spelt as rate-limiter-flexible did (so rows from before carry over);
  * a key too long for the column (an address near 254 characters) is hashed instead.
  */
 export function rateLimitKey(rule: keyof RateLimits, key: string): string {

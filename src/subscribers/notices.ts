@@ -63,6 +63,11 @@ function batchKey(notices: readonly ClaimedNotice[]): string {
   return `signup-notices-${hash.digest('hex').slice(0, 40)}`;
 }
 
+const RENDER_SLICE = 10;
+
+/** Lets pending I/O (requests answering) run before the next slice of work. */
+const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
 const backoffMs = (attempts: number) => Math.min(60 * 60 * 1000, 30_000 * 2 ** (attempts - 1));
 
 export interface DrainResult {
@@ -95,7 +100,9 @@ async function sendClaimed(deps: NoticeDeps, all: ClaimedNotice[], result: Drain
   // A notice whose email cannot be built would fail every batch it is in: it is given up alone.
   const claimed: ClaimedNotice[] = [];
   const messages: EmailMessage[] = [];
-  for (const notice of all) {
+  for (const [index, notice] of all.entries()) {
+    // A batch renders in tens of ms: requests waiting on the same event loop go in between.
+    if (index > 0 && index % RENDER_SLICE === 0) await nextTurn();
     try {
       messages.push(noticeMessage(deps, notice));
       claimed.push(notice);
@@ -142,13 +149,18 @@ const countKinds = (notices: readonly ClaimedNotice[]) =>
 /**
  * Starts a drain soon after a sign-up commits, or asks the running one to go round once more;
  * the drain runs as a background task, so shutdown and tests wait for it (`background.idle()`).
+ * Each round first waits `gatherMs`, so the sign-ups of that moment share one claim, one batch
+ * and one delete instead of paying for them one by one (at 200 sign-ups/s, about five a batch).
  */
 export interface NoticePump {
   kick(): void;
   attach(deps: NoticeDeps & Pick<Deps, 'background'>): void;
 }
 
-export function createNoticePump(): NoticePump {
+export const NOTICE_GATHER_MS = 25;
+
+export function createNoticePump(options: { gatherMs?: number } = {}): NoticePump {
+  const gatherMs = options.gatherMs ?? NOTICE_GATHER_MS;
   let deps: (NoticeDeps & Pick<Deps, 'background'>) | undefined;
   let running = false;
   let again = false;
@@ -167,6 +179,7 @@ export function createNoticePump(): NoticePump {
       attached.background.run('sign-up notices', async () => {
         try {
           do {
+            await new Promise((resolve) => setTimeout(resolve, gatherMs));
             again = false;
             await drainNotices(attached);
           } while (again);

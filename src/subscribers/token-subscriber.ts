@@ -4,6 +4,8 @@ import type { Deps } from '../deps';
 import type { TokenPurpose } from '../email/tokens';
 import type { Preferences } from './preferences';
 
+const MAX_TOKEN_VERSION = 2 ** 31 - 1;
+
 export type TokenProblem = 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' | 'no-longer-valid';
 
 /**
@@ -37,6 +39,8 @@ export async function savePreferencesWithToken(
   const verified = deps.tokens.verify(token ?? '', 'manage');
   if (!verified.ok) return { ok: false, problem: verified.reason };
   const { subscriberId, version } = verified.claims;
+  // token_version is an integer column: no subscriber has a larger one (and PostgreSQL would refuse the parameter).
+  if (version > MAX_TOKEN_VERSION) return { ok: false, problem: 'no-longer-valid' };
   const subscriber = await updatePreferencesIfCurrent(deps.db, subscriberId, version, preferences, deps.clock.now());
   return subscriber ? { ok: true, subscriber } : { ok: false, problem: 'no-longer-valid' };
 }

@@ -25,7 +25,7 @@ export interface WorkerScope {
 export function openWorkerScope(env: WorkerEnv): WorkerScope {
   const config = parseWorkerConfig(env);
   const log = createLogger({ level: config.logLevel });
-  const database = openPostgres(config.databaseUrl!, { max: MAX_DB_CONNECTIONS });
+  const database = openPostgres(config.databaseUrl!, { max: MAX_DB_CONNECTIONS, preparedStatements: false });
   const metrics = createMetrics();
   const deps = composeDeps({
     config,

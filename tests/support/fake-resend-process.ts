@@ -28,6 +28,8 @@ type Reply = { id: number; value: unknown };
 
 export async function startFakeResendProcess(): Promise<{
   url: string;
+  /** The child's process id (to read its CPU time from outside). */
+  pid: number;
   deliveries(): Promise<DeliverySummary[]>;
   reset(): Promise<void>;
   usage(): Promise<FakeResendUsage>;
@@ -55,6 +57,7 @@ export async function startFakeResendProcess(): Promise<{
     });
   return {
     url,
+    pid: child.pid!,
     deliveries: () => ask<DeliverySummary[]>('deliveries'),
     reset: () => ask<void>('reset'),
     usage: () => ask<FakeResendUsage>('usage'),
