@@ -174,6 +174,21 @@ export async function recordAttempts(db: Db | Tx, owner: string, finished: reado
     where d.id = o.delivery_id and d.locked_by = ${owner}`.execute(db);
 }
 
+/**
+ * Hands back deliveries this runner claimed but will not start (held too long behind a slow
+ * endpoint): claimable again at once, and their unmade attempt not counted.
+ */
+export async function releaseDeliveries(db: Db, owner: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({ locked_by: null, locked_until: null, attempts: eb.fn('greatest', [eb('attempts', '-', 1), eb.lit(0)]) }))
+    .where('id', 'in', ids)
+    .where('locked_by', '=', owner)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
 /** Back in the queue now (operator retry or replay), keeping its webhook-id. */
 export async function requeueDelivery(db: Db | Tx, id: string, now: Date): Promise<boolean> {
   const result = await db
