@@ -189,14 +189,25 @@ export async function releaseDeliveries(db: Db, owner: string, ids: readonly str
     .execute();
 }
 
-/** Back in the queue now (operator retry or replay), keeping its webhook-id. */
-export async function requeueDelivery(db: Db | Tx, id: string, now: Date): Promise<boolean> {
-  const result = await db
+/**
+ * Wakes every instance's dispatcher when the caller's transaction commits: the NOTIFY of
+ * migration 0009's triggers (channel `webhooks`, payload the schema), which only fire on
+ * inserts. For deliveries made due again by an update (an operator retry or a replay).
+ */
+export async function wakeDispatchersAtCommit(trx: Tx): Promise<void> {
+  await sql`select pg_notify('webhooks', current_schema())`.execute(trx);
+}
+
+/** Back in the queue now (operator retry), keeping its webhook-id; every instance is woken at commit. */
+export async function requeueDelivery(trx: Tx, id: string, now: Date): Promise<boolean> {
+  const result = await trx
     .updateTable('webhook_deliveries')
     .set({ status: 'pending', next_attempt_at: now, locked_by: null, locked_until: null })
     .where('id', '=', id)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  const requeued = Number(result.numUpdatedRows) > 0;
+  if (requeued) await wakeDispatchersAtCommit(trx);
+  return requeued;
 }
 
 export async function countPendingDeliveries(db: Db): Promise<number> {
