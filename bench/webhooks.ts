@@ -804,7 +804,7 @@ const isPositive = (raw: number) => Number.isFinite(raw) && raw > 0;
 
 /** The dispatcher's limits per instance (src/alerts/webhooks/dispatcher.ts). */
 const RUNNING_PER_ENDPOINT = 4;
-const HELD_PER_ENDPOINT = 12;
+const HELD_PER_ENDPOINT = 64;
 
 /** Plain-language reading of the figures, each line only when the run shows it. */
 function readings(phases: readonly PhaseResult[], raw: number, cost: Cost): string[] {

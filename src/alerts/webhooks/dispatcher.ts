@@ -25,6 +25,8 @@ const RUNNING_PER_ENDPOINT = 4;
  * behind a slow endpoint is handed back to the queue instead.
  */
 const ROUNDS_HELD = 16;
+/** A finished request asks for a claim once its endpoint holds this many rounds less than it may. */
+const CLAIM_AFTER_ROUNDS = 4;
 /**
  * A held delivery starts only within this share of its lease's slack beyond the request timeout
  * (37.5 s of the default 60 s lease), so its request and the recording of its outcome both end
@@ -114,7 +116,9 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
         runningTotal -= 1;
         letGo(endpointId);
         startWaiting();
-        wake.notify();
+        // Claim again once this endpoint has used 4 rounds of what it may hold: fewer, larger claims,
+        // with 12 rounds still held to cover the claim's round trip.
+        if (held[endpointId]! <= heldPerEndpoint - CLAIM_AFTER_ROUNDS * RUNNING_PER_ENDPOINT) wake.notify();
       });
   };
   const letGo = (endpointId: string) => {

@@ -9,7 +9,7 @@ import { matchesFilters } from '../match';
 import { changeBody, newDeliveryId } from './payload';
 
 const CURSOR = 'webhook-fanout';
-const CHANGES_PER_STEP = 500;
+const CHANGES_PER_STEP = 250;
 
 /** Does an endpoint want this change? Empty filters mean all. */
 export function endpointWants(endpoint: Pick<EndpointRow, 'types' | 'countries' | 'categories'>, change: ChangeView, event: StoredEventView): boolean {
