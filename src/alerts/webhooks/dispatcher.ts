@@ -117,8 +117,10 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
         letGo(endpointId);
         startWaiting();
         // Claim again once this endpoint has used 4 rounds of what it may hold: fewer, larger claims,
-        // with 12 rounds still held to cover the claim's round trip.
-        if (held[endpointId]! <= heldPerEndpoint - CLAIM_AFTER_ROUNDS * RUNNING_PER_ENDPOINT) wake.notify();
+        // with 12 rounds still held to cover the claim's round trip. Draining, the loop is told
+        // of every end: it returns when nothing runs.
+        const lowOnHeld = held[endpointId]! <= heldPerEndpoint - CLAIM_AFTER_ROUNDS * RUNNING_PER_ENDPOINT;
+        if (lowOnHeld || runningTotal === 0 || !acceptingWork(deps)) wake.notify();
       });
   };
   const letGo = (endpointId: string) => {
