@@ -233,12 +233,28 @@ function openSecrets(deps: DispatchDeps, row: EndpointRow): KeyObject[] | undefi
   }
 }
 
+/**
+ * The endpoint as last read in this pass. Once that read is 5 s old, it is read again while its
+ * requests go on with the last read (they would otherwise all wait a database round trip); a
+ * change of health drops it (`attempt`), so the next request waits for a fresh read.
+ */
 function endpointFor(deps: DispatchDeps, pass: Pass, id: string): Promise<KnownEndpoint | undefined> {
   const cached = pass.endpoints.get(id);
-  if (cached && performance.now() - cached.readAt < ENDPOINT_FRESH_MS) return cached.endpoint;
-  const endpoint = findEndpoint(deps.db, id).then((row) => row && { row, secrets: openSecrets(deps, row) });
-  pass.endpoints.set(id, { endpoint, readAt: performance.now() });
-  return endpoint;
+  const now = performance.now();
+  if (cached && now - cached.readAt < ENDPOINT_FRESH_MS) return cached.endpoint;
+  const read = findEndpoint(deps.db, id).then((row) => row && { row, secrets: openSecrets(deps, row) });
+  if (!cached) {
+    pass.endpoints.set(id, { endpoint: read, readAt: now });
+    return read;
+  }
+  cached.readAt = now; // one read again at a time
+  read.then(
+    (fresh) => {
+      if (pass.endpoints.get(id) === cached) pass.endpoints.set(id, { endpoint: Promise.resolve(fresh), readAt: now });
+    },
+    () => undefined, // keep the last read; the next 5 s tries again
+  );
+  return cached.endpoint;
 }
 
 /** Success clears the failing streak; 410 Gone, or failing for 5 days straight, disables the endpoint. */
