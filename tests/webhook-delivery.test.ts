@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import { dispatchDue, DELIVERY_LEASE_MS } from '../src/alerts/webhooks/dispatcher';
 import { fanOutChanges } from '../src/alerts/webhooks/fanout';
 import { firstSecret } from '../src/alerts/webhooks/secrets';
+import { REQUEST_TIMEOUT_MS } from '../src/alerts/webhooks/transport';
 import { claimDueDeliveries } from '../src/db/webhook-deliveries';
 import { findEndpoint, insertEndpoint } from '../src/db/webhook-endpoints';
 import { createTestApp, type TestApp } from './support/app';
@@ -124,6 +128,62 @@ describe('webhook delivery', () => {
     t.clock.advance(DELIVERY_LEASE_MS + 1);
     await dispatchDue(t.deps);
     expect(r.receiver.received).toHaveLength(1);
+  });
+
+  it('a delivery held behind a slow endpoint starts only while its lease outlives the request; else it is handed back and claimed afresh', async () => {
+    await t.deps.webhookPump.idle();
+    // On arrival, how much of its lease the delivery still had (by the app's clock).
+    const leaseLeft: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', async () => {
+        const row = await t.deps.db.selectFrom('webhook_deliveries').select('locked_until').where('id', '=', String(req.headers['webhook-id'])).executeTakeFirstOrThrow();
+        leaseLeft.push(row.locked_until!.getTime() - t.clock.now().getTime());
+        setTimeout(() => res.writeHead(200).end('ok'), 300);
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(async () => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const { secrets } = firstSecret(t.deps.appSecret);
+    const now = t.clock.now();
+    const id = `ep_${randomBytes(6).toString('hex')}`;
+    await insertEndpoint(t.deps.db, { id, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, description: null, types: [], countries: ['GTM'], categories: [], enabled: true, secrets, created_at: now, updated_at: now });
+    await ingestEvents(t.deps, Array.from({ length: 8 }, () => normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'GTM' })))));
+    await fanOutChanges(t.deps);
+
+    const run = dispatchDue(t.deps); // claims all 8: 4 start (the per-endpoint limit), 4 are held
+    while (leaseLeft.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    t.clock.advance(DELIVERY_LEASE_MS - 5_000); // the held ones' leases would end 5 s after they start
+    await run;
+
+    expect(leaseLeft).toHaveLength(8);
+    expect(Math.min(...leaseLeft)).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS);
+    const rows = await t.deps.db.selectFrom('webhook_deliveries').select(['status', 'attempts']).where('endpoint_id', '=', id).execute();
+    expect(rows).toHaveLength(8);
+    expect(rows.every((row) => row.status === 'delivered' && row.attempts === 1)).toBe(true); // the handed-back claim is not counted
+  });
+
+  it('draining for shutdown returns once the running requests end, however many deliveries are held', async () => {
+    await t.deps.webhookPump.idle();
+    const slow = await endpointWith({ countries: ['HND'] }, { delayMs: 100 });
+    await ingestEvents(t.deps, Array.from({ length: 60 }, () => normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'HND' })))));
+    await fanOutChanges(t.deps);
+    let accepting = true;
+    const run = dispatchDue({ ...t.deps, isAcceptingWork: () => accepting });
+    while (slow.receiver.received.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    accepting = false; // 4 running, 56 held
+    const started = Date.now();
+    await run;
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(slow.receiver.received).toHaveLength(4);
+    // What was held but not started goes back to the queue at shutdown (lifecycle.ts) and is delivered later.
+    await t.deps.db.updateTable('webhook_deliveries').set({ locked_by: null, locked_until: null }).where('endpoint_id', '=', slow.id).where('status', '=', 'pending').execute();
+    await dispatchDue(t.deps);
+    expect(new Set(slow.receiver.received.map((r) => r.id)).size).toBe(60);
   });
 
   it('a slow endpoint does not hold up the others', async () => {

@@ -87,4 +87,42 @@ describe.runIf(onPostgres)('webhook wake-ups across instances (PostgreSQL LISTEN
     expect(took).toBeLessThan(2_000);
     expect(aKicks).toBe(0);
   });
+
+  it('a retry or a replay through instance A of a delivery that already exists wakes instance B', async () => {
+    const receiver = await endpointFor('GUY');
+    const endpointId = (await a.deps.db.selectFrom('webhook_endpoints').select('id').where('url', '=', receiver.url).executeTakeFirstOrThrow()).id;
+    await ingestThroughA('GUY');
+    await waitFor(() => receiver.received.length > 0, 5_000);
+    expect(receiver.received).toHaveLength(1);
+    await b.deps.webhookPump.idle();
+    const deliveryId = receiver.received[0]!.id;
+    const { change_id: changeId } = await a.deps.db.selectFrom('webhook_deliveries').select('change_id').where('id', '=', deliveryId).executeTakeFirstOrThrow();
+
+    // A's own pump does nothing here: only B, woken by NOTIFY, can send them (no cron runs in tests).
+    const kick = a.deps.webhookPump.kick;
+    let localKicks = 0;
+    a.deps.webhookPump.kick = () => {
+      localKicks += 1;
+    };
+    try {
+      let started = Date.now();
+      const retried = await a.call('POST', `/v1/webhooks/${endpointId}/deliveries/${deliveryId}/retry`, undefined, { admin: true });
+      expect(retried.status).toBe(202);
+      await waitFor(() => receiver.received.length > 1, 5_000);
+      expect(receiver.received.map((r) => r.id)).toEqual([deliveryId, deliveryId]);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await b.deps.webhookPump.idle();
+
+      started = Date.now();
+      const replayed = await a.call('POST', `/v1/webhooks/${endpointId}/replay`, { since: Number(changeId) }, { admin: true });
+      expect(await replayed.json()).toEqual({ queued: 1 });
+      await waitFor(() => receiver.received.length > 2, 5_000);
+      expect(receiver.received.map((r) => r.id)).toEqual([deliveryId, deliveryId, deliveryId]);
+      expect(receiver.received.every((r) => r.verified)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(localKicks).toBe(2);
+    } finally {
+      a.deps.webhookPump.kick = kick;
+    }
+  });
 });

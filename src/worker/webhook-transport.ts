@@ -1,4 +1,5 @@
 import { promises as dns } from 'node:dns';
+import { postWithFetch } from '../alerts/webhooks/fetch-post';
 import type { WebhookTransport } from '../alerts/webhooks/transport';
 
 /**
@@ -17,5 +18,5 @@ export const workerWebhookTransport: WebhookTransport = {
     }
     return addresses;
   },
-  openConnections: () => ({ fetchOptions: () => ({}), close: async () => undefined }),
+  openConnections: () => ({ post: postWithFetch, close: async () => undefined }),
 };

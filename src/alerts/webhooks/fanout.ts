@@ -9,7 +9,7 @@ import { matchesFilters } from '../match';
 import { changeBody, newDeliveryId } from './payload';
 
 const CURSOR = 'webhook-fanout';
-const CHANGES_PER_STEP = 500;
+const CHANGES_PER_STEP = 250;
 
 /** Does an endpoint want this change? Empty filters mean all. */
 export function endpointWants(endpoint: Pick<EndpointRow, 'types' | 'countries' | 'categories'>, change: ChangeView, event: StoredEventView): boolean {
@@ -40,9 +40,10 @@ export function planDeliveries(
 /**
  * The fan-out consumer: reads the change log after its cursor and queues deliveries, the
  * cursor moving in the same transaction (locked, so one instance at a time). A crash loses
- * nothing and a re-run queues nothing twice.
+ * nothing and a re-run queues nothing twice. `onQueued` runs after each step that queued
+ * deliveries commits, so a dispatcher starts on them while the next step is still fanned out.
  */
-export async function fanOutChanges(deps: Pick<Deps, 'db' | 'clock'>): Promise<{ changes: number; deliveries: number }> {
+export async function fanOutChanges(deps: Pick<Deps, 'db' | 'clock'>, options: { onQueued?: () => void } = {}): Promise<{ changes: number; deliveries: number }> {
   let totals = { changes: 0, deliveries: 0 };
   for (;;) {
     const step = await deps.db.transaction().execute(async (trx) => {
@@ -58,6 +59,7 @@ export async function fanOutChanges(deps: Pick<Deps, 'db' | 'clock'>): Promise<{
       return { changes: changes.length, deliveries: inserted };
     });
     totals = { changes: totals.changes + step.changes, deliveries: totals.deliveries + step.deliveries };
+    if (step.deliveries > 0) options.onQueued?.();
     if (step.changes < CHANGES_PER_STEP) return totals;
   }
 }

@@ -1,8 +1,8 @@
 import type { Agent } from 'undici';
 import { pinnedDispatcher } from './pinned-dispatcher';
-import { REQUEST_TIMEOUT_MS } from './send';
+import { postThrough } from './pinned-post';
 import { resolveWithSystemDns } from './ssrf';
-import type { WebhookConnections, WebhookTransport } from './transport';
+import { REQUEST_TIMEOUT_MS, type WebhookConnections, type WebhookTransport } from './transport';
 
 /** Node: the system resolver, and every request pinned to the addresses the SSRF check approved. */
 export const pinnedTransport: WebhookTransport = {
@@ -16,16 +16,17 @@ export const pinnedTransport: WebhookTransport = {
  */
 export function createConnectionCache(): WebhookConnections {
   const agents = new Map<string, Agent>();
+  const agentFor = (addresses: readonly string[]) => {
+    const key = addresses.length === 1 ? addresses[0]! : [...addresses].sort().join(',');
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = pinnedDispatcher(addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS, connectTimeout: REQUEST_TIMEOUT_MS });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
   return {
-    fetchOptions(addresses) {
-      const key = [...addresses].sort().join(',');
-      let agent = agents.get(key);
-      if (!agent) {
-        agent = pinnedDispatcher(addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
-        agents.set(key, agent);
-      }
-      return { dispatcher: agent };
-    },
+    post: (request) => postThrough(agentFor(request.addresses), request),
     async close() {
       await Promise.all([...agents.values()].map((agent) => agent.close().catch(() => undefined)));
       agents.clear();

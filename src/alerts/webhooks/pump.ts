@@ -48,8 +48,7 @@ export function createWebhookPump(onError: (error: unknown) => void, options: { 
       do {
         fanOutAgain = false;
         try {
-          const { deliveries } = await fanOutChanges(deps!);
-          if (deliveries > 0) wakeDispatcher();
+          await fanOutChanges(deps!, { onQueued: wakeDispatcher });
         } catch (error) {
           onError(error);
         }

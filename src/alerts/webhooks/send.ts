@@ -1,12 +1,14 @@
+import type { KeyObject } from 'node:crypto';
 import type { EndpointRow } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { signingSecrets } from './secrets';
 import { webhookHeaders } from './sign';
 import { checkWebhookUrl } from './ssrf';
-import type { WebhookConnections } from './transport';
+import { REQUEST_TIMEOUT_MS, type WebhookConnections } from './transport';
 
-export const REQUEST_TIMEOUT_MS = 10_000;
-const EXCERPT_BYTES = 1024;
+export { REQUEST_TIMEOUT_MS } from './transport';
+
+const USER_AGENT = 'tracker-alerts-webhooks/0.1';
 
 export interface SendResult {
   statusCode: number | null;
@@ -28,66 +30,38 @@ export async function sendToEndpoint(
   endpoint: EndpointRow,
   message: { id: string; body: string },
   connections?: WebhookConnections,
-  /** The endpoint's signing secrets already opened (a dispatch pass keeps them a few seconds). */
-  secrets?: readonly string[],
+  /** The endpoint's signing secrets already opened, as text or prepared keys (a dispatch pass keeps them a few seconds). */
+  secrets?: readonly (string | KeyObject)[],
 ): Promise<SendResult> {
   const started = performance.now();
-  const result = (partial: Partial<SendResult>): SendResult => ({
-    statusCode: null,
-    error: null,
-    responseExcerpt: null,
-    retryAfter: null,
-    ...partial,
-    latencyMs: Math.round(performance.now() - started),
-  });
+  const failed = (error: string): SendResult => ({ statusCode: null, latencyMs: Math.round(performance.now() - started), error, responseExcerpt: null, retryAfter: null });
   const check = await checkWebhookUrl(endpoint.url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks, resolve: deps.webhookTransport.resolve });
-  if (!check.ok) return result({ error: `refused: ${check.reason}` });
+  if (!check.ok) return failed(`refused: ${check.reason}`);
   const opened = connections ?? deps.webhookTransport.openConnections();
   try {
-    const signing = secrets ?? signingSecrets(deps.appSecret, endpoint.secrets, deps.clock.now());
-    const headers = webhookHeaders({ secrets: signing, id: message.id, timestamp: deps.clock.now(), body: message.body });
-    const init = {
-      method: 'POST',
-      headers: { ...headers, 'user-agent': 'tracker-alerts-webhooks/0.1' },
-      body: message.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      ...opened.fetchOptions(check.addresses),
-    };
-    const response = await fetch(check.url, init as RequestInit);
-    const excerpt = await readExcerpt(response);
-    const redirected = response.status >= 300 && response.status < 400;
-    return result({
-      statusCode: response.status,
-      responseExcerpt: excerpt,
-      retryAfter: response.headers.get('retry-after'),
+    const now = deps.clock.now();
+    const headers: Record<string, string> = webhookHeaders({ secrets: secrets ?? signingSecrets(deps.appSecret, endpoint.secrets, now), id: message.id, timestamp: now, body: message.body });
+    headers['user-agent'] = USER_AGENT;
+    const answer = await opened.post({ url: check.url, addresses: check.addresses, headers, body: message.body, timeoutMs: REQUEST_TIMEOUT_MS });
+    const redirected = answer.statusCode >= 300 && answer.statusCode < 400;
+    return {
+      statusCode: answer.statusCode,
+      latencyMs: Math.round(performance.now() - started),
       error: redirected ? 'redirects are not followed' : null,
-    });
+      responseExcerpt: answer.excerpt,
+      retryAfter: answer.retryAfter,
+    };
   } catch (error) {
-    const timedOut = (error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError';
-    const cause = (error as { cause?: { code?: string } })?.cause?.code;
-    return result({ error: timedOut ? `timed out after ${REQUEST_TIMEOUT_MS} ms` : `could not connect${cause ? ` (${cause})` : ''}` });
+    return failed(describeFailure(error));
   } finally {
     if (!connections) await opened.close().catch(() => undefined);
   }
 }
 
-async function readExcerpt(response: Response): Promise<string | null> {
-  const reader = response.body?.getReader();
-  if (!reader) return null;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // An answer that breaks off still counts by its status code.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, EXCERPT_BYTES)) || null;
+/** Why no answer came, in the delivery log's words (fetch wraps the network error as its cause; undici does not). */
+function describeFailure(error: unknown): string {
+  const failure = error as { name?: string; code?: string; cause?: { code?: string } } | undefined;
+  const code = failure?.code ?? failure?.cause?.code;
+  const timedOut = failure?.name === 'TimeoutError' || failure?.name === 'AbortError' || (code?.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT'));
+  return timedOut ? `timed out after ${REQUEST_TIMEOUT_MS} ms` : `could not connect${code ? ` (${code})` : ''}`;
 }

@@ -310,7 +310,7 @@ export function webhookRoutes(deps: Deps) {
       if (!delivery) throw problems.notFound('This endpoint has no delivery with this id.');
       if (!endpoint.enabled) throw endpointDisabled();
       const now = clock.now();
-      await requeueDelivery(db, deliveryId, now);
+      await db.transaction().execute((trx) => requeueDelivery(trx, deliveryId, now)); // wakes other instances at commit
       deps.webhookPump.kick();
       deps.log.info({ endpointId: id, deliveryId }, 'webhook delivery re-queued');
       return c.json({ deliveryId, status: 'pending' as const, nextAttemptAt: now.toISOString() }, 202);

@@ -4,7 +4,7 @@ import { changeBody, newDeliveryId } from '../../alerts/webhooks/payload';
 import { listChangesAfter } from '../../db/changes';
 import type { Tx } from '../../db/database';
 import { loadEvents } from '../../db/events';
-import { insertDeliveries, type NewDelivery } from '../../db/webhook-deliveries';
+import { insertDeliveries, type NewDelivery, wakeDispatchersAtCommit } from '../../db/webhook-deliveries';
 import type { EndpointRow } from '../../db/webhook-endpoints';
 import type { ReplaySince } from './schema';
 
@@ -25,7 +25,8 @@ async function startAfter(trx: Tx, since: ReplaySince): Promise<number | undefin
  * Re-queues, for one endpoint (locked by the caller's transaction), every change since
  * `since` that it wants now: a change it already has a delivery for is queued again with
  * the same webhook-id; a change it never got is queued as a new delivery with the event
- * as it is now. Answers how many deliveries were queued.
+ * as it is now. Answers how many deliveries were queued. Every instance's dispatcher is woken
+ * at commit (re-queuing is an update, which the insert triggers do not see).
  */
 export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: ReplaySince, now: Date): Promise<number> {
   let after = await startAfter(trx, since);
@@ -58,5 +59,6 @@ export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: Repla
     }
     if (page.length < CHANGES_PER_STEP) break;
   }
+  if (queued > 0) await wakeDispatchersAtCommit(trx);
   return queued;
 }
