@@ -63,6 +63,14 @@ describe('POST /v1/email-events (Resend webhooks)', () => {
     expect([await first.json(), await again.json()]).toEqual([{ status: 'processed' }, { status: 'duplicate' }]);
   });
 
+  it('a signed event with U+0000 in a field is a 422 naming it, and records nothing', async () => {
+    const res = await deliver(bounce('nul\u0000@example.org'), { id: 'msg_nul' });
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ errors: [{ path: 'data.to[0]' }] });
+    expect(await t.deps.db.selectFrom('email_events').select('id').where('id', '=', 'msg_nul').execute()).toEqual([]);
+  });
+
   it('refuses a wrong signature with 401 and does nothing', async () => {
     const other = `whsec_${Buffer.from('another-secret-entirely-0000000!').toString('base64')}`;
     const res = await deliver(bounce('spoofed@example.org'), { signWith: other });
