@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock';
 import { deriveKey } from './derive-key';
 
@@ -62,7 +62,8 @@ function parsePayload(encoded: string): WirePayload | undefined {
  * purpose from APP_SECRET (HKDF). Not encrypted: the claims hold only ids and times.
  */
 export function createTokenSigner(secret: string, clock: Clock) {
-  const keys = new Map(tokenPurposes.map((purpose) => [purpose, deriveKey(secret, `link-token:${purpose}`)] as const));
+  // Key objects made once: a raw key given to createHmac is imported again on every call.
+  const keys = new Map(tokenPurposes.map((purpose) => [purpose, createSecretKey(deriveKey(secret, `link-token:${purpose}`))] as const));
   const mac = (purpose: TokenPurpose, encodedPayload: string) =>
     createHmac('sha256', keys.get(purpose)!).update(encodedPayload).digest('base64url');
 

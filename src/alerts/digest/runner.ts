@@ -22,7 +22,7 @@ import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError, type EmailMes
 import type { DigestModel } from '../../templates/models';
 import { buildDigest } from './build';
 import { digestMessage } from './message';
-import { latestDuePeriod } from './period';
+import { latestDuePeriod, periodCache } from './period';
 import { indexChangeWindow, type ChangeWindow } from './window';
 
 /** A batch's claim outlives every retry the transport makes inside one send (the default of DIGEST_BATCH_LEASE). */
@@ -81,12 +81,13 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   }
 
   const window = await loadWindow(deps, options.asOf);
+  const periodOf = periodCache();
   // While one batch is being posted, the next is claimed, composed, recorded and rendered.
   // Each batch is still recorded (rows, models, key) before it is sent, one at a time.
   let posting: Promise<void> = Promise.resolve();
   try {
     while (acceptingWork(deps)) {
-      const batch = await buildBatch(deps, { ...options, owner, window, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
+      const batch = await buildBatch(deps, { ...options, owner, window, periodOf, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
       if (batch === 'none') break;
       if (batch === 'skipped-only') continue;
       await options.afterRecord?.(batch);
@@ -125,7 +126,7 @@ async function loadWindow(deps: Deps, _asOf: Date): Promise<ChangeWindow> {
 
 async function buildBatch(
   deps: Deps,
-  input: DigestTickOptions & { owner: string; window: ChangeWindow; batchSize: number },
+  input: DigestTickOptions & { owner: string; window: ChangeWindow; periodOf: typeof latestDuePeriod; batchSize: number },
   result: DigestTickResult,
 ): Promise<BatchToSend | 'none' | 'skipped-only'> {
   return deps.db.transaction().execute(async (trx) => {
@@ -135,7 +136,7 @@ async function buildBatch(
     const toSend: { id: number; subscriberId: number; model: DigestModel; cursorTo: number; itemCount: number }[] = [];
     const empty: { id: number; cursorTo: number }[] = [];
     for (const digest of claimed) {
-      const built = buildDigest(deps, digest, input.window);
+      const built = buildDigest(deps, digest, input.window, input.periodOf);
       const cursorTo = Math.max(input.window.upTo, digest.digest_cursor);
       if (built.kind === 'skip') empty.push({ id: digest.id, cursorTo });
       else toSend.push({ id: digest.id, subscriberId: digest.subscriber_id, model: built.model, cursorTo, itemCount: built.itemCount });
