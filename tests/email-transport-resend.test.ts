@@ -119,7 +119,7 @@ describe('request bodies stay one-byte (non-ASCII strings go as \\u escapes)', (
   it('a batch whose subject, sender, HTML and text are not ASCII lands unchanged', async () => {
     const messages = [0, 1].map((n) => ({ ...message(`reader${n}@example.net`, n), subject: `Résumé ${n} ’`, html: `<p>${tricky}</p>`, text: tricky }));
     await createResendMailer({ apiKey: fake.apiKey, baseUrl: fake.url, defaultFrom: 'Démocratie ș <alerts@example.org>', clock: systemClock }).sendBatch(messages, { idempotencyKey: 'ascii-body' });
-    const delivered = fake.deliveries().sort((a, b) => a.to[0]!.localeCompare(b.to[0]!));
+    const delivered = [...fake.deliveries()].sort((a, b) => a.to[0]!.localeCompare(b.to[0]!));
     expect(delivered.map((d) => [d.from, d.subject, d.html, d.text])).toEqual([0, 1].map((n) => ['Démocratie ș <alerts@example.org>', `Résumé ${n} ’`, `<p>${tricky}</p>`, tricky]));
   });
 });
