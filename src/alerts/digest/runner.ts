@@ -83,7 +83,7 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   }
 
   const window = await loadWindow(deps, options.asOf);
-  const build = { ...options, owner, window, periodOf: periodCache(), batchSize: options.batchSize ?? MAX_BATCH_SIZE };
+  const build = { ...options, owner, window, periodOf: periodCache(), recordedItems: new Set<string>(), batchSize: options.batchSize ?? MAX_BATCH_SIZE };
   // The poster sends one batch at a time; meanwhile up to BATCHES_AHEAD further batches are
   // claimed, composed, recorded (rows, models, key: committed before they can be sent) and
   // rendered, each in its own transaction, so the poster never waits for PostgreSQL.
@@ -147,7 +147,7 @@ interface Prepared {
 /** Claims, composes and records one batch in a transaction, then renders its emails. */
 async function prepareBatch(
   deps: Deps,
-  input: DigestTickOptions & { owner: string; window: ChangeWindow; periodOf: typeof latestDuePeriod; batchSize: number },
+  input: DigestTickOptions & { owner: string; window: ChangeWindow; periodOf: typeof latestDuePeriod; recordedItems: Set<string>; batchSize: number },
   result: DigestTickResult,
 ): Promise<Prepared | 'none' | 'skipped-only'> {
   const recorded = await deps.db.transaction().execute(async (trx) => {
@@ -166,18 +166,20 @@ async function prepareBatch(
         continue;
       }
       const recordedModel = recordModel(built.model);
-      items.push(...recordedModel.items);
+      for (const item of recordedModel.items) if (!input.recordedItems.has(item.ref)) items.push(item);
       rows.push({ id: digest.id, subscriberId: digest.subscriber_id, model: built.model, cursorTo });
       recordedRows.push({ id: digest.id, model: recordedModel.model, cursorTo, itemCount: built.itemCount });
     }
     const key = `digest-batch-${randomUUID()}`;
     const leaseUntil = new Date(now.getTime() + deps.config.digests.batchLeaseMs);
     const id = await recordBatch(trx, { key, owner: input.owner, now, leaseUntil, rows: recordedRows, items, empty });
-    return { skipped: empty.length, batch: id === undefined ? undefined : { id, key, attempts: 0, rows } };
+    return { skipped: empty.length, itemRefs: items.map((item) => item.ref), batch: id === undefined ? undefined : { id, key, attempts: 0, rows } };
   });
   if (recorded === 'none') return 'none';
   result.skipped += recorded.skipped;
   if (!recorded.batch) return 'skipped-only';
+  // Committed: later batches of this tick need not send these lines again (rows there never change).
+  for (const ref of recorded.itemRefs) input.recordedItems.add(ref);
   return { batch: recorded.batch, messages: batchMessages(recorded.batch) };
 }
 
