@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { createMailer } from '../src/email/create-mailer';
-import { asciiJsonString } from '../src/email/ascii-json';
+import fc from 'fast-check';
+import { asciiJsonLiteral, asciiJsonString } from '../src/email/ascii-json';
 import { createResendMailer, type ResendMailerOptions } from '../src/email/resend';
 import { PermanentEmailError, TransientEmailError, type EmailMessage } from '../src/email/transport';
 import { createLogger } from '../src/log';
@@ -114,6 +115,17 @@ describe('request bodies stay one-byte (non-ASCII strings go as \\u escapes)', (
     expect(json).toMatch(/^[\x20-\x7e]*$/);
     expect(JSON.parse(json)).toEqual({ text: tricky, plain: 'plain "ascii"' });
     expect(JSON.stringify(asciiJsonString(tricky))).toBe(JSON.stringify(asciiJsonString(tricky))); // the same bytes on every retry
+  });
+
+  it('any string, lone surrogates and control characters included, round-trips through its ASCII literal', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (value) => {
+        const literal = asciiJsonLiteral(value);
+        expect(literal).toMatch(/^"[\x20-\x7e]*"$/);
+        expect(JSON.parse(literal)).toBe(value);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('a batch whose subject, sender, HTML and text are not ASCII lands unchanged', async () => {
