@@ -8,7 +8,8 @@ import * as m0006 from './0006_webhooks';
 import * as m0007 from './0007_rate_limit_address_hashes';
 import * as m0008 from './0008_signup_notices';
 import * as m0009 from './0009_webhook_wake_ups_and_shared_payloads';
-import * as m0010 from './0010_job_leases';
+import * as m0010 from './0010_digest_items';
+import * as m0011 from './0011_job_leases';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -24,5 +25,6 @@ export const migrations: Record<string, Migration> = {
   '0007_rate_limit_address_hashes': m0007,
   '0008_signup_notices': m0008,
   '0009_webhook_wake_ups_and_shared_payloads': m0009,
-  '0010_job_leases': m0010,
+  '0010_digest_items': m0010,
+  '0011_job_leases': m0011,
 };

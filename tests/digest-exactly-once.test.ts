@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_LEASE_MS, runDigestTick } from '../src/alerts/digest/runner';
+import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
+import { ingestEvents } from '../src/alerts/ingest';
 import { createTestApp, type TestApp } from './support/app';
 import { fastResendMailer, publishEvents, seedSubscribers } from './support/digests';
-import { startFakeResend } from './support/fake-resend';
+import { startFakeResend, type FakeResendRequest } from './support/fake-resend';
 
 let resend: Awaited<ReturnType<typeof startFakeResend>>;
 beforeAll(async () => {
@@ -14,9 +16,9 @@ afterAll(() => resend.close());
 async function scenario(subscribers: number, prefix: string) {
   const t = await createTestApp({ RESEND_API_KEY: 're_test_fake_key', RESEND_BASE_URL: resend.url, EMAIL_FROM: 'Tracker Alerts <alerts@example.org>' });
   t.deps.mailer = fastResendMailer(t.deps, resend.url);
-  await publishEvents(t.deps, ['KAZ', 'NOR', 'BRA']);
+  const events = await publishEvents(t.deps, ['KAZ', 'NOR', 'BRA']);
   await seedSubscribers(t.deps, { count: subscribers, prefix });
-  return t;
+  return Object.assign(t, { events });
 }
 
 const asOf = new Date('2025-02-01T09:00:00Z');
@@ -76,6 +78,45 @@ describe('digests are sent exactly once per subscriber and period', { timeout: 1
     const counts = inboxCounts('lost');
     expect(counts.size).toBe(100);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    await t.close();
+  });
+
+  it('a batch Resend accepted before the run died is sent again from its record, byte for byte, though the events changed since', async () => {
+    const t = await scenario(120, 'replay');
+    const earlierRequests = resend.requests().length;
+    const real = t.deps.mailer;
+    let posts = 0;
+    // The first post lands at Resend, then the run "dies" before it can mark the batch sent.
+    t.deps.mailer = {
+      ...real,
+      sendBatch: async (messages, options) => {
+        const accepted = await real.sendBatch(messages, options);
+        if (++posts === 1) throw new Error('killed after the provider accepted the batch');
+        return accepted;
+      },
+    };
+    const first = await runDigestTick(t.deps, { asOf, trigger: 'test' });
+    expect(first).toMatchObject({ sent: 20, deferred: 100 });
+    // Every event is edited before the retry: composing again now would give other emails.
+    await ingestEvents(t.deps, t.events.map((e) => normaliseEvent(eventInputSchema.parse({ ...e, title: `${e.title} (edited)` }))));
+    t.deps.mailer = real;
+    t.clock.advance(BATCH_LEASE_MS + 60_000);
+    const retry = await runDigestTick(t.deps, { asOf, trigger: 'test' });
+    expect(retry.sent).toBe(100);
+
+    const byKey = new Map<string | undefined, FakeResendRequest[]>();
+    for (const r of resend.requests().slice(earlierRequests)) if (r.path === '/emails/batch') byKey.set(r.idempotencyKey, [...(byKey.get(r.idempotencyKey) ?? []), r]);
+    const resent = [...byKey.values()].filter((requests) => requests.length > 1);
+    expect(resent).toHaveLength(1);
+    // The fake hashes the body bytes: an identical request is answered as a replay, any other is a 409.
+    expect(resent[0]!.map((r) => [r.status, !!r.replayed])).toEqual([
+      [200, false],
+      [200, true],
+    ]);
+    const counts = inboxCounts('replay');
+    expect(counts.size).toBe(120);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(resend.deliveries().filter((d) => d.to[0]!.startsWith('replay-')).every((d) => !d.subject.includes('edited') && !d.html.includes('(edited)'))).toBe(true);
     await t.close();
   });
 

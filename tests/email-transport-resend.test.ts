@@ -3,6 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { createMailer } from '../src/email/create-mailer';
+import fc from 'fast-check';
+import { asciiJsonLiteral, asciiJsonString } from '../src/email/ascii-json';
 import { createResendMailer, type ResendMailerOptions } from '../src/email/resend';
 import { PermanentEmailError, TransientEmailError, type EmailMessage } from '../src/email/transport';
 import { createLogger } from '../src/log';
@@ -102,6 +104,35 @@ describe('sending through the real resend SDK', () => {
     const byId = new Map(fake.deliveries().map((delivery) => [delivery.id, delivery]));
     expect(ids.map((id) => byId.get(id)?.to[0])).toEqual(['reader0@example.net', 'reader1@example.net', 'reader2@example.net']);
     expect(fake.deliveries().every((delivery) => delivery.headers['List-Unsubscribe-Post'] === 'List-Unsubscribe=One-Click')).toBe(true);
+  });
+});
+
+describe('request bodies stay one-byte (non-ASCII strings go as \\u escapes)', () => {
+  const tricky = 'Chișinău’s “court” — 😀 \ud800 lone, \u0000 nul, "quotes" \\ and Zürich';
+
+  it('a string with non-ASCII characters serialises to ASCII JSON that parses back to it exactly', () => {
+    const json = JSON.stringify({ text: asciiJsonString(tricky), plain: asciiJsonString('plain "ascii"') });
+    expect(json).toMatch(/^[\x20-\x7e]*$/);
+    expect(JSON.parse(json)).toEqual({ text: tricky, plain: 'plain "ascii"' });
+    expect(JSON.stringify(asciiJsonString(tricky))).toBe(JSON.stringify(asciiJsonString(tricky))); // the same bytes on every retry
+  });
+
+  it('any string, lone surrogates and control characters included, round-trips through its ASCII literal', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (value) => {
+        const literal = asciiJsonLiteral(value);
+        expect(literal).toMatch(/^"[\x20-\x7e]*"$/);
+        expect(JSON.parse(literal)).toBe(value);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a batch whose subject, sender, HTML and text are not ASCII lands unchanged', async () => {
+    const messages = [0, 1].map((n) => ({ ...message(`reader${n}@example.net`, n), subject: `Résumé ${n} ’`, html: `<p>${tricky}</p>`, text: tricky }));
+    await createResendMailer({ apiKey: fake.apiKey, baseUrl: fake.url, defaultFrom: 'Démocratie ș <alerts@example.org>', clock: systemClock }).sendBatch(messages, { idempotencyKey: 'ascii-body' });
+    const delivered = [...fake.deliveries()].sort((a, b) => a.to[0]!.localeCompare(b.to[0]!));
+    expect(delivered.map((d) => [d.from, d.subject, d.html, d.text])).toEqual([0, 1].map((n) => ['Démocratie ș <alerts@example.org>', `Résumé ${n} ’`, `<p>${tricky}</p>`, tricky]));
   });
 });
 

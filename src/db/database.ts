@@ -171,6 +171,11 @@ export interface DigestsTable {
   finished_at: Date | null;
 }
 
+export interface DigestItemsTable {
+  ref: string;
+  item: Json<unknown>;
+}
+
 export interface DigestRunsTable {
   id: Int8;
   trigger: string;
@@ -276,6 +281,7 @@ export interface Database {
   email_events: EmailEventsTable;
   digest_batches: DigestBatchesTable;
   digests: DigestsTable;
+  digest_items: DigestItemsTable;
   digest_runs: DigestRunsTable;
   webhook_endpoints: WebhookEndpointsTable;
   consumer_cursors: ConsumerCursorsTable;

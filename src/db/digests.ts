@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
+import type { DigestModel } from '../templates/models';
 import type { Db, DigestStatus, Frequency, Tx } from './database';
+import { readRecordedModels, type ItemRecord, type RecordedModel } from './digest-items';
 
 /** Distinct (time zone, frequency) pairs of confirmed subscribers: a period is computed once per pair. */
 export async function subscriberSchedules(db: Db): Promise<{ timezone: string; frequency: Frequency }[]> {
@@ -85,56 +87,101 @@ export async function claimPendingDigests(trx: Tx, input: { asOf: Date; limit: n
   return rows.map((r) => ({ ...r, id: Number(r.id), subscriber_id: Number(r.subscriber_id), digest_cursor: Number(r.digest_cursor) }));
 }
 
-/** Records a batch before it is sent: its key and the rows (with their models) it carries. */
+/** A claimed digest closed without an email (skip-empty, nothing new); `subscriberId` gets its cursor moved. */
+export interface EmptyDigest {
+  id: number;
+  subscriberId: number;
+  cursorTo: number;
+}
+
+/**
+ * Writes what was composed for a claim in one statement: the batch (its key, before anything
+ * is sent), its rows with their recorded models, the report lines not yet recorded, and the
+ * empty digests closed with their subscribers' cursors moved on. Answers the batch id, or
+ * undefined when there was nothing to send.
+ */
 export async function recordBatch(
   trx: Tx,
-  input: { key: string; owner: string; now: Date; leaseUntil: Date; rows: { id: number; model: unknown; cursorTo: number; itemCount: number }[] },
-): Promise<number> {
-  const batch = await trx
-    .insertInto('digest_batches')
-    .values({ idempotency_key: input.key, status: 'sending', attempts: 0, locked_by: input.owner, locked_until: input.leaseUntil, created_at: input.now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const batchId = Number(batch.id);
+  input: {
+    key: string;
+    owner: string;
+    now: Date;
+    leaseUntil: Date;
+    rows: { id: number; model: RecordedModel; cursorTo: number; itemCount: number }[];
+    /** Report lines the rows refer to (duplicates and lines already recorded are fine). */
+    items: readonly ItemRecord[];
+    empty: readonly EmptyDigest[];
+  },
+): Promise<number | undefined> {
+  const ctes = input.empty.length > 0 ? [closeEmptyCtes(input.empty, input.now)] : [];
+  if (input.rows.length === 0) {
+    if (ctes.length > 0) await sql`with ${sql.join(ctes)} select 1`.execute(trx);
+    return undefined;
+  }
   const rows = input.rows.map((row, position) => ({ id: row.id, position, model: row.model, cursor_to: row.cursorTo, item_count: row.itemCount }));
-  // One statement for the whole batch: the rows travel as one JSON parameter.
-  await sql`
-    update digests as d
-    set status = 'batched', batch_id = ${batchId}, position = v.position, model = v.model, cursor_to = v.cursor_to, item_count = v.item_count
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id bigint, position integer, model jsonb, cursor_to bigint, item_count integer)
-    where d.id = v.id`.execute(trx);
-  return batchId;
+  ctes.push(sql`
+    batch as (
+      insert into digest_batches (idempotency_key, status, attempts, locked_by, locked_until, created_at)
+      values (${input.key}, 'sending', 0, ${input.owner}, ${input.leaseUntil}, ${input.now})
+      returning id
+    ),
+    items as (
+      -- In ref order, so two runners recording the same new lines lock them in the same order.
+      insert into digest_items (ref, item)
+      select v.ref, v.item from jsonb_to_recordset(${itemsJson(input.items)}::jsonb) as v(ref text, item jsonb)
+      order by v.ref
+      on conflict (ref) do nothing
+    ),
+    batched as (
+      update digests as d
+      set status = 'batched', batch_id = (select id from batch), position = v.position, model = v.model, cursor_to = v.cursor_to, item_count = v.item_count
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id bigint, position integer, model jsonb, cursor_to bigint, item_count integer)
+      where d.id = v.id
+    )`);
+  const result = await sql<{ id: string }>`with ${sql.join(ctes)} select id from batch`.execute(trx);
+  return Number(result.rows[0]!.id);
 }
 
-/** Skip-empty subscribers with nothing new: no email, the period is closed and the cursor moves on. */
-export async function closeEmptyDigests(trx: Tx, rows: { id: number; cursorTo: number }[], now: Date): Promise<void> {
-  if (rows.length === 0) return;
-  const ids = rows.map((r) => r.id);
-  await sql`
-    update digests as d set status = 'skipped', cursor_to = v.cursor_to, item_count = 0, finished_at = ${now}
-    from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, cursor_to: r.cursorTo })))}::jsonb) as v(id bigint, cursor_to bigint)
-    where d.id = v.id`.execute(trx);
-  await advanceCursors(trx, sql`d.id = any(${sql.val(ids)}::bigint[])`);
+/** The items as a JSON array, each line's JSON spliced in as it was hashed (not serialised again). */
+function itemsJson(items: readonly ItemRecord[]): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const item of items) {
+    if (seen.has(item.ref)) continue;
+    seen.add(item.ref);
+    parts.push(`{"ref":"${item.ref}","item":${item.json}}`);
+  }
+  return `[${parts.join(',')}]`;
 }
 
-/** Moves each subscriber's cursor to the end of the digest rows chosen by `which` (never back). */
-async function advanceCursors(trx: Tx, which: ReturnType<typeof sql>): Promise<void> {
-  await sql`
-    update subscribers as s set digest_cursor = greatest(s.digest_cursor, d.cursor_to)
-    from digests as d
-    where s.id = d.subscriber_id and ${which}`.execute(trx);
+/** Skip-empty subscribers with nothing new: no email, the period is closed and the cursor moves on (never back). */
+function closeEmptyCtes(empty: readonly EmptyDigest[], now: Date) {
+  const values = JSON.stringify(empty.map((r) => ({ id: r.id, subscriber_id: r.subscriberId, cursor_to: r.cursorTo })));
+  return sql`
+    empty as (
+      select * from jsonb_to_recordset(${values}::jsonb) as v(id bigint, subscriber_id bigint, cursor_to bigint)
+    ),
+    closed as (
+      update digests as d set status = 'skipped', cursor_to = e.cursor_to, item_count = 0, finished_at = ${now}
+      from empty as e where d.id = e.id
+    ),
+    moved as (
+      update subscribers as s set digest_cursor = greatest(s.digest_cursor, e.cursor_to)
+      from empty as e where s.id = e.subscriber_id
+    )`;
 }
 
 export interface BatchToSend {
   id: number;
   key: string;
   attempts: number;
-  rows: { id: number; subscriberId: number; model: unknown; cursorTo: number }[];
+  rows: { id: number; subscriberId: number; model: DigestModel; cursorTo: number }[];
 }
 
-async function batchRows(db: Db | Tx, batchId: number) {
+async function batchRows(db: Db | Tx, batchId: number): Promise<BatchToSend['rows']> {
   const rows = await db.selectFrom('digests').select(['id', 'subscriber_id', 'model', 'cursor_to']).where('batch_id', '=', batchId).orderBy('position').execute();
-  return rows.map((r) => ({ id: Number(r.id), subscriberId: Number(r.subscriber_id), model: r.model, cursorTo: Number(r.cursor_to) }));
+  const models = await readRecordedModels(db, rows.map((r) => r.model));
+  return rows.map((r, index) => ({ id: Number(r.id), subscriberId: Number(r.subscriber_id), model: models[index]!, cursorTo: Number(r.cursor_to) }));
 }
 
 /**
@@ -164,13 +211,17 @@ export async function claimStaleBatch(db: Db, input: { owner: string; now: Date;
   });
 }
 
-/** The provider accepted the batch: rows sent and cursors advanced, in one transaction. */
+/** The provider accepted the batch: rows sent and cursors advanced, in one statement. */
 export async function markBatchSent(db: Db, batch: BatchToSend, now: Date): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('digest_batches').set({ status: 'sent', sent_at: now, locked_by: null, locked_until: null }).where('id', '=', batch.id).execute();
-    await trx.updateTable('digests').set({ status: 'sent', finished_at: now }).where('batch_id', '=', batch.id).execute();
-    await advanceCursors(trx, sql`d.batch_id = ${batch.id}`);
-  });
+  await sql`
+    with done as (
+      update digest_batches set status = 'sent', sent_at = ${now}, locked_by = null, locked_until = null where id = ${batch.id}
+    ),
+    sent as (
+      update digests set status = 'sent', finished_at = ${now} where batch_id = ${batch.id} returning subscriber_id, cursor_to
+    )
+    update subscribers as s set digest_cursor = greatest(s.digest_cursor, sent.cursor_to)
+    from sent where s.id = sent.subscriber_id`.execute(db);
 }
 
 /** Not sent this time: try again after `retryAt` (the same key and payload). */
@@ -222,8 +273,10 @@ export async function listDigestRuns(db: Db, options: { limit: number; before?: 
   }));
 }
 
-/** A sent digest's stored model, for its view-in-browser page. */
-export async function findDigestModel(db: Db, id: number, subscriberId: number): Promise<unknown | undefined> {
+/** A sent digest's recorded model, for its view-in-browser page. */
+export async function findDigestModel(db: Db, id: number, subscriberId: number): Promise<DigestModel | undefined> {
   const row = await db.selectFrom('digests').select('model').where('id', '=', id).where('subscriber_id', '=', subscriberId).executeTakeFirst();
-  return row?.model ?? undefined;
+  if (!row?.model) return undefined;
+  const [model] = await readRecordedModels(db, [row.model]);
+  return model;
 }

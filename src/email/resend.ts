@@ -1,5 +1,6 @@
 import { Resend, type CreateEmailOptions } from 'resend';
 import type { Clock } from '../clock';
+import { asciiJsonString } from './ascii-json';
 import type { Log } from '../log';
 import type { EmailMetrics } from './metrics';
 import { classifyResendError, type ResendSdkError } from './resend-errors';
@@ -43,15 +44,18 @@ export function createResendMailer(options: ResendMailerOptions): Mailer {
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 30_000;
   const hooks = { sleep: options.sleep ?? realSleep, random: options.random ?? Math.random };
 
-  const toPayload = (message: EmailMessage): CreateEmailOptions => ({
-    from: message.from ?? options.defaultFrom,
-    to: message.to,
-    subject: message.subject,
-    html: message.html,
-    text: message.text,
-    ...(message.headers && { headers: message.headers }),
-    ...(message.tags && { tags: message.tags }),
-  });
+  // Strings that are not ASCII travel as raw JSON literals with \u escapes (see ascii-json.ts):
+  // the SDK passes them through to JSON.stringify, which writes them out unchanged.
+  const toPayload = (message: EmailMessage): CreateEmailOptions =>
+    ({
+      from: asciiJsonString(message.from ?? options.defaultFrom),
+      to: message.to,
+      subject: asciiJsonString(message.subject),
+      html: asciiJsonString(message.html),
+      text: asciiJsonString(message.text),
+      ...(message.headers && { headers: message.headers }),
+      ...(message.tags && { tags: message.tags }),
+    }) as unknown as CreateEmailOptions;
 
   /** One logical delivery: the same request, retried until it lands or cannot. */
   async function deliver<T, R>(

@@ -13,10 +13,15 @@ export type BuiltDigest = { kind: 'send'; model: DigestModel; itemCount: number 
  * The digest one claimed subscriber gets: composed from the change window, or an "all quiet"
  * digest when nothing matched, or nothing at all for those who chose to skip empty ones.
  */
-export function buildDigest(deps: Pick<Deps, 'config' | 'tokens'>, digest: ClaimedDigest, window: ChangeWindow): BuiltDigest {
+export function buildDigest(
+  deps: Pick<Deps, 'config' | 'tokens'>,
+  digest: ClaimedDigest,
+  window: ChangeWindow,
+  periodOf: typeof latestDuePeriod = latestDuePeriod,
+): BuiltDigest {
   const subscriber = { id: digest.subscriber_id, token_version: digest.token_version };
   const links = subscriberLinks(deps, subscriber);
-  const period = latestDuePeriod(digest.frequency, digest.timezone, digest.due_at);
+  const period = periodOf(digest.frequency, digest.timezone, digest.due_at);
   const view = deps.tokens.sign('view', { subscriberId: digest.subscriber_id, version: digest.token_version, ref: String(digest.id) }, { ttlMs: null });
   const digestLinks = {
     manage: links.manage(),

@@ -37,3 +37,17 @@ export function latestDuePeriod(frequency: Frequency, timeZone: string, now: Dat
     label: frequency === 'monthly' ? start.setLocale('en-GB').toFormat('LLLL yyyy') : `Week of ${start.setLocale('en-GB').toFormat('d LLLL yyyy')}`,
   };
 }
+
+/**
+ * `latestDuePeriod` answered once per (frequency, zone, instant): a tick's claimed rows share
+ * a handful of due times, and the calendar arithmetic costs more than the rest of a digest's links.
+ */
+export function periodCache(): (frequency: Frequency, timeZone: string, now: Date) => DigestPeriod {
+  const periods = new Map<string, DigestPeriod>();
+  return (frequency, timeZone, now) => {
+    const key = `${frequency} ${timeZone} ${now.getTime()}`;
+    let period = periods.get(key);
+    if (!period) periods.set(key, (period = latestDuePeriod(frequency, timeZone, now)));
+    return period;
+  };
+}

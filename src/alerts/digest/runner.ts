@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { latestChangeId, listChangesBetween } from '../../db/changes';
+import { recordModel, type ItemRecord, type RecordedModel } from '../../db/digest-items';
 import {
   claimPendingDigests,
   claimStaleBatch,
-  closeEmptyDigests,
   deferBatch,
   enqueueDigests,
   failBatch,
@@ -14,21 +14,23 @@ import {
   recordBatch,
   subscriberSchedules,
   type BatchToSend,
+  type EmptyDigest,
 } from '../../db/digests';
 import { loadEvents } from '../../db/events';
 import type { Deps } from '../../deps';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
 import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError, type EmailMessage } from '../../email/transport';
-import type { DigestModel } from '../../templates/models';
 import { buildDigest } from './build';
 import { digestMessage } from './message';
-import { latestDuePeriod } from './period';
+import { latestDuePeriod, periodCache } from './period';
 import { indexChangeWindow, type ChangeWindow } from './window';
 
 /** A batch's claim outlives every retry the transport makes inside one send (the default of DIGEST_BATCH_LEASE). */
 export const BATCH_LEASE_MS = 10 * 60_000;
 /** Waits before a batch the provider did not take goes again (the default of DIGEST_RETRY_SCHEDULE). */
 export const RETRY_DELAYS_MS = [30_000, 120_000, 600_000, 1_800_000, 3_600_000];
+/** Batches prepared (recorded and rendered) while one is being posted: enough to keep the poster busy, few enough to bound memory. */
+export const BATCHES_AHEAD = 2;
 
 export interface DigestTickResult {
   asOf: string;
@@ -81,22 +83,36 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   }
 
   const window = await loadWindow(deps, options.asOf);
-  // While one batch is being posted, the next is claimed, composed, recorded and rendered.
-  // Each batch is still recorded (rows, models, key) before it is sent, one at a time.
+  const build = { ...options, owner, window, periodOf: periodCache(), recordedItems: new Set<string>(), batchSize: options.batchSize ?? MAX_BATCH_SIZE };
+  // The poster sends one batch at a time; meanwhile up to BATCHES_AHEAD further batches are
+  // claimed, composed, recorded (rows, models, key: committed before they can be sent) and
+  // rendered, each in its own transaction, so the poster never waits for PostgreSQL.
+  const ahead: Promise<Prepared | 'none' | 'skipped-only'>[] = [];
+  let claiming = true;
+  const claimAhead = () => {
+    while (claiming && ahead.length < BATCHES_AHEAD && acceptingWork(deps)) {
+      const next = prepareBatch(deps, build, result);
+      next.catch(() => undefined); // awaited in order below; not an unhandled rejection meanwhile
+      ahead.push(next);
+    }
+  };
   let posting: Promise<void> = Promise.resolve();
   try {
-    while (acceptingWork(deps)) {
-      const batch = await buildBatch(deps, { ...options, owner, window, batchSize: options.batchSize ?? MAX_BATCH_SIZE }, result);
-      if (batch === 'none') break;
-      if (batch === 'skipped-only') continue;
-      await options.afterRecord?.(batch);
-      const messages = batchMessages(batch);
+    claimAhead();
+    while (ahead.length > 0) {
+      const prepared = await ahead.shift()!;
+      if (prepared === 'none') claiming = false;
+      claimAhead();
+      if (prepared === 'none' || prepared === 'skipped-only') continue;
+      await options.afterRecord?.(prepared.batch);
       await posting;
-      posting = sendBatch(deps, batch, messages, result);
-      posting.catch(() => undefined); // awaited before the next send or below; not an unhandled rejection meanwhile
+      posting = sendBatch(deps, prepared.batch, prepared.messages, result);
+      posting.catch(() => undefined); // awaited before the next send or below
     }
   } catch (error) {
-    await posting.catch(() => undefined); // a crash of this run leaves the batch being posted to finish first
+    // A crash of this run: what was recorded and not sent is sent by a later run, as recorded.
+    claiming = false;
+    await Promise.allSettled([posting, ...ahead]);
     throw error;
   }
   await posting;
@@ -123,35 +139,53 @@ async function loadWindow(deps: Deps, _asOf: Date): Promise<ChangeWindow> {
   return indexChangeWindow(upTo, changes, events);
 }
 
-async function buildBatch(
+interface Prepared {
+  batch: BatchToSend;
+  messages: EmailMessage[];
+}
+
+/** Claims, composes and records one batch in a transaction, then renders its emails. */
+async function prepareBatch(
   deps: Deps,
-  input: DigestTickOptions & { owner: string; window: ChangeWindow; batchSize: number },
+  input: DigestTickOptions & { owner: string; window: ChangeWindow; periodOf: typeof latestDuePeriod; recordedItems: Set<string>; batchSize: number },
   result: DigestTickResult,
-): Promise<BatchToSend | 'none' | 'skipped-only'> {
-  return deps.db.transaction().execute(async (trx) => {
+): Promise<Prepared | 'none' | 'skipped-only'> {
+  const recorded = await deps.db.transaction().execute(async (trx) => {
     const claimed = await claimPendingDigests(trx, { asOf: input.asOf, limit: input.batchSize });
     if (claimed.length === 0) return 'none' as const;
     const now = deps.clock.now();
-    const toSend: { id: number; subscriberId: number; model: DigestModel; cursorTo: number; itemCount: number }[] = [];
-    const empty: { id: number; cursorTo: number }[] = [];
+    const rows: BatchToSend['rows'] = [];
+    const recordedRows: { id: number; model: RecordedModel; cursorTo: number; itemCount: number }[] = [];
+    const items: ItemRecord[] = [];
+    const empty: EmptyDigest[] = [];
     for (const digest of claimed) {
-      const built = buildDigest(deps, digest, input.window);
+      const built = buildDigest(deps, digest, input.window, input.periodOf);
       const cursorTo = Math.max(input.window.upTo, digest.digest_cursor);
-      if (built.kind === 'skip') empty.push({ id: digest.id, cursorTo });
-      else toSend.push({ id: digest.id, subscriberId: digest.subscriber_id, model: built.model, cursorTo, itemCount: built.itemCount });
+      if (built.kind === 'skip') {
+        empty.push({ id: digest.id, subscriberId: digest.subscriber_id, cursorTo });
+        continue;
+      }
+      const recordedModel = recordModel(built.model);
+      for (const item of recordedModel.items) if (!input.recordedItems.has(item.ref)) items.push(item);
+      rows.push({ id: digest.id, subscriberId: digest.subscriber_id, model: built.model, cursorTo });
+      recordedRows.push({ id: digest.id, model: recordedModel.model, cursorTo, itemCount: built.itemCount });
     }
-    await closeEmptyDigests(trx, empty, now);
-    result.skipped += empty.length;
-    if (toSend.length === 0) return 'skipped-only' as const;
     const key = `digest-batch-${randomUUID()}`;
-    const id = await recordBatch(trx, { key, owner: input.owner, now, leaseUntil: new Date(now.getTime() + deps.config.digests.batchLeaseMs), rows: toSend });
-    return { id, key, attempts: 0, rows: toSend.map(({ id: rowId, subscriberId, model, cursorTo }) => ({ id: rowId, subscriberId, model, cursorTo })) };
+    const leaseUntil = new Date(now.getTime() + deps.config.digests.batchLeaseMs);
+    const id = await recordBatch(trx, { key, owner: input.owner, now, leaseUntil, rows: recordedRows, items, empty });
+    return { skipped: empty.length, itemRefs: items.map((item) => item.ref), batch: id === undefined ? undefined : { id, key, attempts: 0, rows } };
   });
+  if (recorded === 'none') return 'none';
+  result.skipped += recorded.skipped;
+  if (!recorded.batch) return 'skipped-only';
+  // Committed: later batches of this tick need not send these lines again (rows there never change).
+  for (const ref of recorded.itemRefs) input.recordedItems.add(ref);
+  return { batch: recorded.batch, messages: batchMessages(recorded.batch) };
 }
 
-/** The emails of a recorded batch: a pure function of its stored models, so a resend is byte for byte the same. */
+/** The emails of a recorded batch: a pure function of its recorded models, so a resend is byte for byte the same. */
 function batchMessages(batch: BatchToSend): EmailMessage[] {
-  return batch.rows.map((row) => digestMessage(row.model as DigestModel));
+  return batch.rows.map((row) => digestMessage(row.model));
 }
 
 /** Sends a recorded batch (the same key and payload every time) and records the outcome. */
