@@ -1,3 +1,5 @@
+import { fieldPath, type FieldError } from './errors';
+
 /**
  * The paths of the strings in a value that hold U+0000, which no PostgreSQL text or jsonb
  * value can store: left to the database, such a string fails the whole statement.
@@ -14,3 +16,8 @@ export function nulCharacterPaths(value: unknown, path: (string | number)[] = []
 }
 
 export const NUL_CHARACTER_MESSAGE = 'must not contain the NUL character (U+0000)';
+
+/** The same, as problem+json field errors. */
+export function nulCharacterErrors(value: unknown): FieldError[] {
+  return nulCharacterPaths(value).map((path) => ({ ...fieldPath(path), message: NUL_CHARACTER_MESSAGE }));
+}

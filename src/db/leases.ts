@@ -1,5 +1,6 @@
 import type { Db } from './database';
 import { leasePrefix } from '../jobs/leases';
+import { handedBack } from './webhook-deliveries';
 
 /**
  * Hands back every lease this process holds, for a shutdown that cannot wait for its work:
@@ -10,7 +11,7 @@ import { leasePrefix } from '../jobs/leases';
 export async function releaseLeases(db: Db, instanceId: string, now: Date): Promise<{ deliveries: number; batches: number }> {
   const deliveries = await db
     .updateTable('webhook_deliveries')
-    .set((eb) => ({ locked_by: null, locked_until: null, attempts: eb.fn('greatest', [eb('attempts', '-', 1), eb.lit(0)]) }))
+    .set(handedBack)
     .where('status', '=', 'pending')
     .where('locked_by', 'like', `${leasePrefix('dispatch', instanceId)}%`)
     .executeTakeFirst();

@@ -1,5 +1,15 @@
-import { sql } from 'kysely';
-import type { Db, Tx } from './database';
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { Database, Db, Tx } from './database';
+
+/** A claimed delivery handed back unstarted: claimable at once, its unmade attempt not counted. */
+export const handedBack = (eb: ExpressionBuilder<Database, 'webhook_deliveries'>) => ({
+  locked_by: null,
+  locked_until: null,
+  attempts: eb.fn<number>('greatest', [eb('attempts', '-', 1), eb.lit(0)]),
+});
+
+/** Due again now (an operator retry or a replay), keeping its webhook-id. */
+export const requeuedAt = (now: Date) => ({ status: 'pending' as const, next_attempt_at: now, locked_by: null, locked_until: null });
 
 export interface NewDelivery {
   id: string;
@@ -177,7 +187,7 @@ export async function releaseDeliveries(db: Db, owner: string, ids: readonly str
   if (ids.length === 0) return;
   await db
     .updateTable('webhook_deliveries')
-    .set((eb) => ({ locked_by: null, locked_until: null, attempts: eb.fn('greatest', [eb('attempts', '-', 1), eb.lit(0)]) }))
+    .set(handedBack)
     .where('id', 'in', ids)
     .where('locked_by', '=', owner)
     .where('status', '=', 'pending')
@@ -197,7 +207,7 @@ export async function wakeDispatchersAtCommit(trx: Tx): Promise<void> {
 export async function requeueDelivery(trx: Tx, id: string, now: Date): Promise<boolean> {
   const result = await trx
     .updateTable('webhook_deliveries')
-    .set({ status: 'pending', next_attempt_at: now, locked_by: null, locked_until: null })
+    .set(requeuedAt(now))
     .where('id', '=', id)
     .executeTakeFirst();
   const requeued = Number(result.numUpdatedRows) > 0;

@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { fieldPath, problems, zodFieldErrors } from '../errors';
-import { NUL_CHARACTER_MESSAGE, nulCharacterPaths } from '../nul-characters';
+import { problems, zodFieldErrors } from '../errors';
+import { nulCharacterErrors } from '../nul-characters';
 
 /**
  * A router whose validation failures become problem+json naming the field: 422 for a
@@ -11,7 +11,7 @@ export function createRouter() {
     defaultHook: (result) => {
       const status = result.target === 'json' || result.target === 'form' ? 422 : 400;
       if (!result.success) throw problems.validation(status, zodFieldErrors(result.error));
-      const nul = nulCharacterPaths(result.data).map((path) => ({ ...fieldPath(path), message: NUL_CHARACTER_MESSAGE }));
+      const nul = nulCharacterErrors(result.data);
       if (nul.length > 0) throw problems.validation(status, nul);
     },
   });

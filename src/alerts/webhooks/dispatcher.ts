@@ -7,8 +7,8 @@ import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
 import { signingSecrets } from './secrets';
 import { signingKey } from './sign';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
-import { REQUEST_TIMEOUT_MS, sendToEndpoint } from './send';
-import type { WebhookConnections } from './transport';
+import { sendToEndpoint } from './send';
+import { REQUEST_TIMEOUT_MS, type WebhookConnections } from './transport';
 import { createWakeSignal, type WakeSignal } from './wake-signal';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice (the default of WEBHOOK_DELIVERY_LEASE). */

@@ -6,8 +6,6 @@ import { webhookHeaders } from './sign';
 import { checkWebhookUrl } from './ssrf';
 import { REQUEST_TIMEOUT_MS, type WebhookConnections } from './transport';
 
-export { REQUEST_TIMEOUT_MS } from './transport';
-
 const USER_AGENT = 'tracker-alerts-webhooks/0.1';
 
 export interface SendResult {

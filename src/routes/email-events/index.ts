@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { Webhook } from 'svix';
 import type { Deps } from '../../deps';
-import { fieldPath, ProblemError, problems } from '../../errors';
-import { NUL_CHARACTER_MESSAGE, nulCharacterPaths } from '../../nul-characters';
+import { ProblemError, problems } from '../../errors';
+import { nulCharacterErrors } from '../../nul-characters';
 import { handleEmailEvent, resendEventSchema } from '../../subscribers/email-events';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 
@@ -47,7 +47,7 @@ export function emailEventRoutes(deps: Deps) {
       parsed = undefined;
     }
     if (!parsed?.success) throw problems.validation(422, [{ path: '(body)', pointer: '#', message: 'is not a Resend event' }]);
-    const nul = nulCharacterPaths(parsed.data).map((path) => ({ ...fieldPath(path), message: NUL_CHARACTER_MESSAGE }));
+    const nul = nulCharacterErrors(parsed.data);
     if (nul.length > 0) throw problems.validation(422, nul);
     const status = await handleEmailEvent(deps, headers['svix-id'], parsed.data);
     return c.json({ status }, 200);

@@ -4,7 +4,7 @@ import { changeBody, newDeliveryId } from '../../alerts/webhooks/payload';
 import { listChangesAfter } from '../../db/changes';
 import type { Tx } from '../../db/database';
 import { loadEvents } from '../../db/events';
-import { insertDeliveries, type NewDelivery, wakeDispatchersAtCommit } from '../../db/webhook-deliveries';
+import { insertDeliveries, type NewDelivery, requeuedAt, wakeDispatchersAtCommit } from '../../db/webhook-deliveries';
 import type { EndpointRow } from '../../db/webhook-endpoints';
 import type { ReplaySince } from './schema';
 
@@ -46,7 +46,7 @@ export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: Repla
     if (wanted.length > 0) {
       const requeued = await trx
         .updateTable('webhook_deliveries')
-        .set({ status: 'pending', next_attempt_at: now, locked_by: null, locked_until: null })
+        .set(requeuedAt(now))
         .where('endpoint_id', '=', endpoint.id)
         .where('change_id', '=', sql<number>`any(${sql.val(wanted.map((c) => c.id))}::bigint[])`)
         .returning('change_id')
