@@ -488,6 +488,16 @@ describe('regressions the fuzzer found (each was a 500)', () => {
     await problemAt(await t.call('GET', `/v1/webhooks/${fixtures.endpointId}/deliveries?cursor=${cursor}`, undefined, admin), 400, 'cursor.id');
   });
 
+  it('a lone UTF-16 surrogate, which PostgreSQL json refuses and text mangles, is refused naming the field', async () => {
+    const event = (fields: Record<string, unknown>) => ({ events: [sampleEvent(fields)] });
+    await problemAt(await t.call('POST', '/v1/admin/events', event({ title: 'x\ud83dy' }), admin), 422, 'events[0].title');
+    await problemAt(await t.call('POST', '/v1/admin/events', event({ updates: [{ text: 'later \udc00' }] }), admin), 422, 'events[0].updates[0].text');
+    await problemAt(await t.call('POST', '/v1/admin/events', event({ sources: [{ name: '\ud800Wire' }] }), admin), 422, 'events[0].sources[0].name');
+    await problemAt(await t.call('PATCH', `/v1/webhooks/${fixtures.endpointId}`, { description: 'a\udfffb' }, admin), 422, 'description');
+    const wellFormed = await t.call('POST', '/v1/admin/events', event({ id: 'surrogate-pair-ok', title: 'A pair \ud83d\ude00 is fine' }), admin);
+    expect(wellFormed.status).toBe(200);
+  });
+
   it('a time outside the years 0001-9999 in UTC (PGlite cannot send it) is refused naming the field', async () => {
     await problemAt(await t.call('GET', '/v1/events?since=0000-01-01T00:00:00Z'), 400, 'since');
     await problemAt(await t.call('GET', `/v1/events?since=${encodeURIComponent('9999-12-31T23:59:59-14:00')}`), 400, 'since');

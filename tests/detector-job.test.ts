@@ -143,6 +143,17 @@ describe('the detection job over real HTTP sources', () => {
     expect(run.sources.find((s) => s.url.endsWith('/feed.json'))).toMatchObject({ status: 'changed', events: 1, published: 1, skipped: 1 });
     expect(await newChanges()).toEqual([['event.published', 'beside-nul', null]]);
   });
+
+  it('an event holding a lone surrogate (which PostgreSQL json refuses) is skipped alone; the rest of its source is taken', async () => {
+    sources.setFeed([
+      sampleEvent({ id: 'surrogate-in-update', country: 'ISL', updates: [{ text: 'Later \ud83d' }] }),
+      sampleEvent({ id: 'surrogate-in-source', country: 'ISL', sources: [{ name: '\udc00Wire' }] }),
+      sampleEvent({ id: 'beside-surrogate', country: 'ISL' }),
+    ]);
+    const run = await detectViaApi();
+    expect(run.sources.find((s) => s.url.endsWith('/feed.json'))).toMatchObject({ status: 'changed', events: 1, published: 1, skipped: 2 });
+    expect(await newChanges()).toEqual([['event.published', 'beside-surrogate', null]]);
+  });
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('detection runs on several instances (PostgreSQL)', () => {

@@ -19,7 +19,7 @@ afterAll(() => t.close());
 /** Posts a Resend event the way Resend does: Svix-signed over the raw body. */
 function deliver(event: unknown, options: { id?: string; signWith?: string } = {}) {
   const id = options.id ?? `msg_${++n}`;
-  const body = JSON.stringify(event);
+  const body = typeof event === 'string' ? event : JSON.stringify(event);
   const timestamp = new Date();
   const signature = new Webhook(options.signWith ?? secret).sign(id, timestamp, body);
   return t.app.request('/v1/email-events', {
@@ -69,6 +69,24 @@ describe('POST /v1/email-events (Resend webhooks)', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await res.json()).toMatchObject({ errors: [{ path: 'data.to[0]' }] });
     expect(await t.deps.db.selectFrom('email_events').select('id').where('id', '=', 'msg_nul').execute()).toEqual([]);
+  });
+
+  it('a signed event with a lone surrogate in a field is a 422 naming it, and records nothing', async () => {
+    const res = await deliver(bounce('lone\ud83d@example.org'), { id: 'msg_surrogate' });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ errors: [{ path: 'data.to[0]', message: expect.stringMatching(/surrogate/) }] });
+    expect(await t.deps.db.selectFrom('email_events').select('id').where('id', '=', 'msg_surrogate').execute()).toEqual([]);
+  });
+
+  it('a signed event nested 5,000 levels deep is answered, not a stack overflow', async () => {
+    const nest = (bottom: string) => `{"type":"email.delivered","data":{"to":["deep@example.org"],"deep":${'{"nested":'.repeat(5_000)}${bottom}${'}'.repeat(5_000)}}}`;
+    const clean = await deliver(nest('"bottom"'));
+    expect(clean.status).toBe(200);
+    expect(await clean.json()).toEqual({ status: 'ignored' });
+    const res = await deliver(nest('"bottom\\u0000"'), { id: 'msg_deep' });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { errors: { path: string }[] };
+    expect(body.errors[0]!.path).toBe(`data.deep${'.nested'.repeat(5_000)}`);
   });
 
   it('refuses a wrong signature with 401 and does nothing', async () => {

@@ -74,6 +74,13 @@ describe('the JSON feed adapter', () => {
     ]);
   });
 
+  it('skips an event holding a lone UTF-16 surrogate, naming the field, since PostgreSQL json cannot store it', () => {
+    const body = JSON.stringify([sampleEvent({ id: 'lone', title: 'x\ud83dy' }), sampleEvent({ id: 'paired', title: 'x\ud83d\ude00y' })]);
+    const feed = parseJsonFeed(body);
+    expect(feed.events.map((e) => e.id)).toEqual(['paired']);
+    expect(feed.skipped).toEqual([{ index: 0, reason: 'title: must be well-formed Unicode (it holds a lone UTF-16 surrogate)' }]);
+  });
+
   it('throws a SourceFormatError for a body that is not JSON or not a feed', () => {
     for (const body of ['<html>oops</html>', '{"events": ', '', '42', '{"items": []}', 'null', '{"events": {}}']) {
       expect(() => parseJsonFeed(body), body).toThrow(SourceFormatError);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from '../zod';
 import { categoryIds, categoryOfFactor, isCategoryId, isFactorId } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
-import { NUL_CHARACTER_MESSAGE, nulCharacterPaths } from '../nul-characters';
+import { unstorableStrings } from '../unstorable-strings';
 
 /** The event shape of the contract, as sources give it and `POST /v1/admin/events` accepts it. */
 
@@ -57,9 +57,9 @@ export const eventInputSchema = z.strictObject({
     .default([]),
   url: httpUrl.optional(),
 }).superRefine((event, ctx) => {
-  // A source's event with U+0000 is skipped like any other invalid one, instead of failing
+  // A source's event with U+0000 or a lone surrogate is skipped like any other invalid one, instead of failing
   // the whole source's transaction in PostgreSQL.
-  for (const path of nulCharacterPaths(event)) ctx.addIssue({ code: 'custom', path, message: NUL_CHARACTER_MESSAGE });
+  for (const { path, message } of unstorableStrings(event)) ctx.addIssue({ code: 'custom', path, message });
 });
 
 export type EventInput = z.input<typeof eventInputSchema>;

@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { problems, zodFieldErrors } from '../errors';
-import { nulCharacterErrors } from '../nul-characters';
+import { unstorableStringErrors } from '../unstorable-strings';
 
 /**
  * A router whose validation failures become problem+json naming the field: 422 for a
@@ -11,8 +11,8 @@ export function createRouter() {
     defaultHook: (result) => {
       const status = result.target === 'json' || result.target === 'form' ? 422 : 400;
       if (!result.success) throw problems.validation(status, zodFieldErrors(result.error));
-      const nul = nulCharacterErrors(result.data);
-      if (nul.length > 0) throw problems.validation(status, nul);
+      const unstorable = unstorableStringErrors(result.data);
+      if (unstorable.length > 0) throw problems.validation(status, unstorable);
     },
   });
 }

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { Webhook } from 'svix';
 import type { Deps } from '../../deps';
 import { ProblemError, problems } from '../../errors';
-import { nulCharacterErrors } from '../../nul-characters';
+import { unstorableStringErrors } from '../../unstorable-strings';
 import { handleEmailEvent, resendEventSchema } from '../../subscribers/email-events';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 
@@ -47,8 +47,8 @@ export function emailEventRoutes(deps: Deps) {
       parsed = undefined;
     }
     if (!parsed?.success) throw problems.validation(422, [{ path: '(body)', pointer: '#', message: 'is not a Resend event' }]);
-    const nul = nulCharacterErrors(parsed.data);
-    if (nul.length > 0) throw problems.validation(422, nul);
+    const unstorable = unstorableStringErrors(parsed.data);
+    if (unstorable.length > 0) throw problems.validation(422, unstorable);
     const status = await handleEmailEvent(deps, headers['svix-id'], parsed.data);
     return c.json({ status }, 200);
   });
