@@ -44,7 +44,7 @@ import { parseSourceDocument } from '../src/alerts/sources/index';
 import { assembleDeps } from '../src/assemble-deps';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
-import { openPglite, openPostgres, type DatabaseHandle } from '../src/db/connect';
+import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
 import type { Db, SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
 import { migrateToLatest } from '../src/db/migrate';
@@ -59,7 +59,6 @@ import {
   markdownTable,
   median,
   now,
-  repoRoot,
   type TableColumn,
   textTable,
   writeBenchmarkSection,
@@ -97,9 +96,22 @@ const WORDS = (
 ).split(' ');
 
 const PUBLISHERS = [
-  'Eurasianet', 'Reuters', 'Associated Press', 'BBC News', 'Human Rights Watch', 'Amnesty International',
-  'OSCE/ODIHR', 'Radio Free Europe/Radio Liberty', 'The Diplomat', 'Al Jazeera', 'Le Monde', 'El País',
-  'Freedom House', 'UN OHCHR', 'Transparency International', 'Committee to Protect Journalists',
+  'Eurasianet',
+  'Reuters',
+  'Associated Press',
+  'BBC News',
+  'Human Rights Watch',
+  'Amnesty International',
+  'OSCE/ODIHR',
+  'Radio Free Europe/Radio Liberty',
+  'The Diplomat',
+  'Al Jazeera',
+  'Le Monde',
+  'El País',
+  'Freedom House',
+  'UN OHCHR',
+  'Transparency International',
+  'Committee to Protect Journalists',
 ];
 
 function sentence(rand: () => number): string {
@@ -151,9 +163,7 @@ export function generateFeedEvents(count: number, seed = 20_250_401): EventInput
         : { name: publisher };
     });
     const updates =
-      rand() < 0.12
-        ? [{ text: `Update: ${paragraphOf(rand, 80, 300)}`, ...(rand() < 0.7 ? { date: `${year}-08` } : {}) }]
-        : [];
+      rand() < 0.12 ? [{ text: `Update: ${paragraphOf(rand, 80, 300)}`, ...(rand() < 0.7 ? { date: `${year}-08` } : {}) }] : [];
     const title = `${country.name}: ${sentence(rand)}`.slice(0, 160);
     events.push({
       id: `${iso.toLowerCase()}-${month}-${String(i).padStart(5, '0')}`,
@@ -653,7 +663,7 @@ async function profileCpu(server: FeedServer, feeds: Feeds, into: CpuProfile, re
   const document = await step('parseSourceDocument (JSON.parse + zod safeParse per event + duplicate-id check)', () =>
     parseSourceDocument(body, fetched.contentType, server.url),
   );
-  const normalised = await step('normaliseEvent (on the adapter\'s validated events, no second zod parse)', () =>
+  const normalised = await step("normaliseEvent (on the adapter's validated events, no second zod parse)", () =>
     document.events.map(normaliseEvent),
   );
   await step('hashEvents (content hash of every event)', () => hashEvents(normalised));
@@ -780,20 +790,22 @@ function tableRows(results: readonly TargetResult[]): string[][] {
 /** SQL time per statement kind (median over rounds), for the runs that write or compare. */
 function statementTable(results: readonly TargetResult[]): { columns: TableColumn[]; rows: string[][] } {
   const kinds: RunKind[] = ['first', 'same200', 'changed'];
-  const labels = [
-    ...new Set(results.flatMap((r) => kinds.flatMap((k) => r.runs[k].flatMap((x) => Object.keys(x.byStatement))))),
-  ].sort();
+  const labels = [...new Set(results.flatMap((r) => kinds.flatMap((k) => r.runs[k].flatMap((x) => Object.keys(x.byStatement)))))].sort();
   const cols: TableColumn[] = [
     { title: 'SQL statement (ms, median of rounds)' },
-    ...results.flatMap((r) => kinds.map((k) => ({ title: `${r.target}: ${runLabels[k].replace(/ \(.*\)$/, '')}`, align: 'right' as const }))),
+    ...results.flatMap((r) =>
+      kinds.map((k) => ({ title: `${r.target}: ${runLabels[k].replace(/ \(.*\)$/, '')}`, align: 'right' as const })),
+    ),
   ];
   const rows = labels.map((label) => [
     label,
-    ...results.flatMap((r) => kinds.map((k) => {
-      const values = r.runs[k].map((x) => x.byStatement[label] ?? 0);
-      const m = median(values);
-      return m === 0 ? '' : fmtMs(m);
-    })),
+    ...results.flatMap((r) =>
+      kinds.map((k) => {
+        const values = r.runs[k].map((x) => x.byStatement[label] ?? 0);
+        const m = median(values);
+        return m === 0 ? '' : fmtMs(m);
+      }),
+    ),
   ]);
   return { columns: cols, rows };
 }
@@ -815,7 +827,10 @@ function ingestFigures(): Map<string, Record<string, string>> {
     else if (phase.startsWith('re-ingest 5%')) row.changed = rate;
     out.set(database, row);
   }
-  const measured = lines.slice(start, start + 4).join(' ').match(/Measured (\d{4}-\d{2}-\d{2})/);
+  const measured = lines
+    .slice(start, start + 4)
+    .join(' ')
+    .match(/Measured (\d{4}-\d{2}-\d{2})/);
   if (measured) out.set('__date', { date: measured[1]! });
   return out;
 }
@@ -827,8 +842,18 @@ function comparisonTable(results: readonly TargetResult[]): { columns: TableColu
   const rows: string[][] = [];
   for (const r of results) {
     const i = ingest.get(r.target) ?? {};
-    rows.push([r.target, 'everything new', `${rate(r, 'first')} (1 x ${fmtInt(TOTAL)}, HTTP + parse included)`, i.new ? `${i.new} (20 x 1,000)` : 'n/a']);
-    rows.push([r.target, 'nothing changed', `${rate(r, 'same200')} (200 identical: body hash matches, nothing parsed)`, i.unchanged ?? 'n/a']);
+    rows.push([
+      r.target,
+      'everything new',
+      `${rate(r, 'first')} (1 x ${fmtInt(TOTAL)}, HTTP + parse included)`,
+      i.new ? `${i.new} (20 x 1,000)` : 'n/a',
+    ]);
+    rows.push([
+      r.target,
+      'nothing changed',
+      `${rate(r, 'same200')} (200 identical: body hash matches, nothing parsed)`,
+      i.unchanged ?? 'n/a',
+    ]);
     rows.push([r.target, 'a few changed', `${rate(r, 'changed')} (1% bodies)`, i.changed ? `${i.changed} (5%: bodies and flags)` : 'n/a']);
   }
   return {
@@ -994,7 +1019,9 @@ export async function run(): Promise<void> {
     'npm run bench -- detection        # or: npx tsx bench/detection.ts',
     '```',
     '',
-    `Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. ` +
+    `Machine: ${Object.entries(machine)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}. ` +
       `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end ` +
       `(the machine is shared: other work ran meanwhile); run took ${elapsed.toFixed(0)} s.`,
     '',
@@ -1004,16 +1031,16 @@ export async function run(): Promise<void> {
       '~12% with an update, ~8% watch-flagged), served by a `node:http` server on 127.0.0.1 that sends an ETag and ' +
       'answers `If-None-Match` with 304, except in the "200, identical body" run, where it ignores the condition and ' +
       'sends the same bytes again (the harder case: the whole body is downloaded again; the detector takes its sha256, ' +
-      'finds it equal to `source_states.body_hash` and reports `not_modified` without parsing or writing events). Each run is one `runDetection(deps, \'cli\')` with deps built as `tests/support/app.ts` builds them ' +
+      "finds it equal to `source_states.body_hash` and reports `not_modified` without parsing or writing events). Each run is one `runDetection(deps, 'cli')` with deps built as `tests/support/app.ts` builds them " +
       '(config from `parseConfig({SOURCE_URLS: <feed url>, ...})`, silent pino, outbox mailer in a temp DATA_DIR, ' +
       'system clock); the wall time is that whole call (lock, run record, fetch, parse, one transaction for the source). ' +
       `${rounds} rounds per database${stoppedEarly ? ` (${ROUNDS} would have taken the run past ${BUDGET_S} s on this load, so it stopped after ${rounds})` : ''}, ` +
       'each on a fresh schema / PGlite instance running the four runs back to back; ' +
       'the rounds are interleaved across the databases (round 1 on each, then round 2, ..., alternating which goes first) ' +
       'so load from other work on this shared machine falls on them alike. Times are medians, with the min-max of the ' +
-      "rounds; \"vs first load\" and the goal check are the median of each round's ratio to that round's first load " +
+      'rounds; "vs first load" and the goal check are the median of each round\'s ratio to that round\'s first load ' +
       '(run seconds before it), not a ratio of medians. Rows written are counted in the database: new `events` rows, ' +
-      '`events` rows whose ctid moved, new `changes` rows; the run\'s own record (one `detection_runs` row, the ' +
+      "`events` rows whose ctid moved, new `changes` rows; the run's own record (one `detection_runs` row, the " +
       '`source_states` row with the validators and the body hash) is shown apart. "SQL ms" adds up every statement the job sent, timed by ' +
       'a Kysely plugin from compile to result.',
     '',
@@ -1028,7 +1055,11 @@ export async function run(): Promise<void> {
       'A no-change 200 run stops after the sha256; a 304 run takes none of these steps:',
     '',
     markdownTable(
-      [{ title: `step (${feedMb.toFixed(1)} MiB feed, ${fmtInt(TOTAL)} events)` }, { title: 'no-change 200' }, { title: 'ms', align: 'right' }],
+      [
+        { title: `step (${feedMb.toFixed(1)} MiB feed, ${fmtInt(TOTAL)} events)` },
+        { title: 'no-change 200' },
+        { title: 'ms', align: 'right' },
+      ],
       [
         ...steps.map(([l, ms]) => [l, l.startsWith(SCALE) ? '' : NO_CHANGE_STEPS.has(l) ? 'yes' : 'no (skipped)', ms.toFixed(1)]),
         ['sum: a no-change 200 run', '', noChangeTotal.toFixed(1)],

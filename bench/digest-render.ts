@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import mjml2html from 'mjml';
 import { mjmlOptions, templatesDir } from '../src/templates/compile';
-import { prepareDigest, itemCount } from '../src/templates/digest-prepare';
+import { itemCount, prepareDigest } from '../src/templates/digest-prepare';
 import { digestView } from '../src/templates/digest-view';
 import { prepareTemplate } from '../src/templates/fill';
-import { renderDigestEmail, type DigestModel } from '../src/templates/index';
+import { type DigestModel, renderDigestEmail } from '../src/templates/index';
 import { largeDigestModel, sampleDigestModel } from '../src/templates/sample-models';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
 
@@ -152,8 +152,9 @@ export async function run(): Promise<void> {
     'npm run bench -- digest-render        # or: npx tsx bench/digest-render.ts',
     '```',
     '',
-    `Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. ` +
-      `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end.`,
+    `Machine: ${Object.entries(machine)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}. ` + `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end.`,
     '',
     `Workload: per round, ${fmtInt(DIGESTS)} typical digests (and ${fmtInt(Math.ceil(DIGESTS / 10))} large ones) ` +
       'rendered with `renderDigestEmail(model)` (prepare, Mustache fill of the precompiled template, size budget, ' +

@@ -36,29 +36,29 @@ import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
-import { runDigestTick, type DigestTickResult } from '../src/alerts/digest/runner';
+import { buildDigest } from '../src/alerts/digest/build';
 import { digestMessage } from '../src/alerts/digest/message';
-import { eventInputSchema, normaliseEvent, type EventInput } from '../src/alerts/event';
+import { type DigestTickResult, runDigestTick } from '../src/alerts/digest/runner';
+import { indexChangeWindow } from '../src/alerts/digest/window';
+import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import { assembleDeps } from '../src/assemble-deps';
 import { fixedClock } from '../src/clock';
 import { parseConfig } from '../src/config';
-import { buildDigest } from '../src/alerts/digest/build';
-import { indexChangeWindow } from '../src/alerts/digest/window';
 import { latestChangeId, listChangesBetween } from '../src/db/changes';
+import { type DatabaseHandle, openPostgres } from '../src/db/connect';
+import type { Frequency } from '../src/db/database';
 import { readRecordedModels, recordModel } from '../src/db/digest-items';
 import type { ClaimedDigest } from '../src/db/digests';
 import { loadEvents } from '../src/db/events';
-import { openPostgres, type DatabaseHandle } from '../src/db/connect';
-import type { Frequency } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import type { Deps } from '../src/deps';
 import { asciiJsonString } from '../src/email/ascii-json';
 import { createResendMailer } from '../src/email/resend';
 import type { EmailMessage, Mailer } from '../src/email/transport';
 import { createLogger } from '../src/log';
-import { subscriberLinks } from '../src/subscribers/links';
 import { createMetrics } from '../src/metrics';
+import { subscriberLinks } from '../src/subscribers/links';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
 import { compileMjml, templatesDir } from '../src/templates/compile';
@@ -151,7 +151,13 @@ function splitCountries(rand: () => number) {
   return { active: ids.slice(0, ACTIVE_COUNTRIES), quiet: ids.slice(ACTIVE_COUNTRIES) };
 }
 
-function placeEvents(generated: readonly EventInput[], active: readonly string[], rand: () => number, tag: string, months: readonly string[]): EventInput[] {
+function placeEvents(
+  generated: readonly EventInput[],
+  active: readonly string[],
+  rand: () => number,
+  tag: string,
+  months: readonly string[],
+): EventInput[] {
   return generated.map((e, i) => {
     const country = active[Math.floor(rand() ** 1.6 * active.length)]!;
     const month = pick(rand, months);
@@ -272,8 +278,9 @@ function statementLabel(node: RootOperationNode): string {
       return 'delete';
     case 'RawNode': {
       const text = ((n.sqlFragments as string[]) ?? []).join('$').replace(/\s+/g, ' ').trim();
-      if (text === 'with $ select id from batch') return 'record batch: batch + rows + new report lines (+ empty digests closed, cursors), one statement';
-      if (text.includes('update digest_batches set status = \'sent\'')) return 'mark sent: batch + rows + cursors, one statement';
+      if (text === 'with $ select id from batch')
+        return 'record batch: batch + rows + new report lines (+ empty digests closed, cursors), one statement';
+      if (text.includes("update digest_batches set status = 'sent'")) return 'mark sent: batch + rows + cursors, one statement';
       if (text === 'with $ select 1') return 'close empty digests + cursors, one statement';
       return `raw: ${text.slice(0, 50)}`;
     }
@@ -399,7 +406,13 @@ function rawBodies(messages: readonly EmailMessage[]): string[] {
   return rawPayloads(messages).map((payload) => JSON.stringify(payload));
 }
 
-async function rawPosting(url: string, bodies: readonly string[], maxBatches: number, pass: number, maxMs: number): Promise<{ ms: number; emails: number; batches: number }> {
+async function rawPosting(
+  url: string,
+  bodies: readonly string[],
+  maxBatches: number,
+  pass: number,
+  maxMs: number,
+): Promise<{ ms: number; emails: number; batches: number }> {
   const t0 = now();
   let emails = 0;
   let i = 0;
@@ -418,14 +431,21 @@ async function rawPosting(url: string, bodies: readonly string[], maxBatches: nu
     // A keep-alive connection the server closed while idle fails once (ECONNRESET): post again.
     const response = await post().catch(() => post());
     const answer = (await response.json()) as { data?: unknown[] };
-    if (response.status !== 200 || answer.data?.length !== 100) throw new Error(`raw post ${i}: ${response.status} ${JSON.stringify(answer).slice(0, 200)}`);
+    if (response.status !== 200 || answer.data?.length !== 100)
+      throw new Error(`raw post ${i}: ${response.status} ${JSON.stringify(answer).slice(0, 200)}`);
     emails += answer.data.length;
   }
   return { ms: now() - t0, emails, batches: i };
 }
 
 /** The same batches posted through the mailer the tick uses (the resend SDK: serialise + fetch), one at a time, no rendering, no database. */
-async function mailerPosting(mailer: Mailer, messages: readonly EmailMessage[], maxBatches: number, pass: number, maxMs: number): Promise<{ ms: number; emails: number; batches: number }> {
+async function mailerPosting(
+  mailer: Mailer,
+  messages: readonly EmailMessage[],
+  maxBatches: number,
+  pass: number,
+  maxMs: number,
+): Promise<{ ms: number; emails: number; batches: number }> {
   const batches: EmailMessage[][] = [];
   for (let i = 0; i + 100 <= messages.length; i += 100) batches.push(messages.slice(i, i + 100));
   const t0 = now();
@@ -447,7 +467,9 @@ async function waitForQuietMachine(): Promise<{ waitedS: number; load: number }>
   let load = loadavg()[0]!;
   if (MAX_LOAD <= 0) return { waitedS: 0, load };
   while (load > MAX_LOAD && Date.now() - started < LOAD_WAIT_MAX_MS) {
-    log(`  1-min load average ${load.toFixed(2)} > ${MAX_LOAD}: waiting 30 s (waited ${((Date.now() - started) / 1000).toFixed(0)} s of at most 600)`);
+    log(
+      `  1-min load average ${load.toFixed(2)} > ${MAX_LOAD}: waiting 30 s (waited ${((Date.now() - started) / 1000).toFixed(0)} s of at most 600)`,
+    );
     await new Promise((resolve) => setTimeout(resolve, LOAD_POLL_MS));
     load = loadavg()[0]!;
   }
@@ -467,11 +489,14 @@ export async function run(): Promise<void> {
   const t0 = now();
   const url = process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL;
   const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
+    throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
 
   const loadWait = await waitForQuietMachine();
   const loadBefore = loadavg()[0]!;
-  log(`digests bench: ${fmtInt(SUBSCRIBERS)} subscribers, ${fmtInt(PERIOD_CHANGES)} changes in the period, one tick at ${AS_OF.toISOString()}`);
+  log(
+    `digests bench: ${fmtInt(SUBSCRIBERS)} subscribers, ${fmtInt(PERIOD_CHANGES)} changes in the period, one tick at ${AS_OF.toISOString()}`,
+  );
 
   const pgVersion = String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?');
   const schema = `bench_digests_${process.pid}`;
@@ -498,7 +523,9 @@ export async function run(): Promise<void> {
     });
     const logger = createLogger({ level: 'silent' });
     const metrics = createMetrics();
-    const timed = timedMailer(createResendMailer({ apiKey: API_KEY, baseUrl: resend.url, defaultFrom: EMAIL_FROM, clock, log: logger, metrics: metrics.email }));
+    const timed = timedMailer(
+      createResendMailer({ apiKey: API_KEY, baseUrl: resend.url, defaultFrom: EMAIL_FROM, clock, log: logger, metrics: metrics.email }),
+    );
     // As tests/support/app.ts builds them (assembleDeps), with the Resend mailer pointed at the fake.
     const deps: Deps = assembleDeps({
       config,
@@ -517,7 +544,11 @@ export async function run(): Promise<void> {
     const earlier = placeEvents(generated.slice(0, EARLIER_EVENTS), active, rand, 'old', ['2024-09', '2024-10', '2024-11', '2024-12']);
     const fresh = placeEvents(generated.slice(EARLIER_EVENTS), active, rand, 'new', ['2024-12', '2025-01']);
     const ingestAll = async (events: readonly EventInput[]) => {
-      for (let i = 0; i < events.length; i += 500) await ingestEvents(deps, events.slice(i, i + 500).map((e) => normaliseEvent(eventInputSchema.parse(e))));
+      for (let i = 0; i < events.length; i += 500)
+        await ingestEvents(
+          deps,
+          events.slice(i, i + 500).map((e) => normaliseEvent(eventInputSchema.parse(e))),
+        );
     };
     const tSetup = now();
     await ingestAll(earlier);
@@ -529,7 +560,10 @@ export async function run(): Promise<void> {
     const modified = [
       ...earlier.slice(0, EARLIER_UPDATES).map((e, i) => ({
         ...e,
-        updates: [...(e.updates ?? []), { text: `Update: the court ruled on the appeal in January (${i}); the measure stays in force pending review.`, date: '2025-01' }],
+        updates: [
+          ...(e.updates ?? []),
+          { text: `Update: the court ruled on the appeal in January (${i}); the measure stays in force pending review.`, date: '2025-01' },
+        ],
       })),
       ...earlier.slice(EARLIER_UPDATES, EARLIER_UPDATES + EARLIER_FLIPS).map(flip),
       ...fresh.slice(0, NEW_EDITS).map((e) => ({ ...e, body: `${e.body} Edited: figures corrected after the ministry's statement.` })),
@@ -539,9 +573,13 @@ export async function run(): Promise<void> {
     const upTo = await latestChangeId(handle.db);
     if (upTo - cursor !== PERIOD_CHANGES) throw new Error(`expected ${PERIOD_CHANGES} changes in the period, the log has ${upTo - cursor}`);
     const windowEvents = await sql<{ id: string; country_id: string; categories: string[] }>`
-      select distinct e.id, e.country_id, e.categories from changes c join events e on e.id = c.event_id where c.id > ${cursor}`.execute(handle.db);
+      select distinct e.id, e.country_id, e.categories from changes c join events e on e.id = c.event_id where c.id > ${cursor}`.execute(
+      handle.db,
+    );
     const changedCountries = new Set(windowEvents.rows.map((r) => r.country_id));
-    log(`  events: ${EARLIER_EVENTS} before the period (cursor ${cursor}), ${fmtInt(PERIOD_CHANGES)} changes in it on ${fmtInt(windowEvents.rows.length)} events in ${changedCountries.size} countries`);
+    log(
+      `  events: ${EARLIER_EVENTS} before the period (cursor ${cursor}), ${fmtInt(PERIOD_CHANGES)} changes in it on ${fmtInt(windowEvents.rows.length)} events in ${changedCountries.size} countries`,
+    );
 
     // --- Subscribers ---------------------------------------------------------------------------
     const subscribers = generateSubscribers(SUBSCRIBERS, active, quiet);
@@ -563,7 +601,9 @@ export async function run(): Promise<void> {
       const place = s.countries.length === 0 && s.regions.length === 0;
       const candidates = place
         ? allWindowEvents
-        : [...new Set([...s.countries, ...countries.filter((c) => s.regions.includes(c.region)).map((c) => c.id)])].flatMap((c) => eventsByCountry.get(c) ?? []);
+        : [...new Set([...s.countries, ...countries.filter((c) => s.regions.includes(c.region)).map((c) => c.id)])].flatMap(
+            (c) => eventsByCountry.get(c) ?? [],
+          );
       const matched = candidates.filter((e) => wantsEvent(s, e)).length;
       itemsPerSubscriber.push(matched);
       expected.set(s.email, matched > 0 || !s.skipEmpty);
@@ -584,7 +624,9 @@ export async function run(): Promise<void> {
     log(`  setup took ${((now() - tSetup) / 1000).toFixed(1)} s`);
 
     // Warm the HTTP path and the JIT once (a tiny batch to the fake, outside the timing).
-    const warmBodies = rawBodies(Array.from({ length: 100 }, (_, i) => ({ to: `warm-${i}@example.org`, subject: 'warm', html: '<p>warm</p>', text: 'warm' })));
+    const warmBodies = rawBodies(
+      Array.from({ length: 100 }, (_, i) => ({ to: `warm-${i}@example.org`, subject: 'warm', html: '<p>warm</p>', text: 'warm' })),
+    );
     await rawPosting(resend.url, warmBodies, 3, -1, 0);
     await resend.reset();
 
@@ -678,7 +720,10 @@ export async function run(): Promise<void> {
     if (twice) problems.push(`${twice} subscribers got more than one`);
     if (unwanted) problems.push(`${unwanted} skip-empty subscribers with nothing matching got one`);
     if (strangers) problems.push(`${strangers} deliveries to unknown addresses`);
-    if (sentNotDelivered || deliveredNotSent) problems.push(`rows marked sent and inboxes disagree (${sentNotDelivered} sent but not delivered once, ${deliveredNotSent} delivered but not marked sent)`);
+    if (sentNotDelivered || deliveredNotSent)
+      problems.push(
+        `rows marked sent and inboxes disagree (${sentNotDelivered} sent but not delivered once, ${deliveredNotSent} delivered but not marked sent)`,
+      );
     if (wrongSkip) problems.push(`${wrongSkip} subscribers skipped although something matched or they want empty digests`);
     if (badCursor) problems.push(`${badCursor} subscribers' cursors are wrong`);
     if (withoutOneClick) problems.push(`${withoutOneClick} deliveries without the one-click unsubscribe headers`);
@@ -707,9 +752,16 @@ export async function run(): Promise<void> {
     // --- Render cost per digest over a sample of the stored models ---------------------------------
     const step = Math.max(1, Math.floor(sent / RENDER_SAMPLE));
     const stored = await sql<{ model: unknown; item_count: number }>`
-      select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${RENDER_SAMPLE}`.execute(handle.db);
+      select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${RENDER_SAMPLE}`.execute(
+      handle.db,
+    );
     // Read back as a retry reads them, then copied apart: timed alone, no model shares a report object with another.
-    const models = (await readRecordedModels(handle.db, stored.rows.map((r) => r.model))).map((model) => structuredClone(model));
+    const models = (
+      await readRecordedModels(
+        handle.db,
+        stored.rows.map((r) => r.model),
+      )
+    ).map((model) => structuredClone(model));
     for (const model of models.slice(0, 100)) digestMessage(model); // warm
     const renderMs: number[] = [];
     const renderByKind = new Map<string, number[]>();
@@ -733,7 +785,9 @@ export async function run(): Promise<void> {
     );
 
     const composeProbe = await profileCompose(deps, handle, cursor, upTo, Math.min(2_000, SUBSCRIBERS), kindOf);
-    const inTickRenderMs = [...composeProbe.byKind.values()].reduce((a, k) => a + k.count * k.renderMs, 0) / [...composeProbe.byKind.values()].reduce((a, k) => a + k.count, 0);
+    const inTickRenderMs =
+      [...composeProbe.byKind.values()].reduce((a, k) => a + k.count * k.renderMs, 0) /
+      [...composeProbe.byKind.values()].reduce((a, k) => a + k.count, 0);
     const tickFillMs = median(composeProbe.renderAll);
 
     // --- (a) mjml2html per recipient ---------------------------------------------------------------
@@ -763,7 +817,14 @@ export async function run(): Promise<void> {
     const bodies = rawBodies(messages);
     const rawPasses: { ms: number; emails: number; batches: number }[] = [];
     const rawFakeCpu: number[] = [];
-    const sdkMailer = createResendMailer({ apiKey: API_KEY, baseUrl: resend.url, defaultFrom: EMAIL_FROM, clock, log: logger, metrics: metrics.email });
+    const sdkMailer = createResendMailer({
+      apiKey: API_KEY,
+      baseUrl: resend.url,
+      defaultFrom: EMAIL_FROM,
+      clock,
+      log: logger,
+      metrics: metrics.email,
+    });
     const sdkPasses: { ms: number; emails: number; batches: number }[] = [];
     for (let pass = 1; pass <= 2; pass++) {
       await rawPosting(resend.url, bodies, 2, pass + 10, 0); // a fresh keep-alive connection, untimed
@@ -815,7 +876,7 @@ export async function run(): Promise<void> {
     // are time the runner was not ready with the next batch (the sender waited for the builder).
     const postingIdle = timed.stats.callStarts.slice(1).reduce((sum, start, i) => sum + Math.max(0, start - timed.stats.callEnds[i]!), 0);
     const sqlRows = [...tickStatements].sort((a, b) => b[1].ms - a[1].ms);
-    const sqlMs = sqlRows.reduce((a, [, st]) => a + st.ms, 0);
+    const _sqlMs = sqlRows.reduce((a, [, st]) => a + st.ms, 0);
     const enqueueMs = firstClaimAt - tickStart;
     const claims = tickSeries.get('select digests join for update') ?? [];
     const tenth = Math.max(1, Math.floor(claims.length / 10));
@@ -832,11 +893,35 @@ export async function run(): Promise<void> {
     ];
     const profileRows: string[][] = [
       ...sqlRows.map(([label, st]) => [`SQL ${label}`, fmtInt(st.count), fmtInt(st.ms), perBatch(st.ms), share(st.ms)]),
-      ['HTTP: mailer.sendBatch (SDK JSON + fetch + the fake in its own process), overlapping the next build', fmtInt(timed.stats.calls), fmtInt(timed.stats.ms), perBatch(timed.stats.ms), share(timed.stats.ms)],
+      [
+        'HTTP: mailer.sendBatch (SDK JSON + fetch + the fake in its own process), overlapping the next build',
+        fmtInt(timed.stats.calls),
+        fmtInt(timed.stats.ms),
+        perBatch(timed.stats.ms),
+        share(timed.stats.ms),
+      ],
       ["of which the fake's CPU (its process)", '', fmtInt(fakeUsage.cpuMs), perBatch(fakeUsage.cpuMs), share(fakeUsage.cpuMs)],
-      ['posting idle: the next batch not built yet when the previous post ended', '', fmtInt(postingIdle), perBatch(postingIdle), share(postingIdle)],
-      ['render: digestMessage x 100 (timed alone as in the tick, reports shared: mean x digests sent)', '', fmtInt(inTickRenderMs * sent), perBatch(inTickRenderMs * sent), share(inTickRenderMs * sent)],
-      ['node CPU (this process: runner, SDK, pg client)', '', fmtInt((cpu.user + cpu.system) / 1000), perBatch((cpu.user + cpu.system) / 1000), share((cpu.user + cpu.system) / 1000)],
+      [
+        'posting idle: the next batch not built yet when the previous post ended',
+        '',
+        fmtInt(postingIdle),
+        perBatch(postingIdle),
+        share(postingIdle),
+      ],
+      [
+        'render: digestMessage x 100 (timed alone as in the tick, reports shared: mean x digests sent)',
+        '',
+        fmtInt(inTickRenderMs * sent),
+        perBatch(inTickRenderMs * sent),
+        share(inTickRenderMs * sent),
+      ],
+      [
+        'node CPU (this process: runner, SDK, pg client)',
+        '',
+        fmtInt((cpu.user + cpu.system) / 1000),
+        perBatch((cpu.user + cpu.system) / 1000),
+        share((cpu.user + cpu.system) / 1000),
+      ],
       ['tick (wall)', fmtInt([...tickStatements.values()].reduce((a, st) => a + st.count, 0)), fmtInt(wallMs), perBatch(wallMs), '100%'],
     ];
 
@@ -877,7 +962,11 @@ export async function run(): Promise<void> {
       ? `${fmtInt(e2eRate)} digests/s (${(wallMs / 1000).toFixed(1)} s for ${fmtInt(sent)} sent + ${fmtInt(skipped)} skipped)`
       : `${fmtInt(e2eRate)} digests/s (stopped at the ${TICK_BUDGET_MS / 1000} s budget: ${fmtInt(sent)} sent + ${fmtInt(skipped)} skipped of ${fmtInt(SUBSCRIBERS)} in ${(rateMs / 1000).toFixed(1)} s; whole tick ~${fmtInt(fullTickEstimateS)} s)`;
     const rows: string[][] = [
-      ['one tick end to end (enqueue + claim + compose + record + render + send + mark sent)', tickCell, `>= ${fmtInt(GOAL_RATE)}/s: ${met(e2eRate >= GOAL_RATE)}`],
+      [
+        'one tick end to end (enqueue + claim + compose + record + render + send + mark sent)',
+        tickCell,
+        `>= ${fmtInt(GOAL_RATE)}/s: ${met(e2eRate >= GOAL_RATE)}`,
+      ],
       [
         '(b) raw posting of the same batches through the mailer the tick uses (resend SDK: serialise + fetch), one at a time, no rendering, no database',
         `${fmtInt(sdkRate)} emails/s (passes: ${sdkRates.map(fmtInt).join(', ')})`,
@@ -889,7 +978,11 @@ export async function run(): Promise<void> {
         '',
       ],
       ['end to end / raw posting through the mailer', fmtRatio(e2eVsSdk), `>= ${GOAL_VS_RAW}x: ${met(e2eVsSdk >= GOAL_VS_RAW)}`],
-      ['end to end / raw posting of bodies serialised beforehand', fmtRatio(e2eVsRaw), `>= ${GOAL_VS_RAW}x: ${met(e2eVsRaw >= GOAL_VS_RAW)}`],
+      [
+        'end to end / raw posting of bodies serialised beforehand',
+        fmtRatio(e2eVsRaw),
+        `>= ${GOAL_VS_RAW}x: ${met(e2eVsRaw >= GOAL_VS_RAW)}`,
+      ],
       [
         'render per digest: digestMessage(model)',
         `stored models alone (nothing shared): median ${us(median(renderMs))}, mean ${us(mean(renderMs))}, p95 ${us(pct(renderMs, 95))} (${fmtInt(1000 / mean(renderMs))}/s on one core); ` +
@@ -902,9 +995,21 @@ export async function run(): Promise<void> {
           `${fmtRatio(mjmlRatioAlone)} a stored model filled alone, nothing shared (median ${us(median(renderMs))})`,
         `>= ${GOAL_MJML}x slower: ${met(mjmlRatio >= GOAL_MJML)}`,
       ],
-      ['email size (HTML + text, sample)', `median ${(median(sampleChars) / 1000).toFixed(1)} kB, p90 ${(pct(sampleChars, 90) / 1000).toFixed(1)} kB; in the tick mean ${(timed.stats.chars / Math.max(1, timed.stats.emails) / 1000).toFixed(1)} kB`, ''],
-      ['peak memory during the tick (sampled every 20 ms)', `RSS ${mb(mem.peakRss)} (before ${mb(memBefore.rss)}); heap ${mb(mem.peakHeap)} (before ${mb(memBefore.heapUsed)}; peak ${mb(heapFirstHalf)} in the first half, ${mb(heapSecondHalf)} in the second)`, 'bounded'],
-      ["the fake Resend's own process after the tick (its delivery log grows with recipients)", `RSS ${mb(fakeUsage.rssBytes)} for ${fmtInt(delivered.length)} deliveries`, ''],
+      [
+        'email size (HTML + text, sample)',
+        `median ${(median(sampleChars) / 1000).toFixed(1)} kB, p90 ${(pct(sampleChars, 90) / 1000).toFixed(1)} kB; in the tick mean ${(timed.stats.chars / Math.max(1, timed.stats.emails) / 1000).toFixed(1)} kB`,
+        '',
+      ],
+      [
+        'peak memory during the tick (sampled every 20 ms)',
+        `RSS ${mb(mem.peakRss)} (before ${mb(memBefore.rss)}); heap ${mb(mem.peakHeap)} (before ${mb(memBefore.heapUsed)}; peak ${mb(heapFirstHalf)} in the first half, ${mb(heapSecondHalf)} in the second)`,
+        'bounded',
+      ],
+      [
+        "the fake Resend's own process after the tick (its delivery log grows with recipients)",
+        `RSS ${mb(fakeUsage.rssBytes)} for ${fmtInt(delivered.length)} deliveries`,
+        '',
+      ],
       ['correctness after the tick', correct ? checkSummary : problems.join('; '), met(correct)],
     ];
     log('');
@@ -923,13 +1028,15 @@ export async function run(): Promise<void> {
       storageLine,
       'How this run measures differently from the 2026-11-25 one: (a) is judged against the fill as the tick runs it (reports shared by their readers), the earlier ' +
         'comparison (a stored model filled alone) is still shown; stored models are read back through `digest_items` as a retry reads them; (b) is measured two ways: ' +
-        'through the mailer (new; the goal\'s ratio is given against both) and as bodies serialised beforehand, now serialised as the mailer serialises them ' +
+        "through the mailer (new; the goal's ratio is given against both) and as bodies serialised beforehand, now serialised as the mailer serialises them " +
         '(non-ASCII strings as \\u escapes, a one-byte body; before: plain JSON.stringify, a two-byte body that was slower to send).',
     ];
     for (const line of findings) log(`  ${line}`);
     const elapsed = (now() - t0) / 1000;
     const loadAfter = loadavg()[0]!;
-    log(`  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before (waited ${loadWait.waitedS.toFixed(0)} s), ${loadAfter.toFixed(2)} after`);
+    log(
+      `  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before (waited ${loadWait.waitedS.toFixed(0)} s), ${loadAfter.toFixed(2)} after`,
+    );
     if (!correct) process.exitCode = 1;
 
     if (process.env.BENCH_WRITE === '0' || SUBSCRIBERS !== STANDARD_SUBSCRIBERS) {
@@ -944,7 +1051,9 @@ export async function run(): Promise<void> {
       'npm run bench -- digests        # or: npx tsx bench/digests.ts',
       '```',
       '',
-      `Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. ` +
+      `Machine: ${Object.entries(machine)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ')}. ` +
         `1-minute load average ${loadBefore.toFixed(2)} at the start${loadWait.waitedS >= 1 ? ` (after waiting ${loadWait.waitedS.toFixed(0)} s for it to drop)` : ''} ` +
         `and ${loadAfter.toFixed(2)} at the end (a shared machine); run took ${elapsed.toFixed(0)} s.`,
       '',
@@ -956,7 +1065,9 @@ export async function run(): Promise<void> {
         `max ${maxOf(itemsPerSubscriber)}; ${fmtInt(SUBSCRIBERS - expectedSent)} skip-empty subscribers have nothing. Then one ` +
         `\`runDigestTick(deps, { asOf: ${AS_OF.toISOString()}, trigger: 'bench' })\` with the deps the app builds (pino silent), through \`createResendMailer\` ` +
         '(the `resend` SDK) to the fake Resend of tests/support run in its own process (`fake-resend-process.ts`: reads the body, parses it, hashes the bytes for idempotency, answers at once, content not retained)' +
-        (TICK_BUDGET_MS > 0 ? `, stopped (through the \`afterRecord\` hook, as a crash would) if it runs past ${TICK_BUDGET_MS / 1000} s so the run stays short` : '') +
+        (TICK_BUDGET_MS > 0
+          ? `, stopped (through the \`afterRecord\` hook, as a crash would) if it runs past ${TICK_BUDGET_MS / 1000} s so the run stays short`
+          : '') +
         '. SQL statements are timed in place by a Kysely plugin, the mailer calls by a wrapper. ' +
         `Render: \`digestMessage(model)\` alone over ${fmtInt(models.length)} stored models spread over the tick (read back as a retry reads them, copied apart so nothing is shared), ` +
         `and as the tick fills: ${fmtInt(composeProbe.renderAll.length)} models built by \`buildDigest\` over the tick's change window (sharing each event's report, as a run does), ` +
@@ -984,7 +1095,7 @@ export async function run(): Promise<void> {
       '',
       markdownTable(profileColumns, profileRows),
       '',
-      'CPU per digest by what the subscriber chose (timed alone; `buildDigest` over the tick\'s change window, `digestMessage` over the stored models):',
+      "CPU per digest by what the subscriber chose (timed alone; `buildDigest` over the tick's change window, `digestMessage` over the stored models):",
       '',
       markdownTable(kindColumns, kindRows),
       '',
@@ -1009,11 +1120,17 @@ async function explainClaim(handle: DatabaseHandle): Promise<string> {
     await client.query('begin');
     const lines = planLines((await client.query(claim, [AS_OF])).rows);
     // As near the end of the tick: 90% of the rows closed (rolled back below).
-    await client.query(`update digests set status = 'sent' where id in (select id from digests where status = 'pending' order by id limit (select (count(*) * 0.9)::int from digests))`);
+    await client.query(
+      `update digests set status = 'sent' where id in (select id from digests where status = 'pending' order by id limit (select (count(*) * 0.9)::int from digests))`,
+    );
     const late = planLines((await client.query(claim, [AS_OF])).rows);
     await client.query('rollback');
     const nodes = lines
-      .filter((l) => /^(->\s*)?(Limit|LockRows|Sort|Incremental Sort|Index|Seq Scan|Bitmap|Hash|Nested Loop|Merge)/.test(l) && !/^Sort (Key|Method)/.test(l))
+      .filter(
+        (l) =>
+          /^(->\s*)?(Limit|LockRows|Sort|Incremental Sort|Index|Seq Scan|Bitmap|Hash|Nested Loop|Merge)/.test(l) &&
+          !/^Sort (Key|Method)/.test(l),
+      )
       .map((l) => l.replace(/^->\s*/, '').replace(/\s+\(cost=[^)]*\)/, ''))
       .slice(0, 8);
     const time = (ls: string[]) => ls.find((l) => l.startsWith('Execution Time')) ?? '';
@@ -1045,7 +1162,14 @@ async function measureRecord(handle: DatabaseHandle, models: readonly DigestMode
 }
 
 /** buildDigest and the JSON of its model, timed alone for a sample of subscribers, by kind. */
-async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number, upTo: number, count: number, kindOf: ReadonlyMap<string, string>) {
+async function profileCompose(
+  deps: Deps,
+  handle: DatabaseHandle,
+  cursor: number,
+  upTo: number,
+  count: number,
+  kindOf: ReadonlyMap<string, string>,
+) {
   const changes = await listChangesBetween(handle.db, cursor, upTo);
   const window = indexChangeWindow(upTo, changes, await loadEvents(handle.db, [...new Set(changes.map((c) => c.eventId))]));
   const step = Math.max(1, Math.floor(SUBSCRIBERS / count));
@@ -1065,7 +1189,10 @@ async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number
     deps.tokens.sign('view', { subscriberId: row.subscriber_id, version: row.token_version, ref: String(row.id) }, { ttlMs: null });
     linksMs.push(now() - t);
   }
-  const byKind = new Map<string, { kind: string; count: number; build: number[]; json: number[]; bytes: number[]; items: number[]; render: number[] }>();
+  const byKind = new Map<
+    string,
+    { kind: string; count: number; build: number[]; json: number[]; bytes: number[]; items: number[]; render: number[] }
+  >();
   const builtModels: { kind: string; model: DigestModel }[] = [];
   for (const row of rows.rows) {
     const kind = kindOf.get(row.email) ?? '?';
@@ -1101,7 +1228,15 @@ async function profileCompose(deps: Deps, handle: DatabaseHandle, cursor: number
     byKind: new Map(
       [...byKind].map(([kind, k]) => [
         kind,
-        { kind, count: k.count, buildMs: mean(k.build), jsonMs: k.json.length ? mean(k.json) : 0, jsonBytes: k.bytes.length ? median(k.bytes) : 0, items: k.items.length ? median(k.items) : 0, renderMs: k.render.length ? mean(k.render) : 0 },
+        {
+          kind,
+          count: k.count,
+          buildMs: mean(k.build),
+          jsonMs: k.json.length ? mean(k.json) : 0,
+          jsonBytes: k.bytes.length ? median(k.bytes) : 0,
+          items: k.items.length ? median(k.items) : 0,
+          renderMs: k.render.length ? mean(k.render) : 0,
+        },
       ]),
     ),
   };

@@ -18,27 +18,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompiledQuery, type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
-import { type EventInput, eventInputSchema, normaliseEvent, type NormalisedEvent } from '../src/alerts/event';
-import { ingestEvents, type IngestDeps } from '../src/alerts/ingest';
+import { type EventInput, eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
+import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
-import { openPglite, openPostgres, type DatabaseHandle } from '../src/db/connect';
+import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
 import type { Db } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { createMetrics } from '../src/metrics';
 import { categories } from '../src/taxonomy/categories';
 import { countries } from '../src/taxonomy/countries';
-import {
-  fmtInt,
-  fmtRatio,
-  machineInfo,
-  markdownTable,
-  median,
-  now,
-  repoRoot,
-  type TableColumn,
-  textTable,
-  writeBenchmarkSection,
-} from './report';
+import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
 import { adminQuery, pgliteVersion, pick, prng } from './support';
 
 export const name = 'ingest';
@@ -69,9 +58,22 @@ const WORDS = (
 ).split(' ');
 
 const PUBLISHERS = [
-  'Eurasianet', 'Reuters', 'Associated Press', 'BBC News', 'Human Rights Watch', 'Amnesty International',
-  'OSCE/ODIHR', 'Radio Free Europe/Radio Liberty', 'The Diplomat', 'Al Jazeera', 'Le Monde', 'El País',
-  'Freedom House', 'UN OHCHR', 'Transparency International', 'Committee to Protect Journalists',
+  'Eurasianet',
+  'Reuters',
+  'Associated Press',
+  'BBC News',
+  'Human Rights Watch',
+  'Amnesty International',
+  'OSCE/ODIHR',
+  'Radio Free Europe/Radio Liberty',
+  'The Diplomat',
+  'Al Jazeera',
+  'Le Monde',
+  'El País',
+  'Freedom House',
+  'UN OHCHR',
+  'Transparency International',
+  'Committee to Protect Journalists',
 ];
 
 const countryIds = countries.map((c) => c.id);
@@ -113,9 +115,7 @@ export function generateEvents(count: number, seed = 20_250_101): EventInput[] {
         : { name: publisher };
     });
     const updates =
-      rand() < 0.12
-        ? [{ text: `Update: ${paragraphOf(rand, 80, 300)}`, ...(rand() < 0.7 ? { date: `${year}-08` } : {}) }]
-        : [];
+      rand() < 0.12 ? [{ text: `Update: ${paragraphOf(rand, 80, 300)}`, ...(rand() < 0.7 ? { date: `${year}-08` } : {}) }] : [];
     events.push({
       id: `${country.toLowerCase()}-${month}-bench-${String(i).padStart(6, '0')}`,
       country: rand() < 0.1 ? country.toLowerCase() : country,
@@ -245,8 +245,20 @@ function pgliteTarget(onDisk: boolean): Target {
 // ---------------------------------------------------------------------------------------
 
 const rawColumns = [
-  'id', 'country_id', 'month', 'title', 'body', 'categories', 'factors', 'watch_flag', 'updates', 'sources', 'url',
-  'content_hash', 'first_seen_at', 'last_changed_at',
+  'id',
+  'country_id',
+  'month',
+  'title',
+  'body',
+  'categories',
+  'factors',
+  'watch_flag',
+  'updates',
+  'sources',
+  'url',
+  'content_hash',
+  'first_seen_at',
+  'last_changed_at',
 ] as const;
 
 /** The columns and indexes of `events` (migrations/0001), without its FK and CHECK: the raw limit. */
@@ -277,8 +289,20 @@ const RAW_TABLE_DDL = [
 /** Row values exactly as upsertEvents writes them, computed once outside the timing. */
 function rawRows(events: readonly NormalisedEvent[], at: Date): unknown[][] {
   return hashEvents(events).map(({ event, hash }) => [
-    event.id, event.country, event.month, event.title, event.body, event.categories, event.factors,
-    event.watchFlag, JSON.stringify(event.updates), JSON.stringify(event.sources), event.url, hash, at, at,
+    event.id,
+    event.country,
+    event.month,
+    event.title,
+    event.body,
+    event.categories,
+    event.factors,
+    event.watchFlag,
+    JSON.stringify(event.updates),
+    JSON.stringify(event.sources),
+    event.url,
+    hash,
+    at,
+    at,
   ]);
 }
 
@@ -339,7 +363,10 @@ async function ingestPhase(deps: IngestDeps, inputBatches: readonly EventInput[]
   const counts = { published: 0, updated: 0, unchanged: 0, changes: 0 };
   const t0 = now();
   for (const batch of inputBatches) {
-    const result = await ingestEvents(deps, batch.map((e) => normaliseEvent(eventInputSchema.parse(e))));
+    const result = await ingestEvents(
+      deps,
+      batch.map((e) => normaliseEvent(eventInputSchema.parse(e))),
+    );
     counts.published += result.published;
     counts.updated += result.updated;
     counts.unchanged += result.unchanged;
@@ -580,13 +607,33 @@ function tableRows(results: readonly TargetResult[]): string[][] {
       return `${fmtInt(Math.min(...rates))}-${fmtInt(Math.max(...rates))}`;
     };
     out.push([r.target, 'raw multi-row INSERT (scratch table)', fmtInt(rate('raw')), spread('raw'), rowsCell(r.rows.raw), '1.00x', '']);
-    out.push([r.target, `ingest new (${TOTAL / BATCH} x ${fmtInt(BATCH)})`, fmtInt(rate('new')), spread('new'), rowsCell(r.rows.new),
-      `${fmtRatio(v.newVsRaw)} of raw`, `>= ${GOAL_NEW_VS_RAW}x raw: ${mark(v.newOk)}`]);
-    out.push([r.target, 're-ingest unchanged', fmtInt(rate('unchanged')), spread('unchanged'), rowsCell(r.rows.unchanged),
+    out.push([
+      r.target,
+      `ingest new (${TOTAL / BATCH} x ${fmtInt(BATCH)})`,
+      fmtInt(rate('new')),
+      spread('new'),
+      rowsCell(r.rows.new),
+      `${fmtRatio(v.newVsRaw)} of raw`,
+      `>= ${GOAL_NEW_VS_RAW}x raw: ${mark(v.newOk)}`,
+    ]);
+    out.push([
+      r.target,
+      're-ingest unchanged',
+      fmtInt(rate('unchanged')),
+      spread('unchanged'),
+      rowsCell(r.rows.unchanged),
       `${fmtRatio(v.unchangedVsNew)} of new`,
-      `>= ${GOAL_UNCHANGED_VS_NEW}x new: ${mark(v.unchangedOk)}; 0 rows: ${mark(v.zeroRowsOk)}`]);
-    out.push([r.target, 're-ingest 5% changed', fmtInt(rate('changed')), spread('changed'), rowsCell(r.rows.changed),
-      `${fmtRatio(rate('changed') / rate('new'))} of new`, '']);
+      `>= ${GOAL_UNCHANGED_VS_NEW}x new: ${mark(v.unchangedOk)}; 0 rows: ${mark(v.zeroRowsOk)}`,
+    ]);
+    out.push([
+      r.target,
+      're-ingest 5% changed',
+      fmtInt(rate('changed')),
+      spread('changed'),
+      rowsCell(r.rows.changed),
+      `${fmtRatio(rate('changed') / rate('new'))} of new`,
+      '',
+    ]);
   }
   return out;
 }
@@ -656,7 +703,12 @@ export async function run(): Promise<void> {
   const work: Workload = {
     inputs: batches(generated),
     changedInputs: batches(changed.events),
-    rawRowBatches: batches(rawRows(generated.map((e) => normaliseEvent(eventInputSchema.parse(e))), at)),
+    rawRowBatches: batches(
+      rawRows(
+        generated.map((e) => normaliseEvent(eventInputSchema.parse(e))),
+        at,
+      ),
+    ),
   };
 
   const targets: Target[] = [];
@@ -739,7 +791,9 @@ export async function run(): Promise<void> {
     'npm run bench -- ingest        # or: npx tsx bench/ingest.ts',
     '```',
     '',
-    `Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. ` +
+    `Machine: ${Object.entries(machine)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}. ` +
       `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end ` +
       `(the machine is shared: other work ran meanwhile, hence the spread between rounds); run took ${elapsed.toFixed(0)} s.`,
     '',

@@ -83,7 +83,14 @@ export async function run(): Promise<void> {
     const mine = passes.map((p) => p.find((f) => f.format === format)!);
     const rates = mine.map((f) => iterations / f.seconds);
     const rate = median(rates);
-    return { format, bytes: mine[0]!.bytesPerPage, rate, min: Math.min(...rates), max: Math.max(...rates), met: rate >= GOAL_PAGES_PER_SECOND };
+    return {
+      format,
+      bytes: mine[0]!.bytesPerPage,
+      rate,
+      min: Math.min(...rates),
+      max: Math.max(...rates),
+      met: rate >= GOAL_PAGES_PER_SECOND,
+    };
   });
   const rows = results.map((r) => [
     r.format === 'text' ? 'text of the page' : 'HTML (htmlparser2)',
@@ -110,7 +117,9 @@ export async function run(): Promise<void> {
     'npm run bench -- page-parser        # or: npx tsx bench/page-parser.ts [iterations] (one pass, no file written)',
     '```',
     '',
-    `Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. ` +
+    `Machine: ${Object.entries(machine)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}. ` +
       `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end ` +
       `(the machine is shared); run took ${elapsed.toFixed(0)} s.`,
     '',
@@ -125,7 +134,8 @@ export async function run(): Promise<void> {
     `Goal (issue 4): the page parser handles >= ${GOAL_PAGES_PER_SECOND} country pages/s.`,
     '',
     ...results.map(
-      (r) => `- ${r.format === 'text' ? 'Text' : 'HTML'}: ${fmtInt(r.rate)} pages/s (goal >= ${GOAL_PAGES_PER_SECOND}: **${r.met ? 'met' : 'not met'}**)`,
+      (r) =>
+        `- ${r.format === 'text' ? 'Text' : 'HTML'}: ${fmtInt(r.rate)} pages/s (goal >= ${GOAL_PAGES_PER_SECOND}: **${r.met ? 'met' : 'not met'}**)`,
     ),
   ].join('\n');
   writeBenchmarkSection(SECTION, body);

@@ -41,12 +41,15 @@ export function machineInfo(extra: Record<string, string> = {}): Record<string, 
   const free = sh('free', ['-h']);
   const memLine = free.split('\n').find((l) => l.startsWith('Mem:'));
   return {
-    'nproc': sh('nproc', []) || String(cpus().length),
+    nproc: sh('nproc', []) || String(cpus().length),
     'free -h (Mem: total used free shared buff/cache available)': memLine
-      ? memLine.replace(/^Mem:\s*/, '').split(/\s+/).join(' / ')
+      ? memLine
+          .replace(/^Mem:\s*/, '')
+          .split(/\s+/)
+          .join(' / ')
       : `${(totalmem() / 2 ** 30).toFixed(1)} GiB total`,
     'CPU model (/proc/cpuinfo)': cpuModel,
-    'Node': process.version,
+    Node: process.version,
     ...extra,
   };
 }
@@ -66,9 +69,7 @@ export function markdownTable(columns: readonly TableColumn[], rows: readonly (r
 export function textTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
   const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => (r[i] ?? '').length)));
   const pad = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (columns[i]?.align === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join('  ');
+    cells.map((cell, i) => (columns[i]?.align === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
   return [pad(columns.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(pad)].join('\n');
 }
 

@@ -22,7 +22,10 @@ export const benches: Bench[] = [
 ];
 
 async function main(): Promise<void> {
-  const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((a) => a.toLowerCase());
+  const filters = process.argv
+    .slice(2)
+    .filter((a) => !a.startsWith('-'))
+    .map((a) => a.toLowerCase());
   const selected = benches.filter((b) => filters.length === 0 || filters.some((f) => b.name.toLowerCase().includes(f)));
   if (selected.length === 0) {
     console.error(`No bench matches ${filters.join(', ')}; known: ${benches.map((b) => b.name).join(', ')}`);

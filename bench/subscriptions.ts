@@ -25,14 +25,14 @@
  * BENCH_SECONDS (default 10, per run), BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import http from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance as nodePerformance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
 import { pino } from 'pino';
@@ -52,9 +52,20 @@ import { preferencesSchema } from '../src/subscribers/preferences';
 import { requestSubscription } from '../src/subscribers/subscribe';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
-import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, repoRoot, type TableColumn, textTable, writeBenchmarkSection } from './report';
-import { adminQuery } from './support';
 import { startFakeResendProcess } from '../tests/support/fake-resend-process';
+import {
+  fmtInt,
+  fmtRatio,
+  machineInfo,
+  markdownTable,
+  median,
+  now,
+  repoRoot,
+  type TableColumn,
+  textTable,
+  writeBenchmarkSection,
+} from './report';
+import { adminQuery } from './support';
 
 export const name = 'subscriptions';
 
@@ -209,7 +220,14 @@ function requestFor(message: LoadRequest, runTag: string) {
 const percentile = (sorted: readonly number[], p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
-function summarise(message: LoadRequest, latencies: number[], statusCodes: Record<string, number>, seconds: number, errors: number, timeouts: number): LoadSummary {
+function summarise(
+  message: LoadRequest,
+  latencies: number[],
+  statusCodes: Record<string, number>,
+  seconds: number,
+  errors: number,
+  timeouts: number,
+): LoadSummary {
   latencies.sort((a, b) => a - b);
   const counted = Object.entries(statusCodes);
   return {
@@ -267,7 +285,12 @@ function autocannonRun(autocannon: Autocannon, message: LoadRequest, runTag: str
  * the app rather than hiding a queue.
  */
 async function pacedRun(message: LoadRequest, runTag: string): Promise<LoadSummary> {
-  const template = requestFor(message, runTag) as { method: string; path: string; headers?: Record<string, string>; setupRequest?: (r: AutocannonRequest) => AutocannonRequest };
+  const template = requestFor(message, runTag) as {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    setupRequest?: (r: AutocannonRequest) => AutocannonRequest;
+  };
   const target = new URL(message.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: message.connections });
   const interval = 1000 / message.rate!;
@@ -287,13 +310,16 @@ async function pacedRun(message: LoadRequest, runTag: string): Promise<LoadSumma
     // Bounded: what has no answer PACED_GRACE_MS after the last scheduled send counts as a timeout.
     // Their requests are destroyed, including those still queued for a connection, so nothing is
     // sent after the run.
-    const deadline = setTimeout(() => {
-      unanswered = count - finished;
-      finished = Number.NEGATIVE_INFINITY;
-      cutOff = true;
-      for (const pending of outstanding) pending.destroy();
-      resolve();
-    }, 20 + message.seconds * 1000 + PACED_GRACE_MS);
+    const deadline = setTimeout(
+      () => {
+        unanswered = count - finished;
+        finished = Number.NEGATIVE_INFINITY;
+        cutOff = true;
+        for (const pending of outstanding) pending.destroy();
+        resolve();
+      },
+      20 + message.seconds * 1000 + PACED_GRACE_MS,
+    );
     const done = () => {
       if (++finished === count) {
         clearTimeout(deadline);
@@ -377,7 +403,11 @@ async function loadWorker(): Promise<void> {
 }
 
 /** The child, forked with tsx's loader; answers one run per message. */
-function startLoadGenerator(): Promise<{ child: ChildProcess; run(request: Omit<LoadRequest, 'type'>): Promise<LoadSummary>; stop(): Promise<void> }> {
+function startLoadGenerator(): Promise<{
+  child: ChildProcess;
+  run(request: Omit<LoadRequest, 'type'>): Promise<LoadSummary>;
+  stop(): Promise<void>;
+}> {
   const child = fork(fileURLToPath(import.meta.url), [], {
     execArgv: ['--import', import.meta.resolve('tsx')],
     env: { ...process.env, [ROLE_ENV]: 'load' },
@@ -430,7 +460,9 @@ async function startApp(url: string, schema: string, dataDir: string, resend?: {
     DATABASE_URL: url,
     LOG_LEVEL: 'info',
     // The fake's key, and a sender it accepts (Resend refuses a domain without a dot).
-    ...(resend ? { RESEND_API_KEY: 're_test_fake_key', RESEND_BASE_URL: resend.url, EMAIL_FROM: 'Tracker Alerts <alerts@alerts.example.org>' } : {}),
+    ...(resend
+      ? { RESEND_API_KEY: 're_test_fake_key', RESEND_BASE_URL: resend.url, EMAIL_FROM: 'Tracker Alerts <alerts@alerts.example.org>' }
+      : {}),
   });
   // As in production: one JSON line per request at info, here into a file instead of stdout.
   const logFile = join(dataDir, 'app.log');
@@ -520,7 +552,11 @@ async function sanityCheck(app: AppUnderTest, token: string): Promise<void> {
     ['GET /healthz', fetch(`${app.baseUrl}/healthz`), 200],
     [
       'POST /v1/subscriptions',
-      fetch(`${app.baseUrl}/v1/subscriptions`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'sanity@bench.example.org', ...choices(1) }) }),
+      fetch(`${app.baseUrl}/v1/subscriptions`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ email: 'sanity@bench.example.org', ...choices(1) }),
+      }),
       202,
     ],
     [
@@ -561,7 +597,11 @@ const PROFILE_ROUNDS = 3;
 const PROFILE_WARMUP_CALLS = 10;
 
 /** Mean CPU time (user + system, whole process) and wall time per call over `calls` calls from index `from`. */
-async function perCall(from: number, calls: number, f: (i: number) => Promise<unknown> | unknown): Promise<{ cpuMs: number; wallMs: number }> {
+async function perCall(
+  from: number,
+  calls: number,
+  f: (i: number) => Promise<unknown> | unknown,
+): Promise<{ cpuMs: number; wallMs: number }> {
   const cpu = process.cpuUsage();
   const started = now();
   for (let i = from; i < from + calls; i++) await f(i);
@@ -595,15 +635,25 @@ async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
   const preferences = preferencesSchema.parse(choices(7));
   // Sign-ups whose notices stay queued (the pump is not kicked): drained together afterwards.
   const notKicked: Deps = { ...deps, noticePump: { kick() {}, attach() {} } };
-  const pendingRows = (await app.handle.db.selectFrom('subscribers').selectAll().where('status', '=', 'pending').limit(PROFILE_CALLS + PROFILE_WARMUP_CALLS).execute()).map(
-    (row) => ({ ...row, id: Number(row.id) }) as unknown as SubscriberRow,
-  );
+  const pendingRows = (
+    await app.handle.db
+      .selectFrom('subscribers')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .limit(PROFILE_CALLS + PROFILE_WARMUP_CALLS)
+      .execute()
+  ).map((row) => ({ ...row, id: Number(row.id) }) as unknown as SubscriberRow);
   const pendingAt = (i: number) => pendingRows[i % pendingRows.length]!;
   const message = (i: number) => noticeMessage(deps, { kind: 'confirm', subscriber: pendingAt(i), createdAt: new Date() });
 
   add('one PostgreSQL round trip (select 1 through Kysely and the pool)', () => sql`select 1`.execute(deps.db));
   add('sign-up statement (requestSubscription: 2 limits, suppression, subscriber, notice queued; one round trip)', (i) =>
-    requestSubscription(notKicked, { email: `profile.tx.${tag}.${i}@bench.example.org`, preferences, source: 'api', client: `172.17.0.${i & 255}` }),
+    requestSubscription(notKicked, {
+      email: `profile.tx.${tag}.${i}@bench.example.org`,
+      preferences,
+      source: 'api',
+      client: `172.17.0.${i & 255}`,
+    }),
   );
   const signUp = async (target: ReturnType<typeof createApp>, i: number, kind: string) => {
     const response = await target.request('/v1/subscriptions', {
@@ -620,7 +670,9 @@ async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
   add("notice email: MIME build (buildEml: nodemailer's header builder and encoders)", (i) =>
     buildEml(built, { messageId: `<profile${i}.0@outbox.tracker-alerts>`, date: new Date() }),
   );
-  add('notice email: outbox send of one (MIME build + file writes)', (i) => deps.mailer.send(built, { idempotencyKey: `profile-${tag}-${i}` }));
+  add('notice email: outbox send of one (MIME build + file writes)', (i) =>
+    deps.mailer.send(built, { idempotencyKey: `profile-${tag}-${i}` }),
+  );
   const timed = await timeSteps(steps);
 
   // Every notice the sign-ups above queued, sent the way the pump sends them: batches of 100.
@@ -686,7 +738,14 @@ function postgresBackends(database: string): number[] {
     try {
       const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       // "postgres: [cluster: ]user database host(port) state"
-      if (title.startsWith('postgres: ') && title.split(/[\s\0]+/).slice(1, 4).includes(database)) pids.push(Number(entry));
+      if (
+        title.startsWith('postgres: ') &&
+        title
+          .split(/[\s\0]+/)
+          .slice(1, 4)
+          .includes(database)
+      )
+        pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -701,7 +760,8 @@ function cpuMeter(pids: () => number[]) {
 }
 
 /** The endpoint, and for sign-ups through Resend, the transport. */
-const labelOf = (m: Pick<Measured, 'scenario' | 'transport'>) => `${scenarioLabel[m.scenario]}${m.transport === 'resend' ? ' via Resend' : ''}`;
+const labelOf = (m: Pick<Measured, 'scenario' | 'transport'>) =>
+  `${scenarioLabel[m.scenario]}${m.transport === 'resend' ? ' via Resend' : ''}`;
 
 type Phase = 'full' | 'burst' | 'paced';
 const phases: readonly Phase[] = ['full', 'burst', 'paced'];
@@ -742,7 +802,8 @@ function verdicts(results: readonly Measured[]) {
   const ratio = healthz && signup ? rps(signup) / rps(healthz) : Number.NaN;
   const resendSignup = find('full', 'signup', 'resend');
   const resendRatio = healthz && resendSignup ? rps(resendSignup) / rps(healthz) : Number.NaN;
-  const p99 = (phase: Phase, s: Scenario, transport: Measured['transport'] = 'outbox') => find(phase, s, transport)?.latency.p99 ?? Number.NaN;
+  const p99 = (phase: Phase, s: Scenario, transport: Measured['transport'] = 'outbox') =>
+    find(phase, s, transport)?.latency.p99 ?? Number.NaN;
   return {
     ratio,
     ratioOk: ratio >= GOAL_SIGNUP_VS_HEALTHZ,
@@ -764,7 +825,8 @@ function tableRows(results: readonly Measured[]): string[][] {
     let goal = '';
     const ratioOk = r.transport === 'resend' ? v.resendRatioOk : v.ratioOk;
     if (r.phase === 'full' && r.scenario === 'signup') goal = `>= ${GOAL_SIGNUP_VS_HEALTHZ}x healthz: ${ratioOk ? 'met' : 'not met'}`;
-    if (r.phase !== 'full' && r.scenario !== 'healthz') goal = `p99 < ${GOAL_P99_MS} ms at ${FIXED_RATE}/s: ${v.p99Ok(r.phase, r.scenario, r.transport) ? 'met' : 'not met'}`;
+    if (r.phase !== 'full' && r.scenario !== 'healthz')
+      goal = `p99 < ${GOAL_P99_MS} ms at ${FIXED_RATE}/s: ${v.p99Ok(r.phase, r.scenario, r.transport) ? 'met' : 'not met'}`;
     return [
       labelOf(r),
       phaseLabel[r.phase],
@@ -854,7 +916,9 @@ export async function run(): Promise<void> {
     app = await startApp(url, schema, dataDir);
     const tokens = await seedManagedSubscribers(app, MANAGED_SUBSCRIBERS);
     await sanityCheck(app, tokens[0]!);
-    log(`  app on ${app.baseUrl} (schema ${schema}, DATA_DIR ${dataDir}); ${fmtInt(tokens.length)} confirmed subscribers with manage tokens`);
+    log(
+      `  app on ${app.baseUrl} (schema ${schema}, DATA_DIR ${dataDir}); ${fmtInt(tokens.length)} confirmed subscribers with manage tokens`,
+    );
     generator = await startLoadGenerator();
     log(`  load generator: pid ${generator.child.pid} (${autocannonVersion()}); app: pid ${process.pid}`);
 
@@ -869,7 +933,8 @@ export async function run(): Promise<void> {
         url: target.baseUrl,
         scenario,
         pattern: phase === 'full' || phase === 'warm-up' ? 'closed' : phase,
-        connections: phase === 'warm-up' ? 4 : phase === 'burst' ? BURST_CONNECTIONS : phase === 'paced' ? PACED_MAX_CONNECTIONS : FULL_CONNECTIONS,
+        connections:
+          phase === 'warm-up' ? 4 : phase === 'burst' ? BURST_CONNECTIONS : phase === 'paced' ? PACED_MAX_CONNECTIONS : FULL_CONNECTIONS,
         seconds: phase === 'warm-up' ? WARMUP_SECONDS : SECONDS,
         ...(phase === 'burst' || phase === 'paced' ? { rate: FIXED_RATE } : {}),
         ...(scenario === 'preferences' ? { tokens } : {}),
@@ -930,7 +995,9 @@ export async function run(): Promise<void> {
     await measure('warm-up', 'signup', resendApp);
     for (const phase of phases) results.push(await measure(phase, 'signup', resendApp));
     const deliveries = await fake.deliveries();
-    const resendPending = await sql<{ n: number }>`select count(*)::int as n from subscribers where status = 'pending'`.execute(resendApp.handle.db);
+    const resendPending = await sql<{ n: number }>`select count(*)::int as n from subscribers where status = 'pending'`.execute(
+      resendApp.handle.db,
+    );
     const fakeUsage = await fake.usage();
     const resendNotices = await sql<{ queued: number; failed: number }>`
       select count(*) filter (where failed_at is null)::int as queued, count(*) filter (where failed_at is not null)::int as failed
@@ -983,12 +1050,15 @@ export async function run(): Promise<void> {
   const cpuAfter = cpuTimes();
   const appCpu = process.cpuUsage(appCpuBefore);
   const cores = Number(machineInfo().nproc) || 1;
-  const machineBusy = cpuBefore && cpuAfter ? 1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total) : Number.NaN;
+  const machineBusy =
+    cpuBefore && cpuAfter ? 1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total) : Number.NaN;
   const appShare = (appCpu.user + appCpu.system) / 1e6 / (elapsed * cores);
   const busyText = Number.isFinite(machineBusy)
     ? `all ${cores} CPUs were ${(machineBusy * 100).toFixed(0)}% busy over the run (/proc/stat), the app process itself using ${(appShare * 100).toFixed(0)}% of them`
     : '';
-  log(`  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ${busyText}`);
+  log(
+    `  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ${busyText}`,
+  );
 
   if (process.env.BENCH_WRITE === '0' || SECONDS !== 10) {
     log('  BENCHMARKS.md not written (BENCH_WRITE=0 or a non-standard BENCH_SECONDS)');
@@ -1013,7 +1083,9 @@ export async function run(): Promise<void> {
     'npm run bench -- subscriptions        # or: npx tsx bench/subscriptions.ts',
     '```',
     '',
-    `Machine: ${Object.entries(machine).map(([k, val]) => `${k}: ${val}`).join('; ')}. ` +
+    `Machine: ${Object.entries(machine)
+      .map(([k, val]) => `${k}: ${val}`)
+      .join('; ')}. ` +
       `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end ` +
       `(the machine is shared: other work ran meanwhile); run took ${elapsed.toFixed(0)} s${busyText ? `; ${busyText}` : ''}. ` +
       'The app, PostgreSQL and the load generator share these cores with that other work.',
@@ -1046,7 +1118,7 @@ export async function run(): Promise<void> {
       'to the fake Resend of tests/support running in a process of its own (`fake-resend-process.ts`: reads and parses ' +
       'the body, hashes it for idempotency, answers at once, keeps only who got what). CPU per request is read for every ' +
       'process involved: the app (`process.cpuUsage`), the PostgreSQL backends serving the bench database and the load ' +
-      'generator and fake Resend processes (`/proc/<pid>/stat`; PostgreSQL\'s shared WAL writer and checkpointer are not counted):',
+      "generator and fake Resend processes (`/proc/<pid>/stat`; PostgreSQL's shared WAL writer and checkpointer are not counted):",
     '',
     `- full load: ${FULL_CONNECTIONS} connections, each sending its next request as soon as the answer arrives.`,
     `- ${FIXED_RATE}/s with autocannon \`overallRate\` (as the issue suggests): autocannon keeps a rate per ` +
@@ -1113,7 +1185,8 @@ export async function run(): Promise<void> {
       : []),
     ...(healthzBurst && healthzPaced && signupFullRun && healthzFull
       ? (() => {
-          const total = (r: Measured) => r.cpuMsPerRequest + r.postgresCpuMsPerRequest + r.loadCpuMsPerRequest + (r.resendCpuMsPerRequest ?? 0);
+          const total = (r: Measured) =>
+            r.cpuMsPerRequest + r.postgresCpuMsPerRequest + r.loadCpuMsPerRequest + (r.resendCpuMsPerRequest ?? 0);
           const budget = (r: Measured) =>
             `app ${r.cpuMsPerRequest.toFixed(2)}` +
             (r.postgresCpuMsPerRequest >= 0.005 ? ` + PostgreSQL ${r.postgresCpuMsPerRequest.toFixed(2)}` : '') +
@@ -1125,7 +1198,9 @@ export async function run(): Promise<void> {
           const maxFactor = 1 / GOAL_SIGNUP_VS_HEALTHZ;
           return [
             'Reading these figures: ' +
-              (busyText ? `${busyText.replace(/^all/, 'All')}, the rest going to PostgreSQL, the load generator and other people's work; ` : '') +
+              (busyText
+                ? `${busyText.replace(/^all/, 'All')}, the rest going to PostgreSQL, the load generator and other people's work; `
+                : '') +
               `\`GET /healthz\`, which does no work, had a p99 of ${ms(healthzBurst.latency.p99)} ms (bursts) and ` +
               `${ms(healthzPaced.latency.p99)} ms (evenly spaced) at 200 requests/s with the app's event loop only ` +
               `${(healthzBurst.eventLoopUtilization * 100).toFixed(0)}-${(healthzPaced.eventLoopUtilization * 100).toFixed(0)}% busy. ` +
@@ -1135,11 +1210,13 @@ export async function run(): Promise<void> {
             '',
             `CPU budget at full load, per request: \`/healthz\` ${budget(h)}; a sign-up through the outbox ${budget(signupFullRun)}` +
               (resendFull ? `; through Resend ${budget(resendFull)}` : '') +
-              '. At full load the app\'s one event loop is busy all the time and the two cores are shared by every process, ' +
+              ". At full load the app's one event loop is busy all the time and the two cores are shared by every process, " +
               `so the rate ratio follows the CPU per request: about ${h.cpuMsPerRequest.toFixed(2)} / ${signupFullRun.cpuMsPerRequest.toFixed(2)} = ` +
               `${fmtRatio(h.cpuMsPerRequest / signupFullRun.cpuMsPerRequest)} by the app's CPU and ${total(h).toFixed(2)} / ${total(signupFullRun).toFixed(2)} = ` +
               `${fmtRatio(total(h) / total(signupFullRun))} by the machine's` +
-              (resendFull ? ` (through Resend ${fmtRatio(h.cpuMsPerRequest / resendFull.cpuMsPerRequest)} and ${fmtRatio(total(h) / total(resendFull))})` : '') +
+              (resendFull
+                ? ` (through Resend ${fmtRatio(h.cpuMsPerRequest / resendFull.cpuMsPerRequest)} and ${fmtRatio(total(h) / total(resendFull))})`
+                : '') +
               ` against the ${fmtRatio(v.ratio)} measured (a sign-up's CPU includes the emails finished after the run)` +
               `. The ${GOAL_SIGNUP_VS_HEALTHZ}x goal needs a sign-up to cost at most ${maxFactor.toFixed(1)}x a \`/healthz\` answer, ` +
               `i.e. about ${(maxFactor * h.cpuMsPerRequest).toFixed(2)} ms of app CPU and ${(maxFactor * total(h)).toFixed(2)} ms in all: ` +
@@ -1165,18 +1242,24 @@ export async function run(): Promise<void> {
           `${fmtRatio(v.resendRatio)} (**${v.resendRatioOk ? 'met' : 'not met'}**)`
         : '') +
       '.',
-    ...([['signup', 'outbox'], ['signup', 'resend'], ['preferences', 'outbox']] as const)
+    ...(
+      [
+        ['signup', 'outbox'],
+        ['signup', 'resend'],
+        ['preferences', 'outbox'],
+      ] as const
+    )
       .filter(([s, t]) => results.some((r) => r.scenario === s && r.transport === t))
       .map(
-      ([s, t]) =>
-        `- ${labelOf({ scenario: s, transport: t })} at ${FIXED_RATE} requests/s: p99 ${ms(v.p99('burst', s, t))} ms in autocannon's bursts ` +
-        `(goal < ${GOAL_P99_MS} ms: **${v.p99Ok('burst', s, t) ? 'met' : 'not met'}**), ${ms(v.p99('paced', s, t))} ms evenly ` +
-        `spaced (**${v.p99Ok('paced', s, t) ? 'met' : 'not met'}**)` +
-        (results.some((r) => r.scenario === s && r.transport === t && r.phase !== 'full' && rps(r) < FIXED_RATE * 0.95)
-          ? `; ${FIXED_RATE}/s was not reached in every fixed-rate run (see requests/s), which counts as not met`
-          : '') +
-        '.',
-    ),
+        ([s, t]) =>
+          `- ${labelOf({ scenario: s, transport: t })} at ${FIXED_RATE} requests/s: p99 ${ms(v.p99('burst', s, t))} ms in autocannon's bursts ` +
+          `(goal < ${GOAL_P99_MS} ms: **${v.p99Ok('burst', s, t) ? 'met' : 'not met'}**), ${ms(v.p99('paced', s, t))} ms evenly ` +
+          `spaced (**${v.p99Ok('paced', s, t) ? 'met' : 'not met'}**)` +
+          (results.some((r) => r.scenario === s && r.transport === t && r.phase !== 'full' && rps(r) < FIXED_RATE * 0.95)
+            ? `; ${FIXED_RATE}/s was not reached in every fixed-rate run (see requests/s), which counts as not met`
+            : '') +
+          '.',
+      ),
     `- Non-2xx answers: ${fmtInt(results.reduce((n, r) => n + r.non2xx, 0))} in all runs (goal 0: ` +
       `**${results.every((r) => r.non2xx === 0) ? 'met' : 'not met'}**; a 429 would mean the rate limits, not the endpoint, were measured); ` +
       `connection errors ${fmtInt(results.reduce((n, r) => n + r.errors, 0))}, timeouts ${fmtInt(results.reduce((n, r) => n + r.timeouts, 0))}` +

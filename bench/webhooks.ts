@@ -40,26 +40,37 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
 import pg from 'pg';
-import { eventInputSchema, normaliseEvent, type NormalisedEvent } from '../src/alerts/event';
+import { eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import { changeBody } from '../src/alerts/webhooks/payload';
-import { firstSecret, signingSecrets } from '../src/alerts/webhooks/secrets';
 import { pinnedDispatcher } from '../src/alerts/webhooks/pinned-dispatcher';
 import { createConnectionCache, pinnedTransport } from '../src/alerts/webhooks/pinned-transport';
+import { firstSecret, signingSecrets } from '../src/alerts/webhooks/secrets';
 import { sendToEndpoint } from '../src/alerts/webhooks/send';
 import { signingKey, webhookHeaders } from '../src/alerts/webhooks/sign';
 import { checkWebhookUrl } from '../src/alerts/webhooks/ssrf';
 import { assembleDeps } from '../src/assemble-deps';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
-import { openPostgres, type DatabaseHandle } from '../src/db/connect';
+import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import type { SealedSecret } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
 import { generateEvents } from './ingest';
-import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, repoRoot, type TableColumn, textTable, writeBenchmarkSection } from './report';
+import {
+  fmtInt,
+  fmtRatio,
+  machineInfo,
+  markdownTable,
+  median,
+  now,
+  repoRoot,
+  type TableColumn,
+  textTable,
+  writeBenchmarkSection,
+} from './report';
 import { adminQuery } from './support';
 
 export const name = 'webhooks';
@@ -175,7 +186,10 @@ class Receivers {
   ) {}
 
   static async start(delays: readonly number[]): Promise<Receivers> {
-    const worker = new Worker(RECEIVER_WORKER, { eval: true, workerData: { standardwebhooks: createRequire(import.meta.url).resolve('standardwebhooks') } });
+    const worker = new Worker(RECEIVER_WORKER, {
+      eval: true,
+      workerData: { standardwebhooks: createRequire(import.meta.url).resolve('standardwebhooks') },
+    });
     const reply = await ask(worker, { cmd: 'start', specs: delays.map((delayMs) => ({ delayMs })) });
     return new Receivers(worker, reply.urls as string[]);
   }
@@ -427,7 +441,13 @@ function buildDeps(handle: DatabaseHandle, db: DatabaseHandle['db'], dataDir: st
     PUBLIC_BASE_URL: 'https://alerts.example.org',
     LOG_LEVEL: 'silent',
   });
-  return assembleDeps({ config, database: { db, kind: 'postgres', pool: handle.pool }, clock: systemClock, log: createLogger({ level: 'silent' }), appSecret: APP_SECRET });
+  return assembleDeps({
+    config,
+    database: { db, kind: 'postgres', pool: handle.pool },
+    clock: systemClock,
+    log: createLogger({ level: 'silent' }),
+    appSecret: APP_SECRET,
+  });
 }
 
 async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
@@ -450,7 +470,18 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     const ids = secrets.map((_, i) => `ep_bench_${i}${i === ENDPOINTS - 1 ? '_slow' : ''}`);
     const created = new Date();
     for (const [i, s] of secrets.entries()) {
-      await insertEndpoint(main.db, { id: ids[i]!, url: receivers.urls[i]!, description: null, types: [], countries: [], categories: [], enabled: !(key === 'C' && i === ENDPOINTS - 1), secrets: s.secrets as SealedSecret[], created_at: created, updated_at: created });
+      await insertEndpoint(main.db, {
+        id: ids[i]!,
+        url: receivers.urls[i]!,
+        description: null,
+        types: [],
+        countries: [],
+        categories: [],
+        enabled: !(key === 'C' && i === ENDPOINTS - 1),
+        secrets: s.secrets as SealedSecret[],
+        created_at: created,
+        updated_at: created,
+      });
     }
     const slowId = ids.at(-1)!;
     await sql`select 1`.execute(main.db);
@@ -499,8 +530,16 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
       const committedAt = wallMs();
       if (key !== 'B') main.webhookPump.kick();
       if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
-      const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(handles[0]!.db);
-      marks.push({ fromId: lastId, toId: lastId + result.changes, detectedAt: rows[0]!.detected.getTime(), committedAt, ingestMs: committedAt - before });
+      const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(
+        handles[0]!.db,
+      );
+      marks.push({
+        fromId: lastId,
+        toId: lastId + result.changes,
+        detectedAt: rows[0]!.detected.getTime(),
+        committedAt,
+        ingestMs: committedAt - before,
+      });
       lastId += result.changes;
     }
     const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(handles[0]!.db);
@@ -528,7 +567,9 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     const { rows: stateRows } = await sql<{ fanned: number; pending: number; troubled: number }>`
       select (select count(distinct change_id)::int from webhook_deliveries) as fanned,
              (select count(*)::int from webhook_deliveries where endpoint_id <> ${slowId} and status = 'pending') as pending,
-             (select count(*)::int from webhook_deliveries where endpoint_id <> ${slowId} and (status = 'failed' or (status = 'pending' and attempts > 0 and locked_until is null))) as troubled`.execute(handles[0]!.db);
+             (select count(*)::int from webhook_deliveries where endpoint_id <> ${slowId} and (status = 'failed' or (status = 'pending' and attempts > 0 and locked_until is null))) as troubled`.execute(
+      handles[0]!.db,
+    );
     const state = stateRows[0]!;
 
     // Stop: no endpoint enabled (fan-out queues nothing more), everything pending failed, then wait for the dispatchers.
@@ -537,14 +578,19 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     // Leased ones are left to their dispatcher; a running claim may lock rows in another order, so retry on deadlock.
     for (let attempt = 1; ; attempt++) {
       try {
-        await sql`update webhook_deliveries set status = 'failed', last_error = 'bench: cancelled' where status = 'pending' and (locked_until is null or locked_until < now())`.execute(handles[0]!.db);
+        await sql`update webhook_deliveries set status = 'failed', last_error = 'bench: cancelled' where status = 'pending' and (locked_until is null or locked_until < now())`.execute(
+          handles[0]!.db,
+        );
         break;
       } catch (error) {
         if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
       }
     }
     await Promise.all(deps.map((d) => d.webhookPump.stopListening()));
-    const stopped = await Promise.race([Promise.all(deps.map((d) => d.webhookPump.idle())).then(() => true), sleep(30_000).then(() => false)]);
+    const stopped = await Promise.race([
+      Promise.all(deps.map((d) => d.webhookPump.idle())).then(() => true),
+      sleep(30_000).then(() => false),
+    ]);
     if (!stopped) throw new Error('the dispatcher did not stop within 30 s of the bench cancelling every pending delivery');
     const stopMs = wallMs() - stopStart;
     await receivers.collect();
@@ -591,7 +637,9 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     fromDetected.sort(bySize);
 
     // Busy time: the union of [commit, last healthy arrival (or window end)] over the batches.
-    const intervals = marks.map((m, b) => [m.committedAt, batchDone[b] ? m.committedAt + (perBatchLast[b] ?? 0) : windowEnd] as const).sort((x, y) => x[0] - y[0]);
+    const intervals = marks
+      .map((m, b) => [m.committedAt, batchDone[b] ? m.committedAt + (perBatchLast[b] ?? 0) : windowEnd] as const)
+      .sort((x, y) => x[0] - y[0]);
     let busyMs = 0;
     let cur: [number, number] | undefined;
     for (const [s, e] of intervals) {
@@ -630,7 +678,9 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
       unverified: sum((r) => r.unverified),
       connections: sum((r) => r.connections),
       requests: sum((r) => r.requests),
-      statementsPerAttempt: [...statements.entries()].sort((a, b) => b[1].count - a[1].count).map(([k, v]) => [k, v.count / Math.max(1, healthyDelivered + collected[ENDPOINTS - 1]!.at.length), v.ms / v.count]),
+      statementsPerAttempt: [...statements.entries()]
+        .sort((a, b) => b[1].count - a[1].count)
+        .map(([k, v]) => [k, v.count / Math.max(1, healthyDelivered + collected[ENDPOINTS - 1]!.at.length), v.ms / v.count]),
       leasedSlowAvg: avg(leaseSamples.map((s) => s.slow)),
       leasedHealthyAvg: avg(leaseSamples.map((s) => s.healthy)),
       elu,
@@ -664,7 +714,20 @@ async function perRequestCost(receivers: Receivers, body: string, dataDir: strin
   const config = parseConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const sendDeps = { config, appSecret: APP_SECRET, clock: systemClock, webhookTransport: pinnedTransport };
   const at = new Date();
-  const endpoint: EndpointRow = { id: 'ep_cost', url: target, description: null, types: [], countries: [], categories: [], enabled: true, secrets, failing_since: null, disabled_reason: null, created_at: at, updated_at: at };
+  const endpoint: EndpointRow = {
+    id: 'ep_cost',
+    url: target,
+    description: null,
+    types: [],
+    countries: [],
+    categories: [],
+    enabled: true,
+    secrets,
+    failing_since: null,
+    disabled_reason: null,
+    created_at: at,
+    updated_at: at,
+  };
   const rows: [string, string][] = [];
   const ms = { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN, cached: Number.NaN };
   const time = async (label: string, n: number, step: (i: number) => unknown, unit: 'ms' | 'µs', key?: keyof typeof ms) => {
@@ -675,40 +738,85 @@ async function perRequestCost(receivers: Receivers, body: string, dataDir: strin
     if (key) ms[key] = per;
     rows.push([label, unit === 'ms' ? `${per.toFixed(2)} ms` : `${fmtInt(per * 1000)} µs`]);
   };
-  await time('CPU: open the endpoint secret (HKDF + AES-GCM, `signingSecrets`)', 2_000, () => signingSecrets(APP_SECRET, secrets, at), 'µs');
-  await time('CPU: sign (`webhookHeaders`, HMAC-SHA256 over ~2 KB, secret as `whsec_` text)', 2_000, (i) => webhookHeaders({ secrets: [secret], id: `msg_${i}`, timestamp: at, body }), 'µs');
+  await time(
+    'CPU: open the endpoint secret (HKDF + AES-GCM, `signingSecrets`)',
+    2_000,
+    () => signingSecrets(APP_SECRET, secrets, at),
+    'µs',
+  );
+  await time(
+    'CPU: sign (`webhookHeaders`, HMAC-SHA256 over ~2 KB, secret as `whsec_` text)',
+    2_000,
+    (i) => webhookHeaders({ secrets: [secret], id: `msg_${i}`, timestamp: at, body }),
+    'µs',
+  );
   const key = signingKey(secret);
-  await time('CPU: sign with a prepared key (as `dispatchDue` does: `signingKey` once per endpoint per pass)', 2_000, (i) => webhookHeaders({ secrets: [key], id: `msg_${i}`, timestamp: at, body }), 'µs');
-  await time('SSRF check of an IP-literal URL (`checkWebhookUrl`)', 2_000, () => checkWebhookUrl(target, { allowPrivateNetworks: true }), 'µs');
+  await time(
+    'CPU: sign with a prepared key (as `dispatchDue` does: `signingKey` once per endpoint per pass)',
+    2_000,
+    (i) => webhookHeaders({ secrets: [key], id: `msg_${i}`, timestamp: at, body }),
+    'µs',
+  );
+  await time(
+    'SSRF check of an IP-literal URL (`checkWebhookUrl`)',
+    2_000,
+    () => checkWebhookUrl(target, { allowPrivateNetworks: true }),
+    'µs',
+  );
   const post = async (init: RequestInit & { dispatcher?: unknown }) => {
     const response = await fetch(target, { method: 'POST', body, ...init } as RequestInit);
     await response.arrayBuffer();
   };
-  await time('unsigned fetch POST, keep-alive (global agent), one at a time', COST_N, () => post({ headers: { 'content-type': 'application/json', 'x-bench-raw': '1' } }), 'ms', 'keepAlive');
-  await time('unsigned fetch POST through a new pinned Agent per request (new TCP connection each), one at a time', COST_N, async () => {
-    const dispatcher = pinnedDispatcher(['127.0.0.1']);
-    try {
-      await post({ headers: { 'content-type': 'application/json', 'x-bench-raw': '1' }, dispatcher });
-    } finally {
-      await dispatcher.close();
-    }
-  }, 'ms', 'newAgent');
+  await time(
+    'unsigned fetch POST, keep-alive (global agent), one at a time',
+    COST_N,
+    () => post({ headers: { 'content-type': 'application/json', 'x-bench-raw': '1' } }),
+    'ms',
+    'keepAlive',
+  );
+  await time(
+    'unsigned fetch POST through a new pinned Agent per request (new TCP connection each), one at a time',
+    COST_N,
+    async () => {
+      const dispatcher = pinnedDispatcher(['127.0.0.1']);
+      try {
+        await post({ headers: { 'content-type': 'application/json', 'x-bench-raw': '1' }, dispatcher });
+      } finally {
+        await dispatcher.close();
+      }
+    },
+    'ms',
+    'newAgent',
+  );
   let failures = 0;
-  await time('`sendToEndpoint` without a connection cache (check + open secret + sign + new pinned Agent + POST + excerpt), one at a time', COST_N, async (i) => {
-    const r = await sendToEndpoint(sendDeps, endpoint, { id: `msg_cost_${i}`, body });
-    if (r.statusCode !== 200) failures++;
-  }, 'ms', 'send');
+  await time(
+    '`sendToEndpoint` without a connection cache (check + open secret + sign + new pinned Agent + POST + excerpt), one at a time',
+    COST_N,
+    async (i) => {
+      const r = await sendToEndpoint(sendDeps, endpoint, { id: `msg_cost_${i}`, body });
+      if (r.statusCode !== 200) failures++;
+    },
+    'ms',
+    'send',
+  );
   const cache = createConnectionCache();
   try {
-    await time('`sendToEndpoint` with a connection cache (as `dispatchDue` calls it: kept-alive pinned Agent), one at a time', COST_N, async (i) => {
-      const r = await sendToEndpoint(sendDeps, endpoint, { id: `msg_cost_cached_${i}`, body }, cache);
-      if (r.statusCode !== 200) failures++;
-    }, 'ms', 'cached');
+    await time(
+      '`sendToEndpoint` with a connection cache (as `dispatchDue` calls it: kept-alive pinned Agent), one at a time',
+      COST_N,
+      async (i) => {
+        const r = await sendToEndpoint(sendDeps, endpoint, { id: `msg_cost_cached_${i}`, body }, cache);
+        if (r.statusCode !== 200) failures++;
+      },
+      'ms',
+      'cached',
+    );
   } finally {
     await cache.close();
   }
   const got = await receivers.collect();
-  if (failures > 0 || got[0]!.unverified > 0) throw new Error(`per-request cost: ${failures} sends failed, ${got[0]!.unverified} not verified`);
+  if (failures > 0 || got[0]!.unverified > 0)
+    throw new Error(`per-request cost: ${failures} sends failed, ${got[0]!.unverified} not verified`);
   rows.push(['(connections the receiver saw for these POSTs)', `${fmtInt(got[0]!.connections)} for ${fmtInt(got[0]!.requests)} requests`]);
   return { rows, ms };
 }
@@ -729,7 +837,10 @@ const phaseColumns: TableColumn[] = [
   { title: 'goals' },
 ];
 
-const costColumns: TableColumn[] = [{ title: 'one delivery, sequential (after the phases)' }, { title: 'mean per operation', align: 'right' }];
+const costColumns: TableColumn[] = [
+  { title: 'one delivery, sequential (after the phases)' },
+  { title: 'mean per operation', align: 'right' },
+];
 
 const rawColumns: TableColumn[] = [
   { title: 'raw pass' },
@@ -793,9 +904,14 @@ function findings(phases: readonly PhaseResult[]): string[] {
     );
     out.push(
       `Phase ${p.key}: SQL statements per delivery attempt (healthy + slow; BEGIN/COMMIT not counted), with mean ms each incl. pool wait: ` +
-        p.statementsPerAttempt.filter(([, v]) => v >= 0.01).map(([k, v, ms]) => `${k} ${v.toFixed(2)} (${ms.toFixed(1)} ms)`).join(', ') +
+        p.statementsPerAttempt
+          .filter(([, v]) => v >= 0.01)
+          .map(([k, v, ms]) => `${k} ${v.toFixed(2)} (${ms.toFixed(1)} ms)`)
+          .join(', ') +
         `; ingest per batch ${fmtInt(median(p.marks.map((m) => m.ingestMs)))} ms (median)` +
-        (p.marks[0]?.fanOutMs !== undefined ? `, fan-out per batch ${fmtInt(median(p.marks.map((m) => m.fanOutMs ?? 0)))} ms (median)` : '') +
+        (p.marks[0]?.fanOutMs !== undefined
+          ? `, fan-out per batch ${fmtInt(median(p.marks.map((m) => m.fanOutMs ?? 0)))} ms (median)`
+          : '') +
         `; main-thread event-loop utilisation over the window ${Math.round(p.elu * 100)}%; stopping after the window took ${fmtInt(p.stopMs)} ms.`,
     );
   }
@@ -812,12 +928,17 @@ const HELD_PER_ENDPOINT = 64;
 function readings(phases: readonly PhaseResult[], raw: number, cost: Cost): string[] {
   const out: string[] = [];
   const instances = (p: PhaseResult) => (p.key === 'B' ? 2 : 1);
-  const perAttempt = (p: PhaseResult, prefix: string) => p.statementsPerAttempt.filter(([k]) => k.startsWith(prefix)).reduce((t, [, n]) => t + n, 0);
+  const perAttempt = (p: PhaseResult, prefix: string) =>
+    p.statementsPerAttempt.filter(([k]) => k.startsWith(prefix)).reduce((t, [, n]) => t + n, 0);
   const behind = phases.filter((p) => p.fannedOutChanges < CHANGES);
   if (behind.length > 0) {
-    out.push(`The fan-out fell behind: ${behind.map((p) => `phase ${p.key} had deliveries queued for ${fmtInt(p.fannedOutChanges)} of ${fmtInt(CHANGES)} changes when the window closed`).join('; ')}.`);
+    out.push(
+      `The fan-out fell behind: ${behind.map((p) => `phase ${p.key} had deliveries queued for ${fmtInt(p.fannedOutChanges)} of ${fmtInt(CHANGES)} changes when the window closed`).join('; ')}.`,
+    );
   } else if (phases.length > 0) {
-    out.push('The fan-out kept up in every phase: every change had its deliveries queued when the window closed (it runs on every kick, beside the dispatcher, not after it).');
+    out.push(
+      'The fan-out kept up in every phase: every change had its deliveries queued when the window closed (it runs on every kick, beside the dispatcher, not after it).',
+    );
   }
   if (isPositive(raw)) {
     const lower = (BATCH * HEALTHY) / raw;
@@ -838,7 +959,9 @@ function readings(phases: readonly PhaseResult[], raw: number, cost: Cost): stri
   }
   const all = phases.filter((p) => p.requests > 0);
   if (all.length > 0 && all.every((p) => p.connections >= 0.95 * p.requests)) {
-    out.push(`No connection reuse: the receivers saw ${all.map((p) => `${fmtInt(p.connections)} TCP connections for ${fmtInt(p.requests)} requests (phase ${p.key})`).join(', ')}.`);
+    out.push(
+      `No connection reuse: the receivers saw ${all.map((p) => `${fmtInt(p.connections)} TCP connections for ${fmtInt(p.requests)} requests (phase ${p.key})`).join(', ')}.`,
+    );
   }
   const busy = phases.filter((p) => p.elu >= 0.85);
   if (busy.length > 0) {
@@ -879,16 +1002,20 @@ export async function run(): Promise<void> {
   const log = (line: string) => console.log(line);
   const url = process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL;
   const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
+    throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
   const pgVersion = String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?');
   const code = codeVersion();
   const loadBefore = loadavg()[0]!;
   log(`  code: ${code}`);
-  log(`webhooks bench: ${fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow: ${SLOW_MS} ms), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s; 1-min load ${loadBefore.toFixed(2)}`);
+  log(
+    `webhooks bench: ${fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow: ${SLOW_MS} ms), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s; 1-min load ${loadBefore.toFixed(2)}`,
+  );
 
   const inputs = generateEvents(CHANGES, 20_250_707);
   const batches: NormalisedEvent[][] = [];
-  for (let i = 0; i < inputs.length; i += BATCH) batches.push(inputs.slice(i, i + BATCH).map((e) => normaliseEvent(eventInputSchema.parse(e))));
+  for (let i = 0; i < inputs.length; i += BATCH)
+    batches.push(inputs.slice(i, i + BATCH).map((e) => normaliseEvent(eventInputSchema.parse(e))));
 
   const receivers = await Receivers.start(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
   const raws: RawResult[] = [];
@@ -897,18 +1024,30 @@ export async function run(): Promise<void> {
   let intervalMs = FIXED_INTERVAL_MS ?? INTERVAL_MAX_MS;
   try {
     const synthetic = syntheticBodies(batches);
-    await rawPass('warm-up', receivers, synthetic.map((l) => l.slice(0, 200))).catch(() => undefined);
+    await rawPass(
+      'warm-up',
+      receivers,
+      synthetic.map((l) => l.slice(0, 200)),
+    ).catch(() => undefined);
     raws.push(await rawPass('raw 1: before A (bodies from changeBody, same events)', receivers, synthetic));
-    const calibrated = Math.min(INTERVAL_MAX_MS, Math.max(INTERVAL_MIN_MS, (BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate) * 1000));
+    const calibrated = Math.min(INTERVAL_MAX_MS, Math.max(INTERVAL_MIN_MS, ((BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate)) * 1000));
     intervalMs = FIXED_INTERVAL_MS ?? Math.round(calibrated);
-    log(`  ${raws[0]!.label}: ${fmtInt(raws[0]!.rate)} POSTs/s on ${raws[0]!.connections} connections; pacing one batch every ${intervalMs} ms (offered ${fmtInt((BATCH * HEALTHY * 1000) / intervalMs)} healthy deliveries/s)`);
+    log(
+      `  ${raws[0]!.label}: ${fmtInt(raws[0]!.rate)} POSTs/s on ${raws[0]!.connections} connections; pacing one batch every ${intervalMs} ms (offered ${fmtInt((BATCH * HEALTHY * 1000) / intervalMs)} healthy deliveries/s)`,
+    );
     for (const key of ['A', 'B', 'C'] as const) {
       if (!PHASES.includes(key)) continue;
       const p = await runPhase(key, { url, receivers, batches, intervalMs, log });
       phases.push(p);
-      log(`  phase ${p.title}: healthy ${fmtInt(p.healthyDelivered)}/${fmtInt(p.healthyExpected)}, ${fmtInt(p.rate)}/s, commit->arrival p50 ${fmtMs(p.commit.p50)} p99 ${fmtMs(p.commit.p99)}; slow ${p.slowDelivered} (holding ${p.slowPendingAvg.toFixed(1)} avg)`);
+      log(
+        `  phase ${p.title}: healthy ${fmtInt(p.healthyDelivered)}/${fmtInt(p.healthyExpected)}, ${fmtInt(p.rate)}/s, commit->arrival p50 ${fmtMs(p.commit.p50)} p99 ${fmtMs(p.commit.p99)}; slow ${p.slowDelivered} (holding ${p.slowPendingAvg.toFixed(1)} avg)`,
+      );
       const bodies = p.bodies.every((l) => l.length > 0) ? p.bodies : synthetic;
-      const r = await rawPass(`raw ${raws.length + 1}: after ${key} (the payloads ${key} queued${bodies === synthetic ? '; none: changeBody ones' : ''})`, receivers, bodies);
+      const r = await rawPass(
+        `raw ${raws.length + 1}: after ${key} (the payloads ${key} queued${bodies === synthetic ? '; none: changeBody ones' : ''})`,
+        receivers,
+        bodies,
+      );
       raws.push(r);
       log(`  ${r.label}: ${fmtInt(r.rate)} POSTs/s on ${r.connections} connections`);
     }
@@ -945,13 +1084,15 @@ export async function run(): Promise<void> {
     return;
   }
   const machine = machineInfo({ PostgreSQL: pgVersion });
-  const goalLines = phases.filter((p) => p.key !== 'C').map((p) => {
-    const v = verdict(p, raw);
-    return (
-      `- Phase ${p.key}: healthy deliveries/s ${fmtRatio(v.ratio)} of raw (goal >= ${GOAL_RATIO}x: **${v.rateOk ? 'met' : 'not met'}**); ` +
-      `p99 commit→arrival ${fmtMs(p.commit.p99)} (goal < 2 s while the slow endpoint is backlogged: **${v.p99Ok ? 'met' : 'not met'}**)`
-    );
-  });
+  const goalLines = phases
+    .filter((p) => p.key !== 'C')
+    .map((p) => {
+      const v = verdict(p, raw);
+      return (
+        `- Phase ${p.key}: healthy deliveries/s ${fmtRatio(v.ratio)} of raw (goal >= ${GOAL_RATIO}x: **${v.rateOk ? 'met' : 'not met'}**); ` +
+        `p99 commit→arrival ${fmtMs(p.commit.p99)} (goal < 2 s while the slow endpoint is backlogged: **${v.p99Ok ? 'met' : 'not met'}**)`
+      );
+    });
   const body = [
     `Measured ${new Date().toISOString().slice(0, 10)} by \`bench/webhooks.ts\`:`,
     '',
@@ -959,7 +1100,9 @@ export async function run(): Promise<void> {
     'npm run bench -- webhooks        # or: npx tsx bench/webhooks.ts',
     '```',
     '',
-    `Code: ${code}. Machine: ${Object.entries(machine).map(([k, v]) => `${k}: ${v}`).join('; ')}. 1-minute load average ${loadBefore.toFixed(2)} at the start and ` +
+    `Code: ${code}. Machine: ${Object.entries(machine)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}. 1-minute load average ${loadBefore.toFixed(2)} at the start and ` +
       `${loadAfter.toFixed(2)} at the end (shared machine: other work ran meanwhile); run took ${elapsed.toFixed(0)} s.`,
     '',
     `Workload: ${fmtInt(CHANGES)} changes (${CHANGES / BATCH} batches of ${fmtInt(BATCH)} new generated events through \`ingestEvents\`, one \`event.published\` change each) ` +
@@ -980,8 +1123,8 @@ export async function run(): Promise<void> {
       `A phase ends when all ${fmtInt(CHANGES * HEALTHY)} healthy deliveries have arrived, or ${CAP_MS / 1000} s after the last batch; then the bench disables the endpoints, ` +
       'marks what is still pending failed and waits for the dispatchers to return.',
     '',
-    'Latency: receiver arrival time (worker thread, `performance.timeOrigin + performance.now()`) minus the moment `ingestEvents` resolved for the change\'s batch ' +
-      '(the commit: the change exists for the fan-out from then on); `detected_at` (stamped when `ingestEvents` starts, so it adds the batch\'s ingest time) is shown too. ' +
+    "Latency: receiver arrival time (worker thread, `performance.timeOrigin + performance.now()`) minus the moment `ingestEvents` resolved for the change's batch " +
+      "(the commit: the change exists for the fan-out from then on); `detected_at` (stamped when `ingestEvents` starts, so it adds the batch's ingest time) is shown too. " +
       'Percentiles over every healthy (change, endpoint) pair; a delivery that had not arrived when the window closed counts as at least the time it had waited, ' +
       'shown as "> N ms". Deliveries/s: healthy deliveries that arrived / busy time, the union over batches of [commit, last healthy arrival of the batch ' +
       '(window end if not all arrived)]: the capacity when the dispatcher keeps up, the overall rate when it does not.',

@@ -58,7 +58,8 @@ async function checkChanges(db: Db, feedRevisions: ReadonlyMap<string, number>) 
   }
   const publishedTwice = [...published].filter(([, n]) => n > 1);
   const updatedTwice = [...updatesFrom].filter(([, n]) => n > 1);
-  if (publishedTwice.length) problems.push(`changes: ${publishedTwice.length} events published more than once, e.g. ${publishedTwice[0]![0]}`);
+  if (publishedTwice.length)
+    problems.push(`changes: ${publishedTwice.length} events published more than once, e.g. ${publishedTwice[0]![0]}`);
   if (updatedTwice.length) problems.push(`changes: ${updatedTwice.length} edits detected more than once, e.g. ${updatedTwice[0]![0]}`);
 
   const events = await db.selectFrom('events').select(['id', 'body']).where('id', 'like', 'chaos-%').execute();
@@ -66,9 +67,16 @@ async function checkChanges(db: Db, feedRevisions: ReadonlyMap<string, number>) 
   const behind = [...feedRevisions].filter(([id, revision]) => stored.get(id) !== revision);
   if (behind.length) {
     const [id, revision] = behind[0]!;
-    problems.push(`changes: ${behind.length} feed events not stored at their last revision, e.g. ${id} is at ${stored.get(id) ?? 'nothing'}, the feed at ${revision}`);
+    problems.push(
+      `changes: ${behind.length} feed events not stored at their last revision, e.g. ${id} is at ${stored.get(id) ?? 'nothing'}, the feed at ${revision}`,
+    );
   }
-  const runs = await db.selectFrom('detection_runs').select(['status']).select((eb) => eb.fn.countAll().as('n')).groupBy('status').execute();
+  const runs = await db
+    .selectFrom('detection_runs')
+    .select(['status'])
+    .select((eb) => eb.fn.countAll().as('n'))
+    .groupBy('status')
+    .execute();
   const detectionRuns = Object.fromEntries(runs.map((r) => [r.status, Number(r.n)]));
   return { total: rows.length, byType, duplicates: publishedTwice.length + updatedTwice.length, detectionRuns, problems };
 }
@@ -101,10 +109,13 @@ async function checkWebhooks(db: Db, endpoints: readonly EndpointUnderTest[]) {
       byChange.set(changeId, entry);
     }
     for (const change of changes) {
-      const wanted = (endpoint.types.length === 0 || endpoint.types.includes(change.type)) && (endpoint.countries.length === 0 || endpoint.countries.includes(change.country_id));
+      const wanted =
+        (endpoint.types.length === 0 || endpoint.types.includes(change.type)) &&
+        (endpoint.countries.length === 0 || endpoint.countries.includes(change.country_id));
       const got = byChange.get(Number(change.id));
       if (!wanted) {
-        if (got) problems.push(`webhooks: ${endpoint.name} got change ${change.id} (${change.type}, ${change.country_id}) it did not ask for`);
+        if (got)
+          problems.push(`webhooks: ${endpoint.name} got change ${change.id} (${change.type}, ${change.country_id}) it did not ask for`);
         continue;
       }
       expected += 1;
@@ -121,12 +132,30 @@ async function checkWebhooks(db: Db, endpoints: readonly EndpointUnderTest[]) {
   if (idConflicts) problems.push(`webhooks: ${idConflicts} (change, endpoint) pairs arrived under more than one webhook-id`);
   if (unverified) problems.push(`webhooks: ${unverified} requests failed signature verification`);
 
-  const rows = await db.selectFrom('webhook_deliveries').select(['status']).select((eb) => eb.fn.countAll().as('n')).groupBy('status').execute();
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select(['status'])
+    .select((eb) => eb.fn.countAll().as('n'))
+    .groupBy('status')
+    .execute();
   const deliveries = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   if (deliveries.pending) problems.push(`webhooks: ${deliveries.pending} deliveries still pending after the drain`);
   if (deliveries.failed) problems.push(`webhooks: ${deliveries.failed} deliveries failed for good`);
-  const attempts = await db.selectFrom('webhook_attempts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-  return { expected, lost, receipts, failedAnswers, duplicatesFromRetries, idConflicts, deliveries, attempts: Number(attempts.n), problems };
+  const attempts = await db
+    .selectFrom('webhook_attempts')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return {
+    expected,
+    lost,
+    receipts,
+    failedAnswers,
+    duplicatesFromRetries,
+    idConflicts,
+    deliveries,
+    attempts: Number(attempts.n),
+    problems,
+  };
 }
 
 async function checkDigests(db: Db, resend: FakeResend, subscribers: readonly SeededSubscriber[], startedAt: Date, endedAt: Date) {
@@ -149,9 +178,17 @@ async function checkDigests(db: Db, resend: FakeResend, subscribers: readonly Se
     if (got !== periods && samples.length < 3) samples.push(`${s.email} got ${got}`);
   }
   if (lost) problems.push(`digests: ${lost} of ${subscribers.length} confirmed subscribers got no digest, e.g. ${samples.join('; ')}`);
-  if (duplicated) problems.push(`digests: ${duplicated} of ${subscribers.length} confirmed subscribers got more than one digest, e.g. ${samples.join('; ')}`);
+  if (duplicated)
+    problems.push(
+      `digests: ${duplicated} of ${subscribers.length} confirmed subscribers got more than one digest, e.g. ${samples.join('; ')}`,
+    );
 
-  const rows = await db.selectFrom('digests').select(['status']).select((eb) => eb.fn.countAll().as('n')).groupBy('status').execute();
+  const rows = await db
+    .selectFrom('digests')
+    .select(['status'])
+    .select((eb) => eb.fn.countAll().as('n'))
+    .groupBy('status')
+    .execute();
   const byStatus = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   const batches = await db
     .selectFrom('digest_batches')

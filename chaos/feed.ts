@@ -35,7 +35,8 @@ export async function startChangingFeed(random: () => number) {
   const publish = () => {
     server.setFeed({ events: [...events.values()].map(({ revision: _, ...event }) => event) });
   };
-  const bodyFor = (id: string, revision: number) => `Chaos report ${id}, revision ${revision}. ${'Words to read. '.repeat(1 + Math.floor(random() * 8))}`;
+  const bodyFor = (id: string, revision: number) =>
+    `Chaos report ${id}, revision ${revision}. ${'Words to read. '.repeat(1 + Math.floor(random() * 8))}`;
 
   const tick = () => {
     made += 1;

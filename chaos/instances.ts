@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { runEntry, type Running } from '../tests/support/process';
+import { type Running, runEntry } from '../tests/support/process';
 
 export interface InstanceStats {
   index: number;
@@ -61,14 +61,30 @@ export async function freePort(): Promise<number> {
 export async function createInstances(input: { count: number; env: Record<string, string>; logDir: string }) {
   const instances: Instance[] = [];
   for (let index = 0; index < input.count; index++) {
-    instances.push({ index, port: await freePort(), starts: 0, kills: 0, unexpectedExits: [], errorLines: 0, errorSamples: [], bootMs: [], run: undefined, state: 'down', killedOnPurpose: false, generation: 0 });
+    instances.push({
+      index,
+      port: await freePort(),
+      starts: 0,
+      kills: 0,
+      unexpectedExits: [],
+      errorLines: 0,
+      errorSamples: [],
+      bootMs: [],
+      run: undefined,
+      state: 'down',
+      killedOnPurpose: false,
+      generation: 0,
+    });
   }
   let closing = false;
 
   const keepLog = (instance: Instance, run: Running, start: number) => {
     const out = run.stdout();
     const err = run.stderr();
-    appendFileSync(join(input.logDir, `instance-${instance.index}.log`), `--- start ${start} ---\n${out}${err ? `--- stderr ---\n${err}` : ''}`);
+    appendFileSync(
+      join(input.logDir, `instance-${instance.index}.log`),
+      `--- start ${start} ---\n${out}${err ? `--- stderr ---\n${err}` : ''}`,
+    );
     for (const line of `${out}\n${err}`.split('\n')) {
       if (!/"level":(50|60)/.test(line)) continue;
       instance.errorLines += 1;
@@ -128,7 +144,8 @@ export async function createInstances(input: { count: number; env: Record<string
       const deadline = Date.now() + timeoutMs;
       while (instances.some((i) => i.state !== 'ready')) {
         for (const instance of instances) if (instance.state === 'down') void start(instance).catch(() => undefined);
-        if (Date.now() > deadline) throw new Error(`instances not ready after ${timeoutMs} ms: ${instances.map((i) => `${i.index}:${i.state}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`instances not ready after ${timeoutMs} ms: ${instances.map((i) => `${i.index}:${i.state}`).join(', ')}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },
@@ -157,7 +174,16 @@ export async function createInstances(input: { count: number; env: Record<string
       );
     },
     stats: (): InstanceStats[] =>
-      instances.map(({ index, port, starts, kills, unexpectedExits, errorLines, errorSamples, bootMs }) => ({ index, port, starts, kills, unexpectedExits, errorLines, errorSamples, bootMs })),
+      instances.map(({ index, port, starts, kills, unexpectedExits, errorLines, errorSamples, bootMs }) => ({
+        index,
+        port,
+        starts,
+        kills,
+        unexpectedExits,
+        errorLines,
+        errorSamples,
+        bootMs,
+      })),
   };
 }
 

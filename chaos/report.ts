@@ -23,8 +23,13 @@ export function formatReport(report: ChaosReport): string {
     `  emails      ${digests.emails.requests} requests to Resend (${digests.emails.faultsInjected} failed on purpose, ${digests.emails.replayedByKey} answered from an idempotency key, ${digests.emails.conflicts409} 409), ${digests.emails.delivered} delivered: ${digests.emails.digestEmails} digests, ${digests.emails.otherEmails} other (sign-up emails)`,
     `  http        ${report.traffic.requests} requests: ${list(report.traffic.byStatus)}`,
   ];
-  for (const instance of report.instances) for (const sample of instance.errorSamples) lines.push(`  error log #${instance.index}: ${sample}`);
-  lines.push(report.problems.length === 0 ? 'OK: no lost or duplicated digest, no lost delivery, no change detected twice, no 500' : `FAILED:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
+  for (const instance of report.instances)
+    for (const sample of instance.errorSamples) lines.push(`  error log #${instance.index}: ${sample}`);
+  lines.push(
+    report.problems.length === 0
+      ? 'OK: no lost or duplicated digest, no lost delivery, no change detected twice, no 500'
+      : `FAILED:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`,
+  );
   return lines.join('\n');
 }
 

@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminQuery, pick, prng } from '../bench/support';
-import { openPostgres, type DatabaseHandle } from '../src/db/connect';
+import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import { startFakeResend } from '../tests/support/fake-resend';
 import { startReceiver } from '../tests/support/webhook-receiver';
 import { checkOutcome } from './checks';
 import { revisionOf, startChangingFeed } from './feed';
-import { createInstances, type Instances, type InstanceStats } from './instances';
+import { createInstances, type InstanceStats, type Instances } from './instances';
 import { registerEndpoints, subscriberSeeder } from './seed';
 import { startTraffic, type TrafficStats } from './traffic';
 
@@ -64,7 +64,9 @@ export function assertLoopbackDatabase(url: string): void {
   }
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new Error('the database URL must be postgres:// or postgresql://');
   if (!LOOPBACK_HOSTS.has(parsed.hostname) || parsed.searchParams.has('host')) {
-    throw new Error(`refusing to run chaos against ${parsed.hostname || 'a socket'}: only a PostgreSQL on loopback (127.0.0.1, ::1, localhost)`);
+    throw new Error(
+      `refusing to run chaos against ${parsed.hostname || 'a socket'}: only a PostgreSQL on loopback (127.0.0.1, ::1, localhost)`,
+    );
   }
 }
 
@@ -101,7 +103,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // A slow provider (2 s a call) keeps digest batches in flight, where a kill hurts most.
     const resend = await startFakeResend({ latencyMs: 2_000 });
     cleanups.unshift(() => resend.close());
-    resend.failRandomly({ rate: 0.1, seed, faults: [{ type: 'server-error', status: 500 }, { type: 'rate-limit', retryAfterSeconds: 1 }] });
+    resend.failRandomly({
+      rate: 0.1,
+      seed,
+      faults: [
+        { type: 'server-error', status: 500 },
+        { type: 'rate-limit', retryAfterSeconds: 1 },
+      ],
+    });
     const feed = await startChangingFeed(random);
     cleanups.unshift(() => feed.close());
     const receivers = await Promise.all(
@@ -134,10 +143,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const startedAt = new Date();
     feed.tick();
     feed.start(options.feedEveryMs ?? 1_500);
-    const traffic = startTraffic({ urls: () => instances.ports().map((p) => `http://127.0.0.1:${p}`), intervalMs: options.trafficEveryMs ?? 100, random, eventIds: feed.eventIds });
-    const waves = setInterval(() => void seedSubscribers(subscriberPlan.wave).catch((error) => log(`seeding a wave failed: ${error}`)), subscriberPlan.waveEveryMs);
+    const traffic = startTraffic({
+      urls: () => instances.ports().map((p) => `http://127.0.0.1:${p}`),
+      intervalMs: options.trafficEveryMs ?? 100,
+      random,
+      eventIds: feed.eventIds,
+    });
+    const waves = setInterval(
+      () => void seedSubscribers(subscriberPlan.wave).catch((error) => log(`seeding a wave failed: ${error}`)),
+      subscriberPlan.waveEveryMs,
+    );
     log(`killing a random instance every ${killEvery.min / 1000}-${killEvery.max / 1000} s for ${options.durationMs / 1000} s`);
-    const { kills, restarts } = await killAtRandom(instances, { durationMs: options.durationMs, killEvery, restartAfterMs: options.restartAfterMs ?? 1_000, random, log });
+    const { kills, restarts } = await killAtRandom(instances, {
+      durationMs: options.durationMs,
+      killEvery,
+      restartAfterMs: options.restartAfterMs ?? 1_000,
+      random,
+      log,
+    });
     clearInterval(waves);
     feed.stop();
     const endedAt = new Date();
@@ -160,9 +183,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const problems = [...outcome.problems];
     if (!drained) problems.unshift(`drain: the queues were not empty after ${drainTimeoutMs / 1000} s`);
     const serverErrors = traffic.stats.serverErrors;
-    if (serverErrors.length) problems.push(`http: ${serverErrors.length} answers were 5xx, e.g. ${serverErrors[0]!.route} ${serverErrors[0]!.status} ${serverErrors[0]!.body}`);
+    if (serverErrors.length)
+      problems.push(
+        `http: ${serverErrors.length} answers were 5xx, e.g. ${serverErrors[0]!.route} ${serverErrors[0]!.status} ${serverErrors[0]!.body}`,
+      );
     for (const s of stats) {
-      if (s.unexpectedExits.length) problems.push(`instance ${s.index}: exited ${s.unexpectedExits.length} times unasked, last with ${s.unexpectedExits.at(-1)!.code}: ${s.unexpectedExits.at(-1)!.stderrTail.slice(-300)}`);
+      if (s.unexpectedExits.length)
+        problems.push(
+          `instance ${s.index}: exited ${s.unexpectedExits.length} times unasked, last with ${s.unexpectedExits.at(-1)!.code}: ${s.unexpectedExits.at(-1)!.stderrTail.slice(-300)}`,
+        );
     }
     return {
       schema,
@@ -190,7 +219,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 /** SIGKILLs a serving instance (else one still booting) every few seconds for `durationMs`, each started again shortly after. */
 async function killAtRandom(
   instances: Instances,
-  input: { durationMs: number; killEvery: { min: number; max: number }; restartAfterMs: number; random: () => number; log: (line: string) => void },
+  input: {
+    durationMs: number;
+    killEvery: { min: number; max: number };
+    restartAfterMs: number;
+    random: () => number;
+    log: (line: string) => void;
+  },
 ): Promise<{ kills: number; restarts: Promise<unknown>[] }> {
   const restarts: Promise<unknown>[] = [];
   let kills = 0;
@@ -205,13 +240,21 @@ async function killAtRandom(
     if (!instances.kill(victim)) continue;
     kills += 1;
     input.log(`  kill -9 instance ${victim} (${kills})`);
-    restarts.push(sleep(input.restartAfterMs).then(() => instances.start(victim)).catch((error) => input.log(`  restart of ${victim} failed: ${error}`)));
+    restarts.push(
+      sleep(input.restartAfterMs)
+        .then(() => instances.start(victim))
+        .catch((error) => input.log(`  restart of ${victim} failed: ${error}`)),
+    );
   }
   return { kills, restarts };
 }
 
 /** Polls `stillWaitingFor` until it has nothing left to wait for, or `timeoutMs` passes. */
-async function drain(stillWaitingFor: () => Promise<string | undefined>, timeoutMs: number, log: (line: string) => void): Promise<{ drained: boolean; drainMs: number }> {
+async function drain(
+  stillWaitingFor: () => Promise<string | undefined>,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<{ drained: boolean; drainMs: number }> {
   const started = Date.now();
   const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
   let waitingFor: string | undefined;
@@ -230,7 +273,13 @@ async function drain(stillWaitingFor: () => Promise<string | undefined>, timeout
 }
 
 /** Every instance's environment: one schema, the local fakes, jobs every few seconds, retries and leases in seconds. */
-function instanceEnv(input: { databaseUrl: string; logDir: string; adminToken: string; resend: { apiKey: string; url: string }; feedUrl: string }): Record<string, string> {
+function instanceEnv(input: {
+  databaseUrl: string;
+  logDir: string;
+  adminToken: string;
+  resend: { apiKey: string; url: string };
+  feedUrl: string;
+}): Record<string, string> {
   return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -258,13 +307,20 @@ function instanceEnv(input: { databaseUrl: string; logDir: string; adminToken: s
 }
 
 /** What the drain still waits for: the feed's last revisions stored, every change fanned out and delivered, every digest out; undefined when nothing. */
-async function stillWaitingFor(db: DatabaseHandle['db'], revisions: ReadonlyMap<string, number>, subscribers: number): Promise<string | undefined> {
+async function stillWaitingFor(
+  db: DatabaseHandle['db'],
+  revisions: ReadonlyMap<string, number>,
+  subscribers: number,
+): Promise<string | undefined> {
   const stored = await db.selectFrom('events').select(['id', 'body']).where('id', 'like', 'chaos-%').execute();
   const storedRevision = new Map(stored.map((e) => [e.id, revisionOf(e.body)]));
   const behind = [...revisions].filter(([id, revision]) => storedRevision.get(id) !== revision).length;
   if (behind > 0) return `detection (${behind} feed events not at their last revision)`;
   const cursor = await db.selectFrom('consumer_cursors').select('position').where('name', '=', 'webhook-fanout').executeTakeFirst();
-  const last = await db.selectFrom('changes').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  const last = await db
+    .selectFrom('changes')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
   if (Number(cursor?.position ?? 0) < Number(last?.id ?? 0)) return `webhook fan-out (cursor ${cursor?.position ?? 0} of ${last?.id})`;
   const { count } = await db
     .selectFrom('webhook_deliveries')
@@ -274,7 +330,10 @@ async function stillWaitingFor(db: DatabaseHandle['db'], revisions: ReadonlyMap<
   if (Number(count) > 0) return `${count} pending webhook deliveries`;
   const digests = await db
     .selectFrom('digests')
-    .select((eb) => [eb.fn.countAll<number>().as('all'), eb.fn.countAll<number>().filterWhere('status', 'in', ['pending', 'batched']).as('open')])
+    .select((eb) => [
+      eb.fn.countAll<number>().as('all'),
+      eb.fn.countAll<number>().filterWhere('status', 'in', ['pending', 'batched']).as('open'),
+    ])
     .executeTakeFirstOrThrow();
   if (Number(digests.all) < subscribers) return `digest enqueue (${digests.all} of ${subscribers})`;
   if (Number(digests.open) > 0) return `${digests.open} digests not sent`;

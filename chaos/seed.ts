@@ -4,7 +4,16 @@ import type { startReceiver } from '../tests/support/webhook-receiver';
 import type { EndpointUnderTest, SeededSubscriber } from './checks';
 import { FEED_COUNTRIES } from './feed';
 
-const TIME_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney', 'America/Los_Angeles', 'Asia/Kolkata', 'Pacific/Auckland'];
+const TIME_ZONES = [
+  'UTC',
+  'Europe/Berlin',
+  'America/New_York',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'America/Los_Angeles',
+  'Asia/Kolkata',
+  'Pacific/Auckland',
+];
 
 /** Three endpoints with different filters, registered through the API (so each gets its secret). */
 const ENDPOINTS = [
@@ -24,7 +33,12 @@ export async function registerEndpoints(
     const response = await fetch(`${baseUrl}/v1/webhooks`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: receiver.url, description: spec.name, ...(spec.types.length && { types: spec.types }), ...(spec.countries.length && { countries: spec.countries }) }),
+      body: JSON.stringify({
+        url: receiver.url,
+        description: spec.name,
+        ...(spec.types.length && { types: spec.types }),
+        ...(spec.countries.length && { countries: spec.countries }),
+      }),
     });
     if (response.status !== 201) throw new Error(`registering webhook ${spec.name}: ${response.status} ${await response.text()}`);
     const created = (await response.json()) as { id: string; secret: string };

@@ -19,7 +19,9 @@ export function startTraffic(input: { urls: () => string[]; intervalMs: number; 
   const stats: TrafficStats = { requests: 0, byStatus: {}, serverErrors: [] };
   const pending = new Set<Promise<void>>();
   let signups = 0;
-  const count = (key: string) => void (stats.byStatus[key] = (stats.byStatus[key] ?? 0) + 1);
+  const count = (key: string) => {
+    stats.byStatus[key] = (stats.byStatus[key] ?? 0) + 1;
+  };
 
   const request = (): { route: string; path: string; init?: RequestInit } => {
     const r = input.random();
@@ -31,13 +33,21 @@ export function startTraffic(input: { urls: () => string[]; intervalMs: number; 
     if (r < 0.65) return { route: 'GET /healthz', path: '/healthz' };
     if (r < 0.75) return { route: 'GET /v1/countries', path: input.random() < 0.5 ? '/v1/countries' : '/v1/categories' };
     signups += 1;
-    const body = { email: `signup-${signups}-${Math.floor(input.random() * 1e9)}@visitors.example`, countries: [pick(input.random, FEED_COUNTRIES)], frequency: 'weekly', timezone: 'Europe/Berlin' };
+    const body = {
+      email: `signup-${signups}-${Math.floor(input.random() * 1e9)}@visitors.example`,
+      countries: [pick(input.random, FEED_COUNTRIES)],
+      frequency: 'weekly',
+      timezone: 'Europe/Berlin',
+    };
     return {
       route: 'POST /v1/subscriptions',
       path: '/v1/subscriptions',
       init: {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.${signups % 250}.${Math.floor(input.random() * 250)}.${Math.floor(input.random() * 250)}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': `10.${signups % 250}.${Math.floor(input.random() * 250)}.${Math.floor(input.random() * 250)}`,
+        },
         body: JSON.stringify(body),
       },
     };

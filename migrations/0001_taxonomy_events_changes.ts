@@ -46,11 +46,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // GET /v1/events: newest month first, keyset on (month, id), optionally per country.
   await db.schema.createIndex('events_month_id_idx').on('events').columns(['month desc', 'id']).execute();
-  await db.schema
-    .createIndex('events_country_month_id_idx')
-    .on('events')
-    .columns(['country_id', 'month desc', 'id'])
-    .execute();
+  await db.schema.createIndex('events_country_month_id_idx').on('events').columns(['country_id', 'month desc', 'id']).execute();
   await db.schema.createIndex('events_categories_idx').on('events').using('gin').column('categories').execute();
   await db.schema.createIndex('events_factors_idx').on('events').using('gin').column('factors').execute();
   await db.schema.createIndex('events_last_changed_at_idx').on('events').column('last_changed_at').execute();
@@ -59,11 +55,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('changes')
     .addColumn('id', 'bigint', (col) => col.primaryKey().generatedAlwaysAsIdentity())
     .addColumn('type', 'text', (col) =>
-      col
-        .notNull()
-        .check(
-          sql`type in ('event.published', 'event.updated', 'event.watch_flag_raised', 'event.watch_flag_lifted')`,
-        ),
+      col.notNull().check(sql`type in ('event.published', 'event.updated', 'event.watch_flag_raised', 'event.watch_flag_lifted')`),
     )
     .addColumn('event_id', 'text', (col) => col.notNull().references('events.id'))
     .addColumn('previous', 'jsonb')

@@ -17,9 +17,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('detection_runs')
     .addColumn('id', 'bigint', (col) => col.primaryKey().generatedAlwaysAsIdentity())
     .addColumn('trigger', 'text', (col) => col.notNull())
-    .addColumn('status', 'text', (col) =>
-      col.notNull().check(sql`status in ('running', 'succeeded', 'partial', 'failed', 'abandoned')`),
-    )
+    .addColumn('status', 'text', (col) => col.notNull().check(sql`status in ('running', 'succeeded', 'partial', 'failed', 'abandoned')`))
     .addColumn('started_at', 'timestamptz', (col) => col.notNull())
     .addColumn('finished_at', 'timestamptz')
     .addColumn('sources', 'jsonb', (col) => col.notNull().defaultTo(sql`'[]'::jsonb`))

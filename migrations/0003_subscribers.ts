@@ -23,7 +23,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('consent_source', 'text', (col) => col.notNull())
     .addColumn('consent_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('subscribers_pending_idx').on('subscribers').column('created_at').where(sql.ref('status'), '=', 'pending').execute();
+  await db.schema
+    .createIndex('subscribers_pending_idx')
+    .on('subscribers')
+    .column('created_at')
+    .where(sql.ref('status'), '=', 'pending')
+    .execute();
 
   // What is left of an address that must get no email: only a keyed hash of it.
   await db.schema

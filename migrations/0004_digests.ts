@@ -2,7 +2,10 @@ import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // The change id a subscriber's digests have covered up to (set at confirmation).
-  await db.schema.alterTable('subscribers').addColumn('digest_cursor', 'bigint', (col) => col.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('subscribers')
+    .addColumn('digest_cursor', 'bigint', (col) => col.notNull().defaultTo(0))
+    .execute();
 
   // One send of up to 100 digests: recorded, with its idempotency key, before anything is sent,
   // so a retry after a crash sends exactly the same request again.
@@ -18,7 +21,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sent_at', 'timestamptz')
     .addColumn('last_error', 'text')
     .execute();
-  await db.schema.createIndex('digest_batches_sending_idx').on('digest_batches').column('locked_until').where(sql.ref('status'), '=', 'sending').execute();
+  await db.schema
+    .createIndex('digest_batches_sending_idx')
+    .on('digest_batches')
+    .column('locked_until')
+    .where(sql.ref('status'), '=', 'sending')
+    .execute();
 
   // Exactly one row per (subscriber, period), whatever runs, crashes or instances do.
   await db.schema
@@ -39,7 +47,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('finished_at', 'timestamptz')
     .addUniqueConstraint('digests_subscriber_period_key', ['subscriber_id', 'period_key'])
     .execute();
-  await db.schema.createIndex('digests_pending_idx').on('digests').columns(['due_at', 'id']).where(sql.ref('status'), '=', 'pending').execute();
+  await db.schema
+    .createIndex('digests_pending_idx')
+    .on('digests')
+    .columns(['due_at', 'id'])
+    .where(sql.ref('status'), '=', 'pending')
+    .execute();
   await db.schema.createIndex('digests_batch_idx').on('digests').column('batch_id').execute();
 
   await db.schema

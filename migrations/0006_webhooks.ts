@@ -47,9 +47,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // One delivery per (endpoint, change), however often fan-out or replay runs... except replays,
   // which re-queue the same row.
-  await sql`create unique index webhook_deliveries_endpoint_change_key on webhook_deliveries (endpoint_id, change_id) where change_id is not null`.execute(db);
-  await db.schema.createIndex('webhook_deliveries_due_idx').on('webhook_deliveries').columns(['next_attempt_at']).where(sql.ref('status'), '=', 'pending').execute();
-  await db.schema.createIndex('webhook_deliveries_endpoint_idx').on('webhook_deliveries').columns(['endpoint_id', 'created_at desc']).execute();
+  await sql`create unique index webhook_deliveries_endpoint_change_key on webhook_deliveries (endpoint_id, change_id) where change_id is not null`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('webhook_deliveries_due_idx')
+    .on('webhook_deliveries')
+    .columns(['next_attempt_at'])
+    .where(sql.ref('status'), '=', 'pending')
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_endpoint_idx')
+    .on('webhook_deliveries')
+    .columns(['endpoint_id', 'created_at desc'])
+    .execute();
 
   await db.schema
     .createTable('webhook_attempts')
@@ -66,5 +77,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['webhook_attempts', 'webhook_deliveries', 'consumer_cursors', 'webhook_endpoints']) await db.schema.dropTable(table).execute();
+  for (const table of ['webhook_attempts', 'webhook_deliveries', 'consumer_cursors', 'webhook_endpoints'])
+    await db.schema.dropTable(table).execute();
 }

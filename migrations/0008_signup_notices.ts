@@ -21,7 +21,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // Set when the provider refused the email for good; kept for inspection, never retried.
     .addColumn('failed_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('signup_notices_due_idx').on('signup_notices').columns(['next_attempt_at', 'id']).where(sql.ref('failed_at'), 'is', null).execute();
+  await db.schema
+    .createIndex('signup_notices_due_idx')
+    .on('signup_notices')
+    .columns(['next_attempt_at', 'id'])
+    .where(sql.ref('failed_at'), 'is', null)
+    .execute();
   await db.schema.createIndex('signup_notices_subscriber_idx').on('signup_notices').column('subscriber_id').execute();
 }
 

@@ -16,8 +16,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('change_id', 'bigint', (col) => col.primaryKey())
     .addColumn('body', 'text', (col) => col.notNull())
     .execute();
-  await db.schema.alterTable('webhook_deliveries').alterColumn('payload', (col) => col.dropNotNull()).execute();
-  await db.schema.createIndex('webhook_deliveries_endpoint_due_idx').on('webhook_deliveries').columns(['endpoint_id', 'next_attempt_at', 'id']).where(sql.ref('status'), '=', 'pending').execute();
+  await db.schema
+    .alterTable('webhook_deliveries')
+    .alterColumn('payload', (col) => col.dropNotNull())
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_endpoint_due_idx')
+    .on('webhook_deliveries')
+    .columns(['endpoint_id', 'next_attempt_at', 'id'])
+    .where(sql.ref('status'), '=', 'pending')
+    .execute();
 
   await sql`
     create function notify_webhooks() returns trigger language plpgsql as $$
@@ -27,15 +35,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end
     $$`.execute(db);
   await sql`create trigger changes_wake_webhooks after insert on changes for each statement execute function notify_webhooks()`.execute(db);
-  await sql`create trigger webhook_deliveries_wake_webhooks after insert on webhook_deliveries for each statement execute function notify_webhooks()`.execute(db);
+  await sql`create trigger webhook_deliveries_wake_webhooks after insert on webhook_deliveries for each statement execute function notify_webhooks()`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop trigger webhook_deliveries_wake_webhooks on webhook_deliveries`.execute(db);
   await sql`drop trigger changes_wake_webhooks on changes`.execute(db);
   await sql`drop function notify_webhooks()`.execute(db);
-  await sql`update webhook_deliveries as d set payload = p.body from webhook_payloads as p where d.payload is null and p.change_id = d.change_id`.execute(db);
-  await db.schema.alterTable('webhook_deliveries').alterColumn('payload', (col) => col.setNotNull()).execute();
+  await sql`update webhook_deliveries as d set payload = p.body from webhook_payloads as p where d.payload is null and p.change_id = d.change_id`.execute(
+    db,
+  );
+  await db.schema
+    .alterTable('webhook_deliveries')
+    .alterColumn('payload', (col) => col.setNotNull())
+    .execute();
   await db.schema.dropIndex('webhook_deliveries_endpoint_due_idx').execute();
   await db.schema.dropTable('webhook_payloads').execute();
 }

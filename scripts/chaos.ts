@@ -42,7 +42,11 @@ try {
     databaseUrl,
     durationMs: duration * 1000,
     // A fifth before the kills start, the rest in waves while they go on.
-    subscribers: { initial: Math.ceil(subscribers / 5), wave: Math.ceil((subscribers * 4) / 5 / Math.max(1, Math.floor(duration / 2))), waveEveryMs: 2_000 },
+    subscribers: {
+      initial: Math.ceil(subscribers / 5),
+      wave: Math.ceil((subscribers * 4) / 5 / Math.max(1, Math.floor(duration / 2))),
+      waveEveryMs: 2_000,
+    },
     seed: values.seed === undefined ? undefined : Number(values.seed),
     keepSchema: values['keep-schema'],
     log: (line) => process.stdout.write(`${line}\n`),

@@ -15,7 +15,7 @@ export function resolveAppSecret(config: { appSecret: string | undefined; dataDi
     mkdirSync(config.dataDir, { recursive: true });
     const secret = randomBytes(32).toString('base64url');
     try {
-      writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
       return secret;
     } catch {
       return readFileSync(file, 'utf8').trim(); // another process wrote it first

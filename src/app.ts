@@ -11,8 +11,8 @@ import { eventRoutes } from './routes/events/index';
 import { healthRoutes } from './routes/health/index';
 import { pageRoutesFor } from './routes/pages/index';
 import { preferenceRoutes } from './routes/preferences/index';
-import { subscriptionRoutes } from './routes/subscriptions/index';
 import { createRouter } from './routes/router';
+import { subscriptionRoutes } from './routes/subscriptions/index';
 import { taxonomyRoutes } from './routes/taxonomy/index';
 import { webhookRoutes } from './routes/webhooks/index';
 
@@ -25,7 +25,10 @@ export function createApp(deps: Deps) {
   app.use('*', requestId());
   app.use('*', logRequests(deps.log));
   app.use('*', deps.metrics.httpMiddleware);
-  app.use('*', limitBodies((path) => (path === '/v1/admin/events' ? 16 * MB : 256 * 1024)));
+  app.use(
+    '*',
+    limitBodies((path) => (path === '/v1/admin/events' ? 16 * MB : 256 * 1024)),
+  );
   app.use('/v1/*', requireJsonBodies(new Set(['/v1/subscriptions'])));
 
   app.route('/', healthRoutes(deps));

@@ -1,8 +1,8 @@
 import { resolveAppSecret } from './app-secret';
 import { assembleDeps } from './assemble-deps';
 import { systemClock } from './clock';
-import { ConfigError, loadConfig, type Config } from './config';
-import { openDatabase, type DatabaseHandle } from './db/connect';
+import { type Config, ConfigError, loadConfig } from './config';
+import { type DatabaseHandle, openDatabase } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import type { Deps } from './deps';
 import { createLogger } from './log';
@@ -26,7 +26,15 @@ export async function bootNode(
     process.exit(1);
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
-  const deps = assembleDeps({ config, database, clock: systemClock, log, appSecret: resolveAppSecret(config), metrics, ...(options.isAcceptingWork ? { isAcceptingWork: options.isAcceptingWork } : {}) });
+  const deps = assembleDeps({
+    config,
+    database,
+    clock: systemClock,
+    log,
+    appSecret: resolveAppSecret(config),
+    metrics,
+    ...(options.isAcceptingWork ? { isAcceptingWork: options.isAcceptingWork } : {}),
+  });
   return { deps, database };
 }
 

@@ -5,15 +5,15 @@ import { createBackgroundTasks } from './background';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { DatabaseHandle } from './db/postgres';
-import type { Deps } from './deps';
 import { readQueueDepths } from './db/queue-depth';
-import { createNoticePump } from './subscribers/notices';
+import type { Deps } from './deps';
 import { createTokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
 import { createRateLimits } from './http/rate-limits';
 import { createProcessLocks } from './jobs/singleton';
 import type { Log } from './log';
 import type { Metrics } from './metrics';
+import { createNoticePump } from './subscribers/notices';
 
 /**
  * Every dependency the app and the jobs use, from parts the entry point chooses for its runtime

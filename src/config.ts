@@ -40,7 +40,10 @@ const duration = (fallback: string, bounds: { minMs: number; maxMs: number; why?
         return z.NEVER;
       }
       if (ms < bounds.minMs || ms > bounds.maxMs) {
-        ctx.addIssue({ code: 'custom', message: `must be between ${bounds.minMs} ms and ${bounds.maxMs} ms${bounds.why ? ` (${bounds.why})` : ''}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be between ${bounds.minMs} ms and ${bounds.maxMs} ms${bounds.why ? ` (${bounds.why})` : ''}`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -59,9 +62,10 @@ const durationList = (fallback: string) =>
       if (parts.length === 0 || parts.length > 20 || bad.length > 0) {
         ctx.addIssue({
           code: 'custom',
-          message: bad.length > 0
-            ? `"${bad[0]}" is not a duration between 100ms and 7d (write e.g. 5s,5m,30m)`
-            : 'must list between 1 and 20 durations, e.g. 5s,5m,30m',
+          message:
+            bad.length > 0
+              ? `"${bad[0]}" is not a duration between 100ms and 7d (write e.g. 5s,5m,30m)`
+              : 'must list between 1 and 20 durations, e.g. 5s,5m,30m',
         });
         return z.NEVER;
       }
@@ -74,59 +78,59 @@ const httpUrl = z
   .url()
   .refine((value) => /^https?:\/\//.test(value), { message: 'must be an http(s) URL' });
 
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    PUBLIC_BASE_URL: httpUrl.optional(),
-    DATABASE_URL: optionalString.pipe(
-      z
-        .string()
-        .refine((value) => /^postgres(ql)?:\/\//.test(value), {
-          message: 'must be a postgres:// or postgresql:// connection string',
-        })
-        .optional(),
-    ),
-    DATA_DIR: z.string().trim().min(1).default('./data'),
-    APP_SECRET: optionalString.pipe(
-      z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
-    ),
-    ADMIN_TOKEN: optionalString.pipe(
-      z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
-    ),
-    RESEND_API_KEY: optionalString,
-    RESEND_BASE_URL: optionalString.pipe(httpUrl.optional()),
-    RESEND_WEBHOOK_SECRET: optionalString.pipe(
-      z.string().startsWith('whsec_', { message: "must be the signing secret Resend shows, starting with 'whsec_'" }).optional(),
-    ),
-    TRUST_PROXY: z
-      .enum(['0', '1', 'true', 'false', ''])
-      .default('')
-      .transform((value) => value === '1' || value === 'true'),
-    EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
-    SOURCE_URLS: optionalString,
-    SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
-    SOURCE_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
-    WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
-      .enum(['0', '1', 'true', 'false', ''])
-      .default('')
-      .transform((value) => value === '1' || value === 'true'),
-    CRON_DETECT: cron('*/15 * * * *'),
-    CRON_DIGEST: cron('*/15 * * * *'),
-    CRON_WEBHOOKS: cron('*/10 * * * * *'),
-    CRON_CLEANUP: cron('17 3 * * *'),
-    RETENTION_UNCONFIRMED_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
-    RETENTION_WEBHOOK_ATTEMPTS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    RETENTION_OUTBOX_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-    WEBHOOK_RETRY_SCHEDULE: durationList('5s,5m,30m,2h,5h,10h,10h'),
-    // A claim must outlive the 10 s request timeout, or a slow delivery would be claimed twice.
-    WEBHOOK_DELIVERY_LEASE: duration('60s', { minMs: 15_000, maxMs: 86_400_000, why: 'longer than the 10 s request timeout' }),
-    DIGEST_RETRY_SCHEDULE: durationList('30s,2m,10m,30m,1h'),
-    DIGEST_BATCH_LEASE: duration('10m', { minMs: 5_000, maxMs: 86_400_000 }),
-    JOB_LEASE: duration('1m', { minMs: 3_000, maxMs: 86_400_000 }),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  });
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: httpUrl.optional(),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((value) => /^postgres(ql)?:\/\//.test(value), {
+        message: 'must be a postgres:// or postgresql:// connection string',
+      })
+      .optional(),
+  ),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  APP_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: optionalString.pipe(httpUrl.optional()),
+  RESEND_WEBHOOK_SECRET: optionalString.pipe(
+    z.string().startsWith('whsec_', { message: "must be the signing secret Resend shows, starting with 'whsec_'" }).optional(),
+  ),
+  TRUST_PROXY: z
+    .enum(['0', '1', 'true', 'false', ''])
+    .default('')
+    .transform((value) => value === '1' || value === 'true'),
+  EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
+  SOURCE_URLS: optionalString,
+  SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  SOURCE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(20 * 1024 * 1024),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['0', '1', 'true', 'false', ''])
+    .default('')
+    .transform((value) => value === '1' || value === 'true'),
+  CRON_DETECT: cron('*/15 * * * *'),
+  CRON_DIGEST: cron('*/15 * * * *'),
+  CRON_WEBHOOKS: cron('*/10 * * * * *'),
+  CRON_CLEANUP: cron('17 3 * * *'),
+  RETENTION_UNCONFIRMED_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  RETENTION_WEBHOOK_ATTEMPTS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  RETENTION_OUTBOX_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  WEBHOOK_RETRY_SCHEDULE: durationList('5s,5m,30m,2h,5h,10h,10h'),
+  // A claim must outlive the 10 s request timeout, or a slow delivery would be claimed twice.
+  WEBHOOK_DELIVERY_LEASE: duration('60s', { minMs: 15_000, maxMs: 86_400_000, why: 'longer than the 10 s request timeout' }),
+  DIGEST_RETRY_SCHEDULE: durationList('30s,2m,10m,30m,1h'),
+  DIGEST_BATCH_LEASE: duration('10m', { minMs: 5_000, maxMs: 86_400_000 }),
+  JOB_LEASE: duration('1m', { minMs: 3_000, maxMs: 86_400_000 }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
 
 export type Env = z.input<typeof envSchema>;
 
@@ -171,9 +175,7 @@ export class ConfigError extends Error {
 /** Parses the environment into a Config, or throws a ConfigError with one line per problem. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = envSchema.safeParse(env);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
   // Checks across variables run even when others failed, so every problem is reported at once.
   if (env.NODE_ENV === 'production' && !env.APP_SECRET?.trim()) {
     problems.push('APP_SECRET: is required when NODE_ENV=production');
@@ -206,7 +208,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sourceMaxBytes: e.SOURCE_MAX_BYTES,
     webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     cron: { detect: e.CRON_DETECT, digest: e.CRON_DIGEST, webhooks: e.CRON_WEBHOOKS, cleanup: e.CRON_CLEANUP },
-    retention: { unconfirmedDays: e.RETENTION_UNCONFIRMED_DAYS, webhookAttemptsDays: e.RETENTION_WEBHOOK_ATTEMPTS_DAYS, outboxDays: e.RETENTION_OUTBOX_DAYS },
+    retention: {
+      unconfirmedDays: e.RETENTION_UNCONFIRMED_DAYS,
+      webhookAttemptsDays: e.RETENTION_WEBHOOK_ATTEMPTS_DAYS,
+      outboxDays: e.RETENTION_OUTBOX_DAYS,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webhooks: { retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE, deliveryLeaseMs: e.WEBHOOK_DELIVERY_LEASE },
     digests: { retryScheduleMs: e.DIGEST_RETRY_SCHEDULE, batchLeaseMs: e.DIGEST_BATCH_LEASE },

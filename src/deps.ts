@@ -1,3 +1,6 @@
+import type { FileSourceReader } from './alerts/detector/fetch-source';
+import type { WebhookPump } from './alerts/webhooks/pump';
+import type { WebhookTransport } from './alerts/webhooks/transport';
 import type { BackgroundTasks } from './background';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -5,11 +8,8 @@ import type { Db } from './db/database';
 import type { TokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
 import type { RateLimits } from './http/rate-limits';
-import type { Log } from './log';
-import type { WebhookPump } from './alerts/webhooks/pump';
-import type { WebhookTransport } from './alerts/webhooks/transport';
-import type { FileSourceReader } from './alerts/detector/fetch-source';
 import type { ProcessLocks } from './jobs/singleton';
+import type { Log } from './log';
 import type { Metrics } from './metrics';
 import type { NoticePump } from './subscribers/notices';
 

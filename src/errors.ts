@@ -87,15 +87,14 @@ export function fieldPath(segments: readonly PropertyKey[]): { path: string; poi
     if (typeof segment === 'number') path += `[${segment}]`;
     else path += path === '' ? String(segment) : `.${String(segment)}`;
   }
-  const pointer = '#/' + segments.map((s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+  const pointer = `#/${segments.map((s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
   return { path: path || '(body)', pointer: segments.length ? pointer : '#' };
 }
 
 export function zodFieldErrors(error: ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {
   return error.issues.map((issue) => {
     const { path, pointer } = fieldPath([...prefix, ...issue.path]);
-    const message =
-      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+    const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
     return { path, pointer, message };
   });
 }

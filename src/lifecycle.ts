@@ -80,7 +80,10 @@ async function shutdown(target: ShutdownTarget, signal: string): Promise<void> {
 
   log.info({ signal, timeoutMs }, 'shutting down: draining');
   await jobs.stop();
-  const drained = await within(left() - closingReserveMs(timeoutMs), Promise.all([jobs.idle(), deps.webhookPump.idle(), deps.background.idle()]));
+  const drained = await within(
+    left() - closingReserveMs(timeoutMs),
+    Promise.all([jobs.idle(), deps.webhookPump.idle(), deps.background.idle()]),
+  );
   if (!drained) log.warn('work still in flight at the drain deadline: handing its claims back');
 
   let code = 0;
@@ -111,7 +114,13 @@ async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
     timer = setTimeout(() => resolve(false), Math.max(0, ms));
   });
   try {
-    return await Promise.race([work.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

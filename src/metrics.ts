@@ -1,5 +1,5 @@
 import { prometheus } from '@hono/prometheus';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { createEmailMetrics } from './email/metrics';
 
 /** How much work waits, read from the database at scrape time (see db/queue-depth.ts). */
@@ -82,8 +82,13 @@ function queueGauges(registry: Registry) {
   const scrape = () => {
     if (!read) return Promise.resolve(undefined);
     if (!shared) {
-      shared = read().catch((error: unknown) => (onError(error), undefined));
-      queueMicrotask(() => (shared = undefined));
+      shared = read().catch((error: unknown) => {
+        onError(error);
+        return undefined;
+      });
+      queueMicrotask(() => {
+        shared = undefined;
+      });
     }
     return shared;
   };

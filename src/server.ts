@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
-import { createApp } from './app';
 import { seedDemoSubscribers } from './alerts/sources/demo/subscribers';
+import { createApp } from './app';
 import { bootNode } from './boot';
 import { scheduleJobs } from './jobs/schedule';
 import { createLifecycle } from './lifecycle';

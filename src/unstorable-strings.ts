@@ -1,4 +1,4 @@
-import { fieldPath, type FieldError } from './errors';
+import { type FieldError, fieldPath } from './errors';
 
 type Path = (string | number)[];
 

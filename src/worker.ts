@@ -1,8 +1,8 @@
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
 import { createApp } from './app';
 import { ConfigError } from './config';
-import { openWorkerScope } from './worker/deps';
 import type { WorkerEnv } from './worker/config';
+import { openWorkerScope } from './worker/deps';
 import { jobsForCron } from './worker/jobs';
 
 /**
@@ -12,7 +12,7 @@ import { jobsForCron } from './worker/jobs';
  */
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    let scope;
+    let scope: ReturnType<typeof openWorkerScope>;
     try {
       scope = openWorkerScope(env);
     } catch (error) {
@@ -52,7 +52,12 @@ function configurationProblem(error: unknown): Response {
   if (!(error instanceof ConfigError)) throw error;
   console.error(JSON.stringify({ level: 'fatal', msg: 'invalid Worker configuration', problems: error.problems }));
   return Response.json(
-    { type: 'about:blank', title: 'Service misconfigured', status: 500, detail: 'The Worker configuration is invalid; the operator log names each variable.' },
+    {
+      type: 'about:blank',
+      title: 'Service misconfigured',
+      status: 500,
+      detail: 'The Worker configuration is invalid; the operator log names each variable.',
+    },
     { status: 500, headers: { 'content-type': 'application/problem+json' } },
   );
 }

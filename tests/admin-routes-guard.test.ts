@@ -20,7 +20,14 @@ const concrete = (path: string) => path.replace(/\{[^}]+\}/g, 'some-id');
 
 async function rowCounts() {
   const count = async (table: 'events' | 'changes') =>
-    Number((await t.deps.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await t.deps.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return { events: await count('events'), changes: await count('changes') };
 }
 
@@ -28,7 +35,13 @@ beforeAll(async () => {
   t = await createTestApp();
   noToken = await createTestApp({ ADMIN_TOKEN: '' }, t.database);
   const doc = (await (await t.call('GET', '/openapi.json')).json()) as {
-    paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; parameters?: { in: string; name: string; schema?: { type?: string } }[] }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        { security?: unknown[]; requestBody?: unknown; parameters?: { in: string; name: string; schema?: { type?: string } }[] }
+      >
+    >;
   };
   operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods)
@@ -37,7 +50,9 @@ beforeAll(async () => {
         method: method.toUpperCase(),
         path,
         hasBody: op.requestBody !== undefined,
-        numericQuery: (op.parameters ?? []).filter((p) => p.in === 'query' && (p.schema?.type === 'integer' || p.schema?.type === 'number')).map((p) => p.name),
+        numericQuery: (op.parameters ?? [])
+          .filter((p) => p.in === 'query' && (p.schema?.type === 'integer' || p.schema?.type === 'number'))
+          .map((p) => p.name),
       })),
   );
 });
@@ -45,7 +60,9 @@ afterAll(() => t.close());
 
 describe('every admin route', () => {
   it('is found in the OpenAPI document', () => {
-    expect(operations.map((o) => `${o.method} ${o.path}`)).toEqual(expect.arrayContaining(['POST /v1/admin/events', 'GET /v1/admin/changes']));
+    expect(operations.map((o) => `${o.method} ${o.path}`)).toEqual(
+      expect.arrayContaining(['POST /v1/admin/events', 'GET /v1/admin/changes']),
+    );
   });
 
   it('answers 401 problem+json without a token, with a wrong one, and with another scheme', async () => {

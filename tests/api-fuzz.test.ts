@@ -19,6 +19,7 @@ import {
   describeRequest,
   encodeComponent,
   extraQuery,
+  type FuzzRequest,
   formBody,
   jsonBody,
   jsonContentType,
@@ -27,9 +28,8 @@ import {
   pathSegment,
   queryValue,
   tokenValue,
-  type FuzzRequest,
 } from './support/fuzz-inputs';
-import { differences, observeEffects, type Observation } from './support/fuzz-observe';
+import { differences, type Observation, observeEffects } from './support/fuzz-observe';
 import { startReceiver } from './support/webhook-receiver';
 
 /**
@@ -85,6 +85,7 @@ interface Fixtures {
 let made = 0;
 let digestTicks = 0;
 
+// biome-ignore lint/suspicious/noExplicitAny: seeding reads whatever each route answers
 async function ok(response: Response | Promise<Response>, status = 200): Promise<any> {
   const res = await response;
   const text = await res.text();
@@ -106,7 +107,12 @@ async function newSubscriber(confirmed: boolean): Promise<SubscriberRow> {
 async function digestOf(subscriber: SubscriberRow): Promise<string> {
   // Each tick a month after the last, so the new subscriber's period is due.
   await runDigestTick(t.deps, { asOf: new Date(Date.UTC(2025, 2 + digestTicks++, 1, 9, 5)), trigger: 'api', dryRun: false });
-  const row = await t.deps.db.selectFrom('digests').select('id').where('subscriber_id', '=', subscriber.id).orderBy('id', 'desc').executeTakeFirst();
+  const row = await t.deps.db
+    .selectFrom('digests')
+    .select('id')
+    .where('subscriber_id', '=', subscriber.id)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
   if (!row) throw new Error('seeding: no digest was made');
   return String(row.id);
 }
@@ -119,7 +125,9 @@ async function newEndpoint(enabled: boolean): Promise<string> {
 
 /** Ingests a new event, so the enabled endpoint gets a delivery; answers its id and a cursor. */
 async function newDelivery(endpointId: string) {
-  await ok(t.call('POST', '/v1/admin/events', { events: [sampleEvent({ month: '2025-01' }), sampleEvent({ month: '2024-12' })] }, { admin: true }));
+  await ok(
+    t.call('POST', '/v1/admin/events', { events: [sampleEvent({ month: '2025-01' }), sampleEvent({ month: '2024-12' })] }, { admin: true }),
+  );
   await t.deps.webhookPump.idle();
   const page = await ok(t.call('GET', `/v1/webhooks/${endpointId}/deliveries?limit=1`, undefined, { admin: true }));
   if (!page.data[0] || !page.nextCursor) throw new Error('seeding: no delivery was made');
@@ -145,8 +153,10 @@ async function seed(): Promise<Fixtures> {
 }
 
 const appReady = performance.now();
-let fixtures = await seed();
-console.log(`api-fuzz: app built in ${((appReady - started) / 1000).toFixed(1)} s, data seeded in ${((performance.now() - appReady) / 1000).toFixed(1)} s`);
+const fixtures = await seed();
+console.log(
+  `api-fuzz: app built in ${((appReady - started) / 1000).toFixed(1)} s, data seeded in ${((performance.now() - appReady) / 1000).toFixed(1)} s`,
+);
 
 /** After a request that succeeded: replaces what it used up (unsubscribed, confirmed, deleted, disabled). Answers whether it did. */
 async function restoreFixtures(): Promise<boolean> {
@@ -186,7 +196,11 @@ const otherSigner = createTokenSigner('another-app-secret-0123456789-0123456789'
 
 function realToken(purpose: TokenPurpose, signer = t.deps.tokens): string {
   const s = purpose === 'confirm' ? fixtures.pending : fixtures.subscriber;
-  return signer.sign(purpose, { subscriberId: Number(s.id), version: s.token_version, ...(purpose === 'view' ? { ref: fixtures.digestId } : {}) });
+  return signer.sign(purpose, {
+    subscriberId: Number(s.id),
+    version: s.token_version,
+    ...(purpose === 'view' ? { ref: fixtures.digestId } : {}),
+  });
 }
 
 /** Placeholders that name one seeded value. */
@@ -213,7 +227,8 @@ function resolve(name: string): string {
     case 'tok':
       // The confirmed subscriber's links, and a pending one's confirmation link.
       if (args[0] === 'pending') return realToken('confirm');
-      if (args[0] === 'confirm') return t.deps.tokens.sign('confirm', { subscriberId: Number(fixtures.subscriber.id), version: fixtures.subscriber.token_version });
+      if (args[0] === 'confirm')
+        return t.deps.tokens.sign('confirm', { subscriberId: Number(fixtures.subscriber.id), version: fixtures.subscriber.token_version });
       return realToken(args[0] as TokenPurpose);
     case 'forged':
       return realToken(args[0] as TokenPurpose, otherSigner);
@@ -231,7 +246,11 @@ function resolve(name: string): string {
       const version = v === 'cur' ? who.token_version : Number(v);
       const claimRef = ref === undefined ? undefined : ref === 'digest' ? fixtures.digestId : decodeURIComponent(ref);
       try {
-        return t.deps.tokens.sign(purpose, { subscriberId, version, ...(claimRef !== undefined ? { ref: claimRef } : {}) }, { ttlMs: null });
+        return t.deps.tokens.sign(
+          purpose,
+          { subscriberId, version, ...(claimRef !== undefined ? { ref: claimRef } : {}) },
+          { ttlMs: null },
+        );
       } catch {
         return 'unsignable-claims';
       }
@@ -260,7 +279,13 @@ let previous = '(none)';
 const statuses = new Map<string, Map<number, number>>();
 let currentRoute = '';
 afterAll(() => {
-  const lines = [...statuses].map(([route, counts]) => `${route.padEnd(52)} ${[...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`);
+  const lines = [...statuses].map(
+    ([route, counts]) =>
+      `${route.padEnd(52)} ${[...counts]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
+  );
   const { observations, checksums } = observer.stats;
   console.log(`api-fuzz statuses (seed ${SEED}):\n${lines.join('\n')}\n${observations} observations, ${checksums} needing table checksums`);
 });
@@ -285,7 +310,8 @@ async function check(route: string, fuzz: FuzzRequest): Promise<void> {
   statuses.set(route, counts.set(res.status, (counts.get(res.status) ?? 0) + 1));
   const after = await observer.observe();
   const contentType = res.headers.get('content-type') ?? '';
-  const context = () => `\n${describeRequest(fuzz)}\nanswered ${res.status} ${contentType}: ${text.slice(0, 500)}\n(the request before: ${previous})`;
+  const context = () =>
+    `\n${describeRequest(fuzz)}\nanswered ${res.status} ${contentType}: ${text.slice(0, 500)}\n(the request before: ${previous})`;
   try {
     expect(res.status, `a 5xx${context()}`).toBeLessThan(500);
     if (res.status >= 400) {
@@ -322,7 +348,10 @@ interface Operation {
   requestBody?: { content: Record<string, { schema?: Record<string, unknown> }> };
 }
 
-const doc = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Record<string, unknown>> } };
+const doc = (await (await t.app.request('/openapi.json')).json()) as {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+};
 const schemaContext = { resolve: (ref: string) => doc.components.schemas[ref.replace('#/components/schemas/', '')]! };
 
 /** Hand-written body schema for the one route whose body the document leaves open (it is verified over raw bytes). */
@@ -354,7 +383,13 @@ function idPlaceholder(template: string, name: string): string | undefined {
 
 /** The token purpose a route takes (the pending subscriber's confirmation link for /confirm). */
 function tokenPurposeOf(template: string) {
-  const purposes = { '/confirm': 'pending', '/preferences': 'manage', '/v1/preferences': 'manage', '/unsubscribe': 'unsubscribe', '/digests/view': 'view' } as const;
+  const purposes = {
+    '/confirm': 'pending',
+    '/preferences': 'manage',
+    '/v1/preferences': 'manage',
+    '/unsubscribe': 'unsubscribe',
+    '/digests/view': 'view',
+  } as const;
   return purposes[template as keyof typeof purposes];
 }
 
@@ -363,12 +398,24 @@ function operationRequests(template: string, method: string, op: Operation): fc.
   const pieces = template.split(/\{[^}]+\}/);
   const names = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
   const pathArb = fc
-    .tuple(fc.tuple(...names.map((name) => pathSegment(idPlaceholder(template, name)))), fc.oneof({ weight: 12, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('/', '/extra') }))
+    .tuple(
+      fc.tuple(...names.map((name) => pathSegment(idPlaceholder(template, name)))),
+      fc.oneof({ weight: 12, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('/', '/extra') }),
+    )
     .map(([segments, tail]) => pieces.map((piece, i) => piece + (segments[i] ?? '')).join('') + tail);
   const queryParams = (op.parameters ?? []).filter((p) => p.in === 'query');
   const token = tokenValue(tokenPurposeOf(template));
   const queryArb = fc
-    .tuple(fc.tuple(...queryParams.map((p) => fc.option(queryValue(p.name, token), { freq: p.required || p.name === 'token' ? 10 : 2 }).map((v) => (v === null ? undefined : `${p.name}=${encodeComponent(v)}`)))), extraQuery)
+    .tuple(
+      fc.tuple(
+        ...queryParams.map((p) =>
+          fc
+            .option(queryValue(p.name, token), { freq: p.required || p.name === 'token' ? 10 : 2 })
+            .map((v) => (v === null ? undefined : `${p.name}=${encodeComponent(v)}`)),
+        ),
+      ),
+      extraQuery,
+    )
     .map(([known, extra]) => [...known.filter((x): x is string => x !== undefined), ...extra].join('&'));
   const schema = op.requestBody?.content['application/json']?.schema ?? (template === '/v1/email-events' ? resendEventSchema : undefined);
   const bodyArb = bodyMethods.has(method)
@@ -376,21 +423,33 @@ function operationRequests(template: string, method: string, op: Operation): fc.
     : fc.constant(undefined);
   const svixArb =
     template === '/v1/email-events'
-      ? fc.record({
-          id: fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^msg_[a-z0-9]{1,10}$/) }, { weight: 1, arbitrary: nastyString }),
-          timestamp: fc.oneof({ weight: 4, arbitrary: fc.constant('«now-seconds»') }, { weight: 1, arbitrary: fc.constantFrom('0', '-1', '99999999999', 'abc', '') }),
-          signature: fc.oneof({ weight: 4, arbitrary: fc.constant('valid') }, { weight: 1, arbitrary: fc.constantFrom('v1,AAAA', 'v1,' + 'A'.repeat(44), '', 'v2,x v1,y') }, { weight: 1, arbitrary: nastyString }),
-        }, { requiredKeys: ['signature'] })
+      ? fc.record(
+          {
+            id: fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^msg_[a-z0-9]{1,10}$/) }, { weight: 1, arbitrary: nastyString }),
+            timestamp: fc.oneof(
+              { weight: 4, arbitrary: fc.constant('«now-seconds»') },
+              { weight: 1, arbitrary: fc.constantFrom('0', '-1', '99999999999', 'abc', '') },
+            ),
+            signature: fc.oneof(
+              { weight: 4, arbitrary: fc.constant('valid') },
+              { weight: 1, arbitrary: fc.constantFrom('v1,AAAA', `v1,${'A'.repeat(44)}`, '', 'v2,x v1,y') },
+              { weight: 1, arbitrary: nastyString },
+            ),
+          },
+          { requiredKeys: ['signature'] },
+        )
       : fc.constant(undefined);
-  return fc.record({ path: pathArb, query: queryArb, auth: authorization, body: bodyArb, svix: svixArb }).map(({ path, query, auth, body, svix }) => {
-    const headers: [string, string][] = [];
-    if (auth !== undefined) headers.push(['authorization', auth]);
-    if (body?.[1] !== undefined) headers.push(['content-type', body[1]]);
-    if (svix?.id !== undefined) headers.push(['svix-id', svix.id]);
-    if (svix?.timestamp !== undefined) headers.push(['svix-timestamp', svix.timestamp]);
-    if (svix?.signature !== undefined) headers.push(['svix-signature', svix.signature]);
-    return { method: method.toUpperCase(), path, query, headers, ...(body ? { body: body[0] } : {}) };
-  });
+  return fc
+    .record({ path: pathArb, query: queryArb, auth: authorization, body: bodyArb, svix: svixArb })
+    .map(({ path, query, auth, body, svix }) => {
+      const headers: [string, string][] = [];
+      if (auth !== undefined) headers.push(['authorization', auth]);
+      if (body?.[1] !== undefined) headers.push(['content-type', body[1]]);
+      if (svix?.id !== undefined) headers.push(['svix-id', svix.id]);
+      if (svix?.timestamp !== undefined) headers.push(['svix-timestamp', svix.timestamp]);
+      if (svix?.signature !== undefined) headers.push(['svix-signature', svix.signature]);
+      return { method: method.toUpperCase(), path, query, headers, ...(body ? { body: body[0] } : {}) };
+    });
 }
 
 /** The form posts of the subscriber pages, which the document does not describe. */
@@ -399,7 +458,10 @@ function formRequests(path: string, withToken: boolean): fc.Arbitrary<FuzzReques
     .record({
       token: withToken ? fc.option(tokenValue(tokenPurposeOf(path)), { freq: 10, nil: undefined }) : fc.constant(undefined),
       form: formBody,
-      origin: fc.oneof({ weight: 5, arbitrary: fc.constant('http://localhost') }, { weight: 1, arbitrary: fc.constantFrom(undefined, 'https://evil.example', 'null') }),
+      origin: fc.oneof(
+        { weight: 5, arbitrary: fc.constant('http://localhost') },
+        { weight: 1, arbitrary: fc.constantFrom(undefined, 'https://evil.example', 'null') },
+      ),
       extra: extraQuery,
     })
     .map(({ token, form, origin, extra }) => {
@@ -411,12 +473,23 @@ function formRequests(path: string, withToken: boolean): fc.Arbitrary<FuzzReques
     });
 }
 
-const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+  Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+);
 
 /** Every request past a body limit, once per route that takes a body: 256 KB, or 16 MB for the ingest route. */
 function oversized(path: string, method: string): FuzzRequest {
   const limit = path === '/v1/admin/events' ? 16 * 1024 * 1024 : 256 * 1024;
-  return { method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, '«endpoint»'), query: '', headers: [['authorization', 'Bearer «admin»'], ['content-type', 'application/json']], body: `"«huge:${limit}:a»"` };
+  return {
+    method: method.toUpperCase(),
+    path: path.replace(/\{[^}]+\}/g, '«endpoint»'),
+    query: '',
+    headers: [
+      ['authorization', 'Bearer «admin»'],
+      ['content-type', 'application/json'],
+    ],
+    body: `"«huge:${limit}:a»"`,
+  };
 }
 
 const runs = (property: fc.IAsyncProperty<[FuzzRequest]>, index: number, options: { examples?: FuzzRequest[]; numRuns?: number } = {}) =>
@@ -426,24 +499,31 @@ const runs = (property: fc.IAsyncProperty<[FuzzRequest]>, index: number, options
 const timeout = Math.max(60_000, RUNS * 2_000);
 
 /** A route without parameters or body varies only in credentials, junk query and trailing slash: a quarter of the runs do. */
-const runsFor = (method: string, op: Operation) => (method === 'get' && !op.parameters?.length && !op.requestBody ? Math.ceil(RUNS / 4) : RUNS);
+const runsFor = (method: string, op: Operation) =>
+  method === 'get' && !op.parameters?.length && !op.requestBody ? Math.ceil(RUNS / 4) : RUNS;
 
 describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () => {
   it('covers every route the app serves: the OpenAPI document plus the page routes below', () => {
-    const served = new Set(
-      t.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
-    );
+    const served = new Set(t.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`));
     const fuzzed = new Set([...operations.map((o) => `${o.method.toUpperCase()} ${o.path}`), ...extraRoutes.map((r) => r.name)]);
     expect([...served].filter((route) => !fuzzed.has(route)).sort()).toEqual([]);
   });
 
   operations.forEach(({ path, method, op }, index) => {
     const route = `${method.toUpperCase()} ${path}`;
-    it(route, async () => {
-      currentRoute = route;
-      const examples = bodyMethods.has(method) ? [oversized(path, method)] : [];
-      await runs(fc.asyncProperty(operationRequests(path, method, op), (fuzz) => check(route, fuzz)), index, { examples, numRuns: runsFor(method, op) });
-    }, timeout);
+    it(
+      route,
+      async () => {
+        currentRoute = route;
+        const examples = bodyMethods.has(method) ? [oversized(path, method)] : [];
+        await runs(
+          fc.asyncProperty(operationRequests(path, method, op), (fuzz) => check(route, fuzz)),
+          index,
+          { examples, numRuns: runsFor(method, op) },
+        );
+      },
+      timeout,
+    );
   });
 
   const extraRoutes: { name: string; requests: fc.Arbitrary<FuzzRequest>; numRuns?: number }[] = [
@@ -452,23 +532,60 @@ describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () 
     { name: 'POST /unsubscribe (form)', requests: formRequests('/unsubscribe', true) },
     {
       name: 'GET /assets/{name}',
-      requests: fc.oneof(fc.constantFrom('signup.js', 'style.css', 'app.css'), pathSegment()).map((name) => ({ method: 'GET', path: `/assets/${name}`, query: '', headers: [] })),
+      requests: fc
+        .oneof(fc.constantFrom('signup.js', 'style.css', 'app.css'), pathSegment())
+        .map((name) => ({ method: 'GET', path: `/assets/${name}`, query: '', headers: [] })),
     },
-    { name: 'GET /openapi.json', numRuns: Math.ceil(RUNS / 4), requests: extraQuery.map((q) => ({ method: 'GET', path: '/openapi.json', query: q.join('&'), headers: [] })) },
-    { name: 'GET /docs', numRuns: Math.ceil(RUNS / 4), requests: extraQuery.map((q) => ({ method: 'GET', path: '/docs', query: q.join('&'), headers: [] })) },
+    {
+      name: 'GET /openapi.json',
+      numRuns: Math.ceil(RUNS / 4),
+      requests: extraQuery.map((q) => ({ method: 'GET', path: '/openapi.json', query: q.join('&'), headers: [] })),
+    },
+    {
+      name: 'GET /docs',
+      numRuns: Math.ceil(RUNS / 4),
+      requests: extraQuery.map((q) => ({ method: 'GET', path: '/docs', query: q.join('&'), headers: [] })),
+    },
     {
       name: 'unknown paths and methods',
       requests: fc
-        .record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'), path: fc.array(pathSegment(), { minLength: 1, maxLength: 3 }), v1: fc.boolean() })
-        .map(({ method, path, v1 }) => ({ method, path: `${v1 ? '/v1/' : '/'}${path.join('/')}`, query: '', headers: [['authorization', 'Bearer «admin»']] as [string, string][] })),
+        .record({
+          method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'),
+          path: fc.array(pathSegment(), { minLength: 1, maxLength: 3 }),
+          v1: fc.boolean(),
+        })
+        .map(({ method, path, v1 }) => ({
+          method,
+          path: `${v1 ? '/v1/' : '/'}${path.join('/')}`,
+          query: '',
+          headers: [['authorization', 'Bearer «admin»']] as [string, string][],
+        })),
     },
   ];
   extraRoutes.forEach(({ name, requests, numRuns }, index) => {
-    it(name, async () => {
-      currentRoute = name;
-      const examples = name.startsWith('POST') ? [{ ...oversized(name.split(' ')[1]!, 'post'), headers: [['content-type', 'application/x-www-form-urlencoded'], ['origin', 'http://localhost']] as [string, string][] }] : [];
-      await runs(fc.asyncProperty(requests, (fuzz) => check(name, fuzz)), operations.length + index, { examples, ...(numRuns ? { numRuns } : {}) });
-    }, timeout);
+    it(
+      name,
+      async () => {
+        currentRoute = name;
+        const examples = name.startsWith('POST')
+          ? [
+              {
+                ...oversized(name.split(' ')[1]!, 'post'),
+                headers: [
+                  ['content-type', 'application/x-www-form-urlencoded'],
+                  ['origin', 'http://localhost'],
+                ] as [string, string][],
+              },
+            ]
+          : [];
+        await runs(
+          fc.asyncProperty(requests, (fuzz) => check(name, fuzz)),
+          operations.length + index,
+          { examples, ...(numRuns ? { numRuns } : {}) },
+        );
+      },
+      timeout,
+    );
   });
 });
 
@@ -482,19 +599,40 @@ describe('regressions the fuzzer found (each was a 500)', () => {
 
   it('a NUL character (U+0000), which PostgreSQL cannot store, is refused naming the field', async () => {
     await problemAt(await t.call('GET', '/v1/webhooks/a%00b', undefined, admin), 400, 'id');
-    await problemAt(await t.call('POST', '/v1/admin/events', { events: [sampleEvent({ title: 'Arrest\u0000' })] }, admin), 422, 'events[0].title');
+    await problemAt(
+      await t.call('POST', '/v1/admin/events', { events: [sampleEvent({ title: 'Arrest\u0000' })] }, admin),
+      422,
+      'events[0].title',
+    );
     await problemAt(await t.call('PATCH', `/v1/webhooks/${fixtures.endpointId}`, { description: 'a\u0000' }, admin), 422, 'description');
     const cursor = Buffer.from(JSON.stringify(['2025-02-01T09:00:00Z', 'msg_\u0000'])).toString('base64url');
-    await problemAt(await t.call('GET', `/v1/webhooks/${fixtures.endpointId}/deliveries?cursor=${cursor}`, undefined, admin), 400, 'cursor.id');
+    await problemAt(
+      await t.call('GET', `/v1/webhooks/${fixtures.endpointId}/deliveries?cursor=${cursor}`, undefined, admin),
+      400,
+      'cursor.id',
+    );
   });
 
   it('a lone UTF-16 surrogate, which PostgreSQL json refuses and text mangles, is refused naming the field', async () => {
     const event = (fields: Record<string, unknown>) => ({ events: [sampleEvent(fields)] });
     await problemAt(await t.call('POST', '/v1/admin/events', event({ title: 'x\ud83dy' }), admin), 422, 'events[0].title');
-    await problemAt(await t.call('POST', '/v1/admin/events', event({ updates: [{ text: 'later \udc00' }] }), admin), 422, 'events[0].updates[0].text');
-    await problemAt(await t.call('POST', '/v1/admin/events', event({ sources: [{ name: '\ud800Wire' }] }), admin), 422, 'events[0].sources[0].name');
+    await problemAt(
+      await t.call('POST', '/v1/admin/events', event({ updates: [{ text: 'later \udc00' }] }), admin),
+      422,
+      'events[0].updates[0].text',
+    );
+    await problemAt(
+      await t.call('POST', '/v1/admin/events', event({ sources: [{ name: '\ud800Wire' }] }), admin),
+      422,
+      'events[0].sources[0].name',
+    );
     await problemAt(await t.call('PATCH', `/v1/webhooks/${fixtures.endpointId}`, { description: 'a\udfffb' }, admin), 422, 'description');
-    const wellFormed = await t.call('POST', '/v1/admin/events', event({ id: 'surrogate-pair-ok', title: 'A pair \ud83d\ude00 is fine' }), admin);
+    const wellFormed = await t.call(
+      'POST',
+      '/v1/admin/events',
+      event({ id: 'surrogate-pair-ok', title: 'A pair \ud83d\ude00 is fine' }),
+      admin,
+    );
     expect(wellFormed.status).toBe(200);
   });
 
@@ -507,7 +645,11 @@ describe('regressions the fuzzer found (each was a 500)', () => {
   });
 
   it('a genuinely signed view token without a digest id is a bad link, not a query with NaN', async () => {
-    const token = t.deps.tokens.sign('view', { subscriberId: Number(fixtures.subscriber.id), version: fixtures.subscriber.token_version }, { ttlMs: null });
+    const token = t.deps.tokens.sign(
+      'view',
+      { subscriberId: Number(fixtures.subscriber.id), version: fixtures.subscriber.token_version },
+      { ttlMs: null },
+    );
     const res = await t.call('GET', `/digests/view?token=${token}`);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('text/html');
@@ -515,7 +657,11 @@ describe('regressions the fuzzer found (each was a 500)', () => {
 
   it('a multipart form without its boundary is a 400', async () => {
     const post = (path: string) =>
-      t.app.request(path, { method: 'POST', headers: { 'content-type': 'multipart/form-data', origin: 'http://localhost' }, body: '--x--\r\n' });
+      t.app.request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data', origin: 'http://localhost' },
+        body: '--x--\r\n',
+      });
     for (const path of ['/v1/subscriptions', `/preferences?token=${realToken('manage')}`]) {
       const res = await post(path);
       expect(res.status, path).toBe(400);
@@ -529,7 +675,12 @@ describe('regressions the fuzzer found (each was a 500)', () => {
     const now = new Date();
     const res = await t.app.request('/v1/email-events', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(Math.floor(now.getTime() / 1000)), 'svix-signature': new Webhook(resendSecret).sign(id, now, body) },
+      headers: {
+        'content-type': 'application/json',
+        'svix-id': id,
+        'svix-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'svix-signature': new Webhook(resendSecret).sign(id, now, body),
+      },
       body,
     });
     expect(res.status).toBe(400);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { applyEventBatch } from '../src/alerts/ingest';
-import type { DatabaseHandle } from '../src/db/connect';
 import { listChangesAfter } from '../src/db/changes';
+import type { DatabaseHandle } from '../src/db/connect';
 import { createTestApp, type TestApp } from './support/app';
 import { createTestDatabase, onPostgres, type TestDatabase } from './support/db';
 import { sampleEvent } from './support/events';
@@ -43,7 +43,14 @@ describe.runIf(onPostgres)('the change log under concurrent writers (PostgreSQL)
   it('a consumer reading id > cursor never skips a change that commits late', async () => {
     const held = normaliseEvent(eventInputSchema.parse(sampleEvent()));
     const late = sampleEvent();
-    let cursor = Number((await database.db.selectFrom('changes').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst())?.max ?? 0);
+    let cursor = Number(
+      (
+        await database.db
+          .selectFrom('changes')
+          .select((eb) => eb.fn.max('id').as('max'))
+          .executeTakeFirst()
+      )?.max ?? 0,
+    );
     const seen: number[] = [];
     const consume = async () => {
       for (const change of await listChangesAfter(database.db, cursor, 1000)) {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutcome, type EndpointUnderTest } from '../chaos/checks';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { startFakeResend, type FakeResend } from './support/fake-resend';
 import { createTestApp, type TestApp } from './support/app';
 import { sampleEvent } from './support/events';
+import { type FakeResend, startFakeResend } from './support/fake-resend';
 import type { Received } from './support/webhook-receiver';
 
 /** The chaos run's verdicts must be able to fail: each is fed the fault it exists to catch. */
@@ -21,7 +21,9 @@ describe('chaos checks', () => {
   });
 
   const ingest = (id: string, country: string, revision: number) =>
-    ingestEvents(t.deps, [normaliseEvent(eventInputSchema.parse(sampleEvent({ id, country, body: `Chaos report ${id}, revision ${revision}.` })))]);
+    ingestEvents(t.deps, [
+      normaliseEvent(eventInputSchema.parse(sampleEvent({ id, country, body: `Chaos report ${id}, revision ${revision}.` }))),
+    ]);
 
   const email = (to: string, key: string, subject = 'Your digest') =>
     fetch(`${resend.url}/emails`, {
@@ -30,7 +32,14 @@ describe('chaos checks', () => {
       body: JSON.stringify({ from: 'a@chaos.example', to, subject, text: 'hello' }),
     });
 
-  const receipt = (changeId: number, id: string, status: number): Received => ({ id, type: 'event.published', body: { data: { change: { id: changeId } } }, verified: true, at: 0, status });
+  const receipt = (changeId: number, id: string, status: number): Received => ({
+    id,
+    type: 'event.published',
+    body: { data: { change: { id: changeId } } },
+    verified: true,
+    at: 0,
+    status,
+  });
 
   it('finds lost and duplicated digests, lost and doubly-identified deliveries, changes detected twice and events left behind', async () => {
     await ingest('chaos-00001', 'KAZ', 1);
@@ -40,7 +49,15 @@ describe('chaos checks', () => {
     const [kazPublished, braPublished, braUpdated] = changes.map((c) => Number(c.id));
     expect(changes.map((c) => c.type)).toEqual(['event.published', 'event.published', 'event.updated']);
     // The same edit appended a second time, as a detector racing another would.
-    await t.deps.db.insertInto('changes').values({ type: 'event.updated', event_id: 'chaos-00002', previous: JSON.stringify({ body: 'Chaos report chaos-00002, revision 1.' }), detected_at: new Date() }).execute();
+    await t.deps.db
+      .insertInto('changes')
+      .values({
+        type: 'event.updated',
+        event_id: 'chaos-00002',
+        previous: JSON.stringify({ body: 'Chaos report chaos-00002, revision 1.' }),
+        detected_at: new Date(),
+      })
+      .execute();
 
     expect((await email('reader-1@chaos.example', 'k1')).status).toBe(200);
     expect((await email('reader-1@chaos.example', 'k2')).status).toBe(200);
@@ -56,14 +73,27 @@ describe('chaos checks', () => {
         countries: [],
         received: [receipt(kazPublished!, 'msg_a', 200), receipt(kazPublished!, 'msg_b', 200), receipt(braPublished!, 'msg_c', 500)],
       },
-      { name: 'KAZ only', id: 'ep_2', types: [], countries: ['KAZ'], received: [receipt(kazPublished!, 'msg_d', 200), receipt(braUpdated!, 'msg_e', 200)] },
+      {
+        name: 'KAZ only',
+        id: 'ep_2',
+        types: [],
+        countries: ['KAZ'],
+        received: [receipt(kazPublished!, 'msg_d', 200), receipt(braUpdated!, 'msg_e', 200)],
+      },
     ];
     const outcome = await checkOutcome({
       db: t.deps.db,
       resend,
       endpoints,
-      subscribers: ['reader-1', 'reader-2', 'reader-3'].map((name) => ({ email: `${name}@chaos.example`, frequency: 'monthly', timezone: 'UTC' })),
-      feedRevisions: new Map([['chaos-00001', 2], ['chaos-00002', 2]]),
+      subscribers: ['reader-1', 'reader-2', 'reader-3'].map((name) => ({
+        email: `${name}@chaos.example`,
+        frequency: 'monthly',
+        timezone: 'UTC',
+      })),
+      feedRevisions: new Map([
+        ['chaos-00001', 2],
+        ['chaos-00002', 2],
+      ]),
       startedAt: new Date('2026-11-25T10:00:00Z'),
       endedAt: new Date('2026-11-25T10:01:00Z'),
     });

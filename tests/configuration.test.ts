@@ -56,7 +56,10 @@ describe('configuration', () => {
       expect(error).toBeInstanceOf(ConfigError);
       const lines = (error as ConfigError).problems;
       for (const variable of ['PORT', 'DATABASE_URL', 'CRON_DIGEST', 'ADMIN_TOKEN', 'APP_SECRET']) {
-        expect(lines.filter((l) => l.startsWith(`${variable}:`)), variable).toHaveLength(1);
+        expect(
+          lines.filter((l) => l.startsWith(`${variable}:`)),
+          variable,
+        ).toHaveLength(1);
       }
     }
   });
@@ -88,7 +91,15 @@ describe('configuration', () => {
     expect(config.webhooks).toEqual({ retryScheduleMs: [1000, 2000, 500], deliveryLeaseMs: 20_000 });
     expect(config.digests).toEqual({ retryScheduleMs: [3000, 60_000], batchLeaseMs: 15_000 });
     const now = new Date('2026-01-01T00:00:00Z');
-    const decide = (attempts: number) => decideAfterAttempt({ attempts, statusCode: 500, retryAfter: null, now, random: () => 0.5, schedule: config.webhooks.retryScheduleMs });
+    const decide = (attempts: number) =>
+      decideAfterAttempt({
+        attempts,
+        statusCode: 500,
+        retryAfter: null,
+        now,
+        random: () => 0.5,
+        schedule: config.webhooks.retryScheduleMs,
+      });
     expect(decide(2)).toEqual({ kind: 'retry', retryAt: new Date(now.getTime() + 2000) });
     expect(decide(3)).toEqual({ kind: 'retry', retryAt: new Date(now.getTime() + 500) });
     expect(decide(4)).toEqual({ kind: 'failed' });
@@ -96,7 +107,12 @@ describe('configuration', () => {
 
   it('refuses unreadable schedules and a delivery lease shorter than the request timeout, naming the variable', () => {
     try {
-      parseConfig({ WEBHOOK_RETRY_SCHEDULE: '5s,soon', WEBHOOK_DELIVERY_LEASE: '5s', DIGEST_RETRY_SCHEDULE: '', DIGEST_BATCH_LEASE: 'ten minutes' });
+      parseConfig({
+        WEBHOOK_RETRY_SCHEDULE: '5s,soon',
+        WEBHOOK_DELIVERY_LEASE: '5s',
+        DIGEST_RETRY_SCHEDULE: '',
+        DIGEST_BATCH_LEASE: 'ten minutes',
+      });
       expect.unreachable();
     } catch (error) {
       const lines = (error as ConfigError).problems;

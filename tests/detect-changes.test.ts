@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectChanges, hashEvents, type StoredEvent } from '../src/alerts/detect';
-import { contentHash, eventInputSchema, normaliseEvent, type EventInput } from '../src/alerts/event';
+import { contentHash, type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { sampleEvent } from './support/events';
 
 const normalised = (input: EventInput) => normaliseEvent(eventInputSchema.parse(input));
@@ -36,9 +36,7 @@ describe('detectChanges (pure)', () => {
     const edited = normalised({ ...input, body: 'A new body.', updates: [{ text: 'The law went into force.' }] });
     const [decision] = detectChanges(new Map([storedFrom(input)]), hashEvents([edited]));
     expect(decision?.action).toBe('update');
-    expect(decision?.changes).toEqual([
-      { type: 'event.updated', previous: { body: input.body, updates: [] } },
-    ]);
+    expect(decision?.changes).toEqual([{ type: 'event.updated', previous: { body: input.body, updates: [] } }]);
   });
 
   it('gives a flag flip its own change, and both when text and flag change together', () => {
@@ -70,7 +68,11 @@ describe('detectChanges (pure)', () => {
   it('does not see a change when stored JSON comes back with its keys reordered', () => {
     const input = sampleEvent({ updates: [{ text: 'Update text', date: '2024-08' }] });
     const event = normalised(input);
-    const fromDb = { ...event, updates: [{ date: '2024-08', text: 'Update text' }], sources: event.sources.map((s) => ({ url: s.url, name: s.name })) };
+    const fromDb = {
+      ...event,
+      updates: [{ date: '2024-08', text: 'Update text' }],
+      sources: event.sources.map((s) => ({ url: s.url, name: s.name })),
+    };
     const stored = new Map([[event.id, { hash: 'stale-hash', fields: fromDb }]]);
     const [decision] = detectChanges(stored, hashEvents([event]));
     expect(decision?.changes).toEqual([]);

@@ -8,7 +8,10 @@ describe('npm run detect', () => {
   it('prints one line per source of the demo and exits 0', async () => {
     const run = runEntry('src/cli/detect.ts', { DATA_DIR: mkdtempSync(join(tmpdir(), 'tracker-detect-')) });
     expect(await run.exited).toBe(0);
-    const lines = run.stdout().split('\n').filter((l) => l.startsWith('file:'));
+    const lines = run
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('file:'));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/tracker-kazakhstan-2025-01\.txt: 5 events \(5 new/);
     expect(run.stdout()).toMatch(/run 1: succeeded/);

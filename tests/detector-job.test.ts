@@ -18,7 +18,9 @@ const feedC = sampleEvent({ id: 'feed-c', country: 'FIN' });
 async function newChanges() {
   const all: ChangePage['data'] = [];
   for (;;) {
-    const page = (await (await t.call('GET', `/v1/admin/changes?after=${cursor}&limit=1000`, undefined, { admin: true })).json()) as ChangePage;
+    const page = (await (
+      await t.call('GET', `/v1/admin/changes?after=${cursor}&limit=1000`, undefined, { admin: true })
+    ).json()) as ChangePage;
     cursor = page.nextAfter;
     all.push(...page.data);
     if (!page.hasMore) return all.map((c) => [c.type, c.eventId, c.previous] as const);
@@ -104,14 +106,19 @@ describe('the detection job over real HTTP sources', () => {
     expect(page.data[0]!.id).toBeGreaterThan(page.data[1]!.id);
     expect(page.data[0]).toMatchObject({ trigger: 'api', status: 'partial', finishedAt: expect.any(String) });
     expect(page.data[0]!.sources).toHaveLength(7);
-    const rest = (await (await t.call('GET', `/v1/admin/detections?before=${page.nextBefore}`, undefined, { admin: true })).json()) as DetectionRunPage;
+    const rest = (await (
+      await t.call('GET', `/v1/admin/detections?before=${page.nextBefore}`, undefined, { admin: true })
+    ).json()) as DetectionRunPage;
     const older = page.data[1]!.id - 1;
     expect(rest.data.map((r) => r.id)).toEqual(Array.from({ length: older }, (_, i) => older - i));
     expect(rest.nextBefore).toBeNull();
   });
 
   it('a run left "running" by a killed process is marked abandoned by the next run', async () => {
-    await t.deps.db.insertInto('detection_runs').values({ trigger: 'cron', status: 'running', started_at: new Date(), sources: '[]' }).execute();
+    await t.deps.db
+      .insertInto('detection_runs')
+      .values({ trigger: 'cron', status: 'running', started_at: new Date(), sources: '[]' })
+      .execute();
     await detectViaApi();
     const runs = await t.deps.db.selectFrom('detection_runs').select(['status']).where('status', '=', 'running').execute();
     expect(runs).toEqual([]);
@@ -138,7 +145,10 @@ describe('the detection job over real HTTP sources', () => {
   });
 
   it('an event holding U+0000 (which PostgreSQL cannot store) is skipped alone; the rest of its source is taken', async () => {
-    sources.setFeed([sampleEvent({ id: 'nul-in-title', country: 'ISL', title: 'Broken\u0000title' }), sampleEvent({ id: 'beside-nul', country: 'ISL' })]);
+    sources.setFeed([
+      sampleEvent({ id: 'nul-in-title', country: 'ISL', title: 'Broken\u0000title' }),
+      sampleEvent({ id: 'beside-nul', country: 'ISL' }),
+    ]);
     const run = await detectViaApi();
     expect(run.sources.find((s) => s.url.endsWith('/feed.json'))).toMatchObject({ status: 'changed', events: 1, published: 1, skipped: 1 });
     expect(await newChanges()).toEqual([['event.published', 'beside-nul', null]]);

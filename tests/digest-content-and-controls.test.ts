@@ -10,24 +10,50 @@ const feb = '2025-02-01T09:00:00Z';
 const mar = '2025-03-01T09:00:00Z';
 
 const ingest = (events: unknown[]) => t.call('POST', '/v1/admin/events', { events }, { admin: true });
-const runDigests = async (body: object) => (await (await t.call('POST', '/v1/admin/digests/run', body, { admin: true })).json()) as DigestTickResponse;
+const runDigests = async (body: object) =>
+  (await (await t.call('POST', '/v1/admin/digests/run', body, { admin: true })).json()) as DigestTickResponse;
 const mailTo = async (email: string) => (await readOutbox(t.deps.config.dataDir)).filter((m) => m.to === email);
 
-const kazA = sampleEvent({ id: 'dg-kaz-a', country: 'KAZ', categories: ['rights'], factors: [], title: 'Satirist arrested', body: 'First text.' });
-const kazB = sampleEvent({ id: 'dg-kaz-b', country: 'KAZ', categories: ['representation'], factors: [], title: 'Election law changed', watchFlag: false });
+const kazA = sampleEvent({
+  id: 'dg-kaz-a',
+  country: 'KAZ',
+  categories: ['rights'],
+  factors: [],
+  title: 'Satirist arrested',
+  body: 'First text.',
+});
+const kazB = sampleEvent({
+  id: 'dg-kaz-b',
+  country: 'KAZ',
+  categories: ['representation'],
+  factors: [],
+  title: 'Election law changed',
+  watchFlag: false,
+});
 const nor = sampleEvent({ id: 'dg-nor', country: 'NOR', categories: ['rights'], factors: [], title: 'Norwegian report' });
 
 beforeAll(async () => {
   t = await createTestApp();
   // Subscribers confirmed before the events happen: their cursor starts at 0.
   await seedSubscribers(t.deps, { count: 1, prefix: 'kaz-rights', countries: ['KAZ'], categories: ['rights'] });
-  await seedSubscribers(t.deps, { count: 1, prefix: 'asia', countries: [], categories: [] , timezone: 'Asia/Almaty' });
+  await seedSubscribers(t.deps, { count: 1, prefix: 'asia', countries: [], categories: [], timezone: 'Asia/Almaty' });
   await seedSubscribers(t.deps, { count: 1, prefix: 'quiet', countries: ['BRA'], skipEmpty: true });
   await seedSubscribers(t.deps, { count: 1, prefix: 'loud', countries: ['BRA'], skipEmpty: false });
-  await t.deps.db.updateTable('subscribers').set({ regions: ['Asia'] }).where('email', '=', 'asia-0@example.org').execute();
+  await t.deps.db
+    .updateTable('subscribers')
+    .set({ regions: ['Asia'] })
+    .where('email', '=', 'asia-0@example.org')
+    .execute();
   expect((await ingest([kazA, kazB, nor])).status).toBe(200);
   expect((await ingest([{ ...kazA, body: 'Second text.' }])).status).toBe(200);
-  expect((await ingest([{ ...kazA, body: 'Third text.' }, { ...kazB, watchFlag: true }])).status).toBe(200);
+  expect(
+    (
+      await ingest([
+        { ...kazA, body: 'Third text.' },
+        { ...kazB, watchFlag: true },
+      ])
+    ).status,
+  ).toBe(200);
 });
 afterAll(() => t.close());
 
@@ -62,7 +88,12 @@ describe('digest operator controls and content', () => {
     expect(await mailTo('quiet-0@example.org')).toEqual([]);
     const [loud] = await mailTo('loud-0@example.org');
     expect(loud).toBeDefined();
-    const quietRow = await t.deps.db.selectFrom('digests as d').innerJoin('subscribers as s', 's.id', 'd.subscriber_id').select(['d.status']).where('s.email', '=', 'quiet-0@example.org').executeTakeFirstOrThrow();
+    const quietRow = await t.deps.db
+      .selectFrom('digests as d')
+      .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+      .select(['d.status'])
+      .where('s.email', '=', 'quiet-0@example.org')
+      .executeTakeFirstOrThrow();
     expect(quietRow.status).toBe('skipped');
   });
 
@@ -108,11 +139,49 @@ describe('a digest for someone who follows everything', () => {
     const { composeDigest, MAX_ITEMS_PER_DIGEST } = await import('../src/alerts/digest/compose');
     const { latestDuePeriod } = await import('../src/alerts/digest/period');
     const { indexChangeWindow } = await import('../src/alerts/digest/window');
-    const changes = Array.from({ length: 100 }, (_, i) => ({ id: i + 1, type: 'event.published' as const, eventId: `e${i}`, previous: null, detectedAt: '2025-01-10T00:00:00Z' }));
-    const events = new Map(changes.map((c, i) => [c.eventId, { id: c.eventId, country: 'KAZ', month: `2024-${String((i % 12) + 1).padStart(2, '0')}`, title: `Report ${i}`, body: 'Text.', categories: [], factors: [], watchFlag: false, updates: [], sources: [], url: null, firstSeenAt: '', lastChangedAt: '' }]));
+    const changes = Array.from({ length: 100 }, (_, i) => ({
+      id: i + 1,
+      type: 'event.published' as const,
+      eventId: `e${i}`,
+      previous: null,
+      detectedAt: '2025-01-10T00:00:00Z',
+    }));
+    const events = new Map(
+      changes.map((c, i) => [
+        c.eventId,
+        {
+          id: c.eventId,
+          country: 'KAZ',
+          month: `2024-${String((i % 12) + 1).padStart(2, '0')}`,
+          title: `Report ${i}`,
+          body: 'Text.',
+          categories: [],
+          factors: [],
+          watchFlag: false,
+          updates: [],
+          sources: [],
+          url: null,
+          firstSeenAt: '',
+          lastChangedAt: '',
+        },
+      ]),
+    );
     const links = { manage: 'https://x.org/m', unsubscribe: 'https://x.org/u', viewInBrowser: 'https://x.org/v', site: 'https://x.org/' };
-    const recipient = { email: 'a@example.org', digestCursor: 0, timezone: 'UTC', countries: [], regions: [], categories: [], choices: { countries: [], regions: [], categories: [], frequency: 'monthly' as const } };
-    const composed = composeDigest({ recipient, period: latestDuePeriod('monthly', 'UTC', new Date('2025-02-01T09:00:00Z')), window: indexChangeWindow(100, changes, events), links })!;
+    const recipient = {
+      email: 'a@example.org',
+      digestCursor: 0,
+      timezone: 'UTC',
+      countries: [],
+      regions: [],
+      categories: [],
+      choices: { countries: [], regions: [], categories: [], frequency: 'monthly' as const },
+    };
+    const composed = composeDigest({
+      recipient,
+      period: latestDuePeriod('monthly', 'UTC', new Date('2025-02-01T09:00:00Z')),
+      window: indexChangeWindow(100, changes, events),
+      links,
+    })!;
     expect(composed.itemCount).toBe(100);
     expect(composed.model.countries.flatMap((c) => c.items)).toHaveLength(MAX_ITEMS_PER_DIGEST);
     expect(composed.model.moreCount).toBe(100 - MAX_ITEMS_PER_DIGEST);

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_LEASE_MS, runDigestTick } from '../src/alerts/digest/runner';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { createTestApp, type TestApp } from './support/app';
+import { createTestApp } from './support/app';
 import { fastResendMailer, publishEvents, seedSubscribers } from './support/digests';
-import { startFakeResend, type FakeResendRequest } from './support/fake-resend';
+import { type FakeResendRequest, startFakeResend } from './support/fake-resend';
 
 let resend: Awaited<ReturnType<typeof startFakeResend>>;
 beforeAll(async () => {
@@ -14,7 +14,11 @@ afterAll(() => resend.close());
 
 /** A fresh app and database per scenario, sending through the real SDK to the fake Resend. */
 async function scenario(subscribers: number, prefix: string) {
-  const t = await createTestApp({ RESEND_API_KEY: 're_test_fake_key', RESEND_BASE_URL: resend.url, EMAIL_FROM: 'Tracker Alerts <alerts@example.org>' });
+  const t = await createTestApp({
+    RESEND_API_KEY: 're_test_fake_key',
+    RESEND_BASE_URL: resend.url,
+    EMAIL_FROM: 'Tracker Alerts <alerts@example.org>',
+  });
   t.deps.mailer = fastResendMailer(t.deps, resend.url);
   const events = await publishEvents(t.deps, ['KAZ', 'NOR', 'BRA']);
   await seedSubscribers(t.deps, { count: subscribers, prefix });
@@ -98,14 +102,18 @@ describe('digests are sent exactly once per subscriber and period', { timeout: 1
     const first = await runDigestTick(t.deps, { asOf, trigger: 'test' });
     expect(first).toMatchObject({ sent: 20, deferred: 100 });
     // Every event is edited before the retry: composing again now would give other emails.
-    await ingestEvents(t.deps, t.events.map((e) => normaliseEvent(eventInputSchema.parse({ ...e, title: `${e.title} (edited)` }))));
+    await ingestEvents(
+      t.deps,
+      t.events.map((e) => normaliseEvent(eventInputSchema.parse({ ...e, title: `${e.title} (edited)` }))),
+    );
     t.deps.mailer = real;
     t.clock.advance(BATCH_LEASE_MS + 60_000);
     const retry = await runDigestTick(t.deps, { asOf, trigger: 'test' });
     expect(retry.sent).toBe(100);
 
     const byKey = new Map<string | undefined, FakeResendRequest[]>();
-    for (const r of resend.requests().slice(earlierRequests)) if (r.path === '/emails/batch') byKey.set(r.idempotencyKey, [...(byKey.get(r.idempotencyKey) ?? []), r]);
+    for (const r of resend.requests().slice(earlierRequests))
+      if (r.path === '/emails/batch') byKey.set(r.idempotencyKey, [...(byKey.get(r.idempotencyKey) ?? []), r]);
     const resent = [...byKey.values()].filter((requests) => requests.length > 1);
     expect(resent).toHaveLength(1);
     // The fake hashes the body bytes: an identical request is answered as a replay, any other is a 409.
@@ -116,13 +124,22 @@ describe('digests are sent exactly once per subscriber and period', { timeout: 1
     const counts = inboxCounts('replay');
     expect(counts.size).toBe(120);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(resend.deliveries().filter((d) => d.to[0]!.startsWith('replay-')).every((d) => !d.subject.includes('edited') && !d.html.includes('(edited)'))).toBe(true);
+    expect(
+      resend
+        .deliveries()
+        .filter((d) => d.to[0]!.startsWith('replay-'))
+        .every((d) => !d.subject.includes('edited') && !d.html.includes('(edited)')),
+    ).toBe(true);
     await t.close();
   });
 
   it('429s and 500s at random: everything is delivered once, with retries', async () => {
     const t = await scenario(300, 'flaky');
-    resend.failRandomly({ rate: 0.4, seed: 7, faults: [{ type: 'rate-limit', retryAfterSeconds: 0 }, { type: 'server-error' }, { type: 'server-error', status: 503 }] });
+    resend.failRandomly({
+      rate: 0.4,
+      seed: 7,
+      faults: [{ type: 'rate-limit', retryAfterSeconds: 0 }, { type: 'server-error' }, { type: 'server-error', status: 503 }],
+    });
     for (let round = 0; round < 10; round++) {
       await runDigestTick(t.deps, { asOf, trigger: 'test' });
       t.clock.advance(3_600_000);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compiledTemplates } from '../src/templates/compiled';
+import { renderDigestEmail } from '../src/templates/digest-email';
 import { renderDigestHtml } from '../src/templates/digest-html';
 import { modelTotals, prepareDigest } from '../src/templates/digest-prepare';
-import { renderDigestEmail } from '../src/templates/digest-email';
 import { digestView } from '../src/templates/digest-view';
 import { prepareTemplate } from '../src/templates/fill';
 import type { DigestModel } from '../src/templates/models';
@@ -18,7 +18,10 @@ function models(): DigestModel[] {
     largeDigestModel(30, 5),
     { ...sample, countries: [], moreCount: 0 },
     { ...sample, moreCount: 4 },
-    { ...sample, countries: [{ id: 'KAZ', name: evil, items: [{ ...first, title: evil, sources: [{ name: evil, url: 'https://x.org/"a' }] }] }] },
+    {
+      ...sample,
+      countries: [{ id: 'KAZ', name: evil, items: [{ ...first, title: evil, sources: [{ name: evil, url: 'https://x.org/"a' }] }] }],
+    },
   ];
 }
 
@@ -39,7 +42,12 @@ describe('digest HTML filled in parts, each report once per run', () => {
     const readers: DigestModel[] = [
       shared,
       { ...shared, recipient: { ...shared.recipient, email: 'second@example.org' }, countries: [c!, a!] },
-      { ...shared, recipient: { ...shared.recipient, email: 'third@example.org' }, countries: [{ ...b!, items: [...b!.items].reverse() }], moreCount: 2 },
+      {
+        ...shared,
+        recipient: { ...shared.recipient, email: 'third@example.org' },
+        countries: [{ ...b!, items: [...b!.items].reverse() }],
+        moreCount: 2,
+      },
     ];
     for (const model of readers) {
       const fresh = renderDigestEmail(structuredClone(model));
@@ -51,7 +59,10 @@ describe('digest HTML filled in parts, each report once per run', () => {
 
   it('the plain-text part uses a plain dash and ellipsis', () => {
     const model = largeDigestModel(3, 1);
-    const long = { ...model, countries: model.countries.map((c) => ({ ...c, items: c.items.map((i) => ({ ...i, excerpt: 'word '.repeat(200) })) })) };
+    const long = {
+      ...model,
+      countries: model.countries.map((c) => ({ ...c, items: c.items.map((i) => ({ ...i, excerpt: 'word '.repeat(200) })) })),
+    };
     const { text, html } = renderDigestEmail(long);
     expect(text).toMatch(/\d - \d/);
     expect(text).toContain('word...');

@@ -3,7 +3,7 @@ import { latestDuePeriod } from '../src/alerts/digest/period';
 
 const at = (iso: string) => new Date(iso);
 
-describe('digest periods: 09:00 in the subscriber\'s time zone', () => {
+describe("digest periods: 09:00 in the subscriber's time zone", () => {
   it('monthly: due on the first at 09:00 local, covering the month before', () => {
     const p = latestDuePeriod('monthly', 'Europe/Berlin', at('2025-02-01T08:00:00Z')); // 09:00 CET
     expect(p).toMatchObject({ key: '2025-02', label: 'January 2025' });

@@ -24,7 +24,12 @@ function deliver(event: unknown, options: { id?: string; signWith?: string } = {
   const signature = new Webhook(options.signWith ?? secret).sign(id, timestamp, body);
   return t.app.request('/v1/email-events', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'svix-signature': signature },
+    headers: {
+      'content-type': 'application/json',
+      'svix-id': id,
+      'svix-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'svix-signature': signature,
+    },
     body,
   });
 }
@@ -34,7 +39,11 @@ async function subscriber(email: string) {
   await t.deps.background.idle();
 }
 
-const bounce = (to: string, type = 'Permanent') => ({ type: 'email.bounced', created_at: '2025-02-01T09:00:00Z', data: { email_id: 'e1', to: [to], bounce: { type, message: 'mailbox does not exist' } } });
+const bounce = (to: string, type = 'Permanent') => ({
+  type: 'email.bounced',
+  created_at: '2025-02-01T09:00:00Z',
+  data: { email_id: 'e1', to: [to], bounce: { type, message: 'mailbox does not exist' } },
+});
 
 describe('POST /v1/email-events (Resend webhooks)', () => {
   it('a hard bounce suppresses the address and ends its subscription; nothing is sent to it again', async () => {
@@ -50,7 +59,9 @@ describe('POST /v1/email-events (Resend webhooks)', () => {
   });
 
   it('a complaint suppresses; a soft bounce and other events are ignored', async () => {
-    expect(await (await deliver({ type: 'email.complained', data: { to: ['angry@example.org'] } })).json()).toEqual({ status: 'processed' });
+    expect(await (await deliver({ type: 'email.complained', data: { to: ['angry@example.org'] } })).json()).toEqual({
+      status: 'processed',
+    });
     expect(await findSuppression(t.deps.db, hashEmail('angry@example.org', t.deps.appSecret))).toMatchObject({ reason: 'complained' });
     expect(await (await deliver(bounce('full@example.org', 'Transient'))).json()).toEqual({ status: 'ignored' });
     expect(await (await deliver({ type: 'email.delivered', data: { to: ['ok@example.org'] } })).json()).toEqual({ status: 'ignored' });
@@ -79,7 +90,8 @@ describe('POST /v1/email-events (Resend webhooks)', () => {
   });
 
   it('a signed event nested 5,000 levels deep is answered, not a stack overflow', async () => {
-    const nest = (bottom: string) => `{"type":"email.delivered","data":{"to":["deep@example.org"],"deep":${'{"nested":'.repeat(5_000)}${bottom}${'}'.repeat(5_000)}}}`;
+    const nest = (bottom: string) =>
+      `{"type":"email.delivered","data":{"to":["deep@example.org"],"deep":${'{"nested":'.repeat(5_000)}${bottom}${'}'.repeat(5_000)}}}`;
     const clean = await deliver(nest('"bottom"'));
     expect(clean.status).toBe(200);
     expect(await clean.json()).toEqual({ status: 'ignored' });

@@ -8,23 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { compiledModulePath, compileMjml, mjmlOptions, renderCompiledModule, templatesDir } from '../src/templates/compile';
 import { compiledTemplates } from '../src/templates/compiled';
 import { renderDigestHtml } from '../src/templates/digest-html';
-import { keepItems, modelTotals, prepareDigest, type PreparedDigest, type PreparedItem } from '../src/templates/digest-prepare';
+import { keepItems, modelTotals, type PreparedDigest, type PreparedItem, prepareDigest } from '../src/templates/digest-prepare';
 import { firstItemLowerBound, itemLowerBound } from '../src/templates/digest-size';
 import { prepareTemplate } from '../src/templates/fill';
 import {
+  type DigestItem,
+  type DigestModel,
   renderConfirmEmail,
   renderDigestEmail,
   renderManageEmail,
   UnsafeUrlError,
-  type DigestItem,
-  type DigestModel,
 } from '../src/templates/index';
-import {
-  largeDigestModel,
-  sampleConfirmModel,
-  sampleDigestModel,
-  sampleManageModel,
-} from '../src/templates/sample-models';
+import { largeDigestModel, sampleConfirmModel, sampleDigestModel, sampleManageModel } from '../src/templates/sample-models';
 import { projectRoot } from './support/process';
 
 const artifacts = join(projectRoot, 'tests', 'artifacts');
@@ -205,7 +200,14 @@ describe('digest email', () => {
     expect(html.outline[0]).toBe('h1:January 2025');
     for (const badge of ['New', 'Updated', 'Watch flag raised', 'Watch flag lifted']) expect(html.text).toContain(badge);
     expect(html.text).toMatch(/1\s–\s31 January 2025 · 7 reports in 3 countries/);
-    for (const part of ['January 2025 · Rights · Civil Liberties', 'Update:', 'the law went into force in August 2024', 'Changed: update note and sources', 'Sources:', 'Havli']) {
+    for (const part of [
+      'January 2025 · Rights · Civil Liberties',
+      'Update:',
+      'the law went into force in August 2024',
+      'Changed: update note and sources',
+      'Sources:',
+      'Havli',
+    ]) {
       expect(html.text).toContain(part);
     }
     const mediaLaw = model.countries[0]!.items[2]!;
@@ -265,8 +267,12 @@ describe('digest email', () => {
     expect(html.hrefs).toContain(model.links.unsubscribe);
   });
 
-  it('adds the composer\'s moreCount, honours a custom budget and moreReports link, and keeps as much as fits', () => {
-    const model: DigestModel = { ...largeDigestModel(60, 3), moreCount: 5, links: { ...sampleDigestModel().links, moreReports: 'https://tracker.example.org/reports?since=2025-01' } };
+  it("adds the composer's moreCount, honours a custom budget and moreReports link, and keeps as much as fits", () => {
+    const model: DigestModel = {
+      ...largeDigestModel(60, 3),
+      moreCount: 5,
+      links: { ...sampleDigestModel().links, moreReports: 'https://tracker.example.org/reports?since=2025-01' },
+    };
     const roomy = renderDigestEmail(model, { maxHtmlBytes: 1_000_000 });
     expect(roomy.shownCount).toBe(60);
     expect(roomy.moreCount).toBe(5);
@@ -319,7 +325,7 @@ describe('escaping and URLs', () => {
   const evilItem: DigestItem = {
     badge: 'updated',
     title: evil,
-    url: 'https://tracker.example.org/e?q="><script>alert(1)</script>&x=\'y\'',
+    url: "https://tracker.example.org/e?q=\"><script>alert(1)</script>&x='y'",
     month: evil,
     categories: [evil],
     excerpt: evil,
@@ -336,9 +342,7 @@ describe('escaping and URLs', () => {
     siteName: evil,
     period: { ...sampleDigestModel().period, label: evil },
     recipient: { email: `${evil}@example.org`, choices: { countries: [evil], regions: [evil], categories: [evil], frequency: 'monthly' } },
-    countries: [
-      { id: evil, name: evil, items: [evilItem, { ...evilItem, badge: 'new', url: 'javascript:alert(document.cookie)' }] },
-    ],
+    countries: [{ id: evil, name: evil, items: [evilItem, { ...evilItem, badge: 'new', url: 'javascript:alert(document.cookie)' }] }],
   });
 
   it('escapes every value in the HTML: no markup, attribute or script gets through', () => {
@@ -399,12 +403,19 @@ describe('escaping and URLs', () => {
     const email = renderDigestEmail({ ...model, countries: [{ id: 'KAZ', name: 'Kazakhstan', items: [item] }] });
     expect(email.text).toContain('Changed: constructor, __proto__ and report text');
     const bad = { ...item, badge: 'toString' as unknown as DigestItem['badge'] };
-    expect(() => renderDigestEmail({ ...model, countries: [{ id: 'KAZ', name: 'Kazakhstan', items: [bad] }] })).toThrow(/unknown digest badge/);
+    expect(() => renderDigestEmail({ ...model, countries: [{ id: 'KAZ', name: 'Kazakhstan', items: [bad] }] })).toThrow(
+      /unknown digest badge/,
+    );
   });
 
   it('escapes the confirmation and manage emails too', () => {
     const confirm = sampleConfirmModel();
-    const html = renderConfirmEmail({ ...confirm, siteName: evil, recipient: { email: evil }, choices: { ...confirm.choices, countries: [evil] } }).html;
+    const html = renderConfirmEmail({
+      ...confirm,
+      siteName: evil,
+      recipient: { email: evil },
+      choices: { ...confirm.choices, countries: [evil] },
+    }).html;
     expect(html).not.toMatch(/<script/i);
     expect(parseHtml(html).text).toContain(evil);
     const manage = renderManageEmail({ ...sampleManageModel(), recipient: { email: evil } }).html;
@@ -450,23 +461,33 @@ describe('sample digest for review', () => {
     expect(statSync(file).size).toBe(utf8Bytes(digest.html));
   });
 
-  it.skipIf(!existsSync(chromium))('Chromium lays it out without sideways scrolling at 600 px and 375 px; screenshots saved', { timeout: 120_000 }, async () => {
-    const digest = renderDigestEmail(sampleDigestModel());
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--hide-scrollbars'];
-    for (const width of [600, 375]) {
-      // The email in an iframe of exactly `width` (headless windows have a minimum width),
-      // with a probe in the outer page (the email has no script) reporting its layout size.
-      const page = writeArtifact(`digest-sample-frame-${width}.html`, framePage(digest.html, width));
-      const { stdout } = await run(chromium, [...flags, '--window-size=800,600', '--virtual-time-budget=5000', '--dump-dom', `file://${page}`], { timeout: 60_000 });
-      const scrollWidth = Number(/data-scroll-width="(\d+)"/.exec(stdout)?.[1]);
-      const scrollHeight = Number(/data-scroll-height="(\d+)"/.exec(stdout)?.[1]);
-      expect(scrollWidth, `layout width at ${width}px`).toBe(width);
-      expect(scrollHeight).toBeGreaterThan(1_000);
-      const png = join(artifacts, `digest-sample-${width}.png`);
-      await run(chromium, [...flags, `--window-size=${width},${scrollHeight}`, `--screenshot=${png}`, `file://${page}`], { timeout: 60_000 });
-      expect(statSync(png).size).toBeGreaterThan(10_000);
-    }
-  });
+  it.skipIf(!existsSync(chromium))(
+    'Chromium lays it out without sideways scrolling at 600 px and 375 px; screenshots saved',
+    { timeout: 120_000 },
+    async () => {
+      const digest = renderDigestEmail(sampleDigestModel());
+      const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--hide-scrollbars'];
+      for (const width of [600, 375]) {
+        // The email in an iframe of exactly `width` (headless windows have a minimum width),
+        // with a probe in the outer page (the email has no script) reporting its layout size.
+        const page = writeArtifact(`digest-sample-frame-${width}.html`, framePage(digest.html, width));
+        const { stdout } = await run(
+          chromium,
+          [...flags, '--window-size=800,600', '--virtual-time-budget=5000', '--dump-dom', `file://${page}`],
+          { timeout: 60_000 },
+        );
+        const scrollWidth = Number(/data-scroll-width="(\d+)"/.exec(stdout)?.[1]);
+        const scrollHeight = Number(/data-scroll-height="(\d+)"/.exec(stdout)?.[1]);
+        expect(scrollWidth, `layout width at ${width}px`).toBe(width);
+        expect(scrollHeight).toBeGreaterThan(1_000);
+        const png = join(artifacts, `digest-sample-${width}.png`);
+        await run(chromium, [...flags, `--window-size=${width},${scrollHeight}`, `--screenshot=${png}`, `file://${page}`], {
+          timeout: 60_000,
+        });
+        expect(statSync(png).size).toBeGreaterThan(10_000);
+      }
+    },
+  );
 });
 
 function framePage(html: string, width: number): string {

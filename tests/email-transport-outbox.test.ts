@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/clock';
 import { createMailer } from '../src/email/create-mailer';
 import { createOutboxMailer } from '../src/email/outbox';
-import { PermanentEmailError, type EmailMessage } from '../src/email/transport';
+import { type EmailMessage, PermanentEmailError } from '../src/email/transport';
 
 const FROM = 'Tracker Alerts <alerts@localhost>';
 
@@ -92,7 +92,7 @@ describe('the outbox transport', () => {
     expect((await readdir(join(dataDir, 'outbox'))).filter((name) => name.startsWith('.tmp-'))).toEqual([]);
   });
 
-  it('the same key with another payload is refused like Resend\'s 409, and nothing new is written', async () => {
+  it("the same key with another payload is refused like Resend's 409, and nothing new is written", async () => {
     const mailer = outbox();
     await mailer.send(message(), { idempotencyKey: 'reused' });
     const error = await mailer.send(message({ subject: 'Something else' }), { idempotencyKey: 'reused' }).catch((e: unknown) => e);
@@ -163,7 +163,10 @@ describe('the outbox transport', () => {
     const { id } = await outbox().send(message({ subject, text, html, to: 'ана@пример.рф' }), { idempotencyKey: 'utf8' });
 
     const raw = await readFile(join(dataDir, 'outbox', `${id}.eml`));
-    const nonAsciiLines = raw.toString('utf8').split('\r\n').filter((line) => /[^\x00-\x7f]/.test(line));
+    const nonAsciiLines = raw
+      .toString('utf8')
+      .split('\r\n')
+      .filter((line) => /[^\x00-\x7f]/.test(line));
     expect(nonAsciiLines).toEqual(['To: ана@пример.рф']);
     const parsed = await parse(`${id}.eml`);
     expect(parsed.to?.[0]?.address).toBe('ана@пример.рф');
@@ -173,7 +176,9 @@ describe('the outbox transport', () => {
   });
 
   it('refuses an implausible recipient before writing anything', async () => {
-    await expect(outbox().send(message({ to: 'not an address' }), { idempotencyKey: 'bad' })).rejects.toMatchObject({ code: 'invalid_recipient' });
+    await expect(outbox().send(message({ to: 'not an address' }), { idempotencyKey: 'bad' })).rejects.toMatchObject({
+      code: 'invalid_recipient',
+    });
     await expect(emlFiles()).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -1,14 +1,14 @@
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
-import { createMailer } from '../src/email/create-mailer';
-import fc from 'fast-check';
 import { asciiJsonLiteral, asciiJsonString } from '../src/email/ascii-json';
+import { createMailer } from '../src/email/create-mailer';
 import { createResendMailer, type ResendMailerOptions } from '../src/email/resend';
-import { PermanentEmailError, TransientEmailError, type EmailMessage } from '../src/email/transport';
+import { type EmailMessage, PermanentEmailError, TransientEmailError } from '../src/email/transport';
 import { createLogger } from '../src/log';
-import { startFakeResend, type FakeResend } from './support/fake-resend';
+import { type FakeResend, startFakeResend } from './support/fake-resend';
 
 const FROM = 'Tracker Alerts <alerts@example.org>';
 
@@ -76,7 +76,12 @@ describe('sending through the real resend SDK', () => {
     const { id } = await mailer().send(message('ana@example.net'), { idempotencyKey: 'confirm/42/1' });
 
     const [request] = fake.requests();
-    expect(request).toMatchObject({ method: 'POST', path: '/emails', idempotencyKey: 'confirm/42/1', authorization: `Bearer ${fake.apiKey}` });
+    expect(request).toMatchObject({
+      method: 'POST',
+      path: '/emails',
+      idempotencyKey: 'confirm/42/1',
+      authorization: `Bearer ${fake.apiKey}`,
+    });
     expect(fake.deliveries()).toEqual([
       expect.objectContaining({
         id,
@@ -129,10 +134,22 @@ describe('request bodies stay one-byte (non-ASCII strings go as \\u escapes)', (
   });
 
   it('a batch whose subject, sender, HTML and text are not ASCII lands unchanged', async () => {
-    const messages = [0, 1].map((n) => ({ ...message(`reader${n}@example.net`, n), subject: `Résumé ${n} ’`, html: `<p>${tricky}</p>`, text: tricky }));
-    await createResendMailer({ apiKey: fake.apiKey, baseUrl: fake.url, defaultFrom: 'Démocratie ș <alerts@example.org>', clock: systemClock }).sendBatch(messages, { idempotencyKey: 'ascii-body' });
+    const messages = [0, 1].map((n) => ({
+      ...message(`reader${n}@example.net`, n),
+      subject: `Résumé ${n} ’`,
+      html: `<p>${tricky}</p>`,
+      text: tricky,
+    }));
+    await createResendMailer({
+      apiKey: fake.apiKey,
+      baseUrl: fake.url,
+      defaultFrom: 'Démocratie ș <alerts@example.org>',
+      clock: systemClock,
+    }).sendBatch(messages, { idempotencyKey: 'ascii-body' });
     const delivered = [...fake.deliveries()].sort((a, b) => a.to[0]!.localeCompare(b.to[0]!));
-    expect(delivered.map((d) => [d.from, d.subject, d.html, d.text])).toEqual([0, 1].map((n) => ['Démocratie ș <alerts@example.org>', `Résumé ${n} ’`, `<p>${tricky}</p>`, tricky]));
+    expect(delivered.map((d) => [d.from, d.subject, d.html, d.text])).toEqual(
+      [0, 1].map((n) => ['Démocratie ș <alerts@example.org>', `Résumé ${n} ’`, `<p>${tricky}</p>`, tricky]),
+    );
   });
 });
 
@@ -200,7 +217,7 @@ describe('transient failures are retried with the same key and payload', () => {
     }
   });
 
-  it('gives up after the policy\'s attempts with a TransientEmailError; retrying later with the key sends once', async () => {
+  it("gives up after the policy's attempts with a TransientEmailError; retrying later with the key sends once", async () => {
     fake.failNext(3, { type: 'server-error' });
     const error = await mailer({ retry: { maxAttempts: 3 } })
       .send(message('ana@example.net'), { idempotencyKey: 'k-later' })
@@ -267,9 +284,9 @@ describe('permanent failures are reported, not retried', () => {
     await expect(send.send(message('a@example.net'), { idempotencyKey: 'x'.repeat(257) })).rejects.toBeInstanceOf(RangeError);
     const tooMany = Array.from({ length: 101 }, (_, n) => message(`r${n}@example.net`, n));
     await expect(send.sendBatch(tooMany, { idempotencyKey: 'k' })).rejects.toBeInstanceOf(RangeError);
-    await expect(send.send({ ...message('a@example.net'), headers: { 'X-Bad': 'a\r\nBcc: x@example.net' } }, { idempotencyKey: 'k' })).rejects.toBeInstanceOf(
-      RangeError,
-    );
+    await expect(
+      send.send({ ...message('a@example.net'), headers: { 'X-Bad': 'a\r\nBcc: x@example.net' } }, { idempotencyKey: 'k' }),
+    ).rejects.toBeInstanceOf(RangeError);
     expect(fake.requests()).toHaveLength(0);
   });
 });

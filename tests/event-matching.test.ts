@@ -20,7 +20,7 @@ describe('matching an event against chosen countries, regions and categories', (
     expect(matchesFilters({ country: 'KAZ', categories: ['representation'] }, filters)).toBe(false);
   });
 
-  it('matches a factor named in the filters against the event\'s factors', () => {
+  it("matches a factor named in the filters against the event's factors", () => {
     const filters = { ...none, categories: ['rights.civil_liberties'] };
     expect(matchesFilters({ country: 'KAZ', categories: ['rights'], factors: ['rights.civil_liberties'] }, filters)).toBe(true);
     expect(matchesFilters({ country: 'KAZ', categories: ['rights'], factors: ['rights.basic_welfare'] }, filters)).toBe(false);

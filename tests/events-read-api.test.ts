@@ -13,7 +13,13 @@ beforeAll(async () => {
   t = await createTestApp();
   const events = [
     sampleEvent({ id: `${tag}-a`, country: 'NOR', month: '2024-03', categories: ['rights'], factors: [] }),
-    sampleEvent({ id: `${tag}-b`, country: 'NOR', month: '2025-01', categories: ['participation'], factors: ['participation.civil_society'] }),
+    sampleEvent({
+      id: `${tag}-b`,
+      country: 'NOR',
+      month: '2025-01',
+      categories: ['participation'],
+      factors: ['participation.civil_society'],
+    }),
     sampleEvent({ id: `${tag}-c`, country: 'NOR', month: '2024-11', categories: [], factors: ['rule_of_law.judicial_independence'] }),
     sampleEvent({ id: `${tag}-d`, country: 'NOR', month: '2025-01', categories: ['rights'], factors: [] }),
     sampleEvent({ id: `${tag}-e`, country: 'NOR', month: '2023-06', categories: ['representation'], factors: [] }),
@@ -48,12 +54,17 @@ describe('GET /v1/events', () => {
     const first = await get<EventPage>('/v1/events?country=NOR&limit=2');
     expect(ids(first)).toEqual([`${tag}-b`, `${tag}-d`]);
     // Inserted before the cursor position (newer month) and after it: neither shifts the next page.
-    await t.call('POST', '/v1/admin/events', {
-      events: [
-        sampleEvent({ id: `${tag}-z-new`, country: 'NOR', month: '2025-02' }),
-        sampleEvent({ id: `${tag}-0-early`, country: 'NOR', month: '2025-01' }),
-      ],
-    }, { admin: true });
+    await t.call(
+      'POST',
+      '/v1/admin/events',
+      {
+        events: [
+          sampleEvent({ id: `${tag}-z-new`, country: 'NOR', month: '2025-02' }),
+          sampleEvent({ id: `${tag}-0-early`, country: 'NOR', month: '2025-01' }),
+        ],
+      },
+      { admin: true },
+    );
     const second = await get<EventPage>(`/v1/events?country=NOR&limit=2&cursor=${first.nextCursor}`);
     expect(ids(second)).toEqual([`${tag}-c`, `${tag}-a`]);
     const third = await get<EventPage>(`/v1/events?country=NOR&limit=2&cursor=${second.nextCursor}`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestRequest, IngestResponse } from '../src/routes/admin/events/schema';
 import type { ChangePage } from '../src/routes/admin/changes/schema';
+import type { IngestRequest, IngestResponse } from '../src/routes/admin/events/schema';
 import type { Event } from '../src/routes/events/schema';
 import { createTestApp, type TestApp } from './support/app';
 import { sampleEvent } from './support/events';
@@ -97,12 +97,7 @@ describe('POST /v1/admin/events', () => {
       ],
     });
     expect(status).toBe(422);
-    expect(body.errors?.map((e) => e.path)).toEqual([
-      'events[0].categories[0]',
-      'events[1].factors[0]',
-      'events[2].month',
-      'events[4].id',
-    ]);
+    expect(body.errors?.map((e) => e.path)).toEqual(['events[0].categories[0]', 'events[1].factors[0]', 'events[2].month', 'events[4].id']);
   });
 
   it('takes 1,000 events in one batch and refuses 1,001', async () => {

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateToLatest } from '../src/db/migrate';
-import { createTestDatabase, type TestDatabase } from './support/db';
-import { sampleEvent } from './support/events';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
+import { migrateToLatest } from '../src/db/migrate';
 import { createMetrics } from '../src/metrics';
+import { createTestDatabase, type TestDatabase } from './support/db';
+import { sampleEvent } from './support/events';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -31,7 +31,9 @@ describe('migrations', () => {
     );
     const id = (await columns('changes')).find((c) => c.column_name === 'id');
     expect(id).toMatchObject({ data_type: 'bigint', is_identity: 'YES', identity_generation: 'ALWAYS' });
-    const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where schemaname = current_schema()`.execute(database.db);
+    const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where schemaname = current_schema()`.execute(
+      database.db,
+    );
     expect(indexes.rows.map((r) => r.indexname)).toEqual(
       expect.arrayContaining(['events_month_id_idx', 'events_country_month_id_idx', 'events_categories_idx', 'changes_event_id_idx']),
     );
@@ -39,7 +41,10 @@ describe('migrations', () => {
 
   it('are safe to run again: nothing new is applied and the taxonomy is not duplicated', async () => {
     expect(await migrateToLatest(database.db)).toEqual({ applied: [] });
-    const { n } = await database.db.selectFrom('countries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const { n } = await database.db
+      .selectFrom('countries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(n)).toBe(249);
   });
 

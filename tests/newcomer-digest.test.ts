@@ -21,7 +21,11 @@ describe('a newcomer runs the demo, then a digest', () => {
     expect(await digest.exited).toBe(0);
     expect(digest.stdout()).toMatch(/3 due, sent 3/);
     const mails = await readOutbox(dataDir);
-    expect(mails.map((m) => m.to).sort()).toEqual(['demo-central-asia@example.org', 'demo-everything@example.org', 'demo-rights-europe@example.org']);
+    expect(mails.map((m) => m.to).sort()).toEqual([
+      'demo-central-asia@example.org',
+      'demo-everything@example.org',
+      'demo-rights-europe@example.org',
+    ]);
     const kaz = mails.find((m) => m.to === 'demo-central-asia@example.org')!;
     expect(kaz.text).toContain('Satirist');
     expect(kaz.text).not.toContain('Sample report'); // the demo feed's other countries are not chosen

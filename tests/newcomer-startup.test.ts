@@ -1,12 +1,14 @@
-import { mkdtempSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runEntry, type Running } from './support/process';
+import { type Running, runEntry } from './support/process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-start-'));
 const running: Running[] = [];
-afterAll(() => running.forEach((r) => r.child.kill('SIGKILL')));
+afterAll(() => {
+  for (const r of running) r.child.kill('SIGKILL');
+});
 
 describe('npm start on a fresh machine (embedded PGlite)', () => {
   it('migrates, serves, prints the docs URL, shows the demo events, guards its data folder and stops cleanly', async () => {

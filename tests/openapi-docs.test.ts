@@ -14,19 +14,50 @@ describe('generated API documentation', () => {
     const doc = (await res.json()) as {
       openapi: string;
       paths: Record<string, Record<string, { parameters?: { name: string }[]; security?: unknown }>>;
-      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>; securitySchemes: Record<string, unknown> };
+      components: {
+        schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+        securitySchemes: Record<string, unknown>;
+      };
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/countries', '/v1/categories', '/v1/events', '/v1/events/{id}', '/v1/admin/events', '/v1/admin/changes', '/healthz', '/readyz', '/metrics']),
+      expect.arrayContaining([
+        '/v1/countries',
+        '/v1/categories',
+        '/v1/events',
+        '/v1/events/{id}',
+        '/v1/admin/events',
+        '/v1/admin/changes',
+        '/healthz',
+        '/readyz',
+        '/metrics',
+      ]),
     );
-    expect(doc.paths['/v1/events']!.get!.parameters!.map((p) => p.name).sort()).toEqual(['category', 'country', 'cursor', 'limit', 'since']);
+    expect(doc.paths['/v1/events']!.get!.parameters!.map((p) => p.name).sort()).toEqual([
+      'category',
+      'country',
+      'cursor',
+      'limit',
+      'since',
+    ]);
     expect(doc.paths['/v1/admin/events']!.post!.security).toEqual([{ adminToken: [] }]);
     expect(doc.components.securitySchemes.adminToken).toMatchObject({ type: 'http', scheme: 'bearer' });
     // The ingest body schema is the same zod schema that validates: its fields and required list.
     const input = doc.components.schemas.EventInput!;
     expect(Object.keys(input.properties!)).toEqual(
-      expect.arrayContaining(['id', 'country', 'month', 'title', 'body', 'categories', 'factors', 'watchFlag', 'updates', 'sources', 'url']),
+      expect.arrayContaining([
+        'id',
+        'country',
+        'month',
+        'title',
+        'body',
+        'categories',
+        'factors',
+        'watchFlag',
+        'updates',
+        'sources',
+        'url',
+      ]),
     );
     expect(input.required).toEqual(expect.arrayContaining(['id', 'country', 'month', 'title']));
     expect(doc.components.schemas.Problem).toBeDefined();

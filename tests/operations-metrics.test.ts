@@ -42,7 +42,18 @@ beforeAll(async () => {
   const { secret, secrets } = firstSecret(t.deps.appSecret);
   receiver.setSecret(secret);
   const now = t.clock.now();
-  await insertEndpoint(t.deps.db, { id: 'ep_ops', url: receiver.url, description: null, types: [], countries: [], categories: [], enabled: true, secrets, created_at: now, updated_at: now });
+  await insertEndpoint(t.deps.db, {
+    id: 'ep_ops',
+    url: receiver.url,
+    description: null,
+    types: [],
+    countries: [],
+    categories: [],
+    enabled: true,
+    secrets,
+    created_at: now,
+    updated_at: now,
+  });
 }, 240_000);
 afterAll(async () => {
   await receiver.close();
@@ -87,7 +98,9 @@ describe('/metrics after real work', { timeout: 240_000 }, () => {
     // Digests: a run that stops after recording its batch leaves two digests due.
     await seedSubscribers(t.deps, { count: 2, prefix: 'ops' });
     const asOf = t.clock.now();
-    await expect(runDigestTick(t.deps, { asOf, trigger: 'test', afterRecord: async () => Promise.reject(new Error('killed')) })).rejects.toThrow('killed');
+    await expect(
+      runDigestTick(t.deps, { asOf, trigger: 'test', afterRecord: async () => Promise.reject(new Error('killed')) }),
+    ).rejects.toThrow('killed');
     m = await scrape(t);
     expect(m.value('tracker_queue_depth', { queue: 'digests_due' })).toBe(2);
     expect(m.value('tracker_queue_oldest_due_age_seconds', { queue: 'digests' })).toBeGreaterThan(0);
@@ -104,9 +117,13 @@ describe('/metrics after real work', { timeout: 240_000 }, () => {
 
     // An email the provider keeps failing, and one it refuses.
     resend.failNext(3, { type: 'server-error' });
-    await expect(t.deps.mailer.send({ to: 'ops-x@example.org', subject: 'x', html: '<p>x</p>', text: 'x' }, { idempotencyKey: 'ops-failing' })).rejects.toThrow();
+    await expect(
+      t.deps.mailer.send({ to: 'ops-x@example.org', subject: 'x', html: '<p>x</p>', text: 'x' }, { idempotencyKey: 'ops-failing' }),
+    ).rejects.toThrow();
     resend.failNext(1, { type: 'error', status: 422, name: 'validation_error' });
-    await expect(t.deps.mailer.send({ to: 'ops-y@example.org', subject: 'y', html: '<p>y</p>', text: 'y' }, { idempotencyKey: 'ops-refused' })).rejects.toThrow();
+    await expect(
+      t.deps.mailer.send({ to: 'ops-y@example.org', subject: 'y', html: '<p>y</p>', text: 'y' }, { idempotencyKey: 'ops-refused' }),
+    ).rejects.toThrow();
 
     const cleanedAt = t.clock.now();
     expect(await runCleanup(t.deps)).toMatchObject({ ran: true });
@@ -115,7 +132,10 @@ describe('/metrics after real work', { timeout: 240_000 }, () => {
     expect(m.value('tracker_emails_total', { transport: 'resend', outcome: 'rejected' })).toBe(1);
     expect(m.value('tracker_job_last_success_timestamp_seconds', { job: 'cleanup' })).toBe(seconds(cleanedAt));
     for (const job of ['detect', 'webhooks', 'digest', 'cleanup']) {
-      expect(m.samples.some((s) => s.name === 'tracker_job_duration_seconds_count' && s.labels.job === job && s.value > 0), job).toBe(true);
+      expect(
+        m.samples.some((s) => s.name === 'tracker_job_duration_seconds_count' && s.labels.job === job && s.value > 0),
+        job,
+      ).toBe(true);
     }
     expect(m.value('tracker_cleanup_deleted_total', { kind: 'webhook_attempts' })).toBe(0);
   });
@@ -124,14 +144,26 @@ describe('/metrics after real work', { timeout: 240_000 }, () => {
     const metrics = createMetrics();
     let reads = 0;
     const errors: unknown[] = [];
-    metrics.observeQueues(async () => {
-      reads += 1;
-      return { webhookDeliveriesPending: 3, webhookDeliveriesDue: 1, webhookOldestDueSeconds: 2, digestsDue: 0, digestOldestDueSeconds: 0 };
-    }, (error) => errors.push(error));
+    metrics.observeQueues(
+      async () => {
+        reads += 1;
+        return {
+          webhookDeliveriesPending: 3,
+          webhookDeliveriesDue: 1,
+          webhookOldestDueSeconds: 2,
+          digestsDue: 0,
+          digestOldestDueSeconds: 0,
+        };
+      },
+      (error) => errors.push(error),
+    );
     expect(parseMetrics(await metrics.registry.metrics()).filter((s) => s.name.startsWith('tracker_queue_'))).toHaveLength(5);
     expect(reads).toBe(1); // both gauges share one read per scrape
 
-    metrics.observeQueues(() => Promise.reject(new Error('database gone')), (error) => errors.push(error));
+    metrics.observeQueues(
+      () => Promise.reject(new Error('database gone')),
+      (error) => errors.push(error),
+    );
     const text = await metrics.registry.metrics();
     expect(text).toContain('# TYPE tracker_queue_depth gauge');
     expect(parseMetrics(text).filter((s) => s.name.startsWith('tracker_queue_'))).toEqual([]);

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres, type DatabaseHandle } from '../src/db/connect';
+import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
 import { adminQuery, postgresUrl } from './support/db';
 import { sampleEvent } from './support/events';
-import { runEntry, type Running } from './support/process';
+import { type Running, runEntry } from './support/process';
 
 /**
  * The Node process's lifecycle, with real processes (`src/server.ts` through tsx): drains on
@@ -23,7 +23,7 @@ const ADMIN = 'lifecycle-admin-token-0123456789';
 const running: Running[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
-  running.forEach((r) => r.child.kill('SIGKILL'));
+  for (const r of running) r.child.kill('SIGKILL');
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
@@ -42,7 +42,8 @@ async function databaseTarget() {
     SOURCE_URLS: pathToFileURL(feed).href,
     CRON_WEBHOOKS: '* * * * * *',
   };
-  if (!postgresUrl) return { env, open: (): Promise<DatabaseHandle> => openPglite(dataDir), seedSql: (text: string) => seedPglite(dataDir, text) };
+  if (!postgresUrl)
+    return { env, open: (): Promise<DatabaseHandle> => openPglite(dataDir), seedSql: (text: string) => seedPglite(dataDir, text) };
   const server = postgresUrl;
   const schema = `lifecycle_${randomBytes(6).toString('hex')}`;
   await adminQuery(`create schema ${schema}`);
@@ -153,7 +154,9 @@ describe('process lifecycle', { timeout: 240_000 }, () => {
     const target = await databaseTarget();
     const receiver = await switchableReceiver();
     const first = await start({ ...target.env, SHUTDOWN_TIMEOUT_MS: '3000' });
-    const endpoint = (await (await api(first.base, '/v1/webhooks', { url: receiver.url, types: ['event.published'] })).json()) as { id: string };
+    const endpoint = (await (await api(first.base, '/v1/webhooks', { url: receiver.url, types: ['event.published'] })).json()) as {
+      id: string;
+    };
     expect(endpoint.id).toBeTruthy();
     expect((await api(first.base, '/v1/admin/events', { events: [sampleEvent()] })).status).toBe(200);
     await until('the delivery to reach the receiver', async () => (receiver.ids.length === 1 ? true : undefined));
@@ -168,7 +171,10 @@ describe('process lifecycle', { timeout: 240_000 }, () => {
 
     // The delivery is claimable again now, not when its 60 s lease would have run out.
     const handle = await target.open();
-    const rows = await handle.db.selectFrom('webhook_deliveries').select(['id', 'status', 'locked_by', 'locked_until', 'attempts']).execute();
+    const rows = await handle.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'status', 'locked_by', 'locked_until', 'attempts'])
+      .execute();
     await handle.close();
     expect(rows).toEqual([{ id: receiver.ids[0], status: 'pending', locked_by: null, locked_until: null, attempts: 0 }]);
 
@@ -176,7 +182,9 @@ describe('process lifecycle', { timeout: 240_000 }, () => {
     receiver.answer();
     const second = await start({ ...target.env, SHUTDOWN_TIMEOUT_MS: '60000' });
     const deliveries = await until('the redelivery', async () => {
-      const page = (await (await api(second.base, `/v1/webhooks/${endpoint.id}/deliveries`)).json()) as { data: { id: string; status: string; attempts: number }[] };
+      const page = (await (await api(second.base, `/v1/webhooks/${endpoint.id}/deliveries`)).json()) as {
+        data: { id: string; status: string; attempts: number }[];
+      };
       return page.data.every((d) => d.status === 'delivered') && page.data.length > 0 ? page.data : undefined;
     });
     expect(deliveries).toEqual([expect.objectContaining({ id: receiver.ids[0], status: 'delivered', attempts: 1 })]);
@@ -196,7 +204,11 @@ describe('process lifecycle', { timeout: 240_000 }, () => {
 
   it('refuses to serve when the database is unreachable: exit 1 with one clear line, never listening', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tracker-lifecycle-'));
-    const server = runEntry('src/server.ts', { PORT: '0', DATA_DIR: dataDir, DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:9/unreachable' });
+    const server = runEntry('src/server.ts', {
+      PORT: '0',
+      DATA_DIR: dataDir,
+      DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:9/unreachable',
+    });
     running.push(server);
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toMatch(/^tracker-alerts: cannot open or migrate the database, not serving: .*ECONNREFUSED/m);
@@ -210,7 +222,9 @@ describe('process lifecycle', { timeout: 240_000 }, () => {
     const server = runEntry('src/server.ts', target.env);
     running.push(server);
     expect(await server.exited).toBe(1);
-    expect(server.stderr()).toMatch(/^tracker-alerts: cannot open or migrate the database, not serving: Migration 0001_taxonomy_events_changes failed: .*countries/m);
+    expect(server.stderr()).toMatch(
+      /^tracker-alerts: cannot open or migrate the database, not serving: Migration 0001_taxonomy_events_changes failed: .*countries/m,
+    );
     expect(server.stdout()).not.toContain('running on');
   });
 });

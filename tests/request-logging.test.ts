@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp, ADMIN_TOKEN } from './support/app';
+import { ADMIN_TOKEN, createTestApp, type TestApp } from './support/app';
 import { sampleEvent } from './support/events';
 
 let t: TestApp;
@@ -14,7 +14,14 @@ describe('structured request logs', () => {
     const id = res.headers.get('x-request-id');
     expect(id).toBeTruthy();
     const line = t.logs.records().find((r) => r.requestId === id);
-    expect(line).toMatchObject({ msg: 'request', method: 'GET', path: '/v1/events', route: '/v1/events', status: 200, service: 'tracker-alerts' });
+    expect(line).toMatchObject({
+      msg: 'request',
+      method: 'GET',
+      path: '/v1/events',
+      route: '/v1/events',
+      status: 200,
+      service: 'tracker-alerts',
+    });
     expect(typeof line?.durationMs).toBe('number');
   });
 

@@ -35,12 +35,18 @@ async function app(env: Record<string, string> = {}) {
 
 let ip = 0;
 async function signUp(t: TestApp, email: string) {
-  const res = await t.call('POST', '/v1/subscriptions', { email, countries: ['NOR'], categories: ['rights'], frequency: 'weekly', timezone: 'Europe/Oslo' }, { headers: { 'x-forwarded-for': `192.0.2.${++ip}` } });
+  const res = await t.call(
+    'POST',
+    '/v1/subscriptions',
+    { email, countries: ['NOR'], categories: ['rights'], frequency: 'weekly', timezone: 'Europe/Oslo' },
+    { headers: { 'x-forwarded-for': `192.0.2.${++ip}` } },
+  );
   expect(res.status).toBe(202);
   await t.deps.background.idle();
 }
 
-const emails = async (t: TestApp) => (await t.deps.db.selectFrom('subscribers').select('email').orderBy('email').execute()).map((r) => r.email);
+const emails = async (t: TestApp) =>
+  (await t.deps.db.selectFrom('subscribers').select('email').orderBy('email').execute()).map((r) => r.email);
 
 const deletedTotal = async (t: TestApp, kind: string) => (await scrape(t)).value('tracker_cleanup_deleted_total', { kind });
 
@@ -83,14 +89,51 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
   it('deletes webhook attempts and finished deliveries older than 30 days, never a pending delivery', async () => {
     const t = await app();
     const { secrets } = firstSecret(t.deps.appSecret);
-    await insertEndpoint(t.deps.db, { id: 'ep_retention', url: 'https://hooks.example.org/in', description: null, types: [], countries: [], categories: [], enabled: true, secrets, created_at: T0, updated_at: T0 });
-    const delivery = async (id: string, status: 'pending' | 'delivered' | 'failed', created: Date, options: { nextAttemptAt?: Date; attempts?: Date[] } = {}) => {
+    await insertEndpoint(t.deps.db, {
+      id: 'ep_retention',
+      url: 'https://hooks.example.org/in',
+      description: null,
+      types: [],
+      countries: [],
+      categories: [],
+      enabled: true,
+      secrets,
+      created_at: T0,
+      updated_at: T0,
+    });
+    const delivery = async (
+      id: string,
+      status: 'pending' | 'delivered' | 'failed',
+      created: Date,
+      options: { nextAttemptAt?: Date; attempts?: Date[] } = {},
+    ) => {
       await t.deps.db
         .insertInto('webhook_deliveries')
-        .values({ id, endpoint_id: 'ep_retention', change_id: null, type: 'ping', payload: '{}', status, attempts: options.attempts?.length ?? 0, next_attempt_at: options.nextAttemptAt ?? created, created_at: created, delivered_at: status === 'delivered' ? created : null })
+        .values({
+          id,
+          endpoint_id: 'ep_retention',
+          change_id: null,
+          type: 'ping',
+          payload: '{}',
+          status,
+          attempts: options.attempts?.length ?? 0,
+          next_attempt_at: options.nextAttemptAt ?? created,
+          created_at: created,
+          delivered_at: status === 'delivered' ? created : null,
+        })
         .execute();
       for (const attemptedAt of options.attempts ?? []) {
-        await t.deps.db.insertInto('webhook_attempts').values({ delivery_id: id, attempted_at: attemptedAt, status_code: status === 'delivered' ? 200 : 500, latency_ms: 12, error: null, response_excerpt: null }).execute();
+        await t.deps.db
+          .insertInto('webhook_attempts')
+          .values({
+            delivery_id: id,
+            attempted_at: attemptedAt,
+            status_code: status === 'delivered' ? 200 : 500,
+            latency_ms: 12,
+            error: null,
+            response_excerpt: null,
+          })
+          .execute();
       }
     };
     await delivery('msg_old_delivered', 'delivered', at(0), { attempts: [at(0)] });
@@ -105,15 +148,28 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
     // Bodies stored once per change: kept while a delivery points at them.
     await t.deps.db.updateTable('webhook_deliveries').set({ change_id: 1, payload: null }).where('id', '=', 'msg_old_delivered').execute();
     await t.deps.db.updateTable('webhook_deliveries').set({ change_id: 2, payload: null }).where('id', '=', 'msg_old_pending').execute();
-    await t.deps.db.insertInto('webhook_payloads').values([{ change_id: 1, body: '{}' }, { change_id: 2, body: '{}' }]).execute();
+    await t.deps.db
+      .insertInto('webhook_payloads')
+      .values([
+        { change_id: 1, body: '{}' },
+        { change_id: 2, body: '{}' },
+      ])
+      .execute();
 
     t.clock.set(at(31.5));
-    expect(await runCleanup(t.deps)).toMatchObject({ ran: true, deleted: { webhook_attempts: 4, webhook_deliveries: 2, webhook_payloads: 1 } });
+    expect(await runCleanup(t.deps)).toMatchObject({
+      ran: true,
+      deleted: { webhook_attempts: 4, webhook_deliveries: 2, webhook_payloads: 1 },
+    });
     const payloads = await t.deps.db.selectFrom('webhook_payloads').select('change_id').execute();
     expect(payloads.map((p) => Number(p.change_id))).toEqual([2]);
     const deliveries = await t.deps.db.selectFrom('webhook_deliveries').select('id').orderBy('id').execute();
     expect(deliveries.map((d) => d.id)).toEqual(['msg_old_pending', 'msg_old_untried', 'msg_recent', 'msg_recently_failed']);
-    const attempts = await t.deps.db.selectFrom('webhook_attempts').select(['delivery_id', 'attempted_at']).orderBy('delivery_id').execute();
+    const attempts = await t.deps.db
+      .selectFrom('webhook_attempts')
+      .select(['delivery_id', 'attempted_at'])
+      .orderBy('delivery_id')
+      .execute();
     expect(attempts.map((a) => [a.delivery_id, a.attempted_at.toISOString()])).toEqual([
       ['msg_old_pending', at(20).toISOString()],
       ['msg_recent', at(25).toISOString()],
@@ -138,7 +194,10 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
     utimesSync(join(outbox, '.tmp-leftover'), at(-9), at(-9));
     writeFileSync(join(outbox, '.tmp-fresh'), 'partial');
     utimesSync(join(outbox, '.tmp-fresh'), at(30), at(30));
-    const emlFiles = () => readdirSync(outbox).filter((f) => f.endsWith('.eml')).sort();
+    const emlFiles = () =>
+      readdirSync(outbox)
+        .filter((f) => f.endsWith('.eml'))
+        .sort();
     const [oldFile, recentFile] = emlFiles();
     expect(oldFile).toMatch(/old-news/);
     expect(readdirSync(join(outbox, '.keys'))).toHaveLength(2);
@@ -173,14 +232,19 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
 
     // Every row of every table of the service, searched for the address and its parts.
     const tables = await sql<{ table_name: string }>`
-      select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(t.deps.db);
+      select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(
+      t.deps.db,
+    );
     const dump: string[] = [];
     for (const { table_name } of tables.rows) {
       const rows = await sql<{ row: unknown }>`select row_to_json(x) as row from ${sql.table(table_name)} as x`.execute(t.deps.db);
       dump.push(...rows.rows.map((r) => `${table_name}: ${JSON.stringify(r.row)}`));
     }
     expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['subscribers', 'suppressions', 'rate_limits', 'digests']));
-    for (const [email, reason] of [[leaving, 'unsubscribed'], [bouncing, 'bounced']] as const) {
+    for (const [email, reason] of [
+      [leaving, 'unsubscribed'],
+      [bouncing, 'bounced'],
+    ] as const) {
       expect(dump.filter((line) => line.includes(email.split('@')[0]!))).toEqual([]);
       const hash = hashEmail(email, t.deps.appSecret);
       // Besides the suppression, only the hour-long sign-up counter (PostgreSQL) holds the hash.
@@ -197,7 +261,9 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
     const t = await app();
     const now = at(10);
     t.clock.set(now);
-    await sql`insert into rate_limits (key, points, expire) values ('signupPerIp:192.0.2.1', 3, ${now.getTime() - 1000}), ('signupPerIp:192.0.2.2', 1, ${now.getTime() + 60_000})`.execute(t.deps.db);
+    await sql`insert into rate_limits (key, points, expire) values ('signupPerIp:192.0.2.1', 3, ${now.getTime() - 1000}), ('signupPerIp:192.0.2.2', 1, ${now.getTime() + 60_000})`.execute(
+      t.deps.db,
+    );
     expect(await runCleanup(t.deps)).toMatchObject({ deleted: { rate_limits: 1 } });
     const left = await sql<{ key: string }>`select key from rate_limits`.execute(t.deps.db);
     expect(left.rows.map((r) => r.key)).toEqual(['signupPerIp:192.0.2.2']);
@@ -221,8 +287,23 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
     const handle = await openPglite(dataDir);
     await migrateToLatest(handle.db);
     const longAgo = new Date(Date.now() - 8 * DAY);
-    const values = (email: string, created: Date) => ({ email, status: 'pending' as const, countries: [], regions: [], categories: [], skip_empty: false, frequency: 'monthly' as const, timezone: 'UTC', consent_source: 'api', created_at: created, updated_at: created });
-    await handle.db.insertInto('subscribers').values([values('stale@example.org', longAgo), values('fresh@example.org', new Date())]).execute();
+    const values = (email: string, created: Date) => ({
+      email,
+      status: 'pending' as const,
+      countries: [],
+      regions: [],
+      categories: [],
+      skip_empty: false,
+      frequency: 'monthly' as const,
+      timezone: 'UTC',
+      consent_source: 'api',
+      created_at: created,
+      updated_at: created,
+    });
+    await handle.db
+      .insertInto('subscribers')
+      .values([values('stale@example.org', longAgo), values('fresh@example.org', new Date())])
+      .execute();
     await handle.close();
 
     const run = runEntry('src/cli/cleanup.ts', { DATA_DIR: dataDir });

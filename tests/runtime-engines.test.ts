@@ -6,7 +6,9 @@ import { projectRoot } from './support/process';
 
 const read = (file: string) => JSON.parse(readFileSync(join(projectRoot, file), 'utf8'));
 const pkg = read('package.json');
-const lock = read('package-lock.json') as { packages: Record<string, { version?: string; engines?: { node?: string } | string[]; optional?: boolean }> };
+const lock = read('package-lock.json') as {
+  packages: Record<string, { version?: string; engines?: { node?: string } | string[]; optional?: boolean }>;
+};
 
 describe('runtime pins', () => {
   it('runs the scripts on Node 24 LTS through the node@24 devDependency, and declares engines >= 22.12', () => {

@@ -22,7 +22,13 @@ describe('signed link tokens', () => {
       const result = signer.verify(token, purpose);
       expect(result).toEqual({
         ok: true,
-        claims: expect.objectContaining({ purpose, subscriberId: 42, version: 3, ref: 'digest:2025-02', issuedAt: new Date('2025-02-01T09:00:00Z') }),
+        claims: expect.objectContaining({
+          purpose,
+          subscriberId: 42,
+          version: 3,
+          ref: 'digest:2025-02',
+          issuedAt: new Date('2025-02-01T09:00:00Z'),
+        }),
       });
     }
   });
@@ -32,7 +38,9 @@ describe('signed link tokens', () => {
     const token = signer.sign('unsubscribe', { subscriberId: 42, version: 1 });
     const [payload, signature] = token.split('.') as [string, string];
 
-    const otherSubscriber = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), s: 43 })).toString('base64url');
+    const otherSubscriber = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), s: 43 })).toString(
+      'base64url',
+    );
     expect(signer.verify(`${otherSubscriber}.${signature}`, 'unsubscribe')).toEqual({ ok: false, reason: 'bad-signature' });
     expect(signer.verify(`${payload}.${flip(signature, 5)}`, 'unsubscribe')).toEqual({ ok: false, reason: 'bad-signature' });
     // The last character carries 2 unused bits: another spelling of the same MAC bytes is still refused.
@@ -46,11 +54,16 @@ describe('signed link tokens', () => {
     const { signer } = setup();
     const confirm = signer.sign('confirm', { subscriberId: 42, version: 1 });
     expect(signer.verify(confirm, 'unsubscribe')).toEqual({ ok: false, reason: 'wrong-purpose' });
-    expect(signer.verify(signer.sign('manage', { subscriberId: 42, version: 1 }), 'confirm')).toEqual({ ok: false, reason: 'wrong-purpose' });
+    expect(signer.verify(signer.sign('manage', { subscriberId: 42, version: 1 }), 'confirm')).toEqual({
+      ok: false,
+      reason: 'wrong-purpose',
+    });
 
     // Relabelling the purpose inside the payload breaks the signature: each purpose has its own key.
     const [payload, signature] = confirm.split('.') as [string, string];
-    const relabelled = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), p: 'unsubscribe' })).toString('base64url');
+    const relabelled = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), p: 'unsubscribe' }),
+    ).toString('base64url');
     expect(signer.verify(`${relabelled}.${signature}`, 'unsubscribe')).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
@@ -76,7 +89,7 @@ describe('signed link tokens', () => {
     expect((signer.verify(unsubscribe, 'unsubscribe') as { claims: object }).claims).not.toHaveProperty('expiresAt');
   });
 
-  it('carry the subscriber\'s token version, for the caller to compare with the database', () => {
+  it("carry the subscriber's token version, for the caller to compare with the database", () => {
     const { signer } = setup();
     const result = signer.verify(signer.sign('manage', { subscriberId: 7, version: 5 }), 'manage');
     expect(result).toMatchObject({ ok: true, claims: { subscriberId: 7, version: 5 } });
@@ -84,7 +97,10 @@ describe('signed link tokens', () => {
 
   it('refuse a token signed with another secret', () => {
     const { clock, signer } = setup();
-    const foreign = createTokenSigner('another-application-secret-of-32-chars-or-more', clock).sign('unsubscribe', { subscriberId: 42, version: 1 });
+    const foreign = createTokenSigner('another-application-secret-of-32-chars-or-more', clock).sign('unsubscribe', {
+      subscriberId: 42,
+      version: 1,
+    });
     expect(signer.verify(foreign, 'unsubscribe')).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
@@ -117,7 +133,7 @@ describe('signed link tokens', () => {
       { token },
     ];
     for (let i = 0; i < 200; i++) {
-      inputs.push(Buffer.from(Array.from({ length: 1 + (i % 90) }, (_, j) => (i * 31 + j * 17) % 256)).toString('base64url') + '.' + mac);
+      inputs.push(`${Buffer.from(Array.from({ length: 1 + (i % 90) }, (_, j) => (i * 31 + j * 17) % 256)).toString('base64url')}.${mac}`);
     }
     for (const input of inputs) {
       expect(() => signer.verify(input, 'unsubscribe')).not.toThrow();

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runCleanup } from '../src/alerts/cleanup/run-cleanup';
 import { findSubscriberByEmail } from '../src/db/subscribers';
 import type { Deps } from '../src/deps';
-import { PermanentEmailError, TransientEmailError, type Mailer } from '../src/email/transport';
-import { NOTICE_LEASE_MS, drainNotices } from '../src/subscribers/notices';
-import { runCleanup } from '../src/alerts/cleanup/run-cleanup';
-import { requestSubscription } from '../src/subscribers/subscribe';
+import { type Mailer, PermanentEmailError, TransientEmailError } from '../src/email/transport';
 import { unsubscribe } from '../src/subscribers/manage';
+import { drainNotices, NOTICE_LEASE_MS } from '../src/subscribers/notices';
+import { requestSubscription } from '../src/subscribers/subscribe';
 import { createTestApp, type TestApp } from './support/app';
 import { readOutbox } from './support/mailbox';
 
@@ -34,7 +34,8 @@ async function signUpWithoutSending(email = `queue-${++n}@example.org`) {
   return email;
 }
 
-const queued = async () => (await sql<{ n: number }>`select count(*)::int as n from signup_notices where failed_at is null`.execute(t.deps.db)).rows[0]!.n;
+const queued = async () =>
+  (await sql<{ n: number }>`select count(*)::int as n from signup_notices where failed_at is null`.execute(t.deps.db)).rows[0]!.n;
 const mailTo = async (email: string) => (await readOutbox(t.deps.config.dataDir)).filter((m) => m.to === email);
 
 /** The outbox, with a hook to fail or inspect each batch. */
@@ -83,10 +84,16 @@ describe('sign-up notices are queued with the sign-up and sent after it', () => 
     const keys: string[] = [];
     const recording = wrappedMailer((_messages, key) => keys.push(key));
     // Sends, then never comes back: the process died before deleting the row.
-    const killed = { ...t.deps, mailer: { ...recording, sendBatch: async (...args: Parameters<Mailer['sendBatch']>) => {
-      await recording.sendBatch(...args);
-      return new Promise<never>(() => {});
-    } } };
+    const killed = {
+      ...t.deps,
+      mailer: {
+        ...recording,
+        sendBatch: async (...args: Parameters<Mailer['sendBatch']>) => {
+          await recording.sendBatch(...args);
+          return new Promise<never>(() => {});
+        },
+      },
+    };
     void drainNotices(killed);
     await vi.waitFor(async () => expect(await mailTo(email)).toHaveLength(1), { timeout: 30_000, interval: 50 });
 
@@ -119,7 +126,11 @@ describe('sign-up notices are queued with the sign-up and sent after it', () => 
     expect(await drainNotices(flaky)).toMatchObject({ sent: 1 });
     expect(await mailTo(first)).toHaveLength(0);
     expect(await mailTo(second)).toHaveLength(1);
-    const failed = await t.deps.db.selectFrom('signup_notices').select(['failed_at', 'last_error']).where('failed_at', 'is not', null).execute();
+    const failed = await t.deps.db
+      .selectFrom('signup_notices')
+      .select(['failed_at', 'last_error'])
+      .where('failed_at', 'is not', null)
+      .execute();
     expect(failed).toEqual([{ failed_at: expect.any(Date), last_error: 'PermanentEmailError: refused' }]);
   });
 
@@ -133,7 +144,15 @@ describe('sign-up notices are queued with the sign-up and sent after it', () => 
 
   it('the cleanup drops rate-limit counters whose window has ended', async () => {
     await signUpWithoutSending();
-    const rows = async () => Number((await t.deps.db.selectFrom('rate_limits').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = async () =>
+      Number(
+        (
+          await t.deps.db
+            .selectFrom('rate_limits')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     expect(await rows()).toBeGreaterThan(0);
     t.clock.advance(t.deps.rateLimits.signupPerIp.durationMs + 1);
     expect(await runCleanup(t.deps)).toMatchObject({ ran: true, deleted: { rate_limits: expect.any(Number) } });

@@ -2,7 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, hasChromium, launchChromium, serveTestApp, unlabelledInputs, watchedContext, type PageWatch, type ServedTestApp } from './support/browser';
+import {
+  chromiumPath,
+  hasChromium,
+  launchChromium,
+  type PageWatch,
+  type ServedTestApp,
+  serveTestApp,
+  unlabelledInputs,
+  watchedContext,
+} from './support/browser';
 import { linkTo, readOutbox } from './support/outbox';
 import { projectRoot } from './support/process';
 
@@ -194,8 +203,14 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(watch.requests.length).toBeGreaterThan(10);
     expect(watch.requests.filter((url) => !url.startsWith(`${t.origin}/`))).toEqual([]);
   });
-  it('works without JavaScript: the form posts, the search box stays hidden, the time zone defaults to UTC', { timeout: 30_000 }, async () => {
-    const { context, page: plain, watch: plainWatch } = await watchedContext(browser, t.origin, { javaScriptEnabled: false, timezoneId: BROWSER_TIME_ZONE });
+  it('works without JavaScript: the form posts, the search box stays hidden, the time zone defaults to UTC', {
+    timeout: 30_000,
+  }, async () => {
+    const {
+      context,
+      page: plain,
+      watch: plainWatch,
+    } = await watchedContext(browser, t.origin, { javaScriptEnabled: false, timezoneId: BROWSER_TIME_ZONE });
     plain.setDefaultTimeout(15_000);
     try {
       await plain.goto(`${t.origin}/`);
@@ -208,7 +223,11 @@ describe.skipIf(!hasChromium)(title, () => {
       await expectHeading(plain, 'Check your inbox');
       expect(plainWatch.external()).toEqual([]);
       expect(plainWatch.problems).toEqual([]);
-      const row = await t.deps.db.selectFrom('subscribers').selectAll().where('email', '=', 'grace.hopper@example.org').executeTakeFirstOrThrow();
+      const row = await t.deps.db
+        .selectFrom('subscribers')
+        .selectAll()
+        .where('email', '=', 'grace.hopper@example.org')
+        .executeTakeFirstOrThrow();
       expect(row).toMatchObject({ status: 'pending', countries: ['KAZ'], regions: [], timezone: 'UTC', frequency: 'monthly' });
     } finally {
       await context.close();

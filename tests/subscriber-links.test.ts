@@ -28,7 +28,13 @@ async function confirmed() {
   const row = (await findSubscriberByEmail(t.deps.db, s.email))!;
   const links = subscriberLinks(t.deps, row);
   const path = (url: string) => url.replace('https://alerts.example.org', '');
-  return { ...s, row, manage: path(links.manage()), unsubscribe: path(links.unsubscribe()), manageToken: new URL(links.manage()).searchParams.get('token')! };
+  return {
+    ...s,
+    row,
+    manage: path(links.manage()),
+    unsubscribe: path(links.unsubscribe()),
+    manageToken: new URL(links.manage()).searchParams.get('token')!,
+  };
 }
 
 describe('confirming (double opt-in)', () => {
@@ -58,7 +64,9 @@ describe('confirming (double opt-in)', () => {
     const c = await confirmed();
     const token = new URL(c.confirm, 'http://x').searchParams.get('token')!;
     const [payload, mac] = token.split('.') as [string, string];
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), s: 999 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), s: 999 })).toString(
+      'base64url',
+    );
     for (const [path, text] of [
       [`/confirm?token=${forged}.${mac}`, 'not valid'],
       [`/confirm?token=${payload}.${mac.slice(0, -2)}xx`, 'not valid'],
@@ -87,9 +95,22 @@ describe('the preference centre', () => {
   it('PUT replaces the choices in one go; an unknown country is a 422 naming the field and changes nothing', async () => {
     const c = await confirmed();
     const put = (body: unknown) => t.call('PUT', `/v1/preferences?token=${c.manageToken}`, body);
-    const ok = await put({ countries: ['NOR'], regions: ['Africa'], categories: ['participation'], frequency: 'weekly', timezone: 'Africa/Nairobi', skipEmpty: true });
+    const ok = await put({
+      countries: ['NOR'],
+      regions: ['Africa'],
+      categories: ['participation'],
+      frequency: 'weekly',
+      timezone: 'Africa/Nairobi',
+      skipEmpty: true,
+    });
     expect(ok.status).toBe(200);
-    expect((await findSubscriber(t.deps.db, c.row.id))).toMatchObject({ countries: ['NOR'], regions: ['Africa'], frequency: 'weekly', timezone: 'Africa/Nairobi', skip_empty: true });
+    expect(await findSubscriber(t.deps.db, c.row.id)).toMatchObject({
+      countries: ['NOR'],
+      regions: ['Africa'],
+      frequency: 'weekly',
+      timezone: 'Africa/Nairobi',
+      skip_empty: true,
+    });
     const bad = await put({ countries: ['NOR', 'XYZ'], categories: ['fun'] });
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['countries[1]', 'categories[0]']);
@@ -101,7 +122,11 @@ describe('the preference centre', () => {
     const res = await t.app.request(c.manage, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
-      body: new URLSearchParams([['countries', 'UZB'], ['frequency', 'weekly'], ['timezone', 'UTC']]).toString(),
+      body: new URLSearchParams([
+        ['countries', 'UZB'],
+        ['frequency', 'weekly'],
+        ['timezone', 'UTC'],
+      ]).toString(),
     });
     expect(res.status).toBe(303);
     expect(await (await t.app.request(res.headers.get('location')!)).text()).toContain('Your choices are saved');
@@ -159,7 +184,11 @@ describe('unsubscribing', () => {
 
   it('someone who left can sign up again; confirming lifts the suppression', async () => {
     const c = await confirmed();
-    await t.app.request(c.unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    await t.app.request(c.unsubscribe, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     t.clock.advance(5 * 60_000);
     expect((await t.call('POST', '/v1/subscriptions', { email: c.email, countries: ['KAZ'] })).status).toBe(202);
     await t.deps.background.idle();

@@ -24,11 +24,27 @@ const mailTo = async (email: string) => (await readOutbox(t.deps.config.dataDir)
 
 describe('POST /v1/subscriptions', () => {
   it('stores a pending subscriber and sends a confirmation email with both parts and one-click headers', async () => {
-    const res = await subscribe({ email: 'Ana@Example.org', countries: ['kaz'], regions: ['Europe'], categories: ['rights'], frequency: 'weekly', timezone: 'Asia/Almaty' });
+    const res = await subscribe({
+      email: 'Ana@Example.org',
+      countries: ['kaz'],
+      regions: ['Europe'],
+      categories: ['rights'],
+      frequency: 'weekly',
+      timezone: 'Asia/Almaty',
+    });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual(subscriptionAccepted);
     const row = await findSubscriberByEmail(t.deps.db, 'ana@example.org');
-    expect(row).toMatchObject({ status: 'pending', countries: ['KAZ'], regions: ['Europe'], categories: ['rights'], frequency: 'weekly', timezone: 'Asia/Almaty', consent_source: 'api', confirmed_at: null });
+    expect(row).toMatchObject({
+      status: 'pending',
+      countries: ['KAZ'],
+      regions: ['Europe'],
+      categories: ['rights'],
+      frequency: 'weekly',
+      timezone: 'Asia/Almaty',
+      consent_source: 'api',
+      confirmed_at: null,
+    });
     const [email] = await mailTo('ana@example.org');
     expect(email?.subject).toMatch(/confirm/i);
     expect(email?.text).toContain('https://alerts.example.org/confirm?token=');
@@ -42,7 +58,10 @@ describe('POST /v1/subscriptions', () => {
     await subscribe({ email: confirmed });
     await confirmSubscription(t.deps, (await findSubscriberByEmail(t.deps.db, confirmed))!.id);
     await subscribe({ email: 'pending@example.org' });
-    await t.deps.db.insertInto('suppressions').values({ email_hash: hashEmail('bounced@example.org', t.deps.appSecret), reason: 'bounced', created_at: new Date() }).execute();
+    await t.deps.db
+      .insertInto('suppressions')
+      .values({ email_hash: hashEmail('bounced@example.org', t.deps.appSecret), reason: 'bounced', created_at: new Date() })
+      .execute();
 
     const answers = [];
     for (const email of ['new@example.org', 'pending@example.org', confirmed, 'bounced@example.org']) {
@@ -72,22 +91,35 @@ describe('POST /v1/subscriptions', () => {
     const mails = await mailTo(email);
     expect(mails).toHaveLength(2);
     expect(mails[1]!.text).toContain('https://alerts.example.org/preferences?token=');
-    expect((await findSubscriberByEmail(t.deps.db, email))).toMatchObject({ status: 'confirmed', countries: ['NOR'] });
+    expect(await findSubscriberByEmail(t.deps.db, email)).toMatchObject({ status: 'confirmed', countries: ['NOR'] });
   });
 
   it('sends nothing at all to a bounced or complaining address', async () => {
     const email = 'complains@example.org';
-    await t.deps.db.insertInto('suppressions').values({ email_hash: hashEmail(email, t.deps.appSecret), reason: 'complained', created_at: new Date() }).execute();
+    await t.deps.db
+      .insertInto('suppressions')
+      .values({ email_hash: hashEmail(email, t.deps.appSecret), reason: 'complained', created_at: new Date() })
+      .execute();
     expect((await subscribe({ email })).status).toBe(202);
     expect(await mailTo(email)).toEqual([]);
     expect(await findSubscriberByEmail(t.deps.db, email)).toBeUndefined();
   });
 
   it('names each bad field in a 422 and stores nothing', async () => {
-    const res = await subscribe({ email: 'not-an-email', countries: ['KAZ', 'ATLANTIS'], regions: ['Middle Earth'], categories: ['economy'], frequency: 'daily', timezone: 'Mars/Olympus', colour: 'red' });
+    const res = await subscribe({
+      email: 'not-an-email',
+      countries: ['KAZ', 'ATLANTIS'],
+      regions: ['Middle Earth'],
+      categories: ['economy'],
+      frequency: 'daily',
+      timezone: 'Mars/Olympus',
+      colour: 'red',
+    });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { errors: { path: string }[] };
-    expect(body.errors.map((e) => e.path).sort()).toEqual(['(body)', 'categories[0]', 'countries[1]', 'email', 'frequency', 'regions[0]', 'timezone'].sort());
+    expect(body.errors.map((e) => e.path).sort()).toEqual(
+      ['(body)', 'categories[0]', 'countries[1]', 'email', 'frequency', 'regions[0]', 'timezone'].sort(),
+    );
     expect(await findSubscriberByEmail(t.deps.db, 'not-an-email')).toBeUndefined();
   });
 
@@ -111,14 +143,18 @@ describe('sign-ups at the same moment', () => {
   it('keep both limits exact: of 30 from one client 20 get through, of 12 for one address 5, with one subscriber and one email', async () => {
     const client = '198.51.100.200';
     const fromOneClient = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => t.call('POST', '/v1/subscriptions', { email: `crowd-${i}@example.org` }, { headers: { 'x-forwarded-for': client } })),
+      Array.from({ length: 30 }, (_, i) =>
+        t.call('POST', '/v1/subscriptions', { email: `crowd-${i}@example.org` }, { headers: { 'x-forwarded-for': client } }),
+      ),
     );
     expect(fromOneClient.filter((r) => r.status === 202)).toHaveLength(20);
     expect(fromOneClient.filter((r) => r.status === 429)).toHaveLength(10);
 
     const email = 'stampede@example.org';
     const forOneAddress = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => t.call('POST', '/v1/subscriptions', { email, countries: ['NOR'] }, { headers: { 'x-forwarded-for': `192.0.2.${200 + i}` } })),
+      Array.from({ length: 12 }, (_, i) =>
+        t.call('POST', '/v1/subscriptions', { email, countries: ['NOR'] }, { headers: { 'x-forwarded-for': `192.0.2.${200 + i}` } }),
+      ),
     );
     await t.deps.background.idle();
     expect(forOneAddress.filter((r) => r.status === 202)).toHaveLength(5);
@@ -133,22 +169,47 @@ describe('the sign-up form post', () => {
   const form = (fields: [string, string][], origin?: string) =>
     t.app.request('/v1/subscriptions', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `192.0.2.${++ip % 250}`, ...(origin ? { origin } : {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-for': `192.0.2.${++ip % 250}`,
+        ...(origin ? { origin } : {}),
+      },
       body: new URLSearchParams(fields).toString(),
     });
 
   it('answers a page, and records the form as the consent source', async () => {
-    const res = await form([['email', 'form@example.org'], ['countries', 'KAZ'], ['countries', 'UZB'], ['categories', 'rights'], ['frequency', 'monthly'], ['timezone', 'Europe/Paris'], ['skipEmpty', 'on']], 'http://localhost');
+    const res = await form(
+      [
+        ['email', 'form@example.org'],
+        ['countries', 'KAZ'],
+        ['countries', 'UZB'],
+        ['categories', 'rights'],
+        ['frequency', 'monthly'],
+        ['timezone', 'Europe/Paris'],
+        ['skipEmpty', 'on'],
+      ],
+      'http://localhost',
+    );
     expect(res.status).toBe(202);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await res.text()).toContain('Check your inbox');
     await t.deps.background.idle();
-    expect(await findSubscriberByEmail(t.deps.db, 'form@example.org')).toMatchObject({ countries: ['KAZ', 'UZB'], skip_empty: true, consent_source: 'signup-page' });
+    expect(await findSubscriberByEmail(t.deps.db, 'form@example.org')).toMatchObject({
+      countries: ['KAZ', 'UZB'],
+      skip_empty: true,
+      consent_source: 'signup-page',
+    });
   });
 
   it('shows the form again with the problems when a field is wrong', async () => {
-    const res = await form([['email', 'nope'], ['countries', 'XXX']], 'http://localhost');
+    const res = await form(
+      [
+        ['email', 'nope'],
+        ['countries', 'XXX'],
+      ],
+      'http://localhost',
+    );
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('email: is not an email address');

@@ -161,11 +161,7 @@ describe('the Kazakhstan country page as HTML', () => {
     const html = `<main><h1>Kazakhstan</h1><h2>March 2025</h2><h3>A report</h3><p>Body.</p>
       <p>Sources: <a href="/news/1">Kursiv</a>, Havli, <a href="mailto:x@example.org">Mail</a></p></main>`;
     const [event] = parseTrackerPage(html, { url: 'https://example.org/country/kazakhstan' }).events;
-    expect(event?.sources).toEqual([
-      { name: 'Kursiv', url: 'https://example.org/news/1' },
-      { name: 'Havli' },
-      { name: 'Mail' },
-    ]);
+    expect(event?.sources).toEqual([{ name: 'Kursiv', url: 'https://example.org/news/1' }, { name: 'Havli' }, { name: 'Mail' }]);
   });
 
   it('takes the country from the h1 even when navigation names other countries first', () => {
@@ -182,9 +178,7 @@ describe('ids', () => {
     expect(trackerEventId('KAZ', '2025-01', 'Satirist’s arrest signals crackdown on speech')).toBe(
       'kaz-2025-01-satirists-arrest-signals-crackdown-on-speech',
     );
-    expect(trackerEventId('CIV', '2025-05', 'Élection présidentielle : résultats')).toBe(
-      'civ-2025-05-election-presidentielle-resultats',
-    );
+    expect(trackerEventId('CIV', '2025-05', 'Élection présidentielle : résultats')).toBe('civ-2025-05-election-presidentielle-resultats');
   });
 
   it('are cut to at most 200 characters with a hash that keeps long titles apart', () => {
@@ -206,9 +200,7 @@ describe('ids', () => {
 describe('pages that are not tracker country pages', () => {
   it('throw a SourceFormatError when no country heading is found', () => {
     expect(() => parseTrackerPage('Hello\n\nThis is a blog post about gardening.')).toThrow(SourceFormatError);
-    expect(() => parseTrackerPage('<html><body><h1>Recipes</h1><p>in</p></body></html>')).toThrow(
-      /not a Democracy Tracker country page/,
-    );
+    expect(() => parseTrackerPage('<html><body><h1>Recipes</h1><p>in</p></body></html>')).toThrow(/not a Democracy Tracker country page/);
     expect(() => parseTrackerPage('')).toThrow(SourceFormatError);
   });
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { dispatchDue, DELIVERY_LEASE_MS } from '../src/alerts/webhooks/dispatcher';
+import { DELIVERY_LEASE_MS, dispatchDue } from '../src/alerts/webhooks/dispatcher';
 import { fanOutChanges } from '../src/alerts/webhooks/fanout';
 import { firstSecret } from '../src/alerts/webhooks/secrets';
 import { REQUEST_TIMEOUT_MS } from '../src/alerts/webhooks/transport';
@@ -29,14 +29,29 @@ afterAll(async () => {
 });
 
 /** A receiver and an endpoint for it, registered with its own secret. */
-async function endpointWith(filters: { types?: string[]; countries?: string[]; categories?: string[] } = {}, receiver: Parameters<typeof startReceiver>[0] = {}, app = t) {
+async function endpointWith(
+  filters: { types?: string[]; countries?: string[]; categories?: string[] } = {},
+  receiver: Parameters<typeof startReceiver>[0] = {},
+  app = t,
+) {
   const r = await startReceiver(receiver);
   closers.push(r.close);
   const { secret, secrets } = firstSecret(app.deps.appSecret);
   r.setSecret(secret);
   const id = `ep_${randomBytes(6).toString('hex')}`;
   const now = app.deps.clock.now();
-  await insertEndpoint(app.deps.db, { id, url: r.url, description: null, types: filters.types ?? [], countries: filters.countries ?? [], categories: filters.categories ?? [], enabled: true, secrets, created_at: now, updated_at: now });
+  await insertEndpoint(app.deps.db, {
+    id,
+    url: r.url,
+    description: null,
+    types: filters.types ?? [],
+    countries: filters.countries ?? [],
+    categories: filters.categories ?? [],
+    enabled: true,
+    secrets,
+    created_at: now,
+    updated_at: now,
+  });
   return { id, receiver: r };
 }
 
@@ -59,7 +74,9 @@ describe('webhook delivery', () => {
     await settle();
 
     // Deliveries run in parallel: order them by change id (Standard Webhooks promises no order).
-    const byChange = [...all.receiver.received].sort((x, y) => (x.body.data as { change: { id: number } }).change.id - (y.body.data as { change: { id: number } }).change.id);
+    const byChange = [...all.receiver.received].sort(
+      (x, y) => (x.body.data as { change: { id: number } }).change.id - (y.body.data as { change: { id: number } }).change.id,
+    );
     expect(byChange.map((r) => [r.type, (r.body.data as { event: { id: string } }).event.id])).toEqual([
       ['event.published', e1.id],
       ['event.published', e2.id],
@@ -91,7 +108,12 @@ describe('webhook delivery', () => {
     expect(new Set(ids).size).toBe(1);
     const row = await t.deps.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', ids[0]!).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'delivered', attempts: 3, last_status: 200 });
-    const attempts = await t.deps.db.selectFrom('webhook_attempts').select(['status_code']).where('delivery_id', '=', ids[0]!).orderBy('id').execute();
+    const attempts = await t.deps.db
+      .selectFrom('webhook_attempts')
+      .select(['status_code'])
+      .where('delivery_id', '=', ids[0]!)
+      .orderBy('id')
+      .execute();
     expect(attempts.map((a) => a.status_code)).toEqual([500, 502, 200]);
   });
 
@@ -100,14 +122,22 @@ describe('webhook delivery', () => {
     const gone = await endpointWith({ countries: ['CHL'] }, { statuses: [410] });
     await ingest([sampleEvent({ country: 'CHL' })]);
     await settle();
-    const busyRow = await t.deps.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', busy.id).executeTakeFirstOrThrow();
+    const busyRow = await t.deps.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('endpoint_id', '=', busy.id)
+      .executeTakeFirstOrThrow();
     expect(busyRow.next_attempt_at.getTime() - t.clock.now().getTime()).toBe(120_000);
     expect(await findEndpoint(t.deps.db, gone.id)).toMatchObject({ enabled: false, disabled_reason: 'the endpoint answered 410 Gone' });
   });
 
   it('disables an endpoint whose deliveries have all failed for 5 days, and says why', async () => {
     const broken = await endpointWith({ countries: ['ECU'] }, { statuses: [500] });
-    await t.deps.db.updateTable('webhook_endpoints').set({ failing_since: new Date(t.clock.now().getTime() - 5 * 24 * 3600_000 - 1000) }).where('id', '=', broken.id).execute();
+    await t.deps.db
+      .updateTable('webhook_endpoints')
+      .set({ failing_since: new Date(t.clock.now().getTime() - 5 * 24 * 3600_000 - 1000) })
+      .where('id', '=', broken.id)
+      .execute();
     await ingest([sampleEvent({ country: 'ECU' })]);
     await settle();
     expect(broken.receiver.received).toHaveLength(1);
@@ -121,7 +151,13 @@ describe('webhook delivery', () => {
     await ingestEvents(t.deps, [normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'PER' })))]);
     await fanOutChanges(t.deps);
     const now = t.clock.now();
-    const taken = await claimDueDeliveries(t.deps.db, { owner: 'dead-dispatcher', now, leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS), limit: 100, perEndpoint: 100 });
+    const taken = await claimDueDeliveries(t.deps.db, {
+      owner: 'dead-dispatcher',
+      now,
+      leaseUntil: new Date(now.getTime() + DELIVERY_LEASE_MS),
+      limit: 100,
+      perEndpoint: 100,
+    });
     expect(taken.some((d) => d.endpoint_id === r.id)).toBe(true);
     await dispatchDue(t.deps);
     expect(r.receiver.received).toHaveLength(0); // still leased: nobody else sends it meanwhile
@@ -137,7 +173,11 @@ describe('webhook delivery', () => {
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', async () => {
-        const row = await t.deps.db.selectFrom('webhook_deliveries').select('locked_until').where('id', '=', String(req.headers['webhook-id'])).executeTakeFirstOrThrow();
+        const row = await t.deps.db
+          .selectFrom('webhook_deliveries')
+          .select('locked_until')
+          .where('id', '=', String(req.headers['webhook-id']))
+          .executeTakeFirstOrThrow();
         leaseLeft.push(row.locked_until!.getTime() - t.clock.now().getTime());
         setTimeout(() => res.writeHead(200).end('ok'), 300);
       });
@@ -151,8 +191,22 @@ describe('webhook delivery', () => {
     const { secrets } = firstSecret(t.deps.appSecret);
     const now = t.clock.now();
     const id = `ep_${randomBytes(6).toString('hex')}`;
-    await insertEndpoint(t.deps.db, { id, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, description: null, types: [], countries: ['GTM'], categories: [], enabled: true, secrets, created_at: now, updated_at: now });
-    await ingestEvents(t.deps, Array.from({ length: 8 }, () => normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'GTM' })))));
+    await insertEndpoint(t.deps.db, {
+      id,
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+      description: null,
+      types: [],
+      countries: ['GTM'],
+      categories: [],
+      enabled: true,
+      secrets,
+      created_at: now,
+      updated_at: now,
+    });
+    await ingestEvents(
+      t.deps,
+      Array.from({ length: 8 }, () => normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'GTM' })))),
+    );
     await fanOutChanges(t.deps);
 
     const run = dispatchDue(t.deps); // claims all 8: 4 start (the per-endpoint limit), 4 are held
@@ -170,7 +224,10 @@ describe('webhook delivery', () => {
   it('draining for shutdown returns once the running requests end, however many deliveries are held', async () => {
     await t.deps.webhookPump.idle();
     const slow = await endpointWith({ countries: ['HND'] }, { delayMs: 100 });
-    await ingestEvents(t.deps, Array.from({ length: 60 }, () => normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'HND' })))));
+    await ingestEvents(
+      t.deps,
+      Array.from({ length: 60 }, () => normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'HND' })))),
+    );
     await fanOutChanges(t.deps);
     let accepting = true;
     const run = dispatchDue({ ...t.deps, isAcceptingWork: () => accepting });
@@ -181,7 +238,12 @@ describe('webhook delivery', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(slow.receiver.received).toHaveLength(4);
     // What was held but not started goes back to the queue at shutdown (lifecycle.ts) and is delivered later.
-    await t.deps.db.updateTable('webhook_deliveries').set({ locked_by: null, locked_until: null }).where('endpoint_id', '=', slow.id).where('status', '=', 'pending').execute();
+    await t.deps.db
+      .updateTable('webhook_deliveries')
+      .set({ locked_by: null, locked_until: null })
+      .where('endpoint_id', '=', slow.id)
+      .where('status', '=', 'pending')
+      .execute();
     await dispatchDue(t.deps);
     expect(new Set(slow.receiver.received.map((r) => r.id)).size).toBe(60);
   });
@@ -219,7 +281,11 @@ describe('webhook delivery', () => {
     await fanOutChanges(strict.deps);
     await dispatchDue(strict.deps);
     expect(r.receiver.received).toHaveLength(0);
-    const row = await strict.deps.db.selectFrom('webhook_deliveries').select(['last_error']).where('endpoint_id', '=', r.id).executeTakeFirstOrThrow();
+    const row = await strict.deps.db
+      .selectFrom('webhook_deliveries')
+      .select(['last_error'])
+      .where('endpoint_id', '=', r.id)
+      .executeTakeFirstOrThrow();
     expect(row.last_error).toMatch(/^refused: /);
   });
 });
@@ -233,7 +299,10 @@ describe.runIf(process.env.TEST_DATABASE_URL)('several dispatchers at once (Post
       await t.deps.db.updateTable('webhook_endpoints').set({ enabled: false }).execute(); // only this test's endpoints
       const receivers = await Promise.all([endpointWith({ countries: ['ZAF'] }), endpointWith({ countries: ['ZAF'] })]);
       const events = Array.from({ length: 1000 }, () => sampleEvent({ country: 'ZAF' }));
-      await ingestEvents(t.deps, events.map((e) => normaliseEvent(eventInputSchema.parse(e))));
+      await ingestEvents(
+        t.deps,
+        events.map((e) => normaliseEvent(eventInputSchema.parse(e))),
+      );
       await fanOutChanges(t.deps);
       const [a, b] = await Promise.all([dispatchDue(t.deps), dispatchDue(second.deps)]);
       expect(a.delivered + b.delivered).toBe(2000);

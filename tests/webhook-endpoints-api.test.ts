@@ -45,7 +45,12 @@ async function startReceiver(): Promise<Receiver> {
           return false;
         }
       });
-      receiver.received.push({ id: headers['webhook-id'] ?? '', body: JSON.parse(body), verified, signatures: (headers['webhook-signature'] ?? '').split(' ').length });
+      receiver.received.push({
+        id: headers['webhook-id'] ?? '',
+        body: JSON.parse(body),
+        verified,
+        signatures: (headers['webhook-signature'] ?? '').split(' ').length,
+      });
       res.writeHead(verified ? receiver.status : 401).end(verified ? 'thanks' : 'bad signature');
     });
   });
@@ -88,14 +93,23 @@ const ingest = async (events: ReturnType<typeof sampleEvent>[]) => {
   await settle();
 };
 /** Every change so far, oldest first. */
-const allChanges = async () => (await json<ChangePage>(await t.call('GET', '/v1/admin/changes?after=0&limit=1000', undefined, admin), 200)).data;
+const allChanges = async () =>
+  (await json<ChangePage>(await t.call('GET', '/v1/admin/changes?after=0&limit=1000', undefined, admin), 200)).data;
 const deliveryRows = (endpointId: string) =>
-  t.deps.db.selectFrom('webhook_deliveries').select(['id', 'change_id', 'status', 'attempts']).where('endpoint_id', '=', endpointId).orderBy('change_id').execute();
+  t.deps.db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'change_id', 'status', 'attempts'])
+    .where('endpoint_id', '=', endpointId)
+    .orderBy('change_id')
+    .execute();
 const allDeliveries = async (endpointId: string) => {
   const seen: DeliveryPage['data'] = [];
   let cursor: string | null = null;
   do {
-    const page: DeliveryPage = await json<DeliveryPage>(await t.call('GET', `/v1/webhooks/${endpointId}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, admin), 200);
+    const page: DeliveryPage = await json<DeliveryPage>(
+      await t.call('GET', `/v1/webhooks/${endpointId}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, admin),
+      200,
+    );
     expect(page.data.length).toBeLessThanOrEqual(2);
     seen.push(...page.data);
     cursor = page.nextCursor;
@@ -119,7 +133,13 @@ afterAll(async () => {
 
 describe('webhook endpoints', () => {
   it('registers an endpoint and shows its secret once: never in list, get, the database or the logs', async () => {
-    const created = await create({ url: receiver.url, types: ['event.updated', 'event.published'], countries: ['nor', 'KAZ', 'NOR'], categories: ['rights'], description: 'Newsroom bot' });
+    const created = await create({
+      url: receiver.url,
+      types: ['event.updated', 'event.published'],
+      countries: ['nor', 'KAZ', 'NOR'],
+      categories: ['rights'],
+      description: 'Newsroom bot',
+    });
     expect(created).toMatchObject({
       url: receiver.url,
       types: ['event.published', 'event.updated'],
@@ -161,20 +181,33 @@ describe('webhook endpoints', () => {
 
   it('refuses unknown filters with the path of each bad value, and accepts factor ids', async () => {
     const errors = await errorPaths(
-      await t.call('POST', '/v1/webhooks', { url: receiver.url, types: ['event.published', 'event.deleted'], countries: ['KAZ', 'XXX'], categories: ['rights', 'nope'] }, admin),
+      await t.call(
+        'POST',
+        '/v1/webhooks',
+        { url: receiver.url, types: ['event.published', 'event.deleted'], countries: ['KAZ', 'XXX'], categories: ['rights', 'nope'] },
+        admin,
+      ),
     );
     expect(errors.map((e) => e.path).sort()).toEqual(['categories[1]', 'countries[1]', 'types[1]']);
     expect(errors.find((e) => e.path === 'countries[1]')!.message).toMatch(/alpha-3/);
 
     expect((await errorPaths(await t.call('POST', '/v1/webhooks', { types: [] }, admin))).map((e) => e.path)).toEqual(['url']);
-    expect((await errorPaths(await t.call('POST', '/v1/webhooks', { url: receiver.url, secret: 'whsec_mine' }, admin)))[0]!.message).toMatch(/secret/);
+    expect(
+      (await errorPaths(await t.call('POST', '/v1/webhooks', { url: receiver.url, secret: 'whsec_mine' }, admin)))[0]!.message,
+    ).toMatch(/secret/);
 
     const withFactor = await create({ url: receiver.url, categories: ['rights.civil_liberties', 'participation'] });
     expect(withFactor.categories).toEqual(['participation', 'rights.civil_liberties']);
   });
 
   it('refuses internal and non-https URLs at registration with a 422 naming url', async () => {
-    const count = async () => (await t.deps.db.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n;
+    const count = async () =>
+      (
+        await t.deps.db
+          .selectFrom('webhook_endpoints')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
     const before = await count();
     const refusal = async (app: TestApp, url: string) => {
       const errors = await errorPaths(await app.call('POST', '/v1/webhooks', { url }, admin));
@@ -183,7 +216,13 @@ describe('webhook endpoints', () => {
     };
     // Production rules: https only, and never an internal address.
     expect(await refusal(strict, receiver.url)).toMatch(/must use https/);
-    for (const url of ['https://127.0.0.1/hooks', 'https://[::1]/', 'https://[::ffff:127.0.0.1]/', 'https://2130706433/', 'https://0x7f.1/']) {
+    for (const url of [
+      'https://127.0.0.1/hooks',
+      'https://[::1]/',
+      'https://[::ffff:127.0.0.1]/',
+      'https://2130706433/',
+      'https://0x7f.1/',
+    ]) {
       expect(await refusal(strict, url), url).toMatch(/loopback/);
     }
     expect(await refusal(strict, 'https://10.0.0.1/')).toMatch(/private/);
@@ -195,7 +234,11 @@ describe('webhook endpoints', () => {
 
     // The URL is checked again on every change.
     const endpoint = await create({ url: receiver.url });
-    expect((await errorPaths(await t.call('PATCH', `/v1/webhooks/${endpoint.id}`, { url: 'http://169.254.169.254/' }, admin))).map((e) => e.path)).toEqual(['url']);
+    expect(
+      (await errorPaths(await t.call('PATCH', `/v1/webhooks/${endpoint.id}`, { url: 'http://169.254.169.254/' }, admin))).map(
+        (e) => e.path,
+      ),
+    ).toEqual(['url']);
     expect((await json<WebhookEndpoint>(await t.call('GET', `/v1/webhooks/${endpoint.id}`, undefined, admin), 200)).url).toBe(receiver.url);
     expect(Number(await count())).toBe(Number(before) + 1);
   });
@@ -206,7 +249,13 @@ describe('webhook endpoints', () => {
 
     t.clock.advance(1000);
     const changed = await json<WebhookEndpoint>(await patch({ countries: ['deu'], categories: ['rule_of_law'], description: null }), 200);
-    expect(changed).toMatchObject({ types: ['event.published'], countries: ['DEU'], categories: ['rule_of_law'], description: null, enabled: true });
+    expect(changed).toMatchObject({
+      types: ['event.published'],
+      countries: ['DEU'],
+      categories: ['rule_of_law'],
+      description: null,
+      enabled: true,
+    });
     expect(changed.updatedAt).toBe(t.clock.now().toISOString());
     expect(changed.createdAt).toBe(endpoint.createdAt);
 
@@ -215,7 +264,11 @@ describe('webhook endpoints', () => {
     expect(disabled.disabledReason).toMatch(/operator/);
 
     // As the dispatcher leaves it after a 410 Gone or 5 days of failures.
-    await t.deps.db.updateTable('webhook_endpoints').set({ disabled_reason: 'the endpoint answered 410 Gone', failing_since: new Date('2025-01-01T00:00:00Z') }).where('id', '=', endpoint.id).execute();
+    await t.deps.db
+      .updateTable('webhook_endpoints')
+      .set({ disabled_reason: 'the endpoint answered 410 Gone', failing_since: new Date('2025-01-01T00:00:00Z') })
+      .where('id', '=', endpoint.id)
+      .execute();
     expect(await json<WebhookEndpoint>(await t.call('GET', `/v1/webhooks/${endpoint.id}`, undefined, admin), 200)).toMatchObject({
       enabled: false,
       disabledReason: 'the endpoint answered 410 Gone',
@@ -269,7 +322,12 @@ describe('test pings and secret rotation', () => {
     expect(result.deliveryId).toMatch(/^msg_/);
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
     expect(receiver.received.slice(before)).toEqual([
-      { id: result.deliveryId, verified: true, signatures: 1, body: { type: 'ping', timestamp: t.clock.now().toISOString(), data: { endpointId: endpoint.id } } },
+      {
+        id: result.deliveryId,
+        verified: true,
+        signatures: 1,
+        body: { type: 'ping', timestamp: t.clock.now().toISOString(), data: { endpointId: endpoint.id } },
+      },
     ]);
 
     // A consumer holding the wrong secret refuses it: the answer says so, still a 200.
@@ -306,9 +364,14 @@ describe('test pings and secret rotation', () => {
     const olderRotated = await json<RotatedSecret>(await t.call('POST', `/v1/webhooks/${older.id}/rotate-secret`, undefined, admin), 200);
     t.clock.set(now);
     receiver.secrets = [older.secret];
-    expect(await json<TestResult>(await t.call('POST', `/v1/webhooks/${older.id}/test`, undefined, admin), 200)).toMatchObject({ ok: false, statusCode: 401 });
+    expect(await json<TestResult>(await t.call('POST', `/v1/webhooks/${older.id}/test`, undefined, admin), 200)).toMatchObject({
+      ok: false,
+      statusCode: 401,
+    });
     receiver.secrets = [olderRotated.secret];
-    expect(await json<TestResult>(await t.call('POST', `/v1/webhooks/${older.id}/test`, undefined, admin), 200)).toMatchObject({ ok: true });
+    expect(await json<TestResult>(await t.call('POST', `/v1/webhooks/${older.id}/test`, undefined, admin), 200)).toMatchObject({
+      ok: true,
+    });
     expect(receiver.received.at(-1)).toMatchObject({ verified: true, signatures: 1 });
     expect((await t.call('POST', '/v1/webhooks/ep_unknown/rotate-secret', undefined, admin)).status).toBe(404);
   });
@@ -325,7 +388,8 @@ describe('delivery log, retry and replay', () => {
     endpoint = await create({ url: receiver.url, types: ['event.published', 'event.updated'], countries: ['NOR'], categories: ['rights'] });
     receiver.secrets = [endpoint.secret];
     receiver.status = 200;
-    const ev = (label: string, overrides: Parameters<typeof sampleEvent>[0] = {}) => sampleEvent({ id: `${tag}-${label}`, country: 'NOR', categories: ['rights'], factors: [], ...overrides });
+    const ev = (label: string, overrides: Parameters<typeof sampleEvent>[0] = {}) =>
+      sampleEvent({ id: `${tag}-${label}`, country: 'NOR', categories: ['rights'], factors: [], ...overrides });
     const before = (await allChanges()).at(-1)?.id ?? 0;
     const [a, b] = [ev('a'), ev('b')];
     // Receivers refuse timestamps far from their own clock (and ingestion delivers at once): a second apart.
@@ -338,14 +402,28 @@ describe('delivery log, retry and replay', () => {
     ]);
     t.clock.advance(1000);
     secondBatchAt = t.clock.now().toISOString();
-    await ingest([{ ...a, body: 'Edited.' }, { ...b, watchFlag: true }]); // event.updated, event.watch_flag_raised (a type not chosen)
+    await ingest([
+      { ...a, body: 'Edited.' },
+      { ...b, watchFlag: true },
+    ]); // event.updated, event.watch_flag_raised (a type not chosen)
     const changes = (await allChanges()).filter((c) => c.id > before);
     for (const c of changes) changeIds[`${c.eventId.slice(tag.length + 1)}:${c.type}`] = c.id;
     firstChangeId = changes[0]!.id;
-    expect(Object.keys(changeIds).sort()).toEqual(['a:event.published', 'a:event.updated', 'b:event.published', 'b:event.watch_flag_raised', 'c:event.published', 'd:event.published', 'e:event.published']);
+    expect(Object.keys(changeIds).sort()).toEqual([
+      'a:event.published',
+      'a:event.updated',
+      'b:event.published',
+      'b:event.watch_flag_raised',
+      'c:event.published',
+      'd:event.published',
+      'e:event.published',
+    ]);
   });
 
-  const wanted = () => [changeIds['a:event.published'], changeIds['b:event.published'], changeIds['e:event.published'], changeIds['a:event.updated']].sort((x, y) => x! - y!);
+  const wanted = () =>
+    [changeIds['a:event.published'], changeIds['b:event.published'], changeIds['e:event.published'], changeIds['a:event.updated']].sort(
+      (x, y) => x! - y!,
+    );
   const replay = (since: unknown, id = endpoint.id) => t.call('POST', `/v1/webhooks/${id}/replay`, { since }, admin);
 
   it('replays every matching change since a change id, then reuses the same webhook-ids', async () => {
@@ -364,7 +442,10 @@ describe('delivery log, retry and replay', () => {
       expect(got[0]!.body).toMatchObject({ data: { change: { id: Number(row.change_id) } } });
     }
     const updated = receiver.received.find((r) => r.id === rows.find((row) => Number(row.change_id) === changeIds['a:event.updated'])!.id)!;
-    expect(updated.body).toMatchObject({ type: 'event.updated', data: { event: { id: `${tag}-a`, body: 'Edited.' }, previous: { body: expect.any(String) } } });
+    expect(updated.body).toMatchObject({
+      type: 'event.updated',
+      data: { event: { id: `${tag}-a`, body: 'Edited.' }, previous: { body: expect.any(String) } },
+    });
 
     // Again: the same rows, re-queued under the same ids, and received again with them.
     const receivedBefore = receiver.received.length;
@@ -373,7 +454,12 @@ describe('delivery log, retry and replay', () => {
     const again = await deliveryRows(endpoint.id);
     expect(again.map((r) => r.id)).toEqual(ids);
     expect(again.every((r) => r.status === 'delivered' && r.attempts >= 2)).toBe(true);
-    expect(receiver.received.slice(receivedBefore).map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(
+      receiver.received
+        .slice(receivedBefore)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...ids].sort());
   });
 
   it('replays since a time: only changes detected at or after it', async () => {
@@ -399,7 +485,10 @@ describe('delivery log, retry and replay', () => {
 
   it('refuses a bad since, an unknown endpoint and a disabled one', async () => {
     for (const since of ['yesterday', 0, -3, 1.5, null, '42']) {
-      expect((await errorPaths(await replay(since))).map((e) => e.path), String(since)).toEqual(['since']);
+      expect(
+        (await errorPaths(await replay(since))).map((e) => e.path),
+        String(since),
+      ).toEqual(['since']);
     }
     expect((await replay(1, 'ep_unknown')).status).toBe(404);
     const paused = await create({ url: receiver.url });
@@ -421,7 +510,14 @@ describe('delivery log, retry and replay', () => {
       expect(firstPage.nextCursor).toBeNull();
       expect(firstPage.data).toHaveLength(6);
       const one = firstPage.data.find((d) => d.changeId === changeIds['a:event.updated'])!;
-      expect(one).toMatchObject({ type: 'event.updated', status: 'pending', attempts: 1, lastStatus: 500, deliveredAt: null, createdAt: t.clock.now().toISOString() });
+      expect(one).toMatchObject({
+        type: 'event.updated',
+        status: 'pending',
+        attempts: 1,
+        lastStatus: 500,
+        deliveredAt: null,
+        createdAt: t.clock.now().toISOString(),
+      });
       expect(one.id).toMatch(/^msg_/);
       expect(Date.parse(one.nextAttemptAt!)).toBeGreaterThan(t.clock.now().getTime());
       expect(one.attemptLog).toEqual([{ at: t.clock.now().toISOString(), statusCode: 500, latencyMs: expect.any(Number), error: null }]);
@@ -451,12 +547,21 @@ describe('delivery log, retry and replay', () => {
 
       // Retry: now, with the same webhook-id; this time the receiver accepts it.
       failing.status = 200;
-      const accepted = await json<RetryAccepted>(await t.call('POST', `/v1/webhooks/${log.id}/deliveries/${one.id}/retry`, undefined, admin), 202);
+      const accepted = await json<RetryAccepted>(
+        await t.call('POST', `/v1/webhooks/${log.id}/deliveries/${one.id}/retry`, undefined, admin),
+        202,
+      );
       expect(accepted).toEqual({ deliveryId: one.id, status: 'pending', nextAttemptAt: t.clock.now().toISOString() });
       await settle();
       expect(failing.received.filter((r) => r.id === one.id).map((r) => r.verified)).toEqual([true, true]);
       const retried = (await allDeliveries(log.id)).find((d) => d.id === one.id)!;
-      expect(retried).toMatchObject({ status: 'delivered', attempts: 2, lastStatus: 200, nextAttemptAt: null, deliveredAt: t.clock.now().toISOString() });
+      expect(retried).toMatchObject({
+        status: 'delivered',
+        attempts: 2,
+        lastStatus: 200,
+        nextAttemptAt: null,
+        deliveredAt: t.clock.now().toISOString(),
+      });
       expect(retried.attemptLog.map((a) => a.statusCode)).toEqual([500, 200]);
 
       // Unknown delivery, or another endpoint's: 404. A disabled endpoint: 409.

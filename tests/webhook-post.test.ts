@@ -45,11 +45,22 @@ describe.each(transports)('webhook POST through %s', (_name, open) => {
   });
 
   const post = (path: string, extra: Partial<WebhookPost> = {}) =>
-    connections.post({ url: new URL(path, base), addresses: ['127.0.0.1'], headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' }, body: '{"a":1}', timeoutMs: 5_000, ...extra });
+    connections.post({
+      url: new URL(path, base),
+      addresses: ['127.0.0.1'],
+      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' },
+      body: '{"a":1}',
+      timeoutMs: 5_000,
+      ...extra,
+    });
 
   it('sends the body and headers, and answers the status and a short excerpt', async () => {
     expect(await post('/hook')).toEqual({ statusCode: 200, retryAfter: null, excerpt: 'ok' });
-    expect(seen.at(-1)).toMatchObject({ path: '/hook', body: '{"a":1}', headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' } });
+    expect(seen.at(-1)).toMatchObject({
+      path: '/hook',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' },
+    });
     expect(await post('/empty')).toEqual({ statusCode: 204, retryAfter: null, excerpt: null });
   });
 
@@ -102,7 +113,13 @@ describe('pinned undici POST: the connection goes only to the checked addresses'
     const connections = createConnectionCache();
     try {
       // rebind.test exists in no DNS (.test is reserved): reaching the server proves nothing was looked up.
-      const answer = await connections.post({ url: new URL(`http://rebind.test:${port}/hook`), addresses: ['127.0.0.1'], headers: {}, body: '{}', timeoutMs: 5_000 });
+      const answer = await connections.post({
+        url: new URL(`http://rebind.test:${port}/hook`),
+        addresses: ['127.0.0.1'],
+        headers: {},
+        body: '{}',
+        timeoutMs: 5_000,
+      });
       expect(answer.statusCode).toBe(200);
       expect(hosts.at(-1)).toBe(`rebind.test:${port}`);
     } finally {
@@ -114,7 +131,15 @@ describe('pinned undici POST: the connection goes only to the checked addresses'
     const before = hosts.length;
     const connections = createConnectionCache();
     try {
-      const failure = await connections.post({ url: new URL(`http://127.0.0.1.rebind.test:${port}/hook`), addresses: ['127.0.0.2'], headers: {}, body: '{}', timeoutMs: 5_000 }).catch((error: Error) => error);
+      const failure = await connections
+        .post({
+          url: new URL(`http://127.0.0.1.rebind.test:${port}/hook`),
+          addresses: ['127.0.0.2'],
+          headers: {},
+          body: '{}',
+          timeoutMs: 5_000,
+        })
+        .catch((error: Error) => error);
       expect(failure).toMatchObject({ code: 'ECONNREFUSED' });
     } finally {
       await connections.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSecret, sealSecret, SecretBoxError } from '../src/alerts/webhooks/secret-box';
+import { openSecret, SecretBoxError, sealSecret } from '../src/alerts/webhooks/secret-box';
 import { generateWebhookSecret } from '../src/alerts/webhooks/sign';
 
 const APP_SECRET = 'a-test-application-secret-of-at-least-32-chars';

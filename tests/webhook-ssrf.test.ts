@@ -17,20 +17,28 @@ const resolvingTo = (...addresses: string[]) => {
   };
   return { resolve, asked };
 };
-const post = (dispatcher: RequestInitWithDispatcher['dispatcher']): RequestInitWithDispatcher => ({ method: 'POST', body: '{}', dispatcher, redirect: 'manual' });
+const post = (dispatcher: RequestInitWithDispatcher['dispatcher']): RequestInitWithDispatcher => ({
+  method: 'POST',
+  body: '{}',
+  dispatcher,
+  redirect: 'manual',
+});
 const noDns: ResolveHost = async (hostname) => {
   throw new Error(`no DNS lookup expected, asked for ${hostname}`);
 };
 
 describe('webhook URL checks: refusals', () => {
-  it.each(['http://127.0.0.1/', 'http://[::1]/', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/', 'http://[::ffff:127.0.0.1]/'])(
-    'refuses %s in production (http, and an internal address)',
-    async (url) => {
-      expect(await checkWebhookUrl(url, { ...production, resolve: noDns })).toMatchObject({ ok: false });
-      const https = url.replace(/^http:/, 'https:');
-      expect(await checkWebhookUrl(https, { ...production, resolve: noDns })).toMatchObject({ ok: false, code: 'blocked-address' });
-    },
-  );
+  it.each([
+    'http://127.0.0.1/',
+    'http://[::1]/',
+    'http://169.254.169.254/latest/meta-data',
+    'http://10.0.0.1/',
+    'http://[::ffff:127.0.0.1]/',
+  ])('refuses %s in production (http, and an internal address)', async (url) => {
+    expect(await checkWebhookUrl(url, { ...production, resolve: noDns })).toMatchObject({ ok: false });
+    const https = url.replace(/^http:/, 'https:');
+    expect(await checkWebhookUrl(https, { ...production, resolve: noDns })).toMatchObject({ ok: false, code: 'blocked-address' });
+  });
 
   it('names the range it refused', async () => {
     expect(await checkWebhookUrl('https://127.0.0.1/', production)).toEqual({
@@ -126,11 +134,23 @@ describe('webhook URL checks: refusals', () => {
       code: 'scheme',
       reason: 'the webhook URL must use https, not http',
     });
-    expect(await checkWebhookUrl('https://user:pass@hooks.example.com/', { ...production, resolve })).toMatchObject({ ok: false, code: 'credentials' });
-    expect(await checkWebhookUrl('https://user@hooks.example.com/', { ...production, resolve })).toMatchObject({ ok: false, code: 'credentials' });
+    expect(await checkWebhookUrl('https://user:pass@hooks.example.com/', { ...production, resolve })).toMatchObject({
+      ok: false,
+      code: 'credentials',
+    });
+    expect(await checkWebhookUrl('https://user@hooks.example.com/', { ...production, resolve })).toMatchObject({
+      ok: false,
+      code: 'credentials',
+    });
     expect(await checkWebhookUrl('not a url', { ...production, resolve })).toMatchObject({ ok: false, code: 'invalid-url' });
-    expect(await checkWebhookUrl('https://nowhere.invalid/', { ...production, resolve: noDns })).toMatchObject({ ok: false, code: 'unresolvable' });
-    expect(await checkWebhookUrl('https://empty.example.com/', { ...production, resolve: async () => [] })).toMatchObject({ ok: false, code: 'unresolvable' });
+    expect(await checkWebhookUrl('https://nowhere.invalid/', { ...production, resolve: noDns })).toMatchObject({
+      ok: false,
+      code: 'unresolvable',
+    });
+    expect(await checkWebhookUrl('https://empty.example.com/', { ...production, resolve: async () => [] })).toMatchObject({
+      ok: false,
+      code: 'unresolvable',
+    });
   });
 });
 
@@ -147,18 +167,42 @@ describe('webhook URL checks: acceptance', () => {
   });
 
   it('accepts a public IP literal without any lookup, and unwraps IPv4-mapped answers', async () => {
-    expect(await checkWebhookUrl('https://93.184.216.34/', { ...production, resolve: noDns })).toMatchObject({ ok: true, addresses: ['93.184.216.34'] });
+    expect(await checkWebhookUrl('https://93.184.216.34/', { ...production, resolve: noDns })).toMatchObject({
+      ok: true,
+      addresses: ['93.184.216.34'],
+    });
     const { resolve } = resolvingTo('::ffff:93.184.216.34');
-    expect(await checkWebhookUrl('https://mapped.example.com/', { ...production, resolve })).toMatchObject({ ok: true, addresses: ['93.184.216.34'] });
+    expect(await checkWebhookUrl('https://mapped.example.com/', { ...production, resolve })).toMatchObject({
+      ok: true,
+      addresses: ['93.184.216.34'],
+    });
   });
 
   it('allows http, loopback and private networks in development, never link-local metadata', async () => {
-    for (const url of ['http://127.0.0.1:8080/', 'http://[::1]/', 'http://10.0.0.1/', 'http://192.168.1.10/', 'http://[fd12::1]/', 'http://localhost/']) {
+    for (const url of [
+      'http://127.0.0.1:8080/',
+      'http://[::1]/',
+      'http://10.0.0.1/',
+      'http://192.168.1.10/',
+      'http://[fd12::1]/',
+      'http://localhost/',
+    ]) {
       expect(await checkWebhookUrl(url, development)).toMatchObject({ ok: true });
     }
-    for (const address of ['169.254.169.254', '::ffff:169.254.169.254', 'fe80::1', 'fd00:ec2::254', '100.100.100.200', '0.0.0.0', '224.0.0.1']) {
+    for (const address of [
+      '169.254.169.254',
+      '::ffff:169.254.169.254',
+      'fe80::1',
+      'fd00:ec2::254',
+      '100.100.100.200',
+      '0.0.0.0',
+      '224.0.0.1',
+    ]) {
       const { resolve } = resolvingTo(address);
-      expect(await checkWebhookUrl('http://metadata.example.com/', { ...development, resolve })).toMatchObject({ ok: false, code: 'blocked-address' });
+      expect(await checkWebhookUrl('http://metadata.example.com/', { ...development, resolve })).toMatchObject({
+        ok: false,
+        code: 'blocked-address',
+      });
     }
   });
 });
@@ -204,7 +248,9 @@ describe('pinned dispatcher: the connection goes to the checked address', () => 
     const check = await checkWebhookUrl(`http://rebind.test:${port}/rebound`, { ...development, resolve: rebinding });
     if (!check.ok) throw new Error(check.reason);
     expect(check.addresses).toEqual(['127.0.0.1']);
-    expect(await checkWebhookUrl(`http://rebind.test:${port}/rebound`, { ...development, resolve: rebinding })).toMatchObject({ ok: false });
+    expect(await checkWebhookUrl(`http://rebind.test:${port}/rebound`, { ...development, resolve: rebinding })).toMatchObject({
+      ok: false,
+    });
     expect(lookups).toBe(2);
 
     // rebind.test exists in no DNS (.test is reserved), so reaching the server proves nothing was looked up.
@@ -264,7 +310,13 @@ describe('pinned dispatcher: the connection goes to the checked address', () => 
     lookup('anything.example', { family: 6 }, record);
     lookup('anything.example', { family: 4, all: true }, record);
     expect(answers).toEqual([
-      [null, [{ address: '93.184.216.34', family: 4 }, { address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 }]],
+      [
+        null,
+        [
+          { address: '93.184.216.34', family: 4 },
+          { address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 },
+        ],
+      ],
       [null, '93.184.216.34', 4],
       [null, '2606:2800:220:1:248:1893:25c8:1946', 6],
       [null, [{ address: '93.184.216.34', family: 4 }]],

@@ -53,7 +53,18 @@ describe.runIf(onPostgres)('webhook wake-ups across instances (PostgreSQL LISTEN
     const { secret, secrets } = firstSecret(a.deps.appSecret);
     receiver.setSecret(secret);
     const now = a.deps.clock.now();
-    await insertEndpoint(a.deps.db, { id: `ep_${randomBytes(6).toString('hex')}`, url: receiver.url, description: null, types: [], countries: [country], categories: [], enabled: true, secrets, created_at: now, updated_at: now });
+    await insertEndpoint(a.deps.db, {
+      id: `ep_${randomBytes(6).toString('hex')}`,
+      url: receiver.url,
+      description: null,
+      types: [],
+      countries: [country],
+      categories: [],
+      enabled: true,
+      secrets,
+      created_at: now,
+      updated_at: now,
+    });
     return receiver;
   }
   const ingestThroughA = (country: string) => ingestEvents(a.deps, [normaliseEvent(eventInputSchema.parse(sampleEvent({ country })))]);
@@ -90,13 +101,19 @@ describe.runIf(onPostgres)('webhook wake-ups across instances (PostgreSQL LISTEN
 
   it('a retry or a replay through instance A of a delivery that already exists wakes instance B', async () => {
     const receiver = await endpointFor('GUY');
-    const endpointId = (await a.deps.db.selectFrom('webhook_endpoints').select('id').where('url', '=', receiver.url).executeTakeFirstOrThrow()).id;
+    const endpointId = (
+      await a.deps.db.selectFrom('webhook_endpoints').select('id').where('url', '=', receiver.url).executeTakeFirstOrThrow()
+    ).id;
     await ingestThroughA('GUY');
     await waitFor(() => receiver.received.length > 0, 5_000);
     expect(receiver.received).toHaveLength(1);
     await b.deps.webhookPump.idle();
     const deliveryId = receiver.received[0]!.id;
-    const { change_id: changeId } = await a.deps.db.selectFrom('webhook_deliveries').select('change_id').where('id', '=', deliveryId).executeTakeFirstOrThrow();
+    const { change_id: changeId } = await a.deps.db
+      .selectFrom('webhook_deliveries')
+      .select('change_id')
+      .where('id', '=', deliveryId)
+      .executeTakeFirstOrThrow();
 
     // A's own pump does nothing here: only B, woken by NOTIFY, can send them (no cron runs in tests).
     const kick = a.deps.webhookPump.kick;

@@ -39,10 +39,27 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
 
   it('leaves out PGlite, the outbox, node-cron, proper-lockfile and undici', () => {
     const packages = new Set(inputs.map(packageOf));
-    for (const absent of ['@electric-sql/pglite', 'nodemailer', 'node-cron', 'proper-lockfile', 'undici', 'sonic-boom', 'thread-stream', 'mjml']) {
+    for (const absent of [
+      '@electric-sql/pglite',
+      'nodemailer',
+      'node-cron',
+      'proper-lockfile',
+      'undici',
+      'sonic-boom',
+      'thread-stream',
+      'mjml',
+    ]) {
       expect(packages, absent).not.toContain(absent);
     }
-    for (const nodeOnly of ['src/db/connect.ts', 'src/email/outbox.ts', 'src/email/create-mailer.ts', 'src/alerts/detector/file-source.ts', 'src/alerts/webhooks/pinned-dispatcher.ts', 'src/app-secret.ts', 'src/jobs/schedule.ts']) {
+    for (const nodeOnly of [
+      'src/db/connect.ts',
+      'src/email/outbox.ts',
+      'src/email/create-mailer.ts',
+      'src/alerts/detector/file-source.ts',
+      'src/alerts/webhooks/pinned-dispatcher.ts',
+      'src/app-secret.ts',
+      'src/jobs/schedule.ts',
+    ]) {
       expect(inputs, nodeOnly).not.toContain(nodeOnly);
     }
     expect(inputs).toContain('src/worker/node-cron.ts');
@@ -51,7 +68,9 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
   it('has no module of ours that touches the file system', () => {
     const fileSystemImports = inputs
       .filter((input) => input.startsWith('src/') || input.startsWith('migrations/'))
-      .flatMap((input) => meta.inputs[input]!.imports.filter((i) => /(^|:)(node:)?fs(\/promises)?$/.test(i.path)).map((i) => `${input} -> ${i.path}`));
+      .flatMap((input) =>
+        meta.inputs[input]!.imports.filter((i) => /(^|:)(node:)?fs(\/promises)?$/.test(i.path)).map((i) => `${input} -> ${i.path}`),
+      );
     expect(fileSystemImports).toEqual([]);
   });
 });

@@ -37,13 +37,25 @@ describe('Worker configuration (the same zod parser, fed from the Worker env)', 
 
   it('requires what Node can do without: APP_SECRET, RESEND_API_KEY, http(s) SOURCE_URLS and the binding', () => {
     const problems = problemsOf({ HYPERDRIVE: undefined as never, NODE_ENV: 'development' });
-    for (const name of ['APP_SECRET', 'RESEND_API_KEY', 'HYPERDRIVE']) expect(problems.filter((p) => p.startsWith(`${name}:`)), name).toHaveLength(1);
+    for (const name of ['APP_SECRET', 'RESEND_API_KEY', 'HYPERDRIVE'])
+      expect(
+        problems.filter((p) => p.startsWith(`${name}:`)),
+        name,
+      ).toHaveLength(1);
     expect(problemsOf({ ...valid, SOURCE_URLS: '' })).toEqual([expect.stringMatching(/^SOURCE_URLS: is required on Workers/)]);
-    expect(problemsOf({ ...valid, SOURCE_URLS: 'file:///srv/feed.json' })).toEqual([expect.stringMatching(/^SOURCE_URLS: file: URLs cannot be read/)]);
+    expect(problemsOf({ ...valid, SOURCE_URLS: 'file:///srv/feed.json' })).toEqual([
+      expect.stringMatching(/^SOURCE_URLS: file: URLs cannot be read/),
+    ]);
   });
 
   it('refuses Node-only variables, saying what to do instead, with every other problem at once', () => {
-    const problems = problemsOf({ ...valid, CRON_DETECT: '*/5 * * * *', DATA_DIR: '/data', DATABASE_URL: 'postgres://x@y/z', ADMIN_TOKEN: 'short' });
+    const problems = problemsOf({
+      ...valid,
+      CRON_DETECT: '*/5 * * * *',
+      DATA_DIR: '/data',
+      DATABASE_URL: 'postgres://x@y/z',
+      ADMIN_TOKEN: 'short',
+    });
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^CRON_DETECT: is not used on Workers: .*wrangler\.toml/),
@@ -67,7 +79,10 @@ describe('Worker configuration (the same zod parser, fed from the Worker env)', 
     expect(body).not.toContain('re_live_key');
     expect(waited).toEqual([]);
     expect(logged).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(String(logged.mock.calls[0]![0]))).toMatchObject({ level: 'fatal', problems: [expect.stringMatching(/^APP_SECRET: is required on Workers/)] });
+    expect(JSON.parse(String(logged.mock.calls[0]![0]))).toMatchObject({
+      level: 'fatal',
+      problems: [expect.stringMatching(/^APP_SECRET: is required on Workers/)],
+    });
     logged.mockRestore();
   });
 });

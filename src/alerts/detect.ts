@@ -1,5 +1,5 @@
 import type { ChangeType } from './change-types';
-import { canonicalJson, contentHash, eventFieldNames, type EventFields, type NormalisedEvent } from './event';
+import { canonicalJson, contentHash, type EventFields, eventFieldNames, type NormalisedEvent } from './event';
 
 /** What the database holds for an event; `fields` is needed only when the hash differs. */
 export interface StoredEvent {

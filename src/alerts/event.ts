@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { z } from '../zod';
 import { categoryIds, categoryOfFactor, isCategoryId, isFactorId } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
 import { unstorableStrings } from '../unstorable-strings';
+import { z } from '../zod';
 
 /** The event shape of the contract, as sources give it and `POST /v1/admin/events` accepts it. */
 
@@ -18,49 +18,51 @@ export const eventIdSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:~-]*$/, { message: 'may hold only letters, digits and . _ : ~ -' });
 
-export const eventInputSchema = z.strictObject({
-  id: eventIdSchema.describe("The source's stable id; the same id with other content is an update."),
-  country: z
-    .string()
-    .transform((value) => value.trim().toUpperCase())
-    .refine((value) => findCountry(value) !== undefined, {
-      message: 'unknown country: use an ISO 3166-1 alpha-3 code such as KAZ',
-    })
-    .describe('ISO 3166-1 alpha-3 code'),
-  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month like 2025-01' }),
-  title: z.string().trim().min(1).max(500),
-  body: z.string().max(100_000).default(''),
-  categories: z
-    .array(z.string().refine(isCategoryId, { message: `unknown category: use one of ${categoryIds.join(', ')}` }))
-    .max(10)
-    .default([]),
-  factors: z
-    .array(z.string().refine(isFactorId, { message: 'unknown factor: see GET /v1/categories' }))
-    .max(40)
-    .default([]),
-  watchFlag: z.boolean().default(false),
-  updates: z
-    .array(
-      z.strictObject({
-        text: z.string().trim().min(1).max(20_000),
-        date: z
-          .string()
-          .regex(/^\d{4}-\d{2}(-\d{2})?$/, { message: 'must be a date like 2024-08 or 2024-08-01' })
-          .optional(),
-      }),
-    )
-    .max(50)
-    .default([]),
-  sources: z
-    .array(z.strictObject({ name: z.string().trim().min(1).max(300), url: httpUrl.optional() }))
-    .max(100)
-    .default([]),
-  url: httpUrl.optional(),
-}).superRefine((event, ctx) => {
-  // A source's event with U+0000 or a lone surrogate is skipped like any other invalid one, instead of failing
-  // the whole source's transaction in PostgreSQL.
-  for (const { path, message } of unstorableStrings(event)) ctx.addIssue({ code: 'custom', path, message });
-});
+export const eventInputSchema = z
+  .strictObject({
+    id: eventIdSchema.describe("The source's stable id; the same id with other content is an update."),
+    country: z
+      .string()
+      .transform((value) => value.trim().toUpperCase())
+      .refine((value) => findCountry(value) !== undefined, {
+        message: 'unknown country: use an ISO 3166-1 alpha-3 code such as KAZ',
+      })
+      .describe('ISO 3166-1 alpha-3 code'),
+    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month like 2025-01' }),
+    title: z.string().trim().min(1).max(500),
+    body: z.string().max(100_000).default(''),
+    categories: z
+      .array(z.string().refine(isCategoryId, { message: `unknown category: use one of ${categoryIds.join(', ')}` }))
+      .max(10)
+      .default([]),
+    factors: z
+      .array(z.string().refine(isFactorId, { message: 'unknown factor: see GET /v1/categories' }))
+      .max(40)
+      .default([]),
+    watchFlag: z.boolean().default(false),
+    updates: z
+      .array(
+        z.strictObject({
+          text: z.string().trim().min(1).max(20_000),
+          date: z
+            .string()
+            .regex(/^\d{4}-\d{2}(-\d{2})?$/, { message: 'must be a date like 2024-08 or 2024-08-01' })
+            .optional(),
+        }),
+      )
+      .max(50)
+      .default([]),
+    sources: z
+      .array(z.strictObject({ name: z.string().trim().min(1).max(300), url: httpUrl.optional() }))
+      .max(100)
+      .default([]),
+    url: httpUrl.optional(),
+  })
+  .superRefine((event, ctx) => {
+    // A source's event with U+0000 or a lone surrogate is skipped like any other invalid one, instead of failing
+    // the whole source's transaction in PostgreSQL.
+    for (const { path, message } of unstorableStrings(event)) ctx.addIssue({ code: 'custom', path, message });
+  });
 
 export type EventInput = z.input<typeof eventInputSchema>;
 export type ParsedEvent = z.output<typeof eventInputSchema>;

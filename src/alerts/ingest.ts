@@ -1,9 +1,9 @@
 import type { Clock } from '../clock';
-import type { Db, Tx } from '../db/database';
 import { appendChanges, lockChangeLog } from '../db/changes';
+import type { Db, Tx } from '../db/database';
 import { loadEventHashes, loadEvents, upsertEvents } from '../db/events';
 import type { Metrics } from '../metrics';
-import { detectChanges, hashEvents, type EventDecision, type StoredEvent } from './detect';
+import { detectChanges, type EventDecision, hashEvents, type StoredEvent } from './detect';
 import type { NormalisedEvent } from './event';
 
 export interface IngestResult {
@@ -30,7 +30,10 @@ export async function applyEventBatch(trx: Tx, events: readonly NormalisedEvent[
   const hashes = await loadEventHashes(trx, [...new Set(events.map((e) => e.id))]);
   // Full rows only for events whose content differs: an unchanged re-ingest reads hashes alone.
   const differing = incoming.filter(({ event, hash }) => hashes.has(event.id) && hashes.get(event.id) !== hash);
-  const full = await loadEvents(trx, differing.map(({ event }) => event.id));
+  const full = await loadEvents(
+    trx,
+    differing.map(({ event }) => event.id),
+  );
   const stored = new Map<string, StoredEvent>();
   for (const [id, hash] of hashes) stored.set(id, { hash, fields: full.get(id) });
   const decided = detectChanges(stored, incoming);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { ChangeDecision } from '../alerts/detect';
 import type { ChangeType } from '../alerts/change-types';
+import type { ChangeDecision } from '../alerts/detect';
 import type { Db, Tx } from './database';
 import { ROWS_PER_STATEMENT } from './events';
 
@@ -73,10 +73,19 @@ export async function listChangesBetween(db: Db, after: number, upTo: number): P
     .where('id', '<=', upTo)
     .orderBy('id', 'asc')
     .execute();
-  return rows.map((r) => ({ id: Number(r.id), type: r.type, eventId: r.event_id, previous: r.previous, detectedAt: r.detected_at.toISOString() }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    type: r.type,
+    eventId: r.event_id,
+    previous: r.previous,
+    detectedAt: r.detected_at.toISOString(),
+  }));
 }
 
 export async function latestChangeId(db: Db): Promise<number> {
-  const row = await db.selectFrom('changes').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+  const row = await db
+    .selectFrom('changes')
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirst();
   return Number(row?.max ?? 0);
 }

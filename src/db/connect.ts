@@ -4,9 +4,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
 import lockfile from 'proper-lockfile';
 import type { Database } from './database';
-import { openPostgres, type DatabaseHandle } from './postgres';
+import { type DatabaseHandle, openPostgres } from './postgres';
 
-export { openPostgres, type DatabaseHandle } from './postgres';
+export { type DatabaseHandle, openPostgres } from './postgres';
 
 /**
  * PGlite is single-process: two processes opening one data folder corrupt it. A lock file in

@@ -52,10 +52,15 @@ export function recordModel(model: DigestModel): { model: RecordedModel; items: 
 export async function readRecordedModels(db: Db | Tx, stored: readonly unknown[]): Promise<DigestModel[]> {
   const models = stored as RecordedModel[];
   const refs = new Set<string>();
-  for (const model of models) for (const country of model.countries) for (const item of country.items) if (typeof item === 'string') refs.add(item);
+  for (const model of models)
+    for (const country of model.countries) for (const item of country.items) if (typeof item === 'string') refs.add(item);
   const found = new Map<string, DigestItem>();
   if (refs.size > 0) {
-    const rows = await db.selectFrom('digest_items').select(['ref', 'item']).where('ref', 'in', [...refs]).execute();
+    const rows = await db
+      .selectFrom('digest_items')
+      .select(['ref', 'item'])
+      .where('ref', 'in', [...refs])
+      .execute();
     for (const row of rows) found.set(row.ref, row.item as DigestItem);
   }
   return models.map((model) => ({

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DigestModel } from '../templates/models';
 import type { Db, DigestStatus, Frequency, Tx } from './database';
-import { readRecordedModels, type ItemRecord, type RecordedModel } from './digest-items';
+import { type ItemRecord, type RecordedModel, readRecordedModels } from './digest-items';
 
 /** Distinct (time zone, frequency) pairs of confirmed subscribers: a period is computed once per pair. */
 export async function subscriberSchedules(db: Db): Promise<{ timezone: string; frequency: Frequency }[]> {
@@ -118,7 +118,13 @@ export async function recordBatch(
     if (ctes.length > 0) await sql`with ${sql.join(ctes)} select 1`.execute(trx);
     return undefined;
   }
-  const rows = input.rows.map((row, position) => ({ id: row.id, position, model: row.model, cursor_to: row.cursorTo, item_count: row.itemCount }));
+  const rows = input.rows.map((row, position) => ({
+    id: row.id,
+    position,
+    model: row.model,
+    cursor_to: row.cursorTo,
+    item_count: row.itemCount,
+  }));
   ctes.push(sql`
     batch as (
       insert into digest_batches (idempotency_key, status, attempts, locked_by, locked_until, created_at)
@@ -179,9 +185,22 @@ export interface BatchToSend {
 }
 
 async function batchRows(db: Db | Tx, batchId: number): Promise<BatchToSend['rows']> {
-  const rows = await db.selectFrom('digests').select(['id', 'subscriber_id', 'model', 'cursor_to']).where('batch_id', '=', batchId).orderBy('position').execute();
-  const models = await readRecordedModels(db, rows.map((r) => r.model));
-  return rows.map((r, index) => ({ id: Number(r.id), subscriberId: Number(r.subscriber_id), model: models[index]!, cursorTo: Number(r.cursor_to) }));
+  const rows = await db
+    .selectFrom('digests')
+    .select(['id', 'subscriber_id', 'model', 'cursor_to'])
+    .where('batch_id', '=', batchId)
+    .orderBy('position')
+    .execute();
+  const models = await readRecordedModels(
+    db,
+    rows.map((r) => r.model),
+  );
+  return rows.map((r, index) => ({
+    id: Number(r.id),
+    subscriberId: Number(r.subscriber_id),
+    model: models[index]!,
+    cursorTo: Number(r.cursor_to),
+  }));
 }
 
 /**
@@ -226,7 +245,11 @@ export async function markBatchSent(db: Db, batch: BatchToSend, now: Date): Prom
 
 /** Not sent this time: try again after `retryAt` (the same key and payload). */
 export async function deferBatch(db: Db, batchId: number, input: { retryAt: Date; error: string }): Promise<void> {
-  await db.updateTable('digest_batches').set({ locked_until: input.retryAt, last_error: input.error.slice(0, 500) }).where('id', '=', batchId).execute();
+  await db
+    .updateTable('digest_batches')
+    .set({ locked_until: input.retryAt, last_error: input.error.slice(0, 500) })
+    .where('id', '=', batchId)
+    .execute();
 }
 
 /**
@@ -235,28 +258,52 @@ export async function deferBatch(db: Db, batchId: number, input: { retryAt: Date
  */
 export async function failBatch(db: Db, batch: BatchToSend, input: { failedRowId?: number; error: string; now: Date }): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('digest_batches').set({ status: 'failed', last_error: input.error.slice(0, 500), locked_by: null, locked_until: null }).where('id', '=', batch.id).execute();
+    await trx
+      .updateTable('digest_batches')
+      .set({ status: 'failed', last_error: input.error.slice(0, 500), locked_by: null, locked_until: null })
+      .where('id', '=', batch.id)
+      .execute();
     const failed = input.failedRowId === undefined ? batch.rows.map((r) => r.id) : [input.failedRowId];
-    await trx.updateTable('digests').set({ status: 'failed', error: input.error.slice(0, 500), finished_at: input.now }).where('id', 'in', failed).execute();
+    await trx
+      .updateTable('digests')
+      .set({ status: 'failed', error: input.error.slice(0, 500), finished_at: input.now })
+      .where('id', 'in', failed)
+      .execute();
     const retry = batch.rows.map((r) => r.id).filter((id) => !failed.includes(id));
     if (retry.length) {
-      await trx.updateTable('digests').set({ status: 'pending', batch_id: null, position: null, model: null, cursor_to: null }).where('id', 'in', retry).execute();
+      await trx
+        .updateTable('digests')
+        .set({ status: 'pending', batch_id: null, position: null, model: null, cursor_to: null })
+        .where('id', 'in', retry)
+        .execute();
     }
   });
 }
 
 export async function countDigests(db: Db, status: DigestStatus): Promise<number> {
-  const row = await db.selectFrom('digests').select((eb) => eb.fn.countAll().as('n')).where('status', '=', status).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('digests')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', status)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 export async function startDigestRun(db: Db, input: { trigger: string; asOf: Date; now: Date }): Promise<number> {
-  const row = await db.insertInto('digest_runs').values({ trigger: input.trigger, as_of: input.asOf, started_at: input.now, counts: '{}' }).returning('id').executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('digest_runs')
+    .values({ trigger: input.trigger, as_of: input.asOf, started_at: input.now, counts: '{}' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return Number(row.id);
 }
 
 export async function finishDigestRun(db: Db, id: number, input: { now: Date; counts: Record<string, number> }): Promise<void> {
-  await db.updateTable('digest_runs').set({ finished_at: input.now, counts: JSON.stringify(input.counts) }).where('id', '=', id).execute();
+  await db
+    .updateTable('digest_runs')
+    .set({ finished_at: input.now, counts: JSON.stringify(input.counts) })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function listDigestRuns(db: Db, options: { limit: number; before?: number | undefined }) {
@@ -275,7 +322,12 @@ export async function listDigestRuns(db: Db, options: { limit: number; before?: 
 
 /** A sent digest's recorded model, for its view-in-browser page. */
 export async function findDigestModel(db: Db, id: number, subscriberId: number): Promise<DigestModel | undefined> {
-  const row = await db.selectFrom('digests').select('model').where('id', '=', id).where('subscriber_id', '=', subscriberId).executeTakeFirst();
+  const row = await db
+    .selectFrom('digests')
+    .select('model')
+    .where('id', '=', id)
+    .where('subscriber_id', '=', subscriberId)
+    .executeTakeFirst();
   if (!row?.model) return undefined;
   const [model] = await readRecordedModels(db, [row.model]);
   return model;

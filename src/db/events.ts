@@ -2,10 +2,7 @@ import { type Expression, type SqlBool, sql } from 'kysely';
 import type { EventFields, NormalisedEvent } from '../alerts/event';
 import type { Db, EventsTable, Tx } from './database';
 
-type EventRow = Pick<
-  EventsTable,
-  'id' | 'country_id' | 'month' | 'title' | 'body' | 'categories' | 'factors' | 'watch_flag' | 'url'
-> & {
+type EventRow = Pick<EventsTable, 'id' | 'country_id' | 'month' | 'title' | 'body' | 'categories' | 'factors' | 'watch_flag' | 'url'> & {
   updates: EventFields['updates'];
   sources: EventFields['sources'];
   first_seen_at: Date;
@@ -150,9 +147,7 @@ export async function listEvents(db: Db, query: EventListQuery): Promise<StoredE
   if (query.since) q = q.where('last_changed_at', '>=', query.since);
   if (query.after) {
     const { month, id } = query.after;
-    q = q.where(({ or, and, eb }: any): Expression<SqlBool> =>
-      or([eb('month', '<', month), and([eb('month', '=', month), eb('id', '>', id)])]),
-    );
+    q = q.where((eb): Expression<SqlBool> => eb.or([eb('month', '<', month), eb.and([eb('month', '=', month), eb('id', '>', id)])]));
   }
   const rows = await q.orderBy('month', 'desc').orderBy('id', 'asc').limit(query.limit).execute();
   return rows.map((r) => eventFromRow(r as EventRow));

@@ -14,10 +14,7 @@ export async function takeJobLease(db: Db, lease: JobLease, now: Date, until: Da
     .insertInto('job_leases')
     .values({ name: lease.name, owner: lease.owner, locked_until: until })
     .onConflict((oc) =>
-      oc
-        .column('name')
-        .doUpdateSet({ owner: lease.owner, locked_until: until })
-        .where('job_leases.locked_until', '<=', now),
+      oc.column('name').doUpdateSet({ owner: lease.owner, locked_until: until }).where('job_leases.locked_until', '<=', now),
     )
     .returning('owner')
     .executeTakeFirst();

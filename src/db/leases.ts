@@ -1,5 +1,5 @@
-import type { Db } from './database';
 import { leasePrefix } from '../jobs/leases';
+import type { Db } from './database';
 import { handedBack } from './webhook-deliveries';
 
 /**

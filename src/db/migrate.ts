@@ -1,11 +1,14 @@
 import { sql } from 'kysely';
-import { Migrator, type MigrationResultSet } from 'kysely/migration';
+import { type MigrationResultSet, Migrator } from 'kysely/migration';
 import { migrations } from '../../migrations/index';
 import type { Db } from './database';
 import { syncTaxonomy } from './taxonomy';
 
 export class MigrationFailedError extends Error {
-  constructor(readonly migrationName: string | undefined, cause: unknown) {
+  constructor(
+    readonly migrationName: string | undefined,
+    cause: unknown,
+  ) {
     super(`Migration ${migrationName ?? '(unknown)'} failed`, { cause });
     this.name = 'MigrationFailedError';
   }

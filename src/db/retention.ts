@@ -44,7 +44,9 @@ export async function deleteFinishedDeliveries(db: Db, before: Date, batch: numb
   const old = sql<boolean>`coalesce(delivered_at, next_attempt_at) < ${before} and created_at < ${before}`;
   const result = await db
     .deleteFrom('webhook_deliveries')
-    .where('id', 'in', (eb) => eb.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['delivered', 'failed']).where(old).limit(batch))
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['delivered', 'failed']).where(old).limit(batch),
+    )
     // Re-checked on the row itself: an operator's retry may have re-queued it meanwhile.
     .where('status', 'in', ['delivered', 'failed'])
     .executeTakeFirst();

@@ -72,17 +72,29 @@ export async function claimDueNotices(db: Db, input: { now: Date; leaseUntil: Da
 
 /** The mailer accepted them: nothing more to do. */
 export async function deleteNotices(db: Db, ids: readonly number[]): Promise<void> {
-  if (ids.length > 0) await db.deleteFrom('signup_notices').where('id', 'in', [...ids]).execute();
+  if (ids.length > 0)
+    await db
+      .deleteFrom('signup_notices')
+      .where('id', 'in', [...ids])
+      .execute();
 }
 
 /** Not sent this time: released for another attempt at `nextAttemptAt`. */
 export async function retryNoticesLater(db: Db, ids: readonly number[], nextAttemptAt: Date, error: string): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('signup_notices').set({ next_attempt_at: nextAttemptAt, locked_until: null, last_error: error }).where('id', 'in', [...ids]).execute();
+  await db
+    .updateTable('signup_notices')
+    .set({ next_attempt_at: nextAttemptAt, locked_until: null, last_error: error })
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 /** Refused for good: kept with the reason, never claimed again. */
 export async function failNotices(db: Db, ids: readonly number[], at: Date, error: string): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('signup_notices').set({ failed_at: at, locked_until: null, last_error: error }).where('id', 'in', [...ids]).execute();
+  await db
+    .updateTable('signup_notices')
+    .set({ failed_at: at, locked_until: null, last_error: error })
+    .where('id', 'in', [...ids])
+    .execute();
 }

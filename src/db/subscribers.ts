@@ -10,7 +10,8 @@ export type SubscriberRow = Omit<SubscribersTable, 'id' | 'token_version' | 'cre
   created_at: Date;
 };
 
-const toRow = (row: Record<string, unknown>) => ({ ...row, id: Number(row.id), digest_cursor: Number(row.digest_cursor ?? 0) }) as SubscriberRow;
+const toRow = (row: Record<string, unknown>) =>
+  ({ ...row, id: Number(row.id), digest_cursor: Number(row.digest_cursor ?? 0) }) as SubscriberRow;
 
 const preferenceColumns = (p: Preferences) => ({
   countries: p.countries,
@@ -75,7 +76,11 @@ export async function signUp(
     regions: sql`${p.regions}::text[]`,
     categories: sql`${p.categories}::text[]`,
   };
-  const { rows } = await sql<{ allowed: boolean; counters: { key: string; points: number; expire: string | number }[]; queued: number }>`${preparedAs('sign-up')}
+  const { rows } = await sql<{
+    allowed: boolean;
+    counters: { key: string; points: number; expire: string | number }[];
+    queued: number;
+  }>`${preparedAs('sign-up')}
     with counted as (
       insert into rate_limits as r (key, points, expire) values ${counters}
       on conflict (key) do update set
@@ -155,14 +160,24 @@ export async function findSubscriberByEmail(db: Db | Tx, email: string): Promise
 }
 
 export async function updatePreferences(db: Db | Tx, id: number, preferences: Preferences, now: Date): Promise<void> {
-  await db.updateTable('subscribers').set({ ...preferenceColumns(preferences), updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('subscribers')
+    .set({ ...preferenceColumns(preferences), updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 /**
  * Replaces the choices of a subscriber whose token version is still `version`, in one
  * statement; undefined when there is no such subscriber (deleted, or their links retired).
  */
-export async function updatePreferencesIfCurrent(db: Db | Tx, id: number, version: number, preferences: Preferences, now: Date): Promise<SubscriberRow | undefined> {
+export async function updatePreferencesIfCurrent(
+  db: Db | Tx,
+  id: number,
+  version: number,
+  preferences: Preferences,
+  now: Date,
+): Promise<SubscriberRow | undefined> {
   const row = await db
     .updateTable('subscribers')
     .set({ ...preferenceColumns(preferences), updated_at: now })
@@ -185,7 +200,10 @@ export async function confirmSubscriber(trx: Tx, id: number, now: Date): Promise
       confirmed_at: now,
       consent_at: now,
       updated_at: now,
-      digest_cursor: eb.fn.coalesce(eb.selectFrom('changes').select((e) => e.fn.max('id').as('max')), eb.lit(0)),
+      digest_cursor: eb.fn.coalesce(
+        eb.selectFrom('changes').select((e) => e.fn.max('id').as('max')),
+        eb.lit(0),
+      ),
     }))
     .where('id', '=', id)
     .where('status', '=', 'pending')
@@ -206,7 +224,10 @@ export async function suppress(db: Db | Tx, entry: SuppressionsTable): Promise<v
     .insertInto('suppressions')
     .values(entry)
     .onConflict((oc) =>
-      oc.column('email_hash').doUpdateSet({ reason: entry.reason, created_at: entry.created_at }).where('suppressions.reason', '=', 'unsubscribed'),
+      oc
+        .column('email_hash')
+        .doUpdateSet({ reason: entry.reason, created_at: entry.created_at })
+        .where('suppressions.reason', '=', 'unsubscribed'),
     )
     .execute();
 }

@@ -34,9 +34,7 @@ export async function syncTaxonomy(db: Db | Tx): Promise<void> {
     .execute();
   await db
     .insertInto('factors')
-    .values(
-      categories.flatMap((c) => c.factors.map((f, position) => ({ id: f.id, category_id: c.id, name: f.name, position }))),
-    )
+    .values(categories.flatMap((c) => c.factors.map((f, position) => ({ id: f.id, category_id: c.id, name: f.name, position }))))
     .onConflict((oc) =>
       oc.column('id').doUpdateSet({
         category_id: sql`excluded.category_id`,

@@ -22,7 +22,11 @@ export interface NewDelivery {
 
 /** The fan-out consumer's cursor, locked for the caller's transaction (one fan-out at a time). */
 export async function lockConsumerCursor(trx: Tx, name: string): Promise<number> {
-  await trx.insertInto('consumer_cursors').values({ name, position: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await trx
+    .insertInto('consumer_cursors')
+    .values({ name, position: 0 })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
   const row = await trx.selectFrom('consumer_cursors').select('position').where('name', '=', name).forUpdate().executeTakeFirstOrThrow();
   return Number(row.position);
 }
@@ -106,7 +110,9 @@ export async function claimDueDeliveries(
     set attempts = d.attempts + 1, locked_by = ${input.owner}, locked_until = ${input.leaseUntil}
     where d.id = any(array(select id from chosen))
     returning d.id, d.endpoint_id, d.change_id, d.type, d.attempts,
-      coalesce(d.payload, (select shared.body from webhook_payloads as shared where shared.change_id = d.change_id)) as payload`.execute(db);
+      coalesce(d.payload, (select shared.body from webhook_payloads as shared where shared.change_id = d.change_id)) as payload`.execute(
+    db,
+  );
   return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));
 }
 
@@ -205,32 +211,51 @@ export async function wakeDispatchersAtCommit(trx: Tx): Promise<void> {
 
 /** Back in the queue now (operator retry), keeping its webhook-id; every instance is woken at commit. */
 export async function requeueDelivery(trx: Tx, id: string, now: Date): Promise<boolean> {
-  const result = await trx
-    .updateTable('webhook_deliveries')
-    .set(requeuedAt(now))
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const result = await trx.updateTable('webhook_deliveries').set(requeuedAt(now)).where('id', '=', id).executeTakeFirst();
   const requeued = Number(result.numUpdatedRows) > 0;
   if (requeued) await wakeDispatchersAtCommit(trx);
   return requeued;
 }
 
 export async function countPendingDeliveries(db: Db): Promise<number> {
-  const row = await db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-export async function listDeliveries(db: Db, input: { endpointId: string; limit: number; before?: { createdAt: Date; id: string } | undefined }) {
-  let q = db.selectFrom('webhook_deliveries').select(['id', 'change_id', 'type', 'status', 'attempts', 'next_attempt_at', 'last_status', 'last_error', 'created_at', 'delivered_at']).where('endpoint_id', '=', input.endpointId);
+export async function listDeliveries(
+  db: Db,
+  input: { endpointId: string; limit: number; before?: { createdAt: Date; id: string } | undefined },
+) {
+  let q = db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'change_id', 'type', 'status', 'attempts', 'next_attempt_at', 'last_status', 'last_error', 'created_at', 'delivered_at'])
+    .where('endpoint_id', '=', input.endpointId);
   if (input.before) {
     const { createdAt, id } = input.before;
     q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
   }
   const deliveries = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit).execute();
   const attempts = deliveries.length
-    ? await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', deliveries.map((d) => d.id)).orderBy('id').execute()
+    ? await db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where(
+          'delivery_id',
+          'in',
+          deliveries.map((d) => d.id),
+        )
+        .orderBy('id')
+        .execute()
     : [];
-  return deliveries.map((d) => ({ ...d, change_id: d.change_id === null ? null : Number(d.change_id), attempts_log: attempts.filter((a) => a.delivery_id === d.id) }));
+  return deliveries.map((d) => ({
+    ...d,
+    change_id: d.change_id === null ? null : Number(d.change_id),
+    attempts_log: attempts.filter((a) => a.delivery_id === d.id),
+  }));
 }
 
 export async function findDelivery(db: Db, endpointId: string, id: string) {

@@ -18,7 +18,9 @@ export async function findEndpoint(db: Db | Tx, id: string): Promise<EndpointRow
 }
 
 export async function lockEndpoint(trx: Tx, id: string): Promise<EndpointRow | undefined> {
-  return (await trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()) as EndpointRow | undefined;
+  return (await trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()) as
+    | EndpointRow
+    | undefined;
 }
 
 export async function listEndpoints(db: Db): Promise<EndpointRow[]> {
@@ -32,7 +34,9 @@ export async function listEnabledEndpoints(db: Db | Tx): Promise<EndpointRow[]> 
 export async function updateEndpoint(
   db: Db | Tx,
   id: string,
-  patch: Partial<Pick<EndpointRow, 'url' | 'description' | 'types' | 'countries' | 'categories' | 'enabled' | 'disabled_reason' | 'failing_since'>> & {
+  patch: Partial<
+    Pick<EndpointRow, 'url' | 'description' | 'types' | 'countries' | 'categories' | 'enabled' | 'disabled_reason' | 'failing_since'>
+  > & {
     secrets?: SealedSecret[];
     updated_at: Date;
   },

@@ -15,7 +15,14 @@ export function createMailer(input: {
 }): Mailer & { dir?: string } {
   const { config, clock, log, metrics } = input;
   if (config.resend) {
-    return createResendMailer({ apiKey: config.resend.apiKey, baseUrl: config.resend.baseUrl, defaultFrom: config.emailFrom, clock, log, metrics });
+    return createResendMailer({
+      apiKey: config.resend.apiKey,
+      baseUrl: config.resend.baseUrl,
+      defaultFrom: config.emailFrom,
+      clock,
+      log,
+      metrics,
+    });
   }
   return createOutboxMailer({ dataDir: config.dataDir, defaultFrom: config.emailFrom, clock, log, metrics });
 }

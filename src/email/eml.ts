@@ -51,7 +51,11 @@ export function buildEml(message: EmailMessage & { from: string }, envelope: { m
   const baseBoundary = envelope.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 24);
   const boundary = `--_NmP-${baseBoundary}-Part_1`;
   // baseBoundary given, so MimeNode draws no random bytes (our boundary is explicit anyway).
-  const root = new MimeNode(`multipart/alternative; boundary="${boundary}"`, { baseBoundary, disableFileAccess: true, disableUrlAccess: true });
+  const root = new MimeNode(`multipart/alternative; boundary="${boundary}"`, {
+    baseBoundary,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
   root.setHeader({ ...message.headers, ...(tags && { 'X-Tags': tags }) });
   root.setHeader('From', message.from);
   root.setHeader('To', message.to);
@@ -61,7 +65,9 @@ export function buildEml(message: EmailMessage & { from: string }, envelope: { m
   root.setHeader('MIME-Version', '1.0');
   const delimiter = `--${boundary}`;
   return Buffer.from(
-    [root.buildHeaders(), '', delimiter, part('plain', message.text), delimiter, part('html', message.html), `${delimiter}--`, ''].join(CRLF),
+    [root.buildHeaders(), '', delimiter, part('plain', message.text), delimiter, part('html', message.html), `${delimiter}--`, ''].join(
+      CRLF,
+    ),
     'utf8',
   );
 }

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { isErrno, keysDirOf, type KeyRecord } from './outbox-files';
+import { isErrno, type KeyRecord, keysDirOf } from './outbox-files';
 
 const isMissing = (error: unknown) => isErrno(error, 'ENOENT');
 
@@ -29,7 +29,9 @@ async function listFiles(dir: string): Promise<{ name: string; mtime: Date }[]> 
 async function readRecord(path: string): Promise<OutboxRecord | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<OutboxRecord>;
-    return typeof parsed.createdAt === 'string' && Array.isArray(parsed.files) ? { createdAt: parsed.createdAt, files: parsed.files.filter((f) => typeof f === 'string' && basename(f) === f) } : undefined;
+    return typeof parsed.createdAt === 'string' && Array.isArray(parsed.files)
+      ? { createdAt: parsed.createdAt, files: parsed.files.filter((f) => typeof f === 'string' && basename(f) === f) }
+      : undefined;
   } catch {
     return undefined; // unreadable or half-written: judged by its mtime
   }
@@ -78,7 +80,7 @@ function expiredOutboxEntries(
   for (const { name, record, mtime } of input.records) {
     const written = record ? new Date(record.createdAt) : mtime;
     if (Number.isNaN(written.getTime()) || written >= before) {
-      record?.files.forEach((f) => kept.add(f));
+      for (const f of record?.files ?? []) kept.add(f);
       continue;
     }
     records.push(name);

@@ -2,12 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../clock';
-import { isErrno, keysDirOf, type KeyRecord } from './outbox-files';
-import { pruneOutbox } from './outbox-prune';
 import type { Log } from '../log';
 import { buildEml } from './eml';
 import type { EmailMetrics } from './metrics';
-import { PermanentEmailError, assertBatchSize, assertIdempotencyKey, assertSendable, type EmailMessage, type Mailer } from './transport';
+import { isErrno, type KeyRecord, keysDirOf } from './outbox-files';
+import { pruneOutbox } from './outbox-prune';
+import { assertBatchSize, assertIdempotencyKey, assertSendable, type EmailMessage, type Mailer, PermanentEmailError } from './transport';
 
 export interface OutboxMailerOptions {
   dataDir: string;
@@ -17,7 +17,7 @@ export interface OutboxMailerOptions {
   metrics?: EmailMetrics;
 }
 
-export type OutboxMailer = Mailer & { kind: 'outbox'; /** Absolute path of the folder the .eml files land in. */ dir: string };
+export type OutboxMailer = Mailer & { kind: 'outbox' /** Absolute path of the folder the .eml files land in. */; dir: string };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -43,7 +43,6 @@ function slugOf(subject: string): string {
     .replace(/-+$/, '');
   return slug || 'message';
 }
-
 
 /** How long a key record may stay unreadable before it counts as left by a writer that died. */
 const ABANDONED_RECORD_MS = 2_000;
@@ -121,7 +120,8 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
       createdAt: now.toISOString(),
       payloadHash,
       files: complete.map(
-        (message, index) => `${stamp}-${slugOf(message.subject)}-${keyHash.slice(0, 12)}${scope === 'batch' ? `-${String(index).padStart(3, '0')}` : ''}.eml`,
+        (message, index) =>
+          `${stamp}-${slugOf(message.subject)}-${keyHash.slice(0, 12)}${scope === 'batch' ? `-${String(index).padStart(3, '0')}` : ''}.eml`,
       ),
     };
     const work = (async () => {
@@ -169,7 +169,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
     async sendBatch(messages, { idempotencyKey }) {
       assertIdempotencyKey(idempotencyKey);
       assertBatchSize(messages);
-      messages.forEach((message, index) => assertSendable(message, index));
+      for (const [index, message] of messages.entries()) assertSendable(message, index);
       return { ids: await deliver('batch', idempotencyKey, messages) };
     },
   };

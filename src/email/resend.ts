@@ -1,18 +1,18 @@
-import { Resend, type CreateEmailOptions } from 'resend';
+import { type CreateEmailOptions, Resend } from 'resend';
 import type { Clock } from '../clock';
-import { asciiJsonString } from './ascii-json';
 import type { Log } from '../log';
+import { asciiJsonString } from './ascii-json';
 import type { EmailMetrics } from './metrics';
 import { classifyResendError, type ResendSdkError } from './resend-errors';
-import { defaultRetryPolicy, realSleep, withRetries, type AttemptOutcome, type RetryPolicy } from './retry';
+import { type AttemptOutcome, defaultRetryPolicy, type RetryPolicy, realSleep, withRetries } from './retry';
 import {
-  PermanentEmailError,
-  TransientEmailError,
   assertBatchSize,
   assertIdempotencyKey,
   assertSendable,
   type EmailMessage,
   type Mailer,
+  PermanentEmailError,
+  TransientEmailError,
 } from './transport';
 
 /** The SDK's own default; passed explicitly so the SDK never falls back to reading the environment. */
@@ -33,7 +33,9 @@ export interface ResendMailerOptions {
   random?: () => number;
 }
 
-type SdkResult<T> = { data: T; error: null; headers: Record<string, string> | null } | { data: null; error: ResendSdkError; headers: Record<string, string> | null };
+type SdkResult<T> =
+  | { data: T; error: null; headers: Record<string, string> | null }
+  | { data: null; error: ResendSdkError; headers: Record<string, string> | null };
 
 export function createResendMailer(options: ResendMailerOptions): Mailer {
   const resend = new Resend(options.apiKey, {
@@ -75,14 +77,24 @@ export function createResendMailer(options: ResendMailerOptions): Mailer {
       const ids = readIds(response.data);
       options.metrics?.providerRequests.inc({ result: ids ? 'ok' : 'server_error' });
       if (ids) return { ok: true, value: ids };
-      return { ok: false, failure: { retry: 'now', code: 'invalid_response', status: null, message: 'the provider answered without email ids' } };
+      return {
+        ok: false,
+        failure: { retry: 'now', code: 'invalid_response', status: null, message: 'the provider answered without email ids' },
+      };
     };
     try {
       const ids = await withRetries(attempt, policy, {
         ...hooks,
         onRetry: ({ attempt: number, delayMs, failure }) =>
           options.log?.warn(
-            { transport: 'resend', idempotencyKey, attempt: number, delayMs: Math.round(delayMs), code: failure.code, status: failure.status },
+            {
+              transport: 'resend',
+              idempotencyKey,
+              attempt: number,
+              delayMs: Math.round(delayMs),
+              code: failure.code,
+              status: failure.status,
+            },
             'email provider failed; retrying with the same idempotency key',
           ),
       });
@@ -117,7 +129,7 @@ export function createResendMailer(options: ResendMailerOptions): Mailer {
     async sendBatch(messages, { idempotencyKey }) {
       assertIdempotencyKey(idempotencyKey);
       assertBatchSize(messages);
-      messages.forEach((message, index) => assertSendable(message, index));
+      for (const [index, message] of messages.entries()) assertSendable(message, index);
       const payload = messages.map(toPayload);
       return deliver(
         messages.length,

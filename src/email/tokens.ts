@@ -89,7 +89,8 @@ export function createTokenSigner(secret: string, clock: Clock) {
       const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
       const token = `${encoded}.${mac(purpose, encoded)}`;
       // Refuse to sign what verify would refuse (bad ids, a ref too long for a link).
-      if (!parsePayload(encoded) || !tokenShape.test(token)) throw new RangeError('claims must be non-negative safe integers and a short ref');
+      if (!parsePayload(encoded) || !tokenShape.test(token))
+        throw new RangeError('claims must be non-negative safe integers and a short ref');
       return token;
     },
 

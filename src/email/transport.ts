@@ -100,7 +100,8 @@ export function assertSendable(message: EmailMessage, index?: number): void {
   if (!message.html || !message.text) throw new RangeError('every message needs both html and text bodies');
   if (!message.subject) throw new RangeError('every message needs a subject');
   for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (!headerName.test(name) || /[\r\n]/.test(value)) throw new RangeError(`header ${JSON.stringify(name)} is not a valid single-line header`);
+    if (!headerName.test(name) || /[\r\n]/.test(value))
+      throw new RangeError(`header ${JSON.stringify(name)} is not a valid single-line header`);
   }
   if (!isPlausibleEmail(message.to)) {
     throw new PermanentEmailError('invalid_recipient', 'the recipient is not a valid email address', 422, index);

@@ -29,6 +29,11 @@ export function requireJsonBodies(formPaths: ReadonlySet<string> = new Set()) {
 export function limitBodies(limitFor: (path: string) => number) {
   return createMiddleware(async (c, next) => {
     const maxSize = limitFor(c.req.path);
-    return bodyLimit({ maxSize, onError: () => { throw problems.payloadTooLarge(maxSize); } })(c, next);
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw problems.payloadTooLarge(maxSize);
+      },
+    })(c, next);
   });
 }

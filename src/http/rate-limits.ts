@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { getRuntimeKey } from 'hono/adapter';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { ProblemError } from '../errors';
 
 /** A fixed window: `points` per `durationMs`, counted from the first use in the window. */

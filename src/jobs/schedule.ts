@@ -1,4 +1,4 @@
-import { schedule, type ScheduledTask } from 'node-cron';
+import { type ScheduledTask, schedule } from 'node-cron';
 import { runCleanup } from '../alerts/cleanup/run-cleanup';
 import { runDetection } from '../alerts/detector/run-detection';
 import { runDigestTick } from '../alerts/digest/runner';
@@ -43,7 +43,9 @@ export function scheduleJobs(deps: Deps): ScheduledJobs {
     schedule(jobs[name].cron, () => track(name, jobs[name].run), { name, noOverlap: true }),
   );
   // The cron is the webhooks' safety net; NOTIFY from any instance wakes the pump at once.
-  deps.webhookPump.listen().catch((error: unknown) => deps.log.error({ err: error }, 'webhooks: cannot listen for wake-ups; the cron still runs'));
+  deps.webhookPump
+    .listen()
+    .catch((error: unknown) => deps.log.error({ err: error }, 'webhooks: cannot listen for wake-ups; the cron still runs'));
   return {
     runNow: (name) => {
       if (acceptingWork(deps)) void track(name, name === 'detect' ? () => runDetection(deps, 'startup') : jobs[name].run);

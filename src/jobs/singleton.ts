@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { Db } from '../db/database';
-import { releaseJobLease, renewJobLease, takeJobLease, type JobLease } from '../db/job-leases';
+import { type JobLease, releaseJobLease, renewJobLease, takeJobLease } from '../db/job-leases';
 import type { Log } from '../log';
 
 /** Names of the singleton jobs this process is running now. */
@@ -37,7 +37,9 @@ export async function runSingleton<T>(deps: SingletonDeps, name: string, work: (
       return { ran: true, value: await work(deps.db) };
     } finally {
       clearInterval(heartbeat);
-      await releaseJobLease(deps.db, lease).catch((error: unknown) => deps.log.warn({ err: error, job: name }, 'could not release a job lease; it runs out by itself'));
+      await releaseJobLease(deps.db, lease).catch((error: unknown) =>
+        deps.log.warn({ err: error, job: name }, 'could not release a job lease; it runs out by itself'),
+      );
     }
   } finally {
     deps.processLocks.delete(name);
@@ -48,7 +50,8 @@ const leaseEnd = (deps: SingletonDeps): Date => new Date(deps.clock.now().getTim
 
 async function renew(deps: SingletonDeps, lease: JobLease): Promise<void> {
   try {
-    if (!(await renewJobLease(deps.db, lease, leaseEnd(deps)))) deps.log.warn({ job: lease.name }, 'a job lease was lost while the job ran (it outlived JOB_LEASE without renewal)');
+    if (!(await renewJobLease(deps.db, lease, leaseEnd(deps))))
+      deps.log.warn({ job: lease.name }, 'a job lease was lost while the job ran (it outlived JOB_LEASE without renewal)');
   } catch (error) {
     deps.log.warn({ err: error, job: lease.name }, 'could not renew a job lease');
   }

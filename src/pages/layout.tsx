@@ -13,15 +13,17 @@ export function Layout(props: { title: string; children: Child; scripts?: 'signu
         <link rel="stylesheet" href={assetUrl('style.css')} />
       </head>
       <body>
-        <a class="skip" href="#main">Skip to main content</a>
+        <a class="skip" href="#main">
+          Skip to main content
+        </a>
         <header class="site">
           <a href="/">Democracy Tracker alerts</a>
         </header>
         <main id="main">{props.children}</main>
         <footer class="site">
           <p>
-            We send only the reports you choose, with no tracking of opens or clicks. Every email has a link to change
-            your choices or leave.
+            We send only the reports you choose, with no tracking of opens or clicks. Every email has a link to change your choices or
+            leave.
           </p>
         </footer>
         {props.scripts === 'signup' ? <script src={assetUrl('signup.js')} defer></script> : null}

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
+
+import type { Preferences } from '../subscribers/preferences';
 import { categories } from '../taxonomy/categories';
 import { countries, regions } from '../taxonomy/countries';
-import type { Preferences } from '../subscribers/preferences';
 
 const byRegion = regions.map((region) => ({ region, countries: countries.filter((c) => c.region === region) }));
 
@@ -59,8 +60,8 @@ export function PreferenceFields({ value, keepTimezone }: { value: Preferences; 
       <fieldset>
         <legend>How often</legend>
         <label class="choice">
-          <input type="radio" name="frequency" value="monthly" checked={value.frequency === 'monthly'} /> Monthly, on the first
-          day of the month
+          <input type="radio" name="frequency" value="monthly" checked={value.frequency === 'monthly'} /> Monthly, on the first day of the
+          month
         </label>
         <label class="choice">
           <input type="radio" name="frequency" value="weekly" checked={value.frequency === 'weekly'} /> Weekly, on Mondays
@@ -68,11 +69,17 @@ export function PreferenceFields({ value, keepTimezone }: { value: Preferences; 
         <div class="field">
           <label for="timezone">Time zone</label>
           <p class="hint">Digests arrive at 09:00 in this time zone (an IANA name such as Europe/Stockholm).</p>
-          <input id="timezone" name="timezone" type="text" value={value.timezone} autocomplete="off" data-chosen={keepTimezone ? '1' : undefined} />
+          <input
+            id="timezone"
+            name="timezone"
+            type="text"
+            value={value.timezone}
+            autocomplete="off"
+            data-chosen={keepTimezone ? '1' : undefined}
+          />
         </div>
         <label class="choice">
-          <input type="checkbox" name="skipEmpty" checked={value.skipEmpty} /> Skip the email when nothing new matches my
-          choices
+          <input type="checkbox" name="skipEmpty" checked={value.skipEmpty} /> Skip the email when nothing new matches my choices
         </label>
       </fieldset>
     </>

@@ -17,8 +17,8 @@ export function SignupPage(props: { errors?: string[]; email?: string; value?: P
     <Layout title="Create your alerts" scripts="signup">
       <h1>Create your alerts</h1>
       <p class="lede">
-        Receive a customised selection of Democracy Tracker reports in your inbox: the countries and categories you
-        choose, once a month or once a week.
+        Receive a customised selection of Democracy Tracker reports in your inbox: the countries and categories you choose, once a month or
+        once a week.
       </p>
       <FormErrors errors={props.errors} />
       <form method="post" action="/v1/subscriptions">

@@ -1,5 +1,5 @@
+import { deleteSubscriber, findSubscriberByEmail, suppress } from '../db/subscribers';
 import type { Deps } from '../deps';
-import { findSubscriberByEmail, deleteSubscriber, suppress } from '../db/subscribers';
 import { hashEmail, normalizeEmail } from '../email/address';
 import { z } from '../zod';
 

@@ -1,5 +1,5 @@
-import type { Deps } from '../deps';
 import type { SubscriberRow } from '../db/subscribers';
+import type { Deps } from '../deps';
 
 type LinkDeps = Pick<Deps, 'config' | 'tokens'>;
 

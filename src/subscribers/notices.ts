@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { claimDueNotices, deleteNotices, failNotices, retryNoticesLater, type ClaimedNotice } from '../db/signup-notices';
+import { type ClaimedNotice, claimDueNotices, deleteNotices, failNotices, retryNoticesLater } from '../db/signup-notices';
 import type { SubscriberRow } from '../db/subscribers';
 import type { Deps } from '../deps';
-import { PermanentEmailError, TransientEmailError, type EmailMessage, MAX_BATCH_SIZE } from '../email/transport';
+import { type EmailMessage, MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../email/transport';
 import { categories } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
 import { renderConfirmEmail } from '../templates/confirm-email';
@@ -31,7 +31,10 @@ export function choicesOf(subscriber: Pick<SubscriberRow, 'countries' | 'regions
  * The confirmation or "manage your alerts" email of a queued notice. Its links are issued at the
  * notice's time, so building it again for a retry gives the same message.
  */
-export function noticeMessage(deps: Pick<Deps, 'config' | 'tokens'>, { kind, subscriber, createdAt }: Pick<ClaimedNotice, 'kind' | 'subscriber' | 'createdAt'>): EmailMessage {
+export function noticeMessage(
+  deps: Pick<Deps, 'config' | 'tokens'>,
+  { kind, subscriber, createdAt }: Pick<ClaimedNotice, 'kind' | 'subscriber' | 'createdAt'>,
+): EmailMessage {
   const links = subscriberLinks(deps, subscriber, createdAt);
   const unsubscribe = links.unsubscribe();
   const email =
@@ -58,7 +61,9 @@ export function noticeMessage(deps: Pick<Deps, 'config' | 'tokens'>, { kind, sub
 function batchKey(notices: readonly ClaimedNotice[]): string {
   const hash = createHash('sha256');
   for (const { id, kind, createdAt, subscriber: s } of notices) {
-    hash.update(JSON.stringify([id, kind, createdAt.getTime(), s.id, s.email, s.token_version, s.countries, s.regions, s.categories, s.frequency]));
+    hash.update(
+      JSON.stringify([id, kind, createdAt.getTime(), s.id, s.email, s.token_version, s.countries, s.regions, s.categories, s.frequency]),
+    );
   }
   return `signup-notices-${hash.digest('hex').slice(0, 40)}`;
 }
@@ -66,7 +71,8 @@ function batchKey(notices: readonly ClaimedNotice[]): string {
 const RENDER_SLICE = 10;
 
 /** Lets pending I/O (requests answering) run before the next slice of work. */
-const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+const nextTurn = () =>
+  new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 const backoffMs = (attempts: number) => Math.min(60 * 60 * 1000, 30_000 * 2 ** (attempts - 1));
 
@@ -123,16 +129,29 @@ async function sendClaimed(deps: NoticeDeps, all: ClaimedNotice[], result: Drain
       // One refused message sinks a strict batch: give that one up, send the others again now.
       const bad = error.messageIndex !== undefined ? [ids[error.messageIndex]!] : ids;
       await failNotices(deps.db, bad, now, text);
-      await retryNoticesLater(deps.db, ids.filter((id) => !bad.includes(id)), now, text);
+      await retryNoticesLater(
+        deps.db,
+        ids.filter((id) => !bad.includes(id)),
+        now,
+        text,
+      );
       result.failed += bad.length;
       deps.log.error({ err: error, notices: bad.length }, 'sign-up notices refused by the mailer');
       return;
     }
     const spent = claimed.filter((n) => n.attempts >= NOTICE_MAX_ATTEMPTS).map((n) => n.id);
     const again = claimed.filter((n) => n.attempts < NOTICE_MAX_ATTEMPTS);
-    const waitMs = Math.max(error instanceof TransientEmailError ? (error.retryAfterMs ?? 0) : 0, backoffMs(Math.max(1, ...again.map((n) => n.attempts))));
+    const waitMs = Math.max(
+      error instanceof TransientEmailError ? (error.retryAfterMs ?? 0) : 0,
+      backoffMs(Math.max(1, ...again.map((n) => n.attempts))),
+    );
     await failNotices(deps.db, spent, now, text);
-    await retryNoticesLater(deps.db, again.map((n) => n.id), new Date(now.getTime() + waitMs), text);
+    await retryNoticesLater(
+      deps.db,
+      again.map((n) => n.id),
+      new Date(now.getTime() + waitMs),
+      text,
+    );
     result.retried += again.length;
     result.failed += spent.length;
     deps.log.warn({ err: error, notices: claimed.length, retryInMs: waitMs }, 'sign-up notices not sent; will retry');
@@ -144,7 +163,10 @@ async function sendClaimed(deps: NoticeDeps, all: ClaimedNotice[], result: Drain
 }
 
 const countKinds = (notices: readonly ClaimedNotice[]) =>
-  notices.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n.kind]: (acc[n.kind] ?? 0) + 1 }), {});
+  notices.reduce<Record<string, number>>((acc, n) => {
+    acc[n.kind] = (acc[n.kind] ?? 0) + 1;
+    return acc;
+  }, {});
 
 /**
  * Starts a drain soon after a sign-up commits, or asks the running one to go round once more;

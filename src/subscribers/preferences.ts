@@ -1,6 +1,6 @@
-import { z } from '../zod';
 import { categoryIds, isCategoryId } from '../taxonomy/categories';
 import { countries, findCountry, regions } from '../taxonomy/countries';
+import { z } from '../zod';
 
 const timeZones = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
 

@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../db/database';
-import { findSubscriber, updatePreferencesIfCurrent, type SubscriberRow } from '../db/subscribers';
+import { findSubscriber, type SubscriberRow, updatePreferencesIfCurrent } from '../db/subscribers';
 import type { Deps } from '../deps';
 import type { TokenPurpose } from '../email/tokens';
 import type { Preferences } from './preferences';

@@ -1,10 +1,10 @@
 /** The double opt-in email: one button, the choices, "ignore it if it was not you". */
 import { compiledTemplates } from './compiled';
 import { prepareTemplate } from './fill';
-import { oneLine, plural, summariseChoices, type ChoicesSummary } from './format';
+import { type ChoicesSummary, oneLine, plural, summariseChoices } from './format';
 import type { ConfirmEmailModel, RenderedEmail } from './models';
 import { requireHttpUrl } from './safe-url';
-import { linkList, siteNameOf, type FooterView, type HeaderView } from './shared-view';
+import { type FooterView, type HeaderView, linkList, siteNameOf } from './shared-view';
 
 export interface PreparedConfirm {
   subject: string;

@@ -2,8 +2,9 @@
  * The size budget of the digest HTML: Gmail clips messages over ~102 KB, hiding the footer
  * (unsubscribe included), so items are kept, in keeping order, only while the HTML fits.
  */
-import { itemCount, keepItems, prepareDigest, type PreparedDigest } from './digest-prepare';
+
 import { renderDigestHtml as renderHtml } from './digest-html';
+import { itemCount, keepItems, type PreparedDigest, prepareDigest } from './digest-prepare';
 import { firstItemLowerBound, itemLowerBound } from './digest-size';
 import type { DigestTotals } from './digest-view';
 import type { DigestModel } from './models';

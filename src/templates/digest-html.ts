@@ -7,7 +7,7 @@
  */
 import { compiledTemplates } from './compiled';
 import type { PreparedDigest, PreparedItem } from './digest-prepare';
-import { digestPageView, itemView, type DigestTotals, type DigestView } from './digest-view';
+import { type DigestTotals, type DigestView, digestPageView, itemView } from './digest-view';
 import { prepareTemplate } from './fill';
 
 /** `template` cut at each marker, in order; each must occur exactly once. */
@@ -23,7 +23,12 @@ function splitAt(template: string, markers: readonly string[]): string[] {
   return [...parts, rest];
 }
 
-const [pageStart, heading, item, afterItems, pageEnd] = splitAt(compiledTemplates.digest, ['{{#countries}}', '{{#items}}', '{{/items}}', '{{/countries}}']);
+const [pageStart, heading, item, afterItems, pageEnd] = splitAt(compiledTemplates.digest, [
+  '{{#countries}}',
+  '{{#items}}',
+  '{{/items}}',
+  '{{/countries}}',
+]);
 type PageView = Omit<DigestView, 'countries'>;
 const fillPageStart = prepareTemplate<PageView>(pageStart!);
 const fillHeading = prepareTemplate<{ name: string }>(heading!);
@@ -36,7 +41,10 @@ const nonAscii = /[^\x00-\x7f]/;
 
 function renderItem(prepared: PreparedItem, first: boolean): string {
   let cached = itemHtml.get(prepared);
-  if (!cached) itemHtml.set(prepared, (cached = []));
+  if (!cached) {
+    cached = [];
+    itemHtml.set(prepared, cached);
+  }
   const slot = first ? 0 : 1;
   let html = cached[slot];
   if (html === undefined) {
@@ -55,7 +63,7 @@ export function renderDigestHtml(d: PreparedDigest, totals: DigestTotals): strin
   const parts = [fillPageStart(view)];
   for (const country of d.countries) {
     parts.push(fillHeading(country));
-    country.items.forEach((prepared, index) => parts.push(renderItem(prepared, index === 0)));
+    for (const [index, prepared] of country.items.entries()) parts.push(renderItem(prepared, index === 0));
     parts.push(fillAfterItems(country));
   }
   parts.push(fillPageEnd(view));

@@ -3,16 +3,7 @@
  * texts, cut excerpts, safe URLs (unsafe optional links dropped, unsafe required links
  * refused), and the order in which items are kept when the size budget cuts.
  */
-import {
-  digestNoun,
-  listNames,
-  monthLabel,
-  oneLine,
-  periodRange,
-  shorten,
-  summariseChoices,
-  type ChoicesSummary,
-} from './format';
+import { type ChoicesSummary, digestNoun, listNames, monthLabel, oneLine, periodRange, shorten, summariseChoices } from './format';
 import type { DigestBadge, DigestItem, DigestModel, Frequency } from './models';
 import { requireHttpUrl, safeHttpUrl } from './safe-url';
 import { siteNameOf } from './shared-view';
@@ -102,12 +93,13 @@ function prepareItemOnce(item: DigestItem): PreparedItem {
     title: oneLine(item.title) || 'Untitled report',
     url: safeHttpUrl(item.url),
     month: monthLabel(item.month),
-    categories: item.categories.map(oneLine).filter((c) => c !== '').join(' · '),
+    categories: item.categories
+      .map(oneLine)
+      .filter((c) => c !== '')
+      .join(' · '),
     excerpt: shorten(item.excerpt, EXCERPT_MAX),
     update: updateText || changed ? { text: updateText, changed } : undefined,
-    sources: item.sources
-      .map((s) => ({ name: oneLine(s.name), url: safeHttpUrl(s.url) }))
-      .filter((s) => s.name !== ''),
+    sources: item.sources.map((s) => ({ name: oneLine(s.name), url: safeHttpUrl(s.url) })).filter((s) => s.name !== ''),
   };
 }
 
@@ -196,7 +188,10 @@ export function roundRobinQuotas(counts: readonly number[], keep: number): numbe
 export function keepItems(digest: PreparedDigest, keep: number): PreparedDigest {
   const total = itemCount(digest);
   if (keep >= total) return digest;
-  const quotas = roundRobinQuotas(digest.countries.map((c) => c.items.length), keep);
+  const quotas = roundRobinQuotas(
+    digest.countries.map((c) => c.items.length),
+    keep,
+  );
   const countries = digest.countries
     .map((country, index) => ({ ...country, items: country.items.slice(0, quotas[index]) }))
     .filter((country) => country.items.length > 0);

@@ -5,8 +5,9 @@
  * item's own text (which escaping only lengthens) that gives a tight lower bound per item,
  * so the size budget rules out most item counts without rendering them.
  */
-import type { PreparedDigest, PreparedItem } from './digest-prepare';
+
 import { renderDigestHtml } from './digest-html';
+import type { PreparedDigest, PreparedItem } from './digest-prepare';
 
 interface SizeModel {
   /** The whole page with one empty item. */
@@ -72,7 +73,16 @@ function sizeModel(): SizeModel {
     update: extra({ update: { text: 'u', changed: '' } }, 1),
     changed: extra({ update: { text: 'u', changed: 'c' } }, 2) - extra({ update: { text: 'u', changed: '' } }, 1),
     sources: oneSource,
-    source: extra({ sources: [{ name: 'n', url: undefined }, { name: 'm', url: undefined }] }, 2) - oneSource,
+    source:
+      extra(
+        {
+          sources: [
+            { name: 'n', url: undefined },
+            { name: 'm', url: undefined },
+          ],
+        },
+        2,
+      ) - oneSource,
     sourceLink: extra({ sources: [{ name: 'n', url: 'u' }] }, 2) - oneSource,
   };
   return measured;

@@ -1,10 +1,13 @@
 /** The plain-text alternative of the digest, from the same (already cut) data as the HTML. */
 import { badgeLabels, itemCount, type PreparedDigest, type PreparedItem } from './digest-prepare';
-import { digestSummary, digestWhy, moreLabel, moreNote, type DigestTotals } from './digest-view';
+import { type DigestTotals, digestSummary, digestWhy, moreLabel, moreNote } from './digest-view';
 
 /** Plain punctuation for the dash, ellipsis and thin spaces the shared formatting adds. */
 function plainText(text: string): string {
-  return text.replace(/\u2026/g, '...').replace(/\u2013/g, '-').replace(/[\u2009\u202f]/g, ' ');
+  return text
+    .replace(/\u2026/g, '...')
+    .replace(/\u2013/g, '-')
+    .replace(/[\u2009\u202f]/g, ' ');
 }
 
 function underline(text: string, char: string): string {
@@ -17,7 +20,10 @@ const itemTexts = new WeakMap<PreparedItem, string>();
 function itemText(item: PreparedItem): string {
   let text = itemTexts.get(item);
   if (text === undefined) {
-    const lines = [`[${badgeLabels[item.badge].toUpperCase()}] ${item.title}`, [item.month, item.categories].filter((s) => s !== '').join(' · ')];
+    const lines = [
+      `[${badgeLabels[item.badge].toUpperCase()}] ${item.title}`,
+      [item.month, item.categories].filter((s) => s !== '').join(' · '),
+    ];
     if (item.excerpt) lines.push(item.excerpt);
     if (item.update?.text) lines.push(`Update: ${item.update.text}`);
     if (item.update?.changed) lines.push(`Changed: ${item.update.changed}`);

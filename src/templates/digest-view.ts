@@ -1,8 +1,9 @@
 /** Prepared digest -> the Mustache view of digest.mjml (every key present, so no lookups leak upwards). */
-import { formatCount, listNames, plural } from './format';
+
 import type { PreparedDigest, PreparedItem } from './digest-prepare';
 import { itemCount } from './digest-prepare';
-import { linkList, type FooterView, type HeaderView, type LinkView } from './shared-view';
+import { formatCount, listNames, plural } from './format';
+import { type FooterView, type HeaderView, type LinkView, linkList } from './shared-view';
 
 interface ItemView {
   first: boolean;
@@ -99,7 +100,10 @@ export function digestSummary(totals: DigestTotals): string {
 
 /** The whole view of digest.mjml; `d` is already cut to what the email shows. */
 export function digestView(d: PreparedDigest, totals: DigestTotals): DigestView {
-  return { ...digestPageView(d, totals), countries: d.countries.map((c) => ({ name: c.name, items: c.items.map((item, index) => itemView(item, index === 0)) })) };
+  return {
+    ...digestPageView(d, totals),
+    countries: d.countries.map((c) => ({ name: c.name, items: c.items.map((item, index) => itemView(item, index === 0)) })),
+  };
 }
 
 /** The view of the page around the reports (renderDigestHtml fills the countries and reports in parts). */
@@ -109,7 +113,13 @@ export function digestPageView(d: PreparedDigest, totals: DigestTotals): Omit<Di
   const summary = digestSummary(totals);
   return {
     subject: digestSubject(d, total),
-    preheader: shown === 0 ? `${summary} this time.` : `${summary}: ${listNames(d.countries.map((c) => c.name), 4)}.`,
+    preheader:
+      shown === 0
+        ? `${summary} this time.`
+        : `${summary}: ${listNames(
+            d.countries.map((c) => c.name),
+            4,
+          )}.`,
     siteName: d.siteName,
     digestNoun: d.noun,
     links: { site: d.links.site },

@@ -4,8 +4,18 @@ import type { AlertChoices, Frequency } from './models';
 export const DEFAULT_SITE_NAME = 'Democracy Tracker';
 
 const monthNames = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ];
 
 /** One line of text: whitespace (including newlines) collapsed. */

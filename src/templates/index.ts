@@ -5,7 +5,6 @@
 export { renderConfirmEmail } from './confirm-email';
 export { DEFAULT_DIGEST_HTML_BUDGET, renderDigestEmail } from './digest-email';
 export { renderManageEmail } from './manage-email';
-export { UnsafeUrlError } from './safe-url';
 export type {
   AlertChoices,
   ConfirmEmailModel,
@@ -20,3 +19,4 @@ export type {
   RenderedDigest,
   RenderedEmail,
 } from './models';
+export { UnsafeUrlError } from './safe-url';

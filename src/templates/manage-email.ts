@@ -1,10 +1,10 @@
 /** Sent when a confirmed address signs up again: a way in to the preference centre, and out. */
 import { compiledTemplates } from './compiled';
 import { prepareTemplate } from './fill';
-import { oneLine, summariseChoices, type ChoicesSummary } from './format';
+import { type ChoicesSummary, oneLine, summariseChoices } from './format';
 import type { ManageEmailModel, RenderedEmail } from './models';
 import { requireHttpUrl } from './safe-url';
-import { linkList, siteNameOf, type FooterView, type HeaderView } from './shared-view';
+import { type FooterView, type HeaderView, linkList, siteNameOf } from './shared-view';
 
 export interface PreparedManage {
   subject: string;
@@ -47,12 +47,7 @@ export function manageText(p: PreparedManage): string {
     '',
     `Someone asked to sign up ${p.email} for alerts from ${p.siteName}. This address already receives them, so nothing has changed.`,
     ...(p.choices
-      ? [
-          '',
-          `  Countries and regions: ${p.choices.places}`,
-          `  Categories: ${p.choices.categories}`,
-          `  How often: ${p.choices.frequency}`,
-        ]
+      ? ['', `  Countries and regions: ${p.choices.places}`, `  Categories: ${p.choices.categories}`, `  How often: ${p.choices.frequency}`]
       : []),
     '',
     'To change your countries, categories or how often you hear from us, open your preference centre:',

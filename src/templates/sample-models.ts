@@ -50,8 +50,7 @@ const kazakhstan: DigestItem[] = [
     categories: ['Rights', 'Civil Liberties'],
     excerpt:
       'A new media bill signed into law on 19 June has been criticized by journalists and civil society for ambiguity and some restrictive provisions that they say will further restrict media freedom in the country.',
-    updateText:
-      'the law went into force in August 2024 and two violations carry a penalty of a loss of accreditation for six months.',
+    updateText: 'the law went into force in August 2024 and two violations carry a penalty of a loss of accreditation for six months.',
     changedFields: ['updates', 'sources'],
     sources: [
       { name: 'Human Rights Watch', url: 'https://www.hrw.org/' },

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, type Config } from '../config';
+import { type Config, ConfigError, parseConfig } from '../config';
 
 /** The Worker's bindings and variables (wrangler.toml [vars], secrets, the Hyperdrive binding). */
 export interface WorkerEnv {
@@ -30,9 +30,11 @@ export function parseWorkerConfig(env: WorkerEnv): Config {
     .filter((name) => name in vars)
     .map((name) => `${name}: is not used on Workers: ${nodeOnly[name]}`);
   if (!vars.APP_SECRET?.trim()) problems.push('APP_SECRET: is required on Workers (set it with `wrangler secret put APP_SECRET`)');
-  if (!vars.RESEND_API_KEY?.trim()) problems.push('RESEND_API_KEY: is required on Workers: email goes through Resend (there is no outbox folder)');
+  if (!vars.RESEND_API_KEY?.trim())
+    problems.push('RESEND_API_KEY: is required on Workers: email goes through Resend (there is no outbox folder)');
   const connectionString = env.HYPERDRIVE?.connectionString;
-  if (typeof connectionString !== 'string') problems.push('HYPERDRIVE: the Hyperdrive binding is missing (see [[hyperdrive]] in wrangler.toml)');
+  if (typeof connectionString !== 'string')
+    problems.push('HYPERDRIVE: the Hyperdrive binding is missing (see [[hyperdrive]] in wrangler.toml)');
   let config: Config | undefined;
   try {
     const { CRON_DETECT, CRON_DIGEST, CRON_WEBHOOKS, CRON_CLEANUP, DATA_DIR, PORT, ...rest } = vars;
@@ -41,8 +43,10 @@ export function parseWorkerConfig(env: WorkerEnv): Config {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  if (config && config.sourceUrls.length === 0) problems.push('SOURCE_URLS: is required on Workers: the bundled demo source is read from files');
-  if (config?.sourceUrls.some((url) => url.startsWith('file:'))) problems.push('SOURCE_URLS: file: URLs cannot be read on Workers (no file system); use http(s)');
+  if (config && config.sourceUrls.length === 0)
+    problems.push('SOURCE_URLS: is required on Workers: the bundled demo source is read from files');
+  if (config?.sourceUrls.some((url) => url.startsWith('file:')))
+    problems.push('SOURCE_URLS: file: URLs cannot be read on Workers (no file system); use http(s)');
   // One line per variable: the Workers reason first (APP_SECRET is also required by NODE_ENV=production).
   const named = new Set<string>();
   const lines = problems.filter((line) => {

@@ -34,7 +34,14 @@ export function openWorkerScope(env: WorkerEnv): WorkerScope {
     log,
     appSecret: config.appSecret!,
     metrics,
-    mailer: createResendMailer({ apiKey: config.resend!.apiKey, baseUrl: config.resend!.baseUrl, defaultFrom: config.emailFrom, clock: systemClock, log, metrics: metrics.email }),
+    mailer: createResendMailer({
+      apiKey: config.resend!.apiKey,
+      baseUrl: config.resend!.baseUrl,
+      defaultFrom: config.emailFrom,
+      clock: systemClock,
+      log,
+      metrics: metrics.email,
+    }),
     webhookTransport: workerWebhookTransport,
   });
   return {

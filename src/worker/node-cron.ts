@@ -5,5 +5,7 @@
  * asks for a check here; if it ever did, this fails loudly rather than accept an expression.
  */
 export function validate(expression: string): boolean {
-  throw new Error(`node-cron is not part of the Workers bundle; cannot check ${JSON.stringify(expression)}: declare schedules in wrangler.toml [triggers]`);
+  throw new Error(
+    `node-cron is not part of the Workers bundle; cannot check ${JSON.stringify(expression)}: declare schedules in wrangler.toml [triggers]`,
+  );
 }

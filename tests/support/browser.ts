@@ -1,7 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './app';
 import type { TestDatabase } from './db';
 
@@ -13,7 +13,14 @@ export const hasChromium = existsSync(chromiumPath);
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-gpu',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -97,7 +104,8 @@ export async function watchedContext(
   });
   const page = await context.newPage();
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') watch.problems.push(`console.${message.type()}: ${message.text()} (${message.location().url})`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      watch.problems.push(`console.${message.type()}: ${message.text()} (${message.location().url})`);
   });
   page.on('pageerror', (error) => watch.problems.push(`pageerror: ${error.message}`));
   return { context, page, watch };
@@ -112,7 +120,11 @@ export function unlabelledInputs(page: Page): Promise<string[]> {
     elements
       .filter((el) => {
         const control = el as HTMLInputElement;
-        return !((control.labels?.length ?? 0) > 0 || control.getAttribute('aria-label')?.trim() || control.getAttribute('aria-labelledby'));
+        return !(
+          (control.labels?.length ?? 0) > 0 ||
+          control.getAttribute('aria-label')?.trim() ||
+          control.getAttribute('aria-labelledby')
+        );
       })
       .map((el) => el.outerHTML),
   );

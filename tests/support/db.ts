@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { openPglite, openPostgres, type DatabaseHandle } from '../../src/db/connect';
+import { type DatabaseHandle, openPglite, openPostgres } from '../../src/db/connect';
 import { migrateToLatest } from '../../src/db/migrate';
 
 /** Set by .ci/run (and by you, to run the suite against a real server). */
@@ -20,7 +20,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (!postgresUrl) {
     const handle = await openPglite(undefined);
     await migrateToLatest(handle.db);
-    return { ...handle, openAnother: () => { throw new Error('PGlite has a single connection'); } };
+    return {
+      ...handle,
+      openAnother: () => {
+        throw new Error('PGlite has a single connection');
+      },
+    };
   }
   const schema = `test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   await adminQuery(`create schema ${schema}`);

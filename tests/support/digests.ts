@@ -45,7 +45,10 @@ export async function seedSubscribers(deps: Pick<Deps, 'db'>, o: SeedOptions): P
 /** Publishes events (through the real ingest path) for the given countries. */
 export async function publishEvents(deps: Pick<Deps, 'db' | 'clock' | 'metrics'>, countries: string[], perCountry = 2) {
   const events = countries.flatMap((country) => Array.from({ length: perCountry }, () => sampleEvent({ country })));
-  await ingestEvents(deps, events.map((e) => normaliseEvent(eventInputSchema.parse(e))));
+  await ingestEvents(
+    deps,
+    events.map((e) => normaliseEvent(eventInputSchema.parse(e))),
+  );
   return events;
 }
 

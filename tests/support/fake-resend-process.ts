@@ -6,7 +6,7 @@
  *
  * The child is this file run with the parent's exec arguments (the tsx loader included).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startFakeResend } from './fake-resend';
 
@@ -79,14 +79,19 @@ async function runChild(): Promise<void> {
     if (op === 'deliveries') {
       value = fake.deliveries().map((d) => ({
         to: d.to,
-        oneClick: !!d.headers['List-Unsubscribe']?.startsWith('<https://') && d.headers['List-Unsubscribe-Post'] === 'List-Unsubscribe=One-Click',
+        oneClick:
+          !!d.headers['List-Unsubscribe']?.startsWith('<https://') && d.headers['List-Unsubscribe-Post'] === 'List-Unsubscribe=One-Click',
       }));
     } else if (op === 'reset') {
       fake.reset();
       cpuFrom = process.cpuUsage();
     } else {
       const cpu = process.cpuUsage(cpuFrom);
-      value = { cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss, requests: fake.requests().length } satisfies FakeResendUsage;
+      value = {
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        rssBytes: process.memoryUsage().rss,
+        requests: fake.requests().length,
+      } satisfies FakeResendUsage;
     }
     process.send!({ id, value } satisfies Reply);
   });

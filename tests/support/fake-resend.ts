@@ -125,11 +125,21 @@ function checkEmail(value: unknown): EmailCheck {
     }
   }
   if (typeof email.from !== 'string' || !plausibleAddress.test(email.from)) {
-    return { ok: false, status: 422, name: 'invalid_from_address', message: 'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.' };
+    return {
+      ok: false,
+      status: 422,
+      name: 'invalid_from_address',
+      message: 'Invalid `from` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+    };
   }
   const to = Array.isArray(email.to) ? email.to : [email.to];
   if (to.length > 50 || !to.every((address) => typeof address === 'string' && plausibleAddress.test(address))) {
-    return { ok: false, status: 422, name: 'validation_error', message: 'Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.' };
+    return {
+      ok: false,
+      status: 422,
+      name: 'validation_error',
+      message: 'Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.',
+    };
   }
   if (typeof email.html !== 'string' && typeof email.text !== 'string') {
     return { ok: false, status: 422, name: 'validation_error', message: 'Missing `html` or `text` field.' };
@@ -173,7 +183,12 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     });
   };
 
-  const deliver = (endpoint: FakeResendDelivery['endpoint'], index: number, key: string | undefined, email: Record<string, unknown>): string => {
+  const deliver = (
+    endpoint: FakeResendDelivery['endpoint'],
+    index: number,
+    key: string | undefined,
+    email: Record<string, unknown>,
+  ): string => {
     const id = randomUUID();
     const text = (field: string) => (retainContent && typeof email[field] === 'string' ? (email[field] as string) : '');
     deliveries.push({
@@ -194,7 +209,12 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
   };
 
   /** Validates and delivers; the answer a successful or refused request gets. */
-  const processEmails = (path: string, body: unknown, key: string | undefined, batchValidation: string | undefined): { status: number; body: unknown } => {
+  const processEmails = (
+    path: string,
+    body: unknown,
+    key: string | undefined,
+    batchValidation: string | undefined,
+  ): { status: number; body: unknown } => {
     if (path === '/emails') {
       const check = checkEmail(body);
       if (!check.ok) return { status: check.status, body: errorBody(check.status, check.name, check.message) };
@@ -291,8 +311,10 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     if (req.method !== 'POST' || (path !== '/emails' && path !== '/emails/batch')) {
       return answer(res, record, 404, errorBody(404, 'not_found', 'The requested endpoint does not exist.'));
     }
-    if (!headers.authorization) return answer(res, record, 401, errorBody(401, 'missing_api_key', 'Missing API key in the authorization header.'));
-    if (headers.authorization !== `Bearer ${apiKey}`) return answer(res, record, 403, errorBody(403, 'invalid_api_key', 'API key is invalid.'));
+    if (!headers.authorization)
+      return answer(res, record, 401, errorBody(401, 'missing_api_key', 'Missing API key in the authorization header.'));
+    if (headers.authorization !== `Bearer ${apiKey}`)
+      return answer(res, record, 403, errorBody(403, 'invalid_api_key', 'API key is invalid.'));
 
     const fault = nextFault();
     if (fault && applyFault(fault, res, record)) return;
@@ -308,10 +330,20 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     const stored = key === undefined ? undefined : idempotency.get(key);
     if (stored && now() - stored.storedAt < ttlMs) {
       if (stored.fingerprint !== fingerprint) {
-        return answer(res, record, 409, errorBody(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload.'));
+        return answer(
+          res,
+          record,
+          409,
+          errorBody(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload.'),
+        );
       }
       if (stored.state === 'in-flight') {
-        return answer(res, record, 409, errorBody(409, 'concurrent_idempotent_requests', 'Same idempotency key used while original request is still in progress.'));
+        return answer(
+          res,
+          record,
+          409,
+          errorBody(409, 'concurrent_idempotent_requests', 'Same idempotency key used while original request is still in progress.'),
+        );
       }
       record.replayed = true;
       return answer(res, record, stored.status, stored.body);
@@ -329,7 +361,10 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(500, 'internal_server_error', String(error))));
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify(errorBody(500, 'internal_server_error', String(error))));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -354,7 +389,8 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     requests: (): readonly FakeResendRequest[] => requests,
     deliveries: (): readonly FakeResendDelivery[] => deliveries,
     /** Deliveries to one address (compared case-insensitively). */
-    deliveriesTo: (address: string) => deliveries.filter((delivery) => delivery.to.some((to) => to.toLowerCase() === address.toLowerCase())),
+    deliveriesTo: (address: string) =>
+      deliveries.filter((delivery) => delivery.to.some((to) => to.toLowerCase() === address.toLowerCase())),
     /** Resolves once `count` requests in all have arrived. */
     waitForRequests(count: number, timeoutMs = 10_000): Promise<void> {
       if (requests.length >= count) return Promise.resolve();

@@ -65,6 +65,7 @@ const trickyStrings = [
   '<script>alert(1)</script>',
   "'; drop table events; --",
   '{{token}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log-injection probe, sent as it is
   '${jndi:ldap://127.0.0.1/a}',
   '__proto__',
   'constructor',
@@ -117,11 +118,31 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 5, arbitrary: nastyString },
   {
     weight: 3,
-    arbitrary: fc.constantFrom<unknown>(null, true, false, 0, -1, -0, 1.5, 1e308, -1e308, 2 ** 31, 2 ** 53 + 2, Number.MAX_SAFE_INTEGER, [], {}, [null], { '': null }),
+    arbitrary: fc.constantFrom<unknown>(
+      null,
+      true,
+      false,
+      0,
+      -1,
+      -0,
+      1.5,
+      1e308,
+      -1e308,
+      2 ** 31,
+      2 ** 53 + 2,
+      Number.MAX_SAFE_INTEGER,
+      [],
+      {},
+      [null],
+      { '': null },
+    ),
   },
   { weight: 1, arbitrary: fc.array(nastyString, { maxLength: 3 }) },
   { weight: 1, arbitrary: fc.dictionary(nastyString, nastyString, { maxKeys: 2 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 12 }).map((depth) => JSON.parse('['.repeat(depth * 50) + ']'.repeat(depth * 50)) as unknown) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 12 }).map((depth) => JSON.parse('['.repeat(depth * 50) + ']'.repeat(depth * 50)) as unknown),
+  },
 );
 
 // ---- URL encoding that also carries what encodeURIComponent refuses ----
@@ -136,7 +157,9 @@ export function encodeComponent(value: string): string {
       for (const char of part) {
         const code = char.codePointAt(0)!;
         if (code >= 0xd800 && code <= 0xdfff) {
-          out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+          out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+            .map((b) => `%${b.toString(16).toUpperCase()}`)
+            .join('');
         } else out += encodeURIComponent(char);
       }
       return out;
@@ -167,13 +190,16 @@ export function tokenValue(fits?: (typeof purposes)[number] | 'pending'): fc.Arb
           fc.constantFrom(...purposes),
           fc.oneof(fc.constant('cur'), fc.constant('pending'), fc.constantFrom(0, 1, 2 ** 31, 2 ** 53 - 1).map(String)),
           fc.oneof(fc.constant('cur'), fc.constantFrom(0, 7, 2 ** 53 - 1).map(String)),
-          fc.option(fc.oneof(fc.constant('digest'), fc.constantFrom('', 'abc', '-1', '1.5', '1e3', '99999999999999999999', '0x1', ' 7', '\u0000')), { nil: undefined }),
+          fc.option(
+            fc.oneof(fc.constant('digest'), fc.constantFrom('', 'abc', '-1', '1.5', '1e3', '99999999999999999999', '0x1', ' 7', '\u0000')),
+            { nil: undefined },
+          ),
         )
         .map(([p, s, v, r]) => `«sign:${p}:${s}:${v}${r === undefined ? '' : `:${encodeURIComponent(r)}`}»`),
     },
     { weight: 1, arbitrary: nastyString },
     { weight: 1, arbitrary: fc.base64String({ maxLength: 80 }).map((s) => `${s}.${'A'.repeat(43)}`) },
-    { weight: 1, arbitrary: fc.constantFrom('«huge:1025:A»', '«huge:2049:A»', 'a.b', '.', 'e30.' + 'A'.repeat(43)) },
+    { weight: 1, arbitrary: fc.constantFrom('«huge:1025:A»', '«huge:2049:A»', 'a.b', '.', `e30.${'A'.repeat(43)}`) },
   );
 }
 
@@ -227,8 +253,20 @@ export const cursorValue: fc.Arbitrary<string> = fc.oneof(
     weight: 3,
     arbitrary: fc
       .oneof(
-        fc.tuple(fc.constantFrom('2025-01', '0000-00', '9999-99', '2025-1', '', '2025-01-01T00:00:00Z'), fc.oneof(nastyString, fc.constant('«event»'))),
-        fc.tuple(fc.constantFrom('2025-02-01T09:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z', '2025-02-01', '+275760-09-13T00:00:00Z'), fc.oneof(nastyString, fc.constant('«delivery»'))),
+        fc.tuple(
+          fc.constantFrom('2025-01', '0000-00', '9999-99', '2025-1', '', '2025-01-01T00:00:00Z'),
+          fc.oneof(nastyString, fc.constant('«event»')),
+        ),
+        fc.tuple(
+          fc.constantFrom(
+            '2025-02-01T09:00:00Z',
+            '0000-01-01T00:00:00Z',
+            '9999-12-31T23:59:59.999999Z',
+            '2025-02-01',
+            '+275760-09-13T00:00:00Z',
+          ),
+          fc.oneof(nastyString, fc.constant('«delivery»')),
+        ),
         fc.jsonValue({ maxDepth: 2 }),
       )
       .map(b64),
@@ -240,22 +278,66 @@ export const cursorValue: fc.Arbitrary<string> = fc.oneof(
 
 export const numberText: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 1, max: 100 }).map(String) },
-  fc.constantFrom('0', '1', '-1', '20', '100', '101', '1000', '1001', '1.5', '1e3', '0x10', '+1', '00001', ' 5', '5 ', '٣', '9007199254740991', '9007199254740992', '99999999999999999999', 'NaN', 'Infinity', '-0', ''),
+  fc.constantFrom(
+    '0',
+    '1',
+    '-1',
+    '20',
+    '100',
+    '101',
+    '1000',
+    '1001',
+    '1.5',
+    '1e3',
+    '0x10',
+    '+1',
+    '00001',
+    ' 5',
+    '5 ',
+    '٣',
+    '9007199254740991',
+    '9007199254740992',
+    '99999999999999999999',
+    'NaN',
+    'Infinity',
+    '-0',
+    '',
+  ),
   fc.integer({ min: -10, max: 2000 }).map(String),
 );
 
 const isoTimes = fc.oneof(
-  fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
-  fc.constantFrom('2025-02-01T09:00:00Z', '2025-03-01T09:00:00Z', '2025-01-01', '0000-01-01', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2024-02-30', '2025-02-01T09:00:00+25:00', '2025-02-01T09:00:00.123456789Z', '2025-W05', '20250201', '9999-12-31T23:59:59-14:00', '0001-01-01T00:30:00+01:00'),
+  fc
+    .date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
+  fc.constantFrom(
+    '2025-02-01T09:00:00Z',
+    '2025-03-01T09:00:00Z',
+    '2025-01-01',
+    '0000-01-01',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59Z',
+    '2024-02-30',
+    '2025-02-01T09:00:00+25:00',
+    '2025-02-01T09:00:00.123456789Z',
+    '2025-W05',
+    '20250201',
+    '9999-12-31T23:59:59-14:00',
+    '0001-01-01T00:30:00+01:00',
+  ),
 );
 
 // ---- values by field name, so valid-looking bodies reach past validation ----
 
 /** Mostly a valid value, sometimes a near miss. */
-const mostly = (valid: unknown[], invalid: unknown[]) => fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
+const mostly = (valid: unknown[], invalid: unknown[]) =>
+  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
 
 const fieldHints: Record<string, fc.Arbitrary<unknown>> = {
-  id: fc.oneof(fc.constant('«event»'), fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,20}$/).map((s) => `fuzz-${s}`)),
+  id: fc.oneof(
+    fc.constant('«event»'),
+    fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,20}$/).map((s) => `fuzz-${s}`),
+  ),
   country: mostly(['KAZ', 'FRA', 'kaz', ' usa '], ['XXX', 'KZ', '']),
   countries: mostly(['KAZ', 'FRA', 'kaz', ' usa '], ['XXX', 'KZ', '']),
   month: mostly(['2025-01', '2024-12'], ['2025-13', '0000-01', '9999-12']),
@@ -267,7 +349,18 @@ const fieldHints: Record<string, fc.Arbitrary<unknown>> = {
     fc.constantFrom('«sub-email»', '«pending-email»', 'Ana@Example.ORG ', 'not-an-email', 'a@b', '"a b"@example.org', 'ana@例え.jp'),
     fc.stringMatching(/^[a-z0-9]{1,12}$/).map((s) => `fuzz-${s}@example.org`),
   ),
-  url: mostly(['«receiver»', 'http://localhost:1/hook'], ['http://127.0.0.1:1/', 'https://[::1]:1/', 'ftp://127.0.0.1/', 'file:///etc/passwd', 'http://user:pw@127.0.0.1/', 'http://', 'https://[::1']),
+  url: mostly(
+    ['«receiver»', 'http://localhost:1/hook'],
+    [
+      'http://127.0.0.1:1/',
+      'https://[::1]:1/',
+      'ftp://127.0.0.1/',
+      'file:///etc/passwd',
+      'http://user:pw@127.0.0.1/',
+      'http://',
+      'https://[::1',
+    ],
+  ),
   since: fc.oneof(fc.integer({ min: -1, max: 60 }), isoTimes),
   now: isoTimes,
   date: mostly(['2024-08', '2024-08-01'], ['2024-13-45', '24-08']),
@@ -308,16 +401,16 @@ export function fromSchema(schema: Schema, ctx: SchemaContext, name = '', depth 
   const variants = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
   if (variants) return fc.oneof(...variants.map((v) => fromSchema(v, ctx, name, depth)));
   if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]));
-  if (Array.isArray(schema.type)) return fc.oneof(...(schema.type as string[]).map((type) => fromSchema({ ...schema, type }, ctx, name, depth)));
+  if (Array.isArray(schema.type))
+    return fc.oneof(...(schema.type as string[]).map((type) => fromSchema({ ...schema, type }, ctx, name, depth)));
   const hint = fieldHints[name];
   switch (schema.type) {
     case 'object': {
       const properties = (schema.properties ?? {}) as Record<string, Schema>;
       if (depth > 4 || Object.keys(properties).length === 0) return fc.constant({});
-      return fc.record(
-        Object.fromEntries(Object.entries(properties).map(([key, s]) => [key, fromSchema(s, ctx, key, depth + 1)])),
-        { requiredKeys: (schema.required as string[] | undefined) ?? [] },
-      );
+      return fc.record(Object.fromEntries(Object.entries(properties).map(([key, s]) => [key, fromSchema(s, ctx, key, depth + 1)])), {
+        requiredKeys: (schema.required as string[] | undefined) ?? [],
+      });
     }
     case 'array':
       return fc.array(fromSchema((schema.items ?? {}) as Schema, ctx, name, depth + 1), {
@@ -352,12 +445,17 @@ export function fromSchema(schema: Schema, ctx: SchemaContext, name = '', depth 
 /** Every place in a JSON value, as a path of keys and indexes ([] is the value itself). */
 function placesIn(value: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(path);
-  if (Array.isArray(value)) value.forEach((item, i) => placesIn(item, [...path, i], out));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) placesIn(v, [...path, k], out);
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) placesIn(item, [...path, i], out);
+  } else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) placesIn(v, [...path, k], out);
   return out;
 }
 
-function setAt(root: unknown, path: (string | number)[], change: (parent: Record<string | number, unknown>, key: string | number) => void): unknown {
+function setAt(
+  root: unknown,
+  path: (string | number)[],
+  change: (parent: Record<string | number, unknown>, key: string | number) => void,
+): unknown {
   if (path.length === 0) return root;
   const copy = structuredClone(root);
   let parent = copy as Record<string | number, unknown>;
@@ -371,7 +469,12 @@ export type Mutation = { kind: 'drop' | 'extra' | 'replace'; at: number; key?: s
 /** One change that makes a valid body (probably) invalid: a missing field, an extra one, a wrong type. */
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('drop' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('extra' as const), at: fc.nat(), key: fc.oneof(nastyString, fc.constantFrom('__proto__', 'constructor', 'extra', 'id')), value: nastyValue }),
+  fc.record({
+    kind: fc.constant('extra' as const),
+    at: fc.nat(),
+    key: fc.oneof(nastyString, fc.constantFrom('__proto__', 'constructor', 'extra', 'id')),
+    value: nastyValue,
+  }),
   fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), value: nastyValue }),
 );
 
@@ -431,12 +534,23 @@ export function jsonBody(schema: Schema | undefined, ctx: SchemaContext): fc.Arb
   const shaped = schema ? fromSchema(schema, ctx) : fc.jsonValue({ maxDepth: 2 });
   return fc.oneof(
     { weight: 4, arbitrary: shaped.map((v) => JSON.stringify(v) ?? 'null') },
-    { weight: 4, arbitrary: fc.tuple(shaped, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([v, m]) => JSON.stringify(mutate(v, m)) ?? 'null') },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(shaped, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+        .map(([v, m]) => JSON.stringify(mutate(v, m)) ?? 'null'),
+    },
     { weight: 1, arbitrary: nastyValue.map((v) => JSON.stringify(v) ?? 'null') },
     { weight: 2, arbitrary: rawJson },
     {
       weight: 1,
-      arbitrary: fc.tuple(shaped.map((v) => JSON.stringify(v) ?? ''), fc.nat(), fc.constantFrom('', '}', ',', '\u0000', '\\', '"')).map(([text, cut, tail]) => text.slice(0, cut % (text.length + 1)) + tail),
+      arbitrary: fc
+        .tuple(
+          shaped.map((v) => JSON.stringify(v) ?? ''),
+          fc.nat(),
+          fc.constantFrom('', '}', ',', '\u0000', '\\', '"'),
+        )
+        .map(([text, cut, tail]) => text.slice(0, cut % (text.length + 1)) + tail),
     },
   );
 }
@@ -481,16 +595,40 @@ export const formBody: fc.Arbitrary<{ contentType: string | undefined; body: str
   const fields = fc.array(field, { maxLength: 8 });
   const urlencoded = fields.map((list) => list.map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`).join('&'));
   const multipart = (boundary: string) =>
-    fields.map((list) => list.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k.replace(/["\r\n]/g, '_')}"\r\n\r\n${v}\r\n`).join('') + `--${boundary}--\r\n`);
+    fields.map(
+      (list) =>
+        `${list
+          .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k.replace(/["\r\n]/g, '_')}"\r\n\r\n${v}\r\n`)
+          .join('')}--${boundary}--\r\n`,
+    );
   return fc.oneof(
     { weight: 5, arbitrary: urlencoded.map((body) => ({ contentType: 'application/x-www-form-urlencoded', body })) },
-    { weight: 2, arbitrary: multipart('fuzzboundary').map((body) => ({ contentType: 'multipart/form-data; boundary=fuzzboundary', body })) },
     {
       weight: 2,
-      arbitrary: fc.tuple(
-        fc.constantFrom('application/x-www-form-urlencoded', 'multipart/form-data', 'multipart/form-data; boundary=other', 'multipart/form-data; boundary=', 'application/x-www-form-urlencoded; charset=utf-16', 'text/plain', 'application/json', undefined),
-        fc.oneof(urlencoded, multipart('fuzzboundary'), fc.constantFrom(...rawUrlJunk, 'List-Unsubscribe=One-Click', '«huge:300000:a»', '--x\r\n'), nastyString),
-      ).map(([contentType, body]) => ({ contentType, body })),
+      arbitrary: multipart('fuzzboundary').map((body) => ({ contentType: 'multipart/form-data; boundary=fuzzboundary', body })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(
+            'application/x-www-form-urlencoded',
+            'multipart/form-data',
+            'multipart/form-data; boundary=other',
+            'multipart/form-data; boundary=',
+            'application/x-www-form-urlencoded; charset=utf-16',
+            'text/plain',
+            'application/json',
+            undefined,
+          ),
+          fc.oneof(
+            urlencoded,
+            multipart('fuzzboundary'),
+            fc.constantFrom(...rawUrlJunk, 'List-Unsubscribe=One-Click', '«huge:300000:a»', '--x\r\n'),
+            nastyString,
+          ),
+        )
+        .map(([contentType, body]) => ({ contentType, body })),
     },
   );
 })();
@@ -499,14 +637,20 @@ export const formBody: fc.Arbitrary<{ contentType: string | undefined; body: str
 export const extraQuery: fc.Arbitrary<string[]> = fc.array(
   fc.oneof(
     fc.tuple(nastyString, nastyString).map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`),
-    fc.tuple(fc.constantFrom('token', 'limit', 'cursor', 'email', 'after', 'saved'), nastyString).map(([k, v]) => `${k}=${encodeComponent(v)}`),
+    fc
+      .tuple(fc.constantFrom('token', 'limit', 'cursor', 'email', 'after', 'saved'), nastyString)
+      .map(([k, v]) => `${k}=${encodeComponent(v)}`),
     fc.constantFrom(...rawUrlJunk),
   ),
   { maxLength: 2 },
 );
 
 /** Fills the placeholders of a request; `resolve` answers each name (without the guillemets). */
-export function materialize(request: FuzzRequest, resolve: (name: string) => string, finish?: (body: string, headers: Headers) => void): Request {
+export function materialize(
+  request: FuzzRequest,
+  resolve: (name: string) => string,
+  finish?: (body: string, headers: Headers) => void,
+): Request {
   const fill = (text: string) =>
     text.replace(/«([^»]*)»/g, (_, name: string) => {
       const huge = /^huge:(\d+):(.+)$/u.exec(name);

@@ -30,7 +30,10 @@ async function tableChecksumQuery(db: Db, exclude: ReadonlySet<string>) {
   const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const literal = (name: string) => `'${name.replace(/'/g, "''")}'`;
   const text = tables
-    .map((name) => `select ${literal(name)} as name, count(*)::text || ':' || md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as sum from ${quote(name)} t`)
+    .map(
+      (name) =>
+        `select ${literal(name)} as name, count(*)::text || ':' || md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as sum from ${quote(name)} t`,
+    )
     .join('\nunion all\n');
   return { tables, query: sql.raw<{ name: string; sum: string }>(text) };
 }
@@ -40,10 +43,7 @@ async function tableChecksumQuery(db: Db, exclude: ReadonlySet<string>) {
  * them from `deps` at call time) and answers `observe()`, which first waits until the
  * background work and the pump are idle, so late effects of a request are seen too.
  */
-export async function observeEffects(
-  deps: Deps,
-  options: { dataDir: string; received: () => number; excludeTables: ReadonlySet<string> },
-) {
+export async function observeEffects(deps: Deps, options: { dataDir: string; received: () => number; excludeTables: ReadonlySet<string> }) {
   const counts = { mailsSent: 0, backgroundTasks: 0, pumpKicks: 0 };
   const { mailer, background, webhookPump } = deps;
   deps.mailer = {
@@ -115,7 +115,8 @@ export async function observeEffects(
 /** The parts of two observations that differ, for a failure message. */
 export function differences(before: Observation, after: Observation): string[] {
   const out: string[] = [];
-  for (const [name, sum] of Object.entries(after.tables)) if (before.tables[name] !== sum) out.push(`table ${name}: ${before.tables[name]} -> ${sum}`);
+  for (const [name, sum] of Object.entries(after.tables))
+    if (before.tables[name] !== sum) out.push(`table ${name}: ${before.tables[name]} -> ${sum}`);
   for (const key of ['mailsSent', 'outboxFiles', 'backgroundTasks', 'pumpKicks', 'webhooksReceived'] as const) {
     if (before[key] !== after[key]) out.push(`${key}: ${before[key]} -> ${after[key]}`);
   }

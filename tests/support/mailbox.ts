@@ -15,7 +15,9 @@ export interface ReceivedEmail {
 export async function readOutbox(dataDir: string): Promise<ReceivedEmail[]> {
   let files: string[];
   try {
-    files = readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml')).sort();
+    files = readdirSync(join(dataDir, 'outbox'))
+      .filter((f) => f.endsWith('.eml'))
+      .sort();
   } catch {
     return [];
   }

@@ -12,14 +12,19 @@ export interface OutboxMessage {
 }
 
 const decodeEntities = (value: string) =>
-  value.replace(/&(amp|quot|#39|#x27|lt|gt);/g, (_, name: string) => ({ amp: '&', quot: '"', '#39': "'", '#x27': "'", lt: '<', gt: '>' })[name]!);
+  value.replace(
+    /&(amp|quot|#39|#x27|lt|gt);/g,
+    (_, name: string) => ({ amp: '&', quot: '"', '#39': "'", '#x27': "'", lt: '<', gt: '>' })[name]!,
+  );
 
 /**
  * The links of a parsed message. postal-mime has already undone the transfer encoding
  * (quoted-printable soft breaks, base64), so what is left is HTML attributes and plain text.
  */
 export function linksOf(email: { html?: string | undefined; text?: string | undefined }): string[] {
-  const fromHtml = [...(email.html ?? '').matchAll(/\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) => decodeEntities(m[1] ?? m[2] ?? ''));
+  const fromHtml = [...(email.html ?? '').matchAll(/\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) =>
+    decodeEntities(m[1] ?? m[2] ?? ''),
+  );
   const fromText = [...(email.text ?? '').matchAll(/https?:\/\/[^\s<>"')\]]+/g)].map((m) => m[0]);
   return [...new Set([...fromHtml, ...fromText])].filter((link) => /^https?:\/\//i.test(link));
 }

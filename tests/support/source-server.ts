@@ -4,7 +4,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /** The real Kazakhstan page, as the demo source ships it (a test checks it equals shared/fixtures' copy). */
-export const kazakhstanFixture = readFileSync(new URL('../../src/alerts/sources/demo/tracker-kazakhstan-2025-01.txt', import.meta.url), 'utf8');
+export const kazakhstanFixture = readFileSync(
+  new URL('../../src/alerts/sources/demo/tracker-kazakhstan-2025-01.txt', import.meta.url),
+  'utf8',
+);
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -17,23 +20,26 @@ export async function startSourceServer() {
   const requests: { path: string; conditional: boolean; status: number }[] = [];
   const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('hex')}"`;
 
-  const withEtag = (contentType: string, body: () => string): Handler => (req, res) => {
-    const text = body();
-    const etag = etagOf(text);
-    const conditional = req.headers['if-none-match'] !== undefined;
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, { etag }).end();
-      requests.push({ path: req.url!, conditional, status: 304 });
-      return;
-    }
-    res.writeHead(200, { 'content-type': contentType, etag }).end(text);
-    requests.push({ path: req.url!, conditional, status: 200 });
-  };
+  const withEtag =
+    (contentType: string, body: () => string): Handler =>
+    (req, res) => {
+      const text = body();
+      const etag = etagOf(text);
+      const conditional = req.headers['if-none-match'] !== undefined;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag }).end();
+        requests.push({ path: req.url!, conditional, status: 304 });
+        return;
+      }
+      res.writeHead(200, { 'content-type': contentType, etag }).end(text);
+      requests.push({ path: req.url!, conditional, status: 200 });
+    };
 
   const routes: Record<string, Handler> = {
     '/kazakhstan': withEtag('text/plain; charset=utf-8', () => kazakhstanFixture),
     '/feed.json': withEtag('application/json', () => JSON.stringify(feed)),
-    '/garbage': (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><p>Welcome to my blog</p></body></html>'),
+    '/garbage': (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><p>Welcome to my blog</p></body></html>'),
     '/garbage.json': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"events": [{"id": '),
     '/error': (_req, res) => res.writeHead(500).end('boom'),
     '/hang': () => undefined, // never answers: the detector's timeout must end it

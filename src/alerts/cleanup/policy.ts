@@ -3,7 +3,14 @@ import type { Config } from '../../config';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** What the cleanup deletes, one counter label each (`tracker_cleanup_deleted_total{kind}`). */
-export const CLEANUP_KINDS = ['unconfirmed_subscribers', 'webhook_attempts', 'webhook_deliveries', 'webhook_payloads', 'outbox_files', 'rate_limits'] as const;
+export const CLEANUP_KINDS = [
+  'unconfirmed_subscribers',
+  'webhook_attempts',
+  'webhook_deliveries',
+  'webhook_payloads',
+  'outbox_files',
+  'rate_limits',
+] as const;
 export type CleanupKind = (typeof CLEANUP_KINDS)[number];
 
 export interface Cutoffs {

@@ -1,9 +1,15 @@
-import { deleteExpiredRateLimits, deleteFinishedDeliveries, deleteOldWebhookAttempts, deleteUnconfirmedSubscribers, deleteUnusedWebhookPayloads } from '../../db/retention';
 import type { Db } from '../../db/database';
+import {
+  deleteExpiredRateLimits,
+  deleteFinishedDeliveries,
+  deleteOldWebhookAttempts,
+  deleteUnconfirmedSubscribers,
+  deleteUnusedWebhookPayloads,
+} from '../../db/retention';
 import type { Deps } from '../../deps';
 import { recordJobRun } from '../../jobs/job-metrics';
 import { runSingleton } from '../../jobs/singleton';
-import { CLEANUP_KINDS, cutoffs, type CleanupKind } from './policy';
+import { CLEANUP_KINDS, type CleanupKind, cutoffs } from './policy';
 
 export type CleanupDeps = Pick<Deps, 'db' | 'processLocks' | 'instanceId' | 'clock' | 'config' | 'log' | 'metrics' | 'mailer'>;
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db, SourceOutcome } from '../../db/database';
 import { loadSourceState, saveSourceState } from '../../db/source-states';
 import type { Deps } from '../../deps';
-import { normaliseEvent, type NormalisedEvent } from '../event';
+import { type NormalisedEvent, normaliseEvent } from '../event';
 import { ingestEvents } from '../ingest';
 import { parseSourceDocument } from '../sources/index';
 import { fetchSource } from './fetch-source';
@@ -30,13 +30,14 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string): Promi
       deps.readFileSource,
     );
     const now = deps.clock.now();
-    const bodyHash = fetched.status === 'ok' ? createHash('sha256').update(fetched.body).digest('base64url') : previous?.body_hash ?? null;
+    const bodyHash =
+      fetched.status === 'ok' ? createHash('sha256').update(fetched.body).digest('base64url') : (previous?.body_hash ?? null);
     // A 304, or a 200 with the very bytes already detected, costs no parsing and writes no event.
     if (fetched.status === 'not_modified' || (previous?.body_hash && previous.body_hash === bodyHash)) {
       await saveSourceState(db, {
         url,
-        etag: fetched.status === 'ok' ? fetched.validators.etag ?? null : previous?.etag ?? null,
-        last_modified: fetched.status === 'ok' ? fetched.validators.lastModified ?? null : previous?.last_modified ?? null,
+        etag: fetched.status === 'ok' ? (fetched.validators.etag ?? null) : (previous?.etag ?? null),
+        last_modified: fetched.status === 'ok' ? (fetched.validators.lastModified ?? null) : (previous?.last_modified ?? null),
         last_status: 'not_modified',
         last_event_count: previous?.last_event_count ?? null,
         last_fetched_at: now,

@@ -27,7 +27,12 @@ export type FileSourceReader = (url: string, previous: Validators, limits: Fetch
  * Fetches one source: `http(s):` with a timeout, a size cap and a conditional request
  * (an unchanged source costs one 304), or `file:` through `readFile` when the runtime has files.
  */
-export async function fetchSource(url: string, previous: Validators, limits: FetchLimits, readFile?: FileSourceReader): Promise<FetchedSource> {
+export async function fetchSource(
+  url: string,
+  previous: Validators,
+  limits: FetchLimits,
+  readFile?: FileSourceReader,
+): Promise<FetchedSource> {
   if (!url.startsWith('file:')) return fetchHttpSource(url, previous, limits);
   if (!readFile) throw new SourceFetchError('is a file: URL, and this runtime has no file system');
   return readFile(url, previous, limits);
@@ -47,7 +52,8 @@ async function fetchHttpSource(url: string, previous: Validators, limits: FetchL
   } catch (error) {
     // A kept-alive connection the server closed just then: a GET is safe to send once more.
     const reset = !signal.aborted && /ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(causeOf(error));
-    if (!reset) throw new SourceFetchError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : `could not connect (${causeOf(error)})`);
+    if (!reset)
+      throw new SourceFetchError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : `could not connect (${causeOf(error)})`);
     try {
       response = await fetch(url, { headers, signal, redirect: 'follow' });
     } catch (retryError) {

@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { causeOf, SourceFetchError, type FetchedSource, type FetchLimits, type Validators } from './fetch-source';
+import { causeOf, type FetchedSource, type FetchLimits, SourceFetchError, type Validators } from './fetch-source';
 
 /** A `file:` source (Node only): its mtime and size stand in for an ETag. */
 export async function readFileSource(url: string, previous: Validators, limits: FetchLimits): Promise<FetchedSource> {
   const path = fileURLToPath(url);
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
   } catch (error) {

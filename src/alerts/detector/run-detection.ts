@@ -1,13 +1,11 @@
-import { abandonStaleRuns, finishDetectionRun, startDetectionRun, type DetectionRunView } from '../../db/detection-runs';
 import type { DetectionRunStatus, SourceOutcome } from '../../db/database';
+import { abandonStaleRuns, type DetectionRunView, finishDetectionRun, startDetectionRun } from '../../db/detection-runs';
 import type { Deps } from '../../deps';
 import { runSingleton } from '../../jobs/singleton';
 import { demoSourceUrls } from '../sources/demo/index';
 import { detectSource } from './detect-source';
 
-export type DetectionOutcome =
-  | { ran: true; run: DetectionRunView }
-  | { ran: false; reason: 'already-running' };
+export type DetectionOutcome = { ran: true; run: DetectionRunView } | { ran: false; reason: 'already-running' };
 
 /** SOURCE_URLS, or the bundled demo source when none is configured. */
 export function configuredSources(config: Deps['config']): string[] {
@@ -44,7 +42,10 @@ export async function runDetection(deps: Deps, trigger: 'cron' | 'api' | 'cli' |
   if (result.value.sources.some((s) => (s.changes ?? 0) > 0)) deps.webhookPump.kick();
   timer({ outcome: result.value.status });
   if (result.value.status !== 'failed') deps.metrics.jobLastSuccess.set({ job: 'detect' }, deps.clock.now().getTime() / 1000);
-  deps.log.info({ run: result.value.id, status: result.value.status, sources: result.value.sources.map(summary) }, 'detection run finished');
+  deps.log.info(
+    { run: result.value.id, status: result.value.status, sources: result.value.sources.map(summary) },
+    'detection run finished',
+  );
   return { ran: true, run: result.value };
 }
 

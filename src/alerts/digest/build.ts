@@ -1,7 +1,7 @@
 import type { ClaimedDigest } from '../../db/digests';
 import type { Deps } from '../../deps';
-import { choicesOf } from '../../subscribers/notices';
 import { subscriberLinks } from '../../subscribers/links';
+import { choicesOf } from '../../subscribers/notices';
 import type { DigestModel } from '../../templates/models';
 import { composeDigest } from './compose';
 import { latestDuePeriod } from './period';
@@ -22,7 +22,11 @@ export function buildDigest(
   const subscriber = { id: digest.subscriber_id, token_version: digest.token_version };
   const links = subscriberLinks(deps, subscriber);
   const period = periodOf(digest.frequency, digest.timezone, digest.due_at);
-  const view = deps.tokens.sign('view', { subscriberId: digest.subscriber_id, version: digest.token_version, ref: String(digest.id) }, { ttlMs: null });
+  const view = deps.tokens.sign(
+    'view',
+    { subscriberId: digest.subscriber_id, version: digest.token_version, ref: String(digest.id) },
+    { ttlMs: null },
+  );
   const digestLinks = {
     manage: links.manage(),
     unsubscribe: links.unsubscribe(),

@@ -5,9 +5,9 @@ import { findCountry } from '../../taxonomy/countries';
 import { EXCERPT_MAX } from '../../templates/digest-prepare';
 import { shorten } from '../../templates/format';
 import type { AlertChoices, DigestBadge, DigestCountry, DigestItem, DigestModel } from '../../templates/models';
-import { matchesFilters, type MatchFilters } from '../match';
+import { type MatchFilters, matchesFilters } from '../match';
 import type { DigestPeriod } from './period';
-import { eventsInPlaces, type ChangeWindow, type WindowEvent } from './window';
+import { type ChangeWindow, eventsInPlaces, type WindowEvent } from './window';
 
 export interface DigestRecipient extends MatchFilters {
   email: string;
@@ -23,9 +23,21 @@ export interface DigestLinks {
   site: string;
 }
 
-const names = new Map<string, string>(categoryList.flatMap((c) => [[c.id, c.name] as const, ...c.factors.map((f) => [f.id, f.name] as const)]));
+const names = new Map<string, string>(
+  categoryList.flatMap((c) => [[c.id, c.name] as const, ...c.factors.map((f) => [f.id, f.name] as const)]),
+);
 
-const fieldNames: Record<string, string> = { title: 'title', body: 'text', updates: 'update', sources: 'sources', categories: 'categories', factors: 'factors', month: 'month', url: 'link', country: 'country' };
+const fieldNames: Record<string, string> = {
+  title: 'title',
+  body: 'text',
+  updates: 'update',
+  sources: 'sources',
+  categories: 'categories',
+  factors: 'factors',
+  month: 'month',
+  url: 'link',
+  country: 'country',
+};
 
 /** Everything that happened to one event in the period, folded into one line of the digest. */
 function collapse(event: StoredEventView, changes: readonly ChangeView[], site: string): DigestItem {

@@ -34,7 +34,10 @@ export function latestDuePeriod(frequency: Frequency, timeZone: string, now: Dat
     key: frequency === 'monthly' ? due.toFormat('yyyy-MM') : due.toFormat("kkkk-'W'WW"),
     dueAt: due.toJSDate(),
     startAt: start.toJSDate(),
-    label: frequency === 'monthly' ? start.setLocale('en-GB').toFormat('LLLL yyyy') : `Week of ${start.setLocale('en-GB').toFormat('d LLLL yyyy')}`,
+    label:
+      frequency === 'monthly'
+        ? start.setLocale('en-GB').toFormat('LLLL yyyy')
+        : `Week of ${start.setLocale('en-GB').toFormat('d LLLL yyyy')}`,
   };
 }
 
@@ -47,7 +50,10 @@ export function periodCache(): (frequency: Frequency, timeZone: string, now: Dat
   return (frequency, timeZone, now) => {
     const key = `${frequency} ${timeZone} ${now.getTime()}`;
     let period = periods.get(key);
-    if (!period) periods.set(key, (period = latestDuePeriod(frequency, timeZone, now)));
+    if (!period) {
+      period = latestDuePeriod(frequency, timeZone, now);
+      periods.set(key, period);
+    }
     return period;
   };
 }

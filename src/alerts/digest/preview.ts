@@ -14,14 +14,21 @@ import { indexChangeWindow } from './window';
  */
 export async function previewDigest(deps: Deps, email: string, asOf: Date) {
   const subscriber = await findSubscriberByEmail(deps.db, normalizeEmail(email));
-  if (!subscriber || subscriber.status !== 'confirmed') return undefined;
+  if (subscriber?.status !== 'confirmed') return undefined;
   const upTo = await latestChangeId(deps.db);
   const changes = await listChangesBetween(deps.db, subscriber.digest_cursor, upTo);
   const events = await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]);
   const period = latestDuePeriod(subscriber.frequency, subscriber.timezone, asOf);
   const built = buildDigest(
     deps,
-    { ...subscriber, id: 0, subscriber_id: subscriber.id, period_key: period.key, due_at: period.dueAt, digest_cursor: Number(subscriber.digest_cursor) },
+    {
+      ...subscriber,
+      id: 0,
+      subscriber_id: subscriber.id,
+      period_key: period.key,
+      due_at: period.dueAt,
+      digest_cursor: Number(subscriber.digest_cursor),
+    },
     indexChangeWindow(upTo, changes, events),
   );
   if (built.kind === 'skip') return { skipped: true as const };

@@ -1,29 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { latestChangeId, listChangesBetween } from '../../db/changes';
-import { recordModel, type ItemRecord, type RecordedModel } from '../../db/digest-items';
+import { type ItemRecord, type RecordedModel, recordModel } from '../../db/digest-items';
 import {
+  type BatchToSend,
   claimPendingDigests,
   claimStaleBatch,
   deferBatch,
+  type EmptyDigest,
   enqueueDigests,
   failBatch,
   finishDigestRun,
-  startDigestRun,
   markBatchSent,
   recordBatch,
+  startDigestRun,
   subscriberSchedules,
-  type BatchToSend,
-  type EmptyDigest,
 } from '../../db/digests';
 import { loadEvents } from '../../db/events';
 import type { Deps } from '../../deps';
+import { type EmailMessage, MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../../email/transport';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
-import { MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError, type EmailMessage } from '../../email/transport';
 import { buildDigest } from './build';
 import { digestMessage } from './message';
 import { latestDuePeriod, periodCache } from './period';
-import { indexChangeWindow, type ChangeWindow } from './window';
+import { type ChangeWindow, indexChangeWindow } from './window';
 
 /** A batch's claim outlives every retry the transport makes inside one send (the default of DIGEST_BATCH_LEASE). */
 export const BATCH_LEASE_MS = 10 * 60_000;
@@ -60,7 +60,16 @@ export interface DigestTickOptions {
  * run twice, to kill at any point, and on several instances at once.
  */
 export async function runDigestTick(deps: Deps, options: DigestTickOptions): Promise<DigestTickResult> {
-  const result: DigestTickResult = { asOf: options.asOf.toISOString(), dryRun: !!options.dryRun, enqueued: 0, sent: 0, skipped: 0, failed: 0, deferred: 0, batches: 0 };
+  const result: DigestTickResult = {
+    asOf: options.asOf.toISOString(),
+    dryRun: !!options.dryRun,
+    enqueued: 0,
+    sent: 0,
+    skipped: 0,
+    failed: 0,
+    deferred: 0,
+    batches: 0,
+  };
   if (options.dryRun) return dryRun(deps, options.asOf, result);
   const timer = deps.metrics.jobDuration.startTimer({ job: 'digest' });
   const owner = leaseOwner('digest', deps.instanceId);
@@ -83,7 +92,14 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
   }
 
   const window = await loadWindow(deps, options.asOf);
-  const build = { ...options, owner, window, periodOf: periodCache(), recordedItems: new Set<string>(), batchSize: options.batchSize ?? MAX_BATCH_SIZE };
+  const build = {
+    ...options,
+    owner,
+    window,
+    periodOf: periodCache(),
+    recordedItems: new Set<string>(),
+    batchSize: options.batchSize ?? MAX_BATCH_SIZE,
+  };
   // The poster sends one batch at a time; meanwhile up to BATCHES_AHEAD further batches are
   // claimed, composed, recorded (rows, models, key: committed before they can be sent) and
   // rendered, each in its own transaction, so the poster never waits for PostgreSQL.
@@ -147,7 +163,13 @@ interface Prepared {
 /** Claims, composes and records one batch in a transaction, then renders its emails. */
 async function prepareBatch(
   deps: Deps,
-  input: DigestTickOptions & { owner: string; window: ChangeWindow; periodOf: typeof latestDuePeriod; recordedItems: Set<string>; batchSize: number },
+  input: DigestTickOptions & {
+    owner: string;
+    window: ChangeWindow;
+    periodOf: typeof latestDuePeriod;
+    recordedItems: Set<string>;
+    batchSize: number;
+  },
   result: DigestTickResult,
 ): Promise<Prepared | 'none' | 'skipped-only'> {
   const recorded = await deps.db.transaction().execute(async (trx) => {
@@ -173,7 +195,11 @@ async function prepareBatch(
     const key = `digest-batch-${randomUUID()}`;
     const leaseUntil = new Date(now.getTime() + deps.config.digests.batchLeaseMs);
     const id = await recordBatch(trx, { key, owner: input.owner, now, leaseUntil, rows: recordedRows, items, empty });
-    return { skipped: empty.length, itemRefs: items.map((item) => item.ref), batch: id === undefined ? undefined : { id, key, attempts: 0, rows } };
+    return {
+      skipped: empty.length,
+      itemRefs: items.map((item) => item.ref),
+      batch: id === undefined ? undefined : { id, key, attempts: 0, rows },
+    };
   });
   if (recorded === 'none') return 'none';
   result.skipped += recorded.skipped;
@@ -208,8 +234,14 @@ async function sendBatch(deps: Deps, batch: BatchToSend, messages: EmailMessage[
       deps.log.error({ batch: batch.id, code: error.code }, 'digest batch refused by the provider');
     } else {
       const delays = deps.config.digests.retryScheduleMs;
-      const wait = error instanceof TransientEmailError && error.retryAfterMs ? error.retryAfterMs : delays[Math.min(batch.attempts, delays.length - 1)]!;
-      await deferBatch(deps.db, batch.id, { retryAt: new Date(now.getTime() + wait), error: error instanceof Error ? error.message : String(error) });
+      const wait =
+        error instanceof TransientEmailError && error.retryAfterMs
+          ? error.retryAfterMs
+          : delays[Math.min(batch.attempts, delays.length - 1)]!;
+      await deferBatch(deps.db, batch.id, {
+        retryAt: new Date(now.getTime() + wait),
+        error: error instanceof Error ? error.message : String(error),
+      });
       result.deferred += batch.rows.length;
       deps.log.warn({ batch: batch.id, err: error }, 'digest batch not sent; it will be retried with the same key');
     }
@@ -223,10 +255,19 @@ async function dryRun(deps: Deps, asOf: Date, result: DigestTickResult): Promise
   for (const s of subscribers) {
     const period = latestDuePeriod(s.frequency, s.timezone, asOf);
     if (!s.confirmed_at || s.confirmed_at >= period.dueAt) continue;
-    const exists = await deps.db.selectFrom('digests').select('id').where('subscriber_id', '=', Number(s.id)).where('period_key', '=', period.key).executeTakeFirst();
+    const exists = await deps.db
+      .selectFrom('digests')
+      .select('id')
+      .where('subscriber_id', '=', Number(s.id))
+      .where('period_key', '=', period.key)
+      .executeTakeFirst();
     if (exists) continue;
     result.enqueued += 1;
-    const built = buildDigest(deps, { ...s, id: 0, subscriber_id: Number(s.id), period_key: period.key, due_at: period.dueAt, digest_cursor: Number(s.digest_cursor) }, window);
+    const built = buildDigest(
+      deps,
+      { ...s, id: 0, subscriber_id: Number(s.id), period_key: period.key, due_at: period.dueAt, digest_cursor: Number(s.digest_cursor) },
+      window,
+    );
     if (built.kind === 'skip') result.skipped += 1;
     else result.sent += 1;
   }
@@ -235,7 +276,11 @@ async function dryRun(deps: Deps, asOf: Date, result: DigestTickResult): Promise
 
 async function loadWindowForAll(deps: Deps): Promise<ChangeWindow> {
   const upTo = await latestChangeId(deps.db);
-  const row = await deps.db.selectFrom('subscribers').select((eb) => eb.fn.min('digest_cursor').as('from')).where('status', '=', 'confirmed').executeTakeFirst();
+  const row = await deps.db
+    .selectFrom('subscribers')
+    .select((eb) => eb.fn.min('digest_cursor').as('from'))
+    .where('status', '=', 'confirmed')
+    .executeTakeFirst();
   const from = Number(row?.from ?? upTo);
   const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
   return indexChangeWindow(upTo, changes, await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]));

@@ -25,7 +25,11 @@ export interface ChangeWindow {
   byRegion: ReadonlyMap<string, readonly WindowEvent[]>;
 }
 
-export function indexChangeWindow(upTo: number, changes: readonly ChangeView[], events: ReadonlyMap<string, StoredEventView>): ChangeWindow {
+export function indexChangeWindow(
+  upTo: number,
+  changes: readonly ChangeView[],
+  events: ReadonlyMap<string, StoredEventView>,
+): ChangeWindow {
   const byEvent = new Map<string, ChangeView[]>();
   for (const change of changes) {
     if (!events.has(change.eventId)) continue;
@@ -38,7 +42,7 @@ export function indexChangeWindow(upTo: number, changes: readonly ChangeView[], 
     return { event: events.get(id)!, changes: sorted, rank: 0, newestChange: sorted.at(-1)!.id };
   });
   all.sort((a, b) => b.event.month.localeCompare(a.event.month) || b.newestChange - a.newestChange);
-  all.forEach((entry, rank) => (entry.rank = rank));
+  for (const [rank, entry] of all.entries()) entry.rank = rank;
   const byCountry = new Map<string, WindowEvent[]>();
   const byRegion = new Map<string, WindowEvent[]>();
   const add = (map: Map<string, WindowEvent[]>, key: string, entry: WindowEvent) => {
@@ -55,7 +59,10 @@ export function indexChangeWindow(upTo: number, changes: readonly ChangeView[], 
 }
 
 /** The window's events in the places a subscriber follows (all of them when none), in digest order. */
-export function eventsInPlaces(window: ChangeWindow, places: { countries: readonly string[]; regions: readonly string[] }): readonly WindowEvent[] {
+export function eventsInPlaces(
+  window: ChangeWindow,
+  places: { countries: readonly string[]; regions: readonly string[] },
+): readonly WindowEvent[] {
   if (places.countries.length === 0 && places.regions.length === 0) return window.all;
   const lists: (readonly WindowEvent[])[] = [];
   for (const id of places.countries) {

@@ -2,10 +2,10 @@ import type { ParsedEvent } from '../event';
 import { parseJsonFeed } from './feed';
 import { parseTrackerPage } from './tracker-page';
 
+export { demoSourceUrls } from './demo';
 export { SourceFormatError } from './errors';
 export { parseJsonFeed } from './feed';
 export { parseTrackerPage, trackerEventId } from './tracker-page';
-export { demoSourceUrls } from './demo';
 
 export interface SourceDocument {
   format: 'json-feed' | 'tracker-page';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { type Country, findCountryByName } from '../../taxonomy/countries';
 import { eventInputSchema, type ParsedEvent } from '../event';
-import { findCountryByName, type Country } from '../../taxonomy/countries';
 import { describeIssues, SourceFormatError } from './errors';
 import { linesFromHtml, linesFromText, type PageLine } from './page-lines';
 
@@ -24,8 +24,18 @@ interface ReportDraft {
 }
 
 const monthNames = [
-  'january', 'february', 'march', 'april', 'may', 'june',
-  'july', 'august', 'september', 'october', 'november', 'december',
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
 ];
 const monthHeading = /^([A-Za-z]+) (\d{4})$/;
 const sourcesLine = /^Sources?\s*:\s*/i;
@@ -84,7 +94,10 @@ export function trackerEventId(country: string, month: string, title: string): s
 }
 
 function looksLikeHtml(document: string): boolean {
-  return document.replace(/^\uFEFF/, '').trimStart().startsWith('<');
+  return document
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('<');
 }
 
 /** The country's name heading: an h1 when the page has one, else the first name line before the reports. */

@@ -2,9 +2,7 @@
 // (OWASP's webhook SSRF list) and matched with ipaddr.js, so there is no hand-written bit maths.
 import ipaddr from 'ipaddr.js';
 
-export type AddressVerdict =
-  | { allowed: true; address: string }
-  | { allowed: false; address: string; range: string };
+export type AddressVerdict = { allowed: true; address: string } | { allowed: false; address: string; range: string };
 
 interface Rule {
   range: string;

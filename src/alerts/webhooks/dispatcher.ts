@@ -1,13 +1,13 @@
 import type { KeyObject } from 'node:crypto';
-import { claimDueDeliveries, hasClaimableDeliveries, releaseDeliveries, type ClaimedDelivery } from '../../db/webhook-deliveries';
-import { findEndpoint, updateEndpoint, type EndpointRow } from '../../db/webhook-endpoints';
+import { type ClaimedDelivery, claimDueDeliveries, hasClaimableDeliveries, releaseDeliveries } from '../../db/webhook-deliveries';
+import { type EndpointRow, findEndpoint, updateEndpoint } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
 import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
-import { signingSecrets } from './secrets';
-import { signingKey } from './sign';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
+import { signingSecrets } from './secrets';
 import { sendToEndpoint } from './send';
+import { signingKey } from './sign';
 import { REQUEST_TIMEOUT_MS, type WebhookConnections } from './transport';
 import { createWakeSignal, type WakeSignal } from './wake-signal';
 
@@ -46,7 +46,10 @@ export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSe
  * slow endpoint holds only its own slots and never the claiming for the others. Returns when
  * nothing is due and nothing is held, and closes `wake` then.
  */
-export async function dispatchDue(deps: DispatchDeps, options: { random?: () => number; wake?: WakeSignal } = {}): Promise<{ attempts: number; delivered: number }> {
+export async function dispatchDue(
+  deps: DispatchDeps,
+  options: { random?: () => number; wake?: WakeSignal } = {},
+): Promise<{ attempts: number; delivered: number }> {
   const owner = leaseOwner('dispatch', deps.instanceId);
   const pass: Pass = {
     owner,
@@ -146,8 +149,17 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
   };
   const handBack = (stale: ClaimedDelivery[]) => {
     for (const delivery of stale) letGo(delivery.endpoint_id);
-    const released: Promise<void> = releaseDeliveries(deps.db, owner, stale.map((d) => d.id))
-      .catch((error: unknown) => deps.log.warn({ err: error, deliveries: stale.length }, 'held webhook deliveries not handed back: claimable again when their lease ends'))
+    const released: Promise<void> = releaseDeliveries(
+      deps.db,
+      owner,
+      stale.map((d) => d.id),
+    )
+      .catch((error: unknown) =>
+        deps.log.warn(
+          { err: error, deliveries: stale.length },
+          'held webhook deliveries not handed back: claimable again when their lease ends',
+        ),
+      )
       .finally(() => {
         pass.handingBack.delete(released);
         wake.notify(); // claimable again
@@ -161,9 +173,17 @@ async function dispatchLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
     // Draining for shutdown: finish what is running, claim nothing new.
     const free = acceptingWork(deps) ? heldMax - heldTotal : 0;
     const now = deps.clock.now();
-    const claimed = free > 0
-      ? await claimDueDeliveries(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + leaseMs), limit: free, perEndpoint: heldPerEndpoint, inFlight: held })
-      : [];
+    const claimed =
+      free > 0
+        ? await claimDueDeliveries(deps.db, {
+            owner,
+            now,
+            leaseUntil: new Date(now.getTime() + leaseMs),
+            limit: free,
+            perEndpoint: heldPerEndpoint,
+            inFlight: held,
+          })
+        : [];
     const startBy = now.getTime() + startWithinMs;
     for (const delivery of claimed) {
       held[delivery.endpoint_id] = (held[delivery.endpoint_id] ?? 0) + 1;
@@ -203,17 +223,43 @@ async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery
   const endpoint = known?.row;
   const attemptedAt = deps.clock.now();
   if (!known || !endpoint?.enabled) {
-    pass.outcomes.add({ attempt: { deliveryId: delivery.id, attemptedAt, statusCode: null, latencyMs: 0, error: 'endpoint disabled', responseExcerpt: null }, outcome: { kind: 'failed' } });
+    pass.outcomes.add({
+      attempt: { deliveryId: delivery.id, attemptedAt, statusCode: null, latencyMs: 0, error: 'endpoint disabled', responseExcerpt: null },
+      outcome: { kind: 'failed' },
+    });
     return false;
   }
   const sent = await sendToEndpoint(deps, endpoint, { id: delivery.id, body: delivery.payload }, pass.connections, known.secrets);
-  const outcome = decideAfterAttempt({ attempts: delivery.attempts, statusCode: sent.error && sent.statusCode !== null && sent.statusCode < 400 ? 0 : sent.statusCode, retryAfter: sent.retryAfter, now: attemptedAt, random, schedule: deps.config.webhooks.retryScheduleMs });
+  const outcome = decideAfterAttempt({
+    attempts: delivery.attempts,
+    statusCode: sent.error && sent.statusCode !== null && sent.statusCode < 400 ? 0 : sent.statusCode,
+    retryAfter: sent.retryAfter,
+    now: attemptedAt,
+    random,
+    schedule: deps.config.webhooks.retryScheduleMs,
+  });
   pass.outcomes.add({
-    attempt: { deliveryId: delivery.id, attemptedAt, statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error, responseExcerpt: sent.responseExcerpt },
+    attempt: {
+      deliveryId: delivery.id,
+      attemptedAt,
+      statusCode: sent.statusCode,
+      latencyMs: sent.latencyMs,
+      error: sent.error,
+      responseExcerpt: sent.responseExcerpt,
+    },
     outcome: outcome.kind === 'failed' ? { kind: 'failed' } : outcome,
   });
-  deps.metrics.webhookAttempts.inc({ outcome: outcome.kind, status: sent.statusCode === null ? 'none' : String(Math.floor(sent.statusCode / 100)) + 'xx' });
-  const changed = await updateEndpointHealth(deps, endpoint.id, endpoint.failing_since, outcome.kind === 'delivered', outcome.kind === 'failed' ? outcome.disableEndpoint : undefined);
+  deps.metrics.webhookAttempts.inc({
+    outcome: outcome.kind,
+    status: sent.statusCode === null ? 'none' : `${String(Math.floor(sent.statusCode / 100))}xx`,
+  });
+  const changed = await updateEndpointHealth(
+    deps,
+    endpoint.id,
+    endpoint.failing_since,
+    outcome.kind === 'delivered',
+    outcome.kind === 'failed' ? outcome.disableEndpoint : undefined,
+  );
   if (changed) pass.endpoints.delete(endpoint.id); // read it again: it may be disabled now
   return outcome.kind === 'delivered';
 }
@@ -258,7 +304,13 @@ function endpointFor(deps: DispatchDeps, pass: Pass, id: string): Promise<KnownE
 }
 
 /** Success clears the failing streak; 410 Gone, or failing for 5 days straight, disables the endpoint. */
-async function updateEndpointHealth(deps: DispatchDeps, id: string, failingSince: Date | null, ok: boolean, gone: 'gone' | undefined): Promise<boolean> {
+async function updateEndpointHealth(
+  deps: DispatchDeps,
+  id: string,
+  failingSince: Date | null,
+  ok: boolean,
+  gone: 'gone' | undefined,
+): Promise<boolean> {
   const now = deps.clock.now();
   if (ok) {
     if (!failingSince) return false;
@@ -266,7 +318,11 @@ async function updateEndpointHealth(deps: DispatchDeps, id: string, failingSince
     return true;
   }
   const since = failingSince ?? now;
-  const reason = gone ? 'the endpoint answered 410 Gone' : now.getTime() - since.getTime() >= FAILING_ENDPOINT_DISABLE_MS ? 'every delivery failed for 5 days' : undefined;
+  const reason = gone
+    ? 'the endpoint answered 410 Gone'
+    : now.getTime() - since.getTime() >= FAILING_ENDPOINT_DISABLE_MS
+      ? 'every delivery failed for 5 days'
+      : undefined;
   if (reason) {
     await updateEndpoint(deps.db, id, { enabled: false, disabled_reason: reason, failing_since: since, updated_at: now });
     deps.log.warn({ endpoint: id, reason }, 'webhook endpoint disabled');

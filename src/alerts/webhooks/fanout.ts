@@ -2,8 +2,14 @@ import type { ChangeView } from '../../db/changes';
 import { listChangesAfter } from '../../db/changes';
 import type { StoredEventView } from '../../db/events';
 import { loadEvents } from '../../db/events';
-import { insertChangePayloads, insertDeliveries, lockConsumerCursor, moveConsumerCursor, type NewDelivery } from '../../db/webhook-deliveries';
-import { listEnabledEndpoints, type EndpointRow } from '../../db/webhook-endpoints';
+import {
+  insertChangePayloads,
+  insertDeliveries,
+  lockConsumerCursor,
+  moveConsumerCursor,
+  type NewDelivery,
+} from '../../db/webhook-deliveries';
+import { type EndpointRow, listEnabledEndpoints } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { matchesFilters } from '../match';
 import { changeBody, newDeliveryId } from './payload';
@@ -12,7 +18,11 @@ const CURSOR = 'webhook-fanout';
 const CHANGES_PER_STEP = 250;
 
 /** Does an endpoint want this change? Empty filters mean all. */
-export function endpointWants(endpoint: Pick<EndpointRow, 'types' | 'countries' | 'categories'>, change: ChangeView, event: StoredEventView): boolean {
+export function endpointWants(
+  endpoint: Pick<EndpointRow, 'types' | 'countries' | 'categories'>,
+  change: ChangeView,
+  event: StoredEventView,
+): boolean {
   if (endpoint.types.length > 0 && !endpoint.types.includes(change.type)) return false;
   return matchesFilters(event, { countries: endpoint.countries, regions: [], categories: endpoint.categories });
 }
@@ -32,7 +42,8 @@ export function planDeliveries(
     const wanting = endpoints.filter((endpoint) => endpointWants(endpoint, change, event));
     if (wanting.length === 0) continue;
     payloads.push({ changeId: change.id, body: changeBody(change, event, now) });
-    for (const endpoint of wanting) deliveries.push({ id: newDeliveryId(), endpointId: endpoint.id, changeId: change.id, type: change.type, payload: null });
+    for (const endpoint of wanting)
+      deliveries.push({ id: newDeliveryId(), endpointId: endpoint.id, changeId: change.id, type: change.type, payload: null });
   }
   return { payloads, deliveries };
 }
@@ -43,7 +54,10 @@ export function planDeliveries(
  * nothing and a re-run queues nothing twice. `onQueued` runs after each step that queued
  * deliveries commits, so a dispatcher starts on them while the next step is still fanned out.
  */
-export async function fanOutChanges(deps: Pick<Deps, 'db' | 'clock'>, options: { onQueued?: () => void } = {}): Promise<{ changes: number; deliveries: number }> {
+export async function fanOutChanges(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  options: { onQueued?: () => void } = {},
+): Promise<{ changes: number; deliveries: number }> {
   let totals = { changes: 0, deliveries: 0 };
   for (;;) {
     const step = await deps.db.transaction().execute(async (trx) => {

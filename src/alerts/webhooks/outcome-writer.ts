@@ -1,4 +1,4 @@
-import { recordAttempts, type FinishedAttempt } from '../../db/webhook-deliveries';
+import { type FinishedAttempt, recordAttempts } from '../../db/webhook-deliveries';
 import type { Deps } from '../../deps';
 
 const DEADLOCK = '40P01';
@@ -18,7 +18,10 @@ export function createOutcomeWriter(deps: Pick<Deps, 'db' | 'log'>, owner: strin
       } catch (error) {
         // Another multi-row update (a replay, an operator) may lock the same rows in another order.
         if ((error as { code?: string }).code === DEADLOCK && attempt < 3) continue;
-        deps.log.error({ err: error, deliveries: batch.length }, 'webhook attempts not recorded: they are sent again when their lease ends');
+        deps.log.error(
+          { err: error, deliveries: batch.length },
+          'webhook attempts not recorded: they are sent again when their lease ends',
+        );
         return;
       }
     }

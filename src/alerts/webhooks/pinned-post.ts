@@ -11,7 +11,10 @@ export function postThrough(dispatcher: Dispatcher, request: WebhookPost): Promi
     const { url } = request;
     const handler = new AnswerHandler(request.timeoutMs, resolve, reject);
     try {
-      dispatcher.dispatch({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: request.headers, body: request.body }, handler);
+      dispatcher.dispatch(
+        { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: request.headers, body: request.body },
+        handler,
+      );
     } catch (error) {
       handler.onResponseError(undefined, error as Error);
     }
@@ -41,7 +44,11 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
     if (this.settled) controller.abort(timeoutError(this.timeoutMs)); // timed out while connecting
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     this.statusCode = statusCode;
     const retryAfter = headers['retry-after'];
     this.retryAfter = (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null;

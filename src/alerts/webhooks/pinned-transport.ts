@@ -20,7 +20,11 @@ export function createConnectionCache(): WebhookConnections {
     const key = addresses.length === 1 ? addresses[0]! : [...addresses].sort().join(',');
     let agent = agents.get(key);
     if (!agent) {
-      agent = pinnedDispatcher(addresses, { headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS, connectTimeout: REQUEST_TIMEOUT_MS });
+      agent = pinnedDispatcher(addresses, {
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+        connectTimeout: REQUEST_TIMEOUT_MS,
+      });
       agents.set(key, agent);
     }
     return agent;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { recordJobRun } from '../../jobs/job-metrics';
-import { dispatchDue, type DispatchDeps } from './dispatcher';
+import { type DispatchDeps, dispatchDue } from './dispatcher';
 import { fanOutChanges } from './fanout';
 import { createWakeSignal, type WakeSignal } from './wake-signal';
 import { listenForWakeUps, type WakeUpListener } from './wake-ups';

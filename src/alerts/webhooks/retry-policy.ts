@@ -7,10 +7,7 @@ export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_0
 export const FAILING_ENDPOINT_DISABLE_MS = 5 * 24 * 3600_000;
 const MAX_RETRY_AFTER_MS = 24 * 3600_000;
 
-export type AttemptOutcome =
-  | { kind: 'delivered' }
-  | { kind: 'retry'; retryAt: Date }
-  | { kind: 'failed'; disableEndpoint?: 'gone' };
+export type AttemptOutcome = { kind: 'delivered' } | { kind: 'retry'; retryAt: Date } | { kind: 'failed'; disableEndpoint?: 'gone' };
 
 export function decideAfterAttempt(input: {
   /** Attempts made so far, this one included. */
@@ -27,7 +24,7 @@ export function decideAfterAttempt(input: {
   if (statusCode === 410) return { kind: 'failed', disableEndpoint: 'gone' };
   const schedule = input.schedule ?? RETRY_SCHEDULE_MS;
   if (input.attempts > schedule.length) return { kind: 'failed' };
-  const asked = (statusCode === 429 || statusCode === 503) ? retryAfterMs(input.retryAfter, now) : undefined;
+  const asked = statusCode === 429 || statusCode === 503 ? retryAfterMs(input.retryAfter, now) : undefined;
   const scheduled = schedule[input.attempts - 1]!;
   const jittered = scheduled * (0.8 + 0.4 * input.random());
   return { kind: 'retry', retryAt: new Date(now.getTime() + Math.max(asked ?? 0, asked === undefined ? jittered : 0)) };

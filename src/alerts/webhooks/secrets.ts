@@ -1,6 +1,6 @@
 import type { SealedSecret } from '../../db/database';
-import { generateWebhookSecret } from './sign';
 import { openSecret, sealSecret } from './secret-box';
+import { generateWebhookSecret } from './sign';
 
 /** At most this many old secrets keep signing after rotations (each for 24 h). */
 const MAX_OLD_SECRETS = 10;

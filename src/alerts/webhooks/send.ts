@@ -32,15 +32,35 @@ export async function sendToEndpoint(
   secrets?: readonly (string | KeyObject)[],
 ): Promise<SendResult> {
   const started = performance.now();
-  const failed = (error: string): SendResult => ({ statusCode: null, latencyMs: Math.round(performance.now() - started), error, responseExcerpt: null, retryAfter: null });
-  const check = await checkWebhookUrl(endpoint.url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks, resolve: deps.webhookTransport.resolve });
+  const failed = (error: string): SendResult => ({
+    statusCode: null,
+    latencyMs: Math.round(performance.now() - started),
+    error,
+    responseExcerpt: null,
+    retryAfter: null,
+  });
+  const check = await checkWebhookUrl(endpoint.url, {
+    allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks,
+    resolve: deps.webhookTransport.resolve,
+  });
   if (!check.ok) return failed(`refused: ${check.reason}`);
   const opened = connections ?? deps.webhookTransport.openConnections();
   try {
     const now = deps.clock.now();
-    const headers: Record<string, string> = webhookHeaders({ secrets: secrets ?? signingSecrets(deps.appSecret, endpoint.secrets, now), id: message.id, timestamp: now, body: message.body });
+    const headers: Record<string, string> = webhookHeaders({
+      secrets: secrets ?? signingSecrets(deps.appSecret, endpoint.secrets, now),
+      id: message.id,
+      timestamp: now,
+      body: message.body,
+    });
     headers['user-agent'] = USER_AGENT;
-    const answer = await opened.post({ url: check.url, addresses: check.addresses, headers, body: message.body, timeoutMs: REQUEST_TIMEOUT_MS });
+    const answer = await opened.post({
+      url: check.url,
+      addresses: check.addresses,
+      headers,
+      body: message.body,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    });
     const redirected = answer.statusCode >= 300 && answer.statusCode < 400;
     return {
       statusCode: answer.statusCode,
@@ -60,6 +80,7 @@ export async function sendToEndpoint(
 function describeFailure(error: unknown): string {
   const failure = error as { name?: string; code?: string; cause?: { code?: string } } | undefined;
   const code = failure?.code ?? failure?.cause?.code;
-  const timedOut = failure?.name === 'TimeoutError' || failure?.name === 'AbortError' || (code?.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT'));
+  const timedOut =
+    failure?.name === 'TimeoutError' || failure?.name === 'AbortError' || (code?.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT'));
   return timedOut ? `timed out after ${REQUEST_TIMEOUT_MS} ms` : `could not connect${code ? ` (${code})` : ''}`;
 }

@@ -62,7 +62,13 @@ export function signPayload({ secrets, id, timestamp, body }: SignInput): string
   if (secrets.length === 0) throw new Error('signing a webhook needs at least one secret');
   const prefix = `${id}.${webhookTimestamp(timestamp)}.`;
   return secrets
-    .map((secret) => `v1,${createHmac('sha256', typeof secret === 'string' ? webhookSecretKey(secret) : secret).update(prefix).update(body).digest('base64')}`)
+    .map(
+      (secret) =>
+        `v1,${createHmac('sha256', typeof secret === 'string' ? webhookSecretKey(secret) : secret)
+          .update(prefix)
+          .update(body)
+          .digest('base64')}`,
+    )
     .join(' ');
 }
 

@@ -16,9 +16,7 @@ export interface WebhookUrlPolicy {
 
 export type WebhookUrlRefusal = 'invalid-url' | 'scheme' | 'credentials' | 'unresolvable' | 'blocked-address';
 
-export type WebhookUrlCheck =
-  | { ok: true; url: URL; addresses: string[] }
-  | { ok: false; code: WebhookUrlRefusal; reason: string };
+export type WebhookUrlCheck = { ok: true; url: URL; addresses: string[] } | { ok: false; code: WebhookUrlRefusal; reason: string };
 
 export const resolveWithSystemDns: ResolveHost = async (hostname) =>
   (await lookup(hostname, { all: true, order: 'verbatim' })).map((entry) => entry.address);

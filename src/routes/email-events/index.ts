@@ -2,8 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { Webhook } from 'svix';
 import type { Deps } from '../../deps';
 import { ProblemError, problems } from '../../errors';
-import { unstorableStringErrors } from '../../unstorable-strings';
 import { handleEmailEvent, resendEventSchema } from '../../subscribers/email-events';
+import { unstorableStringErrors } from '../../unstorable-strings';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 
 const route = createRoute({
@@ -11,7 +11,8 @@ const route = createRoute({
   path: '/v1/email-events',
   tags: ['Subscribers'],
   summary: "Resend's webhook (Svix-signed): hard bounces and complaints suppress the address",
-  description: 'Verified with RESEND_WEBHOOK_SECRET over the raw body and the svix-id, svix-timestamp and svix-signature headers. Each svix-id is handled once.',
+  description:
+    'Verified with RESEND_WEBHOOK_SECRET over the raw body and the svix-id, svix-timestamp and svix-signature headers. Each svix-id is handled once.',
   responses: {
     200: json(z.object({ status: z.enum(['processed', 'duplicate', 'ignored']) }).openapi('EmailEventResult'), 'Handled'),
     ...problemResponses,
@@ -26,21 +27,40 @@ export function emailEventRoutes(deps: Deps) {
   const webhook = deps.config.resendWebhookSecret ? new Webhook(deps.config.resendWebhookSecret) : undefined;
   return createRouter().openapi(route, async (c) => {
     if (!webhook) {
-      throw new ProblemError({ type: 'email-events-disabled', title: 'Email events not configured', status: 503, detail: 'Set RESEND_WEBHOOK_SECRET.' });
+      throw new ProblemError({
+        type: 'email-events-disabled',
+        title: 'Email events not configured',
+        status: 503,
+        detail: 'Set RESEND_WEBHOOK_SECRET.',
+      });
     }
     const body = await c.req.text();
-    const headers = { 'svix-id': c.req.header('svix-id') ?? '', 'svix-timestamp': c.req.header('svix-timestamp') ?? '', 'svix-signature': c.req.header('svix-signature') ?? '' };
+    const headers = {
+      'svix-id': c.req.header('svix-id') ?? '',
+      'svix-timestamp': c.req.header('svix-timestamp') ?? '',
+      'svix-signature': c.req.header('svix-signature') ?? '',
+    };
     // Svix message ids are short; a longer one, even correctly signed, would not fit the
     // primary-key index of email_events, where each id is recorded once.
     if (headers['svix-id'].length > MAX_SVIX_ID_LENGTH) {
-      throw new ProblemError({ type: 'bad-request', title: 'Bad request', status: 400, detail: `The svix-id header must be at most ${MAX_SVIX_ID_LENGTH} characters.` });
+      throw new ProblemError({
+        type: 'bad-request',
+        title: 'Bad request',
+        status: 400,
+        detail: `The svix-id header must be at most ${MAX_SVIX_ID_LENGTH} characters.`,
+      });
     }
     try {
       webhook.verify(body, headers);
     } catch {
-      throw new ProblemError({ type: 'bad-signature', title: 'Signature does not verify', status: 401, detail: 'The Svix signature headers do not match the body.' });
+      throw new ProblemError({
+        type: 'bad-signature',
+        title: 'Signature does not verify',
+        status: 401,
+        detail: 'The Svix signature headers do not match the body.',
+      });
     }
-    let parsed;
+    let parsed: ReturnType<typeof resendEventSchema.safeParse> | undefined;
     try {
       parsed = resendEventSchema.safeParse(JSON.parse(body));
     } catch {

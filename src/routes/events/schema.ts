@@ -52,7 +52,11 @@ export const EventListQuerySchema = z.object({
     .refine(isStorableInstant, { message: storableInstantMessage })
     .transform((v) => new Date(v))
     .optional()
-    .openapi({ param: { name: 'since', in: 'query' }, description: 'Only events published or changed at or after this time', example: '2025-01-01T00:00:00Z' }),
+    .openapi({
+      param: { name: 'since', in: 'query' },
+      description: 'Only events published or changed at or after this time',
+      example: '2025-01-01T00:00:00Z',
+    }),
   limit: z.coerce
     .number()
     .int()

@@ -3,7 +3,9 @@ import { sql } from 'kysely';
 import type { Deps } from '../../deps';
 import { createRouter, json } from '../router';
 
-const StatusSchema = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()).optional() }).openapi('Status');
+const StatusSchema = z
+  .object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()).optional() })
+  .openapi('Status');
 
 const healthz = createRoute({
   method: 'get',

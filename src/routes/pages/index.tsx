@@ -5,12 +5,10 @@ import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { findDigestModel } from '../../db/digests';
 import { preferencesOf } from '../../db/subscribers';
-import { renderDigestEmail } from '../../templates/digest-email';
-import type { DigestModel } from '../../templates/models';
 import type { Deps } from '../../deps';
 import { zodFieldErrors } from '../../errors';
 import { readForm } from '../../http/form';
-import { assets, type AssetName } from '../../pages/assets';
+import { type AssetName, assets } from '../../pages/assets';
 import { MessagePage } from '../../pages/layout';
 import { PreferencesPage } from '../../pages/preferences';
 import { SignupPage } from '../../pages/signup';
@@ -18,34 +16,61 @@ import { UnsubscribePage } from '../../pages/unsubscribe';
 import { subscriberLinks } from '../../subscribers/links';
 import { confirmSubscription, savePreferences, unsubscribe } from '../../subscribers/manage';
 import { preferencesFromForm, preferencesSchema } from '../../subscribers/preferences';
-import { subscriberFromToken, tokenProblemText, type TokenProblem } from '../../subscribers/token-subscriber';
+import { subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
+import { renderDigestEmail } from '../../templates/digest-email';
+import type { DigestModel } from '../../templates/models';
 import { createRouter } from '../router';
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
-const tokenQuery = z.object({ token: z.string().max(2048).optional().openapi({ param: { name: 'token', in: 'query' } }) });
+const tokenQuery = z.object({
+  token: z
+    .string()
+    .max(2048)
+    .optional()
+    .openapi({ param: { name: 'token', in: 'query' } }),
+});
 
 const pageRoutes = {
   signup: createRoute({ method: 'get', path: '/', tags: ['Pages'], summary: 'Sign-up page', responses: { 200: html('The form') } }),
   confirm: createRoute({
-    method: 'get', path: '/confirm', tags: ['Pages'], summary: 'Confirm a sign-up (double opt-in)',
-    request: { query: tokenQuery }, responses: { 200: html('Confirmed'), 400: html('Bad or expired link') },
+    method: 'get',
+    path: '/confirm',
+    tags: ['Pages'],
+    summary: 'Confirm a sign-up (double opt-in)',
+    request: { query: tokenQuery },
+    responses: { 200: html('Confirmed'), 400: html('Bad or expired link') },
   }),
   preferences: createRoute({
-    method: 'get', path: '/preferences', tags: ['Pages'], summary: 'Preference centre',
-    request: { query: tokenQuery }, responses: { 200: html('The choices form'), 400: html('Bad link') },
+    method: 'get',
+    path: '/preferences',
+    tags: ['Pages'],
+    summary: 'Preference centre',
+    request: { query: tokenQuery },
+    responses: { 200: html('The choices form'), 400: html('Bad link') },
   }),
   unsubscribePage: createRoute({
-    method: 'get', path: '/unsubscribe', tags: ['Pages'], summary: 'One-button unsubscribe page (a GET never unsubscribes)',
-    request: { query: tokenQuery }, responses: { 200: html('The button'), 400: html('Bad link') },
+    method: 'get',
+    path: '/unsubscribe',
+    tags: ['Pages'],
+    summary: 'One-button unsubscribe page (a GET never unsubscribes)',
+    request: { query: tokenQuery },
+    responses: { 200: html('The button'), 400: html('Bad link') },
   }),
   viewDigest: createRoute({
-    method: 'get', path: '/digests/view', tags: ['Pages'], summary: 'A sent digest in the browser (its "view in browser" link)',
-    request: { query: tokenQuery }, responses: { 200: html('The digest'), 400: html('Bad link') },
+    method: 'get',
+    path: '/digests/view',
+    tags: ['Pages'],
+    summary: 'A sent digest in the browser (its "view in browser" link)',
+    request: { query: tokenQuery },
+    responses: { 200: html('The digest'), 400: html('Bad link') },
   }),
   unsubscribe: createRoute({
-    method: 'post', path: '/unsubscribe', tags: ['Pages'],
+    method: 'post',
+    path: '/unsubscribe',
+    tags: ['Pages'],
     summary: 'Unsubscribe (RFC 8058 one-click: body List-Unsubscribe=One-Click); answers 200, never a redirect',
-    request: { query: tokenQuery }, responses: { 200: html('Unsubscribed'), 400: html('Bad link') },
+    request: { query: tokenQuery },
+    responses: { 200: html('Unsubscribed'), 400: html('Bad link') },
   }),
 };
 
@@ -53,17 +78,17 @@ const pageRoutes = {
 export function pageRoutesFor(deps: Deps) {
   const router = createRouter();
   const securePages = secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-      referrerPolicy: 'no-referrer',
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+    referrerPolicy: 'no-referrer',
   });
   for (const path of ['/', '/confirm', '/preferences', '/unsubscribe', '/assets/*', '/v1/subscriptions']) router.use(path, securePages);
   // Form posts must come from our own pages; the one-click unsubscribe comes from mail
@@ -107,7 +132,12 @@ export function pageRoutesFor(deps: Deps) {
     );
   });
 
-  const preferencesPage = (c: Context, subscriber: Parameters<typeof preferencesOf>[0], token: string, extra: { saved?: boolean; errors?: string[] } = {}) =>
+  const preferencesPage = (
+    c: Context,
+    subscriber: Parameters<typeof preferencesOf>[0],
+    token: string,
+    extra: { saved?: boolean; errors?: string[] } = {},
+  ) =>
     c.html(
       <PreferencesPage
         email={subscriber.email}
@@ -154,7 +184,10 @@ export function pageRoutesFor(deps: Deps) {
     if (!Number.isSafeInteger(digestId) || digestId < 1) return badLink(c, 'malformed');
     const model = await findDigestModel(deps.db, digestId, verified.claims.subscriberId);
     if (!model) return badLink(c, 'no-longer-valid');
-    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
     c.header('Referrer-Policy', 'no-referrer');
     c.header('X-Robots-Tag', 'noindex');
     return c.html(renderDigestEmail(model as DigestModel).html);

@@ -3,7 +3,7 @@ import { preferencesOf } from '../../db/subscribers';
 import type { Deps } from '../../deps';
 import { ProblemError } from '../../errors';
 import { unsubscribe } from '../../subscribers/manage';
-import { savePreferencesWithToken, subscriberFromToken, tokenProblemText, type TokenProblem } from '../../subscribers/token-subscriber';
+import { savePreferencesWithToken, subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 import { PreferencesSchema, SubscriberPreferencesSchema, TokenQuerySchema } from './schema';
 

@@ -5,10 +5,10 @@ import type { Deps } from '../../deps';
 import { zodFieldErrors } from '../../errors';
 import { readForm } from '../../http/form';
 import { clientAddress } from '../../http/rate-limits';
-import { requestSubscription } from '../../subscribers/subscribe';
-import { preferencesFromForm, type Preferences } from '../../subscribers/preferences';
 import { MessagePage } from '../../pages/layout';
 import { SignupPage } from '../../pages/signup';
+import { type Preferences, preferencesFromForm } from '../../subscribers/preferences';
+import { requestSubscription } from '../../subscribers/subscribe';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 import { SubscriptionAcceptedSchema, SubscriptionRequestSchema, subscriptionAccepted } from './schema';
 

@@ -12,7 +12,15 @@ export const SubscriptionRequestSchema = preferencesSchema
       .openapi({ example: 'ana@example.org' }),
   })
   .openapi('SubscriptionRequest', {
-    example: { email: 'ana@example.org', countries: ['KAZ'], regions: ['Europe'], categories: ['rights'], frequency: 'monthly', timezone: 'Asia/Almaty', skipEmpty: false },
+    example: {
+      email: 'ana@example.org',
+      countries: ['KAZ'],
+      regions: ['Europe'],
+      categories: ['rights'],
+      frequency: 'monthly',
+      timezone: 'Asia/Almaty',
+      skipEmpty: false,
+    },
   });
 
 export const SubscriptionAcceptedSchema = z

@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import { changeTypes, type ChangeType } from '../../alerts/change-types';
-import { firstSecret, rotateSecrets } from '../../alerts/webhooks/secrets';
+import { type ChangeType, changeTypes } from '../../alerts/change-types';
 import { newDeliveryId, pingBody } from '../../alerts/webhooks/payload';
+import { firstSecret, rotateSecrets } from '../../alerts/webhooks/secrets';
 import { sendToEndpoint } from '../../alerts/webhooks/send';
 import { checkWebhookUrl } from '../../alerts/webhooks/ssrf';
 import { findDelivery, listDeliveries, requeueDelivery } from '../../db/webhook-deliveries';
-import { deleteEndpoint, findEndpoint, insertEndpoint, listEndpoints, lockEndpoint, updateEndpoint, type EndpointRow } from '../../db/webhook-endpoints';
+import {
+  deleteEndpoint,
+  type EndpointRow,
+  findEndpoint,
+  insertEndpoint,
+  listEndpoints,
+  lockEndpoint,
+  updateEndpoint,
+} from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { ProblemError, problems } from '../../errors';
 import { requireAdmin } from '../../http/admin-auth';
@@ -17,18 +25,18 @@ import {
   DeliveryPageSchema,
   DeliveryParamsSchema,
   EndpointParamsSchema,
+  encodeDeliveryCursor,
   ReplayRequestSchema,
   ReplayResultSchema,
   RetryAcceptedSchema,
   RotatedSecretSchema,
   TestResultSchema,
+  type WebhookEndpoint,
   WebhookEndpointCreatedSchema,
   WebhookEndpointCreateSchema,
   WebhookEndpointListSchema,
   WebhookEndpointPatchSchema,
   WebhookEndpointSchema,
-  encodeDeliveryCursor,
-  type WebhookEndpoint,
 } from './schema';
 
 const tags = ['Webhooks'];
@@ -104,7 +112,8 @@ const testEndpointRoute = createRoute({
   path: '/v1/webhooks/{id}/test',
   tags,
   summary: "Send a signed `ping` now and answer the receiver's status and latency",
-  description: 'Answers 200 whatever the receiver did: `ok` says whether it answered 2xx, `error` what went wrong otherwise. Works on disabled endpoints too.',
+  description:
+    'Answers 200 whatever the receiver did: `ok` says whether it answered 2xx, `error` what went wrong otherwise. Works on disabled endpoints too.',
   security: adminSecurity,
   request: { params: EndpointParamsSchema },
   responses: { 200: json(TestResultSchema, 'What the receiver answered'), ...adminProblemResponses, 404: notFound },
@@ -187,7 +196,10 @@ export function webhookRoutes(deps: Deps) {
 
   /** The SSRF check at registration: a refusal is a 422 naming `url`, with the reason. */
   async function checkedUrl(url: string): Promise<string> {
-    const check = await checkWebhookUrl(url, { allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks, resolve: deps.webhookTransport.resolve });
+    const check = await checkWebhookUrl(url, {
+      allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks,
+      resolve: deps.webhookTransport.resolve,
+    });
     if (!check.ok) throw problems.validation(422, [{ path: 'url', pointer: '#/url', message: check.reason }]);
     return check.url.href;
   }
@@ -249,7 +261,10 @@ export function webhookRoutes(deps: Deps) {
         updated_at: clock.now(),
       });
       const updated = await endpointOr404(id);
-      deps.log.info({ endpointId: id, fields: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined) }, 'webhook endpoint changed');
+      deps.log.info(
+        { endpointId: id, fields: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined) },
+        'webhook endpoint changed',
+      );
       return c.json(endpointView(updated), 200);
     })
     .openapi(deleteEndpointRoute, async (c) => {
@@ -277,8 +292,14 @@ export function webhookRoutes(deps: Deps) {
       const sent = await sendToEndpoint(deps, endpoint, { id: deliveryId, body: pingBody(endpoint.id, clock.now()) });
       const ok = sent.error === null && sent.statusCode !== null && sent.statusCode >= 200 && sent.statusCode < 300;
       const error = sent.error ?? (ok ? undefined : `the receiver answered ${sent.statusCode}`);
-      deps.log.info({ endpointId: endpoint.id, deliveryId, statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error }, 'webhook ping sent');
-      return c.json({ deliveryId, ok, statusCode: sent.statusCode, latencyMs: sent.latencyMs, ...(error !== undefined ? { error } : {}) }, 200);
+      deps.log.info(
+        { endpointId: endpoint.id, deliveryId, statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error },
+        'webhook ping sent',
+      );
+      return c.json(
+        { deliveryId, ok, statusCode: sent.statusCode, latencyMs: sent.latencyMs, ...(error !== undefined ? { error } : {}) },
+        200,
+      );
     })
     .openapi(listDeliveriesRoute, async (c) => {
       const { id } = c.req.valid('param');
@@ -299,7 +320,12 @@ export function webhookRoutes(deps: Deps) {
         lastError: d.last_error,
         createdAt: d.created_at.toISOString(),
         deliveredAt: iso(d.delivered_at),
-        attemptLog: d.attempts_log.map((a) => ({ at: a.attempted_at.toISOString(), statusCode: a.status_code, latencyMs: a.latency_ms, error: a.error })),
+        attemptLog: d.attempts_log.map((a) => ({
+          at: a.attempted_at.toISOString(),
+          statusCode: a.status_code,
+          latencyMs: a.latency_ms,
+          error: a.error,
+        })),
       }));
       return c.json({ data, nextCursor }, 200);
     })
@@ -325,7 +351,10 @@ export function webhookRoutes(deps: Deps) {
         return replayChanges(trx, endpoint, since, clock.now());
       });
       if (queued > 0) deps.webhookPump.kick();
-      deps.log.info({ endpointId: id, since: 'changeId' in since ? since.changeId : since.at.toISOString(), queued }, 'webhook replay queued');
+      deps.log.info(
+        { endpointId: id, since: 'changeId' in since ? since.changeId : since.at.toISOString(), queued },
+        'webhook replay queued',
+      );
       return c.json({ queued }, 202);
     });
 }

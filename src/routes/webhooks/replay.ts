@@ -54,7 +54,13 @@ export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: Repla
       const had = new Set(requeued.map((r) => Number(r.change_id)));
       const fresh: NewDelivery[] = wanted
         .filter((c) => !had.has(c.id))
-        .map((c) => ({ id: newDeliveryId(), endpointId: endpoint.id, changeId: c.id, type: c.type, payload: changeBody(c, events.get(c.eventId)!, now) }));
+        .map((c) => ({
+          id: newDeliveryId(),
+          endpointId: endpoint.id,
+          changeId: c.id,
+          type: c.type,
+          payload: changeBody(c, events.get(c.eventId)!, now),
+        }));
       queued += requeued.length + (await insertDeliveries(trx, fresh, now));
     }
     if (page.length < CHANGES_PER_STEP) break;

@@ -34,12 +34,10 @@ const categoriesFilter = z
   .transform((list) => [...new Set(list)].sort())
   .openapi({ description: 'Category or factor ids; empty or absent means every category', example: ['rights'] });
 
-const urlField = z
-  .string()
-  .trim()
-  .min(1)
-  .max(2048)
-  .openapi({ description: 'Where to POST. https (http only with WEBHOOK_ALLOW_PRIVATE_NETWORKS=1); internal addresses are refused', example: 'https://example.org/hooks/tracker' });
+const urlField = z.string().trim().min(1).max(2048).openapi({
+  description: 'Where to POST. https (http only with WEBHOOK_ALLOW_PRIVATE_NETWORKS=1); internal addresses are refused',
+  example: 'https://example.org/hooks/tracker',
+});
 
 const descriptionField = z.string().trim().max(500).openapi({ example: 'Newsroom alerts bot' });
 
@@ -54,7 +52,13 @@ export const WebhookEndpointCreateSchema = z
     description: descriptionField.optional(),
   })
   .openapi('WebhookEndpointCreate', {
-    example: { url: 'https://example.org/hooks/tracker', types: ['event.published'], countries: ['KAZ'], categories: ['rights'], description: 'Newsroom alerts bot' },
+    example: {
+      url: 'https://example.org/hooks/tracker',
+      types: ['event.published'],
+      countries: ['KAZ'],
+      categories: ['rights'],
+      description: 'Newsroom alerts bot',
+    },
   });
 
 export const WebhookEndpointPatchSchema = z
@@ -93,20 +97,37 @@ export type ReplaySince = { changeId: number } | { at: Date };
 // ---- params and queries ----
 
 export const EndpointParamsSchema = z.object({
-  id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' }, example: 'ep_3kTmq0c2Yb8XhV1L' }),
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'ep_3kTmq0c2Yb8XhV1L' }),
 });
 
 export const DeliveryParamsSchema = EndpointParamsSchema.extend({
-  deliveryId: z.string().min(1).max(100).openapi({ param: { name: 'deliveryId', in: 'path' }, example: 'msg_2Sx8yJ0bZ5m1c9QkQm5pWg' }),
+  deliveryId: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: 'deliveryId', in: 'path' }, example: 'msg_2Sx8yJ0bZ5m1c9QkQm5pWg' }),
 });
 
 /** Opaque keyset cursor: the (createdAt, id) of the last delivery of a page. */
-export const encodeDeliveryCursor = (position: { createdAt: Date; id: string }): string => encodeCursor([position.createdAt.toISOString(), position.id]);
+export const encodeDeliveryCursor = (position: { createdAt: Date; id: string }): string =>
+  encodeCursor([position.createdAt.toISOString(), position.id]);
 
-const deliveryCursor = z.tuple([z.iso.datetime().refine(isStorableInstant), z.string().min(1).max(100)]).transform(([createdAt, id]) => ({ createdAt: new Date(createdAt), id }));
+const deliveryCursor = z
+  .tuple([z.iso.datetime().refine(isStorableInstant), z.string().min(1).max(100)])
+  .transform(([createdAt, id]) => ({ createdAt: new Date(createdAt), id }));
 
 export const DeliveryListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
   cursor: cursorQueryParam(deliveryCursor),
 });
 
@@ -123,7 +144,10 @@ export const WebhookEndpointSchema = z
     categories: z.array(z.string()),
     description: z.string().nullable(),
     enabled: z.boolean(),
-    disabledReason: z.string().nullable().openapi({ description: 'Why deliveries stopped (operator, 410 Gone, failing for 5 days); null when enabled' }),
+    disabledReason: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why deliveries stopped (operator, 410 Gone, failing for 5 days); null when enabled' }),
     failingSince: dateTime.nullable().openapi({ description: 'Start of the current run of failed deliveries; null when healthy' }),
     createdAt: dateTime,
     updatedAt: dateTime,

@@ -4,8 +4,5 @@
  * Literal `new URL('./file', import.meta.url)` calls, so bundlers can see the files too.
  */
 export function demoSourceUrls(): string[] {
-  return [
-    new URL('./tracker-kazakhstan-2025-01.txt', import.meta.url).href,
-    new URL('./sample-feed.json', import.meta.url).href,
-  ];
+  return [new URL('./tracker-kazakhstan-2025-01.txt', import.meta.url).href, new URL('./sample-feed.json', import.meta.url).href];
 }

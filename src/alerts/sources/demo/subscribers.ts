@@ -6,9 +6,30 @@ import type { Deps } from '../../../deps';
  * Only seeded with the demo source and the outbox transport, never with Resend.
  */
 const demoSubscribers = [
-  { email: 'demo-central-asia@example.org', countries: ['KAZ'], regions: [], categories: [], frequency: 'monthly', timezone: 'Asia/Almaty' },
-  { email: 'demo-rights-europe@example.org', countries: [], regions: ['Europe'], categories: ['rights'], frequency: 'monthly', timezone: 'Europe/Berlin' },
-  { email: 'demo-everything@example.org', countries: [], regions: [], categories: [], frequency: 'weekly', timezone: 'America/Mexico_City' },
+  {
+    email: 'demo-central-asia@example.org',
+    countries: ['KAZ'],
+    regions: [],
+    categories: [],
+    frequency: 'monthly',
+    timezone: 'Asia/Almaty',
+  },
+  {
+    email: 'demo-rights-europe@example.org',
+    countries: [],
+    regions: ['Europe'],
+    categories: ['rights'],
+    frequency: 'monthly',
+    timezone: 'Europe/Berlin',
+  },
+  {
+    email: 'demo-everything@example.org',
+    countries: [],
+    regions: [],
+    categories: [],
+    frequency: 'weekly',
+    timezone: 'America/Mexico_City',
+  },
 ] as const;
 
 export async function seedDemoSubscribers(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'mailer'>): Promise<number> {

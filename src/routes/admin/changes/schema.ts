@@ -30,7 +30,13 @@ export const ChangeListQuerySchema = z.object({
     .max(Number.MAX_SAFE_INTEGER)
     .default(0)
     .openapi({ param: { name: 'after', in: 'query' }, description: 'Return changes with an id above this', example: 0 }),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ param: { name: 'limit', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(100)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
 });
 
 export type ChangePage = z.infer<typeof ChangePageSchema>;

@@ -35,7 +35,13 @@ export const DetectionRunPageSchema = z
   .openapi('DetectionRunPage');
 
 export const DetectionRunListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
   before: z.coerce
     .number()
     .int()

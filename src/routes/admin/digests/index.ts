@@ -5,7 +5,13 @@ import { listDigestRuns } from '../../../db/digests';
 import type { Deps } from '../../../deps';
 import { problems } from '../../../errors';
 import { adminProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../../router';
-import { DigestRunListQuerySchema, DigestRunPageSchema, DigestRunRequestSchema, DigestTickResultSchema, PreviewQuerySchema } from './schema';
+import {
+  DigestRunListQuerySchema,
+  DigestRunPageSchema,
+  DigestRunRequestSchema,
+  DigestTickResultSchema,
+  PreviewQuerySchema,
+} from './schema';
 
 const runRoute = createRoute({
   method: 'post',
@@ -52,7 +58,8 @@ export function adminDigestRoutes(deps: Deps) {
     .openapi(previewRoute, async (c) => {
       const preview = await previewDigest(deps, c.req.valid('query').email, deps.clock.now());
       if (!preview) throw problems.notFound('No confirmed subscriber has this address.');
-      if (preview.skipped) return c.html('<!doctype html><p>Nothing new matches this subscriber, who chose to skip empty digests.</p>', 200);
+      if (preview.skipped)
+        return c.html('<!doctype html><p>Nothing new matches this subscriber, who chose to skip empty digests.</p>', 200);
       return c.html(preview.html, 200);
     })
     .openapi(listRoute, async (c) => {

@@ -4,7 +4,11 @@ import { isStorableInstant, storableInstantMessage } from '../../instants';
 
 export const DigestRunRequestSchema = z
   .strictObject({
-    now: z.iso.datetime({ offset: true }).refine(isStorableInstant, { message: storableInstantMessage }).optional().openapi({ description: 'Run as if at this time (default: now)', example: '2025-02-01T09:00:00Z' }),
+    now: z.iso
+      .datetime({ offset: true })
+      .refine(isStorableInstant, { message: storableInstantMessage })
+      .optional()
+      .openapi({ description: 'Run as if at this time (default: now)', example: '2025-02-01T09:00:00Z' }),
     dryRun: z.boolean().default(false).openapi({ description: 'Count what would be sent and skipped; write nothing' }),
   })
   .openapi('DigestRunRequest');
@@ -39,8 +43,20 @@ export const DigestRunPageSchema = z
   .openapi('DigestRunPage');
 
 export const DigestRunListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
-  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ param: { name: 'before', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
+  before: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .openapi({ param: { name: 'before', in: 'query' } }),
 });
 
 export const PreviewQuerySchema = z.object({
