@@ -1,7 +1,7 @@
 /**
  * Issue 4 benchmark: a JSON feed of 10,000 events across 170 countries, served by a local
  * HTTP server on 127.0.0.1 (node:http, with ETag / If-None-Match), detected through the real
- * job `runDetection(deps, 'cli')` with deps built as tests/support/app.ts builds them. Runs,
+ * job `runDetection(deps, 'cli')` with deps built as testkit/app.ts builds them. Runs,
  * in this order, back to back, on a fresh database per round:
  *
  *   1. first load                 the feed answers 200 (with an ETag)
@@ -322,7 +322,7 @@ function pgliteTarget(onDisk: boolean): Target {
 }
 
 // ---------------------------------------------------------------------------------------
-// Deps as tests/support/app.ts builds them, pointed at the feed server
+// Deps as testkit/app.ts builds them, pointed at the feed server
 // ---------------------------------------------------------------------------------------
 
 function buildDeps(handle: DatabaseHandle, db: Db, feedUrl: string, dataDir: string): Deps {
@@ -1031,7 +1031,7 @@ export async function run(): Promise<void> {
       '~12% with an update, ~8% watch-flagged), served by a `node:http` server on 127.0.0.1 that sends an ETag and ' +
       'answers `If-None-Match` with 304, except in the "200, identical body" run, where it ignores the condition and ' +
       'sends the same bytes again (the harder case: the whole body is downloaded again; the detector takes its sha256, ' +
-      "finds it equal to `source_states.body_hash` and reports `not_modified` without parsing or writing events). Each run is one `runDetection(deps, 'cli')` with deps built as `tests/support/app.ts` builds them " +
+      "finds it equal to `source_states.body_hash` and reports `not_modified` without parsing or writing events). Each run is one `runDetection(deps, 'cli')` with deps built as `testkit/app.ts` builds them " +
       '(config from `parseConfig({SOURCE_URLS: <feed url>, ...})`, silent pino, outbox mailer in a temp DATA_DIR, ' +
       'system clock); the wall time is that whole call (lock, run record, fetch, parse, one transaction for the source). ' +
       `${rounds} rounds per database${stoppedEarly ? ` (${ROUNDS} would have taken the run past ${BUDGET_S} s on this load, so it stopped after ${rounds})` : ''}, ` +

@@ -21,7 +21,7 @@ import { itemCount, prepareDigest } from '../src/templates/digest-prepare';
 import { digestView } from '../src/templates/digest-view';
 import { prepareTemplate } from '../src/templates/fill';
 import { type DigestModel, renderDigestEmail } from '../src/templates/index';
-import { largeDigestModel, sampleDigestModel } from '../src/templates/sample-models';
+import { largeDigestModel, sampleDigestModel } from '../testkit/sample-models';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
 
 export const name = 'digest-render';

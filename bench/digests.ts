@@ -6,7 +6,7 @@
  * publications across 150 countries, plus edits, added updates and watch-flag flips of events
  * from before and from within the period). Then ONE `runDigestTick(deps, { asOf, trigger })`
  * runs with the deps the app builds (pino silent), sending through the real Resend mailer
- * (`createResendMailer`, the `resend` SDK) to the local fake Resend (tests/support, in a
+ * (`createResendMailer`, the `resend` SDK) to the local fake Resend (testkit, in a
  * process of its own, answering at once, content not retained).
  *
  * In the same run: the render cost per digest (`digestMessage(model)` over a sample of the
@@ -65,7 +65,7 @@ import { compileMjml, templatesDir } from '../src/templates/compile';
 import { renderDigestEmail } from '../src/templates/digest-email';
 import { prepareTemplate } from '../src/templates/fill';
 import type { DigestModel } from '../src/templates/models';
-import { startFakeResendProcess } from '../tests/support/fake-resend-process';
+import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import { generateEvents } from './ingest';
 import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
 import { adminQuery, pick, prng } from './support';
@@ -526,7 +526,7 @@ export async function run(): Promise<void> {
     const timed = timedMailer(
       createResendMailer({ apiKey: API_KEY, baseUrl: resend.url, defaultFrom: EMAIL_FROM, clock, log: logger, metrics: metrics.email }),
     );
-    // As tests/support/app.ts builds them (assembleDeps), with the Resend mailer pointed at the fake.
+    // As testkit/app.ts builds them (assembleDeps), with the Resend mailer pointed at the fake.
     const deps: Deps = assembleDeps({
       config,
       database: { db, kind: 'postgres', pool: handle.pool },
@@ -1064,7 +1064,7 @@ export async function run(): Promise<void> {
         `of events published in the period. Matching events per subscriber: median ${median(itemsPerSubscriber)}, p90 ${pct(itemsPerSubscriber, 90)}, ` +
         `max ${maxOf(itemsPerSubscriber)}; ${fmtInt(SUBSCRIBERS - expectedSent)} skip-empty subscribers have nothing. Then one ` +
         `\`runDigestTick(deps, { asOf: ${AS_OF.toISOString()}, trigger: 'bench' })\` with the deps the app builds (pino silent), through \`createResendMailer\` ` +
-        '(the `resend` SDK) to the fake Resend of tests/support run in its own process (`fake-resend-process.ts`: reads the body, parses it, hashes the bytes for idempotency, answers at once, content not retained)' +
+        '(the `resend` SDK) to the fake Resend of testkit run in its own process (`fake-resend-process.ts`: reads the body, parses it, hashes the bytes for idempotency, answers at once, content not retained)' +
         (TICK_BUDGET_MS > 0
           ? `, stopped (through the \`afterRecord\` hook, as a crash would) if it runs past ${TICK_BUDGET_MS / 1000} s so the run stays short`
           : '') +

@@ -15,7 +15,7 @@
  * statement; the app's notice pump drains the queue in batches in this process, rendering and
  * writing each email to the outbox; the time to finish that backlog after each run is reported
  * too. Then the sign-ups run again on a second app that sends through the Resend transport (the
- * real SDK, to the fake Resend of tests/support in its own process), as production does. The CPU
+ * real SDK, to the fake Resend of testkit in its own process), as production does. The CPU
  * of the app, PostgreSQL's backends, the load generator and the fake is read per run. Then a
  * sign-up's steps are timed one at a time (CPU and wall time).
  *
@@ -52,7 +52,7 @@ import { preferencesSchema } from '../src/subscribers/preferences';
 import { requestSubscription } from '../src/subscribers/subscribe';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
-import { startFakeResendProcess } from '../tests/support/fake-resend-process';
+import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import {
   fmtInt,
   fmtRatio,
@@ -1115,7 +1115,7 @@ export async function run(): Promise<void> {
       'finished every request it had received and the pump had sent every queued notice before starting the next. ' +
       'Then the sign-up runs again, the same three ways, on a second app (its own schema and pool) configured as production ' +
       'is: `RESEND_API_KEY` set, so the pump posts each batch through the real `resend` SDK (batch API, idempotency key) ' +
-      'to the fake Resend of tests/support running in a process of its own (`fake-resend-process.ts`: reads and parses ' +
+      'to the fake Resend of testkit running in a process of its own (`fake-resend-process.ts`: reads and parses ' +
       'the body, hashes it for idempotency, answers at once, keeps only who got what). CPU per request is read for every ' +
       'process involved: the app (`process.cpuUsage`), the PostgreSQL backends serving the bench database and the load ' +
       "generator and fake Resend processes (`/proc/<pid>/stat`; PostgreSQL's shared WAL writer and checkpointer are not counted):",

@@ -1,8 +1,8 @@
 import { latestDuePeriod } from '../src/alerts/digest/period';
 import { canonicalJson } from '../src/alerts/event';
 import type { Db, Frequency } from '../src/db/database';
-import type { FakeResend } from '../tests/support/fake-resend';
-import type { Received } from '../tests/support/webhook-receiver';
+import type { FakeResend } from '../testkit/fake-resend';
+import type { Received } from '../testkit/webhook-receiver';
 import { revisionOf } from './feed';
 
 export interface SeededSubscriber {

@@ -1,6 +1,6 @@
 import { pick } from '../bench/support';
 import { categoryIds } from '../src/taxonomy/categories';
-import { startSourceServer } from '../tests/support/source-server';
+import { startSourceServer } from '../testkit/source-server';
 
 export const FEED_COUNTRIES = ['KAZ', 'GEO', 'SEN', 'BRA', 'IND', 'DEU'] as const;
 

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { type Running, runEntry } from '../tests/support/process';
+import { type Running, runEntry } from '../testkit/process';
 
 export interface InstanceStats {
   index: number;

@@ -1,6 +1,6 @@
 import { pick } from '../bench/support';
 import type { Db, Frequency } from '../src/db/database';
-import type { startReceiver } from '../tests/support/webhook-receiver';
+import type { startReceiver } from '../testkit/webhook-receiver';
 import type { EndpointUnderTest, SeededSubscriber } from './checks';
 import { FEED_COUNTRIES } from './feed';
 

@@ -12,8 +12,8 @@ import { findEndpoint } from '../src/db/webhook-endpoints';
 import { createTokenSigner, type TokenPurpose } from '../src/email/tokens';
 import { confirmSubscription } from '../src/subscribers/manage';
 import { requestSubscription } from '../src/subscribers/subscribe';
-import { ADMIN_TOKEN, createTestApp } from './support/app';
-import { sampleEvent } from './support/events';
+import { ADMIN_TOKEN, createTestApp } from '../testkit/app';
+import { sampleEvent } from '../testkit/events';
 import {
   authorization,
   describeRequest,
@@ -28,9 +28,9 @@ import {
   pathSegment,
   queryValue,
   tokenValue,
-} from './support/fuzz-inputs';
-import { differences, type Observation, observeEffects } from './support/fuzz-observe';
-import { startReceiver } from './support/webhook-receiver';
+} from '../testkit/fuzz-inputs';
+import { differences, type Observation, observeEffects } from '../testkit/fuzz-observe';
+import { startReceiver } from '../testkit/webhook-receiver';
 
 /**
  * Fuzzes every route: each operation of the app's own OpenAPI document, and the page and

@@ -3,9 +3,9 @@ import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { applyEventBatch } from '../src/alerts/ingest';
 import { listChangesAfter } from '../src/db/changes';
 import type { DatabaseHandle } from '../src/db/connect';
-import { createTestApp, type TestApp } from './support/app';
-import { createTestDatabase, onPostgres, type TestDatabase } from './support/db';
-import { sampleEvent } from './support/events';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { createTestDatabase, onPostgres, type TestDatabase } from '../testkit/db';
+import { sampleEvent } from '../testkit/events';
 
 // Races need real concurrent connections: PGlite has one connection and runs one query at a time.
 describe.runIf(onPostgres)('the change log under concurrent writers (PostgreSQL)', () => {

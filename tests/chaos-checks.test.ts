@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutcome, type EndpointUnderTest } from '../chaos/checks';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { createTestApp, type TestApp } from './support/app';
-import { sampleEvent } from './support/events';
-import { type FakeResend, startFakeResend } from './support/fake-resend';
-import type { Received } from './support/webhook-receiver';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { sampleEvent } from '../testkit/events';
+import { type FakeResend, startFakeResend } from '../testkit/fake-resend';
+import type { Received } from '../testkit/webhook-receiver';
 
 /** The chaos run's verdicts must be able to fail: each is fed the fault it exists to catch. */
 describe('chaos checks', () => {

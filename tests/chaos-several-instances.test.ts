@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../chaos/report';
 import { assertLoopbackDatabase, runChaos, withSearchPath } from '../chaos/run';
-import { postgresUrl } from './support/db';
+import { postgresUrl } from '../testkit/db';
 
 describe('chaos harness guards', () => {
   it('refuses a database that is not on this machine', () => {

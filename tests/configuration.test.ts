@@ -3,7 +3,7 @@ import { BATCH_LEASE_MS, RETRY_DELAYS_MS } from '../src/alerts/digest/runner';
 import { DELIVERY_LEASE_MS } from '../src/alerts/webhooks/dispatcher';
 import { decideAfterAttempt, RETRY_SCHEDULE_MS } from '../src/alerts/webhooks/retry-policy';
 import { ConfigError, parseConfig } from '../src/config';
-import { runEntry } from './support/process';
+import { runEntry } from '../testkit/process';
 
 describe('configuration', () => {
   it('has the contract defaults', () => {

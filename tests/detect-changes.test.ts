@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectChanges, hashEvents, type StoredEvent } from '../src/alerts/detect';
 import { contentHash, type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { sampleEvent } from './support/events';
+import { sampleEvent } from '../testkit/events';
 
 const normalised = (input: EventInput) => normaliseEvent(eventInputSchema.parse(input));
 const storedFrom = (input: EventInput): [string, StoredEvent] => {

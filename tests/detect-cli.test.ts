@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runEntry } from './support/process';
+import { runEntry } from '../testkit/process';
 
 describe('npm run detect', () => {
   it('prints one line per source of the demo and exits 0', async () => {

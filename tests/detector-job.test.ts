@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDetection } from '../src/alerts/detector/run-detection';
 import type { ChangePage } from '../src/routes/admin/changes/schema';
 import type { DetectionRun, DetectionRunPage } from '../src/routes/admin/detections/schema';
-import { createTestApp, type TestApp } from './support/app';
-import { sampleEvent } from './support/events';
-import { startSourceServer } from './support/source-server';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { sampleEvent } from '../testkit/events';
+import { startSourceServer } from '../testkit/source-server';
 
 let sources: Awaited<ReturnType<typeof startSourceServer>>;
 let t: TestApp;

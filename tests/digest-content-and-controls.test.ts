@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigestRunPage, DigestTickResponse } from '../src/routes/admin/digests/schema';
-import { createTestApp, type TestApp } from './support/app';
-import { seedSubscribers } from './support/digests';
-import { sampleEvent } from './support/events';
-import { readOutbox } from './support/mailbox';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { seedSubscribers } from '../testkit/digests';
+import { sampleEvent } from '../testkit/events';
+import { readOutbox } from '../testkit/mailbox';
 
 let t: TestApp;
 const feb = '2025-02-01T09:00:00Z';

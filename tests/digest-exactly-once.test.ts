@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_LEASE_MS, runDigestTick } from '../src/alerts/digest/runner';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { createTestApp } from './support/app';
-import { fastResendMailer, publishEvents, seedSubscribers } from './support/digests';
-import { type FakeResendRequest, startFakeResend } from './support/fake-resend';
+import { createTestApp } from '../testkit/app';
+import { fastResendMailer, publishEvents, seedSubscribers } from '../testkit/digests';
+import { type FakeResendRequest, startFakeResend } from '../testkit/fake-resend';
 
 let resend: Awaited<ReturnType<typeof startFakeResend>>;
 beforeAll(async () => {

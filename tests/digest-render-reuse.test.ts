@@ -6,7 +6,7 @@ import { modelTotals, prepareDigest } from '../src/templates/digest-prepare';
 import { digestView } from '../src/templates/digest-view';
 import { prepareTemplate } from '../src/templates/fill';
 import type { DigestModel } from '../src/templates/models';
-import { largeDigestModel, sampleDigestModel } from '../src/templates/sample-models';
+import { largeDigestModel, sampleDigestModel } from '../testkit/sample-models';
 
 const evil = '<script>alert("x")</script> & \'quotes\' ’ 😀';
 

@@ -2,8 +2,8 @@ import { Webhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSubscriberByEmail, findSuppression } from '../src/db/subscribers';
 import { hashEmail } from '../src/email/address';
-import { createTestApp, type TestApp } from './support/app';
-import { readOutbox } from './support/mailbox';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { readOutbox } from '../testkit/mailbox';
 
 const secret = `whsec_${Buffer.from('resend-webhook-secret-for-tests!').toString('base64')}`;
 let t: TestApp;

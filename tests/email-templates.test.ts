@@ -19,8 +19,8 @@ import {
   renderManageEmail,
   UnsafeUrlError,
 } from '../src/templates/index';
-import { largeDigestModel, sampleConfirmModel, sampleDigestModel, sampleManageModel } from '../src/templates/sample-models';
-import { projectRoot } from './support/process';
+import { projectRoot } from '../testkit/process';
+import { largeDigestModel, sampleConfirmModel, sampleDigestModel, sampleManageModel } from '../testkit/sample-models';
 
 const artifacts = join(projectRoot, 'tests', 'artifacts');
 const chromium = '/usr/bin/chromium';

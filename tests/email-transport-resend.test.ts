@@ -8,7 +8,7 @@ import { createMailer } from '../src/email/create-mailer';
 import { createResendMailer, type ResendMailerOptions } from '../src/email/resend';
 import { type EmailMessage, PermanentEmailError, TransientEmailError } from '../src/email/transport';
 import { createLogger } from '../src/log';
-import { type FakeResend, startFakeResend } from './support/fake-resend';
+import { type FakeResend, startFakeResend } from '../testkit/fake-resend';
 
 const FROM = 'Tracker Alerts <alerts@example.org>';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { createTestApp, type TestApp } from './support/app';
-import { createTestDatabase } from './support/db';
-import { sampleEvent } from './support/events';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { createTestDatabase } from '../testkit/db';
+import { sampleEvent } from '../testkit/events';
 
 let t: TestApp;
 beforeAll(async () => {

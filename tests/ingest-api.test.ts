@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangePage } from '../src/routes/admin/changes/schema';
 import type { IngestRequest, IngestResponse } from '../src/routes/admin/events/schema';
 import type { Event } from '../src/routes/events/schema';
-import { createTestApp, type TestApp } from './support/app';
-import { sampleEvent } from './support/events';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { sampleEvent } from '../testkit/events';
 
 let t: TestApp;
 beforeAll(async () => {

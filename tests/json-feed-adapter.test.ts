@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SourceFormatError } from '../src/alerts/sources/errors';
 import { parseJsonFeed } from '../src/alerts/sources/feed';
 import { findCountry } from '../src/taxonomy/countries';
-import { sampleEvent } from './support/events';
+import { sampleEvent } from '../testkit/events';
 
 const demoFeed = readFileSync(new URL('../src/alerts/sources/demo/sample-feed.json', import.meta.url), 'utf8');
 

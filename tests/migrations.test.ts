@@ -5,8 +5,8 @@ import { ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
 import { migrateToLatest } from '../src/db/migrate';
 import { createMetrics } from '../src/metrics';
-import { createTestDatabase, type TestDatabase } from './support/db';
-import { sampleEvent } from './support/events';
+import { createTestDatabase, type TestDatabase } from '../testkit/db';
+import { sampleEvent } from '../testkit/events';
 
 let database: TestDatabase;
 beforeAll(async () => {

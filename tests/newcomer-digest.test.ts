@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readOutbox } from './support/mailbox';
-import { runEntry } from './support/process';
+import { readOutbox } from '../testkit/mailbox';
+import { runEntry } from '../testkit/process';
 
 describe('a newcomer runs the demo, then a digest', () => {
   it('npm run detect, then npm run digest -- --now <first of next month>: one digest per demo subscriber in the outbox', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Running, runEntry } from './support/process';
+import { type Running, runEntry } from '../testkit/process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-start-'));
 const running: Running[] = [];

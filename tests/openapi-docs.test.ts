@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './support/app';
+import { createTestApp, type TestApp } from '../testkit/app';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -10,12 +10,12 @@ import { firstSecret } from '../src/alerts/webhooks/secrets';
 import { insertEndpoint } from '../src/db/webhook-endpoints';
 import { createResendMailer } from '../src/email/resend';
 import { createMetrics } from '../src/metrics';
-import { createTestApp, type TestApp } from './support/app';
-import { seedSubscribers } from './support/digests';
-import { sampleEvent } from './support/events';
-import { startFakeResend } from './support/fake-resend';
-import { parseMetrics, scrape } from './support/metrics';
-import { startReceiver } from './support/webhook-receiver';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { seedSubscribers } from '../testkit/digests';
+import { sampleEvent } from '../testkit/events';
+import { startFakeResend } from '../testkit/fake-resend';
+import { parseMetrics, scrape } from '../testkit/metrics';
+import { startReceiver } from '../testkit/webhook-receiver';
 
 let t: TestApp;
 let resend: Awaited<ReturnType<typeof startFakeResend>>;

@@ -8,9 +8,9 @@ import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
-import { adminQuery, postgresUrl } from './support/db';
-import { sampleEvent } from './support/events';
-import { type Running, runEntry } from './support/process';
+import { adminQuery, postgresUrl } from '../testkit/db';
+import { sampleEvent } from '../testkit/events';
+import { type Running, runEntry } from '../testkit/process';
 
 /**
  * The Node process's lifecycle, with real processes (`src/server.ts` through tsx): drains on

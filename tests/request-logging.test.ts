@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, createTestApp, type TestApp } from './support/app';
-import { sampleEvent } from './support/events';
+import { ADMIN_TOKEN, createTestApp, type TestApp } from '../testkit/app';
+import { sampleEvent } from '../testkit/events';
 
 let t: TestApp;
 beforeAll(async () => {

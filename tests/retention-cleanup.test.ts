@@ -13,9 +13,9 @@ import { insertEndpoint } from '../src/db/webhook-endpoints';
 import { hashEmail } from '../src/email/address';
 import { handleEmailEvent } from '../src/subscribers/email-events';
 import { confirmSubscription, unsubscribe } from '../src/subscribers/manage';
-import { createTestApp, type TestApp } from './support/app';
-import { scrape } from './support/metrics';
-import { runEntry } from './support/process';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { scrape } from '../testkit/metrics';
+import { runEntry } from '../testkit/process';
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = new Date('2025-01-01T12:00:00Z');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from './support/process';
+import { projectRoot } from '../testkit/process';
 
 const read = (file: string) => JSON.parse(readFileSync(join(projectRoot, file), 'utf8'));
 const pkg = read('package.json');

@@ -7,8 +7,8 @@ import { type Mailer, PermanentEmailError, TransientEmailError } from '../src/em
 import { unsubscribe } from '../src/subscribers/manage';
 import { drainNotices, NOTICE_LEASE_MS } from '../src/subscribers/notices';
 import { requestSubscription } from '../src/subscribers/subscribe';
-import { createTestApp, type TestApp } from './support/app';
-import { readOutbox } from './support/mailbox';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { readOutbox } from '../testkit/mailbox';
 
 let t: TestApp;
 let n = 0;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDetection } from '../src/alerts/detector/run-detection';
 import { createProcessLocks, runSingleton, type SingletonDeps } from '../src/jobs/singleton';
-import { createTestApp, type TestApp } from './support/app';
+import { createTestApp, type TestApp } from '../testkit/app';
 
 let t: TestApp;
 let other: SingletonDeps;

@@ -11,9 +11,9 @@ import {
   serveTestApp,
   unlabelledInputs,
   watchedContext,
-} from './support/browser';
-import { linkTo, readOutbox } from './support/outbox';
-import { projectRoot } from './support/process';
+} from '../testkit/browser';
+import { linkTo, readOutbox } from '../testkit/outbox';
+import { projectRoot } from '../testkit/process';
 
 /** Screenshots for a person to review; the folder is git-ignored. */
 const artifacts = join(projectRoot, 'tests', 'artifacts');

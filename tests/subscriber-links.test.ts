@@ -3,8 +3,8 @@ import { findSubscriber, findSubscriberByEmail, findSuppression } from '../src/d
 import { hashEmail } from '../src/email/address';
 import type { SubscriberPreferences } from '../src/routes/preferences/schema';
 import { subscriberLinks } from '../src/subscribers/links';
-import { createTestApp, type TestApp } from './support/app';
-import { linkIn, readOutbox } from './support/mailbox';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { linkIn, readOutbox } from '../testkit/mailbox';
 
 let t: TestApp;
 let n = 0;

@@ -4,8 +4,8 @@ import { hashEmail } from '../src/email/address';
 import type { SubscriptionRequest } from '../src/routes/subscriptions/schema';
 import { subscriptionAccepted } from '../src/routes/subscriptions/schema';
 import { confirmSubscription } from '../src/subscribers/manage';
-import { createTestApp, type TestApp } from './support/app';
-import { readOutbox } from './support/mailbox';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { readOutbox } from '../testkit/mailbox';
 
 let t: TestApp;
 let ip = 0;

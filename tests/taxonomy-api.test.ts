@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CategoryList, CountryList } from '../src/routes/taxonomy/schema';
-import { createTestApp, type TestApp } from './support/app';
+import { createTestApp, type TestApp } from '../testkit/app';
 
 let t: TestApp;
 beforeAll(async () => {

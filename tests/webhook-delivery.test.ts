@@ -11,9 +11,9 @@ import { firstSecret } from '../src/alerts/webhooks/secrets';
 import { REQUEST_TIMEOUT_MS } from '../src/alerts/webhooks/transport';
 import { claimDueDeliveries } from '../src/db/webhook-deliveries';
 import { findEndpoint, insertEndpoint } from '../src/db/webhook-endpoints';
-import { createTestApp, type TestApp } from './support/app';
-import { sampleEvent } from './support/events';
-import { startReceiver } from './support/webhook-receiver';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { sampleEvent } from '../testkit/events';
+import { startReceiver } from '../testkit/webhook-receiver';
 
 let t: TestApp;
 const closers: (() => Promise<void>)[] = [];

@@ -15,8 +15,8 @@ import type {
   WebhookEndpointCreated,
   WebhookEndpointList,
 } from '../src/routes/webhooks/schema';
-import { createTestApp, type TestApp } from './support/app';
-import { sampleEvent } from './support/events';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { sampleEvent } from '../testkit/events';
 
 /** A consumer's receiver on 127.0.0.1: verifies every request with the public standardwebhooks package. */
 interface Receiver {

@@ -6,10 +6,10 @@ import { ingestEvents } from '../src/alerts/ingest';
 import { firstSecret } from '../src/alerts/webhooks/secrets';
 import { APPLICATION_NAME } from '../src/alerts/webhooks/wake-ups';
 import { insertEndpoint } from '../src/db/webhook-endpoints';
-import { createTestApp, type TestApp } from './support/app';
-import { onPostgres } from './support/db';
-import { sampleEvent } from './support/events';
-import { startReceiver } from './support/webhook-receiver';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { onPostgres } from '../testkit/db';
+import { sampleEvent } from '../testkit/events';
+import { startReceiver } from '../testkit/webhook-receiver';
 
 const waitFor = async (done: () => boolean, ms: number) => {
   const started = Date.now();

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
 import { jobsForCron, scheduledJobs } from '../src/worker/jobs';
-import { projectRoot } from './support/process';
-import { buildWorkerBundle } from './support/wrangler';
+import { projectRoot } from '../testkit/process';
+import { buildWorkerBundle } from '../testkit/wrangler';
 
 interface Metafile {
   inputs: Record<string, { imports: { path: string }[] }>;

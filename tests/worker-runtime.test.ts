@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_startWorker } from 'wrangler';
 import { migrateToLatest } from '../src/db/migrate';
 import { openPostgres } from '../src/db/postgres';
-import { postgresUrl } from './support/db';
-import { sampleEvent } from './support/events';
-import { projectRoot } from './support/process';
-import { startSourceServer } from './support/source-server';
-import { startReceiver } from './support/webhook-receiver';
-import { offlineWranglerEnv } from './support/wrangler';
+import { postgresUrl } from '../testkit/db';
+import { sampleEvent } from '../testkit/events';
+import { projectRoot } from '../testkit/process';
+import { startSourceServer } from '../testkit/source-server';
+import { startReceiver } from '../testkit/webhook-receiver';
+import { offlineWranglerEnv } from '../testkit/wrangler';
 
 const ADMIN_TOKEN = 'worker-admin-token-0123456789';
 const feedEvents = [sampleEvent({ id: 'worker-feed-nor', country: 'NOR' }), sampleEvent({ id: 'worker-feed-swe', country: 'SWE' })];

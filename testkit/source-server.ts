@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 
 /** The real Kazakhstan page, as the demo source ships it (a test checks it equals shared/fixtures' copy). */
 export const kazakhstanFixture = readFileSync(
-  new URL('../../src/alerts/sources/demo/tracker-kazakhstan-2025-01.txt', import.meta.url),
+  new URL('../src/alerts/sources/demo/tracker-kazakhstan-2025-01.txt', import.meta.url),
   'utf8',
 );
 

@@ -2,12 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/app';
-import { assembleDeps } from '../../src/assemble-deps';
-import { fixedClock } from '../../src/clock';
-import { parseConfig } from '../../src/config';
-import type { Deps } from '../../src/deps';
-import { createLogger } from '../../src/log';
+import { createApp } from '../src/app';
+import { assembleDeps } from '../src/assemble-deps';
+import { fixedClock } from '../src/clock';
+import { parseConfig } from '../src/config';
+import type { Deps } from '../src/deps';
+import { createLogger } from '../src/log';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';

@@ -1,4 +1,4 @@
-import type { EventInput } from '../../src/alerts/event';
+import type { EventInput } from '../src/alerts/event';
 
 let counter = 0;
 

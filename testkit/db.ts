@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { type DatabaseHandle, openPglite, openPostgres } from '../../src/db/connect';
-import { migrateToLatest } from '../../src/db/migrate';
+import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
+import { migrateToLatest } from '../src/db/migrate';
 
 /** Set by .ci/run (and by you, to run the suite against a real server). */
 export const postgresUrl = process.env.TEST_DATABASE_URL || undefined;

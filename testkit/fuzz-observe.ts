@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import type { Db } from '../../src/db/database';
-import type { Deps } from '../../src/deps';
+import type { Db } from '../src/db/database';
+import type { Deps } from '../src/deps';
 
 /**
  * Everything a request could change, in a form that compares with `toEqual`: the row count

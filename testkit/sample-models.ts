@@ -2,7 +2,7 @@
  * Realistic sample models (from the Kazakhstan country page in tests/fixtures) for the
  * template tests, the render benchmark and anyone who wants to look at an email.
  */
-import type { AlertChoices, ConfirmEmailModel, DigestCountry, DigestItem, DigestModel, ManageEmailModel } from './models';
+import type { AlertChoices, ConfirmEmailModel, DigestCountry, DigestItem, DigestModel, ManageEmailModel } from '../src/templates/models';
 
 const site = 'https://tracker.example.org';
 const alerts = 'https://alerts.example.org';
