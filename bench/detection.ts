@@ -41,15 +41,15 @@ import { fetchSource } from '../src/alerts/detector/fetch-source';
 import { runDetection } from '../src/alerts/detector/run-detection';
 import { type EventInput, normaliseEvent } from '../src/alerts/event';
 import { parseSourceDocument } from '../src/alerts/sources/index';
-import { assembleDeps } from '../src/assemble-deps';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
 import type { Db, SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
 import { migrateToLatest } from '../src/db/migrate';
-import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
+import { nodeResources } from '../src/node-resources';
+import { createDeps, type Deps } from '../src/services';
 import { categories } from '../src/taxonomy/categories';
 import { countries } from '../src/taxonomy/countries';
 import {
@@ -333,13 +333,15 @@ function buildDeps(handle: DatabaseHandle, db: Db, feedUrl: string, dataDir: str
     SOURCE_URLS: feedUrl,
     LOG_LEVEL: 'silent',
   });
-  return assembleDeps({
-    config,
-    database: { db, kind: handle.kind, pool: handle.pool },
-    clock: systemClock,
-    log: createLogger({ level: 'silent' }),
-    appSecret: 'bench-app-secret-0123456789-0123456789',
-  });
+  return createDeps(
+    nodeResources({
+      config,
+      database: { db, kind: handle.kind, pool: handle.pool },
+      clock: systemClock,
+      log: createLogger({ level: 'silent' }),
+      appSecret: 'bench-app-secret-0123456789-0123456789',
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------

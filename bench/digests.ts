@@ -42,7 +42,6 @@ import { type DigestTickResult, runDigestTick } from '../src/alerts/digest/runne
 import { indexChangeWindow } from '../src/alerts/digest/window';
 import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { assembleDeps } from '../src/assemble-deps';
 import { fixedClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { latestChangeId, listChangesBetween } from '../src/db/changes';
@@ -52,12 +51,13 @@ import { readRecordedModels, recordModel } from '../src/db/digest-items';
 import type { ClaimedDigest } from '../src/db/digests';
 import { loadEvents } from '../src/db/events';
 import { migrateToLatest } from '../src/db/migrate';
-import type { Deps } from '../src/deps';
 import { asciiJsonString } from '../src/email/ascii-json';
 import { createResendMailer } from '../src/email/resend';
 import type { EmailMessage, Mailer } from '../src/email/transport';
 import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
+import { nodeResources } from '../src/node-resources';
+import { createDeps, type Deps } from '../src/services';
 import { subscriberLinks } from '../src/subscribers/links';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
@@ -527,15 +527,17 @@ export async function run(): Promise<void> {
       createResendMailer({ apiKey: API_KEY, baseUrl: resend.url, defaultFrom: EMAIL_FROM, clock, log: logger, metrics: metrics.email }),
     );
     // As testkit/app.ts builds them (assembleDeps), with the Resend mailer pointed at the fake.
-    const deps: Deps = assembleDeps({
-      config,
-      database: { db, kind: 'postgres', pool: handle.pool },
-      clock,
-      log: logger,
-      appSecret: APP_SECRET,
-      metrics,
-      mailer: timed.mailer,
-    });
+    const deps: Deps = createDeps(
+      nodeResources({
+        config,
+        database: { db, kind: 'postgres', pool: handle.pool },
+        clock,
+        log: logger,
+        appSecret: APP_SECRET,
+        metrics,
+        mailer: timed.mailer,
+      }),
+    );
 
     // --- Events: 1,000 before the period, then 2,000 changes in it ---------------------------
     const rand = prng(20_250_201);

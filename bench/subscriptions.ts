@@ -37,16 +37,16 @@ import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createApp } from '../src/app';
-import { assembleDeps } from '../src/assemble-deps';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { openPostgres } from '../src/db/connect';
 import { migrateToLatest } from '../src/db/migrate';
 import type { SubscriberRow } from '../src/db/subscribers';
-import type { Deps } from '../src/deps';
 import { buildEml } from '../src/email/eml';
 import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
+import { nodeResources } from '../src/node-resources';
+import { createDeps, type Deps } from '../src/services';
 import { drainNotices, NOTICE_GATHER_MS, noticeMessage } from '../src/subscribers/notices';
 import { preferencesSchema } from '../src/subscribers/preferences';
 import { requestSubscription } from '../src/subscribers/subscribe';
@@ -469,14 +469,16 @@ async function startApp(url: string, schema: string, dataDir: string, resend?: {
   const logDestination = pino.destination({ dest: logFile, sync: false, mkdir: true });
   const log = createLogger({ level: config.logLevel, destination: logDestination });
   // The dependencies bootNode builds, from the same function.
-  const deps = assembleDeps({
-    config,
-    database: handle,
-    clock: systemClock,
-    log,
-    appSecret: APP_SECRET,
-    metrics: createMetrics({ processMetrics: true }),
-  });
+  const deps = createDeps(
+    nodeResources({
+      config,
+      database: handle,
+      clock: systemClock,
+      log,
+      appSecret: APP_SECRET,
+      metrics: createMetrics({ processMetrics: true }),
+    }),
+  );
   const app = createApp(deps);
   // Requests the app is still working on (a client that gave up does not stop the handler).
   let inFlight = 0;
@@ -634,7 +636,7 @@ async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
   const tag = `p${Date.now()}`;
   const preferences = preferencesSchema.parse(choices(7));
   // Sign-ups whose notices stay queued (the pump is not kicked): drained together afterwards.
-  const notKicked: Deps = { ...deps, noticePump: { kick() {}, attach() {} } };
+  const notKicked: Deps = { ...deps, noticePump: { kick() {} } };
   const pendingRows = (
     await app.handle.db
       .selectFrom('subscribers')

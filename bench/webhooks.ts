@@ -49,15 +49,15 @@ import { firstSecret, signingSecrets } from '../src/alerts/webhooks/secrets';
 import { sendToEndpoint } from '../src/alerts/webhooks/send';
 import { signingKey, webhookHeaders } from '../src/alerts/webhooks/sign';
 import { checkWebhookUrl } from '../src/alerts/webhooks/ssrf';
-import { assembleDeps } from '../src/assemble-deps';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import type { SealedSecret } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
-import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
+import { nodeResources } from '../src/node-resources';
+import { createDeps, type Deps } from '../src/services';
 import { generateEvents } from './ingest';
 import {
   fmtInt,
@@ -441,13 +441,15 @@ function buildDeps(handle: DatabaseHandle, db: DatabaseHandle['db'], dataDir: st
     PUBLIC_BASE_URL: 'https://alerts.example.org',
     LOG_LEVEL: 'silent',
   });
-  return assembleDeps({
-    config,
-    database: { db, kind: 'postgres', pool: handle.pool },
-    clock: systemClock,
-    log: createLogger({ level: 'silent' }),
-    appSecret: APP_SECRET,
-  });
+  return createDeps(
+    nodeResources({
+      config,
+      database: { db, kind: 'postgres', pool: handle.pool },
+      clock: systemClock,
+      log: createLogger({ level: 'silent' }),
+      appSecret: APP_SECRET,
+    }),
+  );
 }
 
 async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {

@@ -1,6 +1,5 @@
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import type { Deps } from './deps';
 import { ProblemError, problemResponse, problems } from './errors';
 import { limitBodies, requireJsonBodies } from './http/body-guards';
 import { logRequests } from './http/log-requests';
@@ -15,6 +14,7 @@ import { createRouter } from './routes/router';
 import { subscriptionRoutes } from './routes/subscriptions/index';
 import { taxonomyRoutes } from './routes/taxonomy/index';
 import { webhookRoutes } from './routes/webhooks/index';
+import type { Deps } from './services';
 
 const MB = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import type { DatabaseHandle } from './db/connect';
 import { releaseLeases } from './db/leases';
-import type { Deps } from './deps';
+import type { Deps } from './services';
 
 /** What shutdown stops and waits for, besides the deps' own queues. */
 export interface Stoppable {

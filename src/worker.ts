@@ -1,18 +1,25 @@
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
 import { createApp } from './app';
+import { systemClock } from './clock';
 import { ConfigError } from './config';
-import type { WorkerEnv } from './worker/config';
-import { openWorkerScope } from './worker/deps';
-import { jobsForCron } from './worker/jobs';
+import { openPostgres } from './db/postgres';
+import { createResendMailer } from './email/resend';
+import { createTokenSigner } from './email/tokens';
+import { jobsOnCron } from './jobs/catalogue';
+import { createLogger } from './log';
+import { createMetrics } from './metrics';
+import { createDeps, type Deps, servicesIdle } from './services';
+import { parseWorkerConfig, type WorkerEnv } from './worker/config';
+import { workerWebhookTransport } from './worker/webhook-transport';
 
 /**
- * Cloudflare Workers entry: the same app as the Node server, and the same jobs on Cron Triggers.
- * Each invocation opens its own deps (a pg pool through Hyperdrive) and closes them in waitUntil,
- * after the work it started (emails, webhook passes) is done.
+ * Cloudflare Workers entry: the same app as the Node server, and the catalogue's jobs on Cron
+ * Triggers. Each invocation opens its own resources (a pg pool through Hyperdrive) and closes
+ * them in waitUntil, after the work it started (emails, webhook passes) is done.
  */
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    let scope: ReturnType<typeof openWorkerScope>;
+    let scope: WorkerScope;
     try {
       scope = openWorkerScope(env);
     } catch (error) {
@@ -28,11 +35,11 @@ export default {
   async scheduled(event: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const scope = openWorkerScope(env);
     const { log } = scope.deps;
-    const jobs = jobsForCron(event.cron);
+    const jobs = jobsOnCron(event.cron);
     if (jobs.length === 0) log.warn({ cron: event.cron }, 'no job runs on this Cron Trigger');
     const run = (async () => {
       try {
-        const results = await Promise.allSettled(jobs.map((job) => job.run(scope.deps)));
+        const results = await Promise.allSettled(jobs.map((job) => job.run(scope.deps, 'cron')));
         results.forEach((result, index) => {
           if (result.status === 'rejected') log.error({ err: result.reason, job: jobs[index]!.name }, 'job failed');
         });
@@ -46,6 +53,61 @@ export default {
     await run;
   },
 };
+
+/** Workers allow six simultaneous outgoing connections per invocation; keep one for fetch. */
+const MAX_DB_CONNECTIONS = 5;
+
+interface WorkerScope {
+  deps: Deps;
+  /** Waits for work started in this invocation (emails, webhook passes), then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The resources and services of one invocation (a request or a scheduled event): Hyperdrive
+ * pools the database connections, so each invocation opens its own pg pool and closes it in
+ * ctx.waitUntil. No PGlite, outbox, node-cron or file system here: the mailer is Resend over fetch.
+ */
+function openWorkerScope(env: WorkerEnv): WorkerScope {
+  const config = parseWorkerConfig(env);
+  const log = createLogger({ level: config.logLevel });
+  const database = openPostgres(config.databaseUrl!, { max: MAX_DB_CONNECTIONS, preparedStatements: false });
+  const metrics = createMetrics();
+  const clock = systemClock;
+  const appSecret = config.appSecret!;
+  const deps = createDeps({
+    config,
+    db: database.db,
+    dbKind: database.kind,
+    pool: database.pool,
+    clock,
+    log,
+    metrics,
+    mailer: createResendMailer({
+      apiKey: config.resend!.apiKey,
+      baseUrl: config.resend!.baseUrl,
+      defaultFrom: config.emailFrom,
+      clock,
+      log,
+      metrics: metrics.email,
+    }),
+    webhookTransport: workerWebhookTransport,
+    instanceId: crypto.randomUUID(),
+    isAcceptingWork: () => true,
+    appSecret,
+    tokens: createTokenSigner(appSecret, clock),
+  });
+  return {
+    deps,
+    async close() {
+      try {
+        await servicesIdle(deps);
+      } finally {
+        await database.close();
+      }
+    },
+  };
+}
 
 /** Bad Worker configuration: a 500 naming each variable (never a value), and the same in the log. */
 function configurationProblem(error: unknown): Response {

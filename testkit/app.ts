@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../src/app';
-import { assembleDeps } from '../src/assemble-deps';
 import { fixedClock } from '../src/clock';
 import { parseConfig } from '../src/config';
-import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
+import { nodeResources } from '../src/node-resources';
+import { createDeps, type Deps } from '../src/services';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -47,13 +47,16 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
   });
   const clock = fixedClock('2025-02-01T09:00:00Z');
   const logs = memoryLog();
-  const deps: Deps = assembleDeps({
-    config,
-    database: db,
-    clock,
-    log: logs.log,
-    appSecret: config.appSecret ?? 'test-app-secret-0123456789-0123456789',
-  });
+  // Built as server.ts builds it: the Node resources, then the services from them.
+  const deps: Deps = createDeps(
+    nodeResources({
+      config,
+      database: db,
+      clock,
+      log: logs.log,
+      appSecret: config.appSecret ?? 'test-app-secret-0123456789-0123456789',
+    }),
+  );
   const app = createApp(deps);
   return {
     app,

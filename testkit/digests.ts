@@ -1,8 +1,8 @@
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import type { Frequency } from '../src/db/database';
-import type { Deps } from '../src/deps';
 import { createResendMailer } from '../src/email/resend';
+import type { Deps } from '../src/services';
 import { sampleEvent } from './events';
 
 export interface SeedOptions {

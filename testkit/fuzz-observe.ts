@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from '../src/db/database';
-import type { Deps } from '../src/deps';
+import type { Deps } from '../src/services';
 
 /**
  * Everything a request could change, in a form that compares with `toEqual`: the row count

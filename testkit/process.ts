@@ -14,7 +14,16 @@ export interface Running {
 
 /** Runs a TypeScript entry point of the project with Node (through tsx), with a clean environment. */
 export function runEntry(entry: string, env: Record<string, string>, args: string[] = []): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  return runNode(['--import', 'tsx', entry, ...args], env);
+}
+
+/** Runs a built entry point (`dist/server.js`, `dist/cli/migrate.js`) with plain Node, as an operator would. */
+export function runBuilt(entry: string, env: Record<string, string>, args: string[] = []): Running {
+  return runNode([entry, ...args], env);
+}
+
+function runNode(nodeArgs: string[], env: Record<string, string>): Running {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCleanup } from '../src/alerts/cleanup/run-cleanup';
 import { findSubscriberByEmail } from '../src/db/subscribers';
-import type { Deps } from '../src/deps';
 import { type Mailer, PermanentEmailError, TransientEmailError } from '../src/email/transport';
+import type { Deps } from '../src/services';
 import { unsubscribe } from '../src/subscribers/manage';
 import { drainNotices, NOTICE_LEASE_MS } from '../src/subscribers/notices';
 import { requestSubscription } from '../src/subscribers/subscribe';
@@ -22,7 +22,7 @@ beforeEach(async () => {
 });
 
 /** As if the process died right after answering: the sign-up committed, the pump never ran. */
-const crashedAfterAnswer = (): Deps => ({ ...t.deps, noticePump: { kick() {}, attach() {} } });
+const crashedAfterAnswer = (): Deps => ({ ...t.deps, noticePump: { kick() {} } });
 
 async function signUpWithoutSending(email = `queue-${++n}@example.org`) {
   await requestSubscription(crashedAfterAnswer(), {

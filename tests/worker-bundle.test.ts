@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
-import { jobsForCron, scheduledJobs } from '../src/worker/jobs';
+import { jobCatalogue, jobsOnCron } from '../src/jobs/catalogue';
 import { projectRoot } from '../testkit/process';
 import { buildWorkerBundle } from '../testkit/wrangler';
 
@@ -58,7 +58,8 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
       'src/alerts/detector/file-source.ts',
       'src/alerts/webhooks/pinned-dispatcher.ts',
       'src/app-secret.ts',
-      'src/jobs/schedule.ts',
+      'src/server.ts',
+      'src/node-resources.ts',
     ]) {
       expect(inputs, nodeOnly).not.toContain(nodeOnly);
     }
@@ -79,15 +80,15 @@ describe('Cron Triggers', () => {
   const triggers = unstable_readConfig({ config: join(projectRoot, 'wrangler.toml') }).triggers.crons ?? [];
 
   it('declares every cron the Worker maps to a job', () => {
-    for (const job of scheduledJobs) expect(triggers, job.name).toContain(job.cron);
-    expect(scheduledJobs.map((job) => job.name).sort()).toEqual(['cleanup', 'detect', 'digest', 'signupNotices', 'webhooks']);
-    expect(jobsForCron('*/15 * * * *').map((job) => job.name)).toEqual(['detect', 'digest']);
-    expect(jobsForCron('* * * * *').map((job) => job.name)).toEqual(['webhooks', 'signupNotices']);
-    expect(jobsForCron('17 3 * * *').map((job) => job.name)).toEqual(['cleanup']);
+    for (const job of jobCatalogue) expect(triggers, job.name).toContain(job.workersCron);
+    expect(jobCatalogue.map((job) => job.name).sort()).toEqual(['cleanup', 'detect', 'digest', 'signupNotices', 'webhooks']);
+    expect(jobsOnCron('*/15 * * * *').map((job) => job.name)).toEqual(['detect', 'digest']);
+    expect(jobsOnCron('* * * * *').map((job) => job.name)).toEqual(['webhooks', 'signupNotices']);
+    expect(jobsOnCron('17 3 * * *').map((job) => job.name)).toEqual(['cleanup']);
   });
 
   it('maps every declared trigger to a job', () => {
-    const unmapped = triggers.filter((cron: string) => !scheduledJobs.some((job) => job.cron === cron));
+    const unmapped = triggers.filter((cron: string) => !jobCatalogue.some((job) => job.workersCron === cron));
     expect(unmapped).toEqual([]);
   });
 });

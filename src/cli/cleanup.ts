@@ -1,10 +1,13 @@
 import { runCleanup } from '../alerts/cleanup/run-cleanup';
-import { bootNode, closeAfterWork } from '../boot';
+import { openNodeResources } from '../node-resources';
+import { createDeps, servicesIdle } from '../services';
 
 /** `npm run cleanup`: one retention cleanup now; prints what it deleted, by kind. */
-const { deps, database } = await bootNode();
+const { resources, database } = await openNodeResources();
+const deps = createDeps(resources);
 const outcome = await runCleanup(deps);
-await closeAfterWork(deps, database);
+await servicesIdle(deps);
+await database.close();
 if (!outcome.ran) {
   process.stderr.write('A cleanup is already running elsewhere; nothing done.\n');
   process.exit(2);

@@ -1,10 +1,13 @@
 import { runDetection, summary } from '../alerts/detector/run-detection';
-import { bootNode, closeAfterWork } from '../boot';
+import { openNodeResources } from '../node-resources';
+import { createDeps, servicesIdle } from '../services';
 
 /** `npm run detect`: one detection run now; one line per source; exit 1 if every source failed. */
-const { deps, database } = await bootNode();
+const { resources, database } = await openNodeResources();
+const deps = createDeps(resources);
 const outcome = await runDetection(deps, 'cli');
-await closeAfterWork(deps, database);
+await servicesIdle(deps);
+await database.close();
 if (!outcome.ran) {
   process.stderr.write('A detection run is already in progress elsewhere; nothing done.\n');
   process.exit(2);

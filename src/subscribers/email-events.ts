@@ -1,6 +1,6 @@
 import { deleteSubscriber, findSubscriberByEmail, suppress } from '../db/subscribers';
-import type { Deps } from '../deps';
 import { hashEmail, normalizeEmail } from '../email/address';
+import type { Resources } from '../resources';
 import { z } from '../zod';
 
 /** The part of Resend's webhook payloads this service acts on. */
@@ -27,7 +27,11 @@ export function suppressionReason(event: ResendEvent): 'bounced' | 'complained' 
  * Handles one verified event once (Resend retries: `svix-id` is recorded in the same
  * transaction). Suppressed addresses lose their subscription, as on unsubscribe.
  */
-export async function handleEmailEvent(deps: Deps, eventId: string, event: ResendEvent): Promise<'processed' | 'duplicate' | 'ignored'> {
+export async function handleEmailEvent(
+  deps: Resources,
+  eventId: string,
+  event: ResendEvent,
+): Promise<'processed' | 'duplicate' | 'ignored'> {
   const reason = suppressionReason(event);
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {

@@ -1,7 +1,7 @@
 import type { SubscriberRow } from '../db/subscribers';
-import type { Deps } from '../deps';
+import type { Resources } from '../resources';
 
-type LinkDeps = Pick<Deps, 'config' | 'tokens'>;
+type LinkDeps = Pick<Resources, 'config' | 'tokens'>;
 
 /**
  * Absolute links with signed tokens, bound to the subscriber and their token version, issued

@@ -1,9 +1,9 @@
 import { confirmSubscriber, deleteSubscriber, liftUnsubscribe, lockSubscriber, suppress, updatePreferences } from '../db/subscribers';
-import type { Deps } from '../deps';
 import { hashEmail } from '../email/address';
+import type { Resources } from '../resources';
 import type { Preferences } from './preferences';
 
-type ManageDeps = Pick<Deps, 'db' | 'clock' | 'appSecret' | 'log'>;
+type ManageDeps = Pick<Resources, 'db' | 'clock' | 'appSecret' | 'log'>;
 
 /** Double opt-in: confirm (idempotent) and clear an earlier unsubscribe, in one transaction. */
 export async function confirmSubscription(deps: ManageDeps, subscriberId: number): Promise<void> {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { BackgroundTasks } from '../background';
 import { type ClaimedNotice, claimDueNotices, deleteNotices, failNotices, retryNoticesLater } from '../db/signup-notices';
 import type { SubscriberRow } from '../db/subscribers';
-import type { Deps } from '../deps';
 import { type EmailMessage, MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../email/transport';
+import type { Resources } from '../resources';
 import { categories } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
 import { renderConfirmEmail } from '../templates/confirm-email';
@@ -10,7 +11,7 @@ import { renderManageEmail } from '../templates/manage-email';
 import type { AlertChoices } from '../templates/models';
 import { listUnsubscribeHeaders, subscriberLinks } from './links';
 
-type NoticeDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'tokens' | 'mailer' | 'log'>;
+type NoticeDeps = Pick<Resources, 'db' | 'clock' | 'config' | 'tokens' | 'mailer' | 'log'>;
 
 /** A claimed notice not sent or refused by then is claimed again (a worker died mid-send). */
 export const NOTICE_LEASE_MS = 5 * 60 * 1000;
@@ -32,7 +33,7 @@ export function choicesOf(subscriber: Pick<SubscriberRow, 'countries' | 'regions
  * notice's time, so building it again for a retry gives the same message.
  */
 export function noticeMessage(
-  deps: Pick<Deps, 'config' | 'tokens'>,
+  deps: Pick<Resources, 'config' | 'tokens'>,
   { kind, subscriber, createdAt }: Pick<ClaimedNotice, 'kind' | 'subscriber' | 'createdAt'>,
 ): EmailMessage {
   const links = subscriberLinks(deps, subscriber, createdAt);
@@ -176,34 +177,27 @@ const countKinds = (notices: readonly ClaimedNotice[]) =>
  */
 export interface NoticePump {
   kick(): void;
-  attach(deps: NoticeDeps & Pick<Deps, 'background'>): void;
 }
 
 export const NOTICE_GATHER_MS = 25;
 
-export function createNoticePump(options: { gatherMs?: number } = {}): NoticePump {
+export function createNoticePump(deps: NoticeDeps, background: BackgroundTasks, options: { gatherMs?: number } = {}): NoticePump {
   const gatherMs = options.gatherMs ?? NOTICE_GATHER_MS;
-  let deps: (NoticeDeps & Pick<Deps, 'background'>) | undefined;
   let running = false;
   let again = false;
   return {
-    attach(d) {
-      deps = d;
-    },
     kick() {
-      if (!deps) return;
       if (running) {
         again = true;
         return;
       }
       running = true;
-      const attached = deps;
-      attached.background.run('sign-up notices', async () => {
+      background.run('sign-up notices', async () => {
         try {
           do {
             await new Promise((resolve) => setTimeout(resolve, gatherMs));
             again = false;
-            await drainNotices(attached);
+            await drainNotices(deps);
           } while (again);
         } finally {
           running = false;

@@ -1,7 +1,8 @@
 import { signUp } from '../db/subscribers';
-import type { Deps } from '../deps';
 import { hashEmail, normalizeEmail } from '../email/address';
-import { rateLimitedProblem, rateLimitKey } from '../http/rate-limits';
+import { type RateLimits, rateLimitedProblem, rateLimitKey } from '../http/rate-limits';
+import type { Resources } from '../resources';
+import type { NoticePump } from './notices';
 import type { Preferences } from './preferences';
 
 /** A second notice to one address within this time is not sent (the answer stays the same). */
@@ -17,7 +18,7 @@ export const NOTICE_INTERVAL_MS = 2 * 60 * 1000;
  * after it, so a crash after the answer cannot lose one.
  */
 export async function requestSubscription(
-  deps: Pick<Deps, 'db' | 'clock' | 'appSecret' | 'rateLimits' | 'noticePump'>,
+  deps: Pick<Resources, 'db' | 'clock' | 'appSecret'> & { rateLimits: RateLimits; noticePump: NoticePump },
   input: { email: string; preferences: Preferences; source: 'signup-page' | 'api'; client: string },
 ): Promise<void> {
   const email = normalizeEmail(input.email);

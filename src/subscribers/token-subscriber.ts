@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../db/database';
 import { findSubscriber, type SubscriberRow, updatePreferencesIfCurrent } from '../db/subscribers';
-import type { Deps } from '../deps';
 import type { TokenPurpose } from '../email/tokens';
+import type { Resources } from '../resources';
 import type { Preferences } from './preferences';
 
 const MAX_TOKEN_VERSION = 2 ** 31 - 1;
@@ -14,7 +14,7 @@ export type TokenProblem = 'malformed' | 'bad-signature' | 'wrong-purpose' | 'ex
  * retires every link issued before).
  */
 export async function subscriberFromToken(
-  deps: Pick<Deps, 'tokens'>,
+  deps: Pick<Resources, 'tokens'>,
   db: Db | Tx,
   token: string | undefined,
   purpose: TokenPurpose,
@@ -32,7 +32,7 @@ export async function subscriberFromToken(
  * gap between the check and the change).
  */
 export async function savePreferencesWithToken(
-  deps: Pick<Deps, 'tokens' | 'db' | 'clock'>,
+  deps: Pick<Resources, 'tokens' | 'db' | 'clock'>,
   token: string | undefined,
   preferences: Preferences,
 ): Promise<{ ok: true; subscriber: SubscriberRow } | { ok: false; problem: TokenProblem }> {

@@ -6,12 +6,14 @@ import {
   deleteUnconfirmedSubscribers,
   deleteUnusedWebhookPayloads,
 } from '../../db/retention';
-import type { Deps } from '../../deps';
 import { recordJobRun } from '../../jobs/job-metrics';
-import { runSingleton } from '../../jobs/singleton';
+import { type ProcessLocks, runSingleton } from '../../jobs/singleton';
+import type { Resources } from '../../resources';
 import { CLEANUP_KINDS, type CleanupKind, cutoffs } from './policy';
 
-export type CleanupDeps = Pick<Deps, 'db' | 'processLocks' | 'instanceId' | 'clock' | 'config' | 'log' | 'metrics' | 'mailer'>;
+export type CleanupDeps = Pick<Resources, 'db' | 'instanceId' | 'clock' | 'config' | 'log' | 'metrics' | 'mailer'> & {
+  processLocks: ProcessLocks;
+};
 
 export type CleanupOutcome = { ran: true; deleted: Record<CleanupKind, number> } | { ran: false; reason: 'already-running' };
 

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Db, SourceOutcome } from '../../db/database';
 import { loadSourceState, saveSourceState } from '../../db/source-states';
-import type { Deps } from '../../deps';
+import type { Resources } from '../../resources';
 import { type NormalisedEvent, normaliseEvent } from '../event';
 import { ingestEvents } from '../ingest';
 import { parseSourceDocument } from '../sources/index';
 import { fetchSource } from './fetch-source';
 
-type SourceDeps = Pick<Deps, 'config' | 'clock' | 'metrics' | 'log' | 'readFileSource'>;
+type SourceDeps = Pick<Resources, 'config' | 'clock' | 'metrics' | 'log' | 'readFileSource'>;
 
 /**
  * One source, start to end: conditional fetch, parse, then detection and the source's new

@@ -1,14 +1,15 @@
 import type { DetectionRunStatus, SourceOutcome } from '../../db/database';
 import { abandonStaleRuns, type DetectionRunView, finishDetectionRun, startDetectionRun } from '../../db/detection-runs';
-import type { Deps } from '../../deps';
-import { runSingleton } from '../../jobs/singleton';
+import { type ProcessLocks, runSingleton } from '../../jobs/singleton';
+import type { Resources } from '../../resources';
 import { demoSourceUrls } from '../sources/demo/index';
+import type { WebhookPump } from '../webhooks/pump';
 import { detectSource } from './detect-source';
 
 export type DetectionOutcome = { ran: true; run: DetectionRunView } | { ran: false; reason: 'already-running' };
 
 /** SOURCE_URLS, or the bundled demo source when none is configured. */
-export function configuredSources(config: Deps['config']): string[] {
+export function configuredSources(config: Resources['config']): string[] {
   return config.sourceUrls.length > 0 ? config.sourceUrls : demoSourceUrls();
 }
 
@@ -17,7 +18,10 @@ export function configuredSources(config: Deps['config']): string[] {
  * across instances; a run killed half-way leaves committed sources committed, and the next
  * run marks it abandoned and simply does the rest (re-detecting what is stored changes nothing).
  */
-export async function runDetection(deps: Deps, trigger: 'cron' | 'api' | 'cli' | 'startup'): Promise<DetectionOutcome> {
+/** The resources a detection run reads, its process locks, and the pump it kicks when sources changed. */
+export type DetectionDeps = Resources & { processLocks: ProcessLocks; webhookPump: WebhookPump };
+
+export async function runDetection(deps: DetectionDeps, trigger: 'cron' | 'api' | 'cli' | 'startup'): Promise<DetectionOutcome> {
   const timer = deps.metrics.jobDuration.startTimer({ job: 'detect' });
   const result = await runSingleton(deps, 'tracker-alerts:detect', async (db) => {
     const startedAt = deps.clock.now();

@@ -1,5 +1,5 @@
 import type { ClaimedDigest } from '../../db/digests';
-import type { Deps } from '../../deps';
+import type { Resources } from '../../resources';
 import { subscriberLinks } from '../../subscribers/links';
 import { choicesOf } from '../../subscribers/notices';
 import type { DigestModel } from '../../templates/models';
@@ -14,7 +14,7 @@ export type BuiltDigest = { kind: 'send'; model: DigestModel; itemCount: number 
  * digest when nothing matched, or nothing at all for those who chose to skip empty ones.
  */
 export function buildDigest(
-  deps: Pick<Deps, 'config' | 'tokens'>,
+  deps: Pick<Resources, 'config' | 'tokens'>,
   digest: ClaimedDigest,
   window: ChangeWindow,
   periodOf: typeof latestDuePeriod = latestDuePeriod,

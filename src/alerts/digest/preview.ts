@@ -1,8 +1,8 @@
 import { latestChangeId, listChangesBetween } from '../../db/changes';
 import { loadEvents } from '../../db/events';
 import { findSubscriberByEmail } from '../../db/subscribers';
-import type { Deps } from '../../deps';
 import { normalizeEmail } from '../../email/address';
+import type { Resources } from '../../resources';
 import { renderDigestEmail } from '../../templates/digest-email';
 import { buildDigest } from './build';
 import { latestDuePeriod } from './period';
@@ -12,7 +12,7 @@ import { indexChangeWindow } from './window';
  * The digest this address would get if its period were due now: everything after its cursor
  * that matches its choices. Writes nothing. Undefined for an unknown or unconfirmed address.
  */
-export async function previewDigest(deps: Deps, email: string, asOf: Date) {
+export async function previewDigest(deps: Resources, email: string, asOf: Date) {
   const subscriber = await findSubscriberByEmail(deps.db, normalizeEmail(email));
   if (subscriber?.status !== 'confirmed') return undefined;
   const upTo = await latestChangeId(deps.db);

@@ -17,9 +17,9 @@ import {
   subscriberSchedules,
 } from '../../db/digests';
 import { loadEvents } from '../../db/events';
-import type { Deps } from '../../deps';
 import { type EmailMessage, MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../../email/transport';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
+import type { Resources } from '../../resources';
 import { buildDigest } from './build';
 import { digestMessage } from './message';
 import { latestDuePeriod, periodCache } from './period';
@@ -59,7 +59,7 @@ export interface DigestTickOptions {
  * batch with its idempotency key, send it, and mark it sent with the cursors advanced. Safe to
  * run twice, to kill at any point, and on several instances at once.
  */
-export async function runDigestTick(deps: Deps, options: DigestTickOptions): Promise<DigestTickResult> {
+export async function runDigestTick(deps: Resources, options: DigestTickOptions): Promise<DigestTickResult> {
   const result: DigestTickResult = {
     asOf: options.asOf.toISOString(),
     dryRun: !!options.dryRun,
@@ -141,7 +141,7 @@ export async function runDigestTick(deps: Deps, options: DigestTickOptions): Pro
 }
 
 /** The changes (and their events) pending digests may need, read once per tick. */
-async function loadWindow(deps: Deps, _asOf: Date): Promise<ChangeWindow> {
+async function loadWindow(deps: Resources, _asOf: Date): Promise<ChangeWindow> {
   const upTo = await latestChangeId(deps.db);
   const row = await deps.db
     .selectFrom('digests as d')
@@ -162,7 +162,7 @@ interface Prepared {
 
 /** Claims, composes and records one batch in a transaction, then renders its emails. */
 async function prepareBatch(
-  deps: Deps,
+  deps: Resources,
   input: DigestTickOptions & {
     owner: string;
     window: ChangeWindow;
@@ -215,7 +215,7 @@ function batchMessages(batch: BatchToSend): EmailMessage[] {
 }
 
 /** Sends a recorded batch (the same key and payload every time) and records the outcome. */
-async function sendBatch(deps: Deps, batch: BatchToSend, messages: EmailMessage[], result: DigestTickResult): Promise<void> {
+async function sendBatch(deps: Resources, batch: BatchToSend, messages: EmailMessage[], result: DigestTickResult): Promise<void> {
   result.batches += 1;
   try {
     await deps.mailer.sendBatch(messages, { idempotencyKey: batch.key });
@@ -249,7 +249,7 @@ async function sendBatch(deps: Deps, batch: BatchToSend, messages: EmailMessage[
 }
 
 /** What a tick would do at `asOf`, writing nothing. */
-async function dryRun(deps: Deps, asOf: Date, result: DigestTickResult): Promise<DigestTickResult> {
+async function dryRun(deps: Resources, asOf: Date, result: DigestTickResult): Promise<DigestTickResult> {
   const window = await loadWindowForAll(deps);
   const subscribers = await deps.db.selectFrom('subscribers').selectAll().where('status', '=', 'confirmed').execute();
   for (const s of subscribers) {
@@ -274,7 +274,7 @@ async function dryRun(deps: Deps, asOf: Date, result: DigestTickResult): Promise
   return result;
 }
 
-async function loadWindowForAll(deps: Deps): Promise<ChangeWindow> {
+async function loadWindowForAll(deps: Resources): Promise<ChangeWindow> {
   const upTo = await latestChangeId(deps.db);
   const row = await deps.db
     .selectFrom('subscribers')

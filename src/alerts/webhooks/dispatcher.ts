@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { type ClaimedDelivery, claimDueDeliveries, hasClaimableDeliveries, releaseDeliveries } from '../../db/webhook-deliveries';
 import { type EndpointRow, findEndpoint, updateEndpoint } from '../../db/webhook-endpoints';
-import type { Deps } from '../../deps';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
+import type { Resources } from '../../resources';
 import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
 import { signingSecrets } from './secrets';
@@ -36,8 +36,8 @@ const START_WITHIN_SLACK = 0.75;
 /** A long pass reads an endpoint again after this long (disabled, new URL, rotated secret). */
 const ENDPOINT_FRESH_MS = 5_000;
 
-export type DispatchDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics' | 'webhookTransport'> &
-  Partial<Pick<Deps, 'instanceId' | 'isAcceptingWork'>>;
+export type DispatchDeps = Pick<Resources, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics' | 'webhookTransport'> &
+  Partial<Pick<Resources, 'instanceId' | 'isAcceptingWork'>>;
 
 /**
  * Delivers everything due: up to 32 requests at once and 4 per endpoint, with up to 64 per

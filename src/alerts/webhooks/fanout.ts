@@ -10,7 +10,7 @@ import {
   type NewDelivery,
 } from '../../db/webhook-deliveries';
 import { type EndpointRow, listEnabledEndpoints } from '../../db/webhook-endpoints';
-import type { Deps } from '../../deps';
+import type { Resources } from '../../resources';
 import { matchesFilters } from '../match';
 import { changeBody, newDeliveryId } from './payload';
 
@@ -55,7 +55,7 @@ export function planDeliveries(
  * deliveries commits, so a dispatcher starts on them while the next step is still fanned out.
  */
 export async function fanOutChanges(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<Resources, 'db' | 'clock'>,
   options: { onQueued?: () => void } = {},
 ): Promise<{ changes: number; deliveries: number }> {
   let totals = { changes: 0, deliveries: 0 };

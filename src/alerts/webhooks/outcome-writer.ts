@@ -1,5 +1,5 @@
 import { type FinishedAttempt, recordAttempts } from '../../db/webhook-deliveries';
-import type { Deps } from '../../deps';
+import type { Resources } from '../../resources';
 
 const DEADLOCK = '40P01';
 
@@ -8,7 +8,7 @@ const DEADLOCK = '40P01';
  * batch gathers. A flush that fails loses only bookkeeping: those deliveries are still leased
  * and go out again when the lease ends (at least once, never lost).
  */
-export function createOutcomeWriter(deps: Pick<Deps, 'db' | 'log'>, owner: string) {
+export function createOutcomeWriter(deps: Pick<Resources, 'db' | 'log'>, owner: string) {
   let buffer: FinishedAttempt[] = [];
   let writing: Promise<void> | undefined;
   const write = async (batch: FinishedAttempt[]) => {

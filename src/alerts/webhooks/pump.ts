@@ -1,5 +1,5 @@
-import type pg from 'pg';
 import { recordJobRun } from '../../jobs/job-metrics';
+import type { Resources } from '../../resources';
 import { type DispatchDeps, dispatchDue } from './dispatcher';
 import { fanOutChanges } from './fanout';
 import { createWakeSignal, type WakeSignal } from './wake-signal';
@@ -16,14 +16,15 @@ export interface WebhookPump {
   kick(): void;
   /** Resolves when no fan-out or dispatch is running or asked for. */
   idle(): Promise<void>;
-  attach(deps: DispatchDeps): void;
   /** PostgreSQL: wake on every instance's appended changes and deliveries (a dedicated LISTEN connection). No-op on PGlite. */
   listen(): Promise<void>;
   stopListening(): Promise<void>;
 }
 
-export function createWebhookPump(onError: (error: unknown) => void, options: { pool?: pg.Pool | undefined } = {}): WebhookPump {
-  let deps: DispatchDeps | undefined;
+/** What the pump needs: what a dispatch pass needs, and the pool its wake-ups LISTEN on (PostgreSQL only). */
+export type WebhookPumpDeps = DispatchDeps & Pick<Resources, 'pool'>;
+
+export function createWebhookPump(deps: WebhookPumpDeps, onError: (error: unknown) => void): WebhookPump {
   let fanningOut: Promise<void> | undefined;
   let fanOutAgain = false;
   let dispatcher: WakeSignal | undefined;
@@ -34,7 +35,7 @@ export function createWebhookPump(onError: (error: unknown) => void, options: { 
     if (dispatcher?.notify()) return;
     const wake = createWakeSignal();
     dispatcher = wake;
-    const run: Promise<unknown> = recordJobRun(deps!, 'webhooks', () => dispatchDue(deps!, { wake }))
+    const run: Promise<unknown> = recordJobRun(deps, 'webhooks', () => dispatchDue(deps, { wake }))
       .catch(onError)
       .finally(() => {
         dispatching.delete(run);
@@ -48,7 +49,7 @@ export function createWebhookPump(onError: (error: unknown) => void, options: { 
       do {
         fanOutAgain = false;
         try {
-          await fanOutChanges(deps!, { onQueued: wakeDispatcher });
+          await fanOutChanges(deps, { onQueued: wakeDispatcher });
         } catch (error) {
           onError(error);
         }
@@ -59,7 +60,6 @@ export function createWebhookPump(onError: (error: unknown) => void, options: { 
   };
 
   const kick = () => {
-    if (!deps) return;
     wakeDispatcher();
     if (fanningOut) {
       fanOutAgain = true;
@@ -69,16 +69,13 @@ export function createWebhookPump(onError: (error: unknown) => void, options: { 
   };
 
   return {
-    attach(d) {
-      deps = d;
-    },
     kick,
     async idle() {
       while (fanningOut || dispatching.size > 0) await Promise.all([fanningOut, ...dispatching]);
     },
     async listen() {
-      if (!deps || !options.pool) return;
-      listener ??= listenForWakeUps(options.pool, kick, deps.log);
+      if (!deps.pool) return;
+      listener ??= listenForWakeUps(deps.pool, kick, deps.log);
       await listener.ready;
     },
     async stopListening() {

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { EndpointRow } from '../../db/webhook-endpoints';
-import type { Deps } from '../../deps';
+import type { Resources } from '../../resources';
 import { signingSecrets } from './secrets';
 import { webhookHeaders } from './sign';
 import { checkWebhookUrl } from './ssrf';
@@ -16,7 +16,7 @@ export interface SendResult {
   retryAfter: string | null;
 }
 
-export type SendDeps = Pick<Deps, 'config' | 'appSecret' | 'clock' | 'webhookTransport'>;
+export type SendDeps = Pick<Resources, 'config' | 'appSecret' | 'clock' | 'webhookTransport'>;
 
 /**
  * One signed POST of `body` to an endpoint: the URL is checked again (SSRF) and the request sent

@@ -1,5 +1,5 @@
-import type { Deps } from '../../deps';
 import { requireAdmin } from '../../http/admin-auth';
+import type { Deps } from '../../services';
 import { createRouter } from '../router';
 import { adminChangeRoutes } from './changes/index';
 import { adminDetectionRoutes } from './detections/index';

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { Webhook } from 'svix';
-import type { Deps } from '../../deps';
 import { ProblemError, problems } from '../../errors';
+import type { Deps } from '../../services';
 import { handleEmailEvent, resendEventSchema } from '../../subscribers/email-events';
 import { unstorableStringErrors } from '../../unstorable-strings';
 import { createRouter, json, problemResponse, problemResponses } from '../router';

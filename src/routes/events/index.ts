@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { findEvent, listEvents } from '../../db/events';
-import type { Deps } from '../../deps';
 import { problems } from '../../errors';
+import type { Deps } from '../../services';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 import { EventIdParamsSchema, EventListQuerySchema, EventPageSchema, EventSchema, encodeEventCursor } from './schema';
 

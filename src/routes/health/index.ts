@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import type { Deps } from '../../deps';
+import type { Deps } from '../../services';
 import { createRouter, json } from '../router';
 
 const StatusSchema = z

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { preferencesOf } from '../../db/subscribers';
-import type { Deps } from '../../deps';
 import { ProblemError } from '../../errors';
+import type { Deps } from '../../services';
 import { unsubscribe } from '../../subscribers/manage';
 import { savePreferencesWithToken, subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
 import { createRouter, json, problemResponse, problemResponses } from '../router';

@@ -1,12 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Deps } from '../../deps';
 import { zodFieldErrors } from '../../errors';
 import { readForm } from '../../http/form';
 import { clientAddress } from '../../http/rate-limits';
 import { MessagePage } from '../../pages/layout';
 import { SignupPage } from '../../pages/signup';
+import type { Deps } from '../../services';
 import { type Preferences, preferencesFromForm } from '../../subscribers/preferences';
 import { requestSubscription } from '../../subscribers/subscribe';
 import { createRouter, json, problemResponse, problemResponses } from '../router';

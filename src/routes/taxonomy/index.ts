@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { listCategories, listCountries } from '../../db/taxonomy';
-import type { Deps } from '../../deps';
+import type { Deps } from '../../services';
 import { createRouter, json, problemResponses } from '../router';
 import { CategoryListSchema, CountryListSchema } from './schema';
 

@@ -15,9 +15,9 @@ import {
   lockEndpoint,
   updateEndpoint,
 } from '../../db/webhook-endpoints';
-import type { Deps } from '../../deps';
 import { ProblemError, problems } from '../../errors';
 import { requireAdmin } from '../../http/admin-auth';
+import type { Deps } from '../../services';
 import { adminProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../router';
 import { replayChanges } from './replay';
 import {

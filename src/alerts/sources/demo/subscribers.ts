@@ -1,4 +1,4 @@
-import type { Deps } from '../../../deps';
+import type { Resources } from '../../../resources';
 
 /**
  * Sample subscribers for the bundled demo (sample data, at example.org, which takes no mail):
@@ -32,7 +32,7 @@ const demoSubscribers = [
   },
 ] as const;
 
-export async function seedDemoSubscribers(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'mailer'>): Promise<number> {
+export async function seedDemoSubscribers(deps: Pick<Resources, 'db' | 'clock' | 'config' | 'mailer'>): Promise<number> {
   if (deps.config.sourceUrls.length > 0 || deps.mailer.kind !== 'outbox') return 0;
   const confirmedAt = new Date(deps.clock.now().getTime() - 40 * 24 * 3600_000);
   const result = await deps.db

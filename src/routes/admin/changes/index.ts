@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { listChangesAfter } from '../../../db/changes';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../services';
 import { adminProblemResponses, adminSecurity, createRouter, json } from '../../router';
 import { ChangeListQuerySchema, ChangePageSchema } from './schema';
 

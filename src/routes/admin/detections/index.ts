@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { runDetection } from '../../../alerts/detector/run-detection';
 import { listDetectionRuns } from '../../../db/detection-runs';
-import type { Deps } from '../../../deps';
 import { ProblemError } from '../../../errors';
+import type { Deps } from '../../../services';
 import { adminProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../../router';
 import { DetectionRunListQuerySchema, DetectionRunPageSchema, DetectionRunSchema } from './schema';
 

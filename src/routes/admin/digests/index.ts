@@ -2,8 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { previewDigest } from '../../../alerts/digest/preview';
 import { runDigestTick } from '../../../alerts/digest/runner';
 import { listDigestRuns } from '../../../db/digests';
-import type { Deps } from '../../../deps';
 import { problems } from '../../../errors';
+import type { Deps } from '../../../services';
 import { adminProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../../router';
 import {
   DigestRunListQuerySchema,

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { normaliseEvent } from '../../../alerts/event';
 import { ingestEvents } from '../../../alerts/ingest';
-import type { Deps } from '../../../deps';
+import type { Deps } from '../../../services';
 import { adminProblemResponses, adminSecurity, createRouter, json } from '../../router';
 import { IngestRequestSchema, IngestResultSchema } from './schema';
 
