@@ -1,5 +1,6 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies';
 
 /** The only module that reads the environment. Everything else receives a Config. */
 
@@ -99,9 +100,16 @@ const envSchema = z.object({
     z.string().startsWith('whsec_', { message: "must be the signing secret Resend shows, starting with 'whsec_'" }).optional(),
   ),
   TRUST_PROXY: z
-    .enum(['0', '1', 'true', 'false', ''])
+    .string()
     .default('')
-    .transform((value) => value === '1' || value === 'true'),
+    .transform((value, ctx) => {
+      const trusted = parseTrustedProxies(value);
+      if ('error' in trusted) {
+        ctx.addIssue({ code: 'custom', message: trusted.error });
+        return z.NEVER;
+      }
+      return trusted;
+    }),
   EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
   SOURCE_URLS: optionalString,
   SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
@@ -145,8 +153,8 @@ export interface Config {
   resend: { apiKey: string; baseUrl: string | undefined } | undefined;
   emailFrom: string;
   resendWebhookSecret: string | undefined;
-  /** Take the client address from X-Forwarded-For (behind a proxy you run). */
-  trustProxy: boolean;
+  /** Which proxies may be believed about the client's address in X-Forwarded-For (behind proxies you run). */
+  trustProxy: TrustedProxies;
   sourceUrls: string[];
   sourceTimeoutMs: number;
   sourceMaxBytes: number;
