@@ -94,6 +94,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default('./data'),
   APP_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   RESEND_API_KEY: optionalString,
   RESEND_BASE_URL: optionalString.pipe(httpUrl.optional()),
   RESEND_WEBHOOK_SECRET: optionalString.pipe(
@@ -150,6 +151,8 @@ export interface Config {
   dataDir: string;
   appSecret: string | undefined;
   adminToken: string | undefined;
+  /** Bearer token for /metrics; unset: /metrics answers 503. */
+  metricsToken: string | undefined;
   resend: { apiKey: string; baseUrl: string | undefined } | undefined;
   emailFrom: string;
   resendWebhookSecret: string | undefined;
@@ -207,6 +210,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR,
     appSecret: e.APP_SECRET,
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     resend: e.RESEND_API_KEY ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL } : undefined,
     emailFrom: e.EMAIL_FROM,
     resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,

@@ -16,6 +16,11 @@ export function mountDocs(app: OpenAPIHono, publicBaseUrl: string): void {
     scheme: 'bearer',
     description: 'The ADMIN_TOKEN the server was started with',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The METRICS_TOKEN the server was started with (for the Prometheus scrape)',
+  });
   app.doc31('/openapi.json', { openapi: '3.1.0', info, servers: [{ url: publicBaseUrl }] });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'tracker-alerts API' }));
 }
