@@ -89,6 +89,7 @@ export function pageRoutesFor(deps: Deps) {
       objectSrc: ["'none'"],
     },
     referrerPolicy: 'no-referrer',
+    xFrameOptions: 'DENY',
   });
   for (const path of ['/', '/confirm', '/preferences', '/unsubscribe', '/assets/*', '/v1/subscriptions']) router.use(path, securePages);
   // Form posts must come from our own pages; the one-click unsubscribe comes from mail
