@@ -133,6 +133,28 @@ describe('the preference centre', () => {
     expect((await findSubscriber(t.deps.db, c.row.id))?.countries).toEqual(['UZB']);
   });
 
+  it('the page form refuses a JSON body with 415 instead of reading it as an empty form, and changes nothing', async () => {
+    const c = await confirmed();
+    await t.app.request(c.manage, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+      body: new URLSearchParams([
+        ['countries', 'UZB'],
+        ['frequency', 'weekly'],
+        ['timezone', 'UTC'],
+      ]).toString(),
+    });
+    const res = await t.app.request(c.manage, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost' },
+      body: JSON.stringify({ countries: ['NOR'] }),
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const row = await findSubscriber(t.deps.db, c.row.id);
+    expect([row?.countries, row?.frequency]).toEqual([['UZB'], 'weekly']);
+  });
+
   it('answers 401 for a link that is not a manage link', async () => {
     const c = await confirmed();
     const unsubscribeToken = new URL(c.unsubscribe, 'http://x').searchParams.get('token');
