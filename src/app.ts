@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id';
 import { ProblemError, problemResponse, problems } from './errors';
 import { limitBodies, requireJsonBodies } from './http/body-guards';
 import { logRequests } from './http/log-requests';
+import { securityHeaders } from './http/security-headers';
 import { adminRoutes } from './routes/admin/index';
 import { mountDocs } from './routes/docs/index';
 import { emailEventRoutes } from './routes/email-events/index';
@@ -23,6 +24,7 @@ export function createApp(deps: Deps) {
   const app = createRouter();
 
   app.use('*', requestId());
+  app.use('*', securityHeaders());
   app.use('*', logRequests(deps.log));
   app.use('*', deps.metrics.httpMiddleware);
   app.use(

@@ -1,5 +1,6 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
+import { parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies';
 
 /** The only module that reads the environment. Everything else receives a Config. */
 
@@ -93,15 +94,23 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default('./data'),
   APP_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   RESEND_API_KEY: optionalString,
   RESEND_BASE_URL: optionalString.pipe(httpUrl.optional()),
   RESEND_WEBHOOK_SECRET: optionalString.pipe(
     z.string().startsWith('whsec_', { message: "must be the signing secret Resend shows, starting with 'whsec_'" }).optional(),
   ),
   TRUST_PROXY: z
-    .enum(['0', '1', 'true', 'false', ''])
+    .string()
     .default('')
-    .transform((value) => value === '1' || value === 'true'),
+    .transform((value, ctx) => {
+      const trusted = parseTrustedProxies(value);
+      if ('error' in trusted) {
+        ctx.addIssue({ code: 'custom', message: trusted.error });
+        return z.NEVER;
+      }
+      return trusted;
+    }),
   EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
   SOURCE_URLS: optionalString,
   SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
@@ -142,11 +151,13 @@ export interface Config {
   dataDir: string;
   appSecret: string | undefined;
   adminToken: string | undefined;
+  /** Bearer token for /metrics; unset: /metrics answers 503. */
+  metricsToken: string | undefined;
   resend: { apiKey: string; baseUrl: string | undefined } | undefined;
   emailFrom: string;
   resendWebhookSecret: string | undefined;
-  /** Take the client address from X-Forwarded-For (behind a proxy you run). */
-  trustProxy: boolean;
+  /** Which proxies may be believed about the client's address in X-Forwarded-For (behind proxies you run). */
+  trustProxy: TrustedProxies;
   sourceUrls: string[];
   sourceTimeoutMs: number;
   sourceMaxBytes: number;
@@ -199,6 +210,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR,
     appSecret: e.APP_SECRET,
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     resend: e.RESEND_API_KEY ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL } : undefined,
     emailFrom: e.EMAIL_FROM,
     resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,

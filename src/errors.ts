@@ -50,6 +50,13 @@ export const problems = {
       { type: 'unauthorized', title: 'Authentication required', status: 401, detail },
       { 'WWW-Authenticate': 'Bearer realm="tracker-alerts"' },
     ),
+  metricsDisabled: () =>
+    new ProblemError({
+      type: 'metrics-disabled',
+      title: 'Metrics not configured',
+      status: 503,
+      detail: 'The server has no METRICS_TOKEN, so /metrics is disabled.',
+    }),
   adminDisabled: () =>
     new ProblemError({
       type: 'admin-disabled',

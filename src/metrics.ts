@@ -1,4 +1,5 @@
 import { prometheus } from '@hono/prometheus';
+import type { Context } from 'hono';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { createEmailMetrics } from './email/metrics';
 
@@ -11,11 +12,32 @@ export interface QueueDepths {
   digestOldestDueSeconds: number;
 }
 
+/**
+ * `ok` as "the request succeeded": any status below 400. @hono/prometheus takes fetch's
+ * Response.ok (200-299), which counts every 303 of a form's POST-redirect-GET as a failure.
+ */
+const successLabel = {
+  labelNames: ['method', 'status', 'route'],
+  customLabels: { ok: (c: Context) => String(c.res.status < 400) },
+};
+
+/**
+ * prom-client's process metrics, less the three gauges it names `*_total`, which promtool
+ * refuses (that suffix is for counters); `nodejs_active_{handles,requests,resources}` carry the
+ * same numbers by type.
+ */
+function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
+}
+
 /** One registry per app instance (never prom-client's global one), so tests stay isolated. */
 export function createMetrics(options: { processMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
-  const http = prometheus({ registry });
+  if (options.processMetrics) collectProcessMetrics(registry);
+  const http = prometheus({ registry, metricOptions: { requestDuration: successLabel, requestsTotal: successLabel } });
   const queues = queueGauges(registry);
   return {
     /** Where the queue gauges read from at each scrape (the entry wires the database in). */

@@ -11,6 +11,7 @@ import { createDeps, type Deps } from '../src/services';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 /** Log lines written by the app, parsed, for assertions. */
 export function memoryLog() {
@@ -41,6 +42,7 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
   const config = parseConfig({
     NODE_ENV: 'test',
     ADMIN_TOKEN,
+    METRICS_TOKEN,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'tracker-alerts-test-')),
     PUBLIC_BASE_URL: 'https://alerts.example.org',
     ...env,

@@ -1,4 +1,4 @@
-import type { TestApp } from './app';
+import { METRICS_TOKEN, type TestApp } from './app';
 
 export interface Sample {
   name: string;
@@ -20,7 +20,9 @@ export function parseMetrics(text: string): Sample[] {
 
 /** Scrapes the app's /metrics; `value(name, labels)` is the one sample carrying those labels, or undefined. */
 export async function scrape(t: Pick<TestApp, 'call'>) {
-  const samples = parseMetrics(await (await t.call('GET', '/metrics')).text());
+  const samples = parseMetrics(
+    await (await t.call('GET', '/metrics', undefined, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text(),
+  );
   return {
     samples,
     value(name: string, labels: Record<string, string> = {}): number | undefined {

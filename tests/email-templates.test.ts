@@ -224,6 +224,24 @@ describe('digest email', () => {
     expect(html.text).not.toContain('more reports on the site');
   });
 
+  it('bidi controls a source slips into a report cannot reorder the email: isolated in HTML, stripped from text and subject', () => {
+    const model = sampleDigestModel();
+    const first = model.countries[0]!.items[0]!;
+    const spoof = 'Invoice \u202eexe.pdf\u202c and \u2067hidden\u2069';
+    const items = [
+      { ...first, title: spoof, excerpt: `Body \u202d${first.excerpt}`, updateText: 'Update \u202b text' },
+      ...model.countries[0]!.items.slice(1),
+    ];
+    const spoofed = { ...model, countries: [{ ...model.countries[0]!, items }, ...model.countries.slice(1)] };
+    const { html, text, subject } = renderDigestEmail(spoofed);
+    expect(html).toMatch(/<bdi>Invoice (?:\u202e|&#8238;)exe\.pdf[^<]*hidden[^<]*<\/bdi>/);
+    expect(html).toMatch(/<bdi>Body (?:\u202d|&#8237;)/);
+    const controls = /[\u202a-\u202e\u2066-\u2069]/;
+    expect(text).not.toMatch(controls);
+    expect(subject).not.toMatch(controls);
+    expect(text).toContain('Invoice exe.pdf and hidden');
+  });
+
   it('the text version has the same items, grouped by country, with badges and links', () => {
     const model = sampleDigestModel();
     const { text } = renderDigestEmail(model);

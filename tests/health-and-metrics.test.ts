@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
-import { createTestApp, type TestApp } from '../testkit/app';
+import { createTestApp, METRICS_TOKEN, type TestApp } from '../testkit/app';
 import { createTestDatabase } from '../testkit/db';
 import { sampleEvent } from '../testkit/events';
 
@@ -35,12 +35,27 @@ describe('health, readiness and metrics', () => {
     expect(await noDbRes.json()).toMatchObject({ checks: { database: 'unreachable' } });
   });
 
+  it('GET /metrics is not public: its counters move with what subscribers do', async () => {
+    const anonymous = await t.call('GET', '/metrics');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await anonymous.text()).not.toContain('tracker_');
+    const wrong = await t.call('GET', '/metrics', undefined, { headers: { authorization: 'Bearer not-the-metrics-token-0000' } });
+    expect(wrong.status).toBe(401);
+    const admin = await t.call('GET', '/metrics', undefined, { admin: true });
+    expect(admin.status).toBe(401);
+    const off = await createTestApp({ METRICS_TOKEN: '' }, t.database);
+    const disabled = await off.call('GET', '/metrics');
+    expect(disabled.status).toBe(503);
+    expect(await disabled.json()).toMatchObject({ title: 'Metrics not configured' });
+  });
+
   it('GET /metrics exposes the request histogram by route and the ingest counters', async () => {
     await t.call('GET', '/v1/events/some-missing-id');
     const event = sampleEvent();
     await t.call('POST', '/v1/admin/events', { events: [event] }, { admin: true });
     await t.call('POST', '/v1/admin/events', { events: [event, sampleEvent()] }, { admin: true });
-    const res = await t.call('GET', '/metrics');
+    const res = await t.call('GET', '/metrics', undefined, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();

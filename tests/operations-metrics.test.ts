@@ -70,7 +70,7 @@ describe('/metrics after real work', { timeout: 240_000 }, () => {
     expect(await runDetection(t.deps, 'api')).toMatchObject({ ran: true, run: { status: 'succeeded' } });
     await t.deps.webhookPump.idle();
     let m = await scrape(t);
-    expect(m.value('tracker_job_duration_seconds_count', { job: 'detect', outcome: 'succeeded' })).toBe(1);
+    expect(m.value('tracker_job_duration_seconds_count', { job: 'detect', outcome: 'ok' })).toBe(1);
     expect(m.value('tracker_job_last_success_timestamp_seconds', { job: 'detect' })).toBe(seconds(detectedAt));
     // The first attempts failed: two deliveries wait for their retry, none is due yet.
     expect(m.value('tracker_webhook_attempts_total', { outcome: 'retry', status: '5xx' })).toBe(2);

@@ -133,6 +133,56 @@ describe('the preference centre', () => {
     expect((await findSubscriber(t.deps.db, c.row.id))?.countries).toEqual(['UZB']);
   });
 
+  it('the page form refuses a JSON body with 415 instead of reading it as an empty form, and changes nothing', async () => {
+    const c = await confirmed();
+    await t.app.request(c.manage, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+      body: new URLSearchParams([
+        ['countries', 'UZB'],
+        ['frequency', 'weekly'],
+        ['timezone', 'UTC'],
+      ]).toString(),
+    });
+    const res = await t.app.request(c.manage, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost' },
+      body: JSON.stringify({ countries: ['NOR'] }),
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const row = await findSubscriber(t.deps.db, c.row.id);
+    expect([row?.countries, row?.frequency]).toEqual([['UZB'], 'weekly']);
+  });
+
+  it('"sign out every link" retires every link sent before, of every purpose, and keeps the alerts', async () => {
+    const c = await confirmed();
+    const view = t.deps.tokens.sign('view', { subscriberId: c.row.id, version: c.row.token_version, ref: '1' }, { ttlMs: null });
+    const post = (path: string) =>
+      t.app.request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+        body: '',
+      });
+    expect(await (await t.app.request(c.manage)).text()).toContain('Sign out every link');
+    const signOut = await post(`/preferences/sign-out?token=${c.manageToken}`);
+    expect(signOut.status).toBe(303);
+    expect(signOut.headers.get('location')).toBe('/preferences/signed-out');
+    expect(await (await t.app.request('/preferences/signed-out')).text()).toContain('has stopped working');
+
+    const manage = await t.app.request(c.manage);
+    expect(manage.status).toBe(400);
+    expect(await manage.text()).toContain('This link was signed out');
+    expect((await t.app.request(`/v1/preferences?token=${c.manageToken}`)).status).toBe(401);
+    expect((await t.app.request(`/digests/view?token=${view}`)).status).toBe(400);
+    const unsubscribe = await post(c.unsubscribe);
+    expect(unsubscribe.status).toBe(400);
+    const row = await findSubscriber(t.deps.db, c.row.id);
+    expect(row?.status).toBe('confirmed');
+    expect(row?.token_version).toBe(c.row.token_version + 1);
+    expect((await post(`/preferences/sign-out?token=${c.manageToken}`)).status).toBe(400);
+  });
+
   it('answers 401 for a link that is not a manage link', async () => {
     const c = await confirmed();
     const unsubscribeToken = new URL(c.unsubscribe, 'http://x').searchParams.get('token');

@@ -12,6 +12,7 @@ import { startReceiver } from '../testkit/webhook-receiver';
 import { offlineWranglerEnv } from '../testkit/wrangler';
 
 const ADMIN_TOKEN = 'worker-admin-token-0123456789';
+const METRICS_TOKEN = 'worker-metrics-token-0123456789';
 const feedEvents = [sampleEvent({ id: 'worker-feed-nor', country: 'NOR' }), sampleEvent({ id: 'worker-feed-swe', country: 'SWE' })];
 
 /**
@@ -30,12 +31,16 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
   const logs: string[] = [];
-  const secrets: string[] = [password, ADMIN_TOKEN];
+  const secrets: string[] = [password, ADMIN_TOKEN, METRICS_TOKEN];
 
-  const call = (path: string, init: RequestInit & { admin?: boolean } = {}) =>
+  const call = (path: string, init: RequestInit & { admin?: boolean; metrics?: boolean } = {}) =>
     worker.fetch(`http://tracker.test${path}`, {
       ...init,
-      headers: { 'content-type': 'application/json', ...(init.admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(init.admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {}),
+        ...(init.metrics ? { authorization: `Bearer ${METRICS_TOKEN}` } : {}),
+      },
     } as never) as unknown as Promise<Response>;
   const runCron = async (cron: string) => {
     // The Worker's own scheduled() runs through wrangler's /__scheduled route (dev.testScheduled).
@@ -67,6 +72,7 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     const vars = {
       APP_SECRET: randomBytes(32).toString('base64url'),
       ADMIN_TOKEN,
+      METRICS_TOKEN,
       RESEND_API_KEY: 're_worker_test',
       RESEND_BASE_URL: 'http://127.0.0.1:9',
       SOURCE_URLS: sources.url('/feed.json'),
@@ -107,7 +113,8 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await call('/readyz');
     expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', process: 'ok' } });
-    const metrics = await call('/metrics');
+    expect((await call('/metrics')).status).toBe(401);
+    const metrics = await call('/metrics', { metrics: true });
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('# TYPE tracker_job_duration_seconds histogram');
   });

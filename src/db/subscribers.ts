@@ -189,6 +189,20 @@ export async function updatePreferencesIfCurrent(
 }
 
 /**
+ * Retires every link issued to the subscriber (each token carries the version it was signed
+ * with), if the link asking is itself current: one statement, so two clicks retire them once.
+ */
+export async function retireSubscriberLinks(db: Db | Tx, id: number, version: number, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('subscribers')
+    .set((eb) => ({ token_version: eb('token_version', '+', 1), updated_at: now }))
+    .where('id', '=', id)
+    .where('token_version', '=', version)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
  * Confirms a pending subscriber and records consent; a confirmed one is left as it is. Their
  * digests start with the changes after this moment.
  */

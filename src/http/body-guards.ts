@@ -1,6 +1,5 @@
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
-import { problems } from '../errors';
+import { ProblemError, problems } from '../errors';
 
 const jsonType = /^application\/([\w.-]+\+)?json$/i;
 const formTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
@@ -25,15 +24,64 @@ export function requireJsonBodies(formPaths: ReadonlySet<string> = new Set()) {
   });
 }
 
-/** Caps request bodies: 413 problem+json past `limitFor(path)` bytes. */
+/** How much of an oversized body is read and thrown away so the client gets to read its 413. */
+const DISCARD_LIMIT = { bytes: 64 * 1024 * 1024, ms: 10_000 };
+
+/**
+ * Caps request bodies: 413 problem+json past `limitFor(path)` bytes. Hono's bodyLimit answers as
+ * soon as it knows, while the client is still writing; the connection then closes under the
+ * client, which sees "other side closed" instead of the answer. So the rest of the body is read
+ * and discarded first (up to DISCARD_LIMIT, then the connection is closed), as nginx's lingering
+ * close does.
+ */
 export function limitBodies(limitFor: (path: string) => number) {
   return createMiddleware(async (c, next) => {
+    const body = c.req.raw.body;
+    if (!body) return next();
     const maxSize = limitFor(c.req.path);
-    return bodyLimit({
-      maxSize,
-      onError: () => {
-        throw problems.payloadTooLarge(maxSize);
-      },
-    })(c, next);
+    const declared = c.req.raw.headers.has('transfer-encoding') ? undefined : c.req.raw.headers.get('content-length');
+    if (declared !== undefined && declared !== null) {
+      if (Number.parseInt(declared, 10) <= maxSize) return next();
+      throw await tooLarge(body.getReader(), maxSize);
+    }
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > maxSize) throw await tooLarge(reader, maxSize);
+      chunks.push(value);
+    }
+    c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks) });
+    return next();
   });
+}
+
+async function tooLarge(reader: ReadableStreamDefaultReader<Uint8Array>, maxSize: number) {
+  const problem = problems.payloadTooLarge(maxSize);
+  return (await discardRest(reader)) ? problem : new ProblemError(problem.problem, { Connection: 'close' });
+}
+
+/** Reads the body to its end without keeping it; false if it went on past DISCARD_LIMIT. */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void reader.cancel().catch(() => undefined);
+  }, DISCARD_LIMIT.ms);
+  let read = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return !timedOut;
+      read += value.length;
+      if (read > DISCARD_LIMIT.bytes) return false;
+    }
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -4,9 +4,19 @@ import { ProblemError } from '../errors';
 /**
  * The fields of a form post (repeated names as arrays). A body that is not the form its
  * Content-Type claims (a multipart body without its boundary, say) is the client's mistake:
- * a 400, not an unhandled parser error.
+ * a 400, not an unhandled parser error; a body that is no form at all, a 415.
  */
 export async function readForm(c: Context): Promise<Record<string, string | File | (string | File)[]>> {
+  // Anything else (JSON, say) would parse as an empty form and reset every field to its default.
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
+    throw new ProblemError({
+      type: 'unsupported-media-type',
+      title: 'Unsupported media type',
+      status: 415,
+      detail: 'Send this form as application/x-www-form-urlencoded or multipart/form-data.',
+    });
+  }
   try {
     return await c.req.parseBody({ all: true });
   } catch {

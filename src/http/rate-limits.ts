@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context } from 'hono';
-import { getRuntimeKey } from 'hono/adapter';
 import { ProblemError } from '../errors';
 
 /** A fixed window: `points` per `durationMs`, counted from the first use in the window. */
@@ -43,22 +40,4 @@ export function rateLimitedProblem(msBeforeNext: number): ProblemError {
     { type: 'rate-limited', title: 'Too many requests', status: 429, detail: `Please try again in ${seconds} seconds.` },
     { 'Retry-After': String(seconds) },
   );
-}
-
-/**
- * The client's address: on Workers, CF-Connecting-IP (Cloudflare sets it on every request and
- * overwrites a client's own); elsewhere X-Forwarded-For's first hop behind a trusted proxy, else
- * the socket peer.
- */
-export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (getRuntimeKey() === 'workerd') return c.req.header('cf-connecting-ip') ?? 'unknown';
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

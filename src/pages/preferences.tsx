@@ -27,6 +27,14 @@ export function PreferencesPage(props: {
         <PreferenceFields value={props.value} keepTimezone />
         <button type="submit">Save my choices</button>
       </form>
+      <h2>Sign out every link</h2>
+      <p>
+        If an email from us was forwarded or someone else may have its links, stop every link we have sent you. Your alerts go on; to change
+        them later, sign up again with the same address and we will email you a new link.
+      </p>
+      <form method="post" action={`/preferences/sign-out?token=${encodeURIComponent(props.token)}`}>
+        <button type="submit">Sign out every link</button>
+      </form>
       <h2>Stop all alerts</h2>
       <p>
         <a href={props.unsubscribeUrl}>Unsubscribe</a> — we delete your choices and send nothing more.

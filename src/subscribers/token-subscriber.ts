@@ -6,12 +6,12 @@ import type { Preferences } from './preferences';
 
 const MAX_TOKEN_VERSION = 2 ** 31 - 1;
 
-export type TokenProblem = 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' | 'no-longer-valid';
+export type TokenProblem = 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' | 'no-longer-valid' | 'signed-out';
 
 /**
  * The subscriber a link's token names, if the token is genuine, for this purpose, unexpired,
- * and the subscriber still exists with the same token version (deleting or bumping it
- * retires every link issued before).
+ * and the subscriber still exists ('no-longer-valid' if not) with the same token version
+ * ('signed-out' if the subscriber has since retired every link issued before).
  */
 export async function subscriberFromToken(
   deps: Pick<Resources, 'tokens'>,
@@ -22,7 +22,8 @@ export async function subscriberFromToken(
   const verified = deps.tokens.verify(token ?? '', purpose);
   if (!verified.ok) return { ok: false, problem: verified.reason };
   const subscriber = await findSubscriber(db, verified.claims.subscriberId);
-  if (!subscriber || subscriber.token_version !== verified.claims.version) return { ok: false, problem: 'no-longer-valid' };
+  if (!subscriber) return { ok: false, problem: 'no-longer-valid' };
+  if (subscriber.token_version !== verified.claims.version) return { ok: false, problem: 'signed-out' };
   return { ok: true, subscriber };
 }
 
@@ -51,4 +52,6 @@ export const tokenProblemText: Record<TokenProblem, string> = {
   'wrong-purpose': 'This link is for something else. Please use the matching link from the email.',
   expired: 'This link has expired. Please sign up again to get a new one.',
   'no-longer-valid': 'This link no longer works: the subscription it was for has ended or changed.',
+  'signed-out':
+    'This link was signed out: every link sent before that was stopped. To manage your alerts, sign up again with the same address and we will email you a new link.',
 };

@@ -2,9 +2,14 @@
 import { badgeLabels, itemCount, type PreparedDigest, type PreparedItem } from './digest-prepare';
 import { type DigestTotals, digestSummary, digestWhy, moreLabel, moreNote } from './digest-view';
 
-/** Plain punctuation for the dash, ellipsis and thin spaces the shared formatting adds. */
+/**
+ * Plain punctuation for the dash, ellipsis and thin spaces the shared formatting adds; and no
+ * bidi embedding, override or isolate controls, with which a source could make a line read
+ * otherwise than it is written (the HTML part isolates each field in <bdi> instead).
+ */
 function plainText(text: string): string {
   return text
+    .replace(/[\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/\u2026/g, '...')
     .replace(/\u2013/g, '-')
     .replace(/[\u2009\u202f]/g, ' ');

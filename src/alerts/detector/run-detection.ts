@@ -44,7 +44,7 @@ export async function runDetection(deps: DetectionDeps, trigger: 'cron' | 'api' 
     return { ran: false, reason: 'already-running' };
   }
   if (result.value.sources.some((s) => (s.changes ?? 0) > 0)) deps.webhookPump.kick();
-  timer({ outcome: result.value.status });
+  timer({ outcome: jobOutcome[result.value.status] });
   if (result.value.status !== 'failed') deps.metrics.jobLastSuccess.set({ job: 'detect' }, deps.clock.now().getTime() / 1000);
   deps.log.info(
     { run: result.value.id, status: result.value.status, sources: result.value.sources.map(summary) },
@@ -52,6 +52,15 @@ export async function runDetection(deps: DetectionDeps, trigger: 'cron' | 'api' 
   );
   return { ran: true, run: result.value };
 }
+
+/** A run's status as the job metrics spell outcomes for every job. */
+const jobOutcome: Record<DetectionRunStatus, string> = {
+  succeeded: 'ok',
+  partial: 'partial',
+  failed: 'error',
+  running: 'ok',
+  abandoned: 'error',
+};
 
 function runStatus(sources: SourceOutcome[]): DetectionRunStatus {
   const failed = sources.filter((s) => s.status === 'failed').length;

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
+import { requireMetricsToken } from '../../http/admin-auth';
 import type { Deps } from '../../services';
-import { createRouter, json } from '../router';
+import { createRouter, json, problemResponse } from '../router';
 
 const StatusSchema = z
   .object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()).optional() })
@@ -28,11 +29,19 @@ const metrics = createRoute({
   path: '/metrics',
   tags: ['Operations'],
   summary: 'Prometheus metrics (text exposition format)',
-  responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
+  description: 'Needs `Authorization: Bearer <METRICS_TOKEN>`: the counters move with what subscribers do, so they are not public.',
+  security: [{ metricsToken: [] }],
+  responses: {
+    200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } },
+    401: problemResponse('Missing or wrong bearer token'),
+    503: problemResponse('The server has no METRICS_TOKEN configured'),
+  },
 });
 
 export function healthRoutes(deps: Deps) {
-  return createRouter()
+  const router = createRouter();
+  router.use('/metrics', requireMetricsToken(deps.config.metricsToken));
+  return router
     .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
     .openapi(readyz, async (c) => {
       const draining = deps.isAcceptingWork ? !deps.isAcceptingWork() : false;

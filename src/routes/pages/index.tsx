@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { findDigestModel } from '../../db/digests';
-import { preferencesOf } from '../../db/subscribers';
+import { findSubscriber, preferencesOf, retireSubscriberLinks } from '../../db/subscribers';
 import { zodFieldErrors } from '../../errors';
 import { readForm } from '../../http/form';
 import { type AssetName, assets } from '../../pages/assets';
@@ -89,11 +89,13 @@ export function pageRoutesFor(deps: Deps) {
       objectSrc: ["'none'"],
     },
     referrerPolicy: 'no-referrer',
+    xFrameOptions: 'DENY',
   });
   for (const path of ['/', '/confirm', '/preferences', '/unsubscribe', '/assets/*', '/v1/subscriptions']) router.use(path, securePages);
   // Form posts must come from our own pages; the one-click unsubscribe comes from mail
   // providers without an Origin and is protected by its token instead.
   router.use('/preferences', csrf());
+  router.use('/preferences/sign-out', csrf());
   router.use('/v1/subscriptions', csrf());
 
   const badLink = (c: Context, problem: TokenProblem) =>
@@ -168,6 +170,29 @@ export function pageRoutesFor(deps: Deps) {
     return c.redirect(`/preferences?token=${encodeURIComponent(token)}&saved=1`, 303);
   });
 
+  // "Sign out every link I was sent": a forwarded or leaked email stops giving access.
+  router.post('/preferences/sign-out', async (c) => {
+    const token = c.req.query('token') ?? '';
+    const found = await subscriberFromToken(deps, deps.db, token, 'manage');
+    if (!found.ok) return badLink(c, found.problem);
+    await retireSubscriberLinks(deps.db, found.subscriber.id, found.subscriber.token_version, deps.clock.now());
+    return c.redirect('/preferences/signed-out', 303);
+  });
+
+  router.get('/preferences/signed-out', (c) =>
+    c.html(
+      <MessagePage title="Every link is signed out">
+        <p>
+          Every link we have emailed you, this one included, has stopped working: confirm, preference, unsubscribe and web-version links
+          alike. Your alerts go on as before.
+        </p>
+        <p>
+          To manage your alerts again, <a href="/">sign up with the same address</a>: we will email you a new link.
+        </p>
+      </MessagePage>,
+    ),
+  );
+
   router.openapi(pageRoutes.unsubscribePage, async (c) => {
     const token = c.req.valid('query').token ?? '';
     const verified = deps.tokens.verify(token, 'unsubscribe');
@@ -182,6 +207,9 @@ export function pageRoutesFor(deps: Deps) {
     // Signed by us, so the ref is a digest id; anything else must still not reach SQL as NaN.
     const digestId = Number(verified.claims.ref);
     if (!Number.isSafeInteger(digestId) || digestId < 1) return badLink(c, 'malformed');
+    const subscriber = await findSubscriber(deps.db, verified.claims.subscriberId);
+    if (!subscriber) return badLink(c, 'no-longer-valid');
+    if (subscriber.token_version !== verified.claims.version) return badLink(c, 'signed-out');
     const model = await findDigestModel(deps.db, digestId, verified.claims.subscriberId);
     if (!model) return badLink(c, 'no-longer-valid');
     c.header(

@@ -2,8 +2,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { zodFieldErrors } from '../../errors';
+import { clientAddress, clientRateLimitKey } from '../../http/client-address';
 import { readForm } from '../../http/form';
-import { clientAddress } from '../../http/rate-limits';
 import { MessagePage } from '../../pages/layout';
 import { SignupPage } from '../../pages/signup';
 import type { Deps } from '../../services';
@@ -45,7 +45,7 @@ function asTyped(fields: ReturnType<typeof preferencesFromForm>): Preferences {
 
 export function subscriptionRoutes(deps: Deps) {
   const router = createRouter();
-  const clientOf = (c: Context) => clientAddress(c, deps.config.trustProxy);
+  const clientOf = (c: Context) => clientRateLimitKey(clientAddress(c, deps.config.trustProxy));
 
   // The sign-up page's form post: same fields, answered with pages instead of JSON.
   router.post('/v1/subscriptions', async (c, next) => {
