@@ -26,6 +26,9 @@ export const redactedPaths = [
   '*.databaseUrl',
 ];
 
+/** Log lines on stderr, for the operator commands: their stdout is for people. */
+export const stderrDestination = (): DestinationStream => pino.destination({ fd: 2, sync: true });
+
 /** Structured JSON logs. `destination` lets tests capture the lines. */
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Log {
   return pino(

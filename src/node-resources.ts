@@ -9,7 +9,7 @@ import { migrateToLatest } from './db/migrate';
 import { createMailer } from './email/create-mailer';
 import { createTokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
-import { createLogger, type Log } from './log';
+import { createLogger, type Log, stderrDestination } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import type { Resources } from './resources';
 
@@ -54,10 +54,10 @@ export function nodeResources(input: {
  * variable), the logger, the database opened and migrated (exit 1 if it cannot be), the metrics.
  */
 export async function openNodeResources(
-  options: { processMetrics?: boolean; isAcceptingWork?: () => boolean } = {},
+  options: { processMetrics?: boolean; isAcceptingWork?: () => boolean; logToStderr?: boolean } = {},
 ): Promise<{ resources: Resources; database: DatabaseHandle }> {
   const config = loadConfigOrExit();
-  const log = createLogger({ level: config.logLevel });
+  const log = createLogger({ level: config.logLevel, ...(options.logToStderr ? { destination: stderrDestination() } : {}) });
   let database: DatabaseHandle;
   try {
     database = await openDatabase(config);

@@ -29,6 +29,19 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   );
 });
 
+// A port taken or forbidden is a configuration problem: one line naming PORT, like the others.
+server.on('error', (error: NodeJS.ErrnoException) => {
+  const problem =
+    error.code === 'EADDRINUSE'
+      ? `port ${config.port} is already in use by another process; stop it or set PORT to a free port`
+      : error.code === 'EACCES'
+        ? `port ${config.port} needs privileges this process does not have; use a port above 1023`
+        : undefined;
+  if (!problem) throw error;
+  process.stderr.write(`tracker-alerts: invalid configuration\n  PORT: ${problem}\n`);
+  void database.close().finally(() => process.exit(1));
+});
+
 const jobs = scheduleJobs(deps);
 lifecycle.handleSignals({ deps, database, server, jobs, exit: (code) => process.exit(code) });
 await seedDemoSubscribers(deps);

@@ -1,9 +1,11 @@
 import { runCleanup } from '../alerts/cleanup/run-cleanup';
 import { openNodeResources } from '../node-resources';
 import { createDeps, servicesIdle } from '../services';
+import { commandFlags } from './command';
 
 /** `npm run cleanup`: one retention cleanup now; prints what it deleted, by kind. */
-const { resources, database } = await openNodeResources();
+commandFlags('npm run cleanup', {});
+const { resources, database } = await openNodeResources({ logToStderr: true });
 const deps = createDeps(resources);
 const outcome = await runCleanup(deps);
 await servicesIdle(deps);

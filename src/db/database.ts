@@ -96,6 +96,8 @@ export interface SourceOutcome {
   unchanged?: number | undefined;
   changes?: number | undefined;
   skipped?: number | undefined;
+  /** Why the first skipped event was refused ("title: must be ..."), when any was. */
+  firstSkipped?: string | undefined;
   error?: string | undefined;
   durationMs: number;
 }

@@ -75,6 +75,7 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string): Promi
       unchanged: result.unchanged,
       changes: result.changes,
       skipped: document.skipped.length,
+      ...(document.skipped[0] ? { firstSkipped: `event ${document.skipped[0].index}: ${document.skipped[0].reason}` } : {}),
       durationMs: elapsed(),
     };
   } catch (error) {

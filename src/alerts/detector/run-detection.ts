@@ -21,7 +21,11 @@ export function configuredSources(config: Resources['config']): string[] {
 /** The resources a detection run reads, its process locks, and the pump it kicks when sources changed. */
 export type DetectionDeps = Resources & { processLocks: ProcessLocks; webhookPump: WebhookPump };
 
-export async function runDetection(deps: DetectionDeps, trigger: 'cron' | 'api' | 'cli' | 'startup'): Promise<DetectionOutcome> {
+export async function runDetection(
+  deps: DetectionDeps,
+  trigger: 'cron' | 'api' | 'cli' | 'startup',
+  progress: { onSource?: (outcome: SourceOutcome) => void } = {},
+): Promise<DetectionOutcome> {
   const timer = deps.metrics.jobDuration.startTimer({ job: 'detect' });
   const result = await runSingleton(deps, 'tracker-alerts:detect', async (db) => {
     const startedAt = deps.clock.now();
@@ -33,6 +37,7 @@ export async function runDetection(deps: DetectionDeps, trigger: 'cron' | 'api' 
       const outcome = await detectSource(deps, db, url);
       deps.metrics.sourceFetches.inc({ status: outcome.status });
       sources.push(outcome);
+      progress.onSource?.(outcome);
     }
     const status = runStatus(sources);
     const finishedAt = deps.clock.now();
@@ -72,5 +77,7 @@ function runStatus(sources: SourceOutcome[]): DetectionRunStatus {
 export function summary(s: SourceOutcome): string {
   if (s.status === 'failed') return `${s.url}: FAILED ${s.error}`;
   if (s.status === 'not_modified') return `${s.url}: not modified`;
-  return `${s.url}: ${s.events} events (${s.published} new, ${s.updated} updated, ${s.unchanged} unchanged, ${s.skipped} skipped), ${s.changes} changes`;
+  const why = s.firstSkipped ? `; first skipped: ${s.firstSkipped}` : '';
+  if (s.events === 0 && (s.skipped ?? 0) > 0) return `${s.url}: NO VALID EVENTS: all ${s.skipped} skipped as invalid${why}`;
+  return `${s.url}: ${s.events} events (${s.published} new, ${s.updated} updated, ${s.unchanged} unchanged, ${s.skipped} skipped), ${s.changes} changes${why}`;
 }
