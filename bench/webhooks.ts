@@ -55,6 +55,7 @@ import { migrateToLatest } from '../src/db/migrate';
 import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
+import { createBenchDeps } from '../testkit/bench-deps';
 import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { benchEvents } from '../testkit/generated-events';
 import { projectRoot as repoRoot } from '../testkit/process';
@@ -246,22 +247,12 @@ interface PhaseEnv {
   log: (line: string) => void;
 }
 
-function buildDeps(handle: DatabaseHandle, db: DatabaseHandle['db'], dataDir: string): Deps {
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
-    DATA_DIR: dataDir,
-    PUBLIC_BASE_URL: 'https://alerts.example.org',
-    LOG_LEVEL: 'silent',
-  });
-  return assembleDeps({
-    config,
-    database: { db, kind: 'postgres', pool: handle.pool },
-    clock: systemClock,
-    log: createLogger({ level: 'silent' }),
-    appSecret: APP_SECRET,
-  });
-}
+const buildDeps = (handle: DatabaseHandle, db: DatabaseHandle['db'], dataDir: string): Deps =>
+  createBenchDeps(
+    { db, kind: 'postgres', pool: handle.pool },
+    { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org' },
+    { appSecret: APP_SECRET },
+  );
 
 async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
   const { url, receivers, batches, intervalMs } = env;
