@@ -30,6 +30,25 @@ export const cols = (...titles: string[]): TableColumn[] =>
 /** A paragraph (lines joined as they are) or a table. */
 export type Block = string | Table;
 
+/** Lines with '' between paragraphs (as a markdown source reads) into blocks; tables stay blocks of their own. */
+export function paragraphs(lines: readonly (string | Table)[]): Block[] {
+  const blocks: Block[] = [];
+  let open: string[] = [];
+  const close = () => {
+    if (open.length) blocks.push(open.join('\n'));
+    open = [];
+  };
+  for (const line of lines) {
+    if (typeof line !== 'string') {
+      close();
+      blocks.push(line);
+    } else if (line === '') close();
+    else open.push(line);
+  }
+  close();
+  return blocks;
+}
+
 export interface BenchResult {
   /** The `## ` heading of its section. */
   section: string;
@@ -107,7 +126,7 @@ export function sectionBody(r: BenchResult, file: string): string {
 
 /** Prints the tables, and writes the section unless the result says not to. */
 export function report(r: BenchResult, file: string): void {
-  for (const b of r.blocks) if (typeof b !== 'string') console.log(`\n${textTable(b)}`);
+  for (const b of r.blocks) console.log(`\n${typeof b === 'string' ? b : textTable(b)}`);
   console.log(
     `\n  total bench time ${r.run.seconds.toFixed(0)} s; 1-min load average ${r.run.loadBefore.toFixed(2)} before, ${r.run.loadAfter.toFixed(2)} after`,
   );
