@@ -30,8 +30,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -46,6 +44,7 @@ import { createBenchDeps } from '../testkit/bench-deps';
 import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
 import { generateEvents, someCountries } from '../testkit/generated-events';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
+import { type FeedRequest, startFeedServer } from '../testkit/source-server';
 import { type StatementShape, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
 import { type BenchResult, benchmarksFile, cols, fmtInt, machineInfo, now, startRun, type TableColumn, writeUnless } from './report';
@@ -74,56 +73,6 @@ export function editSome(events: readonly EventInput[]): { events: EventInput[];
     return { ...event, body: `${event.body}\n\nUpdate: the measure was revised by parliament in a second reading.` };
   });
   return { events: out, changed };
-}
-
-// ---------------------------------------------------------------------------------------
-// The feed server: node:http on 127.0.0.1, ETag support that can be switched off
-// ---------------------------------------------------------------------------------------
-
-interface FeedRequest {
-  conditional: boolean;
-  status: number;
-}
-
-async function startFeedServer() {
-  let body: Buffer = Buffer.alloc(0);
-  let etag = '';
-  let honourConditional = true;
-  const requests: FeedRequest[] = [];
-  const server = createServer((req, res) => {
-    if (req.url !== '/feed.json') {
-      res.writeHead(404).end();
-      return;
-    }
-    const conditional = req.headers['if-none-match'] !== undefined;
-    if (honourConditional && req.headers['if-none-match'] === etag) {
-      res.writeHead(304, { etag }).end();
-      requests.push({ conditional, status: 304 });
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, etag }).end(body);
-    requests.push({ conditional, status: 200 });
-  });
-  // Keep idle connections as a production web server does (nginx: 75 s). Node's default of 5 s
-  // races the client's reuse of an idle socket while a PGlite instance starts (ECONNRESET).
-  server.keepAliveTimeout = 75_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.json`;
-  return {
-    url,
-    requests,
-    /** The feed's bytes; the ETag is computed here, as a static server would keep it. */
-    serve(bytes: Buffer, options: { honourConditional: boolean }) {
-      body = bytes;
-      etag = `"${createHash('sha1').update(bytes).digest('hex')}"`;
-      honourConditional = options.honourConditional;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 type FeedServer = Awaited<ReturnType<typeof startFeedServer>>;

@@ -71,6 +71,7 @@ import { loadAverage } from '../testkit/machine';
 import { pick, prng, sample, shuffle, weighted } from '../testkit/random';
 import { type StatementShape, statementTimer } from '../testkit/statement-timer';
 import { maxOf, mean, median } from '../testkit/stats';
+import { memorySampler, timedMailer } from '../testkit/timing';
 import { type BenchResult, fmtInt, fmtRatio, machineInfo, now, paragraphs, startRun, type TableColumn, writeUnless } from './report';
 
 export const name = 'digests';
@@ -249,52 +250,6 @@ const digestLabel = ({ kind, table, joined, locking, text }: StatementShape): st
   if (text === 'with $ select 1') return 'close empty digests + cursors, one statement';
   return `raw: ${text.slice(0, 50)}`;
 };
-
-/** The real mailer, with the time of each batch send and the payload size recorded. */
-function timedMailer(inner: Mailer) {
-  const stats = { calls: 0, ms: 0, emails: 0, chars: 0, lastCallAt: 0, callStarts: [] as number[], callEnds: [] as number[] };
-  const mailer: Mailer = {
-    ...inner,
-    send: (message, options) => inner.send(message, options),
-    async sendBatch(messages: EmailMessage[], options) {
-      const t = now();
-      stats.callStarts.push(t);
-      try {
-        return await inner.sendBatch(messages, options);
-      } finally {
-        stats.calls++;
-        stats.ms += now() - t;
-        stats.emails += messages.length;
-        for (const m of messages) stats.chars += m.html.length + (m.text?.length ?? 0);
-        stats.lastCallAt = now();
-        stats.callEnds.push(stats.lastCallAt);
-      }
-    },
-  };
-  return { mailer, stats };
-}
-
-function memorySampler(intervalMs = 20) {
-  let peakRss = 0;
-  let peakHeap = 0;
-  const series: { t: number; heap: number }[] = [];
-  const take = () => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-    series.push({ t: now(), heap: m.heapUsed });
-  };
-  take();
-  const timer = setInterval(take, intervalMs);
-  return {
-    take,
-    stop() {
-      clearInterval(timer);
-      take();
-      return { peakRss, peakHeap, series };
-    },
-  };
-}
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

@@ -48,9 +48,9 @@ import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '.
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import { cpuMeter, cpuTimes, postgresBackends } from '../testkit/machine';
 import { projectRoot as repoRoot } from '../testkit/process';
-import { median } from '../testkit/stats';
 import { choices, type LoadSummary, type Scenario, startLoadGenerator } from '../testkit/subscriber-load';
 import { DURABLE_INSERT_PATH } from '../testkit/subscriber-load-process';
+import { type ProfileStep, timeSteps } from '../testkit/timing';
 import {
   type BenchResult,
   cols,
@@ -241,46 +241,8 @@ const countEml = (dir: string) => {
 // ---------------------------------------------------------------------------------------
 
 const PROFILE_CALLS = 60;
-
-interface ProfileStep {
-  step: string;
-  cpuMs: number;
-  wallMs: number;
-}
-
 const PROFILE_ROUNDS = 3;
 const PROFILE_WARMUP_CALLS = 10;
-
-/** Mean CPU time (user + system, whole process) and wall time per call over `calls` calls from index `from`. */
-async function perCall(
-  from: number,
-  calls: number,
-  f: (i: number) => Promise<unknown> | unknown,
-): Promise<{ cpuMs: number; wallMs: number }> {
-  const cpu = process.cpuUsage();
-  const started = now();
-  for (let i = from; i < from + calls; i++) await f(i);
-  const used = process.cpuUsage(cpu);
-  return { cpuMs: (used.user + used.system) / 1000 / calls, wallMs: (now() - started) / calls };
-}
-
-/**
- * Every step warmed up, then timed in rounds that take the steps in turn (so a change in the
- * machine's load hits them alike); each step's figure is the median of its rounds.
- */
-async function timeSteps(steps: readonly { step: string; f: (i: number) => Promise<unknown> | unknown }[]): Promise<ProfileStep[]> {
-  const perRound = Math.max(1, Math.round(PROFILE_CALLS / PROFILE_ROUNDS));
-  const rounds = steps.map(() => [] as { cpuMs: number; wallMs: number }[]);
-  for (const { f } of steps) await perCall(0, PROFILE_WARMUP_CALLS, f);
-  for (let round = 0; round < PROFILE_ROUNDS; round++) {
-    for (const [k, { f }] of steps.entries()) rounds[k]!.push(await perCall(PROFILE_WARMUP_CALLS + round * perRound, perRound, f));
-  }
-  return steps.map(({ step }, k) => ({
-    step,
-    cpuMs: median(rounds[k]!.map((r) => r.cpuMs)),
-    wallMs: median(rounds[k]!.map((r) => r.wallMs)),
-  }));
-}
 
 async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
   const { deps } = app;
@@ -328,7 +290,7 @@ async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
   add('notice email: outbox send of one (MIME build + file writes)', (i) =>
     deps.mailer.send(built, { idempotencyKey: `profile-${tag}-${i}` }),
   );
-  const timed = await timeSteps(steps);
+  const timed = await timeSteps(steps, { calls: PROFILE_CALLS, rounds: PROFILE_ROUNDS, warmupCalls: PROFILE_WARMUP_CALLS });
 
   // Every notice the sign-ups above queued, sent the way the pump sends them: batches of 100.
   const queued = await sql<{ n: number }>`select count(*)::int as n from signup_notices where failed_at is null`.execute(deps.db);
