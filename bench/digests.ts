@@ -361,6 +361,103 @@ const pct = (values: readonly number[], p: number) => {
 };
 const us = (ms: number) => `${fmtInt(ms * 1000)} µs`;
 
+/** 1,000 events before the period, then 2,000 changes in it, through ingestEvents at the clock's time. */
+async function seedEvents(deps: Deps, handle: DatabaseHandle, clock: ReturnType<typeof fixedClock>) {
+  const rand = prng(20_250_201);
+  const { active, quiet } = splitCountries(rand);
+  const generated = benchEvents(EARLIER_EVENTS + NEW_EVENTS, 20_250_202);
+  const earlier = placeEvents(generated.slice(0, EARLIER_EVENTS), active, rand, 'old', ['2024-09', '2024-10', '2024-11', '2024-12']);
+  const fresh = placeEvents(generated.slice(EARLIER_EVENTS), active, rand, 'new', ['2024-12', '2025-01']);
+  const ingestAll = async (events: readonly EventInput[]) => {
+    for (let i = 0; i < events.length; i += 500)
+      await ingestEvents(
+        deps,
+        events.slice(i, i + 500).map((e) => normaliseEvent(eventInputSchema.parse(e))),
+      );
+  };
+  await ingestAll(earlier);
+  const cursor = await latestChangeId(handle.db);
+  clock.set(IN_PERIOD);
+  await ingestAll(fresh);
+  clock.set(LATE_IN_PERIOD);
+  const flip = (e: EventInput): EventInput => ({ ...e, watchFlag: !e.watchFlag });
+  const modified = [
+    ...earlier.slice(0, EARLIER_UPDATES).map((e, i) => ({
+      ...e,
+      updates: [
+        ...(e.updates ?? []),
+        { text: `Update: the court ruled on the appeal in January (${i}); the measure stays in force pending review.`, date: '2025-01' },
+      ],
+    })),
+    ...earlier.slice(EARLIER_UPDATES, EARLIER_UPDATES + EARLIER_FLIPS).map(flip),
+    ...fresh.slice(0, NEW_EDITS).map((e) => ({ ...e, body: `${e.body} Edited: figures corrected after the ministry's statement.` })),
+    ...fresh.slice(NEW_EDITS, NEW_EDITS + NEW_FLIPS).map(flip),
+  ];
+  await ingestAll(modified);
+  const upTo = await latestChangeId(handle.db);
+  if (upTo - cursor !== PERIOD_CHANGES) throw new Error(`expected ${PERIOD_CHANGES} changes in the period, the log has ${upTo - cursor}`);
+  const windowEvents = await sql<{ id: string; country_id: string; categories: string[] }>`
+    select distinct e.id, e.country_id, e.categories from changes c join events e on e.id = c.event_id where c.id > ${cursor}`.execute(
+    handle.db,
+  );
+  const changedCountries = new Set(windowEvents.rows.map((r) => r.country_id));
+  log(
+    `  events: ${EARLIER_EVENTS} before the period (cursor ${cursor}), ${fmtInt(PERIOD_CHANGES)} changes in it on ${fmtInt(windowEvents.rows.length)} events in ${changedCountries.size} countries`,
+  );
+
+  return { active, quiet, cursor, upTo, windowEvents: windowEvents.rows, changedCountries };
+}
+
+/** The subscribers, inserted in bulk, and what each should get from the tick (computed here, apart from the app). */
+async function seedSubscribers(
+  handle: DatabaseHandle,
+  { active, quiet }: { active: string[]; quiet: string[] },
+  cursor: number,
+  windowEvents: readonly { id: string; country_id: string; categories: string[] }[],
+) {
+  const subscribers = generateSubscribers(SUBSCRIBERS, active, quiet);
+  const tSubs = now();
+  await insertSubscribers(handle.db, subscribers, cursor);
+  await sql`analyze`.execute(handle.db);
+  const insertS = (now() - tSubs) / 1000;
+  const expected = new Map<string, boolean>(); // email -> gets a digest
+  const kindOf = new Map<string, string>();
+  const itemsPerSubscriber: number[] = [];
+  const eventsByCountry = new Map<string, { country: string; categories: string[] }[]>();
+  for (const e of windowEvents) {
+    const list = eventsByCountry.get(e.country_id) ?? [];
+    list.push({ country: e.country_id, categories: e.categories });
+    eventsByCountry.set(e.country_id, list);
+  }
+  const allWindowEvents = [...eventsByCountry.values()].flat();
+  for (const s of subscribers) {
+    const place = s.countries.length === 0 && s.regions.length === 0;
+    const candidates = place
+      ? allWindowEvents
+      : [...new Set([...s.countries, ...countries.filter((c) => s.regions.includes(c.region)).map((c) => c.id)])].flatMap(
+          (c) => eventsByCountry.get(c) ?? [],
+        );
+    const matched = candidates.filter((e) => wantsEvent(s, e)).length;
+    itemsPerSubscriber.push(matched);
+    expected.set(s.email, matched > 0 || !s.skipEmpty);
+    kindOf.set(s.email, s.kind);
+  }
+  const expectedSent = [...expected.values()].filter(Boolean).length;
+  const kinds = new Map<string, number>();
+  for (const s of subscribers) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
+  const weekly = subscribers.filter((s) => s.frequency === 'weekly').length;
+  const skipEmpty = subscribers.filter((s) => s.skipEmpty).length;
+  const empty = itemsPerSubscriber.filter((n) => n === 0).length;
+  const mix = [...kinds].map(([k, n]) => `${k} ${((100 * n) / SUBSCRIBERS).toFixed(0)}%`).join(', ');
+  log(
+    `  subscribers: ${fmtInt(SUBSCRIBERS)} inserted in ${insertS.toFixed(1)} s (${mix}; weekly ${((100 * weekly) / SUBSCRIBERS).toFixed(0)}%, ` +
+      `skip-empty ${((100 * skipEmpty) / SUBSCRIBERS).toFixed(0)}%); matching events per subscriber: median ${median(itemsPerSubscriber)}, ` +
+      `p90 ${pct(itemsPerSubscriber, 90)}, max ${maxOf(itemsPerSubscriber)}; ${fmtInt(empty)} with none; expected ${fmtInt(expectedSent)} digests`,
+  );
+
+  return { expected, kindOf, itemsPerSubscriber, expectedSent, kinds, weekly, skipEmpty, mix };
+}
+
 export async function run(): Promise<BenchResult> {
   const url = benchDatabaseUrl();
   const loadWait = await waitForQuietMachine();
@@ -408,89 +505,13 @@ export async function run(): Promise<BenchResult> {
       { clock, log: logger, metrics, mailer: timed.mailer },
     );
 
-    // --- Events: 1,000 before the period, then 2,000 changes in it ---------------------------
-    const rand = prng(20_250_201);
-    const { active, quiet } = splitCountries(rand);
-    const generated = benchEvents(EARLIER_EVENTS + NEW_EVENTS, 20_250_202);
-    const earlier = placeEvents(generated.slice(0, EARLIER_EVENTS), active, rand, 'old', ['2024-09', '2024-10', '2024-11', '2024-12']);
-    const fresh = placeEvents(generated.slice(EARLIER_EVENTS), active, rand, 'new', ['2024-12', '2025-01']);
-    const ingestAll = async (events: readonly EventInput[]) => {
-      for (let i = 0; i < events.length; i += 500)
-        await ingestEvents(
-          deps,
-          events.slice(i, i + 500).map((e) => normaliseEvent(eventInputSchema.parse(e))),
-        );
-    };
     const tSetup = now();
-    await ingestAll(earlier);
-    const cursor = await latestChangeId(handle.db);
-    clock.set(IN_PERIOD);
-    await ingestAll(fresh);
-    clock.set(LATE_IN_PERIOD);
-    const flip = (e: EventInput): EventInput => ({ ...e, watchFlag: !e.watchFlag });
-    const modified = [
-      ...earlier.slice(0, EARLIER_UPDATES).map((e, i) => ({
-        ...e,
-        updates: [
-          ...(e.updates ?? []),
-          { text: `Update: the court ruled on the appeal in January (${i}); the measure stays in force pending review.`, date: '2025-01' },
-        ],
-      })),
-      ...earlier.slice(EARLIER_UPDATES, EARLIER_UPDATES + EARLIER_FLIPS).map(flip),
-      ...fresh.slice(0, NEW_EDITS).map((e) => ({ ...e, body: `${e.body} Edited: figures corrected after the ministry's statement.` })),
-      ...fresh.slice(NEW_EDITS, NEW_EDITS + NEW_FLIPS).map(flip),
-    ];
-    await ingestAll(modified);
-    const upTo = await latestChangeId(handle.db);
-    if (upTo - cursor !== PERIOD_CHANGES) throw new Error(`expected ${PERIOD_CHANGES} changes in the period, the log has ${upTo - cursor}`);
-    const windowEvents = await sql<{ id: string; country_id: string; categories: string[] }>`
-      select distinct e.id, e.country_id, e.categories from changes c join events e on e.id = c.event_id where c.id > ${cursor}`.execute(
-      handle.db,
-    );
-    const changedCountries = new Set(windowEvents.rows.map((r) => r.country_id));
-    log(
-      `  events: ${EARLIER_EVENTS} before the period (cursor ${cursor}), ${fmtInt(PERIOD_CHANGES)} changes in it on ${fmtInt(windowEvents.rows.length)} events in ${changedCountries.size} countries`,
-    );
-
-    // --- Subscribers ---------------------------------------------------------------------------
-    const subscribers = generateSubscribers(SUBSCRIBERS, active, quiet);
-    const tSubs = now();
-    await insertSubscribers(handle.db, subscribers, cursor);
-    await sql`analyze`.execute(handle.db);
-    const insertS = (now() - tSubs) / 1000;
-    const expected = new Map<string, boolean>(); // email -> gets a digest
-    const kindOf = new Map<string, string>();
-    const itemsPerSubscriber: number[] = [];
-    const eventsByCountry = new Map<string, { country: string; categories: string[] }[]>();
-    for (const e of windowEvents.rows) {
-      const list = eventsByCountry.get(e.country_id) ?? [];
-      list.push({ country: e.country_id, categories: e.categories });
-      eventsByCountry.set(e.country_id, list);
-    }
-    const allWindowEvents = [...eventsByCountry.values()].flat();
-    for (const s of subscribers) {
-      const place = s.countries.length === 0 && s.regions.length === 0;
-      const candidates = place
-        ? allWindowEvents
-        : [...new Set([...s.countries, ...countries.filter((c) => s.regions.includes(c.region)).map((c) => c.id)])].flatMap(
-            (c) => eventsByCountry.get(c) ?? [],
-          );
-      const matched = candidates.filter((e) => wantsEvent(s, e)).length;
-      itemsPerSubscriber.push(matched);
-      expected.set(s.email, matched > 0 || !s.skipEmpty);
-      kindOf.set(s.email, s.kind);
-    }
-    const expectedSent = [...expected.values()].filter(Boolean).length;
-    const kinds = new Map<string, number>();
-    for (const s of subscribers) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
-    const weekly = subscribers.filter((s) => s.frequency === 'weekly').length;
-    const skipEmpty = subscribers.filter((s) => s.skipEmpty).length;
-    const empty = itemsPerSubscriber.filter((n) => n === 0).length;
-    const mix = [...kinds].map(([k, n]) => `${k} ${((100 * n) / SUBSCRIBERS).toFixed(0)}%`).join(', ');
-    log(
-      `  subscribers: ${fmtInt(SUBSCRIBERS)} inserted in ${insertS.toFixed(1)} s (${mix}; weekly ${((100 * weekly) / SUBSCRIBERS).toFixed(0)}%, ` +
-        `skip-empty ${((100 * skipEmpty) / SUBSCRIBERS).toFixed(0)}%); matching events per subscriber: median ${median(itemsPerSubscriber)}, ` +
-        `p90 ${pct(itemsPerSubscriber, 90)}, max ${maxOf(itemsPerSubscriber)}; ${fmtInt(empty)} with none; expected ${fmtInt(expectedSent)} digests`,
+    const { active, quiet, cursor, upTo, windowEvents, changedCountries } = await seedEvents(deps, handle, clock);
+    const { expected, kindOf, itemsPerSubscriber, expectedSent, kinds, weekly, skipEmpty, mix } = await seedSubscribers(
+      handle,
+      { active, quiet },
+      cursor,
+      windowEvents,
     );
     log(`  setup took ${((now() - tSetup) / 1000).toFixed(1)} s`);
 
