@@ -252,6 +252,155 @@ const buildDeps = (handle: DatabaseHandle, db: DatabaseHandle['db'], dataDir: st
     { appSecret: APP_SECRET },
   );
 
+/** The endpoints: a fresh secret each, handed to the receiver that verifies with it; the last one is slow (disabled in phase C). */
+async function createEndpoints(main: Deps, receivers: WebhookReceivers, key: PhaseKey) {
+  const secrets = Array.from({ length: ENDPOINTS }, () => firstSecret(APP_SECRET));
+  await receivers.setSecrets(secrets.map((s) => s.secret));
+  const ids = secrets.map((_, i) => `ep_bench_${i}${i === ENDPOINTS - 1 ? '_slow' : ''}`);
+  const created = new Date();
+  for (const [i, s] of secrets.entries()) {
+    await insertEndpoint(main.db, {
+      id: ids[i]!,
+      url: receivers.urls[i]!,
+      description: null,
+      types: [],
+      countries: [],
+      categories: [],
+      enabled: !(key === 'C' && i === ENDPOINTS - 1),
+      secrets: s.secrets as SealedSecret[],
+      created_at: created,
+      updated_at: created,
+    });
+  }
+  return { ids, slowId: ids.at(-1)! };
+}
+
+/** In-flight requests at the slow receiver (every 100 ms) and leased deliveries in the database (every 250 ms), until `stop()`. */
+async function startSamplers(receivers: WebhookReceivers, url: string, schema: string, slowId: string) {
+  // In-flight samples at the receivers (every 100 ms).
+  const pendingSamples: { slow: number }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const counts = await receivers.counts();
+      pendingSamples.push({ slow: counts[ENDPOINTS - 1]!.pending });
+      await sleep(100);
+    }
+  })();
+
+  // Leased (claimed, not finished) deliveries per kind of endpoint, from the database (every 250 ms).
+  const leaseSamples: { slow: number; healthy: number }[] = [];
+  const leaseClient = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await leaseClient.connect();
+  const leaseSampler = (async () => {
+    while (sampling) {
+      const { rows } = await leaseClient.query<{ slow: number; healthy: number }>(
+        `select count(*) filter (where endpoint_id = $1)::int as slow, count(*) filter (where endpoint_id <> $1)::int as healthy
+         from webhook_deliveries where status = 'pending' and locked_until > now()`,
+        [slowId],
+      );
+      leaseSamples.push(rows[0]!);
+      await sleep(250);
+    }
+  })();
+
+  return {
+    async stop() {
+      sampling = false;
+      await sampler;
+      await leaseSampler;
+      await leaseClient.end();
+      return { pendingSamples, leaseSamples };
+    },
+  };
+}
+
+/** One batch of new events every `intervalMs` through ingestEvents (kicking the pump after each, but in phase B); the commit times. */
+async function publishBatches(key: PhaseKey, deps: Deps[], batches: readonly NormalisedEvent[][], intervalMs: number) {
+  const main = deps[0]!;
+  const marks: BatchMark[] = [];
+  let lastId = 0;
+  const start = wallMs();
+  for (const [index, batch] of batches.entries()) {
+    const wait = start + index * intervalMs - wallMs();
+    if (wait > 0) await sleep(wait);
+    const before = wallMs();
+    const result = await ingestEvents(main, batch);
+    const committedAt = wallMs();
+    if (key !== 'B') main.webhookPump.kick();
+    if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
+    const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(main.db);
+    marks.push({
+      fromId: lastId,
+      toId: lastId + result.changes,
+      detectedAt: rows[0]!.detected.getTime(),
+      committedAt,
+      ingestMs: committedAt - before,
+    });
+    lastId += result.changes;
+  }
+  const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(main.db);
+  if (maxRows[0]!.max !== lastId) throw new Error(`change ids are not contiguous: max ${maxRows[0]!.max}, counted ${lastId}`);
+
+  return { marks, lastId };
+}
+
+/**
+ * Latency per healthy (change, endpoint): receiver arrival minus batch commit (and minus detected_at),
+ * censored at the window's end; and the busy time, the union of [commit, last healthy arrival (or window end)].
+ */
+function latencies(collected: Collected[], marks: readonly BatchMark[], lastId: number, windowEnd: number) {
+  const batchOf = (changeId: number) => marks.findIndex((m) => changeId > m.fromId && changeId <= m.toId);
+  const arrived = new Map<string, number>();
+  for (const [e, r] of collected.slice(0, HEALTHY).entries()) {
+    for (const [i, changeId] of r.changeIds.entries()) {
+      const k = `${e}:${changeId}`;
+      if (!arrived.has(k)) arrived.set(k, r.at[i]!);
+    }
+  }
+  const fromCommit: Sample[] = [];
+  const fromDetected: Sample[] = [];
+  const perBatchFirst: (number | undefined)[] = marks.map(() => undefined);
+  const perBatchLast: (number | undefined)[] = marks.map(() => undefined);
+  const batchDone = marks.map(() => true);
+  for (let e = 0; e < HEALTHY; e++) {
+    for (let changeId = 1; changeId <= lastId; changeId++) {
+      const b = batchOf(changeId);
+      const m = marks[b]!;
+      const at = arrived.get(`${e}:${changeId}`);
+      if (at === undefined) {
+        batchDone[b] = false;
+        fromCommit.push({ ms: windowEnd - m.committedAt, censored: true });
+        fromDetected.push({ ms: windowEnd - m.detectedAt, censored: true });
+      } else {
+        fromCommit.push({ ms: at - m.committedAt, censored: false });
+        fromDetected.push({ ms: at - m.detectedAt, censored: false });
+        perBatchFirst[b] = Math.min(perBatchFirst[b] ?? Infinity, at - m.committedAt);
+        perBatchLast[b] = Math.max(perBatchLast[b] ?? -Infinity, at - m.committedAt);
+      }
+    }
+  }
+  const bySize = (a: Sample, b: Sample) => a.ms - b.ms;
+  fromCommit.sort(bySize);
+  fromDetected.sort(bySize);
+
+  // Busy time: the union of [commit, last healthy arrival (or window end)] over the batches.
+  const intervals = marks
+    .map((m, b) => [m.committedAt, batchDone[b] ? m.committedAt + (perBatchLast[b] ?? 0) : windowEnd] as const)
+    .sort((x, y) => x[0] - y[0]);
+  let busyMs = 0;
+  let cur: [number, number] | undefined;
+  for (const [s, e] of intervals) {
+    if (!cur || s > cur[1]) {
+      if (cur) busyMs += cur[1] - cur[0];
+      cur = [s, e];
+    } else cur[1] = Math.max(cur[1], e);
+  }
+  if (cur) busyMs += cur[1] - cur[0];
+
+  return { arrived, fromCommit, fromDetected, perBatchFirst, perBatchLast, batchDone, busyMs };
+}
+
 async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
   const { url, receivers, batches, intervalMs } = env;
   const title = PHASE_TITLES[key];
@@ -266,26 +415,7 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     const deps = handles.map((h) => buildDeps(h, h.db.withPlugin(counter.plugin), dataDir));
     const main = deps[0]!;
 
-    // Endpoints: a fresh secret each, handed to the receiver that verifies with it.
-    const secrets = Array.from({ length: ENDPOINTS }, () => firstSecret(APP_SECRET));
-    await receivers.setSecrets(secrets.map((s) => s.secret));
-    const ids = secrets.map((_, i) => `ep_bench_${i}${i === ENDPOINTS - 1 ? '_slow' : ''}`);
-    const created = new Date();
-    for (const [i, s] of secrets.entries()) {
-      await insertEndpoint(main.db, {
-        id: ids[i]!,
-        url: receivers.urls[i]!,
-        description: null,
-        types: [],
-        countries: [],
-        categories: [],
-        enabled: !(key === 'C' && i === ENDPOINTS - 1),
-        secrets: s.secrets as SealedSecret[],
-        created_at: created,
-        updated_at: created,
-      });
-    }
-    const slowId = ids.at(-1)!;
+    const { ids, slowId } = await createEndpoints(main, receivers, key);
     await sql`select 1`.execute(main.db);
     await receivers.collect();
     counter.totals.clear();
@@ -293,59 +423,10 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     // Phase B: two instances, each pump woken only by NOTIFY (its own LISTEN connection).
     if (key === 'B') await Promise.all(deps.map((d) => d.webhookPump.listen()));
 
-    // In-flight samples at the receivers (every 100 ms).
-    const pendingSamples: { slow: number }[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const counts = await receivers.counts();
-        pendingSamples.push({ slow: counts[ENDPOINTS - 1]!.pending });
-        await sleep(100);
-      }
-    })();
+    const samplers = await startSamplers(receivers, url, schema, slowId);
 
-    // Leased (claimed, not finished) deliveries per kind of endpoint, from the database (every 250 ms).
-    const leaseSamples: { slow: number; healthy: number }[] = [];
-    const leaseClient = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-    await leaseClient.connect();
-    const leaseSampler = (async () => {
-      while (sampling) {
-        const { rows } = await leaseClient.query<{ slow: number; healthy: number }>(
-          `select count(*) filter (where endpoint_id = $1)::int as slow, count(*) filter (where endpoint_id <> $1)::int as healthy
-           from webhook_deliveries where status = 'pending' and locked_until > now()`,
-          [slowId],
-        );
-        leaseSamples.push(rows[0]!);
-        await sleep(250);
-      }
-    })();
-
-    const marks: BatchMark[] = [];
-    let lastId = 0;
     const eluStart = nodePerformance.eventLoopUtilization();
-    const start = wallMs();
-    for (const [index, batch] of batches.entries()) {
-      const wait = start + index * intervalMs - wallMs();
-      if (wait > 0) await sleep(wait);
-      const before = wallMs();
-      const result = await ingestEvents(main, batch);
-      const committedAt = wallMs();
-      if (key !== 'B') main.webhookPump.kick();
-      if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
-      const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(
-        handles[0]!.db,
-      );
-      marks.push({
-        fromId: lastId,
-        toId: lastId + result.changes,
-        detectedAt: rows[0]!.detected.getTime(),
-        committedAt,
-        ingestMs: committedAt - before,
-      });
-      lastId += result.changes;
-    }
-    const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(handles[0]!.db);
-    if (maxRows[0]!.max !== lastId) throw new Error(`change ids are not contiguous: max ${maxRows[0]!.max}, counted ${lastId}`);
+    const { marks, lastId } = await publishBatches(key, deps, batches, intervalMs);
 
     // Wait for every healthy delivery, up to the cap after the last batch.
     const healthyExpected = CHANGES * HEALTHY;
@@ -358,10 +439,7 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     }
     const windowEnd = wallMs();
     const elu = nodePerformance.eventLoopUtilization(eluStart).utilization;
-    sampling = false;
-    await sampler;
-    await leaseSampler;
-    await leaseClient.end();
+    const { pendingSamples, leaseSamples } = await samplers.stop();
     const collected = await receivers.collect();
     const statements = new Map(counter.totals);
 
@@ -403,54 +481,12 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
       where d.endpoint_id <> ${slowId} order by d.change_id`.execute(handles[0]!.db);
     const bodies = ids.slice(0, HEALTHY).map((id) => queued.filter((q) => q.endpoint_id === id).map((q) => q.payload));
 
-    // Latency per healthy (change, endpoint): receiver arrival minus batch commit (and minus detected_at).
-    const batchOf = (changeId: number) => marks.findIndex((m) => changeId > m.fromId && changeId <= m.toId);
-    const arrived = new Map<string, number>();
-    for (const [e, r] of collected.slice(0, HEALTHY).entries()) {
-      for (const [i, changeId] of r.changeIds.entries()) {
-        const k = `${e}:${changeId}`;
-        if (!arrived.has(k)) arrived.set(k, r.at[i]!);
-      }
-    }
-    const fromCommit: Sample[] = [];
-    const fromDetected: Sample[] = [];
-    const perBatchFirst: (number | undefined)[] = marks.map(() => undefined);
-    const perBatchLast: (number | undefined)[] = marks.map(() => undefined);
-    const batchDone = marks.map(() => true);
-    for (let e = 0; e < HEALTHY; e++) {
-      for (let changeId = 1; changeId <= lastId; changeId++) {
-        const b = batchOf(changeId);
-        const m = marks[b]!;
-        const at = arrived.get(`${e}:${changeId}`);
-        if (at === undefined) {
-          batchDone[b] = false;
-          fromCommit.push({ ms: windowEnd - m.committedAt, censored: true });
-          fromDetected.push({ ms: windowEnd - m.detectedAt, censored: true });
-        } else {
-          fromCommit.push({ ms: at - m.committedAt, censored: false });
-          fromDetected.push({ ms: at - m.detectedAt, censored: false });
-          perBatchFirst[b] = Math.min(perBatchFirst[b] ?? Infinity, at - m.committedAt);
-          perBatchLast[b] = Math.max(perBatchLast[b] ?? -Infinity, at - m.committedAt);
-        }
-      }
-    }
-    const bySize = (a: Sample, b: Sample) => a.ms - b.ms;
-    fromCommit.sort(bySize);
-    fromDetected.sort(bySize);
-
-    // Busy time: the union of [commit, last healthy arrival (or window end)] over the batches.
-    const intervals = marks
-      .map((m, b) => [m.committedAt, batchDone[b] ? m.committedAt + (perBatchLast[b] ?? 0) : windowEnd] as const)
-      .sort((x, y) => x[0] - y[0]);
-    let busyMs = 0;
-    let cur: [number, number] | undefined;
-    for (const [s, e] of intervals) {
-      if (!cur || s > cur[1]) {
-        if (cur) busyMs += cur[1] - cur[0];
-        cur = [s, e];
-      } else cur[1] = Math.max(cur[1], e);
-    }
-    if (cur) busyMs += cur[1] - cur[0];
+    const { arrived, fromCommit, fromDetected, perBatchFirst, perBatchLast, batchDone, busyMs } = latencies(
+      collected,
+      marks,
+      lastId,
+      windowEnd,
+    );
 
     const healthyDelivered = arrived.size;
     const sum = (f: (r: Collected) => number, list = collected) => list.reduce((a, r) => a + f(r), 0);
