@@ -21,7 +21,7 @@
  * database (new `events` rows, `events` rows whose ctid moved, new `changes` rows; plus the
  * run's own bookkeeping in `detection_runs` / `source_states`), on PostgreSQL and PGlite.
  *
- *   npm run bench -- detection            (or: npx tsx bench/detection.ts)
+ *   npm run bench -- detection
  *
  * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
  * BENCH_ROUNDS (default 5, but 3 when rounds 4 and 5 would take the run past BENCH_BUDGET_S,

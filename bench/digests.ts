@@ -17,7 +17,7 @@
  * Afterwards every subscriber's inbox is checked: exactly one digest each, except skip-empty
  * subscribers with nothing matching, who get none.
  *
- *   npm run bench -- digests           (or: npx tsx bench/digests.ts)
+ *   npm run bench -- digests
  *
  * Environment: BENCH_DATABASE_URL (PostgreSQL, loopback only; default the local tracker_bench
  * database), BENCH_SUBSCRIBERS (default 100,000; BENCHMARKS.md is written only for 100,000),

@@ -1,13 +1,15 @@
 /**
  * Issue 5 benchmark: the subscriber endpoints under HTTP load from a second process, on
- * PostgreSQL. The real app (createApp with assembleDeps, as bootNode builds it: PostgreSQL rate limits,
+ * PostgreSQL. The real app (createApp with deps from testkit's createBenchDeps, as bootNode builds them: PostgreSQL rate limits,
  * the outbox mailer writing .eml files into a temporary DATA_DIR, request logging at info into
  * a file) is served by @hono/node-server on 127.0.0.1 in this process; autocannon runs in a
- * forked child (this same file, BENCH_SUBSCRIPTIONS_ROLE=load) and sends, side by side:
+ * forked child (testkit/subscriber-load-process.ts) and sends, side by side:
  *
  *   GET  /healthz                     the framework's own ceiling
  *   POST /v1/subscriptions            JSON sign-up, a new address and X-Forwarded-For per request
  *   PUT  /v1/preferences?token=...    manage tokens of pre-created confirmed subscribers, rotated
+ *   POST /v1/bench/durable-insert     the sign-up's body, path and middleware; its handler one durable
+ *                                     INSERT ... RETURNING (full load only: the limit sign-up is a ratio of)
  *
  * each at full load (10 connections, 10 s), then at 200 requests/s for 10 s twice: with
  * autocannon's `overallRate` (per-second bursts) and evenly spaced (one request every 5 ms
@@ -19,7 +21,7 @@
  * of the app, PostgreSQL's backends, the load generator and the fake is read per run. Then a
  * sign-up's steps are timed one at a time (CPU and wall time).
  *
- *   npm run bench -- subscriptions    (or: npx tsx bench/subscriptions.ts)
+ *   npm run bench -- subscriptions
  *
  * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
  * BENCH_SECONDS (default 10, per run), BENCH_WRITE (0: do not touch BENCHMARKS.md).

@@ -7,7 +7,7 @@
  * slow one is backlogged, and in the same run the raw rate of unsigned `fetch` POSTs of the same
  * bodies to the same healthy receivers at the dispatcher's per-endpoint concurrency (4 each).
  *
- *   npm run bench -- webhooks          (or: npx tsx bench/webhooks.ts)
+ *   npm run bench -- webhooks
  *
  * Phases (each on a fresh, migrated schema; receivers shared, counters reset):
  *   raw 1   calibration: time-bounded unsigned POSTs of bodies built with the same `changeBody`
