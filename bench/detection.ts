@@ -21,7 +21,7 @@
  * database (new `events` rows, `events` rows whose ctid moved, new `changes` rows; plus the
  * run's own bookkeeping in `detection_runs` / `source_states`), on PostgreSQL and PGlite.
  *
- *   npm run bench -- detection            (or: npx tsx bench/detection.ts)
+ *   npm run bench -- detection
  *
  * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
  * BENCH_ROUNDS (default 5, but 3 when rounds 4 and 5 would take the run past BENCH_BUDGET_S,
@@ -30,44 +30,25 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
+import { sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
 import { fetchSource } from '../src/alerts/detector/fetch-source';
 import { runDetection } from '../src/alerts/detector/run-detection';
 import { type EventInput, normaliseEvent } from '../src/alerts/event';
 import { parseSourceDocument } from '../src/alerts/sources/index';
-import { systemClock } from '../src/clock';
-import { parseConfig } from '../src/config';
-import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
-import type { Db, SourceOutcome } from '../src/db/database';
+import type { SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
-import { migrateToLatest } from '../src/db/migrate';
-import { createLogger } from '../src/log';
-import { nodeResources } from '../src/node-resources';
-import { createDeps, type Deps } from '../src/services';
-import { categories } from '../src/taxonomy/categories';
-import { countries } from '../src/taxonomy/countries';
-import {
-  benchmarksFile,
-  fmtInt,
-  machineInfo,
-  markdownTable,
-  median,
-  now,
-  type TableColumn,
-  textTable,
-  writeBenchmarkSection,
-} from './report';
-import { adminQuery, pgliteVersion, pick, prng } from './support';
+import { createBenchDeps } from '../testkit/bench-deps';
+import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
+import { generateEvents, someCountries } from '../testkit/generated-events';
+import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
+import { type FeedRequest, startFeedServer } from '../testkit/source-server';
+import { type StatementShape, statementTimer } from '../testkit/statement-timer';
+import { median } from '../testkit/stats';
+import { type BenchResult, benchmarksFile, cols, fmtInt, machineInfo, now, startRun, type TableColumn, writeUnless } from './report';
 
-export const name = 'detection';
-
-const DEFAULT_PG_URL = 'postgres://postgres:postgres@127.0.0.1:5432/tracker_bench';
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000);
 const COUNTRIES = 170;
 const CHANGED_SHARE = 0.01;
@@ -78,109 +59,9 @@ const MIN_ROUNDS = Math.min(3, ROUNDS);
 const GOAL_NO_CHANGE_SHARE = 0.1;
 const SECTION = 'Detection (issue 4)';
 
-// ---------------------------------------------------------------------------------------
-// Data: deterministic, realistic events, 170 countries
-// ---------------------------------------------------------------------------------------
-
-const WORDS = (
-  'the government parliament court election commission opposition party law decree protest police ' +
-  'journalist media outlet civil society organisation amendment constitution referendum president minister ' +
-  'detained arrested released sentenced charged investigation report observers international rights ' +
-  'freedom expression assembly association judiciary independence corruption anti-corruption agency ' +
-  'budget reform regional local council candidates registration campaign turnout ballot vote results ' +
-  'announced adopted rejected criticised welcomed raised concerns following weeks months after before ' +
-  'during under new draft bill approved signed into force implementation restrictions online platforms ' +
-  'activists lawyers trial appeal supreme constitutional ombudsman women minorities indigenous access ' +
-  'justice welfare health education strike unions workers students university Almaty Astana Tbilisi ' +
-  'Yerevan Bishkek Chișinău São Paulo Côte d’Ivoire Zürich Kraków Dhaka Nairobi Lagos Bogotá Lima'
-).split(' ');
-
-const PUBLISHERS = [
-  'Eurasianet',
-  'Reuters',
-  'Associated Press',
-  'BBC News',
-  'Human Rights Watch',
-  'Amnesty International',
-  'OSCE/ODIHR',
-  'Radio Free Europe/Radio Liberty',
-  'The Diplomat',
-  'Al Jazeera',
-  'Le Monde',
-  'El País',
-  'Freedom House',
-  'UN OHCHR',
-  'Transparency International',
-  'Committee to Protect Journalists',
-];
-
-function sentence(rand: () => number): string {
-  const n = 8 + Math.floor(rand() * 14);
-  const words: string[] = [];
-  for (let i = 0; i < n; i++) words.push(pick(rand, WORDS));
-  const s = words.join(' ');
-  return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
-}
-
-function paragraphOf(rand: () => number, minChars: number, maxChars: number): string {
-  const target = minChars + Math.floor(rand() * (maxChars - minChars));
-  let text = '';
-  while (text.length < target) text += (text ? (rand() < 0.15 ? '\n\n' : ' ') : '') + sentence(rand);
-  return text;
-}
-
-/** 170 of the taxonomy's 249 countries, picked by a seeded shuffle (the same every run). */
-export function benchCountries(count = COUNTRIES): { id: string; name: string }[] {
-  const rand = prng(170);
-  const list = [...countries];
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [list[i], list[j]] = [list[j]!, list[i]!];
-  }
-  return list.slice(0, count).map((c) => ({ id: c.id, name: c.name }));
-}
-
-/** `count` events in the contract's JSON feed shape, round-robin over the 170 countries. */
-export function generateFeedEvents(count: number, seed = 20_250_401): EventInput[] {
-  const rand = prng(seed);
-  const chosen = benchCountries();
-  const events: EventInput[] = [];
-  for (let i = 0; i < count; i++) {
-    const country = chosen[i % chosen.length]!;
-    const iso = country.id;
-    const year = 2019 + Math.floor(rand() * 7);
-    const month = `${year}-${String(1 + Math.floor(rand() * 12)).padStart(2, '0')}`;
-    const cats = [pick(rand, categories)];
-    if (rand() < 0.35) cats.push(pick(rand, categories));
-    const factors: string[] = [];
-    const nFactors = Math.floor(rand() * 4);
-    for (let f = 0; f < nFactors; f++) factors.push(pick(rand, pick(rand, cats).factors).id);
-    const nSources = 1 + Math.floor(rand() * 3);
-    const sources = Array.from({ length: nSources }, (_, s) => {
-      const publisher = pick(rand, PUBLISHERS);
-      return rand() < 0.9
-        ? { name: publisher, url: `https://news.example.org/${iso.toLowerCase()}/${year}/${i}-${s}` }
-        : { name: publisher };
-    });
-    const updates =
-      rand() < 0.12 ? [{ text: `Update: ${paragraphOf(rand, 80, 300)}`, ...(rand() < 0.7 ? { date: `${year}-08` } : {}) }] : [];
-    const title = `${country.name}: ${sentence(rand)}`.slice(0, 160);
-    events.push({
-      id: `${iso.toLowerCase()}-${month}-${String(i).padStart(5, '0')}`,
-      country: iso,
-      month,
-      title,
-      body: paragraphOf(rand, 500, 1500),
-      categories: cats.map((c) => c.id),
-      factors,
-      watchFlag: rand() < 0.08,
-      updates,
-      sources,
-      url: `https://tracker.example.org/countries/${iso.toLowerCase()}/${month}#event-${i}`,
-    });
-  }
-  return events;
-}
+/** `count` events in the contract's JSON feed shape, round-robin over 170 countries. */
+export const generateFeedEvents = (count: number, seed = 20_250_401): EventInput[] =>
+  generateEvents({ count, seed, countries: someCountries(COUNTRIES), bodyChars: [500, 1500], watchShare: 0.08 });
 
 /** 1% of the events (every 100th) with an edited body: each is one `event.updated`. */
 export function editSome(events: readonly EventInput[]): { events: EventInput[]; changed: number } {
@@ -194,258 +75,19 @@ export function editSome(events: readonly EventInput[]): { events: EventInput[];
   return { events: out, changed };
 }
 
-// ---------------------------------------------------------------------------------------
-// The feed server: node:http on 127.0.0.1, ETag support that can be switched off
-// ---------------------------------------------------------------------------------------
-
-interface FeedRequest {
-  conditional: boolean;
-  status: number;
-}
-
-async function startFeedServer() {
-  let body: Buffer = Buffer.alloc(0);
-  let etag = '';
-  let honourConditional = true;
-  const requests: FeedRequest[] = [];
-  const server = createServer((req, res) => {
-    if (req.url !== '/feed.json') {
-      res.writeHead(404).end();
-      return;
-    }
-    const conditional = req.headers['if-none-match'] !== undefined;
-    if (honourConditional && req.headers['if-none-match'] === etag) {
-      res.writeHead(304, { etag }).end();
-      requests.push({ conditional, status: 304 });
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, etag }).end(body);
-    requests.push({ conditional, status: 200 });
-  });
-  // Keep idle connections as a production web server does (nginx: 75 s). Node's default of 5 s
-  // races the client's reuse of an idle socket while a PGlite instance starts (ECONNRESET).
-  server.keepAliveTimeout = 75_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.json`;
-  return {
-    url,
-    requests,
-    /** The feed's bytes; the ETag is computed here, as a static server would keep it. */
-    serve(bytes: Buffer, options: { honourConditional: boolean }) {
-      body = bytes;
-      etag = `"${createHash('sha1').update(bytes).digest('hex')}"`;
-      honourConditional = options.honourConditional;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 type FeedServer = Awaited<ReturnType<typeof startFeedServer>>;
-
-// ---------------------------------------------------------------------------------------
-// Targets: a fresh, migrated database per round (as bench/ingest.ts)
-// ---------------------------------------------------------------------------------------
-
-interface Fresh {
-  handle: DatabaseHandle;
-  dispose(): Promise<void>;
-}
-
-interface Target {
-  name: string;
-  version: string;
-  fresh(round: number): Promise<Fresh>;
-  finish(): Promise<void>;
-}
-
-async function postgresTarget(url: string): Promise<Target> {
-  const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-    throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
-  }
-  const version = String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?');
-  const prefix = `bench_detection_${process.pid}`;
-  return {
-    name: 'PostgreSQL',
-    version: `PostgreSQL ${version}`,
-    async fresh(round) {
-      const schema = `${prefix}_r${round}`;
-      await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
-      const handle = openPostgres(url, { searchPath: schema });
-      await migrateToLatest(handle.db);
-      return {
-        handle,
-        async dispose() {
-          await handle.close();
-          await adminQuery(url, `drop schema if exists ${schema} cascade`);
-        },
-      };
-    },
-    async finish() {},
-  };
-}
-
-function pgliteTarget(onDisk: boolean): Target {
-  const dirs: string[] = [];
-  const target: Target = {
-    name: onDisk ? 'PGlite (DATA_DIR on disk)' : 'PGlite (in memory)',
-    version: 'PGlite',
-    async fresh() {
-      let dir: string | undefined;
-      if (onDisk) {
-        dir = mkdtempSync(join(tmpdir(), 'tracker-bench-pglite-'));
-        dirs.push(dir);
-      }
-      const handle = await openPglite(dir);
-      await migrateToLatest(handle.db);
-      if (target.version === 'PGlite') {
-        const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(handle.db);
-        target.version = `${pgliteVersion()}, PostgreSQL ${rows[0]?.v ?? '?'} in WASM`;
-      }
-      return {
-        handle,
-        async dispose() {
-          await handle.close();
-          if (dir) rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-    async finish() {
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return target;
-}
-
-// ---------------------------------------------------------------------------------------
-// Deps as testkit/app.ts builds them, pointed at the feed server
-// ---------------------------------------------------------------------------------------
-
-function buildDeps(handle: DatabaseHandle, db: Db, feedUrl: string, dataDir: string): Deps {
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    PUBLIC_BASE_URL: 'https://alerts.example.org',
-    SOURCE_URLS: feedUrl,
-    LOG_LEVEL: 'silent',
-  });
-  return createDeps(
-    nodeResources({
-      config,
-      database: { db, kind: handle.kind, pool: handle.pool },
-      clock: systemClock,
-      log: createLogger({ level: 'silent' }),
-      appSecret: 'bench-app-secret-0123456789-0123456789',
-    }),
-  );
-}
 
 // ---------------------------------------------------------------------------------------
 // Measurements
 // ---------------------------------------------------------------------------------------
 
-/** A Kysely plugin adding up the time of each statement (compile to result), by label. */
-function statementLabel(node: RootOperationNode): string {
-  const n = node as unknown as {
-    kind: string;
-    into?: { table?: { identifier?: { name?: string } } };
-    table?: { table?: { identifier?: { name?: string } } };
-    from?: { froms?: { table?: { identifier?: { name?: string } } }[] };
-    selections?: unknown[];
-    onConflict?: unknown;
-  };
-  if (n.kind === 'InsertQueryNode') return `insert ${n.into?.table?.identifier?.name ?? '?'}${n.onConflict ? ' (upsert)' : ''}`;
-  if (n.kind === 'UpdateQueryNode') return `update ${n.table?.table?.identifier?.name ?? '?'}`;
-  if (n.kind === 'SelectQueryNode') {
-    const table = n.from?.froms?.[0]?.table?.identifier?.name;
-    if (table === 'events') return (n.selections?.length ?? 0) <= 2 ? 'select events (id, hash)' : 'select events (full rows)';
-    return `select ${table ?? '(raw)'}`;
-  }
-  if (n.kind === 'RawNode') return 'raw (advisory locks)';
-  return n.kind;
-}
-
-function statementTimer() {
-  const started = new Map<unknown, { label: string; t: number }>();
-  const totals = new Map<string, { ms: number; count: number }>();
-  const plugin: KyselyPlugin = {
-    transformQuery({ node, queryId }) {
-      started.set(queryId, { label: statementLabel(node), t: now() });
-      return node;
-    },
-    async transformResult({ queryId, result }) {
-      const s = started.get(queryId);
-      if (s) {
-        const total = totals.get(s.label) ?? { ms: 0, count: 0 };
-        total.ms += now() - s.t;
-        total.count += 1;
-        totals.set(s.label, total);
-        started.delete(queryId);
-      }
-      return result;
-    },
-  };
-  return { plugin, totals };
-}
-
-interface RowsWritten {
-  eventsInserted: number;
-  eventsUpdated: number;
-  changesAppended: number;
-  /** events + changes rows: what the goal is about. */
-  total: number;
-  /** The run's own record: detection_runs rows inserted, source_states rows inserted or rewritten. */
-  detectionRuns: number;
-  sourceStates: number;
-}
-
-interface Snapshot {
-  events: number;
-  changes: number;
-  detectionRuns: number;
-  sourceStates: Map<string, string>;
-}
-
-/** Records every events row's physical position: any write (even a HOT update) moves it. */
-async function snapshotRows(db: Db): Promise<Snapshot> {
-  await sql`drop table if exists bench_snapshot`.execute(db);
-  await sql`create table bench_snapshot as select id, ctid::text as tid from events`.execute(db);
-  const { rows } = await sql<{ events: number; changes: number; runs: number }>`
-    select (select count(*)::int from events) as events, (select count(*)::int from changes) as changes,
-           (select count(*)::int from detection_runs) as runs`.execute(db);
-  const states = await sql<{ url: string; tid: string }>`select url, ctid::text as tid from source_states`.execute(db);
-  return {
-    events: rows[0]!.events,
-    changes: rows[0]!.changes,
-    detectionRuns: rows[0]!.runs,
-    sourceStates: new Map(states.rows.map((r) => [r.url, r.tid])),
-  };
-}
-
-async function rowsWrittenSince(db: Db, before: Snapshot): Promise<RowsWritten> {
-  const { rows } = await sql<{ events: number; changes: number; moved: number; runs: number }>`
-    select (select count(*)::int from events) as events,
-           (select count(*)::int from changes) as changes,
-           (select count(*)::int from detection_runs) as runs,
-           (select count(*)::int from events e join bench_snapshot s using (id) where e.ctid::text <> s.tid) as moved`.execute(db);
-  await sql`drop table bench_snapshot`.execute(db);
-  const states = await sql<{ url: string; tid: string }>`select url, ctid::text as tid from source_states`.execute(db);
-  const after = rows[0]!;
-  const eventsInserted = after.events - before.events;
-  const changesAppended = after.changes - before.changes;
-  return {
-    eventsInserted,
-    eventsUpdated: after.moved,
-    changesAppended,
-    total: eventsInserted + after.moved + changesAppended,
-    detectionRuns: after.runs - before.detectionRuns,
-    sourceStates: states.rows.filter((r) => before.sourceStates.get(r.url) !== r.tid).length,
-  };
-}
+const detectionLabel = ({ kind, table, upsert, selections }: StatementShape): string => {
+  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}${upsert ? ' (upsert)' : ''}`;
+  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
+  if (kind === 'SelectQueryNode' && table === 'events') return selections <= 2 ? 'select events (id, hash)' : 'select events (full rows)';
+  if (kind === 'SelectQueryNode') return `select ${table ?? '(raw)'}`;
+  return kind === 'RawNode' ? 'raw (advisory locks)' : kind;
+};
 
 const runKinds = ['first', 'same200', 'same304', 'changed'] as const;
 type RunKind = (typeof runKinds)[number];
@@ -522,7 +164,7 @@ function checkRun(kind: RunKind, record: RunRecord, feeds: Feeds): string | unde
 
 /** One round on one database: a fresh schema / instance, the four runs back to back. */
 async function measureRound(
-  target: Target,
+  target: DbTarget,
   round: number,
   result: TargetResult,
   server: FeedServer,
@@ -532,8 +174,11 @@ async function measureRound(
   const fresh = await target.fresh(round);
   const dataDir = mkdtempSync(join(tmpdir(), 'tracker-bench-detection-'));
   try {
-    const timer = statementTimer();
-    const deps = buildDeps(fresh.handle, fresh.handle.db.withPlugin(timer.plugin), server.url, dataDir);
+    const timer = statementTimer(detectionLabel);
+    const deps = createBenchDeps(
+      { ...fresh.handle, db: fresh.handle.db.withPlugin(timer.plugin) },
+      { DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org', SOURCE_URLS: server.url },
+    );
     await sql`select 1`.execute(fresh.handle.db); // connection warm
     for (const kind of runKinds) {
       const feed = kind === 'changed' ? feeds.changed : feeds.base;
@@ -592,7 +237,7 @@ async function measureRound(
  * take the whole bench past BUDGET_S, so the round count stays odd (3 or 5 by default).
  */
 async function measureInterleaved(
-  targets: readonly Target[],
+  targets: readonly DbTarget[],
   server: FeedServer,
   feeds: Feeds,
   cpu: CpuProfile,
@@ -679,16 +324,6 @@ function cpuSteps(profile: CpuProfile): [string, number][] {
 // ---------------------------------------------------------------------------------------
 // Report
 // ---------------------------------------------------------------------------------------
-
-function rowsCell(rows: RowsWritten | undefined): string {
-  if (!rows) return 'n/a';
-  if (rows.total === 0) return '0';
-  const parts: string[] = [];
-  if (rows.eventsInserted) parts.push(`${fmtInt(rows.eventsInserted)} ins`);
-  if (rows.eventsUpdated) parts.push(`${fmtInt(rows.eventsUpdated)} upd`);
-  if (rows.changesAppended) parts.push(`${fmtInt(rows.changesAppended)} changes`);
-  return `${fmtInt(rows.total)} (${parts.join(' + ')})`;
-}
 
 function bookkeepingCell(rows: RowsWritten | undefined): string {
   if (!rows) return 'n/a';
@@ -915,12 +550,8 @@ function findingLines(results: readonly TargetResult[], steps: readonly [string,
   return lines;
 }
 
-export async function run(): Promise<void> {
-  const started = now();
-  const loadBefore = loadavg()[0]!;
-  const log = (line: string) => console.log(line);
-  const wanted = (process.env.BENCH_TARGETS ?? 'postgres,pglite-memory').split(',').map((s) => s.trim());
-
+/** The feed, and the same feed with 1% of the bodies edited. */
+function feedsFor(log: (line: string) => void) {
   const generated = generateFeedEvents(TOTAL);
   const edited = editSome(generated);
   const feeds: Feeds = {
@@ -930,64 +561,37 @@ export async function run(): Promise<void> {
   };
   const countryCount = new Set(generated.map((e) => e.country)).size;
   const bodyLengths = generated.map((e) => e.body?.length ?? 0);
+  const bodyChars = `${Math.min(...bodyLengths)}-${Math.max(...bodyLengths)}`;
   const feedMb = feeds.base.length / 2 ** 20;
   log(
     `detection bench: ${fmtInt(TOTAL)} events across ${countryCount} countries, feed ${feedMb.toFixed(1)} MiB, ` +
-      `bodies ${Math.min(...bodyLengths)}-${Math.max(...bodyLengths)} chars (median ${median(bodyLengths)}), ` +
-      `${edited.changed} edited for the 1% run; up to ${ROUNDS} rounds per database` +
+      `bodies ${bodyChars} chars (median ${median(bodyLengths)}), ${edited.changed} edited for the 1% run; up to ${ROUNDS} rounds per database` +
       (Number.isFinite(BUDGET_S) ? ` (${MIN_ROUNDS} if ${ROUNDS} would take more than ${BUDGET_S} s)` : ''),
   );
+  return { feeds, countryCount, bodyChars, feedMb };
+}
 
+export async function run(): Promise<BenchResult> {
+  const clock = startRun();
+  const log = (line: string) => console.log(line);
+  const { feeds, countryCount, bodyChars, feedMb } = feedsFor(log);
   const server = await startFeedServer();
   log(`  feed server at ${server.url}`);
-  const results: TargetResult[] = [];
-  let postgresVersion = 'not measured';
   const cpu: CpuProfile = new Map();
-  let rounds = 0;
-  let stoppedEarly = false;
+  const { targets, postgresVersion } = await dbTargets('bench_detection', 'postgres,pglite-memory', log);
+  let measured: Awaited<ReturnType<typeof measureInterleaved>>;
   try {
     // Warm the JIT on the CPU path so round 1 is not an outlier (these samples are dropped).
     await profileCpu(server, feeds, new Map(), 2);
-    const targets: Target[] = [];
-    if (wanted.includes('postgres')) {
-      const url = process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL;
-      try {
-        const target = await postgresTarget(url);
-        postgresVersion = target.version;
-        targets.push(target);
-      } catch (error) {
-        log(`  NOTICE: PostgreSQL at ${url.replace(/\/\/[^@]*@/, '//***@')} is unreachable (${(error as Error).message}); skipping it.`);
-        postgresVersion = 'unreachable: skipped';
-      }
-    }
-    if (wanted.includes('pglite-memory')) targets.push(pgliteTarget(false));
-    if (wanted.includes('pglite-disk')) targets.push(pgliteTarget(true));
-    try {
-      const measured = await measureInterleaved(targets, server, feeds, cpu, started, log);
-      results.push(...measured.results);
-      rounds = measured.rounds;
-      stoppedEarly = measured.stoppedEarly;
-    } finally {
-      for (const target of targets) await target.finish();
-    }
+    measured = await measureInterleaved(targets, server, feeds, cpu, now() - clock.elapsedS() * 1000, log);
   } finally {
+    for (const target of targets) await target.finish();
     await server.close();
   }
-
-  const rows = tableRows(results);
-  log('');
-  log(textTable(columns, rows));
-  const statements = statementTable(results);
-  log('');
-  log(textTable(statements.columns, statements.rows));
+  const { results, rounds, stoppedEarly } = measured;
   const steps = cpuSteps(cpu);
-  log('');
-  for (const [label, ms] of steps) log(`  CPU ${label}: ${ms.toFixed(1)} ms`);
+  const statements = statementTable(results);
   const comparison = comparisonTable(results);
-  if (comparison) {
-    log('');
-    log(textTable(comparison.columns, comparison.rows));
-  }
   const goalLines = results.flatMap((r) =>
     verdicts(r).map(
       (v) =>
@@ -997,102 +601,63 @@ export async function run(): Promise<void> {
         (v.clean ? '' : ' (a run reported a problem: see the table)'),
     ),
   );
-  for (const line of goalLines) log(line);
-  for (const line of findingLines(results, steps)) if (line) log(`  ${line}`);
-  const elapsed = (now() - started) / 1000;
-  const loadAfter = loadavg()[0]!;
-  log(`  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
-
-  if (process.env.BENCH_WRITE === '0' || TOTAL !== 10_000) {
-    log('  BENCHMARKS.md not written (BENCH_WRITE=0 or a non-standard BENCH_EVENTS)');
-    return;
-  }
-  const machine = machineInfo({
-    PostgreSQL: postgresVersion,
-    PGlite: results.find((r) => r.target.startsWith('PGlite'))?.version ?? pgliteVersion(),
-  });
   const pipelineSteps = steps.filter(([l]) => !l.startsWith(SCALE));
   const noChangeTotal = pipelineSteps.filter(([l]) => NO_CHANGE_STEPS.has(l)).reduce((a, [, ms]) => a + ms, 0);
   const newBodyTotal = pipelineSteps.reduce((a, [, ms]) => a + ms, 0);
-  const body = [
-    `Measured ${new Date().toISOString().slice(0, 10)} by \`bench/detection.ts\`:`,
-    '',
-    '```sh',
-    'npm run bench -- detection        # or: npx tsx bench/detection.ts',
-    '```',
-    '',
-    `Machine: ${Object.entries(machine)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('; ')}. ` +
-      `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end ` +
-      `(the machine is shared: other work ran meanwhile); run took ${elapsed.toFixed(0)} s.`,
-    '',
-    `Workload: one JSON feed (\`{"events": [...]}\`, ${feedMb.toFixed(1)} MiB, under the default SOURCE_MAX_BYTES of 20 MiB) ` +
-      `of ${fmtInt(TOTAL)} generated events across ${countryCount} countries of the taxonomy (round-robin, ~${Math.round(TOTAL / countryCount)} ` +
-      `each; bodies ${Math.min(...bodyLengths)}-${Math.max(...bodyLengths)} chars, 1-3 sources, categories/factors from the taxonomy, ` +
-      '~12% with an update, ~8% watch-flagged), served by a `node:http` server on 127.0.0.1 that sends an ETag and ' +
-      'answers `If-None-Match` with 304, except in the "200, identical body" run, where it ignores the condition and ' +
-      'sends the same bytes again (the harder case: the whole body is downloaded again; the detector takes its sha256, ' +
-      "finds it equal to `source_states.body_hash` and reports `not_modified` without parsing or writing events). Each run is one `runDetection(deps, 'cli')` with deps built as `testkit/app.ts` builds them " +
-      '(config from `parseConfig({SOURCE_URLS: <feed url>, ...})`, silent pino, outbox mailer in a temp DATA_DIR, ' +
-      'system clock); the wall time is that whole call (lock, run record, fetch, parse, one transaction for the source). ' +
-      `${rounds} rounds per database${stoppedEarly ? ` (${ROUNDS} would have taken the run past ${BUDGET_S} s on this load, so it stopped after ${rounds})` : ''}, ` +
-      'each on a fresh schema / PGlite instance running the four runs back to back; ' +
-      'the rounds are interleaved across the databases (round 1 on each, then round 2, ..., alternating which goes first) ' +
-      'so load from other work on this shared machine falls on them alike. Times are medians, with the min-max of the ' +
-      'rounds; "vs first load" and the goal check are the median of each round\'s ratio to that round\'s first load ' +
-      '(run seconds before it), not a ratio of medians. Rows written are counted in the database: new `events` rows, ' +
-      "`events` rows whose ctid moved, new `changes` rows; the run's own record (one `detection_runs` row, the " +
-      '`source_states` row with the validators and the body hash) is shown apart. "SQL ms" adds up every statement the job sent, timed by ' +
-      'a Kysely plugin from compile to result.',
-    '',
-    markdownTable(columns, rows),
-    '',
-    'Goals (issue 4): a no-change run writes nothing and costs < 10% of the first load.',
-    '',
-    ...goalLines,
-    '',
-    `Where the time of a run that gets a 200 goes before any SQL: the job's steps timed alone over the same feed ` +
-      `(no database; ${steps[0] ? cpu.get(steps[0][0])!.length : 0} samples each, taken after each round, medians). ` +
-      'A no-change 200 run stops after the sha256; a 304 run takes none of these steps:',
-    '',
-    markdownTable(
-      [
-        { title: `step (${feedMb.toFixed(1)} MiB feed, ${fmtInt(TOTAL)} events)` },
-        { title: 'no-change 200' },
-        { title: 'ms', align: 'right' },
-      ],
-      [
-        ...steps.map(([l, ms]) => [l, l.startsWith(SCALE) ? '' : NO_CHANGE_STEPS.has(l) ? 'yes' : 'no (skipped)', ms.toFixed(1)]),
-        ['sum: a no-change 200 run', '', noChangeTotal.toFixed(1)],
-        ['sum: a 200 with a new body (without the "for scale" row)', '', newBodyTotal.toFixed(1)],
-      ],
-    ),
-    '',
-    ...findingLines(results, steps),
-    '',
-    'SQL time by statement (median of rounds; the events upsert and the changes insert go in chunks of ' +
-      `${fmtInt(ROWS_PER_STATEMENT)} rows, so the ${fmtInt(TOTAL)}-row first load stays under PostgreSQL's 65,535 bind parameters):`,
-    '',
-    markdownTable(statements.columns, statements.rows),
-    ...(comparison
-      ? [
-          '',
-          `Next to the ingest figures of the spine issue (the "Ingest (issue 3)" section${comparison.date ? `, measured ${comparison.date}` : ''}; ` +
-            'its load and workload differ: 20,000 events through `ingestEvents` in batches of 1,000 without HTTP or JSON, so ' +
-            'read the ratios, not the digits):',
-          '',
-          markdownTable(comparison.columns, comparison.rows),
-        ]
-      : []),
-  ].join('\n');
-  writeBenchmarkSection(SECTION, body);
-  log(`  wrote BENCHMARKS.md section "${SECTION}"`);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  return {
+    section: SECTION,
+    command: 'npm run bench -- detection        # BENCH_EVENTS=1000 BENCH_ROUNDS=1 for a quick pass (no file written)',
+    machine: machineInfo({
+      PostgreSQL: postgresVersion,
+      PGlite: results.find((r) => r.target.startsWith('PGlite'))?.version ?? pgliteVersion(),
+    }),
+    run: clock.finish(),
+    write: writeUnless(TOTAL !== 10_000, 'BENCH_EVENTS'),
+    blocks: [
+      `Workload: one JSON feed (\`{"events": [...]}\`, ${feedMb.toFixed(1)} MiB, under the default SOURCE_MAX_BYTES of 20 MiB) ` +
+        `of ${fmtInt(TOTAL)} generated events across ${countryCount} countries of the taxonomy (round-robin, ~${Math.round(TOTAL / countryCount)} ` +
+        `each; bodies ${bodyChars} chars, 1-3 sources, categories/factors from the taxonomy, ` +
+        '~12% with an update, ~8% watch-flagged), served by a `node:http` server on 127.0.0.1 that sends an ETag and ' +
+        'answers `If-None-Match` with 304, except in the "200, identical body" run, where it ignores the condition and ' +
+        'sends the same bytes again (the harder case: the whole body is downloaded again; the detector takes its sha256, ' +
+        "finds it equal to `source_states.body_hash` and reports `not_modified` without parsing or writing events). Each run is one `runDetection(deps, 'cli')` with deps built as `testkit/app.ts` builds them " +
+        '(config from `parseConfig({SOURCE_URLS: <feed url>, ...})`, silent pino, outbox mailer in a temp DATA_DIR, ' +
+        'system clock); the wall time is that whole call (lock, run record, fetch, parse, one transaction for the source). ' +
+        `${rounds} rounds per database${stoppedEarly ? ` (${ROUNDS} would have taken the run past ${BUDGET_S} s on this load, so it stopped after ${rounds})` : ''}, ` +
+        'each on a fresh schema / PGlite instance running the four runs back to back; ' +
+        'the rounds are interleaved across the databases (round 1 on each, then round 2, ..., alternating which goes first) ' +
+        'so load from other work on this shared machine falls on them alike. Times are medians, with the min-max of the ' +
+        'rounds; "vs first load" and the goal check are the median of each round\'s ratio to that round\'s first load ' +
+        '(run seconds before it), not a ratio of medians. Rows written are counted in the database: new `events` rows, ' +
+        "`events` rows whose ctid moved, new `changes` rows; the run's own record (one `detection_runs` row, the " +
+        '`source_states` row with the validators and the body hash) is shown apart. "SQL ms" adds up every statement the job sent, timed by ' +
+        'a Kysely plugin from compile to result.',
+      { columns, rows: tableRows(results) },
+      'Goals (issue 4): a no-change run writes nothing and costs < 10% of the first load.',
+      goalLines.join('\n'),
+      `Where the time of a run that gets a 200 goes before any SQL: the job's steps timed alone over the same feed ` +
+        `(no database; ${steps[0] ? cpu.get(steps[0][0])!.length : 0} samples each, taken after each round, medians). ` +
+        'A no-change 200 run stops after the sha256; a 304 run takes none of these steps:',
+      {
+        columns: cols(`step (${feedMb.toFixed(1)} MiB feed, ${fmtInt(TOTAL)} events)`, 'no-change 200', '>ms'),
+        rows: [
+          ...steps.map(([l, ms]) => [l, l.startsWith(SCALE) ? '' : NO_CHANGE_STEPS.has(l) ? 'yes' : 'no (skipped)', ms.toFixed(1)]),
+          ['sum: a no-change 200 run', '', noChangeTotal.toFixed(1)],
+          ['sum: a 200 with a new body (without the "for scale" row)', '', newBodyTotal.toFixed(1)],
+        ],
+      },
+      findingLines(results, steps).join('\n'),
+      'SQL time by statement (median of rounds; the events upsert and the changes insert go in chunks of ' +
+        `${fmtInt(ROWS_PER_STATEMENT)} rows, so the ${fmtInt(TOTAL)}-row first load stays under PostgreSQL's 65,535 bind parameters):`,
+      statements,
+      ...(comparison
+        ? [
+            `Next to the ingest figures of the spine issue (the "Ingest (issue 3)" section${comparison.date ? `, measured ${comparison.date}` : ''}; ` +
+              'its load and workload differ: 20,000 events through `ingestEvents` in batches of 1,000 without HTTP or JSON, so ' +
+              'read the ratios, not the digits):',
+            comparison,
+          ]
+        : []),
+    ],
+  };
 }

@@ -2,19 +2,14 @@
  * Issue 6 benchmark, render cost only: one digest per recipient from the precompiled template
  * (`renderDigestEmail`: prepare + Mustache fill + size budget + plain text) next to what
  * calling mjml2html per recipient would cost (compile digest.mjml, then fill), in one run.
- * Each digest is timed on its own and the median kept (robust to a busy, shared machine);
- * rounds interleave the two paths; the median of the rounds is reported. Goal: >= 50x.
- *
- *   npm run bench -- digest-render     (or: npx tsx bench/digest-render.ts)
+ * Each digest is timed on its own and the median kept; rounds interleave the two paths; the
+ * median of the rounds is reported. Goal: >= 50x.
  *
  * Environment: BENCH_DIGESTS (precompiled digests per round, default 2,000), BENCH_MJML_CALLS
- * (mjml2html calls per round, default 20), BENCH_ROUNDS (default 3), BENCH_WRITE (0: do not
- * touch BENCHMARKS.md).
+ * (mjml2html calls per round, default 20), BENCH_ROUNDS (default 3).
  */
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import mjml2html from 'mjml';
 import { mjmlOptions, templatesDir } from '../src/templates/compile';
 import { itemCount, prepareDigest } from '../src/templates/digest-prepare';
@@ -22,9 +17,8 @@ import { digestView } from '../src/templates/digest-view';
 import { prepareTemplate } from '../src/templates/fill';
 import { type DigestModel, renderDigestEmail } from '../src/templates/index';
 import { largeDigestModel, sampleDigestModel } from '../testkit/sample-models';
-import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
-
-export const name = 'digest-render';
+import { median } from '../testkit/stats';
+import { type BenchResult, cols, fmtInt, fmtRatio, machineInfo, met, now, startRun, writeUnless } from './report';
 
 const DIGESTS = Math.max(100, Number(process.env.BENCH_DIGESTS ?? 2_000));
 const MJML_CALLS = Math.max(3, Number(process.env.BENCH_MJML_CALLS ?? 20));
@@ -80,9 +74,8 @@ async function mjmlPerRecipientRound(w: Workload, source: string): Promise<numbe
   return samples;
 }
 
-export async function run(): Promise<void> {
-  const startedAt = new Date();
-  const loadBefore = loadavg()[0]!;
+export async function run(): Promise<BenchResult> {
+  const clock = startRun();
   const source = readFileSync(join(templatesDir, 'digest.mjml'), 'utf8');
   const workloads = [
     workload('typical: 7 reports in 3 countries (~29 kB)', sampleDigestModel, DIGESTS),
@@ -110,16 +103,16 @@ export async function run(): Promise<void> {
     }
   }
 
-  const columns: TableColumn[] = [
-    { title: 'digest' },
-    { title: 'HTML per digest', align: 'right' },
-    { title: 'precompiled per digest (median)', align: 'right' },
-    { title: 'precompiled digests/s', align: 'right' },
-    { title: 'mjml2html per recipient (median)', align: 'right' },
-    { title: 'mjml digests/s', align: 'right' },
-    { title: 'speed-up', align: 'right' },
-    { title: 'goal', align: 'left' },
-  ];
+  const columns = cols(
+    'digest',
+    '>HTML per digest',
+    '>precompiled per digest (median)',
+    '>precompiled digests/s',
+    '>mjml2html per recipient (median)',
+    '>mjml digests/s',
+    '>speed-up',
+    'goal',
+  );
   const rows = results.map((r) => {
     const pre = median(r.precompiled);
     const mj = median(r.mjml);
@@ -132,46 +125,23 @@ export async function run(): Promise<void> {
       `${mj.toFixed(1)} ms`,
       fmtInt(1000 / mj),
       fmtRatio(speedup),
-      `>= ${GOAL_SPEEDUP}x: ${speedup >= GOAL_SPEEDUP ? 'met' : 'not met'}`,
+      `>= ${GOAL_SPEEDUP}x: ${met(speedup >= GOAL_SPEEDUP)}`,
     ];
   });
-  log('');
-  log(textTable(columns, rows));
-  const loadAfter = loadavg()[0]!;
-  log(`  1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
-
-  if (process.env.BENCH_WRITE === '0') {
-    log('  BENCHMARKS.md not written (BENCH_WRITE=0)');
-    return;
-  }
-  const machine = machineInfo();
-  const body = [
-    `Measured ${startedAt.toISOString().slice(0, 10)} by \`bench/digest-render.ts\`:`,
-    '',
-    '```sh',
-    'npm run bench -- digest-render        # or: npx tsx bench/digest-render.ts',
-    '```',
-    '',
-    `Machine: ${Object.entries(machine)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('; ')}. ` + `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end.`,
-    '',
-    `Workload: per round, ${fmtInt(DIGESTS)} typical digests (and ${fmtInt(Math.ceil(DIGESTS / 10))} large ones) ` +
-      'rendered with `renderDigestEmail(model)` (prepare, Mustache fill of the precompiled template, size budget, ' +
-      `plain text), against ${MJML_CALLS} recipients each compiled with \`mjml2html\` from digest.mjml and then ` +
-      `filled (what rendering per recipient without precompiling costs); both include flattening and UTF-8 ` +
-      `encoding the HTML, as sending does. Each digest is timed on its own; per round the median, then the median ` +
-      `of ${ROUNDS} rounds (alternating which path runs first).`,
-    '',
-    markdownTable(columns, rows),
-  ].join('\n');
-  writeBenchmarkSection('Digest render (issue 6)', body);
-  log('  wrote BENCHMARKS.md section "Digest render (issue 6)"');
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  return {
+    section: 'Digest render (issue 6)',
+    command: 'npm run bench -- digest-render        # BENCH_DIGESTS=200 BENCH_MJML_CALLS=3 BENCH_ROUNDS=1 for a quick pass',
+    machine: machineInfo(),
+    run: clock.finish(),
+    write: writeUnless(DIGESTS !== 2_000 || MJML_CALLS !== 20, 'BENCH_DIGESTS or BENCH_MJML_CALLS'),
+    blocks: [
+      `Workload: per round, ${fmtInt(DIGESTS)} typical digests (and ${fmtInt(Math.ceil(DIGESTS / 10))} large ones) ` +
+        'rendered with `renderDigestEmail(model)` (prepare, Mustache fill of the precompiled template, size budget, ' +
+        `plain text), against ${MJML_CALLS} recipients each compiled with \`mjml2html\` from digest.mjml and then ` +
+        'filled (what rendering per recipient without precompiling costs); both include flattening and UTF-8 ' +
+        'encoding the HTML, as sending does. Each digest is timed on its own; per round the median, then the median ' +
+        `of ${ROUNDS} rounds (alternating which path runs first).`,
+      { columns, rows },
+    ],
+  };
 }

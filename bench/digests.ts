@@ -17,7 +17,7 @@
  * Afterwards every subscriber's inbox is checked: exactly one digest each, except skip-empty
  * subscribers with nothing matching, who get none.
  *
- *   npm run bench -- digests           (or: npx tsx bench/digests.ts)
+ *   npm run bench -- digests
  *
  * Environment: BENCH_DATABASE_URL (PostgreSQL, loopback only; default the local tracker_bench
  * database), BENCH_SUBSCRIBERS (default 100,000; BENCHMARKS.md is written only for 100,000),
@@ -30,12 +30,12 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
+import { sql } from 'kysely';
 import { buildDigest } from '../src/alerts/digest/build';
 import { digestMessage } from '../src/alerts/digest/message';
 import { type DigestTickResult, runDigestTick } from '../src/alerts/digest/runner';
@@ -43,7 +43,6 @@ import { indexChangeWindow } from '../src/alerts/digest/window';
 import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import { fixedClock } from '../src/clock';
-import { parseConfig } from '../src/config';
 import { latestChangeId, listChangesBetween } from '../src/db/changes';
 import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import type { Frequency } from '../src/db/database';
@@ -56,8 +55,7 @@ import { createResendMailer } from '../src/email/resend';
 import type { EmailMessage, Mailer } from '../src/email/transport';
 import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
-import { nodeResources } from '../src/node-resources';
-import { createDeps, type Deps } from '../src/services';
+import type { Deps } from '../src/services';
 import { subscriberLinks } from '../src/subscribers/links';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
@@ -65,14 +63,19 @@ import { compileMjml, templatesDir } from '../src/templates/compile';
 import { renderDigestEmail } from '../src/templates/digest-email';
 import { prepareTemplate } from '../src/templates/fill';
 import type { DigestModel } from '../src/templates/models';
+import { createBenchDeps } from '../testkit/bench-deps';
+import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
-import { generateEvents } from './ingest';
-import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
-import { adminQuery, pick, prng } from './support';
+import { benchEvents } from '../testkit/generated-events';
+import { loadAverage } from '../testkit/machine';
+import { pick, prng, sample, shuffle, weighted } from '../testkit/random';
+import { type StatementShape, statementTimer } from '../testkit/statement-timer';
+import { maxOf, mean, median } from '../testkit/stats';
+import { memorySampler, timedMailer } from '../testkit/timing';
+import { type BenchResult, fmtInt, fmtRatio, machineInfo, now, paragraphs, startRun, type TableColumn, writeUnless } from './report';
 
 export const name = 'digests';
 
-const DEFAULT_PG_URL = 'postgres://postgres:postgres@127.0.0.1:5432/tracker_bench';
 const SUBSCRIBERS = Math.max(100, Number(process.env.BENCH_SUBSCRIBERS ?? 100_000));
 const STANDARD_SUBSCRIBERS = 100_000;
 const RAW_BATCHES = Math.max(10, Number(process.env.BENCH_RAW_BATCHES ?? 300));
@@ -125,29 +128,12 @@ const log = (line: string) => console.log(line);
 // Data
 // ---------------------------------------------------------------------------------------
 
-function sample<T>(rand: () => number, list: readonly T[], n: number): T[] {
-  const out = new Set<T>();
-  while (out.size < Math.min(n, list.length)) out.add(pick(rand, list));
-  return [...out];
-}
-
-function weighted<T>(rand: () => number, list: readonly (readonly [T, number])[]): T {
-  const total = list.reduce((a, [, w]) => a + w, 0);
-  let r = rand() * total;
-  for (const [value, w] of list) {
-    r -= w;
-    if (r < 0) return value;
-  }
-  return list.at(-1)![0];
-}
-
 /** 150 countries that get events (skewed: a few get many), the rest stay quiet. */
 function splitCountries(rand: () => number) {
-  const ids = countries.map((c) => c.id);
-  for (let i = ids.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
-  }
+  const ids = shuffle(
+    rand,
+    countries.map((c) => c.id),
+  );
   return { active: ids.slice(0, ACTIVE_COUNTRIES), quiet: ids.slice(ACTIVE_COUNTRIES) };
 }
 
@@ -252,130 +238,22 @@ function wantsEvent(s: BenchSubscriber, event: { country: string; categories: re
 // Instrumentation: SQL statements (Kysely plugin), the mailer, memory
 // ---------------------------------------------------------------------------------------
 
-type AnyNode = Record<string, unknown> & { kind: string };
-
-function tableName(node: unknown): string | undefined {
-  let n = node as AnyNode | undefined;
-  if (n?.kind === 'AliasNode') n = n.node as AnyNode;
-  if (n?.kind === 'TableNode') return ((n.table as AnyNode).identifier as { name: string }).name;
-  return undefined;
-}
-
-function statementLabel(node: RootOperationNode): string {
-  const n = node as unknown as AnyNode;
-  switch (n.kind) {
-    case 'SelectQueryNode': {
-      const table = tableName((n.from as { froms: unknown[] } | undefined)?.froms?.[0]) ?? '?';
-      const joined = (n.joins as unknown[] | undefined)?.length ? ' join' : '';
-      const locking = n.endModifiers || n.forUpdate || n.skipLocked ? ' for update' : '';
-      return `select ${table}${joined}${locking}`;
-    }
-    case 'InsertQueryNode':
-      return `insert ${tableName((n.into as unknown) ?? undefined) ?? '?'}`;
-    case 'UpdateQueryNode':
-      return `update ${tableName(n.table) ?? '?'}`;
-    case 'DeleteQueryNode':
-      return 'delete';
-    case 'RawNode': {
-      const text = ((n.sqlFragments as string[]) ?? []).join('$').replace(/\s+/g, ' ').trim();
-      if (text === 'with $ select id from batch')
-        return 'record batch: batch + rows + new report lines (+ empty digests closed, cursors), one statement';
-      if (text.includes("update digest_batches set status = 'sent'")) return 'mark sent: batch + rows + cursors, one statement';
-      if (text === 'with $ select 1') return 'close empty digests + cursors, one statement';
-      return `raw: ${text.slice(0, 50)}`;
-    }
-    default:
-      return n.kind;
-  }
-}
-
-interface StatementStats {
-  count: number;
-  ms: number;
-}
-
-function statementTimer() {
-  const started = new Map<unknown, { label: string; t: number }>();
-  const totals = new Map<string, StatementStats>();
-  const series = new Map<string, number[]>();
-  let firstClaimAt: number | undefined;
-  const plugin: KyselyPlugin = {
-    transformQuery({ node, queryId }) {
-      const label = statementLabel(node);
-      const t = now();
-      if (firstClaimAt === undefined && label.startsWith('select digests join') && label.endsWith('for update')) firstClaimAt = t;
-      started.set(queryId, { label, t });
-      return node;
-    },
-    async transformResult({ queryId, result }) {
-      const s = started.get(queryId);
-      if (s) {
-        const ms = now() - s.t;
-        const stats = totals.get(s.label) ?? { count: 0, ms: 0 };
-        stats.count++;
-        stats.ms += ms;
-        totals.set(s.label, stats);
-        const list = series.get(s.label) ?? [];
-        list.push(ms);
-        series.set(s.label, list);
-        started.delete(queryId);
-      }
-      return result;
-    },
-  };
-  return { plugin, totals, series, firstClaimAt: () => firstClaimAt };
-}
-
-/** The real mailer, with the time of each batch send and the payload size recorded. */
-function timedMailer(inner: Mailer) {
-  const stats = { calls: 0, ms: 0, emails: 0, chars: 0, lastCallAt: 0, callStarts: [] as number[], callEnds: [] as number[] };
-  const mailer: Mailer = {
-    ...inner,
-    send: (message, options) => inner.send(message, options),
-    async sendBatch(messages: EmailMessage[], options) {
-      const t = now();
-      stats.callStarts.push(t);
-      try {
-        return await inner.sendBatch(messages, options);
-      } finally {
-        stats.calls++;
-        stats.ms += now() - t;
-        stats.emails += messages.length;
-        for (const m of messages) stats.chars += m.html.length + (m.text?.length ?? 0);
-        stats.lastCallAt = now();
-        stats.callEnds.push(stats.lastCallAt);
-      }
-    },
-  };
-  return { mailer, stats };
-}
-
-function memorySampler(intervalMs = 20) {
-  let peakRss = 0;
-  let peakHeap = 0;
-  const series: { t: number; heap: number }[] = [];
-  const take = () => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-    series.push({ t: now(), heap: m.heapUsed });
-  };
-  take();
-  const timer = setInterval(take, intervalMs);
-  return {
-    take,
-    stop() {
-      clearInterval(timer);
-      take();
-      return { peakRss, peakHeap, series };
-    },
-  };
-}
+const digestLabel = ({ kind, table, joined, locking, text }: StatementShape): string => {
+  if (kind === 'SelectQueryNode') return `select ${table ?? '?'}${joined ? ' join' : ''}${locking ? ' for update' : ''}`;
+  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}`;
+  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
+  if (kind === 'DeleteQueryNode') return 'delete';
+  if (kind !== 'RawNode') return kind;
+  if (text === 'with $ select id from batch')
+    return 'record batch: batch + rows + new report lines (+ empty digests closed, cursors), one statement';
+  if (text.includes("update digest_batches set status = 'sent'")) return 'mark sent: batch + rows + cursors, one statement';
+  if (text === 'with $ select 1') return 'close empty digests + cursors, one statement';
+  return `raw: ${text.slice(0, 50)}`;
+};
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-const maxOf = (values: readonly number[]) => values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
 
 /** Thrown from `afterRecord` when the tick runs past its time budget: the run stops as a crash would. */
 class BudgetReached extends Error {}
@@ -464,14 +342,14 @@ async function mailerPosting(
 
 async function waitForQuietMachine(): Promise<{ waitedS: number; load: number }> {
   const started = Date.now();
-  let load = loadavg()[0]!;
+  let load = loadAverage();
   if (MAX_LOAD <= 0) return { waitedS: 0, load };
   while (load > MAX_LOAD && Date.now() - started < LOAD_WAIT_MAX_MS) {
     log(
       `  1-min load average ${load.toFixed(2)} > ${MAX_LOAD}: waiting 30 s (waited ${((Date.now() - started) / 1000).toFixed(0)} s of at most 600)`,
     );
     await new Promise((resolve) => setTimeout(resolve, LOAD_POLL_MS));
-    load = loadavg()[0]!;
+    load = loadAverage();
   }
   if (load > MAX_LOAD) log(`  NOTICE: load still ${load.toFixed(2)} after 10 minutes; running anyway`);
   return { waitedS: (Date.now() - started) / 1000, load };
@@ -481,24 +359,114 @@ const pct = (values: readonly number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const us = (ms: number) => `${fmtInt(ms * 1000)} µs`;
 
-export async function run(): Promise<void> {
-  const startedAt = new Date();
-  const t0 = now();
-  const url = process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL;
-  const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
-    throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
+/** 1,000 events before the period, then 2,000 changes in it, through ingestEvents at the clock's time. */
+async function seedEvents(deps: Deps, handle: DatabaseHandle, clock: ReturnType<typeof fixedClock>) {
+  const rand = prng(20_250_201);
+  const { active, quiet } = splitCountries(rand);
+  const generated = benchEvents(EARLIER_EVENTS + NEW_EVENTS, 20_250_202);
+  const earlier = placeEvents(generated.slice(0, EARLIER_EVENTS), active, rand, 'old', ['2024-09', '2024-10', '2024-11', '2024-12']);
+  const fresh = placeEvents(generated.slice(EARLIER_EVENTS), active, rand, 'new', ['2024-12', '2025-01']);
+  const ingestAll = async (events: readonly EventInput[]) => {
+    for (let i = 0; i < events.length; i += 500)
+      await ingestEvents(
+        deps,
+        events.slice(i, i + 500).map((e) => normaliseEvent(eventInputSchema.parse(e))),
+      );
+  };
+  await ingestAll(earlier);
+  const cursor = await latestChangeId(handle.db);
+  clock.set(IN_PERIOD);
+  await ingestAll(fresh);
+  clock.set(LATE_IN_PERIOD);
+  const flip = (e: EventInput): EventInput => ({ ...e, watchFlag: !e.watchFlag });
+  const modified = [
+    ...earlier.slice(0, EARLIER_UPDATES).map((e, i) => ({
+      ...e,
+      updates: [
+        ...(e.updates ?? []),
+        { text: `Update: the court ruled on the appeal in January (${i}); the measure stays in force pending review.`, date: '2025-01' },
+      ],
+    })),
+    ...earlier.slice(EARLIER_UPDATES, EARLIER_UPDATES + EARLIER_FLIPS).map(flip),
+    ...fresh.slice(0, NEW_EDITS).map((e) => ({ ...e, body: `${e.body} Edited: figures corrected after the ministry's statement.` })),
+    ...fresh.slice(NEW_EDITS, NEW_EDITS + NEW_FLIPS).map(flip),
+  ];
+  await ingestAll(modified);
+  const upTo = await latestChangeId(handle.db);
+  if (upTo - cursor !== PERIOD_CHANGES) throw new Error(`expected ${PERIOD_CHANGES} changes in the period, the log has ${upTo - cursor}`);
+  const windowEvents = await sql<{ id: string; country_id: string; categories: string[] }>`
+    select distinct e.id, e.country_id, e.categories from changes c join events e on e.id = c.event_id where c.id > ${cursor}`.execute(
+    handle.db,
+  );
+  const changedCountries = new Set(windowEvents.rows.map((r) => r.country_id));
+  log(
+    `  events: ${EARLIER_EVENTS} before the period (cursor ${cursor}), ${fmtInt(PERIOD_CHANGES)} changes in it on ${fmtInt(windowEvents.rows.length)} events in ${changedCountries.size} countries`,
+  );
 
+  return { active, quiet, cursor, upTo, windowEvents: windowEvents.rows, changedCountries };
+}
+
+/** The subscribers, inserted in bulk, and what each should get from the tick (computed here, apart from the app). */
+async function seedSubscribers(
+  handle: DatabaseHandle,
+  { active, quiet }: { active: string[]; quiet: string[] },
+  cursor: number,
+  windowEvents: readonly { id: string; country_id: string; categories: string[] }[],
+) {
+  const subscribers = generateSubscribers(SUBSCRIBERS, active, quiet);
+  const tSubs = now();
+  await insertSubscribers(handle.db, subscribers, cursor);
+  await sql`analyze`.execute(handle.db);
+  const insertS = (now() - tSubs) / 1000;
+  const expected = new Map<string, boolean>(); // email -> gets a digest
+  const kindOf = new Map<string, string>();
+  const itemsPerSubscriber: number[] = [];
+  const eventsByCountry = new Map<string, { country: string; categories: string[] }[]>();
+  for (const e of windowEvents) {
+    const list = eventsByCountry.get(e.country_id) ?? [];
+    list.push({ country: e.country_id, categories: e.categories });
+    eventsByCountry.set(e.country_id, list);
+  }
+  const allWindowEvents = [...eventsByCountry.values()].flat();
+  for (const s of subscribers) {
+    const place = s.countries.length === 0 && s.regions.length === 0;
+    const candidates = place
+      ? allWindowEvents
+      : [...new Set([...s.countries, ...countries.filter((c) => s.regions.includes(c.region)).map((c) => c.id)])].flatMap(
+          (c) => eventsByCountry.get(c) ?? [],
+        );
+    const matched = candidates.filter((e) => wantsEvent(s, e)).length;
+    itemsPerSubscriber.push(matched);
+    expected.set(s.email, matched > 0 || !s.skipEmpty);
+    kindOf.set(s.email, s.kind);
+  }
+  const expectedSent = [...expected.values()].filter(Boolean).length;
+  const kinds = new Map<string, number>();
+  for (const s of subscribers) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
+  const weekly = subscribers.filter((s) => s.frequency === 'weekly').length;
+  const skipEmpty = subscribers.filter((s) => s.skipEmpty).length;
+  const empty = itemsPerSubscriber.filter((n) => n === 0).length;
+  const mix = [...kinds].map(([k, n]) => `${k} ${((100 * n) / SUBSCRIBERS).toFixed(0)}%`).join(', ');
+  log(
+    `  subscribers: ${fmtInt(SUBSCRIBERS)} inserted in ${insertS.toFixed(1)} s (${mix}; weekly ${((100 * weekly) / SUBSCRIBERS).toFixed(0)}%, ` +
+      `skip-empty ${((100 * skipEmpty) / SUBSCRIBERS).toFixed(0)}%); matching events per subscriber: median ${median(itemsPerSubscriber)}, ` +
+      `p90 ${pct(itemsPerSubscriber, 90)}, max ${maxOf(itemsPerSubscriber)}; ${fmtInt(empty)} with none; expected ${fmtInt(expectedSent)} digests`,
+  );
+
+  return { expected, kindOf, itemsPerSubscriber, expectedSent, kinds, weekly, skipEmpty, mix };
+}
+
+export async function run(): Promise<BenchResult> {
+  const url = benchDatabaseUrl();
   const loadWait = await waitForQuietMachine();
-  const loadBefore = loadavg()[0]!;
+  const runClock = startRun();
   log(
     `digests bench: ${fmtInt(SUBSCRIBERS)} subscribers, ${fmtInt(PERIOD_CHANGES)} changes in the period, one tick at ${AS_OF.toISOString()}`,
   );
 
-  const pgVersion = String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?');
+  const pgVersion = await postgresVersion(url);
   const schema = `bench_digests_${process.pid}`;
   await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
   const handle = openPostgres(url, { searchPath: schema });
@@ -506,122 +474,44 @@ export async function run(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-digests-'));
   try {
     await migrateToLatest(handle.db);
-    const timer = statementTimer();
+    let firstClaimAt: number | undefined;
+    const timer = statementTimer(digestLabel, {
+      keepSeries: true,
+      onStart: (label, t) => {
+        if (firstClaimAt === undefined && label.startsWith('select digests join') && label.endsWith('for update')) firstClaimAt = t;
+      },
+    });
     const db = handle.db.withPlugin(timer.plugin);
     const clock = fixedClock(BEFORE_PERIOD);
-    const config = parseConfig({
-      NODE_ENV: 'development',
-      APP_SECRET,
-      ADMIN_TOKEN: 'bench-admin-token-0123456789',
-      PUBLIC_BASE_URL: 'https://alerts.example.org',
-      DATA_DIR: dataDir,
-      DATABASE_URL: url,
-      RESEND_API_KEY: API_KEY,
-      RESEND_BASE_URL: resend.url,
-      EMAIL_FROM,
-      LOG_LEVEL: 'silent',
-    });
     const logger = createLogger({ level: 'silent' });
     const metrics = createMetrics();
     const timed = timedMailer(
       createResendMailer({ apiKey: API_KEY, baseUrl: resend.url, defaultFrom: EMAIL_FROM, clock, log: logger, metrics: metrics.email }),
     );
-    // As testkit/app.ts builds them (assembleDeps), with the Resend mailer pointed at the fake.
-    const deps: Deps = createDeps(
-      nodeResources({
-        config,
-        database: { db, kind: 'postgres', pool: handle.pool },
-        clock,
-        log: logger,
-        appSecret: APP_SECRET,
-        metrics,
-        mailer: timed.mailer,
-      }),
+    // The deps the app builds, with the Resend mailer pointed at the fake.
+    const deps: Deps = createBenchDeps(
+      { db, kind: 'postgres', pool: handle.pool },
+      {
+        NODE_ENV: 'development',
+        APP_SECRET,
+        ADMIN_TOKEN: 'bench-admin-token-0123456789',
+        PUBLIC_BASE_URL: 'https://alerts.example.org',
+        DATA_DIR: dataDir,
+        DATABASE_URL: url,
+        RESEND_API_KEY: API_KEY,
+        RESEND_BASE_URL: resend.url,
+        EMAIL_FROM,
+      },
+      { clock, log: logger, metrics, mailer: timed.mailer },
     );
 
-    // --- Events: 1,000 before the period, then 2,000 changes in it ---------------------------
-    const rand = prng(20_250_201);
-    const { active, quiet } = splitCountries(rand);
-    const generated = generateEvents(EARLIER_EVENTS + NEW_EVENTS, 20_250_202);
-    const earlier = placeEvents(generated.slice(0, EARLIER_EVENTS), active, rand, 'old', ['2024-09', '2024-10', '2024-11', '2024-12']);
-    const fresh = placeEvents(generated.slice(EARLIER_EVENTS), active, rand, 'new', ['2024-12', '2025-01']);
-    const ingestAll = async (events: readonly EventInput[]) => {
-      for (let i = 0; i < events.length; i += 500)
-        await ingestEvents(
-          deps,
-          events.slice(i, i + 500).map((e) => normaliseEvent(eventInputSchema.parse(e))),
-        );
-    };
     const tSetup = now();
-    await ingestAll(earlier);
-    const cursor = await latestChangeId(handle.db);
-    clock.set(IN_PERIOD);
-    await ingestAll(fresh);
-    clock.set(LATE_IN_PERIOD);
-    const flip = (e: EventInput): EventInput => ({ ...e, watchFlag: !e.watchFlag });
-    const modified = [
-      ...earlier.slice(0, EARLIER_UPDATES).map((e, i) => ({
-        ...e,
-        updates: [
-          ...(e.updates ?? []),
-          { text: `Update: the court ruled on the appeal in January (${i}); the measure stays in force pending review.`, date: '2025-01' },
-        ],
-      })),
-      ...earlier.slice(EARLIER_UPDATES, EARLIER_UPDATES + EARLIER_FLIPS).map(flip),
-      ...fresh.slice(0, NEW_EDITS).map((e) => ({ ...e, body: `${e.body} Edited: figures corrected after the ministry's statement.` })),
-      ...fresh.slice(NEW_EDITS, NEW_EDITS + NEW_FLIPS).map(flip),
-    ];
-    await ingestAll(modified);
-    const upTo = await latestChangeId(handle.db);
-    if (upTo - cursor !== PERIOD_CHANGES) throw new Error(`expected ${PERIOD_CHANGES} changes in the period, the log has ${upTo - cursor}`);
-    const windowEvents = await sql<{ id: string; country_id: string; categories: string[] }>`
-      select distinct e.id, e.country_id, e.categories from changes c join events e on e.id = c.event_id where c.id > ${cursor}`.execute(
-      handle.db,
-    );
-    const changedCountries = new Set(windowEvents.rows.map((r) => r.country_id));
-    log(
-      `  events: ${EARLIER_EVENTS} before the period (cursor ${cursor}), ${fmtInt(PERIOD_CHANGES)} changes in it on ${fmtInt(windowEvents.rows.length)} events in ${changedCountries.size} countries`,
-    );
-
-    // --- Subscribers ---------------------------------------------------------------------------
-    const subscribers = generateSubscribers(SUBSCRIBERS, active, quiet);
-    const tSubs = now();
-    await insertSubscribers(handle.db, subscribers, cursor);
-    await sql`analyze`.execute(handle.db);
-    const insertS = (now() - tSubs) / 1000;
-    const expected = new Map<string, boolean>(); // email -> gets a digest
-    const kindOf = new Map<string, string>();
-    const itemsPerSubscriber: number[] = [];
-    const eventsByCountry = new Map<string, { country: string; categories: string[] }[]>();
-    for (const e of windowEvents.rows) {
-      const list = eventsByCountry.get(e.country_id) ?? [];
-      list.push({ country: e.country_id, categories: e.categories });
-      eventsByCountry.set(e.country_id, list);
-    }
-    const allWindowEvents = [...eventsByCountry.values()].flat();
-    for (const s of subscribers) {
-      const place = s.countries.length === 0 && s.regions.length === 0;
-      const candidates = place
-        ? allWindowEvents
-        : [...new Set([...s.countries, ...countries.filter((c) => s.regions.includes(c.region)).map((c) => c.id)])].flatMap(
-            (c) => eventsByCountry.get(c) ?? [],
-          );
-      const matched = candidates.filter((e) => wantsEvent(s, e)).length;
-      itemsPerSubscriber.push(matched);
-      expected.set(s.email, matched > 0 || !s.skipEmpty);
-      kindOf.set(s.email, s.kind);
-    }
-    const expectedSent = [...expected.values()].filter(Boolean).length;
-    const kinds = new Map<string, number>();
-    for (const s of subscribers) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
-    const weekly = subscribers.filter((s) => s.frequency === 'weekly').length;
-    const skipEmpty = subscribers.filter((s) => s.skipEmpty).length;
-    const empty = itemsPerSubscriber.filter((n) => n === 0).length;
-    const mix = [...kinds].map(([k, n]) => `${k} ${((100 * n) / SUBSCRIBERS).toFixed(0)}%`).join(', ');
-    log(
-      `  subscribers: ${fmtInt(SUBSCRIBERS)} inserted in ${insertS.toFixed(1)} s (${mix}; weekly ${((100 * weekly) / SUBSCRIBERS).toFixed(0)}%, ` +
-        `skip-empty ${((100 * skipEmpty) / SUBSCRIBERS).toFixed(0)}%); matching events per subscriber: median ${median(itemsPerSubscriber)}, ` +
-        `p90 ${pct(itemsPerSubscriber, 90)}, max ${maxOf(itemsPerSubscriber)}; ${fmtInt(empty)} with none; expected ${fmtInt(expectedSent)} digests`,
+    const { active, quiet, cursor, upTo, windowEvents, changedCountries } = await seedEvents(deps, handle, clock);
+    const { expected, kindOf, itemsPerSubscriber, expectedSent, kinds, weekly, skipEmpty, mix } = await seedSubscribers(
+      handle,
+      { active, quiet },
+      cursor,
+      windowEvents,
     );
     log(`  setup took ${((now() - tSetup) / 1000).toFixed(1)} s`);
 
@@ -670,7 +560,7 @@ export async function run(): Promise<void> {
     const rateMs = complete ? wallMs : timed.stats.lastCallAt - tickStart;
     const tickStatements = new Map(timer.totals);
     const tickSeries = new Map(timer.series);
-    const firstClaimAt = timer.firstClaimAt() ?? tickStart;
+    const firstClaimStart = firstClaimAt ?? tickStart;
 
     const rowsNow = await sql<{ email: string; status: string; digest_cursor: number }>`
       select s.email, d.status, s.digest_cursor from digests d join subscribers s on s.id = d.subscriber_id`.execute(handle.db);
@@ -879,7 +769,7 @@ export async function run(): Promise<void> {
     const postingIdle = timed.stats.callStarts.slice(1).reduce((sum, start, i) => sum + Math.max(0, start - timed.stats.callEnds[i]!), 0);
     const sqlRows = [...tickStatements].sort((a, b) => b[1].ms - a[1].ms);
     const _sqlMs = sqlRows.reduce((a, [, st]) => a + st.ms, 0);
-    const enqueueMs = firstClaimAt - tickStart;
+    const enqueueMs = firstClaimStart - tickStart;
     const claims = tickSeries.get('select digests join for update') ?? [];
     const tenth = Math.max(1, Math.floor(claims.length / 10));
     const firstClaims = claims.slice(0, tenth);
@@ -1014,12 +904,6 @@ export async function run(): Promise<void> {
       ],
       ['correctness after the tick', correct ? checkSummary : problems.join('; '), met(correct)],
     ];
-    log('');
-    log(textTable(columns, rows));
-    log('');
-    log(textTable(profileColumns, profileRows));
-    log('');
-    log(textTable(kindColumns, kindRows));
     const findings = [
       `Claim statement: median ${median(firstClaims).toFixed(1)} ms in the first tenth of batches, ${median(lastClaims).toFixed(1)} ms in the last. ` +
         `Enqueue (${fmtInt(SUBSCRIBERS)} rows) + stale batches + the change window, before the first claim: ${fmtInt(enqueueMs)} ms.`,
@@ -1033,78 +917,62 @@ export async function run(): Promise<void> {
         "through the mailer (new; the goal's ratio is given against both) and as bodies serialised beforehand, now serialised as the mailer serialises them " +
         '(non-ASCII strings as \\u escapes, a one-byte body; before: plain JSON.stringify, a two-byte body that was slower to send).',
     ];
-    for (const line of findings) log(`  ${line}`);
-    const elapsed = (now() - t0) / 1000;
-    const loadAfter = loadavg()[0]!;
-    log(
-      `  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before (waited ${loadWait.waitedS.toFixed(0)} s), ${loadAfter.toFixed(2)} after`,
-    );
     if (!correct) process.exitCode = 1;
-
-    if (process.env.BENCH_WRITE === '0' || SUBSCRIBERS !== STANDARD_SUBSCRIBERS) {
-      log('  BENCHMARKS.md not written (BENCH_WRITE=0 or a non-standard BENCH_SUBSCRIBERS)');
-      return;
-    }
-    const machine = machineInfo({ PostgreSQL: `PostgreSQL ${pgVersion}` });
-    const body = [
-      `Measured ${startedAt.toISOString().slice(0, 10)} by \`bench/digests.ts\`:`,
-      '',
-      '```sh',
-      'npm run bench -- digests        # or: npx tsx bench/digests.ts',
-      '```',
-      '',
-      `Machine: ${Object.entries(machine)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('; ')}. ` +
-        `1-minute load average ${loadBefore.toFixed(2)} at the start${loadWait.waitedS >= 1 ? ` (after waiting ${loadWait.waitedS.toFixed(0)} s for it to drop)` : ''} ` +
-        `and ${loadAfter.toFixed(2)} at the end (a shared machine); run took ${elapsed.toFixed(0)} s.`,
-      '',
-      `Workload: ${fmtInt(SUBSCRIBERS)} confirmed subscribers inserted in bulk (${mix}; weekly ${((100 * weekly) / SUBSCRIBERS).toFixed(0)}%, ` +
-        `ten time zones from Pacific/Honolulu to Pacific/Auckland, skip-empty ${((100 * skipEmpty) / SUBSCRIBERS).toFixed(0)}%), confirmed 3-13 January 2025 with ` +
-        `their cursor after ${EARLIER_EVENTS} earlier events. ${fmtInt(PERIOD_CHANGES)} changes in the period through \`ingestEvents\`: ${fmtInt(NEW_EVENTS)} publications ` +
-        `in ${changedCountries.size} countries, ${EARLIER_UPDATES} "Update:" texts and ${EARLIER_FLIPS} watch-flag flips on earlier events, ${NEW_EDITS} edits and ${NEW_FLIPS} flips ` +
-        `of events published in the period. Matching events per subscriber: median ${median(itemsPerSubscriber)}, p90 ${pct(itemsPerSubscriber, 90)}, ` +
-        `max ${maxOf(itemsPerSubscriber)}; ${fmtInt(SUBSCRIBERS - expectedSent)} skip-empty subscribers have nothing. Then one ` +
-        `\`runDigestTick(deps, { asOf: ${AS_OF.toISOString()}, trigger: 'bench' })\` with the deps the app builds (pino silent), through \`createResendMailer\` ` +
-        '(the `resend` SDK) to the fake Resend of testkit run in its own process (`fake-resend-process.ts`: reads the body, parses it, hashes the bytes for idempotency, answers at once, content not retained)' +
-        (TICK_BUDGET_MS > 0
-          ? `, stopped (through the \`afterRecord\` hook, as a crash would) if it runs past ${TICK_BUDGET_MS / 1000} s so the run stays short`
-          : '') +
-        '. SQL statements are timed in place by a Kysely plugin, the mailer calls by a wrapper. ' +
-        `Render: \`digestMessage(model)\` alone over ${fmtInt(models.length)} stored models spread over the tick (read back as a retry reads them, copied apart so nothing is shared), ` +
-        `and as the tick fills: ${fmtInt(composeProbe.renderAll.length)} models built by \`buildDigest\` over the tick's change window (sharing each event's report, as a run does), ` +
-        `filled one by one after a warm-up; (a) compiles digest.mjml with \`mjml2html\` (as the build does) and parses it per recipient, ${MJML_CALLS} times, ` +
-        `added to the fill as the tick runs it (the goal's ratio) and, for comparison, to a stored model filled alone; (b) posts batches of 100 of the rendered stored emails ` +
-        `one request at a time as the runner does, two ways, two passes each of up to ${RAW_SECONDS} s after the tick: through a mailer like the tick's (\`createResendMailer\`, the SDK serialising each request), ` +
-        'and as bodies serialised beforehand (as the mailer serialises them) sent with plain `fetch`.',
-      '',
-      markdownTable(columns, rows),
-      '',
-      'Goals (issue 6):',
-      '',
-      `- end to end >= ${fmtInt(GOAL_RATE)} digests/s: **${e2eRate >= GOAL_RATE ? 'met' : 'not met'}** (${fmtInt(e2eRate)}/s)`,
-      `- end to end >= ${GOAL_VS_RAW}x of the raw posting rate: **${e2eVsSdk >= GOAL_VS_RAW ? 'met' : 'not met'}** against posting the same batches through the same mailer ` +
-        `(${fmtRatio(e2eVsSdk)} of ${fmtInt(sdkRate)}/s); **${e2eVsRaw >= GOAL_VS_RAW ? 'met' : 'not met'}** against posting bodies serialised beforehand with plain fetch ` +
-        `(${fmtRatio(e2eVsRaw)} of ${fmtInt(rawRate)}/s: that baseline leaves out serialising the request, ~${mean(stringifyMs).toFixed(0)} ms of the client's CPU per batch)`,
-      `- mjml2html per recipient >= ${GOAL_MJML}x slower than the precompiled template: **${mjmlRatio >= GOAL_MJML ? 'met' : 'not met'}** (${fmtRatio(mjmlRatio)} ` +
-        `against the fill as the tick runs it, this workload's digests of median ${median(storedItems)} reports and ${(median(sampleChars) / 1000).toFixed(0)} kB; ` +
-        `${fmtRatio(mjmlRatioAlone)} against a stored model filled alone with nothing shared)`,
-      `- peak memory bounded: RSS ${mb(mem.peakRss)}, heap ${mb(mem.peakHeap)} at most during the tick, ${mb(heapFirstHalf)} / ${mb(heapSecondHalf)} in its first / second half ` +
-        `(this process; the fake's own process ${mb(fakeUsage.rssBytes)})`,
-      `- exactly one digest per subscriber (none for skip-empty ones with nothing new): **${correct ? 'met' : 'not met'}**${complete ? '' : ' for the part the stopped tick closed'}`,
-      '',
-      `Where the tick's time goes (node CPU ${cpuShare.toFixed(0)}% of wall; PostgreSQL and the fake share the two cores; posting a batch overlaps building the next, so the shares add up to more than 100%):`,
-      '',
-      markdownTable(profileColumns, profileRows),
-      '',
-      "CPU per digest by what the subscriber chose (timed alone; `buildDigest` over the tick's change window, `digestMessage` over the stored models):",
-      '',
-      markdownTable(kindColumns, kindRows),
-      '',
-      ...findings.map((f) => `- ${f}`),
-    ].join('\n');
-    writeBenchmarkSection('Digests (issue 6)', body);
-    log('  wrote BENCHMARKS.md section "Digests (issue 6)"');
+    return {
+      section: 'Digests (issue 6)',
+      command:
+        'npm run bench -- digests        # BENCH_SUBSCRIBERS=2000 BENCH_RAW_SECONDS=2 BENCH_MAX_LOAD=0 for a quick pass (no file written)',
+      machine: machineInfo({ PostgreSQL: pgVersion }),
+      run: runClock.finish(
+        loadWait.waitedS >= 1 ? `the run waited ${loadWait.waitedS.toFixed(0)} s before it for the load average to drop` : undefined,
+      ),
+      write: writeUnless(SUBSCRIBERS !== STANDARD_SUBSCRIBERS, 'BENCH_SUBSCRIBERS'),
+      blocks: paragraphs([
+        `Workload: ${fmtInt(SUBSCRIBERS)} confirmed subscribers inserted in bulk (${mix}; weekly ${((100 * weekly) / SUBSCRIBERS).toFixed(0)}%, ` +
+          `ten time zones from Pacific/Honolulu to Pacific/Auckland, skip-empty ${((100 * skipEmpty) / SUBSCRIBERS).toFixed(0)}%), confirmed 3-13 January 2025 with ` +
+          `their cursor after ${EARLIER_EVENTS} earlier events. ${fmtInt(PERIOD_CHANGES)} changes in the period through \`ingestEvents\`: ${fmtInt(NEW_EVENTS)} publications ` +
+          `in ${changedCountries.size} countries, ${EARLIER_UPDATES} "Update:" texts and ${EARLIER_FLIPS} watch-flag flips on earlier events, ${NEW_EDITS} edits and ${NEW_FLIPS} flips ` +
+          `of events published in the period. Matching events per subscriber: median ${median(itemsPerSubscriber)}, p90 ${pct(itemsPerSubscriber, 90)}, ` +
+          `max ${maxOf(itemsPerSubscriber)}; ${fmtInt(SUBSCRIBERS - expectedSent)} skip-empty subscribers have nothing. Then one ` +
+          `\`runDigestTick(deps, { asOf: ${AS_OF.toISOString()}, trigger: 'bench' })\` with the deps the app builds (pino silent), through \`createResendMailer\` ` +
+          '(the `resend` SDK) to the fake Resend of testkit run in its own process (`fake-resend-process.ts`: reads the body, parses it, hashes the bytes for idempotency, answers at once, content not retained)' +
+          (TICK_BUDGET_MS > 0
+            ? `, stopped (through the \`afterRecord\` hook, as a crash would) if it runs past ${TICK_BUDGET_MS / 1000} s so the run stays short`
+            : '') +
+          '. SQL statements are timed in place by a Kysely plugin, the mailer calls by a wrapper. ' +
+          `Render: \`digestMessage(model)\` alone over ${fmtInt(models.length)} stored models spread over the tick (read back as a retry reads them, copied apart so nothing is shared), ` +
+          `and as the tick fills: ${fmtInt(composeProbe.renderAll.length)} models built by \`buildDigest\` over the tick's change window (sharing each event's report, as a run does), ` +
+          `filled one by one after a warm-up; (a) compiles digest.mjml with \`mjml2html\` (as the build does) and parses it per recipient, ${MJML_CALLS} times, ` +
+          `added to the fill as the tick runs it (the goal's ratio) and, for comparison, to a stored model filled alone; (b) posts batches of 100 of the rendered stored emails ` +
+          `one request at a time as the runner does, two ways, two passes each of up to ${RAW_SECONDS} s after the tick: through a mailer like the tick's (\`createResendMailer\`, the SDK serialising each request), ` +
+          'and as bodies serialised beforehand (as the mailer serialises them) sent with plain `fetch`.',
+        '',
+        { columns, rows },
+        '',
+        'Goals (issue 6):',
+        '',
+        `- end to end >= ${fmtInt(GOAL_RATE)} digests/s: **${e2eRate >= GOAL_RATE ? 'met' : 'not met'}** (${fmtInt(e2eRate)}/s)`,
+        `- end to end >= ${GOAL_VS_RAW}x of the raw posting rate: **${e2eVsSdk >= GOAL_VS_RAW ? 'met' : 'not met'}** against posting the same batches through the same mailer ` +
+          `(${fmtRatio(e2eVsSdk)} of ${fmtInt(sdkRate)}/s); **${e2eVsRaw >= GOAL_VS_RAW ? 'met' : 'not met'}** against posting bodies serialised beforehand with plain fetch ` +
+          `(${fmtRatio(e2eVsRaw)} of ${fmtInt(rawRate)}/s: that baseline leaves out serialising the request, ~${mean(stringifyMs).toFixed(0)} ms of the client's CPU per batch)`,
+        `- mjml2html per recipient >= ${GOAL_MJML}x slower than the precompiled template: **${mjmlRatio >= GOAL_MJML ? 'met' : 'not met'}** (${fmtRatio(mjmlRatio)} ` +
+          `against the fill as the tick runs it, this workload's digests of median ${median(storedItems)} reports and ${(median(sampleChars) / 1000).toFixed(0)} kB; ` +
+          `${fmtRatio(mjmlRatioAlone)} against a stored model filled alone with nothing shared)`,
+        `- peak memory bounded: RSS ${mb(mem.peakRss)}, heap ${mb(mem.peakHeap)} at most during the tick, ${mb(heapFirstHalf)} / ${mb(heapSecondHalf)} in its first / second half ` +
+          `(this process; the fake's own process ${mb(fakeUsage.rssBytes)})`,
+        `- exactly one digest per subscriber (none for skip-empty ones with nothing new): **${correct ? 'met' : 'not met'}**${complete ? '' : ' for the part the stopped tick closed'}`,
+        '',
+        `Where the tick's time goes (node CPU ${cpuShare.toFixed(0)}% of wall; PostgreSQL and the fake share the two cores; posting a batch overlaps building the next, so the shares add up to more than 100%):`,
+        '',
+        { columns: profileColumns, rows: profileRows },
+        '',
+        "CPU per digest by what the subscriber chose (timed alone; `buildDigest` over the tick's change window, `digestMessage` over the stored models):",
+        '',
+        { columns: kindColumns, rows: kindRows },
+        '',
+        ...findings.map((f) => `- ${f}`),
+      ]),
+    };
   } finally {
     await resend.close();
     await handle.close();

@@ -5,133 +5,33 @@
  * the raw rate of a plain batched multi-row INSERT of the same rows into a scratch table with
  * the columns and indexes of `events`. Rounds interleave ours and raw; medians are reported.
  *
- *   npm run bench -- ingest            (or: npx tsx bench/ingest.ts)
+ *   npm run bench -- ingest
  *
  * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
  * BENCH_ROUNDS (default 3), BENCH_TARGETS (comma list of postgres,pglite-memory,pglite-disk),
  * BENCH_PROFILE (default 1: add the time breakdown of one extra pass; 0: only when a goal is missed),
  * BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { CompiledQuery, type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
 import { type EventInput, eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
 import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
-import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
 import type { Db } from '../src/db/database';
-import { migrateToLatest } from '../src/db/migrate';
 import { createMetrics } from '../src/metrics';
-import { categories } from '../src/taxonomy/categories';
-import { countries } from '../src/taxonomy/countries';
-import { fmtInt, fmtRatio, machineInfo, markdownTable, median, now, type TableColumn, textTable, writeBenchmarkSection } from './report';
-import { adminQuery, pgliteVersion, pick, prng } from './support';
+import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
+import { batches, benchEvents } from '../testkit/generated-events';
+import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
+import { type StatementShape, statementTimer } from '../testkit/statement-timer';
+import { median } from '../testkit/stats';
+import { type BenchResult, cols, fmtInt, fmtRatio, machineInfo, met, now, startRun, type Table, writeUnless } from './report';
 
-export const name = 'ingest';
-
-const DEFAULT_PG_URL = 'postgres://postgres:postgres@127.0.0.1:5432/tracker_bench';
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
 const BATCH = 1_000;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const CHANGED_SHARE = 0.05;
 const GOAL_NEW_VS_RAW = 0.5;
 const GOAL_UNCHANGED_VS_NEW = 2;
-
-// ---------------------------------------------------------------------------------------
-// Data: deterministic, realistic events
-// ---------------------------------------------------------------------------------------
-
-const WORDS = (
-  'the government parliament court election commission opposition party law decree protest police ' +
-  'journalist media outlet civil society organisation amendment constitution referendum president minister ' +
-  'detained arrested released sentenced charged investigation report observers international rights ' +
-  'freedom expression assembly association judiciary independence corruption anti-corruption agency ' +
-  'budget reform regional local council candidates registration campaign turnout ballot vote results ' +
-  'announced adopted rejected criticised welcomed raised concerns following weeks months after before ' +
-  'during under new draft bill approved signed into force implementation restrictions online platforms ' +
-  'activists lawyers trial appeal supreme constitutional ombudsman women minorities indigenous access ' +
-  'justice welfare health education strike unions workers students university Almaty Astana Tbilisi ' +
-  'Yerevan Bishkek Chișinău São Paulo Côte d’Ivoire Zürich Kraków Dhaka Nairobi Lagos Bogotá Lima'
-).split(' ');
-
-const PUBLISHERS = [
-  'Eurasianet',
-  'Reuters',
-  'Associated Press',
-  'BBC News',
-  'Human Rights Watch',
-  'Amnesty International',
-  'OSCE/ODIHR',
-  'Radio Free Europe/Radio Liberty',
-  'The Diplomat',
-  'Al Jazeera',
-  'Le Monde',
-  'El País',
-  'Freedom House',
-  'UN OHCHR',
-  'Transparency International',
-  'Committee to Protect Journalists',
-];
-
-const countryIds = countries.map((c) => c.id);
-
-function sentence(rand: () => number): string {
-  const n = 8 + Math.floor(rand() * 14);
-  const words: string[] = [];
-  for (let i = 0; i < n; i++) words.push(WORDS[Math.floor(rand() * WORDS.length)]!);
-  const s = words.join(' ');
-  return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
-}
-
-function paragraphOf(rand: () => number, minChars: number, maxChars: number): string {
-  const target = minChars + Math.floor(rand() * (maxChars - minChars));
-  let text = '';
-  while (text.length < target) text += (text ? (rand() < 0.15 ? '\n\n' : ' ') : '') + sentence(rand);
-  return text;
-}
-
-/** `count` events in the contract's input shape, the same for the same seed. */
-export function generateEvents(count: number, seed = 20_250_101): EventInput[] {
-  const rand = prng(seed);
-  const events: EventInput[] = [];
-  for (let i = 0; i < count; i++) {
-    const country = pick(rand, countryIds);
-    const year = 2019 + Math.floor(rand() * 7);
-    const month = `${year}-${String(1 + Math.floor(rand() * 12)).padStart(2, '0')}`;
-    // 1-2 categories; 0-3 factors from them (normalisation adds the parent categories).
-    const cats = [pick(rand, categories)];
-    if (rand() < 0.35) cats.push(pick(rand, categories));
-    const factors: string[] = [];
-    const nFactors = Math.floor(rand() * 4);
-    for (let f = 0; f < nFactors; f++) factors.push(pick(rand, pick(rand, cats).factors).id);
-    const nSources = 1 + Math.floor(rand() * 3);
-    const sources = Array.from({ length: nSources }, (_, s) => {
-      const publisher = pick(rand, PUBLISHERS);
-      return rand() < 0.9
-        ? { name: publisher, url: `https://news.example.org/${country.toLowerCase()}/${year}/${i}-${s}` }
-        : { name: publisher };
-    });
-    const updates =
-      rand() < 0.12 ? [{ text: `Update: ${paragraphOf(rand, 80, 300)}`, ...(rand() < 0.7 ? { date: `${year}-08` } : {}) }] : [];
-    events.push({
-      id: `${country.toLowerCase()}-${month}-bench-${String(i).padStart(6, '0')}`,
-      country: rand() < 0.1 ? country.toLowerCase() : country,
-      month,
-      title: sentence(rand).slice(0, 140),
-      body: paragraphOf(rand, 600, 1500),
-      categories: cats.map((c) => c.id),
-      factors,
-      watchFlag: rand() < 0.1,
-      updates,
-      sources,
-      url: `https://tracker.example.org/countries/${country.toLowerCase()}/${month}#event-${i}`,
-    });
-  }
-  return events;
-}
 
 /**
  * 5% of the events changed: every 20th event, of which a quarter flip the watch flag only,
@@ -158,91 +58,6 @@ export function changeSome(events: readonly EventInput[]): { events: EventInput[
   });
   return { events: out, changed, flips, edits };
 }
-
-function batches<T>(list: readonly T[], size = BATCH): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Targets: a fresh, migrated database per round
-// ---------------------------------------------------------------------------------------
-
-interface Fresh {
-  handle: DatabaseHandle;
-  dispose(): Promise<void>;
-}
-
-interface Target {
-  name: string;
-  version: string;
-  fresh(round: number): Promise<Fresh>;
-  finish(): Promise<void>;
-}
-
-async function postgresTarget(url: string): Promise<Target> {
-  const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-    throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
-  }
-  const version = String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?');
-  const prefix = `bench_ingest_${process.pid}`;
-  return {
-    name: 'PostgreSQL',
-    version: `PostgreSQL ${version}`,
-    async fresh(round) {
-      const schema = `${prefix}_r${round}`;
-      await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
-      const handle = openPostgres(url, { searchPath: schema });
-      await migrateToLatest(handle.db);
-      return {
-        handle,
-        async dispose() {
-          await handle.close();
-          await adminQuery(url, `drop schema if exists ${schema} cascade`);
-        },
-      };
-    },
-    async finish() {},
-  };
-}
-
-function pgliteTarget(onDisk: boolean): Target {
-  const dirs: string[] = [];
-  const target: Target = {
-    name: onDisk ? 'PGlite (DATA_DIR on disk)' : 'PGlite (in memory)',
-    version: 'PGlite',
-    async fresh() {
-      let dir: string | undefined;
-      if (onDisk) {
-        dir = mkdtempSync(join(tmpdir(), 'tracker-bench-pglite-'));
-        dirs.push(dir);
-      }
-      const handle = await openPglite(dir);
-      await migrateToLatest(handle.db);
-      if (target.version === 'PGlite') {
-        const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(handle.db);
-        target.version = `${pgliteVersion()}, PostgreSQL ${rows[0]?.v ?? '?'} in WASM`;
-      }
-      return {
-        handle,
-        async dispose() {
-          await handle.close();
-          if (dir) rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-    async finish() {
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return target;
-}
-
-// ---------------------------------------------------------------------------------------
-// Measurements
-// ---------------------------------------------------------------------------------------
 
 const rawColumns = [
   'id',
@@ -328,34 +143,6 @@ async function runRaw(db: Db, rowBatches: readonly unknown[][][]): Promise<{ ms:
   return { ms, rows: rows[0]?.n ?? 0 };
 }
 
-interface RowsWritten {
-  eventsInserted: number;
-  eventsUpdated: number;
-  changesAppended: number;
-  total: number;
-}
-
-/** Records every events row's physical position: any write (even a HOT update) moves it. */
-async function snapshotRows(db: Db): Promise<{ events: number; changes: number }> {
-  await sql`drop table if exists bench_snapshot`.execute(db);
-  await sql`create table bench_snapshot as select id, ctid::text as tid from events`.execute(db);
-  const { rows } = await sql<{ events: number; changes: number }>`
-    select (select count(*)::int from events) as events, (select count(*)::int from changes) as changes`.execute(db);
-  return rows[0]!;
-}
-
-async function rowsWrittenSince(db: Db, before: { events: number; changes: number }): Promise<RowsWritten> {
-  const { rows } = await sql<{ events: number; changes: number; moved: number }>`
-    select (select count(*)::int from events) as events,
-           (select count(*)::int from changes) as changes,
-           (select count(*)::int from events e join bench_snapshot s using (id) where e.ctid::text <> s.tid) as moved`.execute(db);
-  await sql`drop table bench_snapshot`.execute(db);
-  const after = rows[0]!;
-  const eventsInserted = after.events - before.events;
-  const changesAppended = after.changes - before.changes;
-  return { eventsInserted, eventsUpdated: after.moved, changesAppended, total: eventsInserted + after.moved + changesAppended };
-}
-
 type Phase = 'new' | 'unchanged' | 'changed';
 
 async function ingestPhase(deps: IngestDeps, inputBatches: readonly EventInput[][]) {
@@ -392,7 +179,7 @@ interface Workload {
   rawRowBatches: unknown[][][];
 }
 
-async function measureTarget(target: Target, work: Workload, log: (line: string) => void): Promise<TargetResult> {
+async function measureTarget(target: DbTarget, work: Workload, log: (line: string) => void): Promise<TargetResult> {
   const result: TargetResult = {
     target: target.name,
     version: target.version,
@@ -426,7 +213,7 @@ async function measureTarget(target: Target, work: Workload, log: (line: string)
       const raw = async () => {
         const r = await runRaw(deps.db, work.rawRowBatches);
         result.ms.raw.push(r.ms);
-        keepRows('raw', { eventsInserted: r.rows, eventsUpdated: 0, changesAppended: 0, total: r.rows });
+        keepRows('raw', { eventsInserted: r.rows, eventsUpdated: 0, changesAppended: 0, total: r.rows, detectionRuns: 0, sourceStates: 0 });
       };
       // Interleave: odd rounds raw first, even rounds ours first.
       if (round % 2) {
@@ -457,49 +244,15 @@ interface Profile {
   perBatchMs: Record<string, number>;
 }
 
-function statementLabel(node: RootOperationNode): string {
-  const anyNode = node as unknown as {
-    kind: string;
-    into?: { table?: { identifier?: { name?: string } } };
-    from?: { froms?: { table?: { identifier?: { name?: string } } }[] };
-    selections?: unknown[];
-    onConflict?: unknown;
-  };
-  if (anyNode.kind === 'InsertQueryNode') {
-    const table = anyNode.into?.table?.identifier?.name ?? '?';
-    return `SQL insert ${table}${anyNode.onConflict ? ' (upsert)' : ''}`;
-  }
-  if (anyNode.kind === 'SelectQueryNode') {
-    const table = anyNode.from?.froms?.[0]?.table?.identifier?.name;
-    if (table === 'events') return (anyNode.selections?.length ?? 0) <= 2 ? 'SQL select hashes' : 'SQL select full rows';
-    return `SQL select ${table ?? '(raw)'}`;
-  }
-  if (anyNode.kind === 'RawNode') return 'SQL advisory lock';
-  return `SQL ${anyNode.kind}`;
-}
+/** Labels as the profile table shows them. */
+const ingestLabel = ({ kind, table, upsert, selections }: StatementShape): string => {
+  if (kind === 'InsertQueryNode') return `SQL insert ${table ?? '?'}${upsert ? ' (upsert)' : ''}`;
+  if (kind === 'SelectQueryNode' && table === 'events') return selections <= 2 ? 'SQL select hashes' : 'SQL select full rows';
+  if (kind === 'SelectQueryNode') return `SQL select ${table ?? '(raw)'}`;
+  return kind === 'RawNode' ? 'SQL advisory lock' : `SQL ${kind}`;
+};
 
-/** A Kysely plugin timing each statement from compile to result, by label. */
-function statementTimer() {
-  const started = new Map<unknown, { label: string; t: number }>();
-  const totals = new Map<string, number>();
-  const plugin: KyselyPlugin = {
-    transformQuery({ node, queryId }) {
-      started.set(queryId, { label: statementLabel(node), t: now() });
-      return node;
-    },
-    async transformResult({ queryId, result }) {
-      const s = started.get(queryId);
-      if (s) {
-        totals.set(s.label, (totals.get(s.label) ?? 0) + (now() - s.t));
-        started.delete(queryId);
-      }
-      return result;
-    },
-  };
-  return { plugin, totals };
-}
-
-async function profileTarget(target: Target, work: Workload): Promise<Profile> {
+async function profileTarget(target: DbTarget, work: Workload): Promise<Profile> {
   const nBatches = work.inputs.length;
   const perBatch: Record<string, number> = {};
   const add = (label: string, ms: number) => (perBatch[label] = (perBatch[label] ?? 0) + ms / nBatches);
@@ -523,7 +276,7 @@ async function profileTarget(target: Target, work: Workload): Promise<Profile> {
 
   const fresh = await target.fresh(99);
   try {
-    const timer = statementTimer();
+    const timer = statementTimer(ingestLabel);
     const db = fresh.handle.db.withPlugin(timer.plugin);
     const deps: IngestDeps = { db, clock: systemClock, metrics: createMetrics() };
     await sql`select 1`.execute(fresh.handle.db);
@@ -534,7 +287,7 @@ async function profileTarget(target: Target, work: Workload): Promise<Profile> {
       for (const batch of pre) await ingestEvents(deps, batch);
       const total = now() - t0;
       let sqlTotal = 0;
-      for (const [label, ms] of timer.totals) {
+      for (const [label, { ms }] of timer.totals) {
         add(`${phase}: ${label}`, ms);
         sqlTotal += ms;
       }
@@ -555,25 +308,7 @@ function normalisedBatches(inputs: readonly EventInput[][]): NormalisedEvent[][]
 // Run
 // ---------------------------------------------------------------------------------------
 
-const columns: TableColumn[] = [
-  { title: 'database' },
-  { title: 'phase' },
-  { title: 'events/s (median)', align: 'right' },
-  { title: 'rounds (min-max events/s)', align: 'right' },
-  { title: 'rows written', align: 'right' },
-  { title: 'ratio', align: 'right' },
-  { title: 'goal' },
-];
-
-function rowsCell(rows: RowsWritten | undefined): string {
-  if (!rows) return 'n/a';
-  if (rows.total === 0) return '0';
-  const parts: string[] = [];
-  if (rows.eventsInserted) parts.push(`${fmtInt(rows.eventsInserted)} ins`);
-  if (rows.eventsUpdated) parts.push(`${fmtInt(rows.eventsUpdated)} upd`);
-  if (rows.changesAppended) parts.push(`${fmtInt(rows.changesAppended)} changes`);
-  return `${fmtInt(rows.total)} (${parts.join(' + ')})`;
-}
+const columns = cols('database', 'phase', '>events/s (median)', '>rounds (min-max events/s)', '>rows written', '>ratio', 'goal');
 
 interface Verdicts {
   newVsRaw: number;
@@ -596,7 +331,7 @@ function verdicts(r: TargetResult): Verdicts {
   };
 }
 
-function tableRows(results: readonly TargetResult[]): string[][] {
+function mainTable(results: readonly TargetResult[]): Table {
   const out: string[][] = [];
   const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
   for (const r of results) {
@@ -635,7 +370,7 @@ function tableRows(results: readonly TargetResult[]): string[][] {
       '',
     ]);
   }
-  return out;
+  return { columns, rows: out };
 }
 
 /** Plain-language reading of the profile: which phase is bound by what. */
@@ -666,12 +401,12 @@ function profileFindings(results: readonly TargetResult[]): string[] {
   return lines;
 }
 
-function profileTable(results: readonly TargetResult[]): { columns: TableColumn[]; rows: string[][] } | undefined {
+function profileTable(results: readonly TargetResult[]): Table | undefined {
   const profiled = results.filter((r) => r.profile);
   if (profiled.length === 0) return undefined;
   const labels = [...new Set(profiled.flatMap((r) => Object.keys(r.profile!.perBatchMs)))];
   return {
-    columns: [{ title: 'step (ms per 1,000-event batch)' }, ...profiled.map((r) => ({ title: r.target, align: 'right' as const }))],
+    columns: cols('step (ms per 1,000-event batch)', ...profiled.map((r) => `>${r.target}`)),
     rows: labels.map((label) => [
       label,
       ...profiled.map((r) => {
@@ -682,14 +417,9 @@ function profileTable(results: readonly TargetResult[]): { columns: TableColumn[
   };
 }
 
-export async function run(): Promise<void> {
-  const started = now();
-  const loadBefore = loadavg()[0]!;
-  const log = (line: string) => console.log(line);
-  const wanted = (process.env.BENCH_TARGETS ?? 'postgres,pglite-memory,pglite-disk').split(',').map((s) => s.trim());
-
-  log(`ingest bench: ${fmtInt(TOTAL)} events in batches of ${fmtInt(BATCH)}, ${ROUNDS} rounds per database`);
-  const generated = generateEvents(TOTAL);
+/** The events, their 5%-changed copy and the raw rows, batched; the data line for the log. */
+function workload(log: (line: string) => void) {
+  const generated = benchEvents(TOTAL);
   const changed = changeSome(generated);
   const bodyLengths = generated.map((e) => e.body?.length ?? 0);
   log(
@@ -697,36 +427,34 @@ export async function run(): Promise<void> {
       `${changed.changed} changed (${changed.edits} body edits, ${changed.flips} watch-flag flips)`,
   );
   // Warm the JIT on the CPU path so round 1 is not an outlier.
-  hashEvents(normalisedBatches(batches(generated.slice(0, 2 * BATCH))).flat());
-
-  const at = new Date();
+  hashEvents(normalisedBatches(batches(generated.slice(0, 2 * BATCH), BATCH)).flat());
   const work: Workload = {
-    inputs: batches(generated),
-    changedInputs: batches(changed.events),
-    rawRowBatches: batches(
-      rawRows(
-        generated.map((e) => normaliseEvent(eventInputSchema.parse(e))),
-        at,
-      ),
-    ),
+    inputs: batches(generated, BATCH),
+    changedInputs: batches(changed.events, BATCH),
+    rawRowBatches: batches(rawRows(normalisedBatches([generated]).flat(), new Date()), BATCH),
   };
+  return { work, changed, bodyChars: `${Math.min(...bodyLengths)}-${Math.max(...bodyLengths)}` };
+}
 
-  const targets: Target[] = [];
-  let postgresVersion = 'not measured';
-  if (wanted.includes('postgres')) {
-    const url = process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL;
-    try {
-      const target = await postgresTarget(url);
-      postgresVersion = target.version;
-      targets.push(target);
-    } catch (error) {
-      log(`  NOTICE: PostgreSQL at ${url.replace(/\/\/[^@]*@/, '//***@')} is unreachable (${(error as Error).message}); skipping it.`);
-      postgresVersion = 'unreachable: skipped';
+/** The profile pass, on every database or only where a goal was missed (BENCH_PROFILE=0). */
+async function profileWhereAsked(results: TargetResult[], targets: readonly DbTarget[], work: Workload, log: (line: string) => void) {
+  for (const [i, r] of results.entries()) {
+    const v = verdicts(r);
+    const missed = !v.newOk || !v.unchangedOk || !v.zeroRowsOk;
+    if (process.env.BENCH_PROFILE !== '0' || missed) {
+      log(`  profiling ${r.target}${missed ? ' (a goal is not met)' : ''} ...`);
+      r.profile = await profileTarget(targets[i]!, work);
+      await targets[i]!.finish();
     }
   }
-  if (wanted.includes('pglite-memory')) targets.push(pgliteTarget(false));
-  if (wanted.includes('pglite-disk')) targets.push(pgliteTarget(true));
+}
 
+export async function run(): Promise<BenchResult> {
+  const clock = startRun();
+  const log = (line: string) => console.log(line);
+  log(`ingest bench: ${fmtInt(TOTAL)} events in batches of ${fmtInt(BATCH)}, ${ROUNDS} rounds per database`);
+  const { work, changed, bodyChars } = workload(log);
+  const { targets, postgresVersion } = await dbTargets('bench_ingest', 'postgres,pglite-memory,pglite-disk', log);
   const results: TargetResult[] = [];
   for (const target of targets) {
     try {
@@ -735,27 +463,7 @@ export async function run(): Promise<void> {
       await target.finish();
     }
   }
-
-  const profileMode = process.env.BENCH_PROFILE;
-  for (const [i, r] of results.entries()) {
-    const v = verdicts(r);
-    const missed = !v.newOk || !v.unchangedOk || !v.zeroRowsOk;
-    if (profileMode !== '0' || missed) {
-      log(`  profiling ${r.target}${missed ? ' (a goal is not met)' : ''} ...`);
-      r.profile = await profileTarget(targets[i]!, work);
-      await targets[i]!.finish();
-    }
-  }
-
-  const rows = tableRows(results);
-  log('');
-  log(textTable(columns, rows));
-  const profile = profileTable(results);
-  if (profile) {
-    log('');
-    log(textTable(profile.columns, profile.rows));
-    for (const line of profileFindings(results)) log(`  ${line}`);
-  }
+  await profileWhereAsked(results, targets, work, log);
   for (const r of results) {
     if (!r.rowsConsistent) log(`  WARNING: ${r.target}: rows written differed between rounds`);
     const c = r.counts;
@@ -763,81 +471,53 @@ export async function run(): Promise<void> {
       `  ${r.target}: outcomes new=${JSON.stringify(c.new)} unchanged=${JSON.stringify(c.unchanged)} changed=${JSON.stringify(c.changed)}`,
     );
   }
-  const elapsed = (now() - started) / 1000;
-  const loadAfter = loadavg()[0]!;
-  log(`  total bench time ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
-
-  if (process.env.BENCH_WRITE === '0' || TOTAL !== 20_000) {
-    log('  BENCHMARKS.md not written (BENCH_WRITE=0 or a non-standard BENCH_EVENTS)');
-    return;
-  }
-  const machine = machineInfo({
-    PostgreSQL: postgresVersion,
-    PGlite: results.find((r) => r.target.startsWith('PGlite'))?.version ?? pgliteVersion(),
-  });
-  const goalLines = results.map((r) => {
-    const v = verdicts(r);
-    return (
-      `- ${r.target}: new-event ingest ${fmtRatio(v.newVsRaw)} of raw (goal >= ${GOAL_NEW_VS_RAW}x: ` +
-      `**${v.newOk ? 'met' : 'not met'}**); unchanged re-ingest ${fmtRatio(v.unchangedVsNew)} of new ` +
-      `(goal >= ${GOAL_UNCHANGED_VS_NEW}x: **${v.unchangedOk ? 'met' : 'not met'}**), rows written ` +
-      `${r.rows.unchanged?.total ?? 'n/a'} (goal 0: **${v.zeroRowsOk ? 'met' : 'not met'}**)`
-    );
-  });
-  const body = [
-    `Measured ${at.toISOString().slice(0, 10)} by \`bench/ingest.ts\`:`,
-    '',
-    '```sh',
-    'npm run bench -- ingest        # or: npx tsx bench/ingest.ts',
-    '```',
-    '',
-    `Machine: ${Object.entries(machine)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('; ')}. ` +
-      `1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} at the end ` +
-      `(the machine is shared: other work ran meanwhile, hence the spread between rounds); run took ${elapsed.toFixed(0)} s.`,
-    '',
-    `Workload: ${fmtInt(TOTAL)} generated events (bodies ${Math.min(...bodyLengths)}-${Math.max(...bodyLengths)} chars, ` +
-      '1-3 sources, categories/factors and countries from the taxonomy, ~12% with an update), ingested in ' +
-      `${TOTAL / BATCH} batches of ${fmtInt(BATCH)} into an empty, migrated database through ` +
-      '`ingestEvents(deps, batch.map((e) => normaliseEvent(eventInputSchema.parse(e))))` (zod validation and ' +
-      'normalisation inside the timing), then re-ingested unchanged, then with 5% changed ' +
-      `(${changed.edits} body edits, ${changed.flips} watch-flag flips, some both). ` +
-      'The raw baseline inserts the same rows (same 14 values per row as the upsert) with one plain multi-row ' +
-      '`INSERT` of 1,000 rows per transaction into a scratch table with the columns, primary key and five ' +
-      'indexes of `events` (no FK/CHECK, so it is the upper limit). ' +
-      `${ROUNDS} rounds per database, each on a fresh schema / PGlite instance, alternating whether raw or ours ` +
-      'runs first; figures are medians, with the min-max of the rounds. Rows written are counted in the ' +
-      'database (new `events` rows, `events` rows whose ctid moved, new `changes` rows).',
-    '',
-    markdownTable(columns, rows),
-    '',
-    'Absolute rates move between runs on a shared machine; the ratios compare figures from the same run and ' +
-      'the same database, which is what the goals are about.',
-    '',
-    'Goals (issue 3):',
-    '',
-    ...goalLines,
-    ...(profile
-      ? [
-          '',
-          'Where the time goes (one extra profile pass per database, so single-run figures; CPU steps timed alone ' +
-            'over the 20,000 events, median of 3; SQL statements timed in place by a Kysely plugin from compile to ' +
-            'result; "rest" is ingestEvents minus its SQL statements):',
-          '',
-          markdownTable(profile.columns, profile.rows),
-          '',
-          ...profileFindings(results),
-        ]
-      : []),
-  ].join('\n');
-  writeBenchmarkSection('Ingest (issue 3)', body);
-  log('  wrote BENCHMARKS.md section "Ingest (issue 3)"');
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  const profile = profileTable(results);
+  for (const line of profileFindings(results)) log(`  ${line}`);
+  return {
+    section: 'Ingest (issue 3)',
+    command: 'npm run bench -- ingest        # BENCH_EVENTS=2000 BENCH_ROUNDS=1 for a quick pass (no file written)',
+    machine: machineInfo({
+      PostgreSQL: postgresVersion,
+      PGlite: results.find((r) => r.target.startsWith('PGlite'))?.version ?? pgliteVersion(),
+    }),
+    run: clock.finish(),
+    write: writeUnless(TOTAL !== 20_000, 'BENCH_EVENTS'),
+    blocks: [
+      `Workload: ${fmtInt(TOTAL)} generated events (bodies ${bodyChars} chars, ` +
+        '1-3 sources, categories/factors and countries from the taxonomy, ~12% with an update), ingested in ' +
+        `${TOTAL / BATCH} batches of ${fmtInt(BATCH)} into an empty, migrated database through ` +
+        '`ingestEvents(deps, batch.map((e) => normaliseEvent(eventInputSchema.parse(e))))` (zod validation and ' +
+        'normalisation inside the timing), then re-ingested unchanged, then with 5% changed ' +
+        `(${changed.edits} body edits, ${changed.flips} watch-flag flips, some both). ` +
+        'The raw baseline inserts the same rows (same 14 values per row as the upsert) with one plain multi-row ' +
+        '`INSERT` of 1,000 rows per transaction into a scratch table with the columns, primary key and five ' +
+        'indexes of `events` (no FK/CHECK, so it is the upper limit). ' +
+        `${ROUNDS} rounds per database, each on a fresh schema / PGlite instance, alternating whether raw or ours ` +
+        'runs first; figures are medians, with the min-max of the rounds. Rows written are counted in the ' +
+        'database (new `events` rows, `events` rows whose ctid moved, new `changes` rows).',
+      mainTable(results),
+      'Absolute rates move between runs on a shared machine; the ratios compare figures from the same run and ' +
+        'the same database, which is what the goals are about.',
+      'Goals (issue 3):',
+      results
+        .map((r) => {
+          const v = verdicts(r);
+          return (
+            `- ${r.target}: new-event ingest ${fmtRatio(v.newVsRaw)} of raw (goal >= ${GOAL_NEW_VS_RAW}x: **${met(v.newOk)}**); ` +
+            `unchanged re-ingest ${fmtRatio(v.unchangedVsNew)} of new (goal >= ${GOAL_UNCHANGED_VS_NEW}x: **${met(v.unchangedOk)}**), ` +
+            `rows written ${r.rows.unchanged?.total ?? 'n/a'} (goal 0: **${met(v.zeroRowsOk)}**)`
+          );
+        })
+        .join('\n'),
+      ...(profile
+        ? [
+            'Where the time goes (one extra profile pass per database, so single-run figures; CPU steps timed alone ' +
+              'over the 20,000 events, median of 3; SQL statements timed in place by a Kysely plugin from compile to ' +
+              'result; "rest" is ingestEvents minus its SQL statements):',
+            profile,
+            profileFindings(results).join('\n'),
+          ]
+        : []),
+    ],
+  };
 }

@@ -1,83 +1,148 @@
 /**
- * Shared helpers for bench scripts: timing, medians, the machine description and writing a
- * section of BENCHMARKS.md (each bench owns one `## ...` section and replaces only that).
+ * The one reporter: every bench returns a `BenchResult` (its section's text and tables, the
+ * machine, the command) and this prints it and writes its `## ...` section of BENCHMARKS.md.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { loadAverage, machineInfo } from '../testkit/machine';
+import { projectRoot } from '../testkit/process';
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const benchmarksFile = join(repoRoot, 'BENCHMARKS.md');
-
+export const benchmarksFile = join(projectRoot, 'BENCHMARKS.md');
 export const now = () => performance.now();
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 export const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 export const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
-
-function sh(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-}
-
-/** nproc, free -h, CPU model, Node version (and anything else the caller adds). */
-export function machineInfo(extra: Record<string, string> = {}): Record<string, string> {
-  let cpuModel = cpus()[0]?.model ?? 'unknown';
-  if (existsSync('/proc/cpuinfo')) {
-    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (match?.[1]) cpuModel = match[1].trim();
-  }
-  const free = sh('free', ['-h']);
-  const memLine = free.split('\n').find((l) => l.startsWith('Mem:'));
-  return {
-    nproc: sh('nproc', []) || String(cpus().length),
-    'free -h (Mem: total used free shared buff/cache available)': memLine
-      ? memLine
-          .replace(/^Mem:\s*/, '')
-          .split(/\s+/)
-          .join(' / ')
-      : `${(totalmem() / 2 ** 30).toFixed(1)} GiB total`,
-    'CPU model (/proc/cpuinfo)': cpuModel,
-    Node: process.version,
-    ...extra,
-  };
-}
+export const met = (ok: boolean) => (ok ? 'met' : 'not met');
 
 export interface TableColumn {
   title: string;
   align?: 'left' | 'right';
 }
 
-export function markdownTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
-  const head = `| ${columns.map((c) => c.title).join(' | ')} |`;
-  const sep = `|${columns.map((c) => (c.align === 'right' ? ' ---: ' : ' --- ')).join('|')}|`;
-  return [head, sep, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+export interface Table {
+  columns: readonly TableColumn[];
+  rows: readonly (readonly string[])[];
+}
+
+/** Columns from titles; a title starting with `>` is right-aligned (the `>` is dropped). */
+export const cols = (...titles: string[]): TableColumn[] =>
+  titles.map((t) => (t.startsWith('>') ? { title: t.slice(1), align: 'right' } : { title: t }));
+
+/** A paragraph (lines joined as they are) or a table. */
+export type Block = string | Table;
+
+/** Lines with '' between paragraphs (as a markdown source reads) into blocks; tables stay blocks of their own. */
+export function paragraphs(lines: readonly (string | Table)[]): Block[] {
+  const blocks: Block[] = [];
+  let open: string[] = [];
+  const close = () => {
+    if (open.length) blocks.push(open.join('\n'));
+    open = [];
+  };
+  for (const line of lines) {
+    if (typeof line !== 'string') {
+      close();
+      blocks.push(line);
+    } else if (line === '') close();
+    else open.push(line);
+  }
+  close();
+  return blocks;
+}
+
+export interface BenchResult {
+  /** The `## ` heading of its section. */
+  section: string;
+  /** How to re-run it, shown in a sh block. */
+  command: string;
+  machine: Record<string, string>;
+  /** Load average at the start and end and the run's seconds (from `startRun`), and what to add after them. */
+  run: RunMeta;
+  /** Text before the machine line (e.g. the code version). */
+  prefix?: string;
+  blocks: Block[];
+  /** Whether the section may be written: false with a reason for reduced sizes or BENCH_WRITE=0. */
+  write: true | { skip: string };
+}
+
+export interface RunMeta {
+  at: Date;
+  loadBefore: number;
+  loadAfter: number;
+  seconds: number;
+  note?: string;
+}
+
+/** Call at the start of a bench; `finish()` gives its `run` figures. */
+export function startRun() {
+  const at = new Date();
+  const started = now();
+  const loadBefore = loadAverage();
+  return {
+    at,
+    elapsedS: () => (now() - started) / 1000,
+    finish: (note?: string): RunMeta => ({ at, loadBefore, loadAfter: loadAverage(), seconds: (now() - started) / 1000, note }),
+  };
+}
+
+/** Written unless BENCH_WRITE=0 or the sizes are not the standard ones. */
+export function writeUnless(nonStandard: boolean, what: string): BenchResult['write'] {
+  if (process.env.BENCH_WRITE === '0') return { skip: 'BENCH_WRITE=0' };
+  return nonStandard ? { skip: `a non-standard ${what}` } : true;
+}
+
+export { machineInfo };
+
+export function markdownTable(t: Table): string {
+  const head = `| ${t.columns.map((c) => c.title).join(' | ')} |`;
+  const sep = `|${t.columns.map((c) => (c.align === 'right' ? ' ---: ' : ' --- ')).join('|')}|`;
+  return [head, sep, ...t.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 /** The same table, padded for a terminal. */
-export function textTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => (r[i] ?? '').length)));
+export function textTable(t: Table): string {
+  const widths = t.columns.map((c, i) => Math.max(c.title.length, ...t.rows.map((r) => (r[i] ?? '').length)));
   const pad = (cells: readonly string[]) =>
-    cells.map((cell, i) => (columns[i]?.align === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
-  return [pad(columns.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(pad)].join('\n');
+    cells.map((cell, i) => (t.columns[i]?.align === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
+  return [pad(t.columns.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(pad)].join('\n');
+}
+
+export function sectionBody(r: BenchResult, file: string): string {
+  const machine = Object.entries(r.machine)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ');
+  return [
+    `Measured ${r.run.at.toISOString().slice(0, 10)} by \`${file}\`:`,
+    '',
+    '```sh',
+    r.command,
+    '```',
+    '',
+    `${r.prefix ?? ''}Machine: ${machine}. 1-minute load average ${r.run.loadBefore.toFixed(2)} at the start and ` +
+      `${r.run.loadAfter.toFixed(2)} at the end (the machine is shared: other work ran meanwhile); run took ${r.run.seconds.toFixed(0)} s` +
+      `${r.run.note ? `; ${r.run.note}` : ''}.`,
+    ...r.blocks.flatMap((b) => ['', typeof b === 'string' ? b : markdownTable(b)]),
+  ].join('\n');
+}
+
+/** Prints the tables, and writes the section unless the result says not to. */
+export function report(r: BenchResult, file: string): void {
+  for (const b of r.blocks) console.log(`\n${typeof b === 'string' ? b : textTable(b)}`);
+  console.log(
+    `\n  total bench time ${r.run.seconds.toFixed(0)} s; 1-min load average ${r.run.loadBefore.toFixed(2)} before, ${r.run.loadAfter.toFixed(2)} after`,
+  );
+  if (r.write !== true) {
+    console.log(`  BENCHMARKS.md not written (${r.write.skip})`);
+    return;
+  }
+  writeBenchmarkSection(r.section, sectionBody(r, file));
+  console.log(`  wrote BENCHMARKS.md section "${r.section}"`);
 }
 
 /**
  * Replaces the `## <title>` section of BENCHMARKS.md (up to the next `## ` heading) with
  * `body`, or appends it; other sections are left as they are.
  */
-export function writeBenchmarkSection(title: string, body: string): void {
+function writeBenchmarkSection(title: string, body: string): void {
   const heading = `## ${title}`;
   const section = `${heading}\n\n${body.trim()}\n`;
   let text = existsSync(benchmarksFile)
@@ -88,11 +153,10 @@ export function writeBenchmarkSection(title: string, body: string): void {
   if (start === -1) {
     text = `${text.trimEnd()}\n\n${section}`;
   } else {
-    let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
-    if (end === -1) end = lines.length;
-    const before = lines.slice(0, start).join('\n').trimEnd();
+    const next = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+    const end = next === -1 ? lines.length : next;
     const after = lines.slice(end).join('\n').trim();
-    text = `${before}\n\n${section}${after ? `\n${after}\n` : ''}`;
+    text = `${lines.slice(0, start).join('\n').trimEnd()}\n\n${section}${after ? `\n${after}\n` : ''}`;
   }
   writeFileSync(benchmarksFile, text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -1,14 +1,16 @@
 /**
- * `npm run bench [-- <name filter>]`: runs every bench script listed below, one after the
- * other (each owns its section of BENCHMARKS.md). Add yours to `benches`: a module in
- * bench/ that exports `run(): Promise<void>`.
+ * `npm run bench [-- <name filter>]`: runs every bench listed below, one after the other; each
+ * returns its figures and `report` writes its section of BENCHMARKS.md. Add yours to `benches`:
+ * a module in bench/ that exports `run(): Promise<BenchResult>`.
  *
  *   npm run bench               all of them
  *   npm run bench -- ingest     only those whose name contains "ingest"
  */
+import { type BenchResult, report } from './report';
+
 interface Bench {
   name: string;
-  load: () => Promise<{ run: () => Promise<void> }>;
+  load: () => Promise<{ run: () => Promise<BenchResult> }>;
 }
 
 export const benches: Bench[] = [
@@ -35,8 +37,7 @@ async function main(): Promise<void> {
   for (const bench of selected) {
     console.log(`\n=== bench: ${bench.name} ===`);
     const started = performance.now();
-    const mod = await bench.load();
-    await mod.run();
+    report(await (await bench.load()).run(), `bench/${bench.name}.ts`);
     console.log(`=== ${bench.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s ===`);
   }
 }

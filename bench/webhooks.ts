@@ -7,7 +7,7 @@
  * slow one is backlogged, and in the same run the raw rate of unsigned `fetch` POSTs of the same
  * bodies to the same healthy receivers at the dispatcher's per-endpoint concurrency (4 each).
  *
- *   npm run bench -- webhooks          (or: npx tsx bench/webhooks.ts)
+ *   npm run bench -- webhooks
  *
  * Phases (each on a fresh, migrated schema; receivers shared, counters reset):
  *   raw 1   calibration: time-bounded unsigned POSTs of bodies built with the same `changeBody`
@@ -32,13 +32,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { type KyselyPlugin, type RootOperationNode, sql } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
@@ -55,27 +52,16 @@ import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import type { SealedSecret } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
-import { createLogger } from '../src/log';
-import { nodeResources } from '../src/node-resources';
-import { createDeps, type Deps } from '../src/services';
-import { generateEvents } from './ingest';
-import {
-  fmtInt,
-  fmtRatio,
-  machineInfo,
-  markdownTable,
-  median,
-  now,
-  repoRoot,
-  type TableColumn,
-  textTable,
-  writeBenchmarkSection,
-} from './report';
-import { adminQuery } from './support';
+import type { Deps } from '../src/services';
+import { createBenchDeps } from '../testkit/bench-deps';
+import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
+import { benchEvents } from '../testkit/generated-events';
+import { projectRoot as repoRoot } from '../testkit/process';
+import { type StatementShape, statementTimer } from '../testkit/statement-timer';
+import { median, percentileOf } from '../testkit/stats';
+import { type Collected, WebhookReceivers } from '../testkit/webhook-receivers';
+import { type BenchResult, fmtInt, fmtRatio, machineInfo, met, now, startRun, type TableColumn, writeUnless } from './report';
 
-export const name = 'webhooks';
-
-const DEFAULT_PG_URL = 'postgres://postgres:postgres@127.0.0.1:5432/tracker_bench';
 const APP_SECRET = 'bench-app-secret-0123456789-0123456789';
 const CHANGES = 10_000;
 const BATCH = 1_000;
@@ -97,188 +83,19 @@ const wallMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------
-// Receivers: node:http servers on 127.0.0.1 (keep-alive 60 s) in a worker thread, so their CPU
-// does not compete with the dispatcher's event loop. Every signed request is verified with
-// `standardwebhooks`; arrival time and change id are recorded; unsigned raw POSTs are counted.
-// ---------------------------------------------------------------------------------------
-
-const RECEIVER_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { Webhook } = require(workerData.standardwebhooks);
-const wallMs = () => performance.timeOrigin + performance.now();
-const receivers = [];
-function reset(r) {
-  r.changeIds = []; r.at = []; r.ids = new Set(); r.dup = 0; r.verified = 0; r.unverified = 0;
-  r.raw = 0; r.connections = 0; r.requests = 0;
-}
-parentPort.on('message', async (msg) => {
-  if (msg.cmd === 'start') {
-    for (const spec of msg.specs) {
-      const r = { spec, pending: 0 };
-      reset(r);
-      const server = http.createServer((req, res) => {
-        const chunks = [];
-        req.on('data', (c) => chunks.push(c));
-        req.on('end', () => {
-          const at = wallMs();
-          r.requests++;
-          r.pending++;
-          const body = Buffer.concat(chunks).toString('utf8');
-          if (req.headers['x-bench-raw']) {
-            r.raw++;
-          } else {
-            const id = String(req.headers['webhook-id'] || '');
-            if (r.ids.has(id)) r.dup++;
-            r.ids.add(id);
-            try { r.webhook.verify(body, req.headers); r.verified++; } catch { r.unverified++; }
-            let changeId = -1;
-            try { changeId = JSON.parse(body).data.change.id; } catch {}
-            r.changeIds.push(changeId);
-            r.at.push(at);
-          }
-          const answer = () => { r.pending--; res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'); };
-          if (spec.delayMs) setTimeout(answer, spec.delayMs); else answer();
-        });
-      });
-      server.on('connection', () => r.connections++);
-      server.keepAliveTimeout = 60000;
-      server.headersTimeout = 65000;
-      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-      r.server = server;
-      r.url = 'http://127.0.0.1:' + server.address().port + '/hook';
-      receivers.push(r);
-    }
-    parentPort.postMessage({ cmd: msg.cmd, urls: receivers.map((r) => r.url) });
-  } else if (msg.cmd === 'secrets') {
-    msg.secrets.forEach((s, i) => { receivers[i].webhook = new (require(workerData.standardwebhooks).Webhook)(s); });
-    parentPort.postMessage({ cmd: msg.cmd });
-  } else if (msg.cmd === 'counts') {
-    parentPort.postMessage({ cmd: msg.cmd, counts: receivers.map((r) => ({ signed: r.at.length, raw: r.raw, pending: r.pending })) });
-  } else if (msg.cmd === 'collect') {
-    const out = receivers.map((r) => ({ changeIds: r.changeIds, at: r.at, unique: r.ids.size, dup: r.dup,
-      verified: r.verified, unverified: r.unverified, raw: r.raw, connections: r.connections, requests: r.requests }));
-    receivers.forEach(reset);
-    parentPort.postMessage({ cmd: msg.cmd, receivers: out });
-  } else if (msg.cmd === 'close') {
-    for (const r of receivers) { r.server.closeAllConnections(); r.server.close(); }
-    parentPort.postMessage({ cmd: msg.cmd });
-  }
-});
-`;
-
-interface Collected {
-  changeIds: number[];
-  at: number[];
-  unique: number;
-  dup: number;
-  verified: number;
-  unverified: number;
-  raw: number;
-  connections: number;
-  requests: number;
-}
-
-class Receivers {
-  private constructor(
-    private readonly worker: Worker,
-    readonly urls: string[],
-  ) {}
-
-  static async start(delays: readonly number[]): Promise<Receivers> {
-    const worker = new Worker(RECEIVER_WORKER, {
-      eval: true,
-      workerData: { standardwebhooks: createRequire(import.meta.url).resolve('standardwebhooks') },
-    });
-    const reply = await ask(worker, { cmd: 'start', specs: delays.map((delayMs) => ({ delayMs })) });
-    return new Receivers(worker, reply.urls as string[]);
-  }
-
-  async setSecrets(secrets: readonly string[]): Promise<void> {
-    await ask(this.worker, { cmd: 'secrets', secrets });
-  }
-
-  async counts(): Promise<{ signed: number; raw: number; pending: number }[]> {
-    return (await ask(this.worker, { cmd: 'counts' })).counts as { signed: number; raw: number; pending: number }[];
-  }
-
-  /** What arrived since the last collect (and resets the counters). */
-  async collect(): Promise<Collected[]> {
-    return (await ask(this.worker, { cmd: 'collect' })).receivers as Collected[];
-  }
-
-  async close(): Promise<void> {
-    await ask(this.worker, { cmd: 'close' });
-    await this.worker.terminate();
-  }
-}
-
-function ask(worker: Worker, msg: { cmd: string } & Record<string, unknown>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: Record<string, unknown>) => {
-      if (reply.cmd !== msg.cmd) return;
-      worker.off('message', onMessage);
-      worker.off('error', reject);
-      resolve(reply);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.postMessage(msg);
-  });
-}
-
-// ---------------------------------------------------------------------------------------
 // Database
 // ---------------------------------------------------------------------------------------
 
-/** Counts and times statements by kind and table, pool wait included (BEGIN/COMMIT are not seen by Kysely plugins). */
-function statementCounter() {
-  const counts = new Map<string, { count: number; ms: number }>();
-  const started = new Map<unknown, { key: string; t: number }>();
-  const label = (node: RootOperationNode): string => {
-    const n = node as unknown as {
-      kind: string;
-      into?: { table?: { identifier?: { name?: string } } };
-      table?: { table?: { identifier?: { name?: string } } };
-      from?: { froms?: { table?: { identifier?: { name?: string } } }[] };
-      sqlFragments?: readonly string[];
-    };
-    switch (n.kind) {
-      case 'SelectQueryNode':
-        return `select ${n.from?.froms?.[0]?.table?.identifier?.name ?? '?'}`;
-      case 'InsertQueryNode':
-        return `insert ${n.into?.table?.identifier?.name ?? '?'}`;
-      case 'UpdateQueryNode':
-        return `update ${n.table?.table?.identifier?.name ?? '?'}`;
-      case 'RawNode': {
-        const text = (n.sqlFragments ?? []).join('?').replace(/\s+/g, ' ').trim();
-        if (text.includes('with room')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
-        if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
-        return `raw ${text.slice(0, 40)}`;
-      }
-      default:
-        return n.kind;
-    }
-  };
-  const plugin: KyselyPlugin = {
-    transformQuery({ node, queryId }) {
-      started.set(queryId, { key: label(node), t: now() });
-      return node;
-    },
-    async transformResult({ queryId, result }) {
-      const s = started.get(queryId);
-      if (s) {
-        started.delete(queryId);
-        const c = counts.get(s.key) ?? { count: 0, ms: 0 };
-        c.count++;
-        c.ms += now() - s.t;
-        counts.set(s.key, c);
-      }
-      return result;
-    },
-  };
-  return { plugin, counts };
-}
+/** Statements by kind and table, pool wait included (BEGIN/COMMIT are not seen by Kysely plugins). */
+const webhookLabel = ({ kind, table, text }: StatementShape): string => {
+  if (kind === 'SelectQueryNode') return `select ${table ?? '?'}`;
+  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}`;
+  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
+  if (kind !== 'RawNode') return kind;
+  if (text.includes('with room')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
+  if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
+  return `raw ${text.slice(0, 40)}`;
+};
 
 // ---------------------------------------------------------------------------------------
 // Statistics
@@ -290,12 +107,7 @@ interface Sample {
   censored: boolean;
 }
 
-/** Nearest-rank percentile over samples where censored ones are lower bounds. */
-function percentile(sorted: readonly Sample[], p: number): Sample | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
+const percentile = percentileOf<Sample>;
 const fmtMs = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${fmtInt(s.ms)} ms`);
 
 // ---------------------------------------------------------------------------------------
@@ -313,7 +125,7 @@ interface RawResult {
 }
 
 /** Unsigned fetch POSTs (Node's global fetch, keep-alive) of `bodies[e]` to healthy receiver e, 4 at a time each, for RAW_MS. */
-async function rawPass(label: string, receivers: Receivers, bodies: readonly string[][]): Promise<RawResult> {
+async function rawPass(label: string, receivers: WebhookReceivers, bodies: readonly string[][]): Promise<RawResult> {
   await receivers.collect();
   const deadline = wallMs() + RAW_MS;
   let posts = 0;
@@ -427,29 +239,166 @@ const PHASE_TITLES: Record<PhaseKey, string> = {
 
 interface PhaseEnv {
   url: string;
-  receivers: Receivers;
+  receivers: WebhookReceivers;
   batches: NormalisedEvent[][];
   intervalMs: number;
   log: (line: string) => void;
 }
 
-function buildDeps(handle: DatabaseHandle, db: DatabaseHandle['db'], dataDir: string): Deps {
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
-    DATA_DIR: dataDir,
-    PUBLIC_BASE_URL: 'https://alerts.example.org',
-    LOG_LEVEL: 'silent',
-  });
-  return createDeps(
-    nodeResources({
-      config,
-      database: { db, kind: 'postgres', pool: handle.pool },
-      clock: systemClock,
-      log: createLogger({ level: 'silent' }),
-      appSecret: APP_SECRET,
-    }),
+const buildDeps = (handle: DatabaseHandle, db: DatabaseHandle['db'], dataDir: string): Deps =>
+  createBenchDeps(
+    { db, kind: 'postgres', pool: handle.pool },
+    { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org' },
+    { appSecret: APP_SECRET },
   );
+
+/** The endpoints: a fresh secret each, handed to the receiver that verifies with it; the last one is slow (disabled in phase C). */
+async function createEndpoints(main: Deps, receivers: WebhookReceivers, key: PhaseKey) {
+  const secrets = Array.from({ length: ENDPOINTS }, () => firstSecret(APP_SECRET));
+  await receivers.setSecrets(secrets.map((s) => s.secret));
+  const ids = secrets.map((_, i) => `ep_bench_${i}${i === ENDPOINTS - 1 ? '_slow' : ''}`);
+  const created = new Date();
+  for (const [i, s] of secrets.entries()) {
+    await insertEndpoint(main.db, {
+      id: ids[i]!,
+      url: receivers.urls[i]!,
+      description: null,
+      types: [],
+      countries: [],
+      categories: [],
+      enabled: !(key === 'C' && i === ENDPOINTS - 1),
+      secrets: s.secrets as SealedSecret[],
+      created_at: created,
+      updated_at: created,
+    });
+  }
+  return { ids, slowId: ids.at(-1)! };
+}
+
+/** In-flight requests at the slow receiver (every 100 ms) and leased deliveries in the database (every 250 ms), until `stop()`. */
+async function startSamplers(receivers: WebhookReceivers, url: string, schema: string, slowId: string) {
+  // In-flight samples at the receivers (every 100 ms).
+  const pendingSamples: { slow: number }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const counts = await receivers.counts();
+      pendingSamples.push({ slow: counts[ENDPOINTS - 1]!.pending });
+      await sleep(100);
+    }
+  })();
+
+  // Leased (claimed, not finished) deliveries per kind of endpoint, from the database (every 250 ms).
+  const leaseSamples: { slow: number; healthy: number }[] = [];
+  const leaseClient = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await leaseClient.connect();
+  const leaseSampler = (async () => {
+    while (sampling) {
+      const { rows } = await leaseClient.query<{ slow: number; healthy: number }>(
+        `select count(*) filter (where endpoint_id = $1)::int as slow, count(*) filter (where endpoint_id <> $1)::int as healthy
+         from webhook_deliveries where status = 'pending' and locked_until > now()`,
+        [slowId],
+      );
+      leaseSamples.push(rows[0]!);
+      await sleep(250);
+    }
+  })();
+
+  return {
+    async stop() {
+      sampling = false;
+      await sampler;
+      await leaseSampler;
+      await leaseClient.end();
+      return { pendingSamples, leaseSamples };
+    },
+  };
+}
+
+/** One batch of new events every `intervalMs` through ingestEvents (kicking the pump after each, but in phase B); the commit times. */
+async function publishBatches(key: PhaseKey, deps: Deps[], batches: readonly NormalisedEvent[][], intervalMs: number) {
+  const main = deps[0]!;
+  const marks: BatchMark[] = [];
+  let lastId = 0;
+  const start = wallMs();
+  for (const [index, batch] of batches.entries()) {
+    const wait = start + index * intervalMs - wallMs();
+    if (wait > 0) await sleep(wait);
+    const before = wallMs();
+    const result = await ingestEvents(main, batch);
+    const committedAt = wallMs();
+    if (key !== 'B') main.webhookPump.kick();
+    if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
+    const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(main.db);
+    marks.push({
+      fromId: lastId,
+      toId: lastId + result.changes,
+      detectedAt: rows[0]!.detected.getTime(),
+      committedAt,
+      ingestMs: committedAt - before,
+    });
+    lastId += result.changes;
+  }
+  const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(main.db);
+  if (maxRows[0]!.max !== lastId) throw new Error(`change ids are not contiguous: max ${maxRows[0]!.max}, counted ${lastId}`);
+
+  return { marks, lastId };
+}
+
+/**
+ * Latency per healthy (change, endpoint): receiver arrival minus batch commit (and minus detected_at),
+ * censored at the window's end; and the busy time, the union of [commit, last healthy arrival (or window end)].
+ */
+function latencies(collected: Collected[], marks: readonly BatchMark[], lastId: number, windowEnd: number) {
+  const batchOf = (changeId: number) => marks.findIndex((m) => changeId > m.fromId && changeId <= m.toId);
+  const arrived = new Map<string, number>();
+  for (const [e, r] of collected.slice(0, HEALTHY).entries()) {
+    for (const [i, changeId] of r.changeIds.entries()) {
+      const k = `${e}:${changeId}`;
+      if (!arrived.has(k)) arrived.set(k, r.at[i]!);
+    }
+  }
+  const fromCommit: Sample[] = [];
+  const fromDetected: Sample[] = [];
+  const perBatchFirst: (number | undefined)[] = marks.map(() => undefined);
+  const perBatchLast: (number | undefined)[] = marks.map(() => undefined);
+  const batchDone = marks.map(() => true);
+  for (let e = 0; e < HEALTHY; e++) {
+    for (let changeId = 1; changeId <= lastId; changeId++) {
+      const b = batchOf(changeId);
+      const m = marks[b]!;
+      const at = arrived.get(`${e}:${changeId}`);
+      if (at === undefined) {
+        batchDone[b] = false;
+        fromCommit.push({ ms: windowEnd - m.committedAt, censored: true });
+        fromDetected.push({ ms: windowEnd - m.detectedAt, censored: true });
+      } else {
+        fromCommit.push({ ms: at - m.committedAt, censored: false });
+        fromDetected.push({ ms: at - m.detectedAt, censored: false });
+        perBatchFirst[b] = Math.min(perBatchFirst[b] ?? Infinity, at - m.committedAt);
+        perBatchLast[b] = Math.max(perBatchLast[b] ?? -Infinity, at - m.committedAt);
+      }
+    }
+  }
+  const bySize = (a: Sample, b: Sample) => a.ms - b.ms;
+  fromCommit.sort(bySize);
+  fromDetected.sort(bySize);
+
+  // Busy time: the union of [commit, last healthy arrival (or window end)] over the batches.
+  const intervals = marks
+    .map((m, b) => [m.committedAt, batchDone[b] ? m.committedAt + (perBatchLast[b] ?? 0) : windowEnd] as const)
+    .sort((x, y) => x[0] - y[0]);
+  let busyMs = 0;
+  let cur: [number, number] | undefined;
+  for (const [s, e] of intervals) {
+    if (!cur || s > cur[1]) {
+      if (cur) busyMs += cur[1] - cur[0];
+      cur = [s, e];
+    } else cur[1] = Math.max(cur[1], e);
+  }
+  if (cur) busyMs += cur[1] - cur[0];
+
+  return { arrived, fromCommit, fromDetected, perBatchFirst, perBatchLast, batchDone, busyMs };
 }
 
 async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
@@ -460,92 +409,24 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
   const handles: DatabaseHandle[] = [openPostgres(url, { searchPath: schema })];
   if (key === 'B') handles.push(openPostgres(url, { searchPath: schema }));
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-webhooks-'));
-  const counter = statementCounter();
+  const counter = statementTimer(webhookLabel);
   try {
     await migrateToLatest(handles[0]!.db);
     const deps = handles.map((h) => buildDeps(h, h.db.withPlugin(counter.plugin), dataDir));
     const main = deps[0]!;
 
-    // Endpoints: a fresh secret each, handed to the receiver that verifies with it.
-    const secrets = Array.from({ length: ENDPOINTS }, () => firstSecret(APP_SECRET));
-    await receivers.setSecrets(secrets.map((s) => s.secret));
-    const ids = secrets.map((_, i) => `ep_bench_${i}${i === ENDPOINTS - 1 ? '_slow' : ''}`);
-    const created = new Date();
-    for (const [i, s] of secrets.entries()) {
-      await insertEndpoint(main.db, {
-        id: ids[i]!,
-        url: receivers.urls[i]!,
-        description: null,
-        types: [],
-        countries: [],
-        categories: [],
-        enabled: !(key === 'C' && i === ENDPOINTS - 1),
-        secrets: s.secrets as SealedSecret[],
-        created_at: created,
-        updated_at: created,
-      });
-    }
-    const slowId = ids.at(-1)!;
+    const { ids, slowId } = await createEndpoints(main, receivers, key);
     await sql`select 1`.execute(main.db);
     await receivers.collect();
-    counter.counts.clear();
+    counter.totals.clear();
 
     // Phase B: two instances, each pump woken only by NOTIFY (its own LISTEN connection).
     if (key === 'B') await Promise.all(deps.map((d) => d.webhookPump.listen()));
 
-    // In-flight samples at the receivers (every 100 ms).
-    const pendingSamples: { slow: number }[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const counts = await receivers.counts();
-        pendingSamples.push({ slow: counts[ENDPOINTS - 1]!.pending });
-        await sleep(100);
-      }
-    })();
+    const samplers = await startSamplers(receivers, url, schema, slowId);
 
-    // Leased (claimed, not finished) deliveries per kind of endpoint, from the database (every 250 ms).
-    const leaseSamples: { slow: number; healthy: number }[] = [];
-    const leaseClient = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-    await leaseClient.connect();
-    const leaseSampler = (async () => {
-      while (sampling) {
-        const { rows } = await leaseClient.query<{ slow: number; healthy: number }>(
-          `select count(*) filter (where endpoint_id = $1)::int as slow, count(*) filter (where endpoint_id <> $1)::int as healthy
-           from webhook_deliveries where status = 'pending' and locked_until > now()`,
-          [slowId],
-        );
-        leaseSamples.push(rows[0]!);
-        await sleep(250);
-      }
-    })();
-
-    const marks: BatchMark[] = [];
-    let lastId = 0;
     const eluStart = nodePerformance.eventLoopUtilization();
-    const start = wallMs();
-    for (const [index, batch] of batches.entries()) {
-      const wait = start + index * intervalMs - wallMs();
-      if (wait > 0) await sleep(wait);
-      const before = wallMs();
-      const result = await ingestEvents(main, batch);
-      const committedAt = wallMs();
-      if (key !== 'B') main.webhookPump.kick();
-      if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
-      const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(
-        handles[0]!.db,
-      );
-      marks.push({
-        fromId: lastId,
-        toId: lastId + result.changes,
-        detectedAt: rows[0]!.detected.getTime(),
-        committedAt,
-        ingestMs: committedAt - before,
-      });
-      lastId += result.changes;
-    }
-    const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(handles[0]!.db);
-    if (maxRows[0]!.max !== lastId) throw new Error(`change ids are not contiguous: max ${maxRows[0]!.max}, counted ${lastId}`);
+    const { marks, lastId } = await publishBatches(key, deps, batches, intervalMs);
 
     // Wait for every healthy delivery, up to the cap after the last batch.
     const healthyExpected = CHANGES * HEALTHY;
@@ -558,12 +439,9 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     }
     const windowEnd = wallMs();
     const elu = nodePerformance.eventLoopUtilization(eluStart).utilization;
-    sampling = false;
-    await sampler;
-    await leaseSampler;
-    await leaseClient.end();
+    const { pendingSamples, leaseSamples } = await samplers.stop();
     const collected = await receivers.collect();
-    const statements = new Map(counter.counts);
+    const statements = new Map(counter.totals);
 
     // State at the end of the window, before the bench cancels anything.
     const { rows: stateRows } = await sql<{ fanned: number; pending: number; troubled: number }>`
@@ -603,54 +481,12 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
       where d.endpoint_id <> ${slowId} order by d.change_id`.execute(handles[0]!.db);
     const bodies = ids.slice(0, HEALTHY).map((id) => queued.filter((q) => q.endpoint_id === id).map((q) => q.payload));
 
-    // Latency per healthy (change, endpoint): receiver arrival minus batch commit (and minus detected_at).
-    const batchOf = (changeId: number) => marks.findIndex((m) => changeId > m.fromId && changeId <= m.toId);
-    const arrived = new Map<string, number>();
-    for (const [e, r] of collected.slice(0, HEALTHY).entries()) {
-      for (const [i, changeId] of r.changeIds.entries()) {
-        const k = `${e}:${changeId}`;
-        if (!arrived.has(k)) arrived.set(k, r.at[i]!);
-      }
-    }
-    const fromCommit: Sample[] = [];
-    const fromDetected: Sample[] = [];
-    const perBatchFirst: (number | undefined)[] = marks.map(() => undefined);
-    const perBatchLast: (number | undefined)[] = marks.map(() => undefined);
-    const batchDone = marks.map(() => true);
-    for (let e = 0; e < HEALTHY; e++) {
-      for (let changeId = 1; changeId <= lastId; changeId++) {
-        const b = batchOf(changeId);
-        const m = marks[b]!;
-        const at = arrived.get(`${e}:${changeId}`);
-        if (at === undefined) {
-          batchDone[b] = false;
-          fromCommit.push({ ms: windowEnd - m.committedAt, censored: true });
-          fromDetected.push({ ms: windowEnd - m.detectedAt, censored: true });
-        } else {
-          fromCommit.push({ ms: at - m.committedAt, censored: false });
-          fromDetected.push({ ms: at - m.detectedAt, censored: false });
-          perBatchFirst[b] = Math.min(perBatchFirst[b] ?? Infinity, at - m.committedAt);
-          perBatchLast[b] = Math.max(perBatchLast[b] ?? -Infinity, at - m.committedAt);
-        }
-      }
-    }
-    const bySize = (a: Sample, b: Sample) => a.ms - b.ms;
-    fromCommit.sort(bySize);
-    fromDetected.sort(bySize);
-
-    // Busy time: the union of [commit, last healthy arrival (or window end)] over the batches.
-    const intervals = marks
-      .map((m, b) => [m.committedAt, batchDone[b] ? m.committedAt + (perBatchLast[b] ?? 0) : windowEnd] as const)
-      .sort((x, y) => x[0] - y[0]);
-    let busyMs = 0;
-    let cur: [number, number] | undefined;
-    for (const [s, e] of intervals) {
-      if (!cur || s > cur[1]) {
-        if (cur) busyMs += cur[1] - cur[0];
-        cur = [s, e];
-      } else cur[1] = Math.max(cur[1], e);
-    }
-    if (cur) busyMs += cur[1] - cur[0];
+    const { arrived, fromCommit, fromDetected, perBatchFirst, perBatchLast, batchDone, busyMs } = latencies(
+      collected,
+      marks,
+      lastId,
+      windowEnd,
+    );
 
     const healthyDelivered = arrived.size;
     const sum = (f: (r: Collected) => number, list = collected) => list.reduce((a, r) => a + f(r), 0);
@@ -709,7 +545,7 @@ interface Cost {
   ms: Record<'keepAlive' | 'newAgent' | 'send' | 'cached', number>;
 }
 
-async function perRequestCost(receivers: Receivers, body: string, dataDir: string): Promise<Cost> {
+async function perRequestCost(receivers: WebhookReceivers, body: string, dataDir: string): Promise<Cost> {
   const { secret, secrets } = firstSecret(APP_SECRET);
   await receivers.setSecrets(Array.from({ length: ENDPOINTS }, () => secret));
   const target = receivers.urls[0]!;
@@ -999,27 +835,23 @@ function codeVersion(): string {
   return `git ${head}${dirty ? ` with uncommitted changes in ${dirty.split('\n').length} file(s) under src/ or migrations/` : ', src/ as committed'}`;
 }
 
-export async function run(): Promise<void> {
-  const started = now();
+export async function run(): Promise<BenchResult> {
+  const clock = startRun();
   const log = (line: string) => console.log(line);
-  const url = process.env.BENCH_DATABASE_URL || DEFAULT_PG_URL;
-  const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
-    throw new Error(`BENCH_DATABASE_URL must point at a loopback address, not ${host}`);
-  const pgVersion = String((await adminQuery(url, 'show server_version')).rows[0]?.server_version ?? '?');
+  const url = benchDatabaseUrl();
+  const pgVersion = await postgresVersion(url);
   const code = codeVersion();
-  const loadBefore = loadavg()[0]!;
   log(`  code: ${code}`);
   log(
-    `webhooks bench: ${fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow: ${SLOW_MS} ms), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s; 1-min load ${loadBefore.toFixed(2)}`,
+    `webhooks bench: ${fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow: ${SLOW_MS} ms), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s`,
   );
 
-  const inputs = generateEvents(CHANGES, 20_250_707);
+  const inputs = benchEvents(CHANGES, 20_250_707);
   const batches: NormalisedEvent[][] = [];
   for (let i = 0; i < inputs.length; i += BATCH)
     batches.push(inputs.slice(i, i + BATCH).map((e) => normaliseEvent(eventInputSchema.parse(e))));
 
-  const receivers = await Receivers.start(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
+  const receivers = await WebhookReceivers.start(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
   const raws: RawResult[] = [];
   const phases: PhaseResult[] = [];
   let cost: Cost = { rows: [], ms: { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN, cached: Number.NaN } };
@@ -1064,101 +896,62 @@ export async function run(): Promise<void> {
   }
 
   const raw = median(raws.map((r) => r.rate));
-  const elapsed = (now() - started) / 1000;
-  const loadAfter = loadavg()[0]!;
-  const pRows = phaseRows(phases, raw);
-  const rRows = rawRows(raws);
-  const found = findings(phases);
-  log('');
-  log(textTable(rawColumns, rRows));
   log(`raw rate (median of the passes): ${fmtInt(raw)} POSTs/s`);
-  log('');
-  log(textTable(phaseColumns, pRows));
-  for (const f of found) log(`  - ${f}`);
+  const found = findings(phases);
   const read = readings(phases, raw, cost);
-  for (const f of read) log(`  * ${f}`);
-  log('');
-  log(textTable(costColumns, cost.rows));
-  log(`  total ${elapsed.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
-
-  if (process.env.BENCH_WRITE === '0' || FIXED_INTERVAL_MS !== undefined || process.env.BENCH_WEBHOOK_CAP_S || PHASES.join() !== 'A,B,C') {
-    log('  BENCHMARKS.md not written (BENCH_WRITE=0 or non-default settings)');
-    return;
-  }
-  const machine = machineInfo({ PostgreSQL: pgVersion });
   const goalLines = phases
     .filter((p) => p.key !== 'C')
     .map((p) => {
       const v = verdict(p, raw);
       return (
-        `- Phase ${p.key}: healthy deliveries/s ${fmtRatio(v.ratio)} of raw (goal >= ${GOAL_RATIO}x: **${v.rateOk ? 'met' : 'not met'}**); ` +
-        `p99 commit→arrival ${fmtMs(p.commit.p99)} (goal < 2 s while the slow endpoint is backlogged: **${v.p99Ok ? 'met' : 'not met'}**)`
+        `- Phase ${p.key}: healthy deliveries/s ${fmtRatio(v.ratio)} of raw (goal >= ${GOAL_RATIO}x: **${met(v.rateOk)}**); ` +
+        `p99 commit→arrival ${fmtMs(p.commit.p99)} (goal < 2 s while the slow endpoint is backlogged: **${met(v.p99Ok)}**)`
       );
     });
-  const body = [
-    `Measured ${new Date().toISOString().slice(0, 10)} by \`bench/webhooks.ts\`:`,
-    '',
-    '```sh',
-    'npm run bench -- webhooks        # or: npx tsx bench/webhooks.ts',
-    '```',
-    '',
-    `Code: ${code}. Machine: ${Object.entries(machine)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('; ')}. 1-minute load average ${loadBefore.toFixed(2)} at the start and ` +
-      `${loadAfter.toFixed(2)} at the end (shared machine: other work ran meanwhile); run took ${elapsed.toFixed(0)} s.`,
-    '',
-    `Workload: ${fmtInt(CHANGES)} changes (${CHANGES / BATCH} batches of ${fmtInt(BATCH)} new generated events through \`ingestEvents\`, one \`event.published\` change each) ` +
-      `fanned out to ${ENDPOINTS} endpoints with no filters (\`insertEndpoint\` + \`firstSecret\`), so ${fmtInt(CHANGES * HEALTHY)} deliveries to the 4 healthy ` +
-      `endpoints and ${fmtInt(CHANGES)} to the slow one. Receivers: node:http on 127.0.0.1 (keep-alive 60 s) in a worker thread, verifying every signed ` +
-      `request with \`standardwebhooks\`; the healthy ones answer 200 at once, the slow one after ${SLOW_MS / 1000} s, so its backlog (hours at 4 in flight) ` +
-      'lasts the whole run. Deps from `assembleDeps` (config `parseConfig({WEBHOOK_ALLOW_PRIVATE_NETWORKS: 1, ...})`, `systemClock`, silent pino), pg pool of 10 per instance, ' +
-      'fresh migrated schema per phase.',
-    '',
-    `Design: changes arrive over time so latency is measured on fresh changes while the slow endpoint is backlogged, not on one big queue. ` +
-      `One batch every ${(intervalMs / 1000).toFixed(2)} s (= 4,000 healthy deliveries / (0.5 x the first raw rate), clamped to 2-5 s: about the load the ` +
-      `>= 0.5x goal asks for; offered ${fmtInt((BATCH * HEALTHY * 1000) / intervalMs)} healthy deliveries/s). ` +
-      'Phase A is the app path: after each batch `deps.webhookPump.kick()` as POST /v1/admin/events does (the pump starts a fan-out and wakes its dispatcher; ' +
-      'the two run independently). Phase B is two instances on one database, each with its own pool and pump, woken only by PostgreSQL NOTIFY ' +
-      '(`webhookPump.listen()`: a LISTEN connection each; the triggers notify at commit when changes or deliveries are appended); the bench kicks nothing, and ' +
-      'SKIP LOCKED shares the work. Phase C is a reference, not a goal: phase A with the slow endpoint ' +
-      'disabled (fan-out queues nothing for it), i.e. what the dispatcher does on its own. ' +
-      `A phase ends when all ${fmtInt(CHANGES * HEALTHY)} healthy deliveries have arrived, or ${CAP_MS / 1000} s after the last batch; then the bench disables the endpoints, ` +
-      'marks what is still pending failed and waits for the dispatchers to return.',
-    '',
-    "Latency: receiver arrival time (worker thread, `performance.timeOrigin + performance.now()`) minus the moment `ingestEvents` resolved for the change's batch " +
-      "(the commit: the change exists for the fan-out from then on); `detected_at` (stamped when `ingestEvents` starts, so it adds the batch's ingest time) is shown too. " +
-      'Percentiles over every healthy (change, endpoint) pair; a delivery that had not arrived when the window closed counts as at least the time it had waited, ' +
-      'shown as "> N ms". Deliveries/s: healthy deliveries that arrived / busy time, the union over batches of [commit, last healthy arrival of the batch ' +
-      '(window end if not all arrived)]: the capacity when the dispatcher keeps up, the overall rate when it does not.',
-    '',
-    `Raw baseline, in the same run: unsigned POSTs with Node's global \`fetch\` (keep-alive) to the 4 healthy receivers, ${RAW_PER_ENDPOINT} at a time per receiver ` +
-      `(the dispatcher's per-endpoint limit), each pass ${RAW_MS / 1000} s; the first pass (before the phases, also setting the pacing) posts bodies \`changeBody\` builds for the same events, ` +
-      'the later ones the exact payloads the phase before queued. The ratio uses the median of the passes.',
-    '',
-    markdownTable(rawColumns, rRows),
-    '',
-    markdownTable(phaseColumns, pRows),
-    '',
-    `Goals (issue 7; raw = ${fmtInt(raw)} POSTs/s):`,
-    '',
-    ...goalLines,
-    '',
-    'What the run shows (measured, same run):',
-    '',
-    ...found.map((f) => `- ${f}`),
-    '',
-    ...(read.length ? ['Reading:', '', ...read.map((f) => `- ${f}`), ''] : []),
-    'Per-request cost outside the database (one at a time to a healthy receiver, after the phases; same machine, same load):',
-    '',
-    markdownTable(costColumns, cost.rows),
-  ].join('\n');
-  writeBenchmarkSection('Webhooks (issue 7)', body);
-  log('  wrote BENCHMARKS.md section "Webhooks (issue 7)"');
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  return {
+    section: 'Webhooks (issue 7)',
+    command: 'npm run bench -- webhooks        # BENCH_WEBHOOK_PHASES=A BENCH_WEBHOOK_CAP_S=5 for a quick pass (no file written)',
+    prefix: `Code: ${code}. `,
+    machine: machineInfo({ PostgreSQL: pgVersion }),
+    run: clock.finish(),
+    write: writeUnless(
+      FIXED_INTERVAL_MS !== undefined || Boolean(process.env.BENCH_WEBHOOK_CAP_S) || PHASES.join() !== 'A,B,C',
+      'BENCH_WEBHOOK_INTERVAL_MS, BENCH_WEBHOOK_CAP_S or BENCH_WEBHOOK_PHASES',
+    ),
+    blocks: [
+      `Workload: ${fmtInt(CHANGES)} changes (${CHANGES / BATCH} batches of ${fmtInt(BATCH)} new generated events through \`ingestEvents\`, one \`event.published\` change each) ` +
+        `fanned out to ${ENDPOINTS} endpoints with no filters (\`insertEndpoint\` + \`firstSecret\`), so ${fmtInt(CHANGES * HEALTHY)} deliveries to the 4 healthy ` +
+        `endpoints and ${fmtInt(CHANGES)} to the slow one. Receivers: node:http on 127.0.0.1 (keep-alive 60 s) in a worker thread, verifying every signed ` +
+        `request with \`standardwebhooks\`; the healthy ones answer 200 at once, the slow one after ${SLOW_MS / 1000} s, so its backlog (hours at 4 in flight) ` +
+        'lasts the whole run. Deps from `createDeps(nodeResources(...))` (config `parseConfig({WEBHOOK_ALLOW_PRIVATE_NETWORKS: 1, ...})`, `systemClock`, silent pino), pg pool of 10 per instance, ' +
+        'fresh migrated schema per phase.',
+      `Design: changes arrive over time so latency is measured on fresh changes while the slow endpoint is backlogged, not on one big queue. ` +
+        `One batch every ${(intervalMs / 1000).toFixed(2)} s (= 4,000 healthy deliveries / (0.5 x the first raw rate), clamped to 2-5 s: about the load the ` +
+        `>= 0.5x goal asks for; offered ${fmtInt((BATCH * HEALTHY * 1000) / intervalMs)} healthy deliveries/s). ` +
+        'Phase A is the app path: after each batch `deps.webhookPump.kick()` as POST /v1/admin/events does (the pump starts a fan-out and wakes its dispatcher; ' +
+        'the two run independently). Phase B is two instances on one database, each with its own pool and pump, woken only by PostgreSQL NOTIFY ' +
+        '(`webhookPump.listen()`: a LISTEN connection each; the triggers notify at commit when changes or deliveries are appended); the bench kicks nothing, and ' +
+        'SKIP LOCKED shares the work. Phase C is a reference, not a goal: phase A with the slow endpoint ' +
+        'disabled (fan-out queues nothing for it), i.e. what the dispatcher does on its own. ' +
+        `A phase ends when all ${fmtInt(CHANGES * HEALTHY)} healthy deliveries have arrived, or ${CAP_MS / 1000} s after the last batch; then the bench disables the endpoints, ` +
+        'marks what is still pending failed and waits for the dispatchers to return.',
+      "Latency: receiver arrival time (worker thread, `performance.timeOrigin + performance.now()`) minus the moment `ingestEvents` resolved for the change's batch " +
+        "(the commit: the change exists for the fan-out from then on); `detected_at` (stamped when `ingestEvents` starts, so it adds the batch's ingest time) is shown too. " +
+        'Percentiles over every healthy (change, endpoint) pair; a delivery that had not arrived when the window closed counts as at least the time it had waited, ' +
+        'shown as "> N ms". Deliveries/s: healthy deliveries that arrived / busy time, the union over batches of [commit, last healthy arrival of the batch ' +
+        '(window end if not all arrived)]: the capacity when the dispatcher keeps up, the overall rate when it does not.',
+      `Raw baseline, in the same run: unsigned POSTs with Node's global \`fetch\` (keep-alive) to the 4 healthy receivers, ${RAW_PER_ENDPOINT} at a time per receiver ` +
+        `(the dispatcher's per-endpoint limit), each pass ${RAW_MS / 1000} s; the first pass (before the phases, also setting the pacing) posts bodies \`changeBody\` builds for the same events, ` +
+        'the later ones the exact payloads the phase before queued. The ratio uses the median of the passes.',
+      { columns: rawColumns, rows: rawRows(raws) },
+      { columns: phaseColumns, rows: phaseRows(phases, raw) },
+      `Goals (issue 7; raw = ${fmtInt(raw)} POSTs/s):`,
+      goalLines.join('\n'),
+      'What the run shows (measured, same run):',
+      found.map((f) => `- ${f}`).join('\n'),
+      ...(read.length ? ['Reading:', read.map((f) => `- ${f}`).join('\n')] : []),
+      'Per-request cost outside the database (one at a time to a healthy receiver, after the phases; same machine, same load):',
+      { columns: costColumns, rows: cost.rows },
+    ],
+  };
 }

@@ -1,5 +1,5 @@
-import { pick } from '../bench/support';
 import { categoryIds } from '../src/taxonomy/categories';
+import { pick } from '../testkit/random';
 import { startSourceServer } from '../testkit/source-server';
 
 export const FEED_COUNTRIES = ['KAZ', 'GEO', 'SEN', 'BRA', 'IND', 'DEU'] as const;

@@ -1,3 +1,4 @@
+import { median } from '../testkit/stats';
 import type { ChaosReport } from './run';
 
 const list = (record: Record<string, unknown>) =>
@@ -37,5 +38,5 @@ function bootSummary(report: ChaosReport): string {
   const boots = report.instances.flatMap((i) => i.bootMs).sort((a, b) => a - b);
   if (boots.length === 0) return 'none';
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  return `median ${s(boots[Math.floor(boots.length / 2)]!)}, max ${s(boots.at(-1)!)} over ${boots.length} starts`;
+  return `median ${s(median(boots))}, max ${s(boots.at(-1)!)} over ${boots.length} starts`;
 }

@@ -1,5 +1,5 @@
-import { pick } from '../bench/support';
 import type { Db, Frequency } from '../src/db/database';
+import { pick } from '../testkit/random';
 import type { startReceiver } from '../testkit/webhook-receiver';
 import type { EndpointUnderTest, SeededSubscriber } from './checks';
 import { FEED_COUNTRIES } from './feed';

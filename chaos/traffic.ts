@@ -1,4 +1,4 @@
-import { pick } from '../bench/support';
+import { pick } from '../testkit/random';
 import { FEED_COUNTRIES } from './feed';
 
 export interface TrafficStats {

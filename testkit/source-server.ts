@@ -74,3 +74,53 @@ export async function startSourceServer() {
       }),
   };
 }
+
+export interface FeedRequest {
+  conditional: boolean;
+  status: number;
+}
+
+/**
+ * A static JSON feed on 127.0.0.1 (`/feed.json`) serving bytes given beforehand, with an ETag
+ * computed once as a static server keeps it; `honourConditional: false` ignores If-None-Match.
+ */
+export async function startFeedServer() {
+  let body: Buffer = Buffer.alloc(0);
+  let etag = '';
+  let honourConditional = true;
+  const requests: FeedRequest[] = [];
+  const server = createServer((req, res) => {
+    if (req.url !== '/feed.json') {
+      res.writeHead(404).end();
+      return;
+    }
+    const conditional = req.headers['if-none-match'] !== undefined;
+    if (honourConditional && req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag }).end();
+      requests.push({ conditional, status: 304 });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, etag }).end(body);
+    requests.push({ conditional, status: 200 });
+  });
+  // Keep idle connections as a production web server does (nginx: 75 s). Node's default of 5 s
+  // races the client's reuse of an idle socket while a PGlite instance starts (ECONNRESET).
+  server.keepAliveTimeout = 75_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.json`;
+  return {
+    url,
+    requests,
+    /** The feed's bytes; the ETag is computed here, as a static server would keep it. */
+    serve(bytes: Buffer, options: { honourConditional: boolean }) {
+      body = bytes;
+      etag = `"${createHash('sha1').update(bytes).digest('hex')}"`;
+      honourConditional = options.honourConditional;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
