@@ -1,6 +1,6 @@
 import { readFileSource } from './alerts/detector/file-source';
-import { pinnedTransport } from './alerts/webhooks/pinned-transport';
-import type { WebhookTransport } from './alerts/webhooks/transport';
+import type { WebhookHttpClient } from './alerts/webhooks/http/contract';
+import { nodeWebhookClient } from './alerts/webhooks/http/node-client';
 import type { Clock } from './clock';
 import { composeDeps } from './compose-deps';
 import type { Config } from './config';
@@ -24,7 +24,7 @@ export function assembleDeps(input: {
   metrics?: Metrics;
   mailer?: Mailer;
   isAcceptingWork?: () => boolean;
-  webhookTransport?: WebhookTransport;
+  webhookTransport?: WebhookHttpClient;
 }): Deps {
   const { config, clock, log } = input;
   const metrics = input.metrics ?? createMetrics();
@@ -32,7 +32,7 @@ export function assembleDeps(input: {
     ...input,
     metrics,
     mailer: input.mailer ?? createMailer({ config, clock, log, metrics: metrics.email }),
-    webhookTransport: input.webhookTransport ?? pinnedTransport,
+    webhookTransport: input.webhookTransport ?? nodeWebhookClient,
     readFileSource,
   });
 }

@@ -1,6 +1,6 @@
 import type { FileSourceReader } from './alerts/detector/fetch-source';
+import type { WebhookHttpClient } from './alerts/webhooks/http/contract';
 import { createWebhookPump } from './alerts/webhooks/pump';
-import type { WebhookTransport } from './alerts/webhooks/transport';
 import { createBackgroundTasks } from './background';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -28,7 +28,7 @@ export function composeDeps(input: {
   appSecret: string;
   metrics: Metrics;
   mailer: Mailer;
-  webhookTransport: WebhookTransport;
+  webhookTransport: WebhookHttpClient;
   readFileSource?: FileSourceReader;
   isAcceptingWork?: () => boolean;
 }): Deps {

@@ -1,6 +1,6 @@
 import type { FileSourceReader } from './alerts/detector/fetch-source';
+import type { WebhookHttpClient } from './alerts/webhooks/http/contract';
 import type { WebhookPump } from './alerts/webhooks/pump';
-import type { WebhookTransport } from './alerts/webhooks/transport';
 import type { BackgroundTasks } from './background';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -34,7 +34,7 @@ export interface Deps {
   /** Fans new changes out to webhook endpoints and delivers them (see alerts/webhooks/pump.ts). */
   webhookPump: WebhookPump;
   /** How webhook requests resolve and reach hosts: differs between Node and Workers. */
-  webhookTransport: WebhookTransport;
+  webhookTransport: WebhookHttpClient;
   /** Reads `file:` sources (SOURCE_URLS, the demo source); absent on Workers, which have no file system. */
   readFileSource?: FileSourceReader;
   /** Signs and checks the tokens of confirm, manage, unsubscribe and view links. */

@@ -56,7 +56,9 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
       'src/email/outbox.ts',
       'src/email/create-mailer.ts',
       'src/alerts/detector/file-source.ts',
-      'src/alerts/webhooks/pinned-dispatcher.ts',
+      'src/alerts/webhooks/http/node-client.ts',
+      'src/alerts/webhooks/http/node-pinned-agent.ts',
+      'src/alerts/webhooks/http/node-post.ts',
       'src/app-secret.ts',
       'src/jobs/schedule.ts',
     ]) {

@@ -1,3 +1,4 @@
+import { workersWebhookClient } from '../alerts/webhooks/http/workers-client';
 import { systemClock } from '../clock';
 import { composeDeps } from '../compose-deps';
 import { openPostgres } from '../db/postgres';
@@ -6,7 +7,6 @@ import { createResendMailer } from '../email/resend';
 import { createLogger } from '../log';
 import { createMetrics } from '../metrics';
 import { parseWorkerConfig, type WorkerEnv } from './config';
-import { workerWebhookTransport } from './webhook-transport';
 
 /** Workers allow six simultaneous outgoing connections per invocation; keep one for fetch. */
 const MAX_DB_CONNECTIONS = 5;
@@ -42,7 +42,7 @@ export function openWorkerScope(env: WorkerEnv): WorkerScope {
       log,
       metrics: metrics.email,
     }),
-    webhookTransport: workerWebhookTransport,
+    webhookTransport: workersWebhookClient,
   });
   return {
     deps,

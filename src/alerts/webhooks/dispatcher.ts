@@ -3,12 +3,12 @@ import { type ClaimedDelivery, claimDueDeliveries, hasClaimableDeliveries, relea
 import { type EndpointRow, findEndpoint, updateEndpoint } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
+import { REQUEST_TIMEOUT_MS, type WebhookConnections } from './http/contract';
 import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
 import { signingSecrets } from './secrets';
 import { sendToEndpoint } from './send';
 import { signingKey } from './sign';
-import { REQUEST_TIMEOUT_MS, type WebhookConnections } from './transport';
 import { createWakeSignal, type WakeSignal } from './wake-signal';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice (the default of WEBHOOK_DELIVERY_LEASE). */
