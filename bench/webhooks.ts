@@ -53,7 +53,6 @@ import { assembleDeps } from '../src/assemble-deps';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { type DatabaseHandle, openPostgres } from '../src/db/connect';
-import type { SealedSecret } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/deps';
@@ -478,7 +477,7 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
         countries: [],
         categories: [],
         enabled: !(key === 'C' && i === ENDPOINTS - 1),
-        secrets: s.secrets as SealedSecret[],
+        secrets: JSON.stringify(s.secrets),
         created_at: created,
         updated_at: created,
       });

@@ -48,7 +48,7 @@ async function endpointWith(
     countries: filters.countries ?? [],
     categories: filters.categories ?? [],
     enabled: true,
-    secrets,
+    secrets: JSON.stringify(secrets),
     created_at: now,
     updated_at: now,
   });
@@ -199,7 +199,7 @@ describe('webhook delivery', () => {
       countries: ['GTM'],
       categories: [],
       enabled: true,
-      secrets,
+      secrets: JSON.stringify(secrets),
       created_at: now,
       updated_at: now,
     });
