@@ -1,15 +1,7 @@
 import { prometheus } from '@hono/prometheus';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { QueueDepths } from './db/queue-depth';
 import { createEmailMetrics } from './email/metrics';
-
-/** How much work waits, read from the database at scrape time (see db/queue-depth.ts). */
-export interface QueueDepths {
-  webhookDeliveriesPending: number;
-  webhookDeliveriesDue: number;
-  webhookOldestDueSeconds: number;
-  digestsDue: number;
-  digestOldestDueSeconds: number;
-}
 
 /** One registry per app instance (never prom-client's global one), so tests stay isolated. */
 export function createMetrics(options: { processMetrics?: boolean } = {}) {

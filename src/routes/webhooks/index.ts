@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import { type ChangeType, changeTypes } from '../../alerts/change-types';
 import { checkWebhookUrl } from '../../alerts/webhooks/http/safe-url';
 import { newDeliveryId, pingBody } from '../../alerts/webhooks/payload';
 import { firstSecret, rotateSecrets } from '../../alerts/webhooks/secrets';
 import { sendToEndpoint } from '../../alerts/webhooks/send';
+import { type ChangeType, changeTypes } from '../../db/change-types';
 import { findDelivery, listDeliveries, requeueDelivery } from '../../db/webhook-deliveries';
 import {
   deleteEndpoint,
