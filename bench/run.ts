@@ -19,6 +19,7 @@ export const benches: Bench[] = [
   { name: 'detection', load: () => import('./detection') },
   { name: 'page-parser', load: () => import('./page-parser') },
   { name: 'subscriptions', load: () => import('./subscriptions') },
+  { name: 'prepared-statements', load: () => import('./prepared-statements') },
   { name: 'digests', load: () => import('./digests') },
   { name: 'webhooks', load: () => import('./webhooks') },
 ];

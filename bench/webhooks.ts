@@ -39,17 +39,16 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
+import { nodeWebhookClient, openPinnedConnections } from '../src/alerts/webhooks/http/node-client';
+import { pinnedAgent } from '../src/alerts/webhooks/http/node-pinned-agent';
+import { checkWebhookUrl } from '../src/alerts/webhooks/http/safe-url';
 import { changeBody } from '../src/alerts/webhooks/payload';
-import { pinnedDispatcher } from '../src/alerts/webhooks/pinned-dispatcher';
-import { createConnectionCache, pinnedTransport } from '../src/alerts/webhooks/pinned-transport';
 import { firstSecret, signingSecrets } from '../src/alerts/webhooks/secrets';
 import { sendToEndpoint } from '../src/alerts/webhooks/send';
 import { signingKey, webhookHeaders } from '../src/alerts/webhooks/sign';
-import { checkWebhookUrl } from '../src/alerts/webhooks/ssrf';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { type DatabaseHandle, openPostgres } from '../src/db/connect';
-import type { SealedSecret } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/services';
@@ -267,7 +266,7 @@ async function createEndpoints(main: Deps, receivers: WebhookReceivers, key: Pha
       countries: [],
       categories: [],
       enabled: !(key === 'C' && i === ENDPOINTS - 1),
-      secrets: s.secrets as SealedSecret[],
+      secrets: JSON.stringify(s.secrets),
       created_at: created,
       updated_at: created,
     });
@@ -550,7 +549,7 @@ async function perRequestCost(receivers: WebhookReceivers, body: string, dataDir
   await receivers.setSecrets(Array.from({ length: ENDPOINTS }, () => secret));
   const target = receivers.urls[0]!;
   const config = parseConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-  const sendDeps = { config, appSecret: APP_SECRET, clock: systemClock, webhookTransport: pinnedTransport };
+  const sendDeps = { config, appSecret: APP_SECRET, clock: systemClock, webhookHttp: nodeWebhookClient };
   const at = new Date();
   const endpoint: EndpointRow = {
     id: 'ep_cost',
@@ -616,7 +615,7 @@ async function perRequestCost(receivers: WebhookReceivers, body: string, dataDir
     'unsigned fetch POST through a new pinned Agent per request (new TCP connection each), one at a time',
     COST_N,
     async () => {
-      const dispatcher = pinnedDispatcher(['127.0.0.1']);
+      const dispatcher = pinnedAgent(['127.0.0.1']);
       try {
         await post({ headers: { 'content-type': 'application/json', 'x-bench-raw': '1' }, dispatcher });
       } finally {
@@ -637,7 +636,7 @@ async function perRequestCost(receivers: WebhookReceivers, body: string, dataDir
     'ms',
     'send',
   );
-  const cache = createConnectionCache();
+  const cache = openPinnedConnections();
   try {
     await time(
       '`sendToEndpoint` with a connection cache (as `dispatchDue` calls it: kept-alive pinned Agent), one at a time',

@@ -1,16 +1,8 @@
 import { prometheus } from '@hono/prometheus';
 import type { Context } from 'hono';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { QueueDepths } from './db/queue-depth';
 import { createEmailMetrics } from './email/metrics';
-
-/** How much work waits, read from the database at scrape time (see db/queue-depth.ts). */
-export interface QueueDepths {
-  webhookDeliveriesPending: number;
-  webhookDeliveriesDue: number;
-  webhookOldestDueSeconds: number;
-  digestsDue: number;
-  digestOldestDueSeconds: number;
-}
 
 /**
  * `ok` as "the request succeeded": any status below 400. @hono/prometheus takes fetch's

@@ -1,6 +1,6 @@
 import { readFileSource } from './alerts/detector/file-source';
-import { pinnedTransport } from './alerts/webhooks/pinned-transport';
-import type { WebhookTransport } from './alerts/webhooks/transport';
+import type { WebhookHttpClient } from './alerts/webhooks/http/contract';
+import { nodeWebhookClient } from './alerts/webhooks/http/node-client';
 import { resolveAppSecret } from './app-secret';
 import { type Clock, systemClock } from './clock';
 import { type Config, ConfigError, loadConfig } from './config';
@@ -26,7 +26,7 @@ export function nodeResources(input: {
   appSecret: string;
   metrics?: Metrics;
   mailer?: Mailer;
-  webhookTransport?: WebhookTransport;
+  webhookHttp?: WebhookHttpClient;
   isAcceptingWork?: () => boolean;
 }): Resources {
   const { config, database, clock, log, appSecret } = input;
@@ -40,7 +40,7 @@ export function nodeResources(input: {
     log,
     metrics,
     mailer: input.mailer ?? createMailer({ config, clock, log, metrics: metrics.email }),
-    webhookTransport: input.webhookTransport ?? pinnedTransport,
+    webhookHttp: input.webhookHttp ?? nodeWebhookClient,
     instanceId: crypto.randomUUID(),
     isAcceptingWork: input.isAcceptingWork ?? (() => true),
     appSecret,

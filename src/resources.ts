@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { FileSourceReader } from './alerts/detector/fetch-source';
-import type { WebhookTransport } from './alerts/webhooks/transport';
+import type { WebhookHttpClient } from './alerts/webhooks/http/contract';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/database';
@@ -26,8 +26,8 @@ export interface Resources {
   log: Log;
   metrics: Metrics;
   mailer: Mailer;
-  /** How webhook requests resolve and reach hosts: differs between Node and Workers. */
-  webhookTransport: WebhookTransport;
+  /** The webhook HTTP client (SSRF policy, pinned DNS on Node, fetch on Workers): see alerts/webhooks/http/. */
+  webhookHttp: WebhookHttpClient;
   /** This process's id: part of every lease it takes, so shutdown can hand its leases back. */
   instanceId: string;
   /** False while the process drains on shutdown: /readyz then answers 503 and the jobs claim no new work. */

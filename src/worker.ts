@@ -1,4 +1,5 @@
 import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types';
+import { workersWebhookClient } from './alerts/webhooks/http/workers-client';
 import { createApp } from './app';
 import { systemClock } from './clock';
 import { ConfigError } from './config';
@@ -10,7 +11,6 @@ import { createLogger } from './log';
 import { createMetrics } from './metrics';
 import { createDeps, type Deps, servicesIdle } from './services';
 import { parseWorkerConfig, type WorkerEnv } from './worker/config';
-import { workerWebhookTransport } from './worker/webhook-transport';
 
 /**
  * Cloudflare Workers entry: the same app as the Node server, and the catalogue's jobs on Cron
@@ -91,7 +91,7 @@ function openWorkerScope(env: WorkerEnv): WorkerScope {
       log,
       metrics: metrics.email,
     }),
-    webhookTransport: workerWebhookTransport,
+    webhookHttp: workersWebhookClient,
     instanceId: crypto.randomUUID(),
     isAcceptingWork: () => true,
     appSecret,

@@ -50,7 +50,7 @@ beforeAll(async () => {
     countries: [],
     categories: [],
     enabled: true,
-    secrets,
+    secrets: JSON.stringify(secrets),
     created_at: now,
     updated_at: now,
   });

@@ -97,7 +97,7 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
       countries: [],
       categories: [],
       enabled: true,
-      secrets,
+      secrets: JSON.stringify(secrets),
       created_at: T0,
       updated_at: T0,
     });

@@ -7,8 +7,8 @@ import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import { DELIVERY_LEASE_MS, dispatchDue } from '../src/alerts/webhooks/dispatcher';
 import { fanOutChanges } from '../src/alerts/webhooks/fanout';
+import { REQUEST_TIMEOUT_MS } from '../src/alerts/webhooks/http/contract';
 import { firstSecret } from '../src/alerts/webhooks/secrets';
-import { REQUEST_TIMEOUT_MS } from '../src/alerts/webhooks/transport';
 import { claimDueDeliveries } from '../src/db/webhook-deliveries';
 import { findEndpoint, insertEndpoint } from '../src/db/webhook-endpoints';
 import { createTestApp, type TestApp } from '../testkit/app';
@@ -48,7 +48,7 @@ async function endpointWith(
     countries: filters.countries ?? [],
     categories: filters.categories ?? [],
     enabled: true,
-    secrets,
+    secrets: JSON.stringify(secrets),
     created_at: now,
     updated_at: now,
   });
@@ -199,7 +199,7 @@ describe('webhook delivery', () => {
       countries: ['GTM'],
       categories: [],
       enabled: true,
-      secrets,
+      secrets: JSON.stringify(secrets),
       created_at: now,
       updated_at: now,
     });

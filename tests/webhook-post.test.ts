@@ -2,14 +2,14 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postWithFetch } from '../src/alerts/webhooks/fetch-post';
-import { createConnectionCache } from '../src/alerts/webhooks/pinned-transport';
-import { EXCERPT_BYTES, type WebhookConnections, type WebhookPost } from '../src/alerts/webhooks/transport';
+import { EXCERPT_BYTES, type WebhookConnections, type WebhookRequest } from '../src/alerts/webhooks/http/contract';
+import { openPinnedConnections } from '../src/alerts/webhooks/http/node-client';
+import { postWithFetch } from '../src/alerts/webhooks/http/workers-client';
 
 // The same request contract from both transports: Node's pinned undici connections and the
 // Workers' fetch (run here on Node's fetch).
 const transports: [string, () => WebhookConnections][] = [
-  ['pinned undici (Node)', createConnectionCache],
+  ['pinned undici (Node)', openPinnedConnections],
   ['fetch (Workers)', () => ({ post: postWithFetch, close: async () => undefined })],
 ];
 
@@ -44,7 +44,7 @@ describe.each(transports)('webhook POST through %s', (_name, open) => {
     server.close();
   });
 
-  const post = (path: string, extra: Partial<WebhookPost> = {}) =>
+  const post = (path: string, extra: Partial<WebhookRequest> = {}) =>
     connections.post({
       url: new URL(path, base),
       addresses: ['127.0.0.1'],
@@ -110,7 +110,7 @@ describe('pinned undici POST: the connection goes only to the checked addresses'
   });
 
   it('reaches the pinned address with no lookup of the host name, which it still sends', async () => {
-    const connections = createConnectionCache();
+    const connections = openPinnedConnections();
     try {
       // rebind.test exists in no DNS (.test is reserved): reaching the server proves nothing was looked up.
       const answer = await connections.post({
@@ -129,7 +129,7 @@ describe('pinned undici POST: the connection goes only to the checked addresses'
 
   it('pinned to 127.0.0.2, the receiver on 127.0.0.1 is not reached', async () => {
     const before = hosts.length;
-    const connections = createConnectionCache();
+    const connections = openPinnedConnections();
     try {
       const failure = await connections
         .post({

@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pinnedDispatcher, pinnedLookup, type RequestInitWithDispatcher } from '../src/alerts/webhooks/pinned-dispatcher';
-import { checkWebhookUrl, type ResolveHost } from '../src/alerts/webhooks/ssrf';
+import type { ResolveHost } from '../src/alerts/webhooks/http/contract';
+import { pinnedAgent, pinnedLookup, type RequestInitWithDispatcher } from '../src/alerts/webhooks/http/node-pinned-agent';
+import { checkWebhookUrl } from '../src/alerts/webhooks/http/safe-url';
 
 const production = { allowPrivateNetworks: false };
 const development = { allowPrivateNetworks: true };
@@ -229,7 +230,7 @@ describe('pinned dispatcher: the connection goes to the checked address', () => 
   it('reaches a local receiver on 127.0.0.1 in development', async () => {
     const check = await checkWebhookUrl(`http://127.0.0.1:${port}/hook`, development);
     if (!check.ok) throw new Error(check.reason);
-    const dispatcher = pinnedDispatcher(check.addresses);
+    const dispatcher = pinnedAgent(check.addresses);
     try {
       const response = await fetch(check.url, post(dispatcher));
       expect(response.status).toBe(200);
@@ -254,7 +255,7 @@ describe('pinned dispatcher: the connection goes to the checked address', () => 
     expect(lookups).toBe(2);
 
     // rebind.test exists in no DNS (.test is reserved), so reaching the server proves nothing was looked up.
-    const dispatcher = pinnedDispatcher(check.addresses);
+    const dispatcher = pinnedAgent(check.addresses);
     try {
       const response = await fetch(check.url, post(dispatcher));
       expect(response.status).toBe(200);
@@ -278,7 +279,7 @@ describe('pinned dispatcher: the connection goes to the checked address', () => 
     tlsServer.listen(0, '127.0.0.1');
     await once(tlsServer, 'listening');
     const tlsPort = (tlsServer.address() as AddressInfo).port;
-    const dispatcher = pinnedDispatcher(['127.0.0.1']);
+    const dispatcher = pinnedAgent(['127.0.0.1']);
     try {
       await expect(fetch(`https://hooks.rebind.test:${tlsPort}/`, post(dispatcher))).rejects.toThrow();
       expect(serverNames).toEqual(['hooks.rebind.test']);
@@ -290,7 +291,7 @@ describe('pinned dispatcher: the connection goes to the checked address', () => 
 
   it('goes nowhere but the pinned address: pinned to 127.0.0.2, the receiver on 127.0.0.1 is not reached', async () => {
     const before = seen.length;
-    const dispatcher = pinnedDispatcher(['127.0.0.2']);
+    const dispatcher = pinnedAgent(['127.0.0.2']);
     try {
       const failure = await fetch(`http://127.0.0.1.rebind.test:${port}/`, post(dispatcher)).catch((error: Error) => error);
       expect(failure).toBeInstanceOf(Error);
@@ -326,7 +327,7 @@ describe('pinned dispatcher: the connection goes to the checked address', () => 
   });
 
   it('refuses to pin anything but IP addresses', () => {
-    expect(() => pinnedDispatcher([])).toThrow(/at least one/);
-    expect(() => pinnedDispatcher(['example.com'])).toThrow(/checked IP addresses/);
+    expect(() => pinnedAgent([])).toThrow(/at least one/);
+    expect(() => pinnedAgent(['example.com'])).toThrow(/checked IP addresses/);
   });
 });

@@ -61,7 +61,7 @@ describe.runIf(onPostgres)('webhook wake-ups across instances (PostgreSQL LISTEN
       countries: [country],
       categories: [],
       enabled: true,
-      secrets,
+      secrets: JSON.stringify(secrets),
       created_at: now,
       updated_at: now,
     });

@@ -1,4 +1,4 @@
-import type { ChangeType } from './change-types';
+import type { ChangeType } from '../db/change-types';
 import { canonicalJson, contentHash, type EventFields, eventFieldNames, type NormalisedEvent } from './event';
 
 /** What the database holds for an event; `fields` is needed only when the hash differs. */

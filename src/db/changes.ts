@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { ChangeType } from '../alerts/change-types';
 import type { ChangeDecision } from '../alerts/detect';
+import type { ChangeType } from './change-types';
 import type { Db, Tx } from './database';
 import { ROWS_PER_STATEMENT } from './events';
 

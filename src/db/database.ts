@@ -1,5 +1,5 @@
 import type { ColumnType, Kysely, Transaction } from 'kysely';
-import type { ChangeType } from '../alerts/change-types';
+import type { ChangeType } from './change-types';
 
 /** jsonb columns: parsed objects when read, JSON text when written. */
 type Json<T> = ColumnType<T, string, string>;

@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database';
+import { preparingPool } from './prepared-statements';
 
 // PostgreSQL only, without PGlite or the file system: shared by the Node and the Workers entries.
 
@@ -15,32 +16,12 @@ export interface DatabaseHandle {
 // int8 as a JS number: change ids stay far below 2^53 and every consumer wants a number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-/**
- * Marks a hot statement whose text never changes: `sql\`${preparedAs('sign-up')} with ...\``. On a
- * pool opened with `preparedStatements`, it is parsed and planned once per connection (a named
- * statement) and afterwards only bound and run; elsewhere (PGlite, Hyperdrive) the mark is a comment.
- */
-export const preparedAs = (name: string) => sql.raw(`/* prepared: ${name} */`);
-
-const preparedMark = /^\/\* prepared: ([\w-]+) \*\//;
-
-type QueryFn = (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) => unknown;
-const plainQuery = pg.Client.prototype.query as QueryFn;
-
-/** pg's client, sending marked statements as named ones (pg refuses one name for two texts). */
-class PreparingClient extends pg.Client {}
-const preparingQuery: QueryFn = function (config, values, callback) {
-  const name = typeof config === 'string' ? preparedMark.exec(config)?.[1] : undefined;
-  return name ? plainQuery.call(this, { name, text: config, values }, callback) : plainQuery.call(this, config, values, callback);
-};
-Object.defineProperty(PreparingClient.prototype, 'query', { value: preparingQuery, writable: true, configurable: true });
-
 export function openPostgres(
   connectionString: string,
   options: {
     max?: number;
     searchPath?: string;
-    /** Default true; off behind a transaction-mode pooler. */
+    /** Named statements for the marked hot ones (prepared-statements.ts); default true, off behind a transaction-mode pooler. */
     preparedStatements?: boolean;
     idleTimeoutMs?: number;
   } = {},
@@ -52,9 +33,10 @@ export function openPostgres(
     // requests would pay for new ones (SCRAM, a new backend, its prepared statements) and queue
     // behind them. A server keeps them through a quiet spell of minutes.
     idleTimeoutMillis: options.idleTimeoutMs ?? 5 * 60_000,
-    ...(options.preparedStatements === false ? {} : { Client: PreparingClient }),
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: options.preparedStatements === false ? pool : preparingPool(pool) }),
+  });
   return { db, kind: 'postgres', pool, close: () => db.destroy() };
 }

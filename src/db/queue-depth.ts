@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
-import type { QueueDepths } from '../metrics';
 import type { Db } from './database';
+
+/** How much work waits, read at scrape time (the queue gauges in metrics.ts). */
+export interface QueueDepths {
+  webhookDeliveriesPending: number;
+  webhookDeliveriesDue: number;
+  webhookOldestDueSeconds: number;
+  digestsDue: number;
+  digestOldestDueSeconds: number;
+}
 
 interface Row {
   wh_pending: string;

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Db } from './database';
-import { preparedAs } from './postgres';
 import type { SubscriberRow } from './subscribers';
 
 /** A claimed notice with the subscriber it goes to (as stored now). */
@@ -33,7 +32,7 @@ export async function claimDueNotices(db: Db, input: { now: Date; leaseUntil: Da
     regions: string[];
     categories: string[];
     frequency: 'monthly' | 'weekly';
-  }>`${preparedAs('claim-sign-up-notices')}
+  }>`
     with abandoned as (
       select min(locked_until) as lease from signup_notices where failed_at is null and locked_until < ${input.now}
     ), due as (

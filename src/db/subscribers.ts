@@ -1,37 +1,14 @@
-import { sql } from 'kysely';
-import type { Preferences } from '../subscribers/preferences';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Db, SubscribersTable, SuppressionsTable, Tx } from './database';
-import { preparedAs } from './postgres';
+import { preparedAs } from './prepared-statements';
 
-export type SubscriberRow = Omit<SubscribersTable, 'id' | 'token_version' | 'created_at' | 'digest_cursor'> & {
-  id: number;
-  token_version: number;
-  digest_cursor: number;
-  created_at: Date;
-};
+export type SubscriberRow = Selectable<SubscribersTable>;
 
-const toRow = (row: Record<string, unknown>) =>
-  ({ ...row, id: Number(row.id), digest_cursor: Number(row.digest_cursor ?? 0) }) as SubscriberRow;
-
-const preferenceColumns = (p: Preferences) => ({
-  countries: p.countries,
-  regions: p.regions,
-  categories: p.categories,
-  frequency: p.frequency,
-  timezone: p.timezone,
-  skip_empty: p.skipEmpty,
-});
-
-export function preferencesOf(row: SubscriberRow): Preferences {
-  return {
-    countries: row.countries,
-    regions: row.regions,
-    categories: row.categories as Preferences['categories'],
-    frequency: row.frequency,
-    timezone: row.timezone,
-    skipEmpty: row.skip_empty,
-  };
-}
+/** The columns a subscriber's choices are stored in (subscribers/preferences.ts maps them to Preferences). */
+export type SubscriberChoices = Pick<
+  Insertable<SubscribersTable>,
+  'countries' | 'regions' | 'categories' | 'frequency' | 'timezone' | 'skip_empty'
+>;
 
 /** A fixed-window counter the sign-up takes a point from: `key` as in rate-limits.ts. */
 export interface SignUpLimit {
@@ -59,7 +36,7 @@ export async function signUp(
   input: {
     email: string;
     emailHash: string;
-    preferences: Preferences;
+    choices: SubscriberChoices;
     consentSource: string;
     now: Date;
     /** A notice sent at or before this time may be sent again. */
@@ -67,7 +44,7 @@ export async function signUp(
     limits: readonly SignUpLimit[];
   },
 ): Promise<SignUpOutcome> {
-  const { email, preferences: p, now } = input;
+  const { email, choices: p, now } = input;
   const nowMs = now.getTime();
   const counters = sql.join(input.limits.map((l) => sql`(${l.key}, 1, ${nowMs + l.durationMs}::bigint)`));
   const maxima = sql.join(input.limits.map((l) => sql`(${l.key}, ${l.points}::integer)`));
@@ -105,7 +82,7 @@ export async function signUp(
         categories = case when t.status = 'pending' then ${columns.categories} else s.categories end,
         frequency = case when t.status = 'pending' then ${p.frequency} else s.frequency end,
         timezone = case when t.status = 'pending' then ${p.timezone} else s.timezone end,
-        skip_empty = case when t.status = 'pending' then ${p.skipEmpty} else s.skip_empty end,
+        skip_empty = case when t.status = 'pending' then ${p.skip_empty} else s.skip_empty end,
         updated_at = case when t.status = 'pending' then ${now} else s.updated_at end,
         notice_sent_at = case when t.due then ${now} else s.notice_sent_at end
       from target as t
@@ -115,7 +92,7 @@ export async function signUp(
       insert into subscribers as s
         (email, status, countries, regions, categories, frequency, timezone, skip_empty, created_at, updated_at, consent_source, notice_sent_at)
       select ${email}::text, 'pending', ${columns.countries}, ${columns.regions}, ${columns.categories}, ${p.frequency}::text, ${p.timezone}::text,
-        ${p.skipEmpty}::boolean, ${now}::timestamptz, ${now}::timestamptz, ${input.consentSource}::text, ${now}::timestamptz
+        ${p.skip_empty}::boolean, ${now}::timestamptz, ${now}::timestamptz, ${input.consentSource}::text, ${now}::timestamptz
       where (select ok from proceed) and not exists (select 1 from target)
       on conflict (email) do update set
         countries = case when s.status = 'pending' then excluded.countries else s.countries end,
@@ -145,24 +122,21 @@ export async function signUp(
 }
 
 export async function findSubscriber(db: Db | Tx, id: number): Promise<SubscriberRow | undefined> {
-  const row = await db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? toRow(row) : undefined;
+  return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function lockSubscriber(trx: Tx, id: number): Promise<SubscriberRow | undefined> {
-  const row = await trx.selectFrom('subscribers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-  return row ? toRow(row) : undefined;
+  return trx.selectFrom('subscribers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function findSubscriberByEmail(db: Db | Tx, email: string): Promise<SubscriberRow | undefined> {
-  const row = await db.selectFrom('subscribers').selectAll().where('email', '=', email).executeTakeFirst();
-  return row ? toRow(row) : undefined;
+  return db.selectFrom('subscribers').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
-export async function updatePreferences(db: Db | Tx, id: number, preferences: Preferences, now: Date): Promise<void> {
+export async function updatePreferences(db: Db | Tx, id: number, choices: SubscriberChoices, now: Date): Promise<void> {
   await db
     .updateTable('subscribers')
-    .set({ ...preferenceColumns(preferences), updated_at: now })
+    .set({ ...choices, updated_at: now })
     .where('id', '=', id)
     .execute();
 }
@@ -175,17 +149,16 @@ export async function updatePreferencesIfCurrent(
   db: Db | Tx,
   id: number,
   version: number,
-  preferences: Preferences,
+  choices: SubscriberChoices,
   now: Date,
 ): Promise<SubscriberRow | undefined> {
-  const row = await db
+  return db
     .updateTable('subscribers')
-    .set({ ...preferenceColumns(preferences), updated_at: now })
+    .set({ ...choices, updated_at: now })
     .where('id', '=', id)
     .where('token_version', '=', version)
     .returningAll()
     .executeTakeFirst();
-  return row ? toRow(row) : undefined;
 }
 
 /**

@@ -1,52 +1,33 @@
-import type { Db, SealedSecret, Tx, WebhookEndpointsTable } from './database';
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Db, Tx, WebhookEndpointsTable } from './database';
 
-export type EndpointRow = Omit<WebhookEndpointsTable, 'enabled' | 'created_at' | 'secrets'> & {
-  enabled: boolean;
-  created_at: Date;
-  secrets: SealedSecret[];
-};
+export type EndpointRow = Selectable<WebhookEndpointsTable>;
+/** `secrets` is written as JSON text: `JSON.stringify(secrets)`. */
+export type NewEndpoint = Insertable<WebhookEndpointsTable>;
+export type EndpointPatch = Updateable<WebhookEndpointsTable>;
 
-export async function insertEndpoint(db: Db, row: Omit<EndpointRow, 'failing_since' | 'disabled_reason'>): Promise<void> {
-  await db
-    .insertInto('webhook_endpoints')
-    .values({ ...row, secrets: JSON.stringify(row.secrets), failing_since: null, disabled_reason: null })
-    .execute();
+export async function insertEndpoint(db: Db, endpoint: NewEndpoint): Promise<void> {
+  await db.insertInto('webhook_endpoints').values(endpoint).execute();
 }
 
 export async function findEndpoint(db: Db | Tx, id: string): Promise<EndpointRow | undefined> {
-  return (await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst()) as EndpointRow | undefined;
+  return db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function lockEndpoint(trx: Tx, id: string): Promise<EndpointRow | undefined> {
-  return (await trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()) as
-    | EndpointRow
-    | undefined;
+  return trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export async function listEndpoints(db: Db): Promise<EndpointRow[]> {
-  return (await db.selectFrom('webhook_endpoints').selectAll().orderBy('created_at').orderBy('id').execute()) as EndpointRow[];
+  return db.selectFrom('webhook_endpoints').selectAll().orderBy('created_at').orderBy('id').execute();
 }
 
 export async function listEnabledEndpoints(db: Db | Tx): Promise<EndpointRow[]> {
-  return (await db.selectFrom('webhook_endpoints').selectAll().where('enabled', '=', true).execute()) as EndpointRow[];
+  return db.selectFrom('webhook_endpoints').selectAll().where('enabled', '=', true).execute();
 }
 
-export async function updateEndpoint(
-  db: Db | Tx,
-  id: string,
-  patch: Partial<
-    Pick<EndpointRow, 'url' | 'description' | 'types' | 'countries' | 'categories' | 'enabled' | 'disabled_reason' | 'failing_since'>
-  > & {
-    secrets?: SealedSecret[];
-    updated_at: Date;
-  },
-): Promise<void> {
-  const { secrets, ...rest } = patch;
-  await db
-    .updateTable('webhook_endpoints')
-    .set({ ...rest, ...(secrets ? { secrets: JSON.stringify(secrets) } : {}) })
-    .where('id', '=', id)
-    .execute();
+export async function updateEndpoint(db: Db | Tx, id: string, patch: EndpointPatch): Promise<void> {
+  await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();
 }
 
 export async function deleteEndpoint(db: Db, id: string): Promise<boolean> {

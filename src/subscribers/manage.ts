@@ -1,7 +1,7 @@
 import { confirmSubscriber, deleteSubscriber, liftUnsubscribe, lockSubscriber, suppress, updatePreferences } from '../db/subscribers';
 import { hashEmail } from '../email/address';
 import type { Resources } from '../resources';
-import type { Preferences } from './preferences';
+import { type Preferences, storedPreferences } from './preferences';
 
 type ManageDeps = Pick<Resources, 'db' | 'clock' | 'appSecret' | 'log'>;
 
@@ -16,7 +16,7 @@ export async function confirmSubscription(deps: ManageDeps, subscriberId: number
 }
 
 export async function savePreferences(deps: ManageDeps, subscriberId: number, preferences: Preferences): Promise<void> {
-  await updatePreferences(deps.db, subscriberId, preferences, deps.clock.now());
+  await updatePreferences(deps.db, subscriberId, storedPreferences(preferences), deps.clock.now());
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { SubscriberChoices, SubscriberRow } from '../db/subscribers';
 import { categoryIds, isCategoryId } from '../taxonomy/categories';
 import { countries, findCountry, regions } from '../taxonomy/countries';
 import { z } from '../zod';
@@ -41,6 +42,30 @@ export const preferencesSchema = z.strictObject({
 
 export type Preferences = z.output<typeof preferencesSchema>;
 export type PreferencesInput = z.input<typeof preferencesSchema>;
+
+/** Preferences as the subscribers table stores them. */
+export function storedPreferences(p: Preferences): SubscriberChoices {
+  return {
+    countries: p.countries,
+    regions: p.regions,
+    categories: p.categories,
+    frequency: p.frequency,
+    timezone: p.timezone,
+    skip_empty: p.skipEmpty,
+  };
+}
+
+/** A stored subscriber's preferences (categories were checked when they were chosen). */
+export function preferencesOf(row: SubscriberRow): Preferences {
+  return {
+    countries: row.countries,
+    regions: row.regions,
+    categories: row.categories.filter(isCategoryId),
+    frequency: row.frequency,
+    timezone: row.timezone,
+    skipEmpty: row.skip_empty,
+  };
+}
 
 /** An HTML form's fields (repeated keys as arrays, checkboxes as "on") in the JSON shape. */
 export function preferencesFromForm(form: Record<string, string | File | (string | File)[]>): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { hashEmail, normalizeEmail } from '../email/address';
 import { type RateLimits, rateLimitedProblem, rateLimitKey } from '../http/rate-limits';
 import type { Resources } from '../resources';
 import type { NoticePump } from './notices';
-import type { Preferences } from './preferences';
+import { type Preferences, storedPreferences } from './preferences';
 
 /** A second notice to one address within this time is not sent (the answer stays the same). */
 export const NOTICE_INTERVAL_MS = 2 * 60 * 1000;
@@ -28,7 +28,7 @@ export async function requestSubscription(
   const result = await signUp(deps.db, {
     email,
     emailHash,
-    preferences: input.preferences,
+    choices: storedPreferences(input.preferences),
     consentSource: input.source,
     now,
     noticeDueBefore: new Date(now.getTime() - NOTICE_INTERVAL_MS),

@@ -2,7 +2,7 @@ import type { Db, Tx } from '../db/database';
 import { findSubscriber, type SubscriberRow, updatePreferencesIfCurrent } from '../db/subscribers';
 import type { TokenPurpose } from '../email/tokens';
 import type { Resources } from '../resources';
-import type { Preferences } from './preferences';
+import { type Preferences, storedPreferences } from './preferences';
 
 const MAX_TOKEN_VERSION = 2 ** 31 - 1;
 
@@ -42,7 +42,7 @@ export async function savePreferencesWithToken(
   const { subscriberId, version } = verified.claims;
   // token_version is an integer column: no subscriber has a larger one (and PostgreSQL would refuse the parameter).
   if (version > MAX_TOKEN_VERSION) return { ok: false, problem: 'no-longer-valid' };
-  const subscriber = await updatePreferencesIfCurrent(deps.db, subscriberId, version, preferences, deps.clock.now());
+  const subscriber = await updatePreferencesIfCurrent(deps.db, subscriberId, version, storedPreferences(preferences), deps.clock.now());
   return subscriber ? { ok: true, subscriber } : { ok: false, problem: 'no-longer-valid' };
 }
 

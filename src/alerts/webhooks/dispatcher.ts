@@ -3,12 +3,12 @@ import { type ClaimedDelivery, claimDueDeliveries, hasClaimableDeliveries, relea
 import { type EndpointRow, findEndpoint, updateEndpoint } from '../../db/webhook-endpoints';
 import { acceptingWork, leaseOwner } from '../../jobs/leases';
 import type { Resources } from '../../resources';
+import { REQUEST_TIMEOUT_MS, type WebhookConnections } from './http/contract';
 import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
 import { signingSecrets } from './secrets';
 import { sendToEndpoint } from './send';
 import { signingKey } from './sign';
-import { REQUEST_TIMEOUT_MS, type WebhookConnections } from './transport';
 import { createWakeSignal, type WakeSignal } from './wake-signal';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice (the default of WEBHOOK_DELIVERY_LEASE). */
@@ -36,7 +36,7 @@ const START_WITHIN_SLACK = 0.75;
 /** A long pass reads an endpoint again after this long (disabled, new URL, rotated secret). */
 const ENDPOINT_FRESH_MS = 5_000;
 
-export type DispatchDeps = Pick<Resources, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics' | 'webhookTransport'> &
+export type DispatchDeps = Pick<Resources, 'db' | 'clock' | 'log' | 'config' | 'appSecret' | 'metrics' | 'webhookHttp'> &
   Partial<Pick<Resources, 'instanceId' | 'isAcceptingWork'>>;
 
 /**
@@ -54,7 +54,7 @@ export async function dispatchDue(
   const pass: Pass = {
     owner,
     random: options.random ?? Math.random,
-    connections: deps.webhookTransport.openConnections(),
+    connections: deps.webhookHttp.openConnections(),
     endpoints: new Map(),
     outcomes: createOutcomeWriter(deps, owner),
     wake: options.wake ?? createWakeSignal(),

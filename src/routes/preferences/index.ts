@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { preferencesOf } from '../../db/subscribers';
 import { ProblemError } from '../../errors';
 import type { Deps } from '../../services';
 import { unsubscribe } from '../../subscribers/manage';
+import { preferencesOf } from '../../subscribers/preferences';
 import { savePreferencesWithToken, subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 import { PreferencesSchema, SubscriberPreferencesSchema, TokenQuerySchema } from './schema';

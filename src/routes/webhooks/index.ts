@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import { type ChangeType, changeTypes } from '../../alerts/change-types';
+import { checkWebhookUrl } from '../../alerts/webhooks/http/safe-url';
 import { newDeliveryId, pingBody } from '../../alerts/webhooks/payload';
 import { firstSecret, rotateSecrets } from '../../alerts/webhooks/secrets';
 import { sendToEndpoint } from '../../alerts/webhooks/send';
-import { checkWebhookUrl } from '../../alerts/webhooks/ssrf';
+import { type ChangeType, changeTypes } from '../../db/change-types';
 import { findDelivery, listDeliveries, requeueDelivery } from '../../db/webhook-deliveries';
 import {
   deleteEndpoint,
@@ -198,7 +198,7 @@ export function webhookRoutes(deps: Deps) {
   async function checkedUrl(url: string): Promise<string> {
     const check = await checkWebhookUrl(url, {
       allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks,
-      resolve: deps.webhookTransport.resolve,
+      resolve: deps.webhookHttp.resolve,
     });
     if (!check.ok) throw problems.validation(422, [{ path: 'url', pointer: '#/url', message: check.reason }]);
     return check.url.href;
@@ -220,7 +220,7 @@ export function webhookRoutes(deps: Deps) {
       const url = await checkedUrl(body.url);
       const now = clock.now();
       const { secret, secrets } = firstSecret(deps.appSecret);
-      const row: Omit<EndpointRow, 'failing_since' | 'disabled_reason'> = {
+      const row: EndpointRow = {
         id: newEndpointId(),
         url,
         description: body.description ?? null,
@@ -228,13 +228,15 @@ export function webhookRoutes(deps: Deps) {
         countries: body.countries ?? [],
         categories: body.categories ?? [],
         enabled: true,
+        disabled_reason: null,
         secrets,
+        failing_since: null,
         created_at: now,
         updated_at: now,
       };
-      await insertEndpoint(db, row);
+      await insertEndpoint(db, { ...row, secrets: JSON.stringify(row.secrets) });
       deps.log.info({ endpointId: row.id, url }, 'webhook endpoint created');
-      return c.json({ ...endpointView({ ...row, failing_since: null, disabled_reason: null }), secret }, 201);
+      return c.json({ ...endpointView(row), secret }, 201);
     })
     .openapi(listEndpointsRoute, async (c) => {
       const rows = await listEndpoints(db);
@@ -280,7 +282,7 @@ export function webhookRoutes(deps: Deps) {
         if (!endpoint) throw problems.notFound('No webhook endpoint has this id.');
         const now = clock.now();
         const rotated = rotateSecrets(deps.appSecret, endpoint.secrets, now);
-        await updateEndpoint(trx, id, { secrets: rotated.secrets, updated_at: now });
+        await updateEndpoint(trx, id, { secrets: JSON.stringify(rotated.secrets), updated_at: now });
         return rotated.secret;
       });
       deps.log.info({ endpointId: id }, 'webhook secret rotated');

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { changeTypes } from '../../alerts/change-types';
+import { changeTypes } from '../../db/change-types';
 import { categoryIds, isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { countries, findCountry } from '../../taxonomy/countries';
 import { cursorQueryParam, encodeCursor } from '../cursor';

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { changeTypes } from '../../../alerts/change-types';
+import { changeTypes } from '../../../db/change-types';
 
 export const ChangeSchema = z
   .object({

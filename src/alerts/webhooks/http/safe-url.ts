@@ -1,11 +1,9 @@
-// The SSRF guard for webhook URLs: checked at registration and again before every delivery.
-// On Node the caller then connects through pinnedDispatcher(result.addresses), so the request goes
-// to the very addresses checked here and a DNS answer that changes in between (rebinding) is never
-// used; on Workers, see worker/webhook-transport.ts.
+// The SSRF guard for webhook URLs: checked at registration and again before every delivery
+// (safe-post.ts). On Node the request then goes through an agent pinned to result.addresses, so a
+// DNS answer that changes in between (rebinding) is never used; on Workers, see workers-client.ts.
 import { lookup } from 'node:dns/promises';
 import { isIpAddressText, judgeAddress } from './address-policy';
-
-export type ResolveHost = (hostname: string) => Promise<string[]>;
+import type { ResolveHost } from './contract';
 
 export interface WebhookUrlPolicy {
   /** WEBHOOK_ALLOW_PRIVATE_NETWORKS: http, loopback and private networks allowed (never link-local metadata). */

@@ -1,15 +1,15 @@
 import type { Dispatcher } from 'undici';
-import { EXCERPT_BYTES, timeoutError, type WebhookAnswer, type WebhookPost } from './transport';
+import { EXCERPT_BYTES, timeoutError, type WebhookRequest, type WebhookResponse } from './contract';
 
 /**
- * A webhook POST through an undici dispatcher (the pinned agent), with undici's own handler API
+ * A webhook POST through an undici dispatcher (the pinned agent, node-pinned-agent.ts), with undici's own handler API
  * rather than fetch: no WHATWG request, headers or stream objects per delivery. Redirects are
  * answered, not followed (no redirect handler is installed). One timer bounds the whole request.
  */
-export function postThrough(dispatcher: Dispatcher, request: WebhookPost): Promise<WebhookAnswer> {
+export function postWithUndici(dispatcher: Dispatcher, request: WebhookRequest): Promise<WebhookResponse> {
   return new Promise((resolve, reject) => {
     const { url } = request;
-    const handler = new AnswerHandler(request.timeoutMs, resolve, reject);
+    const handler = new ResponseHandler(request.timeoutMs, resolve, reject);
     try {
       dispatcher.dispatch(
         { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: request.headers, body: request.body },
@@ -22,7 +22,7 @@ export function postThrough(dispatcher: Dispatcher, request: WebhookPost): Promi
 }
 
 /** Collects one answer: its status, Retry-After and the first EXCERPT_BYTES of the body; then stops reading. */
-class AnswerHandler implements Dispatcher.DispatchHandler {
+class ResponseHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private statusCode = 0;
   private retryAfter: string | null = null;
@@ -33,7 +33,7 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly timeoutMs: number,
-    private readonly resolve: (answer: WebhookAnswer) => void,
+    private readonly resolve: (response: WebhookResponse) => void,
     private readonly reject: (error: Error) => void,
   ) {
     this.timer = setTimeout(() => this.timeOut(), timeoutMs);

@@ -11,10 +11,10 @@ export type RequestInitWithDispatcher = RequestInit & { dispatcher: Dispatcher }
 export function pinnedLookup(addresses: readonly string[]): LookupFunction {
   const pinned = addresses.map((address) => {
     const family = isIP(address);
-    if (family === 0) throw new Error(`pinnedDispatcher needs checked IP addresses, got ${JSON.stringify(address)}`);
+    if (family === 0) throw new Error(`pinnedAgent needs checked IP addresses, got ${JSON.stringify(address)}`);
     return { address, family };
   });
-  if (pinned.length === 0) throw new Error('pinnedDispatcher needs at least one checked address');
+  if (pinned.length === 0) throw new Error('pinnedAgent needs at least one checked address');
 
   return (_hostname, lookupOptions, callback) => {
     const family = lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 'IPv6' ? 6 : lookupOptions.family;
@@ -32,6 +32,6 @@ export function pinnedLookup(addresses: readonly string[]): LookupFunction {
   };
 }
 
-export function pinnedDispatcher(addresses: readonly string[], options: Omit<Agent.Options, 'connect'> = {}): Agent {
+export function pinnedAgent(addresses: readonly string[], options: Omit<Agent.Options, 'connect'> = {}): Agent {
   return new Agent({ ...options, connect: { lookup: pinnedLookup(addresses) } });
 }
