@@ -124,6 +124,21 @@ const envSchema = z.object({
     .enum(['0', '1', 'true', 'false', ''])
     .default('')
     .transform((value) => value === '1' || value === 'true'),
+  WEBHOOK_ALLOWED_PORTS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const ports = value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      const bad = ports.find((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65_535);
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${bad}" is not a port (comma-separated numbers from 1 to 65535, e.g. 8443)` });
+        return z.NEVER;
+      }
+      return ports.map(Number);
+    }),
   CRON_DETECT: cron('*/15 * * * *'),
   CRON_DIGEST: cron('*/15 * * * *'),
   CRON_WEBHOOKS: cron('*/10 * * * * *'),
@@ -162,6 +177,8 @@ export interface Config {
   sourceTimeoutMs: number;
   sourceMaxBytes: number;
   webhookAllowPrivateNetworks: boolean;
+  /** Ports a public webhook host may use besides 443 (and 80 for http). */
+  webhookAllowedPorts: number[];
   cron: { detect: string; digest: string; webhooks: string; cleanup: string };
   /** Days after which the cleanup job deletes each kind of data (see alerts/cleanup/). */
   retention: { unconfirmedDays: number; webhookAttemptsDays: number; outboxDays: number };
@@ -219,6 +236,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sourceTimeoutMs: e.SOURCE_TIMEOUT_MS,
     sourceMaxBytes: e.SOURCE_MAX_BYTES,
     webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    webhookAllowedPorts: e.WEBHOOK_ALLOWED_PORTS,
     cron: { detect: e.CRON_DETECT, digest: e.CRON_DIGEST, webhooks: e.CRON_WEBHOOKS, cleanup: e.CRON_CLEANUP },
     retention: {
       unconfirmedDays: e.RETENTION_UNCONFIRMED_DAYS,

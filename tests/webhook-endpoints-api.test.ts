@@ -132,6 +132,20 @@ afterAll(async () => {
 });
 
 describe('webhook endpoints', () => {
+  it('logs an endpoint by its id and origin only: a Slack- or Discord-style URL carries its credential in path and query', async () => {
+    const url = `${new URL(receiver.url).origin}/services/T0000/B0000/PathCredentialXyz?token=QueryCredentialXyz`;
+    const created = await create({ url });
+    await t.call('PATCH', `/v1/webhooks/${created.id}`, { url: `${url}&v=2` }, admin);
+    await t.call('POST', `/v1/webhooks/${created.id}/test`, undefined, admin);
+    await t.deps.webhookPump.idle();
+    const logged = t.logs.lines.join('\n');
+    expect(logged).not.toContain('PathCredentialXyz');
+    expect(logged).not.toContain('QueryCredentialXyz');
+    expect(t.logs.records().find((r) => r.msg === 'webhook endpoint created' && r.endpointId === created.id)).toMatchObject({
+      origin: new URL(receiver.url).origin,
+    });
+  });
+
   it('registers an endpoint and shows its secret once: never in list, get, the database or the logs', async () => {
     const created = await create({
       url: receiver.url,

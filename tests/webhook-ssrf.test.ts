@@ -155,6 +155,39 @@ describe('webhook URL checks: refusals', () => {
   });
 });
 
+describe('webhook URL checks: ports', () => {
+  const publicHost = resolvingTo('93.184.216.34').resolve;
+  it('a public address is reached on 443 only (and 80 for http where http is allowed), or a port the operator allowed', async () => {
+    for (const url of [
+      'https://hooks.example.com:6379/',
+      'https://hooks.example.com:22/',
+      'https://93.184.216.34:25/',
+      'https://hooks.example.com:80/',
+    ]) {
+      const check = await checkWebhookUrl(url, { ...production, resolve: publicHost });
+      expect(check, url).toMatchObject({
+        ok: false,
+        code: 'port',
+        reason: expect.stringMatching(/port \d+ is not allowed on a public address/),
+      });
+    }
+    expect(await checkWebhookUrl('https://hooks.example.com/', { ...production, resolve: publicHost })).toMatchObject({ ok: true });
+    expect(await checkWebhookUrl('https://hooks.example.com:443/', { ...production, resolve: publicHost })).toMatchObject({ ok: true });
+    expect(await checkWebhookUrl('http://hooks.example.com/', { ...development, resolve: publicHost })).toMatchObject({ ok: true });
+    expect(await checkWebhookUrl('http://hooks.example.com:8080/', { ...development, resolve: publicHost })).toMatchObject({
+      ok: false,
+      code: 'port',
+    });
+    const allowed = { ...production, allowedPorts: [8443], resolve: publicHost };
+    expect(await checkWebhookUrl('https://hooks.example.com:8443/', allowed)).toMatchObject({ ok: true });
+    expect(await checkWebhookUrl('https://hooks.example.com:8444/', allowed)).toMatchObject({ ok: false, code: 'port' });
+  });
+
+  it('loopback and private targets keep any port where they are allowed (development and tests)', async () => {
+    expect(await checkWebhookUrl('http://127.0.0.1:6379/', { ...development, resolve: noDns })).toMatchObject({ ok: true });
+  });
+});
+
 describe('webhook URL checks: acceptance', () => {
   it('accepts a public address, without real DNS', async () => {
     const { resolve, asked } = resolvingTo('93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946');

@@ -25,6 +25,7 @@ export function sendToEndpoint(
     {
       url: endpoint.url,
       allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks,
+      allowedPorts: deps.config.webhookAllowedPorts,
       body: message.body,
       headers: () => {
         const now = deps.clock.now();

@@ -198,6 +198,7 @@ export function webhookRoutes(deps: Deps) {
   async function checkedUrl(url: string): Promise<string> {
     const check = await checkWebhookUrl(url, {
       allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks,
+      allowedPorts: deps.config.webhookAllowedPorts,
       resolve: deps.webhookHttp.resolve,
     });
     if (!check.ok) throw problems.validation(422, [{ path: 'url', pointer: '#/url', message: check.reason }]);
@@ -235,7 +236,8 @@ export function webhookRoutes(deps: Deps) {
         updated_at: now,
       };
       await insertEndpoint(db, { ...row, secrets: JSON.stringify(row.secrets) });
-      deps.log.info({ endpointId: row.id, url }, 'webhook endpoint created');
+      // Only the origin: Slack- and Discord-style URLs carry their credential in the path or query.
+      deps.log.info({ endpointId: row.id, origin: new URL(url).origin }, 'webhook endpoint created');
       return c.json({ ...endpointView(row), secret }, 201);
     })
     .openapi(listEndpointsRoute, async (c) => {

@@ -2,7 +2,8 @@
 // (OWASP's webhook SSRF list) and matched with ipaddr.js, so there is no hand-written bit maths.
 import ipaddr from 'ipaddr.js';
 
-export type AddressVerdict = { allowed: true; address: string } | { allowed: false; address: string; range: string };
+/** `isPublic`: a public unicast address, as opposed to a loopback or private one allowed in private mode. */
+export type AddressVerdict = { allowed: true; address: string; isPublic: boolean } | { allowed: false; address: string; range: string };
 
 interface Rule {
   range: string;
@@ -58,10 +59,10 @@ export function judgeAddress(text: string, { allowPrivateNetworks }: { allowPriv
   for (const rule of parsedRules) {
     if (!rule.subnets.some((subnet) => address.kind() === subnet[0].kind() && address.match(subnet))) continue;
     return rule.allowedInPrivateMode && allowPrivateNetworks
-      ? { allowed: true, address: canonical }
+      ? { allowed: true, address: canonical, isPublic: false }
       : { allowed: false, address: canonical, range: rule.range };
   }
   // Anything else ipaddr.js knows as special-purpose (AS112, AMT, ORCHID...) is no webhook target either.
   const range = address.range();
-  return range === 'unicast' ? { allowed: true, address: canonical } : { allowed: false, address: canonical, range };
+  return range === 'unicast' ? { allowed: true, address: canonical, isPublic: true } : { allowed: false, address: canonical, range };
 }

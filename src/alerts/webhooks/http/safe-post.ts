@@ -7,6 +7,8 @@ export interface SafeWebhookPost {
   url: string;
   /** WEBHOOK_ALLOW_PRIVATE_NETWORKS. */
   allowPrivateNetworks: boolean;
+  /** WEBHOOK_ALLOWED_PORTS. */
+  allowedPorts: readonly number[];
   /** Built only once the URL passed the check, just before sending (a signature carries the send time). */
   headers: () => Record<string, string>;
   body: string;
@@ -31,7 +33,11 @@ export async function safeWebhookPost(
     responseExcerpt: null,
     retryAfter: null,
   });
-  const check = await checkWebhookUrl(post.url, { allowPrivateNetworks: post.allowPrivateNetworks, resolve: client.resolve });
+  const check = await checkWebhookUrl(post.url, {
+    allowPrivateNetworks: post.allowPrivateNetworks,
+    allowedPorts: post.allowedPorts,
+    resolve: client.resolve,
+  });
   if (!check.ok) return failed(`refused: ${check.reason}`);
   const opened = connections ?? client.openConnections();
   try {

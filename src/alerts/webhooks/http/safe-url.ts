@@ -8,11 +8,13 @@ import type { ResolveHost } from './contract';
 export interface WebhookUrlPolicy {
   /** WEBHOOK_ALLOW_PRIVATE_NETWORKS: http, loopback and private networks allowed (never link-local metadata). */
   allowPrivateNetworks: boolean;
+  /** WEBHOOK_ALLOWED_PORTS: ports a public address may use besides 443 (and 80, where http is allowed). */
+  allowedPorts?: readonly number[];
   /** Every A and AAAA address of a host name; tests inject one, production uses the system resolver. */
   resolve?: ResolveHost;
 }
 
-export type WebhookUrlRefusal = 'invalid-url' | 'scheme' | 'credentials' | 'unresolvable' | 'blocked-address';
+export type WebhookUrlRefusal = 'invalid-url' | 'scheme' | 'credentials' | 'port' | 'unresolvable' | 'blocked-address';
 
 export type WebhookUrlCheck = { ok: true; url: URL; addresses: string[] } | { ok: false; code: WebhookUrlRefusal; reason: string };
 
@@ -57,6 +59,25 @@ export async function checkWebhookUrl(input: string | URL, policy: WebhookUrlPol
       return { ok: false, code: 'blocked-address', reason: `the webhook URL points to a ${verdict.range} address${via}` };
     }
     if (!checked.includes(verdict.address)) checked.push(verdict.address);
+    if (verdict.isPublic && !portAllowed(url, policy)) {
+      const allowed = [443, ...(policy.allowPrivateNetworks ? [80] : []), ...(policy.allowedPorts ?? [])].join(', ');
+      return {
+        ok: false,
+        code: 'port',
+        reason: `the webhook URL's port ${effectivePort(url)} is not allowed on a public address (allowed: ${allowed}; WEBHOOK_ALLOWED_PORTS adds more)`,
+      };
+    }
   }
   return { ok: true, url, addresses: checked };
+}
+
+const effectivePort = (url: URL): number => (url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port));
+
+/**
+ * A public host is reached on the web's ports only (443, and 80 where plain http is allowed),
+ * or one the operator allowed: anything else (6379, 25, 22...) is a way to talk to other services.
+ */
+function portAllowed(url: URL, policy: WebhookUrlPolicy): boolean {
+  const port = effectivePort(url);
+  return port === 443 || (port === 80 && url.protocol === 'http:') || (policy.allowedPorts ?? []).includes(port);
 }
