@@ -3,7 +3,7 @@ import { runCleanup } from '../alerts/cleanup/run-cleanup';
 import { runDetection } from '../alerts/detector/run-detection';
 import { runDigestTick } from '../alerts/digest/runner';
 import type { Deps } from '../deps';
-import { acceptingWork } from './leases';
+import { acceptingWork } from './accepting-work';
 
 export type JobName = 'detect' | 'webhooks' | 'signupNotices' | 'digest' | 'cleanup';
 

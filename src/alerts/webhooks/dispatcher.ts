@@ -1,8 +1,9 @@
 import type { KeyObject } from 'node:crypto';
+import { leaseOwner } from '../../db/queue/lease-owner';
 import { type ClaimedDelivery, claimDueDeliveries, hasClaimableDeliveries, releaseDeliveries } from '../../db/webhook-deliveries';
 import { type EndpointRow, findEndpoint, updateEndpoint } from '../../db/webhook-endpoints';
 import type { Deps } from '../../deps';
-import { acceptingWork, leaseOwner } from '../../jobs/leases';
+import { acceptingWork } from '../../jobs/accepting-work';
 import { createOutcomeWriter, type OutcomeWriter } from './outcome-writer';
 import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy';
 import { signingSecrets } from './secrets';
