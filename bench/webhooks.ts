@@ -252,7 +252,9 @@ function statementCounter() {
         return `update ${n.table?.table?.identifier?.name ?? '?'}`;
       case 'RawNode': {
         const text = (n.sqlFragments ?? []).join('?').replace(/\s+/g, ' ').trim();
-        if (text.includes('with room')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
+        // The queue module's claim (src/db/queue/claim-jobs.ts): only the delivery claim runs here.
+        if (text.includes('with room') || text.includes('update ? as job set attempts'))
+          return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
         if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
         return `raw ${text.slice(0, 40)}`;
       }
