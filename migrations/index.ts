@@ -10,6 +10,7 @@ import * as m0008 from './0008_signup_notices';
 import * as m0009 from './0009_webhook_wake_ups_and_shared_payloads';
 import * as m0010 from './0010_digest_items';
 import * as m0011 from './0011_job_leases';
+import * as m0012 from './0012_queue_leases';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009_webhook_wake_ups_and_shared_payloads': m0009,
   '0010_digest_items': m0010,
   '0011_job_leases': m0011,
+  '0012_queue_leases': m0012,
 };

@@ -1,5 +1,5 @@
 import type { DatabaseHandle } from './db/connect';
-import { releaseLeases } from './db/leases';
+import { returnInstanceLeases } from './db/queue/return-instance-leases';
 import type { Deps } from './services';
 
 /** What shutdown stops and waits for, besides the deps' own queues. */
@@ -88,7 +88,7 @@ async function shutdown(target: ShutdownTarget, signal: string): Promise<void> {
 
   let code = 0;
   try {
-    const released = await releaseLeases(deps.db, deps.instanceId, deps.clock.now());
+    const released = await returnInstanceLeases(deps.db, deps.instanceId);
     if (released.deliveries + released.batches > 0) log.info(released, 'leases handed back');
   } catch (error) {
     log.error({ err: error }, 'could not hand the leases back: they expire by themselves');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BATCH_LEASE_MS, RETRY_DELAYS_MS } from '../src/alerts/digest/runner';
-import { DELIVERY_LEASE_MS } from '../src/alerts/webhooks/dispatcher';
+import { DELIVERY_LEASE_MS } from '../src/alerts/webhooks/delivery-loop';
 import { decideAfterAttempt, RETRY_SCHEDULE_MS } from '../src/alerts/webhooks/retry-policy';
 import { ConfigError, parseConfig } from '../src/config';
 import { runEntry } from '../testkit/process';

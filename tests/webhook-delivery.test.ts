@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
-import { DELIVERY_LEASE_MS, dispatchDue } from '../src/alerts/webhooks/dispatcher';
+import { DELIVERY_LEASE_MS, dispatchDue } from '../src/alerts/webhooks/delivery-loop';
 import { fanOutChanges } from '../src/alerts/webhooks/fanout';
 import { REQUEST_TIMEOUT_MS } from '../src/alerts/webhooks/http/contract';
 import { firstSecret } from '../src/alerts/webhooks/secrets';

@@ -131,6 +131,7 @@ export interface SignupNoticesTable {
   created_at: Date;
   next_attempt_at: Date;
   attempts: ColumnType<number, number | undefined, number>;
+  locked_by: string | null;
   locked_until: Date | null;
   last_error: string | null;
   failed_at: Date | null;
@@ -148,6 +149,7 @@ export interface DigestBatchesTable {
   idempotency_key: string;
   status: 'sending' | 'sent' | 'failed';
   attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Date;
   locked_by: string | null;
   locked_until: Date | null;
   created_at: Date;

@@ -2,6 +2,11 @@ import { sql } from 'kysely';
 import type { DigestModel } from '../templates/models';
 import type { Db, DigestStatus, Frequency, Tx } from './database';
 import { type ItemRecord, type RecordedModel, readRecordedModels } from './digest-items';
+import { claimJobs, dueAt } from './queue/claim-jobs';
+import { completeJobsStatement } from './queue/complete-jobs';
+import { failJobs } from './queue/fail-jobs';
+import { digestBatches } from './queue/queues';
+import { retryJobsLater } from './queue/retry-jobs-later';
 
 /** Distinct (time zone, frequency) pairs of confirmed subscribers: a period is computed once per pair. */
 export async function subscriberSchedules(db: Db): Promise<{ timezone: string; frequency: Frequency }[]> {
@@ -127,8 +132,8 @@ export async function recordBatch(
   }));
   ctes.push(sql`
     batch as (
-      insert into digest_batches (idempotency_key, status, attempts, locked_by, locked_until, created_at)
-      values (${input.key}, 'sending', 0, ${input.owner}, ${input.leaseUntil}, ${input.now})
+      insert into digest_batches (idempotency_key, status, attempts, next_attempt_at, locked_by, locked_until, created_at)
+      values (${input.key}, 'sending', 0, ${input.now}, ${input.owner}, ${input.leaseUntil}, ${input.now})
       returning id
     ),
     items as (
@@ -204,38 +209,30 @@ async function batchRows(db: Db | Tx, batchId: number): Promise<BatchToSend['row
 }
 
 /**
- * Claims one batch left unsent past its lease (its runner crashed or gave up for now):
- * attempts + 1, our lock, a new lease. It will be sent again exactly as recorded.
+ * Claims one batch left unsent past its lease (its runner crashed) or put off until now:
+ * attempts + 1, our lease. It will be sent again exactly as recorded.
  */
 export async function claimStaleBatch(db: Db, input: { owner: string; now: Date; leaseUntil: Date }): Promise<BatchToSend | undefined> {
   return db.transaction().execute(async (trx) => {
-    const batch = await trx
-      .updateTable('digest_batches')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), locked_by: input.owner, locked_until: input.leaseUntil }))
-      .where('id', '=', (eb) =>
-        eb
-          .selectFrom('digest_batches')
-          .select('id')
-          .where('status', '=', 'sending')
-          .where('locked_until', '<', input.now)
-          .orderBy('id')
-          .limit(1)
-          .forUpdate()
-          .skipLocked(),
-      )
-      .returning(['id', 'idempotency_key', 'attempts'])
-      .executeTakeFirst();
+    const [batch] = await claimJobs<{ id: string; idempotency_key: string; attempts: number }>(trx, digestBatches, {
+      owner: input.owner,
+      leaseUntil: input.leaseUntil,
+      chosen: sql`chosen as (
+        select id from digest_batches where ${dueAt(digestBatches, input.now)}
+        order by next_attempt_at, id limit 1
+        for update skip locked
+      )`,
+      returning: sql`job.id, job.idempotency_key, job.attempts`,
+    });
     if (!batch) return undefined;
     return { id: Number(batch.id), key: batch.idempotency_key, attempts: batch.attempts, rows: await batchRows(trx, Number(batch.id)) };
   });
 }
 
-/** The provider accepted the batch: rows sent and cursors advanced, in one statement. */
+/** The provider accepted the batch: the batch completed, its rows sent and cursors advanced, in one statement. */
 export async function markBatchSent(db: Db, batch: BatchToSend, now: Date): Promise<void> {
   await sql`
-    with done as (
-      update digest_batches set status = 'sent', sent_at = ${now}, locked_by = null, locked_until = null where id = ${batch.id}
-    ),
+    with done as (${completeJobsStatement(digestBatches, { ids: [batch.id], now })}),
     sent as (
       update digests set status = 'sent', finished_at = ${now} where batch_id = ${batch.id} returning subscriber_id, cursor_to
     )
@@ -243,26 +240,22 @@ export async function markBatchSent(db: Db, batch: BatchToSend, now: Date): Prom
     from sent where s.id = sent.subscriber_id`.execute(db);
 }
 
-/** Not sent this time: try again after `retryAt` (the same key and payload). */
+/** Not sent this time: due again at `retryAt` (the same key and payload). */
 export async function deferBatch(db: Db, batchId: number, input: { retryAt: Date; error: string }): Promise<void> {
-  await db
-    .updateTable('digest_batches')
-    .set({ locked_until: input.retryAt, last_error: input.error.slice(0, 500) })
-    .where('id', '=', batchId)
-    .execute();
+  await retryJobsLater(db, digestBatches, { ids: [batchId], at: input.retryAt, error: input.error.slice(0, 500) });
 }
 
 /**
  * The provider refused the batch for good. A refused message fails alone; the others go back
  * to pending and will travel in a new batch under a new key.
  */
-export async function failBatch(db: Db, batch: BatchToSend, input: { failedRowId?: number; error: string; now: Date }): Promise<void> {
+export async function failBatch(
+  db: Db,
+  batch: BatchToSend,
+  input: { failedRowId?: number | undefined; error: string; now: Date },
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('digest_batches')
-      .set({ status: 'failed', last_error: input.error.slice(0, 500), locked_by: null, locked_until: null })
-      .where('id', '=', batch.id)
-      .execute();
+    await failJobs(trx, digestBatches, { ids: [batch.id], now: input.now, error: input.error.slice(0, 500) });
     const failed = input.failedRowId === undefined ? batch.rows.map((r) => r.id) : [input.failedRowId];
     await trx
       .updateTable('digests')

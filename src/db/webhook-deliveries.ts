@@ -1,12 +1,8 @@
-import { type ExpressionBuilder, sql } from 'kysely';
-import type { Database, Db, Tx } from './database';
-
-/** A claimed delivery handed back unstarted: claimable at once, its unmade attempt not counted. */
-export const handedBack = (eb: ExpressionBuilder<Database, 'webhook_deliveries'>) => ({
-  locked_by: null,
-  locked_until: null,
-  attempts: eb.fn<number>('greatest', [eb('attempts', '-', 1), eb.lit(0)]),
-});
+import { sql } from 'kysely';
+import type { Db, Tx } from './database';
+import { claimJobs, dueAt } from './queue/claim-jobs';
+import { webhookDeliveries } from './queue/queues';
+import { returnJobs } from './queue/return-jobs';
 
 /** Due again now (an operator retry or a replay), keeping its webhook-id. */
 export const requeuedAt = (now: Date) => ({ status: 'pending' as const, next_attempt_at: now, locked_by: null, locked_until: null });
@@ -88,8 +84,10 @@ export async function claimDueDeliveries(
   db: Db,
   input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number; inFlight?: Record<string, number> },
 ): Promise<ClaimedDelivery[]> {
-  const { rows } = await sql<ClaimedDelivery>`
-    with room as (
+  const rows = await claimJobs<ClaimedDelivery>(db, webhookDeliveries, {
+    owner: input.owner,
+    leaseUntil: input.leaseUntil,
+    chosen: sql`room as (
       select e.id as endpoint_id, ${input.perEndpoint} - coalesce(busy.value::integer, 0) as free
       from webhook_endpoints as e
       left join jsonb_each_text(${JSON.stringify(input.inFlight ?? {})}::jsonb) as busy on busy.key = e.id
@@ -97,22 +95,17 @@ export async function claimDueDeliveries(
     ), candidates as (
       select due.* from room cross join lateral (
         select id, change_id, next_attempt_at from webhook_deliveries
-        where endpoint_id = room.endpoint_id and status = 'pending' and next_attempt_at <= ${input.now}
-          and (locked_until is null or locked_until < ${input.now})
+        where endpoint_id = room.endpoint_id and ${dueAt(webhookDeliveries, input.now)}
         order by next_attempt_at, id
         limit room.free
         for update skip locked
       ) as due
     ), chosen as (
       select id from candidates order by next_attempt_at, id limit ${input.limit}
-    )
-    update webhook_deliveries as d
-    set attempts = d.attempts + 1, locked_by = ${input.owner}, locked_until = ${input.leaseUntil}
-    where d.id = any(array(select id from chosen))
-    returning d.id, d.endpoint_id, d.change_id, d.type, d.attempts,
-      coalesce(d.payload, (select shared.body from webhook_payloads as shared where shared.change_id = d.change_id)) as payload`.execute(
-    db,
-  );
+    )`,
+    returning: sql`job.id, job.endpoint_id, job.change_id, job.type, job.attempts,
+      coalesce(job.payload, (select shared.body from webhook_payloads as shared where shared.change_id = job.change_id)) as payload`,
+  });
   return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));
 }
 
@@ -190,14 +183,7 @@ export async function recordAttempts(db: Db | Tx, owner: string, finished: reado
  * endpoint): claimable again at once, and their unmade attempt not counted.
  */
 export async function releaseDeliveries(db: Db, owner: string, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('webhook_deliveries')
-    .set(handedBack)
-    .where('id', 'in', ids)
-    .where('locked_by', '=', owner)
-    .where('status', '=', 'pending')
-    .execute();
+  await returnJobs(db, webhookDeliveries, { owner, ids });
 }
 
 /**

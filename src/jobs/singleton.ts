@@ -1,6 +1,9 @@
 import type { Clock } from '../clock';
 import type { Db } from '../db/database';
-import { type JobLease, releaseJobLease, renewJobLease, takeJobLease } from '../db/job-leases';
+import { jobLeaseOwner } from '../db/queue/lease-owner';
+import { releaseJobLease } from '../db/queue/release-job-lease';
+import { renewJobLease } from '../db/queue/renew-job-lease';
+import { type JobLease, takeJobLease } from '../db/queue/take-job-lease';
 import type { Log } from '../log';
 
 /** Names of the singleton jobs this process is running now. */
@@ -30,7 +33,7 @@ export async function runSingleton<T>(deps: SingletonDeps, name: string, work: (
   if (deps.processLocks.has(name)) return { ran: false };
   deps.processLocks.add(name);
   try {
-    const lease: JobLease = { name, owner: `${name}-${deps.instanceId}-${crypto.randomUUID()}` };
+    const lease: JobLease = { name, owner: jobLeaseOwner(name, deps.instanceId) };
     if (!(await takeJobLease(deps.db, lease, deps.clock.now(), leaseEnd(deps)))) return { ran: false };
     const heartbeat = setInterval(() => void renew(deps, lease), Math.max(1_000, Math.floor(deps.config.jobLeaseMs / 3)));
     try {

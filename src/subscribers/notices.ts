@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { BackgroundTasks } from '../background';
-import { type ClaimedNotice, claimDueNotices, deleteNotices, failNotices, retryNoticesLater } from '../db/signup-notices';
+import { completeJobs } from '../db/queue/complete-jobs';
+import { failJobs } from '../db/queue/fail-jobs';
+import { leaseOwner } from '../db/queue/lease-owner';
+import { signupNotices } from '../db/queue/queues';
+import { retryJobsLater } from '../db/queue/retry-jobs-later';
+import { retryAt } from '../db/queue/retry-schedule';
+import { type ClaimedNotice, claimDueNotices } from '../db/signup-notices';
 import type { SubscriberRow } from '../db/subscribers';
-import { type EmailMessage, MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../email/transport';
+import { sendMailBatch } from '../email/send-mail-batch';
+import { type EmailMessage, MAX_BATCH_SIZE } from '../email/transport';
 import type { Resources } from '../resources';
 import { categories } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
@@ -11,12 +18,14 @@ import { renderManageEmail } from '../templates/manage-email';
 import type { AlertChoices } from '../templates/models';
 import { listUnsubscribeHeaders, subscriberLinks } from './links';
 
-type NoticeDeps = Pick<Resources, 'db' | 'clock' | 'config' | 'tokens' | 'mailer' | 'log'>;
+type NoticeDeps = Pick<Resources, 'db' | 'clock' | 'config' | 'tokens' | 'mailer' | 'log'> & Partial<Pick<Resources, 'instanceId'>>;
 
 /** A claimed notice not sent or refused by then is claimed again (a worker died mid-send). */
 export const NOTICE_LEASE_MS = 5 * 60 * 1000;
 /** After this many attempts a notice is given up (its links would be a day old, and Resend keeps idempotency keys 24 h). */
 export const NOTICE_MAX_ATTEMPTS = 8;
+/** Waits before a notice not sent goes again, by its attempt (30 s doubling, at most an hour). */
+export const NOTICE_RETRY_SCHEDULE_MS = [30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000];
 
 /** A subscriber's stored choices as names a reader understands. */
 export function choicesOf(subscriber: Pick<SubscriberRow, 'countries' | 'regions' | 'categories' | 'frequency'>): AlertChoices {
@@ -75,8 +84,6 @@ const RENDER_SLICE = 10;
 const nextTurn = () =>
   new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
-const backoffMs = (attempts: number) => Math.min(60 * 60 * 1000, 30_000 * 2 ** (attempts - 1));
-
 export interface DrainResult {
   sent: number;
   retried: number;
@@ -94,9 +101,10 @@ export interface DrainResult {
 export async function drainNotices(deps: NoticeDeps, options: { batchSize?: number } = {}): Promise<DrainResult> {
   const limit = Math.min(options.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
   const result: DrainResult = { sent: 0, retried: 0, failed: 0 };
+  const owner = leaseOwner('notices', deps.instanceId);
   for (;;) {
     const now = deps.clock.now();
-    const claimed = await claimDueNotices(deps.db, { now, leaseUntil: new Date(now.getTime() + NOTICE_LEASE_MS), limit });
+    const claimed = await claimDueNotices(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + NOTICE_LEASE_MS), limit });
     if (claimed.length === 0) return result;
     await sendClaimed(deps, claimed, result);
     if (claimed.length < limit) return result;
@@ -114,53 +122,47 @@ async function sendClaimed(deps: NoticeDeps, all: ClaimedNotice[], result: Drain
       messages.push(noticeMessage(deps, notice));
       claimed.push(notice);
     } catch (error) {
-      await failNotices(deps.db, [notice.id], deps.clock.now(), error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      await failJobs(deps.db, signupNotices, { ids: [notice.id], now: deps.clock.now(), error: reason });
       result.failed += 1;
       deps.log.error({ err: error, notice: notice.id }, 'sign-up notice could not be built');
     }
   }
   if (claimed.length === 0) return;
   const ids = claimed.map((n) => n.id);
-  try {
-    await deps.mailer.sendBatch(messages, { idempotencyKey: batchKey(claimed) });
-  } catch (error) {
-    const now = deps.clock.now();
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    if (error instanceof PermanentEmailError) {
-      // One refused message sinks a strict batch: give that one up, send the others again now.
-      const bad = error.messageIndex !== undefined ? [ids[error.messageIndex]!] : ids;
-      await failNotices(deps.db, bad, now, text);
-      await retryNoticesLater(
-        deps.db,
-        ids.filter((id) => !bad.includes(id)),
-        now,
-        text,
-      );
-      result.failed += bad.length;
-      deps.log.error({ err: error, notices: bad.length }, 'sign-up notices refused by the mailer');
-      return;
-    }
-    const spent = claimed.filter((n) => n.attempts >= NOTICE_MAX_ATTEMPTS).map((n) => n.id);
-    const again = claimed.filter((n) => n.attempts < NOTICE_MAX_ATTEMPTS);
-    const waitMs = Math.max(
-      error instanceof TransientEmailError ? (error.retryAfterMs ?? 0) : 0,
-      backoffMs(Math.max(1, ...again.map((n) => n.attempts))),
-    );
-    await failNotices(deps.db, spent, now, text);
-    await retryNoticesLater(
-      deps.db,
-      again.map((n) => n.id),
-      new Date(now.getTime() + waitMs),
-      text,
-    );
-    result.retried += again.length;
-    result.failed += spent.length;
-    deps.log.warn({ err: error, notices: claimed.length, retryInMs: waitMs }, 'sign-up notices not sent; will retry');
+  const sent = await sendMailBatch(deps.mailer, messages, batchKey(claimed));
+  const now = deps.clock.now();
+  if (sent.kind === 'accepted') {
+    await completeJobs(deps.db, signupNotices, { ids, now });
+    result.sent += ids.length;
+    deps.log.info({ notices: ids.length, kinds: countKinds(claimed) }, 'sign-up notices sent');
     return;
   }
-  await deleteNotices(deps.db, ids);
-  result.sent += ids.length;
-  deps.log.info({ notices: ids.length, kinds: countKinds(claimed) }, 'sign-up notices sent');
+  if (sent.kind === 'refused') {
+    // One refused message sinks a strict batch: give that one up, send the others again now.
+    const bad = sent.failedIndex !== undefined ? [ids[sent.failedIndex]!] : ids;
+    await failJobs(deps.db, signupNotices, { ids: bad, now, error: sent.error });
+    await retryJobsLater(deps.db, signupNotices, { ids: ids.filter((id) => !bad.includes(id)), at: now, error: sent.error });
+    result.failed += bad.length;
+    deps.log.error({ err: sent.cause, notices: bad.length }, 'sign-up notices refused by the mailer');
+    return;
+  }
+  const spent = claimed.filter((n) => n.attempts >= NOTICE_MAX_ATTEMPTS).map((n) => n.id);
+  const again = claimed.filter((n) => n.attempts < NOTICE_MAX_ATTEMPTS);
+  const at = retryAt({
+    now,
+    schedule: NOTICE_RETRY_SCHEDULE_MS,
+    retry: Math.max(1, ...again.map((n) => n.attempts)) - 1,
+    retryAfterMs: sent.retryAfterMs,
+  });
+  await failJobs(deps.db, signupNotices, { ids: spent, now, error: sent.error });
+  await retryJobsLater(deps.db, signupNotices, { ids: again.map((n) => n.id), at, error: sent.error });
+  result.retried += again.length;
+  result.failed += spent.length;
+  deps.log.warn(
+    { err: sent.cause, notices: claimed.length, retryInMs: at.getTime() - now.getTime() },
+    'sign-up notices not sent; will retry',
+  );
 }
 
 const countKinds = (notices: readonly ClaimedNotice[]) =>

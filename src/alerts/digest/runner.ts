@@ -17,8 +17,11 @@ import {
   subscriberSchedules,
 } from '../../db/digests';
 import { loadEvents } from '../../db/events';
-import { type EmailMessage, MAX_BATCH_SIZE, PermanentEmailError, TransientEmailError } from '../../email/transport';
-import { acceptingWork, leaseOwner } from '../../jobs/leases';
+import { leaseOwner } from '../../db/queue/lease-owner';
+import { retryAt } from '../../db/queue/retry-schedule';
+import { sendMailBatch } from '../../email/send-mail-batch';
+import { type EmailMessage, MAX_BATCH_SIZE } from '../../email/transport';
+import { acceptingWork } from '../../jobs/accepting-work';
 import type { Resources } from '../../resources';
 import { buildDigest } from './build';
 import { digestMessage } from './message';
@@ -217,34 +220,22 @@ function batchMessages(batch: BatchToSend): EmailMessage[] {
 /** Sends a recorded batch (the same key and payload every time) and records the outcome. */
 async function sendBatch(deps: Resources, batch: BatchToSend, messages: EmailMessage[], result: DigestTickResult): Promise<void> {
   result.batches += 1;
-  try {
-    await deps.mailer.sendBatch(messages, { idempotencyKey: batch.key });
-    await markBatchSent(deps.db, batch, deps.clock.now());
+  const sent = await sendMailBatch(deps.mailer, messages, batch.key);
+  const now = deps.clock.now();
+  if (sent.kind === 'accepted') {
+    await markBatchSent(deps.db, batch, now);
     result.sent += batch.rows.length;
-  } catch (error) {
-    const now = deps.clock.now();
-    if (error instanceof PermanentEmailError && error.code === 'invalid_idempotent_request') {
-      // The provider already holds this key with the payload first sent: that batch went out.
-      await markBatchSent(deps.db, batch, now);
-      result.sent += batch.rows.length;
-    } else if (error instanceof PermanentEmailError) {
-      const failedRow = error.messageIndex === undefined ? undefined : batch.rows[error.messageIndex]?.id;
-      await failBatch(deps.db, batch, { failedRowId: failedRow, error: `${error.code}: ${error.message}`, now });
-      result.failed += failedRow === undefined ? batch.rows.length : 1;
-      deps.log.error({ batch: batch.id, code: error.code }, 'digest batch refused by the provider');
-    } else {
-      const delays = deps.config.digests.retryScheduleMs;
-      const wait =
-        error instanceof TransientEmailError && error.retryAfterMs
-          ? error.retryAfterMs
-          : delays[Math.min(batch.attempts, delays.length - 1)]!;
-      await deferBatch(deps.db, batch.id, {
-        retryAt: new Date(now.getTime() + wait),
-        error: error instanceof Error ? error.message : String(error),
-      });
-      result.deferred += batch.rows.length;
-      deps.log.warn({ batch: batch.id, err: error }, 'digest batch not sent; it will be retried with the same key');
-    }
+  } else if (sent.kind === 'refused') {
+    const failedRow = sent.failedIndex === undefined ? undefined : batch.rows[sent.failedIndex]?.id;
+    await failBatch(deps.db, batch, { failedRowId: failedRow, error: sent.error, now });
+    result.failed += failedRow === undefined ? batch.rows.length : 1;
+    deps.log.error({ batch: batch.id, code: sent.cause.code }, 'digest batch refused by the provider');
+  } else {
+    // A batch's first send is not a claim: its attempts count earlier sends, and index the schedule.
+    const at = retryAt({ now, schedule: deps.config.digests.retryScheduleMs, retry: batch.attempts, retryAfterMs: sent.retryAfterMs });
+    await deferBatch(deps.db, batch.id, { retryAt: at, error: sent.error });
+    result.deferred += batch.rows.length;
+    deps.log.warn({ batch: batch.id, err: sent.cause }, 'digest batch not sent; it will be retried with the same key');
   }
 }
 

@@ -1,9 +1,9 @@
 import { recordJobRun } from '../../jobs/job-metrics';
 import type { Resources } from '../../resources';
-import { type DispatchDeps, dispatchDue } from './dispatcher';
+import { type DispatchDeps, dispatchDue } from './delivery-loop';
 import { fanOutChanges } from './fanout';
-import { createWakeSignal, type WakeSignal } from './wake-signal';
-import { listenForWakeUps, type WakeUpListener } from './wake-ups';
+import { listenForWakeUps, type WakeUpListener } from './pg-listen-connection';
+import { createWakeLatch, type WakeLatch } from './wake-latch';
 
 /**
  * Moves new changes to webhook endpoints soon after they are appended. `kick()` starts a
@@ -27,13 +27,13 @@ export type WebhookPumpDeps = DispatchDeps & Pick<Resources, 'pool'>;
 export function createWebhookPump(deps: WebhookPumpDeps, onError: (error: unknown) => void): WebhookPump {
   let fanningOut: Promise<void> | undefined;
   let fanOutAgain = false;
-  let dispatcher: WakeSignal | undefined;
+  let dispatcher: WakeLatch | undefined;
   const dispatching = new Set<Promise<unknown>>();
   let listener: WakeUpListener | undefined;
 
   const wakeDispatcher = () => {
     if (dispatcher?.notify()) return;
-    const wake = createWakeSignal();
+    const wake = createWakeLatch();
     dispatcher = wake;
     const run: Promise<unknown> = recordJobRun(deps, 'webhooks', () => dispatchDue(deps, { wake }))
       .catch(onError)

@@ -1,9 +1,10 @@
 /**
- * A wake-up that is never lost: `notify()` makes the current or the next `wait()` return at
- * once. A closed signal refuses notifications, so whoever notifies knows to start a new runner.
+ * An in-process latch that never loses a wake-up: `notify()` makes the current or the next
+ * `wait()` return at once. A closed latch refuses notifications, so whoever notifies knows to
+ * start a new runner.
  */
-export interface WakeSignal {
-  /** False when the signal is closed (its runner has finished). */
+export interface WakeLatch {
+  /** False when the latch is closed (its runner has finished). */
   notify(): boolean;
   /** Takes the pending notification: true when something notified since the last take. */
   take(): boolean;
@@ -11,7 +12,7 @@ export interface WakeSignal {
   close(): void;
 }
 
-export function createWakeSignal(): WakeSignal {
+export function createWakeLatch(): WakeLatch {
   let pending = false;
   let closed = false;
   let release: (() => void) | undefined;

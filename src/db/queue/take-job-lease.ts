@@ -1,5 +1,6 @@
-import type { Db } from './database';
+import type { Db } from '../database';
 
+/** A singleton job's lease row (job_leases): one per job name, held by one process at a time. */
 export interface JobLease {
   name: string;
   owner: string;
@@ -19,19 +20,4 @@ export async function takeJobLease(db: Db, lease: JobLease, now: Date, until: Da
     .returning('owner')
     .executeTakeFirst();
   return row?.owner === lease.owner;
-}
-
-/** Extends a lease still held; false if it was lost (it ran out and another process took it). */
-export async function renewJobLease(db: Db, lease: JobLease, until: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('job_leases')
-    .set({ locked_until: until })
-    .where('name', '=', lease.name)
-    .where('owner', '=', lease.owner)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-export async function releaseJobLease(db: Db, lease: JobLease): Promise<void> {
-  await db.deleteFrom('job_leases').where('name', '=', lease.name).where('owner', '=', lease.owner).execute();
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Log } from '../../log';
 
-/** Sent at commit by the triggers of migration 0007 (payload: the schema) when changes or deliveries are appended. */
+/** Sent at commit by the triggers of migration 0009 (payload: the schema) when changes or deliveries are appended. */
 export const WAKE_UP_CHANNEL = 'webhooks';
 /** How the connection shows in pg_stat_activity. */
 export const APPLICATION_NAME = 'tracker-alerts webhook wake-ups';
