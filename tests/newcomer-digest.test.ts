@@ -14,12 +14,13 @@ describe('a newcomer runs the demo, then a digest', () => {
     const firstOfNextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 12)).toISOString();
     const dryRun = runEntry('src/cli/digest.ts', { DATA_DIR: dataDir }, ['--now', firstOfNextMonth, '--dry-run']);
     expect(await dryRun.exited).toBe(0);
-    expect(dryRun.stdout()).toMatch(/dry run: nothing written\): 3 due, would send 3/);
+    expect(dryRun.stdout()).toMatch(/dry run: 3 digests due; 3 would be sent and 0 skipped/);
     expect(await readOutbox(dataDir)).toEqual([]);
 
     const digest = runEntry('src/cli/digest.ts', { DATA_DIR: dataDir }, ['--now', firstOfNextMonth]);
     expect(await digest.exited).toBe(0);
-    expect(digest.stdout()).toMatch(/3 due, sent 3/);
+    expect(digest.stdout()).toMatch(/3 due, sent 3 in 1 batch,/);
+    expect(digest.stdout()).toMatch(/^batch 1: 3 emails sent$/m);
     const mails = await readOutbox(dataDir);
     expect(mails.map((m) => m.to).sort()).toEqual([
       'demo-central-asia@example.org',

@@ -17,12 +17,18 @@ if (Number.isNaN(asOf.getTime())) {
 const { resources, database } = await openNodeResources({ logToStderr: true });
 const deps = createDeps(resources);
 await seedDemoSubscribers(deps);
-const result = await runDigestTick(deps, { asOf, trigger: 'cli', dryRun: values['dry-run'] });
+const outcomeWords = { sent: 'sent', refused: 'REFUSED by the provider', deferred: 'not taken now, to be retried with the same key' };
+const result = await runDigestTick(deps, {
+  asOf,
+  trigger: 'cli',
+  dryRun: values['dry-run'],
+  onBatch: (batch) => process.stdout.write(`batch ${batch.number}: ${batch.emails} emails ${outcomeWords[batch.outcome]}\n`),
+});
 await servicesIdle(deps);
 await database.close();
 process.stdout.write(
   result.dryRun
     ? `digest tick as of ${result.asOf}, dry run: ${result.enqueued} digests due; ${result.sent} would be sent and ${result.skipped} skipped (empty, and their subscriber chose to skip empty digests). Nothing was recorded or sent, so no batches were formed.\n`
-    : `digest tick as of ${result.asOf}: ${result.enqueued} due; sent ${result.sent} in ${result.batches} batches, skipped ${result.skipped} (empty), failed ${result.failed}, deferred ${result.deferred} (to be retried with the same key)\n`,
+    : `digest tick as of ${result.asOf}: ${result.enqueued} due, sent ${result.sent} in ${result.batches} ${result.batches === 1 ? 'batch' : 'batches'}, skipped ${result.skipped} (empty), failed ${result.failed}, deferred ${result.deferred} (to be retried with the same key)\n`,
 );
 process.exit(result.failed > 0 ? 1 : 0);

@@ -53,6 +53,15 @@ export interface DigestTickOptions {
   batchSize?: number;
   /** Tests stop a run between recording a batch and sending it, as a crash would. */
   afterRecord?: (batch: BatchToSend) => Promise<void>;
+  /** Told after each batch is handed to the mailer: the operator command prints a line per batch. */
+  onBatch?: (progress: BatchProgress) => void;
+}
+
+export interface BatchProgress {
+  /** The batch's number in this tick, from 1. */
+  number: number;
+  emails: number;
+  outcome: 'sent' | 'refused' | 'deferred';
 }
 
 /**
@@ -91,7 +100,7 @@ export async function runDigestTick(deps: Resources, options: DigestTickOptions)
     const now = deps.clock.now();
     const stale = await claimStaleBatch(deps.db, { owner, now, leaseUntil: new Date(now.getTime() + deps.config.digests.batchLeaseMs) });
     if (!stale) break;
-    await sendBatch(deps, stale, batchMessages(stale), result);
+    await sendBatch(deps, stale, batchMessages(stale), result, options.onBatch);
   }
 
   const window = await loadWindow(deps, options.asOf);
@@ -125,7 +134,7 @@ export async function runDigestTick(deps: Resources, options: DigestTickOptions)
       if (prepared === 'none' || prepared === 'skipped-only') continue;
       await options.afterRecord?.(prepared.batch);
       await posting;
-      posting = sendBatch(deps, prepared.batch, prepared.messages, result);
+      posting = sendBatch(deps, prepared.batch, prepared.messages, result, options.onBatch);
       posting.catch(() => undefined); // awaited before the next send or below
     }
   } catch (error) {
@@ -218,24 +227,34 @@ function batchMessages(batch: BatchToSend): EmailMessage[] {
 }
 
 /** Sends a recorded batch (the same key and payload every time) and records the outcome. */
-async function sendBatch(deps: Resources, batch: BatchToSend, messages: EmailMessage[], result: DigestTickResult): Promise<void> {
+async function sendBatch(
+  deps: Resources,
+  batch: BatchToSend,
+  messages: EmailMessage[],
+  result: DigestTickResult,
+  onBatch: DigestTickOptions['onBatch'],
+): Promise<void> {
   result.batches += 1;
+  const number = result.batches;
   const sent = await sendMailBatch(deps.mailer, messages, batch.key);
   const now = deps.clock.now();
   if (sent.kind === 'accepted') {
     await markBatchSent(deps.db, batch, now);
     result.sent += batch.rows.length;
+    onBatch?.({ number, emails: messages.length, outcome: 'sent' });
   } else if (sent.kind === 'refused') {
     const failedRow = sent.failedIndex === undefined ? undefined : batch.rows[sent.failedIndex]?.id;
     await failBatch(deps.db, batch, { failedRowId: failedRow, error: sent.error, now });
     result.failed += failedRow === undefined ? batch.rows.length : 1;
     deps.log.error({ batch: batch.id, code: sent.cause.code }, 'digest batch refused by the provider');
+    onBatch?.({ number, emails: messages.length, outcome: 'refused' });
   } else {
     // A batch's first send is not a claim: its attempts count earlier sends, and index the schedule.
     const at = retryAt({ now, schedule: deps.config.digests.retryScheduleMs, retry: batch.attempts, retryAfterMs: sent.retryAfterMs });
     await deferBatch(deps.db, batch.id, { retryAt: at, error: sent.error });
     result.deferred += batch.rows.length;
     deps.log.warn({ batch: batch.id, err: sent.cause }, 'digest batch not sent; it will be retried with the same key');
+    onBatch?.({ number, emails: messages.length, outcome: 'deferred' });
   }
 }
 
