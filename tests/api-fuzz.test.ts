@@ -386,6 +386,7 @@ function tokenPurposeOf(template: string) {
   const purposes = {
     '/confirm': 'pending',
     '/preferences': 'manage',
+    '/preferences/sign-out': 'manage',
     '/v1/preferences': 'manage',
     '/unsubscribe': 'unsubscribe',
     '/digests/view': 'view',
@@ -561,6 +562,13 @@ describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () 
           headers: [['authorization', 'Bearer «admin»']] as [string, string][],
         })),
     },
+    {
+      name: 'GET /preferences/signed-out',
+      numRuns: Math.ceil(RUNS / 4),
+      requests: extraQuery.map((q) => ({ method: 'GET', path: '/preferences/signed-out', query: q.join('&'), headers: [] })),
+    },
+    // Last: a sign-out that succeeds retires the fixture subscriber's links for what follows.
+    { name: 'POST /preferences/sign-out', requests: formRequests('/preferences/sign-out', true) },
   ];
   extraRoutes.forEach(({ name, requests, numRuns }, index) => {
     it(
