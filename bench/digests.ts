@@ -29,7 +29,7 @@ import { readRecordedModels, recordModel } from '../src/db/digest-items';
 import type { ClaimedDigest } from '../src/db/digests';
 import { loadEvents } from '../src/db/events';
 import { migrateToLatest } from '../src/db/migrate';
-import { createResendMailer } from '../src/email/resend';
+import { createResendMailer, type ResendMailerOptions } from '../src/email/resend';
 import type { EmailMessage } from '../src/email/transport';
 import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
@@ -264,39 +264,7 @@ export async function run(): Promise<BenchResult> {
     const heapFirstHalf = Math.max(...mem.series.filter((m) => m.t < half).map((m) => m.heap));
     const heapSecondHalf = Math.max(...mem.series.filter((m) => m.t >= half).map((m) => m.heap));
 
-    const step = Math.max(1, Math.floor(sent / RENDER_SAMPLE));
-    const stored = await sql<{ model: unknown; item_count: number }>`
-      select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${RENDER_SAMPLE}`.execute(
-      handle.db,
-    );
-    // Read back as a retry reads them, then copied apart: timed alone, no model shares a report object with another.
-    const models = (
-      await readRecordedModels(
-        handle.db,
-        stored.rows.map((r) => r.model),
-      )
-    ).map((model) => structuredClone(model));
-    for (const model of models.slice(0, 100)) digestMessage(model); // warm
-    const renderMs: number[] = [];
-    const renderByKind = new Map<string, number[]>();
-    const shown: number[] = [];
-    const messages: EmailMessage[] = [];
-    for (const model of models) {
-      const t = now();
-      const message = digestMessage(model);
-      const ms = now() - t;
-      renderMs.push(ms);
-      const kind = kindOf.get(model.recipient.email) ?? '?';
-      renderByKind.set(kind, [...(renderByKind.get(kind) ?? []), ms]);
-      if (messages.length < 1_000) messages.push(message);
-    }
-    for (const model of models) shown.push(renderDigestEmail(model).shownCount);
-    const storedItems = stored.rows.map((r) => r.item_count);
-    const sampleChars = messages.map((m) => m.html.length + (m.text?.length ?? 0));
-    log(
-      `  render: digestMessage over ${fmtInt(models.length)} stored models (items median ${median(storedItems)}, p90 ${floorPercentile(storedItems, 90)}; shown median ${median(shown)}, max ${maxOf(shown)}): ` +
-        `median ${us(median(renderMs))}, mean ${us(mean(renderMs))}, p95 ${us(floorPercentile(renderMs, 95))}`,
-    );
+    const { models, renderMs, renderByKind, messages, storedItems, sampleChars } = await renderStoredModels(handle, sent, kindOf);
 
     const composeProbe = await profileCompose(deps, handle, cursor, upTo, Math.min(2_000, SUBSCRIBERS), kindOf);
     const inTickRenderMs =
@@ -304,74 +272,16 @@ export async function run(): Promise<BenchResult> {
       [...composeProbe.byKind.values()].reduce((a, k) => a + k.count, 0);
     const tickFillMs = median(composeProbe.renderAll);
 
-    const mjmlFile = join(templatesDir, 'digest.mjml');
-    const source = readFileSync(mjmlFile, 'utf8');
-    await compileMjml(source, mjmlFile); // warm mjml's lazy requires
-    // Per recipient: compile (mjml2html + ASCII, as the build does) and parse the template, then
-    // the same fill. The fill is what the precompiled path costs, so (compile + fill) / fill.
-    const compileMs: number[] = [];
-    for (let i = 0; i < MJML_CALLS; i++) {
-      const t = now();
-      prepareTemplate(await compileMjml(source, mjmlFile));
-      compileMs.push(now() - t);
-    }
-    // The precompiled path is the fill as the tick runs it (reports filled once, shared by their
-    // readers); mjml2html per recipient would compile per recipient and then fill the same way.
-    const mjmlMs = median(compileMs) + tickFillMs;
-    const mjmlRatio = mjmlMs / tickFillMs;
-    // For comparison: against the fill of a stored model alone (nothing shared, every report prepared for this reader).
-    const mjmlRatioAlone = (median(compileMs) + median(renderMs)) / median(renderMs);
-    log(
-      `  mjml2html per recipient: compile + parse median ${median(compileMs).toFixed(1)} ms over ${MJML_CALLS} calls; with the fill ${fmtRatio(mjmlRatio)} the precompiled ` +
-        `fill as in the tick (median ${us(tickFillMs)}); ${fmtRatio(mjmlRatioAlone)} a stored model filled alone (median ${us(median(renderMs))})`,
-    );
+    const { compileMs, mjmlMs, mjmlRatio, mjmlRatioAlone } = await mjmlPerRecipient(tickFillMs, renderMs);
 
-    const bodies = rawBodies(messages, EMAIL_FROM);
-    const rawPasses: { ms: number; emails: number; batches: number }[] = [];
-    const rawFakeCpu: number[] = [];
-    const sdkMailer = createResendMailer({
-      apiKey: API_KEY,
-      baseUrl: resend.url,
-      defaultFrom: EMAIL_FROM,
-      clock,
-      log: logger,
-      metrics: metrics.email,
-    });
-    const sdkPasses: { ms: number; emails: number; batches: number }[] = [];
-    for (let pass = 1; pass <= 2; pass++) {
-      await rawPosting(fake, bodies, 2, pass + 10, 0); // a fresh keep-alive connection, untimed
-      await resend.reset();
-      rawPasses.push(await rawPosting(fake, bodies, RAW_BATCHES, pass, RAW_SECONDS * 1000));
-      rawFakeCpu.push((await resend.usage()).cpuMs);
-      await resend.reset();
-      await mailerPosting(sdkMailer, messages, 2, pass + 10, 0);
-      sdkPasses.push(await mailerPosting(sdkMailer, messages, RAW_BATCHES, pass, RAW_SECONDS * 1000));
-      await resend.reset();
-    }
-    const rawRates = rawPasses.map((p) => (p.emails / p.ms) * 1000);
-    const rawRate = median(rawRates);
-    const sdkRates = sdkPasses.map((p) => (p.emails / p.ms) * 1000);
-    const sdkRate = median(sdkRates);
-    const bodyBytes = mean(bodies.map((b) => Buffer.byteLength(b)));
-    // What the fake itself does per batch (its steps, replicated here): parse and sha256 of the bytes;
-    // and what the client adds in the tick: serialising the batch as the mailer does, and encoding it.
-    const fakeMs: number[] = [];
-    const stringifyMs: number[] = [];
-    for (const [i, body] of bodies.slice(0, 5).entries()) {
-      let t = now();
-      const bytes = Buffer.from(body);
-      JSON.parse(bytes.toString('utf8'));
-      createHash('sha256').update('/emails/batch\n').update(bytes).digest('hex');
-      fakeMs.push(now() - t);
-      t = now();
-      Buffer.from(JSON.stringify(rawPayloads(messages.slice(100 * i, 100 * i + 100), EMAIL_FROM)[0]));
-      stringifyMs.push(now() - t);
-    }
-    const rawFakeCpuPerBatch = mean(rawFakeCpu.map((ms, i) => ms / Math.max(1, rawPasses[i]!.batches)));
-    log(
-      `  raw posting: ${rawPasses.map((p) => p.batches).join(' and ')} batches of 100 (${(bodyBytes / 1e6).toFixed(2)} MB per request body): ` +
-        `${rawRates.map((r) => fmtInt(r)).join(' and ')} emails/s; the fake's CPU ${rawFakeCpuPerBatch.toFixed(0)} ms per batch (its parse + sha256 alone ${mean(fakeMs).toFixed(0)} ms), ` +
-        `the client's serialising (as the mailer does) + UTF-8 encoding ${mean(stringifyMs).toFixed(0)} ms; through the mailer (SDK): ${sdkRates.map((r) => fmtInt(r)).join(' and ')} emails/s`,
+    const { rawRates, rawRate, sdkRates, sdkRate, bodyBytes, fakeMs, stringifyMs, rawFakeCpuPerBatch } = await postingPasses(
+      resend,
+      messages,
+      {
+        clock,
+        log: logger,
+        metrics: metrics.email,
+      },
     );
 
     const storage = await measureRecord(handle, models);
@@ -605,6 +515,126 @@ export async function run(): Promise<BenchResult> {
     if (process.env.BENCH_KEEP_SCHEMA !== '1') await adminQuery(url, `drop schema if exists ${schema} cascade`);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** `digestMessage` over a sample of the stored models, read back as a retry reads them; the first 1,000 messages kept for posting. */
+async function renderStoredModels(handle: DatabaseHandle, sent: number, kindOf: ReadonlyMap<string, string>) {
+  const step = Math.max(1, Math.floor(sent / RENDER_SAMPLE));
+  const stored = await sql<{ model: unknown; item_count: number }>`
+    select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${RENDER_SAMPLE}`.execute(handle.db);
+  // Read back as a retry reads them, then copied apart: timed alone, no model shares a report object with another.
+  const models = (
+    await readRecordedModels(
+      handle.db,
+      stored.rows.map((r) => r.model),
+    )
+  ).map((model) => structuredClone(model));
+  for (const model of models.slice(0, 100)) digestMessage(model); // warm
+  const renderMs: number[] = [];
+  const renderByKind = new Map<string, number[]>();
+  const shown: number[] = [];
+  const messages: EmailMessage[] = [];
+  for (const model of models) {
+    const t = now();
+    const message = digestMessage(model);
+    const ms = now() - t;
+    renderMs.push(ms);
+    const kind = kindOf.get(model.recipient.email) ?? '?';
+    renderByKind.set(kind, [...(renderByKind.get(kind) ?? []), ms]);
+    if (messages.length < 1_000) messages.push(message);
+  }
+  for (const model of models) shown.push(renderDigestEmail(model).shownCount);
+  const storedItems = stored.rows.map((r) => r.item_count);
+  const sampleChars = messages.map((m) => m.html.length + (m.text?.length ?? 0));
+  log(
+    `  render: digestMessage over ${fmtInt(models.length)} stored models (items median ${median(storedItems)}, p90 ${floorPercentile(storedItems, 90)}; shown median ${median(shown)}, max ${maxOf(shown)}): ` +
+      `median ${us(median(renderMs))}, mean ${us(mean(renderMs))}, p95 ${us(floorPercentile(renderMs, 95))}`,
+  );
+
+  return { models, renderMs, renderByKind, messages, storedItems, sampleChars };
+}
+
+/** (a) mjml2html per recipient: compile and parse the template, then the same fill as the precompiled path. */
+async function mjmlPerRecipient(tickFillMs: number, renderMs: readonly number[]) {
+  const mjmlFile = join(templatesDir, 'digest.mjml');
+  const source = readFileSync(mjmlFile, 'utf8');
+  await compileMjml(source, mjmlFile); // warm mjml's lazy requires
+  // Per recipient: compile (mjml2html + ASCII, as the build does) and parse the template, then
+  // the same fill. The fill is what the precompiled path costs, so (compile + fill) / fill.
+  const compileMs: number[] = [];
+  for (let i = 0; i < MJML_CALLS; i++) {
+    const t = now();
+    prepareTemplate(await compileMjml(source, mjmlFile));
+    compileMs.push(now() - t);
+  }
+  // The precompiled path is the fill as the tick runs it (reports filled once, shared by their
+  // readers); mjml2html per recipient would compile per recipient and then fill the same way.
+  const mjmlMs = median(compileMs) + tickFillMs;
+  const mjmlRatio = mjmlMs / tickFillMs;
+  // For comparison: against the fill of a stored model alone (nothing shared, every report prepared for this reader).
+  const mjmlRatioAlone = (median(compileMs) + median(renderMs)) / median(renderMs);
+  log(
+    `  mjml2html per recipient: compile + parse median ${median(compileMs).toFixed(1)} ms over ${MJML_CALLS} calls; with the fill ${fmtRatio(mjmlRatio)} the precompiled ` +
+      `fill as in the tick (median ${us(tickFillMs)}); ${fmtRatio(mjmlRatioAlone)} a stored model filled alone (median ${us(median(renderMs))})`,
+  );
+
+  return { compileMs, mjmlMs, mjmlRatio, mjmlRatioAlone };
+}
+
+/** (b) batches of 100 of these emails posted one at a time: as bodies serialised beforehand with fetch, and through a mailer like the tick's. */
+async function postingPasses(
+  resend: Awaited<ReturnType<typeof startFakeResendProcess>>,
+  messages: readonly EmailMessage[],
+  mailerDeps: Omit<ResendMailerOptions, 'apiKey' | 'baseUrl' | 'defaultFrom'>,
+) {
+  const fake = { url: resend.url, apiKey: API_KEY };
+  const bodies = rawBodies(messages, EMAIL_FROM);
+  const rawPasses: { ms: number; emails: number; batches: number }[] = [];
+  const rawFakeCpu: number[] = [];
+  const sdkMailer = createResendMailer({
+    apiKey: API_KEY,
+    baseUrl: resend.url,
+    defaultFrom: EMAIL_FROM,
+    ...mailerDeps,
+  });
+  const sdkPasses: { ms: number; emails: number; batches: number }[] = [];
+  for (let pass = 1; pass <= 2; pass++) {
+    await rawPosting(fake, bodies, 2, pass + 10, 0); // a fresh keep-alive connection, untimed
+    await resend.reset();
+    rawPasses.push(await rawPosting(fake, bodies, RAW_BATCHES, pass, RAW_SECONDS * 1000));
+    rawFakeCpu.push((await resend.usage()).cpuMs);
+    await resend.reset();
+    await mailerPosting(sdkMailer, messages, 2, pass + 10, 0);
+    sdkPasses.push(await mailerPosting(sdkMailer, messages, RAW_BATCHES, pass, RAW_SECONDS * 1000));
+    await resend.reset();
+  }
+  const rawRates = rawPasses.map((p) => (p.emails / p.ms) * 1000);
+  const rawRate = median(rawRates);
+  const sdkRates = sdkPasses.map((p) => (p.emails / p.ms) * 1000);
+  const sdkRate = median(sdkRates);
+  const bodyBytes = mean(bodies.map((b) => Buffer.byteLength(b)));
+  // What the fake itself does per batch (its steps, replicated here): parse and sha256 of the bytes;
+  // and what the client adds in the tick: serialising the batch as the mailer does, and encoding it.
+  const fakeMs: number[] = [];
+  const stringifyMs: number[] = [];
+  for (const [i, body] of bodies.slice(0, 5).entries()) {
+    let t = now();
+    const bytes = Buffer.from(body);
+    JSON.parse(bytes.toString('utf8'));
+    createHash('sha256').update('/emails/batch\n').update(bytes).digest('hex');
+    fakeMs.push(now() - t);
+    t = now();
+    Buffer.from(JSON.stringify(rawPayloads(messages.slice(100 * i, 100 * i + 100), EMAIL_FROM)[0]));
+    stringifyMs.push(now() - t);
+  }
+  const rawFakeCpuPerBatch = mean(rawFakeCpu.map((ms, i) => ms / Math.max(1, rawPasses[i]!.batches)));
+  log(
+    `  raw posting: ${rawPasses.map((p) => p.batches).join(' and ')} batches of 100 (${(bodyBytes / 1e6).toFixed(2)} MB per request body): ` +
+      `${rawRates.map((r) => fmtInt(r)).join(' and ')} emails/s; the fake's CPU ${rawFakeCpuPerBatch.toFixed(0)} ms per batch (its parse + sha256 alone ${mean(fakeMs).toFixed(0)} ms), ` +
+      `the client's serialising (as the mailer does) + UTF-8 encoding ${mean(stringifyMs).toFixed(0)} ms; through the mailer (SDK): ${sdkRates.map((r) => fmtInt(r)).join(' and ')} emails/s`,
+  );
+
+  return { rawRates, rawRate, sdkRates, sdkRate, bodyBytes, fakeMs, stringifyMs, rawFakeCpuPerBatch };
 }
 
 async function explainClaim(handle: DatabaseHandle): Promise<string> {
