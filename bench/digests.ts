@@ -290,7 +290,6 @@ export async function run(): Promise<BenchResult> {
       `of ${(storage.itemBytes / 1e6).toFixed(2)} MB stored once for the whole tick (\`digest_items\`); whole models would be ${(storage.wholeBytesPerBatch / 1e6).toFixed(2)} MB per batch.`;
     log(`  ${storageLine}`);
 
-    // Compose and the models' JSON, timed alone, by kind of subscriber.
     const batches = timed.stats.calls;
     // Posting batch N overlaps building batch N+1: gaps between one post's end and the next's start
     // are time the runner was not ready with the next batch (the sender waited for the builder).

@@ -105,7 +105,6 @@ async function measureTarget(target: DbTarget, work: Workload, log: (line: strin
         result.ms.raw.push(r.ms);
         keepRows('raw', { eventsInserted: r.rows, eventsUpdated: 0, changesAppended: 0, total: r.rows, detectionRuns: 0, sourceStates: 0 });
       };
-      // Interleave: odd rounds raw first, even rounds ours first.
       if (round % 2) {
         await raw();
         await ours();
@@ -143,7 +142,6 @@ async function profileTarget(target: DbTarget, work: Workload): Promise<Profile>
   const perBatch: Record<string, number> = {};
   const add = (label: string, ms: number) => (perBatch[label] = (perBatch[label] ?? 0) + ms / nBatches);
 
-  // CPU steps alone, over the same events: median of 3 passes each.
   const all = work.inputs.flat();
   const cpu = <T>(label: string, step: () => T): T => {
     const times: number[] = [];

@@ -230,7 +230,6 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     const eluStart = nodePerformance.eventLoopUtilization();
     const { marks, lastId } = await publishBatches(deps, batches, intervalMs, key !== 'B');
 
-    // Wait for every healthy delivery, up to the cap after the last batch.
     const healthyExpected = CHANGES * HEALTHY;
     const lastCommit = marks.at(-1)!.committedAt;
     for (;;) {
