@@ -1,25 +1,8 @@
 /**
- * Issue 4 benchmark: a JSON feed of 10,000 events across 170 countries, served by a local
- * HTTP server on 127.0.0.1 (node:http, with ETag / If-None-Match), detected through the real
- * job `runDetection(deps, 'cli')` with deps built as testkit/app.ts builds them. Runs,
- * in this order, back to back, on a fresh database per round:
- *
- *   1. first load                 the feed answers 200 (with an ETag)
- *   2. no change, 200 identical   the server ignores If-None-Match and answers 200 with the
- *                                 same bytes: the detector downloads the whole body again,
- *                                 finds its sha256 equal to `source_states.body_hash` and
- *                                 reports `not_modified` without parsing or writing events
- *   3. no change, 304             the server honours If-None-Match: one 304
- *   4. 1% changed                 100 events with edited bodies (new ETag, 200)
- *
- * Rounds are interleaved across the databases (round 1 on each, then round 2, ..., the order
- * of the databases alternating), so a burst of load from other work on the machine hits the
- * databases alike; the goal check takes the median of each round's own ratio to the first
- * load of that round (its neighbour in time), not a ratio of medians.
- *
- * Wall time per run (the whole runDetection call), rows written per run counted in the
- * database (new `events` rows, `events` rows whose ctid moved, new `changes` rows; plus the
- * run's own bookkeeping in `detection_runs` / `source_states`), on PostgreSQL and PGlite.
+ * Issue 4 benchmark: a 10,000-event JSON feed served on 127.0.0.1 (ETag / If-None-Match),
+ * detected through the real job `runDetection(deps, 'cli')`: first load, no change (200 with
+ * the same bytes), no change (304), 1% changed; rounds interleaved across the databases, the goal
+ * check the median of each round's own ratio to its first load (workload: bench/text/detection.md).
  *
  *   npm run bench -- detection
  *
@@ -36,22 +19,31 @@ import { sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
 import { fetchSource } from '../src/alerts/detector/fetch-source';
 import { runDetection } from '../src/alerts/detector/run-detection';
-import { type EventInput, normaliseEvent } from '../src/alerts/event';
+import { normaliseEvent } from '../src/alerts/event';
 import { parseSourceDocument } from '../src/alerts/sources/index';
 import type { SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
 import { createBenchDeps } from '../testkit/bench-deps';
 import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
-import { generateEvents, someCountries } from '../testkit/generated-events';
+import { editSome, generateFeedEvents } from '../testkit/generated-events';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
 import { type FeedRequest, startFeedServer } from '../testkit/source-server';
 import { type StatementShape, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
-import { type BenchResult, benchmarksFile, cols, fmtInt, machineInfo, now, startRun, type TableColumn, writeUnless } from './report';
+import {
+  type BenchResult,
+  benchmarksFile,
+  cols,
+  fmtInt,
+  machineInfo,
+  now,
+  startRun,
+  type TableColumn,
+  writeUnless,
+  writeUp,
+} from './report';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000);
-const COUNTRIES = 170;
-const CHANGED_SHARE = 0.01;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 /** Without an explicit BENCH_ROUNDS: stop after round 3 if 5 rounds would pass this (seconds). */
 const BUDGET_S = process.env.BENCH_ROUNDS ? Infinity : Number(process.env.BENCH_BUDGET_S ?? 180);
@@ -59,27 +51,7 @@ const MIN_ROUNDS = Math.min(3, ROUNDS);
 const GOAL_NO_CHANGE_SHARE = 0.1;
 const SECTION = 'Detection (issue 4)';
 
-/** `count` events in the contract's JSON feed shape, round-robin over 170 countries. */
-export const generateFeedEvents = (count: number, seed = 20_250_401): EventInput[] =>
-  generateEvents({ count, seed, countries: someCountries(COUNTRIES), bodyChars: [500, 1500], watchShare: 0.08 });
-
-/** 1% of the events (every 100th) with an edited body: each is one `event.updated`. */
-export function editSome(events: readonly EventInput[]): { events: EventInput[]; changed: number } {
-  const every = Math.round(1 / CHANGED_SHARE);
-  let changed = 0;
-  const out = events.map((event, i) => {
-    if (i % every !== 37) return event;
-    changed++;
-    return { ...event, body: `${event.body}\n\nUpdate: the measure was revised by parliament in a second reading.` };
-  });
-  return { events: out, changed };
-}
-
 type FeedServer = Awaited<ReturnType<typeof startFeedServer>>;
-
-// ---------------------------------------------------------------------------------------
-// Measurements
-// ---------------------------------------------------------------------------------------
 
 const detectionLabel = ({ kind, table, upsert, selections }: StatementShape): string => {
   if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}${upsert ? ' (upsert)' : ''}`;
@@ -270,10 +242,6 @@ async function measureInterleaved(
   return { results, rounds, stoppedEarly: false };
 }
 
-// ---------------------------------------------------------------------------------------
-// CPU side of a no-change 200 run, step by step (no database)
-// ---------------------------------------------------------------------------------------
-
 /** Samples (ms) per step, over every profile pass: label -> times. */
 type CpuProfile = Map<string, number[]>;
 
@@ -320,10 +288,6 @@ async function profileCpu(server: FeedServer, feeds: Feeds, into: CpuProfile, re
 function cpuSteps(profile: CpuProfile): [string, number][] {
   return [...profile].map(([label, times]) => [label, median(times)]);
 }
-
-// ---------------------------------------------------------------------------------------
-// Report
-// ---------------------------------------------------------------------------------------
 
 function bookkeepingCell(rows: RowsWritten | undefined): string {
   if (!rows) return 'n/a';
@@ -613,51 +577,37 @@ export async function run(): Promise<BenchResult> {
     }),
     run: clock.finish(),
     write: writeUnless(TOTAL !== 10_000, 'BENCH_EVENTS'),
-    blocks: [
-      `Workload: one JSON feed (\`{"events": [...]}\`, ${feedMb.toFixed(1)} MiB, under the default SOURCE_MAX_BYTES of 20 MiB) ` +
-        `of ${fmtInt(TOTAL)} generated events across ${countryCount} countries of the taxonomy (round-robin, ~${Math.round(TOTAL / countryCount)} ` +
-        `each; bodies ${bodyChars} chars, 1-3 sources, categories/factors from the taxonomy, ` +
-        '~12% with an update, ~8% watch-flagged), served by a `node:http` server on 127.0.0.1 that sends an ETag and ' +
-        'answers `If-None-Match` with 304, except in the "200, identical body" run, where it ignores the condition and ' +
-        'sends the same bytes again (the harder case: the whole body is downloaded again; the detector takes its sha256, ' +
-        "finds it equal to `source_states.body_hash` and reports `not_modified` without parsing or writing events). Each run is one `runDetection(deps, 'cli')` with deps built as `testkit/app.ts` builds them " +
-        '(config from `parseConfig({SOURCE_URLS: <feed url>, ...})`, silent pino, outbox mailer in a temp DATA_DIR, ' +
-        'system clock); the wall time is that whole call (lock, run record, fetch, parse, one transaction for the source). ' +
-        `${rounds} rounds per database${stoppedEarly ? ` (${ROUNDS} would have taken the run past ${BUDGET_S} s on this load, so it stopped after ${rounds})` : ''}, ` +
-        'each on a fresh schema / PGlite instance running the four runs back to back; ' +
-        'the rounds are interleaved across the databases (round 1 on each, then round 2, ..., alternating which goes first) ' +
-        'so load from other work on this shared machine falls on them alike. Times are medians, with the min-max of the ' +
-        'rounds; "vs first load" and the goal check are the median of each round\'s ratio to that round\'s first load ' +
-        '(run seconds before it), not a ratio of medians. Rows written are counted in the database: new `events` rows, ' +
-        "`events` rows whose ctid moved, new `changes` rows; the run's own record (one `detection_runs` row, the " +
-        '`source_states` row with the validators and the body hash) is shown apart. "SQL ms" adds up every statement the job sent, timed by ' +
-        'a Kysely plugin from compile to result.',
-      { columns, rows: tableRows(results) },
-      'Goals (issue 4): a no-change run writes nothing and costs < 10% of the first load.',
-      goalLines.join('\n'),
-      `Where the time of a run that gets a 200 goes before any SQL: the job's steps timed alone over the same feed ` +
-        `(no database; ${steps[0] ? cpu.get(steps[0][0])!.length : 0} samples each, taken after each round, medians). ` +
-        'A no-change 200 run stops after the sha256; a 304 run takes none of these steps:',
+    blocks: writeUp(
+      'detection',
       {
-        columns: cols(`step (${feedMb.toFixed(1)} MiB feed, ${fmtInt(TOTAL)} events)`, 'no-change 200', '>ms'),
-        rows: [
-          ...steps.map(([l, ms]) => [l, l.startsWith(SCALE) ? '' : NO_CHANGE_STEPS.has(l) ? 'yes' : 'no (skipped)', ms.toFixed(1)]),
-          ['sum: a no-change 200 run', '', noChangeTotal.toFixed(1)],
-          ['sum: a 200 with a new body (without the "for scale" row)', '', newBodyTotal.toFixed(1)],
-        ],
+        feedMb: feedMb.toFixed(1),
+        total: fmtInt(TOTAL),
+        countries: countryCount,
+        perCountry: Math.round(TOTAL / countryCount),
+        bodyChars,
+        rounds,
+        stoppedEarly,
+        maxRounds: ROUNDS,
+        budgetS: BUDGET_S,
+        goals: goalLines,
+        samples: steps[0] ? cpu.get(steps[0][0])!.length : 0,
+        findings: findingLines(results, steps).join('\n'),
+        rowsPerStatement: fmtInt(ROWS_PER_STATEMENT),
+        comparison: comparison && { date: comparison.date },
       },
-      findingLines(results, steps).join('\n'),
-      'SQL time by statement (median of rounds; the events upsert and the changes insert go in chunks of ' +
-        `${fmtInt(ROWS_PER_STATEMENT)} rows, so the ${fmtInt(TOTAL)}-row first load stays under PostgreSQL's 65,535 bind parameters):`,
-      statements,
-      ...(comparison
-        ? [
-            `Next to the ingest figures of the spine issue (the "Ingest (issue 3)" section${comparison.date ? `, measured ${comparison.date}` : ''}; ` +
-              'its load and workload differ: 20,000 events through `ingestEvents` in batches of 1,000 without HTTP or JSON, so ' +
-              'read the ratios, not the digits):',
-            comparison,
-          ]
-        : []),
-    ],
+      {
+        runs: { columns, rows: tableRows(results) },
+        steps: {
+          columns: cols(`step (${feedMb.toFixed(1)} MiB feed, ${fmtInt(TOTAL)} events)`, 'no-change 200', '>ms'),
+          rows: [
+            ...steps.map(([l, ms]) => [l, l.startsWith(SCALE) ? '' : NO_CHANGE_STEPS.has(l) ? 'yes' : 'no (skipped)', ms.toFixed(1)]),
+            ['sum: a no-change 200 run', '', noChangeTotal.toFixed(1)],
+            ['sum: a 200 with a new body (without the "for scale" row)', '', newBodyTotal.toFixed(1)],
+          ],
+        },
+        statements,
+        ...(comparison && { comparison }),
+      },
+    ),
   };
 }

@@ -3,7 +3,8 @@
  * `ingestEvents(deps, events.map(normaliseEvent))` (zod validation + normalisation included
  * in the timing), then re-ingest them unchanged, then with 5% changed; and, in the same run,
  * the raw rate of a plain batched multi-row INSERT of the same rows into a scratch table with
- * the columns and indexes of `events`. Rounds interleave ours and raw; medians are reported.
+ * the columns and indexes of `events`. Rounds interleave ours and raw; medians are reported
+ * (workload and findings: bench/text/ingest.md).
  *
  *   npm run bench -- ingest
  *
@@ -12,136 +13,25 @@
  * BENCH_PROFILE (default 1: add the time breakdown of one extra pass; 0: only when a goal is missed),
  * BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
 import { type EventInput, eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
 import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
-import type { Db } from '../src/db/database';
 import { createMetrics } from '../src/metrics';
 import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
-import { batches, benchEvents } from '../testkit/generated-events';
+import { batches, benchEvents, changeSome } from '../testkit/generated-events';
+import { rawRows, runRaw } from '../testkit/raw-events-insert';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
 import { type StatementShape, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
-import { type BenchResult, cols, fmtInt, fmtRatio, machineInfo, met, now, startRun, type Table, writeUnless } from './report';
+import { type BenchResult, cols, fmtInt, fmtRatio, machineInfo, met, now, startRun, type Table, writeUnless, writeUp } from './report';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
 const BATCH = 1_000;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const CHANGED_SHARE = 0.05;
 const GOAL_NEW_VS_RAW = 0.5;
 const GOAL_UNCHANGED_VS_NEW = 2;
-
-/**
- * 5% of the events changed: every 20th event, of which a quarter flip the watch flag only,
- * a quarter flip it and edit the body, the rest edit the body only.
- */
-export function changeSome(events: readonly EventInput[]): { events: EventInput[]; changed: number; flips: number; edits: number } {
-  const every = Math.round(1 / CHANGED_SHARE);
-  let changed = 0;
-  let flips = 0;
-  let edits = 0;
-  const out = events.map((event, i) => {
-    if (i % every !== 7) return event;
-    changed++;
-    const kind = Math.floor(i / every) % 4;
-    const flip = kind <= 1;
-    const edit = kind >= 1;
-    if (flip) flips++;
-    if (edit) edits++;
-    return {
-      ...event,
-      ...(flip ? { watchFlag: !event.watchFlag } : {}),
-      ...(edit ? { body: `${event.body} Update: the measure was revised by parliament in a second reading.` } : {}),
-    };
-  });
-  return { events: out, changed, flips, edits };
-}
-
-const rawColumns = [
-  'id',
-  'country_id',
-  'month',
-  'title',
-  'body',
-  'categories',
-  'factors',
-  'watch_flag',
-  'updates',
-  'sources',
-  'url',
-  'content_hash',
-  'first_seen_at',
-  'last_changed_at',
-] as const;
-
-/** The columns and indexes of `events` (migrations/0001), without its FK and CHECK: the raw limit. */
-const RAW_TABLE_DDL = [
-  'drop table if exists bench_raw_events',
-  `create table bench_raw_events (
-     id text primary key,
-     country_id char(3) not null,
-     month text not null,
-     title text not null,
-     body text not null,
-     categories text[] not null default '{}',
-     factors text[] not null default '{}',
-     watch_flag boolean not null default false,
-     updates jsonb not null default '[]'::jsonb,
-     sources jsonb not null default '[]'::jsonb,
-     url text,
-     content_hash text not null,
-     first_seen_at timestamptz not null,
-     last_changed_at timestamptz not null)`,
-  'create index bench_raw_events_month_id_idx on bench_raw_events (month desc, id)',
-  'create index bench_raw_events_country_month_id_idx on bench_raw_events (country_id, month desc, id)',
-  'create index bench_raw_events_categories_idx on bench_raw_events using gin (categories)',
-  'create index bench_raw_events_factors_idx on bench_raw_events using gin (factors)',
-  'create index bench_raw_events_last_changed_at_idx on bench_raw_events (last_changed_at)',
-];
-
-/** Row values exactly as upsertEvents writes them, computed once outside the timing. */
-function rawRows(events: readonly NormalisedEvent[], at: Date): unknown[][] {
-  return hashEvents(events).map(({ event, hash }) => [
-    event.id,
-    event.country,
-    event.month,
-    event.title,
-    event.body,
-    event.categories,
-    event.factors,
-    event.watchFlag,
-    JSON.stringify(event.updates),
-    JSON.stringify(event.sources),
-    event.url,
-    hash,
-    at,
-    at,
-  ]);
-}
-
-function rawInsertSql(rows: number): string {
-  const width = rawColumns.length;
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    tuples.push(`(${rawColumns.map((_, c) => `$${r * width + c + 1}`).join(', ')})`);
-  }
-  return `insert into bench_raw_events (${rawColumns.join(', ')}) values ${tuples.join(', ')}`;
-}
-
-async function runRaw(db: Db, rowBatches: readonly unknown[][][]): Promise<{ ms: number; rows: number }> {
-  for (const statement of RAW_TABLE_DDL) await sql.raw(statement).execute(db);
-  const queries = rowBatches.map((rows) => CompiledQuery.raw(rawInsertSql(rows.length), rows.flat()));
-  const t0 = now();
-  for (const query of queries) {
-    await db.transaction().execute((trx) => trx.executeQuery(query));
-  }
-  const ms = now() - t0;
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from bench_raw_events`.execute(db);
-  await sql`drop table bench_raw_events`.execute(db);
-  return { ms, rows: rows[0]?.n ?? 0 };
-}
 
 type Phase = 'new' | 'unchanged' | 'changed';
 
@@ -215,7 +105,6 @@ async function measureTarget(target: DbTarget, work: Workload, log: (line: strin
         result.ms.raw.push(r.ms);
         keepRows('raw', { eventsInserted: r.rows, eventsUpdated: 0, changesAppended: 0, total: r.rows, detectionRuns: 0, sourceStates: 0 });
       };
-      // Interleave: odd rounds raw first, even rounds ours first.
       if (round % 2) {
         await raw();
         await ours();
@@ -236,10 +125,6 @@ async function measureTarget(target: DbTarget, work: Workload, log: (line: strin
   return result;
 }
 
-// ---------------------------------------------------------------------------------------
-// Profile: where ingest time goes (CPU steps measured alone; SQL statements timed in place)
-// ---------------------------------------------------------------------------------------
-
 interface Profile {
   perBatchMs: Record<string, number>;
 }
@@ -257,7 +142,6 @@ async function profileTarget(target: DbTarget, work: Workload): Promise<Profile>
   const perBatch: Record<string, number> = {};
   const add = (label: string, ms: number) => (perBatch[label] = (perBatch[label] ?? 0) + ms / nBatches);
 
-  // CPU steps alone, over the same events: median of 3 passes each.
   const all = work.inputs.flat();
   const cpu = <T>(label: string, step: () => T): T => {
     const times: number[] = [];
@@ -303,10 +187,6 @@ async function profileTarget(target: DbTarget, work: Workload): Promise<Profile>
 function normalisedBatches(inputs: readonly EventInput[][]): NormalisedEvent[][] {
   return inputs.map((batch) => batch.map((e) => normaliseEvent(eventInputSchema.parse(e))));
 }
-
-// ---------------------------------------------------------------------------------------
-// Run
-// ---------------------------------------------------------------------------------------
 
 const columns = cols('database', 'phase', '>events/s (median)', '>rounds (min-max events/s)', '>rows written', '>ratio', 'goal');
 
@@ -482,42 +362,34 @@ export async function run(): Promise<BenchResult> {
     }),
     run: clock.finish(),
     write: writeUnless(TOTAL !== 20_000, 'BENCH_EVENTS'),
-    blocks: [
-      `Workload: ${fmtInt(TOTAL)} generated events (bodies ${bodyChars} chars, ` +
-        '1-3 sources, categories/factors and countries from the taxonomy, ~12% with an update), ingested in ' +
-        `${TOTAL / BATCH} batches of ${fmtInt(BATCH)} into an empty, migrated database through ` +
-        '`ingestEvents(deps, batch.map((e) => normaliseEvent(eventInputSchema.parse(e))))` (zod validation and ' +
-        'normalisation inside the timing), then re-ingested unchanged, then with 5% changed ' +
-        `(${changed.edits} body edits, ${changed.flips} watch-flag flips, some both). ` +
-        'The raw baseline inserts the same rows (same 14 values per row as the upsert) with one plain multi-row ' +
-        '`INSERT` of 1,000 rows per transaction into a scratch table with the columns, primary key and five ' +
-        'indexes of `events` (no FK/CHECK, so it is the upper limit). ' +
-        `${ROUNDS} rounds per database, each on a fresh schema / PGlite instance, alternating whether raw or ours ` +
-        'runs first; figures are medians, with the min-max of the rounds. Rows written are counted in the ' +
-        'database (new `events` rows, `events` rows whose ctid moved, new `changes` rows).',
-      mainTable(results),
-      'Absolute rates move between runs on a shared machine; the ratios compare figures from the same run and ' +
-        'the same database, which is what the goals are about.',
-      'Goals (issue 3):',
-      results
-        .map((r) => {
+    blocks: writeUp(
+      'ingest',
+      {
+        total: fmtInt(TOTAL),
+        bodyChars,
+        batches: TOTAL / BATCH,
+        batch: fmtInt(BATCH),
+        edits: changed.edits,
+        flips: changed.flips,
+        rounds: ROUNDS,
+        goalNewVsRaw: GOAL_NEW_VS_RAW,
+        goalUnchangedVsNew: GOAL_UNCHANGED_VS_NEW,
+        goals: results.map((r) => {
           const v = verdicts(r);
-          return (
-            `- ${r.target}: new-event ingest ${fmtRatio(v.newVsRaw)} of raw (goal >= ${GOAL_NEW_VS_RAW}x: **${met(v.newOk)}**); ` +
-            `unchanged re-ingest ${fmtRatio(v.unchangedVsNew)} of new (goal >= ${GOAL_UNCHANGED_VS_NEW}x: **${met(v.unchangedOk)}**), ` +
-            `rows written ${r.rows.unchanged?.total ?? 'n/a'} (goal 0: **${met(v.zeroRowsOk)}**)`
-          );
-        })
-        .join('\n'),
-      ...(profile
-        ? [
-            'Where the time goes (one extra profile pass per database, so single-run figures; CPU steps timed alone ' +
-              'over the 20,000 events, median of 3; SQL statements timed in place by a Kysely plugin from compile to ' +
-              'result; "rest" is ingestEvents minus its SQL statements):',
-            profile,
-            profileFindings(results).join('\n'),
-          ]
-        : []),
-    ],
+          return {
+            target: r.target,
+            newVsRaw: fmtRatio(v.newVsRaw),
+            newMet: met(v.newOk),
+            unchangedVsNew: fmtRatio(v.unchangedVsNew),
+            unchangedMet: met(v.unchangedOk),
+            rowsWritten: r.rows.unchanged?.total ?? 'n/a',
+            zeroRowsMet: met(v.zeroRowsOk),
+          };
+        }),
+        profiled: profile !== undefined,
+        findings: profileFindings(results),
+      },
+      { rates: mainTable(results), ...(profile && { profile }) },
+    ),
   };
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseTrackerPage } from '../src/alerts/sources/tracker-page';
 import { median } from '../testkit/stats';
-import { type BenchResult, cols, fmtInt, machineInfo, met, startRun, writeUnless } from './report';
+import { type BenchResult, cols, fmtInt, machineInfo, met, startRun, writeUnless, writeUp } from './report';
 
 const GOAL_PAGES_PER_SECOND = 500;
 
@@ -67,20 +67,15 @@ export async function run(): Promise<BenchResult> {
     machine: machineInfo(),
     run: clock.finish(),
     write: writeUnless(iterations !== 2_000, 'BENCH_PAGES'),
-    blocks: [
-      'Workload: `parseTrackerPage(document)` (page lines, country heading, reports, zod validation of each event, ' +
-        'stable ids) on the real Kazakhstan country page, as its text (`../shared/fixtures/tracker-kazakhstan-2025-01.txt`) ' +
-        'and as HTML (`tests/fixtures/tracker-kazakhstan-2025-01.html`, parsed with htmlparser2); each pass parses ' +
-        `${fmtInt(iterations)} pages per format after 50 warm-up parses and checks that every parse gives the page's ` +
-        `5 events; ${rounds} passes, one thread, figures are medians with the min-max of the passes.`,
-      table,
-      `Goal (issue 4): the page parser handles >= ${GOAL_PAGES_PER_SECOND} country pages/s.`,
-      results
-        .map(
-          (r) =>
-            `- ${r.format === 'text' ? 'Text' : 'HTML'}: ${fmtInt(r.rate)} pages/s (goal >= ${GOAL_PAGES_PER_SECOND}: **${met(r.met)}**)`,
-        )
-        .join('\n'),
-    ],
+    blocks: writeUp(
+      'page-parser',
+      {
+        pages: fmtInt(iterations),
+        rounds,
+        goal: GOAL_PAGES_PER_SECOND,
+        results: results.map((r) => ({ name: r.format === 'text' ? 'Text' : 'HTML', rate: fmtInt(r.rate), met: met(r.met) })),
+      },
+      { rates: table },
+    ),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Mustache from 'mustache';
 import { loadAverage, machineInfo } from '../testkit/machine';
 import { projectRoot } from '../testkit/process';
 
@@ -47,6 +48,27 @@ export function paragraphs(lines: readonly (string | Table)[]): Block[] {
   }
   close();
   return blocks;
+}
+
+const textDir = join(projectRoot, 'bench', 'text');
+const verbatim = { escape: (value: unknown) => String(value) };
+
+/**
+ * A bench's write-up, `bench/text/<name>.md`, filled with Mustache from its figures; a line
+ * `[table: key]` stands for `tables[key]`. Paragraphs are split on blank lines as `paragraphs` does.
+ */
+export function writeUp(name: string, view: object, tables: Record<string, Table> = {}): Block[] {
+  const text = Mustache.render(readFileSync(join(textDir, `${name}.md`), 'utf8'), view, {}, verbatim);
+  const lines = text.trimEnd().split('\n');
+  return paragraphs(
+    lines.map((line) => {
+      const key = /^\[table: (\w+)\]$/.exec(line)?.[1];
+      if (key === undefined) return line;
+      const table = tables[key];
+      if (!table) throw new Error(`bench/text/${name}.md: no table ${key}`);
+      return table;
+    }),
+  );
 }
 
 export interface BenchResult {

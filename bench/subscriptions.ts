@@ -1,55 +1,31 @@
 /**
- * Issue 5 benchmark: the subscriber endpoints under HTTP load from a second process, on
- * PostgreSQL. The real app (createApp with deps from testkit's createBenchDeps, as openNodeResources builds them: PostgreSQL rate limits,
- * the outbox mailer writing .eml files into a temporary DATA_DIR, request logging at info into
- * a file) is served by @hono/node-server on 127.0.0.1 in this process; autocannon runs in a
- * forked child (testkit/subscriber-load-process.ts) and sends, side by side:
- *
- *   GET  /healthz                     the framework's own ceiling
- *   POST /v1/subscriptions            JSON sign-up, a new address and X-Forwarded-For per request
- *   PUT  /v1/preferences?token=...    manage tokens of pre-created confirmed subscribers, rotated
- *   POST /v1/bench/durable-insert     the sign-up's body, path and middleware; its handler one durable
- *                                     INSERT ... RETURNING (full load only: the limit sign-up is a ratio of)
- *
- * each at full load (10 connections, 10 s), then at 200 requests/s for 10 s twice: with
- * autocannon's `overallRate` (per-second bursts) and evenly spaced (one request every 5 ms
- * from the same child, with node:http). Every sign-up queues its confirmation notice in its own
- * statement; the app's notice pump drains the queue in batches in this process, rendering and
- * writing each email to the outbox; the time to finish that backlog after each run is reported
- * too. Then the sign-ups run again on a second app that sends through the Resend transport (the
- * real SDK, to the fake Resend of testkit in its own process), as production does. The CPU
- * of the app, PostgreSQL's backends, the load generator and the fake is read per run. Then a
- * sign-up's steps are timed one at a time (CPU and wall time).
+ * Issue 5 benchmark: the subscriber endpoints of the real app under HTTP load from a second
+ * process (autocannon, testkit/subscriber-load-process.ts), on PostgreSQL: full load, then
+ * 200 requests/s in bursts and evenly spaced; sign-ups again through the Resend transport; then
+ * a sign-up's steps timed one at a time (setup and findings: bench/text/subscriptions.md).
  *
  *   npm run bench -- subscriptions
  *
  * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
  * BENCH_SECONDS (default 10, per run), BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
-import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import { createApp } from '../src/app';
-import { openPostgres } from '../src/db/connect';
-import { migrateToLatest } from '../src/db/migrate';
 import type { SubscriberRow } from '../src/db/subscribers';
 import { buildEml } from '../src/email/eml';
-import { createLogger } from '../src/log';
-import { createMetrics } from '../src/metrics';
 import type { Deps } from '../src/services';
 import { drainNotices, NOTICE_GATHER_MS, noticeMessage } from '../src/subscribers/notices';
 import { preferencesSchema } from '../src/subscribers/preferences';
 import { requestSubscription } from '../src/subscribers/subscribe';
-import { createBenchDeps } from '../testkit/bench-deps';
 import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import { cpuMeter, cpuTimes, postgresBackends } from '../testkit/machine';
 import { projectRoot as repoRoot } from '../testkit/process';
+import { type AppUnderTest, countEml, sanityCheck, seedManagedSubscribers, startApp } from '../testkit/subscriber-app';
 import { choices, type LoadSummary, type Scenario, startLoadGenerator } from '../testkit/subscriber-load';
 import { DURABLE_INSERT_PATH } from '../testkit/subscriber-load-process';
 import { type ProfileStep, timeSteps } from '../testkit/timing';
@@ -61,10 +37,10 @@ import {
   machineInfo,
   met,
   now,
-  paragraphs,
   startRun,
   type TableColumn,
   writeUnless,
+  writeUp,
 } from './report';
 
 const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 10));
@@ -78,9 +54,6 @@ const MANAGED_SUBSCRIBERS = 1_000;
 const GOAL_SIGNUP_VS_HEALTHZ = 0.3;
 const GOAL_P99_MS = 50;
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
-const APP_SECRET = 'bench-app-secret-0123456789-0123456789-0123456789';
-
 const GOAL_SIGNUP_VS_DURABLE = 0.5;
 const scenarios: readonly Scenario[] = ['healthz', 'signup', 'preferences'];
 /** At full load only: the same path and middleware as the sign-up, its handler one INSERT ... RETURNING. */
@@ -91,156 +64,6 @@ const scenarioLabel: Record<Scenario, string> = {
   signup: 'POST /v1/subscriptions',
   preferences: 'PUT /v1/preferences?token=',
 };
-
-// ---------------------------------------------------------------------------------------
-// The app under test (this process)
-// ---------------------------------------------------------------------------------------
-
-/**
- * `resend`: the production transport instead of the outbox, the `resend` SDK posting to this
- * URL (the fake Resend in its own process), `sent` counting what it has received.
- */
-async function startApp(url: string, schema: string, dataDir: string, resend?: { url: string; sent(): Promise<number> }) {
-  const handle = openPostgres(url, { searchPath: schema });
-  await migrateToLatest(handle.db);
-  // As in production: one JSON line per request at info, here into a file instead of stdout.
-  const logFile = join(dataDir, 'app.log');
-  const logDestination = pino.destination({ dest: logFile, sync: false, mkdir: true });
-  const deps = createBenchDeps(
-    handle,
-    {
-      NODE_ENV: 'development',
-      ADMIN_TOKEN,
-      APP_SECRET,
-      PUBLIC_BASE_URL: 'https://alerts.example.org',
-      TRUST_PROXY: '1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: url,
-      LOG_LEVEL: 'info',
-      // The fake's key, and a sender it accepts (Resend refuses a domain without a dot).
-      ...(resend
-        ? { RESEND_API_KEY: 're_test_fake_key', RESEND_BASE_URL: resend.url, EMAIL_FROM: 'Tracker Alerts <alerts@alerts.example.org>' }
-        : {}),
-    },
-    { log: createLogger({ level: 'info', destination: logDestination }), metrics: createMetrics({ processMetrics: true }) },
-  );
-  const app = createApp(deps);
-  // The durable-INSERT limit: a route added after the app's middleware, so a request takes the
-  // sign-up's path through them (request id, log line, metrics, body limit, JSON check) and its
-  // handler is one statement, committed on its own, through the same pool.
-  await sql`create table if not exists bench_durable (id bigserial primary key, email text not null)`.execute(handle.db);
-  app.post(DURABLE_INSERT_PATH, async (c) => {
-    const { email } = await c.req.json<{ email: string }>();
-    const { rows } = await sql<{ id: string }>`insert into bench_durable (email) values (${email}) returning id`.execute(deps.db);
-    return c.json({ id: rows[0]!.id }, 202);
-  });
-
-  // Requests the app is still working on (a client that gave up does not stop the handler).
-  let inFlight = 0;
-  const fetchCounted: typeof app.fetch = async (...args) => {
-    inFlight++;
-    try {
-      return await app.fetch(...args);
-    } finally {
-      inFlight--;
-    }
-  };
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: fetchCounted, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    app,
-    handle,
-    deps,
-    tokens: deps.tokens,
-    baseUrl: `http://127.0.0.1:${port}`,
-    outboxDir: join(dataDir, 'outbox'),
-    transport: resend ? ('resend' as const) : ('outbox' as const),
-    /** Confirmation emails handed over so far: .eml files in the outbox, or messages the fake Resend received. */
-    emailsSent: async () => (resend ? resend.sent() : countEml(join(dataDir, 'outbox'))),
-    logFile,
-    /** Background tasks (sign-up emails) that failed, from the app's log. */
-    backgroundFailures() {
-      logDestination.flushSync();
-      return readFileSync(logFile, 'utf8')
-        .split('\n')
-        .filter((line) => line.includes('"msg":"background task failed"')).length;
-    },
-    /** Until no request is being handled and no background email is pending. */
-    async settle() {
-      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      await deps.background.idle();
-      if (inFlight > 0) await this.settle();
-    },
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await deps.background.idle();
-      logDestination.flushSync();
-      logDestination.end();
-      await handle.close();
-    },
-  };
-}
-
-type AppUnderTest = Awaited<ReturnType<typeof startApp>>;
-
-/** N confirmed subscribers inserted directly, and a manage token for each. */
-async function seedManagedSubscribers(app: AppUnderTest, count: number): Promise<string[]> {
-  const at = new Date();
-  const rows = Array.from({ length: count }, (_, i) => ({
-    email: `managed.${i}@bench.example.org`,
-    status: 'confirmed' as const,
-    ...(({ skipEmpty, ...rest }) => ({ ...rest, skip_empty: skipEmpty }))(choices(i)),
-    created_at: at,
-    updated_at: at,
-    confirmed_at: at,
-    consent_at: at,
-    consent_source: 'api',
-  }));
-  const inserted = await app.handle.db.insertInto('subscribers').values(rows).returning(['id', 'token_version']).execute();
-  return inserted.map((r) => app.tokens.sign('manage', { subscriberId: Number(r.id), version: r.token_version }));
-}
-
-/** One request of each kind from here, so a misconfiguration fails before any load is sent. */
-async function sanityCheck(app: AppUnderTest, token: string): Promise<void> {
-  const json = { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.1' };
-  const checks: [string, Promise<Response>, number][] = [
-    ['GET /healthz', fetch(`${app.baseUrl}/healthz`), 200],
-    [
-      'POST /v1/subscriptions',
-      fetch(`${app.baseUrl}/v1/subscriptions`, {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({ email: 'sanity@bench.example.org', ...choices(1) }),
-      }),
-      202,
-    ],
-    [
-      'PUT /v1/preferences',
-      fetch(`${app.baseUrl}/v1/preferences?token=${token}`, { method: 'PUT', headers: json, body: JSON.stringify(choices(2)) }),
-      200,
-    ],
-  ];
-  for (const [label, pending, expected] of checks) {
-    const response = await pending;
-    const body = await response.text();
-    if (response.status !== expected) throw new Error(`${label} answered ${response.status}, expected ${expected}: ${body.slice(0, 300)}`);
-  }
-  await app.deps.background.idle();
-}
-
-const countEml = (dir: string) => {
-  try {
-    return readdirSync(dir).filter((f) => f.endsWith('.eml')).length;
-  } catch {
-    return 0;
-  }
-};
-
-// ---------------------------------------------------------------------------------------
-// Where a sign-up's CPU goes: its steps one at a time, in this process, without HTTP load
-// ---------------------------------------------------------------------------------------
 
 const PROFILE_CALLS = 60;
 const PROFILE_ROUNDS = 3;
@@ -316,10 +139,6 @@ const profileColumns: TableColumn[] = [
   { title: 'wall ms', align: 'right' },
 ];
 const profileRows = (steps: readonly ProfileStep[]) => steps.map((s) => [s.step, s.cpuMs.toFixed(2), s.wallMs.toFixed(2)]);
-
-// ---------------------------------------------------------------------------------------
-// The run
-// ---------------------------------------------------------------------------------------
 
 interface Measured extends LoadSummary {
   phase: Phase;
@@ -654,6 +473,131 @@ export async function run(): Promise<BenchResult> {
   const statement = step('sign-up statement');
   const drained = step('notices drained');
   const single = step('notice email: outbox send of one');
+  const runNotes = [
+    ...signupRuns.map(
+      (r) =>
+        `- ${labelOf(r)}, ${phaseShort[r.phase]}: ${fmtInt(r.ok)} answered 202 within the run, ${fmtInt(r.emailsAtEnd ?? 0)} confirmation ` +
+        `emails handed over (${r.transport === 'resend' ? 'received by the fake Resend' : '.eml files written'}) by its end, the rest (to ${fmtInt(r.emailsAfterDrain ?? 0)}) within ${fmtInt(r.drainMs ?? 0)} ms after it` +
+        ((r.emailsAfterDrain ?? 0) > r.ok
+          ? ` (${fmtInt((r.emailsAfterDrain ?? 0) - r.ok)} more than counted: requests still in flight when the run ended` +
+            `${r.timeouts > 0 ? ' or counted as timeouts' : ''} were still accepted by the app)`
+          : '') +
+        '.',
+    ),
+    ...results
+      .filter((r) => r.senderLag)
+      .map(
+        (r) =>
+          `- ${labelOf(r)}, evenly spaced: the sender itself handed requests over late by p99 ` +
+          `${ms(r.senderLag!.p99)} ms (max ${ms(r.senderLag!.max)} ms) against the schedule; that lateness is inside the latencies above.`,
+      ),
+    `- ${consistency}`,
+    `- ${resendConsistency}`,
+  ];
+  const readings = [
+    ...(whole && statement && drained && single
+      ? [
+          `A sign-up answered without its email costs ${whole.cpuMs.toFixed(2)} ms of CPU through \`app.request\` ` +
+            `(${statement.cpuMs.toFixed(2)} ms of it the statement: building it, the round trip, reading the answer); ` +
+            `its email, sent later in a batch, ${drained.cpuMs.toFixed(2)} ms per notice (one sent alone through the outbox: ` +
+            `${single.cpuMs.toFixed(2)} ms). Both run in the app process, so under load the requests and the pump share its one event loop.`,
+          '',
+          `On latency: one sign-up at a time, with nothing else from this bench running, took ${whole.wallMs.toFixed(1)} ms ` +
+            `of wall time through \`app.request\`, ${statement.wallMs.toFixed(1)} ms of it the statement (one round trip, ` +
+            'one commit, i.e. one WAL flush).',
+          '',
+        ]
+      : []),
+    ...(healthzBurst && healthzPaced && signupFullRun && healthzFull
+      ? (() => {
+          const total = (r: Measured) =>
+            r.cpuMsPerRequest + r.postgresCpuMsPerRequest + r.loadCpuMsPerRequest + (r.resendCpuMsPerRequest ?? 0);
+          const budget = (r: Measured) =>
+            `app ${r.cpuMsPerRequest.toFixed(2)}` +
+            (r.postgresCpuMsPerRequest >= 0.005 ? ` + PostgreSQL ${r.postgresCpuMsPerRequest.toFixed(2)}` : '') +
+            ` + load generator ${r.loadCpuMsPerRequest.toFixed(2)}` +
+            (r.resendCpuMsPerRequest !== undefined ? ` + fake Resend ${r.resendCpuMsPerRequest.toFixed(2)}` : '') +
+            ` = ${total(r).toFixed(2)} ms`;
+          const resendFull = results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'resend');
+          const h = healthzFull;
+          const maxFactor = 1 / GOAL_SIGNUP_VS_HEALTHZ;
+          return [
+            'Reading these figures: ' +
+              (busyText
+                ? `${busyText.replace(/^all/, 'All')}, the rest going to PostgreSQL, the load generator and other people's work; `
+                : '') +
+              `\`GET /healthz\`, which does no work, had a p99 of ${ms(healthzBurst.latency.p99)} ms (bursts) and ` +
+              `${ms(healthzPaced.latency.p99)} ms (evenly spaced) at 200 requests/s with the app's event loop only ` +
+              `${(healthzBurst.eventLoopUtilization * 100).toFixed(0)}-${(healthzPaced.eventLoopUtilization * 100).toFixed(0)}% busy. ` +
+              'On this shared, oversubscribed machine, waiting for a CPU is part of every latency here and absolute rates ' +
+              'move from run to run (a second run can differ by half); re-measure on a quiet machine before reading a ' +
+              'p99 near the goal. What carries over is the CPU per request.',
+            '',
+            `CPU budget at full load, per request: \`/healthz\` ${budget(h)}; a sign-up through the outbox ${budget(signupFullRun)}` +
+              (resendFull ? `; through Resend ${budget(resendFull)}` : '') +
+              ". At full load the app's one event loop is busy all the time and the two cores are shared by every process, " +
+              `so the rate ratio follows the CPU per request: about ${h.cpuMsPerRequest.toFixed(2)} / ${signupFullRun.cpuMsPerRequest.toFixed(2)} = ` +
+              `${fmtRatio(h.cpuMsPerRequest / signupFullRun.cpuMsPerRequest)} by the app's CPU and ${total(h).toFixed(2)} / ${total(signupFullRun).toFixed(2)} = ` +
+              `${fmtRatio(total(h) / total(signupFullRun))} by the machine's` +
+              (resendFull
+                ? ` (through Resend ${fmtRatio(h.cpuMsPerRequest / resendFull.cpuMsPerRequest)} and ${fmtRatio(total(h) / total(resendFull))})`
+                : '') +
+              ` against the ${fmtRatio(v.ratio)} measured (a sign-up's CPU includes the emails finished after the run)` +
+              `. The ${GOAL_SIGNUP_VS_HEALTHZ}x goal needs a sign-up to cost at most ${maxFactor.toFixed(1)}x a \`/healthz\` answer, ` +
+              `i.e. about ${(maxFactor * h.cpuMsPerRequest).toFixed(2)} ms of app CPU and ${(maxFactor * total(h)).toFixed(2)} ms in all: ` +
+              (whole && statement && drained
+                ? `its request alone took ${whole.cpuMs.toFixed(2)} ms through \`app.request\` one at a time (${statement.cpuMs.toFixed(2)} ms of it the statement), ` +
+                  `its outbox email ${drained.cpuMs.toFixed(2)} ms drained in batches, and `
+                : '') +
+              `PostgreSQL's ${signupFullRun.postgresCpuMsPerRequest.toFixed(2)} ms per sign-up (the writes: two rate-limit counters, the subscriber, the ` +
+              'notice row and its later delete, and a WAL flush per commit, which durability needs before the 202) runs on the same ' +
+              'two cores. So on this machine the goal is out of reach with any transport; a sign-up is a durable write and `/healthz` is not.',
+            '',
+            `\`PUT /v1/preferences\` (${putCpu.toFixed(2)} ms of app CPU) needs about ${((FIXED_RATE * putCpu) / 1000).toFixed(2)} of a core at ${FIXED_RATE}/s.`,
+            '',
+          ];
+        })()
+      : []),
+  ].filter((line) => line !== '');
+  const goals = [
+    `- Sign-up ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'outbox')!))} requests/s = ` +
+      `${fmtRatio(v.ratio)} of healthz at full load with the outbox (goal >= ${GOAL_SIGNUP_VS_HEALTHZ}x: **${v.ratioOk ? 'met' : 'not met'}**)` +
+      (Number.isFinite(v.resendRatio)
+        ? `; through Resend ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'resend')!))} requests/s = ` +
+          `${fmtRatio(v.resendRatio)} (**${v.resendRatioOk ? 'met' : 'not met'}**)`
+        : '') +
+      '.',
+    `- Sign-up at full load = ${fmtRatio(v.durableRatio)} of the durable-INSERT limit (${fmtInt(v.durable ? rps(v.durable) : Number.NaN)} requests/s ` +
+      `of \`POST ${DURABLE_INSERT_PATH}\`, same run, same ${FULL_CONNECTIONS} connections; goal >= ${GOAL_SIGNUP_VS_DURABLE}x: **${met(v.durableRatioOk)}**).`,
+    ...(
+      [
+        ['signup', 'outbox'],
+        ['signup', 'resend'],
+        ['preferences', 'outbox'],
+      ] as const
+    )
+      .filter(([s, t]) => results.some((r) => r.scenario === s && r.transport === t))
+      .map(
+        ([s, t]) =>
+          `- ${labelOf({ scenario: s, transport: t })} at ${FIXED_RATE} requests/s: p99 ${ms(v.p99('burst', s, t))} ms in autocannon's bursts ` +
+          `(goal < ${GOAL_P99_MS} ms: **${v.p99Ok('burst', s, t) ? 'met' : 'not met'}**), ${ms(v.p99('paced', s, t))} ms evenly ` +
+          `spaced (**${v.p99Ok('paced', s, t) ? 'met' : 'not met'}**)` +
+          (results.some((r) => r.scenario === s && r.transport === t && r.phase !== 'full' && rps(r) < FIXED_RATE * 0.95)
+            ? `; ${FIXED_RATE}/s was not reached in every fixed-rate run (see requests/s), which counts as not met`
+            : '') +
+          '.',
+      ),
+    `- Non-2xx answers: ${fmtInt(results.reduce((n, r) => n + r.non2xx, 0))} in all runs (goal 0: ` +
+      `**${results.every((r) => r.non2xx === 0) ? 'met' : 'not met'}**; a 429 would mean the rate limits, not the endpoint, were measured); ` +
+      `connection errors ${fmtInt(results.reduce((n, r) => n + r.errors, 0))}, timeouts ${fmtInt(results.reduce((n, r) => n + r.timeouts, 0))}` +
+      (results.some((r) => r.timeouts > 0)
+        ? ` (${results
+            .filter((r) => r.timeouts > 0)
+            .map((r) => `${labelOf(r)} ${phaseShort[r.phase]}: ${fmtInt(r.timeouts)}`)
+            .join('; ')}: the app fell behind the schedule)`
+        : '') +
+      '.',
+  ];
   return {
     section: 'Subscribers (issue 5)',
     command: 'npm run bench -- subscriptions        # BENCH_SECONDS=2 for a quick pass (no file written)',
@@ -662,197 +606,32 @@ export async function run(): Promise<BenchResult> {
       `${busyText ? `${busyText}. ` : ''}The app, PostgreSQL and the load generator share these cores with that other work`,
     ),
     write: writeUnless(SECONDS !== 10, 'BENCH_SECONDS'),
-    blocks: paragraphs([
-      'Setup: the real app (`createApp` with the dependencies from `createDeps(nodeResources(...))`, as `openNodeResources` builds them: PostgreSQL through a pool of 10, ' +
-        'rate limits in PostgreSQL, the outbox mailer, request logging at info into a file) served by ' +
-        '`@hono/node-server` on 127.0.0.1 in the bench process, with `TRUST_PROXY=1`. The load comes from a second ' +
-        'process: autocannon, forked, driven through its API so each request is built on the fly. ' +
-        '`POST /v1/subscriptions` sends a new address and a new `X-Forwarded-For` client address in every request ' +
-        '(the limits are 20 per IP and 5 per address per hour), with 1-3 countries, sometimes a region, 0-2 categories. ' +
-        'Each sign-up is one SQL statement, so one round trip and one commit: a point off both rate limits (per IP, per ' +
-        'address), the suppression check, the subscriber (inserted, or locked and updated) and its confirmation notice ' +
-        'queued in `signup_notices`; it is a named prepared statement, so PostgreSQL parses and plans it once per connection. ' +
-        'After the commit the request kicks the notice pump, which (after the 202, in the same process) waits ' +
-        `${NOTICE_GATHER_MS} ms to gather the sign-ups of that moment, claims due notices in batches of up to 100 ` +
-        '(`FOR UPDATE SKIP LOCKED`, with a lease; also prepared), renders each email (letting requests in every 10), ' +
-        "builds it as MIME (nodemailer's header builder and encoders; the HTML as base64) and hands the batch to the outbox " +
-        'mailer (one key record per batch, then one exclusive-create write per .eml), then deletes the rows: that work ' +
-        'shares the CPU with the requests, so it is part of the measured cost. ' +
-        '`GET /healthz` passes through the same middleware as every request (request id, the JSON request log line, the ' +
-        'Prometheus histogram, the body limit; only the JSON content-type check of `/v1/` does not concern it), so it is a ' +
-        'like-for-like ceiling. ' +
-        `\`PUT /v1/preferences\` rotates over the manage tokens of ${fmtInt(MANAGED_SUBSCRIBERS)} confirmed subscribers ` +
-        'inserted beforehand (token verified, subscriber read, choices validated and updated). ' +
-        `After a ${WARMUP_SECONDS}-second warm-up per endpoint, each endpoint ran at full load, then at ${FIXED_RATE} ` +
-        'requests/s in two ways, one after the other in one run; after each run the bench waited until the app had ' +
-        'finished every request it had received and the pump had sent every queued notice before starting the next. ' +
-        'Then the sign-up runs again, the same three ways, on a second app (its own schema and pool) configured as production ' +
-        'is: `RESEND_API_KEY` set, so the pump posts each batch through the real `resend` SDK (batch API, idempotency key) ' +
-        'to the fake Resend of testkit running in a process of its own (`fake-resend-process.ts`: reads and parses ' +
-        'the body, hashes it for idempotency, answers at once, keeps only who got what). CPU per request is read for every ' +
-        'process involved: the app (`process.cpuUsage`), the PostgreSQL backends serving the bench database and the load ' +
-        "generator and fake Resend processes (`/proc/<pid>/stat`; PostgreSQL's shared WAL writer and checkpointer are not counted):",
-      '',
-      `- full load: ${FULL_CONNECTIONS} connections, each sending its next request as soon as the answer arrives.`,
-      `- ${FIXED_RATE}/s with autocannon \`overallRate\` (as the issue suggests): autocannon keeps a rate per ` +
-        `connection and per wall-clock second, so each of the ${BURST_CONNECTIONS} connections sends its ` +
-        `${FIXED_RATE / BURST_CONNECTIONS} requests back to back at the start of every second and then waits: the ` +
-        `${FIXED_RATE} requests of a second arrive as a burst at concurrency ${BURST_CONNECTIONS}.`,
-      `- ${FIXED_RATE}/s evenly spaced, as independent readers would arrive: autocannon cannot space requests, so the ` +
-        `same child sends the same requests with \`node:http\`, one every ${1000 / FIXED_RATE} ms on a fixed schedule ` +
-        `whatever the answers do (open loop), over keep-alive connections (at most ${PACED_MAX_CONNECTIONS} in flight); ` +
-        'latency runs from the scheduled send time, so a queue on either side counts; a request still unanswered ' +
-        `${PACED_GRACE_MS / 1000} s after the last scheduled send is counted as a timeout.`,
-      '',
-      `The durable-INSERT limit, in the same run at the same concurrency (full load, ${FULL_CONNECTIONS} connections, right after the sign-ups): ` +
-        `\`POST ${DURABLE_INSERT_PATH}\` on the same app and server, a route added after the app's middleware, so each request takes the ` +
-        "sign-up's path through them (request id, the JSON request log line, the Prometheus histogram, the body limit, the JSON content-type " +
-        'check) with the same body (a new address per request); its handler reads the JSON and runs one statement, ' +
-        '`insert into bench_durable (email) values ($1) returning id`, committed on its own (autocommit, so one WAL flush) through the same ' +
-        'Kysely instance and pg pool, then answers 202: the rate a sign-up could reach if its handler were a single durable write. ' +
-        'Sign-up is given as a ratio of it (the "vs durable INSERT" column).',
-      '',
-      "In the autocannon runs latency is autocannon's, from writing a request to its answer, and the percentiles are " +
-        "computed here over every response; in the burst runs autocannon's coordinated-omission correction is " +
-        'switched off (`ignoreCoordinatedOmission`): with a rate it assumes an interval of `ceil(1 / rate)` = 1 ms ' +
-        'and would fill in a made-up sample for every millisecond of each slow answer.',
-      '',
-      { columns, rows: tableRows(results) },
-      '',
-      ...signupRuns.map(
-        (r) =>
-          `- ${labelOf(r)}, ${phaseShort[r.phase]}: ${fmtInt(r.ok)} answered 202 within the run, ${fmtInt(r.emailsAtEnd ?? 0)} confirmation ` +
-          `emails handed over (${r.transport === 'resend' ? 'received by the fake Resend' : '.eml files written'}) by its end, the rest (to ${fmtInt(r.emailsAfterDrain ?? 0)}) within ${fmtInt(r.drainMs ?? 0)} ms after it` +
-          ((r.emailsAfterDrain ?? 0) > r.ok
-            ? ` (${fmtInt((r.emailsAfterDrain ?? 0) - r.ok)} more than counted: requests still in flight when the run ended` +
-              `${r.timeouts > 0 ? ' or counted as timeouts' : ''} were still accepted by the app)`
-            : '') +
-          '.',
-      ),
-      ...results
-        .filter((r) => r.senderLag)
-        .map(
-          (r) =>
-            `- ${labelOf(r)}, evenly spaced: the sender itself handed requests over late by p99 ` +
-            `${ms(r.senderLag!.p99)} ms (max ${ms(r.senderLag!.max)} ms) against the schedule; that lateness is inside the latencies above.`,
-        ),
-      `- ${consistency}`,
-      `- ${resendConsistency}`,
-      '',
-      'CPU in the same runs (the app: event-loop utilisation over the run; CPU time, user + system, of each process over ' +
-        'the run and, for sign-ups, until their emails were handed over, divided by the requests):',
-      '',
-      { columns: appColumns, rows: appRows(results) },
-      '',
-      "Where a sign-up's CPU goes: its steps timed one call at a time in the app process after the load, each step " +
-        `warmed up with ${PROFILE_WARMUP_CALLS} calls, then ${PROFILE_ROUNDS} rounds taking the steps in turn, ` +
-        `${Math.round(PROFILE_CALLS / PROFILE_ROUNDS)} calls per step per round, figures per call are the median of the rounds; CPU is the ` +
-        "whole process's user + system time, so it includes libuv's file-system threads and the garbage collector:",
-      '',
-      { columns: profileColumns, rows: profileRows(profile) },
-      '',
-      ...(whole && statement && drained && single
-        ? [
-            `A sign-up answered without its email costs ${whole.cpuMs.toFixed(2)} ms of CPU through \`app.request\` ` +
-              `(${statement.cpuMs.toFixed(2)} ms of it the statement: building it, the round trip, reading the answer); ` +
-              `its email, sent later in a batch, ${drained.cpuMs.toFixed(2)} ms per notice (one sent alone through the outbox: ` +
-              `${single.cpuMs.toFixed(2)} ms). Both run in the app process, so under load the requests and the pump share its one event loop.`,
-            '',
-            `On latency: one sign-up at a time, with nothing else from this bench running, took ${whole.wallMs.toFixed(1)} ms ` +
-              `of wall time through \`app.request\`, ${statement.wallMs.toFixed(1)} ms of it the statement (one round trip, ` +
-              'one commit, i.e. one WAL flush).',
-            '',
-          ]
-        : []),
-      ...(healthzBurst && healthzPaced && signupFullRun && healthzFull
-        ? (() => {
-            const total = (r: Measured) =>
-              r.cpuMsPerRequest + r.postgresCpuMsPerRequest + r.loadCpuMsPerRequest + (r.resendCpuMsPerRequest ?? 0);
-            const budget = (r: Measured) =>
-              `app ${r.cpuMsPerRequest.toFixed(2)}` +
-              (r.postgresCpuMsPerRequest >= 0.005 ? ` + PostgreSQL ${r.postgresCpuMsPerRequest.toFixed(2)}` : '') +
-              ` + load generator ${r.loadCpuMsPerRequest.toFixed(2)}` +
-              (r.resendCpuMsPerRequest !== undefined ? ` + fake Resend ${r.resendCpuMsPerRequest.toFixed(2)}` : '') +
-              ` = ${total(r).toFixed(2)} ms`;
-            const resendFull = results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'resend');
-            const h = healthzFull;
-            const maxFactor = 1 / GOAL_SIGNUP_VS_HEALTHZ;
-            return [
-              'Reading these figures: ' +
-                (busyText
-                  ? `${busyText.replace(/^all/, 'All')}, the rest going to PostgreSQL, the load generator and other people's work; `
-                  : '') +
-                `\`GET /healthz\`, which does no work, had a p99 of ${ms(healthzBurst.latency.p99)} ms (bursts) and ` +
-                `${ms(healthzPaced.latency.p99)} ms (evenly spaced) at 200 requests/s with the app's event loop only ` +
-                `${(healthzBurst.eventLoopUtilization * 100).toFixed(0)}-${(healthzPaced.eventLoopUtilization * 100).toFixed(0)}% busy. ` +
-                'On this shared, oversubscribed machine, waiting for a CPU is part of every latency here and absolute rates ' +
-                'move from run to run (a second run can differ by half); re-measure on a quiet machine before reading a ' +
-                'p99 near the goal. What carries over is the CPU per request.',
-              '',
-              `CPU budget at full load, per request: \`/healthz\` ${budget(h)}; a sign-up through the outbox ${budget(signupFullRun)}` +
-                (resendFull ? `; through Resend ${budget(resendFull)}` : '') +
-                ". At full load the app's one event loop is busy all the time and the two cores are shared by every process, " +
-                `so the rate ratio follows the CPU per request: about ${h.cpuMsPerRequest.toFixed(2)} / ${signupFullRun.cpuMsPerRequest.toFixed(2)} = ` +
-                `${fmtRatio(h.cpuMsPerRequest / signupFullRun.cpuMsPerRequest)} by the app's CPU and ${total(h).toFixed(2)} / ${total(signupFullRun).toFixed(2)} = ` +
-                `${fmtRatio(total(h) / total(signupFullRun))} by the machine's` +
-                (resendFull
-                  ? ` (through Resend ${fmtRatio(h.cpuMsPerRequest / resendFull.cpuMsPerRequest)} and ${fmtRatio(total(h) / total(resendFull))})`
-                  : '') +
-                ` against the ${fmtRatio(v.ratio)} measured (a sign-up's CPU includes the emails finished after the run)` +
-                `. The ${GOAL_SIGNUP_VS_HEALTHZ}x goal needs a sign-up to cost at most ${maxFactor.toFixed(1)}x a \`/healthz\` answer, ` +
-                `i.e. about ${(maxFactor * h.cpuMsPerRequest).toFixed(2)} ms of app CPU and ${(maxFactor * total(h)).toFixed(2)} ms in all: ` +
-                (whole && statement && drained
-                  ? `its request alone took ${whole.cpuMs.toFixed(2)} ms through \`app.request\` one at a time (${statement.cpuMs.toFixed(2)} ms of it the statement), ` +
-                    `its outbox email ${drained.cpuMs.toFixed(2)} ms drained in batches, and `
-                  : '') +
-                `PostgreSQL's ${signupFullRun.postgresCpuMsPerRequest.toFixed(2)} ms per sign-up (the writes: two rate-limit counters, the subscriber, the ` +
-                'notice row and its later delete, and a WAL flush per commit, which durability needs before the 202) runs on the same ' +
-                'two cores. So on this machine the goal is out of reach with any transport; a sign-up is a durable write and `/healthz` is not.',
-              '',
-              `\`PUT /v1/preferences\` (${putCpu.toFixed(2)} ms of app CPU) needs about ${((FIXED_RATE * putCpu) / 1000).toFixed(2)} of a core at ${FIXED_RATE}/s.`,
-              '',
-            ];
-          })()
-        : []),
-      'Goals (issue 5):',
-      '',
-      `- Sign-up ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'outbox')!))} requests/s = ` +
-        `${fmtRatio(v.ratio)} of healthz at full load with the outbox (goal >= ${GOAL_SIGNUP_VS_HEALTHZ}x: **${v.ratioOk ? 'met' : 'not met'}**)` +
-        (Number.isFinite(v.resendRatio)
-          ? `; through Resend ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'resend')!))} requests/s = ` +
-            `${fmtRatio(v.resendRatio)} (**${v.resendRatioOk ? 'met' : 'not met'}**)`
-          : '') +
-        '.',
-      `- Sign-up at full load = ${fmtRatio(v.durableRatio)} of the durable-INSERT limit (${fmtInt(v.durable ? rps(v.durable) : Number.NaN)} requests/s ` +
-        `of \`POST ${DURABLE_INSERT_PATH}\`, same run, same ${FULL_CONNECTIONS} connections; goal >= ${GOAL_SIGNUP_VS_DURABLE}x: **${met(v.durableRatioOk)}**).`,
-      ...(
-        [
-          ['signup', 'outbox'],
-          ['signup', 'resend'],
-          ['preferences', 'outbox'],
-        ] as const
-      )
-        .filter(([s, t]) => results.some((r) => r.scenario === s && r.transport === t))
-        .map(
-          ([s, t]) =>
-            `- ${labelOf({ scenario: s, transport: t })} at ${FIXED_RATE} requests/s: p99 ${ms(v.p99('burst', s, t))} ms in autocannon's bursts ` +
-            `(goal < ${GOAL_P99_MS} ms: **${v.p99Ok('burst', s, t) ? 'met' : 'not met'}**), ${ms(v.p99('paced', s, t))} ms evenly ` +
-            `spaced (**${v.p99Ok('paced', s, t) ? 'met' : 'not met'}**)` +
-            (results.some((r) => r.scenario === s && r.transport === t && r.phase !== 'full' && rps(r) < FIXED_RATE * 0.95)
-              ? `; ${FIXED_RATE}/s was not reached in every fixed-rate run (see requests/s), which counts as not met`
-              : '') +
-            '.',
-        ),
-      `- Non-2xx answers: ${fmtInt(results.reduce((n, r) => n + r.non2xx, 0))} in all runs (goal 0: ` +
-        `**${results.every((r) => r.non2xx === 0) ? 'met' : 'not met'}**; a 429 would mean the rate limits, not the endpoint, were measured); ` +
-        `connection errors ${fmtInt(results.reduce((n, r) => n + r.errors, 0))}, timeouts ${fmtInt(results.reduce((n, r) => n + r.timeouts, 0))}` +
-        (results.some((r) => r.timeouts > 0)
-          ? ` (${results
-              .filter((r) => r.timeouts > 0)
-              .map((r) => `${labelOf(r)} ${phaseShort[r.phase]}: ${fmtInt(r.timeouts)}`)
-              .join('; ')}: the app fell behind the schedule)`
-          : '') +
-        '.',
-    ]),
+    blocks: writeUp(
+      'subscriptions',
+      {
+        gatherMs: NOTICE_GATHER_MS,
+        managed: fmtInt(MANAGED_SUBSCRIBERS),
+        warmupS: WARMUP_SECONDS,
+        rate: FIXED_RATE,
+        connections: FULL_CONNECTIONS,
+        burstConnections: BURST_CONNECTIONS,
+        perConnection: FIXED_RATE / BURST_CONNECTIONS,
+        spacingMs: 1000 / FIXED_RATE,
+        pacedMax: PACED_MAX_CONNECTIONS,
+        graceS: PACED_GRACE_MS / 1000,
+        durablePath: DURABLE_INSERT_PATH,
+        profileWarmup: PROFILE_WARMUP_CALLS,
+        profileRounds: PROFILE_ROUNDS,
+        profilePerRound: Math.round(PROFILE_CALLS / PROFILE_ROUNDS),
+        runNotes,
+        readings,
+        goals,
+      },
+      {
+        results: { columns, rows: tableRows(results) },
+        app: { columns: appColumns, rows: appRows(results) },
+        profile: { columns: profileColumns, rows: profileRows(profile) },
+      },
+    ),
   };
 }

@@ -1,30 +1,11 @@
 /**
- * Issue 7 benchmark: 10,000 changes (10 ingested batches of 1,000 new events) fanned out to 5
- * webhook endpoints on PostgreSQL, one of them slow (2 s per answer), delivered by the real code
- * (`ingestEvents`, the webhook pump: `fanOutChanges` and `dispatchDue`, `sendToEndpoint`) to node:http receivers on
- * 127.0.0.1 that verify every request with the public `standardwebhooks` package. Measured:
- * deliveries/s to the 4 healthy endpoints, p50/p99 change-to-delivery latency for them while the
- * slow one is backlogged, and in the same run the raw rate of unsigned `fetch` POSTs of the same
- * bodies to the same healthy receivers at the dispatcher's per-endpoint concurrency (4 each).
+ * Issue 7 benchmark: 10,000 changes fanned out to 5 webhook endpoints on PostgreSQL, one of them
+ * slow, against the raw rate of unsigned POSTs in the same run (workload: bench/text/webhooks.md).
  *
  *   npm run bench -- webhooks
  *
- * Phases (each on a fresh, migrated schema; receivers shared, counters reset):
- *   raw 1   calibration: time-bounded unsigned POSTs of bodies built with the same `changeBody`
- *           from the same events; sets the pacing (below)
- *   A       as the app wires it: batches ingested at a fixed pace, `deps.webhookPump.kick()` after
- *           each (what POST /v1/admin/events does); one instance
- *   raw 2   the exact payloads phase A queued
- *   B       two instances (separate pools and pumps) woken only by PostgreSQL NOTIFY: each pump
- *           LISTENs (`webhookPump.listen()`), the bench kicks nothing
- *   raw 3   the exact payloads phase B queued
- *   C       reference: phase A with the slow endpoint disabled (the dispatcher's own ceiling)
- *   raw 4   the exact payloads phase C queued
- * Pacing: one batch (4,000 healthy deliveries) every 4,000 / (0.5 x raw 1 rate) s, clamped to
- * 2-5 s, i.e. the offered load is about what the >= 0.5x goal asks the dispatcher to sustain.
- * A phase ends when every healthy delivery arrived or BENCH_WEBHOOK_CAP_S (default 15) after the
- * last batch; then the bench disables the endpoints and marks what is still pending failed
- * ("bench: cancelled") so the dispatcher returns (the slow backlog would take hours).
+ * Phases, each on a fresh schema: raw 1 (calibration, sets the pacing), A (app wiring, kicked),
+ * raw 2, B (two instances woken by NOTIFY), raw 3, C (A without the slow endpoint), raw 4.
  *
  * Environment: BENCH_DATABASE_URL (loopback PostgreSQL; default the local tracker_bench database),
  * BENCH_WEBHOOK_CAP_S (15), BENCH_WEBHOOK_INTERVAL_MS (fixed pacing instead of the calibrated one),
@@ -36,13 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import { nodeWebhookClient, openPinnedConnections } from '../src/alerts/webhooks/http/node-client';
 import { pinnedAgent } from '../src/alerts/webhooks/http/node-pinned-agent';
 import { checkWebhookUrl } from '../src/alerts/webhooks/http/safe-url';
-import { changeBody } from '../src/alerts/webhooks/payload';
 import { firstSecret, signingSecrets } from '../src/alerts/webhooks/secrets';
 import { sendToEndpoint } from '../src/alerts/webhooks/send';
 import { signingKey, webhookHeaders } from '../src/alerts/webhooks/sign';
@@ -50,7 +28,7 @@ import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import { migrateToLatest } from '../src/db/migrate';
-import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
+import type { EndpointRow } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/services';
 import { createBenchDeps } from '../testkit/bench-deps';
 import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
@@ -58,8 +36,19 @@ import { benchEvents } from '../testkit/generated-events';
 import { projectRoot as repoRoot } from '../testkit/process';
 import { type StatementShape, statementTimer } from '../testkit/statement-timer';
 import { median, percentileOf } from '../testkit/stats';
+import {
+  type BatchMark,
+  createEndpoints,
+  publishBatches,
+  type RawResult,
+  rawPass,
+  sleep,
+  startSamplers,
+  syntheticBodies,
+  wallMs,
+} from '../testkit/webhook-load';
 import { type Collected, WebhookReceivers } from '../testkit/webhook-receivers';
-import { type BenchResult, fmtInt, fmtRatio, machineInfo, met, now, startRun, type TableColumn, writeUnless } from './report';
+import { type BenchResult, cols, fmtInt, fmtRatio, machineInfo, met, now, startRun, writeUnless, writeUp } from './report';
 
 const APP_SECRET = 'bench-app-secret-0123456789-0123456789';
 const CHANGES = 10_000;
@@ -77,13 +66,7 @@ const PHASES = (process.env.BENCH_WEBHOOK_PHASES ?? 'A,B,C').split(',').map((s) 
 const INTERVAL_MIN_MS = 2_000;
 const INTERVAL_MAX_MS = 5_000;
 
-/** Wall-clock milliseconds with sub-millisecond resolution, comparable across threads. */
-const wallMs = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-// ---------------------------------------------------------------------------------------
-// Database
-// ---------------------------------------------------------------------------------------
+const rawOptions = { perEndpoint: RAW_PER_ENDPOINT, ms: RAW_MS, healthy: HEALTHY };
 
 /** Statements by kind and table, pool wait included (BEGIN/COMMIT are not seen by Kysely plugins). */
 const webhookLabel = ({ kind, table, text }: StatementShape): string => {
@@ -97,10 +80,6 @@ const webhookLabel = ({ kind, table, text }: StatementShape): string => {
   return `raw ${text.slice(0, 40)}`;
 };
 
-// ---------------------------------------------------------------------------------------
-// Statistics
-// ---------------------------------------------------------------------------------------
-
 interface Sample {
   ms: number;
   /** Not delivered by the end of the window: `ms` is a lower bound. */
@@ -109,90 +88,6 @@ interface Sample {
 
 const percentile = percentileOf<Sample>;
 const fmtMs = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${fmtInt(s.ms)} ms`);
-
-// ---------------------------------------------------------------------------------------
-// Raw baseline
-// ---------------------------------------------------------------------------------------
-
-interface RawResult {
-  label: string;
-  posts: number;
-  ms: number;
-  rate: number;
-  connections: number;
-  bodies: number;
-  bodyBytes: number;
-}
-
-/** Unsigned fetch POSTs (Node's global fetch, keep-alive) of `bodies[e]` to healthy receiver e, 4 at a time each, for RAW_MS. */
-async function rawPass(label: string, receivers: WebhookReceivers, bodies: readonly string[][]): Promise<RawResult> {
-  await receivers.collect();
-  const deadline = wallMs() + RAW_MS;
-  let posts = 0;
-  const t0 = wallMs();
-  await Promise.all(
-    bodies.flatMap((list, e) =>
-      Array.from({ length: RAW_PER_ENDPOINT }, async (_, w) => {
-        for (let i = w; wallMs() < deadline; i += RAW_PER_ENDPOINT) {
-          const response = await fetch(receivers.urls[e]!, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-bench-raw': '1' },
-            body: list[i % list.length]!,
-          });
-          await response.arrayBuffer();
-          if (!response.ok) throw new Error(`raw POST answered ${response.status}`);
-          posts++;
-        }
-      }),
-    ),
-  );
-  const ms = wallMs() - t0;
-  const got = await receivers.collect();
-  const arrived = got.slice(0, HEALTHY).reduce((a, r) => a + r.raw, 0);
-  if (arrived !== posts) throw new Error(`raw pass: ${posts} POSTs answered but ${arrived} counted by the receivers`);
-  const all = bodies.flat();
-  return {
-    label,
-    posts,
-    ms,
-    rate: (posts / ms) * 1000,
-    connections: got.slice(0, HEALTHY).reduce((a, r) => a + r.connections, 0),
-    bodies: all.length,
-    bodyBytes: Math.round(all.reduce((a, b) => a + Buffer.byteLength(b), 0) / Math.max(1, all.length)),
-  };
-}
-
-/** Bodies as `changeBody` builds them for these events (identical to the queued ones up to timestamps). */
-function syntheticBodies(batches: readonly NormalisedEvent[][]): string[][] {
-  const at = new Date();
-  const out: string[][] = Array.from({ length: HEALTHY }, () => []);
-  let id = 0;
-  for (const batch of batches.slice(0, 2)) {
-    for (const event of batch) {
-      id++;
-      const body = changeBody(
-        { id, type: 'event.published', eventId: event.id, previous: null, detectedAt: at.toISOString() },
-        { ...event, firstSeenAt: at.toISOString(), lastChangedAt: at.toISOString() },
-        at,
-      );
-      for (const list of out) list.push(body);
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// A delivery phase
-// ---------------------------------------------------------------------------------------
-
-interface BatchMark {
-  fromId: number; // exclusive
-  toId: number; // inclusive
-  detectedAt: number;
-  committedAt: number;
-  ingestMs: number;
-  fanOutMs?: number;
-}
 
 interface PhaseResult {
   key: PhaseKey;
@@ -251,99 +146,6 @@ const buildDeps = (handle: DatabaseHandle, db: DatabaseHandle['db'], dataDir: st
     { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org' },
     { appSecret: APP_SECRET },
   );
-
-/** The endpoints: a fresh secret each, handed to the receiver that verifies with it; the last one is slow (disabled in phase C). */
-async function createEndpoints(main: Deps, receivers: WebhookReceivers, key: PhaseKey) {
-  const secrets = Array.from({ length: ENDPOINTS }, () => firstSecret(APP_SECRET));
-  await receivers.setSecrets(secrets.map((s) => s.secret));
-  const ids = secrets.map((_, i) => `ep_bench_${i}${i === ENDPOINTS - 1 ? '_slow' : ''}`);
-  const created = new Date();
-  for (const [i, s] of secrets.entries()) {
-    await insertEndpoint(main.db, {
-      id: ids[i]!,
-      url: receivers.urls[i]!,
-      description: null,
-      types: [],
-      countries: [],
-      categories: [],
-      enabled: !(key === 'C' && i === ENDPOINTS - 1),
-      secrets: JSON.stringify(s.secrets),
-      created_at: created,
-      updated_at: created,
-    });
-  }
-  return { ids, slowId: ids.at(-1)! };
-}
-
-/** In-flight requests at the slow receiver (every 100 ms) and leased deliveries in the database (every 250 ms), until `stop()`. */
-async function startSamplers(receivers: WebhookReceivers, url: string, schema: string, slowId: string) {
-  // In-flight samples at the receivers (every 100 ms).
-  const pendingSamples: { slow: number }[] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      const counts = await receivers.counts();
-      pendingSamples.push({ slow: counts[ENDPOINTS - 1]!.pending });
-      await sleep(100);
-    }
-  })();
-
-  // Leased (claimed, not finished) deliveries per kind of endpoint, from the database (every 250 ms).
-  const leaseSamples: { slow: number; healthy: number }[] = [];
-  const leaseClient = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-  await leaseClient.connect();
-  const leaseSampler = (async () => {
-    while (sampling) {
-      const { rows } = await leaseClient.query<{ slow: number; healthy: number }>(
-        `select count(*) filter (where endpoint_id = $1)::int as slow, count(*) filter (where endpoint_id <> $1)::int as healthy
-         from webhook_deliveries where status = 'pending' and locked_until > now()`,
-        [slowId],
-      );
-      leaseSamples.push(rows[0]!);
-      await sleep(250);
-    }
-  })();
-
-  return {
-    async stop() {
-      sampling = false;
-      await sampler;
-      await leaseSampler;
-      await leaseClient.end();
-      return { pendingSamples, leaseSamples };
-    },
-  };
-}
-
-/** One batch of new events every `intervalMs` through ingestEvents (kicking the pump after each, but in phase B); the commit times. */
-async function publishBatches(key: PhaseKey, deps: Deps[], batches: readonly NormalisedEvent[][], intervalMs: number) {
-  const main = deps[0]!;
-  const marks: BatchMark[] = [];
-  let lastId = 0;
-  const start = wallMs();
-  for (const [index, batch] of batches.entries()) {
-    const wait = start + index * intervalMs - wallMs();
-    if (wait > 0) await sleep(wait);
-    const before = wallMs();
-    const result = await ingestEvents(main, batch);
-    const committedAt = wallMs();
-    if (key !== 'B') main.webhookPump.kick();
-    if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
-    const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(main.db);
-    marks.push({
-      fromId: lastId,
-      toId: lastId + result.changes,
-      detectedAt: rows[0]!.detected.getTime(),
-      committedAt,
-      ingestMs: committedAt - before,
-    });
-    lastId += result.changes;
-  }
-  const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(main.db);
-  if (maxRows[0]!.max !== lastId) throw new Error(`change ids are not contiguous: max ${maxRows[0]!.max}, counted ${lastId}`);
-
-  return { marks, lastId };
-}
 
 /**
  * Latency per healthy (change, endpoint): receiver arrival minus batch commit (and minus detected_at),
@@ -415,7 +217,7 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     const deps = handles.map((h) => buildDeps(h, h.db.withPlugin(counter.plugin), dataDir));
     const main = deps[0]!;
 
-    const { ids, slowId } = await createEndpoints(main, receivers, key);
+    const { ids, slowId } = await createEndpoints(main, receivers, APP_SECRET, { count: ENDPOINTS, slowEnabled: key !== 'C' });
     await sql`select 1`.execute(main.db);
     await receivers.collect();
     counter.totals.clear();
@@ -426,9 +228,8 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     const samplers = await startSamplers(receivers, url, schema, slowId);
 
     const eluStart = nodePerformance.eventLoopUtilization();
-    const { marks, lastId } = await publishBatches(key, deps, batches, intervalMs);
+    const { marks, lastId } = await publishBatches(deps, batches, intervalMs, key !== 'B');
 
-    // Wait for every healthy delivery, up to the cap after the last batch.
     const healthyExpected = CHANGES * HEALTHY;
     const lastCommit = marks.at(-1)!.committedAt;
     for (;;) {
@@ -532,10 +333,6 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-// ---------------------------------------------------------------------------------------
-// One request at a time: what a delivery costs besides the database
-// ---------------------------------------------------------------------------------------
 
 const COST_N = 300;
 
@@ -659,34 +456,19 @@ async function perRequestCost(receivers: WebhookReceivers, body: string, dataDir
   return { rows, ms };
 }
 
-// ---------------------------------------------------------------------------------------
-// Run and report
-// ---------------------------------------------------------------------------------------
-
-const phaseColumns: TableColumn[] = [
-  { title: 'phase' },
-  { title: 'healthy delivered in window', align: 'right' },
-  { title: 'deliveries/s (healthy, busy time)', align: 'right' },
-  { title: 'vs raw', align: 'right' },
-  { title: 'p50 commit→arrival', align: 'right' },
-  { title: 'p99 commit→arrival', align: 'right' },
-  { title: 'p50 / p99 detected_at→arrival', align: 'right' },
-  { title: 'slow: delivered, requests held (avg / max)', align: 'right' },
-  { title: 'goals' },
-];
-
-const costColumns: TableColumn[] = [
-  { title: 'one delivery, sequential (after the phases)' },
-  { title: 'mean per operation', align: 'right' },
-];
-
-const rawColumns: TableColumn[] = [
-  { title: 'raw pass' },
-  { title: 'bodies (avg bytes)', align: 'right' },
-  { title: 'POSTs', align: 'right' },
-  { title: 'POSTs/s', align: 'right' },
-  { title: 'new connections', align: 'right' },
-];
+const phaseColumns = cols(
+  'phase',
+  '>healthy delivered in window',
+  '>deliveries/s (healthy, busy time)',
+  '>vs raw',
+  '>p50 commit→arrival',
+  '>p99 commit→arrival',
+  '>p50 / p99 detected_at→arrival',
+  '>slow: delivered, requests held (avg / max)',
+  'goals',
+);
+const costColumns = cols('one delivery, sequential (after the phases)', '>mean per operation');
+const rawColumns = cols('raw pass', '>bodies (avg bytes)', '>POSTs', '>POSTs/s', '>new connections');
 
 function verdict(p: PhaseResult, raw: number) {
   const ratio = p.rate / raw;
@@ -857,13 +639,14 @@ export async function run(): Promise<BenchResult> {
   let cost: Cost = { rows: [], ms: { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN, cached: Number.NaN } };
   let intervalMs = FIXED_INTERVAL_MS ?? INTERVAL_MAX_MS;
   try {
-    const synthetic = syntheticBodies(batches);
+    const synthetic = syntheticBodies(batches, HEALTHY);
     await rawPass(
       'warm-up',
       receivers,
       synthetic.map((l) => l.slice(0, 200)),
+      rawOptions,
     ).catch(() => undefined);
-    raws.push(await rawPass('raw 1: before A (bodies from changeBody, same events)', receivers, synthetic));
+    raws.push(await rawPass('raw 1: before A (bodies from changeBody, same events)', receivers, synthetic, rawOptions));
     const calibrated = Math.min(INTERVAL_MAX_MS, Math.max(INTERVAL_MIN_MS, ((BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate)) * 1000));
     intervalMs = FIXED_INTERVAL_MS ?? Math.round(calibrated);
     log(
@@ -881,6 +664,7 @@ export async function run(): Promise<BenchResult> {
         `raw ${raws.length + 1}: after ${key} (the payloads ${key} queued${bodies === synthetic ? '; none: changeBody ones' : ''})`,
         receivers,
         bodies,
+        rawOptions,
       );
       raws.push(r);
       log(`  ${r.label}: ${fmtInt(r.rate)} POSTs/s on ${r.connections} connections`);
@@ -897,17 +681,6 @@ export async function run(): Promise<BenchResult> {
 
   const raw = median(raws.map((r) => r.rate));
   log(`raw rate (median of the passes): ${fmtInt(raw)} POSTs/s`);
-  const found = findings(phases);
-  const read = readings(phases, raw, cost);
-  const goalLines = phases
-    .filter((p) => p.key !== 'C')
-    .map((p) => {
-      const v = verdict(p, raw);
-      return (
-        `- Phase ${p.key}: healthy deliveries/s ${fmtRatio(v.ratio)} of raw (goal >= ${GOAL_RATIO}x: **${met(v.rateOk)}**); ` +
-        `p99 commit→arrival ${fmtMs(p.commit.p99)} (goal < 2 s while the slow endpoint is backlogged: **${met(v.p99Ok)}**)`
-      );
-    });
   return {
     section: 'Webhooks (issue 7)',
     command: 'npm run bench -- webhooks        # BENCH_WEBHOOK_PHASES=A BENCH_WEBHOOK_CAP_S=5 for a quick pass (no file written)',
@@ -918,40 +691,36 @@ export async function run(): Promise<BenchResult> {
       FIXED_INTERVAL_MS !== undefined || Boolean(process.env.BENCH_WEBHOOK_CAP_S) || PHASES.join() !== 'A,B,C',
       'BENCH_WEBHOOK_INTERVAL_MS, BENCH_WEBHOOK_CAP_S or BENCH_WEBHOOK_PHASES',
     ),
-    blocks: [
-      `Workload: ${fmtInt(CHANGES)} changes (${CHANGES / BATCH} batches of ${fmtInt(BATCH)} new generated events through \`ingestEvents\`, one \`event.published\` change each) ` +
-        `fanned out to ${ENDPOINTS} endpoints with no filters (\`insertEndpoint\` + \`firstSecret\`), so ${fmtInt(CHANGES * HEALTHY)} deliveries to the 4 healthy ` +
-        `endpoints and ${fmtInt(CHANGES)} to the slow one. Receivers: node:http on 127.0.0.1 (keep-alive 60 s) in a worker thread, verifying every signed ` +
-        `request with \`standardwebhooks\`; the healthy ones answer 200 at once, the slow one after ${SLOW_MS / 1000} s, so its backlog (hours at 4 in flight) ` +
-        'lasts the whole run. Deps from `createDeps(nodeResources(...))` (config `parseConfig({WEBHOOK_ALLOW_PRIVATE_NETWORKS: 1, ...})`, `systemClock`, silent pino), pg pool of 10 per instance, ' +
-        'fresh migrated schema per phase.',
-      `Design: changes arrive over time so latency is measured on fresh changes while the slow endpoint is backlogged, not on one big queue. ` +
-        `One batch every ${(intervalMs / 1000).toFixed(2)} s (= 4,000 healthy deliveries / (0.5 x the first raw rate), clamped to 2-5 s: about the load the ` +
-        `>= 0.5x goal asks for; offered ${fmtInt((BATCH * HEALTHY * 1000) / intervalMs)} healthy deliveries/s). ` +
-        'Phase A is the app path: after each batch `deps.webhookPump.kick()` as POST /v1/admin/events does (the pump starts a fan-out and wakes its dispatcher; ' +
-        'the two run independently). Phase B is two instances on one database, each with its own pool and pump, woken only by PostgreSQL NOTIFY ' +
-        '(`webhookPump.listen()`: a LISTEN connection each; the triggers notify at commit when changes or deliveries are appended); the bench kicks nothing, and ' +
-        'SKIP LOCKED shares the work. Phase C is a reference, not a goal: phase A with the slow endpoint ' +
-        'disabled (fan-out queues nothing for it), i.e. what the dispatcher does on its own. ' +
-        `A phase ends when all ${fmtInt(CHANGES * HEALTHY)} healthy deliveries have arrived, or ${CAP_MS / 1000} s after the last batch; then the bench disables the endpoints, ` +
-        'marks what is still pending failed and waits for the dispatchers to return.',
-      "Latency: receiver arrival time (worker thread, `performance.timeOrigin + performance.now()`) minus the moment `ingestEvents` resolved for the change's batch " +
-        "(the commit: the change exists for the fan-out from then on); `detected_at` (stamped when `ingestEvents` starts, so it adds the batch's ingest time) is shown too. " +
-        'Percentiles over every healthy (change, endpoint) pair; a delivery that had not arrived when the window closed counts as at least the time it had waited, ' +
-        'shown as "> N ms". Deliveries/s: healthy deliveries that arrived / busy time, the union over batches of [commit, last healthy arrival of the batch ' +
-        '(window end if not all arrived)]: the capacity when the dispatcher keeps up, the overall rate when it does not.',
-      `Raw baseline, in the same run: unsigned POSTs with Node's global \`fetch\` (keep-alive) to the 4 healthy receivers, ${RAW_PER_ENDPOINT} at a time per receiver ` +
-        `(the dispatcher's per-endpoint limit), each pass ${RAW_MS / 1000} s; the first pass (before the phases, also setting the pacing) posts bodies \`changeBody\` builds for the same events, ` +
-        'the later ones the exact payloads the phase before queued. The ratio uses the median of the passes.',
-      { columns: rawColumns, rows: rawRows(raws) },
-      { columns: phaseColumns, rows: phaseRows(phases, raw) },
-      `Goals (issue 7; raw = ${fmtInt(raw)} POSTs/s):`,
-      goalLines.join('\n'),
-      'What the run shows (measured, same run):',
-      found.map((f) => `- ${f}`).join('\n'),
-      ...(read.length ? ['Reading:', read.map((f) => `- ${f}`).join('\n')] : []),
-      'Per-request cost outside the database (one at a time to a healthy receiver, after the phases; same machine, same load):',
-      { columns: costColumns, rows: cost.rows },
-    ],
+    blocks: writeUp(
+      'webhooks',
+      {
+        changes: fmtInt(CHANGES),
+        batches: CHANGES / BATCH,
+        batch: fmtInt(BATCH),
+        endpoints: ENDPOINTS,
+        healthyDeliveries: fmtInt(CHANGES * HEALTHY),
+        slowS: SLOW_MS / 1000,
+        intervalS: (intervalMs / 1000).toFixed(2),
+        offered: fmtInt((BATCH * HEALTHY * 1000) / intervalMs),
+        capS: CAP_MS / 1000,
+        rawPerEndpoint: RAW_PER_ENDPOINT,
+        rawS: RAW_MS / 1000,
+        raw: fmtInt(raw),
+        goalRatio: GOAL_RATIO,
+        goals: phases
+          .filter((p) => p.key !== 'C')
+          .map((p) => {
+            const v = verdict(p, raw);
+            return { key: p.key, ratio: fmtRatio(v.ratio), rateMet: met(v.rateOk), p99: fmtMs(p.commit.p99), p99Met: met(v.p99Ok) };
+          }),
+        findings: findings(phases),
+        readings: readings(phases, raw, cost),
+      },
+      {
+        raw: { columns: rawColumns, rows: rawRows(raws) },
+        phases: { columns: phaseColumns, rows: phaseRows(phases, raw) },
+        cost: { columns: costColumns, rows: cost.rows },
+      },
+    ),
   };
 }

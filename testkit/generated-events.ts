@@ -128,3 +128,45 @@ export function batches<T>(list: readonly T[], size: number): T[][] {
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
 }
+
+/** The detection bench's feed: `count` events round-robin over 170 countries. */
+export const generateFeedEvents = (count: number, seed = 20_250_401): EventInput[] =>
+  generateEvents({ count, seed, countries: someCountries(170), bodyChars: [500, 1500], watchShare: 0.08 });
+
+/** 1% of the events (one in every 100) with an edited body: each is one `event.updated`. */
+export function editSome(events: readonly EventInput[]): { events: EventInput[]; changed: number } {
+  const every = 100;
+  let changed = 0;
+  const out = events.map((event, i) => {
+    if (i % every !== 37) return event;
+    changed++;
+    return { ...event, body: `${event.body}\n\nUpdate: the measure was revised by parliament in a second reading.` };
+  });
+  return { events: out, changed };
+}
+
+/**
+ * 5% of the events changed: every 20th event, of which a quarter flip the watch flag only,
+ * a quarter flip it and edit the body, the rest edit the body only.
+ */
+export function changeSome(events: readonly EventInput[]): { events: EventInput[]; changed: number; flips: number; edits: number } {
+  const every = 20;
+  let changed = 0;
+  let flips = 0;
+  let edits = 0;
+  const out = events.map((event, i) => {
+    if (i % every !== 7) return event;
+    changed++;
+    const kind = Math.floor(i / every) % 4;
+    const flip = kind <= 1;
+    const edit = kind >= 1;
+    if (flip) flips++;
+    if (edit) edits++;
+    return {
+      ...event,
+      ...(flip ? { watchFlag: !event.watchFlag } : {}),
+      ...(edit ? { body: `${event.body} Update: the measure was revised by parliament in a second reading.` } : {}),
+    };
+  });
+  return { events: out, changed, flips, edits };
+}

@@ -87,3 +87,19 @@ export function cpuTimes(): { total: number; idle: number } | undefined {
     return undefined;
   }
 }
+
+/** Waits, up to 10 minutes, until the 1-minute load average is at most `maxLoad` (0: does not wait). */
+export async function waitForQuietMachine(maxLoad: number, log: (line: string) => void): Promise<{ waitedS: number; load: number }> {
+  const started = Date.now();
+  let load = loadAverage();
+  if (maxLoad <= 0) return { waitedS: 0, load };
+  while (load > maxLoad && Date.now() - started < 10 * 60_000) {
+    log(
+      `  1-min load average ${load.toFixed(2)} > ${maxLoad}: waiting 30 s (waited ${((Date.now() - started) / 1000).toFixed(0)} s of at most 600)`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    load = loadAverage();
+  }
+  if (load > maxLoad) log(`  NOTICE: load still ${load.toFixed(2)} after 10 minutes; running anyway`);
+  return { waitedS: (Date.now() - started) / 1000, load };
+}

@@ -1,0 +1,204 @@
+/**
+ * Webhook load against the receivers of testkit/webhook-receivers.ts: endpoints for them, raw
+ * unsigned POSTs (the rate to compare the dispatcher with), batches published at a pace, and
+ * samplers of the requests held at the slow receiver and of the leased deliveries.
+ */
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { NormalisedEvent } from '../src/alerts/event';
+import { ingestEvents } from '../src/alerts/ingest';
+import { changeBody } from '../src/alerts/webhooks/payload';
+import { firstSecret } from '../src/alerts/webhooks/secrets';
+import { insertEndpoint } from '../src/db/webhook-endpoints';
+import type { Deps } from '../src/services';
+import type { WebhookReceivers } from './webhook-receivers';
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across threads. */
+export const wallMs = () => performance.timeOrigin + performance.now();
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface RawResult {
+  label: string;
+  posts: number;
+  ms: number;
+  rate: number;
+  connections: number;
+  bodies: number;
+  bodyBytes: number;
+}
+
+/** The raw pass's shape: POSTs per receiver at a time, for how long, to the first `healthy` receivers. */
+export interface RawPassOptions {
+  perEndpoint: number;
+  ms: number;
+  healthy: number;
+}
+
+/** Unsigned fetch POSTs (Node's global fetch, keep-alive) of `bodies[e]` to receiver e, `perEndpoint` at a time each, for `ms`. */
+export async function rawPass(
+  label: string,
+  receivers: WebhookReceivers,
+  bodies: readonly string[][],
+  { perEndpoint, ms: passMs, healthy }: RawPassOptions,
+): Promise<RawResult> {
+  await receivers.collect();
+  const deadline = wallMs() + passMs;
+  let posts = 0;
+  const t0 = wallMs();
+  await Promise.all(
+    bodies.flatMap((list, e) =>
+      Array.from({ length: perEndpoint }, async (_, w) => {
+        for (let i = w; wallMs() < deadline; i += perEndpoint) {
+          const response = await fetch(receivers.urls[e]!, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-bench-raw': '1' },
+            body: list[i % list.length]!,
+          });
+          await response.arrayBuffer();
+          if (!response.ok) throw new Error(`raw POST answered ${response.status}`);
+          posts++;
+        }
+      }),
+    ),
+  );
+  const ms = wallMs() - t0;
+  const got = await receivers.collect();
+  const arrived = got.slice(0, healthy).reduce((a, r) => a + r.raw, 0);
+  if (arrived !== posts) throw new Error(`raw pass: ${posts} POSTs answered but ${arrived} counted by the receivers`);
+  const all = bodies.flat();
+  return {
+    label,
+    posts,
+    ms,
+    rate: (posts / ms) * 1000,
+    connections: got.slice(0, healthy).reduce((a, r) => a + r.connections, 0),
+    bodies: all.length,
+    bodyBytes: Math.round(all.reduce((a, b) => a + Buffer.byteLength(b), 0) / Math.max(1, all.length)),
+  };
+}
+
+/** Bodies as `changeBody` builds them for these events (identical to the queued ones up to timestamps). */
+export function syntheticBodies(batches: readonly NormalisedEvent[][], healthy: number): string[][] {
+  const at = new Date();
+  const out: string[][] = Array.from({ length: healthy }, () => []);
+  let id = 0;
+  for (const batch of batches.slice(0, 2)) {
+    for (const event of batch) {
+      id++;
+      const body = changeBody(
+        { id, type: 'event.published', eventId: event.id, previous: null, detectedAt: at.toISOString() },
+        { ...event, firstSeenAt: at.toISOString(), lastChangedAt: at.toISOString() },
+        at,
+      );
+      for (const list of out) list.push(body);
+    }
+  }
+  return out;
+}
+
+export interface BatchMark {
+  fromId: number; // exclusive
+  toId: number; // inclusive
+  detectedAt: number;
+  committedAt: number;
+  ingestMs: number;
+  fanOutMs?: number;
+}
+
+/** The endpoints: a fresh secret each, handed to the receiver that verifies with it; the last one is slow (disabled in phase C). */
+export async function createEndpoints(
+  main: Deps,
+  receivers: WebhookReceivers,
+  appSecret: string,
+  o: { count: number; slowEnabled: boolean },
+) {
+  const secrets = Array.from({ length: o.count }, () => firstSecret(appSecret));
+  await receivers.setSecrets(secrets.map((s) => s.secret));
+  const ids = secrets.map((_, i) => `ep_bench_${i}${i === o.count - 1 ? '_slow' : ''}`);
+  const created = new Date();
+  for (const [i, s] of secrets.entries()) {
+    await insertEndpoint(main.db, {
+      id: ids[i]!,
+      url: receivers.urls[i]!,
+      description: null,
+      types: [],
+      countries: [],
+      categories: [],
+      enabled: o.slowEnabled || i < o.count - 1,
+      secrets: JSON.stringify(s.secrets),
+      created_at: created,
+      updated_at: created,
+    });
+  }
+  return { ids, slowId: ids.at(-1)! };
+}
+
+/** In-flight requests at the slow receiver (every 100 ms) and leased deliveries in the database (every 250 ms), until `stop()`. */
+export async function startSamplers(receivers: WebhookReceivers, url: string, schema: string, slowId: string) {
+  // In-flight samples at the receivers (every 100 ms).
+  const pendingSamples: { slow: number }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const counts = await receivers.counts();
+      pendingSamples.push({ slow: counts.at(-1)!.pending });
+      await sleep(100);
+    }
+  })();
+
+  // Leased (claimed, not finished) deliveries per kind of endpoint, from the database (every 250 ms).
+  const leaseSamples: { slow: number; healthy: number }[] = [];
+  const leaseClient = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await leaseClient.connect();
+  const leaseSampler = (async () => {
+    while (sampling) {
+      const { rows } = await leaseClient.query<{ slow: number; healthy: number }>(
+        `select count(*) filter (where endpoint_id = $1)::int as slow, count(*) filter (where endpoint_id <> $1)::int as healthy
+         from webhook_deliveries where status = 'pending' and locked_until > now()`,
+        [slowId],
+      );
+      leaseSamples.push(rows[0]!);
+      await sleep(250);
+    }
+  })();
+
+  return {
+    async stop() {
+      sampling = false;
+      await sampler;
+      await leaseSampler;
+      await leaseClient.end();
+      return { pendingSamples, leaseSamples };
+    },
+  };
+}
+
+/** One batch of new events every `intervalMs` through ingestEvents (kicking the pump after each if `kick`); the commit times. */
+export async function publishBatches(deps: Deps[], batches: readonly NormalisedEvent[][], intervalMs: number, kick: boolean) {
+  const main = deps[0]!;
+  const marks: BatchMark[] = [];
+  let lastId = 0;
+  const start = wallMs();
+  for (const [index, batch] of batches.entries()) {
+    const wait = start + index * intervalMs - wallMs();
+    if (wait > 0) await sleep(wait);
+    const before = wallMs();
+    const result = await ingestEvents(main, batch);
+    const committedAt = wallMs();
+    if (kick) main.webhookPump.kick();
+    if (result.changes !== batch.length) throw new Error(`batch ${index + 1}: ${result.changes} changes, expected ${batch.length}`);
+    const { rows } = await sql<{ detected: Date }>`select detected_at as detected from changes where id = ${lastId + 1}`.execute(main.db);
+    marks.push({
+      fromId: lastId,
+      toId: lastId + result.changes,
+      detectedAt: rows[0]!.detected.getTime(),
+      committedAt,
+      ingestMs: committedAt - before,
+    });
+    lastId += result.changes;
+  }
+  const { rows: maxRows } = await sql<{ max: number }>`select max(id)::int as max from changes`.execute(main.db);
+  if (maxRows[0]!.max !== lastId) throw new Error(`change ids are not contiguous: max ${maxRows[0]!.max}, counted ${lastId}`);
+
+  return { marks, lastId };
+}
