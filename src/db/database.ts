@@ -1,20 +1,11 @@
 import type { ColumnType, Kysely, Transaction } from 'kysely';
 import type { ChangeType } from './change-types';
+import type { EventSource, EventUpdate } from './event-fields';
 
 /** jsonb columns: parsed objects when read, JSON text when written. */
 type Json<T> = ColumnType<T, string, string>;
 /** int8 columns, read through `Number()`: ids stay far below 2^53 (see db/connect.ts). */
 type Int8 = ColumnType<number, never, never>;
-
-export interface EventSource {
-  name: string;
-  url?: string | undefined;
-}
-
-export interface EventUpdate {
-  text: string;
-  date?: string | undefined;
-}
 
 export interface CountriesTable {
   id: string;
