@@ -47,6 +47,7 @@ import { latestChangeId, listChangesBetween } from '../src/db/changes';
 import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import type { Frequency } from '../src/db/database';
 import { readRecordedModels, recordModel } from '../src/db/digest-items';
+import type { RecordedModel } from '../src/db/digest-model';
 import type { ClaimedDigest } from '../src/db/digests';
 import { loadEvents } from '../src/db/events';
 import { migrateToLatest } from '../src/db/migrate';
@@ -643,7 +644,7 @@ export async function run(): Promise<BenchResult> {
 
     // --- Render cost per digest over a sample of the stored models ---------------------------------
     const step = Math.max(1, Math.floor(sent / RENDER_SAMPLE));
-    const stored = await sql<{ model: unknown; item_count: number }>`
+    const stored = await sql<{ model: RecordedModel; item_count: number }>`
       select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${RENDER_SAMPLE}`.execute(
       handle.db,
     );
