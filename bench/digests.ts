@@ -60,6 +60,7 @@ import type { Deps } from '../src/services';
 import { subscriberLinks } from '../src/subscribers/links';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { compileMjml, templatesDir } from '../src/templates/compile';
 import { renderDigestEmail } from '../src/templates/digest-email';
 import { prepareTemplate } from '../src/templates/fill';
@@ -474,7 +475,7 @@ export async function run(): Promise<BenchResult> {
   const resend = await startFakeResendProcess();
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-digests-'));
   try {
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, taxonomySeed);
     let firstClaimAt: number | undefined;
     const timer = statementTimer(digestLabel, {
       keepSeries: true,

@@ -45,6 +45,7 @@ import type { Deps } from '../src/services';
 import { drainNotices, NOTICE_GATHER_MS, noticeMessage } from '../src/subscribers/notices';
 import { preferencesSchema } from '../src/subscribers/preferences';
 import { requestSubscription } from '../src/subscribers/subscribe';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { createBenchDeps } from '../testkit/bench-deps';
 import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
@@ -102,7 +103,7 @@ const scenarioLabel: Record<Scenario, string> = {
  */
 async function startApp(url: string, schema: string, dataDir: string, resend?: { url: string; sent(): Promise<number> }) {
   const handle = openPostgres(url, { searchPath: schema });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, taxonomySeed);
   // As in production: one JSON line per request at info, here into a file instead of stdout.
   const logFile = join(dataDir, 'app.log');
   const logDestination = pino.destination({ dest: logFile, sync: false, mkdir: true });

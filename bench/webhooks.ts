@@ -53,6 +53,7 @@ import type { NormalisedEvent } from '../src/db/event-fields';
 import { migrateToLatest } from '../src/db/migrate';
 import { type EndpointRow, insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/services';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { createBenchDeps } from '../testkit/bench-deps';
 import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { benchEvents } from '../testkit/generated-events';
@@ -412,7 +413,7 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-webhooks-'));
   const counter = statementTimer(webhookLabel);
   try {
-    await migrateToLatest(handles[0]!.db);
+    await migrateToLatest(handles[0]!.db, taxonomySeed);
     const deps = handles.map((h) => buildDeps(h, h.db.withPlugin(counter.plugin), dataDir));
     const main = deps[0]!;
 
