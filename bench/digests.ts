@@ -26,6 +26,7 @@ import { fixedClock } from '../src/clock';
 import { listChangesBetween } from '../src/db/changes';
 import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import { readRecordedModels, recordModel } from '../src/db/digest-items';
+import type { RecordedModel } from '../src/db/digest-model';
 import type { ClaimedDigest } from '../src/db/digests';
 import { loadEvents } from '../src/db/events';
 import { migrateToLatest } from '../src/db/migrate';
@@ -35,6 +36,7 @@ import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
 import type { Deps } from '../src/services';
 import { subscriberLinks } from '../src/subscribers/links';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { compileMjml, templatesDir } from '../src/templates/compile';
 import { renderDigestEmail } from '../src/templates/digest-email';
 import { prepareTemplate } from '../src/templates/fill';
@@ -134,7 +136,7 @@ export async function run(): Promise<BenchResult> {
   const fake = { url: resend.url, apiKey: API_KEY };
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-digests-'));
   try {
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, taxonomySeed);
     let firstClaimAt: number | undefined;
     const timer = statementTimer(digestLabel, {
       keepSeries: true,
@@ -519,7 +521,7 @@ export async function run(): Promise<BenchResult> {
 /** `digestMessage` over a sample of the stored models, read back as a retry reads them; the first 1,000 messages kept for posting. */
 async function renderStoredModels(handle: DatabaseHandle, sent: number, kindOf: ReadonlyMap<string, string>) {
   const step = Math.max(1, Math.floor(sent / RENDER_SAMPLE));
-  const stored = await sql<{ model: unknown; item_count: number }>`
+  const stored = await sql<{ model: RecordedModel; item_count: number }>`
     select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${RENDER_SAMPLE}`.execute(handle.db);
   // Read back as a retry reads them, then copied apart: timed alone, no model shares a report object with another.
   const models = (

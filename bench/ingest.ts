@@ -15,9 +15,10 @@
  */
 import { sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
-import { type EventInput, eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
+import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
+import type { NormalisedEvent } from '../src/db/event-fields';
 import { createMetrics } from '../src/metrics';
 import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
 import { batches, benchEvents, changeSome } from '../testkit/generated-events';

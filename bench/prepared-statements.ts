@@ -15,6 +15,7 @@ import { migrateToLatest } from '../src/db/migrate';
 import { openPostgres } from '../src/db/postgres';
 import { claimDueNotices } from '../src/db/signup-notices';
 import { signUp } from '../src/db/subscribers';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { adminQueryAt as adminQuery, benchDatabaseUrl } from '../testkit/db-targets';
 import { median } from '../testkit/stats';
 import { type BenchResult, cols, fmtInt, machineInfo, now, startRun, writeUnless } from './report';
@@ -81,7 +82,7 @@ export async function run(): Promise<BenchResult> {
   const schema = `bench_prepared_${process.pid}`;
   await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
   const migrated = openPostgres(url, { searchPath: schema });
-  await migrateToLatest(migrated.db);
+  await migrateToLatest(migrated.db, taxonomySeed);
   await migrated.close();
 
   const pools = { plain: newPool(url, schema), named: newPool(url, schema) };

@@ -11,13 +11,14 @@
  * BENCH_WEBHOOK_CAP_S (15), BENCH_WEBHOOK_INTERVAL_MS (fixed pacing instead of the calibrated one),
  * BENCH_WEBHOOK_PHASES (default "A,B,C"), BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { eventInputSchema, type NormalisedEvent, normaliseEvent } from '../src/alerts/event';
+import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { nodeWebhookClient, openPinnedConnections } from '../src/alerts/webhooks/http/node-client';
 import { pinnedAgent } from '../src/alerts/webhooks/http/node-pinned-agent';
 import { checkWebhookUrl } from '../src/alerts/webhooks/http/safe-url';
@@ -27,9 +28,11 @@ import { signingKey, webhookHeaders } from '../src/alerts/webhooks/sign';
 import { systemClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { type DatabaseHandle, openPostgres } from '../src/db/connect';
+import type { NormalisedEvent } from '../src/db/event-fields';
 import { migrateToLatest } from '../src/db/migrate';
 import type { EndpointRow } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/services';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { createBenchDeps } from '../testkit/bench-deps';
 import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { benchEvents } from '../testkit/generated-events';
@@ -213,7 +216,7 @@ async function runPhase(key: PhaseKey, env: PhaseEnv): Promise<PhaseResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-webhooks-'));
   const counter = statementTimer(webhookLabel);
   try {
-    await migrateToLatest(handles[0]!.db);
+    await migrateToLatest(handles[0]!.db, taxonomySeed);
     const deps = handles.map((h) => buildDeps(h, h.db.withPlugin(counter.plugin), dataDir));
     const main = deps[0]!;
 

@@ -12,6 +12,7 @@ import type { Mailer } from './email/transport';
 import { createLogger, type Log, stderrDestination } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import type { Resources } from './resources';
+import { taxonomySeed } from './taxonomy/seed';
 
 /**
  * The Node process's resources from what only the caller knows (config, the open database, the
@@ -61,7 +62,7 @@ export async function openNodeResources(
   let database: DatabaseHandle;
   try {
     database = await openDatabase(config);
-    const { applied } = await migrateToLatest(database.db);
+    const { applied } = await migrateToLatest(database.db, taxonomySeed);
     log.info({ database: database.kind, applied }, 'database ready');
   } catch (error) {
     log.fatal({ err: error }, 'start-up failed: database');

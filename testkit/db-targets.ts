@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
 import { migrateToLatest } from '../src/db/migrate';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { projectRoot } from './process';
 
 export const DEFAULT_BENCH_URL = 'postgres://postgres:postgres@127.0.0.1:5432/tracker_bench';
@@ -51,7 +52,7 @@ export function pgliteVersion(): string {
 export async function freshSchema(url: string, schema: string, options: { max?: number } = {}) {
   await adminQueryAt(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
   const handle = openPostgres(url, { searchPath: schema, ...options });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, taxonomySeed);
   return { handle, schema, drop: () => adminQueryAt(url, `drop schema if exists ${schema} cascade`).then(() => undefined) };
 }
 
@@ -94,7 +95,7 @@ function pgliteTarget(onDisk: boolean): DbTarget {
       const dir = onDisk ? mkdtempSync(join(tmpdir(), 'tracker-bench-pglite-')) : undefined;
       if (dir) dirs.push(dir);
       const handle = await openPglite(dir);
-      await migrateToLatest(handle.db);
+      await migrateToLatest(handle.db, taxonomySeed);
       if (target.version === 'PGlite') {
         const { rows } = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(handle.db);
         target.version = `${pgliteVersion()}, PostgreSQL ${rows[0]?.v ?? '?'} in WASM`;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
 import { migrateToLatest } from '../src/db/migrate';
+import { taxonomySeed } from '../src/taxonomy/seed';
 
 /** Set by .ci/run (and by you, to run the suite against a real server). */
 export const postgresUrl = process.env.TEST_DATABASE_URL || undefined;
@@ -19,7 +20,7 @@ export interface TestDatabase extends DatabaseHandle {
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (!postgresUrl) {
     const handle = await openPglite(undefined);
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, taxonomySeed);
     return {
       ...handle,
       openAnother: () => {
@@ -30,7 +31,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const schema = `test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   await adminQuery(`create schema ${schema}`);
   const handle = openPostgres(postgresUrl, { searchPath: schema });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, taxonomySeed);
   return {
     ...handle,
     openAnother: (max = 10) => openPostgres(postgresUrl, { searchPath: schema, max }),

@@ -4,8 +4,8 @@
  */
 import { CompiledQuery, sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
-import type { NormalisedEvent } from '../src/alerts/event';
 import type { Db } from '../src/db/database';
+import type { NormalisedEvent } from '../src/db/event-fields';
 
 const rawColumns = [
   'id',

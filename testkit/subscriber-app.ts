@@ -3,6 +3,7 @@
  * builds them, request logging at info into a file) served on 127.0.0.1, with the durable-INSERT
  * route beside it, a count of requests in flight, and the emails it has handed over.
  */
+
 import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { openPostgres } from '../src/db/connect';
 import { migrateToLatest } from '../src/db/migrate';
 import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { createBenchDeps } from './bench-deps';
 import { choices } from './subscriber-load';
 import { DURABLE_INSERT_PATH } from './subscriber-load-process';
@@ -27,7 +29,7 @@ const APP_SECRET = 'bench-app-secret-0123456789-0123456789-0123456789';
  */
 export async function startApp(url: string, schema: string, dataDir: string, resend?: { url: string; sent(): Promise<number> }) {
   const handle = openPostgres(url, { searchPath: schema });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, taxonomySeed);
   // As in production: one JSON line per request at info, here into a file instead of stdout.
   const logFile = join(dataDir, 'app.log');
   const logDestination = pino.destination({ dest: logFile, sync: false, mkdir: true });

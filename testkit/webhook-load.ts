@@ -5,10 +5,10 @@
  */
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { NormalisedEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import { changeBody } from '../src/alerts/webhooks/payload';
 import { firstSecret } from '../src/alerts/webhooks/secrets';
+import type { NormalisedEvent } from '../src/db/event-fields';
 import { insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/services';
 import type { WebhookReceivers } from './webhook-receivers';

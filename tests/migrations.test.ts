@@ -5,6 +5,7 @@ import { ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
 import { migrateToLatest } from '../src/db/migrate';
 import { createMetrics } from '../src/metrics';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { createTestDatabase, type TestDatabase } from '../testkit/db';
 import { sampleEvent } from '../testkit/events';
 
@@ -40,7 +41,7 @@ describe('migrations', () => {
   });
 
   it('are safe to run again: nothing new is applied and the taxonomy is not duplicated', async () => {
-    expect(await migrateToLatest(database.db)).toEqual({ applied: [] });
+    expect(await migrateToLatest(database.db, taxonomySeed)).toEqual({ applied: [] });
     const { n } = await database.db
       .selectFrom('countries')
       .select((eb) => eb.fn.countAll().as('n'))

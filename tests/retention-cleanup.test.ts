@@ -13,6 +13,7 @@ import { insertEndpoint } from '../src/db/webhook-endpoints';
 import { hashEmail } from '../src/email/address';
 import { handleEmailEvent } from '../src/subscribers/email-events';
 import { confirmSubscription, unsubscribe } from '../src/subscribers/manage';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { scrape } from '../testkit/metrics';
 import { runEntry } from '../testkit/process';
@@ -285,7 +286,7 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
   it('npm run cleanup deletes what is due by the system clock and prints the counts by kind', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tracker-cleanup-cli-'));
     const handle = await openPglite(dataDir);
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, taxonomySeed);
     const longAgo = new Date(Date.now() - 8 * DAY);
     const values = (email: string, created: Date) => ({
       email,

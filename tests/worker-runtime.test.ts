@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_startWorker } from 'wrangler';
 import { migrateToLatest } from '../src/db/migrate';
 import { openPostgres } from '../src/db/postgres';
+import { taxonomySeed } from '../src/taxonomy/seed';
 import { postgresUrl } from '../testkit/db';
 import { sampleEvent } from '../testkit/events';
 import { projectRoot } from '../testkit/process';
@@ -60,7 +61,7 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     url.password = password;
     const migrated = openPostgres(url.href, { max: 1 });
     try {
-      await migrateToLatest(migrated.db);
+      await migrateToLatest(migrated.db, taxonomySeed);
     } finally {
       await migrated.close();
     }

@@ -1,16 +1,11 @@
-import type { ChangeType } from '../db/change-types';
-import { canonicalJson, contentHash, type EventFields, eventFieldNames, type NormalisedEvent } from './event';
+import type { ChangeDecision } from '../db/change-types';
+import type { EventFields, NormalisedEvent } from '../db/event-fields';
+import { canonicalJson, contentHash, eventFieldNames } from './event';
 
 /** What the database holds for an event; `fields` is needed only when the hash differs. */
 export interface StoredEvent {
   hash: string;
   fields?: EventFields;
-}
-
-export interface ChangeDecision {
-  type: ChangeType;
-  /** Old values of the fields this change is about; null for a new event. */
-  previous: Partial<EventFields> | null;
 }
 
 export interface EventDecision {

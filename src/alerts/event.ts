@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EventFields, NormalisedEvent } from '../db/event-fields';
 import { categoryIds, categoryOfFactor, isCategoryId, isFactorId } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
 import { unstorableStrings } from '../unstorable-strings';
@@ -66,24 +67,6 @@ export const eventInputSchema = z
 
 export type EventInput = z.input<typeof eventInputSchema>;
 export type ParsedEvent = z.output<typeof eventInputSchema>;
-
-/** The fields whose content identifies an event version (everything but the id). */
-export interface EventFields {
-  country: string;
-  month: string;
-  title: string;
-  body: string;
-  categories: string[];
-  factors: string[];
-  watchFlag: boolean;
-  updates: { text: string; date?: string | undefined }[];
-  sources: { name: string; url?: string | undefined }[];
-  url: string | null;
-}
-
-export interface NormalisedEvent extends EventFields {
-  id: string;
-}
 
 export const eventFieldNames = [
   'country',

@@ -1,10 +1,10 @@
 import type { Clock } from '../clock';
 import { appendChanges, lockChangeLog } from '../db/changes';
 import type { Db, Tx } from '../db/database';
+import type { NormalisedEvent } from '../db/event-fields';
 import { loadEventHashes, loadEvents, upsertEvents } from '../db/events';
 import type { Metrics } from '../metrics';
 import { detectChanges, type EventDecision, hashEvents, type StoredEvent } from './detect';
-import type { NormalisedEvent } from './event';
 
 export interface IngestResult {
   received: number;

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import type { ChangeDecision } from '../alerts/detect';
-import type { ChangeType } from './change-types';
+import type { ChangeDecision, ChangeType } from './change-types';
 import type { Db, Tx } from './database';
 import { ROWS_PER_STATEMENT } from './events';
 

@@ -1,20 +1,14 @@
 import type { ColumnType, Kysely, Transaction } from 'kysely';
 import type { ChangeType } from './change-types';
+import type { DigestItem, Frequency, RecordedModel } from './digest-model';
+import type { EventSource, EventUpdate } from './event-fields';
+
+export type { Frequency } from './digest-model';
 
 /** jsonb columns: parsed objects when read, JSON text when written. */
 type Json<T> = ColumnType<T, string, string>;
 /** int8 columns, read through `Number()`: ids stay far below 2^53 (see db/connect.ts). */
 type Int8 = ColumnType<number, never, never>;
-
-export interface EventSource {
-  name: string;
-  url?: string | undefined;
-}
-
-export interface EventUpdate {
-  text: string;
-  date?: string | undefined;
-}
 
 export interface CountriesTable {
   id: string;
@@ -102,8 +96,6 @@ export interface SourceOutcome {
   durationMs: number;
 }
 
-export type Frequency = 'monthly' | 'weekly';
-
 export interface SubscribersTable {
   id: Int8;
   email: string;
@@ -167,7 +159,7 @@ export interface DigestsTable {
   status: DigestStatus;
   batch_id: number | null;
   position: number | null;
-  model: Json<unknown> | null;
+  model: Json<RecordedModel> | null;
   cursor_to: number | null;
   item_count: number | null;
   error: string | null;
@@ -177,7 +169,7 @@ export interface DigestsTable {
 
 export interface DigestItemsTable {
   ref: string;
-  item: Json<unknown>;
+  item: Json<DigestItem>;
 }
 
 export interface DigestRunsTable {

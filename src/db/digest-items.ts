@@ -6,19 +6,14 @@
  * crash, the web version) is the very model first rendered: rows in `digest_items` never change.
  */
 import { createHash } from 'node:crypto';
-import type { DigestItem, DigestModel } from '../templates/models';
 import type { Db, Tx } from './database';
+import type { DigestItem, DigestModel, RecordedModel } from './digest-model';
 
 /** A report line as recorded: its reference (128 bits of SHA-256, base64url) and its JSON. */
 export interface ItemRecord {
   ref: string;
   json: string;
 }
-
-/** The model as stored in `digests.model`: reports replaced by their references. */
-export type RecordedModel = Omit<DigestModel, 'countries'> & {
-  countries: { id: string; name: string; items: (string | DigestItem)[] }[];
-};
 
 // A tick hands the same item object to every reader of an event: hash it once.
 const records = new WeakMap<DigestItem, ItemRecord>();
@@ -49,8 +44,7 @@ export function recordModel(model: DigestModel): { model: RecordedModel; items: 
 }
 
 /** Stored models back to full ones: each reference replaced by its report (inline reports, as recorded before 0010, stay). */
-export async function readRecordedModels(db: Db | Tx, stored: readonly unknown[]): Promise<DigestModel[]> {
-  const models = stored as RecordedModel[];
+export async function readRecordedModels(db: Db | Tx, models: readonly RecordedModel[]): Promise<DigestModel[]> {
   const refs = new Set<string>();
   for (const model of models)
     for (const country of model.countries) for (const item of country.items) if (typeof item === 'string') refs.add(item);
@@ -61,7 +55,7 @@ export async function readRecordedModels(db: Db | Tx, stored: readonly unknown[]
       .select(['ref', 'item'])
       .where('ref', 'in', [...refs])
       .execute();
-    for (const row of rows) found.set(row.ref, row.item as DigestItem);
+    for (const row of rows) found.set(row.ref, row.item);
   }
   return models.map((model) => ({
     ...model,

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
-import type { DigestModel } from '../templates/models';
+import { type NotNull, sql } from 'kysely';
 import type { Db, DigestStatus, Frequency, Tx } from './database';
-import { type ItemRecord, type RecordedModel, readRecordedModels } from './digest-items';
+import { type ItemRecord, readRecordedModels } from './digest-items';
+import type { DigestModel, RecordedModel } from './digest-model';
 import { claimJobs, dueAt } from './queue/claim-jobs';
 import { completeJobsStatement } from './queue/complete-jobs';
 import { failJobs } from './queue/fail-jobs';
@@ -195,6 +195,8 @@ async function batchRows(db: Db | Tx, batchId: number): Promise<BatchToSend['row
     .select(['id', 'subscriber_id', 'model', 'cursor_to'])
     .where('batch_id', '=', batchId)
     .orderBy('position')
+    // A batched row always holds its recorded model (recordBatch writes both at once).
+    .$narrowType<{ model: NotNull }>()
     .execute();
   const models = await readRecordedModels(
     db,

@@ -1,13 +1,6 @@
-import { type Expression, type SqlBool, sql } from 'kysely';
-import type { EventFields, NormalisedEvent } from '../alerts/event';
+import { type Expression, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Db, EventsTable, Tx } from './database';
-
-type EventRow = Pick<EventsTable, 'id' | 'country_id' | 'month' | 'title' | 'body' | 'categories' | 'factors' | 'watch_flag' | 'url'> & {
-  updates: EventFields['updates'];
-  sources: EventFields['sources'];
-  first_seen_at: Date;
-  last_changed_at: Date;
-};
+import type { NormalisedEvent } from './event-fields';
 
 const eventColumns = [
   'id',
@@ -24,6 +17,8 @@ const eventColumns = [
   'first_seen_at',
   'last_changed_at',
 ] as const;
+
+type EventRow = Pick<Selectable<EventsTable>, (typeof eventColumns)[number]>;
 
 export interface StoredEventView extends NormalisedEvent {
   firstSeenAt: string;
@@ -66,7 +61,7 @@ export async function loadEvents(db: Db | Tx, ids: readonly string[]): Promise<M
     .select(eventColumns)
     .where('id', '=', sql<string>`any(${sql.val([...ids])}::text[])`)
     .execute();
-  return new Map(rows.map((r) => [r.id, eventFromRow(r as EventRow)]));
+  return new Map(rows.map((r) => [r.id, eventFromRow(r)]));
 }
 
 export interface EventWrite {
@@ -150,10 +145,10 @@ export async function listEvents(db: Db, query: EventListQuery): Promise<StoredE
     q = q.where((eb): Expression<SqlBool> => eb.or([eb('month', '<', month), eb.and([eb('month', '=', month), eb('id', '>', id)])]));
   }
   const rows = await q.orderBy('month', 'desc').orderBy('id', 'asc').limit(query.limit).execute();
-  return rows.map((r) => eventFromRow(r as EventRow));
+  return rows.map((r) => eventFromRow(r));
 }
 
 export async function findEvent(db: Db, id: string): Promise<StoredEventView | undefined> {
   const row = await db.selectFrom('events').select(eventColumns).where('id', '=', id).executeTakeFirst();
-  return row ? eventFromRow(row as EventRow) : undefined;
+  return row ? eventFromRow(row) : undefined;
 }

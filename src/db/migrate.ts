@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { type MigrationResultSet, Migrator } from 'kysely/migration';
 import { migrations } from '../../migrations/index';
 import type { Db } from './database';
-import { syncTaxonomy } from './taxonomy';
+import { syncTaxonomy, type TaxonomySeed } from './taxonomy';
 
 export class MigrationFailedError extends Error {
   constructor(
@@ -14,8 +14,8 @@ export class MigrationFailedError extends Error {
   }
 }
 
-/** Brings the schema to the latest migration, then syncs the taxonomy. Safe to run twice. */
-export async function migrateToLatest(db: Db): Promise<{ applied: string[] }> {
+/** Brings the schema to the latest migration, then syncs the taxonomy (`taxonomySeed` from src/taxonomy/seed.ts). Safe to run twice. */
+export async function migrateToLatest(db: Db, taxonomy: TaxonomySeed): Promise<{ applied: string[] }> {
   // Kysely looks for its bookkeeping tables in every schema unless told which: name ours.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const migrator = new Migrator({
@@ -28,6 +28,6 @@ export async function migrateToLatest(db: Db): Promise<{ applied: string[] }> {
     const failed = result.results?.find((r) => r.status === 'Error');
     throw new MigrationFailedError(failed?.migrationName, result.error);
   }
-  await syncTaxonomy(db);
+  await syncTaxonomy(db, taxonomy);
   return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }

@@ -1,10 +1,15 @@
 import { sql } from 'kysely';
-import { categories } from '../taxonomy/categories';
-import { countries } from '../taxonomy/countries';
 import type { Db, Tx } from './database';
 
+/** The taxonomy's datasets (src/taxonomy/ holds them): the rows of countries, categories and factors. */
+export interface TaxonomySeed {
+  countries: readonly { id: string; alpha2: string; name: string; officialName: string; region: string; subregion: string }[];
+  /** In display order; each category's factors too. */
+  categories: readonly { id: string; name: string; factors: readonly { id: string; name: string }[] }[];
+}
+
 /** Upserts the taxonomy from its datasets; safe to run on every start. */
-export async function syncTaxonomy(db: Db | Tx): Promise<void> {
+export async function syncTaxonomy(db: Db | Tx, { countries, categories }: TaxonomySeed): Promise<void> {
   await db
     .insertInto('countries')
     .values(

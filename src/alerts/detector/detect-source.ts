@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Db, SourceOutcome } from '../../db/database';
+import type { NormalisedEvent } from '../../db/event-fields';
 import { loadSourceState, saveSourceState } from '../../db/source-states';
 import type { Resources } from '../../resources';
-import { type NormalisedEvent, normaliseEvent } from '../event';
+import { normaliseEvent } from '../event';
 import { ingestEvents } from '../ingest';
 import { parseSourceDocument } from '../sources/index';
 import { fetchSource } from './fetch-source';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { latestChangeId, listChangesBetween } from '../../db/changes';
-import { type ItemRecord, type RecordedModel, recordModel } from '../../db/digest-items';
+import { type ItemRecord, recordModel } from '../../db/digest-items';
+import type { RecordedModel } from '../../db/digest-model';
 import {
   type BatchToSend,
   claimPendingDigests,
