@@ -758,7 +758,7 @@ function findings(phases: readonly PhaseResult[]): string[] {
 
 const isPositive = (raw: number) => Number.isFinite(raw) && raw > 0;
 
-/** The dispatcher's limits per instance (src/alerts/webhooks/dispatcher.ts). */
+/** The dispatcher's limits per instance (src/alerts/webhooks/delivery-loop.ts). */
 const RUNNING_PER_ENDPOINT = 4;
 const HELD_PER_ENDPOINT = 64;
 
