@@ -92,7 +92,7 @@ const webhookLabel = ({ kind, table, text }: StatementShape): string => {
   if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
   if (kind !== 'RawNode') return kind;
   // The queue module's claim (src/db/queue/claim-jobs.ts): only the delivery claim runs here.
-  if (text.includes('with room') || text.includes('update ? as job set attempts')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
+  if (text.includes('with room') || text.includes('update $ as job set attempts')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
   if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
   return `raw ${text.slice(0, 40)}`;
 };
