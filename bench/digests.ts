@@ -106,7 +106,7 @@ const digestLabel = ({ kind, table, joined, locking, text }: StatementShape): st
   if (kind !== 'RawNode') return kind;
   if (text === 'with $ select id from batch')
     return 'record batch: batch + rows + new report lines (+ empty digests closed, cursors), one statement';
-  if (text.includes("update digest_batches set status = 'sent'")) return 'mark sent: batch + rows + cursors, one statement';
+  if (text.includes("update digests set status = 'sent'")) return 'mark sent: batch + rows + cursors, one statement';
   if (text === 'with $ select 1') return 'close empty digests + cursors, one statement';
   return `raw: ${text.slice(0, 50)}`;
 };

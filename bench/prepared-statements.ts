@@ -30,8 +30,8 @@ type Mode = 'plain' | 'named';
 const DECISION =
   'Decision: the sign-up stays a named statement (about twice the throughput: a large statement that is otherwise parsed and planned on every call), ' +
   "through one seam, `src/db/prepared-statements.ts` (the pool handed to Kysely's PostgresDialect sends a statement marked `preparedAs(name)` as pg's " +
-  '`{ name, text, values }`; no patched pg.Client). The notice claim is sent plain: named it was faster in round 1, level in round 2 and slower in rounds 3 to 6, ' +
-  "35% at the median (PostgreSQL's generic plan for it, most likely). The claim rate falls from round to round in both modes as the queue grows (every round adds its sign-ups' notices), " +
+  '`{ name, text, values }`; no patched pg.Client). The notice claim is sent plain: in the run that decided it (December 2026) named it was faster in round 1, level in round 2 and slower in rounds 3 to 6, ' +
+  "35% at the median (PostgreSQL's generic plan for it, most likely); see the table for this run's rounds. The claim rate falls from round to round in both modes as the queue grows (every round adds its sign-ups' notices), " +
   'which is why the modes alternate. Machine busy with other work during the run (see the load).';
 
 /** A pg pool client that sends every statement as a named one, the name chosen per text. */

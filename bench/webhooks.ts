@@ -78,7 +78,7 @@ const webhookLabel = ({ kind, table, text }: StatementShape): string => {
   if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
   if (kind !== 'RawNode') return kind;
   // The queue module's claim (src/db/queue/claim-jobs.ts): only the delivery claim runs here.
-  if (text.includes('with room') || text.includes('update ? as job set attempts')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
+  if (text.includes('with room') || text.includes('update $ as job set attempts')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
   if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
   return `raw ${text.slice(0, 40)}`;
 };
@@ -543,7 +543,7 @@ function findings(phases: readonly PhaseResult[]): string[] {
 
 const isPositive = (raw: number) => Number.isFinite(raw) && raw > 0;
 
-/** The dispatcher's limits per instance (src/alerts/webhooks/dispatcher.ts). */
+/** The dispatcher's limits per instance (src/alerts/webhooks/delivery-loop.ts). */
 const RUNNING_PER_ENDPOINT = 4;
 const HELD_PER_ENDPOINT = 64;
 
