@@ -256,7 +256,8 @@ function resolve(name: string): string {
       }
     }
     default:
-      throw new Error(`unknown placeholder «${name}»`);
+      // Not a placeholder: generated text that happens to hold guillemets is sent as it is.
+      return `«${name}»`;
   }
 }
 
