@@ -1,8 +1,12 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { ProblemError, problems } from '../errors';
 
 const jsonType = /^application\/([\w.-]+\+)?json$/i;
-const formTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+export const formTypes = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+
+/** The request's media type, lower-cased, without parameters (`application/json; charset=utf-8` -> `application/json`). */
+export const mediaTypeOf = (c: Context): string => (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 
 function hasBody(headers: Headers): boolean {
   const length = headers.get('content-length');
@@ -16,7 +20,7 @@ function hasBody(headers: Headers): boolean {
 export function requireJsonBodies(formPaths: ReadonlySet<string> = new Set()) {
   return createMiddleware(async (c, next) => {
     if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody(c.req.raw.headers)) {
-      const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      const mediaType = mediaTypeOf(c);
       const formAllowed = formPaths.has(c.req.path) && formTypes.has(mediaType);
       if (!jsonType.test(mediaType) && !formAllowed) throw problems.unsupportedMediaType('application/json');
     }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import { ProblemError } from '../errors';
+import { ProblemError, problems } from '../errors';
+import { formTypes, mediaTypeOf } from './body-guards';
 
 /**
  * The fields of a form post (repeated names as arrays). A body that is not the form its
@@ -8,15 +9,7 @@ import { ProblemError } from '../errors';
  */
 export async function readForm(c: Context): Promise<Record<string, string | File | (string | File)[]>> {
   // Anything else (JSON, say) would parse as an empty form and reset every field to its default.
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
-    throw new ProblemError({
-      type: 'unsupported-media-type',
-      title: 'Unsupported media type',
-      status: 415,
-      detail: 'Send this form as application/x-www-form-urlencoded or multipart/form-data.',
-    });
-  }
+  if (!formTypes.has(mediaTypeOf(c))) throw problems.unsupportedMediaType('application/x-www-form-urlencoded or multipart/form-data');
   try {
     return await c.req.parseBody({ all: true });
   } catch {
