@@ -96,6 +96,8 @@ describe.skipIf(!hasChromium)(title, () => {
     await page.getByRole('button', { name: 'Sign up' }).click();
 
     await expectHeading(page, 'Check your inbox');
+    // POST-redirect-GET: the address bar shows the page, not the API path the form posted to.
+    expect(new URL(page.url()).pathname).toBe('/check-inbox');
     await expectCleanPage();
 
     // --- The confirmation email, read from the outbox like a mail client would

@@ -177,7 +177,7 @@ describe('the sign-up form post', () => {
       body: new URLSearchParams(fields).toString(),
     });
 
-  it('answers a page, and records the form as the consent source', async () => {
+  it('redirects to a page (POST-redirect-GET), and records the form as the consent source', async () => {
     const res = await form(
       [
         ['email', 'form@example.org'],
@@ -190,10 +190,12 @@ describe('the sign-up form post', () => {
       ],
       'http://localhost',
     );
-    expect(res.status).toBe(202);
-    expect(res.headers.get('content-type')).toMatch(/text\/html/);
-    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
-    expect(await res.text()).toContain('Check your inbox');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/check-inbox');
+    const page = await t.app.request('/check-inbox');
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('Check your inbox');
     await t.deps.background.idle();
     expect(await findSubscriberByEmail(t.deps.db, 'form@example.org')).toMatchObject({
       countries: ['KAZ', 'UZB'],

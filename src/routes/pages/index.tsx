@@ -91,7 +91,18 @@ export function pageRoutesFor(deps: Deps) {
     referrerPolicy: 'no-referrer',
     xFrameOptions: 'DENY',
   });
-  for (const path of ['/', '/confirm', '/preferences', '/unsubscribe', '/assets/*', '/v1/subscriptions']) router.use(path, securePages);
+  for (const path of [
+    '/',
+    '/check-inbox',
+    '/confirm',
+    '/preferences',
+    '/preferences/*',
+    '/unsubscribe',
+    '/unsubscribe/*',
+    '/assets/*',
+    '/v1/subscriptions',
+  ])
+    router.use(path, securePages);
   // Form posts must come from our own pages; the one-click unsubscribe comes from mail
   // providers without an Origin and is protected by its token instead.
   router.use('/preferences', csrf());

@@ -20,7 +20,8 @@ const subscribeRoute = createRoute({
   description:
     'Always answers 202 with the same body, whatever state the address is in. A new or pending address gets a ' +
     'confirmation email; a confirmed one gets a "manage your alerts" email and nothing changes. The sign-up page ' +
-    'posts the same fields as an HTML form (application/x-www-form-urlencoded) and gets an HTML page back. ' +
+    'posts the same fields as an HTML form (application/x-www-form-urlencoded): a valid form is redirected (303) to ' +
+    'the page /check-inbox, an invalid one gets the form again (422) with each problem beside its field. ' +
     'Rate-limited per client address and per email address.',
   request: { body: { required: true, content: { 'application/json': { schema: SubscriptionRequestSchema } } } },
   responses: {
@@ -61,14 +62,18 @@ export function subscriptionRoutes(deps: Deps) {
     }
     const { email: address, ...preferences } = parsed.data;
     await requestSubscription(deps, { email: address, preferences, source: 'signup-page', client: clientOf(c) });
-    return c.html(
+    // POST-redirect-GET: the address bar leaves the API path and a reload sends nothing again.
+    return c.redirect('/check-inbox', 303);
+  });
+
+  router.get('/check-inbox', (c) =>
+    c.html(
       <MessagePage title="Check your inbox">
         <p>{subscriptionAccepted.message}</p>
         <p>The link in it works for 7 days. If nothing arrives, check your spam folder or sign up again.</p>
       </MessagePage>,
-      202,
-    );
-  });
+    ),
+  );
 
   router.openapi(subscribeRoute, async (c) => {
     const { email, ...preferences } = c.req.valid('json');
