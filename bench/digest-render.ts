@@ -17,116 +17,86 @@ import { digestView } from '../src/templates/digest-view';
 import { prepareTemplate } from '../src/templates/fill';
 import { type DigestModel, renderDigestEmail } from '../src/templates/index';
 import { largeDigestModel, sampleDigestModel } from '../testkit/sample-models';
-import { median } from '../testkit/stats';
-import { type BenchResult, cols, fmtInt, fmtRatio, machineInfo, met, now, startRun, writeUnless } from './report';
+import { mean, median } from '../testkit/stats';
+import { log } from './measure';
+import { type BenchResult, envNumber, fmtInt, fmtRatio, goalCell, machineInfo, now, recordTable, startRun, writeUnless } from './report';
 
-const DIGESTS = Math.max(100, Number(process.env.BENCH_DIGESTS ?? 2_000));
-const MJML_CALLS = Math.max(3, Number(process.env.BENCH_MJML_CALLS ?? 20));
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const GOAL_SPEEDUP = 50;
-
-const log = (line: string) => console.log(line);
-
-interface Workload {
-  label: string;
-  models: DigestModel[];
-}
+const DIGESTS = envNumber('BENCH_DIGESTS', 2_000, 100);
+const MJML_CALLS = envNumber('BENCH_MJML_CALLS', 20, 3);
+const ROUNDS = envNumber('BENCH_ROUNDS', 3, 1);
+const mjmlFile = join(templatesDir, 'digest.mjml');
 
 /** One model per recipient (distinct objects and addresses, as the digest runner builds them). */
-function workload(label: string, make: () => DigestModel, count: number): Workload {
-  return {
-    label,
-    models: Array.from({ length: count }, (_, i) => {
-      const model = make();
-      return { ...model, recipient: { ...model.recipient, email: `reader${i}@example.org` } };
-    }),
-  };
-}
+const workload = (label: string, make: () => DigestModel, count: number) => ({
+  label,
+  models: Array.from({ length: count }, (_, i) => {
+    const model = make();
+    return { ...model, recipient: { ...model.recipient, email: `reader${i}@example.org` } };
+  }),
+  precompiled: [] as number[],
+  mjml: [] as number[],
+  bytes: 0,
+  shown: 0,
+});
+type Workload = ReturnType<typeof workload>;
 
-/** ms per digest through the precompiled template, one sample per digest. */
-function precompiledRound(w: Workload): { samples: number[]; bytes: number; shown: number } {
-  const samples: number[] = [];
-  let bytes = 0;
-  let shown = 0;
-  for (const model of w.models) {
+/** ms per digest through the precompiled template, one sample per digest; the HTML flattened and encoded as sending does. */
+function precompiledRound(w: Workload): number[] {
+  const samples = w.models.map((model) => {
     const started = now();
     const email = renderDigestEmail(model);
-    bytes += Buffer.byteLength(email.html); // as sending does: the string is flattened and encoded
-    samples.push(now() - started);
-    shown += email.shownCount;
-  }
-  return { samples, bytes: bytes / w.models.length, shown: shown / w.models.length };
+    w.bytes = Buffer.byteLength(email.html);
+    w.shown = email.shownCount;
+    return now() - started;
+  });
+  w.precompiled.push(median(samples));
+  return samples;
 }
 
 /** ms per digest when every recipient's email goes through mjml2html (then the same fill). */
-async function mjmlPerRecipientRound(w: Workload, source: string): Promise<number[]> {
-  const options = { ...mjmlOptions, filePath: join(templatesDir, 'digest.mjml') };
+async function mjmlRound(w: Workload, source: string): Promise<void> {
   const samples: number[] = [];
   for (let i = 0; i < MJML_CALLS; i++) {
-    const model = w.models[i % w.models.length]!;
     const started = now();
-    const { html } = await mjml2html(source, options);
-    const prepared = prepareDigest(model);
-    const filled = prepareTemplate(html)(digestView(prepared, { reports: itemCount(prepared), countries: prepared.countries.length }));
-    Buffer.byteLength(filled);
+    const { html } = await mjml2html(source, { ...mjmlOptions, filePath: mjmlFile });
+    const prepared = prepareDigest(w.models[i % w.models.length]!);
+    Buffer.byteLength(prepareTemplate(html)(digestView(prepared, { reports: itemCount(prepared), countries: prepared.countries.length })));
     samples.push(now() - started);
   }
-  return samples;
+  w.mjml.push(median(samples));
 }
 
 export async function run(): Promise<BenchResult> {
   const clock = startRun();
-  const source = readFileSync(join(templatesDir, 'digest.mjml'), 'utf8');
+  const source = readFileSync(mjmlFile, 'utf8');
   const workloads = [
     workload('typical: 7 reports in 3 countries (~29 kB)', sampleDigestModel, DIGESTS),
     workload('large: 300 reports in 6 countries, cut to the 90 kB budget', () => largeDigestModel(300, 6), Math.ceil(DIGESTS / 10)),
   ];
-
   // Warm both paths (JIT, URL cache, mjml's lazy requires).
   for (const w of workloads) for (const model of w.models.slice(0, 100)) renderDigestEmail(model);
-  await mjml2html(source, { ...mjmlOptions, filePath: join(templatesDir, 'digest.mjml') });
-
-  const results = workloads.map((w) => ({ w, precompiled: [] as number[], mjml: [] as number[], bytes: 0, shown: 0 }));
+  await mjml2html(source, { ...mjmlOptions, filePath: mjmlFile });
   for (let round = 0; round < ROUNDS; round++) {
-    for (const r of results) {
-      const mjmlFirst = round % 2 === 1;
-      if (mjmlFirst) r.mjml.push(median(await mjmlPerRecipientRound(r.w, source)));
-      const p = precompiledRound(r.w);
-      r.precompiled.push(median(p.samples));
-      r.bytes = p.bytes;
-      r.shown = p.shown;
-      if (!mjmlFirst) r.mjml.push(median(await mjmlPerRecipientRound(r.w, source)));
+    for (const w of workloads) {
+      if (round % 2 === 1) await mjmlRound(w, source);
+      const samples = precompiledRound(w);
+      if (round % 2 === 0) await mjmlRound(w, source);
       log(
-        `  round ${round + 1}/${ROUNDS} ${r.w.label}: precompiled ${(r.precompiled.at(-1)! * 1000).toFixed(0)} µs ` +
-          `(mean ${((p.samples.reduce((a, b) => a + b, 0) / p.samples.length) * 1000).toFixed(0)} µs), mjml2html ${r.mjml.at(-1)!.toFixed(1)} ms`,
+        `  round ${round + 1}/${ROUNDS} ${w.label}: precompiled ${(w.precompiled.at(-1)! * 1000).toFixed(0)} µs ` +
+          `(mean ${(mean(samples) * 1000).toFixed(0)} µs), mjml2html ${w.mjml.at(-1)!.toFixed(1)} ms`,
       );
     }
   }
-
-  const columns = cols(
-    'digest',
-    '>HTML per digest',
-    '>precompiled per digest (median)',
-    '>precompiled digests/s',
-    '>mjml2html per recipient (median)',
-    '>mjml digests/s',
-    '>speed-up',
-    'goal',
-  );
-  const rows = results.map((r) => {
-    const pre = median(r.precompiled);
-    const mj = median(r.mjml);
-    const speedup = mj / pre;
-    return [
-      `${r.w.label}${r.shown < 300 && r.w.label.startsWith('large') ? ` (${r.shown.toFixed(0)} shown)` : ''}`,
-      `${(r.bytes / 1000).toFixed(1)} kB`,
-      `${(pre * 1000).toFixed(0)} µs`,
-      fmtInt(1000 / pre),
-      `${mj.toFixed(1)} ms`,
-      fmtInt(1000 / mj),
-      fmtRatio(speedup),
-      `>= ${GOAL_SPEEDUP}x: ${met(speedup >= GOAL_SPEEDUP)}`,
-    ];
+  const results = workloads.map((w) => ({ ...w, pre: median(w.precompiled), mj: median(w.mjml) }));
+  const table = recordTable(results, {
+    digest: (r) => `${r.label}${r.shown < 300 && r.label.startsWith('large') ? ` (${r.shown.toFixed(0)} shown)` : ''}`,
+    '>HTML per digest': (r) => `${(r.bytes / 1000).toFixed(1)} kB`,
+    '>precompiled per digest (median)': (r) => `${(r.pre * 1000).toFixed(0)} µs`,
+    '>precompiled digests/s': (r) => fmtInt(1000 / r.pre),
+    '>mjml2html per recipient (median)': (r) => `${r.mj.toFixed(1)} ms`,
+    '>mjml digests/s': (r) => fmtInt(1000 / r.mj),
+    '>speed-up': (r) => fmtRatio(r.mj / r.pre),
+    goal: (r) => goalCell({ value: r.mj / r.pre, op: '>=', target: 50, unit: 'x' }),
   });
   return {
     section: 'Digest render (issue 6)',
@@ -141,7 +111,7 @@ export async function run(): Promise<BenchResult> {
         'filled (what rendering per recipient without precompiling costs); both include flattening and UTF-8 ' +
         'encoding the HTML, as sending does. Each digest is timed on its own; per round the median, then the median ' +
         `of ${ROUNDS} rounds (alternating which path runs first).`,
-      { columns, rows },
+      table,
     ],
   };
 }

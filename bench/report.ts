@@ -1,6 +1,7 @@
 /**
  * The one reporter: every bench returns a `BenchResult` (its section's text and tables, the
  * machine, the command) and this prints it and writes its `## ...` section of BENCHMARKS.md.
+ * Goals are data (`Goal`): one cell and one line shape for every bench.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,11 +9,36 @@ import Mustache from 'mustache';
 import { loadAverage, machineInfo } from '../testkit/machine';
 import { projectRoot } from '../testkit/process';
 
+export { machineInfo };
 export const benchmarksFile = join(projectRoot, 'BENCHMARKS.md');
 export const now = () => performance.now();
 export const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 export const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
+export const fmtMs = (ms: number) => (Number.isFinite(ms) ? (ms >= 100 ? fmtInt(ms) : ms.toFixed(1)) : 'n/a');
+export const pct = (share: number, digits = 1) => (Number.isFinite(share) ? `${(100 * share).toFixed(digits)}%` : 'n/a');
+export const us = (ms: number) => `${fmtInt(ms * 1000)} µs`;
 export const met = (ok: boolean) => (ok ? 'met' : 'not met');
+
+/** A number from the environment, else `fallback`; at least `min`. */
+export const envNumber = (name: string, fallback: number, min = Number.NEGATIVE_INFINITY) =>
+  Math.max(min, Number(process.env[name] ?? fallback));
+
+/** A goal as data: `value op target`; `show` formats both sides (default: the number with `unit`). */
+export interface Goal {
+  value: number;
+  op: '>=' | '<' | '=';
+  target: number;
+  unit?: string;
+  show?: (n: number) => string;
+}
+
+export const goalMet = (g: Goal) =>
+  g.op === '>=' ? g.value >= g.target : g.op === '<' ? g.value < g.target : g.value === g.target && Number.isFinite(g.value);
+const shown = (g: Goal, n: number) => `${g.show ? g.show(n) : n.toLocaleString('en-US')}${g.unit ?? ''}`;
+/** `>= 0.5x raw: met` for a table's goal column. */
+export const goalCell = (g: Goal, what = '') => `${g.op} ${shown(g, g.target)}${what}: ${goalMet(g) ? 'met' : 'NOT met'}`;
+/** `0.41x (goal >= 0.5x: **not met**)` for a goal line. */
+export const goalText = (g: Goal) => `${shown(g, g.value)} (goal ${g.op} ${shown(g, g.target)}: **${met(goalMet(g))}**)`;
 
 export interface TableColumn {
   title: string;
@@ -28,21 +54,35 @@ export interface Table {
 export const cols = (...titles: string[]): TableColumn[] =>
   titles.map((t) => (t.startsWith('>') ? { title: t.slice(1), align: 'right' } : { title: t }));
 
+/** A table from records and `title -> cell` (titles as `cols` reads them). */
+export function recordTable<T>(records: readonly T[], cells: Record<string, (r: T) => string>): Table {
+  const fns = Object.values(cells);
+  return { columns: cols(...Object.keys(cells)), rows: records.map((r) => fns.map((f) => f(r))) };
+}
+
 /** A paragraph (lines joined as they are) or a table. */
 export type Block = string | Table;
 
-/** Lines with '' between paragraphs (as a markdown source reads) into blocks; tables stay blocks of their own. */
-export function paragraphs(lines: readonly (string | Table)[]): Block[] {
+const textDir = join(projectRoot, 'bench', 'text');
+const verbatim = { escape: (value: unknown) => String(value) };
+
+/**
+ * A bench's write-up, `bench/text/<name>.md`, filled with Mustache from its figures; a line
+ * `[table: key]` stands for `tables[key]`; paragraphs are split on blank lines.
+ */
+export function writeUp(name: string, view: object, tables: Record<string, Table> = {}): Block[] {
+  const text = Mustache.render(readFileSync(join(textDir, `${name}.md`), 'utf8'), view, {}, verbatim);
   const blocks: Block[] = [];
   let open: string[] = [];
   const close = () => {
     if (open.length) blocks.push(open.join('\n'));
     open = [];
   };
-  for (const line of lines) {
-    if (typeof line !== 'string') {
+  for (const line of text.trimEnd().split('\n')) {
+    const key = /^\[table: (\w+)\]$/.exec(line)?.[1];
+    if (key !== undefined) {
       close();
-      blocks.push(line);
+      blocks.push(tables[key] ?? throwError(`bench/text/${name}.md: no table ${key}`));
     } else if (line === '') close();
     else open.push(line);
   }
@@ -50,26 +90,9 @@ export function paragraphs(lines: readonly (string | Table)[]): Block[] {
   return blocks;
 }
 
-const textDir = join(projectRoot, 'bench', 'text');
-const verbatim = { escape: (value: unknown) => String(value) };
-
-/**
- * A bench's write-up, `bench/text/<name>.md`, filled with Mustache from its figures; a line
- * `[table: key]` stands for `tables[key]`. Paragraphs are split on blank lines as `paragraphs` does.
- */
-export function writeUp(name: string, view: object, tables: Record<string, Table> = {}): Block[] {
-  const text = Mustache.render(readFileSync(join(textDir, `${name}.md`), 'utf8'), view, {}, verbatim);
-  const lines = text.trimEnd().split('\n');
-  return paragraphs(
-    lines.map((line) => {
-      const key = /^\[table: (\w+)\]$/.exec(line)?.[1];
-      if (key === undefined) return line;
-      const table = tables[key];
-      if (!table) throw new Error(`bench/text/${name}.md: no table ${key}`);
-      return table;
-    }),
-  );
-}
+const throwError = (message: string): never => {
+  throw new Error(message);
+};
 
 export interface BenchResult {
   /** The `## ` heading of its section. */
@@ -112,8 +135,6 @@ export function writeUnless(nonStandard: boolean, what: string): BenchResult['wr
   return nonStandard ? { skip: `a non-standard ${what}` } : true;
 }
 
-export { machineInfo };
-
 export function markdownTable(t: Table): string {
   const head = `| ${t.columns.map((c) => c.title).join(' | ')} |`;
   const sep = `|${t.columns.map((c) => (c.align === 'right' ? ' ---: ' : ' --- ')).join('|')}|`;
@@ -132,16 +153,16 @@ export function sectionBody(r: BenchResult, file: string): string {
   const machine = Object.entries(r.machine)
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ');
+  const { at, loadBefore, loadAfter, seconds, note } = r.run;
   return [
-    `Measured ${r.run.at.toISOString().slice(0, 10)} by \`${file}\`:`,
+    `Measured ${at.toISOString().slice(0, 10)} by \`${file}\`:`,
     '',
     '```sh',
     r.command,
     '```',
     '',
-    `${r.prefix ?? ''}Machine: ${machine}. 1-minute load average ${r.run.loadBefore.toFixed(2)} at the start and ` +
-      `${r.run.loadAfter.toFixed(2)} at the end (the machine is shared: other work ran meanwhile); run took ${r.run.seconds.toFixed(0)} s` +
-      `${r.run.note ? `; ${r.run.note}` : ''}.`,
+    `${r.prefix ?? ''}Machine: ${machine}. 1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} ` +
+      `at the end (the machine is shared: other work ran meanwhile); run took ${seconds.toFixed(0)} s${note ? `; ${note}` : ''}.`,
     ...r.blocks.flatMap((b) => ['', typeof b === 'string' ? b : markdownTable(b)]),
   ].join('\n');
 }
@@ -149,21 +170,15 @@ export function sectionBody(r: BenchResult, file: string): string {
 /** Prints the tables, and writes the section unless the result says not to. */
 export function report(r: BenchResult, file: string): void {
   for (const b of r.blocks) console.log(`\n${typeof b === 'string' ? b : textTable(b)}`);
+  const { seconds, loadBefore, loadAfter } = r.run;
   console.log(
-    `\n  total bench time ${r.run.seconds.toFixed(0)} s; 1-min load average ${r.run.loadBefore.toFixed(2)} before, ${r.run.loadAfter.toFixed(2)} after`,
+    `\n  total bench time ${seconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
   );
-  if (r.write !== true) {
-    console.log(`  BENCHMARKS.md not written (${r.write.skip})`);
-    return;
-  }
-  writeBenchmarkSection(r.section, sectionBody(r, file));
-  console.log(`  wrote BENCHMARKS.md section "${r.section}"`);
+  if (r.write === true) writeBenchmarkSection(r.section, sectionBody(r, file));
+  console.log(r.write === true ? `  wrote BENCHMARKS.md section "${r.section}"` : `  BENCHMARKS.md not written (${r.write.skip})`);
 }
 
-/**
- * Replaces the `## <title>` section of BENCHMARKS.md (up to the next `## ` heading) with
- * `body`, or appends it; other sections are left as they are.
- */
+/** Replaces the `## <title>` section of BENCHMARKS.md (up to the next `## `) with `body`, or appends it. */
 function writeBenchmarkSection(title: string, body: string): void {
   const heading = `## ${title}`;
   const section = `${heading}\n\n${body.trim()}\n`;
@@ -172,13 +187,28 @@ function writeBenchmarkSection(title: string, body: string): void {
     : '# Benchmarks\n\nMeasured by `npm run bench` (scripts in `bench/`); each section says how to re-run it.\n';
   const lines = text.split('\n');
   const start = lines.findIndex((l) => l.trim() === heading);
-  if (start === -1) {
-    text = `${text.trimEnd()}\n\n${section}`;
-  } else {
+  if (start === -1) text = `${text.trimEnd()}\n\n${section}`;
+  else {
     const next = lines.findIndex((l, i) => i > start && l.startsWith('## '));
-    const end = next === -1 ? lines.length : next;
-    const after = lines.slice(end).join('\n').trim();
+    const after = lines
+      .slice(next === -1 ? lines.length : next)
+      .join('\n')
+      .trim();
     text = `${lines.slice(0, start).join('\n').trimEnd()}\n\n${section}${after ? `\n${after}\n` : ''}`;
   }
   writeFileSync(benchmarksFile, text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** The figures of another bench's section of BENCHMARKS.md: its table rows as cells. */
+export function sectionRows(title: string): { date?: string; rows: string[][] } {
+  if (!existsSync(benchmarksFile)) return { rows: [] };
+  const lines = readFileSync(benchmarksFile, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.trim() === `## ${title}`);
+  if (start === -1) return { rows: [] };
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  const section = lines.slice(start, end === -1 ? undefined : end);
+  return {
+    date: /Measured (\d{4}-\d{2}-\d{2})/.exec(section.join(' '))?.[1],
+    rows: section.filter((l) => l.startsWith('| ')).map((l) => l.split('|').map((c) => c.trim())),
+  };
 }
