@@ -198,15 +198,16 @@ describe('ids', () => {
 });
 
 describe('pages that are not tracker country pages', () => {
-  it('throw a SourceFormatError when no country heading is found', () => {
+  it('throw a SourceFormatError (layout not recognised) when no country heading is found', () => {
     expect(() => parseTrackerPage('Hello\n\nThis is a blog post about gardening.')).toThrow(SourceFormatError);
-    expect(() => parseTrackerPage('<html><body><h1>Recipes</h1><p>in</p></body></html>')).toThrow(/not a Democracy Tracker country page/);
+    expect(() => parseTrackerPage('<html><body><h1>Recipes</h1><p>in</p></body></html>')).toThrow(/layout not recognised/);
     expect(() => parseTrackerPage('')).toThrow(SourceFormatError);
   });
 
   it('give no events and no error for a country page without reports', () => {
     expect(parseTrackerPage('Europe\nNorthern Europe\nNorway\n\nBasic Information\nPopulation\n5 500 000')).toEqual({
       country: 'NOR',
+      kind: 'country',
       events: [],
       skipped: [],
     });

@@ -66,6 +66,8 @@ const blockTags = new Set([
   'ul',
 ]);
 
+const voidTags = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+
 /** Subtrees that are never report text: metadata, scripts, navigation, sidebars, widgets. */
 const ignoredTags = new Set([
   'head',
@@ -85,9 +87,19 @@ const ignoredTags = new Set([
   'select',
 ]);
 
-/** Parses HTML with htmlparser2's streaming tokenizer (no DOM is built: pages only need lines). */
 export function linesFromHtml(html: string): PageLine[] {
+  return readHtmlPage(html).lines;
+}
+
+/**
+ * Parses HTML with htmlparser2's streaming tokenizer (no DOM is built: pages only need lines).
+ * `cutOff` is true when elements were still open at the end of the document: a page cut off in
+ * transit, whose last line may be incomplete.
+ */
+export function readHtmlPage(html: string): { lines: PageLine[]; cutOff: boolean } {
   const lines: PageLine[] = [];
+  let ending = false;
+  let cutOff = false;
   let text = '';
   let links: PageLink[] = [];
   let heading: number | undefined;
@@ -120,7 +132,8 @@ export function linesFromHtml(html: string): PageLine[] {
       ontext(chunk) {
         if (ignoredFromDepth === undefined) text += chunk;
       },
-      onclosetag(name) {
+      onclosetag(name, isImplied) {
+        if (ending && isImplied && !voidTags.has(name)) cutOff = true;
         const closing = depth;
         depth -= 1;
         if (ignoredFromDepth !== undefined) {
@@ -140,9 +153,11 @@ export function linesFromHtml(html: string): PageLine[] {
     },
     { decodeEntities: true },
   );
-  parser.end(html);
+  parser.write(html);
+  ending = true;
+  parser.end();
   endLine();
-  return lines;
+  return { lines, cutOff };
 }
 
 function headingLevel(tag: string): number | undefined {

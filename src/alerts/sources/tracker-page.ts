@@ -1,22 +1,30 @@
 import { createHash } from 'node:crypto';
-import { type Country, findCountryByName } from '../../taxonomy/countries';
+import { findCountryByName } from '../../taxonomy/countries';
+import { findTrackerCountry, findTrackerCountryByName, findTrackerCountryBySlug } from '../../taxonomy/tracker-countries';
 import { eventInputSchema, type ParsedEvent } from '../event';
 import { describeIssues, SourceFormatError } from './errors';
-import { linesFromHtml, linesFromText, type PageLine } from './page-lines';
+import { linesFromText, type PageLine, readHtmlPage } from './page-lines';
 
 /**
- * A Democracy Tracker country page (HTML or its plain text) -> the event reports it lists.
+ * A Democracy Tracker page (HTML or its plain text) -> the event reports it lists. Two kinds:
  *
- * The page reads: region, sub-region, the country's name, then month headings ("January
- * 2025"), each followed by reports: a title, an optional "Watch flag" line, body paragraphs,
- * optional "Update: ..." paragraphs and a closing "Sources: a, b, c" line. After the reports
- * come rankings, basic information, treaties, a sign-up box and charts, all ignored.
+ * - the country page: region, sub-region, the country's name, then month headings ("January
+ *   2025"), each followed by reports; after the reports come rankings, basic information,
+ *   treaties, a sign-up box and charts (the country context, read by `country-context.ts`);
+ * - the per-month report page (`/democracytracker/report/<slug>/<month>-<year>`): its heading
+ *   joins country and month ("Kazakhstan - January 2025") and that month's reports follow.
+ *
+ * A report is a title, an optional "Watch flag" line, body paragraphs, optional "Update: ..."
+ * paragraphs and a closing "Sources: a, b, c" line. Both kinds give a report the same id and url.
  */
 export interface TrackerPageResult {
   country: string;
+  kind: TrackerPageKind;
   events: ParsedEvent[];
   skipped: { reason: string }[];
 }
+
+export type TrackerPageKind = 'country' | 'report';
 
 interface ReportDraft {
   month: string;
@@ -38,6 +46,8 @@ const monthNames = [
   'december',
 ];
 const monthHeading = /^([A-Za-z]+) (\d{4})$/;
+const reportPageHeading = /^(.+?)\s+[-–—]\s+([A-Za-z]+ \d{4})$/;
+const trackerPath = /^\/democracytracker\/(?:country|report)\/([a-z0-9-]+)(?:\/|$)/;
 const sourcesLine = /^Sources?\s*:\s*/i;
 const sourcesLabelAlone = /^Sources?\s*:?$/i;
 const updateLine = /^Update\b[^:]{0,40}:\s*/i;
@@ -56,20 +66,27 @@ const interfaceLabels = new Set(['chevron', 'flag', 'tooltip', 'tooltip text']);
 const MAX_ID_LENGTH = 200;
 
 export function parseTrackerPage(document: string, options: { url?: string } = {}): TrackerPageResult {
-  const lines = looksLikeHtml(document) ? linesFromHtml(document) : linesFromText(document);
-  const heading = findCountryHeading(lines);
-  if (!heading) {
-    const where = options.url ? ` (${options.url})` : '';
-    throw new SourceFormatError(`not a Democracy Tracker country page${where}: no country heading found`);
-  }
-  const pageUrl = httpUrl(options.url);
+  const { lines, cutOff } = looksLikeHtml(document) ? readHtmlPage(document) : { lines: linesFromText(document), cutOff: false };
+  const heading = findPageHeading(lines);
+  const where = options.url ? ` (${options.url})` : '';
+  if (!heading) throw new SourceFormatError(`layout not recognised${where}: ${whereItStopped(lines)}`);
+  const pageUrl = eventUrl(options.url, heading.country);
   const events: ParsedEvent[] = [];
   const skipped: { reason: string }[] = [];
   const idsSeen = new Map<string, number>();
 
-  for (const draft of readReportDrafts(joinSourcesLabels(lines.slice(heading.index + 1)))) {
-    const fields = reportFields(draft, heading.country.id, options.url);
-    const baseId = trackerEventId(heading.country.id, draft.month, fields.title);
+  const after = joinSourcesLabels(lines.slice(heading.index + 1));
+  const { drafts, recognised } = readReportDrafts(after, heading.month, cutOff);
+  if (!recognised) {
+    const next = after[0];
+    const stopped = next ? `stopped at line ${heading.index + 2}: "${clip(next.text)}"` : 'the page ends there';
+    throw new SourceFormatError(
+      `layout not recognised${where}: after the heading "${clip(lines[heading.index]!.text)}" (line ${heading.index + 1}) no month, report or known section follows; ${stopped}`,
+    );
+  }
+  for (const draft of drafts) {
+    const fields = reportFields(draft, heading.country, options.url);
+    const baseId = trackerEventId(heading.country, draft.month, fields.title);
     // Two reports with one title in one month: number the later ones, in page order.
     const seen = (idsSeen.get(baseId) ?? 0) + 1;
     idsSeen.set(baseId, seen);
@@ -78,7 +95,33 @@ export function parseTrackerPage(document: string, options: { url?: string } = {
     if (result.success) events.push(result.data);
     else skipped.push({ reason: `"${fields.title}" (${draft.month}): ${describeIssues(result.error)}` });
   }
-  return { country: heading.country.id, events, skipped };
+  return { country: heading.country, kind: heading.month ? 'report' : 'country', events, skipped };
+}
+
+/**
+ * The country a tracker page's name line names: the tracker's own names first (so "UK" and
+ * "Türkiye" are known), then any ISO name or alternative spelling of 4 characters or more
+ * (shorter ones would match ISO codes among alternative spellings: "in" -> India).
+ */
+export function countryOfName(text: string): string | undefined {
+  const tracker = findTrackerCountryByName(text);
+  if (tracker) return tracker.id;
+  return text.length >= 4 ? findCountryByName(text)?.id : undefined;
+}
+
+/**
+ * Every event's url is the country page, whichever page it was read from, so the country page
+ * and a report page give one report the same content hash: reading both never updates it.
+ * A tracker url (`.../democracytracker/country|report/<slug>...`) gives its country page; any
+ * other http(s) page url is kept as it is.
+ */
+function eventUrl(pageUrl: string | undefined, country: string): string | undefined {
+  const url = httpUrl(pageUrl);
+  if (!url) return undefined;
+  const parsed = new URL(url);
+  const slug = trackerPath.exec(parsed.pathname)?.[1];
+  const tracker = slug ? (findTrackerCountryBySlug(slug) ?? findTrackerCountry(country)) : undefined;
+  return tracker ? `${parsed.origin}/democracytracker/country/${tracker.slug}` : url;
 }
 
 /**
@@ -100,17 +143,34 @@ function looksLikeHtml(document: string): boolean {
     .startsWith('<');
 }
 
-/** The country's name heading: an h1 when the page has one, else the first name line before the reports. */
-function findCountryHeading(lines: PageLine[]): { index: number; country: Country } | undefined {
+/**
+ * The page's heading: a report page's "Country - Month YYYY", or a country page's name; an h1
+ * when the page has one, else the first such line before the reports.
+ */
+function findPageHeading(lines: PageLine[]): { index: number; country: string; month?: string } | undefined {
   const firstMonth = lines.findIndex((line) => monthOf(line.text) !== undefined);
   const beforeReports = lines.slice(0, firstMonth === -1 ? lines.length : firstMonth).map((line, index) => ({ line, index }));
   const candidates = [...beforeReports.filter(({ line }) => line.heading === 1), ...beforeReports];
   for (const { line, index } of candidates) {
-    // Short lines would match ISO codes among alternative spellings ("in" -> India).
-    const country = line.text.length >= 4 ? findCountryByName(line.text) : undefined;
+    const report = reportPageHeading.exec(line.text);
+    const month = report ? monthOf(report[2]!) : undefined;
+    const reportCountry = month ? countryOfName(report![1]!) : undefined;
+    if (reportCountry && month) return { index, country: reportCountry, month };
+    const country = countryOfName(line.text);
     if (country) return { index, country };
   }
   return undefined;
+}
+
+function whereItStopped(lines: PageLine[]): string {
+  if (lines.length === 0) return 'the page has no text';
+  const firstMonth = lines.findIndex((line) => monthOf(line.text) !== undefined);
+  const stop = firstMonth === -1 ? lines.length - 1 : firstMonth;
+  return `no country name or "Country - Month YYYY" heading found; stopped at line ${stop + 1}: "${clip(lines[stop]!.text)}"`;
+}
+
+function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function monthOf(text: string): string | undefined {
@@ -138,28 +198,37 @@ function joinSourcesLabels(lines: PageLine[]): PageLine[] {
 
 /**
  * Splits the lines after the heading into reports. A report starts at the first line after a
- * month heading, after a "Sources:" line, or at any other HTML heading, and ends at its
- * "Sources:" line. A last report without sources is kept only when an end-of-reports section
- * follows it; otherwise it is the page's trailing furniture.
+ * month heading (or the report page's heading), after a "Sources:" line, or at any other HTML
+ * heading, and ends at its "Sources:" line. A last report without sources is kept only when an
+ * end-of-reports section follows it; otherwise it is the page's trailing furniture, or a report
+ * cut off. On a page cut off in transit, a report whose sources line is the page's last line is
+ * dropped too: its list of sources may be cut short. `recognised` is false when nothing after
+ * the heading is a month, a report or a known section.
  */
-function readReportDrafts(lines: PageLine[]): ReportDraft[] {
+function readReportDrafts(
+  lines: PageLine[],
+  pageMonth: string | undefined,
+  cutOff: boolean,
+): { drafts: ReportDraft[]; recognised: boolean } {
   const drafts: ReportDraft[] = [];
-  let month: string | undefined;
+  let month = pageMonth;
   let current: ReportDraft | undefined;
+  let sawMonth = pageMonth !== undefined;
   const close = () => {
     if (current) drafts.push(current);
     current = undefined;
   };
 
-  for (const line of lines) {
+  for (const [index, line] of lines.entries()) {
     if (endOfReports.some((marker) => marker.test(line.text))) {
       close();
-      return drafts;
+      return { drafts, recognised: true };
     }
     const lineMonth = monthOf(line.text);
     if (lineMonth) {
       close();
       month = lineMonth;
+      sawMonth = true;
       continue;
     }
     if (!month) continue;
@@ -169,9 +238,9 @@ function readReportDrafts(lines: PageLine[]): ReportDraft[] {
       continue;
     }
     current.lines.push(line);
-    if (sourcesLine.test(line.text)) close();
+    if (sourcesLine.test(line.text) && !(cutOff && index === lines.length - 1)) close();
   }
-  return drafts;
+  return { drafts, recognised: sawMonth };
 }
 
 function reportFields(draft: ReportDraft, country: string, pageUrl: string | undefined) {
