@@ -214,8 +214,8 @@ describe('the sign-up form post', () => {
     );
     expect(res.status).toBe(422);
     const html = await res.text();
-    expect(html).toContain('email: is not an email address');
-    expect(html).toContain('countries[0]: unknown country');
+    expect(html).toContain('Enter your email address in the form name@example.org.');
+    expect(html).toContain('“XXX” is not a country in our list.');
   });
 
   it('refuses a form posted from another site', async () => {

@@ -31,7 +31,12 @@ button.secondary { background: #fff; color: var(--accent); border: 1px solid var
 button.danger { background: #a4262c; }
 .notice { border-left: 4px solid var(--ok); background: #fff; padding: .75rem 1rem; margin: 0 0 1.25rem; }
 .notice.error { border-color: #a4262c; }
-.errors li { color: #a4262c; }
+.errors li, .errors a { color: #a4262c; }
+.notice h2 { font-size: 1.1rem; margin: 0 0 .4rem; }
+.field-error { color: #a4262c; font-weight: 600; margin: .2rem 0 .4rem; }
+[aria-invalid="true"] { border: 2px solid #a4262c; }
+fieldset[aria-invalid="true"] { border-left: 4px solid #a4262c; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 footer.site { max-width: 46rem; margin: 0 auto; padding: 0 1.25rem 2rem; color: var(--muted); font-size: .9rem; }
 [hidden] { display: none !important; }
 `;

@@ -47,18 +47,3 @@ export function MessagePage(props: { title: string; children: Child; tone?: 'ok'
     </Layout>
   );
 }
-
-/** The problems of a form post, above the form. */
-export function FormErrors({ errors }: { errors?: string[] | undefined }) {
-  if (!errors?.length) return null;
-  return (
-    <div class="notice error" role="alert">
-      <p>Please check:</p>
-      <ul class="errors">
-        {errors.map((e) => (
-          <li>{e}</li>
-        ))}
-      </ul>
-    </div>
-  );
-}

@@ -3,6 +3,7 @@
 import type { Preferences } from '../subscribers/preferences';
 import { categories } from '../taxonomy/categories';
 import { countries, regions } from '../taxonomy/countries';
+import { describedBy, FieldError, type FieldErrors } from './form-errors';
 
 const byRegion = regions.map((region) => ({ region, countries: countries.filter((c) => c.region === region) }));
 
@@ -13,13 +14,33 @@ function chosenLabel(value: Preferences, region: string, list: readonly { id: st
   return chosen ? `${chosen} of ${list.length} chosen` : `${list.length} countries`;
 }
 
-/** `keepTimezone`: the stored zone stays as it is (only the sign-up page guesses it from the browser). */
-export function PreferenceFields({ value, keepTimezone }: { value: Preferences; keepTimezone?: boolean }) {
+/** The form's choices as posted, to show them again beside the problems (never the stored ones). */
+export function typedPreferences(fields: Record<string, unknown>): Preferences {
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return {
+    countries: list(fields.countries),
+    regions: list(fields.regions),
+    categories: list(fields.categories) as Preferences['categories'],
+    frequency: fields.frequency === 'weekly' ? 'weekly' : 'monthly',
+    timezone: typeof fields.timezone === 'string' ? fields.timezone : 'UTC',
+    skipEmpty: fields.skipEmpty === true,
+  };
+}
+
+/**
+ * `keepTimezone`: the zone shown is the reader's (stored, or typed before an error) and the
+ * script must not replace it; only a fresh sign-up page guesses it from the browser.
+ */
+export function PreferenceFields({ value, keepTimezone, errors }: { value: Preferences; keepTimezone?: boolean; errors?: FieldErrors }) {
   return (
     <>
-      <fieldset class="regions">
+      <fieldset class="regions" id="countries" {...describedBy(errors, errors?.regions ? 'regions' : 'countries', 'countries-hint')}>
         <legend>Countries</legend>
-        <p class="hint">Choose whole regions, single countries, or both. Choose none to hear about every country.</p>
+        <p class="hint" id="countries-hint">
+          Choose whole regions, single countries, or both. Choose none to hear about every country.
+        </p>
+        <FieldError errors={errors} field="countries" />
+        <FieldError errors={errors} field="regions" />
         <div class="field" hidden>
           <label for="country-search">Find a country</label>
           <input id="country-search" type="search" autocomplete="off" placeholder="Type a country name" />
@@ -43,9 +64,12 @@ export function PreferenceFields({ value, keepTimezone }: { value: Preferences; 
         ))}
       </fieldset>
 
-      <fieldset>
+      <fieldset id="categories" {...describedBy(errors, 'categories', 'categories-hint')}>
         <legend>Categories</legend>
-        <p class="hint">Choose none to get reports of every category.</p>
+        <p class="hint" id="categories-hint">
+          Choose none to get reports of every category.
+        </p>
+        <FieldError errors={errors} field="categories" />
         {categories.map((c) => (
           <label class="choice">
             <input type="checkbox" name="categories" value={c.id} checked={value.categories.includes(c.id)} />
@@ -57,8 +81,9 @@ export function PreferenceFields({ value, keepTimezone }: { value: Preferences; 
         ))}
       </fieldset>
 
-      <fieldset>
+      <fieldset id="frequency" {...describedBy(errors, 'frequency')}>
         <legend>How often</legend>
+        <FieldError errors={errors} field="frequency" />
         <label class="choice">
           <input type="radio" name="frequency" value="monthly" checked={value.frequency === 'monthly'} /> Monthly, on the first day of the
           month
@@ -68,7 +93,10 @@ export function PreferenceFields({ value, keepTimezone }: { value: Preferences; 
         </label>
         <div class="field">
           <label for="timezone">Time zone</label>
-          <p class="hint">Digests arrive at 09:00 in this time zone (an IANA name such as Europe/Stockholm).</p>
+          <p class="hint" id="timezone-hint">
+            Digests arrive at 09:00 in this time zone (an IANA name such as Europe/Stockholm).
+          </p>
+          <FieldError errors={errors} field="timezone" />
           <input
             id="timezone"
             name="timezone"
@@ -76,6 +104,7 @@ export function PreferenceFields({ value, keepTimezone }: { value: Preferences; 
             value={value.timezone}
             autocomplete="off"
             data-chosen={keepTimezone ? '1' : undefined}
+            {...describedBy(errors, 'timezone', 'timezone-hint')}
           />
         </div>
         <label class="choice">

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Preferences } from '../subscribers/preferences';
-import { FormErrors, Layout } from './layout';
+import { ErrorSummary, type FieldErrors } from './form-errors';
+import { Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
 
 export function PreferencesPage(props: {
@@ -9,7 +10,7 @@ export function PreferencesPage(props: {
   token: string;
   unsubscribeUrl: string;
   saved?: boolean;
-  errors?: string[];
+  errors?: FieldErrors;
 }) {
   return (
     <Layout title="Your alerts" scripts="signup">
@@ -22,9 +23,9 @@ export function PreferencesPage(props: {
           Your choices are saved.
         </div>
       ) : null}
-      <FormErrors errors={props.errors} />
+      <ErrorSummary errors={props.errors} />
       <form method="post" action={`/preferences?token=${encodeURIComponent(props.token)}`}>
-        <PreferenceFields value={props.value} keepTimezone />
+        <PreferenceFields value={props.value} keepTimezone errors={props.errors} />
         <button type="submit">Save my choices</button>
       </form>
       <h2>Sign out every link</h2>

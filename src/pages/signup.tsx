@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Preferences } from '../subscribers/preferences';
-import { FormErrors, Layout } from './layout';
+import { describedBy, ErrorSummary, FieldError, type FieldErrors } from './form-errors';
+import { Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
 
 export const defaultPreferences: Preferences = {
@@ -12,7 +13,8 @@ export const defaultPreferences: Preferences = {
   skipEmpty: false,
 };
 
-export function SignupPage(props: { errors?: string[]; email?: string; value?: Preferences }) {
+/** `value` set means the reader posted the form: their input is shown again, time zone included. */
+export function SignupPage(props: { errors?: FieldErrors; email?: string; value?: Preferences }) {
   return (
     <Layout title="Create your alerts" scripts="signup">
       <h1>Create your alerts</h1>
@@ -20,14 +22,25 @@ export function SignupPage(props: { errors?: string[]; email?: string; value?: P
         Receive a customised selection of Democracy Tracker reports in your inbox: the countries and categories you choose, once a month or
         once a week.
       </p>
-      <FormErrors errors={props.errors} />
+      <ErrorSummary errors={props.errors} />
       <form method="post" action="/v1/subscriptions">
         <div class="field">
           <label for="email">Email address</label>
-          <input id="email" name="email" type="email" required autocomplete="email" value={props.email ?? ''} />
-          <p class="hint">We will send a link to confirm it. Nothing is sent until you do.</p>
+          <p class="hint" id="email-hint">
+            We will send a link to confirm it. Nothing is sent until you do.
+          </p>
+          <FieldError errors={props.errors} field="email" />
+          <input
+            id="email"
+            name="email"
+            type="email"
+            required
+            autocomplete="email"
+            value={props.email ?? ''}
+            {...describedBy(props.errors, 'email', 'email-hint')}
+          />
         </div>
-        <PreferenceFields value={props.value ?? defaultPreferences} />
+        <PreferenceFields value={props.value ?? defaultPreferences} keepTimezone={props.value !== undefined} errors={props.errors} />
         <button type="submit">Sign up</button>
       </form>
     </Layout>

@@ -5,10 +5,11 @@ import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { findDigestModel } from '../../db/digests';
 import { findSubscriber, retireSubscriberLinks } from '../../db/subscribers';
-import { zodFieldErrors } from '../../errors';
 import { readForm } from '../../http/form';
 import { type AssetName, assets } from '../../pages/assets';
+import { type FieldErrors, fieldErrorsOf } from '../../pages/form-errors';
 import { MessagePage } from '../../pages/layout';
+import { typedPreferences } from '../../pages/preference-fields';
 import { PreferencesPage } from '../../pages/preferences';
 import { SignupPage } from '../../pages/signup';
 import { UnsubscribePage } from '../../pages/unsubscribe';
@@ -149,15 +150,16 @@ export function pageRoutesFor(deps: Deps) {
     c: Context,
     subscriber: Parameters<typeof preferencesOf>[0],
     token: string,
-    extra: { saved?: boolean; errors?: string[] } = {},
+    extra: { saved?: boolean; errors?: FieldErrors; typed?: ReturnType<typeof typedPreferences> } = {},
   ) =>
     c.html(
       <PreferencesPage
         email={subscriber.email}
-        value={preferencesOf(subscriber)}
+        value={extra.typed ?? preferencesOf(subscriber)}
         token={token}
         unsubscribeUrl={subscriberLinks(deps, subscriber).unsubscribe()}
-        {...extra}
+        saved={extra.saved}
+        errors={extra.errors}
       />,
       extra.errors ? 422 : 200,
     );
@@ -173,9 +175,10 @@ export function pageRoutesFor(deps: Deps) {
     const token = c.req.query('token') ?? '';
     const found = await subscriberFromToken(deps, deps.db, token, 'manage');
     if (!found.ok) return badLink(c, found.problem);
-    const parsed = preferencesSchema.safeParse(preferencesFromForm(await readForm(c)));
+    const fields = preferencesFromForm(await readForm(c));
+    const parsed = preferencesSchema.safeParse(fields);
     if (!parsed.success) {
-      return preferencesPage(c, found.subscriber, token, { errors: zodFieldErrors(parsed.error).map((e) => `${e.path}: ${e.message}`) });
+      return preferencesPage(c, found.subscriber, token, { errors: fieldErrorsOf(parsed.error, fields), typed: typedPreferences(fields) });
     }
     await savePreferences(deps, found.subscriber.id, parsed.data);
     return c.redirect(`/preferences?token=${encodeURIComponent(token)}&saved=1`, 303);

@@ -1,13 +1,14 @@
 /** @jsxImportSource hono/jsx */
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { zodFieldErrors } from '../../errors';
 import { clientAddress, clientRateLimitKey } from '../../http/client-address';
 import { readForm } from '../../http/form';
+import { fieldErrorsOf } from '../../pages/form-errors';
 import { MessagePage } from '../../pages/layout';
+import { typedPreferences } from '../../pages/preference-fields';
 import { SignupPage } from '../../pages/signup';
 import type { Deps } from '../../services';
-import { type Preferences, preferencesFromForm } from '../../subscribers/preferences';
+import { preferencesFromForm } from '../../subscribers/preferences';
 import { requestSubscription } from '../../subscribers/subscribe';
 import { createRouter, json, problemResponse, problemResponses } from '../router';
 import { SubscriptionAcceptedSchema, SubscriptionRequestSchema, subscriptionAccepted } from './schema';
@@ -31,19 +32,6 @@ const subscribeRoute = createRoute({
   },
 });
 
-/** The form's choices as typed, to show them again next to the problems. */
-function asTyped(fields: ReturnType<typeof preferencesFromForm>): Preferences {
-  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  return {
-    countries: list(fields.countries),
-    regions: list(fields.regions),
-    categories: list(fields.categories) as Preferences['categories'],
-    frequency: fields.frequency === 'weekly' ? 'weekly' : 'monthly',
-    timezone: typeof fields.timezone === 'string' ? fields.timezone : 'UTC',
-    skipEmpty: fields.skipEmpty === true,
-  };
-}
-
 export function subscriptionRoutes(deps: Deps) {
   const router = createRouter();
   const clientOf = (c: Context) => clientRateLimitKey(clientAddress(c, deps.config.trustProxy));
@@ -57,8 +45,8 @@ export function subscriptionRoutes(deps: Deps) {
     const fields = preferencesFromForm(form);
     const parsed = SubscriptionRequestSchema.safeParse({ email, ...fields });
     if (!parsed.success) {
-      const errors = zodFieldErrors(parsed.error).map((e) => `${e.path}: ${e.message}`);
-      return c.html(<SignupPage errors={errors} email={email} value={asTyped(fields)} />, 422);
+      const errors = fieldErrorsOf(parsed.error, { email, ...fields });
+      return c.html(<SignupPage errors={errors} email={email} value={typedPreferences(fields)} />, 422);
     }
     const { email: address, ...preferences } = parsed.data;
     await requestSubscription(deps, { email: address, preferences, source: 'signup-page', client: clientOf(c) });
