@@ -2,18 +2,29 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StatementShape } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
 import { fmtInt, now } from './report';
 
 export const log = (line: string) => console.log(line);
 
-/** Round 1 over `items` in order, round 2 in reverse, ...: load from other work falls on them alike. */
-export async function interleaved<T>(rounds: number, items: readonly T[], each: (item: T, round: number, index: number) => Promise<void>) {
+/**
+ * Round 1 over `items` in order, round 2 in reverse, ...: load from other work falls on them
+ * alike. `stopAfter(round)` may end it early; the rounds run are returned.
+ */
+export async function interleaved<T>(
+  rounds: number,
+  items: readonly T[],
+  each: (item: T, round: number, index: number) => Promise<void>,
+  stopAfter: (round: number) => boolean = () => false,
+): Promise<number> {
   for (let round = 1; round <= rounds; round++) {
     const order = items.map((_, i) => i);
     if (round % 2 === 0) order.reverse();
     for (const i of order) await each(items[i]!, round, i);
+    if (stopAfter(round)) return round;
   }
+  return rounds;
 }
 
 /** `count` calls of `call(i)`, `concurrency` at a time; calls per second. */
@@ -78,3 +89,12 @@ export async function inTempDir<T>(prefix: string, f: (dir: string) => Promise<T
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Labels for the events pipeline's statements (ingest, detection): kind, table, and what a select of events reads. */
+export const eventsLabel = ({ kind, table, upsert, selections }: StatementShape): string => {
+  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}${upsert ? ' (upsert)' : ''}`;
+  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
+  if (kind === 'SelectQueryNode' && table === 'events') return selections <= 2 ? 'select events (id, hash)' : 'select events (full rows)';
+  if (kind === 'SelectQueryNode') return `select ${table ?? '(raw)'}`;
+  return kind === 'RawNode' ? 'raw (advisory locks)' : kind;
+};
