@@ -1,5 +1,35 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testkit/app';
+import { projectRoot } from '../testkit/process';
+
+interface Operation {
+  operationId?: string;
+  security?: unknown[];
+  responses: Record<string, unknown>;
+}
+type Paths = Record<string, Record<string, Operation>>;
+
+const operationsOf = (paths: Paths) =>
+  Object.entries(paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, method, operation })),
+  );
+
+/** Redocly CLI's verdict on a document, with the project's redocly.yaml (the recommended ruleset). */
+async function redoclyLint(document: unknown) {
+  const file = join(mkdtempSync(join(tmpdir(), 'openapi-lint-')), 'openapi.json');
+  writeFileSync(file, JSON.stringify(document));
+  const cli = join(projectRoot, 'node_modules/.bin/redocly');
+  const run = await promisify(execFile)(cli, ['lint', '--config', join(projectRoot, 'redocly.yaml'), '--format=json', file], {
+    cwd: projectRoot,
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+  }).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+  return JSON.parse(run.stdout) as { problems: { ruleId: string; severity: string; location: { pointer: string }[] }[] };
+}
 
 let t: TestApp;
 beforeAll(async () => {
@@ -70,5 +100,29 @@ describe('generated API documentation', () => {
     const html = await res.text();
     expect(html).toContain('/openapi.json');
     expect(html).toMatch(/scalar/i);
+  });
+
+  it('names every operation, declares its security (none for public ones), and lists only answers it can give', async () => {
+    const doc = (await (await t.call('GET', '/openapi.json')).json()) as { paths: Paths };
+    const operations = operationsOf(doc.paths);
+    expect(operations.length).toBeGreaterThan(30);
+    const ids = operations.map(({ name, operation }) => operation.operationId ?? `missing on ${name}`);
+    expect(ids.filter((id) => id.startsWith('missing'))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(operations.filter(({ operation }) => !Array.isArray(operation.security)).map(({ name }) => name)).toEqual([]);
+    expect(doc.paths['/v1/events']!.get!.security).toEqual([]);
+    expect(doc.paths['/v1/webhooks']!.get!.security).toEqual([{ adminToken: [] }]);
+    // A GET carries no body: the body guards' 413 and 415, and a body's 422, cannot happen.
+    const bodyAnswers = operations
+      .filter(({ method }) => method === 'get')
+      .flatMap(({ name, operation }) => ['413', '415', '422'].filter((s) => s in operation.responses).map((s) => `${name} ${s}`));
+    expect(bodyAnswers).toEqual([]);
+  });
+
+  it("passes Redocly's recommended ruleset with 0 errors", async () => {
+    const doc = await (await t.call('GET', '/openapi.json')).json();
+    const { problems } = await redoclyLint(doc);
+    const errors = problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId} at ${p.location[0]?.pointer}`);
+    expect(errors).toEqual([]);
   });
 });

@@ -36,24 +36,35 @@ const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 
-/** The error responses every route may give, for the OpenAPI document. */
-export const problemResponses = {
+/** The error responses a route without a request body (GET, DELETE) may give, for the OpenAPI document. */
+export const readProblemResponses = {
   400: problem('Malformed request or invalid query parameters'),
-  413: problem('Request body too large'),
-  415: problem('Body is not JSON'),
-  422: problem('The body does not validate; `errors` names each field'),
   500: problem('Unexpected server error'),
 };
 
-export const adminProblemResponses = {
-  ...problemResponses,
+/** ... and those of a route that takes a body: the body guards answer 413 and 415 before it runs. */
+export const problemResponses = {
+  ...readProblemResponses,
+  413: problem('Request body too large'),
+  415: problem('Body is not JSON'),
+  422: problem('The body does not validate; `errors` names each field'),
+};
+
+const adminAuthProblems = {
   401: problem('Missing or wrong bearer token'),
   503: problem('The server has no ADMIN_TOKEN configured'),
 };
 
+export const adminReadProblemResponses = { ...readProblemResponses, ...adminAuthProblems };
+
+export const adminProblemResponses = { ...problemResponses, ...adminAuthProblems };
+
 export { problem as problemResponse };
 
 export const adminSecurity = [{ adminToken: [] as string[] }];
+
+/** Operations anyone may call: no credential (a link token, where one is needed, is a parameter). */
+export const publicSecurity: { [scheme: string]: string[] }[] = [];
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

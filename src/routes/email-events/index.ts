@@ -4,11 +4,13 @@ import { ProblemError, problems } from '../../errors';
 import type { Deps } from '../../services';
 import { handleEmailEvent, resendEventSchema } from '../../subscribers/email-events';
 import { unstorableStringErrors } from '../../unstorable-strings';
-import { createRouter, json, problemResponse, problemResponses } from '../router';
+import { createRouter, json, problemResponse, problemResponses, publicSecurity } from '../router';
 
 const route = createRoute({
   method: 'post',
   path: '/v1/email-events',
+  operationId: 'receiveEmailEvent',
+  security: publicSecurity,
   tags: ['Subscribers'],
   summary: "Resend's webhook (Svix-signed): hard bounces and complaints suppress the address",
   description:

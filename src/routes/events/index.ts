@@ -2,12 +2,14 @@ import { createRoute } from '@hono/zod-openapi';
 import { findEvent, listEvents } from '../../db/events';
 import { problems } from '../../errors';
 import type { Deps } from '../../services';
-import { createRouter, json, problemResponse, problemResponses } from '../router';
+import { createRouter, json, problemResponse, problemResponses, publicSecurity } from '../router';
 import { EventIdParamsSchema, EventListQuerySchema, EventPageSchema, EventSchema, encodeEventCursor } from './schema';
 
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/events',
+  operationId: 'listEvents',
+  security: publicSecurity,
   tags: ['Events'],
   summary: 'Current events, newest month first, cursor-paginated',
   request: { query: EventListQuerySchema },
@@ -17,6 +19,8 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/events/{id}',
+  operationId: 'getEvent',
+  security: publicSecurity,
   tags: ['Events'],
   summary: 'One event in its current state',
   request: { params: EventIdParamsSchema },

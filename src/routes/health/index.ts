@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import { requireMetricsToken } from '../../http/admin-auth';
 import type { Deps } from '../../services';
-import { createRouter, json, problemResponse } from '../router';
+import { createRouter, json, problemResponse, publicSecurity } from '../router';
 
 const StatusSchema = z
   .object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()).optional() })
@@ -11,6 +11,8 @@ const StatusSchema = z
 const healthz = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getLiveness',
+  security: publicSecurity,
   tags: ['Operations'],
   summary: 'Liveness: the process answers',
   responses: { 200: json(StatusSchema, 'Alive') },
@@ -19,6 +21,8 @@ const healthz = createRoute({
 const readyz = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
+  security: publicSecurity,
   tags: ['Operations'],
   summary: 'Readiness: the database answers and the process is not draining',
   responses: { 200: json(StatusSchema, 'Ready'), 503: json(StatusSchema, 'Not ready') },
@@ -27,6 +31,7 @@ const readyz = createRoute({
 const metrics = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
   tags: ['Operations'],
   summary: 'Prometheus metrics (text exposition format)',
   description: 'Needs `Authorization: Bearer <METRICS_TOKEN>`: the counters move with what subscribers do, so they are not public.',

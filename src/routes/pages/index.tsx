@@ -20,7 +20,7 @@ import { preferencesFromForm, preferencesOf, preferencesSchema } from '../../sub
 import { subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
 import { renderDigestEmail } from '../../templates/digest-email';
 import type { DigestModel } from '../../templates/models';
-import { createRouter } from '../router';
+import { createRouter, publicSecurity } from '../router';
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
 const tokenQuery = z.object({
@@ -32,10 +32,20 @@ const tokenQuery = z.object({
 });
 
 const pageRoutes = {
-  signup: createRoute({ method: 'get', path: '/', tags: ['Pages'], summary: 'Sign-up page', responses: { 200: html('The form') } }),
+  signup: createRoute({
+    method: 'get',
+    path: '/',
+    operationId: 'showSignupPage',
+    security: publicSecurity,
+    tags: ['Pages'],
+    summary: 'Sign-up page',
+    responses: { 200: html('The form') },
+  }),
   confirm: createRoute({
     method: 'get',
     path: '/confirm',
+    operationId: 'confirmSubscription',
+    security: publicSecurity,
     tags: ['Pages'],
     summary: 'Confirm a sign-up (double opt-in)',
     request: { query: tokenQuery },
@@ -44,6 +54,8 @@ const pageRoutes = {
   preferences: createRoute({
     method: 'get',
     path: '/preferences',
+    operationId: 'showPreferencesPage',
+    security: publicSecurity,
     tags: ['Pages'],
     summary: 'Preference centre',
     request: { query: tokenQuery },
@@ -52,6 +64,8 @@ const pageRoutes = {
   unsubscribePage: createRoute({
     method: 'get',
     path: '/unsubscribe',
+    operationId: 'showUnsubscribePage',
+    security: publicSecurity,
     tags: ['Pages'],
     summary: 'One-button unsubscribe page (a GET never unsubscribes)',
     request: { query: tokenQuery },
@@ -60,6 +74,8 @@ const pageRoutes = {
   viewDigest: createRoute({
     method: 'get',
     path: '/digests/view',
+    operationId: 'viewDigest',
+    security: publicSecurity,
     tags: ['Pages'],
     summary: 'A sent digest in the browser (its "view in browser" link)',
     request: { query: tokenQuery },
@@ -68,6 +84,8 @@ const pageRoutes = {
   unsubscribe: createRoute({
     method: 'post',
     path: '/unsubscribe',
+    operationId: 'unsubscribeOneClick',
+    security: publicSecurity,
     tags: ['Pages'],
     summary: 'Unsubscribe (RFC 8058 one-click: body List-Unsubscribe=One-Click); answers 200, never a redirect',
     request: { query: tokenQuery },

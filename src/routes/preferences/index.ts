@@ -4,7 +4,7 @@ import type { Deps } from '../../services';
 import { unsubscribe } from '../../subscribers/manage';
 import { preferencesOf } from '../../subscribers/preferences';
 import { savePreferencesWithToken, subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
-import { createRouter, json, problemResponse, problemResponses } from '../router';
+import { createRouter, json, problemResponse, problemResponses, publicSecurity, readProblemResponses } from '../router';
 import { PreferencesSchema, SubscriberPreferencesSchema, TokenQuerySchema } from './schema';
 
 const tokenProblems = { 401: problemResponse('The token is not valid, or no longer is') };
@@ -12,15 +12,19 @@ const tokenProblems = { 401: problemResponse('The token is not valid, or no long
 const getRoute = createRoute({
   method: 'get',
   path: '/v1/preferences',
+  operationId: 'getPreferences',
+  security: publicSecurity,
   tags: ['Subscribers'],
   summary: "A subscriber's choices, by the token of their manage link",
   request: { query: TokenQuerySchema },
-  responses: { 200: json(SubscriberPreferencesSchema, 'The stored choices'), ...problemResponses, ...tokenProblems },
+  responses: { 200: json(SubscriberPreferencesSchema, 'The stored choices'), ...readProblemResponses, ...tokenProblems },
 });
 
 const putRoute = createRoute({
   method: 'put',
   path: '/v1/preferences',
+  operationId: 'replacePreferences',
+  security: publicSecurity,
   tags: ['Subscribers'],
   summary: 'Replace the choices (countries, regions, categories, frequency, time zone, skip-empty)',
   request: { query: TokenQuerySchema, body: { required: true, content: { 'application/json': { schema: PreferencesSchema } } } },
@@ -30,6 +34,8 @@ const putRoute = createRoute({
 const deleteRoute = createRoute({
   method: 'delete',
   path: '/v1/preferences',
+  operationId: 'unsubscribeByToken',
+  security: publicSecurity,
   tags: ['Subscribers'],
   summary: 'Unsubscribe: delete the subscriber, keeping only a hashed suppression entry',
   request: { query: TokenQuerySchema },

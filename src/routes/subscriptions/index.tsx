@@ -10,12 +10,14 @@ import { SignupPage } from '../../pages/signup';
 import type { Deps } from '../../services';
 import { preferencesFromForm } from '../../subscribers/preferences';
 import { requestSubscription } from '../../subscribers/subscribe';
-import { createRouter, json, problemResponse, problemResponses } from '../router';
+import { createRouter, json, problemResponse, problemResponses, publicSecurity } from '../router';
 import { SubscriptionAcceptedSchema, SubscriptionRequestSchema, subscriptionAccepted } from './schema';
 
 const subscribeRoute = createRoute({
   method: 'post',
   path: '/v1/subscriptions',
+  operationId: 'subscribe',
+  security: publicSecurity,
   tags: ['Subscribers'],
   summary: 'Sign up for alerts (double opt-in)',
   description:

@@ -1,12 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { listCategories, listCountries } from '../../db/taxonomy';
 import type { Deps } from '../../services';
-import { createRouter, json, problemResponses } from '../router';
+import { createRouter, json, problemResponses, publicSecurity } from '../router';
 import { CategoryListSchema, CountryListSchema } from './schema';
 
 const countriesRoute = createRoute({
   method: 'get',
   path: '/v1/countries',
+  operationId: 'listCountries',
+  security: publicSecurity,
   tags: ['Taxonomy'],
   summary: 'Every ISO 3166-1 country with its region and sub-region',
   responses: { 200: json(CountryListSchema, 'Countries sorted by name'), 500: problemResponses[500] },
@@ -15,6 +17,8 @@ const countriesRoute = createRoute({
 const categoriesRoute = createRoute({
   method: 'get',
   path: '/v1/categories',
+  operationId: 'listCategories',
+  security: publicSecurity,
   tags: ['Taxonomy'],
   summary: 'The four categories of democratic performance and their factors',
   responses: { 200: json(CategoryListSchema, 'Categories in framework order'), 500: problemResponses[500] },

@@ -18,7 +18,7 @@ import {
 import { ProblemError, problems } from '../../errors';
 import { requireAdmin } from '../../http/admin-auth';
 import type { Deps } from '../../services';
-import { adminProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../router';
+import { adminProblemResponses, adminReadProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../router';
 import { replayChanges } from './replay';
 import {
   DeliveryListQuerySchema,
@@ -46,6 +46,7 @@ const jsonBody = <T>(schema: T) => ({ body: { required: true, content: { 'applic
 const createEndpointRoute = createRoute({
   method: 'post',
   path: '/v1/webhooks',
+  operationId: 'createWebhookEndpoint',
   tags,
   summary: 'Register a webhook endpoint; the answer carries its signing secret, shown only once',
   description:
@@ -60,25 +61,28 @@ const createEndpointRoute = createRoute({
 const listEndpointsRoute = createRoute({
   method: 'get',
   path: '/v1/webhooks',
+  operationId: 'listWebhookEndpoints',
   tags,
   summary: 'Every webhook endpoint, oldest first (secrets are never shown again)',
   security: adminSecurity,
-  responses: { 200: json(WebhookEndpointListSchema, 'The endpoints'), ...adminProblemResponses },
+  responses: { 200: json(WebhookEndpointListSchema, 'The endpoints'), ...adminReadProblemResponses },
 });
 
 const getEndpointRoute = createRoute({
   method: 'get',
   path: '/v1/webhooks/{id}',
+  operationId: 'getWebhookEndpoint',
   tags,
   summary: 'One webhook endpoint',
   security: adminSecurity,
   request: { params: EndpointParamsSchema },
-  responses: { 200: json(WebhookEndpointSchema, 'The endpoint'), ...adminProblemResponses, 404: notFound },
+  responses: { 200: json(WebhookEndpointSchema, 'The endpoint'), ...adminReadProblemResponses, 404: notFound },
 });
 
 const patchEndpointRoute = createRoute({
   method: 'patch',
   path: '/v1/webhooks/{id}',
+  operationId: 'updateWebhookEndpoint',
   tags,
   summary: 'Change an endpoint: url (checked again), filters, description, enabled',
   description: 'Enabling an endpoint clears why it was disabled and its failure streak. Only the fields sent change.',
@@ -90,6 +94,7 @@ const patchEndpointRoute = createRoute({
 const deleteEndpointRoute = createRoute({
   method: 'delete',
   path: '/v1/webhooks/{id}',
+  operationId: 'deleteWebhookEndpoint',
   tags,
   summary: 'Delete an endpoint and its delivery log',
   security: adminSecurity,
@@ -100,6 +105,7 @@ const deleteEndpointRoute = createRoute({
 const rotateSecretRoute = createRoute({
   method: 'post',
   path: '/v1/webhooks/{id}/rotate-secret',
+  operationId: 'rotateWebhookSecret',
   tags,
   summary: 'A new signing secret; the previous ones keep signing (as extra v1 signatures) for 24 h',
   security: adminSecurity,
@@ -110,6 +116,7 @@ const rotateSecretRoute = createRoute({
 const testEndpointRoute = createRoute({
   method: 'post',
   path: '/v1/webhooks/{id}/test',
+  operationId: 'testWebhookEndpoint',
   tags,
   summary: "Send a signed `ping` now and answer the receiver's status and latency",
   description:
@@ -122,16 +129,18 @@ const testEndpointRoute = createRoute({
 const listDeliveriesRoute = createRoute({
   method: 'get',
   path: '/v1/webhooks/{id}/deliveries',
+  operationId: 'listWebhookDeliveries',
   tags,
   summary: 'The delivery log of an endpoint, newest first: change, status, attempts (status code, latency, error), next retry',
   security: adminSecurity,
   request: { params: EndpointParamsSchema, query: DeliveryListQuerySchema },
-  responses: { 200: json(DeliveryPageSchema, 'A page of deliveries'), ...adminProblemResponses, 404: notFound },
+  responses: { 200: json(DeliveryPageSchema, 'A page of deliveries'), ...adminReadProblemResponses, 404: notFound },
 });
 
 const retryDeliveryRoute = createRoute({
   method: 'post',
   path: '/v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+  operationId: 'retryWebhookDelivery',
   tags,
   summary: 'Deliver again now, with the same webhook-id',
   security: adminSecurity,
@@ -147,6 +156,7 @@ const retryDeliveryRoute = createRoute({
 const replayRoute = createRoute({
   method: 'post',
   path: '/v1/webhooks/{id}/replay',
+  operationId: 'replayWebhookChanges',
   tags,
   summary: 'Queue again every change since a time or change id that this endpoint wants (recovery after an outage)',
   description:

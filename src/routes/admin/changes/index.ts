@@ -1,17 +1,18 @@
 import { createRoute } from '@hono/zod-openapi';
 import { listChangesAfter } from '../../../db/changes';
 import type { Deps } from '../../../services';
-import { adminProblemResponses, adminSecurity, createRouter, json } from '../../router';
+import { adminReadProblemResponses, adminSecurity, createRouter, json } from '../../router';
 import { ChangeListQuerySchema, ChangePageSchema } from './schema';
 
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/admin/changes',
+  operationId: 'listChangesAsAdmin',
   tags: ['Admin'],
   summary: 'The change log after a cursor, oldest first',
   security: adminSecurity,
   request: { query: ChangeListQuerySchema },
-  responses: { 200: json(ChangePageSchema, 'A page of the change log'), ...adminProblemResponses },
+  responses: { 200: json(ChangePageSchema, 'A page of the change log'), ...adminReadProblemResponses },
 });
 
 export function adminChangeRoutes({ db }: Deps) {

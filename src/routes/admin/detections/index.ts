@@ -3,12 +3,13 @@ import { runDetection } from '../../../alerts/detector/run-detection';
 import { listDetectionRuns } from '../../../db/detection-runs';
 import { ProblemError } from '../../../errors';
 import type { Deps } from '../../../services';
-import { adminProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../../router';
+import { adminProblemResponses, adminReadProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../../router';
 import { DetectionRunListQuerySchema, DetectionRunPageSchema, DetectionRunSchema } from './schema';
 
 const detectRoute = createRoute({
   method: 'post',
   path: '/v1/admin/detect',
+  operationId: 'runDetection',
   tags: ['Admin'],
   summary: 'Run detection now over the configured sources and answer the run',
   security: adminSecurity,
@@ -22,11 +23,12 @@ const detectRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/admin/detections',
+  operationId: 'listDetectionRuns',
   tags: ['Admin'],
   summary: 'Detection runs, newest first: when, how, and per-source counts and errors',
   security: adminSecurity,
   request: { query: DetectionRunListQuerySchema },
-  responses: { 200: json(DetectionRunPageSchema, 'A page of runs'), ...adminProblemResponses },
+  responses: { 200: json(DetectionRunPageSchema, 'A page of runs'), ...adminReadProblemResponses },
 });
 
 export function adminDetectionRoutes(deps: Deps) {

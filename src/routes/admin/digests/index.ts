@@ -4,7 +4,7 @@ import { runDigestTick } from '../../../alerts/digest/runner';
 import { listDigestRuns } from '../../../db/digests';
 import { problems } from '../../../errors';
 import type { Deps } from '../../../services';
-import { adminProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../../router';
+import { adminProblemResponses, adminReadProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../../router';
 import {
   DigestRunListQuerySchema,
   DigestRunPageSchema,
@@ -16,6 +16,7 @@ import {
 const runRoute = createRoute({
   method: 'post',
   path: '/v1/admin/digests/run',
+  operationId: 'runDigestTick',
   tags: ['Admin'],
   summary: 'Run the digest tick now, or as if at `now`; answers what was sent, skipped and failed',
   security: adminSecurity,
@@ -26,13 +27,14 @@ const runRoute = createRoute({
 const previewRoute = createRoute({
   method: 'get',
   path: '/v1/admin/digests/preview',
+  operationId: 'previewDigest',
   tags: ['Admin'],
   summary: 'The rendered digest HTML this address would get now',
   security: adminSecurity,
   request: { query: PreviewQuerySchema },
   responses: {
     200: { description: 'The digest as HTML', content: { 'text/html': { schema: z.string() } } },
-    ...adminProblemResponses,
+    ...adminReadProblemResponses,
     404: problemResponse('No confirmed subscriber has this address'),
   },
 });
@@ -40,11 +42,12 @@ const previewRoute = createRoute({
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/admin/digests',
+  operationId: 'listDigestRuns',
   tags: ['Admin'],
   summary: 'Digest runs, newest first, with their counts',
   security: adminSecurity,
   request: { query: DigestRunListQuerySchema },
-  responses: { 200: json(DigestRunPageSchema, 'A page of runs'), ...adminProblemResponses },
+  responses: { 200: json(DigestRunPageSchema, 'A page of runs'), ...adminReadProblemResponses },
 });
 
 export function adminDigestRoutes(deps: Deps) {

@@ -8,6 +8,7 @@ import { IngestRequestSchema, IngestResultSchema } from './schema';
 const ingestRoute = createRoute({
   method: 'post',
   path: '/v1/admin/events',
+  operationId: 'ingestEvents',
   tags: ['Admin'],
   summary: 'Upsert a batch of up to 1,000 events and append the changes they make',
   description:
