@@ -2,10 +2,8 @@
 
 import type { Preferences } from '../subscribers/preferences';
 import { categories } from '../taxonomy/categories';
-import { countries, regions } from '../taxonomy/countries';
+import { chosenElsewhere, pickerRegions } from './country-picker';
 import { describedBy, FieldError, type FieldErrors } from './form-errors';
-
-const byRegion = regions.map((region) => ({ region, countries: countries.filter((c) => c.region === region) }));
 
 /** The choices, shared by the sign-up page and the preference centre. Works without JavaScript. */
 function chosenLabel(value: Preferences, region: string, list: readonly { id: string }[]): string {
@@ -45,7 +43,7 @@ export function PreferenceFields({ value, keepTimezone, errors }: { value: Prefe
           <label for="country-search">Find a country</label>
           <input id="country-search" type="search" autocomplete="off" placeholder="Type a country name" />
         </div>
-        {byRegion.map(({ region, countries: list }) => (
+        {pickerRegions.map(({ region, countries: list }) => (
           <details open={value.regions.includes(region) || list.some((c) => value.countries.includes(c.id)) || undefined}>
             <summary>
               {region} <span class="hint">({chosenLabel(value, region, list)})</span>
@@ -62,6 +60,7 @@ export function PreferenceFields({ value, keepTimezone, errors }: { value: Prefe
             </div>
           </details>
         ))}
+        <OtherPlaces chosen={value.countries} />
       </fieldset>
 
       <fieldset id="categories" {...describedBy(errors, 'categories', 'categories-hint')}>
@@ -112,5 +111,23 @@ export function PreferenceFields({ value, keepTimezone, errors }: { value: Prefe
         </label>
       </fieldset>
     </>
+  );
+}
+
+/** Places chosen through the API that the picker does not list: shown ticked so saving the page keeps them. */
+function OtherPlaces({ chosen }: { chosen: readonly string[] }) {
+  const others = chosenElsewhere(chosen);
+  if (!others.length) return null;
+  return (
+    <details open>
+      <summary>Other places you follow</summary>
+      <div class="countries">
+        {others.map((c) => (
+          <label class="choice">
+            <input type="checkbox" name="countries" value={c.id} checked /> {c.name}
+          </label>
+        ))}
+      </div>
+    </details>
   );
 }
