@@ -70,7 +70,11 @@ describe('the country picker', () => {
     const event = sampleEvent({ id: 'picker-greenland', country: 'GRL', title: 'Greenland report' });
     const ingest = await t.call('POST', '/v1/admin/events', { events: [event] }, { admin: true });
     expect(ingest.status).toBe(200);
-    const stored = await t.deps.db.selectFrom('events').select('country_id').where('title', '=', 'Greenland report').executeTakeFirstOrThrow();
+    const stored = await t.deps.db
+      .selectFrom('events')
+      .select('country_id')
+      .where('title', '=', 'Greenland report')
+      .executeTakeFirstOrThrow();
     expect(stored.country_id).toBe('GRL');
     expect(matchesFilters({ country: 'GRL', categories: [] }, { countries: ['GRL'], regions: [], categories: [] })).toBe(true);
     expect(matchesFilters({ country: 'GRL', categories: [] }, { countries: [], regions: ['Americas'], categories: [] })).toBe(true);
