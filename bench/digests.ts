@@ -702,18 +702,18 @@ async function profileCompose(
   const step = Math.max(1, Math.floor(SUBSCRIBERS / count));
   const rows = await sql<ClaimedDigest>`
     select d.id, d.subscriber_id, d.period_key, d.due_at, s.email, s.countries, s.regions, s.categories, s.frequency, s.timezone, s.skip_empty,
-      ${cursor}::bigint as digest_cursor, s.token_version
+      ${cursor}::bigint as digest_cursor, s.token_version, s.public_id
     from digests d join subscribers s on s.id = d.subscriber_id where d.id % ${step} = 0 order by d.id limit ${count}`.execute(handle.db);
   for (const row of rows.rows.slice(0, 50)) buildDigest(deps, row, window); // warm
   // The per-subscriber part that does not depend on the changes: links and the signed view token.
   const linksMs: number[] = [];
   for (const row of rows.rows) {
     const t = now();
-    const links = subscriberLinks(deps, { id: row.subscriber_id, token_version: row.token_version });
+    const links = subscriberLinks(deps, row);
     links.manage();
     links.unsubscribe();
     links.site();
-    deps.tokens.sign('view', { subscriberId: row.subscriber_id, version: row.token_version, ref: String(row.id) }, { ttlMs: null });
+    deps.tokens.sign('view', { publicId: row.public_id, version: row.token_version, ref: String(row.id) }, { ttlMs: null });
     linksMs.push(now() - t);
   }
   const byKind = new Map<

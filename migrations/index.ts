@@ -11,6 +11,7 @@ import * as m0009 from './0009_webhook_wake_ups_and_shared_payloads';
 import * as m0010 from './0010_digest_items';
 import * as m0011 from './0011_job_leases';
 import * as m0012 from './0012_queue_leases';
+import * as m0013 from './0013_subscriber_public_ids';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010_digest_items': m0010,
   '0011_job_leases': m0011,
   '0012_queue_leases': m0012,
+  '0013_subscriber_public_ids': m0013,
 };

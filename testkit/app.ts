@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const METRICS_TOKEN = 'test-metrics-token-0123456789';
+export const TEST_APP_SECRET = 'test-app-secret-0123456789-0123456789';
 
 /** Log lines written by the app, parsed, for assertions. */
 export function memoryLog() {
@@ -56,7 +57,7 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
       database: db,
       clock,
       log: logs.log,
-      appSecret: config.appSecret ?? 'test-app-secret-0123456789-0123456789',
+      appSecret: config.appSecret ?? TEST_APP_SECRET,
     }),
   );
   const app = createApp(deps);

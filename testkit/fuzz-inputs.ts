@@ -188,7 +188,7 @@ export function tokenValue(fits?: (typeof purposes)[number] | 'pending'): fc.Arb
       arbitrary: fc
         .tuple(
           fc.constantFrom(...purposes),
-          fc.oneof(fc.constant('cur'), fc.constant('pending'), fc.constantFrom(0, 1, 2 ** 31, 2 ** 53 - 1).map(String)),
+          fc.oneof(fc.constantFrom('cur', 'pending', 'unknown'), fc.constantFrom(0, 1, 2 ** 31, 2 ** 53 - 1).map(String)),
           fc.oneof(fc.constant('cur'), fc.constantFrom(0, 7, 2 ** 53 - 1).map(String)),
           fc.option(
             fc.oneof(fc.constant('digest'), fc.constantFrom('', 'abc', '-1', '1.5', '1e3', '99999999999999999999', '0x1', ' 7', '\u0000')),

@@ -125,8 +125,8 @@ export async function seedManagedSubscribers(app: AppUnderTest, count: number): 
     consent_at: at,
     consent_source: 'api',
   }));
-  const inserted = await app.handle.db.insertInto('subscribers').values(rows).returning(['id', 'token_version']).execute();
-  return inserted.map((r) => app.tokens.sign('manage', { subscriberId: Number(r.id), version: r.token_version }));
+  const inserted = await app.handle.db.insertInto('subscribers').values(rows).returning(['public_id', 'token_version']).execute();
+  return inserted.map((r) => app.tokens.sign('manage', { publicId: r.public_id, version: r.token_version }));
 }
 
 /** One request of each kind from here, so a misconfiguration fails before any load is sent. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { findEndpoint } from '../src/db/webhook-endpoints';
 import { createTokenSigner, type TokenPurpose } from '../src/email/tokens';
 import { confirmSubscription } from '../src/subscribers/manage';
 import { requestSubscription } from '../src/subscribers/subscribe';
-import { ADMIN_TOKEN, createTestApp } from '../testkit/app';
+import { ADMIN_TOKEN, createTestApp, TEST_APP_SECRET } from '../testkit/app';
 import { sampleEvent } from '../testkit/events';
 import {
   authorization,
@@ -30,6 +31,7 @@ import {
   tokenValue,
 } from '../testkit/fuzz-inputs';
 import { differences, type Observation, observeEffects } from '../testkit/fuzz-observe';
+import { signLegacyLinkToken } from '../testkit/legacy-link-token';
 import { startReceiver } from '../testkit/webhook-receiver';
 
 /**
@@ -197,7 +199,7 @@ const otherSigner = createTokenSigner('another-app-secret-0123456789-0123456789'
 function realToken(purpose: TokenPurpose, signer = t.deps.tokens): string {
   const s = purpose === 'confirm' ? fixtures.pending : fixtures.subscriber;
   return signer.sign(purpose, {
-    subscriberId: Number(s.id),
+    publicId: s.public_id,
     version: s.token_version,
     ...(purpose === 'view' ? { ref: fixtures.digestId } : {}),
   });
@@ -228,7 +230,7 @@ function resolve(name: string): string {
       // The confirmed subscriber's links, and a pending one's confirmation link.
       if (args[0] === 'pending') return realToken('confirm');
       if (args[0] === 'confirm')
-        return t.deps.tokens.sign('confirm', { subscriberId: Number(fixtures.subscriber.id), version: fixtures.subscriber.token_version });
+        return t.deps.tokens.sign('confirm', { publicId: fixtures.subscriber.public_id, version: fixtures.subscriber.token_version });
       return realToken(args[0] as TokenPurpose);
     case 'forged':
       return realToken(args[0] as TokenPurpose, otherSigner);
@@ -239,18 +241,18 @@ function resolve(name: string): string {
     case 'truncate':
       return realToken(args[0] as TokenPurpose).slice(0, -5);
     case 'sign': {
-      // Genuinely signed with the app's key, with claims the app never issues.
+      // Genuinely signed with the app's key, with claims the app never issues; a numeric
+      // subscriber is named the way links signed before public ids named it.
       const [purpose, s, v, ref] = args as [TokenPurpose, string, string, string | undefined];
       const who = s === 'pending' ? fixtures.pending : fixtures.subscriber;
-      const subscriberId = s === 'cur' || s === 'pending' ? Number(who.id) : Number(s);
       const version = v === 'cur' ? who.token_version : Number(v);
       const claimRef = ref === undefined ? undefined : ref === 'digest' ? fixtures.digestId : decodeURIComponent(ref);
+      const claims = { version, ...(claimRef !== undefined ? { ref: claimRef } : {}) };
       try {
-        return t.deps.tokens.sign(
-          purpose,
-          { subscriberId, version, ...(claimRef !== undefined ? { ref: claimRef } : {}) },
-          { ttlMs: null },
-        );
+        if (/^\d+$/.test(s))
+          return signLegacyLinkToken(TEST_APP_SECRET, purpose, { subscriberId: Number(s), issuedAt: t.clock.now(), ...claims });
+        const publicId = s === 'unknown' ? randomUUID() : who.public_id;
+        return t.deps.tokens.sign(purpose, { publicId, ...claims }, { ttlMs: null });
       } catch {
         return 'unsignable-claims';
       }
@@ -656,7 +658,7 @@ describe('regressions the fuzzer found (each was a 500)', () => {
   it('a genuinely signed view token without a digest id is a bad link, not a query with NaN', async () => {
     const token = t.deps.tokens.sign(
       'view',
-      { subscriberId: Number(fixtures.subscriber.id), version: fixtures.subscriber.token_version },
+      { publicId: fixtures.subscriber.public_id, version: fixtures.subscriber.token_version },
       { ttlMs: null },
     );
     const res = await t.call('GET', `/digests/view?token=${token}`);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/clock';
 import { createTokenSigner, tokenPurposes } from '../src/email/tokens';
+import { signLegacyLinkToken } from '../testkit/legacy-link-token';
 
 const SECRET = 'a-test-application-secret-of-at-least-32-chars';
+const ID = '6f1c2a4e-9b7d-4c3f-8e21-0a5b6c7d8e9f';
 const DAY = 24 * 60 * 60 * 1000;
 
 const setup = () => {
@@ -17,14 +19,14 @@ describe('signed link tokens', () => {
   it('round-trip their claims for every purpose', () => {
     const { signer } = setup();
     for (const purpose of tokenPurposes) {
-      const token = signer.sign(purpose, { subscriberId: 42, version: 3, ref: 'digest:2025-02' });
+      const token = signer.sign(purpose, { publicId: ID, version: 3, ref: 'digest:2025-02' });
       expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
       const result = signer.verify(token, purpose);
       expect(result).toEqual({
         ok: true,
         claims: expect.objectContaining({
           purpose,
-          subscriberId: 42,
+          subscriber: { publicId: ID },
           version: 3,
           ref: 'digest:2025-02',
           issuedAt: new Date('2025-02-01T09:00:00Z'),
@@ -33,14 +35,32 @@ describe('signed link tokens', () => {
     }
   });
 
+  it('name the subscriber by an opaque public id, never by the sequential row id', () => {
+    const { signer } = setup();
+    const token = signer.sign('manage', { publicId: ID, version: 1 });
+    const payload = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
+    expect(payload).not.toHaveProperty('s');
+    expect(Buffer.from(payload.u, 'base64url').toString('hex')).toBe(ID.replaceAll('-', ''));
+  });
+
+  it('still accept tokens signed before public ids, which name the row id', () => {
+    const { clock, signer } = setup();
+    const legacy = signLegacyLinkToken(SECRET, 'unsubscribe', { subscriberId: 42, version: 3, issuedAt: clock.now() });
+    expect(signer.verify(legacy, 'unsubscribe')).toEqual({
+      ok: true,
+      claims: { purpose: 'unsubscribe', subscriber: { id: 42 }, version: 3, issuedAt: clock.now() },
+    });
+    expect(signer.verify(legacy, 'manage')).toEqual({ ok: false, reason: 'wrong-purpose' });
+  });
+
   it('refuse a tampered payload or signature', () => {
     const { signer } = setup();
-    const token = signer.sign('unsubscribe', { subscriberId: 42, version: 1 });
+    const token = signer.sign('unsubscribe', { publicId: ID, version: 1 });
     const [payload, signature] = token.split('.') as [string, string];
 
-    const otherSubscriber = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), s: 43 })).toString(
-      'base64url',
-    );
+    const otherSubscriber = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), u: 'AAAAAAAAAAAAAAAAAAAAAA' }),
+    ).toString('base64url');
     expect(signer.verify(`${otherSubscriber}.${signature}`, 'unsubscribe')).toEqual({ ok: false, reason: 'bad-signature' });
     expect(signer.verify(`${payload}.${flip(signature, 5)}`, 'unsubscribe')).toEqual({ ok: false, reason: 'bad-signature' });
     // The last character carries 2 unused bits: another spelling of the same MAC bytes is still refused.
@@ -52,9 +72,9 @@ describe('signed link tokens', () => {
 
   it('refuse a token of one purpose used for another', () => {
     const { signer } = setup();
-    const confirm = signer.sign('confirm', { subscriberId: 42, version: 1 });
+    const confirm = signer.sign('confirm', { publicId: ID, version: 1 });
     expect(signer.verify(confirm, 'unsubscribe')).toEqual({ ok: false, reason: 'wrong-purpose' });
-    expect(signer.verify(signer.sign('manage', { subscriberId: 42, version: 1 }), 'confirm')).toEqual({
+    expect(signer.verify(signer.sign('manage', { publicId: ID, version: 1 }), 'confirm')).toEqual({
       ok: false,
       reason: 'wrong-purpose',
     });
@@ -69,8 +89,8 @@ describe('signed link tokens', () => {
 
   it('expire confirmation tokens after 7 days by default, or a chosen ttl', () => {
     const { clock, signer } = setup();
-    const token = signer.sign('confirm', { subscriberId: 42, version: 1 });
-    const short = signer.sign('confirm', { subscriberId: 42, version: 1 }, { ttlMs: 60_000 });
+    const token = signer.sign('confirm', { publicId: ID, version: 1 });
+    const short = signer.sign('confirm', { publicId: ID, version: 1 }, { ttlMs: 60_000 });
 
     clock.advance(7 * DAY - 1_000);
     expect(signer.verify(token, 'confirm')).toMatchObject({ ok: true, claims: { expiresAt: new Date('2025-02-08T09:00:00Z') } });
@@ -81,24 +101,24 @@ describe('signed link tokens', () => {
 
   it('never expire unsubscribe and manage tokens: old emails keep working', () => {
     const { clock, signer } = setup();
-    const unsubscribe = signer.sign('unsubscribe', { subscriberId: 42, version: 1 });
-    const manage = signer.sign('manage', { subscriberId: 42, version: 1 });
+    const unsubscribe = signer.sign('unsubscribe', { publicId: ID, version: 1 });
+    const manage = signer.sign('manage', { publicId: ID, version: 1 });
     clock.advance(10 * 365 * DAY);
-    expect(signer.verify(unsubscribe, 'unsubscribe')).toMatchObject({ ok: true, claims: { subscriberId: 42 } });
+    expect(signer.verify(unsubscribe, 'unsubscribe')).toMatchObject({ ok: true, claims: { subscriber: { publicId: ID } } });
     expect(signer.verify(manage, 'manage')).toMatchObject({ ok: true });
     expect((signer.verify(unsubscribe, 'unsubscribe') as { claims: object }).claims).not.toHaveProperty('expiresAt');
   });
 
   it("carry the subscriber's token version, for the caller to compare with the database", () => {
     const { signer } = setup();
-    const result = signer.verify(signer.sign('manage', { subscriberId: 7, version: 5 }), 'manage');
-    expect(result).toMatchObject({ ok: true, claims: { subscriberId: 7, version: 5 } });
+    const result = signer.verify(signer.sign('manage', { publicId: ID, version: 5 }), 'manage');
+    expect(result).toMatchObject({ ok: true, claims: { subscriber: { publicId: ID }, version: 5 } });
   });
 
   it('refuse a token signed with another secret', () => {
     const { clock, signer } = setup();
     const foreign = createTokenSigner('another-application-secret-of-32-chars-or-more', clock).sign('unsubscribe', {
-      subscriberId: 42,
+      publicId: ID,
       version: 1,
     });
     expect(signer.verify(foreign, 'unsubscribe')).toEqual({ ok: false, reason: 'bad-signature' });
@@ -106,7 +126,7 @@ describe('signed link tokens', () => {
 
   it('refuse malformed input without throwing', () => {
     const { signer } = setup();
-    const token = signer.sign('unsubscribe', { subscriberId: 42, version: 1 });
+    const token = signer.sign('unsubscribe', { publicId: ID, version: 1 });
     const mac = token.split('.')[1]!;
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const inputs: unknown[] = [
@@ -126,6 +146,9 @@ describe('signed link tokens', () => {
       `${encode({ p: 'unsubscribe', s: -1, v: 1, i: 0 })}.${mac}`,
       `${encode({ p: 'admin', s: 1, v: 1, i: 0 })}.${mac}`,
       `${encode({ p: 'unsubscribe', s: '1', v: 1, i: 0 })}.${mac}`,
+      `${encode({ p: 'unsubscribe', u: 'short', v: 1, i: 0 })}.${mac}`,
+      `${encode({ p: 'unsubscribe', u: 'AAAAAAAAAAAAAAAAAAAAAA', s: 1, v: 1, i: 0 })}.${mac}`,
+      `${encode({ p: 'unsubscribe', v: 1, i: 0 })}.${mac}`,
       `${Buffer.from('{not json').toString('base64url')}.${mac}`,
       null,
       undefined,
@@ -145,8 +168,8 @@ describe('signed link tokens', () => {
 
   it('refuse to sign claims that could not be verified', () => {
     const { signer } = setup();
-    expect(() => signer.sign('manage', { subscriberId: -1, version: 1 })).toThrow(RangeError);
-    expect(() => signer.sign('manage', { subscriberId: 1.5, version: 1 })).toThrow(RangeError);
-    expect(() => signer.sign('view', { subscriberId: 1, version: 1, ref: 'x'.repeat(2_000) })).toThrow(RangeError);
+    expect(() => signer.sign('manage', { publicId: '42', version: 1 })).toThrow(RangeError);
+    expect(() => signer.sign('manage', { publicId: ID, version: 1.5 })).toThrow(RangeError);
+    expect(() => signer.sign('view', { publicId: ID, version: 1, ref: 'x'.repeat(2_000) })).toThrow(RangeError);
   });
 });

@@ -114,6 +114,8 @@ export interface SubscribersTable {
   consent_source: string;
   consent_at: Date | null;
   digest_cursor: ColumnType<number, number | undefined, number>;
+  /** Opaque random id (uuid) that link tokens carry; set by the column default. */
+  public_id: ColumnType<string, never, never>;
 }
 
 export interface SignupNoticesTable {

@@ -55,6 +55,7 @@ export interface ClaimedDigest {
   skip_empty: boolean;
   digest_cursor: number;
   token_version: number;
+  public_id: string;
 }
 
 /**
@@ -79,6 +80,7 @@ export async function claimPendingDigests(trx: Tx, input: { asOf: Date; limit: n
       's.skip_empty',
       's.digest_cursor',
       's.token_version',
+      's.public_id',
     ])
     .where('d.status', '=', 'pending')
     .where('d.due_at', '<=', input.asOf)

@@ -10,7 +10,10 @@ export interface ClaimedNotice {
   kind: 'confirm' | 'manage';
   createdAt: Date;
   attempts: number;
-  subscriber: Pick<SubscriberRow, 'id' | 'email' | 'status' | 'token_version' | 'countries' | 'regions' | 'categories' | 'frequency'>;
+  subscriber: Pick<
+    SubscriberRow,
+    'id' | 'public_id' | 'email' | 'status' | 'token_version' | 'countries' | 'regions' | 'categories' | 'frequency'
+  >;
 }
 
 /**
@@ -33,6 +36,7 @@ export async function claimDueNotices(
     email: string;
     status: 'pending' | 'confirmed';
     token_version: number;
+    public_id: string;
     countries: string[];
     regions: string[];
     categories: string[];
@@ -51,7 +55,7 @@ export async function claimDueNotices(
       for update skip locked
     )`,
     join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
-    returning: sql`job.id, job.kind, job.created_at, job.attempts, s.id as subscriber_id, s.email, s.status, s.token_version,
+    returning: sql`job.id, job.kind, job.created_at, job.attempts, s.id as subscriber_id, s.email, s.status, s.token_version, s.public_id,
       s.countries, s.regions, s.categories, s.frequency`,
   });
   return rows
@@ -65,6 +69,7 @@ export async function claimDueNotices(
         email: r.email,
         status: r.status,
         token_version: r.token_version,
+        public_id: r.public_id,
         countries: r.countries,
         regions: r.regions,
         categories: r.categories,

@@ -121,6 +121,14 @@ export async function signUp(
   return { outcome: 'limited', msBeforeNext: spent ? Math.max(0, Number(spent.counter!.expire) - nowMs) : 0 };
 }
 
+/** How a link names a subscriber: its public id, or (links signed before public ids) its row id. */
+export type SubscriberKey = { publicId: string } | { id: number };
+
+export async function findSubscriberByKey(db: Db | Tx, key: SubscriberKey): Promise<SubscriberRow | undefined> {
+  const query = db.selectFrom('subscribers').selectAll();
+  return ('publicId' in key ? query.where('public_id', '=', key.publicId) : query.where('id', '=', key.id)).executeTakeFirst();
+}
+
 export async function findSubscriber(db: Db | Tx, id: number): Promise<SubscriberRow | undefined> {
   return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -147,7 +155,7 @@ export async function updatePreferences(db: Db | Tx, id: number, choices: Subscr
  */
 export async function updatePreferencesIfCurrent(
   db: Db | Tx,
-  id: number,
+  key: SubscriberKey,
   version: number,
   choices: SubscriberChoices,
   now: Date,
@@ -155,7 +163,7 @@ export async function updatePreferencesIfCurrent(
   return db
     .updateTable('subscribers')
     .set({ ...choices, updated_at: now })
-    .where('id', '=', id)
+    .where((eb) => ('publicId' in key ? eb('public_id', '=', key.publicId) : eb('id', '=', key.id)))
     .where('token_version', '=', version)
     .returningAll()
     .executeTakeFirst();

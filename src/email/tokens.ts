@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock';
+import type { SubscriberKey } from '../db/subscribers';
 import { deriveMacKey } from './derive-key';
 
 /** What a link does; each purpose has its own key, so a token never works for another. */
@@ -8,7 +9,8 @@ export type TokenPurpose = (typeof tokenPurposes)[number];
 
 export interface TokenClaims {
   purpose: TokenPurpose;
-  subscriberId: number;
+  /** The subscriber's public id; tokens signed before public ids existed name the row id instead. */
+  subscriber: SubscriberKey;
   /** The subscriber's token_version when signed: the caller refuses a token whose version is not the current one. */
   version: number;
   issuedAt: Date;
@@ -32,14 +34,27 @@ export const defaultTokenTtlMs: Partial<Record<TokenPurpose, number>> = { confir
 const MAX_TOKEN_LENGTH = 1024;
 const tokenShape = /^([A-Za-z0-9_-]{1,960})\.([A-Za-z0-9_-]{43})$/;
 
-/** The signed payload, with short keys to keep links short; times in Unix seconds. */
+/**
+ * The signed payload, with short keys to keep links short; times in Unix seconds. `u` is the
+ * public id (the uuid's 16 bytes in base64url); `s`, the row id, only in tokens signed before.
+ */
 interface WirePayload {
   p: TokenPurpose;
-  s: number;
+  u?: string;
+  s?: number;
   v: number;
   i: number;
   e?: number;
   r?: string;
+}
+
+const publicIdShape = /^[A-Za-z0-9_-]{22}$/;
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const packPublicId = (uuid: string) => Buffer.from(uuid.replaceAll('-', ''), 'hex').toString('base64url');
+function unpackPublicId(packed: string): string {
+  const hex = Buffer.from(packed, 'base64url').toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function parsePayload(encoded: string): WirePayload | undefined {
@@ -50,16 +65,18 @@ function parsePayload(encoded: string): WirePayload | undefined {
     return undefined;
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const { p, s, v, i, e, r } = value as Record<string, unknown>;
+  const { p, u, s, v, i, e, r } = value as Record<string, unknown>;
   const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
-  if (!tokenPurposes.includes(p as TokenPurpose) || !isCount(s) || !isCount(v) || !isCount(i)) return undefined;
+  const names = u === undefined ? isCount(s) : s === undefined && typeof u === 'string' && publicIdShape.test(u);
+  if (!tokenPurposes.includes(p as TokenPurpose) || !names || !isCount(v) || !isCount(i)) return undefined;
   if ((e !== undefined && !isCount(e)) || (r !== undefined && typeof r !== 'string')) return undefined;
   return value as WirePayload;
 }
 
 /**
  * Signed link tokens: `base64url(JSON claims).base64url(HMAC-SHA256)`, the MAC keyed per
- * purpose from APP_SECRET (HKDF). Not encrypted: the claims hold only ids and times.
+ * purpose from APP_SECRET (HKDF). Not encrypted: the claims hold only a random public id,
+ * the link version and times.
  */
 export function createTokenSigner(secret: string, clock: Clock) {
   const keys = new Map(tokenPurposes.map((purpose) => [purpose, deriveMacKey(secret, `link-token:${purpose}`)] as const));
@@ -73,14 +90,15 @@ export function createTokenSigner(secret: string, clock: Clock) {
      */
     sign(
       purpose: TokenPurpose,
-      claims: { subscriberId: number; version: number; ref?: string },
+      claims: { publicId: string; version: number; ref?: string },
       options: { ttlMs?: number | null; issuedAt?: Date } = {},
     ): string {
       const now = (options.issuedAt ?? clock.now()).getTime();
       const ttlMs = options.ttlMs === undefined ? defaultTokenTtlMs[purpose] : options.ttlMs;
+      if (!uuidShape.test(claims.publicId)) throw new RangeError('publicId must be a uuid');
       const payload: WirePayload = {
         p: purpose,
-        s: claims.subscriberId,
+        u: packPublicId(claims.publicId),
         v: claims.version,
         i: Math.floor(now / 1000),
         ...(ttlMs != null && { e: Math.floor((now + ttlMs) / 1000) }),
@@ -88,7 +106,7 @@ export function createTokenSigner(secret: string, clock: Clock) {
       };
       const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
       const token = `${encoded}.${mac(purpose, encoded)}`;
-      // Refuse to sign what verify would refuse (bad ids, a ref too long for a link).
+      // Refuse to sign what verify would refuse (a bad version, a ref too long for a link).
       if (!parsePayload(encoded) || !tokenShape.test(token))
         throw new RangeError('claims must be non-negative safe integers and a short ref');
       return token;
@@ -110,7 +128,7 @@ export function createTokenSigner(secret: string, clock: Clock) {
         ok: true,
         claims: {
           purpose: payload.p,
-          subscriberId: payload.s,
+          subscriber: payload.u !== undefined ? { publicId: unpackPublicId(payload.u) } : { id: payload.s! },
           version: payload.v,
           issuedAt: new Date(payload.i * 1000),
           ...(payload.e !== undefined && { expiresAt: new Date(payload.e * 1000) }),

@@ -4,11 +4,11 @@ import type { Resources } from '../resources';
 type LinkDeps = Pick<Resources, 'config' | 'tokens'>;
 
 /**
- * Absolute links with signed tokens, bound to the subscriber and their token version, issued
+ * Absolute links with signed tokens, bound to the subscriber's public id and token version, issued
  * now or at `issuedAt` (an email built again for a retry must be byte for byte the same).
  */
-export function subscriberLinks(deps: LinkDeps, subscriber: Pick<SubscriberRow, 'id' | 'token_version'>, issuedAt?: Date) {
-  const claims = { subscriberId: subscriber.id, version: subscriber.token_version };
+export function subscriberLinks(deps: LinkDeps, subscriber: Pick<SubscriberRow, 'public_id' | 'token_version'>, issuedAt?: Date) {
+  const claims = { publicId: subscriber.public_id, version: subscriber.token_version };
   const options = issuedAt ? { issuedAt } : {};
   const link = (path: string, token: string) => `${deps.config.publicBaseUrl}${path}?token=${encodeURIComponent(token)}`;
   return {

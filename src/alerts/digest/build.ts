@@ -19,12 +19,11 @@ export function buildDigest(
   window: ChangeWindow,
   periodOf: typeof latestDuePeriod = latestDuePeriod,
 ): BuiltDigest {
-  const subscriber = { id: digest.subscriber_id, token_version: digest.token_version };
-  const links = subscriberLinks(deps, subscriber);
+  const links = subscriberLinks(deps, digest);
   const period = periodOf(digest.frequency, digest.timezone, digest.due_at);
   const view = deps.tokens.sign(
     'view',
-    { subscriberId: digest.subscriber_id, version: digest.token_version, ref: String(digest.id) },
+    { publicId: digest.public_id, version: digest.token_version, ref: String(digest.id) },
     { ttlMs: null },
   );
   const digestLinks = {

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { findDigestModel } from '../../db/digests';
-import { findSubscriber, retireSubscriberLinks } from '../../db/subscribers';
+import { retireSubscriberLinks } from '../../db/subscribers';
 import { readForm } from '../../http/form';
 import { type AssetName, assets } from '../../pages/assets';
 import { type FieldErrors, fieldErrorsOf } from '../../pages/form-errors';
@@ -234,15 +234,12 @@ export function pageRoutesFor(deps: Deps) {
 
   // The web version of a sent digest: the email's own HTML (inline styles, no scripts at all).
   router.openapi(pageRoutes.viewDigest, async (c) => {
-    const verified = deps.tokens.verify(c.req.valid('query').token ?? '', 'view');
-    if (!verified.ok) return badLink(c, verified.reason);
+    const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'view');
+    if (!found.ok) return badLink(c, found.problem);
     // Signed by us, so the ref is a digest id; anything else must still not reach SQL as NaN.
-    const digestId = Number(verified.claims.ref);
+    const digestId = Number(found.claims.ref);
     if (!Number.isSafeInteger(digestId) || digestId < 1) return badLink(c, 'malformed');
-    const subscriber = await findSubscriber(deps.db, verified.claims.subscriberId);
-    if (!subscriber) return badLink(c, 'no-longer-valid');
-    if (subscriber.token_version !== verified.claims.version) return badLink(c, 'signed-out');
-    const model = await findDigestModel(deps.db, digestId, verified.claims.subscriberId);
+    const model = await findDigestModel(deps.db, digestId, found.subscriber.id);
     if (!model) return badLink(c, 'no-longer-valid');
     c.header(
       'Content-Security-Policy',
