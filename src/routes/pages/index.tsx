@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
@@ -12,24 +12,16 @@ import { MessagePage } from '../../pages/layout';
 import { typedPreferences } from '../../pages/preference-fields';
 import { PreferencesPage } from '../../pages/preferences';
 import { SignupPage } from '../../pages/signup';
-import { UnsubscribePage } from '../../pages/unsubscribe';
 import type { Deps } from '../../services';
 import { subscriberLinks } from '../../subscribers/links';
-import { confirmSubscription, savePreferences, unsubscribe } from '../../subscribers/manage';
+import { confirmSubscription, savePreferences } from '../../subscribers/manage';
 import { preferencesFromForm, preferencesOf, preferencesSchema } from '../../subscribers/preferences';
-import { subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
+import { subscriberFromToken } from '../../subscribers/token-subscriber';
 import { renderDigestEmail } from '../../templates/digest-email';
 import type { DigestModel } from '../../templates/models';
 import { createRouter, publicSecurity } from '../router';
-
-const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
-const tokenQuery = z.object({
-  token: z
-    .string()
-    .max(2048)
-    .optional()
-    .openapi({ param: { name: 'token', in: 'query' } }),
-});
+import { badLinkPage, html, tokenQuery } from './shared';
+import { addUnsubscribePages } from './unsubscribe';
 
 const pageRoutes = {
   signup: createRoute({
@@ -61,16 +53,6 @@ const pageRoutes = {
     request: { query: tokenQuery },
     responses: { 200: html('The choices form'), 400: html('Bad link') },
   }),
-  unsubscribePage: createRoute({
-    method: 'get',
-    path: '/unsubscribe',
-    operationId: 'showUnsubscribePage',
-    security: publicSecurity,
-    tags: ['Pages'],
-    summary: 'One-button unsubscribe page (a GET never unsubscribes)',
-    request: { query: tokenQuery },
-    responses: { 200: html('The button'), 400: html('Bad link') },
-  }),
   viewDigest: createRoute({
     method: 'get',
     path: '/digests/view',
@@ -80,16 +62,6 @@ const pageRoutes = {
     summary: 'A sent digest in the browser (its "view in browser" link)',
     request: { query: tokenQuery },
     responses: { 200: html('The digest'), 400: html('Bad link') },
-  }),
-  unsubscribe: createRoute({
-    method: 'post',
-    path: '/unsubscribe',
-    operationId: 'unsubscribeOneClick',
-    security: publicSecurity,
-    tags: ['Pages'],
-    summary: 'Unsubscribe (RFC 8058 one-click: body List-Unsubscribe=One-Click); answers 200, never a redirect',
-    request: { query: tokenQuery },
-    responses: { 200: html('Unsubscribed'), 400: html('Bad link') },
   }),
 };
 
@@ -128,16 +100,7 @@ export function pageRoutesFor(deps: Deps) {
   router.use('/preferences/sign-out', csrf());
   router.use('/v1/subscriptions', csrf());
 
-  const badLink = (c: Context, problem: TokenProblem) =>
-    c.html(
-      <MessagePage title="This link does not work" tone="error">
-        <p>{tokenProblemText[problem]}</p>
-        <p>
-          <a href="/">Go to the sign-up page</a>
-        </p>
-      </MessagePage>,
-      400,
-    );
+  const badLink = badLinkPage;
 
   router.get('/assets/:name', (c) => {
     const name = c.req.param('name');
@@ -225,13 +188,6 @@ export function pageRoutesFor(deps: Deps) {
     ),
   );
 
-  router.openapi(pageRoutes.unsubscribePage, async (c) => {
-    const token = c.req.valid('query').token ?? '';
-    const verified = deps.tokens.verify(token, 'unsubscribe');
-    if (!verified.ok) return badLink(c, verified.reason);
-    return c.html(<UnsubscribePage token={token} />);
-  });
-
   // The web version of a sent digest: the email's own HTML (inline styles, no scripts at all).
   router.openapi(pageRoutes.viewDigest, async (c) => {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'view');
@@ -250,19 +206,6 @@ export function pageRoutesFor(deps: Deps) {
     return c.html(renderDigestEmail(model as DigestModel).html);
   });
 
-  router.openapi(pageRoutes.unsubscribe, async (c) => {
-    const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'unsubscribe');
-    // A link of a subscriber already gone answers as a success: leaving twice is still leaving.
-    if (!found.ok && found.problem !== 'no-longer-valid') return badLink(c, found.problem);
-    if (found.ok) await unsubscribe(deps, found.subscriber.id);
-    return c.html(
-      <MessagePage title="You are unsubscribed">
-        <p>We have deleted your choices and will send you nothing more.</p>
-        <p>
-          Changed your mind? <a href="/">Sign up again</a>.
-        </p>
-      </MessagePage>,
-    );
-  });
+  addUnsubscribePages(router, deps);
   return router;
 }
