@@ -12,6 +12,7 @@ import * as m0010 from './0010_digest_items';
 import * as m0011 from './0011_job_leases';
 import * as m0012 from './0012_queue_leases';
 import * as m0013 from './0013_subscriber_public_ids';
+import * as m0014 from './0014_instant_alerts';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0011_job_leases': m0011,
   '0012_queue_leases': m0012,
   '0013_subscriber_public_ids': m0013,
+  '0014_instant_alerts': m0014,
 };

@@ -153,6 +153,7 @@ const envSchema = z.object({
   DIGEST_RETRY_SCHEDULE: durationList('30s,2m,10m,30m,1h'),
   DIGEST_BATCH_LEASE: duration('10m', { minMs: 5_000, maxMs: 86_400_000 }),
   JOB_LEASE: duration('1m', { minMs: 3_000, maxMs: 86_400_000 }),
+  INSTANT_ALERT_MIN_INTERVAL: duration('6h', { minMs: 1_000, maxMs: 7 * 86_400_000 }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -190,6 +191,8 @@ export interface Config {
   digests: { retryScheduleMs: number[]; batchLeaseMs: number };
   /** How long a singleton job's lease lasts unless renewed (renewed every third of it while the job runs). */
   jobLeaseMs: number;
+  /** At most one instant watch-flag alert per subscriber within this time; flags raised meanwhile go in the next. */
+  instantAlerts: { minIntervalMs: number };
   logLevel: string;
 }
 
@@ -247,6 +250,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     webhooks: { retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE, deliveryLeaseMs: e.WEBHOOK_DELIVERY_LEASE },
     digests: { retryScheduleMs: e.DIGEST_RETRY_SCHEDULE, batchLeaseMs: e.DIGEST_BATCH_LEASE },
     jobLeaseMs: e.JOB_LEASE,
+    instantAlerts: { minIntervalMs: e.INSTANT_ALERT_MIN_INTERVAL },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -82,14 +82,14 @@ async function shutdown(target: ShutdownTarget, signal: string): Promise<void> {
   await jobs.stop();
   const drained = await within(
     left() - closingReserveMs(timeoutMs),
-    Promise.all([jobs.idle(), deps.webhookPump.idle(), deps.background.idle()]),
+    Promise.all([jobs.idle(), deps.webhookPump.idle(), deps.instantPump.idle(), deps.background.idle()]),
   );
   if (!drained) log.warn('work still in flight at the drain deadline: handing its claims back');
 
   let code = 0;
   try {
     const released = await returnInstanceLeases(deps.db, deps.instanceId);
-    if (released.deliveries + released.batches > 0) log.info(released, 'leases handed back');
+    if (released.deliveries + released.batches + released.instantAlerts > 0) log.info(released, 'leases handed back');
   } catch (error) {
     log.error({ err: error }, 'could not hand the leases back: they expire by themselves');
     code = 1;

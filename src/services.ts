@@ -1,3 +1,4 @@
+import { createInstantPump, type InstantPump } from './alerts/instant/pump';
 import { createWebhookPump, type WebhookPump } from './alerts/webhooks/pump';
 import { type BackgroundTasks, createBackgroundTasks } from './background';
 import { readQueueDepths } from './db/queue-depth';
@@ -17,6 +18,8 @@ export interface Services {
   noticePump: NoticePump;
   /** Fans new changes out to webhook endpoints and delivers them (see alerts/webhooks/pump.ts). */
   webhookPump: WebhookPump;
+  /** Sends instant watch-flag alerts soon after detection, woken with the webhook pump (see alerts/instant/pump.ts). */
+  instantPump: InstantPump;
 }
 
 /**
@@ -37,12 +40,15 @@ export function createServices(resources: Resources): Services {
   const rateLimits = createRateLimits();
   const processLocks = createProcessLocks();
   const noticePump = createNoticePump(resources, background);
-  const webhookPump = createWebhookPump(resources, (error) => log.error({ err: error }, 'webhook pass failed'));
+  const instantPump = createInstantPump(resources, (error) => log.error({ err: error }, 'instant alert pass failed'));
+  const webhookPump = createWebhookPump(resources, (error) => log.error({ err: error }, 'webhook pass failed'), {
+    onKick: instantPump.kick,
+  });
   resources.metrics.observeQueues(
     () => readQueueDepths(resources.db, resources.clock.now()),
     (error) => log.warn({ err: error }, 'metrics: cannot read the queue depths'),
   );
-  return { background, rateLimits, processLocks, noticePump, webhookPump };
+  return { background, rateLimits, processLocks, noticePump, webhookPump, instantPump };
 }
 
 /**
@@ -55,7 +61,8 @@ export function createDeps(resources: Resources): Deps {
 }
 
 /** Resolves when the work the services started (webhook passes, sign-up emails) is done: the end of a command or a Worker invocation. */
-export async function servicesIdle(services: Pick<Services, 'webhookPump' | 'background'>): Promise<void> {
+export async function servicesIdle(services: Pick<Services, 'webhookPump' | 'instantPump' | 'background'>): Promise<void> {
   await services.webhookPump.idle();
+  await services.instantPump.idle();
   await services.background.idle();
 }

@@ -97,7 +97,15 @@ async function ok(response: Response | Promise<Response>, status = 200): Promise
 
 async function newSubscriber(confirmed: boolean): Promise<SubscriberRow> {
   const email = `fuzz-seed-${++made}@example.org`;
-  const preferences = { countries: ['KAZ'], regions: [], categories: [], frequency: 'monthly' as const, timezone: 'UTC', skipEmpty: false };
+  const preferences = {
+    countries: ['KAZ'],
+    regions: [],
+    categories: [],
+    frequency: 'monthly' as const,
+    timezone: 'UTC',
+    skipEmpty: false,
+    instantAlerts: false,
+  };
   await requestSubscription(t.deps, { email, preferences, source: 'api', client: `seed-client-${made}` }); // one client per seed, so seeding never meets the per-client limit
   const row = (await findSubscriberByEmail(t.deps.db, email))!;
   if (confirmed) await confirmSubscription(t.deps, row.id);

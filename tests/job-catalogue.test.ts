@@ -24,7 +24,7 @@ describe('the job catalogue', () => {
   it('lists each job once', () => {
     const names = jobCatalogue.map((job) => job.name);
     expect(new Set(names).size).toBe(names.length);
-    expect([...names].sort()).toEqual(['cleanup', 'detect', 'digest', 'signupNotices', 'webhooks']);
+    expect([...names].sort()).toEqual(['cleanup', 'detect', 'digest', 'instantAlerts', 'signupNotices', 'webhooks']);
     expect(jobCatalogue.filter((job) => job.singleton).map((job) => job.name)).toEqual(['detect', 'cleanup']);
   });
 

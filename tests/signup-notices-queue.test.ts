@@ -27,7 +27,15 @@ const crashedAfterAnswer = (): Deps => ({ ...t.deps, noticePump: { kick() {} } }
 async function signUpWithoutSending(email = `queue-${++n}@example.org`) {
   await requestSubscription(crashedAfterAnswer(), {
     email,
-    preferences: { countries: ['KAZ'], regions: [], categories: [], frequency: 'monthly', timezone: 'UTC', skipEmpty: false },
+    preferences: {
+      countries: ['KAZ'],
+      regions: [],
+      categories: [],
+      frequency: 'monthly',
+      timezone: 'UTC',
+      skipEmpty: false,
+      instantAlerts: false,
+    },
     source: 'api',
     client: `198.18.0.${n % 250}`,
   });

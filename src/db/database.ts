@@ -2,6 +2,7 @@ import type { ColumnType, Kysely, Transaction } from 'kysely';
 import type { ChangeType } from './change-types';
 import type { DigestItem, Frequency, RecordedModel } from './digest-model';
 import type { EventSource, EventUpdate } from './event-fields';
+import type { InstantAlertModel } from './instant-model';
 
 export type { Frequency } from './digest-model';
 
@@ -116,6 +117,33 @@ export interface SubscribersTable {
   digest_cursor: ColumnType<number, number | undefined, number>;
   /** Opaque random id (uuid) that link tokens carry; set by the column default. */
   public_id: ColumnType<string, never, never>;
+  /** Also email at once when a watch flag is raised in their countries (at most one per INSTANT_ALERT_MIN_INTERVAL). */
+  instant_alerts: ColumnType<boolean, boolean | undefined, boolean>;
+  /** When the provider last accepted an instant alert to them. */
+  instant_sent_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface InstantAlertsTable {
+  id: Int8;
+  subscriber_id: Int8;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  created_at: Date;
+  next_attempt_at: Date;
+  attempts: ColumnType<number, number | undefined, number>;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  recorded_at: Date | null;
+  batch_key: string | null;
+  model: Json<InstantAlertModel> | null;
+  sent_at: Date | null;
+}
+
+export interface InstantAlertItemsTable {
+  subscriber_id: Int8;
+  change_id: Int8;
+  event_id: string;
+  alert_id: Int8;
 }
 
 export interface SignupNoticesTable {
@@ -275,6 +303,8 @@ export interface Database {
   subscribers: SubscribersTable;
   suppressions: SuppressionsTable;
   signup_notices: SignupNoticesTable;
+  instant_alerts: InstantAlertsTable;
+  instant_alert_items: InstantAlertItemsTable;
   rate_limits: RateLimitsTable;
   email_events: EmailEventsTable;
   digest_batches: DigestBatchesTable;

@@ -1,13 +1,14 @@
 import { runCleanup } from '../alerts/cleanup/run-cleanup';
 import { type DetectionDeps, runDetection } from '../alerts/detector/run-detection';
 import { runDigestTick } from '../alerts/digest/runner';
+import type { InstantPump } from '../alerts/instant/pump';
 import type { Config } from '../config';
 import type { NoticePump } from '../subscribers/notices';
 
-export type JobName = 'detect' | 'digest' | 'webhooks' | 'signupNotices' | 'cleanup';
+export type JobName = 'detect' | 'digest' | 'webhooks' | 'signupNotices' | 'instantAlerts' | 'cleanup';
 
 /** What the jobs use: the resources, the process locks of the singletons, and the pumps they kick. */
-export type JobDeps = DetectionDeps & { noticePump: NoticePump };
+export type JobDeps = DetectionDeps & { noticePump: NoticePump; instantPump: InstantPump };
 
 /** `startup`: the Node server's first detection, run at once rather than on the schedule. */
 export type JobTrigger = 'cron' | 'startup';
@@ -71,6 +72,14 @@ export const jobCatalogue: readonly Job[] = [
     workersCron: '* * * * *',
     singleton: false,
     run: async (deps) => deps.noticePump.kick(),
+  },
+  {
+    // Instant alerts go out right after detection; this sends those held back by INSTANT_ALERT_MIN_INTERVAL once it ends.
+    name: 'instantAlerts',
+    node: { fixed: '* * * * *' },
+    workersCron: '* * * * *',
+    singleton: false,
+    run: async (deps) => deps.instantPump.kick(),
   },
   {
     name: 'cleanup',

@@ -22,6 +22,7 @@ export function typedPreferences(fields: Record<string, unknown>): Preferences {
     frequency: fields.frequency === 'weekly' ? 'weekly' : 'monthly',
     timezone: typeof fields.timezone === 'string' ? fields.timezone : 'UTC',
     skipEmpty: fields.skipEmpty === true,
+    instantAlerts: fields.instantAlerts === true,
   };
 }
 
@@ -108,6 +109,17 @@ export function PreferenceFields({ value, keepTimezone, errors }: { value: Prefe
         </div>
         <label class="choice">
           <input type="checkbox" name="skipEmpty" checked={value.skipEmpty} /> Skip the email when nothing new matches my choices
+        </label>
+      </fieldset>
+
+      <fieldset id="instant-alerts">
+        <legend>Watch flags</legend>
+        <p class="hint">
+          A watch flag means the tracker's editors are keeping a close eye on a development. Flagged reports are always in your digest.
+        </p>
+        <label class="choice">
+          <input type="checkbox" name="instantAlerts" checked={value.instantAlerts} /> Also email me when a watch flag is raised in my
+          countries (at most one such email every few hours)
         </label>
       </fieldset>
     </>

@@ -11,6 +11,7 @@ export const defaultPreferences: Preferences = {
   frequency: 'monthly',
   timezone: 'UTC',
   skipEmpty: false,
+  instantAlerts: false,
 };
 
 /** `value` set means the reader posted the form: their input is shown again, time zone included. */

@@ -38,6 +38,8 @@ export const preferencesSchema = z.strictObject({
     .refine((v) => timeZones.has(v), { message: 'unknown time zone: use an IANA name such as Europe/Berlin' })
     .default('UTC'),
   skipEmpty: z.boolean().default(false),
+  /** Also email at once when a watch flag is raised in the chosen countries (at most one such email per INSTANT_ALERT_MIN_INTERVAL). */
+  instantAlerts: z.boolean().default(false),
 });
 
 export type Preferences = z.output<typeof preferencesSchema>;
@@ -52,6 +54,7 @@ export function storedPreferences(p: Preferences): SubscriberChoices {
     frequency: p.frequency,
     timezone: p.timezone,
     skip_empty: p.skipEmpty,
+    instant_alerts: p.instantAlerts,
   };
 }
 
@@ -64,6 +67,7 @@ export function preferencesOf(row: SubscriberRow): Preferences {
     frequency: row.frequency,
     timezone: row.timezone,
     skipEmpty: row.skip_empty,
+    instantAlerts: row.instant_alerts,
   };
 }
 
@@ -85,5 +89,6 @@ export function preferencesFromForm(form: Record<string, string | File | (string
     ...(one('frequency') ? { frequency: one('frequency') } : {}),
     ...(one('timezone') ? { timezone: one('timezone') } : {}),
     skipEmpty: one('skipEmpty') === 'on' || one('skipEmpty') === 'true',
+    instantAlerts: one('instantAlerts') === 'on' || one('instantAlerts') === 'true',
   };
 }

@@ -24,7 +24,12 @@ export interface WebhookPump {
 /** What the pump needs: what a dispatch pass needs, and the pool its wake-ups LISTEN on (PostgreSQL only). */
 export type WebhookPumpDeps = DispatchDeps & Pick<Resources, 'pool'>;
 
-export function createWebhookPump(deps: WebhookPumpDeps, onError: (error: unknown) => void): WebhookPump {
+export function createWebhookPump(
+  deps: WebhookPumpDeps,
+  onError: (error: unknown) => void,
+  /** Other consumers of the change log woken with it (instant alerts). */
+  options: { onKick?: () => void } = {},
+): WebhookPump {
   let fanningOut: Promise<void> | undefined;
   let fanOutAgain = false;
   let dispatcher: WakeLatch | undefined;
@@ -60,6 +65,7 @@ export function createWebhookPump(deps: WebhookPumpDeps, onError: (error: unknow
   };
 
   const kick = () => {
+    options.onKick?.();
     wakeDispatcher();
     if (fanningOut) {
       fanOutAgain = true;

@@ -2,7 +2,7 @@
  * Lease owners name the job and the process that took them (`dispatch-<instance>-<uuid>`), so
  * a process shutting down can hand back exactly its own leases (hand-back-instance-leases.ts).
  */
-export type LeasingJob = 'dispatch' | 'digest' | 'notices';
+export type LeasingJob = 'dispatch' | 'digest' | 'notices' | 'instant';
 
 export function leaseOwner(job: LeasingJob, instanceId: string | undefined): string {
   return `${leasePrefix(job, instanceId ?? 'unnamed')}${crypto.randomUUID()}`;

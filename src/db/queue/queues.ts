@@ -7,7 +7,7 @@ import { type RawBuilder, sql } from 'kysely';
  * this file work on any of them.
  */
 export interface Queue {
-  table: 'signup_notices' | 'digest_batches' | 'webhook_deliveries';
+  table: 'signup_notices' | 'digest_batches' | 'webhook_deliveries' | 'instant_alerts';
   /** The type of the `id` column, for passing ids as one array parameter. */
   idType: 'bigint' | 'text';
   /** Rows still queued: neither done nor given up (columns unqualified). */
@@ -44,6 +44,15 @@ export const webhookDeliveries: Queue = {
   idType: 'text',
   waiting: sql`status = 'pending'`,
   completed: (now) => sql`status = 'delivered', delivered_at = ${now}`,
+  failed: () => sql`status = 'failed'`,
+};
+
+/** Instant watch-flag alerts: gathered while `pending`, recorded and sent (and resent) under their batch key while `sending`. */
+export const instantAlerts: Queue = {
+  table: 'instant_alerts',
+  idType: 'bigint',
+  waiting: sql`status in ('pending', 'sending')`,
+  completed: (now) => sql`status = 'sent', sent_at = ${now}`,
   failed: () => sql`status = 'failed'`,
 };
 

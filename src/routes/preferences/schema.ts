@@ -14,6 +14,7 @@ export const SubscriberPreferencesSchema = z
       frequency: z.enum(frequencies),
       timezone: z.string(),
       skipEmpty: z.boolean(),
+      instantAlerts: z.boolean(),
     }),
   })
   .openapi('SubscriberPreferences');

@@ -20,6 +20,7 @@ export const SubscriptionRequestSchema = preferencesSchema
       frequency: 'monthly',
       timezone: 'Asia/Almaty',
       skipEmpty: false,
+      instantAlerts: true,
     },
   });
 

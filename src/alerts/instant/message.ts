@@ -1,0 +1,16 @@
+import type { InstantAlertModel } from '../../db/instant-model';
+import type { EmailMessage } from '../../email/transport';
+import { listUnsubscribeHeaders } from '../../subscribers/links';
+import { renderInstantEmail } from '../../templates/instant-email';
+
+/** The email of a recorded instant alert: a pure function of its model, so a resend is the same bytes. */
+export function instantMessage(model: InstantAlertModel): EmailMessage {
+  const rendered = renderInstantEmail(model);
+  return {
+    to: model.recipient.email,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    headers: listUnsubscribeHeaders(model.links.unsubscribe),
+  };
+}

@@ -1,0 +1,231 @@
+import { sql } from 'kysely';
+import type { ChangeType } from './change-types';
+import type { Db, Tx } from './database';
+import type { InstantAlertModel } from './instant-model';
+import { claimJobs } from './queue/claim-jobs';
+import { instantAlerts } from './queue/queues';
+
+/** A confirmed subscriber who asked for instant alerts, with the filters a flag must match. */
+export interface InstantSubscriber {
+  id: number;
+  countries: string[];
+  regions: string[];
+  categories: string[];
+}
+
+export async function listInstantSubscribers(db: Db | Tx): Promise<InstantSubscriber[]> {
+  const rows = await db
+    .selectFrom('subscribers')
+    .select(['id', 'countries', 'regions', 'categories'])
+    .where('instant_alerts', '=', true)
+    .where('status', '=', 'confirmed')
+    .execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+export interface NewInstantItem {
+  subscriberId: number;
+  changeId: number;
+  eventId: string;
+}
+
+const millis = (ms: number) => sql`(${ms}::double precision * interval '1 millisecond')`;
+
+/**
+ * Adds flagged changes to each subscriber's pending alert, opening one where there is none, due
+ * at once or when the interval since their last alert ends. An item already queued is left
+ * alone, so fanning the same changes out twice adds nothing.
+ */
+export async function queueInstantItems(
+  trx: Tx,
+  input: { items: readonly NewInstantItem[]; now: Date; minIntervalMs: number },
+): Promise<number> {
+  if (input.items.length === 0) return 0;
+  const subscriberIds = [...new Set(input.items.map((i) => i.subscriberId))];
+  const { rows: alerts } = await sql<{ id: string; subscriber_id: string }>`
+    insert into instant_alerts as a (subscriber_id, status, created_at, next_attempt_at)
+    select s.id, 'pending', ${input.now}::timestamptz,
+      greatest(${input.now}::timestamptz, coalesce(s.instant_sent_at + ${millis(input.minIntervalMs)}, ${input.now}::timestamptz))
+    from subscribers as s where s.id = any(${subscriberIds}::bigint[])
+    on conflict (subscriber_id) where status = 'pending' do update set status = a.status
+    returning a.id, a.subscriber_id`.execute(trx);
+  const alertOf = new Map(alerts.map((a) => [Number(a.subscriber_id), Number(a.id)]));
+  const items = input.items.filter((i) => alertOf.has(i.subscriberId));
+  if (items.length === 0) return 0;
+  const result = await sql`
+    insert into instant_alert_items (subscriber_id, change_id, event_id, alert_id)
+    select * from unnest(${items.map((i) => i.subscriberId)}::bigint[], ${items.map((i) => i.changeId)}::bigint[],
+      ${items.map((i) => i.eventId)}::text[], ${items.map((i) => alertOf.get(i.subscriberId)!)}::bigint[])
+    on conflict do nothing`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** A claimed pending alert and where it goes (the subscriber as stored now). */
+export interface ClaimedPendingAlert {
+  id: number;
+  subscriberId: number;
+  email: string;
+  publicId: string;
+  tokenVersion: number;
+}
+
+/**
+ * Claims pending alerts that may go now: due, and their subscriber got no alert within the
+ * interval and has none on its way. Call inside the transaction that records them.
+ */
+export async function claimPendingAlerts(
+  trx: Tx,
+  input: { owner: string; now: Date; leaseUntil: Date; limit: number; minIntervalMs: number },
+): Promise<ClaimedPendingAlert[]> {
+  const sentBefore = new Date(input.now.getTime() - input.minIntervalMs);
+  const rows = await claimJobs<{ id: string; subscriber_id: string; email: string; public_id: string; token_version: number }>(
+    trx,
+    instantAlerts,
+    {
+      owner: input.owner,
+      leaseUntil: input.leaseUntil,
+      chosen: sql`chosen as (
+        select a.id from instant_alerts as a join subscribers as s on s.id = a.subscriber_id
+        where a.status = 'pending' and a.next_attempt_at <= ${input.now}
+          and s.status = 'confirmed' and s.instant_alerts
+          and (s.instant_sent_at is null or s.instant_sent_at <= ${sentBefore})
+          and not exists (select 1 from instant_alerts as o where o.subscriber_id = a.subscriber_id and o.status = 'sending')
+        order by a.next_attempt_at, a.id
+        limit ${input.limit}
+        for update of a skip locked
+      )`,
+      join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
+      returning: sql`job.id, job.subscriber_id, s.email, s.public_id, s.token_version`,
+    },
+  );
+  return rows
+    .map((r) => ({
+      id: Number(r.id),
+      subscriberId: Number(r.subscriber_id),
+      email: r.email,
+      publicId: r.public_id,
+      tokenVersion: r.token_version,
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+export interface AlertItemRow {
+  alertId: number;
+  changeId: number;
+  eventId: string;
+  type: ChangeType;
+  detectedAt: Date;
+}
+
+export async function listAlertItems(db: Db | Tx, alertIds: readonly number[]): Promise<AlertItemRow[]> {
+  if (alertIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('instant_alert_items as i')
+    .innerJoin('changes as c', 'c.id', 'i.change_id')
+    .select(['i.alert_id', 'i.change_id', 'i.event_id', 'c.type', 'c.detected_at'])
+    .where('i.alert_id', '=', sql<number>`any(${[...alertIds]}::bigint[])`)
+    .orderBy('i.change_id')
+    .execute();
+  return rows.map((r) => ({
+    alertId: Number(r.alert_id),
+    changeId: Number(r.change_id),
+    eventId: r.event_id,
+    type: r.type,
+    detectedAt: r.detected_at,
+  }));
+}
+
+/** Records what claimed alerts say and the batch they go in, before anything is sent. */
+export async function recordAlerts(
+  trx: Tx,
+  input: { alerts: readonly { id: number; model: InstantAlertModel }[]; batchKey: string; now: Date },
+): Promise<void> {
+  if (input.alerts.length === 0) return;
+  await sql`
+    update instant_alerts as a set status = 'sending', recorded_at = ${input.now}, batch_key = ${input.batchKey}, model = r.model
+    from unnest(${input.alerts.map((a) => a.id)}::bigint[], ${input.alerts.map((a) => JSON.stringify(a.model))}::jsonb[]) as r (id, model)
+    where a.id = r.id`.execute(trx);
+}
+
+/** A recorded alert, to be sent (again) exactly as recorded. */
+export interface RecordedAlert {
+  id: number;
+  subscriberId: number;
+  attempts: number;
+  model: InstantAlertModel;
+}
+
+/**
+ * Claims one recorded batch whose send did not finish (its lease ran out, or it was put off
+ * until now): all its rows, so it goes again whole under its key.
+ */
+export async function claimStaleAlertBatch(
+  db: Db,
+  input: { owner: string; now: Date; leaseUntil: Date },
+): Promise<{ batchKey: string; alerts: RecordedAlert[] } | undefined> {
+  const rows = await claimJobs<{ id: string; subscriber_id: string; attempts: number; batch_key: string; model: InstantAlertModel }>(
+    db,
+    instantAlerts,
+    {
+      owner: input.owner,
+      leaseUntil: input.leaseUntil,
+      chosen: sql`stale as (
+        select batch_key from instant_alerts
+        where status = 'sending' and next_attempt_at <= ${input.now} and (locked_until is null or locked_until < ${input.now})
+        order by next_attempt_at, id limit 1
+      ), chosen as (
+        select id from instant_alerts
+        where status = 'sending' and batch_key = (select batch_key from stale)
+          and (locked_until is null or locked_until < ${input.now})
+        for update skip locked
+      )`,
+      returning: sql`job.id, job.subscriber_id, job.attempts, job.batch_key, job.model`,
+    },
+  );
+  if (rows.length === 0) return undefined;
+  const alerts = rows
+    .map((r) => ({ id: Number(r.id), subscriberId: Number(r.subscriber_id), attempts: r.attempts, model: r.model }))
+    .sort((a, b) => a.id - b.id);
+  return { batchKey: rows[0]!.batch_key, alerts };
+}
+
+/**
+ * The provider accepted the batch: the alerts are sent, their subscribers' interval starts now,
+ * and alerts gathering for them meanwhile become due when it ends. One statement.
+ */
+export async function markAlertsSent(db: Db, input: { ids: readonly number[]; now: Date; minIntervalMs: number }): Promise<void> {
+  if (input.ids.length === 0) return;
+  await sql`
+    with sent as (
+      update instant_alerts set status = 'sent', sent_at = ${input.now}, locked_by = null, locked_until = null
+      where id = any(${[...input.ids]}::bigint[]) and status = 'sending'
+      returning subscriber_id
+    ), subscriber as (
+      update subscribers set instant_sent_at = ${input.now} where id in (select subscriber_id from sent)
+    )
+    update instant_alerts set next_attempt_at = greatest(next_attempt_at, ${input.now}::timestamptz + ${millis(input.minIntervalMs)})
+    where status = 'pending' and subscriber_id in (select subscriber_id from sent)`.execute(db);
+}
+
+/** Alerts of a refused batch that were not the refused one: recorded as they were, sent again now under a new key. */
+export async function rekeyAlerts(db: Db, input: { ids: readonly number[]; batchKey: string; now: Date }): Promise<void> {
+  if (input.ids.length === 0) return;
+  await sql`
+    update instant_alerts set batch_key = ${input.batchKey}, next_attempt_at = ${input.now}, locked_by = null, locked_until = null
+    where id = any(${[...input.ids]}::bigint[]) and status = 'sending'`.execute(db);
+}
+
+/** When each of these events was last in an instant alert sent to the subscriber (for the digest's "alerted on"). */
+export async function alertedOn(db: Db | Tx, subscriberId: number, eventIds: readonly string[]): Promise<Map<string, Date>> {
+  if (eventIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('instant_alert_items as i')
+    .innerJoin('instant_alerts as a', 'a.id', 'i.alert_id')
+    .select(['i.event_id', (eb) => eb.fn.max('a.sent_at').as('sent_at')])
+    .where('i.subscriber_id', '=', subscriberId)
+    .where('i.event_id', '=', sql<string>`any(${[...eventIds]}::text[])`)
+    .where('a.status', '=', 'sent')
+    .groupBy('i.event_id')
+    .execute();
+  return new Map(rows.flatMap((r) => (r.sent_at ? [[r.event_id, new Date(r.sent_at)] as const] : [])));
+}

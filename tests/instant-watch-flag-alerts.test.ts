@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventInput } from '../src/alerts/event';
+import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
+import { ingestEvents } from '../src/alerts/ingest';
+import { fanOutWatchFlags } from '../src/alerts/instant/fanout';
+import { sendInstantAlerts } from '../src/alerts/instant/runner';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { fastResendMailer, seedSubscribers } from '../testkit/digests';
+import { sampleEvent } from '../testkit/events';
+import { type FakeResend, startFakeResend } from '../testkit/fake-resend';
+
+let resend: FakeResend;
+beforeAll(async () => {
+  resend = await startFakeResend();
+});
+afterAll(() => resend.close());
+
+const HOUR = 3_600_000;
+
+/** A fresh app sending through the real SDK to the fake Resend, with instant subscribers for KAZ and NOR and digest-only ones. */
+async function scenario(prefix: string, env: Record<string, string> = {}) {
+  const t = await createTestApp({
+    RESEND_API_KEY: 're_test_fake_key',
+    RESEND_BASE_URL: resend.url,
+    EMAIL_FROM: 'Democracy Tracker <alerts@example.org>',
+    ...env,
+  });
+  t.deps.mailer = fastResendMailer(t.deps, resend.url);
+  const kaz = await seedSubscribers(t.deps, { count: 3, prefix: `${prefix}-kaz`, countries: ['KAZ'] });
+  const nor = await seedSubscribers(t.deps, { count: 2, prefix: `${prefix}-nor`, countries: ['NOR'] });
+  await seedSubscribers(t.deps, { count: 2, prefix: `${prefix}-digest`, countries: ['KAZ'] });
+  await t.deps.db
+    .updateTable('subscribers')
+    .set({ instant_alerts: true })
+    .where('id', 'in', [...kaz, ...nor])
+    .execute();
+  return t;
+}
+
+const ingest = (t: TestApp, events: EventInput[]) =>
+  ingestEvents(
+    t.deps,
+    events.map((e) => normaliseEvent(eventInputSchema.parse(e))),
+  );
+
+/** Detection as the service runs it: ingest, then the kick every ingestion gives the change-log consumers. */
+async function detect(t: TestApp, events: EventInput[]) {
+  await ingest(t, events);
+  t.deps.webhookPump.kick();
+  await t.deps.instantPump.idle();
+}
+
+const inbox = (prefix: string) => resend.deliveries().filter((d) => d.to.some((to) => to.startsWith(`${prefix}-`)));
+const countsOf = (prefix: string) => {
+  const counts = new Map<string, number>();
+  for (const d of inbox(prefix)) for (const to of d.to) counts.set(to, (counts.get(to) ?? 0) + 1);
+  return counts;
+};
+
+describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
+  it('a new flagged report reaches at once the instant subscribers of its country, and no one else', async () => {
+    const t = await scenario('new');
+    await detect(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Humorist detained', url: 'https://www.idea.int/r/kaz-1' })]);
+    const mails = inbox('new');
+    expect(mails.map((m) => m.to[0]).sort()).toEqual(['new-kaz-0@example.org', 'new-kaz-1@example.org', 'new-kaz-2@example.org']);
+    const mail = mails[0]!;
+    expect(mail.subject).toBe('Watch flag: Kazakhstan, Humorist detained');
+    expect(mail.html).toContain('New report with a watch flag');
+    expect(mail.html).toContain('https://www.idea.int/r/kaz-1');
+    expect(mail.html).toContain('Turn off instant alerts');
+    expect(mail.text).toContain('NEW REPORT WITH A WATCH FLAG: Humorist detained');
+    expect(mail.text).toContain('A watch flag means');
+    expect(mail.text).toMatch(/Turn off instant alerts \(your preference centre\):\nhttps:\/\/alerts\.example\.org\/preferences\?token=/);
+    expect(mail.headers['List-Unsubscribe']).toMatch(/^<https:\/\/alerts\.example\.org\/unsubscribe\?token=.+>$/);
+    expect(mail.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(mail.idempotencyKey).toMatch(/^instant-alerts-/);
+    await t.close();
+  });
+
+  it('a flag raised on a published report counts; an unflagged report and a flag lifted do not', async () => {
+    const t = await scenario('raised');
+    const report = sampleEvent({ country: 'NOR', title: 'Broadcaster fined' });
+    await detect(t, [report]);
+    expect(inbox('raised')).toHaveLength(0);
+    await detect(t, [{ ...report, watchFlag: true }]);
+    expect(inbox('raised').map((m) => m.subject)).toEqual([
+      'Watch flag: Norway, Broadcaster fined',
+      'Watch flag: Norway, Broadcaster fined',
+    ]);
+    expect(inbox('raised')[0]!.text).toContain('WATCH FLAG RAISED: Broadcaster fined');
+    t.clock.advance(7 * HOUR);
+    await detect(t, [{ ...report, watchFlag: false }]);
+    t.deps.instantPump.kick();
+    await t.deps.instantPump.idle();
+    expect(inbox('raised')).toHaveLength(2);
+    await t.close();
+  });
+
+  it('sends at most one alert per interval: flags raised meanwhile come together in the next one, when it ends', async () => {
+    const t = await scenario('cap');
+    await detect(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'First flag' })]);
+    expect(countsOf('cap-kaz').size).toBe(3);
+    t.clock.advance(HOUR);
+    await detect(t, [
+      sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Second flag' }),
+      sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Third flag' }),
+    ]);
+    expect(inbox('cap-kaz')).toHaveLength(3);
+    // The minute job before the interval ends sends nothing; the first one after it sends the batch.
+    t.clock.advance(4 * HOUR);
+    t.deps.instantPump.kick();
+    await t.deps.instantPump.idle();
+    expect(inbox('cap-kaz')).toHaveLength(3);
+    t.clock.advance(HOUR + 60_000);
+    t.deps.instantPump.kick();
+    await t.deps.instantPump.idle();
+    const mails = inbox('cap-kaz');
+    expect(mails).toHaveLength(6);
+    const second = mails.filter((m) => m.to[0] === 'cap-kaz-0@example.org')[1]!;
+    expect(second.subject).toBe('Watch flags on 2 reports in Kazakhstan');
+    expect(second.text).toContain('Second flag');
+    expect(second.text).toContain('Third flag');
+
+    const sent = await t.deps.db
+      .selectFrom('instant_alerts')
+      .select(['subscriber_id', 'sent_at'])
+      .where('status', '=', 'sent')
+      .orderBy('sent_at')
+      .execute();
+    const bySubscriber = Map.groupBy(sent, (row) => row.subscriber_id);
+    for (const rows of bySubscriber.values()) {
+      expect(rows).toHaveLength(2);
+      expect(rows[1]!.sent_at!.getTime() - rows[0]!.sent_at!.getTime()).toBeGreaterThanOrEqual(6 * HOUR);
+    }
+    await t.close();
+  });
+
+  it('a run killed between recording alerts and sending them is finished by the next run, once and byte for byte', async () => {
+    const t = await scenario('crash');
+    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Crash flag' })]);
+    await fanOutWatchFlags(t.deps);
+    await expect(
+      sendInstantAlerts(t.deps, {
+        afterRecord: async () => {
+          throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(inbox('crash')).toHaveLength(0);
+    // Before the lease ends no run touches the recorded batch, and the subscribers' pending flags stay with it.
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 0 });
+    t.clock.advance(t.deps.config.digests.batchLeaseMs + 1000);
+    await t.deps.db.updateTable('events').set({ title: 'Edited since' }).execute();
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 3, batches: 1 });
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 0, batches: 0 });
+    const counts = countsOf('crash');
+    expect([...counts.values()]).toEqual([1, 1, 1]);
+    expect(inbox('crash')[0]!.subject).toBe('Watch flag: Kazakhstan, Crash flag');
+    await t.close();
+  });
+
+  it('a batch the provider accepted before the run died is sent again under its key and delivered once', async () => {
+    const t = await scenario('accepted');
+    await ingest(t, [sampleEvent({ country: 'NOR', watchFlag: true })]);
+    await fanOutWatchFlags(t.deps);
+    const real = t.deps.mailer;
+    t.deps.mailer = {
+      ...real,
+      sendBatch: async (messages, options) => {
+        await real.sendBatch(messages, options);
+        throw new Error('killed after the provider accepted the batch');
+      },
+    };
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 0, deferred: 2 });
+    t.deps.mailer = real;
+    t.clock.advance(HOUR);
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 2 });
+    const keys = resend
+      .requests()
+      .filter((r) => r.idempotencyKey?.startsWith('instant-alerts-') && r.body && JSON.stringify(r.body).includes('accepted-nor'));
+    expect(keys.map((r) => r.replayed ?? false)).toEqual([false, true]);
+    expect([...countsOf('accepted').values()]).toEqual([1, 1]);
+    await t.close();
+  });
+
+  it('two runs at once send each alert once', async () => {
+    const t = await scenario('twice');
+    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true }), sampleEvent({ country: 'NOR', watchFlag: true })]);
+    await Promise.all([fanOutWatchFlags(t.deps), fanOutWatchFlags(t.deps)]);
+    const runs = await Promise.all([sendInstantAlerts(t.deps, { batchSize: 2 }), sendInstantAlerts(t.deps, { batchSize: 2 })]);
+    expect(runs[0].sent + runs[1].sent).toBe(5);
+    expect([...countsOf('twice').values()]).toEqual([1, 1, 1, 1, 1]);
+    await t.close();
+  });
+
+  it('is chosen at sign-up and in the preference centre (JSON and form)', async () => {
+    const t = await scenario('choose');
+    const signUp = await t.call('POST', '/v1/subscriptions', { email: 'chooser@example.org', countries: ['KAZ'], instantAlerts: true });
+    expect(signUp.status).toBe(202);
+    const row = await t.deps.db.selectFrom('subscribers').selectAll().where('email', '=', 'chooser@example.org').executeTakeFirstOrThrow();
+    expect(row.instant_alerts).toBe(true);
+    const token = t.deps.tokens.sign('manage', { publicId: row.public_id, version: row.token_version });
+    const read = await t.call('GET', `/v1/preferences?token=${encodeURIComponent(token)}`);
+    expect((await read.json()).preferences.instantAlerts).toBe(true);
+    const page = await (await t.app.request(`/preferences?token=${encodeURIComponent(token)}`)).text();
+    expect(page).toMatch(/<input type="checkbox" name="instantAlerts" checked/);
+    expect(page).toContain('Also email me when a watch flag is raised in my');
+    await t.close();
+  });
+});
