@@ -7,6 +7,7 @@ import { securityHeaders } from './http/security-headers';
 import { adminRoutes } from './routes/admin/index';
 import { mountDocs } from './routes/docs/index';
 import { emailEventRoutes } from './routes/email-events/index';
+import { eventTypeRoutes } from './routes/event-types/index';
 import { eventRoutes } from './routes/events/index';
 import { healthRoutes } from './routes/health/index';
 import { pageRoutesFor } from './routes/pages/index';
@@ -36,6 +37,7 @@ export function createApp(deps: Deps) {
   app.route('/', healthRoutes(deps));
   app.route('/', taxonomyRoutes(deps));
   app.route('/', eventRoutes(deps));
+  app.route('/', eventTypeRoutes());
   app.route('/', adminRoutes(deps));
   app.route('/', pageRoutesFor(deps));
   app.route('/', subscriptionRoutes(deps));

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { ChangeView } from '../../db/changes';
 import type { StoredEventView } from '../../db/events';
+import type { ChangeMessage, PingMessage } from './messages';
 
 /** A delivery's webhook-id: random, and the same on every attempt of that delivery. */
 export const newDeliveryId = (): string => `msg_${randomBytes(16).toString('base64url')}`;
 
 /** The contract's body: the change, the event as it is now, and the old values of what changed. */
 export function changeBody(change: ChangeView, event: StoredEventView, now: Date): string {
-  return JSON.stringify({
+  const message: ChangeMessage = {
     type: change.type,
     timestamp: now.toISOString(),
     data: {
@@ -15,10 +16,12 @@ export function changeBody(change: ChangeView, event: StoredEventView, now: Date
       event,
       previous: change.previous ?? null,
     },
-  });
+  };
+  return JSON.stringify(message);
 }
 
 /** A test message an integrator can recognise and ignore. */
 export function pingBody(endpointId: string, now: Date): string {
-  return JSON.stringify({ type: 'ping', timestamp: now.toISOString(), data: { endpointId } });
+  const message: PingMessage = { type: 'ping', timestamp: now.toISOString(), data: { endpointId } };
+  return JSON.stringify(message);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { createMiddleware } from 'hono/factory';
+import { registerWebhookMessages } from '../event-types/webhooks';
 
 const info = {
   title: 'tracker-alerts',
@@ -23,6 +24,7 @@ export function mountDocs(app: OpenAPIHono, publicBaseUrl: string): void {
     scheme: 'bearer',
     description: 'The METRICS_TOKEN the server was started with (for the Prometheus scrape)',
   });
+  registerWebhookMessages(app.openAPIRegistry);
   app.doc31('/openapi.json', { openapi: '3.1.0', info, servers: [{ url: publicBaseUrl }] });
   app.get('/docs', docsPolicy(), Scalar({ url: '/openapi.json', pageTitle: 'tracker-alerts API' }));
 }

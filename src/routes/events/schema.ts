@@ -1,27 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { eventIdSchema } from '../../alerts/event';
+import { eventViewSchema } from '../../alerts/event-view';
 import { isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { findCountry } from '../../taxonomy/countries';
 import { cursorQueryParam, encodeCursor } from '../cursor';
 import { isStorableInstant, storableInstantMessage } from '../instants';
 
-export const EventSchema = z
-  .object({
-    id: z.string().openapi({ example: 'kaz-2025-01-satirist-arrest' }),
-    country: z.string().openapi({ example: 'KAZ' }),
-    month: z.string().openapi({ example: '2025-01' }),
-    title: z.string(),
-    body: z.string(),
-    categories: z.array(z.string()).openapi({ example: ['rights'] }),
-    factors: z.array(z.string()).openapi({ example: ['rights.civil_liberties'] }),
-    watchFlag: z.boolean(),
-    updates: z.array(z.object({ text: z.string(), date: z.string().optional() })),
-    sources: z.array(z.object({ name: z.string(), url: z.string().optional() })),
-    url: z.string().nullable(),
-    firstSeenAt: z.string().openapi({ format: 'date-time' }),
-    lastChangedAt: z.string().openapi({ format: 'date-time' }),
-  })
-  .openapi('Event');
+export const EventSchema = eventViewSchema;
 
 export const EventPageSchema = z
   .object({
