@@ -1,6 +1,7 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies';
+import { findTrackerCountry, findTrackerCountryBySlug, trackerCountries } from './taxonomy/tracker-countries';
 
 /** The only module that reads the environment. Everything else receives a Config. */
 
@@ -114,6 +115,10 @@ const envSchema = z.object({
   EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
   SOURCE_URLS: optionalString,
   SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  TRACKER_BASE_URL: httpUrl.optional(),
+  TRACKER_COUNTRIES: optionalString,
+  TRACKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  TRACKER_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   SOURCE_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -175,6 +180,8 @@ export interface Config {
   /** Which proxies may be believed about the client's address in X-Forwarded-For (behind proxies you run). */
   trustProxy: TrustedProxies;
   sourceUrls: string[];
+  /** The tracker site crawled as a whole (TRACKER_*); unset: only SOURCE_URLS. */
+  tracker: TrackerSiteConfig | undefined;
   sourceTimeoutMs: number;
   sourceMaxBytes: number;
   webhookAllowPrivateNetworks: boolean;
@@ -194,6 +201,16 @@ export interface Config {
   /** At most one instant watch-flag alert per subscriber within this time; flags raised meanwhile go in the next. */
   instantAlerts: { minIntervalMs: number };
   logLevel: string;
+}
+
+export interface TrackerSiteConfig {
+  /** The site's origin (and path prefix, if any) before `/democracytracker/...`. */
+  baseUrl: string;
+  /** ISO alpha-3 ids of the countries crawled, in the tracker table's order. */
+  countries: string[];
+  /** Requests at once to the site, and the pause between the starts of two requests. */
+  concurrency: number;
+  delayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -220,6 +237,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       problems.push(`SOURCE_URLS: "${url}" is not an http(s): or file: URL`);
     }
   }
+  const trackerCountryIds = parseTrackerCountries(env.TRACKER_COUNTRIES, problems);
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const e = result.data;
   return {
@@ -236,6 +254,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
     trustProxy: e.TRUST_PROXY,
     sourceUrls,
+    tracker: e.TRACKER_BASE_URL
+      ? {
+          baseUrl: e.TRACKER_BASE_URL.replace(/\/+$/, ''),
+          countries: trackerCountryIds,
+          concurrency: e.TRACKER_CONCURRENCY,
+          delayMs: e.TRACKER_DELAY_MS,
+        }
+      : undefined,
     sourceTimeoutMs: e.SOURCE_TIMEOUT_MS,
     sourceMaxBytes: e.SOURCE_MAX_BYTES,
     webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
@@ -253,6 +279,27 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     instantAlerts: { minIntervalMs: e.INSTANT_ALERT_MIN_INTERVAL },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** TRACKER_COUNTRIES: ISO alpha-3 codes or tracker slugs, comma-separated; unset: every country the tracker follows. */
+function parseTrackerCountries(value: string | undefined, problems: string[]): string[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.length === 0) return trackerCountries.map((c) => c.id);
+  const ids: string[] = [];
+  const unknown: string[] = [];
+  for (const entry of entries) {
+    const country = findTrackerCountry(entry.toUpperCase()) ?? findTrackerCountryBySlug(entry);
+    if (country) ids.push(country.id);
+    else unknown.push(`"${entry}"`);
+  }
+  if (unknown.length > 0)
+    problems.push(
+      `TRACKER_COUNTRIES: ${unknown.join(', ')} not among the countries the tracker follows (give ISO alpha-3 codes or tracker slugs)`,
+    );
+  return [...new Set(ids)];
 }
 
 /** Reads process.env: the single place in the codebase that does. */

@@ -1,13 +1,22 @@
-import { runDetection, summary } from '../alerts/detector/run-detection';
+import { groupSummary, runDetection, summary } from '../alerts/detector/run-detection';
 import { openNodeResources } from '../node-resources';
 import { createDeps, servicesIdle } from '../services';
 import { commandFlags } from './command';
 
-/** `npm run detect`: one detection run now; a line per source as it finishes; exit 1 if every source failed. */
+/**
+ * `npm run detect`: one detection run now; a line per source, and per tracker page group (with
+ * a line per failed page), as each finishes; exit 1 if every source failed.
+ */
 commandFlags('npm run detect', {});
 const { resources, database } = await openNodeResources({ logToStderr: true });
 const deps = createDeps(resources);
-const outcome = await runDetection(deps, 'cli', { onSource: (source) => process.stdout.write(`${summary(source)}\n`) });
+const outcome = await runDetection(deps, 'cli', {
+  onSource: (source) => process.stdout.write(`${summary(source)}\n`),
+  onTrackerGroup: (group) => {
+    process.stdout.write(`${groupSummary(group)}\n`);
+    for (const failure of group.failures) process.stdout.write(`  ${summary(failure)}\n`);
+  },
+});
 await servicesIdle(deps);
 await database.close();
 if (!outcome.ran) {

@@ -10,6 +10,28 @@ export async function abandonStaleRuns(db: Db, now: Date): Promise<number> {
   return Number(result.numUpdatedRows);
 }
 
+/**
+ * Where a run resumes: the start of the oldest run in the unbroken line of abandoned runs just
+ * before run `id` (killed runs, each resuming the one before), or undefined when the run before
+ * it finished.
+ */
+export async function resumePoint(db: Db, id: number): Promise<Date | undefined> {
+  const lastFinished = await db
+    .selectFrom('detection_runs')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('id', '<', id)
+    .where('status', 'in', ['succeeded', 'partial', 'failed'])
+    .executeTakeFirst();
+  const row = await db
+    .selectFrom('detection_runs')
+    .select((eb) => eb.fn.min('started_at').as('started_at'))
+    .where('id', '<', id)
+    .where('id', '>', lastFinished?.id ?? 0)
+    .where('status', '=', 'abandoned')
+    .executeTakeFirst();
+  return row?.started_at ? new Date(row.started_at) : undefined;
+}
+
 export async function startDetectionRun(db: Db, trigger: string, now: Date): Promise<number> {
   const row = await db
     .insertInto('detection_runs')

@@ -4,6 +4,11 @@ export async function loadSourceState(db: Db | Tx, url: string) {
   return db.selectFrom('source_states').selectAll().where('url', '=', url).executeTakeFirst();
 }
 
+export async function loadSourceStates(db: Db | Tx, urls: string[]) {
+  if (urls.length === 0) return [];
+  return db.selectFrom('source_states').selectAll().where('url', 'in', urls).execute();
+}
+
 /** Records what a fetch of `url` gave; validators are kept from before when the source was not fetched fresh. */
 export async function saveSourceState(db: Db | Tx, state: SourceStatesTable): Promise<void> {
   await db

@@ -43,8 +43,8 @@ export function parseWorkerConfig(env: WorkerEnv): Config {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  if (config && config.sourceUrls.length === 0)
-    problems.push('SOURCE_URLS: is required on Workers: the bundled demo source is read from files');
+  if (config && config.sourceUrls.length === 0 && !config.tracker)
+    problems.push('SOURCE_URLS: is required on Workers unless TRACKER_BASE_URL is set: the bundled demo source is read from files');
   if (config?.sourceUrls.some((url) => url.startsWith('file:')))
     problems.push('SOURCE_URLS: file: URLs cannot be read on Workers (no file system); use http(s)');
   // One line per variable: the Workers reason first (APP_SECRET is also required by NODE_ENV=production).

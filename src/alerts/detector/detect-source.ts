@@ -6,30 +6,26 @@ import type { Resources } from '../../resources';
 import { normaliseEvent } from '../event';
 import { ingestEvents } from '../ingest';
 import { parseSourceDocument } from '../sources/index';
-import { fetchSource } from './fetch-source';
+import { type FetchedSource, type FetchLimits, fetchSource, type Validators } from './fetch-source';
 
 type SourceDeps = Pick<Resources, 'config' | 'clock' | 'metrics' | 'log' | 'readFileSource'>;
+
+/** How a source is fetched; the tracker crawl passes its host's polite fetch. */
+export type SourceFetcher = (url: string, previous: Validators, limits: FetchLimits) => Promise<FetchedSource>;
 
 /**
  * One source, start to end: conditional fetch, parse, then detection and the source's new
  * validators in one transaction. Never throws: a failure is an outcome.
  * Events missing from a source are left alone: a shorter feed never deletes anything.
  */
-export async function detectSource(deps: SourceDeps, db: Db, url: string): Promise<SourceOutcome> {
+export async function detectSource(deps: SourceDeps, db: Db, url: string, fetcher?: SourceFetcher): Promise<SourceOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const previous = await loadSourceState(db, url);
   try {
-    const fetched = await fetchSource(
-      url,
-      { etag: previous?.etag, lastModified: previous?.last_modified },
-      {
-        timeoutMs: deps.config.sourceTimeoutMs,
-        maxBytes: deps.config.sourceMaxBytes,
-        userAgent: `tracker-alerts/0.1 (+${deps.config.publicBaseUrl})`,
-      },
-      deps.readFileSource,
-    );
+    const validators = { etag: previous?.etag, lastModified: previous?.last_modified };
+    const limits = sourceLimits(deps.config);
+    const fetched = fetcher ? await fetcher(url, validators, limits) : await fetchSource(url, validators, limits, deps.readFileSource);
     const now = deps.clock.now();
     const bodyHash =
       fetched.status === 'ok' ? createHash('sha256').update(fetched.body).digest('base64url') : (previous?.body_hash ?? null);
@@ -94,6 +90,14 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string): Promi
     }).catch(() => undefined);
     return { url, status: 'failed', error: message.slice(0, 500), durationMs: elapsed() };
   }
+}
+
+export function sourceLimits(config: Resources['config']): FetchLimits {
+  return {
+    timeoutMs: config.sourceTimeoutMs,
+    maxBytes: config.sourceMaxBytes,
+    userAgent: `tracker-alerts/0.1 (+${config.publicBaseUrl})`,
+  };
 }
 
 /** A source listing one id twice: the later entry wins. */

@@ -5,6 +5,17 @@ export class SourceFetchError extends Error {
   }
 }
 
+/** A source answered an HTTP error status; `retryAfter` is its Retry-After header, if any. */
+export class SourceStatusError extends SourceFetchError {
+  constructor(
+    readonly status: number,
+    readonly retryAfter: string | null,
+  ) {
+    super(`answered HTTP ${status}`);
+    this.name = 'SourceStatusError';
+  }
+}
+
 export interface Validators {
   etag?: string | null | undefined;
   lastModified?: string | null | undefined;
@@ -66,7 +77,7 @@ async function fetchHttpSource(url: string, previous: Validators, limits: FetchL
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw new SourceFetchError(`answered HTTP ${response.status}`);
+    throw new SourceStatusError(response.status, response.headers.get('retry-after'));
   }
   const body = await readCapped(response, limits, signal);
   return {
@@ -102,7 +113,16 @@ async function readCapped(response: Response, limits: FetchLimits, signal: Abort
     if (error instanceof SourceFetchError) throw error;
     throw new SourceFetchError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : `broke off (${causeOf(error)})`);
   }
-  return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
+  return decodeUtf8(Buffer.concat(chunks));
+}
+
+/** A body that is not UTF-8 is refused rather than read with replacement characters. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new SourceFetchError('is not valid UTF-8');
+  }
 }
 
 export function causeOf(error: unknown): string {

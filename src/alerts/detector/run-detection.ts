@@ -5,12 +5,13 @@ import type { Resources } from '../../resources';
 import { demoSourceUrls } from '../sources/demo/index';
 import type { WebhookPump } from '../webhooks/pump';
 import { detectSource } from './detect-source';
+import { crawlTrackerSite, type TrackerGroupProgress } from './tracker-site';
 
 export type DetectionOutcome = { ran: true; run: DetectionRunView } | { ran: false; reason: 'already-running' };
 
-/** SOURCE_URLS, or the bundled demo source when none is configured. */
+/** SOURCE_URLS, or the bundled demo source when neither they nor the tracker site are configured. */
 export function configuredSources(config: Resources['config']): string[] {
-  return config.sourceUrls.length > 0 ? config.sourceUrls : demoSourceUrls();
+  return config.sourceUrls.length > 0 || config.tracker ? config.sourceUrls : demoSourceUrls();
 }
 
 /**
@@ -24,7 +25,7 @@ export type DetectionDeps = Resources & { processLocks: ProcessLocks; webhookPum
 export async function runDetection(
   deps: DetectionDeps,
   trigger: 'cron' | 'api' | 'cli' | 'startup',
-  progress: { onSource?: (outcome: SourceOutcome) => void } = {},
+  progress: { onSource?: (outcome: SourceOutcome) => void; onTrackerGroup?: (group: TrackerGroupProgress) => void } = {},
 ): Promise<DetectionOutcome> {
   const timer = deps.metrics.jobDuration.startTimer({ job: 'detect' });
   const result = await runSingleton(deps, 'tracker-alerts:detect', async (db) => {
@@ -39,6 +40,7 @@ export async function runDetection(
       sources.push(outcome);
       progress.onSource?.(outcome);
     }
+    sources.push(...(await crawlTrackerSite(deps, db, id, progress.onTrackerGroup)));
     const status = runStatus(sources);
     const finishedAt = deps.clock.now();
     await finishDetectionRun(db, id, { status, sources, finishedAt });
@@ -71,6 +73,12 @@ function runStatus(sources: SourceOutcome[]): DetectionRunStatus {
   const failed = sources.filter((s) => s.status === 'failed').length;
   if (failed === 0) return 'succeeded';
   return failed === sources.length ? 'failed' : 'partial';
+}
+
+/** One line per tracker page group, for people: the CLI prints it as each group finishes. */
+export function groupSummary(g: TrackerGroupProgress): string {
+  const resumed = g.resumed > 0 ? `, ${g.resumed} done by the interrupted run` : '';
+  return `tracker ${g.group}: ${g.pages} pages: ${g.changed} changed (${g.changes} changes), ${g.notModified} not modified, ${g.failed} failed${resumed}`;
 }
 
 /** One line per source, for people: the CLI prints it and the log carries it. */

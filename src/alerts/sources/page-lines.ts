@@ -1,4 +1,8 @@
 import { Parser } from 'htmlparser2';
+import { SourceFormatError } from './errors';
+
+/** Deeper nesting is no page a person reads: a hostile or broken document, refused whole. */
+export const MAX_HTML_DEPTH = 1000;
 
 /**
  * A page as block-level lines of text (headings, paragraphs, list items), the one form the
@@ -119,6 +123,7 @@ export function readHtmlPage(html: string): { lines: PageLine[]; cutOff: boolean
     {
       onopentag(name, attributes) {
         depth += 1;
+        if (depth > MAX_HTML_DEPTH) throw new SourceFormatError(`HTML nested deeper than ${MAX_HTML_DEPTH} elements`);
         if (ignoredFromDepth !== undefined) return;
         if (ignoredTags.has(name)) {
           ignoredFromDepth = depth;

@@ -66,6 +66,8 @@ const interfaceLabels = new Set(['chevron', 'flag', 'tooltip', 'tooltip text']);
 const MAX_ID_LENGTH = 200;
 
 export function parseTrackerPage(document: string, options: { url?: string } = {}): TrackerPageResult {
+  const refused = unreadableReason(document);
+  if (refused) throw new SourceFormatError(`page refused${options.url ? ` (${options.url})` : ''}: ${refused}`);
   const { lines, cutOff } = looksLikeHtml(document) ? readHtmlPage(document) : { lines: linesFromText(document), cutOff: false };
   const heading = findPageHeading(lines);
   const where = options.url ? ` (${options.url})` : '';
@@ -96,6 +98,13 @@ export function parseTrackerPage(document: string, options: { url?: string } = {
     else skipped.push({ reason: `"${fields.title}" (${draft.month}): ${describeIssues(result.error)}` });
   }
   return { country: heading.country, kind: heading.month ? 'report' : 'country', events, skipped };
+}
+
+/** NUL and lone surrogates mean a broken or hostile document: no text of it can be stored. */
+function unreadableReason(document: string): string | undefined {
+  if (document.includes('\u0000')) return 'it contains the NUL character (U+0000)';
+  if (!document.isWellFormed()) return 'it holds a lone UTF-16 surrogate';
+  return undefined;
 }
 
 /**

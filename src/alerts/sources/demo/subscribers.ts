@@ -33,7 +33,7 @@ const demoSubscribers = [
 ] as const;
 
 export async function seedDemoSubscribers(deps: Pick<Resources, 'db' | 'clock' | 'config' | 'mailer'>): Promise<number> {
-  if (deps.config.sourceUrls.length > 0 || deps.mailer.kind !== 'outbox') return 0;
+  if (deps.config.sourceUrls.length > 0 || deps.config.tracker || deps.mailer.kind !== 'outbox') return 0;
   const confirmedAt = new Date(deps.clock.now().getTime() - 40 * 24 * 3600_000);
   const result = await deps.db
     .insertInto('subscribers')
