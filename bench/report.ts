@@ -30,10 +30,13 @@ export interface Goal {
   target: number;
   unit?: string;
   show?: (n: number) => string;
+  /** A condition the goal also needs (e.g. the rate asked for was reached). */
+  also?: boolean;
 }
 
 export const goalMet = (g: Goal) =>
-  g.op === '>=' ? g.value >= g.target : g.op === '<' ? g.value < g.target : g.value === g.target && Number.isFinite(g.value);
+  g.also !== false &&
+  (g.op === '>=' ? g.value >= g.target : g.op === '<' ? g.value < g.target : g.value === g.target && Number.isFinite(g.value));
 const shown = (g: Goal, n: number) => `${g.show ? g.show(n) : n.toLocaleString('en-US')}${g.unit ?? ''}`;
 /** `>= 0.5x raw: met` for a table's goal column. */
 export const goalCell = (g: Goal, what = '') => `${g.op} ${shown(g, g.target)}${what}: ${goalMet(g) ? 'met' : 'NOT met'}`;

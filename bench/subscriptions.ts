@@ -1,637 +1,453 @@
 /**
  * Issue 5 benchmark: the subscriber endpoints of the real app under HTTP load from a second
- * process (autocannon, testkit/subscriber-load-process.ts), on PostgreSQL: full load, then
- * 200 requests/s in bursts and evenly spaced; sign-ups again through the Resend transport; then
- * a sign-up's steps timed one at a time (setup and findings: bench/text/subscriptions.md).
+ * process (autocannon, testkit/subscriber-load-process.ts), on PostgreSQL: full load (with the
+ * durable-INSERT limit), then 200 requests/s in bursts and evenly spaced; sign-ups again through
+ * the Resend transport; then a sign-up's steps timed one at a time (setup and findings:
+ * bench/text/subscriptions.md).
  *
  *   npm run bench -- subscriptions
  *
  * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
  * BENCH_SECONDS (default 10, per run), BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { createApp } from '../src/app';
+import type { Db } from '../src/db/database';
 import type { SubscriberRow } from '../src/db/subscribers';
 import { buildEml } from '../src/email/eml';
-import type { Deps } from '../src/services';
 import { drainNotices, NOTICE_GATHER_MS, noticeMessage } from '../src/subscribers/notices';
 import { preferencesSchema } from '../src/subscribers/preferences';
 import { requestSubscription } from '../src/subscribers/subscribe';
-import { adminQueryAt as adminQuery, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
+import { adminQueryAt, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import { cpuMeter, cpuTimes, postgresBackends } from '../testkit/machine';
-import { projectRoot as repoRoot } from '../testkit/process';
+import { projectRoot } from '../testkit/process';
 import { type AppUnderTest, countEml, sanityCheck, seedManagedSubscribers, startApp } from '../testkit/subscriber-app';
 import { choices, type LoadSummary, type Scenario, startLoadGenerator } from '../testkit/subscriber-load';
 import { DURABLE_INSERT_PATH } from '../testkit/subscriber-load-process';
-import { type ProfileStep, timeSteps } from '../testkit/timing';
+import { timeSteps } from '../testkit/timing';
+import { inTempDir, log } from './measure';
 import {
   type BenchResult,
-  cols,
+  envNumber,
   fmtInt,
   fmtRatio,
+  type Goal,
+  goalCell,
+  goalText,
   machineInfo,
   met,
   now,
+  recordTable,
   startRun,
-  type TableColumn,
   writeUnless,
   writeUp,
 } from './report';
 
-const SECONDS = Math.max(1, Number(process.env.BENCH_SECONDS ?? 10));
-const WARMUP_SECONDS = 1;
-const FULL_CONNECTIONS = 10;
-const FIXED_RATE = 200;
-const BURST_CONNECTIONS = 10;
-const PACED_MAX_CONNECTIONS = 64;
-const PACED_GRACE_MS = 2_000;
-const MANAGED_SUBSCRIBERS = 1_000;
-const GOAL_SIGNUP_VS_HEALTHZ = 0.3;
-const GOAL_P99_MS = 50;
-
-const GOAL_SIGNUP_VS_DURABLE = 0.5;
-const scenarios: readonly Scenario[] = ['healthz', 'signup', 'preferences'];
-/** At full load only: the same path and middleware as the sign-up, its handler one INSERT ... RETURNING. */
-const fullLoadScenarios: readonly Scenario[] = ['healthz', 'signup', 'durable', 'preferences'];
-const scenarioLabel: Record<Scenario, string> = {
+const SECONDS = envNumber('BENCH_SECONDS', 10, 1);
+const [CONNECTIONS, RATE, PACED_MAX, MANAGED] = [10, 200, 64, 1_000];
+const [GOAL_VS_HEALTHZ, GOAL_VS_DURABLE, GOAL_P99_MS] = [0.3, 0.5, 50];
+const PROFILE = { calls: 60, rounds: 3, warmupCalls: 10 };
+const LABELS: Record<Scenario, string> = {
   durable: `POST ${DURABLE_INSERT_PATH} (durable INSERT limit)`,
   healthz: 'GET /healthz',
   signup: 'POST /v1/subscriptions',
   preferences: 'PUT /v1/preferences?token=',
 };
+type Phase = 'full' | 'burst' | 'paced';
+const PHASES: Record<Phase, [string, string]> = {
+  full: [`full load: ${CONNECTIONS} connections, ${SECONDS} s`, 'full load'],
+  burst: [`${RATE}/s, autocannon overallRate: ${CONNECTIONS} connections x ${RATE / CONNECTIONS}/s, ${SECONDS} s`, `${RATE}/s in bursts`],
+  paced: [`${RATE}/s evenly spaced: one every ${1000 / RATE} ms, up to ${PACED_MAX} connections, ${SECONDS} s`, `${RATE}/s evenly spaced`],
+};
 
-const PROFILE_CALLS = 60;
-const PROFILE_ROUNDS = 3;
-const PROFILE_WARMUP_CALLS = 10;
+interface Measured extends LoadSummary {
+  phase: Phase;
+  transport: 'outbox' | 'resend';
+  /** Sign-up only: confirmation emails handed over when the run ended, after the drain, and the drain's ms. */
+  emails?: { atEnd: number; after: number; drainMs: number };
+  /** The app's event-loop utilisation, and CPU ms per request of the app, PostgreSQL's backends, the load generator, the fake Resend. */
+  elu: number;
+  cpu: { app: number; postgres: number; load: number; resend?: number };
+}
 
-async function profileSignup(app: AppUnderTest): Promise<ProfileStep[]> {
+const rps = (m: LoadSummary) => m.total / m.seconds;
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
+const labelOf = (m: Pick<Measured, 'scenario' | 'transport'>) => `${LABELS[m.scenario]}${m.transport === 'resend' ? ' via Resend' : ''}`;
+const cpuTotal = (m: Measured) => m.cpu.app + m.cpu.postgres + m.cpu.load + (m.cpu.resend ?? 0);
+
+type Ctx = {
+  generator: Awaited<ReturnType<typeof startLoadGenerator>>;
+  resend?: Awaited<ReturnType<typeof startFakeResendProcess>>;
+  database: string;
+  tokens: string[];
+};
+
+/** One run of one endpoint, with the CPU of every process involved over it (and, for sign-ups, until their emails left). */
+async function measure(ctx: Ctx, phase: Phase | 'warm-up', scenario: Scenario, app: AppUnderTest): Promise<Measured> {
+  const emailsBefore = await app.emailsSent();
+  const meters = {
+    postgres: cpuMeter(() => postgresBackends(ctx.database)),
+    load: cpuMeter(() => [ctx.generator.child.pid!]),
+    resend: app.transport === 'resend' && ctx.resend ? cpuMeter(() => [ctx.resend!.pid]) : undefined,
+  };
+  const elu = nodePerformance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const summary = await ctx.generator.run({
+    url: app.baseUrl,
+    scenario,
+    pattern: phase === 'full' || phase === 'warm-up' ? 'closed' : phase,
+    connections: phase === 'warm-up' ? 4 : phase === 'paced' ? PACED_MAX : CONNECTIONS,
+    seconds: phase === 'warm-up' ? 1 : SECONDS,
+    ...(phase === 'burst' || phase === 'paced' ? { rate: RATE } : {}),
+    ...(scenario === 'preferences' ? { tokens: ctx.tokens } : {}),
+  });
+  const utilization = nodePerformance.eventLoopUtilization(elu).utilization;
+  const atEnd = (await app.emailsSent()) - emailsBefore;
+  const drainStarted = now();
+  await app.settle();
+  const emails = { atEnd, after: (await app.emailsSent()) - emailsBefore, drainMs: now() - drainStarted };
+  const used = process.cpuUsage(cpu);
+  const n = Math.max(1, summary.total);
+  const m: Measured = {
+    ...summary,
+    phase: phase === 'warm-up' ? 'full' : phase,
+    transport: app.transport,
+    ...(scenario === 'signup' && { emails }),
+    elu: utilization,
+    cpu: {
+      app: (used.user + used.system) / 1000 / n,
+      postgres: meters.postgres() / n,
+      load: meters.load() / n,
+      ...(meters.resend && { resend: meters.resend() / n }),
+    },
+  };
+  log(
+    `  ${(phase === 'warm-up' ? phase : PHASES[phase][1]).padEnd(20)} ${labelOf(m).padEnd(27)} ${fmtInt(rps(m)).padStart(6)} req/s  p50 ${ms(m.latency.p50)} ms  ` +
+      `p99 ${ms(m.latency.p99)} ms  non-2xx ${m.non2xx} errors ${m.errors} timeouts ${m.timeouts}  event loop ${(utilization * 100).toFixed(0)}%  ` +
+      `CPU ms/request: ${Object.entries(m.cpu)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')}${m.emails ? `  emails ${m.emails.atEnd} at end, ${m.emails.after} after ${fmtInt(m.emails.drainMs)} ms` : ''}`,
+  );
+  return m;
+}
+
+/** What the app's tables hold after the load: pending subscribers, notices queued and failed, rate-limit rows. */
+async function stateAfter(db: Db) {
+  const { rows } = await sql<{ pending: number; queued: number; failed: number; limits: number }>`
+    select (select count(*)::int from subscribers where status = 'pending') as pending,
+      (select count(*)::int from signup_notices where failed_at is null) as queued,
+      (select count(*)::int from signup_notices where failed_at is not null) as failed,
+      (select count(*)::int from rate_limits) as limits`.execute(db);
+  return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, fmtInt(v)]));
+}
+
+/** A sign-up's steps one call at a time in the app process, then the notices they queued drained as the pump drains them. */
+async function profileSignup(app: AppUnderTest) {
   const { deps } = app;
-  const steps: { step: string; f: (i: number) => Promise<unknown> | unknown }[] = [];
-  const add = (step: string, f: (i: number) => Promise<unknown> | unknown) => steps.push({ step, f });
   const tag = `p${Date.now()}`;
   const preferences = preferencesSchema.parse(choices(7));
-  // Sign-ups whose notices stay queued (the pump is not kicked): drained together afterwards.
-  const notKicked: Deps = { ...deps, noticePump: { kick() {} } };
-  const pendingRows = (
-    await app.handle.db
-      .selectFrom('subscribers')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .limit(PROFILE_CALLS + PROFILE_WARMUP_CALLS)
-      .execute()
-  ).map((row) => ({ ...row, id: Number(row.id) }) as unknown as SubscriberRow);
-  const pendingAt = (i: number) => pendingRows[i % pendingRows.length]!;
-  const message = (i: number) => noticeMessage(deps, { kind: 'confirm', subscriber: pendingAt(i), createdAt: new Date() });
-
-  add('one PostgreSQL round trip (select 1 through Kysely and the pool)', () => sql`select 1`.execute(deps.db));
-  add('sign-up statement (requestSubscription: 2 limits, suppression, subscriber, notice queued; one round trip)', (i) =>
-    requestSubscription(notKicked, {
-      email: `profile.tx.${tag}.${i}@bench.example.org`,
-      preferences,
-      source: 'api',
-      client: `172.17.0.${i & 255}`,
-    }),
-  );
-  const signUp = async (target: ReturnType<typeof createApp>, i: number, kind: string) => {
-    const response = await target.request('/v1/subscriptions', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': `172.16.${kind.length}.${i & 255}` },
-      body: JSON.stringify({ email: `profile.${kind}.${tag}.${i}@bench.example.org`, ...choices(i) }),
+  const notKicked = { ...deps, noticePump: { kick() {} } }; // notices stay queued, drained together afterwards
+  const pending = await app.handle.db.selectFrom('subscribers').selectAll().where('status', '=', 'pending').limit(100).execute();
+  const message = (i: number) =>
+    noticeMessage(deps, {
+      kind: 'confirm',
+      subscriber: { ...pending[i % pending.length]!, id: Number(pending[i % pending.length]!.id) } as unknown as SubscriberRow,
+      createdAt: new Date(),
     });
-    if (response.status !== 202) throw new Error(`profile sign-up answered ${response.status}: ${await response.text()}`);
-  };
   const appNotKicked = createApp(notKicked);
-  add('whole sign-up through app.request (no socket), notice queued, not sent', (i) => signUp(appNotKicked, i, 'queued'));
-  add('notice email: tokens + template (noticeMessage)', (i) => message(i));
   const built = { ...message(0), from: deps.config.emailFrom };
-  add("notice email: MIME build (buildEml: nodemailer's header builder and encoders)", (i) =>
-    buildEml(built, { messageId: `<profile${i}.0@outbox.tracker-alerts>`, date: new Date() }),
+  const steps = await timeSteps(
+    [
+      { step: 'one PostgreSQL round trip (select 1 through Kysely and the pool)', f: () => sql`select 1`.execute(deps.db) },
+      {
+        step: 'sign-up statement (requestSubscription: 2 limits, suppression, subscriber, notice queued; one round trip)',
+        f: (i) =>
+          requestSubscription(notKicked, {
+            email: `profile.tx.${tag}.${i}@bench.example.org`,
+            preferences,
+            source: 'api',
+            client: `172.17.0.${i & 255}`,
+          }),
+      },
+      {
+        step: 'whole sign-up through app.request (no socket), notice queued, not sent',
+        f: async (i) => {
+          const response = await appNotKicked.request('/v1/subscriptions', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-forwarded-for': `172.16.6.${i & 255}` },
+            body: JSON.stringify({ email: `profile.queued.${tag}.${i}@bench.example.org`, ...choices(i) }),
+          });
+          if (response.status !== 202) throw new Error(`profile sign-up answered ${response.status}: ${await response.text()}`);
+        },
+      },
+      { step: 'notice email: tokens + template (noticeMessage)', f: message },
+      {
+        step: "notice email: MIME build (buildEml: nodemailer's header builder and encoders)",
+        f: (i) => buildEml(built, { messageId: `<profile${i}.0@outbox.tracker-alerts>`, date: new Date() }),
+      },
+      {
+        step: 'notice email: outbox send of one (MIME build + file writes)',
+        f: (i) => deps.mailer.send(built, { idempotencyKey: `profile-${tag}-${i}` }),
+      },
+    ],
+    PROFILE,
   );
-  add('notice email: outbox send of one (MIME build + file writes)', (i) =>
-    deps.mailer.send(built, { idempotencyKey: `profile-${tag}-${i}` }),
-  );
-  const timed = await timeSteps(steps, { calls: PROFILE_CALLS, rounds: PROFILE_ROUNDS, warmupCalls: PROFILE_WARMUP_CALLS });
-
-  // Every notice the sign-ups above queued, sent the way the pump sends them: batches of 100.
-  const queued = await sql<{ n: number }>`select count(*)::int as n from signup_notices where failed_at is null`.execute(deps.db);
-  const count = queued.rows[0]!.n;
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from signup_notices where failed_at is null`.execute(deps.db);
+  const count = Math.max(1, rows[0]!.n);
   const cpu = process.cpuUsage();
   const started = now();
   const drained = await drainNotices(deps);
   const used = process.cpuUsage(cpu);
-  if (drained.sent !== count) throw new Error(`drained ${drained.sent} of ${count} queued notices`);
-  timed.push({
+  if (drained.sent !== rows[0]!.n) throw new Error(`drained ${drained.sent} of ${rows[0]!.n} queued notices`);
+  steps.push({
     step: `notices drained in batches of 100 (claim, render, MIME, outbox batch, delete), per notice, over ${fmtInt(count)}`,
-    cpuMs: (used.user + used.system) / 1000 / Math.max(1, count),
-    wallMs: (now() - started) / Math.max(1, count),
+    cpuMs: (used.user + used.system) / 1000 / count,
+    wallMs: (now() - started) / count,
   });
-  return timed;
-}
-
-const profileColumns: TableColumn[] = [
-  { title: `step (one call at a time; median of ${PROFILE_ROUNDS} rounds of ${Math.round(PROFILE_CALLS / PROFILE_ROUNDS)} calls)` },
-  { title: 'CPU ms', align: 'right' },
-  { title: 'wall ms', align: 'right' },
-];
-const profileRows = (steps: readonly ProfileStep[]) => steps.map((s) => [s.step, s.cpuMs.toFixed(2), s.wallMs.toFixed(2)]);
-
-interface Measured extends LoadSummary {
-  phase: Phase;
-  /** How the confirmation emails left: the outbox (the development default) or Resend (production). */
-  transport: 'outbox' | 'resend';
-  /** Sign-up only: confirmation emails handed over when the run ended, and time to finish the rest. */
-  emailsAtEnd?: number;
-  emailsAfterDrain?: number;
-  drainMs?: number;
-  /** The app process during the run: event-loop utilisation, and CPU time per request (run and drain). */
-  eventLoopUtilization: number;
-  cpuMsPerRequest: number;
-  /** CPU of the other processes over the same window, per request: PostgreSQL's backends of the bench database, the load generator, the fake Resend. */
-  postgresCpuMsPerRequest: number;
-  loadCpuMsPerRequest: number;
-  resendCpuMsPerRequest?: number;
-}
-
-/** The endpoint, and for sign-ups through Resend, the transport. */
-const labelOf = (m: Pick<Measured, 'scenario' | 'transport'>) =>
-  `${scenarioLabel[m.scenario]}${m.transport === 'resend' ? ' via Resend' : ''}`;
-
-type Phase = 'full' | 'burst' | 'paced';
-const phases: readonly Phase[] = ['full', 'burst', 'paced'];
-const phaseLabel: Record<Phase, string> = {
-  full: `full load: ${FULL_CONNECTIONS} connections, ${SECONDS} s`,
-  burst: `${FIXED_RATE}/s, autocannon overallRate: ${BURST_CONNECTIONS} connections x ${FIXED_RATE / BURST_CONNECTIONS}/s, ${SECONDS} s`,
-  paced: `${FIXED_RATE}/s evenly spaced: one every ${1000 / FIXED_RATE} ms, up to ${PACED_MAX_CONNECTIONS} connections, ${SECONDS} s`,
-};
-const phaseShort: Record<Phase, string> = { full: 'full load', burst: `${FIXED_RATE}/s in bursts`, paced: `${FIXED_RATE}/s evenly spaced` };
-
-const rps = (m: LoadSummary) => m.total / m.seconds;
-const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
-const statusText = (m: LoadSummary) =>
-  Object.entries(m.statusCodes)
-    .map(([code, count]) => `${code}: ${fmtInt(count)}`)
-    .join(', ');
-
-const columns = cols(
-  'endpoint',
-  'load',
-  '>requests',
-  '>requests/s',
-  '>vs healthz',
-  '>vs durable INSERT',
-  '>p50 ms',
-  '>p90 ms',
-  '>p99 ms',
-  '>max ms',
-  '>non-2xx',
-  '>errors / timeouts',
-  'goal',
-);
-
-function verdicts(results: readonly Measured[]) {
-  const find = (phase: Phase, s: Scenario, transport: Measured['transport'] = 'outbox') =>
-    results.find((r) => r.phase === phase && r.scenario === s && r.transport === transport);
-  const healthz = find('full', 'healthz');
-  const signup = find('full', 'signup');
-  const ratio = healthz && signup ? rps(signup) / rps(healthz) : Number.NaN;
-  const resendSignup = find('full', 'signup', 'resend');
-  const resendRatio = healthz && resendSignup ? rps(resendSignup) / rps(healthz) : Number.NaN;
-  const durable = find('full', 'durable');
-  const durableRatio = durable && signup ? rps(signup) / rps(durable) : Number.NaN;
-  const p99 = (phase: Phase, s: Scenario, transport: Measured['transport'] = 'outbox') =>
-    find(phase, s, transport)?.latency.p99 ?? Number.NaN;
+  const at = (prefix: string) => {
+    const s = steps.find((p) => p.step.startsWith(prefix))!;
+    return { cpu: s.cpuMs.toFixed(2), wall: s.wallMs.toFixed(1), cpuMs: s.cpuMs };
+  };
   return {
-    ratio,
-    ratioOk: ratio >= GOAL_SIGNUP_VS_HEALTHZ,
-    resendRatio,
-    resendRatioOk: resendRatio >= GOAL_SIGNUP_VS_HEALTHZ,
-    durable,
-    durableRatio,
-    durableRatioOk: durableRatio >= GOAL_SIGNUP_VS_DURABLE,
-    p99,
-    /** At the rate asked: the p99 under the goal and the rate actually reached (within 5%). */
-    p99Ok: (phase: Phase, s: Scenario, transport: Measured['transport'] = 'outbox') => {
-      const r = find(phase, s, transport);
-      return r !== undefined && r.latency.p99 < GOAL_P99_MS && rps(r) >= FIXED_RATE * 0.95;
+    steps,
+    whole: at('whole sign-up'),
+    statement: at('sign-up statement'),
+    drained: at('notices drained'),
+    single: at('notice email: outbox send'),
+  };
+}
+
+/** Goals, text and tables from the runs (bench/text/subscriptions.md). */
+function writeUpView(results: readonly Measured[], profile: Awaited<ReturnType<typeof profileSignup>>, busy: string, after: object) {
+  const find = (phase: Phase, s: Scenario, t: Measured['transport'] = 'outbox') =>
+    results.find((r) => r.phase === phase && r.scenario === s && r.transport === t);
+  const [healthz, signup, durable, resendSignup] = [
+    find('full', 'healthz')!,
+    find('full', 'signup')!,
+    find('full', 'durable'),
+    find('full', 'signup', 'resend'),
+  ];
+  const vsHealthz = (r: Measured | undefined): Goal => ({
+    value: r ? rps(r) / rps(healthz) : Number.NaN,
+    op: '>=',
+    target: GOAL_VS_HEALTHZ,
+    show: fmtRatio,
+  });
+  const vsDurable = (r: Measured): Goal => ({
+    value: durable ? rps(r) / rps(durable) : Number.NaN,
+    op: '>=',
+    target: GOAL_VS_DURABLE,
+    show: fmtRatio,
+  });
+  const p99 = (r: Measured | undefined): Goal => ({
+    value: r?.latency.p99 ?? Number.NaN,
+    also: r !== undefined && rps(r) >= RATE * 0.95,
+    op: '<',
+    target: GOAL_P99_MS,
+    show: ms,
+    unit: ' ms',
+  });
+  const budget = (r: Measured) =>
+    `app ${r.cpu.app.toFixed(2)}${r.cpu.postgres >= 0.005 ? ` + PostgreSQL ${r.cpu.postgres.toFixed(2)}` : ''} + load generator ${r.cpu.load.toFixed(2)}` +
+    `${r.cpu.resend !== undefined ? ` + fake Resend ${r.cpu.resend.toFixed(2)}` : ''} = ${cpuTotal(r).toFixed(2)} ms`;
+  const putCpu = find('full', 'preferences')?.cpu.app ?? Number.NaN;
+  const view = {
+    gatherMs: NOTICE_GATHER_MS,
+    managed: fmtInt(MANAGED),
+    rate: RATE,
+    connections: CONNECTIONS,
+    perConnection: RATE / CONNECTIONS,
+    spacingMs: 1000 / RATE,
+    pacedMax: PACED_MAX,
+    durablePath: DURABLE_INSERT_PATH,
+    profile: { ...PROFILE, perRound: Math.round(PROFILE.calls / PROFILE.rounds), ...profile },
+    signupRuns: results
+      .filter((r) => r.emails)
+      .map((r) => ({
+        label: labelOf(r),
+        phase: PHASES[r.phase][1],
+        ok: fmtInt(r.ok),
+        atEnd: fmtInt(r.emails!.atEnd),
+        how: r.transport === 'resend' ? 'received by the fake Resend' : '.eml files written',
+        after: fmtInt(r.emails!.after),
+        drainMs: fmtInt(r.emails!.drainMs),
+        extra: r.emails!.after > r.ok && { n: fmtInt(r.emails!.after - r.ok), timeouts: r.timeouts > 0 },
+      })),
+    lags: results.filter((r) => r.senderLag).map((r) => ({ label: labelOf(r), p99: ms(r.senderLag!.p99), max: ms(r.senderLag!.max) })),
+    after,
+    busy,
+    healthzBurst: ms(find('burst', 'healthz')?.latency.p99 ?? Number.NaN),
+    healthzPaced: ms(find('paced', 'healthz')?.latency.p99 ?? Number.NaN),
+    eluBurst: ((find('burst', 'healthz')?.elu ?? Number.NaN) * 100).toFixed(0),
+    eluPaced: ((find('paced', 'healthz')?.elu ?? Number.NaN) * 100).toFixed(0),
+    budget: { healthz: budget(healthz), signup: budget(signup), resend: resendSignup && budget(resendSignup) },
+    appRatio: `${healthz.cpu.app.toFixed(2)} / ${signup.cpu.app.toFixed(2)} = ${fmtRatio(healthz.cpu.app / signup.cpu.app)}`,
+    machineRatio: `${cpuTotal(healthz).toFixed(2)} / ${cpuTotal(signup).toFixed(2)} = ${fmtRatio(cpuTotal(healthz) / cpuTotal(signup))}`,
+    resendRatios:
+      resendSignup && `${fmtRatio(healthz.cpu.app / resendSignup.cpu.app)} and ${fmtRatio(cpuTotal(healthz) / cpuTotal(resendSignup))}`,
+    measured: fmtRatio(vsHealthz(signup).value),
+    goalVsHealthz: GOAL_VS_HEALTHZ,
+    maxFactor: (1 / GOAL_VS_HEALTHZ).toFixed(1),
+    maxApp: (healthz.cpu.app / GOAL_VS_HEALTHZ).toFixed(2),
+    maxAll: (cpuTotal(healthz) / GOAL_VS_HEALTHZ).toFixed(2),
+    pgPerSignup: signup.cpu.postgres.toFixed(2),
+    putCpu: putCpu.toFixed(2),
+    putCores: ((RATE * putCpu) / 1000).toFixed(2),
+    goals: {
+      signupRps: fmtInt(rps(signup)),
+      vsHealthz: goalText(vsHealthz(signup)),
+      resend: resendSignup && { rps: fmtInt(rps(resendSignup)), vsHealthz: goalText(vsHealthz(resendSignup)) },
+      durableRps: fmtInt(durable ? rps(durable) : Number.NaN),
+      vsDurable: goalText(vsDurable(signup)),
+      p99: (
+        [
+          ['signup', 'outbox'],
+          ['signup', 'resend'],
+          ['preferences', 'outbox'],
+        ] as const
+      )
+        .filter(([s, t]) => find('burst', s, t))
+        .map(([s, t]) => ({
+          label: labelOf({ scenario: s, transport: t }),
+          burst: goalText(p99(find('burst', s, t))),
+          paced: goalText(p99(find('paced', s, t))),
+        })),
+      non2xx: fmtInt(results.reduce((n, r) => n + r.non2xx, 0)),
+      non2xxMet: met(results.every((r) => r.non2xx === 0)),
+      errors: fmtInt(results.reduce((n, r) => n + r.errors, 0)),
+      timeouts: fmtInt(results.reduce((n, r) => n + r.timeouts, 0)),
+      late: results
+        .filter((r) => r.timeouts > 0)
+        .map((r) => `${labelOf(r)} ${PHASES[r.phase][1]}: ${fmtInt(r.timeouts)}`)
+        .join('; '),
     },
   };
-}
-
-function tableRows(results: readonly Measured[]): string[][] {
-  const v = verdicts(results);
-  const healthzFull = results.find((r) => r.phase === 'full' && r.scenario === 'healthz');
-  return results.map((r) => {
-    let goal = '';
-    const ratioOk = r.transport === 'resend' ? v.resendRatioOk : v.ratioOk;
-    if (r.phase === 'full' && r.scenario === 'signup') goal = `>= ${GOAL_SIGNUP_VS_HEALTHZ}x healthz: ${met(ratioOk)}`;
-    if (r.phase === 'full' && r.scenario === 'signup' && v.durable)
-      goal += `; >= ${GOAL_SIGNUP_VS_DURABLE}x durable INSERT: ${met(rps(r) / rps(v.durable) >= GOAL_SIGNUP_VS_DURABLE)}`;
-    if (r.phase !== 'full' && r.scenario !== 'healthz')
-      goal = `p99 < ${GOAL_P99_MS} ms at ${FIXED_RATE}/s: ${v.p99Ok(r.phase, r.scenario, r.transport) ? 'met' : 'not met'}`;
-    return [
-      labelOf(r),
-      phaseLabel[r.phase],
-      fmtInt(r.total),
-      fmtInt(rps(r)),
-      r.phase === 'full' && healthzFull ? fmtRatio(rps(r) / rps(healthzFull)) : '',
-      r.phase === 'full' && v.durable && r.scenario !== 'healthz' ? fmtRatio(rps(r) / rps(v.durable)) : '',
-      ms(r.latency.p50),
-      ms(r.latency.p90),
-      ms(r.latency.p99),
-      ms(r.latency.max),
-      r.non2xx === 0 ? '0' : `${fmtInt(r.non2xx)} (${statusText(r)})`,
-      `${r.errors} / ${r.timeouts}`,
-      goal,
-    ];
-  });
-}
-
-const appColumns = cols(
-  'endpoint',
-  'load',
-  '>app event loop busy',
-  '>app CPU ms per request',
-  '>PostgreSQL backends CPU ms per request',
-  '>load generator CPU ms per request',
-  '>fake Resend CPU ms per request',
-);
-
-/** The app process's side: how busy its event loop was, and its CPU time per request. */
-function appRows(results: readonly Measured[]): string[][] {
-  return results.map((r) => [
-    labelOf(r),
-    phaseShort[r.phase],
-    `${(r.eventLoopUtilization * 100).toFixed(0)}%`,
-    `${r.cpuMsPerRequest.toFixed(2)}${r.scenario === 'signup' ? ' (incl. its email)' : ''}`,
-    r.postgresCpuMsPerRequest.toFixed(2),
-    r.loadCpuMsPerRequest.toFixed(2),
-    r.resendCpuMsPerRequest === undefined ? '' : r.resendCpuMsPerRequest.toFixed(2),
-  ]);
-}
-
-function autocannonVersion(): string {
-  try {
-    return `autocannon ${JSON.parse(readFileSync(join(repoRoot, 'node_modules/autocannon/package.json'), 'utf8')).version}`;
-  } catch {
-    return 'autocannon';
-  }
-}
-
-interface Ctx {
-  generator: Awaited<ReturnType<typeof startLoadGenerator>>;
-  fakeResend?: Awaited<ReturnType<typeof startFakeResendProcess>>;
-  /** The database whose backends' CPU is counted. */
-  database: string;
-  tokens: string[];
-  log: (line: string) => void;
-}
-
-/** One run of one endpoint against `target`, with the CPU of every process involved over it (and, for sign-ups, until their emails left). */
-async function measure(ctx: Ctx, phase: Phase | 'warm-up', scenario: Scenario, target: AppUnderTest): Promise<Measured> {
-  const { generator, fakeResend, database, tokens, log } = ctx;
-  const emailsBefore = await target.emailsSent();
-  const postgresCpu = cpuMeter(() => postgresBackends(database));
-  const loadCpu = cpuMeter(() => [generator.child.pid!]);
-  const resendCpu = target.transport === 'resend' && fakeResend ? cpuMeter(() => [fakeResend.pid]) : undefined;
-  const elu = nodePerformance.eventLoopUtilization();
-  const cpu = process.cpuUsage();
-  const summary = await generator.run({
-    url: target.baseUrl,
-    scenario,
-    pattern: phase === 'full' || phase === 'warm-up' ? 'closed' : phase,
-    connections:
-      phase === 'warm-up' ? 4 : phase === 'burst' ? BURST_CONNECTIONS : phase === 'paced' ? PACED_MAX_CONNECTIONS : FULL_CONNECTIONS,
-    seconds: phase === 'warm-up' ? WARMUP_SECONDS : SECONDS,
-    ...(phase === 'burst' || phase === 'paced' ? { rate: FIXED_RATE } : {}),
-    ...(scenario === 'preferences' ? { tokens } : {}),
-  });
-  const eventLoopUtilization = nodePerformance.eventLoopUtilization(elu).utilization;
-  const measured: Measured = {
-    ...summary,
-    phase: phase === 'warm-up' ? 'full' : phase,
-    transport: target.transport,
-    eventLoopUtilization,
-    cpuMsPerRequest: Number.NaN,
-    postgresCpuMsPerRequest: Number.NaN,
-    loadCpuMsPerRequest: Number.NaN,
+  const tables = {
+    results: recordTable(results, {
+      endpoint: labelOf,
+      load: (r) => PHASES[r.phase][0],
+      '>requests': (r) => fmtInt(r.total),
+      '>requests/s': (r) => fmtInt(rps(r)),
+      '>vs healthz': (r) => (r.phase === 'full' ? fmtRatio(rps(r) / rps(healthz)) : ''),
+      '>vs durable INSERT': (r) => (r.phase === 'full' && durable && r.scenario !== 'healthz' ? fmtRatio(rps(r) / rps(durable)) : ''),
+      ...Object.fromEntries((['p50', 'p90', 'p99', 'max'] as const).map((p) => [`>${p} ms`, (r: Measured) => ms(r.latency[p])])),
+      '>non-2xx': (r) =>
+        r.non2xx === 0
+          ? '0'
+          : `${fmtInt(r.non2xx)} (${Object.entries(r.statusCodes)
+              .map(([c, n]) => `${c}: ${fmtInt(n)}`)
+              .join(', ')})`,
+      '>errors / timeouts': (r) => `${r.errors} / ${r.timeouts}`,
+      goal: (r) =>
+        r.phase === 'full' && r.scenario === 'signup'
+          ? `${goalCell(vsHealthz(r), ' healthz')}${durable ? `; ${goalCell(vsDurable(r), ' durable INSERT')}` : ''}`
+          : r.phase !== 'full' && r.scenario !== 'healthz'
+            ? `p99 ${goalCell(p99(r))} at ${RATE}/s`
+            : '',
+    }),
+    app: recordTable(results, {
+      endpoint: labelOf,
+      load: (r) => PHASES[r.phase][1],
+      '>app event loop busy': (r) => `${(r.elu * 100).toFixed(0)}%`,
+      '>app CPU ms per request': (r) => `${r.cpu.app.toFixed(2)}${r.scenario === 'signup' ? ' (incl. its email)' : ''}`,
+      '>PostgreSQL backends CPU ms per request': (r) => r.cpu.postgres.toFixed(2),
+      '>load generator CPU ms per request': (r) => r.cpu.load.toFixed(2),
+      '>fake Resend CPU ms per request': (r) => r.cpu.resend?.toFixed(2) ?? '',
+    }),
+    profile: recordTable(profile.steps, {
+      [`step (one call at a time; median of ${PROFILE.rounds} rounds of ${Math.round(PROFILE.calls / PROFILE.rounds)} calls)`]: (s) =>
+        s.step,
+      '>CPU ms': (s) => s.cpuMs.toFixed(2),
+      '>wall ms': (s) => s.wallMs.toFixed(2),
+    }),
   };
-  const emailsAtEnd = (await target.emailsSent()) - emailsBefore;
-  const drainStarted = now();
-  await target.settle();
-  if (scenario === 'signup') {
-    measured.emailsAtEnd = emailsAtEnd;
-    measured.drainMs = now() - drainStarted;
-    measured.emailsAfterDrain = (await target.emailsSent()) - emailsBefore;
-  }
-  const used = process.cpuUsage(cpu);
-  const requests = Math.max(1, summary.total);
-  measured.cpuMsPerRequest = (used.user + used.system) / 1000 / requests;
-  measured.postgresCpuMsPerRequest = postgresCpu() / requests;
-  measured.loadCpuMsPerRequest = loadCpu() / requests;
-  if (resendCpu) measured.resendCpuMsPerRequest = resendCpu() / requests;
-  log(
-    `  ${(phase === 'warm-up' ? phase : phaseShort[phase]).padEnd(20)} ${labelOf(measured).padEnd(27)} ${fmtInt(rps(summary)).padStart(6)} req/s  ` +
-      `p50 ${ms(summary.latency.p50)} ms  p99 ${ms(summary.latency.p99)} ms  max ${ms(summary.latency.max)} ms  ` +
-      `statuses {${statusText(summary)}} errors ${summary.errors} timeouts ${summary.timeouts}  ` +
-      `app event loop ${(eventLoopUtilization * 100).toFixed(0)}% busy, CPU ms/request: app ${measured.cpuMsPerRequest.toFixed(2)}, ` +
-      `PostgreSQL ${measured.postgresCpuMsPerRequest.toFixed(2)}, load generator ${measured.loadCpuMsPerRequest.toFixed(2)}` +
-      (measured.resendCpuMsPerRequest !== undefined ? `, fake Resend ${measured.resendCpuMsPerRequest.toFixed(2)}` : '') +
-      (summary.senderLag ? `  sender late p99 ${ms(summary.senderLag.p99)} ms, max ${ms(summary.senderLag.max)} ms` : '') +
-      (measured.drainMs !== undefined
-        ? `  emails ${fmtInt(measured.emailsAtEnd!)} at end, ${fmtInt(measured.emailsAfterDrain!)} after ${fmtInt(measured.drainMs)} ms drain`
-        : ''),
-  );
-  return measured;
-}
-
-/**
- * The production path: the same sign-ups, their confirmations posted by the resend SDK (batch
- * API) to the fake Resend in a process of its own, from a second app on its own schema.
- */
-async function measureResend(ctx: Ctx, url: string, schema: string, dataDir: string, results: Measured[]): Promise<string> {
-  const { log } = ctx;
-  const fake = ctx.fakeResend!;
-  await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
-  const resendApp = await startApp(url, schema, dataDir, { url: fake.url, sent: async () => (await fake.deliveries()).length });
-  try {
-    log(`  the same sign-ups through the Resend transport (fake Resend at ${fake.url}, its own process)`);
-    await measure(ctx, 'warm-up', 'signup', resendApp);
-    for (const phase of phases) results.push(await measure(ctx, phase, 'signup', resendApp));
-    const deliveries = await fake.deliveries();
-    const resendPending = await sql<{ n: number }>`select count(*)::int as n from subscribers where status = 'pending'`.execute(
-      resendApp.handle.db,
-    );
-    const fakeUsage = await fake.usage();
-    const resendNotices = await sql<{ queued: number; failed: number }>`
-      select count(*) filter (where failed_at is null)::int as queued, count(*) filter (where failed_at is not null)::int as failed
-      from signup_notices`.execute(resendApp.handle.db);
-    const resendConsistency =
-      `Through Resend: ${fmtInt(resendPending.rows[0]!.n)} pending subscribers (warm-up included) and ${fmtInt(deliveries.length)} ` +
-      `emails received by the fake in ${fmtInt(fakeUsage.requests)} requests (${(deliveries.length / Math.max(1, fakeUsage.requests)).toFixed(1)} per batch), ` +
-      `to ${fmtInt(new Set(deliveries.flatMap((d) => d.to)).size)} distinct addresses, ` +
-      `${fmtInt(deliveries.filter((d) => d.oneClick).length)} with one-click unsubscribe headers; ` +
-      `${fmtInt(resendNotices.rows[0]!.queued)} notices still queued and ${fmtInt(resendNotices.rows[0]!.failed)} failed, ` +
-      `${resendApp.backgroundFailures()} failed background tasks; the fake's own CPU ` +
-      `${(fakeUsage.cpuMs / Math.max(1, deliveries.length)).toFixed(2)} ms per email (its process, on the same cores).`;
-    log(`  ${resendConsistency}`);
-    return resendConsistency;
-  } finally {
-    await resendApp.close();
-  }
-}
-
-/** Every accepted sign-up stored one pending subscriber and wrote one confirmation email. */
-async function outboxConsistency(app: AppUnderTest): Promise<string> {
-  const pending = await sql<{ n: number }>`select count(*)::int as n from subscribers where status = 'pending'`.execute(app.handle.db);
-  const limits = await sql<{ n: number }>`select count(*)::int as n from rate_limits`.execute(app.handle.db);
-  const notices = await sql<{ queued: number; failed: number }>`
-      select count(*) filter (where failed_at is null)::int as queued, count(*) filter (where failed_at is not null)::int as failed
-      from signup_notices`.execute(app.handle.db);
-  return (
-    `After the load: ${fmtInt(pending.rows[0]!.n)} pending subscribers and ${fmtInt(countEml(app.outboxDir))} .eml files in the outbox ` +
-    `(both include the warm-up and one sanity sign-up), ${fmtInt(notices.rows[0]!.queued)} notices still queued and ` +
-    `${fmtInt(notices.rows[0]!.failed)} failed, ${fmtInt(limits.rows[0]!.n)} rate-limit rows, ` +
-    `${app.backgroundFailures()} failed background tasks.`
-  );
-}
-
-/** How busy the machine's CPUs were over the run, and the app process's share of them. */
-function machineBusy(cpuBefore: ReturnType<typeof cpuTimes>, appCpuBefore: NodeJS.CpuUsage, elapsedS: number): string {
-  const cpuAfter = cpuTimes();
-  const appCpu = process.cpuUsage(appCpuBefore);
-  const cores = Number(machineInfo().nproc) || 1;
-  if (!cpuBefore || !cpuAfter) return '';
-  const busy = 1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total);
-  const appShare = (appCpu.user + appCpu.system) / 1e6 / (elapsedS * cores);
-  return `all ${cores} CPUs were ${(busy * 100).toFixed(0)}% busy over the run (/proc/stat), the app process itself using ${(appShare * 100).toFixed(0)}% of them`;
+  return { view, tables };
 }
 
 export async function run(): Promise<BenchResult> {
-  const log = (line: string) => console.log(line);
   const clock = startRun();
-  const cpuBefore = cpuTimes();
-  const appCpuBefore = process.cpuUsage();
+  const [cpuBefore, appCpuBefore] = [cpuTimes(), process.cpuUsage()];
   const url = benchDatabaseUrl();
   const database = decodeURIComponent(new URL(url).pathname.slice(1));
-  const pgVersion = await postgresVersion(url);
   const schema = `bench_subs_${process.pid}`;
-  await adminQuery(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-bench-subs-'));
-  const resendSchema = `${schema}_resend`;
-  const resendDataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-bench-subs-resend-'));
-  const app = await startApp(url, schema, dataDir);
+  const autocannon = `autocannon ${JSON.parse(readFileSync(join(projectRoot, 'node_modules/autocannon/package.json'), 'utf8')).version}`;
   const results: Measured[] = [];
-  let ctx: Ctx | undefined;
-  let consistency = '';
-  let resendConsistency = '';
-  let profile: ProfileStep[] = [];
-  try {
-    const tokens = await seedManagedSubscribers(app, MANAGED_SUBSCRIBERS);
-    await sanityCheck(app, tokens[0]!);
-    log(
-      `  app on ${app.baseUrl} (schema ${schema}, DATA_DIR ${dataDir}); ${fmtInt(tokens.length)} confirmed subscribers with manage tokens`,
-    );
-    ctx = { generator: await startLoadGenerator(), database, tokens, log };
-    log(`  load generator: pid ${ctx.generator.child.pid} (${autocannonVersion()}); app: pid ${process.pid}`);
-    log(`  warm-up: ${WARMUP_SECONDS} s per endpoint, 4 connections`);
-    for (const scenario of fullLoadScenarios) await measure(ctx, 'warm-up', scenario, app);
-    for (const phase of phases) {
-      log(`  ${phaseLabel[phase]} per endpoint`);
-      for (const scenario of phase === 'full' ? fullLoadScenarios : scenarios) results.push(await measure(ctx, phase, scenario, app));
+  const ctx = { database } as Ctx;
+  const after: Record<string, object> = {};
+  const profile = await inTempDir('tracker-alerts-bench-subs-', async (dataDir) => {
+    await adminQueryAt(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
+    const app = await startApp(url, schema, dataDir);
+    try {
+      ctx.tokens = await seedManagedSubscribers(app, MANAGED);
+      await sanityCheck(app, ctx.tokens[0]!);
+      ctx.generator = await startLoadGenerator();
+      log(
+        `  app on ${app.baseUrl} (schema ${schema}); load generator pid ${ctx.generator.child.pid} (${autocannon}); warm-up 1 s per endpoint`,
+      );
+      for (const scenario of ['healthz', 'signup', 'durable', 'preferences'] as const) await measure(ctx, 'warm-up', scenario, app);
+      for (const phase of ['full', 'burst', 'paced'] as const) {
+        for (const scenario of ['healthz', 'signup', ...(phase === 'full' ? ['durable' as const] : []), 'preferences'] as const)
+          results.push(await measure(ctx, phase, scenario, app));
+      }
+      after.resend = await measureResend(ctx, url, `${schema}_resend`, results);
+      after.outbox = { ...(await stateAfter(app.handle.db)), eml: fmtInt(countEml(app.outboxDir)), failures: app.backgroundFailures() };
+      log(`  profiling a sign-up's steps (${PROFILE.calls} calls each, one at a time) ...`);
+      return await profileSignup(app);
+    } finally {
+      await ctx.generator?.stop();
+      await app.close();
+      await ctx.resend?.close();
+      await adminQueryAt(url, `drop schema if exists ${schema} cascade`).catch(() => undefined);
     }
-    ctx.fakeResend = await startFakeResendProcess();
-    resendConsistency = await measureResend(ctx, url, resendSchema, resendDataDir, results);
-    log(`  ${resendConsistency}`);
-    consistency = await outboxConsistency(app);
-    log(`  ${consistency}`);
-    log(`  profiling a sign-up's steps (${PROFILE_CALLS} calls each, one at a time) ...`);
-    profile = await profileSignup(app);
-  } finally {
-    await ctx?.generator.stop();
-    await app.close();
-    await ctx?.fakeResend?.close();
-    await adminQuery(url, `drop schema if exists ${resendSchema} cascade`).catch(() => undefined);
-    rmSync(resendDataDir, { recursive: true, force: true });
-    await adminQuery(url, `drop schema if exists ${schema} cascade`).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-  const v = verdicts(results);
-  const busyText = machineBusy(cpuBefore, appCpuBefore, clock.elapsedS());
-  const signupRuns = results.filter((r) => r.scenario === 'signup');
-  const healthzFull = results.find((r) => r.phase === 'full' && r.scenario === 'healthz');
-  const healthzBurst = results.find((r) => r.phase === 'burst' && r.scenario === 'healthz');
-  const healthzPaced = results.find((r) => r.phase === 'paced' && r.scenario === 'healthz');
-  const signupFullRun = results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'outbox');
-  const putCpu = results.find((r) => r.phase === 'full' && r.scenario === 'preferences')?.cpuMsPerRequest ?? Number.NaN;
-  const step = (prefix: string) => profile.find((p) => p.step.startsWith(prefix));
-  const whole = step('whole sign-up through app.request');
-  const statement = step('sign-up statement');
-  const drained = step('notices drained');
-  const single = step('notice email: outbox send of one');
-  const runNotes = [
-    ...signupRuns.map(
-      (r) =>
-        `- ${labelOf(r)}, ${phaseShort[r.phase]}: ${fmtInt(r.ok)} answered 202 within the run, ${fmtInt(r.emailsAtEnd ?? 0)} confirmation ` +
-        `emails handed over (${r.transport === 'resend' ? 'received by the fake Resend' : '.eml files written'}) by its end, the rest (to ${fmtInt(r.emailsAfterDrain ?? 0)}) within ${fmtInt(r.drainMs ?? 0)} ms after it` +
-        ((r.emailsAfterDrain ?? 0) > r.ok
-          ? ` (${fmtInt((r.emailsAfterDrain ?? 0) - r.ok)} more than counted: requests still in flight when the run ended` +
-            `${r.timeouts > 0 ? ' or counted as timeouts' : ''} were still accepted by the app)`
-          : '') +
-        '.',
-    ),
-    ...results
-      .filter((r) => r.senderLag)
-      .map(
-        (r) =>
-          `- ${labelOf(r)}, evenly spaced: the sender itself handed requests over late by p99 ` +
-          `${ms(r.senderLag!.p99)} ms (max ${ms(r.senderLag!.max)} ms) against the schedule; that lateness is inside the latencies above.`,
-      ),
-    `- ${consistency}`,
-    `- ${resendConsistency}`,
-  ];
-  const readings = [
-    ...(whole && statement && drained && single
-      ? [
-          `A sign-up answered without its email costs ${whole.cpuMs.toFixed(2)} ms of CPU through \`app.request\` ` +
-            `(${statement.cpuMs.toFixed(2)} ms of it the statement: building it, the round trip, reading the answer); ` +
-            `its email, sent later in a batch, ${drained.cpuMs.toFixed(2)} ms per notice (one sent alone through the outbox: ` +
-            `${single.cpuMs.toFixed(2)} ms). Both run in the app process, so under load the requests and the pump share its one event loop.`,
-          '',
-          `On latency: one sign-up at a time, with nothing else from this bench running, took ${whole.wallMs.toFixed(1)} ms ` +
-            `of wall time through \`app.request\`, ${statement.wallMs.toFixed(1)} ms of it the statement (one round trip, ` +
-            'one commit, i.e. one WAL flush).',
-          '',
-        ]
-      : []),
-    ...(healthzBurst && healthzPaced && signupFullRun && healthzFull
-      ? (() => {
-          const total = (r: Measured) =>
-            r.cpuMsPerRequest + r.postgresCpuMsPerRequest + r.loadCpuMsPerRequest + (r.resendCpuMsPerRequest ?? 0);
-          const budget = (r: Measured) =>
-            `app ${r.cpuMsPerRequest.toFixed(2)}` +
-            (r.postgresCpuMsPerRequest >= 0.005 ? ` + PostgreSQL ${r.postgresCpuMsPerRequest.toFixed(2)}` : '') +
-            ` + load generator ${r.loadCpuMsPerRequest.toFixed(2)}` +
-            (r.resendCpuMsPerRequest !== undefined ? ` + fake Resend ${r.resendCpuMsPerRequest.toFixed(2)}` : '') +
-            ` = ${total(r).toFixed(2)} ms`;
-          const resendFull = results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'resend');
-          const h = healthzFull;
-          const maxFactor = 1 / GOAL_SIGNUP_VS_HEALTHZ;
-          return [
-            'Reading these figures: ' +
-              (busyText
-                ? `${busyText.replace(/^all/, 'All')}, the rest going to PostgreSQL, the load generator and other people's work; `
-                : '') +
-              `\`GET /healthz\`, which does no work, had a p99 of ${ms(healthzBurst.latency.p99)} ms (bursts) and ` +
-              `${ms(healthzPaced.latency.p99)} ms (evenly spaced) at 200 requests/s with the app's event loop only ` +
-              `${(healthzBurst.eventLoopUtilization * 100).toFixed(0)}-${(healthzPaced.eventLoopUtilization * 100).toFixed(0)}% busy. ` +
-              'On this shared, oversubscribed machine, waiting for a CPU is part of every latency here and absolute rates ' +
-              'move from run to run (a second run can differ by half); re-measure on a quiet machine before reading a ' +
-              'p99 near the goal. What carries over is the CPU per request.',
-            '',
-            `CPU budget at full load, per request: \`/healthz\` ${budget(h)}; a sign-up through the outbox ${budget(signupFullRun)}` +
-              (resendFull ? `; through Resend ${budget(resendFull)}` : '') +
-              ". At full load the app's one event loop is busy all the time and the two cores are shared by every process, " +
-              `so the rate ratio follows the CPU per request: about ${h.cpuMsPerRequest.toFixed(2)} / ${signupFullRun.cpuMsPerRequest.toFixed(2)} = ` +
-              `${fmtRatio(h.cpuMsPerRequest / signupFullRun.cpuMsPerRequest)} by the app's CPU and ${total(h).toFixed(2)} / ${total(signupFullRun).toFixed(2)} = ` +
-              `${fmtRatio(total(h) / total(signupFullRun))} by the machine's` +
-              (resendFull
-                ? ` (through Resend ${fmtRatio(h.cpuMsPerRequest / resendFull.cpuMsPerRequest)} and ${fmtRatio(total(h) / total(resendFull))})`
-                : '') +
-              ` against the ${fmtRatio(v.ratio)} measured (a sign-up's CPU includes the emails finished after the run)` +
-              `. The ${GOAL_SIGNUP_VS_HEALTHZ}x goal needs a sign-up to cost at most ${maxFactor.toFixed(1)}x a \`/healthz\` answer, ` +
-              `i.e. about ${(maxFactor * h.cpuMsPerRequest).toFixed(2)} ms of app CPU and ${(maxFactor * total(h)).toFixed(2)} ms in all: ` +
-              (whole && statement && drained
-                ? `its request alone took ${whole.cpuMs.toFixed(2)} ms through \`app.request\` one at a time (${statement.cpuMs.toFixed(2)} ms of it the statement), ` +
-                  `its outbox email ${drained.cpuMs.toFixed(2)} ms drained in batches, and `
-                : '') +
-              `PostgreSQL's ${signupFullRun.postgresCpuMsPerRequest.toFixed(2)} ms per sign-up (the writes: two rate-limit counters, the subscriber, the ` +
-              'notice row and its later delete, and a WAL flush per commit, which durability needs before the 202) runs on the same ' +
-              'two cores. So on this machine the goal is out of reach with any transport; a sign-up is a durable write and `/healthz` is not.',
-            '',
-            `\`PUT /v1/preferences\` (${putCpu.toFixed(2)} ms of app CPU) needs about ${((FIXED_RATE * putCpu) / 1000).toFixed(2)} of a core at ${FIXED_RATE}/s.`,
-            '',
-          ];
-        })()
-      : []),
-  ].filter((line) => line !== '');
-  const goals = [
-    `- Sign-up ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'outbox')!))} requests/s = ` +
-      `${fmtRatio(v.ratio)} of healthz at full load with the outbox (goal >= ${GOAL_SIGNUP_VS_HEALTHZ}x: **${v.ratioOk ? 'met' : 'not met'}**)` +
-      (Number.isFinite(v.resendRatio)
-        ? `; through Resend ${fmtInt(rps(results.find((r) => r.phase === 'full' && r.scenario === 'signup' && r.transport === 'resend')!))} requests/s = ` +
-          `${fmtRatio(v.resendRatio)} (**${v.resendRatioOk ? 'met' : 'not met'}**)`
-        : '') +
-      '.',
-    `- Sign-up at full load = ${fmtRatio(v.durableRatio)} of the durable-INSERT limit (${fmtInt(v.durable ? rps(v.durable) : Number.NaN)} requests/s ` +
-      `of \`POST ${DURABLE_INSERT_PATH}\`, same run, same ${FULL_CONNECTIONS} connections; goal >= ${GOAL_SIGNUP_VS_DURABLE}x: **${met(v.durableRatioOk)}**).`,
-    ...(
-      [
-        ['signup', 'outbox'],
-        ['signup', 'resend'],
-        ['preferences', 'outbox'],
-      ] as const
-    )
-      .filter(([s, t]) => results.some((r) => r.scenario === s && r.transport === t))
-      .map(
-        ([s, t]) =>
-          `- ${labelOf({ scenario: s, transport: t })} at ${FIXED_RATE} requests/s: p99 ${ms(v.p99('burst', s, t))} ms in autocannon's bursts ` +
-          `(goal < ${GOAL_P99_MS} ms: **${v.p99Ok('burst', s, t) ? 'met' : 'not met'}**), ${ms(v.p99('paced', s, t))} ms evenly ` +
-          `spaced (**${v.p99Ok('paced', s, t) ? 'met' : 'not met'}**)` +
-          (results.some((r) => r.scenario === s && r.transport === t && r.phase !== 'full' && rps(r) < FIXED_RATE * 0.95)
-            ? `; ${FIXED_RATE}/s was not reached in every fixed-rate run (see requests/s), which counts as not met`
-            : '') +
-          '.',
-      ),
-    `- Non-2xx answers: ${fmtInt(results.reduce((n, r) => n + r.non2xx, 0))} in all runs (goal 0: ` +
-      `**${results.every((r) => r.non2xx === 0) ? 'met' : 'not met'}**; a 429 would mean the rate limits, not the endpoint, were measured); ` +
-      `connection errors ${fmtInt(results.reduce((n, r) => n + r.errors, 0))}, timeouts ${fmtInt(results.reduce((n, r) => n + r.timeouts, 0))}` +
-      (results.some((r) => r.timeouts > 0)
-        ? ` (${results
-            .filter((r) => r.timeouts > 0)
-            .map((r) => `${labelOf(r)} ${phaseShort[r.phase]}: ${fmtInt(r.timeouts)}`)
-            .join('; ')}: the app fell behind the schedule)`
-        : '') +
-      '.',
-  ];
+  });
+  const cpuAfter = cpuTimes();
+  const appCpu = process.cpuUsage(appCpuBefore);
+  const cores = Number(machineInfo().nproc) || 1;
+  const busy =
+    cpuBefore && cpuAfter
+      ? `all ${cores} CPUs were ${(100 * (1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total))).toFixed(0)}% busy over the run (/proc/stat), ` +
+        `the app process itself using ${((100 * (appCpu.user + appCpu.system)) / 1e6 / (clock.elapsedS() * cores)).toFixed(0)}% of them`
+      : '';
+  const { view, tables } = writeUpView(results, profile, busy, after);
   return {
     section: 'Subscribers (issue 5)',
     command: 'npm run bench -- subscriptions        # BENCH_SECONDS=2 for a quick pass (no file written)',
-    machine: machineInfo({ PostgreSQL: pgVersion, 'load generator': autocannonVersion() }),
-    run: clock.finish(
-      `${busyText ? `${busyText}. ` : ''}The app, PostgreSQL and the load generator share these cores with that other work`,
-    ),
+    machine: machineInfo({ PostgreSQL: await postgresVersion(url), 'load generator': autocannon }),
+    run: clock.finish(`${busy ? `${busy}. ` : ''}The app, PostgreSQL and the load generator share these cores with that other work`),
     write: writeUnless(SECONDS !== 10, 'BENCH_SECONDS'),
-    blocks: writeUp(
-      'subscriptions',
-      {
-        gatherMs: NOTICE_GATHER_MS,
-        managed: fmtInt(MANAGED_SUBSCRIBERS),
-        warmupS: WARMUP_SECONDS,
-        rate: FIXED_RATE,
-        connections: FULL_CONNECTIONS,
-        burstConnections: BURST_CONNECTIONS,
-        perConnection: FIXED_RATE / BURST_CONNECTIONS,
-        spacingMs: 1000 / FIXED_RATE,
-        pacedMax: PACED_MAX_CONNECTIONS,
-        graceS: PACED_GRACE_MS / 1000,
-        durablePath: DURABLE_INSERT_PATH,
-        profileWarmup: PROFILE_WARMUP_CALLS,
-        profileRounds: PROFILE_ROUNDS,
-        profilePerRound: Math.round(PROFILE_CALLS / PROFILE_ROUNDS),
-        runNotes,
-        readings,
-        goals,
-      },
-      {
-        results: { columns, rows: tableRows(results) },
-        app: { columns: appColumns, rows: appRows(results) },
-        profile: { columns: profileColumns, rows: profileRows(profile) },
-      },
-    ),
+    blocks: writeUp('subscriptions', view, tables),
   };
+}
+
+/** The production path: the same sign-ups, their confirmations posted by the resend SDK to the fake Resend in a process of its own, from a second app on its own schema. */
+async function measureResend(ctx: Ctx, url: string, schema: string, results: Measured[]) {
+  ctx.resend = await startFakeResendProcess();
+  const fake = ctx.resend;
+  await adminQueryAt(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
+  return inTempDir('tracker-alerts-bench-subs-resend-', async (dataDir) => {
+    const app = await startApp(url, schema, dataDir, { url: fake.url, sent: async () => (await fake.deliveries()).length });
+    try {
+      log(`  the same sign-ups through the Resend transport (fake Resend at ${fake.url}, its own process)`);
+      await measure(ctx, 'warm-up', 'signup', app);
+      for (const phase of ['full', 'burst', 'paced'] as const) results.push(await measure(ctx, phase, 'signup', app));
+      const [deliveries, usage] = [await fake.deliveries(), await fake.usage()];
+      return {
+        ...(await stateAfter(app.handle.db)),
+        deliveries: fmtInt(deliveries.length),
+        requests: fmtInt(usage.requests),
+        perBatch: (deliveries.length / Math.max(1, usage.requests)).toFixed(1),
+        distinct: fmtInt(new Set(deliveries.flatMap((d) => d.to)).size),
+        oneClick: fmtInt(deliveries.filter((d) => d.oneClick).length),
+        failures: app.backgroundFailures(),
+        cpuPerEmail: (usage.cpuMs / Math.max(1, deliveries.length)).toFixed(2),
+      };
+    } finally {
+      await app.close();
+      await adminQueryAt(url, `drop schema if exists ${schema} cascade`).catch(() => undefined);
+    }
+  });
 }
