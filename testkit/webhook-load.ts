@@ -11,7 +11,7 @@ import { firstSecret } from '../src/alerts/webhooks/secrets';
 import type { NormalisedEvent } from '../src/db/event-fields';
 import { insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/services';
-import type { WebhookReceivers } from './webhook-receivers';
+import type { Collected, WebhookReceivers } from './webhook-receivers';
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across threads. */
 export const wallMs = () => performance.timeOrigin + performance.now();
@@ -201,4 +201,66 @@ export async function publishBatches(deps: Deps[], batches: readonly NormalisedE
   if (maxRows[0]!.max !== lastId) throw new Error(`change ids are not contiguous: max ${maxRows[0]!.max}, counted ${lastId}`);
 
   return { marks, lastId };
+}
+
+/** A latency sample; `censored`: not delivered by the end of the window, so `ms` is a lower bound. */
+export interface Sample {
+  ms: number;
+  censored: boolean;
+}
+
+/**
+ * Latency per healthy (change, endpoint): receiver arrival minus batch commit (and minus detected_at),
+ * censored at the window's end; and the busy time, the union of [commit, last healthy arrival (or window end)].
+ */
+export function deliveryLatencies(collected: Collected[], marks: readonly BatchMark[], lastId: number, windowEnd: number, healthy: number) {
+  const batchOf = (changeId: number) => marks.findIndex((m) => changeId > m.fromId && changeId <= m.toId);
+  const arrived = new Map<string, number>();
+  for (const [e, r] of collected.slice(0, healthy).entries()) {
+    for (const [i, changeId] of r.changeIds.entries()) {
+      const k = `${e}:${changeId}`;
+      if (!arrived.has(k)) arrived.set(k, r.at[i]!);
+    }
+  }
+  const fromCommit: Sample[] = [];
+  const fromDetected: Sample[] = [];
+  const perBatchFirst: (number | undefined)[] = marks.map(() => undefined);
+  const perBatchLast: (number | undefined)[] = marks.map(() => undefined);
+  const batchDone = marks.map(() => true);
+  for (let e = 0; e < healthy; e++) {
+    for (let changeId = 1; changeId <= lastId; changeId++) {
+      const b = batchOf(changeId);
+      const m = marks[b]!;
+      const at = arrived.get(`${e}:${changeId}`);
+      if (at === undefined) {
+        batchDone[b] = false;
+        fromCommit.push({ ms: windowEnd - m.committedAt, censored: true });
+        fromDetected.push({ ms: windowEnd - m.detectedAt, censored: true });
+      } else {
+        fromCommit.push({ ms: at - m.committedAt, censored: false });
+        fromDetected.push({ ms: at - m.detectedAt, censored: false });
+        perBatchFirst[b] = Math.min(perBatchFirst[b] ?? Infinity, at - m.committedAt);
+        perBatchLast[b] = Math.max(perBatchLast[b] ?? -Infinity, at - m.committedAt);
+      }
+    }
+  }
+  const bySize = (a: Sample, b: Sample) => a.ms - b.ms;
+  fromCommit.sort(bySize);
+  fromDetected.sort(bySize);
+
+  // Busy time: the union of [commit, last healthy arrival (or window end)] over the batches.
+  const intervals = marks
+    .map((m, b) => [m.committedAt, batchDone[b] ? m.committedAt + (perBatchLast[b] ?? 0) : windowEnd] as const)
+    .sort((x, y) => x[0] - y[0]);
+  let busyMs = 0;
+  let cur: [number, number] | undefined;
+  for (const [s, e] of intervals) {
+    if (!cur || s > cur[1]) {
+      if (cur) busyMs += cur[1] - cur[0];
+      cur = [s, e];
+    } else cur[1] = Math.max(cur[1], e);
+  }
+  if (cur) busyMs += cur[1] - cur[0];
+
+  return { arrived, fromCommit, fromDetected, perBatchFirst, perBatchLast, batchDone, busyMs };
 }
