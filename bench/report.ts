@@ -3,6 +3,7 @@
  * machine, the command) and this prints it and writes its `## ...` section of BENCHMARKS.md.
  * Goals are data (`Goal`): one cell and one line shape for every bench.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mustache from 'mustache';
@@ -38,6 +39,8 @@ export const goalMet = (g: Goal) =>
   g.also !== false &&
   (g.op === '>=' ? g.value >= g.target : g.op === '<' ? g.value < g.target : g.value === g.target && Number.isFinite(g.value));
 const shown = (g: Goal, n: number) => `${g.show ? g.show(n) : n.toLocaleString('en-US')}${g.unit ?? ''}`;
+/** The measured side, formatted as the goal formats it. */
+export const goalValue = (g: Goal) => shown(g, g.value);
 /** `>= 0.5x raw: met` for a table's goal column. */
 export const goalCell = (g: Goal, what = '') => `${g.op} ${shown(g, g.target)}${what}: ${goalMet(g) ? 'met' : 'NOT met'}`;
 /** `0.41x (goal >= 0.5x: **not met**)` for a goal line. */
@@ -214,4 +217,19 @@ export function sectionRows(title: string): { date?: string; rows: string[][] } 
     date: /Measured (\d{4}-\d{2}-\d{2})/.exec(section.join(' '))?.[1],
     rows: section.filter((l) => l.startsWith('| ')).map((l) => l.split('|').map((c) => c.trim())),
   };
+}
+
+/** The commit measured, and whether src/ or migrations/ differed from it when the bench started. */
+export function codeVersion(): string {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const head = git('rev-parse', '--short', 'HEAD');
+  const dirty = git('status', '--porcelain', '--', 'src', 'migrations');
+  if (!head) return 'unknown (no git)';
+  return `git ${head}${dirty ? ` with uncommitted changes in ${dirty.split('\n').length} file(s) under src/ or migrations/` : ', src/ as committed'}`;
 }
