@@ -13,6 +13,7 @@ import * as m0011 from './0011_job_leases';
 import * as m0012 from './0012_queue_leases';
 import * as m0013 from './0013_subscriber_public_ids';
 import * as m0014 from './0014_instant_alerts';
+import * as m0017 from './0017_subscriber_privacy';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0012_queue_leases': m0012,
   '0013_subscriber_public_ids': m0013,
   '0014_instant_alerts': m0014,
+  '0017_subscriber_privacy': m0017,
 };

@@ -12,6 +12,7 @@ import { eventRoutes } from './routes/events/index';
 import { healthRoutes } from './routes/health/index';
 import { pageRoutesFor } from './routes/pages/index';
 import { preferenceRoutes } from './routes/preferences/index';
+import { privacyRoutes } from './routes/privacy/index';
 import { createRouter } from './routes/router';
 import { subscriptionRoutes } from './routes/subscriptions/index';
 import { taxonomyRoutes } from './routes/taxonomy/index';
@@ -42,6 +43,7 @@ export function createApp(deps: Deps) {
   app.route('/', pageRoutesFor(deps));
   app.route('/', subscriptionRoutes(deps));
   app.route('/', preferenceRoutes(deps));
+  app.route('/', privacyRoutes(deps));
   app.route('/', emailEventRoutes(deps));
   app.route('/', webhookRoutes(deps));
   mountDocs(app, deps.config.publicBaseUrl);

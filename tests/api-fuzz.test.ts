@@ -105,6 +105,7 @@ async function newSubscriber(confirmed: boolean): Promise<SubscriberRow> {
     timezone: 'UTC',
     skipEmpty: false,
     instantAlerts: false,
+    neutralSubjects: false,
   };
   await requestSubscription(t.deps, { email, preferences, source: 'api', client: `seed-client-${made}` }); // one client per seed, so seeding never meets the per-client limit
   const row = (await findSubscriberByEmail(t.deps.db, email))!;

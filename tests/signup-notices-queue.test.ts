@@ -35,6 +35,7 @@ async function signUpWithoutSending(email = `queue-${++n}@example.org`) {
       timezone: 'UTC',
       skipEmpty: false,
       instantAlerts: false,
+      neutralSubjects: false,
     },
     source: 'api',
     client: `198.18.0.${n % 250}`,

@@ -121,6 +121,15 @@ export interface SubscribersTable {
   instant_alerts: ColumnType<boolean, boolean | undefined, boolean>;
   /** When the provider last accepted an instant alert to them. */
   instant_sent_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  neutral_subjects: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The active OpenPGP public key (armoured) every email is encrypted to, and its fingerprint. */
+  openpgp_key: string | null;
+  openpgp_fingerprint: string | null;
+  openpgp_confirmed_at: Date | null;
+  /** A key given but not yet confirmed from a message encrypted to it. */
+  openpgp_pending_key: string | null;
+  openpgp_pending_fingerprint: string | null;
+  openpgp_pending_at: Date | null;
 }
 
 export interface InstantAlertsTable {
@@ -146,10 +155,13 @@ export interface InstantAlertItemsTable {
   alert_id: Int8;
 }
 
+/** confirm: double opt-in; manage: the manage link again; openpgp: the confirmation of a new key, encrypted to it. */
+export type NoticeKind = 'confirm' | 'manage' | 'openpgp';
+
 export interface SignupNoticesTable {
   id: Int8;
   subscriber_id: Int8;
-  kind: 'confirm' | 'manage';
+  kind: NoticeKind;
   created_at: Date;
   next_attempt_at: Date;
   attempts: ColumnType<number, number | undefined, number>;

@@ -66,6 +66,8 @@ export interface DigestModel extends Branding {
   countries: readonly DigestCountry[];
   /** Reports the composer already left out; the renderer adds those it cuts for size. */
   moreCount: number;
+  /** The subscriber chose subjects and previews that name no country or topic. */
+  neutralSubjects?: boolean;
   links: {
     manage: string;
     unsubscribe: string;

@@ -53,6 +53,7 @@ export interface ClaimedDigest {
   frequency: Frequency;
   timezone: string;
   skip_empty: boolean;
+  neutral_subjects: boolean;
   digest_cursor: number;
   token_version: number;
   public_id: string;
@@ -78,6 +79,7 @@ export async function claimPendingDigests(trx: Tx, input: { asOf: Date; limit: n
       's.frequency',
       's.timezone',
       's.skip_empty',
+      's.neutral_subjects',
       's.digest_cursor',
       's.token_version',
       's.public_id',

@@ -4,7 +4,7 @@ import type { SubscriberKey } from '../db/subscribers';
 import { deriveMacKey } from './derive-key';
 
 /** What a link does; each purpose has its own key, so a token never works for another. */
-export const tokenPurposes = ['confirm', 'manage', 'unsubscribe', 'view'] as const;
+export const tokenPurposes = ['confirm', 'manage', 'unsubscribe', 'view', 'export', 'openpgp'] as const;
 export type TokenPurpose = (typeof tokenPurposes)[number];
 
 export interface TokenClaims {
@@ -28,7 +28,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * Confirmation links expire; unsubscribe, manage and view links never do, because old emails
  * must keep working (they die instead when the subscriber is deleted or their version bumped).
  */
-export const defaultTokenTtlMs: Partial<Record<TokenPurpose, number>> = { confirm: 7 * DAY_MS };
+export const defaultTokenTtlMs: Partial<Record<TokenPurpose, number>> = {
+  confirm: 7 * DAY_MS,
+  // Shown on the preference centre when it is opened: a download of everything stored about someone should not stay valid for long.
+  export: 60 * 60 * 1000,
+  // The confirmation of a new OpenPGP key (its ref is the key's fingerprint).
+  openpgp: 7 * DAY_MS,
+};
 
 /** Far longer than any real token, short enough that nothing huge is ever decoded. */
 const MAX_TOKEN_LENGTH = 1024;

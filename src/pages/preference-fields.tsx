@@ -23,6 +23,7 @@ export function typedPreferences(fields: Record<string, unknown>): Preferences {
     timezone: typeof fields.timezone === 'string' ? fields.timezone : 'UTC',
     skipEmpty: fields.skipEmpty === true,
     instantAlerts: fields.instantAlerts === true,
+    neutralSubjects: fields.neutralSubjects === true,
   };
 }
 
@@ -109,6 +110,10 @@ export function PreferenceFields({ value, keepTimezone, errors }: { value: Prefe
         </div>
         <label class="choice">
           <input type="checkbox" name="skipEmpty" checked={value.skipEmpty} /> Skip the email when nothing new matches my choices
+        </label>
+        <label class="choice">
+          <input type="checkbox" name="neutralSubjects" checked={value.neutralSubjects} /> Neutral subject lines: name no country or topic
+          in the subject and preview (“Your monthly update”), for a screen others may see
         </label>
       </fieldset>
 

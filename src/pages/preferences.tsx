@@ -9,6 +9,7 @@ export function PreferencesPage(props: {
   value: Preferences;
   token: string;
   unsubscribeUrl: string;
+  exportUrl: string;
   saved?: boolean;
   errors?: FieldErrors;
 }) {
@@ -28,6 +29,13 @@ export function PreferencesPage(props: {
         <PreferenceFields value={props.value} keepTimezone errors={props.errors} />
         <button type="submit">Save my choices</button>
       </form>
+      <h2>Your data</h2>
+      <p>
+        <a href={props.exportUrl} download="tracker-alerts-my-data.json">
+          Download everything we store about you
+        </a>{' '}
+        (JSON: your address, choices, consent record and the digests sent to you). The link works for an hour.
+      </p>
       <h2>Sign out every link</h2>
       <p>
         If an email from us was forwarded or someone else may have its links, stop every link we have sent you. Your alerts go on; to change

@@ -12,6 +12,7 @@ export const defaultPreferences: Preferences = {
   timezone: 'UTC',
   skipEmpty: false,
   instantAlerts: false,
+  neutralSubjects: false,
 };
 
 /** `value` set means the reader posted the form: their input is shown again, time zone included. */

@@ -15,6 +15,8 @@ export function subscriberLinks(deps: LinkDeps, subscriber: Pick<SubscriberRow, 
     confirm: () => link('/confirm', deps.tokens.sign('confirm', claims, options)),
     manage: () => link('/preferences', deps.tokens.sign('manage', claims, options)),
     unsubscribe: () => link('/unsubscribe', deps.tokens.sign('unsubscribe', claims, options)),
+    /** The JSON download of everything stored about the subscriber; expires within the hour. */
+    exportData: () => link('/v1/preferences/export', deps.tokens.sign('export', claims, options)),
     site: () => `${deps.config.publicBaseUrl}/`,
   };
 }

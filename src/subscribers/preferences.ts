@@ -40,6 +40,8 @@ export const preferencesSchema = z.strictObject({
   skipEmpty: z.boolean().default(false),
   /** Also email at once when a watch flag is raised in the chosen countries (at most one such email per INSTANT_ALERT_MIN_INTERVAL). */
   instantAlerts: z.boolean().default(false),
+  /** Subjects and previews that name no country or topic ("Your monthly update"). */
+  neutralSubjects: z.boolean().default(false),
 });
 
 export type Preferences = z.output<typeof preferencesSchema>;
@@ -55,6 +57,7 @@ export function storedPreferences(p: Preferences): SubscriberChoices {
     timezone: p.timezone,
     skip_empty: p.skipEmpty,
     instant_alerts: p.instantAlerts,
+    neutral_subjects: p.neutralSubjects,
   };
 }
 
@@ -68,6 +71,7 @@ export function preferencesOf(row: SubscriberRow): Preferences {
     timezone: row.timezone,
     skipEmpty: row.skip_empty,
     instantAlerts: row.instant_alerts,
+    neutralSubjects: row.neutral_subjects,
   };
 }
 
@@ -90,5 +94,6 @@ export function preferencesFromForm(form: Record<string, string | File | (string
     ...(one('timezone') ? { timezone: one('timezone') } : {}),
     skipEmpty: one('skipEmpty') === 'on' || one('skipEmpty') === 'true',
     instantAlerts: one('instantAlerts') === 'on' || one('instantAlerts') === 'true',
+    neutralSubjects: one('neutralSubjects') === 'on' || one('neutralSubjects') === 'true',
   };
 }

@@ -60,6 +60,8 @@ export interface PreparedDigest {
   countries: PreparedCountry[];
   /** Items not shown: the composer's `moreCount` plus those left out for size. */
   moreCount: number;
+  /** Subject and preview name no country or topic. */
+  neutral: boolean;
   links: { manage: string; unsubscribe: string; viewInBrowser: string; site: string; moreReports: string };
 }
 
@@ -149,6 +151,7 @@ export function prepareDigest(
     choices: summariseChoices(model.recipient.choices),
     countries,
     moreCount: Math.max(0, Math.floor(model.moreCount || 0)) + skipped,
+    neutral: model.neutralSubjects === true,
     links: {
       manage: requireHttpUrl(model.links.manage, 'links.manage'),
       unsubscribe: requireHttpUrl(model.links.unsubscribe, 'links.unsubscribe'),

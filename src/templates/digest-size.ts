@@ -49,6 +49,7 @@ function pageBytes(...countries: PreparedItem[][]): number {
     choices: { places: '', categories: '', frequency: '' },
     countries: countries.map((items) => ({ id: '', name: '', items })),
     moreCount: 0,
+    neutral: false,
     links: { manage: '', unsubscribe: '', viewInBrowser: '', site: '', moreReports: '' },
   };
   return renderDigestHtml(digest, { reports: 1, countries: 1 }).length; // ASCII only: length = bytes

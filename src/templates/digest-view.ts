@@ -55,7 +55,12 @@ export function itemView(item: PreparedItem, first: boolean): ItemView {
   };
 }
 
+/** What a subject and preview say when they must name no country or topic (issue 17). */
+export const neutralDigestSubject = (frequency: PreparedDigest['frequency']) => `Your ${frequency} update`;
+export const NEUTRAL_PREHEADER = 'Open to read it.';
+
 export function digestSubject(d: PreparedDigest, total: number): string {
+  if (d.neutral) return neutralDigestSubject(d.frequency);
   const count = total === 0 ? 'no new reports' : plural(total, 'report', 'reports');
   return `${d.siteName} ${d.noun}: ${d.periodLabel} (${count})`;
 }
@@ -113,8 +118,9 @@ export function digestPageView(d: PreparedDigest, totals: DigestTotals): Omit<Di
   const summary = digestSummary(totals);
   return {
     subject: digestSubject(d, total),
-    preheader:
-      shown === 0
+    preheader: d.neutral
+      ? NEUTRAL_PREHEADER
+      : shown === 0
         ? `${summary} this time.`
         : `${summary}: ${listNames(
             d.countries.map((c) => c.name),

@@ -42,7 +42,8 @@ export function buildDigest(
     choices: choicesOf(digest),
   };
   const composed = composeDigest({ recipient, period, window, links: digestLinks });
-  if (composed) return { kind: 'send', ...composed };
+  const neutral = digest.neutral_subjects ? { neutralSubjects: true } : {};
+  if (composed) return { kind: 'send', ...composed, model: { ...composed.model, ...neutral } };
   if (digest.skip_empty) return { kind: 'skip' };
   return {
     kind: 'send',
@@ -53,6 +54,7 @@ export function buildDigest(
       countries: [],
       moreCount: 0,
       links: digestLinks,
+      ...neutral,
     },
   };
 }

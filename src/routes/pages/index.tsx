@@ -141,6 +141,7 @@ export function pageRoutesFor(deps: Deps) {
         unsubscribeUrl={subscriberLinks(deps, subscriber).unsubscribe()}
         saved={extra.saved}
         errors={extra.errors}
+        exportUrl={subscriberLinks(deps, subscriber).exportData()}
       />,
       extra.errors ? 422 : 200,
     );

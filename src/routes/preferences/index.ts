@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ProblemError } from '../../errors';
 import type { Deps } from '../../services';
+import { subscriberLinks } from '../../subscribers/links';
 import { unsubscribe } from '../../subscribers/manage';
 import { preferencesOf } from '../../subscribers/preferences';
 import { savePreferencesWithToken, subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
@@ -50,7 +51,12 @@ export function preferenceRoutes(deps: Deps) {
     if (!found.ok) throw refused(found.problem);
     return found.subscriber;
   };
-  const view = (s: Awaited<ReturnType<typeof manageToken>>) => ({ email: s.email, status: s.status, preferences: preferencesOf(s) });
+  const view = (s: Awaited<ReturnType<typeof manageToken>>) => ({
+    email: s.email,
+    status: s.status,
+    preferences: preferencesOf(s),
+    exportUrl: subscriberLinks(deps, s).exportData(),
+  });
 
   return createRouter()
     .openapi(getRoute, async (c) => c.json(view(await manageToken(c.req.valid('query').token)), 200))

@@ -15,7 +15,9 @@ export const SubscriberPreferencesSchema = z
       timezone: z.string(),
       skipEmpty: z.boolean(),
       instantAlerts: z.boolean(),
+      neutralSubjects: z.boolean(),
     }),
+    exportUrl: z.string().url().openapi({ description: 'Downloads everything stored about you as JSON; works for an hour' }),
   })
   .openapi('SubscriberPreferences');
 
