@@ -54,7 +54,7 @@ describe('neutral subject lines', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
       body: body.toString(),
     });
-    expect(res.status).toBe(202);
+    expect(res.status).toBe(303);
     expect((await findSubscriberByEmail(t.deps.db, 'neutral-form@example.org'))?.neutral_subjects).toBe(true);
   });
 });
@@ -76,7 +76,9 @@ describe('self-service data export', () => {
       consent: { source: 'api', at: row.consent_at!.toISOString() },
       openpgp: { fingerprint: null, pendingFingerprint: null },
     });
-    expect(data.digestsSent).toEqual([{ period: expect.any(String), dueAt: '2025-02-01T09:00:00.000Z', sentAt: expect.any(String), reports: 1 }]);
+    expect(data.digestsSent).toEqual([
+      { period: expect.any(String), dueAt: '2025-02-01T09:00:00.000Z', sentAt: expect.any(String), reports: 1 },
+    ]);
 
     // The page links to it too.
     const page = await (await t.app.request(manage)).text();

@@ -26,7 +26,12 @@ export function privacyRoutes(deps: Deps) {
   return createRouter().openapi(exportRoute, async (c) => {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'export');
     if (!found.ok) {
-      throw new ProblemError({ type: 'invalid-token', title: 'This link is not valid', status: 401, detail: tokenProblemText[found.problem] });
+      throw new ProblemError({
+        type: 'invalid-token',
+        title: 'This link is not valid',
+        status: 401,
+        detail: tokenProblemText[found.problem],
+      });
     }
     const data = await subscriberExport(deps, found.subscriber);
     c.header('Content-Disposition', 'attachment; filename="tracker-alerts-my-data.json"');
