@@ -3,7 +3,7 @@ import { ProblemError } from '../../errors';
 import type { Deps } from '../../services';
 import { subscriberExport } from '../../subscribers/export';
 import { subscriberFromToken, tokenProblemText } from '../../subscribers/token-subscriber';
-import { createRouter, json, problemResponse, problemResponses } from '../router';
+import { createRouter, json, problemResponse, publicSecurity, readProblemResponses } from '../router';
 import { ExportTokenQuerySchema, SubscriberExportSchema } from './schema';
 
 const exportRoute = createRoute({
@@ -12,11 +12,11 @@ const exportRoute = createRoute({
   path: '/v1/preferences/export',
   tags: ['Subscribers'],
   summary: 'Download everything stored about a subscriber, as JSON (the export link of the preference centre)',
-  security: [],
+  security: publicSecurity,
   request: { query: ExportTokenQuerySchema },
   responses: {
     200: json(SubscriberExportSchema, 'Everything stored about the subscriber'),
-    ...problemResponses,
+    ...readProblemResponses,
     401: problemResponse('The token is not an export token, or no longer valid'),
   },
 });
