@@ -37,6 +37,14 @@ button.danger { background: #a4262c; }
 [aria-invalid="true"] { border: 2px solid #a4262c; }
 fieldset[aria-invalid="true"] { border-left: 4px solid #a4262c; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.kicker { text-transform: uppercase; letter-spacing: .06em; font-size: .85rem; font-weight: 600; color: var(--muted); margin: 0; }
+.meta { color: var(--muted); font-size: .9rem; }
+.badge { display: inline-block; border-radius: 4px; padding: 0 .45rem; font-size: .8rem; font-weight: 700; color: #fff; background: #166534; }
+.badge.updated { background: #1d4ed8; } .badge.watch_flag_raised { background: #9a3412; } .badge.watch_flag_lifted { background: #4b5563; }
+.country { border-top: 1px solid var(--line); margin-top: 1.5rem; }
+.report { margin: 1rem 0 1.5rem; } .report h3 { margin: .2rem 0 .4rem; font-size: 1.15rem; }
+.report .update { background: #fff; border-left: 4px solid var(--accent); padding: .5rem .75rem; }
+.digest-footer { border-top: 1px solid var(--line); margin-top: 2rem; color: var(--muted); font-size: .9rem; }
 footer.site { max-width: 46rem; margin: 0 auto; padding: 0 1.25rem 2rem; color: var(--muted); font-size: .9rem; }
 [hidden] { display: none !important; }
 `;

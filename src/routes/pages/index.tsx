@@ -7,6 +7,7 @@ import { findDigestModel } from '../../db/digests';
 import { retireSubscriberLinks } from '../../db/subscribers';
 import { readForm } from '../../http/form';
 import { type AssetName, assets } from '../../pages/assets';
+import { DigestPage } from '../../pages/digest-page';
 import { type FieldErrors, fieldErrorsOf } from '../../pages/form-errors';
 import { MessagePage } from '../../pages/layout';
 import { typedPreferences } from '../../pages/preference-fields';
@@ -17,7 +18,6 @@ import { subscriberLinks } from '../../subscribers/links';
 import { confirmSubscription, savePreferences } from '../../subscribers/manage';
 import { preferencesFromForm, preferencesOf, preferencesSchema } from '../../subscribers/preferences';
 import { subscriberFromToken } from '../../subscribers/token-subscriber';
-import { renderDigestEmail } from '../../templates/digest-email';
 import type { DigestModel } from '../../templates/models';
 import { createRouter, publicSecurity } from '../router';
 import { badLinkPage, html, tokenQuery } from './shared';
@@ -189,7 +189,7 @@ export function pageRoutesFor(deps: Deps) {
     ),
   );
 
-  // The web version of a sent digest: the email's own HTML (inline styles, no scripts at all).
+  // The web version of a sent digest: a page of the site with the email's content.
   router.openapi(pageRoutes.viewDigest, async (c) => {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'view');
     if (!found.ok) return badLink(c, found.problem);
@@ -198,13 +198,14 @@ export function pageRoutesFor(deps: Deps) {
     if (!Number.isSafeInteger(digestId) || digestId < 1) return badLink(c, 'malformed');
     const model = await findDigestModel(deps.db, digestId, found.subscriber.id);
     if (!model) return badLink(c, 'no-longer-valid');
+    // A page of the site (its stylesheet), with nothing else: no scripts, no forms.
     c.header(
       'Content-Security-Policy',
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
     c.header('Referrer-Policy', 'no-referrer');
     c.header('X-Robots-Tag', 'noindex');
-    return c.html(renderDigestEmail(model as DigestModel).html);
+    return c.html(<DigestPage model={model as DigestModel} />);
   });
 
   addUnsubscribePages(router, deps);

@@ -1,0 +1,97 @@
+/** @jsxImportSource hono/jsx */
+import { badgeLabels, modelTotals, prepareDigest } from '../templates/digest-prepare';
+import { type DigestView, digestView } from '../templates/digest-view';
+import type { DigestBadge, DigestModel } from '../templates/models';
+import { Layout } from './layout';
+
+type ItemView = DigestView['countries'][number]['items'][number];
+
+const badgeOf = (item: ItemView): DigestBadge =>
+  item.badge.new ? 'new' : item.badge.updated ? 'updated' : item.badge.watchFlagRaised ? 'watch_flag_raised' : 'watch_flag_lifted';
+
+function Report({ item }: { item: ItemView }) {
+  const badge = badgeOf(item);
+  return (
+    <article class="report">
+      <p class="meta">
+        <span class={`badge ${badge}`}>{badgeLabels[badge]}</span> {item.month}
+        {item.categories ? ` · ${item.categories}` : ''}
+      </p>
+      <h3>
+        <bdi>{item.url ? <a href={item.url}>{item.title}</a> : item.title}</bdi>
+      </h3>
+      {item.excerpt ? (
+        <p>
+          <bdi>{item.excerpt}</bdi>
+        </p>
+      ) : null}
+      {item.update ? (
+        <p class="update">
+          <strong>Update:</strong> <bdi>{item.update.text}</bdi>
+          {item.update.changed ? <span class="meta"> Changed: {item.update.changed}</span> : null}
+        </p>
+      ) : null}
+      {item.hasSources ? (
+        <p class="meta">
+          Sources:{' '}
+          {item.sources.map((s, index) => (
+            <>
+              {index > 0 ? ', ' : ''}
+              <bdi>{s.url ? <a href={s.url}>{s.name}</a> : s.name}</bdi>
+            </>
+          ))}
+        </p>
+      ) : null}
+    </article>
+  );
+}
+
+/**
+ * The web version of a sent digest, as a page of the site: the same content as the email
+ * (built from the same view, every report, no size budget), with the site's header and `main`
+ * landmark, and without the email's "view in browser" link to itself.
+ */
+export function DigestPage({ model }: { model: DigestModel }) {
+  const view = digestView(prepareDigest(model), modelTotals(model));
+  const links = view.footer.links.filter((link) => link.url !== model.links.viewInBrowser);
+  return (
+    <Layout title={`${view.header.title} ${view.digestNoun}`}>
+      <p class="kicker">{view.header.kicker}</p>
+      <h1>{view.header.title}</h1>
+      {view.header.subtitle ? <p class="lede">{view.header.subtitle}</p> : null}
+      {view.hasItems ? (
+        <>
+          <p>New and updated reports for the countries and topics you follow.</p>
+          <p class="meta">
+            <strong>In this {view.digestNoun}:</strong> {view.contents.map((c) => `${c.name} (${c.count})`).join(' · ')}
+          </p>
+        </>
+      ) : null}
+      {view.isEmpty ? <p>No new or updated reports matched your alerts in this period.</p> : null}
+      {view.countries.map((country, index) => (
+        <section class="country" aria-labelledby={`country-${index}`}>
+          <h2 id={`country-${index}`}>{country.name}</h2>
+          {country.items.map((item) => (
+            <Report item={item} />
+          ))}
+        </section>
+      ))}
+      {view.more ? (
+        <p>
+          {view.more.note} <a href={view.more.url}>{view.more.label}</a>
+        </p>
+      ) : null}
+      <aside class="digest-footer" aria-label="About this digest">
+        <p>{view.footer.why}</p>
+        <p>
+          {links.map((link, index) => (
+            <>
+              {index > 0 ? ' · ' : ''}
+              <a href={link.url}>{link.label}</a>
+            </>
+          ))}
+        </p>
+      </aside>
+    </Layout>
+  );
+}
