@@ -17,6 +17,7 @@ export const benchNames = [
   'prepared-statements',
   'digests',
   'webhooks',
+  'tracker-crawl',
 ];
 
 async function main(): Promise<void> {

@@ -19,6 +19,8 @@ export interface TrackerSiteRequest {
   conditional: boolean;
   status: number;
   at: number;
+  /** Body bytes sent. */
+  bytes: number;
 }
 
 /** What a page answers instead of its HTML: a status (with headers) a number of times, or a hang. */
@@ -45,7 +47,7 @@ export async function startTrackerSite(options: { robotsTxt?: string } = {}) {
     headers: Record<string, string>,
     body: string | Buffer = '',
   ) => {
-    requests.push({ path, conditional, status, at: Date.now() });
+    requests.push({ path, conditional, status, at: Date.now(), bytes: Buffer.byteLength(body) });
     res.writeHead(status, headers).end(body);
   };
   const server = createServer((req, res) => {
@@ -54,7 +56,7 @@ export async function startTrackerSite(options: { robotsTxt?: string } = {}) {
     if (path === '/robots.txt') return answer(res, path, conditional, 200, { 'content-type': 'text/plain' }, robotsTxt);
     const behaviour = behaviours.get(path);
     if (behaviour && 'hang' in behaviour) {
-      requests.push({ path, conditional, status: 0, at: Date.now() });
+      requests.push({ path, conditional, status: 0, at: Date.now(), bytes: 0 });
       return;
     }
     if (behaviour && behaviour.times > 0) {
