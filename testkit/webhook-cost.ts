@@ -51,6 +51,7 @@ export async function perRequestCost(
     disabled_reason: null,
     created_at: at,
     updated_at: at,
+    integrator_id: null,
   };
   const rows: [string, string][] = [];
   const ms = { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN, cached: Number.NaN };

@@ -111,7 +111,7 @@ describe('generated API documentation', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(operations.filter(({ operation }) => !Array.isArray(operation.security)).map(({ name }) => name)).toEqual([]);
     expect(doc.paths['/v1/events']!.get!.security).toEqual([]);
-    expect(doc.paths['/v1/webhooks']!.get!.security).toEqual([{ adminToken: [] }]);
+    expect(doc.paths['/v1/webhooks']!.get!.security).toEqual([{ adminToken: [] }, { apiKey: [] }]);
     // A GET carries no body: the body guards' 413 and 415, and a body's 422, cannot happen.
     const bodyAnswers = operations
       .filter(({ method }) => method === 'get')

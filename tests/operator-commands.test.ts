@@ -25,6 +25,7 @@ describe('operator commands', { timeout: 180_000 }, () => {
       ['src/cli/detect.ts', 'usage: npm run detect'],
       ['src/cli/cleanup.ts', 'usage: npm run cleanup'],
       ['src/cli/migrate.ts', 'usage: npm run migrate'],
+      ['src/cli/integrator.ts', 'usage: npm run integrator -- --create <name> | --list'],
     ] as const) {
       const run = start(entry, { DATA_DIR: dataDir() }, ['--bogus']);
       expect(await run.exited, entry).toBe(2);

@@ -254,6 +254,27 @@ export interface WebhookEndpointsTable {
   failing_since: Date | null;
   created_at: ColumnType<Date, Date, never>;
   updated_at: Date;
+  /** Null: the operator's own endpoint. */
+  integrator_id: ColumnType<string | null, string | null | undefined, never>;
+}
+
+export interface IntegratorsTable {
+  id: string;
+  name: string;
+  created_at: ColumnType<Date, Date, never>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  integrator_id: string;
+  /** The key's first characters, to recognise it in lists. */
+  prefix: string;
+  /** SHA-256 (hex) of the whole key. */
+  hash: string;
+  created_at: ColumnType<Date, Date, never>;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
 }
 
 export interface ConsumerCursorsTable {
@@ -329,6 +350,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_payloads: WebhookPayloadsTable;
   webhook_attempts: WebhookAttemptsTable;
+  integrators: IntegratorsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type Db = Kysely<Database>;

@@ -18,8 +18,11 @@ export async function lockEndpoint(trx: Tx, id: string): Promise<EndpointRow | u
   return trx.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-export async function listEndpoints(db: Db): Promise<EndpointRow[]> {
-  return db.selectFrom('webhook_endpoints').selectAll().orderBy('created_at').orderBy('id').execute();
+/** Every endpoint, or only an integrator's when `integratorId` is given. */
+export async function listEndpoints(db: Db, integratorId?: string): Promise<EndpointRow[]> {
+  let query = db.selectFrom('webhook_endpoints').selectAll();
+  if (integratorId !== undefined) query = query.where('integrator_id', '=', integratorId);
+  return query.orderBy('created_at').orderBy('id').execute();
 }
 
 export async function listEnabledEndpoints(db: Db | Tx): Promise<EndpointRow[]> {
@@ -30,7 +33,10 @@ export async function updateEndpoint(db: Db | Tx, id: string, patch: EndpointPat
   await db.updateTable('webhook_endpoints').set(patch).where('id', '=', id).execute();
 }
 
-export async function deleteEndpoint(db: Db, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
+/** Deletes an endpoint (only if it is `integratorId`'s, when given). */
+export async function deleteEndpoint(db: Db, id: string, integratorId?: string): Promise<boolean> {
+  let query = db.deleteFrom('webhook_endpoints').where('id', '=', id);
+  if (integratorId !== undefined) query = query.where('integrator_id', '=', integratorId);
+  const result = await query.executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }

@@ -10,6 +10,8 @@ export interface RateLimitRule {
 export interface RateLimits {
   signupPerIp: RateLimitRule;
   signupPerAddress: RateLimitRule;
+  /** Requests per integrator API key (counted by db/integrators.ts useApiKey). */
+  perApiKey: RateLimitRule;
 }
 
 /**
@@ -21,6 +23,7 @@ export function createRateLimits(): RateLimits {
   return {
     signupPerIp: { points: 20, durationMs: 60 * 60 * 1000 },
     signupPerAddress: { points: 5, durationMs: 60 * 60 * 1000 },
+    perApiKey: { points: 600, durationMs: 60 * 1000 },
   };
 }
 

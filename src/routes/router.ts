@@ -59,9 +59,22 @@ export const adminReadProblemResponses = { ...readProblemResponses, ...adminAuth
 
 export const adminProblemResponses = { ...problemResponses, ...adminAuthProblems };
 
+const keyAuthProblems = {
+  401: problem('Missing or wrong bearer token, or a revoked or expired API key (the title says which)'),
+  429: problem('Too many requests with this API key; Retry-After says when to try again'),
+  503: problem('The server has no ADMIN_TOKEN configured (answered to a token that is not an API key)'),
+};
+
+/** Routes an integrator's API key may use too (its own resources only). */
+export const keyReadProblemResponses = { ...readProblemResponses, ...keyAuthProblems };
+
+export const keyProblemResponses = { ...problemResponses, ...keyAuthProblems };
+
 export { problem as problemResponse };
 
 export const adminSecurity = [{ adminToken: [] as string[] }];
+/** The operator's token, or an integrator's API key. */
+export const keySecurity: Record<string, string[]>[] = [{ adminToken: [] }, { apiKey: [] }];
 
 /** Operations anyone may call: no credential (a link token, where one is needed, is a parameter). */
 export const publicSecurity: { [scheme: string]: string[] }[] = [];

@@ -5,6 +5,7 @@ import { adminChangeRoutes } from './changes/index';
 import { adminDetectionRoutes } from './detections/index';
 import { adminDigestRoutes } from './digests/index';
 import { adminEventRoutes } from './events/index';
+import { adminIntegratorRoutes } from './integrators/index';
 
 /** Every /v1/admin route, behind the bearer ADMIN_TOKEN. */
 export function adminRoutes(deps: Deps) {
@@ -14,5 +15,6 @@ export function adminRoutes(deps: Deps) {
     .route('/', adminEventRoutes(deps))
     .route('/', adminChangeRoutes(deps))
     .route('/', adminDetectionRoutes(deps))
-    .route('/', adminDigestRoutes(deps));
+    .route('/', adminDigestRoutes(deps))
+    .route('/', adminIntegratorRoutes(deps));
 }

@@ -16,9 +16,9 @@ import {
   updateEndpoint,
 } from '../../db/webhook-endpoints';
 import { ProblemError, problems } from '../../errors';
-import { requireAdmin } from '../../http/admin-auth';
+import { ownedBy, type Principal, principalOf, requireAdminOrApiKey } from '../../http/key-auth';
 import type { Deps } from '../../services';
-import { adminProblemResponses, adminReadProblemResponses, adminSecurity, createRouter, json, problemResponse } from '../router';
+import { createRouter, json, keyProblemResponses, keyReadProblemResponses, keySecurity, problemResponse } from '../router';
 import { replayChanges } from './replay';
 import {
   DeliveryListQuerySchema,
@@ -53,9 +53,9 @@ const createEndpointRoute = createRoute({
     'The URL must be https (http only with WEBHOOK_ALLOW_PRIVATE_NETWORKS=1). Its host is resolved and every address ' +
     'checked: loopback, private, link-local, CGNAT, multicast, unspecified and cloud-metadata addresses are refused (422 naming `url`). ' +
     'Filters are optional and empty means all: `types` (change types), `countries` (ISO alpha-3), `categories` (category or factor ids).',
-  security: adminSecurity,
+  security: keySecurity,
   request: jsonBody(WebhookEndpointCreateSchema),
-  responses: { 201: json(WebhookEndpointCreatedSchema, 'The endpoint, with its secret'), ...adminProblemResponses },
+  responses: { 201: json(WebhookEndpointCreatedSchema, 'The endpoint, with its secret'), ...keyProblemResponses },
 });
 
 const listEndpointsRoute = createRoute({
@@ -64,8 +64,8 @@ const listEndpointsRoute = createRoute({
   operationId: 'listWebhookEndpoints',
   tags,
   summary: 'Every webhook endpoint, oldest first (secrets are never shown again)',
-  security: adminSecurity,
-  responses: { 200: json(WebhookEndpointListSchema, 'The endpoints'), ...adminReadProblemResponses },
+  security: keySecurity,
+  responses: { 200: json(WebhookEndpointListSchema, 'The endpoints'), ...keyReadProblemResponses },
 });
 
 const getEndpointRoute = createRoute({
@@ -74,9 +74,9 @@ const getEndpointRoute = createRoute({
   operationId: 'getWebhookEndpoint',
   tags,
   summary: 'One webhook endpoint',
-  security: adminSecurity,
+  security: keySecurity,
   request: { params: EndpointParamsSchema },
-  responses: { 200: json(WebhookEndpointSchema, 'The endpoint'), ...adminReadProblemResponses, 404: notFound },
+  responses: { 200: json(WebhookEndpointSchema, 'The endpoint'), ...keyReadProblemResponses, 404: notFound },
 });
 
 const patchEndpointRoute = createRoute({
@@ -86,9 +86,9 @@ const patchEndpointRoute = createRoute({
   tags,
   summary: 'Change an endpoint: url (checked again), filters, description, enabled',
   description: 'Enabling an endpoint clears why it was disabled and its failure streak. Only the fields sent change.',
-  security: adminSecurity,
+  security: keySecurity,
   request: { params: EndpointParamsSchema, ...jsonBody(WebhookEndpointPatchSchema) },
-  responses: { 200: json(WebhookEndpointSchema, 'The endpoint as it is now'), ...adminProblemResponses, 404: notFound },
+  responses: { 200: json(WebhookEndpointSchema, 'The endpoint as it is now'), ...keyProblemResponses, 404: notFound },
 });
 
 const deleteEndpointRoute = createRoute({
@@ -97,9 +97,9 @@ const deleteEndpointRoute = createRoute({
   operationId: 'deleteWebhookEndpoint',
   tags,
   summary: 'Delete an endpoint and its delivery log',
-  security: adminSecurity,
+  security: keySecurity,
   request: { params: EndpointParamsSchema },
-  responses: { 204: { description: 'Deleted' }, ...adminProblemResponses, 404: notFound },
+  responses: { 204: { description: 'Deleted' }, ...keyProblemResponses, 404: notFound },
 });
 
 const rotateSecretRoute = createRoute({
@@ -108,9 +108,9 @@ const rotateSecretRoute = createRoute({
   operationId: 'rotateWebhookSecret',
   tags,
   summary: 'A new signing secret; the previous ones keep signing (as extra v1 signatures) for 24 h',
-  security: adminSecurity,
+  security: keySecurity,
   request: { params: EndpointParamsSchema },
-  responses: { 200: json(RotatedSecretSchema, 'The new secret, shown only here'), ...adminProblemResponses, 404: notFound },
+  responses: { 200: json(RotatedSecretSchema, 'The new secret, shown only here'), ...keyProblemResponses, 404: notFound },
 });
 
 const testEndpointRoute = createRoute({
@@ -121,9 +121,9 @@ const testEndpointRoute = createRoute({
   summary: "Send a signed `ping` now and answer the receiver's status and latency",
   description:
     'Answers 200 whatever the receiver did: `ok` says whether it answered 2xx, `error` what went wrong otherwise. Works on disabled endpoints too.',
-  security: adminSecurity,
+  security: keySecurity,
   request: { params: EndpointParamsSchema },
-  responses: { 200: json(TestResultSchema, 'What the receiver answered'), ...adminProblemResponses, 404: notFound },
+  responses: { 200: json(TestResultSchema, 'What the receiver answered'), ...keyProblemResponses, 404: notFound },
 });
 
 const listDeliveriesRoute = createRoute({
@@ -132,9 +132,9 @@ const listDeliveriesRoute = createRoute({
   operationId: 'listWebhookDeliveries',
   tags,
   summary: 'The delivery log of an endpoint, newest first: change, status, attempts (status code, latency, error), next retry',
-  security: adminSecurity,
+  security: keySecurity,
   request: { params: EndpointParamsSchema, query: DeliveryListQuerySchema },
-  responses: { 200: json(DeliveryPageSchema, 'A page of deliveries'), ...adminReadProblemResponses, 404: notFound },
+  responses: { 200: json(DeliveryPageSchema, 'A page of deliveries'), ...keyReadProblemResponses, 404: notFound },
 });
 
 const retryDeliveryRoute = createRoute({
@@ -143,11 +143,11 @@ const retryDeliveryRoute = createRoute({
   operationId: 'retryWebhookDelivery',
   tags,
   summary: 'Deliver again now, with the same webhook-id',
-  security: adminSecurity,
+  security: keySecurity,
   request: { params: DeliveryParamsSchema },
   responses: {
     202: json(RetryAcceptedSchema, 'Queued: the dispatcher sends it at once'),
-    ...adminProblemResponses,
+    ...keyProblemResponses,
     404: problemResponse('No such endpoint, or no delivery with this id for it'),
     409: problemResponse('The endpoint is disabled: enable it first'),
   },
@@ -163,11 +163,11 @@ const replayRoute = createRoute({
     'Changes already delivered (or tried) are queued again under their original webhook-id, so receivers that ' +
     'deduplicate by webhook-id stay correct; changes the endpoint never got (it did not exist yet, or its filters ' +
     'were different) are queued as new deliveries carrying the event as it is now. Matching uses the current filters.',
-  security: adminSecurity,
+  security: keySecurity,
   request: { params: EndpointParamsSchema, ...jsonBody(ReplayRequestSchema) },
   responses: {
     202: json(ReplayResultSchema, 'How many deliveries were queued'),
-    ...adminProblemResponses,
+    ...keyProblemResponses,
     404: notFound,
     409: problemResponse('The endpoint is disabled: enable it first'),
   },
@@ -178,6 +178,7 @@ const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 function endpointView(row: EndpointRow): WebhookEndpoint {
   return {
     id: row.id,
+    integratorId: row.integrator_id,
     url: row.url,
     types: changeTypes.filter((t) => row.types.includes(t)),
     countries: row.countries,
@@ -215,15 +216,22 @@ export function webhookRoutes(deps: Deps) {
     return check.url.href;
   }
 
-  async function endpointOr404(id: string): Promise<EndpointRow> {
-    const endpoint = await findEndpoint(db, id);
-    if (!endpoint) throw problems.notFound('No webhook endpoint has this id.');
+  /** Another integrator's endpoint answers as if it did not exist. */
+  function visible(principal: Principal, endpoint: EndpointRow | undefined): EndpointRow {
+    if (!endpoint || !ownedBy(principal, endpoint.integrator_id)) throw problems.notFound('No webhook endpoint has this id.');
     return endpoint;
   }
 
+  const endpointOr404 = async (principal: Principal, id: string) => visible(principal, await findEndpoint(db, id));
+
   const router = createRouter();
-  router.use('/v1/webhooks', requireAdmin(deps.config.adminToken));
-  router.use('/v1/webhooks/*', requireAdmin(deps.config.adminToken));
+  router.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "An integrator's API key (tak_…), made by the operator: it manages only that integrator's endpoints",
+  });
+  // Matches /v1/webhooks itself too; a second use for it would count each request twice.
+  router.use('/v1/webhooks/*', requireAdminOrApiKey(deps));
 
   return router
     .openapi(createEndpointRoute, async (c) => {
@@ -231,8 +239,10 @@ export function webhookRoutes(deps: Deps) {
       const url = await checkedUrl(body.url);
       const now = clock.now();
       const { secret, secrets } = firstSecret(deps.appSecret);
+      const principal = principalOf(c);
       const row: EndpointRow = {
         id: newEndpointId(),
+        integrator_id: principal.kind === 'integrator' ? principal.integratorId : null,
         url,
         description: body.description ?? null,
         types: body.types ?? [],
@@ -251,16 +261,17 @@ export function webhookRoutes(deps: Deps) {
       return c.json({ ...endpointView(row), secret }, 201);
     })
     .openapi(listEndpointsRoute, async (c) => {
-      const rows = await listEndpoints(db);
+      const principal = principalOf(c);
+      const rows = await listEndpoints(db, principal.kind === 'integrator' ? principal.integratorId : undefined);
       return c.json({ data: rows.map(endpointView) }, 200);
     })
     .openapi(getEndpointRoute, async (c) => {
-      return c.json(endpointView(await endpointOr404(c.req.valid('param').id)), 200);
+      return c.json(endpointView(await endpointOr404(principalOf(c), c.req.valid('param').id)), 200);
     })
     .openapi(patchEndpointRoute, async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      await endpointOr404(id);
+      await endpointOr404(principalOf(c), id);
       const url = body.url === undefined ? undefined : await checkedUrl(body.url);
       const enabling = body.enabled === true ? { enabled: true, disabled_reason: null, failing_since: null } : {};
       const disabling = body.enabled === false ? { enabled: false, disabled_reason: 'disabled by an operator' } : {};
@@ -274,7 +285,7 @@ export function webhookRoutes(deps: Deps) {
         ...disabling,
         updated_at: clock.now(),
       });
-      const updated = await endpointOr404(id);
+      const updated = await endpointOr404(principalOf(c), id);
       deps.log.info(
         { endpointId: id, fields: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined) },
         'webhook endpoint changed',
@@ -283,15 +294,16 @@ export function webhookRoutes(deps: Deps) {
     })
     .openapi(deleteEndpointRoute, async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await deleteEndpoint(db, id))) throw problems.notFound('No webhook endpoint has this id.');
+      const principal = principalOf(c);
+      const owner = principal.kind === 'integrator' ? principal.integratorId : undefined;
+      if (!(await deleteEndpoint(db, id, owner))) throw problems.notFound('No webhook endpoint has this id.');
       deps.log.info({ endpointId: id }, 'webhook endpoint deleted');
       return c.body(null, 204);
     })
     .openapi(rotateSecretRoute, async (c) => {
       const { id } = c.req.valid('param');
       const secret = await db.transaction().execute(async (trx) => {
-        const endpoint = await lockEndpoint(trx, id);
-        if (!endpoint) throw problems.notFound('No webhook endpoint has this id.');
+        const endpoint = visible(principalOf(c), await lockEndpoint(trx, id));
         const now = clock.now();
         const rotated = rotateSecrets(deps.appSecret, endpoint.secrets, now);
         await updateEndpoint(trx, id, { secrets: JSON.stringify(rotated.secrets), updated_at: now });
@@ -301,7 +313,7 @@ export function webhookRoutes(deps: Deps) {
       return c.json({ secret }, 200);
     })
     .openapi(testEndpointRoute, async (c) => {
-      const endpoint = await endpointOr404(c.req.valid('param').id);
+      const endpoint = await endpointOr404(principalOf(c), c.req.valid('param').id);
       const deliveryId = newDeliveryId();
       const sent = await sendToEndpoint(deps, endpoint, { id: deliveryId, body: pingBody(endpoint.id, clock.now()) });
       const ok = sent.error === null && sent.statusCode !== null && sent.statusCode >= 200 && sent.statusCode < 300;
@@ -318,7 +330,7 @@ export function webhookRoutes(deps: Deps) {
     .openapi(listDeliveriesRoute, async (c) => {
       const { id } = c.req.valid('param');
       const { limit, cursor } = c.req.valid('query');
-      await endpointOr404(id);
+      await endpointOr404(principalOf(c), id);
       const rows = await listDeliveries(db, { endpointId: id, limit: limit + 1, before: cursor });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
@@ -345,7 +357,7 @@ export function webhookRoutes(deps: Deps) {
     })
     .openapi(retryDeliveryRoute, async (c) => {
       const { id, deliveryId } = c.req.valid('param');
-      const endpoint = await endpointOr404(id);
+      const endpoint = await endpointOr404(principalOf(c), id);
       const delivery = await findDelivery(db, id, deliveryId);
       if (!delivery) throw problems.notFound('This endpoint has no delivery with this id.');
       if (!endpoint.enabled) throw endpointDisabled();
@@ -359,8 +371,7 @@ export function webhookRoutes(deps: Deps) {
       const { id } = c.req.valid('param');
       const { since } = c.req.valid('json');
       const queued = await db.transaction().execute(async (trx) => {
-        const endpoint = await lockEndpoint(trx, id);
-        if (!endpoint) throw problems.notFound('No webhook endpoint has this id.');
+        const endpoint = visible(principalOf(c), await lockEndpoint(trx, id));
         if (!endpoint.enabled) throw endpointDisabled();
         return replayChanges(trx, endpoint, since, clock.now());
       });

@@ -138,6 +138,10 @@ const dateTime = z.string().openapi({ format: 'date-time' });
 export const WebhookEndpointSchema = z
   .object({
     id: z.string().openapi({ example: 'ep_3kTmq0c2Yb8XhV1L' }),
+    integratorId: z.string().nullable().openapi({
+      description: "The integrator that owns it (its API key manages it); null for the operator's own",
+      example: 'int_4mPq0c2Yb8XhV1Lz',
+    }),
     url: z.string(),
     types: z.array(z.enum(changeTypes)),
     countries: z.array(z.string()),
