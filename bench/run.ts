@@ -18,6 +18,7 @@ export const benchNames = [
   'digests',
   'webhooks',
   'tracker-crawl',
+  'instant-alerts',
 ];
 
 async function main(): Promise<void> {

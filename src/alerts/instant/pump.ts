@@ -16,7 +16,14 @@ export interface InstantPump {
   idle(): Promise<void>;
 }
 
-export function createInstantPump(deps: InstantDeps & Pick<Resources, 'metrics'>, onError: (error: unknown) => void): InstantPump {
+/** Senders at once on PostgreSQL (each claims its own alerts, SKIP LOCKED), so posts to the provider overlap; PGlite serves one. */
+export const POSTGRES_SENDERS = 4;
+
+export function createInstantPump(
+  deps: InstantDeps & Pick<Resources, 'metrics' | 'dbKind'>,
+  onError: (error: unknown) => void,
+): InstantPump {
+  const senders = deps.dbKind === 'postgres' ? POSTGRES_SENDERS : 1;
   let running: Promise<void> | undefined;
   let again = false;
   const pass = async () => {
@@ -26,7 +33,7 @@ export function createInstantPump(deps: InstantDeps & Pick<Resources, 'metrics'>
         try {
           await recordJobRun(deps, 'instantAlerts', async () => {
             await fanOutWatchFlags(deps);
-            await sendInstantAlerts(deps);
+            await Promise.all(Array.from({ length: senders }, () => sendInstantAlerts(deps)));
           });
         } catch (error) {
           onError(error);
