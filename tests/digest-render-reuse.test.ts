@@ -64,7 +64,7 @@ describe('digest HTML filled in parts, each report once per run', () => {
       countries: model.countries.map((c) => ({ ...c, items: c.items.map((i) => ({ ...i, excerpt: 'word '.repeat(200) })) })),
     };
     const { text, html } = renderDigestEmail(long);
-    expect(text).toMatch(/\d - \d/);
+    expect(text).toMatch(/\d-\d/);
     expect(text).toContain('word...');
     expect(text).not.toMatch(/[\u2013\u2026]/);
     expect(html).toContain('&#8230;'); // the HTML keeps its typography

@@ -192,14 +192,14 @@ describe('digest email', () => {
     const model = sampleDigestModel();
     const email = renderDigestEmail(model);
     const html = parseHtml(email.html);
-    expect(email.subject).toBe('Democracy Tracker monthly digest: January 2025 (7 reports)');
+    expect(email.subject).toBe('Democracy Tracker monthly digest: January 2025 (7 reports, 1 with a watch flag)');
     const headings = html.outline.filter((h) => h.startsWith('h2:') || h.startsWith('h3:'));
     expect(headings).toEqual(
       model.countries.flatMap((country) => [`h2:${country.name}`, ...country.items.map((item) => `h3:${item.title}`)]),
     );
     expect(html.outline[0]).toBe('h1:January 2025');
     for (const badge of ['New', 'Updated', 'Watch flag raised', 'Watch flag lifted']) expect(html.text).toContain(badge);
-    expect(html.text).toMatch(/1\s–\s31 January 2025 · 7 reports in 3 countries/);
+    expect(html.text).toContain('1–31 January 2025 · 7 reports in 3 countries');
     for (const part of [
       'January 2025 · Rights · Civil Liberties',
       'Update:',
@@ -294,7 +294,7 @@ describe('digest email', () => {
     const roomy = renderDigestEmail(model, { maxHtmlBytes: 1_000_000 });
     expect(roomy.shownCount).toBe(60);
     expect(roomy.moreCount).toBe(5);
-    expect(roomy.subject).toContain('(65 reports)');
+    expect(roomy.subject).toMatch(/\(65 reports(, \d+ with a watch flag)?\)/);
     const tight = renderDigestEmail(model, { maxHtmlBytes: 40_000 });
     expect(utf8Bytes(tight.html)).toBeLessThanOrEqual(40_000);
     expect(tight.shownCount + tight.moreCount).toBe(65);

@@ -29,6 +29,11 @@ export interface DigestSource {
 export interface DigestItem {
   badge: DigestBadge;
   title: string;
+  /**
+   * The report carries a watch flag now, whatever the badge says (a new report can be
+   * published flagged). Recorded before this existed: only a "watch flag raised" badge says so.
+   */
+  watchFlag?: boolean;
   /** Link to the event report on the site. */
   url: string;
   /** The report's month, `YYYY-MM` (shown as "January 2025") or already display text. */

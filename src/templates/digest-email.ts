@@ -15,7 +15,7 @@ export function renderDigestEmail(model: DigestModel, options: DigestRenderOptio
   const totals = modelTotals(model);
   const { kept, html } = fitToBudget(model, totals, options.maxHtmlBytes ?? DEFAULT_DIGEST_HTML_BUDGET);
   return {
-    subject: digestSubject(kept, totals.reports),
+    subject: digestSubject(kept, totals),
     html,
     text: digestText(kept, totals),
     shownCount: itemCount(kept),

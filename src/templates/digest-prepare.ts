@@ -34,6 +34,8 @@ const UPDATE_MAX = 400;
 export interface PreparedItem {
   badge: DigestBadge;
   title: string;
+  /** Shown as "Watch flag" under the title, as the tracker's pages show it. */
+  watchFlag: boolean;
   url: string | undefined;
   month: string;
   categories: string;
@@ -93,6 +95,7 @@ function prepareItemOnce(item: DigestItem): PreparedItem {
   return {
     badge: item.badge,
     title: oneLine(item.title) || 'Untitled report',
+    watchFlag: item.watchFlag ?? item.badge === 'watch_flag_raised',
     url: safeHttpUrl(item.url),
     month: monthLabel(item.month),
     categories: item.categories
@@ -105,11 +108,14 @@ function prepareItemOnce(item: DigestItem): PreparedItem {
   };
 }
 
-/** Reports and countries (with at least one report) in the model, whatever is shown. */
-export function modelTotals(model: DigestModel): { reports: number; countries: number } {
+const isFlagged = (item: DigestItem) => item.watchFlag ?? item.badge === 'watch_flag_raised';
+
+/** Reports, flagged reports and countries (with at least one report) in the model, whatever is shown. */
+export function modelTotals(model: DigestModel): { reports: number; countries: number; flagged: number } {
   const withItems = model.countries.filter((c) => c.items.length > 0);
   const items = withItems.reduce((sum, c) => sum + c.items.length, 0);
-  return { reports: items + Math.max(0, Math.floor(model.moreCount || 0)), countries: withItems.length };
+  const flagged = withItems.reduce((sum, c) => sum + c.items.filter(isFlagged).length, 0);
+  return { reports: items + Math.max(0, Math.floor(model.moreCount || 0)), countries: withItems.length, flagged };
 }
 
 /**

@@ -30,6 +30,7 @@ interface SizeModel {
 const emptyItem: PreparedItem = {
   badge: 'new',
   title: '',
+  watchFlag: false,
   url: undefined,
   month: '',
   categories: '',
@@ -52,7 +53,7 @@ function pageBytes(...countries: PreparedItem[][]): number {
     neutral: false,
     links: { manage: '', unsubscribe: '', viewInBrowser: '', site: '', moreReports: '' },
   };
-  return renderDigestHtml(digest, { reports: 1, countries: 1 }).length; // ASCII only: length = bytes
+  return renderDigestHtml(digest, { reports: 1, countries: 1, flagged: 0 }).length; // ASCII only: length = bytes
 }
 
 let measured: SizeModel | undefined;

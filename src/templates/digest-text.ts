@@ -1,6 +1,6 @@
 /** The plain-text alternative of the digest, from the same (already cut) data as the HTML. */
 import { badgeLabels, itemCount, type PreparedDigest, type PreparedItem } from './digest-prepare';
-import { type DigestTotals, digestSummary, digestWhy, moreLabel, moreNote } from './digest-view';
+import { type DigestTotals, digestSummary, digestWhy, moreLabel, moreNote, showsWatchFlag, WATCH_FLAG_NOTE } from './digest-view';
 
 /**
  * Plain punctuation for the dash, ellipsis and thin spaces the shared formatting adds; and no
@@ -27,6 +27,7 @@ function itemText(item: PreparedItem): string {
   if (text === undefined) {
     const lines = [
       `[${badgeLabels[item.badge].toUpperCase()}] ${item.title}`,
+      ...(item.watchFlag ? ['Watch flag'] : []),
       [item.month, item.categories].filter((s) => s !== '').join(' · '),
     ];
     if (item.excerpt) lines.push(item.excerpt);
@@ -58,6 +59,7 @@ export function digestText(d: PreparedDigest, totals: DigestTotals): string {
       '',
     );
   }
+  if (showsWatchFlag(d)) lines.push(WATCH_FLAG_NOTE, '');
   const body: string[] = [];
   for (const country of d.countries) {
     body.push(plainText(underline(country.name.toUpperCase(), '-')), '');

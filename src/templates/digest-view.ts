@@ -7,6 +7,7 @@ import { type FooterView, type HeaderView, type LinkView, linkList } from './sha
 
 interface ItemView {
   first: boolean;
+  watchFlag: boolean;
   badge: { new: boolean; updated: boolean; watchFlagRaised: boolean; watchFlagLifted: boolean };
   title: string;
   url: string | false;
@@ -29,6 +30,8 @@ export interface DigestView {
   hasItems: boolean;
   /** Nothing matched at all (not even cut): the "no reports" notice. */
   isEmpty: boolean;
+  /** A shown report carries a watch flag: the digest says once what that means. */
+  watchFlagNote: string | false;
   contents: { first: boolean; name: string; count: number }[];
   countries: { name: string; items: ItemView[] }[];
   more: { label: string; note: string; url: string } | false;
@@ -38,6 +41,7 @@ export interface DigestView {
 export function itemView(item: PreparedItem, first: boolean): ItemView {
   return {
     first,
+    watchFlag: item.watchFlag,
     badge: {
       new: item.badge === 'new',
       updated: item.badge === 'updated',
@@ -59,10 +63,19 @@ export function itemView(item: PreparedItem, first: boolean): ItemView {
 export const neutralDigestSubject = (frequency: PreparedDigest['frequency']) => `Your ${frequency} update`;
 export const NEUTRAL_PREHEADER = 'Open to read it.';
 
-export function digestSubject(d: PreparedDigest, total: number): string {
+export function digestSubject(d: PreparedDigest, totals: Pick<DigestTotals, 'reports' | 'flagged'>): string {
   if (d.neutral) return neutralDigestSubject(d.frequency);
-  const count = total === 0 ? 'no new reports' : plural(total, 'report', 'reports');
-  return `${d.siteName} ${d.noun}: ${d.periodLabel} (${count})`;
+  const count = totals.reports === 0 ? 'no new reports' : plural(totals.reports, 'report', 'reports');
+  const flags = totals.flagged ? `, ${formatCount(totals.flagged)} with a watch flag` : '';
+  return `${d.siteName} ${d.noun}: ${d.periodLabel} (${count}${flags})`;
+}
+
+/** What a watch flag is, said once in a digest that shows one. */
+export const WATCH_FLAG_NOTE =
+  'Watch flag: the tracker marks a report with a watch flag when it is a development to keep an eye on, one that may soon change or get worse.';
+
+export function showsWatchFlag(d: PreparedDigest): boolean {
+  return d.countries.some((c) => c.items.some((item) => item.watchFlag));
 }
 
 export function digestWhy(d: PreparedDigest): string {
@@ -95,6 +108,8 @@ export interface DigestTotals {
   /** Every matching report: shown, cut for size, or left out by the composer. */
   reports: number;
   countries: number;
+  /** Reports of the model that carry a watch flag (none when not given). */
+  flagged?: number;
 }
 
 export function digestSummary(totals: DigestTotals): string {
@@ -117,7 +132,7 @@ export function digestPageView(d: PreparedDigest, totals: DigestTotals): Omit<Di
   const total = totals.reports;
   const summary = digestSummary(totals);
   return {
-    subject: digestSubject(d, total),
+    subject: digestSubject(d, totals),
     preheader: d.neutral
       ? NEUTRAL_PREHEADER
       : shown === 0
@@ -136,6 +151,7 @@ export function digestPageView(d: PreparedDigest, totals: DigestTotals): Omit<Di
     },
     hasItems: shown > 0,
     isEmpty: total === 0,
+    watchFlagNote: showsWatchFlag(d) ? WATCH_FLAG_NOTE : false,
     contents: d.countries.map((c, index) => ({ first: index === 0, name: c.name, count: c.items.length })),
     more: d.moreCount > 0 ? { label: moreLabel(d.moreCount), note: moreNote(shown, total), url: d.links.moreReports } : false,
     footer: { why: digestWhy(d), links: footerLinks(d) },

@@ -82,34 +82,44 @@ export function digestNoun(frequency: Frequency): string {
   return frequency === 'weekly' ? 'weekly digest' : 'monthly digest';
 }
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
-function dateFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = dateFormats.get(timeZone);
+/** The calendar day of an instant in a zone, as a UTC midnight (an unknown zone counts as UTC). */
+function localDay(instant: Date, timeZone: string): Date {
+  let format = dayFormats.get(timeZone);
   if (!format) {
     try {
-      format = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone });
+      format = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'numeric', day: 'numeric', timeZone });
     } catch {
-      return dateFormat('UTC');
+      return localDay(instant, 'UTC');
     }
-    if (dateFormats.size < 1_000) dateFormats.set(timeZone, format);
+    if (dayFormats.size < 1_000) dayFormats.set(timeZone, format);
   }
-  return format;
+  const part = (type: string) => Number(format.formatToParts(instant).find((p) => p.type === type)?.value);
+  return new Date(Date.UTC(part('year'), part('month') - 1, part('day')));
 }
 
-const ranges = new Map<string, string>();
+const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** "1–31 January 2025" for [start, end): the last day shown is the one before `end`. */
+/**
+ * The days a period covers, for people: "1–31 December 2026", "21–27 December 2026",
+ * "30 November – 6 December 2026", "28 December 2026 – 3 January 2027". `start` and `end`
+ * are the period's instants (send times, end exclusive); the days are those of `timeZone`,
+ * and the last day shown is the one before the day `end` falls on. The plain-text digest
+ * writes the dash as "-". Written out rather than Intl's formatRange, whose spacing differs
+ * between ICU versions. Empty for a range that is not one.
+ */
 export function periodRange(start: string, end: string, timeZone = 'UTC'): string {
-  const key = `${start}|${end}|${timeZone}`;
-  let range = ranges.get(key);
-  if (range === undefined) {
-    const from = new Date(start);
-    const to = new Date(new Date(end).getTime() - 1);
-    const valid = !Number.isNaN(from.getTime()) && !Number.isNaN(to.getTime()) && to >= from;
-    range = valid ? dateFormat(timeZone).formatRange(from, to) : '';
-    if (ranges.size >= 1_000) ranges.clear(); // a digest run has a handful of periods
-    ranges.set(key, range);
-  }
-  return range;
+  const from = new Date(start);
+  const until = new Date(end);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(until.getTime()) || until <= from) return '';
+  const first = localDay(from, timeZone);
+  const last = new Date(Math.max(first.getTime(), localDay(until, timeZone).getTime() - DAY_MS));
+  const day = (d: Date) => String(d.getUTCDate());
+  const month = (d: Date) => monthNames[d.getUTCMonth()]!;
+  const year = (d: Date) => String(d.getUTCFullYear());
+  if (first.getTime() === last.getTime()) return `${day(first)} ${month(first)} ${year(first)}`;
+  if (year(first) !== year(last)) return `${day(first)} ${month(first)} ${year(first)} – ${day(last)} ${month(last)} ${year(last)}`;
+  if (month(first) !== month(last)) return `${day(first)} ${month(first)} – ${day(last)} ${month(last)} ${year(last)}`;
+  return `${day(first)}–${day(last)} ${month(last)} ${year(last)}`;
 }

@@ -51,6 +51,7 @@ function collapse(event: StoredEventView, changes: readonly ChangeView[], site: 
   return {
     badge,
     title: event.title,
+    ...(event.watchFlag ? { watchFlag: true } : {}),
     url: event.url || `${site.replace(/\/$/, '')}/v1/events/${encodeURIComponent(event.id)}`,
     month: event.month,
     categories: [...event.categories, ...event.factors].map((id) => names.get(id) ?? id),
