@@ -14,21 +14,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { createApp } from '../src/app';
 import type { Db } from '../src/db/database';
-import type { SubscriberRow } from '../src/db/subscribers';
-import { buildEml } from '../src/email/eml';
-import { drainNotices, NOTICE_GATHER_MS, noticeMessage } from '../src/subscribers/notices';
-import { preferencesSchema } from '../src/subscribers/preferences';
-import { requestSubscription } from '../src/subscribers/subscribe';
+import { NOTICE_GATHER_MS } from '../src/subscribers/notices';
 import { adminQueryAt, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import { cpuMeter, cpuTimes, postgresBackends } from '../testkit/machine';
 import { projectRoot } from '../testkit/process';
 import { type AppUnderTest, countEml, sanityCheck, seedManagedSubscribers, startApp } from '../testkit/subscriber-app';
-import { choices, type LoadSummary, type Scenario, startLoadGenerator } from '../testkit/subscriber-load';
+import { type LoadSummary, type Scenario, startLoadGenerator } from '../testkit/subscriber-load';
 import { DURABLE_INSERT_PATH } from '../testkit/subscriber-load-process';
-import { timeSteps } from '../testkit/timing';
+import { profileSignup } from '../testkit/subscriber-profile';
 import { inTempDir, log } from './measure';
 import {
   type BenchResult,
@@ -143,82 +138,6 @@ async function stateAfter(db: Db) {
       (select count(*)::int from signup_notices where failed_at is not null) as failed,
       (select count(*)::int from rate_limits) as limits`.execute(db);
   return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, fmtInt(v)]));
-}
-
-/** A sign-up's steps one call at a time in the app process, then the notices they queued drained as the pump drains them. */
-async function profileSignup(app: AppUnderTest) {
-  const { deps } = app;
-  const tag = `p${Date.now()}`;
-  const preferences = preferencesSchema.parse(choices(7));
-  const notKicked = { ...deps, noticePump: { kick() {} } }; // notices stay queued, drained together afterwards
-  const pending = await app.handle.db.selectFrom('subscribers').selectAll().where('status', '=', 'pending').limit(100).execute();
-  const message = (i: number) =>
-    noticeMessage(deps, {
-      kind: 'confirm',
-      subscriber: { ...pending[i % pending.length]!, id: Number(pending[i % pending.length]!.id) } as unknown as SubscriberRow,
-      createdAt: new Date(),
-    });
-  const appNotKicked = createApp(notKicked);
-  const built = { ...message(0), from: deps.config.emailFrom };
-  const steps = await timeSteps(
-    [
-      { step: 'one PostgreSQL round trip (select 1 through Kysely and the pool)', f: () => sql`select 1`.execute(deps.db) },
-      {
-        step: 'sign-up statement (requestSubscription: 2 limits, suppression, subscriber, notice queued; one round trip)',
-        f: (i) =>
-          requestSubscription(notKicked, {
-            email: `profile.tx.${tag}.${i}@bench.example.org`,
-            preferences,
-            source: 'api',
-            client: `172.17.0.${i & 255}`,
-          }),
-      },
-      {
-        step: 'whole sign-up through app.request (no socket), notice queued, not sent',
-        f: async (i) => {
-          const response = await appNotKicked.request('/v1/subscriptions', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-forwarded-for': `172.16.6.${i & 255}` },
-            body: JSON.stringify({ email: `profile.queued.${tag}.${i}@bench.example.org`, ...choices(i) }),
-          });
-          if (response.status !== 202) throw new Error(`profile sign-up answered ${response.status}: ${await response.text()}`);
-        },
-      },
-      { step: 'notice email: tokens + template (noticeMessage)', f: message },
-      {
-        step: "notice email: MIME build (buildEml: nodemailer's header builder and encoders)",
-        f: (i) => buildEml(built, { messageId: `<profile${i}.0@outbox.tracker-alerts>`, date: new Date() }),
-      },
-      {
-        step: 'notice email: outbox send of one (MIME build + file writes)',
-        f: (i) => deps.mailer.send(built, { idempotencyKey: `profile-${tag}-${i}` }),
-      },
-    ],
-    PROFILE,
-  );
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from signup_notices where failed_at is null`.execute(deps.db);
-  const count = Math.max(1, rows[0]!.n);
-  const cpu = process.cpuUsage();
-  const started = now();
-  const drained = await drainNotices(deps);
-  const used = process.cpuUsage(cpu);
-  if (drained.sent !== rows[0]!.n) throw new Error(`drained ${drained.sent} of ${rows[0]!.n} queued notices`);
-  steps.push({
-    step: `notices drained in batches of 100 (claim, render, MIME, outbox batch, delete), per notice, over ${fmtInt(count)}`,
-    cpuMs: (used.user + used.system) / 1000 / count,
-    wallMs: (now() - started) / count,
-  });
-  const at = (prefix: string) => {
-    const s = steps.find((p) => p.step.startsWith(prefix))!;
-    return { cpu: s.cpuMs.toFixed(2), wall: s.wallMs.toFixed(1), cpuMs: s.cpuMs };
-  };
-  return {
-    steps,
-    whole: at('whole sign-up'),
-    statement: at('sign-up statement'),
-    drained: at('notices drained'),
-    single: at('notice email: outbox send'),
-  };
 }
 
 /** Goals, text and tables from the runs (bench/text/subscriptions.md). */
@@ -396,7 +315,7 @@ export async function run(): Promise<BenchResult> {
       after.resend = await measureResend(ctx, url, `${schema}_resend`, results);
       after.outbox = { ...(await stateAfter(app.handle.db)), eml: fmtInt(countEml(app.outboxDir)), failures: app.backgroundFailures() };
       log(`  profiling a sign-up's steps (${PROFILE.calls} calls each, one at a time) ...`);
-      return await profileSignup(app);
+      return await profileSignup(app, PROFILE);
     } finally {
       await ctx.generator?.stop();
       await app.close();

@@ -1,40 +1,10 @@
-/**
- * Issue 7 benchmark: 10,000 changes fanned out to 5 webhook endpoints on PostgreSQL, one of them
- * slow, against the raw rate of unsigned POSTs in the same run (workload: bench/text/webhooks.md).
- *
- *   npm run bench -- webhooks
- *
- * Phases, each on a fresh schema: raw 1 (calibration, sets the pacing), A (app wiring, kicked),
- * raw 2, B (two instances woken by NOTIFY), raw 3, C (A without the slow endpoint), raw 4.
- *
- * Environment: BENCH_DATABASE_URL (loopback PostgreSQL; default the local tracker_bench database),
- * BENCH_WEBHOOK_CAP_S (15), BENCH_WEBHOOK_INTERVAL_MS (fixed pacing instead of the calibrated one),
- * BENCH_WEBHOOK_PHASES (default "A,B,C"), BENCH_WRITE (0: do not touch BENCHMARKS.md).
- */
-import { performance as nodePerformance } from 'node:perf_hooks';
-import { sql } from 'kysely';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { type DatabaseHandle, openPostgres } from '../src/db/connect';
-import { migrateToLatest } from '../src/db/migrate';
-import { taxonomySeed } from '../src/taxonomy/seed';
-import { createBenchDeps } from '../testkit/bench-deps';
-import { adminQueryAt, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
+import { benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { benchEvents, batches as inBatches } from '../testkit/generated-events';
-import { type StatementShape, statementTimer } from '../testkit/statement-timer';
+import type { StatementShape } from '../testkit/statement-timer';
 import { mean, median, percentileOf } from '../testkit/stats';
 import { type Cost, perRequestCost } from '../testkit/webhook-cost';
-import {
-  createEndpoints,
-  deliveryLatencies,
-  publishBatches,
-  type RawResult,
-  rawPass,
-  type Sample,
-  sleep,
-  startSamplers,
-  syntheticBodies,
-  wallMs,
-} from '../testkit/webhook-load';
+import { type RawResult, rawPass, runWebhookPhase, type Sample, syntheticBodies } from '../testkit/webhook-load';
 import { WebhookReceivers } from '../testkit/webhook-receivers';
 import { inTempDir, log } from './measure';
 import {
@@ -69,7 +39,6 @@ const TITLES = {
   B: 'B: 2 instances, woken only by NOTIFY (each pump LISTENs; no kick)',
   C: 'C: reference, A without the slow endpoint (disabled)',
 };
-type Key = keyof typeof TITLES;
 
 /** Statements by kind and table, pool wait included (BEGIN/COMMIT are not seen by Kysely plugins). */
 const webhookLabel = ({ kind, table, text }: StatementShape): string => {
@@ -83,123 +52,10 @@ const webhookLabel = ({ kind, table, text }: StatementShape): string => {
   return `raw ${text.slice(0, 40)}`;
 };
 
-const percentile = percentileOf<Sample>;
+const _percentile = percentileOf<Sample>;
 const fmtSample = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${fmtInt(s.ms)} ms`);
-const avg = (xs: number[]) => (xs.length ? mean(xs) : Number.NaN);
-type Phase = Awaited<ReturnType<typeof runPhase>>;
-
-/** One phase on a fresh schema: publish the batches at the pacing, wait for the healthy deliveries (or the cap), stop, read back. */
-async function runPhase(
-  key: Key,
-  url: string,
-  receivers: WebhookReceivers,
-  batches: Parameters<typeof publishBatches>[1],
-  intervalMs: number,
-) {
-  const schema = `bench_webhooks_${process.pid}_${key.toLowerCase()}`;
-  await adminQueryAt(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
-  const handles: DatabaseHandle[] = [openPostgres(url, { searchPath: schema })];
-  if (key === 'B') handles.push(openPostgres(url, { searchPath: schema }));
-  const db = handles[0]!.db;
-  const counter = statementTimer(webhookLabel);
-  try {
-    return await inTempDir('bench-webhooks-', async (dataDir) => {
-      await migrateToLatest(db, taxonomySeed);
-      const deps = handles.map((h) =>
-        createBenchDeps(
-          { db: h.db.withPlugin(counter.plugin), kind: 'postgres', pool: h.pool },
-          { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org' },
-          { appSecret: APP_SECRET },
-        ),
-      );
-      const { ids, slowId } = await createEndpoints(deps[0]!, receivers, APP_SECRET, { count: ENDPOINTS, slowEnabled: key !== 'C' });
-      await sql`select 1`.execute(deps[0]!.db);
-      await receivers.collect();
-      counter.totals.clear();
-      if (key === 'B') await Promise.all(deps.map((d) => d.webhookPump.listen())); // each pump woken only by NOTIFY
-      const samplers = await startSamplers(receivers, url, schema, slowId);
-      const eluStart = nodePerformance.eventLoopUtilization();
-      const { marks, lastId } = await publishBatches(deps, batches, intervalMs, key !== 'B');
-      const healthyExpected = CHANGES * HEALTHY;
-      for (;;) {
-        const healthy = (await receivers.counts()).slice(0, HEALTHY).reduce((a, c) => a + c.signed, 0);
-        if (healthy >= healthyExpected || wallMs() - marks.at(-1)!.committedAt > CAP_MS) break;
-        await sleep(100);
-      }
-      const windowEnd = wallMs();
-      const elu = nodePerformance.eventLoopUtilization(eluStart).utilization;
-      const { pendingSamples, leaseSamples } = await samplers.stop();
-      const collected = await receivers.collect();
-      const statements = new Map(counter.totals);
-      // State at the end of the window, before the bench cancels anything.
-      const { rows } = await sql<{ fanned: number; pending: number; troubled: number }>`
-        select (select count(distinct change_id)::int from webhook_deliveries) as fanned,
-          (select count(*)::int from webhook_deliveries where endpoint_id <> ${slowId} and status = 'pending') as pending,
-          (select count(*)::int from webhook_deliveries where endpoint_id <> ${slowId}
-            and (status = 'failed' or (status = 'pending' and attempts > 0 and locked_until is null))) as troubled`.execute(db);
-      // Stop: no endpoint enabled (fan-out queues nothing more), everything pending failed, then wait for the dispatchers.
-      const stopStart = wallMs();
-      await db.updateTable('webhook_endpoints').set({ enabled: false }).execute();
-      // Leased ones are left to their dispatcher; a running claim may lock rows in another order, so retry on deadlock.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await sql`update webhook_deliveries set status = 'failed', last_error = 'bench: cancelled'
-            where status = 'pending' and (locked_until is null or locked_until < now())`.execute(db);
-          break;
-        } catch (error) {
-          if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
-        }
-      }
-      await Promise.all(deps.map((d) => d.webhookPump.stopListening()));
-      const idle = Promise.all(deps.map((d) => d.webhookPump.idle())).then(() => true);
-      if (!(await Promise.race([idle, sleep(30_000).then(() => false)])))
-        throw new Error('the dispatcher did not stop within 30 s of the bench cancelling every pending delivery');
-      const stopMs = wallMs() - stopStart;
-      await receivers.collect();
-      // Bodies for the following raw pass: exactly what was queued for the healthy endpoints.
-      const { rows: queued } = await sql<{ endpoint_id: string; payload: string }>`
-        select d.endpoint_id, coalesce(d.payload, p.body) as payload from webhook_deliveries as d
-        left join webhook_payloads as p on p.change_id = d.change_id where d.endpoint_id <> ${slowId} order by d.change_id`.execute(db);
-      const l = deliveryLatencies(collected, marks, lastId, windowEnd, HEALTHY);
-      const delivered = l.arrived.size;
-      const slowDelivered = collected[ENDPOINTS - 1]!.at.length;
-      const sum = (f: (r: (typeof collected)[number]) => number) => collected.reduce((a, r) => a + f(r), 0);
-      return {
-        key,
-        windowMs: windowEnd - marks[0]!.committedAt,
-        marks,
-        delivered,
-        rate: (delivered / l.busyMs) * 1000,
-        commit: { p50: percentile(l.fromCommit, 50), p99: percentile(l.fromCommit, 99) },
-        detected: { p50: percentile(l.fromDetected, 50), p99: percentile(l.fromDetected, 99) },
-        perBatchFirst: l.perBatchFirst,
-        perBatchLast: marks.map((_, b) => (l.batchDone[b] ? l.perBatchLast[b] : undefined)),
-        slowDelivered,
-        slowPendingAvg: avg(pendingSamples.map((s) => s.slow)),
-        slowPendingMax: Math.max(0, ...pendingSamples.map((s) => s.slow)),
-        ...rows[0]!,
-        duplicates: sum((r) => r.dup),
-        verified: sum((r) => r.verified),
-        unverified: sum((r) => r.unverified),
-        connections: sum((r) => r.connections),
-        requests: sum((r) => r.requests),
-        /** label, statements per attempt, mean ms per statement (pool wait included) */
-        perAttempt: [...statements]
-          .sort((a, b) => b[1].count - a[1].count)
-          .map(([k, v]) => [k, v.count / Math.max(1, delivered + slowDelivered), v.ms / v.count] as const),
-        leasedSlowAvg: avg(leaseSamples.map((s) => s.slow)),
-        leasedHealthyAvg: avg(leaseSamples.map((s) => s.healthy)),
-        /** Event-loop utilisation of the bench's main thread (ingest, fan-out, dispatchers) over the window. */
-        elu,
-        stopMs,
-        bodies: ids.slice(0, HEALTHY).map((id) => queued.filter((q) => q.endpoint_id === id).map((q) => q.payload)),
-      };
-    });
-  } finally {
-    for (const h of handles) await h.close();
-    await adminQueryAt(url, `drop schema if exists ${schema} cascade`);
-  }
-}
+const _avg = (xs: number[]) => (xs.length ? mean(xs) : Number.NaN);
+type Phase = Awaited<ReturnType<typeof runWebhookPhase>>;
 
 const goals = (p: Phase, raw: number) => ({
   ratio: { value: p.rate / raw, op: '>=', target: GOAL_RATIO, show: fmtRatio } satisfies Goal,
@@ -315,7 +171,16 @@ export async function run(): Promise<BenchResult> {
       FIXED_INTERVAL_MS ?? Math.round(Math.min(5_000, Math.max(2_000, ((BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate)) * 1000)));
     log(`  ${raws[0]!.label}: ${fmtInt(raws[0]!.rate)} POSTs/s; pacing one batch every ${intervalMs} ms`);
     for (const key of (['A', 'B', 'C'] as const).filter((k) => PHASES.includes(k))) {
-      const p = await runPhase(key, url, receivers, batches, intervalMs);
+      const p = await runWebhookPhase(key, {
+        url,
+        receivers,
+        batches,
+        intervalMs,
+        endpoints: ENDPOINTS,
+        capMs: CAP_MS,
+        appSecret: APP_SECRET,
+        label: webhookLabel,
+      });
       phases.push(p);
       log(`  phase ${key}: healthy ${fmtInt(p.delivered)}, ${fmtInt(p.rate)}/s, p99 ${fmtSample(p.commit.p99)}; slow ${p.slowDelivered}`);
       const bodies = p.bodies.every((l) => l.length > 0) ? p.bodies : synthetic;

@@ -3,14 +3,25 @@
  * unsigned POSTs (the rate to compare the dispatcher with), batches published at a pace, and
  * samplers of the requests held at the slow receiver and of the leased deliveries.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { ingestEvents } from '../src/alerts/ingest';
 import { changeBody } from '../src/alerts/webhooks/payload';
 import { firstSecret } from '../src/alerts/webhooks/secrets';
+import { type DatabaseHandle, openPostgres } from '../src/db/connect';
 import type { NormalisedEvent } from '../src/db/event-fields';
+import { migrateToLatest } from '../src/db/migrate';
 import { insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/services';
+import { taxonomySeed } from '../src/taxonomy/seed';
+import { createBenchDeps } from './bench-deps';
+import { adminQueryAt } from './db-targets';
+import { type StatementShape, statementTimer } from './statement-timer';
+import { mean, percentileOf } from './stats';
 import type { Collected, WebhookReceivers } from './webhook-receivers';
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across threads. */
@@ -263,4 +274,136 @@ export function deliveryLatencies(collected: Collected[], marks: readonly BatchM
   if (cur) busyMs += cur[1] - cur[0];
 
   return { arrived, fromCommit, fromDetected, perBatchFirst, perBatchLast, batchDone, busyMs };
+}
+
+const avg = (xs: number[]) => (xs.length ? mean(xs) : Number.NaN);
+
+async function inTempDir<T>(prefix: string, f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    return await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One phase of the webhooks bench on a fresh schema: publish the batches at the pacing, wait for the healthy deliveries (or the cap), stop, read back. */
+export async function runWebhookPhase(
+  key: 'A' | 'B' | 'C',
+  o: {
+    url: string;
+    receivers: WebhookReceivers;
+    batches: readonly NormalisedEvent[][];
+    intervalMs: number;
+    endpoints: number;
+    capMs: number;
+    appSecret: string;
+    label: (shape: StatementShape) => string;
+  },
+) {
+  const { url, receivers, batches, intervalMs, appSecret } = o;
+  const [ENDPOINTS, HEALTHY, CHANGES] = [o.endpoints, o.endpoints - 1, batches.flat().length];
+  const schema = `bench_webhooks_${process.pid}_${key.toLowerCase()}`;
+  await adminQueryAt(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
+  const handles: DatabaseHandle[] = [openPostgres(url, { searchPath: schema })];
+  if (key === 'B') handles.push(openPostgres(url, { searchPath: schema }));
+  const db = handles[0]!.db;
+  const counter = statementTimer(o.label);
+  try {
+    return await inTempDir('bench-webhooks-', async (dataDir) => {
+      await migrateToLatest(db, taxonomySeed);
+      const deps = handles.map((h) =>
+        createBenchDeps(
+          { db: h.db.withPlugin(counter.plugin), kind: 'postgres', pool: h.pool },
+          { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org' },
+          { appSecret: appSecret },
+        ),
+      );
+      const { ids, slowId } = await createEndpoints(deps[0]!, receivers, appSecret, { count: ENDPOINTS, slowEnabled: key !== 'C' });
+      await sql`select 1`.execute(deps[0]!.db);
+      await receivers.collect();
+      counter.totals.clear();
+      if (key === 'B') await Promise.all(deps.map((d) => d.webhookPump.listen())); // each pump woken only by NOTIFY
+      const samplers = await startSamplers(receivers, url, schema, slowId);
+      const eluStart = nodePerformance.eventLoopUtilization();
+      const { marks, lastId } = await publishBatches(deps, batches, intervalMs, key !== 'B');
+      const healthyExpected = CHANGES * HEALTHY;
+      for (;;) {
+        const healthy = (await receivers.counts()).slice(0, HEALTHY).reduce((a, c) => a + c.signed, 0);
+        if (healthy >= healthyExpected || wallMs() - marks.at(-1)!.committedAt > o.capMs) break;
+        await sleep(100);
+      }
+      const windowEnd = wallMs();
+      const elu = nodePerformance.eventLoopUtilization(eluStart).utilization;
+      const { pendingSamples, leaseSamples } = await samplers.stop();
+      const collected = await receivers.collect();
+      const statements = new Map(counter.totals);
+      // State at the end of the window, before the bench cancels anything.
+      const { rows } = await sql<{ fanned: number; pending: number; troubled: number }>`
+        select (select count(distinct change_id)::int from webhook_deliveries) as fanned,
+          (select count(*)::int from webhook_deliveries where endpoint_id <> ${slowId} and status = 'pending') as pending,
+          (select count(*)::int from webhook_deliveries where endpoint_id <> ${slowId}
+            and (status = 'failed' or (status = 'pending' and attempts > 0 and locked_until is null))) as troubled`.execute(db);
+      // Stop: no endpoint enabled (fan-out queues nothing more), everything pending failed, then wait for the dispatchers.
+      const stopStart = wallMs();
+      await db.updateTable('webhook_endpoints').set({ enabled: false }).execute();
+      // Leased ones are left to their dispatcher; a running claim may lock rows in another order, so retry on deadlock.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sql`update webhook_deliveries set status = 'failed', last_error = 'bench: cancelled'
+            where status = 'pending' and (locked_until is null or locked_until < now())`.execute(db);
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+        }
+      }
+      await Promise.all(deps.map((d) => d.webhookPump.stopListening()));
+      const idle = Promise.all(deps.map((d) => d.webhookPump.idle())).then(() => true);
+      if (!(await Promise.race([idle, sleep(30_000).then(() => false)])))
+        throw new Error('the dispatcher did not stop within 30 s of the bench cancelling every pending delivery');
+      const stopMs = wallMs() - stopStart;
+      await receivers.collect();
+      // Bodies for the following raw pass: exactly what was queued for the healthy endpoints.
+      const { rows: queued } = await sql<{ endpoint_id: string; payload: string }>`
+        select d.endpoint_id, coalesce(d.payload, p.body) as payload from webhook_deliveries as d
+        left join webhook_payloads as p on p.change_id = d.change_id where d.endpoint_id <> ${slowId} order by d.change_id`.execute(db);
+      const l = deliveryLatencies(collected, marks, lastId, windowEnd, HEALTHY);
+      const delivered = l.arrived.size;
+      const slowDelivered = collected[ENDPOINTS - 1]!.at.length;
+      const sum = (f: (r: (typeof collected)[number]) => number) => collected.reduce((a, r) => a + f(r), 0);
+      return {
+        key,
+        windowMs: windowEnd - marks[0]!.committedAt,
+        marks,
+        delivered,
+        rate: (delivered / l.busyMs) * 1000,
+        commit: { p50: percentileOf<Sample>(l.fromCommit, 50), p99: percentileOf<Sample>(l.fromCommit, 99) },
+        detected: { p50: percentileOf<Sample>(l.fromDetected, 50), p99: percentileOf<Sample>(l.fromDetected, 99) },
+        perBatchFirst: l.perBatchFirst,
+        perBatchLast: marks.map((_, b) => (l.batchDone[b] ? l.perBatchLast[b] : undefined)),
+        slowDelivered,
+        slowPendingAvg: avg(pendingSamples.map((s) => s.slow)),
+        slowPendingMax: Math.max(0, ...pendingSamples.map((s) => s.slow)),
+        ...rows[0]!,
+        duplicates: sum((r) => r.dup),
+        verified: sum((r) => r.verified),
+        unverified: sum((r) => r.unverified),
+        connections: sum((r) => r.connections),
+        requests: sum((r) => r.requests),
+        /** label, statements per attempt, mean ms per statement (pool wait included) */
+        perAttempt: [...statements]
+          .sort((a, b) => b[1].count - a[1].count)
+          .map(([k, v]) => [k, v.count / Math.max(1, delivered + slowDelivered), v.ms / v.count] as const),
+        leasedSlowAvg: avg(leaseSamples.map((s) => s.slow)),
+        leasedHealthyAvg: avg(leaseSamples.map((s) => s.healthy)),
+        /** Event-loop utilisation of the bench's main thread (ingest, fan-out, dispatchers) over the window. */
+        elu,
+        stopMs,
+        bodies: ids.slice(0, HEALTHY).map((id) => queued.filter((q) => q.endpoint_id === id).map((q) => q.payload)),
+      };
+    });
+  } finally {
+    for (const h of handles) await h.close();
+    await adminQueryAt(url, `drop schema if exists ${schema} cascade`);
+  }
 }
