@@ -181,7 +181,10 @@ describe.skipIf(!hasChromium)(title, () => {
         frequency: 'monthly',
         timezone: CHOSEN_TIME_ZONE,
         skipEmpty: false,
+        instantAlerts: false,
+        neutralSubjects: false,
       },
+      exportUrl: expect.stringContaining('/v1/preferences/export?token='),
     });
 
     // --- Unsubscribe: the link on the page shows one button; pressing it ends everything
