@@ -1,0 +1,123 @@
+import { generateAtomFeed, generateJsonFeed } from 'feedsmith';
+import type { ChangeFeedFilters, FeedChange } from '../db/change-feed';
+import type { ChangeType } from '../db/change-types';
+import { findCountry } from '../taxonomy/countries';
+
+/** The filters as query parameters, in one canonical order (comma-separated lists): feed links and cache keys. */
+export function feedQuery(filters: ChangeFeedFilters): string {
+  const params = new URLSearchParams();
+  const add = (name: string, values: readonly string[]) => {
+    if (values.length > 0) params.set(name, [...values].sort().join(','));
+  };
+  add('country', filters.countries);
+  add('region', filters.regions);
+  add('category', filters.categories);
+  add('type', filters.types);
+  const query = params.toString();
+  return query === '' ? '' : `?${query}`;
+}
+
+/** The Atom and JSON Feed addresses of a selection (what the sign-up page and digests link). */
+export function feedLinks(publicBaseUrl: string, filters: ChangeFeedFilters) {
+  const query = feedQuery(filters);
+  return { atom: `${publicBaseUrl}/feeds/changes.atom${query}`, json: `${publicBaseUrl}/feeds/changes.json${query}` };
+}
+
+const typeLabels: Partial<Record<ChangeType, string>> = {
+  'event.published': 'New report',
+  'event.updated': 'Report updated',
+  'event.watch_flag_raised': 'Watch flag raised',
+  'event.watch_flag_lifted': 'Watch flag lifted',
+};
+
+interface FeedEntry {
+  id: string;
+  title: string;
+  updated: string;
+  link: string;
+  summary: string;
+  tags: string[];
+}
+
+/** One entry per change: a stable tag: id, the detection time, the report's link, and a plain-text summary. */
+export function feedEntry(change: FeedChange, publicBaseUrl: string): FeedEntry {
+  const { event } = change;
+  const country = findCountry(event.country)?.name ?? event.country;
+  const latestUpdate = event.updates.at(-1)?.text;
+  const summary = [
+    `Watch flag: ${event.watchFlag ? 'on' : 'off'}${change.type === 'event.watch_flag_raised' ? ' (just raised)' : change.type === 'event.watch_flag_lifted' ? ' (just lifted)' : ''}.`,
+    latestUpdate ? `Update: ${latestUpdate}` : undefined,
+    excerpt(event.body, 400),
+  ].filter((part) => part !== undefined && part !== '');
+  return {
+    id: `tag:${new URL(publicBaseUrl).hostname},2025:change:${change.id}`,
+    title: `${country}, ${event.month}. ${typeLabels[change.type] ?? change.type}: ${event.title}`,
+    updated: change.detectedAt,
+    link: event.url ?? `${publicBaseUrl}/v1/events/${encodeURIComponent(event.id)}`,
+    summary: summary.join('\n\n'),
+    tags: [event.country, ...event.categories],
+  };
+}
+
+const excerpt = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`);
+
+function feedTitle(filters: ChangeFeedFilters): string {
+  const places = [...filters.countries.map((id) => findCountry(id)?.name ?? id), ...filters.regions];
+  const parts = [places.length > 0 ? places.join(', ') : 'every country', ...filters.categories, ...filters.types];
+  return `Democracy Tracker changes: ${parts.join('; ')}`;
+}
+
+export interface FeedInput {
+  publicBaseUrl: string;
+  filters: ChangeFeedFilters;
+  /** Newest first. */
+  changes: readonly FeedChange[];
+}
+
+// An empty feed still needs an `updated`: a fixed one, so the same log gives the same bytes (and ETag).
+const EMPTY_FEED_UPDATED = '2025-01-01T00:00:00.000Z';
+
+export function atomFeed({ publicBaseUrl, filters, changes }: FeedInput): string {
+  const entries = changes.map((change) => feedEntry(change, publicBaseUrl));
+  const links = feedLinks(publicBaseUrl, filters);
+  return generateAtomFeed({
+    id: `tag:${new URL(publicBaseUrl).hostname},2025:feed:changes${feedQuery(filters)}`,
+    title: { value: feedTitle(filters) },
+    updated: new Date(entries[0]?.updated ?? EMPTY_FEED_UPDATED),
+    authors: [{ name: 'tracker-alerts', uri: publicBaseUrl }],
+    links: [
+      { href: links.atom, rel: 'self', type: 'application/atom+xml' },
+      { href: `${publicBaseUrl}/`, rel: 'alternate', type: 'text/html' },
+    ],
+    entries: entries.map((entry) => ({
+      id: entry.id,
+      title: { value: entry.title },
+      updated: new Date(entry.updated),
+      links: [{ href: entry.link, rel: 'alternate' }],
+      summary: { value: entry.summary, type: 'text' },
+      categories: entry.tags.map((term) => ({ term })),
+    })),
+  });
+}
+
+export function jsonFeed({ publicBaseUrl, filters, changes }: FeedInput): string {
+  const links = feedLinks(publicBaseUrl, filters);
+  const feed = generateJsonFeed({
+    title: feedTitle(filters),
+    home_page_url: `${publicBaseUrl}/`,
+    feed_url: links.json,
+    authors: [{ name: 'tracker-alerts', url: publicBaseUrl }],
+    items: changes.map((change) => {
+      const entry = feedEntry(change, publicBaseUrl);
+      return {
+        id: entry.id,
+        url: entry.link,
+        title: entry.title,
+        content_text: entry.summary,
+        date_published: new Date(entry.updated),
+        tags: entry.tags,
+      };
+    }),
+  });
+  return JSON.stringify(feed);
+}

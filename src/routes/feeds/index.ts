@@ -1,0 +1,50 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { atomFeed, jsonFeed } from '../../alerts/change-feeds';
+import { listFeedChanges } from '../../db/change-feed';
+import type { Deps } from '../../services';
+import { unlessNotModified } from '../changes/conditional';
+import { ChangeFilterQuerySchema, filtersOf } from '../changes/schema';
+import { createRouter, problemResponse, publicSecurity, readProblemResponses } from '../router';
+
+/** How many changes a feed document holds, newest first. */
+const FEED_SIZE = 50;
+
+const feedRoute = (format: 'atom' | 'json') =>
+  createRoute({
+    method: 'get',
+    path: `/feeds/changes.${format}`,
+    operationId: format === 'atom' ? 'getChangesAtomFeed' : 'getChangesJsonFeed',
+    security: publicSecurity,
+    tags: ['Feeds'],
+    summary: `The latest ${FEED_SIZE} changes matching the filters as ${format === 'atom' ? 'an Atom 1.0' : 'a JSON Feed 1.1'} document, for any feed reader`,
+    description:
+      'No address or token needed. One entry per change, with a stable id, the report link and a summary (watch flag, latest update). Conditional requests (If-None-Match) answer 304.',
+    request: { query: ChangeFilterQuerySchema },
+    responses: {
+      200: {
+        description: 'The feed',
+        content: { [format === 'atom' ? 'application/atom+xml' : 'application/feed+json']: { schema: z.string() } },
+      },
+      304: { description: 'Not modified since the ETag in If-None-Match' },
+      400: problemResponse('A filter is not valid; `errors` names it'),
+      500: readProblemResponses[500],
+    },
+  });
+
+export function feedRoutes({ db, config }: Deps) {
+  const router = createRouter();
+  for (const [format, render, contentType] of [
+    ['atom', atomFeed, 'application/atom+xml; charset=utf-8'],
+    ['json', jsonFeed, 'application/feed+json; charset=utf-8'],
+  ] as const) {
+    router.openapi(feedRoute(format), async (c) => {
+      const query = c.req.valid('query');
+      const fresh = await unlessNotModified(c, db, 'public, max-age=300');
+      if (fresh instanceof Response) return fresh as never;
+      const filters = filtersOf(query);
+      const changes = await listFeedChanges(db, { after: 0, upTo: fresh.head, limit: FEED_SIZE, order: 'desc', filters });
+      return c.body(render({ publicBaseUrl: config.publicBaseUrl, filters, changes }), 200, { 'Content-Type': contentType }) as never;
+    });
+  }
+  return router;
+}
