@@ -10,6 +10,7 @@ import { mountDocs } from './routes/docs/index';
 import { emailEventRoutes } from './routes/email-events/index';
 import { eventTypeRoutes } from './routes/event-types/index';
 import { eventRoutes } from './routes/events/index';
+import { expectedVolumeRoutes } from './routes/expected-volume/index';
 import { feedRoutes } from './routes/feeds/index';
 import { healthRoutes } from './routes/health/index';
 import { pageRoutesFor } from './routes/pages/index';
@@ -48,6 +49,7 @@ export function createApp(deps: Deps) {
   app.route('/', subscriptionRoutes(deps));
   app.route('/', preferenceRoutes(deps));
   app.route('/', privacyRoutes(deps));
+  app.route('/', expectedVolumeRoutes(deps));
   app.route('/', emailEventRoutes(deps));
   app.route('/', webhookRoutes(deps));
   mountDocs(app, deps.config.publicBaseUrl);

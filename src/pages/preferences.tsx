@@ -1,5 +1,7 @@
 /** @jsxImportSource hono/jsx */
+import type { ExpectedVolume } from '../alerts/expected-volume';
 import type { Preferences } from '../subscribers/preferences';
+import { ExpectedVolumeNote } from './expected-volume';
 import { ErrorSummary, type FieldErrors } from './form-errors';
 import { Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
@@ -12,6 +14,7 @@ export function PreferencesPage(props: {
   exportUrl: string;
   saved?: boolean;
   errors?: FieldErrors;
+  volume?: ExpectedVolume;
 }) {
   return (
     <Layout title="Your alerts" scripts="signup">
@@ -27,6 +30,7 @@ export function PreferencesPage(props: {
       <ErrorSummary errors={props.errors} />
       <form method="post" action={`/preferences?token=${encodeURIComponent(props.token)}`}>
         <PreferenceFields value={props.value} keepTimezone errors={props.errors} />
+        <ExpectedVolumeNote volume={props.volume} what="your saved choices" />
         <button type="submit">Save my choices</button>
       </form>
       <h2>Your data</h2>

@@ -1,5 +1,7 @@
 /** @jsxImportSource hono/jsx */
+import type { ExpectedVolume } from '../alerts/expected-volume';
 import type { Preferences } from '../subscribers/preferences';
+import { ExpectedVolumeNote } from './expected-volume';
 import { describedBy, ErrorSummary, FieldError, type FieldErrors } from './form-errors';
 import { Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
@@ -16,7 +18,7 @@ export const defaultPreferences: Preferences = {
 };
 
 /** `value` set means the reader posted the form: their input is shown again, time zone included. */
-export function SignupPage(props: { errors?: FieldErrors; email?: string; value?: Preferences }) {
+export function SignupPage(props: { errors?: FieldErrors; email?: string; value?: Preferences; volume?: ExpectedVolume }) {
   return (
     <Layout title="Create your alerts" scripts="signup">
       <h1>Create your alerts</h1>
@@ -43,6 +45,7 @@ export function SignupPage(props: { errors?: FieldErrors; email?: string; value?
           />
         </div>
         <PreferenceFields value={props.value ?? defaultPreferences} keepTimezone={props.value !== undefined} errors={props.errors} />
+        <ExpectedVolumeNote volume={props.volume} what="alerts for every country, monthly" />
         <button type="submit">Sign up</button>
       </form>
     </Layout>

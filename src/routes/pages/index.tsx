@@ -12,8 +12,9 @@ import { type FieldErrors, fieldErrorsOf } from '../../pages/form-errors';
 import { MessagePage } from '../../pages/layout';
 import { typedPreferences } from '../../pages/preference-fields';
 import { PreferencesPage } from '../../pages/preferences';
-import { SignupPage } from '../../pages/signup';
+import { defaultPreferences, SignupPage } from '../../pages/signup';
 import type { Deps } from '../../services';
+import { expectedVolume } from '../../subscribers/expected-volume';
 import { subscriberLinks } from '../../subscribers/links';
 import { confirmSubscription, savePreferences } from '../../subscribers/manage';
 import { preferencesFromForm, preferencesOf, preferencesSchema } from '../../subscribers/preferences';
@@ -110,7 +111,7 @@ export function pageRoutesFor(deps: Deps) {
     return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' });
   });
 
-  router.openapi(pageRoutes.signup, (c) => c.html(<SignupPage />));
+  router.openapi(pageRoutes.signup, async (c) => c.html(<SignupPage volume={await expectedVolume(deps, defaultPreferences)} />));
 
   router.openapi(pageRoutes.confirm, async (c) => {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'confirm');
@@ -127,7 +128,7 @@ export function pageRoutesFor(deps: Deps) {
     );
   });
 
-  const preferencesPage = (
+  const preferencesPage = async (
     c: Context,
     subscriber: Parameters<typeof preferencesOf>[0],
     token: string,
@@ -142,6 +143,7 @@ export function pageRoutesFor(deps: Deps) {
         saved={extra.saved}
         errors={extra.errors}
         exportUrl={subscriberLinks(deps, subscriber).exportData()}
+        volume={await expectedVolume(deps, preferencesOf(subscriber))}
       />,
       extra.errors ? 422 : 200,
     );
