@@ -14,6 +14,7 @@ import * as m0012 from './0012_queue_leases';
 import * as m0013 from './0013_subscriber_public_ids';
 import * as m0014 from './0014_instant_alerts';
 import * as m0015 from './0015_integrator_keys';
+import * as m0015b from './0015b_webhook_signing_keys';
 import * as m0017 from './0017_subscriber_privacy';
 
 /**
@@ -36,5 +37,6 @@ export const migrations: Record<string, Migration> = {
   '0013_subscriber_public_ids': m0013,
   '0014_instant_alerts': m0014,
   '0015_integrator_keys': m0015,
+  '0015b_webhook_signing_keys': m0015b,
   '0017_subscriber_privacy': m0017,
 };

@@ -19,6 +19,7 @@ import { privacyRoutes } from './routes/privacy/index';
 import { createRouter } from './routes/router';
 import { subscriptionRoutes } from './routes/subscriptions/index';
 import { taxonomyRoutes } from './routes/taxonomy/index';
+import { webhookSigningKeyRoutes } from './routes/webhook-signing-keys/index';
 import { webhookRoutes } from './routes/webhooks/index';
 import type { Deps } from './services';
 
@@ -52,6 +53,7 @@ export function createApp(deps: Deps) {
   app.route('/', expectedVolumeRoutes(deps));
   app.route('/', emailEventRoutes(deps));
   app.route('/', webhookRoutes(deps));
+  app.route('/', webhookSigningKeyRoutes(deps));
   mountDocs(app, deps.config.publicBaseUrl);
 
   app.notFound((c) => problemResponse(c, problems.notFound()));

@@ -52,6 +52,7 @@ export async function perRequestCost(
     created_at: at,
     updated_at: at,
     integrator_id: null,
+    signature_schemes: ['v1'],
   };
   const rows: [string, string][] = [];
   const ms = { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN, cached: Number.NaN };

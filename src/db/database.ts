@@ -256,6 +256,22 @@ export interface WebhookEndpointsTable {
   updated_at: Date;
   /** Null: the operator's own endpoint. */
   integrator_id: ColumnType<string | null, string | null | undefined, never>;
+  /** Standard Webhooks schemes it is signed with: `v1` (HMAC, its secrets), `v1a` (Ed25519, the service's keys). */
+  signature_schemes: ColumnType<SignatureScheme[], SignatureScheme[] | undefined, SignatureScheme[]>;
+}
+
+export const signatureSchemes = ['v1', 'v1a'] as const;
+export type SignatureScheme = (typeof signatureSchemes)[number];
+
+export interface WebhookSigningKeysTable {
+  id: string;
+  /** Sealed PKCS#8 DER (base64). */
+  private_key: string;
+  /** Raw public key, base64url (the JWK `x`). */
+  public_key: string;
+  created_at: ColumnType<Date, Date, never>;
+  /** Null: the current key. Otherwise it signs and is published until then. */
+  retires_at: Date | null;
 }
 
 export interface IntegratorsTable {
@@ -352,6 +368,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   integrators: IntegratorsTable;
   api_keys: ApiKeysTable;
+  webhook_signing_keys: WebhookSigningKeysTable;
 }
 
 export type Db = Kysely<Database>;

@@ -10,6 +10,7 @@ import { decideAfterAttempt, FAILING_ENDPOINT_DISABLE_MS } from './retry-policy'
 import { signingSecrets } from './secrets';
 import { sendToEndpoint } from './send';
 import { signingKey } from './sign';
+import { openSigningKeys } from './signing-keys';
 import { createWakeLatch, type WakeLatch } from './wake-latch';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice (the default of WEBHOOK_DELIVERY_LEASE). */
@@ -140,6 +141,8 @@ interface Pass {
   random: () => number;
   connections: WebhookConnections;
   endpoints: Map<string, { endpoint: Promise<KnownEndpoint | undefined>; readAt: number }>;
+  /** The service's Ed25519 keys for `v1a`, read when an endpoint first needs them and again every 5 s. */
+  asymmetricKeys?: { keys: Promise<KeyObject[]>; readAt: number };
   outcomes: OutcomeWriter;
   /** Notified when a request ends and when new deliveries are queued: time to claim again. */
   wake: WakeLatch;
@@ -355,7 +358,15 @@ async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery
     });
     return false;
   }
-  const sent = await sendToEndpoint(deps, endpoint, { id: delivery.id, body: delivery.payload }, pass.connections, known.secrets);
+  const asymmetricKeys = endpoint.signature_schemes.includes('v1a') ? await asymmetricKeysFor(deps, pass) : undefined;
+  const sent = await sendToEndpoint(
+    deps,
+    endpoint,
+    { id: delivery.id, body: delivery.payload },
+    pass.connections,
+    known.secrets,
+    asymmetricKeys,
+  );
   const outcome = decideAfterAttempt({
     attempts: delivery.attempts,
     statusCode: sent.error && sent.statusCode !== null && sent.statusCode < 400 ? 0 : sent.statusCode,
@@ -388,6 +399,23 @@ async function attempt(deps: DispatchDeps, pass: Pass, delivery: ClaimedDelivery
   );
   if (changed) pass.endpoints.delete(endpoint.id); // read it again: it may be disabled now
   return outcome.kind === 'delivered';
+}
+
+/**
+ * The live Ed25519 keys, read at most every 5 s by a pass (a rotation reaches deliveries within
+ * that). When they cannot be read, none: a `v1a`-only delivery then fails its attempt with the
+ * reason and is retried by its schedule.
+ */
+function asymmetricKeysFor(deps: DispatchDeps, pass: Pass): Promise<KeyObject[]> {
+  const now = performance.now();
+  if (!pass.asymmetricKeys || now - pass.asymmetricKeys.readAt >= ENDPOINT_FRESH_MS) {
+    const keys = openSigningKeys(deps).catch((error: unknown) => {
+      deps.log.error({ err: error }, 'webhook signing keys cannot be read: v1a signatures left out');
+      return [];
+    });
+    pass.asymmetricKeys = { keys, readAt: now };
+  }
+  return pass.asymmetricKeys.keys;
 }
 
 /** An endpoint as a pass knows it: its row and its signing secrets, opened once. */

@@ -19,6 +19,8 @@ export function sendToEndpoint(
   connections?: WebhookConnections,
   /** The endpoint's signing secrets already opened, as text or prepared keys (a dispatch pass keeps them a few seconds). */
   secrets?: readonly (string | KeyObject)[],
+  /** The service's live Ed25519 keys (signing-keys.ts), for an endpoint that chose `v1a`. */
+  asymmetricKeys?: readonly KeyObject[],
 ): Promise<WebhookOutcome> {
   return safeWebhookPost(
     deps.webhookHttp,
@@ -29,8 +31,10 @@ export function sendToEndpoint(
       body: message.body,
       headers: () => {
         const now = deps.clock.now();
+        const schemes = endpoint.signature_schemes;
         return webhookHeaders({
-          secrets: secrets ?? signingSecrets(deps.appSecret, endpoint.secrets, now),
+          secrets: schemes.includes('v1') ? (secrets ?? signingSecrets(deps.appSecret, endpoint.secrets, now)) : [],
+          asymmetricKeys: schemes.includes('v1a') ? (asymmetricKeys ?? []) : [],
           id: message.id,
           timestamp: now,
           body: message.body,

@@ -1,6 +1,6 @@
-// Standard Webhooks (v1) signing: HMAC-SHA256 over `${id}.${unix seconds}.${body}`,
-// sent as `webhook-signature: v1,<base64>`, one space-separated entry per active secret.
-import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+// Standard Webhooks signing over `${id}.${unix seconds}.${body}`: `v1,<base64>` (HMAC-SHA256) per
+// active secret and `v1a,<base64>` (Ed25519) per live service key, space-separated in `webhook-signature`.
+import { createHmac, createSecretKey, type KeyObject, randomBytes, sign } from 'node:crypto';
 
 const SECRET_PREFIX = 'whsec_';
 const MIN_SECRET_BYTES = 24;
@@ -12,6 +12,8 @@ export interface SignInput {
    * `whsec_` text, or as keys `signingKey` prepared once (HMAC with a prepared key costs a third).
    */
   secrets: readonly (string | KeyObject)[];
+  /** Ed25519 private keys for `v1a` signatures (the service's live keys), if the endpoint chose them. */
+  asymmetricKeys?: readonly KeyObject[];
   /** The `webhook-id`: the same on every retry of one delivery. */
   id: string;
   timestamp: Date;
@@ -58,18 +60,19 @@ export function webhookTimestamp(timestamp: Date): string {
   return String(Math.floor(milliseconds / 1000));
 }
 
-export function signPayload({ secrets, id, timestamp, body }: SignInput): string {
-  if (secrets.length === 0) throw new Error('signing a webhook needs at least one secret');
+export function signPayload({ secrets, asymmetricKeys = [], id, timestamp, body }: SignInput): string {
+  if (secrets.length === 0 && asymmetricKeys.length === 0) throw new Error('signing a webhook needs at least one secret or key');
   const prefix = `${id}.${webhookTimestamp(timestamp)}.`;
-  return secrets
-    .map(
-      (secret) =>
-        `v1,${createHmac('sha256', typeof secret === 'string' ? webhookSecretKey(secret) : secret)
-          .update(prefix)
-          .update(body)
-          .digest('base64')}`,
-    )
-    .join(' ');
+  const symmetric = secrets.map(
+    (secret) =>
+      `v1,${createHmac('sha256', typeof secret === 'string' ? webhookSecretKey(secret) : secret)
+        .update(prefix)
+        .update(body)
+        .digest('base64')}`,
+  );
+  const content = asymmetricKeys.length > 0 ? Buffer.from(prefix + body) : undefined;
+  const asymmetric = asymmetricKeys.map((key) => `v1a,${sign(null, content!, key).toString('base64')}`);
+  return [...symmetric, ...asymmetric].join(' ');
 }
 
 export function webhookHeaders(input: SignInput): WebhookHeaders {

@@ -6,6 +6,7 @@ import { adminDetectionRoutes } from './detections/index';
 import { adminDigestRoutes } from './digests/index';
 import { adminEventRoutes } from './events/index';
 import { adminIntegratorRoutes } from './integrators/index';
+import { adminSigningKeyRoutes } from './signing-keys/index';
 
 /** Every /v1/admin route, behind the bearer ADMIN_TOKEN. */
 export function adminRoutes(deps: Deps) {
@@ -16,5 +17,6 @@ export function adminRoutes(deps: Deps) {
     .route('/', adminChangeRoutes(deps))
     .route('/', adminDetectionRoutes(deps))
     .route('/', adminDigestRoutes(deps))
-    .route('/', adminIntegratorRoutes(deps));
+    .route('/', adminIntegratorRoutes(deps))
+    .route('/', adminSigningKeyRoutes(deps));
 }

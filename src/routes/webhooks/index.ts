@@ -4,6 +4,7 @@ import { checkWebhookUrl } from '../../alerts/webhooks/http/safe-url';
 import { newDeliveryId, pingBody } from '../../alerts/webhooks/payload';
 import { firstSecret, rotateSecrets } from '../../alerts/webhooks/secrets';
 import { sendToEndpoint } from '../../alerts/webhooks/send';
+import { openSigningKeys } from '../../alerts/webhooks/signing-keys';
 import { type ChangeType, changeTypes } from '../../db/change-types';
 import { findDelivery, listDeliveries, requeueDelivery } from '../../db/webhook-deliveries';
 import {
@@ -184,6 +185,7 @@ function endpointView(row: EndpointRow): WebhookEndpoint {
     countries: row.countries,
     categories: row.categories,
     description: row.description,
+    signatures: row.signature_schemes,
     enabled: row.enabled,
     disabledReason: row.disabled_reason,
     failingSince: iso(row.failing_since),
@@ -248,6 +250,7 @@ export function webhookRoutes(deps: Deps) {
         types: body.types ?? [],
         countries: body.countries ?? [],
         categories: body.categories ?? [],
+        signature_schemes: body.signatures ?? ['v1'],
         enabled: true,
         disabled_reason: null,
         secrets,
@@ -281,6 +284,7 @@ export function webhookRoutes(deps: Deps) {
         ...(body.countries !== undefined ? { countries: body.countries } : {}),
         ...(body.categories !== undefined ? { categories: body.categories } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),
+        ...(body.signatures !== undefined ? { signature_schemes: body.signatures } : {}),
         ...enabling,
         ...disabling,
         updated_at: clock.now(),
@@ -315,7 +319,9 @@ export function webhookRoutes(deps: Deps) {
     .openapi(testEndpointRoute, async (c) => {
       const endpoint = await endpointOr404(principalOf(c), c.req.valid('param').id);
       const deliveryId = newDeliveryId();
-      const sent = await sendToEndpoint(deps, endpoint, { id: deliveryId, body: pingBody(endpoint.id, clock.now()) });
+      const asymmetricKeys = endpoint.signature_schemes.includes('v1a') ? await openSigningKeys(deps) : undefined;
+      const ping = { id: deliveryId, body: pingBody(endpoint.id, clock.now()) };
+      const sent = await sendToEndpoint(deps, endpoint, ping, undefined, undefined, asymmetricKeys);
       const ok = sent.error === null && sent.statusCode !== null && sent.statusCode >= 200 && sent.statusCode < 300;
       const error = sent.error ?? (ok ? undefined : `the receiver answered ${sent.statusCode}`);
       deps.log.info(

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { changeTypes } from '../../db/change-types';
+import { signatureSchemes } from '../../db/database';
 import { categoryIds, isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { countries, findCountry } from '../../taxonomy/countries';
 import { cursorQueryParam, encodeCursor } from '../cursor';
@@ -39,6 +40,18 @@ const urlField = z.string().trim().min(1).max(2048).openapi({
   example: 'https://example.org/hooks/tracker',
 });
 
+const signaturesField = z
+  .array(z.enum(signatureSchemes))
+  .min(1)
+  .max(2)
+  .transform((list) => signatureSchemes.filter((s) => list.includes(s)))
+  .openapi({
+    description:
+      'Standard Webhooks signature schemes: `v1` (HMAC-SHA256 with the endpoint secret) and/or `v1a` (Ed25519 with the keys ' +
+      'published at GET /v1/webhook-signing-keys). Default `["v1"]`',
+    example: ['v1', 'v1a'],
+  });
+
 const descriptionField = z.string().trim().max(500).openapi({ example: 'Newsroom alerts bot' });
 
 // ---- requests ----
@@ -50,6 +63,7 @@ export const WebhookEndpointCreateSchema = z
     countries: countriesFilter.optional(),
     categories: categoriesFilter.optional(),
     description: descriptionField.optional(),
+    signatures: signaturesField.optional(),
   })
   .openapi('WebhookEndpointCreate', {
     example: {
@@ -68,6 +82,7 @@ export const WebhookEndpointPatchSchema = z
     countries: countriesFilter.optional(),
     categories: categoriesFilter.optional(),
     description: descriptionField.nullable().optional().openapi({ description: 'null removes it' }),
+    signatures: signaturesField.optional(),
     enabled: z.boolean().optional().openapi({ description: 'false pauses deliveries; true resumes them and clears the disabled reason' }),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'send at least one field to change' })
@@ -147,6 +162,7 @@ export const WebhookEndpointSchema = z
     countries: z.array(z.string()),
     categories: z.array(z.string()),
     description: z.string().nullable(),
+    signatures: z.array(z.enum(signatureSchemes)).openapi({ description: 'The signature schemes its requests carry' }),
     enabled: z.boolean(),
     disabledReason: z
       .string()
