@@ -112,7 +112,8 @@ const envSchema = z.object({
       }
       return trusted;
     }),
-  EMAIL_FROM: z.string().trim().min(3).default('Tracker Alerts <alerts@localhost>'),
+  // The name every email signs with (DEFAULT_SITE_NAME in the templates).
+  EMAIL_FROM: z.string().trim().min(3).default('Democracy Tracker <alerts@localhost>'),
   SOURCE_URLS: optionalString,
   SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   TRACKER_BASE_URL: httpUrl.optional(),

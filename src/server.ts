@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import { type ScheduledTask, schedule } from 'node-cron';
-import { seedDemoSubscribers } from './alerts/sources/demo/subscribers';
+import { demoSubscribersNote, seedDemoSubscribers } from './alerts/sources/demo/subscribers';
 import { createApp } from './app';
 import { type JobName, type JobTrigger, jobCatalogue, nodeSchedule } from './jobs/catalogue';
 import { createLifecycle, type Stoppable } from './lifecycle';
@@ -24,8 +24,9 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const db = database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL';
   const mailer = deps.mailer as typeof deps.mailer & { dir?: string };
   const email = mailer.kind === 'outbox' ? `written as .eml files to ${mailer.dir}` : 'sent through Resend';
+  const demo = demoSubscribersNote(deps);
   process.stdout.write(
-    `\ntracker-alerts is running on ${local}\n  database: ${db}\n  email: ${email}\n  sign-up page: ${local}/\nAPI docs: ${local}/docs\n\n`,
+    `\ntracker-alerts is running on ${local}\n  database: ${db}\n  email: ${email}\n${demo ? `  ${demo}\n` : ''}  sign-up page: ${local}/\nAPI docs: ${local}/docs\n\n`,
   );
 });
 

@@ -15,7 +15,7 @@ describe('configuration', () => {
       dataDir: './data',
       adminToken: undefined,
       resend: undefined,
-      emailFrom: 'Tracker Alerts <alerts@localhost>',
+      emailFrom: 'Democracy Tracker <alerts@localhost>',
       sourceUrls: [],
       webhookAllowPrivateNetworks: false,
       cron: { detect: '*/15 * * * *', digest: '*/15 * * * *', webhooks: '*/10 * * * * *' },

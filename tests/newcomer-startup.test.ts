@@ -16,6 +16,8 @@ describe('npm start on a fresh machine (embedded PGlite)', () => {
     running.push(server);
     const [, base] = await server.waitFor(/API docs: (http:\/\/localhost:\d+)\/docs/);
     expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
+    // The demo subscribers are seeded, and the banner says so.
+    expect(server.stdout()).toContain('demo: 3 sample subscribers (demo-*@example.org, confirmed) are seeded');
 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -24,13 +26,15 @@ describe('npm start on a fresh machine (embedded PGlite)', () => {
     expect((await fetch(`${base}/docs`)).status).toBe(200);
 
     // The first detection run (at start-up) brings the bundled demo source in.
-    let events: { data: { country: string }[] } = { data: [] };
+    let events: { data: { country: string; url?: string | null }[] } = { data: [] };
     for (let i = 0; i < 100 && events.data.length === 0; i++) {
       events = (await (await fetch(`${base}/v1/events?limit=100`)).json()) as typeof events;
       if (events.data.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(events.data.filter((e) => e.country === 'KAZ')).toHaveLength(5);
     expect(new Set(events.data.map((e) => e.country)).size).toBeGreaterThanOrEqual(5);
+    // "Read the report" opens the tracker, not the JSON API.
+    expect(events.data.filter((e) => !e.url?.startsWith('https://www.idea.int/democracytracker/'))).toEqual([]);
 
     // A second process on the same data folder would corrupt PGlite: it must refuse to start.
     const second = runEntry('src/server.ts', { PORT: '0', DATA_DIR: dataDir });

@@ -1,4 +1,5 @@
 import type { ParsedEvent } from '../event';
+import { demoTrackerPageUrl } from './demo';
 import { parseJsonFeed } from './feed';
 import { parseTrackerPage } from './tracker-page';
 
@@ -21,7 +22,7 @@ export interface SourceDocument {
  */
 export function parseSourceDocument(body: string, contentType: string | undefined, url: string): SourceDocument {
   if (isJson(body, contentType)) return { format: 'json-feed', ...parseJsonFeed(body) };
-  const page = parseTrackerPage(body, { url });
+  const page = parseTrackerPage(body, { url: demoTrackerPageUrl(url) ?? url });
   return { format: 'tracker-page', events: page.events, skipped: page.skipped };
 }
 

@@ -32,8 +32,22 @@ const demoSubscribers = [
   },
 ] as const;
 
+/** Whether this configuration seeds the demo subscribers: the demo source and the outbox only. */
+export function seedsDemoSubscribers(deps: Pick<Resources, 'config' | 'mailer'>): boolean {
+  return deps.config.sourceUrls.length === 0 && !deps.config.tracker && deps.mailer.kind === 'outbox';
+}
+
+/** One line for the start-up banner, so nobody wonders where these subscribers came from. */
+export function demoSubscribersNote(deps: Pick<Resources, 'config' | 'mailer'>): string | undefined {
+  if (!seedsDemoSubscribers(deps)) return undefined;
+  return (
+    `demo: ${demoSubscribers.length} sample subscribers (demo-*@example.org, confirmed) are seeded so digests appear in the ` +
+    'outbox at once; none with SOURCE_URLS, TRACKER_BASE_URL or Resend'
+  );
+}
+
 export async function seedDemoSubscribers(deps: Pick<Resources, 'db' | 'clock' | 'config' | 'mailer'>): Promise<number> {
-  if (deps.config.sourceUrls.length > 0 || deps.config.tracker || deps.mailer.kind !== 'outbox') return 0;
+  if (!seedsDemoSubscribers(deps)) return 0;
   const confirmedAt = new Date(deps.clock.now().getTime() - 40 * 24 * 3600_000);
   const result = await deps.db
     .insertInto('subscribers')
