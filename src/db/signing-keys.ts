@@ -3,13 +3,15 @@ import type { Db, Tx, WebhookSigningKeysTable } from './database';
 
 export type SigningKeyRow = Selectable<WebhookSigningKeysTable>;
 
-/** Keys that sign now (and are published): the current one and those not yet retired, newest first. */
+/**
+ * Keys that sign now (and are published): the current one first, then those not yet retired by
+ * when they retire (creation times can tie under an injected clock).
+ */
 export async function listLiveSigningKeys(db: Db | Tx, now: Date): Promise<SigningKeyRow[]> {
   return db
     .selectFrom('webhook_signing_keys')
     .selectAll()
     .where((eb) => eb.or([eb('retires_at', 'is', null), eb('retires_at', '>', now)]))
-    // Current first, then by when they retire: creation times can tie under an injected clock.
     .orderBy(sql`retires_at is null`, 'desc')
     .orderBy('retires_at', 'desc')
     .orderBy('id')
