@@ -1,33 +1,24 @@
-/**
- * Issue 4 benchmark: a 10,000-event JSON feed served on 127.0.0.1 (ETag / If-None-Match),
- * detected through the real job `runDetection(deps, 'cli')`: first load, no change (200 with
- * the same bytes), no change (304), 1% changed; rounds interleaved across the databases, the goal
- * check the median of each round's own ratio to its first load (workload: bench/text/detection.md).
- *
- *   npm run bench -- detection
- *
- * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
- * BENCH_ROUNDS (default 5, but 3 when rounds 4 and 5 would take the run past BENCH_BUDGET_S,
- * default 180 s; an explicit BENCH_ROUNDS is run in full), BENCH_TARGETS (comma list of postgres,pglite-memory,pglite-disk;
- * default postgres,pglite-memory), BENCH_WRITE (0: do not touch BENCHMARKS.md).
- */
-import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
-import { hashEvents } from '../src/alerts/detect';
-import { fetchSource } from '../src/alerts/detector/fetch-source';
-import { runDetection } from '../src/alerts/detector/run-detection';
-import { normaliseEvent } from '../src/alerts/event';
-import { parseSourceDocument } from '../src/alerts/sources/index';
-import type { SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
-import { createBenchDeps } from '../testkit/bench-deps';
-import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
+import { dbTargets, pgliteVersion } from '../testkit/db-targets';
+import {
+  type Feeds,
+  KINDS,
+  type Kind,
+  LABELS,
+  measureDetectionRound,
+  NO_CHANGE_STEPS,
+  profileDetectionCpu,
+  type RunRecord,
+  SCALE,
+  STEP_FETCH,
+  STEP_SHA,
+  type TargetResult,
+} from '../testkit/detection-runs';
 import { editSome, generateFeedEvents } from '../testkit/generated-events';
-import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
-import { type FeedRequest, startFeedServer } from '../testkit/source-server';
-import { statementTimer } from '../testkit/statement-timer';
+import { rowsCell } from '../testkit/rows-written';
+import { startFeedServer } from '../testkit/source-server';
 import { median } from '../testkit/stats';
-import { consistent, eventsLabel, inTempDir, interleaved, log, spread, sqlTotals, stepSamples, timed } from './measure';
+import { consistent, interleaved, log, spread } from './measure';
 import {
   type BenchResult,
   cols,
@@ -53,127 +44,6 @@ const ROUNDS = envNumber('BENCH_ROUNDS', 5, 1);
 const BUDGET_S = process.env.BENCH_ROUNDS ? Infinity : envNumber('BENCH_BUDGET_S', 180);
 const MIN_ROUNDS = Math.min(3, ROUNDS);
 const GOAL_SHARE = 0.1;
-
-const KINDS = ['first', 'same200', 'same304', 'changed'] as const;
-type Kind = (typeof KINDS)[number];
-const LABELS: Record<Kind, string> = {
-  first: 'first load',
-  same200: 'no change (200, identical body)',
-  same304: 'no change (304)',
-  changed: '1% changed (100 bodies edited)',
-};
-/** What each run must see: the HTTP status, the source's outcome and its new / updated events (the 1% run: every edited one). */
-const EXPECTED: Record<Kind, [number, SourceOutcome['status'], number, number | 'edited']> = {
-  first: [200, 'changed', TOTAL, 0],
-  // The body's sha256 equals source_states.body_hash: handled like a 304, nothing parsed.
-  same200: [200, 'not_modified', 0, 0],
-  same304: [304, 'not_modified', 0, 0],
-  changed: [200, 'changed', 0, 'edited'],
-};
-
-type FeedServer = Awaited<ReturnType<typeof startFeedServer>>;
-type Feeds = { base: Buffer; changed: Buffer; edited: number };
-type RunRecord = ReturnType<typeof sqlTotals> & {
-  ms: number;
-  rows: RowsWritten;
-  outcome?: SourceOutcome;
-  http: FeedRequest[];
-  problem?: string;
-};
-type TargetResult = { target: string; runs: Record<Kind, RunRecord[]> };
-
-function problemOf(kind: Kind, r: RunRecord, feeds: Feeds): string | undefined {
-  const [http, status, published, updated] = EXPECTED[kind];
-  const o = r.outcome;
-  if (!o) return 'runDetection did not run (already running?)';
-  if (o.status === 'failed') return `source FAILED: ${o.error}`;
-  const problems: string[] = [];
-  if (o.status !== status) problems.push(`source status ${o.status}, expected ${status}`);
-  if (r.http.length !== 1 || r.http[0]!.status !== http)
-    problems.push(`HTTP ${r.http.map((h) => h.status).join(',') || 'none'}, expected one ${http}`);
-  if (kind !== 'first' && !r.http.every((h) => h.conditional)) problems.push('request was not conditional (no If-None-Match)');
-  const wanted = updated === 'edited' ? feeds.edited : updated;
-  if (o.status === 'changed' && (o.published !== published || o.updated !== wanted))
-    problems.push(`published ${o.published}/updated ${o.updated}, expected ${published}/${wanted}`);
-  return problems.join('; ') || undefined;
-}
-
-/** One round on one database: a fresh schema / instance, the four runs back to back. */
-async function measureRound(target: DbTarget, round: number, result: TargetResult, server: FeedServer, feeds: Feeds) {
-  const fresh = await target.fresh(round);
-  await inTempDir('tracker-bench-detection-', async (dataDir) => {
-    try {
-      const timer = statementTimer(eventsLabel);
-      const deps = createBenchDeps(
-        { ...fresh.handle, db: fresh.handle.db.withPlugin(timer.plugin) },
-        { DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org', SOURCE_URLS: server.url },
-      );
-      await sql`select 1`.execute(fresh.handle.db); // connection warm
-      for (const kind of KINDS) {
-        server.serve(kind === 'changed' ? feeds.changed : feeds.base, { honourConditional: kind !== 'same200' });
-        const before = await snapshotRows(fresh.handle.db);
-        timer.totals.clear();
-        const requestsBefore = server.requests.length;
-        const run = await timed(() =>
-          runDetection(deps, 'cli').then(
-            (r) => (r.ran ? r.run.sources[0] : undefined),
-            (error: Error) => `runDetection threw: ${error.message}`,
-          ),
-        );
-        const statements = sqlTotals(timer.totals);
-        // The job kicks the webhook pump, whose fan-out of the changes runs on in the background on the same
-        // database; the next timed run must not share it (on PGlite's one connection it would queue behind it).
-        const pump = await timed(() => deps.webhookPump.idle());
-        const outcome = typeof run.value === 'string' ? undefined : run.value;
-        const record: RunRecord = {
-          ...statements,
-          ms: run.ms,
-          rows: await rowsWrittenSince(fresh.handle.db, before),
-          ...(outcome && { outcome }),
-          http: server.requests.slice(requestsBefore),
-        };
-        record.problem = typeof run.value === 'string' ? run.value : problemOf(kind, record, feeds);
-        result.runs[kind].push(record);
-        log(
-          `  ${target.name} round ${round}/${ROUNDS} ${LABELS[kind]}: ${fmtInt(run.ms)} ms, HTTP ${record.http.map((h) => h.status).join(',')}, ` +
-            `rows ${rowsCell(record.rows)}, SQL ${fmtInt(record.sqlMs)} ms in ${record.statements} statements` +
-            `${kind === 'first' ? '' : `, ${pct(run.ms / result.runs.first[round - 1]!.ms)} of this round's first load`}` +
-            `; webhook pump idle ${fmtInt(pump.ms)} ms after it${record.problem ? `  PROBLEM: ${record.problem}` : ''}`,
-        );
-      }
-    } finally {
-      await fresh.dispose();
-    }
-  });
-}
-
-const SCALE = '(for scale) ';
-const STEP_FETCH = 'fetchSource (src: HTTP GET of the whole body, size cap, UTF-8 decode)';
-const STEP_SHA = 'sha256 of the body (detect-source.ts: compared with `source_states.body_hash`)';
-/** The steps a no-change 200 run takes; a 200 with a new body takes all of them. */
-const NO_CHANGE_STEPS = new Set([STEP_FETCH, STEP_SHA]);
-
-/**
- * The CPU side of a run that gets a 200, step by step, without a database: the same calls the
- * job makes (src's fetchSource, the sha256 detect-source.ts takes of the body, then for a body it
- * has not seen: parseSourceDocument, normaliseEvent, hashEvents), each timed alone, twice.
- */
-async function profileCpu(server: FeedServer, feeds: Feeds, into: Map<string, number[]>): Promise<void> {
-  server.serve(feeds.base, { honourConditional: false });
-  const { step } = stepSamples(2, into);
-  const limits = { timeoutMs: 15_000, maxBytes: 20 * 1024 * 1024, userAgent: 'tracker-alerts-bench' };
-  const fetched = await step(STEP_FETCH, () => fetchSource(server.url, {}, limits));
-  if (fetched.status !== 'ok') throw new Error('profile: the feed server did not answer 200');
-  await step(STEP_SHA, () => createHash('sha256').update(fetched.body).digest('base64url'));
-  const document = await step('parseSourceDocument (JSON.parse + zod safeParse per event + duplicate-id check)', () =>
-    parseSourceDocument(fetched.body, fetched.contentType, server.url),
-  );
-  const normalised = await step("normaliseEvent (on the adapter's validated events, no second zod parse)", () =>
-    document.events.map(normaliseEvent),
-  );
-  await step('hashEvents (content hash of every event)', () => hashEvents(normalised));
-  await step(`${SCALE}JSON.parse of the body alone (inside parseSourceDocument)`, () => JSON.parse(fetched.body));
-}
 
 /** Each round's run time over the first load of the same round (run just before it). */
 const roundRatios = (r: TargetResult, kind: Kind) => r.runs[kind].map((x, i) => x.ms / r.runs.first[i]!.ms);
@@ -314,6 +184,7 @@ export async function run(): Promise<BenchResult> {
     base: Buffer.from(JSON.stringify({ events: generated })),
     changed: Buffer.from(JSON.stringify({ events: edited.events })),
     edited: edited.changed,
+    total: TOTAL,
   };
   const countries = new Set(generated.map((e) => e.country)).size;
   const bodyLengths = generated.map((e) => e.body?.length ?? 0);
@@ -329,7 +200,7 @@ export async function run(): Promise<BenchResult> {
   let roundStart = now();
   let rounds: number;
   try {
-    await profileCpu(server, feeds, new Map()); // warms the JIT on the CPU path; these samples are dropped
+    await profileDetectionCpu(server, feeds, new Map()); // warms the JIT on the CPU path; these samples are dropped
     // After each round, one CPU profile pass; after MIN_ROUNDS, stop if the rest (at the median round time) would pass BUDGET_S.
     const stopAfter = (round: number) => {
       roundSeconds.push((now() - roundStart) / 1000);
@@ -343,8 +214,8 @@ export async function run(): Promise<BenchResult> {
       ROUNDS,
       targets,
       async (target, round, i) => {
-        await measureRound(target, round, results[i]!, server, feeds);
-        if (i === (round % 2 ? targets.length - 1 : 0)) await profileCpu(server, feeds, cpu);
+        await measureDetectionRound(target, round, results[i]!, server, feeds);
+        if (i === (round % 2 ? targets.length - 1 : 0)) await profileDetectionCpu(server, feeds, cpu);
       },
       stopAfter,
     );

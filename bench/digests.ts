@@ -23,6 +23,7 @@ import { benchDatabaseUrl, freshSchema, postgresVersion } from '../testkit/db-ta
 import { checkDigestInboxes } from '../testkit/digest-inbox-check';
 import * as population from '../testkit/digest-population';
 import {
+  digestLabel,
   explainClaim,
   FAKE_RESEND_KEY,
   measureRecord,
@@ -34,7 +35,7 @@ import {
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import { waitForQuietMachine } from '../testkit/machine';
 import { rawBodies, rawPosting } from '../testkit/resend-posting';
-import { type StatementShape, statementTimer } from '../testkit/statement-timer';
+import { statementTimer } from '../testkit/statement-timer';
 import { maxOf, mean, median } from '../testkit/stats';
 import { memorySampler, timedMailer } from '../testkit/timing';
 import { inTempDir, log } from './measure';
@@ -65,19 +66,6 @@ const MJML_CALLS = envNumber('BENCH_MJML_CALLS', 20, 3);
 const TICK_BUDGET_MS = envNumber('BENCH_TICK_SECONDS', 120, 0) * 1000;
 const EMAIL_FROM = 'Tracker Alerts <alerts@example.org>';
 const [GOAL_RATE, GOAL_VS_RAW, GOAL_MJML] = [1_000, 0.5, 50];
-
-const digestLabel = ({ kind, table, joined, locking, text }: StatementShape): string => {
-  if (kind === 'SelectQueryNode') return `select ${table ?? '?'}${joined ? ' join' : ''}${locking ? ' for update' : ''}`;
-  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}`;
-  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
-  if (kind === 'DeleteQueryNode') return 'delete';
-  if (kind !== 'RawNode') return kind;
-  if (text === 'with $ select id from batch')
-    return 'record batch: batch + rows + new report lines (+ empty digests closed, cursors), one statement';
-  if (text.includes("update digests set status = 'sent'")) return 'mark sent: batch + rows + cursors, one statement';
-  if (text === 'with $ select 1') return 'close empty digests + cursors, one statement';
-  return `raw: ${text.slice(0, 50)}`;
-};
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

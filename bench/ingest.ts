@@ -24,9 +24,10 @@ import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
 import { batches, benchEvents, changeSome } from '../testkit/generated-events';
 import { rawRows, runRaw } from '../testkit/raw-events-insert';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
-import { statementTimer } from '../testkit/statement-timer';
+import { eventsLabel, sqlTotals, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
-import { eventsLabel, interleaved, log, spread, sqlTotals, stepSamples, timed } from './measure';
+import { stepSamples, timed } from '../testkit/timing';
+import { interleaved, log, spread } from './measure';
 import {
   type BenchResult,
   cols,

@@ -3,7 +3,6 @@
  * machine, the command) and this prints it and writes its `## ...` section of BENCHMARKS.md.
  * Goals are data (`Goal`): one cell and one line shape for every bench.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mustache from 'mustache';
@@ -217,19 +216,4 @@ export function sectionRows(title: string): { date?: string; rows: string[][] } 
     date: /Measured (\d{4}-\d{2}-\d{2})/.exec(section.join(' '))?.[1],
     rows: section.filter((l) => l.startsWith('| ')).map((l) => l.split('|').map((c) => c.trim())),
   };
-}
-
-/** The commit measured, and whether src/ or migrations/ differed from it when the bench started. */
-export function codeVersion(): string {
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return '';
-    }
-  };
-  const head = git('rev-parse', '--short', 'HEAD');
-  const dirty = git('status', '--porcelain', '--', 'src', 'migrations');
-  if (!head) return 'unknown (no git)';
-  return `git ${head}${dirty ? ` with uncommitted changes in ${dirty.split('\n').length} file(s) under src/ or migrations/` : ', src/ as committed'}`;
 }

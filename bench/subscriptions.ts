@@ -12,16 +12,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance as nodePerformance } from 'node:perf_hooks';
-import { sql } from 'kysely';
-import type { Db } from '../src/db/database';
 import { NOTICE_GATHER_MS } from '../src/subscribers/notices';
 import { adminQueryAt, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
-import { cpuMeter, cpuTimes, postgresBackends } from '../testkit/machine';
+import { cpuTimes } from '../testkit/machine';
 import { projectRoot } from '../testkit/process';
 import { type AppUnderTest, countEml, sanityCheck, seedManagedSubscribers, startApp } from '../testkit/subscriber-app';
-import { type LoadSummary, type Scenario, startLoadGenerator } from '../testkit/subscriber-load';
+import {
+  type LoadContext,
+  type LoadSummary,
+  type Measured,
+  measureLoad,
+  type Scenario,
+  startLoadGenerator,
+  stateAfter,
+} from '../testkit/subscriber-load';
 import { DURABLE_INSERT_PATH } from '../testkit/subscriber-load-process';
 import { profileSignup } from '../testkit/subscriber-profile';
 import { inTempDir, log } from './measure';
@@ -35,7 +40,6 @@ import {
   goalText,
   machineInfo,
   met,
-  now,
   recordTable,
   startRun,
   writeUnless,
@@ -52,93 +56,34 @@ const LABELS: Record<Scenario, string> = {
   signup: 'POST /v1/subscriptions',
   preferences: 'PUT /v1/preferences?token=',
 };
-type Phase = 'full' | 'burst' | 'paced';
+type Phase = Measured['phase'];
 const PHASES: Record<Phase, [string, string]> = {
   full: [`full load: ${CONNECTIONS} connections, ${SECONDS} s`, 'full load'],
   burst: [`${RATE}/s, autocannon overallRate: ${CONNECTIONS} connections x ${RATE / CONNECTIONS}/s, ${SECONDS} s`, `${RATE}/s in bursts`],
   paced: [`${RATE}/s evenly spaced: one every ${1000 / RATE} ms, up to ${PACED_MAX} connections, ${SECONDS} s`, `${RATE}/s evenly spaced`],
 };
 
-interface Measured extends LoadSummary {
-  phase: Phase;
-  transport: 'outbox' | 'resend';
-  /** Sign-up only: confirmation emails handed over when the run ended, after the drain, and the drain's ms. */
-  emails?: { atEnd: number; after: number; drainMs: number };
-  /** The app's event-loop utilisation, and CPU ms per request of the app, PostgreSQL's backends, the load generator, the fake Resend. */
-  elu: number;
-  cpu: { app: number; postgres: number; load: number; resend?: number };
-}
-
 const rps = (m: LoadSummary) => m.total / m.seconds;
 const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
 const labelOf = (m: Pick<Measured, 'scenario' | 'transport'>) => `${LABELS[m.scenario]}${m.transport === 'resend' ? ' via Resend' : ''}`;
 const cpuTotal = (m: Measured) => m.cpu.app + m.cpu.postgres + m.cpu.load + (m.cpu.resend ?? 0);
 
-type Ctx = {
-  generator: Awaited<ReturnType<typeof startLoadGenerator>>;
-  resend?: Awaited<ReturnType<typeof startFakeResendProcess>>;
-  database: string;
-  tokens: string[];
-};
-
-/** One run of one endpoint, with the CPU of every process involved over it (and, for sign-ups, until their emails left). */
-async function measure(ctx: Ctx, phase: Phase | 'warm-up', scenario: Scenario, app: AppUnderTest): Promise<Measured> {
-  const emailsBefore = await app.emailsSent();
-  const meters = {
-    postgres: cpuMeter(() => postgresBackends(ctx.database)),
-    load: cpuMeter(() => [ctx.generator.child.pid!]),
-    resend: app.transport === 'resend' && ctx.resend ? cpuMeter(() => [ctx.resend!.pid]) : undefined,
-  };
-  const elu = nodePerformance.eventLoopUtilization();
-  const cpu = process.cpuUsage();
-  const summary = await ctx.generator.run({
-    url: app.baseUrl,
+/** One run of one endpoint at a phase's load (see PHASES), its CPU measured by `measureLoad`. */
+const measure = async (ctx: LoadContext, phase: Phase | 'warm-up', scenario: Scenario, app: AppUnderTest) => {
+  const m = await measureLoad(ctx, app, {
     scenario,
+    phase: phase === 'warm-up' ? 'full' : phase,
     pattern: phase === 'full' || phase === 'warm-up' ? 'closed' : phase,
     connections: phase === 'warm-up' ? 4 : phase === 'paced' ? PACED_MAX : CONNECTIONS,
     seconds: phase === 'warm-up' ? 1 : SECONDS,
     ...(phase === 'burst' || phase === 'paced' ? { rate: RATE } : {}),
-    ...(scenario === 'preferences' ? { tokens: ctx.tokens } : {}),
   });
-  const utilization = nodePerformance.eventLoopUtilization(elu).utilization;
-  const atEnd = (await app.emailsSent()) - emailsBefore;
-  const drainStarted = now();
-  await app.settle();
-  const emails = { atEnd, after: (await app.emailsSent()) - emailsBefore, drainMs: now() - drainStarted };
-  const used = process.cpuUsage(cpu);
-  const n = Math.max(1, summary.total);
-  const m: Measured = {
-    ...summary,
-    phase: phase === 'warm-up' ? 'full' : phase,
-    transport: app.transport,
-    ...(scenario === 'signup' && { emails }),
-    elu: utilization,
-    cpu: {
-      app: (used.user + used.system) / 1000 / n,
-      postgres: meters.postgres() / n,
-      load: meters.load() / n,
-      ...(meters.resend && { resend: meters.resend() / n }),
-    },
-  };
   log(
-    `  ${(phase === 'warm-up' ? phase : PHASES[phase][1]).padEnd(20)} ${labelOf(m).padEnd(27)} ${fmtInt(rps(m)).padStart(6)} req/s  p50 ${ms(m.latency.p50)} ms  ` +
-      `p99 ${ms(m.latency.p99)} ms  non-2xx ${m.non2xx} errors ${m.errors} timeouts ${m.timeouts}  event loop ${(utilization * 100).toFixed(0)}%  ` +
-      `CPU ms/request: ${Object.entries(m.cpu)
-        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-        .join(', ')}${m.emails ? `  emails ${m.emails.atEnd} at end, ${m.emails.after} after ${fmtInt(m.emails.drainMs)} ms` : ''}`,
+    `  ${phase.padEnd(8)} ${labelOf(m).padEnd(27)} ${fmtInt(rps(m)).padStart(6)} req/s  p99 ${ms(m.latency.p99)} ms  non-2xx ${m.non2xx} ` +
+      `errors ${m.errors} timeouts ${m.timeouts}  event loop ${(m.elu * 100).toFixed(0)}%  app CPU ${m.cpu.app.toFixed(2)} ms/request`,
   );
   return m;
-}
-
-/** What the app's tables hold after the load: pending subscribers, notices queued and failed, rate-limit rows. */
-async function stateAfter(db: Db) {
-  const { rows } = await sql<{ pending: number; queued: number; failed: number; limits: number }>`
-    select (select count(*)::int from subscribers where status = 'pending') as pending,
-      (select count(*)::int from signup_notices where failed_at is null) as queued,
-      (select count(*)::int from signup_notices where failed_at is not null) as failed,
-      (select count(*)::int from rate_limits) as limits`.execute(db);
-  return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, fmtInt(v)]));
-}
+};
 
 /** Goals, text and tables from the runs (bench/text/subscriptions.md). */
 function writeUpView(results: readonly Measured[], profile: Awaited<ReturnType<typeof profileSignup>>, busy: string, after: object) {
@@ -295,7 +240,7 @@ export async function run(): Promise<BenchResult> {
   const schema = `bench_subs_${process.pid}`;
   const autocannon = `autocannon ${JSON.parse(readFileSync(join(projectRoot, 'node_modules/autocannon/package.json'), 'utf8')).version}`;
   const results: Measured[] = [];
-  const ctx = { database } as Ctx;
+  const ctx = { database } as LoadContext;
   const after: Record<string, object> = {};
   const profile = await inTempDir('tracker-alerts-bench-subs-', async (dataDir) => {
     await adminQueryAt(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
@@ -343,7 +288,7 @@ export async function run(): Promise<BenchResult> {
 }
 
 /** The production path: the same sign-ups, their confirmations posted by the resend SDK to the fake Resend in a process of its own, from a second app on its own schema. */
-async function measureResend(ctx: Ctx, url: string, schema: string, results: Measured[]) {
+async function measureResend(ctx: LoadContext, url: string, schema: string, results: Measured[]) {
   ctx.resend = await startFakeResendProcess();
   const fake = ctx.resend;
   await adminQueryAt(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);

@@ -1,15 +1,14 @@
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { benchEvents, batches as inBatches } from '../testkit/generated-events';
-import type { StatementShape } from '../testkit/statement-timer';
-import { mean, median, percentileOf } from '../testkit/stats';
+import { codeVersion } from '../testkit/machine';
+import { median } from '../testkit/stats';
 import { type Cost, perRequestCost } from '../testkit/webhook-cost';
 import { type RawResult, rawPass, runWebhookPhase, type Sample, syntheticBodies } from '../testkit/webhook-load';
 import { WebhookReceivers } from '../testkit/webhook-receivers';
 import { inTempDir, log } from './measure';
 import {
   type BenchResult,
-  codeVersion,
   fmtInt,
   fmtRatio,
   type Goal,
@@ -40,21 +39,7 @@ const TITLES = {
   C: 'C: reference, A without the slow endpoint (disabled)',
 };
 
-/** Statements by kind and table, pool wait included (BEGIN/COMMIT are not seen by Kysely plugins). */
-const webhookLabel = ({ kind, table, text }: StatementShape): string => {
-  if (kind === 'SelectQueryNode') return `select ${table ?? '?'}`;
-  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}`;
-  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
-  if (kind !== 'RawNode') return kind;
-  // The queue module's claim (src/db/queue/claim-jobs.ts): only the delivery claim runs here.
-  if (text.includes('with room') || text.includes('update $ as job set attempts')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
-  if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
-  return `raw ${text.slice(0, 40)}`;
-};
-
-const _percentile = percentileOf<Sample>;
 const fmtSample = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${fmtInt(s.ms)} ms`);
-const _avg = (xs: number[]) => (xs.length ? mean(xs) : Number.NaN);
 type Phase = Awaited<ReturnType<typeof runWebhookPhase>>;
 
 const goals = (p: Phase, raw: number) => ({
@@ -179,7 +164,6 @@ export async function run(): Promise<BenchResult> {
         endpoints: ENDPOINTS,
         capMs: CAP_MS,
         appSecret: APP_SECRET,
-        label: webhookLabel,
       });
       phases.push(p);
       log(`  phase ${key}: healthy ${fmtInt(p.delivered)}, ${fmtInt(p.rate)}/s, p99 ${fmtSample(p.commit.p99)}; slow ${p.slowDelivered}`);

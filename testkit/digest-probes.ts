@@ -27,6 +27,7 @@ import type { DigestModel } from '../src/templates/models';
 import { floorPercentile } from './digest-population';
 import type { startFakeResendProcess } from './fake-resend-process';
 import { mailerPosting, rawBodies, rawPayloads, rawPosting } from './resend-posting';
+import type { StatementShape } from './statement-timer';
 import { maxOf, mean, median } from './stats';
 
 export const FAKE_RESEND_KEY = 're_test_fake_key';
@@ -288,3 +289,16 @@ export async function profileCompose(
     ),
   };
 }
+
+export const digestLabel = ({ kind, table, joined, locking, text }: StatementShape): string => {
+  if (kind === 'SelectQueryNode') return `select ${table ?? '?'}${joined ? ' join' : ''}${locking ? ' for update' : ''}`;
+  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}`;
+  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
+  if (kind === 'DeleteQueryNode') return 'delete';
+  if (kind !== 'RawNode') return kind;
+  if (text === 'with $ select id from batch')
+    return 'record batch: batch + rows + new report lines (+ empty digests closed, cursors), one statement';
+  if (text.includes("update digests set status = 'sent'")) return 'mark sent: batch + rows + cursors, one statement';
+  if (text === 'with $ select 1') return 'close empty digests + cursors, one statement';
+  return `raw: ${text.slice(0, 50)}`;
+};

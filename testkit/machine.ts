@@ -103,3 +103,22 @@ export async function waitForQuietMachine(maxLoad: number, log: (line: string) =
   if (load > maxLoad) log(`  NOTICE: load still ${load.toFixed(2)} after 10 minutes; running anyway`);
   return { waitedS: (Date.now() - started) / 1000, load };
 }
+
+/** The commit measured, and whether src/ or migrations/ differed from it when the bench started. */
+export function codeVersion(): string {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, {
+        cwd: new URL('..', import.meta.url),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const head = git('rev-parse', '--short', 'HEAD');
+  const dirty = git('status', '--porcelain', '--', 'src', 'migrations');
+  if (!head) return 'unknown (no git)';
+  return `git ${head}${dirty ? ` with uncommitted changes in ${dirty.split('\n').length} file(s) under src/ or migrations/` : ', src/ as committed'}`;
+}

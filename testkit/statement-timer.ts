@@ -86,3 +86,25 @@ export function statementTimer(
   };
   return { plugin, totals, series };
 }
+
+/** A statement timer's totals: ms by label, all ms, all statements. */
+export function sqlTotals(totals: ReadonlyMap<string, { ms: number; count: number }>) {
+  const byStatement: Record<string, number> = {};
+  let sqlMs = 0;
+  let statements = 0;
+  for (const [label, t] of totals) {
+    byStatement[label] = t.ms;
+    sqlMs += t.ms;
+    statements += t.count;
+  }
+  return { byStatement, sqlMs, statements };
+}
+
+/** Labels for the events pipeline's statements (ingest, detection): kind, table, and what a select of events reads. */
+export const eventsLabel = ({ kind, table, upsert, selections }: StatementShape): string => {
+  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}${upsert ? ' (upsert)' : ''}`;
+  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
+  if (kind === 'SelectQueryNode' && table === 'events') return selections <= 2 ? 'select events (id, hash)' : 'select events (full rows)';
+  if (kind === 'SelectQueryNode') return `select ${table ?? '(raw)'}`;
+  return kind === 'RawNode' ? 'raw (advisory locks)' : kind;
+};

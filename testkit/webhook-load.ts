@@ -3,9 +3,6 @@
  * unsigned POSTs (the rate to compare the dispatcher with), batches published at a pace, and
  * samplers of the requests held at the slow receiver and of the leased deliveries.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -20,6 +17,7 @@ import type { Deps } from '../src/services';
 import { taxonomySeed } from '../src/taxonomy/seed';
 import { createBenchDeps } from './bench-deps';
 import { adminQueryAt } from './db-targets';
+import { inTempDir } from './process';
 import { type StatementShape, statementTimer } from './statement-timer';
 import { mean, percentileOf } from './stats';
 import type { Collected, WebhookReceivers } from './webhook-receivers';
@@ -278,15 +276,6 @@ export function deliveryLatencies(collected: Collected[], marks: readonly BatchM
 
 const avg = (xs: number[]) => (xs.length ? mean(xs) : Number.NaN);
 
-async function inTempDir<T>(prefix: string, f: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  try {
-    return await f(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** One phase of the webhooks bench on a fresh schema: publish the batches at the pacing, wait for the healthy deliveries (or the cap), stop, read back. */
 export async function runWebhookPhase(
   key: 'A' | 'B' | 'C',
@@ -298,7 +287,6 @@ export async function runWebhookPhase(
     endpoints: number;
     capMs: number;
     appSecret: string;
-    label: (shape: StatementShape) => string;
   },
 ) {
   const { url, receivers, batches, intervalMs, appSecret } = o;
@@ -308,7 +296,7 @@ export async function runWebhookPhase(
   const handles: DatabaseHandle[] = [openPostgres(url, { searchPath: schema })];
   if (key === 'B') handles.push(openPostgres(url, { searchPath: schema }));
   const db = handles[0]!.db;
-  const counter = statementTimer(o.label);
+  const counter = statementTimer(webhookLabel);
   try {
     return await inTempDir('bench-webhooks-', async (dataDir) => {
       await migrateToLatest(db, taxonomySeed);
@@ -407,3 +395,15 @@ export async function runWebhookPhase(
     await adminQueryAt(url, `drop schema if exists ${schema} cascade`);
   }
 }
+
+/** Statements by kind and table, pool wait included (BEGIN/COMMIT are not seen by Kysely plugins). */
+const webhookLabel = ({ kind, table, text }: StatementShape): string => {
+  if (kind === 'SelectQueryNode') return `select ${table ?? '?'}`;
+  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}`;
+  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
+  if (kind !== 'RawNode') return kind;
+  // The queue module's claim (src/db/queue/claim-jobs.ts): only the delivery claim runs here.
+  if (text.includes('with room') || text.includes('update $ as job set attempts')) return 'claim (one statement, FOR UPDATE SKIP LOCKED)';
+  if (text.includes('with outcome')) return 'record outcomes (one statement per flush)';
+  return `raw ${text.slice(0, 40)}`;
+};
