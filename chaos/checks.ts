@@ -50,6 +50,7 @@ async function checkChanges(db: Db, feedRevisions: ReadonlyMap<string, number>) 
   const updatesFrom = new Map<string, number>();
   for (const row of rows) {
     byType[row.type] = (byType[row.type] ?? 0) + 1;
+    if (row.event_id === null) continue; // a country context change
     if (row.type === 'event.published') published.set(row.event_id, (published.get(row.event_id) ?? 0) + 1);
     if (row.type === 'event.updated') {
       const key = `${row.event_id} from revision ${revisionOf((row.previous as Record<string, unknown> | null)?.body) ?? '?'}`;

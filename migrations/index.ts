@@ -15,6 +15,7 @@ import * as m0013 from './0013_subscriber_public_ids';
 import * as m0014 from './0014_instant_alerts';
 import * as m0015 from './0015_integrator_keys';
 import * as m0015b from './0015b_webhook_signing_keys';
+import * as m0016 from './0016_country_context';
 import * as m0017 from './0017_subscriber_privacy';
 
 /**
@@ -38,5 +39,6 @@ export const migrations: Record<string, Migration> = {
   '0014_instant_alerts': m0014,
   '0015_integrator_keys': m0015,
   '0015b_webhook_signing_keys': m0015b,
+  '0016_country_context': m0016,
   '0017_subscriber_privacy': m0017,
 };

@@ -210,6 +210,7 @@ describe('pages that are not tracker country pages', () => {
       kind: 'country',
       events: [],
       skipped: [],
+      context: { rankings: {}, facts: { Population: '5 500 000' }, treaties: {}, performance: {} },
     });
   });
 

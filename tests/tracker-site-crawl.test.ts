@@ -13,12 +13,12 @@ let cursor = 0;
 async function newChanges() {
   const rows = await t.deps.db
     .selectFrom('changes')
-    .select(['id', 'type', 'event_id', 'previous'])
+    .select(['id', 'type', 'event_id', 'country_id', 'previous'])
     .where('id', '>', cursor)
     .orderBy('id')
     .execute();
   if (rows.length > 0) cursor = Number(rows.at(-1)!.id);
-  return rows.map((r) => [r.type, r.event_id, r.previous] as const);
+  return rows.map((r) => [r.type, r.event_id ?? r.country_id, r.previous] as const);
 }
 
 async function detect() {
@@ -97,6 +97,34 @@ describe('crawling the whole tracker site with one setting', () => {
     expect(changes[0]![0]).toBe('event.updated');
     expect(changes[0]![1]).toBe('ken-2025-01-satirists-arrest-signals-crackdown-on-speech');
     expect((changes[0]![2] as { body: string }).body).toContain('currently serving two months');
+  });
+
+  it('country context: first sight stored without a change; a new head of government and a moved ranking are one change each', async () => {
+    const stored = await t.deps.db.selectFrom('country_contexts').select(['country_id', 'context']).execute();
+    expect(stored).toHaveLength(pageCount - 3);
+    expect(stored.find((r) => r.country_id === 'KEN')?.context.rankings).toEqual({
+      Representation: '128/173',
+      Rights: '107/173',
+      'Rule of Law': '112/173',
+      Participation: '142/173',
+    });
+    site.setPage(
+      'kenya',
+      site
+        .page('kenya')
+        .replace('Prime Minister Oljas Bektenov (since 2024)', 'Prime Minister A. New (since 2025)')
+        .replace('<dt>Rights</dt><dd>107/173</dd>', '<dt>Rights</dt><dd>99/173</dd>'),
+    );
+    t.clock.advance(15 * 60_000);
+    await detect();
+    expect(await newChanges()).toEqual([
+      [
+        'country.facts_changed',
+        'KEN',
+        { 'Head of government': { old: 'Prime Minister Oljas Bektenov (since 2024)', new: 'Prime Minister A. New (since 2025)' } },
+      ],
+      ['country.ranking_changed', 'KEN', { Rights: { old: '107/173', new: '99/173' } }],
+    ]);
   });
 
   it('a run killed half-way: the next run re-crawls only the pages it had not finished', async () => {

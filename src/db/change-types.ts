@@ -10,3 +10,21 @@ export interface ChangeDecision {
   /** Old values of the fields this change is about; null for a new event. */
   previous: Partial<EventFields> | null;
 }
+
+/**
+ * Changes of a country's context (issue 16), kept in the same change log with `country_id`
+ * instead of `event_id`; the event consumers (digests, webhooks, instant alerts) read only
+ * event changes until they handle these.
+ */
+export const countryChangeTypes = [
+  'country.facts_changed',
+  'country.treaty_status_changed',
+  'country.ranking_changed',
+  'country.performance_changed',
+] as const;
+
+export type CountryChangeType = (typeof countryChangeTypes)[number];
+
+export function isEventChangeType(type: string): type is ChangeType {
+  return (changeTypes as readonly string[]).includes(type);
+}

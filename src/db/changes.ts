@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ChangeDecision, ChangeType } from './change-types';
+import { type ChangeDecision, type ChangeType, type CountryChangeType, isEventChangeType } from './change-types';
 import type { Db, Tx } from './database';
 import { ROWS_PER_STATEMENT } from './events';
 
@@ -37,6 +37,30 @@ export async function appendChanges(trx: Tx, changes: readonly ChangeWrite[], de
   return changes.length;
 }
 
+export interface CountryChangeWrite {
+  type: CountryChangeType;
+  countryId: string;
+  /** The fields that changed, each with its old and new value. */
+  changed: Record<string, { old: string | null; new: string | null }>;
+}
+
+/** Appends country context changes; the caller holds the change-log lock (lockChangeLog). */
+export async function appendCountryChanges(trx: Tx, changes: readonly CountryChangeWrite[], detectedAt: Date): Promise<number> {
+  if (changes.length === 0) return 0;
+  await trx
+    .insertInto('changes')
+    .values(
+      changes.map((c) => ({
+        type: c.type,
+        country_id: c.countryId,
+        previous: JSON.stringify(c.changed),
+        detected_at: detectedAt,
+      })),
+    )
+    .execute();
+  return changes.length;
+}
+
 export interface ChangeView {
   id: number;
   type: ChangeType;
@@ -45,22 +69,29 @@ export interface ChangeView {
   detectedAt: string;
 }
 
-/** The change log after a cursor, oldest first. */
+/** An event's change row as a view; country context rows (no event id) are not event changes. */
+function eventChangeView(r: {
+  id: string | number | bigint;
+  type: string;
+  event_id: string | null;
+  previous: Record<string, unknown> | null;
+  detected_at: Date;
+}): ChangeView[] {
+  if (r.event_id === null || !isEventChangeType(r.type)) return [];
+  return [{ id: Number(r.id), type: r.type, eventId: r.event_id, previous: r.previous, detectedAt: r.detected_at.toISOString() }];
+}
+
+/** The event change log after a cursor, oldest first. */
 export async function listChangesAfter(db: Db, after: number, limit: number): Promise<ChangeView[]> {
   const rows = await db
     .selectFrom('changes')
     .select(['id', 'type', 'event_id', 'previous', 'detected_at'])
+    .where('event_id', 'is not', null)
     .where('id', '>', after)
     .orderBy('id', 'asc')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
-    id: Number(r.id),
-    type: r.type,
-    eventId: r.event_id,
-    previous: r.previous,
-    detectedAt: r.detected_at.toISOString(),
-  }));
+  return rows.flatMap(eventChangeView);
 }
 
 /** Changes with `after < id <= upTo`, oldest first: the window a digest tick works on. */
@@ -68,17 +99,12 @@ export async function listChangesBetween(db: Db, after: number, upTo: number): P
   const rows = await db
     .selectFrom('changes')
     .select(['id', 'type', 'event_id', 'previous', 'detected_at'])
+    .where('event_id', 'is not', null)
     .where('id', '>', after)
     .where('id', '<=', upTo)
     .orderBy('id', 'asc')
     .execute();
-  return rows.map((r) => ({
-    id: Number(r.id),
-    type: r.type,
-    eventId: r.event_id,
-    previous: r.previous,
-    detectedAt: r.detected_at.toISOString(),
-  }));
+  return rows.flatMap(eventChangeView);
 }
 
 export async function latestChangeId(db: Db): Promise<number> {

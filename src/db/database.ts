@@ -1,5 +1,5 @@
 import type { ColumnType, Kysely, Transaction } from 'kysely';
-import type { ChangeType } from './change-types';
+import type { ChangeType, CountryChangeType } from './change-types';
 import type { DigestItem, Frequency, RecordedModel } from './digest-model';
 import type { EventSource, EventUpdate } from './event-fields';
 import type { InstantAlertModel } from './instant-model';
@@ -52,10 +52,28 @@ export interface EventsTable {
 
 export interface ChangesTable {
   id: Int8;
-  type: ChangeType;
-  event_id: string;
+  type: ChangeType | CountryChangeType;
+  /** Exactly one of event_id and country_id is set: an event's change or a country context change. */
+  event_id: string | null;
+  country_id: string | null;
   previous: Json<Record<string, unknown>> | null;
   detected_at: Date;
+}
+
+/** A country's context as last read from its country page (issue 16); its history is in `changes`. */
+export interface CountryContextsTable {
+  country_id: string;
+  context: Json<StoredCountryContext>;
+  source_url: string;
+  read_at: Date;
+}
+
+/** Section -> field -> the value as the page writes it (see alerts/sources/country-context.ts). */
+export interface StoredCountryContext {
+  rankings: Record<string, string>;
+  facts: Record<string, string>;
+  treaties: Record<string, string>;
+  performance: Record<string, string>;
 }
 
 export interface SourceStatesTable {
@@ -348,6 +366,7 @@ export interface Database {
   events: EventsTable;
   changes: ChangesTable;
   source_states: SourceStatesTable;
+  country_contexts: CountryContextsTable;
   detection_runs: DetectionRunsTable;
   subscribers: SubscribersTable;
   suppressions: SuppressionsTable;

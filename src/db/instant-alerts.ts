@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ChangeType } from './change-types';
+import { type ChangeType, isEventChangeType } from './change-types';
 import type { Db, Tx } from './database';
 import type { InstantAlertModel } from './instant-model';
 import { claimJobs } from './queue/claim-jobs';
@@ -126,13 +126,12 @@ export async function listAlertItems(db: Db | Tx, alertIds: readonly number[]): 
     .where('i.alert_id', '=', sql<number>`any(${[...alertIds]}::bigint[])`)
     .orderBy('i.change_id')
     .execute();
-  return rows.map((r) => ({
-    alertId: Number(r.alert_id),
-    changeId: Number(r.change_id),
-    eventId: r.event_id,
-    type: r.type,
-    detectedAt: r.detected_at,
-  }));
+  // Items are made from event changes only; the guard narrows the change log's wider type.
+  return rows.flatMap((r) =>
+    isEventChangeType(r.type)
+      ? [{ alertId: Number(r.alert_id), changeId: Number(r.change_id), eventId: r.event_id, type: r.type, detectedAt: r.detected_at }]
+      : [],
+  );
 }
 
 /** Records what claimed alerts say and the batch they go in, before anything is sent. */

@@ -5,6 +5,7 @@ import { loadSourceState, saveSourceState } from '../../db/source-states';
 import type { Resources } from '../../resources';
 import { normaliseEvent } from '../event';
 import { ingestEvents } from '../ingest';
+import { recordCountryContext } from '../ingest-country-context';
 import { parseSourceDocument } from '../sources/index';
 import { type FetchedSource, type FetchLimits, fetchSource, type Validators } from './fetch-source';
 
@@ -47,8 +48,13 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string, fetche
     const document = parseSourceDocument(fetched.body, fetched.contentType, url);
     // The adapters validated every event already: normalise, no second parse.
     const events = latestPerId(document.events.map(normaliseEvent));
-    const result = await ingestEvents({ db, clock: deps.clock, metrics: deps.metrics }, events, (trx) =>
-      saveSourceState(trx, {
+    let countryChanges = 0;
+    const result = await ingestEvents({ db, clock: deps.clock, metrics: deps.metrics }, events, async (trx) => {
+      if (document.countryContext) {
+        const { country, context } = document.countryContext;
+        countryChanges = await recordCountryContext(trx, country, context, url, now);
+      }
+      await saveSourceState(trx, {
         url,
         etag: fetched.validators.etag ?? null,
         last_modified: fetched.validators.lastModified ?? null,
@@ -57,8 +63,8 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string, fetche
         last_fetched_at: now,
         last_success_at: now,
         body_hash: bodyHash,
-      }),
-    );
+      });
+    });
     if (document.skipped.length > 0) {
       deps.log.warn({ source: url, skipped: document.skipped.slice(0, 20) }, 'source: some events were invalid and skipped');
     }
@@ -70,7 +76,7 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string, fetche
       published: result.published,
       updated: result.updated,
       unchanged: result.unchanged,
-      changes: result.changes,
+      changes: result.changes + countryChanges,
       skipped: document.skipped.length,
       ...(document.skipped[0] ? { firstSkipped: `event ${document.skipped[0].index}: ${document.skipped[0].reason}` } : {}),
       durationMs: elapsed(),

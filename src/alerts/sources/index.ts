@@ -1,5 +1,6 @@
 import type { ParsedEvent } from '../event';
 import { demoTrackerPageUrl } from './demo';
+import type { CountryContext } from './country-context';
 import { parseJsonFeed } from './feed';
 import { parseTrackerPage } from './tracker-page';
 
@@ -13,6 +14,8 @@ export interface SourceDocument {
   events: ParsedEvent[];
   /** Events the document held that failed validation; `index` is the position in a JSON feed. */
   skipped: { reason: string; index?: number }[];
+  /** A tracker country page's country context, to record beside its events. */
+  countryContext?: { country: string; context: CountryContext };
 }
 
 /**
@@ -23,7 +26,8 @@ export interface SourceDocument {
 export function parseSourceDocument(body: string, contentType: string | undefined, url: string): SourceDocument {
   if (isJson(body, contentType)) return { format: 'json-feed', ...parseJsonFeed(body) };
   const page = parseTrackerPage(body, { url: demoTrackerPageUrl(url) ?? url });
-  return { format: 'tracker-page', events: page.events, skipped: page.skipped };
+  const countryContext = page.context ? { countryContext: { country: page.country, context: page.context } } : {};
+  return { format: 'tracker-page', events: page.events, skipped: page.skipped, ...countryContext };
 }
 
 function isJson(body: string, contentType: string | undefined): boolean {

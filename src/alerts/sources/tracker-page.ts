@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { findCountryByName } from '../../taxonomy/countries';
 import { findTrackerCountry, findTrackerCountryByName, findTrackerCountryBySlug } from '../../taxonomy/tracker-countries';
 import { eventInputSchema, type ParsedEvent } from '../event';
+import { type CountryContext, parseCountryContext } from './country-context';
 import { describeIssues, SourceFormatError } from './errors';
 import { linesFromText, type PageLine, readHtmlPage } from './page-lines';
 
@@ -20,6 +21,8 @@ import { linesFromText, type PageLine, readHtmlPage } from './page-lines';
 export interface TrackerPageResult {
   country: string;
   kind: TrackerPageKind;
+  /** A country page's context sections (rankings, Basic Information, treaties, trends), when it has them. */
+  context?: CountryContext;
   events: ParsedEvent[];
   skipped: { reason: string }[];
 }
@@ -97,7 +100,8 @@ export function parseTrackerPage(document: string, options: { url?: string } = {
     if (result.success) events.push(result.data);
     else skipped.push({ reason: `"${fields.title}" (${draft.month}): ${describeIssues(result.error)}` });
   }
-  return { country: heading.country, kind: heading.month ? 'report' : 'country', events, skipped };
+  const context = heading.month ? undefined : parseCountryContext(after);
+  return { country: heading.country, kind: heading.month ? 'report' : 'country', events, skipped, ...(context ? { context } : {}) };
 }
 
 /** NUL and lone surrogates mean a broken or hostile document: no text of it can be stored. */
