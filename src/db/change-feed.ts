@@ -1,5 +1,5 @@
 import { type SqlBool, sql } from 'kysely';
-import type { ChangeType } from './change-types';
+import { type ChangeType, isEventChangeType } from './change-types';
 import type { Db } from './database';
 import { eventFromRow, type StoredEventView } from './events';
 
@@ -76,11 +76,18 @@ export async function listFeedChanges(
     q = q.where(sql<SqlBool>`(cardinality(e.categories) = 0 or e.categories && ${chosen} or e.factors && ${chosen})`);
   }
   const rows = await q.orderBy('ch.id', query.order).limit(query.limit).execute();
-  return rows.map((r) => ({
-    id: Number(r.change_id),
-    type: r.change_type,
-    detectedAt: r.detected_at.toISOString(),
-    previous: r.previous,
-    event: eventFromRow(r),
-  }));
+  // The join keeps event changes only; the guard narrows the change log's wider type to them.
+  return rows.flatMap((r) =>
+    isEventChangeType(r.change_type)
+      ? [
+          {
+            id: Number(r.change_id),
+            type: r.change_type,
+            detectedAt: r.detected_at.toISOString(),
+            previous: r.previous,
+            event: eventFromRow(r),
+          },
+        ]
+      : [],
+  );
 }

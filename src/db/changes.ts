@@ -120,13 +120,19 @@ export async function listChangesForVolume(db: Db, since: Date) {
   const rows = await db
     .selectFrom('changes as c')
     .innerJoin('events as e', 'e.id', 'c.event_id')
-    .select(['c.event_id', 'c.type', 'c.detected_at', 'e.country_id', 'e.categories', 'e.factors', 'e.watch_flag'])
+    .select(['e.id', 'c.type', 'c.detected_at', 'e.country_id', 'e.categories', 'e.factors', 'e.watch_flag'])
     .where('c.detected_at', '>=', since)
     .execute();
-  return rows.map((r) => ({
-    eventId: r.event_id,
-    type: r.type,
-    detectedAt: r.detected_at,
-    event: { country: r.country_id, categories: r.categories, factors: r.factors, watchFlag: r.watch_flag },
-  }));
+  return rows.flatMap((r) =>
+    isEventChangeType(r.type)
+      ? [
+          {
+            eventId: r.id,
+            type: r.type,
+            detectedAt: r.detected_at,
+            event: { country: r.country_id, categories: r.categories, factors: r.factors, watchFlag: r.watch_flag },
+          },
+        ]
+      : [],
+  );
 }
