@@ -1,6 +1,6 @@
 import type { ParsedEvent } from '../event';
-import { demoTrackerPageUrl } from './demo';
 import type { CountryContext } from './country-context';
+import { demoTrackerPageUrl } from './demo';
 import { parseJsonFeed } from './feed';
 import { parseTrackerPage } from './tracker-page';
 
