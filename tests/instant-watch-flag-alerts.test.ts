@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDigestTick } from '../src/alerts/digest/runner';
 import type { EventInput } from '../src/alerts/event';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
@@ -190,6 +191,22 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
     const runs = await Promise.all([sendInstantAlerts(t.deps, { batchSize: 2 }), sendInstantAlerts(t.deps, { batchSize: 2 })]);
     expect(runs[0].sent + runs[1].sent).toBe(5);
     expect([...countsOf('twice').values()]).toEqual([1, 1, 1, 1, 1]);
+    await t.close();
+  });
+
+  it('the next digest still shows the alerted reports, marked with the day of the alert', async () => {
+    const t = await scenario('marked');
+    await detect(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Flag in the digest' })]);
+    expect(inbox('marked-kaz')).toHaveLength(3);
+    await runDigestTick(t.deps, { asOf: new Date('2025-03-02T00:00:00Z'), trigger: 'test' });
+    const digestOf = (to: string) => inbox('marked').find((m) => m.to[0] === to && !m.idempotencyKey?.startsWith('instant-'))!;
+    const alerted = digestOf('marked-kaz-0@example.org');
+    expect(alerted.text).toContain('Flag in the digest');
+    expect(alerted.text).toContain('Alerted on 1 February 2025');
+    expect(alerted.html).toContain('Alerted on 1 February 2025');
+    const digestOnly = digestOf('marked-digest-0@example.org');
+    expect(digestOnly.text).toContain('Flag in the digest');
+    expect(digestOnly.text).not.toContain('Alerted on');
     await t.close();
   });
 

@@ -34,6 +34,8 @@ export interface DigestItem {
    * published flagged). Recorded before this existed: only a "watch flag raised" badge says so.
    */
   watchFlag?: boolean;
+  /** The day an instant watch-flag alert told this reader about the report ("4 December 2026"), shown as "Alerted on ...". */
+  alertedOn?: string;
   /** Link to the event report on the site. */
   url: string;
   /** The report's month, `YYYY-MM` (shown as "January 2025") or already display text. */

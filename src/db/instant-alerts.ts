@@ -214,17 +214,24 @@ export async function rekeyAlerts(db: Db, input: { ids: readonly number[]; batch
     where id = any(${[...input.ids]}::bigint[]) and status = 'sending'`.execute(db);
 }
 
-/** When each of these events was last in an instant alert sent to the subscriber (for the digest's "alerted on"). */
-export async function alertedOn(db: Db | Tx, subscriberId: number, eventIds: readonly string[]): Promise<Map<string, Date>> {
-  if (eventIds.length === 0) return new Map();
+/** For each of these subscribers, when an instant alert sent to them last named each report (the digest's "alerted on"). */
+export async function alertedEvents(db: Db | Tx, subscriberIds: readonly number[]): Promise<Map<number, Map<string, Date>>> {
+  const result = new Map<number, Map<string, Date>>();
+  if (subscriberIds.length === 0) return result;
   const rows = await db
     .selectFrom('instant_alert_items as i')
     .innerJoin('instant_alerts as a', 'a.id', 'i.alert_id')
-    .select(['i.event_id', (eb) => eb.fn.max('a.sent_at').as('sent_at')])
-    .where('i.subscriber_id', '=', subscriberId)
-    .where('i.event_id', '=', sql<string>`any(${[...eventIds]}::text[])`)
+    .select(['i.subscriber_id', 'i.event_id', (eb) => eb.fn.max('a.sent_at').as('sent_at')])
+    .where('i.subscriber_id', '=', sql<number>`any(${[...subscriberIds]}::bigint[])`)
     .where('a.status', '=', 'sent')
-    .groupBy('i.event_id')
+    .groupBy(['i.subscriber_id', 'i.event_id'])
     .execute();
-  return new Map(rows.flatMap((r) => (r.sent_at ? [[r.event_id, new Date(r.sent_at)] as const] : [])));
+  for (const r of rows) {
+    if (!r.sent_at) continue;
+    const id = Number(r.subscriber_id);
+    const events = result.get(id) ?? new Map<string, Date>();
+    events.set(r.event_id, new Date(r.sent_at));
+    result.set(id, events);
+  }
+  return result;
 }

@@ -36,6 +36,8 @@ export interface PreparedItem {
   title: string;
   /** Shown as "Watch flag" under the title, as the tracker's pages show it. */
   watchFlag: boolean;
+  /** "Alerted on 4 December 2026": an instant alert told this reader already. */
+  alertedOn: string | undefined;
   url: string | undefined;
   month: string;
   categories: string;
@@ -96,6 +98,7 @@ function prepareItemOnce(item: DigestItem): PreparedItem {
     badge: item.badge,
     title: oneLine(item.title) || 'Untitled report',
     watchFlag: item.watchFlag ?? item.badge === 'watch_flag_raised',
+    alertedOn: oneLine(item.alertedOn) || undefined,
     url: safeHttpUrl(item.url),
     month: monthLabel(item.month),
     categories: item.categories

@@ -31,6 +31,7 @@ const emptyItem: PreparedItem = {
   badge: 'new',
   title: '',
   watchFlag: false,
+  alertedOn: undefined,
   url: undefined,
   month: '',
   categories: '',

@@ -28,6 +28,7 @@ function itemText(item: PreparedItem): string {
     const lines = [
       `[${badgeLabels[item.badge].toUpperCase()}] ${item.title}`,
       ...(item.watchFlag ? ['Watch flag'] : []),
+      ...(item.alertedOn ? [`Alerted on ${item.alertedOn}`] : []),
       [item.month, item.categories].filter((s) => s !== '').join(' · '),
     ];
     if (item.excerpt) lines.push(item.excerpt);

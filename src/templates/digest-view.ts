@@ -8,6 +8,7 @@ import { type FooterView, type HeaderView, type LinkView, linkList } from './sha
 interface ItemView {
   first: boolean;
   watchFlag: boolean;
+  alertedOn: string | false;
   badge: { new: boolean; updated: boolean; watchFlagRaised: boolean; watchFlagLifted: boolean };
   title: string;
   url: string | false;
@@ -42,6 +43,7 @@ export function itemView(item: PreparedItem, first: boolean): ItemView {
   return {
     first,
     watchFlag: item.watchFlag,
+    alertedOn: item.alertedOn ?? false,
     badge: {
       new: item.badge === 'new',
       updated: item.badge === 'updated',

@@ -18,6 +18,8 @@ export function buildDigest(
   digest: ClaimedDigest,
   window: ChangeWindow,
   periodOf: typeof latestDuePeriod = latestDuePeriod,
+  /** When instant alerts named reports to this reader, by event id. */
+  alerted?: ReadonlyMap<string, Date>,
 ): BuiltDigest {
   const links = subscriberLinks(deps, digest);
   const period = periodOf(digest.frequency, digest.timezone, digest.due_at);
@@ -40,6 +42,7 @@ export function buildDigest(
     regions: digest.regions,
     categories: digest.categories,
     choices: choicesOf(digest),
+    ...(alerted?.size ? { alertedOn: alertedDays(alerted, digest.timezone) } : {}),
   };
   const composed = composeDigest({ recipient, period, window, links: digestLinks });
   const neutral = digest.neutral_subjects ? { neutralSubjects: true } : {};
@@ -57,4 +60,10 @@ export function buildDigest(
       ...neutral,
     },
   };
+}
+
+/** The days alerts were sent, as the reader's calendar shows them ("4 December 2026"). */
+function alertedDays(alerted: ReadonlyMap<string, Date>, timeZone: string): Map<string, string> {
+  const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone });
+  return new Map([...alerted].map(([eventId, at]) => [eventId, day.format(at)]));
 }

@@ -14,6 +14,8 @@ export interface DigestRecipient extends MatchFilters {
   digestCursor: number;
   timezone: string;
   choices: AlertChoices;
+  /** Reports an instant alert already told this reader about, by event id: the day it did, as shown. */
+  alertedOn?: ReadonlyMap<string, string>;
 }
 
 export interface DigestLinks {
@@ -105,7 +107,9 @@ export function composeDigest(input: {
   for (const entry of shown) {
     const country = entry.event.country;
     const group = countries.get(country) ?? { id: country, name: findCountry(country)?.name ?? country, items: [] };
-    group.items.push(itemFor(entry, cursor, links.site));
+    const item = itemFor(entry, cursor, links.site);
+    const alertedOn = recipient.alertedOn?.get(entry.event.id);
+    group.items.push(alertedOn ? { ...item, alertedOn } : item);
     countries.set(country, group);
   }
   return {

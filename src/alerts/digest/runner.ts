@@ -18,6 +18,7 @@ import {
   subscriberSchedules,
 } from '../../db/digests';
 import { loadEvents } from '../../db/events';
+import { alertedEvents } from '../../db/instant-alerts';
 import { leaseOwner } from '../../db/queue/lease-owner';
 import { retryAt } from '../../db/queue/retry-schedule';
 import { sendMailBatch } from '../../email/send-mail-batch';
@@ -193,8 +194,12 @@ async function prepareBatch(
     const recordedRows: { id: number; model: RecordedModel; cursorTo: number; itemCount: number }[] = [];
     const items: ItemRecord[] = [];
     const empty: EmptyDigest[] = [];
+    const alerted = await alertedEvents(
+      trx,
+      claimed.map((d) => d.subscriber_id),
+    );
     for (const digest of claimed) {
-      const built = buildDigest(deps, digest, input.window, input.periodOf);
+      const built = buildDigest(deps, digest, input.window, input.periodOf, alerted.get(digest.subscriber_id));
       const cursorTo = Math.max(input.window.upTo, digest.digest_cursor);
       if (built.kind === 'skip') {
         empty.push({ id: digest.id, subscriberId: digest.subscriber_id, cursorTo });
