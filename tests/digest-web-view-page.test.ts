@@ -60,4 +60,16 @@ describe('the digest web view', () => {
     expect(textOf(email.html)).toContain('In this monthly digest: Kazakhstan (1)');
     expect(textOf(DomUtils.getOuterHTML(page))).toContain('In this monthly digest: Kazakhstan (1)');
   });
+
+  it("shows the watch flag under the report's title, says once what a watch flag is, and the period as a range of days", async () => {
+    const document = parseDocument(await (await t.app.request(links.view)).text());
+    const article = DomUtils.findOne((e) => e.name === 'article', document.children, true)!;
+    const lines = DomUtils.findAll((e) => e.name === 'h3' || e.name === 'p', article.children).map((e) =>
+      DomUtils.textContent(e).replace(/\s+/g, ' ').trim(),
+    );
+    expect(lines.slice(1, 3)).toEqual(['Satirist arrested', '⚑ Watch flag']);
+    const text = textOf(DomUtils.getOuterHTML(document));
+    expect(text.match(/keep an eye on/g)).toHaveLength(1);
+    expect(text).toContain('1–31 January 2025');
+  });
 });

@@ -43,6 +43,7 @@ fieldset[aria-invalid="true"] { border-left: 4px solid #a4262c; }
 .badge.updated { background: #1d4ed8; } .badge.watch_flag_raised { background: #9a3412; } .badge.watch_flag_lifted { background: #4b5563; }
 .country { border-top: 1px solid var(--line); margin-top: 1.5rem; }
 .report { margin: 1rem 0 1.5rem; } .report h3 { margin: .2rem 0 .4rem; font-size: 1.15rem; }
+.watch-flag { color: #9a3412; font-weight: 700; margin: 0 0 .4rem; }
 .report .update { background: #fff; border-left: 4px solid var(--accent); padding: .5rem .75rem; }
 .digest-footer { border-top: 1px solid var(--line); margin-top: 2rem; color: var(--muted); font-size: .9rem; }
 footer.site { max-width: 46rem; margin: 0 auto; padding: 0 1.25rem 2rem; color: var(--muted); font-size: .9rem; }

@@ -20,6 +20,7 @@ function Report({ item }: { item: ItemView }) {
       <h3>
         <bdi>{item.url ? <a href={item.url}>{item.title}</a> : item.title}</bdi>
       </h3>
+      {item.watchFlag ? <p class="watch-flag">⚑ Watch flag</p> : null}
       {item.excerpt ? (
         <p>
           <bdi>{item.excerpt}</bdi>
@@ -40,6 +41,11 @@ function Report({ item }: { item: ItemView }) {
               <bdi>{s.url ? <a href={s.url}>{s.name}</a> : s.name}</bdi>
             </>
           ))}
+        </p>
+      ) : null}
+      {item.url ? (
+        <p>
+          <a href={item.url}>Read the report</a>
         </p>
       ) : null}
     </article>
@@ -67,6 +73,7 @@ export function DigestPage({ model }: { model: DigestModel }) {
           </p>
         </>
       ) : null}
+      {view.watchFlagNote ? <p class="meta">⚑ {view.watchFlagNote}</p> : null}
       {view.isEmpty ? <p>No new or updated reports matched your alerts in this period.</p> : null}
       {view.countries.map((country, index) => (
         <section class="country" aria-labelledby={`country-${index}`}>
