@@ -54,7 +54,7 @@ export function createApp(deps: Deps) {
   app.route('/', emailEventRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', webhookSigningKeyRoutes(deps));
-  mountDocs(app, deps.config.publicBaseUrl);
+  mountDocs(app, deps.config.publicBaseUrl, deps.loadDocsViewer);
 
   app.notFound((c) => problemResponse(c, problems.notFound()));
   app.onError((error, c) => {

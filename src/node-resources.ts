@@ -12,6 +12,7 @@ import type { Mailer } from './email/transport';
 import { createLogger, type Log, stderrDestination } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import type { Resources } from './resources';
+import { readDocsViewer } from './routes/docs/viewer';
 import { taxonomySeed } from './taxonomy/seed';
 
 /**
@@ -47,6 +48,7 @@ export function nodeResources(input: {
     appSecret,
     tokens: createTokenSigner(appSecret, clock),
     readFileSource,
+    loadDocsViewer: readDocsViewer,
   };
 }
 

@@ -8,6 +8,7 @@ import type { TokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
 import type { Log } from './log';
 import type { Metrics } from './metrics';
+import type { DocsViewerAsset } from './routes/docs/viewer';
 
 /**
  * What a runtime opens before anything runs: connections, clients and settings, with no behaviour
@@ -38,4 +39,6 @@ export interface Resources {
   tokens: TokenSigner;
   /** Reads `file:` sources (SOURCE_URLS, the demo source); absent on Workers, which have no file system. */
   readFileSource?: FileSourceReader;
+  /** The /docs viewer's script from the installed package, read on first use; absent on Workers (no file system). */
+  loadDocsViewer?: () => DocsViewerAsset;
 }

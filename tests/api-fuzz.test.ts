@@ -560,6 +560,13 @@ describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () 
       requests: extraQuery.map((q) => ({ method: 'GET', path: '/docs', query: q.join('&'), headers: [] })),
     },
     {
+      name: 'GET /docs/assets/{name}',
+      numRuns: Math.ceil(RUNS / 4),
+      requests: fc
+        .oneof(fc.constantFrom('scalar-api-reference.js', '..%2Fpackage.json'), pathSegment())
+        .map((name) => ({ method: 'GET', path: `/docs/assets/${name}`, query: '', headers: [] })),
+    },
+    {
       name: 'unknown paths and methods',
       requests: fc
         .record({

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { createMiddleware } from 'hono/factory';
+import { problems } from '../../errors';
 import { registerWebhookMessages } from '../event-types/webhooks';
+import type { DocsViewerAsset } from './viewer';
 
 const info = {
   title: 'tracker-alerts',
@@ -12,8 +14,11 @@ const info = {
     'and (admin) ingestion. Errors are application/problem+json (RFC 9457).',
 };
 
-/** Serves the OpenAPI 3.1 document generated from the routes' own zod schemas, and a docs page over it. */
-export function mountDocs(app: OpenAPIHono, publicBaseUrl: string): void {
+/**
+ * Serves the OpenAPI 3.1 document generated from the routes' own zod schemas, and a docs page over it
+ * whose viewer (the installed, pinned @scalar/api-reference) the app serves itself: no third-party origin.
+ */
+export function mountDocs(app: OpenAPIHono, publicBaseUrl: string, loadViewer?: () => DocsViewerAsset): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',
     scheme: 'bearer',
@@ -26,15 +31,36 @@ export function mountDocs(app: OpenAPIHono, publicBaseUrl: string): void {
   });
   registerWebhookMessages(app.openAPIRegistry);
   app.doc31('/openapi.json', { openapi: '3.1.0', info, servers: [{ url: publicBaseUrl }] });
-  app.get('/docs', docsPolicy(), Scalar({ url: '/openapi.json', pageTitle: 'tracker-alerts API' }));
-}
 
-/** Where the docs viewer loads its script, styles and fonts from. */
-const VIEWER_ORIGIN = 'https://cdn.jsdelivr.net';
+  let viewer: DocsViewerAsset | undefined;
+  const currentViewer = () => {
+    viewer ??= loadViewer?.();
+    return viewer;
+  };
+  app.get('/docs/assets/:name', (c) => {
+    const asset = currentViewer();
+    if (!asset || c.req.path !== asset.path) throw problems.notFound();
+    return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=31536000, immutable',
+    });
+  });
+  app.get('/docs', docsPolicy(), (c, next) => {
+    const asset = currentViewer();
+    if (!asset) throw problems.notFound('The docs viewer is not installed here; read /openapi.json.');
+    return Scalar({
+      url: '/openapi.json',
+      pageTitle: 'tracker-alerts API',
+      cdn: asset.path,
+      withDefaultFonts: false,
+      hideClientButton: true,
+    })(c, next);
+  });
+}
 
 /**
  * The docs page's policy: its inline start-up script allowed by its hash (no other inline script
- * runs), the viewer from its one origin, nothing framed, nothing posted.
+ * runs), everything else from this origin only, nothing framed, nothing posted.
  */
 function docsPolicy() {
   return createMiddleware(async (c, next) => {
@@ -48,9 +74,9 @@ function docsPolicy() {
       'Content-Security-Policy',
       [
         "default-src 'self'",
-        `script-src 'self' ${VIEWER_ORIGIN} ${hashes.join(' ')}`,
-        `style-src 'self' 'unsafe-inline' ${VIEWER_ORIGIN}`,
-        `font-src 'self' data: ${VIEWER_ORIGIN}`,
+        `script-src 'self' ${hashes.join(' ')}`,
+        "style-src 'self' 'unsafe-inline'",
+        "font-src 'self' data:",
         "img-src 'self' data:",
         "connect-src 'self'",
         "form-action 'none'",
