@@ -116,7 +116,15 @@ const envSchema = z.object({
   EMAIL_FROM: z.string().trim().min(3).default('Democracy Tracker <alerts@localhost>'),
   SOURCE_URLS: optionalString,
   SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
-  TRACKER_BASE_URL: httpUrl.optional(),
+  // Set but empty (`TRACKER_BASE_URL=`) means unset: no crawl.
+  TRACKER_BASE_URL: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .trim()
+      .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), { message: 'must be an http(s) URL' })
+      .optional(),
+  ),
   TRACKER_COUNTRIES: optionalString,
   TRACKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   TRACKER_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1000),

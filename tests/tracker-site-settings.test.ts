@@ -14,6 +14,7 @@ const problemsOf = (env: Record<string, string>) => {
 describe('the tracker site setting', () => {
   it('is one base URL; the country list defaults to all 173, or takes codes and slugs', () => {
     expect(parseConfig({}).tracker).toBeUndefined();
+    expect(parseConfig({ TRACKER_BASE_URL: '' }).tracker).toBeUndefined();
     const all = parseConfig({ TRACKER_BASE_URL: 'https://www.idea.int/' }).tracker;
     expect(all).toMatchObject({ baseUrl: 'https://www.idea.int', concurrency: 2, delayMs: 1000 });
     expect(all?.countries).toHaveLength(173);
@@ -26,7 +27,8 @@ describe('the tracker site setting', () => {
   });
 
   it('stops start-up with one line naming the variable when the base URL or country list is bad', () => {
-    expect(problemsOf({ TRACKER_BASE_URL: 'ftp://example.org' })).toEqual([expect.stringMatching(/^TRACKER_BASE_URL: /)]);
+    expect(problemsOf({ TRACKER_BASE_URL: 'ftp://example.org' })).toEqual(['TRACKER_BASE_URL: must be an http(s) URL']);
+    expect(problemsOf({ TRACKER_BASE_URL: 'not a url' })).toEqual(['TRACKER_BASE_URL: must be an http(s) URL']);
     expect(problemsOf({ TRACKER_BASE_URL: 'https://www.idea.int', TRACKER_COUNTRIES: 'KAZ,Atlantis,XXX' })).toEqual([
       'TRACKER_COUNTRIES: "Atlantis", "XXX" not among the countries the tracker follows (give ISO alpha-3 codes or tracker slugs)',
     ]);

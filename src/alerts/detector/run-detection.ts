@@ -78,7 +78,7 @@ function runStatus(sources: SourceOutcome[]): DetectionRunStatus {
 /** One line per tracker page group, for people: the CLI prints it as each group finishes. */
 export function groupSummary(g: TrackerGroupProgress): string {
   const resumed = g.resumed > 0 ? `, ${g.resumed} done by the interrupted run` : '';
-  return `tracker ${g.group}: ${g.pages} pages: ${g.changed} changed (${g.changes} changes), ${g.notModified} not modified, ${g.failed} failed${resumed}`;
+  return `tracker ${g.group}: ${g.pages} page${g.pages === 1 ? '' : 's'}: ${g.changed} changed (${g.changes} changes), ${g.notModified} not modified, ${g.failed} failed${resumed}`;
 }
 
 /** One line per source, for people: the CLI prints it and the log carries it. */
