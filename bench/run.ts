@@ -19,6 +19,7 @@ export const benchNames = [
   'webhooks',
   'tracker-crawl',
   'instant-alerts',
+  'feeds',
 ];
 
 async function main(): Promise<void> {

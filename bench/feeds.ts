@@ -1,0 +1,111 @@
+/**
+ * Feed throughput (issue 15) on PostgreSQL: GET /v1/changes and the Atom feed under load next to
+ * /healthz in the same run, and both again as conditional requests answered 304. autocannon runs
+ * in its own process; rounds alternate their order.
+ */
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { serve } from '@hono/node-server';
+import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
+import { ingestEvents } from '../src/alerts/ingest';
+import { createApp } from '../src/app';
+import { countries } from '../src/taxonomy/countries';
+import { createBenchDeps } from '../testkit/bench-deps';
+import { benchDatabaseUrl, freshSchema } from '../testkit/db-targets';
+import { sampleEvent } from '../testkit/events';
+import { projectRoot } from '../testkit/process';
+import { interleaved, log, spread } from './measure';
+import {
+  type BenchResult,
+  envNumber,
+  fmtInt,
+  fmtRatio,
+  type Goal,
+  goalCell,
+  machineInfo,
+  recordTable,
+  startRun,
+  writeUnless,
+  writeUp,
+} from './report';
+
+const EVENTS = envNumber('BENCH_FEED_EVENTS', 5_000, 100);
+const SECONDS = envNumber('BENCH_FEED_SECONDS', 5, 1);
+const CONNECTIONS = 10;
+
+export async function run(): Promise<BenchResult> {
+  const clock = startRun();
+  const { handle, drop } = await freshSchema(benchDatabaseUrl(), 'bench_feeds', { max: 10 });
+  const deps = createBenchDeps(handle, { PUBLIC_BASE_URL: 'https://alerts.example.org' });
+  const places = countries.slice(0, 20).map((c) => c.id);
+  for (let i = 0; i < EVENTS; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, j) =>
+      sampleEvent({ country: places[(i + j) % 20]!, watchFlag: j % 7 === 0 }),
+    );
+    await ingestEvents(
+      deps,
+      batch.map((e) => normaliseEvent(eventInputSchema.parse(e))),
+    );
+  }
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const etagOf = async (path: string) => (await fetch(origin + path)).headers.get('etag')!;
+  const changes = `/v1/changes?after=${Math.floor(EVENTS / 2)}&country=${places[3]}&limit=100`;
+  const atom = `/feeds/changes.atom?country=${places[3]},${places[4]}`;
+  const scenarios = [
+    { name: '/healthz', path: '/healthz', headers: {} },
+    { name: 'GET /v1/changes (one country, 100 a page)', path: changes, headers: {} },
+    { name: 'Atom feed (two countries, 50 entries)', path: atom, headers: {} },
+    { name: 'GET /v1/changes with its ETag (304)', path: changes, headers: { 'if-none-match': await etagOf(changes) } },
+    { name: 'Atom feed with its ETag (304)', path: atom, headers: { 'if-none-match': await etagOf(atom) } },
+  ].map((s) => ({ ...s, rates: [] as number[], statuses: new Set<string>() }));
+  log(`feeds bench: ${fmtInt(EVENTS)} changes on PostgreSQL, ${SECONDS} s per scenario and round, ${CONNECTIONS} connections`);
+  await interleaved(2, scenarios, async (s) => {
+    const args = [
+      '-j',
+      '-c',
+      String(CONNECTIONS),
+      '-d',
+      String(SECONDS),
+      ...Object.entries(s.headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]),
+      origin + s.path,
+    ];
+    const { stdout } = await promisify(execFile)(`${projectRoot}/node_modules/.bin/autocannon`, args, { maxBuffer: 1 << 24 });
+    const result = JSON.parse(stdout) as {
+      requests: { average: number };
+      non2xx: number;
+      '2xx': number;
+      statusCodeStats?: Record<string, unknown>;
+    };
+    s.rates.push(result.requests.average);
+    for (const code of Object.keys(result.statusCodeStats ?? {})) s.statuses.add(code);
+    log(`  ${s.name}: ${fmtInt(result.requests.average)}/s`);
+  });
+  server.close();
+  await handle.close();
+  await drop();
+
+  const best = (s: (typeof scenarios)[number]) => Math.max(...s.rates);
+  const healthz = best(scenarios[0]!);
+  const goalOf = (s: (typeof scenarios)[number]): Goal | undefined =>
+    s.name === '/healthz' ? undefined : { value: best(s) / healthz, op: '>=', target: s.name.includes('304') ? 0.9 : 0.5, show: fmtRatio };
+  const table = recordTable(scenarios, {
+    request: (s) => s.name,
+    statuses: (s) => [...s.statuses].join(', '),
+    '>requests/s (best of 2)': (s) => fmtInt(best(s)),
+    '>rounds': (s) => spread(s.rates),
+    '>of /healthz': (s) => fmtRatio(best(s) / healthz),
+    goal: (s) => (goalOf(s) ? goalCell(goalOf(s)!) : ''),
+  });
+  return {
+    section: 'Feed throughput (issue 15)',
+    command: 'npm run bench -- feeds     # BENCH_FEED_EVENTS=500 BENCH_FEED_SECONDS=2 for a quick pass (no file written)',
+    machine: machineInfo(),
+    run: clock.finish(),
+    write: writeUnless(EVENTS !== 5_000 || SECONDS !== 5, 'BENCH_FEED_EVENTS or BENCH_FEED_SECONDS'),
+    blocks: writeUp('feeds', { events: fmtInt(EVENTS), seconds: SECONDS, connections: CONNECTIONS }, { results: table }),
+  };
+}
