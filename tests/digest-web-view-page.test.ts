@@ -1,7 +1,10 @@
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DigestPage } from '../src/pages/digest-page';
+import { renderDigestEmail } from '../src/templates/digest-email';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { readOutbox } from '../testkit/mailbox';
+import { sampleDigestModel } from '../testkit/sample-models';
 import { type SubscriberPageLinks, subscriberWithDigest } from '../testkit/subscriber-pages';
 
 let t: TestApp;
@@ -71,5 +74,15 @@ describe('the digest web view', () => {
     const text = textOf(DomUtils.getOuterHTML(document));
     expect(text.match(/keep an eye on/g)).toHaveLength(1);
     expect(text).toContain('1–31 January 2025');
+  });
+
+  it('marks a report an instant alert already told the reader about, as the email does', async () => {
+    const model = sampleDigestModel();
+    const [country] = model.countries;
+    const flagged = { ...country!.items[0]!, watchFlag: true, alertedOn: '4 December 2026' };
+    const withAlert = { ...model, countries: [{ ...country!, items: [flagged] }] };
+    const text = textOf(String(await DigestPage({ model: withAlert }).toString()));
+    expect(text).toMatch(/⚑ Watch flag\s*Alerted on 4 December 2026/);
+    expect(textOf(renderDigestEmail(withAlert).html)).toContain('Alerted on 4 December 2026');
   });
 });

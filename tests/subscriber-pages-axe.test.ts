@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)(title, () => {
     [t, browser] = await Promise.all([serveTestApp(), launchChromium()]);
     links = await subscriberWithDigest(t, 'axe');
     // The pages' CSP allows only our own scripts; axe-core is injected by the test, not the page.
-    ({ page } = await watchedContext(browser, t.origin, { bypassCSP: true, locale: 'en-GB' }));
+    ({ page } = await watchedContext(browser, t.origin, { bypassCSP: true, locale: 'en-GB', timezoneId: 'Europe/Stockholm' }));
     page.setDefaultTimeout(20_000);
   }, 120_000);
 
@@ -66,6 +66,9 @@ describe.skipIf(!hasChromium)(title, () => {
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
     await check('sign-up with errors');
+    // The page's script ran again and left the reader's time zone alone (the browser's is Europe/Stockholm).
+    expect(await page.getByLabel('Time zone').inputValue()).toBe('Mars/Olympus');
+    expect(await page.getByLabel('Time zone').getAttribute('aria-invalid')).toBe('true');
 
     await page.getByLabel('Time zone').fill('Europe/Oslo');
     await page.getByRole('button', { name: 'Sign up' }).click();

@@ -21,6 +21,7 @@ function Report({ item }: { item: ItemView }) {
         <bdi>{item.url ? <a href={item.url}>{item.title}</a> : item.title}</bdi>
       </h3>
       {item.watchFlag ? <p class="watch-flag">⚑ Watch flag</p> : null}
+      {item.alertedOn ? <p class="meta">Alerted on {item.alertedOn}</p> : null}
       {item.excerpt ? (
         <p>
           <bdi>{item.excerpt}</bdi>
