@@ -13,7 +13,11 @@ export async function subscriberSchedules(db: Db): Promise<{ timezone: string; f
   return db.selectFrom('subscribers').select(['timezone', 'frequency']).distinct().where('status', '=', 'confirmed').execute();
 }
 
-/** One pending row per confirmed subscriber of this schedule who has none for the period yet. */
+/**
+ * One pending row per confirmed subscriber of this schedule who has none for the period yet,
+ * nor for a later one: a period older than one already queued or sent (after an operator run
+ * with a future `--now`) is never sent.
+ */
 export async function enqueueDigests(
   db: Db,
   input: { timezone: string; frequency: Frequency; periodKey: string; dueAt: Date; now: Date },
@@ -34,7 +38,17 @@ export async function enqueueDigests(
         .where('status', '=', 'confirmed')
         .where('timezone', '=', input.timezone)
         .where('frequency', '=', input.frequency)
-        .where('confirmed_at', '<', input.dueAt),
+        .where('confirmed_at', '<', input.dueAt)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('digests as later')
+                .select('later.id')
+                .whereRef('later.subscriber_id', '=', 'subscribers.id')
+                .where('later.due_at', '>=', input.dueAt),
+            ),
+          ),
+        ),
     )
     .onConflict((oc) => oc.constraint('digests_subscriber_period_key').doNothing())
     .executeTakeFirst();
@@ -61,7 +75,9 @@ export interface ClaimedDigest {
 
 /**
  * Claims up to `limit` pending digests that are due, skipping rows another runner holds. The
- * caller's transaction keeps them locked until it marks them batched or skipped.
+ * caller's transaction keeps them locked until it marks them batched or skipped. A digest
+ * waits while an earlier one of the same subscriber is still pending or being sent, so a
+ * subscriber's periods go out in order.
  */
 export async function claimPendingDigests(trx: Tx, input: { asOf: Date; limit: number }): Promise<ClaimedDigest[]> {
   const rows = await trx
@@ -86,6 +102,13 @@ export async function claimPendingDigests(trx: Tx, input: { asOf: Date; limit: n
     ])
     .where('d.status', '=', 'pending')
     .where('d.due_at', '<=', input.asOf)
+    .where(
+      sql<boolean>`not exists (
+        select 1 from digests as earlier
+        where earlier.subscriber_id = d.subscriber_id and earlier.status in ('pending', 'batched')
+          and (earlier.due_at, earlier.id) < (d.due_at, d.id)
+      )`,
+    )
     // The order of digests_pending_idx, so a claim reads the index instead of sorting the table.
     .orderBy('d.due_at')
     .orderBy('d.id')

@@ -12,7 +12,7 @@ export interface ClaimedNotice {
   attempts: number;
   subscriber: Pick<
     SubscriberRow,
-    'id' | 'public_id' | 'email' | 'status' | 'token_version' | 'countries' | 'regions' | 'categories' | 'frequency'
+    'id' | 'public_id' | 'email' | 'status' | 'token_version' | 'timezone' | 'countries' | 'regions' | 'categories' | 'frequency'
   >;
 }
 
@@ -37,6 +37,7 @@ export async function claimDueNotices(
     status: 'pending' | 'confirmed';
     token_version: number;
     public_id: string;
+    timezone: string;
     countries: string[];
     regions: string[];
     categories: string[];
@@ -55,7 +56,7 @@ export async function claimDueNotices(
       for update skip locked
     )`,
     join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
-    returning: sql`job.id, job.kind, job.created_at, job.attempts, s.id as subscriber_id, s.email, s.status, s.token_version, s.public_id,
+    returning: sql`job.id, job.kind, job.created_at, job.attempts, s.id as subscriber_id, s.email, s.status, s.token_version, s.public_id, s.timezone,
       s.countries, s.regions, s.categories, s.frequency`,
   });
   return rows
@@ -70,6 +71,7 @@ export async function claimDueNotices(
         status: r.status,
         token_version: r.token_version,
         public_id: r.public_id,
+        timezone: r.timezone,
         countries: r.countries,
         regions: r.regions,
         categories: r.categories,

@@ -191,7 +191,12 @@ export async function retireSubscriberLinks(db: Db | Tx, id: number, version: nu
  * Confirms a pending subscriber and records consent; a confirmed one is left as it is. Their
  * digests start with the changes after this moment.
  */
-export async function confirmSubscriber(trx: Tx, id: number, now: Date): Promise<void> {
+/**
+ * Confirms a pending subscriber. Their digest cursor starts before every change detected from
+ * `coverFrom` on (the start of the period they confirm in), so their first digest covers the
+ * whole period, not only the part after they confirmed.
+ */
+export async function confirmSubscriber(trx: Tx, id: number, now: Date, coverFrom: Date): Promise<void> {
   await trx
     .updateTable('subscribers')
     .set((eb) => ({
@@ -200,7 +205,10 @@ export async function confirmSubscriber(trx: Tx, id: number, now: Date): Promise
       consent_at: now,
       updated_at: now,
       digest_cursor: eb.fn.coalesce(
-        eb.selectFrom('changes').select((e) => e.fn.max('id').as('max')),
+        eb
+          .selectFrom('changes')
+          .select((e) => e.fn.max('id').as('max'))
+          .where('detected_at', '<', coverFrom),
         eb.lit(0),
       ),
     }))

@@ -1,3 +1,4 @@
+import { nextDuePeriod } from '../alerts/digest/period';
 import { confirmSubscriber, deleteSubscriber, liftUnsubscribe, lockSubscriber, suppress, updatePreferences } from '../db/subscribers';
 import { hashEmail } from '../email/address';
 import type { Resources } from '../resources';
@@ -5,13 +6,20 @@ import { type Preferences, storedPreferences } from './preferences';
 
 type ManageDeps = Pick<Resources, 'db' | 'clock' | 'appSecret' | 'log'>;
 
-/** Double opt-in: confirm (idempotent) and clear an earlier unsubscribe, in one transaction. */
-export async function confirmSubscription(deps: ManageDeps, subscriberId: number): Promise<void> {
-  await deps.db.transaction().execute(async (trx) => {
+/**
+ * Double opt-in: confirm (idempotent) and clear an earlier unsubscribe, in one transaction.
+ * Answers when the subscriber was confirmed (now, or earlier for a second click).
+ */
+export async function confirmSubscription(deps: ManageDeps, subscriberId: number): Promise<Date | undefined> {
+  return deps.db.transaction().execute(async (trx) => {
     const subscriber = await lockSubscriber(trx, subscriberId);
-    if (!subscriber || subscriber.status === 'confirmed') return;
-    await confirmSubscriber(trx, subscriberId, deps.clock.now());
+    if (!subscriber) return undefined;
+    if (subscriber.status === 'confirmed') return subscriber.confirmed_at ?? undefined;
+    const now = deps.clock.now();
+    const period = nextDuePeriod(subscriber.frequency, subscriber.timezone, now);
+    await confirmSubscriber(trx, subscriberId, now, period.startAt);
     await liftUnsubscribe(trx, hashEmail(subscriber.email, deps.appSecret));
+    return now;
   });
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { firstDigest } from '../alerts/digest/first-digest';
 import type { BackgroundTasks } from '../background';
 import { completeJobs } from '../db/queue/complete-jobs';
 import { failJobs } from '../db/queue/fail-jobs';
@@ -53,6 +54,7 @@ export function noticeMessage(
           recipient: { email: subscriber.email },
           choices: choicesOf(subscriber),
           expiresInDays: 7,
+          firstDigest: firstDigest(subscriber, createdAt),
           links: { confirm: links.confirm(), site: links.site() },
         })
       : renderManageEmail({
@@ -72,7 +74,19 @@ function batchKey(notices: readonly ClaimedNotice[]): string {
   const hash = createHash('sha256');
   for (const { id, kind, createdAt, subscriber: s } of notices) {
     hash.update(
-      JSON.stringify([id, kind, createdAt.getTime(), s.id, s.email, s.token_version, s.countries, s.regions, s.categories, s.frequency]),
+      JSON.stringify([
+        id,
+        kind,
+        createdAt.getTime(),
+        s.id,
+        s.email,
+        s.token_version,
+        s.countries,
+        s.regions,
+        s.categories,
+        s.frequency,
+        s.timezone,
+      ]),
     );
   }
   return `signup-notices-${hash.digest('hex').slice(0, 40)}`;

@@ -1,7 +1,7 @@
 /** The double opt-in email: one button, the choices, "ignore it if it was not you". */
 import { compiledTemplates } from './compiled';
 import { prepareTemplate } from './fill';
-import { type ChoicesSummary, oneLine, plural, summariseChoices } from './format';
+import { type ChoicesSummary, digestNoun, oneLine, plural, summariseChoices } from './format';
 import type { ConfirmEmailModel, RenderedEmail } from './models';
 import { requireHttpUrl } from './safe-url';
 import { type FooterView, type HeaderView, linkList, siteNameOf } from './shared-view';
@@ -12,6 +12,8 @@ export interface PreparedConfirm {
   email: string;
   choices: ChoicesSummary;
   expiry: string | false;
+  /** "If you confirm now, your first monthly digest arrives on ..." */
+  firstDigest: string | false;
   links: { confirm: string; site: string };
 }
 
@@ -24,6 +26,9 @@ export function prepareConfirm(model: ConfirmEmailModel): PreparedConfirm {
     email: oneLine(model.recipient.email),
     choices: summariseChoices(model.choices),
     expiry: days !== undefined && Number.isFinite(days) && days > 0 ? plural(Math.floor(days), 'day', 'days') : false,
+    firstDigest: model.firstDigest
+      ? `If you confirm now, your first ${digestNoun(model.choices.frequency)} arrives on ${oneLine(model.firstDigest.arrives)}, with the reports of ${oneLine(model.firstDigest.covers)} that match your selection.`
+      : false,
     links: {
       confirm: requireHttpUrl(model.links.confirm, 'links.confirm'),
       site: requireHttpUrl(model.links.site, 'links.site'),
@@ -53,6 +58,7 @@ export function confirmText(p: PreparedConfirm): string {
     p.links.confirm,
     ...(p.expiry ? [`(The link works for ${p.expiry}.)`] : []),
     '',
+    ...(p.firstDigest ? [p.firstDigest.replace(/\u2013/g, '-'), ''] : []),
     'If you did not ask for these alerts, you can ignore this email: nothing will be sent to you unless you confirm.',
     '',
     '-- ',

@@ -101,6 +101,12 @@ function localDay(instant: Date, timeZone: string): Date {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** "1 January 2027": the day an instant falls on in `timeZone`. */
+export function dayLabel(instant: Date, timeZone = 'UTC'): string {
+  const day = localDay(instant, timeZone);
+  return `${day.getUTCDate()} ${monthNames[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
+}
+
 /**
  * The days a period covers, for people: "1–31 December 2026", "21–27 December 2026",
  * "30 November – 6 December 2026", "28 December 2026 – 3 January 2027". `start` and `end`

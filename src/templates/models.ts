@@ -29,6 +29,8 @@ export interface ConfirmEmailModel extends Branding {
   choices: AlertChoices;
   /** How long the confirm link works, shown to the reader; omit to say nothing. */
   expiresInDays?: number;
+  /** When the first digest arrives if the reader confirms now, and the days it covers; omit to say nothing. */
+  firstDigest?: { arrives: string; covers: string };
   links: { confirm: string; site: string };
 }
 

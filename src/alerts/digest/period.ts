@@ -42,6 +42,16 @@ export function latestDuePeriod(frequency: Frequency, timeZone: string, now: Dat
 }
 
 /**
+ * The period open at `now`: the first whose send time is after it. A subscriber who confirms
+ * at `now` gets this period's digest first, covering all of it (from `startAt`).
+ */
+export function nextDuePeriod(frequency: Frequency, timeZone: string, now: Date): DigestPeriod {
+  const local = DateTime.fromJSDate(now, { zone: timeZone });
+  const later = local.plus(frequency === 'monthly' ? { months: 1 } : { weeks: 1 });
+  return latestDuePeriod(frequency, timeZone, later.toJSDate());
+}
+
+/**
  * `latestDuePeriod` answered once per (frequency, zone, instant): a tick's claimed rows share
  * a handful of due times, and the calendar arithmetic costs more than the rest of a digest's links.
  */

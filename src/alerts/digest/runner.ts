@@ -275,7 +275,8 @@ async function dryRun(deps: Resources, asOf: Date, result: DigestTickResult): Pr
       .selectFrom('digests')
       .select('id')
       .where('subscriber_id', '=', Number(s.id))
-      .where('period_key', '=', period.key)
+      // As enqueueDigests: this period, or a later one, already queued or sent.
+      .where((eb) => eb.or([eb('period_key', '=', period.key), eb('due_at', '>=', period.dueAt)]))
       .executeTakeFirst();
     if (exists) continue;
     result.enqueued += 1;

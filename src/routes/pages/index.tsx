@@ -3,6 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
+import { firstDigestSentence } from '../../alerts/digest/first-digest';
 import { findDigestModel } from '../../db/digests';
 import { retireSubscriberLinks } from '../../db/subscribers';
 import { readForm } from '../../http/form';
@@ -116,11 +117,11 @@ export function pageRoutesFor(deps: Deps) {
   router.openapi(pageRoutes.confirm, async (c) => {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'confirm');
     if (!found.ok) return badLink(c, found.problem);
-    await confirmSubscription(deps, found.subscriber.id);
+    const confirmedAt = (await confirmSubscription(deps, found.subscriber.id)) ?? deps.clock.now();
     const links = subscriberLinks(deps, found.subscriber);
     return c.html(
       <MessagePage title="Your alerts are confirmed">
-        <p>Thank you. Your first digest arrives at the start of the next period.</p>
+        <p>Thank you. {firstDigestSentence(found.subscriber, confirmedAt, deps.clock.now())}</p>
         <p>
           <a href={links.manage()}>Change your choices</a> at any time; every email has this link too.
         </p>
