@@ -14,6 +14,8 @@ import { expectedVolumeRoutes } from './routes/expected-volume/index';
 import { feedRoutes } from './routes/feeds/index';
 import { healthRoutes } from './routes/health/index';
 import { pageRoutesFor } from './routes/pages/index';
+import { portalRoutes } from './routes/portal/index';
+import { portalLinkRoutes } from './routes/portal-links/index';
 import { preferenceRoutes } from './routes/preferences/index';
 import { privacyRoutes } from './routes/privacy/index';
 import { createRouter } from './routes/router';
@@ -54,6 +56,8 @@ export function createApp(deps: Deps) {
   app.route('/', emailEventRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', webhookSigningKeyRoutes(deps));
+  app.route('/', portalLinkRoutes(deps));
+  app.route('/', portalRoutes(deps));
   mountDocs(app, deps.config.publicBaseUrl, deps.loadDocsViewer);
 
   app.notFound((c) => problemResponse(c, problems.notFound()));

@@ -586,6 +586,29 @@ describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () 
       numRuns: Math.ceil(RUNS / 4),
       requests: extraQuery.map((q) => ({ method: 'GET', path: '/preferences/signed-out', query: q.join('&'), headers: [] })),
     },
+    // The consumer portal without a session (401 pages) or with a forged link; its own test covers it signed in.
+    ...['/portal', '/portal/event-types', '/portal/endpoints/{id}'].map((path) => ({
+      name: `GET ${path}`,
+      numRuns: Math.ceil(RUNS / 4),
+      requests: fc.record({ extra: extraQuery, token: fc.option(fc.string(), { nil: undefined }) }).map(({ extra, token }) => ({
+        method: 'GET',
+        path: path.replace('{id}', 'ep_fuzz'),
+        query: [...(token !== undefined ? [`token=${encodeComponent(token)}`] : []), ...extra].join('&'),
+        headers: [] as [string, string][],
+      })),
+    })),
+    ...[
+      '/portal/endpoints',
+      '/portal/endpoints/{id}',
+      '/portal/endpoints/{id}/test',
+      '/portal/endpoints/{id}/rotate-secret',
+      '/portal/endpoints/{id}/replay',
+      '/portal/endpoints/{id}/deliveries/{deliveryId}/retry',
+    ].map((path) => ({
+      name: `POST ${path}`,
+      numRuns: Math.ceil(RUNS / 4),
+      requests: formRequests(path.replace('{id}', 'ep_fuzz').replace('{deliveryId}', 'msg_fuzz'), false),
+    })),
     // Last: a sign-out that succeeds retires the fixture subscriber's links for what follows.
     { name: 'POST /preferences/sign-out', requests: formRequests('/preferences/sign-out', true) },
   ];

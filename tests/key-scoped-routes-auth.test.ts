@@ -21,6 +21,7 @@ const sampleBodies: Record<string, unknown> = {
   'POST /v1/webhooks': { url: 'http://127.0.0.1:9/new', description: 'made in the auth suite' },
   'PATCH /v1/webhooks/{id}': { description: 'changed' },
   'POST /v1/webhooks/{id}/replay': { since: 1 },
+  'POST /v1/portal-links': {},
 };
 
 let t: TestApp;

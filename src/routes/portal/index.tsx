@@ -1,0 +1,347 @@
+/** @jsxImportSource hono/jsx */
+import { type Context, Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { eventTypeCatalogue } from '../../alerts/webhooks/event-types';
+import { checkWebhookUrl } from '../../alerts/webhooks/http/safe-url';
+import { newDeliveryId, pingBody } from '../../alerts/webhooks/payload';
+import { firstSecret, rotateSecrets } from '../../alerts/webhooks/secrets';
+import { sendToEndpoint } from '../../alerts/webhooks/send';
+import { openSigningKeys } from '../../alerts/webhooks/signing-keys';
+import { findIntegrator } from '../../db/integrators';
+import { findDelivery, listDeliveries, requeueDelivery } from '../../db/webhook-deliveries';
+import { type EndpointRow, findEndpoint, insertEndpoint, listEndpoints, lockEndpoint, updateEndpoint } from '../../db/webhook-endpoints';
+import { readForm } from '../../http/form';
+import { createPortalTokens, PORTAL_SESSION_TTL_MS } from '../../http/portal-tokens';
+import {
+  type EndpointFormErrors,
+  type EndpointFormField,
+  EndpointPage,
+  EventTypesPage,
+  emptyEndpoint,
+  type PortalEndpoint,
+  PortalHomePage,
+  PortalMessagePage,
+} from '../../pages/portal';
+import type { Deps } from '../../services';
+import { replayChanges } from '../webhooks/replay';
+import { WebhookEndpointCreateSchema } from '../webhooks/schema';
+
+const COOKIE = 'portal_session';
+
+const view = (row: EndpointRow): PortalEndpoint => ({
+  id: row.id,
+  url: row.url,
+  description: row.description,
+  types: row.types,
+  countries: row.countries,
+  categories: row.categories,
+  signatures: row.signature_schemes,
+  enabled: row.enabled,
+  disabledReason: row.disabled_reason,
+});
+
+const list = (value: unknown) =>
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
+const commaList = (value: unknown) =>
+  list(value)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+const unauthorized = (c: Context, title: string, detail: string) =>
+  c.html(
+    <PortalMessagePage title={title}>
+      <p>{detail}</p>
+    </PortalMessagePage>,
+    401,
+  );
+
+const notFound = (c: Context) =>
+  c.html(
+    <PortalMessagePage title="Not found">
+      <p>
+        There is no such endpoint or delivery in your portal. <a href="/portal">Back to your endpoints</a>
+      </p>
+    </PortalMessagePage>,
+    404,
+  );
+
+type PortalEnv = { Variables: { integratorId: string; integratorName: string } };
+
+/**
+ * The consumer portal: server-rendered, works without JavaScript, reached through a signed
+ * short-lived link (POST /v1/portal-links) that starts a one-hour session cookie for one
+ * integrator. Every endpoint it reaches is that integrator's; anything else is "not found".
+ */
+export function portalRoutes(deps: Deps) {
+  const tokens = createPortalTokens(deps.appSecret);
+  const { db, clock } = deps;
+  const router = new Hono<PortalEnv>();
+  router.use(
+    '/portal/*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
+    }),
+  );
+  // Form posts must come from our own pages (Origin checked); the cookie is SameSite=Strict too.
+  router.use('/portal/*', csrf());
+  router.use('/portal/*', async (c, next) => {
+    c.header('Cache-Control', 'no-store');
+    const token = c.req.path === '/portal' ? c.req.query('token') : undefined;
+    if (token !== undefined) {
+      const link = tokens.verify('link', token, clock.now());
+      if (!link.ok) {
+        return link.reason === 'expired'
+          ? unauthorized(c, 'This portal link has expired', 'Portal links work for 15 minutes. Ask for a new one.')
+          : unauthorized(c, 'This portal link is not valid', 'Check that the whole link was copied, or ask for a new one.');
+      }
+      const expiresAt = new Date(clock.now().getTime() + PORTAL_SESSION_TTL_MS);
+      setCookie(c, COOKIE, tokens.sign('session', link.integratorId, expiresAt), {
+        path: '/portal',
+        httpOnly: true,
+        sameSite: 'Strict',
+        secure: deps.config.publicBaseUrl.startsWith('https:'),
+        maxAge: PORTAL_SESSION_TTL_MS / 1000, // relative: the browser's clock need not agree with ours
+      });
+      return c.redirect('/portal', 303); // the token leaves the address bar and the history
+    }
+    const session = tokens.verify('session', getCookie(c, COOKIE), clock.now());
+    if (!session.ok) {
+      return session.reason === 'expired'
+        ? unauthorized(c, 'Your portal session has ended', 'Sessions last an hour. Open a new portal link.')
+        : unauthorized(c, 'Open the portal through a portal link', 'Ask the operator, or use your API key: POST /v1/portal-links.');
+    }
+    const integrator = await findIntegrator(db, session.integratorId);
+    if (!integrator) return unauthorized(c, 'This portal is closed', 'The integrator no longer exists.');
+    c.set('integratorId', integrator.id);
+    c.set('integratorName', integrator.name);
+    await next();
+  });
+
+  const owned = async (c: Context<PortalEnv>) => {
+    const endpoint = await findEndpoint(db, c.req.param('id') ?? '');
+    return endpoint && endpoint.integrator_id === c.get('integratorId') ? endpoint : undefined;
+  };
+
+  /** The posted form checked with the API's own schema and URL policy: a value and its errors, by field. */
+  async function endpointForm(c: Context<PortalEnv>, base: PortalEndpoint) {
+    const form = await readForm(c);
+    const posted: PortalEndpoint = {
+      ...base,
+      url: typeof form.url === 'string' ? form.url.trim() : '',
+      description: typeof form.description === 'string' && form.description.trim() ? form.description.trim() : null,
+      types: list(form.types),
+      countries: commaList(form.countries).map((v) => v.toUpperCase()),
+      categories: commaList(form.categories),
+      signatures: list(form.signatures),
+      enabled: form.enabled === 'on',
+    };
+    const errors: EndpointFormErrors = {};
+    const parsed = WebhookEndpointCreateSchema.safeParse({
+      url: posted.url,
+      types: posted.types,
+      countries: posted.countries,
+      categories: posted.categories,
+      signatures: posted.signatures,
+      ...(posted.description ? { description: posted.description } : {}),
+    });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = String(issue.path[0]) as EndpointFormField;
+        errors[field] ??=
+          field === 'signatures'
+            ? 'Choose at least one signature scheme.'
+            : field === 'url'
+              ? 'Enter the URL of your endpoint.'
+              : `${posted[field] ?? ''}: ${issue.message}`.replace(/^: /, '');
+      }
+    }
+    if (!errors.url && posted.url) {
+      const check = await checkWebhookUrl(posted.url, {
+        allowPrivateNetworks: deps.config.webhookAllowPrivateNetworks,
+        allowedPorts: deps.config.webhookAllowedPorts,
+        resolve: deps.webhookHttp.resolve,
+      });
+      if (!check.ok) errors.url = `We cannot deliver to this URL: ${check.reason}.`;
+      else posted.url = check.url.href;
+    }
+    return { posted, errors, parsed: parsed.success ? parsed.data : undefined };
+  }
+
+  async function endpointPage(
+    c: Context<PortalEnv>,
+    endpoint: EndpointRow,
+    extra: Partial<Parameters<typeof EndpointPage>[0]> = {},
+    status: 200 | 422 = 200,
+  ) {
+    const rows = await listDeliveries(db, { endpointId: endpoint.id, limit: 20 });
+    const deliveries = rows.map((d) => ({
+      id: d.id,
+      type: d.type,
+      status: d.status,
+      nextAttemptAt: d.status === 'pending' ? d.next_attempt_at.toISOString() : null,
+      attempts: d.attempts_log.map((a) => ({
+        at: a.attempted_at.toISOString(),
+        statusCode: a.status_code,
+        latencyMs: a.latency_ms,
+        error: a.error,
+        excerpt: a.response_excerpt ? a.response_excerpt.slice(0, 200) : null,
+      })),
+    }));
+    const notices: Record<string, string> = {
+      saved: 'Your changes are saved.',
+      added: 'The endpoint is added.',
+      tested: 'A test event was sent: see its result below.',
+      retried: 'The delivery is queued again with the same webhook-id.',
+      replayed: 'Every matching event since then is queued again.',
+    };
+    const done = c.req.query('done');
+    return c.html(
+      <EndpointPage
+        integrator={c.get('integratorName')}
+        endpoint={view(endpoint)}
+        form={view(endpoint)}
+        errors={{}}
+        deliveries={deliveries}
+        {...(done && notices[done] ? { notice: notices[done] } : {})}
+        {...extra}
+      />,
+      status,
+    );
+  }
+
+  return router
+    .get('/portal', async (c) => {
+      const endpoints = await listEndpoints(db, c.get('integratorId'));
+      return c.html(
+        <PortalHomePage integrator={c.get('integratorName')} endpoints={endpoints.map(view)} form={emptyEndpoint} errors={{}} />,
+      );
+    })
+    .get('/portal/event-types', (c) => c.html(<EventTypesPage integrator={c.get('integratorName')} types={eventTypeCatalogue()} />))
+    .post('/portal/endpoints', async (c) => {
+      const { posted, errors, parsed } = await endpointForm(c, emptyEndpoint);
+      if (Object.keys(errors).length > 0 || !parsed) {
+        const endpoints = await listEndpoints(db, c.get('integratorId'));
+        return c.html(
+          <PortalHomePage integrator={c.get('integratorName')} endpoints={endpoints.map(view)} form={posted} errors={errors} />,
+          422,
+        );
+      }
+      const now = clock.now();
+      const { secret, secrets } = firstSecret(deps.appSecret);
+      const id = `ep_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
+      await insertEndpoint(db, {
+        id,
+        integrator_id: c.get('integratorId'),
+        url: posted.url,
+        description: posted.description,
+        types: parsed.types ?? [],
+        countries: parsed.countries ?? [],
+        categories: parsed.categories ?? [],
+        signature_schemes: parsed.signatures ?? ['v1'],
+        enabled: true,
+        disabled_reason: null,
+        secrets: JSON.stringify(secrets),
+        failing_since: null,
+        created_at: now,
+        updated_at: now,
+      });
+      deps.log.info(
+        { endpointId: id, integratorId: c.get('integratorId'), origin: new URL(posted.url).origin },
+        'webhook endpoint created in the portal',
+      );
+      const endpoint = (await findEndpoint(db, id))!;
+      // The secret is shown once, in this answer: never in a redirect's URL.
+      return endpointPage(c, endpoint, { notice: 'The endpoint is added.', secret });
+    })
+    .get('/portal/endpoints/:id', async (c) => {
+      const endpoint = await owned(c);
+      return endpoint ? endpointPage(c, endpoint) : notFound(c);
+    })
+    .post('/portal/endpoints/:id', async (c) => {
+      const endpoint = await owned(c);
+      if (!endpoint) return notFound(c);
+      const { posted, errors, parsed } = await endpointForm(c, view(endpoint));
+      if (Object.keys(errors).length > 0 || !parsed) return endpointPage(c, endpoint, { form: posted, errors }, 422);
+      await updateEndpoint(db, endpoint.id, {
+        url: posted.url,
+        description: posted.description,
+        types: parsed.types ?? [],
+        countries: parsed.countries ?? [],
+        categories: parsed.categories ?? [],
+        signature_schemes: parsed.signatures ?? ['v1'],
+        ...(posted.enabled
+          ? endpoint.enabled
+            ? {}
+            : { enabled: true, disabled_reason: null, failing_since: null }
+          : { enabled: false, disabled_reason: 'disabled in the portal' }),
+        updated_at: clock.now(),
+      });
+      deps.log.info({ endpointId: endpoint.id, integratorId: c.get('integratorId') }, 'webhook endpoint changed in the portal');
+      return c.redirect(`/portal/endpoints/${endpoint.id}?done=saved`, 303);
+    })
+    .post('/portal/endpoints/:id/test', async (c) => {
+      const endpoint = await owned(c);
+      if (!endpoint) return notFound(c);
+      const asymmetricKeys = endpoint.signature_schemes.includes('v1a') ? await openSigningKeys(deps) : undefined;
+      const sent = await sendToEndpoint(
+        deps,
+        endpoint,
+        { id: newDeliveryId(), body: pingBody(endpoint.id, clock.now()) },
+        undefined,
+        undefined,
+        asymmetricKeys,
+      );
+      const result = sent.error ?? `the endpoint answered ${sent.statusCode} in ${sent.latencyMs} ms`;
+      return endpointPage(c, endpoint, { notice: `Test event sent: ${result}.` });
+    })
+    .post('/portal/endpoints/:id/rotate-secret', async (c) => {
+      const endpoint = await owned(c);
+      if (!endpoint) return notFound(c);
+      const secret = await db.transaction().execute(async (trx) => {
+        const locked = (await lockEndpoint(trx, endpoint.id))!;
+        const rotated = rotateSecrets(deps.appSecret, locked.secrets, clock.now());
+        await updateEndpoint(trx, endpoint.id, { secrets: JSON.stringify(rotated.secrets), updated_at: clock.now() });
+        return rotated.secret;
+      });
+      deps.log.info({ endpointId: endpoint.id, integratorId: c.get('integratorId') }, 'webhook secret rotated in the portal');
+      return endpointPage(c, endpoint, { secret });
+    })
+    .post('/portal/endpoints/:id/replay', async (c) => {
+      const endpoint = await owned(c);
+      if (!endpoint) return notFound(c);
+      const form = await readForm(c);
+      const since = typeof form.since === 'string' ? new Date(`${form.since}Z`) : new Date(Number.NaN);
+      if (Number.isNaN(since.getTime()) || since.getUTCFullYear() < 1970 || since.getUTCFullYear() > 9999) {
+        return endpointPage(c, endpoint, { replayError: 'Enter the date and time to replay from, e.g. 2025-02-01 09:00.' }, 422);
+      }
+      if (!endpoint.enabled) return endpointPage(c, endpoint, { replayError: 'Enable the endpoint first.' }, 422);
+      const queued = await db.transaction().execute(async (trx) => {
+        const locked = (await lockEndpoint(trx, endpoint.id))!;
+        return replayChanges(trx, locked, { at: since }, clock.now());
+      });
+      if (queued > 0) deps.webhookPump.kick();
+      return c.redirect(`/portal/endpoints/${endpoint.id}?done=replayed`, 303);
+    })
+    .post('/portal/endpoints/:id/deliveries/:deliveryId/retry', async (c) => {
+      const endpoint = await owned(c);
+      const delivery = endpoint && (await findDelivery(db, endpoint.id, c.req.param('deliveryId')));
+      if (!endpoint || !delivery) return notFound(c);
+      await db.transaction().execute((trx) => requeueDelivery(trx, delivery.id, clock.now()));
+      deps.webhookPump.kick();
+      return c.redirect(`/portal/endpoints/${endpoint.id}?done=retried`, 303);
+    });
+}
