@@ -2,6 +2,7 @@ import { extractFromJson, extractFromXml } from '@extractus/feed-extractor';
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
+import { subscriberLinks } from '../src/subscribers/links';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { sampleEvent } from '../testkit/events';
 import { type StatementShape, statementShape } from '../testkit/statement-timer';
@@ -164,5 +165,48 @@ describe('the public change feed', () => {
     // A report without its own link points at the event in the API.
     const geoFeed = extractFromJson(await (await t.call('GET', '/feeds/changes.json?country=GEO')).json());
     expect(geoFeed.entries![0]!.link).toBe(`https://alerts.example.org/v1/events/${geo.id}`);
+  });
+
+  it("the sign-up page links the feeds of every change, and the preference centre those of the reader's selection", async () => {
+    const hrefs = (html: string) =>
+      [...html.matchAll(/href="(\/feeds\/changes\.(?:atom|json)[^"]*)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&'));
+    expect(hrefs(await (await t.call('GET', '/')).text())).toEqual(['/feeds/changes.atom', '/feeds/changes.json']);
+
+    const now = t.clock.now();
+    const subscriber = await t.deps.db
+      .insertInto('subscribers')
+      .values({
+        email: 'feed-reader@example.org',
+        status: 'confirmed',
+        countries: ['KAZ'],
+        regions: ['Europe'],
+        categories: ['rights'],
+        frequency: 'monthly',
+        timezone: 'UTC',
+        skip_empty: false,
+        notice_sent_at: null,
+        openpgp_key: null,
+        openpgp_fingerprint: null,
+        openpgp_confirmed_at: null,
+        openpgp_pending_key: null,
+        created_at: now,
+        updated_at: now,
+        confirmed_at: now,
+        consent_at: now,
+        consent_source: 'api',
+      })
+      .returning(['public_id', 'token_version'])
+      .executeTakeFirstOrThrow();
+    const page = await t.call(
+      'GET',
+      new URL(subscriberLinks(t.deps, subscriber).manage()).pathname + new URL(subscriberLinks(t.deps, subscriber).manage()).search,
+    );
+    expect(page.status).toBe(200);
+    const [atomHref, jsonHref] = hrefs(await page.text());
+    expect(atomHref).toBe('/feeds/changes.atom?country=KAZ&region=Europe&category=rights');
+    expect(jsonHref).toBe('/feeds/changes.json?country=KAZ&region=Europe&category=rights');
+    const feed = extractFromXml(await (await t.call('GET', atomHref!)).text());
+    expect(feed.title).toContain('Kazakhstan');
+    expect(feed.entries!.length).toBeGreaterThan(0);
   });
 });

@@ -2,6 +2,7 @@
 import type { ExpectedVolume } from '../alerts/expected-volume';
 import type { Preferences } from '../subscribers/preferences';
 import { ExpectedVolumeNote } from './expected-volume';
+import { FeedLinks } from './feed-links';
 import { ErrorSummary, type FieldErrors } from './form-errors';
 import { Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
@@ -33,6 +34,12 @@ export function PreferencesPage(props: {
         <ExpectedVolumeNote volume={props.volume} what="your saved choices" />
         <button type="submit">Save my choices</button>
       </form>
+      <FeedLinks
+        countries={props.value.countries}
+        regions={props.value.regions}
+        categories={props.value.categories}
+        what="the changes your saved choices select"
+      />
       <h2>Your data</h2>
       <p>
         <a href={props.exportUrl} download="tracker-alerts-my-data.json">

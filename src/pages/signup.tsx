@@ -2,6 +2,7 @@
 import type { ExpectedVolume } from '../alerts/expected-volume';
 import type { Preferences } from '../subscribers/preferences';
 import { ExpectedVolumeNote } from './expected-volume';
+import { FeedLinks } from './feed-links';
 import { describedBy, ErrorSummary, FieldError, type FieldErrors } from './form-errors';
 import { Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
@@ -48,6 +49,7 @@ export function SignupPage(props: { errors?: FieldErrors; email?: string; value?
         <ExpectedVolumeNote volume={props.volume} what="alerts for every country, monthly" />
         <button type="submit">Sign up</button>
       </form>
+      <FeedLinks countries={[]} regions={[]} categories={[]} what="every change the tracker makes" />
     </Layout>
   );
 }
