@@ -18,6 +18,7 @@ import { portalRoutes } from './routes/portal/index';
 import { portalLinkRoutes } from './routes/portal-links/index';
 import { preferenceRoutes } from './routes/preferences/index';
 import { privacyRoutes } from './routes/privacy/index';
+import { openpgpPageRoutes } from './routes/privacy/openpgp-pages';
 import { createRouter } from './routes/router';
 import { subscriptionRoutes } from './routes/subscriptions/index';
 import { taxonomyRoutes } from './routes/taxonomy/index';
@@ -53,6 +54,7 @@ export function createApp(deps: Deps) {
   app.route('/', preferenceRoutes(deps));
   app.route('/', privacyRoutes(deps));
   app.route('/', expectedVolumeRoutes(deps));
+  app.route('/', openpgpPageRoutes(deps));
   app.route('/', emailEventRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', webhookSigningKeyRoutes(deps));

@@ -98,6 +98,12 @@ const envSchema = z.object({
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   RESEND_API_KEY: optionalString,
   RESEND_BASE_URL: optionalString.pipe(httpUrl.optional()),
+  SMTP_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((value) => /^smtps?:\/\/[^/\s]+/.test(value), { message: 'must be an smtp:// or smtps:// URL (smtps://user:pass@host:465)' })
+      .optional(),
+  ),
   RESEND_WEBHOOK_SECRET: optionalString.pipe(
     z.string().startsWith('whsec_', { message: "must be the signing secret Resend shows, starting with 'whsec_'" }).optional(),
   ),
@@ -184,6 +190,8 @@ export interface Config {
   /** Bearer token for /metrics; unset: /metrics answers 503. */
   metricsToken: string | undefined;
   resend: { apiKey: string; baseUrl: string | undefined } | undefined;
+  /** An SMTP relay: encrypted (PGP/MIME) email goes through it, and all email when Resend is not set. */
+  smtpUrl: string | undefined;
   emailFrom: string;
   resendWebhookSecret: string | undefined;
   /** Which proxies may be believed about the client's address in X-Forwarded-For (behind proxies you run). */
@@ -259,6 +267,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
     resend: e.RESEND_API_KEY ? { apiKey: e.RESEND_API_KEY, baseUrl: e.RESEND_BASE_URL } : undefined,
+    smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM,
     resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
     trustProxy: e.TRUST_PROXY,

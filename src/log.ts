@@ -24,6 +24,11 @@ export const redactedPaths = [
   'config.resend.apiKey',
   'databaseUrl',
   '*.databaseUrl',
+  'smtpUrl',
+  '*.smtpUrl',
+  // An OpenPGP key pasted by a subscriber (a secret key by mistake, even): never written out.
+  'armoredKey',
+  '*.armoredKey',
 ];
 
 /** Log lines on stderr, for the operator commands: their stdout is for people. */

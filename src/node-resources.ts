@@ -7,6 +7,7 @@ import { type Config, ConfigError, loadConfig } from './config';
 import { type DatabaseHandle, openDatabase } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import { createMailer } from './email/create-mailer';
+import { encryptingForSubscribers } from './email/encrypt-for-subscribers';
 import { createTokenSigner } from './email/tokens';
 import type { Mailer } from './email/transport';
 import { createLogger, type Log, stderrDestination } from './log';
@@ -41,7 +42,7 @@ export function nodeResources(input: {
     clock,
     log,
     metrics,
-    mailer: input.mailer ?? createMailer({ config, clock, log, metrics: metrics.email }),
+    mailer: encryptingForSubscribers(input.mailer ?? createMailer({ config, clock, log, metrics: metrics.email }), database.db),
     webhookHttp: input.webhookHttp ?? nodeWebhookClient,
     instanceId: crypto.randomUUID(),
     isAcceptingWork: input.isAcceptingWork ?? (() => true),

@@ -4,6 +4,7 @@ import { createApp } from './app';
 import { systemClock } from './clock';
 import { ConfigError } from './config';
 import { openPostgres } from './db/postgres';
+import { encryptingForSubscribers } from './email/encrypt-for-subscribers';
 import { createResendMailer } from './email/resend';
 import { createTokenSigner } from './email/tokens';
 import { jobsOnCron } from './jobs/catalogue';
@@ -83,14 +84,19 @@ function openWorkerScope(env: WorkerEnv): WorkerScope {
     clock,
     log,
     metrics,
-    mailer: createResendMailer({
-      apiKey: config.resend!.apiKey,
-      baseUrl: config.resend!.baseUrl,
-      defaultFrom: config.emailFrom,
-      clock,
-      log,
-      metrics: metrics.email,
-    }),
+    // No SMTP on Workers (nodemailer needs TCP sockets): a subscriber with a key (given through a Node
+    // instance) gets nothing from here rather than email in clear; Resend refuses the encrypted message.
+    mailer: encryptingForSubscribers(
+      createResendMailer({
+        apiKey: config.resend!.apiKey,
+        baseUrl: config.resend!.baseUrl,
+        defaultFrom: config.emailFrom,
+        clock,
+        log,
+        metrics: metrics.email,
+      }),
+      database.db,
+    ),
     webhookHttp: workersWebhookClient,
     instanceId: crypto.randomUUID(),
     isAcceptingWork: () => true,

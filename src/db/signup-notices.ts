@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './database';
+import type { Db, NoticeKind } from './database';
 import { claimJobs, dueAt } from './queue/claim-jobs';
 import { signupNotices } from './queue/queues';
 import type { SubscriberRow } from './subscribers';
@@ -7,12 +7,23 @@ import type { SubscriberRow } from './subscribers';
 /** A claimed notice with the subscriber it goes to (as stored now). */
 export interface ClaimedNotice {
   id: number;
-  kind: 'confirm' | 'manage';
+  kind: NoticeKind;
   createdAt: Date;
   attempts: number;
   subscriber: Pick<
     SubscriberRow,
-    'id' | 'public_id' | 'email' | 'status' | 'token_version' | 'timezone' | 'countries' | 'regions' | 'categories' | 'frequency'
+    | 'id'
+    | 'public_id'
+    | 'email'
+    | 'status'
+    | 'token_version'
+    | 'timezone'
+    | 'countries'
+    | 'regions'
+    | 'categories'
+    | 'frequency'
+    | 'openpgp_pending_key'
+    | 'openpgp_pending_fingerprint'
   >;
 }
 
@@ -29,7 +40,7 @@ export async function claimDueNotices(
 ): Promise<ClaimedNotice[]> {
   const rows = await claimJobs<{
     id: string;
-    kind: 'confirm' | 'manage';
+    kind: NoticeKind;
     created_at: Date;
     attempts: number;
     subscriber_id: string;
@@ -42,6 +53,8 @@ export async function claimDueNotices(
     regions: string[];
     categories: string[];
     frequency: 'monthly' | 'weekly';
+    openpgp_pending_key: string | null;
+    openpgp_pending_fingerprint: string | null;
   }>(db, signupNotices, {
     owner: input.owner,
     leaseUntil: input.leaseUntil,
@@ -57,7 +70,7 @@ export async function claimDueNotices(
     )`,
     join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
     returning: sql`job.id, job.kind, job.created_at, job.attempts, s.id as subscriber_id, s.email, s.status, s.token_version, s.public_id, s.timezone,
-      s.countries, s.regions, s.categories, s.frequency`,
+      s.countries, s.regions, s.categories, s.frequency, s.openpgp_pending_key, s.openpgp_pending_fingerprint`,
   });
   return rows
     .map((r) => ({
@@ -76,6 +89,8 @@ export async function claimDueNotices(
         regions: r.regions,
         categories: r.categories,
         frequency: r.frequency,
+        openpgp_pending_key: r.openpgp_pending_key,
+        openpgp_pending_fingerprint: r.openpgp_pending_fingerprint,
       },
     }))
     .sort((a, b) => a.id - b.id);

@@ -46,12 +46,18 @@ function part(type: 'plain' | 'html', body: string): string {
  * cost about 0.6 ms of CPU per message. Given the same inputs it builds the same bytes: the
  * boundary derives from `messageId`.
  */
-export function buildEml(message: EmailMessage & { from: string }, envelope: { messageId: string; date: Date }): Buffer {
+export function buildEml(
+  message: EmailMessage & { from: string },
+  envelope: { messageId: string; date: Date },
+  options: { protectedHeaders?: boolean } = {},
+): Buffer {
   const tags = message.tags?.map((tag) => `${tag.name}=${tag.value}`).join(', ');
   const baseBoundary = envelope.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 24);
   const boundary = `--_NmP-${baseBoundary}-Part_1`;
   // baseBoundary given, so MimeNode draws no random bytes (our boundary is explicit anyway).
-  const root = new MimeNode(`multipart/alternative; boundary="${boundary}"`, {
+  // Inside an encrypted message, the headers of this part are the real ones (RFC 9788's "protected headers").
+  const protectedHeaders = options.protectedHeaders ? '; protected-headers="v1"' : '';
+  const root = new MimeNode(`multipart/alternative; boundary="${boundary}"${protectedHeaders}`, {
     baseBoundary,
     disableFileAccess: true,
     disableUrlAccess: true,

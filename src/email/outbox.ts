@@ -7,7 +7,16 @@ import { buildEml } from './eml';
 import type { EmailMetrics } from './metrics';
 import { isErrno, type KeyRecord, keysDirOf } from './outbox-files';
 import { pruneOutbox } from './outbox-prune';
-import { assertBatchSize, assertIdempotencyKey, assertSendable, type EmailMessage, type Mailer, PermanentEmailError } from './transport';
+import { buildEncryptedEml } from './pgp-mime';
+import {
+  assertBatchSize,
+  assertIdempotencyKey,
+  assertSendable,
+  DEFAULT_NEUTRAL_SUBJECT,
+  type EmailMessage,
+  type Mailer,
+  PermanentEmailError,
+} from './transport';
 
 export interface OutboxMailerOptions {
   dataDir: string;
@@ -26,7 +35,7 @@ function payloadHashOf(messages: readonly (EmailMessage & { from: string })[]): 
   const hash = createHash('sha256');
   for (const m of messages) {
     const headers = Object.entries(m.headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    hash.update(JSON.stringify([m.from, m.to, m.subject, headers, m.tags ?? []]));
+    hash.update(JSON.stringify([m.from, m.to, m.subject, headers, m.tags ?? [], m.encryptTo ?? null, m.neutralSubject ?? null]));
     for (const body of [m.text, m.html]) hash.update(`\0${Buffer.byteLength(body)}\0`).update(body);
   }
   return hash.digest('hex');
@@ -121,7 +130,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
       payloadHash,
       files: complete.map(
         (message, index) =>
-          `${stamp}-${slugOf(message.subject)}-${keyHash.slice(0, 12)}${scope === 'batch' ? `-${String(index).padStart(3, '0')}` : ''}.eml`,
+          `${stamp}-${slugOf(message.encryptTo ? (message.neutralSubject ?? DEFAULT_NEUTRAL_SUBJECT) : message.subject)}-${keyHash.slice(0, 12)}${scope === 'batch' ? `-${String(index).padStart(3, '0')}` : ''}.eml`,
       ),
     };
     const work = (async () => {
@@ -141,7 +150,11 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
       for (const [index, message] of complete.entries()) {
         const file = record.files[index]!;
         const path = join(dir, file);
-        const eml = buildEml(message, { messageId: `<${keyHash}.${index}@outbox.tracker-alerts>`, date: new Date(record.createdAt) });
+        const envelope = { messageId: `<${keyHash}.${index}@outbox.tracker-alerts>`, date: new Date(record.createdAt) };
+        // Encrypted again on a repeat: other ciphertext of the same message (a session key is random by design).
+        const eml = message.encryptTo
+          ? await buildEncryptedEml({ ...message, encryptTo: message.encryptTo }, envelope)
+          : buildEml(message, envelope);
         if (!claimed || !(await create(path, eml))) await replace(path, eml);
         options.log?.debug({ transport: 'outbox', file }, 'email written to the outbox');
       }
@@ -158,6 +171,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
 
   return {
     kind: 'outbox',
+    canEncrypt: true,
     dir,
     pruneSentBefore: (before) => pruneOutbox(dir, before),
     async send(message, { idempotencyKey }) {

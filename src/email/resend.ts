@@ -118,6 +118,7 @@ export function createResendMailer(options: ResendMailerOptions): Mailer {
     async send(message, { idempotencyKey }) {
       assertIdempotencyKey(idempotencyKey);
       assertSendable(message);
+      refuseEncrypted(message);
       const payload = toPayload(message);
       return deliver(
         1,
@@ -129,7 +130,10 @@ export function createResendMailer(options: ResendMailerOptions): Mailer {
     async sendBatch(messages, { idempotencyKey }) {
       assertIdempotencyKey(idempotencyKey);
       assertBatchSize(messages);
-      for (const [index, message] of messages.entries()) assertSendable(message, index);
+      for (const [index, message] of messages.entries()) {
+        assertSendable(message, index);
+        refuseEncrypted(message, index);
+      }
       const payload = messages.map(toPayload);
       return deliver(
         messages.length,
@@ -142,4 +146,11 @@ export function createResendMailer(options: ResendMailerOptions): Mailer {
       );
     },
   };
+}
+
+/** Resend's JSON API cannot carry multipart/encrypted: such a message is never sent in clear instead (set SMTP_URL). */
+function refuseEncrypted(message: EmailMessage, index?: number): void {
+  if (message.encryptTo !== undefined) {
+    throw new PermanentEmailError('encryption_needs_smtp', 'an encrypted message needs the SMTP transport (SMTP_URL)', 422, index);
+  }
 }

@@ -18,7 +18,18 @@ export interface EmailMessage {
   /** Extra headers, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post`. */
   headers?: Record<string, string>;
   tags?: EmailTag[];
+  /**
+   * An armoured OpenPGP public key: the message goes as PGP/MIME encrypted to it (see pgp-mime.ts),
+   * with `neutralSubject` outside. Set by the subscriber-key step (encrypt-for-subscribers.ts), or
+   * by the confirmation of a new key, which is encrypted to that key.
+   */
+  encryptTo?: string;
+  /** The subject an encrypted message shows outside, naming no country or topic. */
+  neutralSubject?: string;
 }
+
+/** The subject outside an encrypted message when the sender gave none: it names nothing. */
+export const DEFAULT_NEUTRAL_SUBJECT = 'An update you asked for';
 
 export interface SendOptions {
   /**
@@ -30,7 +41,9 @@ export interface SendOptions {
 }
 
 export interface Mailer {
-  kind: 'resend' | 'outbox';
+  kind: 'resend' | 'outbox' | 'smtp';
+  /** Whether it can send messages with `encryptTo` (Resend's JSON API cannot carry multipart/encrypted). */
+  canEncrypt?: boolean;
   send(message: EmailMessage, options: SendOptions): Promise<{ id: string }>;
   /** Up to MAX_BATCH_SIZE messages, all or nothing; `ids` in the order of `messages`. */
   sendBatch(messages: EmailMessage[], options: SendOptions): Promise<{ ids: string[] }>;

@@ -40,6 +40,11 @@ export function PreferencesPage(props: {
         categories={props.value.categories}
         what="the changes your saved choices select"
       />
+      <h2>Encrypted email</h2>
+      <p>
+        <a href={`/preferences/openpgp?token=${encodeURIComponent(props.token)}`}>Encrypt every email to your OpenPGP key</a>, or change or
+        remove the key you gave.
+      </p>
       <h2>Your data</h2>
       <p>
         <a href={props.exportUrl} download="tracker-alerts-my-data.json">

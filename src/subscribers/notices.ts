@@ -17,6 +17,7 @@ import { findCountry } from '../taxonomy/countries';
 import { renderConfirmEmail } from '../templates/confirm-email';
 import { renderManageEmail } from '../templates/manage-email';
 import type { AlertChoices } from '../templates/models';
+import { renderOpenpgpKeyEmail } from '../templates/openpgp-key-email';
 import { listUnsubscribeHeaders, subscriberLinks } from './links';
 
 type NoticeDeps = Pick<Resources, 'db' | 'clock' | 'config' | 'tokens' | 'mailer' | 'log'> & Partial<Pick<Resources, 'instanceId'>>;
@@ -48,6 +49,8 @@ export function noticeMessage(
 ): EmailMessage {
   const links = subscriberLinks(deps, subscriber, createdAt);
   const unsubscribe = links.unsubscribe();
+  if (kind === 'openpgp')
+    return openpgpKeyMessage(deps, subscriber, createdAt, { manage: links.manage(), unsubscribe, site: links.site() });
   const email =
     kind === 'confirm'
       ? renderConfirmEmail({
@@ -62,7 +65,47 @@ export function noticeMessage(
           choices: choicesOf(subscriber),
           links: { manage: links.manage(), unsubscribe, site: links.site() },
         });
-  return { to: subscriber.email, subject: email.subject, html: email.html, text: email.text, headers: listUnsubscribeHeaders(unsubscribe) };
+  return {
+    to: subscriber.email,
+    subject: email.subject,
+    neutralSubject: NOTICE_NEUTRAL_SUBJECT,
+    html: email.html,
+    text: email.text,
+    headers: listUnsubscribeHeaders(unsubscribe),
+  };
+}
+
+export const NOTICE_NEUTRAL_SUBJECT = 'A message about your alerts';
+
+/** The confirmation of a pending key, encrypted to that key; throws (the notice is given up) once no key is pending. */
+function openpgpKeyMessage(
+  deps: Pick<Resources, 'config' | 'tokens'>,
+  subscriber: ClaimedNotice['subscriber'],
+  createdAt: Date,
+  links: { manage: string; unsubscribe: string; site: string },
+): EmailMessage {
+  const { openpgp_pending_key: key, openpgp_pending_fingerprint: fingerprint } = subscriber;
+  if (!key || !fingerprint) throw new Error('no OpenPGP key is pending any more (confirmed or removed since)');
+  const token = deps.tokens.sign(
+    'openpgp',
+    { publicId: subscriber.public_id, version: subscriber.token_version, ref: fingerprint },
+    { issuedAt: createdAt },
+  );
+  const email = renderOpenpgpKeyEmail({
+    recipient: { email: subscriber.email },
+    fingerprint,
+    expiresInDays: 7,
+    links: { confirm: `${deps.config.publicBaseUrl}/openpgp/confirm?token=${encodeURIComponent(token)}`, ...links },
+  });
+  return {
+    to: subscriber.email,
+    subject: email.subject,
+    neutralSubject: NOTICE_NEUTRAL_SUBJECT,
+    html: email.html,
+    text: email.text,
+    headers: listUnsubscribeHeaders(links.unsubscribe),
+    encryptTo: key,
+  };
 }
 
 /**
@@ -86,6 +129,7 @@ function batchKey(notices: readonly ClaimedNotice[]): string {
         s.categories,
         s.frequency,
         s.timezone,
+        s.openpgp_pending_fingerprint,
       ]),
     );
   }

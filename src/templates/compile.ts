@@ -11,7 +11,7 @@ import mjml2html from 'mjml';
 
 export const templatesDir = dirname(fileURLToPath(import.meta.url));
 export const compiledModulePath = join(templatesDir, 'compiled.ts');
-export const templateNames = ['confirm', 'manage', 'digest', 'instant'] as const;
+export const templateNames = ['confirm', 'manage', 'digest', 'instant', 'openpgpKey'] as const;
 export type TemplateName = (typeof templateNames)[number];
 
 export const mjmlOptions = {

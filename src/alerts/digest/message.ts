@@ -1,6 +1,7 @@
 import type { EmailMessage } from '../../email/transport';
 import { listUnsubscribeHeaders } from '../../subscribers/links';
 import { renderDigestEmail } from '../../templates/digest-email';
+import { neutralDigestSubject } from '../../templates/digest-view';
 import type { DigestModel } from '../../templates/models';
 
 /** The email of a composed digest: a pure function of its model, so a retry sends the same bytes. */
@@ -9,6 +10,7 @@ export function digestMessage(model: DigestModel): EmailMessage {
   return {
     to: model.recipient.email,
     subject: rendered.subject,
+    neutralSubject: neutralDigestSubject(model.recipient.choices.frequency),
     html: rendered.html,
     text: rendered.text,
     headers: listUnsubscribeHeaders(model.links.unsubscribe),

@@ -1,5 +1,5 @@
 import type { InstantAlertModel } from '../../db/instant-model';
-import type { EmailMessage } from '../../email/transport';
+import { DEFAULT_NEUTRAL_SUBJECT, type EmailMessage } from '../../email/transport';
 import { listUnsubscribeHeaders } from '../../subscribers/links';
 import { renderInstantEmail } from '../../templates/instant-email';
 
@@ -9,6 +9,7 @@ export function instantMessage(model: InstantAlertModel): EmailMessage {
   return {
     to: model.recipient.email,
     subject: rendered.subject,
+    neutralSubject: DEFAULT_NEUTRAL_SUBJECT,
     html: rendered.html,
     text: rendered.text,
     headers: listUnsubscribeHeaders(model.links.unsubscribe),

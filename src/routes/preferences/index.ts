@@ -55,6 +55,7 @@ export function preferenceRoutes(deps: Deps) {
     email: s.email,
     status: s.status,
     preferences: preferencesOf(s),
+    openpgp: { fingerprint: s.openpgp_fingerprint, pendingFingerprint: s.openpgp_pending_fingerprint },
     exportUrl: subscriberLinks(deps, s).exportData(),
   });
 

@@ -17,6 +17,9 @@ export const SubscriberPreferencesSchema = z
       instantAlerts: z.boolean(),
       neutralSubjects: z.boolean(),
     }),
+    openpgp: z.object({ fingerprint: z.string().nullable(), pendingFingerprint: z.string().nullable() }).openapi({
+      description: 'The OpenPGP key emails are encrypted to, and one waiting for confirmation (PUT /v1/preferences/openpgp-key)',
+    }),
     exportUrl: z.string().url().openapi({ description: 'Downloads everything stored about you as JSON; works for an hour' }),
   })
   .openapi('SubscriberPreferences');

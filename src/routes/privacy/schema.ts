@@ -3,6 +3,26 @@ import { PreferencesSchema } from '../preferences/schema';
 
 const instant = z.string().datetime().nullable();
 
+export const KeyStatusSchema = z
+  .object({
+    fingerprint: z.string().nullable().openapi({ description: 'The key every email is encrypted to; null: none' }),
+    confirmedAt: instant,
+    pendingFingerprint: z.string().nullable().openapi({ description: 'A key waiting for the link of its encrypted confirmation' }),
+    pendingSince: instant,
+  })
+  .openapi('OpenpgpKeyStatus');
+
+export const OpenpgpKeyRequestSchema = z
+  .strictObject({
+    // Longer than the checker's cap, so that an oversized key gets its own clear refusal.
+    publicKey: z
+      .string()
+      .min(1)
+      .max(1_000_000)
+      .openapi({ description: 'An armoured OpenPGP public key (gpg --armor --export you@example.org)' }),
+  })
+  .openapi('OpenpgpKeyRequest');
+
 export const SubscriberExportSchema = z
   .object({
     exportedAt: z.string().datetime(),
@@ -14,12 +34,7 @@ export const SubscriberExportSchema = z
     choices: PreferencesSchema,
     language: z.string(),
     consent: z.object({ source: z.string(), at: instant }).openapi({ description: 'When consent was given, and from which form' }),
-    openpgp: z.object({
-      fingerprint: z.string().nullable(),
-      confirmedAt: instant,
-      pendingFingerprint: z.string().nullable(),
-      pendingSince: instant,
-    }),
+    openpgp: KeyStatusSchema,
     digestsSent: z.array(z.object({ period: z.string(), dueAt: z.string().datetime(), sentAt: instant, reports: z.number().int() })),
   })
   .openapi('SubscriberExport');

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { createTransport } from 'nodemailer';
+import type { Clock } from '../clock';
+import type { Log } from '../log';
+import { buildEml } from './eml';
+import type { EmailMetrics } from './metrics';
+import { buildEncryptedEml } from './pgp-mime';
+import {
+  assertBatchSize,
+  assertIdempotencyKey,
+  assertSendable,
+  type EmailMessage,
+  type Mailer,
+  PermanentEmailError,
+  TransientEmailError,
+} from './transport';
+
+export interface SmtpMailerOptions {
+  /** `smtp://user:pass@host:587` or `smtps://...` (Resend's relay: `smtps://resend:<key>@smtp.resend.com:465`). */
+  url: string;
+  defaultFrom: string;
+  clock: Clock;
+  log?: Log;
+  metrics?: EmailMetrics;
+}
+
+/** Keys whose messages were sent by this process, so a retried batch does not send them again. */
+const REMEMBERED_KEYS = 1_000;
+
+/**
+ * Sends through an SMTP relay with nodemailer, as raw RFC 5322 bytes built here (the same builder
+ * as the outbox; PGP/MIME for messages with `encryptTo`). SMTP has no idempotency keys: the
+ * Message-ID derives from the key and the message's place, so a message sent again after a crash
+ * carries the same id and mail clients show it once; within a process, a batch retried under its
+ * key skips the messages already sent. Node only (TCP): the Workers bundle never imports it.
+ */
+export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
+  const transport = createTransport(options.url);
+  const sentByKey = new Map<string, Set<number>>();
+
+  const remember = (key: string) => {
+    let sent = sentByKey.get(key);
+    if (!sent) {
+      if (sentByKey.size >= REMEMBERED_KEYS) sentByKey.delete(sentByKey.keys().next().value!);
+      sent = new Set();
+      sentByKey.set(key, sent);
+    }
+    return sent;
+  };
+
+  async function deliver(scope: 'single' | 'batch', idempotencyKey: string, messages: EmailMessage[]): Promise<string[]> {
+    const keyHash = createHash('sha256').update(`${scope}\n${idempotencyKey}`).digest('hex').slice(0, 32);
+    const sent = remember(keyHash);
+    const date = options.clock.now();
+    const ids: string[] = [];
+    for (const [index, message] of messages.entries()) {
+      const messageId = `<${keyHash}.${index}@smtp.tracker-alerts>`;
+      ids.push(messageId);
+      if (sent.has(index)) continue;
+      const complete = { ...message, from: message.from ?? options.defaultFrom };
+      try {
+        const raw = complete.encryptTo
+          ? await buildEncryptedEml({ ...complete, encryptTo: complete.encryptTo }, { messageId, date })
+          : buildEml(complete, { messageId, date });
+        await transport.sendMail({ envelope: { from: complete.from, to: [complete.to] }, raw });
+      } catch (error) {
+        throw classify(error, index, messages.length);
+      }
+      sent.add(index);
+      options.metrics?.messages.inc({ transport: 'smtp', outcome: 'sent' });
+    }
+    return ids;
+  }
+
+  function classify(error: unknown, index: number, count: number): Error {
+    const code = (error as { responseCode?: number; code?: string }).responseCode;
+    const text = error instanceof Error ? error.message : String(error);
+    const permanent = typeof code === 'number' && code >= 500;
+    options.metrics?.messages.inc({ transport: 'smtp', outcome: permanent ? 'rejected' : 'failed' }, count - index);
+    // The relay's words may quote the address: only the code is logged.
+    options.log?.warn(
+      { transport: 'smtp', index, responseCode: code ?? null },
+      permanent ? 'email refused by the relay' : 'email not sent',
+    );
+    if (permanent) return new PermanentEmailError(`smtp_${code}`, `the relay refused the message (${code})`, code, index);
+    if (error instanceof PermanentEmailError) return error;
+    return new TransientEmailError((error as { code?: string }).code ?? 'smtp_error', text.slice(0, 200), code ?? null, 1);
+  }
+
+  return {
+    kind: 'smtp',
+    canEncrypt: true,
+    async send(message, { idempotencyKey }) {
+      assertIdempotencyKey(idempotencyKey);
+      assertSendable(message);
+      const [id] = await deliver('single', idempotencyKey, [message]);
+      return { id: id! };
+    },
+    async sendBatch(messages, { idempotencyKey }) {
+      assertIdempotencyKey(idempotencyKey);
+      assertBatchSize(messages);
+      for (const [index, message] of messages.entries()) assertSendable(message, index);
+      return { ids: await deliver('batch', idempotencyKey, messages) };
+    },
+  };
+}

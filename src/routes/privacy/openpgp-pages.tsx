@@ -1,0 +1,132 @@
+/** @jsxImportSource hono/jsx */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { csrf } from 'hono/csrf';
+import { findSubscriber } from '../../db/subscribers';
+import { readForm } from '../../http/form';
+import { MessagePage } from '../../pages/layout';
+import { OpenpgpKeyPage } from '../../pages/openpgp-key';
+import type { Deps } from '../../services';
+import { subscriberLinks } from '../../subscribers/links';
+import { confirmKey, keyStatusOf, offerKey, offerRefusalText, removeKey } from '../../subscribers/openpgp';
+import { subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
+import { createRouter, publicSecurity } from '../router';
+
+const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+const tokenQuery = z.object({
+  token: z
+    .string()
+    .max(2048)
+    .optional()
+    .openapi({ param: { name: 'token', in: 'query' } }),
+});
+
+const keyPageRoute = createRoute({
+  method: 'get',
+  operationId: 'openpgpKeyPage',
+  path: '/preferences/openpgp',
+  tags: ['Pages'],
+  summary: 'Encrypted email: the key in use, and the form to add, replace or remove it',
+  security: publicSecurity,
+  request: { query: tokenQuery },
+  responses: { 200: html('The page'), 400: html('Bad link') },
+});
+
+const confirmRoute = createRoute({
+  method: 'get',
+  operationId: 'confirmOpenpgpKey',
+  path: '/openpgp/confirm',
+  tags: ['Pages'],
+  summary: 'Confirm a new OpenPGP key (the link of the confirmation encrypted to it)',
+  security: publicSecurity,
+  request: { query: tokenQuery },
+  responses: { 200: html('Confirmed'), 400: html('Bad or expired link') },
+});
+
+/** The key's pages: work without JavaScript, CSRF-checked forms, POST-redirect-GET. */
+export function openpgpPageRoutes(deps: Deps) {
+  const router = createRouter();
+  router.use('/preferences/openpgp', csrf());
+  router.use('/preferences/openpgp/remove', csrf());
+
+  const badLink = (c: Context, problem: TokenProblem) =>
+    c.html(
+      <MessagePage title="This link does not work" tone="error">
+        <p>{tokenProblemText[problem]}</p>
+      </MessagePage>,
+      400,
+    );
+  const manageOf = async (c: Context) => {
+    const token = c.req.query('token') ?? '';
+    return { token, found: await subscriberFromToken(deps, deps.db, token, 'manage') };
+  };
+  const page = (
+    c: Context,
+    token: string,
+    subscriber: Parameters<typeof keyStatusOf>[0],
+    extra: { notice?: 'sent' | 'removed'; error?: string; typed?: string } = {},
+  ) =>
+    c.html(
+      <OpenpgpKeyPage
+        email={subscriber.email}
+        token={token}
+        status={keyStatusOf(subscriber)}
+        manageUrl={`/preferences?token=${encodeURIComponent(token)}`}
+        {...extra}
+      />,
+      extra.error ? 422 : 200,
+    );
+  const back = (token: string, notice: string) => `/preferences/openpgp?token=${encodeURIComponent(token)}&done=${notice}`;
+
+  router.openapi(keyPageRoute, async (c) => {
+    const { token, found } = await manageOf(c);
+    if (!found.ok) return badLink(c, found.problem);
+    const done = c.req.query('done');
+    return page(c, token, found.subscriber, done === 'sent' || done === 'removed' ? { notice: done } : {});
+  });
+
+  router.post('/preferences/openpgp', async (c) => {
+    const { token, found } = await manageOf(c);
+    if (!found.ok) return badLink(c, found.problem);
+    const form = await readForm(c);
+    const pasted = typeof form.publicKey === 'string' ? form.publicKey : '';
+    const offered = await offerKey(deps, found.subscriber, pasted);
+    if (!offered.ok) {
+      // A secret key pasted by mistake is not shown again (nor kept anywhere).
+      const typed = offered.reason === 'secret-key' || offered.reason === 'too-large' ? '' : pasted;
+      return page(c, token, found.subscriber, { error: offerRefusalText[offered.reason], typed });
+    }
+    return c.redirect(back(token, 'sent'), 303);
+  });
+
+  router.post('/preferences/openpgp/remove', async (c) => {
+    const { token, found } = await manageOf(c);
+    if (!found.ok) return badLink(c, found.problem);
+    await removeKey(deps, found.subscriber);
+    return c.redirect(back(token, 'removed'), 303);
+  });
+
+  router.openapi(confirmRoute, async (c) => {
+    const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'openpgp');
+    if (!found.ok) return badLink(c, found.problem);
+    const outcome = await confirmKey(deps, found.subscriber, found.claims.ref ?? '');
+    if (outcome === 'not-pending') {
+      return c.html(
+        <MessagePage title="This key is no longer waiting" tone="error">
+          <p>Another key was given since, or the key was removed. Open your preferences to see the key in use, or to give one again.</p>
+        </MessagePage>,
+        400,
+      );
+    }
+    const subscriber = (await findSubscriber(deps.db, found.subscriber.id)) ?? found.subscriber;
+    return c.html(
+      <MessagePage title="Your email is now encrypted">
+        <p>Every email we send you from now on is encrypted to this key, with a subject that names nothing.</p>
+        <p>
+          <a href={subscriberLinks(deps, subscriber).manage()}>Your preferences</a>
+        </p>
+      </MessagePage>,
+    );
+  });
+  return router;
+}
