@@ -172,7 +172,7 @@ const rawUrlJunk = ['%', '%zz', '%ED%A0%80', '%FF%FE', '%C0%80', '%00', '%2F', '
 
 // ---- tokens and credentials ----
 
-const purposes = ['confirm', 'manage', 'unsubscribe', 'view'] as const;
+const purposes = ['confirm', 'manage', 'unsubscribe', 'view', 'export', 'openpgp'] as const;
 
 /**
  * A link token: real ones of the seeded subscribers, for every purpose (`fits` names the one

@@ -48,6 +48,7 @@ export async function observeEffects(deps: Deps, options: { dataDir: string; rec
   const { mailer, background, webhookPump } = deps;
   deps.mailer = {
     kind: mailer.kind,
+    ...(mailer.canEncrypt !== undefined ? { canEncrypt: mailer.canEncrypt } : {}),
     send: (message, sendOptions) => {
       counts.mailsSent += 1;
       return mailer.send(message, sendOptions);

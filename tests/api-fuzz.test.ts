@@ -399,7 +399,12 @@ function tokenPurposeOf(template: string) {
     '/confirm': 'pending',
     '/preferences': 'manage',
     '/preferences/sign-out': 'manage',
+    '/preferences/openpgp': 'manage',
+    '/preferences/openpgp/remove': 'manage',
     '/v1/preferences': 'manage',
+    '/v1/preferences/openpgp-key': 'manage',
+    '/v1/preferences/export': 'export',
+    '/openpgp/confirm': 'openpgp',
     '/unsubscribe': 'unsubscribe',
     '/digests/view': 'view',
   } as const;
@@ -611,6 +616,8 @@ describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () 
     })),
     // Last: a sign-out that succeeds retires the fixture subscriber's links for what follows.
     { name: 'POST /preferences/sign-out', requests: formRequests('/preferences/sign-out', true) },
+    { name: 'POST /preferences/openpgp', requests: formRequests('/preferences/openpgp', true) },
+    { name: 'POST /preferences/openpgp/remove', requests: formRequests('/preferences/openpgp/remove', true) },
   ];
   extraRoutes.forEach(({ name, requests, numRuns }, index) => {
     it(
