@@ -79,6 +79,7 @@ describe('self-service data export', () => {
     expect(data.digestsSent).toEqual([
       { period: expect.any(String), dueAt: '2025-02-01T09:00:00.000Z', sentAt: expect.any(String), reports: 1 },
     ]);
+    expect(data.instantAlertsSent).toEqual([]);
 
     // The page links to it too.
     const page = await (await t.app.request(manage)).text();

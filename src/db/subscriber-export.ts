@@ -19,3 +19,15 @@ export async function listSentDigests(db: Db | Tx, subscriberId: number): Promis
     .orderBy('id')
     .execute();
 }
+
+/** When each instant alert to a subscriber went out, oldest first. */
+export async function listSentInstantAlerts(db: Db | Tx, subscriberId: number): Promise<{ sent_at: Date | null }[]> {
+  return db
+    .selectFrom('instant_alerts')
+    .select(['sent_at'])
+    .where('subscriber_id', '=', subscriberId)
+    .where('status', '=', 'sent')
+    .orderBy('sent_at')
+    .orderBy('id')
+    .execute();
+}

@@ -153,7 +153,10 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
         const envelope = { messageId: `<${keyHash}.${index}@outbox.tracker-alerts>`, date: new Date(record.createdAt) };
         // Encrypted again on a repeat: other ciphertext of the same message (a session key is random by design).
         const eml = message.encryptTo
-          ? await buildEncryptedEml({ ...message, encryptTo: message.encryptTo }, envelope)
+          ? await buildEncryptedEml({ ...message, encryptTo: message.encryptTo }, envelope).catch(() => {
+              // A key that cannot encrypt (expired or revoked since): refused for good, never written in clear.
+              throw new PermanentEmailError('key_unusable', 'the recipient’s OpenPGP key cannot encrypt this message', 422, index);
+            })
           : buildEml(message, envelope);
         if (!claimed || !(await create(path, eml))) await replace(path, eml);
         options.log?.debug({ transport: 'outbox', file }, 'email written to the outbox');

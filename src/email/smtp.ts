@@ -58,10 +58,17 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       ids.push(messageId);
       if (sent.has(index)) continue;
       const complete = { ...message, from: message.from ?? options.defaultFrom };
+      let raw: Buffer;
       try {
-        const raw = complete.encryptTo
+        raw = complete.encryptTo
           ? await buildEncryptedEml({ ...complete, encryptTo: complete.encryptTo }, { messageId, date })
           : buildEml(complete, { messageId, date });
+      } catch {
+        // A key that cannot encrypt (expired or revoked since): refused for good, never sent in clear.
+        options.metrics?.messages.inc({ transport: 'smtp', outcome: 'rejected' });
+        throw new PermanentEmailError('key_unusable', 'the recipient’s OpenPGP key cannot encrypt this message', 422, index);
+      }
+      try {
         await transport.sendMail({ envelope: { from: complete.from, to: [complete.to] }, raw });
       } catch (error) {
         throw classify(error, index, messages.length);

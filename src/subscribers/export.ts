@@ -1,4 +1,4 @@
-import { listSentDigests } from '../db/subscriber-export';
+import { listSentDigests, listSentInstantAlerts } from '../db/subscriber-export';
 import type { SubscriberRow } from '../db/subscribers';
 import type { Resources } from '../resources';
 import { preferencesOf } from './preferences';
@@ -9,7 +9,7 @@ import { preferencesOf } from './preferences';
  * and the emails sent with their dates. Written out whole, so nothing stored is left unsaid.
  */
 export async function subscriberExport(deps: Pick<Resources, 'db' | 'clock'>, subscriber: SubscriberRow) {
-  const digests = await listSentDigests(deps.db, subscriber.id);
+  const [digests, instants] = await Promise.all([listSentDigests(deps.db, subscriber.id), listSentInstantAlerts(deps.db, subscriber.id)]);
   const iso = (date: Date | null) => date?.toISOString() ?? null;
   return {
     exportedAt: deps.clock.now().toISOString(),
@@ -19,6 +19,7 @@ export async function subscriberExport(deps: Pick<Resources, 'db' | 'clock'>, su
     updatedAt: iso(subscriber.updated_at),
     confirmedAt: iso(subscriber.confirmed_at),
     choices: preferencesOf(subscriber),
+    instantAlertsLastSentAt: iso(subscriber.instant_sent_at),
     // One language for now (issue 17's languages are not built yet).
     language: 'en',
     consent: { source: subscriber.consent_source, at: iso(subscriber.consent_at) },
@@ -34,6 +35,7 @@ export async function subscriberExport(deps: Pick<Resources, 'db' | 'clock'>, su
       sentAt: iso(d.finished_at),
       reports: d.item_count ?? 0,
     })),
+    instantAlertsSent: instants.map((a) => ({ sentAt: iso(a.sent_at) })),
   };
 }
 

@@ -35,7 +35,9 @@ export const SubscriberExportSchema = z
     language: z.string(),
     consent: z.object({ source: z.string(), at: instant }).openapi({ description: 'When consent was given, and from which form' }),
     openpgp: KeyStatusSchema,
+    instantAlertsLastSentAt: instant,
     digestsSent: z.array(z.object({ period: z.string(), dueAt: z.string().datetime(), sentAt: instant, reports: z.number().int() })),
+    instantAlertsSent: z.array(z.object({ sentAt: instant })),
   })
   .openapi('SubscriberExport');
 
