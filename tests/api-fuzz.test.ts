@@ -406,6 +406,8 @@ function tokenPurposeOf(template: string) {
     '/v1/preferences/export': 'export',
     '/openpgp/confirm': 'openpgp',
     '/unsubscribe': 'unsubscribe',
+    '/unsubscribe/stop': 'unsubscribe',
+    '/unsubscribe/fewer': 'unsubscribe',
     '/digests/view': 'view',
   } as const;
   return purposes[template as keyof typeof purposes];
@@ -548,6 +550,13 @@ describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () 
     { name: 'POST /v1/subscriptions (form)', requests: formRequests('/v1/subscriptions', false) },
     { name: 'POST /preferences', requests: formRequests('/preferences', true) },
     { name: 'POST /unsubscribe (form)', requests: formRequests('/unsubscribe', true) },
+    { name: 'POST /unsubscribe/fewer', requests: formRequests('/unsubscribe/fewer', true) },
+    { name: 'POST /unsubscribe/stop', requests: formRequests('/unsubscribe/stop', true) },
+    {
+      name: 'GET /check-inbox',
+      numRuns: Math.ceil(RUNS / 4),
+      requests: extraQuery.map((q) => ({ method: 'GET', path: '/check-inbox', query: q.join('&'), headers: [] })),
+    },
     {
       name: 'GET /assets/{name}',
       requests: fc
