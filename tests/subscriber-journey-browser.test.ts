@@ -185,6 +185,7 @@ describe.skipIf(!hasChromium)(title, () => {
         neutralSubjects: false,
       },
       exportUrl: expect.stringContaining('/v1/preferences/export?token='),
+      openpgp: { fingerprint: null, pendingFingerprint: null },
     });
 
     // --- Unsubscribe: the link on the page shows one button; pressing it ends everything
