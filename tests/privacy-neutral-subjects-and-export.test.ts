@@ -101,3 +101,29 @@ describe('self-service data export', () => {
     expect((await t.app.request(exportUrl)).status).toBe(401);
   });
 });
+
+describe('neutral subject lines on instant alerts', () => {
+  it('name no country or report in the subject and preview', async () => {
+    const { renderInstantEmail } = await import('../src/templates/instant-email');
+    const model = {
+      recipient: { email: 'neutral-0@example.org' },
+      items: [
+        {
+          kind: 'raised' as const,
+          country: 'Kazakhstan',
+          month: 'January 2025',
+          title: 'Satirist arrested',
+          url: null,
+          detectedAt: '2025-02-01T09:00:00.000Z',
+        },
+      ],
+      links: { manage: 'https://alerts.example.org/m', unsubscribe: 'https://alerts.example.org/u', site: 'https://alerts.example.org/' },
+    };
+    const plain = renderInstantEmail(model);
+    const neutral = renderInstantEmail({ ...model, neutralSubjects: true });
+    expect(plain.subject).toContain('Kazakhstan');
+    expect(neutral.subject).toBe('An update you asked for');
+    expect(/<div style="display:none[^>]*>([^<]*)<\/div>/.exec(neutral.html)?.[1]).toBe('Open to read it.');
+    expect(neutral.text).toContain('Satirist arrested');
+  });
+});

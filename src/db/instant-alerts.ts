@@ -67,6 +67,7 @@ export interface ClaimedPendingAlert {
   email: string;
   publicId: string;
   tokenVersion: number;
+  neutralSubjects: boolean;
 }
 
 /**
@@ -78,13 +79,17 @@ export async function claimPendingAlerts(
   input: { owner: string; now: Date; leaseUntil: Date; limit: number; minIntervalMs: number },
 ): Promise<ClaimedPendingAlert[]> {
   const sentBefore = new Date(input.now.getTime() - input.minIntervalMs);
-  const rows = await claimJobs<{ id: string; subscriber_id: string; email: string; public_id: string; token_version: number }>(
-    trx,
-    instantAlerts,
-    {
-      owner: input.owner,
-      leaseUntil: input.leaseUntil,
-      chosen: sql`chosen as (
+  const rows = await claimJobs<{
+    id: string;
+    subscriber_id: string;
+    email: string;
+    public_id: string;
+    token_version: number;
+    neutral_subjects: boolean;
+  }>(trx, instantAlerts, {
+    owner: input.owner,
+    leaseUntil: input.leaseUntil,
+    chosen: sql`chosen as (
         select a.id from instant_alerts as a join subscribers as s on s.id = a.subscriber_id
         where a.status = 'pending' and a.next_attempt_at <= ${input.now}
           and s.status = 'confirmed' and s.instant_alerts
@@ -94,10 +99,9 @@ export async function claimPendingAlerts(
         limit ${input.limit}
         for update of a skip locked
       )`,
-      join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
-      returning: sql`job.id, job.subscriber_id, s.email, s.public_id, s.token_version`,
-    },
-  );
+    join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
+    returning: sql`job.id, job.subscriber_id, s.email, s.public_id, s.token_version, s.neutral_subjects`,
+  });
   return rows
     .map((r) => ({
       id: Number(r.id),
@@ -105,6 +109,7 @@ export async function claimPendingAlerts(
       email: r.email,
       publicId: r.public_id,
       tokenVersion: r.token_version,
+      neutralSubjects: r.neutral_subjects,
     }))
     .sort((a, b) => a.id - b.id);
 }

@@ -23,4 +23,6 @@ export interface InstantAlertModel extends Branding {
   items: InstantAlertItem[];
   /** Links signed when the alert was recorded. */
   links: { manage: string; unsubscribe: string; site: string };
+  /** The subscriber chose subjects and previews that name no country or report. */
+  neutralSubjects?: boolean;
 }

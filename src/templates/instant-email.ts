@@ -1,5 +1,6 @@
 /** The instant watch-flag alert: sent at once when a flag is raised in a subscriber's countries. */
 import type { InstantAlertItem, InstantAlertModel } from '../db/instant-model';
+import { DEFAULT_NEUTRAL_SUBJECT } from '../email/transport';
 import { compiledTemplates } from './compiled';
 import { prepareTemplate } from './fill';
 import { listNames, oneLine, shorten } from './format';
@@ -37,6 +38,7 @@ const fillInstant = prepareTemplate<InstantView>(compiledTemplates.instant);
 const badgeOf = (item: InstantAlertItem) => (item.kind === 'published' ? 'New report with a watch flag' : 'Watch flag raised');
 
 export function instantSubject(model: InstantAlertModel): string {
+  if (model.neutralSubjects) return DEFAULT_NEUTRAL_SUBJECT;
   const [only] = model.items;
   if (model.items.length === 1 && only) return `Watch flag: ${oneLine(only.country)}, ${shorten(only.title, 80)}`;
   const countries = [...new Set(model.items.map((i) => i.country))];
@@ -66,7 +68,7 @@ export function renderInstantEmail(model: InstantAlertModel): RenderedEmail {
   const why = `You received this email because ${oneLine(model.recipient.email)} asked ${siteName} for instant watch-flag alerts.`;
   const html = fillInstant({
     subject,
-    preheader: explanation,
+    preheader: model.neutralSubjects ? 'Open to read it.' : explanation,
     siteName,
     explanation,
     digestNote,

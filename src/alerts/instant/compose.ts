@@ -10,6 +10,7 @@ import { monthLabel } from '../../templates/format';
  */
 export function composeInstantAlert(input: {
   email: string;
+  neutralSubjects?: boolean;
   links: InstantAlertModel['links'];
   items: readonly AlertItemRow[];
   events: ReadonlyMap<string, StoredEventView>;
@@ -29,5 +30,5 @@ export function composeInstantAlert(input: {
       detectedAt: row.detectedAt.toISOString(),
     });
   }
-  return { recipient: { email: input.email }, items, links: input.links };
+  return { recipient: { email: input.email }, items, links: input.links, ...(input.neutralSubjects ? { neutralSubjects: true } : {}) };
 }

@@ -101,6 +101,7 @@ async function recordNextBatch(
       const links = subscriberLinks(deps, { public_id: alert.publicId, token_version: alert.tokenVersion }, now);
       const model = composeInstantAlert({
         email: alert.email,
+        neutralSubjects: alert.neutralSubjects,
         links: { manage: links.manage(), unsubscribe: links.unsubscribe(), site: links.site() },
         items: items.filter((i) => i.alertId === alert.id),
         events,
