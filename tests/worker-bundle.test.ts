@@ -83,7 +83,14 @@ describe('Cron Triggers', () => {
 
   it('declares every cron the Worker maps to a job', () => {
     for (const job of jobCatalogue) expect(triggers, job.name).toContain(job.workersCron);
-    expect(jobCatalogue.map((job) => job.name).sort()).toEqual(['cleanup', 'detect', 'digest', 'instantAlerts', 'signupNotices', 'webhooks']);
+    expect(jobCatalogue.map((job) => job.name).sort()).toEqual([
+      'cleanup',
+      'detect',
+      'digest',
+      'instantAlerts',
+      'signupNotices',
+      'webhooks',
+    ]);
     expect(jobsOnCron('*/15 * * * *').map((job) => job.name)).toEqual(['detect', 'digest']);
     expect(jobsOnCron('* * * * *').map((job) => job.name)).toEqual(['webhooks', 'signupNotices', 'instantAlerts']);
     expect(jobsOnCron('17 3 * * *').map((job) => job.name)).toEqual(['cleanup']);

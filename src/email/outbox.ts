@@ -8,15 +8,7 @@ import type { EmailMetrics } from './metrics';
 import { isErrno, type KeyRecord, keysDirOf } from './outbox-files';
 import { pruneOutbox } from './outbox-prune';
 import { buildEncryptedEml } from './pgp-mime';
-import {
-  assertBatchSize,
-  assertIdempotencyKey,
-  assertSendable,
-  DEFAULT_NEUTRAL_SUBJECT,
-  type EmailMessage,
-  type Mailer,
-  PermanentEmailError,
-} from './transport';
+import { checkedSends, DEFAULT_NEUTRAL_SUBJECT, type EmailMessage, type Mailer, PermanentEmailError } from './transport';
 
 export interface OutboxMailerOptions {
   dataDir: string;
@@ -177,17 +169,6 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
     canEncrypt: true,
     dir,
     pruneSentBefore: (before) => pruneOutbox(dir, before),
-    async send(message, { idempotencyKey }) {
-      assertIdempotencyKey(idempotencyKey);
-      assertSendable(message);
-      const [id] = await deliver('single', idempotencyKey, [message]);
-      return { id: id! };
-    },
-    async sendBatch(messages, { idempotencyKey }) {
-      assertIdempotencyKey(idempotencyKey);
-      assertBatchSize(messages);
-      for (const [index, message] of messages.entries()) assertSendable(message, index);
-      return { ids: await deliver('batch', idempotencyKey, messages) };
-    },
+    ...checkedSends(deliver),
   };
 }

@@ -5,15 +5,7 @@ import type { Log } from '../log';
 import { buildEml } from './eml';
 import type { EmailMetrics } from './metrics';
 import { buildEncryptedEml } from './pgp-mime';
-import {
-  assertBatchSize,
-  assertIdempotencyKey,
-  assertSendable,
-  type EmailMessage,
-  type Mailer,
-  PermanentEmailError,
-  TransientEmailError,
-} from './transport';
+import { checkedSends, type EmailMessage, type Mailer, PermanentEmailError, TransientEmailError } from './transport';
 
 export interface SmtpMailerOptions {
   /** `smtp://user:pass@host:587` or `smtps://...` (Resend's relay: `smtps://resend:<key>@smtp.resend.com:465`). */
@@ -97,17 +89,6 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   return {
     kind: 'smtp',
     canEncrypt: true,
-    async send(message, { idempotencyKey }) {
-      assertIdempotencyKey(idempotencyKey);
-      assertSendable(message);
-      const [id] = await deliver('single', idempotencyKey, [message]);
-      return { id: id! };
-    },
-    async sendBatch(messages, { idempotencyKey }) {
-      assertIdempotencyKey(idempotencyKey);
-      assertBatchSize(messages);
-      for (const [index, message] of messages.entries()) assertSendable(message, index);
-      return { ids: await deliver('batch', idempotencyKey, messages) };
-    },
+    ...checkedSends(deliver),
   };
 }

@@ -120,3 +120,24 @@ export function assertSendable(message: EmailMessage, index?: number): void {
     throw new PermanentEmailError('invalid_recipient', 'the recipient is not a valid email address', 422, index);
   }
 }
+
+/** Hands a checked message or batch to a transport's one delivery step, with the same idempotency scope per kind. */
+export type Deliver = (scope: 'single' | 'batch', idempotencyKey: string, messages: EmailMessage[]) => Promise<string[]>;
+
+/** `send` and `sendBatch` for a transport that delivers through one step: the checks every transport makes first. */
+export function checkedSends(deliver: Deliver): Pick<Mailer, 'send' | 'sendBatch'> {
+  return {
+    async send(message, { idempotencyKey }) {
+      assertIdempotencyKey(idempotencyKey);
+      assertSendable(message);
+      const [id] = await deliver('single', idempotencyKey, [message]);
+      return { id: id! };
+    },
+    async sendBatch(messages, { idempotencyKey }) {
+      assertIdempotencyKey(idempotencyKey);
+      assertBatchSize(messages);
+      for (const [index, message] of messages.entries()) assertSendable(message, index);
+      return { ids: await deliver('batch', idempotencyKey, messages) };
+    },
+  };
+}

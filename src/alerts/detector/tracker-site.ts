@@ -5,6 +5,7 @@ import { loadSourceStates } from '../../db/source-states';
 import type { Resources } from '../../resources';
 import { findCountry } from '../../taxonomy/countries';
 import { findTrackerCountry } from '../../taxonomy/tracker-countries';
+import { trackerMonthNames } from '../sources/tracker-page';
 import { detectSource, sourceLimits } from './detect-source';
 import { SourceStatusError } from './fetch-source';
 import { PoliteHost } from './polite-host';
@@ -14,20 +15,6 @@ export const ROBOTS_AGENT = 'tracker-alerts';
 /** A country page the site sends without validators is read again at most this often; the month's report page in between. */
 const COUNTRY_PAGE_MAX_AGE_MS = 24 * 3600_000;
 const ROBOTS_MAX_BYTES = 512 * 1024;
-const monthSlugs = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
 
 export interface TrackerPage {
   country: string;
@@ -59,7 +46,7 @@ export function trackerCountryPageUrl(baseUrl: string, slug: string): string {
 
 /** The report page of the month `now` falls in (UTC): `/democracytracker/report/<slug>/<month>-<year>`. */
 export function trackerReportPageUrl(baseUrl: string, slug: string, now: Date): string {
-  return `${baseUrl}/democracytracker/report/${slug}/${monthSlugs[now.getUTCMonth()]}-${now.getUTCFullYear()}`;
+  return `${baseUrl}/democracytracker/report/${slug}/${trackerMonthNames[now.getUTCMonth()]}-${now.getUTCFullYear()}`;
 }
 
 /**

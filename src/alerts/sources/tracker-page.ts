@@ -34,7 +34,8 @@ interface ReportDraft {
   lines: PageLine[];
 }
 
-const monthNames = [
+/** The month names of the tracker's report-page headings and URLs, January first. */
+export const trackerMonthNames = [
   'january',
   'february',
   'march',
@@ -189,7 +190,7 @@ function clip(text: string): string {
 function monthOf(text: string): string | undefined {
   const match = monthHeading.exec(text);
   if (!match) return undefined;
-  const month = monthNames.indexOf(match[1]!.toLowerCase()) + 1;
+  const month = trackerMonthNames.indexOf(match[1]!.toLowerCase()) + 1;
   return month > 0 ? `${match[2]}-${String(month).padStart(2, '0')}` : undefined;
 }
 
