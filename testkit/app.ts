@@ -7,7 +7,7 @@ import { fixedClock } from '../src/clock';
 import { parseConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import { nodeResources } from '../src/node-resources';
-import { createDeps, type Deps } from '../src/services';
+import { createDeps, type Deps, servicesIdle } from '../src/services';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -79,6 +79,23 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
           ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
         }),
       ),
-    close: () => (database ? Promise.resolve() : db.close()),
+    close: async () => {
+      await settled(servicesIdle(deps), CLOSE_WAIT_MS);
+      if (!database) await db.close();
+    },
   };
 }
+
+/** How long close() lets a pump's pass finish: closing the database under a running pass rejects where no one awaits (PGlite's transaction). */
+const CLOSE_WAIT_MS = 5_000;
+
+const settled = (work: Promise<unknown>, ms: number) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    work
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+  });
