@@ -138,15 +138,22 @@ describe('queue module: claim with lease and owner, complete, retry later, fail,
     const ids = await enqueue(300);
     const other = database.openAnother(4);
     try {
-      const takeAll = async (db: Db, owner: string) => {
+      // Each waits after its first claim for the other's, so a second pool still connecting cannot find the queue empty; then they race.
+      const firstClaimed: Array<() => void> = [];
+      const bothClaimedOnce = Promise.all([0, 1].map(() => new Promise<void>((resolve) => firstClaimed.push(resolve))));
+      const takeAll = async (db: Db, owner: string, index: number) => {
         const taken: number[] = [];
         for (;;) {
           const rows = await claim(db, owner, T0, 7);
+          if (taken.length === 0) {
+            firstClaimed[index]!();
+            await bothClaimedOnce;
+          }
           if (rows.length === 0) return taken;
           taken.push(...rows.map((r) => r.id));
         }
       };
-      const [a, b] = await Promise.all([takeAll(database.db, 'claimer-a'), takeAll(other.db, 'claimer-b')]);
+      const [a, b] = await Promise.all([takeAll(database.db, 'claimer-a', 0), takeAll(other.db, 'claimer-b', 1)]);
       expect(a.length).toBeGreaterThan(0);
       expect(b.length).toBeGreaterThan(0);
       expect([...a, ...b].sort((x, y) => x - y)).toEqual(ids);
