@@ -1,13 +1,5 @@
+import type { CountryChangeType } from '../db/change-types';
 import type { CountryContext } from './sources/country-context';
-
-export const countryChangeTypes = [
-  'country.facts_changed',
-  'country.treaty_status_changed',
-  'country.ranking_changed',
-  'country.performance_changed',
-] as const;
-
-export type CountryChangeType = (typeof countryChangeTypes)[number];
 
 /** One change of a country's context: what changed, from what to what. */
 export interface CountryContextChange {
