@@ -14,7 +14,7 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /**
- * A migrated database owned by one test file: a fresh PostgreSQL schema when
+ * A migrated database owned by one test file: a fresh PostgreSQL database when
  * TEST_DATABASE_URL is set, else an in-memory PGlite.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -28,18 +28,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       },
     };
   }
-  const schema = `test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  await adminQuery(`create schema ${schema}`);
-  const handle = openPostgres(postgresUrl, { searchPath: schema });
+  const scratch = await createScratchDatabase();
+  const handle = openPostgres(scratch.url);
   await migrateToLatest(handle.db, taxonomySeed);
   return {
     ...handle,
-    openAnother: (max = 10) => openPostgres(postgresUrl, { searchPath: schema, max }),
+    openAnother: (max = 10) => openPostgres(scratch.url, { max }),
     close: async () => {
       await handle.close();
-      await adminQuery(`drop schema ${schema} cascade`);
+      await scratch.drop();
     },
   };
+}
+
+/**
+ * A database of its own on the PostgreSQL server, for one test file. Not a schema: Kysely's
+ * migrator looks up tables in every schema it can see, and fails when another file drops its
+ * schema during that lookup.
+ */
+export async function createScratchDatabase(owner?: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  await adminQuery(`create database ${name}${owner ? ` owner ${owner}` : ''}`);
+  const url = new URL(postgresUrl ?? '');
+  url.pathname = `/${name}`;
+  return { name, url: url.href, drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }
 
 /** Runs one statement on the PostgreSQL server as the admin connection (schemas, fixtures). */

@@ -83,7 +83,8 @@ describe('integrator API keys', () => {
     expect(problem.title).toBe('The API key is revoked');
     expect(problem.type).toMatch(/api-key-revoked$/);
 
-    for (const key of [`${made.key.slice(0, -1)}A`, 'tak_short', `tak_${'x'.repeat(43)}`]) {
+    const mangled = `${made.key.slice(0, -1)}${made.key.endsWith('A') ? 'B' : 'A'}`;
+    for (const key of [mangled, 'tak_short', `tak_${'x'.repeat(43)}`]) {
       const unknown = await withKey(t, key)('GET', '/v1/webhooks');
       expect(unknown.status, key).toBe(401);
       expect((await problemOf(unknown)).title).toBe('Authentication required');

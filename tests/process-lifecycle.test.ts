@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
-import { adminQuery, postgresUrl } from '../testkit/db';
+import { createScratchDatabase, postgresUrl } from '../testkit/db';
 import { sampleEvent } from '../testkit/events';
 import { type Running, runEntry } from '../testkit/process';
 
@@ -43,23 +42,19 @@ async function databaseTarget() {
     CRON_WEBHOOKS: '* * * * * *',
   };
   if (!postgresUrl)
-    return { env, open: (): Promise<DatabaseHandle> => openPglite(dataDir), seedSql: (text: string) => seedPglite(dataDir, text) };
-  const server = postgresUrl;
-  const schema = `lifecycle_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create schema ${schema}`);
-  cleanups.push(() => adminQuery(`drop schema ${schema} cascade`));
-  const url = new URL(server);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  env.DATABASE_URL = url.toString();
+    return { env, open: (): Promise<DatabaseHandle> => openPglite(dataDir), seedSql: (text: string) => runSql(openPglite(dataDir), text) };
+  const scratch = await createScratchDatabase();
+  cleanups.push(scratch.drop);
+  env.DATABASE_URL = scratch.url;
   return {
     env,
-    open: async (): Promise<DatabaseHandle> => openPostgres(server, { searchPath: schema, max: 2 }),
-    seedSql: (text: string) => adminQuery(`set search_path = ${schema}; ${text}`),
+    open: async (): Promise<DatabaseHandle> => openPostgres(scratch.url, { max: 2 }),
+    seedSql: (text: string) => runSql(openPostgres(scratch.url, { max: 1 }), text),
   };
 }
 
-async function seedPglite(dataDir: string, text: string) {
-  const handle = await openPglite(dataDir);
+async function runSql(opening: DatabaseHandle | Promise<DatabaseHandle>, text: string) {
+  const handle = await opening;
   try {
     await sql.raw(text).execute(handle.db);
   } finally {

@@ -5,7 +5,7 @@ import { unstable_startWorker } from 'wrangler';
 import { migrateToLatest } from '../src/db/migrate';
 import { openPostgres } from '../src/db/postgres';
 import { taxonomySeed } from '../src/taxonomy/seed';
-import { postgresUrl } from '../testkit/db';
+import { createScratchDatabase, postgresUrl } from '../testkit/db';
 import { sampleEvent } from '../testkit/events';
 import { projectRoot } from '../testkit/process';
 import { startSourceServer } from '../testkit/source-server';
@@ -18,16 +18,14 @@ const feedEvents = [sampleEvent({ id: 'worker-feed-nor', country: 'NOR' }), samp
 
 /**
  * The Worker built from wrangler.toml, run by workerd (wrangler's local runtime) against a fresh
- * schema of TEST_DATABASE_URL through the Hyperdrive binding's local connection string.
- *
- * workerd builds the binding's connection string from host, port, user, password and database
- * only, so `?options=-c search_path=...` does not reach PostgreSQL; a role created for this file,
- * whose default search_path is its own schema, points the Worker there instead.
+ * database on the TEST_DATABASE_URL server, through the Hyperdrive binding's local connection string
+ * (workerd builds it from host, port, user, password and database only), as a role made for this file.
  */
 describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hyperdrive binding', () => {
   const name = `tracker_worker_${randomBytes(6).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
   let admin: pg.Client;
+  let database: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   let sources: Awaited<ReturnType<typeof startSourceServer>>;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
@@ -54,9 +52,8 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
     await admin.query(`create role ${name} login password '${password}'`);
-    await admin.query(`create schema ${name} authorization ${name}`);
-    await admin.query(`alter role ${name} set search_path = ${name}`);
-    const url = new URL(postgresUrl!);
+    database = await createScratchDatabase(name);
+    const url = new URL(database.url);
     url.username = name;
     url.password = password;
     const migrated = openPostgres(url.href, { max: 1 });
@@ -102,7 +99,7 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     await receiver?.close();
     delete process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE;
     if (admin) {
-      await admin.query(`drop schema if exists ${name} cascade`);
+      await database?.drop();
       await admin.query(`drop role if exists ${name}`);
       await admin.end();
     }
