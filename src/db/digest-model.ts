@@ -82,6 +82,8 @@ export interface DigestModel extends Branding {
     site: string;
     /** Where "N more reports on the site" points; default `site`. */
     moreReports?: string;
+    /** The Atom feed of the reader's selection (recorded before it existed: none). */
+    feed?: string;
   };
 }
 

@@ -66,7 +66,7 @@ export interface PreparedDigest {
   moreCount: number;
   /** Subject and preview name no country or topic. */
   neutral: boolean;
-  links: { manage: string; unsubscribe: string; viewInBrowser: string; site: string; moreReports: string };
+  links: { manage: string; unsubscribe: string; viewInBrowser: string; site: string; moreReports: string; feed?: string };
 }
 
 function changedList(fields: readonly string[] | undefined): string {
@@ -167,6 +167,7 @@ export function prepareDigest(
       viewInBrowser: requireHttpUrl(model.links.viewInBrowser, 'links.viewInBrowser'),
       site,
       moreReports: safeHttpUrl(model.links.moreReports) ?? site,
+      feed: safeHttpUrl(model.links.feed),
     },
   };
 }

@@ -1,6 +1,15 @@
 /** The plain-text alternative of the digest, from the same (already cut) data as the HTML. */
 import { badgeLabels, itemCount, type PreparedDigest, type PreparedItem } from './digest-prepare';
-import { type DigestTotals, digestSummary, digestWhy, moreLabel, moreNote, showsWatchFlag, WATCH_FLAG_NOTE } from './digest-view';
+import {
+  type DigestTotals,
+  digestSummary,
+  digestWhy,
+  FEED_LABEL,
+  moreLabel,
+  moreNote,
+  showsWatchFlag,
+  WATCH_FLAG_NOTE,
+} from './digest-view';
 
 /**
  * Plain punctuation for the dash, ellipsis and thin spaces the shared formatting adds; and no
@@ -75,6 +84,7 @@ export function digestText(d: PreparedDigest, totals: DigestTotals): string {
     digestWhy(d),
     `Manage preferences: ${d.links.manage}`,
     `Unsubscribe: ${d.links.unsubscribe}`,
+    ...(d.links.feed ? [`${FEED_LABEL}: ${d.links.feed}`] : []),
     `${d.siteName}: ${d.links.site}`,
     'This email loads no images and its links are not tracked.',
     '',

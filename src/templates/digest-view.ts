@@ -98,11 +98,15 @@ export function moreNote(shown: number, total: number): string {
     : `This email shows ${formatCount(shown)} of ${plural(total, 'report', 'reports')}, so that your email app does not cut it short.`;
 }
 
+/** The footer link to the Atom feed of the reader's selection (the same reports in a feed reader). */
+export const FEED_LABEL = 'Atom feed of your selection';
+
 export function footerLinks(d: PreparedDigest): LinkView[] {
   return linkList([
     { label: 'Manage preferences', url: d.links.manage },
     { label: 'Unsubscribe', url: d.links.unsubscribe },
     { label: 'View in browser', url: d.links.viewInBrowser },
+    ...(d.links.feed ? [{ label: FEED_LABEL, url: d.links.feed }] : []),
   ]);
 }
 

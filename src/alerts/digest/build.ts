@@ -3,6 +3,7 @@ import type { Resources } from '../../resources';
 import { subscriberLinks } from '../../subscribers/links';
 import { choicesOf } from '../../subscribers/notices';
 import type { DigestModel } from '../../templates/models';
+import { feedLinks } from '../change-feeds';
 import { composeDigest } from './compose';
 import { latestDuePeriod } from './period';
 import type { ChangeWindow } from './window';
@@ -33,6 +34,12 @@ export function buildDigest(
     unsubscribe: links.unsubscribe(),
     viewInBrowser: `${deps.config.publicBaseUrl}/digests/view?token=${encodeURIComponent(view)}`,
     site: links.site(),
+    feed: feedLinks(deps.config.publicBaseUrl, {
+      countries: digest.countries,
+      regions: digest.regions,
+      categories: digest.categories,
+      types: [],
+    }).atom,
   };
   const recipient = {
     email: digest.email,

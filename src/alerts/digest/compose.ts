@@ -23,6 +23,7 @@ export interface DigestLinks {
   unsubscribe: string;
   viewInBrowser: string;
   site: string;
+  feed?: string;
 }
 
 const names = new Map<string, string>(
