@@ -210,6 +210,83 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
     await t.close();
   });
 
+  it('a pending alert is never sent once its reader turns instant alerts off (JSON, page) or unsubscribes, not even after turning them on again', async () => {
+    const t = await scenario('off');
+    await detect(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Before the change' })]);
+    expect(countsOf('off-kaz').size).toBe(3);
+    t.clock.advance(HOUR);
+    await detect(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Held back' })]);
+    const pending = () => t.deps.db.selectFrom('instant_alerts').select('subscriber_id').where('status', '=', 'pending').execute();
+    expect(await pending()).toHaveLength(3);
+
+    const reader = async (n: number) => {
+      const row = await t.deps.db
+        .selectFrom('subscribers')
+        .selectAll()
+        .where('email', '=', `off-kaz-${n}@example.org`)
+        .executeTakeFirstOrThrow();
+      return {
+        row,
+        token: (purpose: 'manage' | 'unsubscribe') => t.deps.tokens.sign(purpose, { publicId: row.public_id, version: row.token_version }),
+      };
+    };
+    const json = await reader(0);
+    const off = await t.call('PUT', `/v1/preferences?token=${encodeURIComponent(json.token('manage'))}`, {
+      countries: ['KAZ'],
+      instantAlerts: false,
+    });
+    expect(off.status).toBe(200);
+    const form = await reader(1);
+    const saved = await t.app.request(`/preferences?token=${encodeURIComponent(form.token('manage'))}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+      body: new URLSearchParams([['countries', 'KAZ']]).toString(),
+    });
+    expect(saved.status).toBe(303);
+    const leaving = await reader(2);
+    const left = await t.app.request(`/unsubscribe?token=${encodeURIComponent(leaving.token('unsubscribe'))}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(left.status).toBe(200);
+    expect(await pending()).toHaveLength(0);
+
+    // Back on: the flags gathered before are not news any more; the next flag is.
+    const on = await t.call('PUT', `/v1/preferences?token=${encodeURIComponent(json.token('manage'))}`, {
+      countries: ['KAZ'],
+      instantAlerts: true,
+    });
+    expect(on.status).toBe(200);
+    t.clock.advance(6 * HOUR);
+    t.deps.instantPump.kick();
+    await t.deps.instantPump.idle();
+    expect(inbox('off-kaz')).toHaveLength(3);
+    await detect(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'After the change' })]);
+    const mails = inbox('off-kaz');
+    expect(mails.map((m) => m.to[0])).toEqual([...mails.slice(0, 3).map((m) => m.to[0]), 'off-kaz-0@example.org']);
+    expect(mails[3]!.text).toContain('After the change');
+    expect(mails[3]!.text).not.toContain('Held back');
+    await t.close();
+  });
+
+  it('a reader who turns instant alerts off after their alert was recorded, before it was handed over, is left out of the batch', async () => {
+    const t = await scenario('late');
+    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Late change' })]);
+    await fanOutWatchFlags(t.deps);
+    const result = await sendInstantAlerts(t.deps, {
+      afterRecord: async () => {
+        await t.deps.db.updateTable('subscribers').set({ instant_alerts: false }).where('email', '=', 'late-kaz-0@example.org').execute();
+      },
+    });
+    expect(result).toMatchObject({ sent: 2, batches: 1 });
+    expect([...countsOf('late').keys()].sort()).toEqual(['late-kaz-1@example.org', 'late-kaz-2@example.org']);
+    const refused = await t.deps.db.selectFrom('instant_alerts').select(['status', 'last_error']).where('status', '=', 'failed').execute();
+    expect(refused).toEqual([{ status: 'failed', last_error: 'instant alerts turned off before the send' }]);
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 0, batches: 0 });
+    await t.close();
+  });
+
   it('is chosen at sign-up and in the preference centre (JSON and form)', async () => {
     const t = await scenario('choose');
     const signUp = await t.call('POST', '/v1/subscriptions', { email: 'chooser@example.org', countries: ['KAZ'], instantAlerts: true });

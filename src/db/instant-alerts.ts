@@ -151,6 +151,25 @@ export async function recordAlerts(
     where a.id = r.id`.execute(trx);
 }
 
+/**
+ * Of recorded alerts never yet handed to the provider, fails those whose subscriber has since
+ * turned instant alerts off or left, and answers the ids still to send. One statement.
+ */
+export async function keepWantedAlerts(db: Db, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<{ id: string }>`
+    with unwanted as (
+      update instant_alerts as a set status = 'failed', locked_by = null, locked_until = null,
+        last_error = 'instant alerts turned off before the send'
+      where a.id = any(${[...ids]}::bigint[]) and a.status = 'sending'
+        and not exists (select 1 from subscribers as s where s.id = a.subscriber_id and s.status = 'confirmed' and s.instant_alerts)
+      returning a.id
+    )
+    select id from instant_alerts
+    where id = any(${[...ids]}::bigint[]) and status = 'sending' and id not in (select id from unwanted)`.execute(db);
+  return rows.map((r) => Number(r.id));
+}
+
 /** A recorded alert, to be sent (again) exactly as recorded. */
 export interface RecordedAlert {
   id: number;

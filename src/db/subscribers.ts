@@ -1,5 +1,5 @@
-import { type Insertable, type Selectable, sql } from 'kysely';
-import type { Db, SubscribersTable, SuppressionsTable, Tx } from './database';
+import { type Insertable, type QueryCreator, type Selectable, sql } from 'kysely';
+import type { Database, Db, SubscribersTable, SuppressionsTable, Tx } from './database';
 import { preparedAs } from './prepared-statements';
 
 export type SubscriberRow = Selectable<SubscribersTable>;
@@ -145,17 +145,39 @@ export async function findSubscriberByEmail(db: Db | Tx, email: string): Promise
   return db.selectFrom('subscribers').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
+/**
+ * Replaces a subscriber's choices. In the same statement, an instant alert still gathering
+ * flags for a subscriber who turns instant alerts off is dropped: it is never sent, now or
+ * after they turn them on again.
+ */
 export async function updatePreferences(db: Db | Tx, id: number, choices: SubscriberChoices, now: Date): Promise<void> {
   await db
-    .updateTable('subscribers')
-    .set({ ...choices, updated_at: now })
-    .where('id', '=', id)
+    .with('updated', (q) =>
+      q
+        .updateTable('subscribers')
+        .set({ ...choices, updated_at: now })
+        .where('id', '=', id)
+        .returningAll(),
+    )
+    .with('dropped', (q) => dropPendingAlertsOf(q))
+    .selectFrom('updated')
+    .select('id')
     .execute();
 }
 
+/** The pending instant alerts of the subscribers just updated who no longer want instant alerts (a CTE of `updated`). */
+const dropPendingAlertsOf = (q: QueryCreator<Database & { updated: SubscriberRow }>) =>
+  q
+    .deleteFrom('instant_alerts')
+    .using('updated')
+    .whereRef('instant_alerts.subscriber_id', '=', 'updated.id')
+    .where('instant_alerts.status', '=', 'pending')
+    .where('updated.instant_alerts', '=', false)
+    .returning('instant_alerts.id');
+
 /**
  * Replaces the choices of a subscriber whose token version is still `version`, in one
- * statement; undefined when there is no such subscriber (deleted, or their links retired).
+ * statement (dropping a pending instant alert as updatePreferences does); undefined when there is no such subscriber (deleted, or their links retired).
  */
 export async function updatePreferencesIfCurrent(
   db: Db | Tx,
@@ -165,11 +187,17 @@ export async function updatePreferencesIfCurrent(
   now: Date,
 ): Promise<SubscriberRow | undefined> {
   return db
-    .updateTable('subscribers')
-    .set({ ...choices, updated_at: now })
-    .where((eb) => ('publicId' in key ? eb('public_id', '=', key.publicId) : eb('id', '=', key.id)))
-    .where('token_version', '=', version)
-    .returningAll()
+    .with('updated', (q) =>
+      q
+        .updateTable('subscribers')
+        .set({ ...choices, updated_at: now })
+        .where((eb) => ('publicId' in key ? eb('public_id', '=', key.publicId) : eb('id', '=', key.id)))
+        .where('token_version', '=', version)
+        .returningAll(),
+    )
+    .with('dropped', (q) => dropPendingAlertsOf(q))
+    .selectFrom('updated')
+    .selectAll()
     .executeTakeFirst();
 }
 

@@ -3,6 +3,7 @@ import { loadEvents } from '../../db/events';
 import {
   claimPendingAlerts,
   claimStaleAlertBatch,
+  keepWantedAlerts,
   listAlertItems,
   markAlertsSent,
   type RecordedAlert,
@@ -41,6 +42,8 @@ export interface InstantSendOptions {
 interface RecordedBatch {
   batchKey: string;
   alerts: RecordedAlert[];
+  /** Recorded by this run and never handed to the provider: readers who turned alerts off since may still be left out. */
+  fresh?: boolean;
 }
 
 /**
@@ -110,7 +113,7 @@ async function recordNextBatch(
     });
     const batchKey = `instant-alerts-${randomUUID()}`;
     await recordAlerts(trx, { alerts, batchKey, now });
-    return { batchKey, alerts };
+    return { batchKey, alerts, fresh: true };
   });
 }
 
@@ -118,7 +121,17 @@ async function recordNextBatch(
 async function sendRecorded(deps: InstantDeps, batch: RecordedBatch, result: InstantSendResult): Promise<void> {
   // An alert whose reports all left the store says nothing: it is closed without an email.
   const empty = batch.alerts.filter((a) => a.model.items.length === 0).map((a) => a.id);
-  const alerts = batch.alerts.filter((a) => a.model.items.length > 0);
+  let alerts = batch.alerts.filter((a) => a.model.items.length > 0);
+  // Its key never went to the provider, so the batch may still shrink; a batch sent before must go again as it was.
+  if (batch.fresh) {
+    const wanted = new Set(
+      await keepWantedAlerts(
+        deps.db,
+        alerts.map((a) => a.id),
+      ),
+    );
+    alerts = alerts.filter((a) => wanted.has(a.id));
+  }
   const ids = alerts.map((a) => a.id);
   if (empty.length > 0) await failJobs(deps.db, instantAlerts, { ids: empty, now: deps.clock.now(), error: 'no report left to tell' });
   if (alerts.length === 0) return;
