@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { dispatchDue } from '../src/alerts/webhooks/delivery-loop';
 import { fanOutChanges } from '../src/alerts/webhooks/fanout';
-import { changeTypes } from '../src/db/change-types';
+import { allChangeTypes } from '../src/db/change-types';
 import { createTestApp, type TestApp } from '../testkit/app';
+import { changingCountryPage } from '../testkit/country-page-source';
 import { sampleEvent } from '../testkit/events';
 import { startReceiver } from '../testkit/webhook-receiver';
 
@@ -14,6 +15,7 @@ interface Entry {
   example: Record<string, unknown>;
 }
 
+const countryPage = changingCountryPage();
 let t: TestApp;
 let catalogue: Entry[];
 const closers: (() => Promise<void>)[] = [];
@@ -21,7 +23,7 @@ const closers: (() => Promise<void>)[] = [];
 const validatorOf = (type: string) => z.fromJSONSchema(catalogue.find((e) => e.type === type)!.schema as never);
 
 beforeAll(async () => {
-  t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1' });
+  t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', SOURCE_URLS: countryPage.url });
   t.clock.set(new Date()); // the receiver checks webhook-timestamp against its own clock
   catalogue = ((await (await t.call('GET', '/v1/event-types')).json()) as { data: Entry[] }).data;
 });
@@ -35,7 +37,7 @@ describe('the event catalogue', () => {
     const res = await t.call('GET', '/v1/event-types');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=3600');
-    expect(catalogue.map((e) => e.type)).toEqual([...changeTypes]);
+    expect(catalogue.map((e) => e.type)).toEqual([...allChangeTypes]);
     for (const entry of catalogue) {
       expect(entry.description.length, entry.type).toBeGreaterThan(20);
       expect(entry.schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
@@ -46,7 +48,8 @@ describe('the event catalogue', () => {
       const other = catalogue.find((e) => e.type !== entry.type)!;
       expect(validator.safeParse(other.example).success).toBe(false);
       const data = entry.example.data as Record<string, unknown>;
-      expect(validator.safeParse({ ...entry.example, data: { ...data, event: { id: 42 } } }).success).toBe(false);
+      const broken = 'event' in data ? { event: { id: 42 } } : { country: { id: 42 } };
+      expect(validator.safeParse({ ...entry.example, data: { ...data, ...broken } }).success).toBe(false);
     }
   });
 
@@ -62,7 +65,7 @@ describe('the event catalogue', () => {
   it('describes the bodies the dispatcher really sends: deliveries of every type fit the served schema of their type', async () => {
     const receiver = await startReceiver();
     closers.push(receiver.close);
-    const created = await t.call('POST', '/v1/webhooks', { url: receiver.url, countries: ['MNG'] }, { admin: true });
+    const created = await t.call('POST', '/v1/webhooks', { url: receiver.url, countries: ['MNG', 'KAZ'] }, { admin: true });
     expect(created.status).toBe(201);
     receiver.setSecret(((await created.json()) as { secret: string }).secret);
 
@@ -71,11 +74,16 @@ describe('the event catalogue', () => {
     await ingest([event]);
     await ingest([{ ...event, body: 'A new body.', watchFlag: true }]);
     await ingest([{ ...event, body: 'A new body.', watchFlag: false }]);
+    // The country page read twice: first sight (no change), then one change of each country type.
+    const detect = () => t.call('POST', '/v1/admin/detect', undefined, { admin: true });
+    expect((await detect()).status).toBe(200);
+    countryPage.change();
+    expect((await detect()).status).toBe(200);
     await t.deps.webhookPump.idle();
     await fanOutChanges(t.deps);
     await dispatchDue(t.deps);
 
-    expect(new Set(receiver.received.map((r) => r.type))).toEqual(new Set(changeTypes));
+    expect(new Set(receiver.received.map((r) => r.type))).toEqual(new Set(allChangeTypes));
     for (const delivery of receiver.received) {
       expect(delivery.verified).toBe(true);
       const fit = validatorOf(delivery.type).safeParse(delivery.body);
@@ -97,8 +105,8 @@ describe('the event catalogue', () => {
       >;
       components: { schemas: Record<string, { properties: Record<string, unknown> }> };
     };
-    expect(Object.keys(doc.webhooks)).toEqual([...changeTypes, 'ping']);
-    for (const type of changeTypes) {
+    expect(Object.keys(doc.webhooks)).toEqual([...allChangeTypes, 'ping']);
+    for (const type of allChangeTypes) {
       const post = doc.webhooks[type]!.post;
       expect(post.operationId).toMatch(/^receive/);
       expect(post.parameters.filter((p) => p.in === 'header').map((p) => p.name)).toEqual([

@@ -1,7 +1,9 @@
 import { generateAtomFeed, generateJsonFeed } from 'feedsmith';
 import type { ChangeFeedFilters, FeedChange } from '../db/change-feed';
 import type { ChangeType } from '../db/change-types';
+import type { CountryChangeView } from '../db/changes';
 import { findCountry } from '../taxonomy/countries';
+import { changedValueLines, countryChangeCategories, countryContextWords, countryView } from './country-change-view';
 
 /** The filters as query parameters, in one canonical order (comma-separated lists): feed links and cache keys. */
 export function feedQuery(filters: ChangeFeedFilters): string {
@@ -39,8 +41,25 @@ interface FeedEntry {
   tags: string[];
 }
 
+const entryId = (publicBaseUrl: string, changeId: number) => `tag:${new URL(publicBaseUrl).hostname},2025:change:${changeId}`;
+
+/** A country context change: what changed, old and new, linking the country page it was read from. */
+function countryFeedEntry(change: CountryChangeView, publicBaseUrl: string): FeedEntry {
+  const country = countryView(change);
+  const fields = Object.keys(change.changed);
+  return {
+    id: entryId(publicBaseUrl, change.id),
+    title: `${country.name}. ${countryContextWords.types[change.type]}: ${fields.join(', ')}`,
+    updated: change.detectedAt,
+    link: country.url?.startsWith('http') ? country.url : `${publicBaseUrl}/v1/changes?after=${change.id - 1}&limit=1`,
+    summary: changedValueLines(change.changed).join('\n'),
+    tags: [change.countryId, ...countryChangeCategories(change)],
+  };
+}
+
 /** One entry per change: a stable tag: id, the detection time, the report's link, and a plain-text summary. */
 export function feedEntry(change: FeedChange, publicBaseUrl: string): FeedEntry {
+  if (!('event' in change)) return countryFeedEntry(change, publicBaseUrl);
   const { event } = change;
   const country = findCountry(event.country)?.name ?? event.country;
   const latestUpdate = event.updates.at(-1)?.text;
@@ -50,7 +69,7 @@ export function feedEntry(change: FeedChange, publicBaseUrl: string): FeedEntry 
     excerpt(event.body, 400),
   ].filter((part) => part !== undefined && part !== '');
   return {
-    id: `tag:${new URL(publicBaseUrl).hostname},2025:change:${change.id}`,
+    id: entryId(publicBaseUrl, change.id),
     title: `${country}, ${event.month}. ${typeLabels[change.type] ?? change.type}: ${event.title}`,
     updated: change.detectedAt,
     link: event.url ?? `${publicBaseUrl}/v1/events/${encodeURIComponent(event.id)}`,

@@ -13,8 +13,8 @@ export interface ChangeDecision {
 
 /**
  * Changes of a country's context (issue 16), kept in the same change log with `country_id`
- * instead of `event_id`; the event consumers (digests, webhooks, instant alerts) read only
- * event changes until they handle these.
+ * instead of `event_id`. Webhooks, the public feeds and the digest's "Country context" section
+ * carry them; instant alerts read event changes only.
  */
 export const countryChangeTypes = [
   'country.facts_changed',
@@ -24,6 +24,15 @@ export const countryChangeTypes = [
 ] as const;
 
 export type CountryChangeType = (typeof countryChangeTypes)[number];
+
+/** Every type the change log holds: what webhooks, the public feed and the catalogue carry. */
+export const allChangeTypes = [...changeTypes, ...countryChangeTypes] as const;
+
+export type AnyChangeType = (typeof allChangeTypes)[number];
+
+export function isCountryChangeType(type: string): type is CountryChangeType {
+  return (countryChangeTypes as readonly string[]).includes(type);
+}
 
 export function isEventChangeType(type: string): type is ChangeType {
   return (changeTypes as readonly string[]).includes(type);

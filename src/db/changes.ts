@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type ChangeDecision, type ChangeType, type CountryChangeType, isEventChangeType } from './change-types';
+import { type ChangeDecision, type ChangeType, type CountryChangeType, isCountryChangeType, isEventChangeType } from './change-types';
 import type { Db, Tx } from './database';
 import { ROWS_PER_STATEMENT } from './events';
 
@@ -37,11 +37,13 @@ export async function appendChanges(trx: Tx, changes: readonly ChangeWrite[], de
   return changes.length;
 }
 
+/** The fields of a country's context that changed, each with its old and new value. */
+export type ChangedValues = Record<string, { old: string | null; new: string | null }>;
+
 export interface CountryChangeWrite {
   type: CountryChangeType;
   countryId: string;
-  /** The fields that changed, each with its old and new value. */
-  changed: Record<string, { old: string | null; new: string | null }>;
+  changed: ChangedValues;
 }
 
 /** Appends country context changes; the caller holds the change-log lock (lockChangeLog). */
@@ -79,6 +81,76 @@ function eventChangeView(r: {
 }): ChangeView[] {
   if (r.event_id === null || !isEventChangeType(r.type)) return [];
   return [{ id: Number(r.id), type: r.type, eventId: r.event_id, previous: r.previous, detectedAt: r.detected_at.toISOString() }];
+}
+
+/** A country context change as read back: `previous` holds each changed field's old and new value. */
+export interface CountryChangeView {
+  id: number;
+  type: CountryChangeType;
+  countryId: string;
+  changed: ChangedValues;
+  detectedAt: string;
+  /** The country page it was read from (null if the stored context is gone). */
+  sourceUrl: string | null;
+}
+
+/** Any change of the log: an event's or a country's. */
+export type LogChange = ChangeView | CountryChangeView;
+
+export const isCountryChange = (change: LogChange): change is CountryChangeView => 'countryId' in change;
+
+function countryChangeView(r: {
+  id: string | number | bigint;
+  type: string;
+  country_id: string | null;
+  previous: Record<string, unknown> | null;
+  detected_at: Date;
+  source_url: string | null;
+}): CountryChangeView[] {
+  if (r.country_id === null || !isCountryChangeType(r.type)) return [];
+  return [
+    {
+      id: Number(r.id),
+      type: r.type,
+      countryId: r.country_id,
+      changed: (r.previous ?? {}) as ChangedValues,
+      detectedAt: r.detected_at.toISOString(),
+      sourceUrl: r.source_url,
+    },
+  ];
+}
+
+/** The whole change log after a cursor, event and country changes, oldest first. */
+export async function listLogChangesAfter(db: Db, after: number, limit: number): Promise<LogChange[]> {
+  const rows = await db
+    .selectFrom('changes as ch')
+    .leftJoin('country_contexts as cc', 'cc.country_id', 'ch.country_id')
+    .select(['ch.id', 'ch.type', 'ch.event_id', 'ch.country_id', 'ch.previous', 'ch.detected_at', 'cc.source_url'])
+    .where('ch.id', '>', after)
+    .orderBy('ch.id', 'asc')
+    .limit(limit)
+    .execute();
+  return rows.flatMap((r): LogChange[] => (r.event_id === null ? countryChangeView(r) : eventChangeView(r)));
+}
+
+/** Country changes with `after < id <= upTo` of some countries (all when `countries` is undefined), oldest first. */
+export async function listCountryChangesBetween(
+  db: Db,
+  after: number,
+  upTo: number,
+  countries?: readonly string[],
+): Promise<CountryChangeView[]> {
+  if (countries?.length === 0) return [];
+  let q = db
+    .selectFrom('changes as ch')
+    .leftJoin('country_contexts as cc', 'cc.country_id', 'ch.country_id')
+    .select(['ch.id', 'ch.type', 'ch.country_id', 'ch.previous', 'ch.detected_at', 'cc.source_url'])
+    .where('ch.country_id', 'is not', null)
+    .where('ch.id', '>', after)
+    .where('ch.id', '<=', upTo);
+  if (countries) q = q.where('ch.country_id', 'in', [...countries]);
+  const rows = await q.orderBy('ch.id', 'asc').execute();
+  return rows.flatMap(countryChangeView);
 }
 
 /** The event change log after a cursor, oldest first. */

@@ -18,7 +18,7 @@ const eventColumns = [
   'last_changed_at',
 ] as const;
 
-type EventRow = Pick<Selectable<EventsTable>, (typeof eventColumns)[number]>;
+export type EventRow = Pick<Selectable<EventsTable>, (typeof eventColumns)[number]>;
 
 export interface StoredEventView extends NormalisedEvent {
   firstSeenAt: string;

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
-import { changeTypes } from '../db/change-types';
+import { allChangeTypes } from '../db/change-types';
 import { signatureSchemes } from '../db/database';
 import { Layout } from './layout';
 
@@ -94,7 +94,7 @@ export function EndpointForm(props: { action: string; value: PortalEndpoint; err
           None ticked means every type.
         </p>
         <FieldError errors={errors} field="types" />
-        {changeTypes.map((type) => (
+        {allChangeTypes.map((type) => (
           <label class="choice">
             <input type="checkbox" name="types" value={type} checked={value.types.includes(type)} /> {type}
           </label>

@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { changeTypes } from '../../db/change-types';
+import { allChangeTypes, isCountryChangeType } from '../../db/change-types';
 import type { StoredEventView } from '../../db/events';
-import { changeMessageSchema, changeTypeDetails, messageSchemaName } from './messages';
-import { changeBody } from './payload';
+import { changeMessageSchema, changeTypeDetails, countryChangeTypeDetails, describeChangeType, messageSchemaName } from './messages';
+import { changeBody, countryChangeBody } from './payload';
 
 export interface EventTypeEntry {
   type: string;
@@ -35,21 +35,23 @@ const exampleTime = new Date('2025-02-01T09:00:00.000Z');
  * schema from the dispatcher's zod schema, the example by the dispatcher's own serialiser.
  */
 export function eventTypeCatalogue(): EventTypeEntry[] {
-  return changeTypes.map((type, index) => {
-    const { description, examplePrevious } = changeTypeDetails[type];
-    const change = {
-      id: 4200 + index,
-      type,
-      eventId: exampleEvent.id,
-      previous: examplePrevious as Record<string, unknown> | null,
-      detectedAt: '2025-02-01T08:59:58.000Z',
-    };
-    const event = { ...exampleEvent, watchFlag: type !== 'event.watch_flag_lifted' };
+  return allChangeTypes.map((type, index) => {
+    const common = { id: 4200 + index, detectedAt: '2025-02-01T08:59:58.000Z' };
+    let body: string;
+    if (isCountryChangeType(type)) {
+      const { exampleChanged } = countryChangeTypeDetails[type];
+      const sourceUrl = 'https://www.idea.int/democracytracker/country/kazakhstan';
+      body = countryChangeBody({ ...common, type, countryId: 'KAZ', changed: exampleChanged, sourceUrl }, exampleTime);
+    } else {
+      const previous = changeTypeDetails[type].examplePrevious as Record<string, unknown> | null;
+      const event = { ...exampleEvent, watchFlag: type !== 'event.watch_flag_lifted' };
+      body = changeBody({ ...common, type, eventId: exampleEvent.id, previous }, event, exampleTime);
+    }
     return {
       type,
-      description,
+      description: describeChangeType(type),
       schema: standaloneJsonSchema(messageSchemaName(type), changeMessageSchema(type)),
-      example: JSON.parse(changeBody(change, event, exampleTime)),
+      example: JSON.parse(body),
     };
   });
 }

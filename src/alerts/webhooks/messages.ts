@@ -1,5 +1,14 @@
-import { type ChangeType, changeTypes } from '../../db/change-types';
+import {
+  type AnyChangeType,
+  type ChangeType,
+  type CountryChangeType,
+  changeTypes,
+  countryChangeTypes,
+  isCountryChangeType,
+} from '../../db/change-types';
+import type { ChangedValues } from '../../db/changes';
 import { z } from '../../zod';
+import { changedValuesSchema, countryViewSchema } from '../country-change-view';
 import { eventViewSchema } from '../event-view';
 
 /**
@@ -51,6 +60,35 @@ export const changeTypeDetails = {
   },
 } satisfies Record<ChangeType, ChangeTypeDetails>;
 
+const pageWording = 'Values are as the country page writes them; the first reading of a country records it without a change.';
+
+/** Every country context change type's meaning and an example of `changed`. */
+export const countryChangeTypeDetails = {
+  'country.facts_changed': {
+    description: `Basic Information on a country page changed (population, system of government, head of state or government and their party, electoral system, women in each chamber, last legislative election, latest UPR). One message per page read, \`changed\` holding every field that changed. ${pageWording}`,
+    exampleChanged: {
+      'Head of government': { old: 'Prime Minister Oljas Bektenov (since 2024)', new: 'Prime Minister Serik Zhumangarin (since 2025)' },
+    },
+  },
+  'country.treaty_status_changed': {
+    description: `A human-rights or ILO treaty's status for the country changed (State Party, Signatory, No Action). One message per treaty. ${pageWording}`,
+    exampleChanged: {
+      'International Convention for the Protection of All Persons from Enforced Disappearance': { old: 'No Action', new: 'Signatory' },
+    },
+  },
+  'country.ranking_changed': {
+    description: `The country's global ranking in a category (Representation, Rights, Rule of Law, Participation) moved, as "rank/out of". One message per category. ${pageWording}`,
+    exampleChanged: { Rights: { old: '107/173', new: '101/173' } },
+  },
+  'country.performance_changed': {
+    description: `The 6-month performance trend the page states for a category changed (for example neutral to negative). One message per category. ${pageWording}`,
+    exampleChanged: { Rights: { old: 'neutral', new: 'negative' } },
+  },
+} satisfies Record<CountryChangeType, { description: string; exampleChanged: ChangedValues }>;
+
+export const describeChangeType = (type: AnyChangeType): string =>
+  isCountryChangeType(type) ? countryChangeTypeDetails[type].description : changeTypeDetails[type].description;
+
 const timestamp = z.string().openapi({
   format: 'date-time',
   description: 'When the message was made; the same on every attempt (the webhook-timestamp header is per attempt)',
@@ -63,18 +101,37 @@ export const messageSchemaName = (type: string): string =>
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join('')}Message`;
 
+const changeSchema = <T extends AnyChangeType>(type: T | z.ZodType<T>) =>
+  z.object({
+    id: z.number().int().openapi({ description: 'The change-log id: increasing, a cursor for GET /v1/changes' }),
+    type: typeof type === 'string' ? z.literal(type) : type,
+    detectedAt: z
+      .string()
+      .openapi({ format: 'date-time', description: 'When the change was detected (for a country: the day its page was read)' }),
+  });
+
 /** The body of a webhook request for one change type. */
-export function changeMessageSchema(type: ChangeType) {
+export function changeMessageSchema(type: AnyChangeType) {
+  return isCountryChangeType(type) ? countryChangeMessageSchema(type) : eventChangeMessageSchema(type);
+}
+
+function countryChangeMessageSchema(type: CountryChangeType) {
+  return z
+    .object({
+      type: z.literal(type),
+      timestamp,
+      data: z.object({ change: changeSchema(type), country: countryViewSchema, changed: changedValuesSchema }),
+    })
+    .openapi(messageSchemaName(type), { description: countryChangeTypeDetails[type].description });
+}
+
+function eventChangeMessageSchema(type: ChangeType) {
   return z
     .object({
       type: z.literal(type),
       timestamp,
       data: z.object({
-        change: z.object({
-          id: z.number().int().openapi({ description: 'The change-log id: increasing, a cursor for GET /v1/changes' }),
-          type: z.literal(type),
-          detectedAt: z.string().openapi({ format: 'date-time' }),
-        }),
+        change: changeSchema(type),
         event: eventViewSchema,
         previous: changeTypeDetails[type].previous,
       }),
@@ -93,6 +150,13 @@ const anyChangeMessageSchema = z.object({
   }),
 });
 export type ChangeMessage = z.output<typeof anyChangeMessageSchema>;
+
+const anyCountryChangeMessageSchema = z.object({
+  type: z.enum(countryChangeTypes),
+  timestamp,
+  data: z.object({ change: changeSchema(z.enum(countryChangeTypes)), country: countryViewSchema, changed: changedValuesSchema }),
+});
+export type CountryChangeMessage = z.output<typeof anyCountryChangeMessageSchema>;
 
 export const pingMessageSchema = z
   .object({ type: z.literal('ping'), timestamp, data: z.object({ endpointId: z.string() }) })

@@ -3,7 +3,7 @@ import { listFeedChanges } from '../../db/change-feed';
 import type { Deps } from '../../services';
 import { createRouter, json, problemResponse, publicSecurity, readProblemResponses } from '../router';
 import { unlessNotModified } from './conditional';
-import { ChangeFeedQuerySchema, filtersOf, PublicChangePageSchema } from './schema';
+import { ChangeFeedQuerySchema, categoryNamesOf, filtersOf, PublicChangePageSchema, publicChange } from './schema';
 
 const listRoute = createRoute({
   method: 'get',
@@ -11,11 +11,13 @@ const listRoute = createRoute({
   operationId: 'listChanges',
   security: publicSecurity,
   tags: ['Events'],
-  summary: 'The public change feed: changes after a cursor, in log order, filtered, each with its event as it is now',
+  summary:
+    'The public change feed: changes after a cursor, in log order, filtered, each with its event as it is now (or, for a country context change, its country and changed values)',
   description:
     'No token needed. Store `nextAfter` and poll with it as `after`; a poll with the ETag of the previous answer in ' +
     'If-None-Match answers 304 while nothing was appended. Filters take comma-separated lists and mean what a ' +
-    "subscriber's choices mean: country or region, and category or factor (an event without categories matches any).",
+    "subscriber's choices mean: country or region, and category or factor (an event without categories matches any). " +
+    'Country context changes (`country.*`) match by their country, and a ranking or trend by its category.',
   request: { query: ChangeFeedQuerySchema },
   responses: {
     200: json(PublicChangePageSchema, 'A page of changes'),
@@ -36,8 +38,9 @@ export function changeRoutes({ db }: Deps) {
       limit: query.limit + 1,
       order: 'asc',
       filters: filtersOf(query),
+      categoryNames: categoryNamesOf(query.category ?? []),
     });
-    const data = rows.slice(0, query.limit);
+    const data = rows.slice(0, query.limit).map(publicChange);
     const hasMore = rows.length > query.limit;
     const nextAfter = hasMore ? data.at(-1)!.id : Math.max(query.after, fresh.head);
     return c.json({ data, nextAfter, hasMore }, 200);

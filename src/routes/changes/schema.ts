@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi';
+import { changedValuesSchema, countryView, countryViewSchema } from '../../alerts/country-change-view';
 import { eventViewSchema } from '../../alerts/event-view';
-import { type ChangeType, changeTypes } from '../../db/change-types';
-import { isCategoryId, isFactorId } from '../../taxonomy/categories';
+import type { FeedChange } from '../../db/change-feed';
+import { type AnyChangeType, allChangeTypes, changeTypes, countryChangeTypes } from '../../db/change-types';
+import { categories as allCategories, isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { findCountry, regions } from '../../taxonomy/countries';
 
 /** A comma-separated list query parameter whose every item must pass `valid`. */
@@ -42,8 +44,8 @@ export const ChangeFilterQuerySchema = z.object({
   category: listParam('category', (id) => isCategoryId(id) || isFactorId(id), 'unknown category or factor', 'rights'),
   type: listParam(
     'type',
-    (t) => (changeTypes as readonly string[]).includes(t),
-    `unknown change type (${changeTypes.join(', ')})`,
+    (t) => (allChangeTypes as readonly string[]).includes(t),
+    `unknown change type (${allChangeTypes.join(', ')})`,
     'event.watch_flag_raised',
   ),
 });
@@ -73,14 +75,21 @@ export const filtersOf = (query: z.output<typeof ChangeFilterQuerySchema>) => ({
   countries: query.country ?? [],
   regions: query.region ?? [],
   categories: query.category ?? [],
-  types: (query.type ?? []) as ChangeType[],
+  types: (query.type ?? []) as AnyChangeType[],
 });
 
-export const PublicChangeSchema = z
+/** The names country pages give the chosen categories (a ranking or trend is keyed by them). */
+export const categoryNamesOf = (ids: readonly string[]): string[] => allCategories.filter((c) => ids.includes(c.id)).map((c) => c.name);
+
+const changeFields = {
+  id: z.number().int().openapi({ description: 'Increasing; store the last one as your cursor', example: 42 }),
+  detectedAt: z.string().openapi({ format: 'date-time' }),
+};
+
+export const PublicEventChangeSchema = z
   .object({
-    id: z.number().int().openapi({ description: 'Increasing; store the last one as your cursor', example: 42 }),
+    ...changeFields,
     type: z.enum(changeTypes),
-    detectedAt: z.string().openapi({ format: 'date-time' }),
     previous: z
       .record(z.string(), z.unknown())
       .nullable()
@@ -89,9 +98,27 @@ export const PublicChangeSchema = z
   })
   .openapi('PublicChange');
 
+export const PublicCountryChangeSchema = z
+  .object({
+    ...changeFields,
+    type: z.enum(countryChangeTypes),
+    country: countryViewSchema,
+    changed: changedValuesSchema,
+  })
+  .openapi('PublicCountryChange', { description: 'A change of a country page’s context, as in the webhook message' });
+
+export type PublicChange = z.output<typeof PublicEventChangeSchema> | z.output<typeof PublicCountryChangeSchema>;
+
+/** A change as the public feed answers it: an event's with its event, a country's with its country. */
+export function publicChange(change: FeedChange): PublicChange {
+  if ('event' in change) return change;
+  const { id, type, detectedAt, changed } = change;
+  return { id, type, detectedAt, country: countryView(change), changed };
+}
+
 export const PublicChangePageSchema = z
   .object({
-    data: z.array(PublicChangeSchema),
+    data: z.array(z.union([PublicEventChangeSchema, PublicCountryChangeSchema])),
     nextAfter: z.number().int().openapi({
       description:
         'Pass as `after` next time. Past the last match it is the newest change looked at, so filtered polls skip what they do not match',

@@ -1,12 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   changeMessageSchema,
-  changeTypeDetails,
+  describeChangeType,
   messageSchemaName,
   pingMessageSchema,
   webhookHeadersSchema,
 } from '../../alerts/webhooks/messages';
-import { changeTypes } from '../../db/change-types';
+import { allChangeTypes } from '../../db/change-types';
 
 const responses = {
   200: { description: 'Any 2xx: delivered. Answer within 10 s; do the work after answering.' },
@@ -17,7 +17,7 @@ const responses = {
 /** The OpenAPI 3.1 `webhooks` section: one request per change type (and the test ping), headers and body. */
 export function registerWebhookMessages(registry: OpenAPIHono['openAPIRegistry']): void {
   const messages = [
-    ...changeTypes.map((type) => ({ type, schema: changeMessageSchema(type), summary: changeTypeDetails[type].description })),
+    ...allChangeTypes.map((type) => ({ type, schema: changeMessageSchema(type), summary: describeChangeType(type) })),
     { type: 'ping', schema: pingMessageSchema, summary: 'A test message (POST /v1/webhooks/{id}/test)' },
   ];
   for (const { type, schema, summary } of messages) {

@@ -3,7 +3,7 @@ import { atomFeed, jsonFeed } from '../../alerts/change-feeds';
 import { listFeedChanges } from '../../db/change-feed';
 import type { Deps } from '../../services';
 import { unlessNotModified } from '../changes/conditional';
-import { ChangeFilterQuerySchema, filtersOf } from '../changes/schema';
+import { ChangeFilterQuerySchema, categoryNamesOf, filtersOf } from '../changes/schema';
 import { createRouter, problemResponse, publicSecurity, readProblemResponses } from '../router';
 
 /** How many changes a feed document holds, newest first. */
@@ -42,7 +42,8 @@ export function feedRoutes({ db, config }: Deps) {
       const fresh = await unlessNotModified(c, db, 'public, max-age=300');
       if (fresh instanceof Response) return fresh as never;
       const filters = filtersOf(query);
-      const changes = await listFeedChanges(db, { after: 0, upTo: fresh.head, limit: FEED_SIZE, order: 'desc', filters });
+      const categoryNames = categoryNamesOf(filters.categories);
+      const changes = await listFeedChanges(db, { after: 0, upTo: fresh.head, limit: FEED_SIZE, order: 'desc', filters, categoryNames });
       return c.body(render({ publicBaseUrl: config.publicBaseUrl, filters, changes }), 200, { 'Content-Type': contentType }) as never;
     });
   }

@@ -5,7 +5,7 @@ import { newDeliveryId, pingBody } from '../../alerts/webhooks/payload';
 import { firstSecret, rotateSecrets } from '../../alerts/webhooks/secrets';
 import { sendToEndpoint } from '../../alerts/webhooks/send';
 import { openSigningKeys } from '../../alerts/webhooks/signing-keys';
-import { type ChangeType, changeTypes } from '../../db/change-types';
+import { type AnyChangeType, allChangeTypes } from '../../db/change-types';
 import { findDelivery, listDeliveries, requeueDelivery } from '../../db/webhook-deliveries';
 import {
   deleteEndpoint,
@@ -181,7 +181,7 @@ function endpointView(row: EndpointRow): WebhookEndpoint {
     id: row.id,
     integratorId: row.integrator_id,
     url: row.url,
-    types: changeTypes.filter((t) => row.types.includes(t)),
+    types: allChangeTypes.filter((t) => row.types.includes(t)),
     countries: row.countries,
     categories: row.categories,
     description: row.description,
@@ -280,7 +280,7 @@ export function webhookRoutes(deps: Deps) {
       const disabling = body.enabled === false ? { enabled: false, disabled_reason: 'disabled by an operator' } : {};
       await updateEndpoint(db, id, {
         ...(url !== undefined ? { url } : {}),
-        ...(body.types !== undefined ? { types: body.types as ChangeType[] } : {}),
+        ...(body.types !== undefined ? { types: body.types as AnyChangeType[] } : {}),
         ...(body.countries !== undefined ? { countries: body.countries } : {}),
         ...(body.categories !== undefined ? { categories: body.categories } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { endpointWants } from '../../alerts/webhooks/fanout';
-import { changeBody, newDeliveryId } from '../../alerts/webhooks/payload';
-import { listChangesAfter } from '../../db/changes';
+import { endpointWantsLogChange, eventIdsOf, logChangeBody } from '../../alerts/webhooks/fanout';
+import { newDeliveryId } from '../../alerts/webhooks/payload';
+import { listLogChangesAfter } from '../../db/changes';
 import type { Tx } from '../../db/database';
 import { loadEvents } from '../../db/events';
 import { insertDeliveries, type NewDelivery, requeuedAt, wakeDispatchersAtCommit } from '../../db/webhook-deliveries';
@@ -33,16 +33,13 @@ export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: Repla
   if (after === undefined) return 0;
   let queued = 0;
   for (;;) {
-    const page = await listChangesAfter(trx, after, CHANGES_PER_STEP);
+    const page = await listLogChangesAfter(trx, after, CHANGES_PER_STEP);
     if (page.length === 0) break;
     after = page.at(-1)!.id;
     // Ids follow commit order, detection times follow the clock: keep the time bound exact.
     const changes = 'at' in since ? page.filter((c) => Date.parse(c.detectedAt) >= since.at.getTime()) : page;
-    const events = await loadEvents(trx, [...new Set(changes.map((c) => c.eventId))]);
-    const wanted = changes.filter((c) => {
-      const event = events.get(c.eventId);
-      return event !== undefined && endpointWants(endpoint, c, event);
-    });
+    const events = await loadEvents(trx, eventIdsOf(changes));
+    const wanted = changes.filter((c) => endpointWantsLogChange(endpoint, c, events));
     if (wanted.length > 0) {
       const requeued = await trx
         .updateTable('webhook_deliveries')
@@ -59,7 +56,7 @@ export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: Repla
           endpointId: endpoint.id,
           changeId: c.id,
           type: c.type,
-          payload: changeBody(c, events.get(c.eventId)!, now),
+          payload: logChangeBody(c, events, now),
         }));
       queued += requeued.length + (await insertDeliveries(trx, fresh, now));
     }

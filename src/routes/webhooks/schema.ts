@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { changeTypes } from '../../db/change-types';
+import { allChangeTypes } from '../../db/change-types';
 import { signatureSchemes } from '../../db/database';
 import { categoryIds, isCategoryId, isFactorId } from '../../taxonomy/categories';
 import { countries, findCountry } from '../../taxonomy/countries';
@@ -9,9 +9,9 @@ import { isStorableInstant, storableInstantMessage } from '../instants';
 // ---- filters (shared by create and patch) ----
 
 const typesFilter = z
-  .array(z.enum(changeTypes))
-  .max(changeTypes.length * 4)
-  .transform((list) => changeTypes.filter((t) => list.includes(t)))
+  .array(z.enum(allChangeTypes))
+  .max(allChangeTypes.length * 4)
+  .transform((list) => allChangeTypes.filter((t) => list.includes(t)))
   .openapi({ description: 'Change types to receive; empty or absent means every type', example: ['event.published', 'event.updated'] });
 
 const countriesFilter = z
@@ -158,7 +158,7 @@ export const WebhookEndpointSchema = z
       example: 'int_4mPq0c2Yb8XhV1Lz',
     }),
     url: z.string(),
-    types: z.array(z.enum(changeTypes)),
+    types: z.array(z.enum(allChangeTypes)),
     countries: z.array(z.string()),
     categories: z.array(z.string()),
     description: z.string().nullable(),
