@@ -40,7 +40,10 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
 async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   const lockfilePath = join(dir, 'pglite.lock');
   const ownerPath = `${lockfilePath}.owner`;
-  const lock = () => lockfile.lock(dir, { lockfilePath, stale: 15_000, update: 5_000 });
+  // Staleness is only the fallback for a holder on another host: on this host the holder's pid
+  // decides at once. A short threshold let a second process take the lock from a live server
+  // whose event loop was busy (start-up migrations on a loaded machine) for longer than it.
+  const lock = () => lockfile.lock(dir, { lockfilePath, stale: 600_000, update: 30_000 });
   let release: () => Promise<void>;
   try {
     release = await lock();
