@@ -1,7 +1,7 @@
 /**
  * Probes of the digests bench, each timed alone after the tick: the render of stored models,
- * mjml2html per recipient, raw posting passes to the fake Resend, the claim's plan, what a tick
- * records, and buildDigest by what the subscriber chose.
+ * mjml2html per recipient, raw posting to the fake Resend, the claim's plan, what a tick records,
+ * buildDigest by what the subscriber chose, and the inbox check.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,169 +16,182 @@ import { readRecordedModels, recordModel } from '../src/db/digest-items';
 import type { RecordedModel } from '../src/db/digest-model';
 import type { ClaimedDigest } from '../src/db/digests';
 import { loadEvents } from '../src/db/events';
-import { createResendMailer, type ResendMailerOptions } from '../src/email/resend';
-import type { EmailMessage } from '../src/email/transport';
+import { asciiJsonString } from '../src/email/ascii-json';
+import type { EmailMessage, Mailer } from '../src/email/transport';
 import type { Deps } from '../src/services';
 import { subscriberLinks } from '../src/subscribers/links';
 import { compileMjml, templatesDir } from '../src/templates/compile';
-import { renderDigestEmail } from '../src/templates/digest-email';
 import { prepareTemplate } from '../src/templates/fill';
 import type { DigestModel } from '../src/templates/models';
-import { floorPercentile } from './digest-population';
-import type { startFakeResendProcess } from './fake-resend-process';
-import { mailerPosting, rawBodies, rawPayloads, rawPosting } from './resend-posting';
+import type { DeliverySummary } from './fake-resend-process';
 import type { StatementShape } from './statement-timer';
-import { maxOf, mean, median } from './stats';
+import { mean, median } from './stats';
 
 export const FAKE_RESEND_KEY = 're_test_fake_key';
 const now = () => performance.now();
-const log = (line: string) => console.log(line);
-const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
-const us = (ms: number) => `${fmtInt(ms * 1000)} µs`;
+const timeEach = <T, R>(list: readonly T[], f: (item: T) => R) =>
+  list.map((item) => {
+    const t = now();
+    const value = f(item);
+    return { item, value, ms: now() - t };
+  });
+const groupValues = <T>(list: readonly T[], key: (x: T) => string, value: (x: T) => number) =>
+  new Map([...Map.groupBy(list, key)].map(([k, xs]) => [k, xs.map(value)]));
 
-/** `digestMessage` over a sample of the stored models, read back as a retry reads them; the first 1,000 messages kept for posting. */
+/** `digestMessage` over a sample of the stored models, read back as a retry reads them and copied apart (nothing shared). */
 export async function renderStoredModels(handle: DatabaseHandle, sent: number, kindOf: ReadonlyMap<string, string>, sample: number) {
   const step = Math.max(1, Math.floor(sent / sample));
-  const stored = await sql<{ model: RecordedModel; item_count: number }>`
+  const { rows } = await sql<{ model: RecordedModel; item_count: number }>`
     select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${sample}`.execute(handle.db);
-  // Read back as a retry reads them, then copied apart: timed alone, no model shares a report object with another.
   const models = (
     await readRecordedModels(
       handle.db,
-      stored.rows.map((r) => r.model),
+      rows.map((r) => r.model),
     )
-  ).map((model) => structuredClone(model));
+  ).map((m) => structuredClone(m));
   for (const model of models.slice(0, 100)) digestMessage(model); // warm
-  const renderMs: number[] = [];
-  const renderByKind = new Map<string, number[]>();
-  const shown: number[] = [];
-  const messages: EmailMessage[] = [];
-  for (const model of models) {
-    const t = now();
-    const message = digestMessage(model);
-    const ms = now() - t;
-    renderMs.push(ms);
-    const kind = kindOf.get(model.recipient.email) ?? '?';
-    renderByKind.set(kind, [...(renderByKind.get(kind) ?? []), ms]);
-    if (messages.length < 1_000) messages.push(message);
-  }
-  for (const model of models) shown.push(renderDigestEmail(model).shownCount);
-  const storedItems = stored.rows.map((r) => r.item_count);
-  const sampleChars = messages.map((m) => m.html.length + (m.text?.length ?? 0));
-  log(
-    `  render: digestMessage over ${fmtInt(models.length)} stored models (items median ${median(storedItems)}, p90 ${floorPercentile(storedItems, 90)}; shown median ${median(shown)}, max ${maxOf(shown)}): ` +
-      `median ${us(median(renderMs))}, mean ${us(mean(renderMs))}, p95 ${us(floorPercentile(renderMs, 95))}`,
-  );
-
-  return { models, renderMs, renderByKind, messages, storedItems, sampleChars };
+  const timedRenders = timeEach(models, digestMessage);
+  const messages = timedRenders.slice(0, 1_000).map((r) => r.value);
+  return {
+    models,
+    messages,
+    renderMs: timedRenders.map((r) => r.ms),
+    renderByKind: groupValues(
+      timedRenders,
+      (r) => kindOf.get(r.item.recipient.email) ?? '?',
+      (r) => r.ms,
+    ),
+    storedItems: rows.map((r) => r.item_count),
+    sampleChars: messages.map((m) => m.html.length + m.text.length),
+  };
 }
 
 /** (a) mjml2html per recipient: compile and parse the template, then the same fill as the precompiled path. */
 export async function mjmlPerRecipient(tickFillMs: number, renderMs: readonly number[], calls: number) {
-  const mjmlFile = join(templatesDir, 'digest.mjml');
-  const source = readFileSync(mjmlFile, 'utf8');
-  await compileMjml(source, mjmlFile); // warm mjml's lazy requires
-  // Per recipient: compile (mjml2html + ASCII, as the build does) and parse the template, then
-  // the same fill. The fill is what the precompiled path costs, so (compile + fill) / fill.
+  const file = join(templatesDir, 'digest.mjml');
+  const source = readFileSync(file, 'utf8');
+  await compileMjml(source, file); // warm mjml's lazy requires
   const compileMs: number[] = [];
   for (let i = 0; i < calls; i++) {
     const t = now();
-    prepareTemplate(await compileMjml(source, mjmlFile));
+    prepareTemplate(await compileMjml(source, file));
     compileMs.push(now() - t);
   }
-  // The precompiled path is the fill as the tick runs it (reports filled once, shared by their
-  // readers); mjml2html per recipient would compile per recipient and then fill the same way.
   const mjmlMs = median(compileMs) + tickFillMs;
-  const mjmlRatio = mjmlMs / tickFillMs;
-  // For comparison: against the fill of a stored model alone (nothing shared, every report prepared for this reader).
-  const mjmlRatioAlone = (median(compileMs) + median(renderMs)) / median(renderMs);
-  log(
-    `  mjml2html per recipient: compile + parse median ${median(compileMs).toFixed(1)} ms over ${calls} calls; with the fill ${fmtRatio(mjmlRatio)} the precompiled ` +
-      `fill as in the tick (median ${us(tickFillMs)}); ${fmtRatio(mjmlRatioAlone)} a stored model filled alone (median ${us(median(renderMs))})`,
-  );
-
-  return { compileMs, mjmlMs, mjmlRatio, mjmlRatioAlone };
+  return {
+    compileMs,
+    mjmlMs,
+    mjmlRatio: mjmlMs / tickFillMs,
+    mjmlRatioAlone: (median(compileMs) + median(renderMs)) / median(renderMs),
+  };
 }
 
-/** (b) batches of 100 of these emails posted one at a time: as bodies serialised beforehand with fetch, and through a mailer like the tick's. */
+/** The JSON the mailer posts for each batch of 100 (non-ASCII strings as \u escapes, as src/email/ascii-json.ts writes them). */
+const rawPayload = (batch: readonly EmailMessage[], from: string) =>
+  batch.map((m) => ({
+    from: asciiJsonString(from),
+    headers: m.headers,
+    html: asciiJsonString(m.html),
+    subject: asciiJsonString(m.subject),
+    text: asciiJsonString(m.text),
+    to: m.to,
+  }));
+const inBatches = (messages: readonly EmailMessage[]) =>
+  Array.from({ length: Math.floor(messages.length / 100) }, (_, i) => messages.slice(100 * i, 100 * i + 100));
+
+/** Posts up to `maxBatches` (for at most `maxMs`, at least 10) one at a time; emails/s. */
+async function postingRate(maxBatches: number, maxMs: number, post: (i: number) => Promise<number>) {
+  const t0 = now();
+  let [emails, i] = [0, 0];
+  for (; i < maxBatches && (maxMs <= 0 || i < 10 || now() - t0 < maxMs); i++) emails += await post(i);
+  return { rate: (emails / (now() - t0)) * 1000, batches: i };
+}
+
+/** Bodies serialised beforehand, posted with plain fetch (a connection the fake closed while idle fails once: posted again). */
+export function rawPoster(fake: { url: string }, messages: readonly EmailMessage[], from: string, tag: string) {
+  const bodies = inBatches(messages).map((b) => JSON.stringify(rawPayload(b, from)));
+  const post = async (i: number) => {
+    const send = () =>
+      fetch(`${fake.url}/emails/batch`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${FAKE_RESEND_KEY}`,
+          'content-type': 'application/json',
+          'idempotency-key': `raw-${process.pid}-${tag}-${i}`,
+          'x-batch-validation': 'strict',
+        },
+        body: bodies[i % bodies.length]!,
+      });
+    const response = await send().catch(send);
+    const answer = (await response.json()) as { data?: unknown[] };
+    if (response.status !== 200 || answer.data?.length !== 100) throw new Error(`raw post ${i}: ${response.status}`);
+    return 100;
+  };
+  return { bodies, post };
+}
+
+/** (b) batches of 100 of these emails posted one at a time, two passes each: serialised beforehand with fetch, and through the mailer. */
 export async function postingPasses(
-  resend: Awaited<ReturnType<typeof startFakeResendProcess>>,
+  fake: { url: string; reset(): Promise<void>; usage(): Promise<{ cpuMs: number }> },
   messages: readonly EmailMessage[],
-  mailerDeps: Omit<ResendMailerOptions, 'apiKey' | 'baseUrl'>,
+  mailer: Mailer,
+  from: string,
   o: { batches: number; seconds: number },
 ) {
-  const API_KEY = FAKE_RESEND_KEY;
-  const EMAIL_FROM = mailerDeps.defaultFrom;
-  const fake = { url: resend.url, apiKey: API_KEY };
-  const bodies = rawBodies(messages, EMAIL_FROM);
-  const rawPasses: { ms: number; emails: number; batches: number }[] = [];
-  const rawFakeCpu: number[] = [];
-  const sdkMailer = createResendMailer({
-    apiKey: API_KEY,
-    baseUrl: resend.url,
-    ...mailerDeps,
-  });
-  const sdkPasses: { ms: number; emails: number; batches: number }[] = [];
+  const batches = inBatches(messages);
+  const [raw, sdk, fakeCpu] = [[] as number[], [] as number[], [] as number[]];
+  let bodies: string[] = [];
   for (let pass = 1; pass <= 2; pass++) {
-    await rawPosting(fake, bodies, 2, pass + 10, 0); // a fresh keep-alive connection, untimed
-    await resend.reset();
-    rawPasses.push(await rawPosting(fake, bodies, o.batches, pass, o.seconds * 1000));
-    rawFakeCpu.push((await resend.usage()).cpuMs);
-    await resend.reset();
-    await mailerPosting(sdkMailer, messages, 2, pass + 10, 0);
-    sdkPasses.push(await mailerPosting(sdkMailer, messages, o.batches, pass, o.seconds * 1000));
-    await resend.reset();
+    const poster = rawPoster(fake, messages, from, `p${pass}`);
+    bodies = poster.bodies;
+    await rawPoster(fake, messages, from, `w${pass}`).post(0); // a fresh keep-alive connection, untimed
+    await fake.reset();
+    const r = await postingRate(o.batches, o.seconds * 1000, poster.post);
+    raw.push(r.rate);
+    fakeCpu.push((await fake.usage()).cpuMs / Math.max(1, r.batches));
+    await fake.reset();
+    const viaMailer = (tag: string) => async (i: number) =>
+      (await mailer.sendBatch(batches[i % batches.length]!, { idempotencyKey: `sdk-${process.pid}-${tag}-${i}` })).ids.length;
+    await postingRate(2, 0, viaMailer(`w${pass}`));
+    sdk.push((await postingRate(o.batches, o.seconds * 1000, viaMailer(`p${pass}`))).rate);
+    await fake.reset();
   }
-  const rawRates = rawPasses.map((p) => (p.emails / p.ms) * 1000);
-  const rawRate = median(rawRates);
-  const sdkRates = sdkPasses.map((p) => (p.emails / p.ms) * 1000);
-  const sdkRate = median(sdkRates);
-  const bodyBytes = mean(bodies.map((b) => Buffer.byteLength(b)));
-  // What the fake itself does per batch (its steps, replicated here): parse and sha256 of the bytes;
-  // and what the client adds in the tick: serialising the batch as the mailer does, and encoding it.
-  const fakeMs: number[] = [];
-  const stringifyMs: number[] = [];
-  for (const [i, body] of bodies.slice(0, 5).entries()) {
-    let t = now();
+  // What the fake does per batch (parse + sha256, replicated), and what the client adds: serialising as the mailer does, encoding.
+  const fakeMs = timeEach(bodies.slice(0, 5), (body) => {
     const bytes = Buffer.from(body);
     JSON.parse(bytes.toString('utf8'));
     createHash('sha256').update('/emails/batch\n').update(bytes).digest('hex');
-    fakeMs.push(now() - t);
-    t = now();
-    Buffer.from(JSON.stringify(rawPayloads(messages.slice(100 * i, 100 * i + 100), EMAIL_FROM)[0]));
-    stringifyMs.push(now() - t);
-  }
-  const rawFakeCpuPerBatch = mean(rawFakeCpu.map((ms, i) => ms / Math.max(1, rawPasses[i]!.batches)));
-  log(
-    `  raw posting: ${rawPasses.map((p) => p.batches).join(' and ')} batches of 100 (${(bodyBytes / 1e6).toFixed(2)} MB per request body): ` +
-      `${rawRates.map((r) => fmtInt(r)).join(' and ')} emails/s; the fake's CPU ${rawFakeCpuPerBatch.toFixed(0)} ms per batch (its parse + sha256 alone ${mean(fakeMs).toFixed(0)} ms), ` +
-      `the client's serialising (as the mailer does) + UTF-8 encoding ${mean(stringifyMs).toFixed(0)} ms; through the mailer (SDK): ${sdkRates.map((r) => fmtInt(r)).join(' and ')} emails/s`,
-  );
-
-  return { rawRates, rawRate, sdkRates, sdkRate, bodyBytes, fakeMs, stringifyMs, rawFakeCpuPerBatch };
+  }).map((r) => r.ms);
+  const stringifyMs = timeEach(batches.slice(0, 5), (b) => Buffer.from(JSON.stringify(rawPayload(b, from)))).map((r) => r.ms);
+  return {
+    rawRates: raw,
+    rawRate: median(raw),
+    sdkRates: sdk,
+    sdkRate: median(sdk),
+    bodyBytes: mean(bodies.map((b) => Buffer.byteLength(b))),
+    fakeMs,
+    stringifyMs,
+    rawFakeCpuPerBatch: mean(fakeCpu),
+  };
 }
 
+/** The claim's plan now, and with 90% of the rows closed (simulated, rolled back). */
 export async function explainClaim(handle: DatabaseHandle, asOf: Date): Promise<string> {
   const claim = `explain (analyze, format text) select d.id, s.email from digests d join subscribers s on s.id = d.subscriber_id
     where d.status = 'pending' and d.due_at <= $1 order by d.due_at, d.id limit 100 for update of d skip locked`;
-  const planLines = (rows: Record<string, string>[]) => rows.map((r) => r['QUERY PLAN']!.trim());
   const client = await handle.pool!.connect();
+  const plan = async () => (await client.query(claim, [asOf])).rows.map((r: Record<string, string>) => r['QUERY PLAN']!.trim());
   try {
     await client.query('begin');
-    const lines = planLines((await client.query(claim, [asOf])).rows);
-    // As near the end of the tick: 90% of the rows closed (rolled back below).
+    const lines = await plan();
     await client.query(
       `update digests set status = 'sent' where id in (select id from digests where status = 'pending' order by id limit (select (count(*) * 0.9)::int from digests))`,
     );
-    const late = planLines((await client.query(claim, [asOf])).rows);
+    const late = await plan();
     await client.query('rollback');
     const nodes = lines
-      .filter(
-        (l) =>
-          /^(->\s*)?(Limit|LockRows|Sort|Incremental Sort|Index|Seq Scan|Bitmap|Hash|Nested Loop|Merge)/.test(l) &&
-          !/^Sort (Key|Method)/.test(l),
-      )
+      .filter((l) => /^(->\s*)?(Limit|LockRows|Sort|Incremental Sort|Index|Seq Scan|Bitmap|Hash|Nested Loop|Merge)/.test(l))
+      .filter((l) => !/^Sort (Key|Method)/.test(l))
       .map((l) => l.replace(/^->\s*/, '').replace(/\s+\(cost=[^)]*\)/, ''))
       .slice(0, 8);
     const time = (ls: string[]) => ls.find((l) => l.startsWith('Execution Time')) ?? '';
@@ -189,27 +202,23 @@ export async function explainClaim(handle: DatabaseHandle, asOf: Date): Promise<
   }
 }
 
-/**
- * What the tick recorded (from the tables afterwards): the rows' models, which refer to their
- * reports, and the report lines stored once each; against the whole models (`models`, read back).
- */
+/** What the tick recorded: the rows' models (reports by reference) and the report lines stored once, against whole models. */
 export async function measureRecord(handle: DatabaseHandle, models: readonly DigestModel[]) {
-  const r = await sql<{ rows: string; model_bytes: string; items: string; item_bytes: string }>`
+  const { rows } = await sql<{ rows: string; model_bytes: string; items: string; item_bytes: string }>`
     select (select count(*) from digests where model is not null) as rows,
       (select coalesce(sum(octet_length(model::text)), 0) from digests where model is not null) as model_bytes,
       (select count(*) from digest_items) as items,
       (select coalesce(sum(octet_length(item::text)), 0) from digest_items) as item_bytes`.execute(handle.db);
-  const row = r.rows[0]!;
-  const rows = Math.max(1, Number(row.rows));
+  const row = rows[0]!;
   return {
-    modelBytesPerBatch: (100 * Number(row.model_bytes)) / rows,
+    modelBytesPerBatch: (100 * Number(row.model_bytes)) / Math.max(1, Number(row.rows)),
     items: Number(row.items),
     itemBytes: Number(row.item_bytes),
     wholeBytesPerBatch: 100 * mean(models.map((model) => JSON.stringify(model).length)),
   };
 }
 
-/** buildDigest and the JSON of its model, timed alone for a sample of subscribers, by kind. */
+/** buildDigest, the JSON of its model and the fill as the tick runs it (reports shared), timed alone for a sample, by kind. */
 export async function profileCompose(
   deps: Deps,
   handle: DatabaseHandle,
@@ -221,79 +230,57 @@ export async function profileCompose(
   const changes = await listChangesBetween(handle.db, cursor, upTo);
   const window = indexChangeWindow(upTo, changes, await loadEvents(handle.db, [...new Set(changes.map((c) => c.eventId))]));
   const step = Math.max(1, Math.floor(range.subscribers / count));
-  const rows = await sql<ClaimedDigest>`
+  const { rows } = await sql<ClaimedDigest>`
     select d.id, d.subscriber_id, d.period_key, d.due_at, s.email, s.countries, s.regions, s.categories, s.frequency, s.timezone, s.skip_empty,
       ${cursor}::bigint as digest_cursor, s.token_version, s.public_id
     from digests d join subscribers s on s.id = d.subscriber_id where d.id % ${step} = 0 order by d.id limit ${count}`.execute(handle.db);
-  for (const row of rows.rows.slice(0, 50)) buildDigest(deps, row, window); // warm
+  for (const row of rows.slice(0, 50)) buildDigest(deps, row, window); // warm
   // The per-subscriber part that does not depend on the changes: links and the signed view token.
-  const linksMs: number[] = [];
-  for (const row of rows.rows) {
-    const t = now();
-    const links = subscriberLinks(deps, row);
-    links.manage();
-    links.unsubscribe();
-    links.site();
+  const links = timeEach(rows, (row) => {
+    const l = subscriberLinks(deps, row);
+    l.manage();
+    l.unsubscribe();
+    l.site();
     deps.tokens.sign('view', { publicId: row.public_id, version: row.token_version, ref: String(row.id) }, { ttlMs: null });
-    linksMs.push(now() - t);
-  }
-  const byKind = new Map<
-    string,
-    { kind: string; count: number; build: number[]; json: number[]; bytes: number[]; items: number[]; render: number[] }
-  >();
-  const builtModels: { kind: string; model: DigestModel }[] = [];
-  for (const row of rows.rows) {
-    const kind = kindOf.get(row.email) ?? '?';
-    const k = byKind.get(kind) ?? { kind, count: 0, build: [], json: [], bytes: [], items: [], render: [] };
-    byKind.set(kind, k);
-    k.count++;
-    let t = now();
-    const built = buildDigest(deps, row, window);
-    k.build.push(now() - t);
-    if (built.kind !== 'send') continue;
-    k.items.push(built.itemCount);
-    t = now();
-    const json = JSON.stringify(recordModel(built.model).model); // what the row records
-    k.json.push(now() - t);
-    k.bytes.push(json.length);
-    builtModels.push({ kind, model: built.model });
-  }
-  // The fill as the tick does it: the models of one run share each event's report object, so
-  // each report is prepared and filled once for all its readers. Timed in a loop of its own
-  // (after a warm-up, as 96% of a tick's digests are), one digest at a time.
-  for (const { model } of builtModels.slice(0, 100)) digestMessage(model);
-  const renderAll: number[] = [];
-  for (const { kind, model } of builtModels) {
-    const t = now();
-    digestMessage(model);
-    const ms = now() - t;
-    byKind.get(kind)!.render.push(ms);
-    renderAll.push(ms);
-  }
-  return {
-    linksMs: mean(linksMs),
-    renderAll,
-    byKind: new Map(
-      [...byKind].map(([kind, k]) => [
-        kind,
-        {
-          kind,
-          count: k.count,
-          buildMs: mean(k.build),
-          jsonMs: k.json.length ? mean(k.json) : 0,
-          jsonBytes: k.bytes.length ? median(k.bytes) : 0,
-          items: k.items.length ? median(k.items) : 0,
-          renderMs: k.render.length ? mean(k.render) : 0,
-        },
-      ]),
-    ),
-  };
+  });
+  const built = timeEach(rows, (row) => buildDigest(deps, row, window)).map((b) => ({ ...b, kind: kindOf.get(b.item.email) ?? '?' }));
+  const sends = built.flatMap((b) => (b.value.kind === 'send' ? [{ ...b, model: b.value.model, items: b.value.itemCount }] : []));
+  const json = timeEach(sends, (s) => JSON.stringify(recordModel(s.model).model).length);
+  // The fill as the tick does it: a run's models share each event's report, filled once for all its readers; after a warm-up.
+  for (const s of sends.slice(0, 100)) digestMessage(s.model);
+  const fills = timeEach(sends, (s) => digestMessage(s.model));
+  const kinds = [...Map.groupBy(built, (b) => b.kind)].map(([kind, list]) => {
+    const mine = <T extends { item: { kind: string } }>(xs: readonly T[]) => xs.filter((x) => x.item.kind === kind);
+    const orZero = (xs: number[], f: (v: number[]) => number) => (xs.length ? f(xs) : 0);
+    return {
+      kind,
+      count: list.length,
+      buildMs: mean(list.map((b) => b.ms)),
+      jsonMs: orZero(
+        mine(json).map((j) => j.ms),
+        mean,
+      ),
+      jsonBytes: orZero(
+        mine(json).map((j) => j.value),
+        median,
+      ),
+      items: orZero(
+        sends.filter((s) => s.kind === kind).map((s) => s.items),
+        median,
+      ),
+      renderMs: orZero(
+        mine(fills).map((f) => f.ms),
+        mean,
+      ),
+    };
+  });
+  return { linksMs: mean(links.map((l) => l.ms)), renderAll: fills.map((f) => f.ms), kinds: kinds.sort((a, b) => b.count - a.count) };
 }
 
 export const digestLabel = ({ kind, table, joined, locking, text }: StatementShape): string => {
   if (kind === 'SelectQueryNode') return `select ${table ?? '?'}${joined ? ' join' : ''}${locking ? ' for update' : ''}`;
-  if (kind === 'InsertQueryNode') return `insert ${table ?? '?'}`;
-  if (kind === 'UpdateQueryNode') return `update ${table ?? '?'}`;
+  if (kind === 'InsertQueryNode' || kind === 'UpdateQueryNode')
+    return `${kind === 'InsertQueryNode' ? 'insert' : 'update'} ${table ?? '?'}`;
   if (kind === 'DeleteQueryNode') return 'delete';
   if (kind !== 'RawNode') return kind;
   if (text === 'with $ select id from batch')
@@ -302,3 +289,45 @@ export const digestLabel = ({ kind, table, joined, locking, text }: StatementSha
   if (text === 'with $ select 1') return 'close empty digests + cursors, one statement';
   return `raw: ${text.slice(0, 50)}`;
 };
+
+/**
+ * Every subscriber's inbox against what they should have got (`expected`: email -> gets a
+ * digest), their digest row and cursor, and (with `keyed`) that exactly the key holders got
+ * PGP/MIME through SMTP. Problems in words.
+ */
+export function checkDigestInboxes(o: {
+  delivered: readonly DeliverySummary[];
+  rows: readonly { email: string; status: string; digest_cursor: number }[];
+  expected: ReadonlyMap<string, boolean>;
+  keyed: ReadonlySet<string>;
+  complete: boolean;
+  cursor: number;
+  upTo: number;
+}) {
+  const inbox = new Map<string, number>();
+  const count: Record<string, number> = {};
+  const problem = (what: string, when: boolean) => {
+    if (when) count[what] = (count[what] ?? 0) + 1;
+  };
+  for (const d of o.delivered) {
+    for (const to of d.to) {
+      inbox.set(to, (inbox.get(to) ?? 0) + 1);
+      problem('deliveries to unknown addresses', !o.expected.has(to));
+      problem('key holders got clear mail, or others PGP/MIME', o.keyed.has(to) !== (d.encrypted && d.via === 'smtp'));
+    }
+    problem('deliveries without the one-click unsubscribe headers', !d.oneClick);
+  }
+  const rowOf = new Map(o.rows.map((r) => [r.email, r]));
+  for (const [email, wanted] of o.expected) {
+    const [n, row] = [inbox.get(email) ?? 0, rowOf.get(email)];
+    const closed = row?.status === 'sent' || row?.status === 'skipped';
+    problem('subscribers got no digest', o.complete && wanted && n === 0);
+    problem('subscribers got more than one', n > 1);
+    problem('skip-empty subscribers with nothing matching got one', !wanted && n > 0);
+    problem('rows marked sent but not delivered once', row?.status === 'sent' && n !== 1);
+    problem('delivered but not marked sent', n > 0 && row?.status !== 'sent');
+    problem('skipped although something matched or they want empty digests', row?.status === 'skipped' && wanted);
+    problem("subscribers' cursors are wrong", !!row && row.digest_cursor !== (closed ? o.upTo : o.cursor));
+  }
+  return { problems: Object.entries(count).map(([what, n]) => `${n} ${what}`), inbox };
+}
