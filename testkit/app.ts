@@ -38,7 +38,26 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestApp> {
+/** A clock that runs with real time from `start` (set and advance still move it): for what is about real seconds, like throttles. */
+export function runningClock(start: Date | string): ReturnType<typeof fixedClock> {
+  let offset = new Date(start).getTime() - Date.now();
+  return {
+    now: () => new Date(Date.now() + offset),
+    set: (to) => {
+      offset = new Date(to).getTime() - Date.now();
+    },
+    advance: (ms) => {
+      offset += ms;
+    },
+  };
+}
+
+export async function createTestApp(
+  env: Record<string, string> = {},
+  database?: TestDatabase,
+  /** `running`: the clock runs with real time from now (for what is about real seconds); default fixed at 2025-02-01 09:00 UTC. */
+  options: { clock?: 'fixed' | 'running' } = {},
+): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const config = parseConfig({
     NODE_ENV: 'test',
@@ -48,7 +67,7 @@ export async function createTestApp(env: Record<string, string> = {}, database?:
     PUBLIC_BASE_URL: 'https://alerts.example.org',
     ...env,
   });
-  const clock = fixedClock('2025-02-01T09:00:00Z');
+  const clock = options.clock === 'running' ? runningClock(new Date()) : fixedClock('2025-02-01T09:00:00Z');
   const logs = memoryLog();
   // Built as server.ts builds it: the Node resources, then the services from them.
   const deps: Deps = createDeps(

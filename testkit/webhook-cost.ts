@@ -53,6 +53,7 @@ export async function perRequestCost(
     updated_at: at,
     integrator_id: null,
     signature_schemes: ['v1'],
+    rate_limit: null,
   };
   const rows: [string, string][] = [];
   const ms = { keepAlive: Number.NaN, newAgent: Number.NaN, send: Number.NaN, cached: Number.NaN };

@@ -276,6 +276,15 @@ export interface WebhookEndpointsTable {
   integrator_id: ColumnType<string | null, string | null | undefined, never>;
   /** Standard Webhooks schemes it is signed with: `v1` (HMAC, its secrets), `v1a` (Ed25519, the service's keys). */
   signature_schemes: ColumnType<SignatureScheme[], SignatureScheme[] | undefined, SignatureScheme[]>;
+  /** Deliveries per second at most, across instances (webhook_throttles); null: no limit. */
+  rate_limit: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** A throttled endpoint's send slots: the last reservation's first slot and the next free one. */
+export interface WebhookThrottlesTable {
+  endpoint_id: string;
+  granted_from: Date;
+  next_slot_at: Date;
 }
 
 export const signatureSchemes = ['v1', 'v1a'] as const;
@@ -380,6 +389,7 @@ export interface Database {
   digest_items: DigestItemsTable;
   digest_runs: DigestRunsTable;
   webhook_endpoints: WebhookEndpointsTable;
+  webhook_throttles: WebhookThrottlesTable;
   consumer_cursors: ConsumerCursorsTable;
   job_leases: JobLeasesTable;
   webhook_deliveries: WebhookDeliveriesTable;

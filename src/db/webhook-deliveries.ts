@@ -69,6 +69,8 @@ export interface ClaimedDelivery {
   type: string;
   payload: string;
   attempts: number;
+  /** The endpoint's deliveries-per-second limit, as claimed; null: none. */
+  rate_limit: number | null;
 }
 
 /**
@@ -82,16 +84,27 @@ export interface ClaimedDelivery {
  */
 export async function claimDueDeliveries(
   db: Db,
-  input: { owner: string; now: Date; leaseUntil: Date; limit: number; perEndpoint: number; inFlight?: Record<string, number> },
+  input: {
+    owner: string;
+    now: Date;
+    leaseUntil: Date;
+    limit: number;
+    perEndpoint: number;
+    /** A throttled endpoint's deliveries are held at most this many seconds of its rate. */
+    throttledHeldSeconds?: number;
+    inFlight?: Record<string, number>;
+  },
 ): Promise<ClaimedDelivery[]> {
   const rows = await claimJobs<ClaimedDelivery>(db, webhookDeliveries, {
     owner: input.owner,
     leaseUntil: input.leaseUntil,
-    chosen: sql`room as (
-      select e.id as endpoint_id, ${input.perEndpoint} - coalesce(busy.value::integer, 0) as free
+    chosen: sql`most as (
+      select e.id as endpoint_id, coalesce(busy.value::integer, 0) as busy,
+        least(${input.perEndpoint}::integer, coalesce(e.rate_limit * ${input.throttledHeldSeconds ?? 2}::integer, ${input.perEndpoint}::integer)) as most
       from webhook_endpoints as e
       left join jsonb_each_text(${JSON.stringify(input.inFlight ?? {})}::jsonb) as busy on busy.key = e.id
-      where coalesce(busy.value::integer, 0) < ${input.perEndpoint}
+    ), room as (
+      select endpoint_id, most - busy as free from most where busy < most
     ), candidates as (
       select due.* from room cross join lateral (
         select id, change_id, next_attempt_at from webhook_deliveries
@@ -104,6 +117,7 @@ export async function claimDueDeliveries(
       select id from candidates order by next_attempt_at, id limit ${input.limit}
     )`,
     returning: sql`job.id, job.endpoint_id, job.change_id, job.type, job.attempts,
+      (select e.rate_limit from webhook_endpoints as e where e.id = job.endpoint_id) as rate_limit,
       coalesce(job.payload, (select shared.body from webhook_payloads as shared where shared.change_id = job.change_id)) as payload`,
   });
   return rows.map((r) => ({ ...r, change_id: r.change_id === null ? null : Number(r.change_id) }));

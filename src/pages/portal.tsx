@@ -13,6 +13,8 @@ export interface PortalEndpoint {
   countries: string[];
   categories: string[];
   signatures: string[];
+  /** Deliveries per second at most, as typed ('' for no limit). */
+  rateLimit: string;
   enabled: boolean;
   disabledReason: string | null;
 }
@@ -25,7 +27,7 @@ export interface PortalDelivery {
   nextAttemptAt: string | null;
 }
 
-export type EndpointFormField = 'url' | 'description' | 'types' | 'countries' | 'categories' | 'signatures';
+export type EndpointFormField = 'url' | 'description' | 'types' | 'countries' | 'categories' | 'signatures' | 'rateLimit';
 export type EndpointFormErrors = Partial<Record<EndpointFormField, string>>;
 
 const fieldAria = (errors: EndpointFormErrors, field: EndpointFormField, hint?: string) => {
@@ -136,6 +138,19 @@ export function EndpointForm(props: { action: string; value: PortalEndpoint; err
           </label>
         ))}
       </fieldset>
+      <label for="rateLimit">Deliveries per second at most</label>
+      <p class="hint" id="rateLimit-hint">
+        A whole number from 1 to 1000; empty means no limit. Retries and replays count too.
+      </p>
+      <FieldError errors={errors} field="rateLimit" />
+      <input
+        id="rateLimit"
+        name="rateLimit"
+        type="text"
+        inputmode="numeric"
+        value={value.rateLimit}
+        {...fieldAria(errors, 'rateLimit', 'rateLimit-hint')}
+      />
       {props.edit ? (
         <label class="choice">
           <input type="checkbox" name="enabled" value="on" checked={value.enabled} /> Enabled: deliver events to this endpoint
@@ -154,6 +169,7 @@ export const emptyEndpoint: PortalEndpoint = {
   countries: [],
   categories: [],
   signatures: ['v1'],
+  rateLimit: '',
   enabled: true,
   disabledReason: null,
 };

@@ -11,6 +11,7 @@ import { signingSecrets } from './secrets';
 import { sendToEndpoint } from './send';
 import { signingKey } from './sign';
 import { openSigningKeys } from './signing-keys';
+import { createPassThrottles, type PassThrottles, THROTTLED_HELD_SECONDS } from './throttle';
 import { createWakeLatch, type WakeLatch } from './wake-latch';
 
 /** A claim lasts well past the request timeout, so a slow request is never claimed twice (the default of WEBHOOK_DELIVERY_LEASE). */
@@ -177,6 +178,8 @@ interface LoopState {
   leaseMs: number;
   /** How long after its claim a held delivery may still start. */
   startWithinMs: number;
+  /** Send slots of throttled endpoints (their `rate_limit`), shared with other instances. */
+  throttles: PassThrottles;
 }
 
 const HELD_MAX = ROUNDS_HELD * RUNNING;
@@ -198,7 +201,16 @@ async function deliveryLoop(deps: DispatchDeps, pass: Pass): Promise<{ attempts:
     totals: { attempts: 0, delivered: 0 },
     leaseMs,
     startWithinMs: (leaseMs - REQUEST_TIMEOUT_MS) * START_WITHIN_SLACK,
+    throttles: createPassThrottles(deps, () => startWaiting(deps, pass, loop)),
   };
+  try {
+    return await runModes(deps, pass, loop);
+  } finally {
+    loop.throttles.close();
+  }
+}
+
+async function runModes(deps: DispatchDeps, pass: Pass, loop: LoopState): Promise<{ attempts: number; delivered: number }> {
   for (;;) {
     switch (loop.mode) {
       case 'CLAIMING': {
@@ -250,6 +262,7 @@ async function claimDue(deps: DispatchDeps, pass: Pass, loop: LoopState): Promis
     leaseUntil: new Date(now.getTime() + loop.leaseMs),
     limit: free,
     perEndpoint: HELD_PER_ENDPOINT,
+    throttledHeldSeconds: THROTTLED_HELD_SECONDS,
     inFlight: loop.held,
   });
   const startBy = now.getTime() + loop.startWithinMs;
@@ -287,6 +300,9 @@ function startWaiting(deps: DispatchDeps, pass: Pass, loop: LoopState): void {
     if ((loop.running[endpointId] ?? 0) >= RUNNING_PER_ENDPOINT) continue;
     // Held too long behind a slow endpoint: its lease would no longer outlive the request.
     while (queue.length > 0 && queue[0]!.startBy < nowMs) stale.push(queue.shift()!.delivery);
+    // A throttled endpoint waits for its next send slot, keeping its turn.
+    const perSecond = queue[0]?.delivery.rate_limit;
+    if (perSecond && !loop.throttles.take(endpointId, perSecond, queue.length)) continue;
     const next = queue.shift();
     if (next) startDelivery(deps, pass, loop, next.delivery);
     loop.waiting.delete(endpointId); // back of the line
@@ -314,9 +330,15 @@ function startDelivery(deps: DispatchDeps, pass: Pass, loop: LoopState, delivery
       startWaiting(deps, pass, loop);
       // Claim again once this endpoint has used 4 rounds of what it may hold. Draining, the
       // loop is told of every end: it returns when nothing runs.
-      const lowOnHeld = loop.held[endpointId]! <= HELD_PER_ENDPOINT - CLAIM_AFTER_ROUNDS * RUNNING_PER_ENDPOINT;
+      const lowOnHeld = loop.held[endpointId]! <= claimAgainAt(delivery.rate_limit);
       if (lowOnHeld || loop.runningTotal === 0 || !acceptingWork(deps)) pass.wake.notify();
     });
+}
+
+/** Held deliveries of an endpoint below which a finished request asks for a claim (a throttled one holds a few seconds' worth). */
+function claimAgainAt(perSecond: number | null): number {
+  const most = HELD_PER_ENDPOINT - CLAIM_AFTER_ROUNDS * RUNNING_PER_ENDPOINT;
+  return perSecond ? Math.min(most, Math.floor((perSecond * THROTTLED_HELD_SECONDS) / 2)) : most;
 }
 
 /** A held delivery is no longer held (finished, or handed back). */

@@ -38,6 +38,7 @@ const view = (row: EndpointRow): PortalEndpoint => ({
   countries: row.countries,
   categories: row.categories,
   signatures: row.signature_schemes,
+  rateLimit: row.rate_limit === null ? '' : String(row.rate_limit),
   enabled: row.enabled,
   disabledReason: row.disabled_reason,
 });
@@ -147,6 +148,7 @@ export function portalRoutes(deps: Deps) {
       countries: commaList(form.countries).map((v) => v.toUpperCase()),
       categories: commaList(form.categories),
       signatures: list(form.signatures),
+      rateLimit: typeof form.rateLimit === 'string' ? form.rateLimit.trim() : '',
       enabled: form.enabled === 'on',
     };
     const errors: EndpointFormErrors = {};
@@ -156,6 +158,7 @@ export function portalRoutes(deps: Deps) {
       countries: posted.countries,
       categories: posted.categories,
       signatures: posted.signatures,
+      rateLimit: posted.rateLimit === '' ? null : /^\d{1,6}$/.test(posted.rateLimit) ? Number(posted.rateLimit) : Number.NaN,
       ...(posted.description ? { description: posted.description } : {}),
     });
     if (!parsed.success) {
@@ -164,9 +167,11 @@ export function portalRoutes(deps: Deps) {
         errors[field] ??=
           field === 'signatures'
             ? 'Choose at least one signature scheme.'
-            : field === 'url'
-              ? 'Enter the URL of your endpoint.'
-              : `${posted[field] ?? ''}: ${issue.message}`.replace(/^: /, '');
+            : field === 'rateLimit'
+              ? `${posted.rateLimit}: enter a whole number of deliveries per second from 1 to 1000, or leave it empty.`
+              : field === 'url'
+                ? 'Enter the URL of your endpoint.'
+                : `${posted[field] ?? ''}: ${issue.message}`.replace(/^: /, '');
       }
     }
     if (!errors.url && posted.url) {
@@ -252,6 +257,7 @@ export function portalRoutes(deps: Deps) {
         countries: parsed.countries ?? [],
         categories: parsed.categories ?? [],
         signature_schemes: parsed.signatures ?? ['v1'],
+        rate_limit: parsed.rateLimit ?? null,
         enabled: true,
         disabled_reason: null,
         secrets: JSON.stringify(secrets),
@@ -283,6 +289,7 @@ export function portalRoutes(deps: Deps) {
         countries: parsed.countries ?? [],
         categories: parsed.categories ?? [],
         signature_schemes: parsed.signatures ?? ['v1'],
+        rate_limit: parsed.rateLimit ?? null,
         ...(posted.enabled
           ? endpoint.enabled
             ? {}

@@ -52,6 +52,19 @@ const signaturesField = z
     example: ['v1', 'v1a'],
   });
 
+const rateLimitField = z
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .nullable()
+  .openapi({
+    description:
+      'At most this many deliveries per second to this endpoint, however many instances deliver (test pings are not counted); ' +
+      'null or absent: no limit',
+    example: 10,
+  });
+
 const descriptionField = z.string().trim().max(500).openapi({ example: 'Newsroom alerts bot' });
 
 // ---- requests ----
@@ -64,6 +77,7 @@ export const WebhookEndpointCreateSchema = z
     categories: categoriesFilter.optional(),
     description: descriptionField.optional(),
     signatures: signaturesField.optional(),
+    rateLimit: rateLimitField.optional(),
   })
   .openapi('WebhookEndpointCreate', {
     example: {
@@ -83,6 +97,7 @@ export const WebhookEndpointPatchSchema = z
     categories: categoriesFilter.optional(),
     description: descriptionField.nullable().optional().openapi({ description: 'null removes it' }),
     signatures: signaturesField.optional(),
+    rateLimit: rateLimitField.optional().openapi({ description: 'Deliveries per second at most; null removes the limit' }),
     enabled: z.boolean().optional().openapi({ description: 'false pauses deliveries; true resumes them and clears the disabled reason' }),
   })
   .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'send at least one field to change' })
@@ -163,6 +178,7 @@ export const WebhookEndpointSchema = z
     categories: z.array(z.string()),
     description: z.string().nullable(),
     signatures: z.array(z.enum(signatureSchemes)).openapi({ description: 'The signature schemes its requests carry' }),
+    rateLimit: z.number().int().nullable().openapi({ description: 'Deliveries per second at most, across instances; null: no limit' }),
     enabled: z.boolean(),
     disabledReason: z
       .string()
