@@ -106,6 +106,7 @@ async function newSubscriber(confirmed: boolean): Promise<SubscriberRow> {
     skipEmpty: false,
     instantAlerts: false,
     neutralSubjects: false,
+    countryContext: false,
   };
   await requestSubscription(t.deps, { email, preferences, source: 'api', client: `seed-client-${made}` }); // one client per seed, so seeding never meets the per-client limit
   const row = (await findSubscriberByEmail(t.deps.db, email))!;

@@ -36,6 +36,7 @@ async function signUpWithoutSending(email = `queue-${++n}@example.org`) {
       skipEmpty: false,
       instantAlerts: false,
       neutralSubjects: false,
+      countryContext: false,
     },
     source: 'api',
     client: `198.18.0.${n % 250}`,

@@ -3,7 +3,8 @@ import type { ChangeFeedFilters, FeedChange } from '../db/change-feed';
 import type { ChangeType } from '../db/change-types';
 import type { CountryChangeView } from '../db/changes';
 import { findCountry } from '../taxonomy/countries';
-import { changedValueLines, countryChangeCategories, countryContextWords, countryView } from './country-change-view';
+import { changedValueLines, countryContextWords } from '../templates/country-context-words';
+import { countryChangeCategories, countryView } from './country-change-view';
 
 /** The filters as query parameters, in one canonical order (comma-separated lists): feed links and cache keys. */
 export function feedQuery(filters: ChangeFeedFilters): string {

@@ -1,4 +1,3 @@
-import type { CountryChangeType } from '../db/change-types';
 import type { CountryChangeView } from '../db/changes';
 import { categories } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
@@ -53,30 +52,4 @@ export function countryChangeCategories(change: Pick<CountryChangeView, 'type' |
 /** Does a country change match a reader's or an endpoint's country, region and category choices? */
 export function countryChangeMatches(change: Pick<CountryChangeView, 'type' | 'countryId' | 'changed'>, filters: MatchFilters): boolean {
   return matchesFilters({ country: change.countryId, categories: countryChangeCategories(change) }, filters);
-}
-
-/**
- * The words readers see for country context (feeds, digests), kept in one place so the
- * language catalogue can take them over.
- */
-export const countryContextWords = {
-  section: 'Country context',
-  intro: 'What the tracker’s country pages now say differently: old and new values, and the day we read them.',
-  read: 'read',
-  none: 'not shown',
-  choice: 'Country context',
-  choiceHint: 'Also tell me when a country’s basic facts, treaty status, ranking or 6-month trend change.',
-  types: {
-    'country.facts_changed': 'Basic information changed',
-    'country.treaty_status_changed': 'Treaty status changed',
-    'country.ranking_changed': 'Ranking changed',
-    'country.performance_changed': '6-month trend changed',
-  } satisfies Record<CountryChangeType, string>,
-};
-
-/** "Head of government: Prime Minister A → Prime Minister B", one per changed field. */
-export function changedValueLines(changed: CountryChangeView['changed']): string[] {
-  return Object.entries(changed).map(
-    ([field, { old, new: value }]) => `${field}: ${old ?? countryContextWords.none} → ${value ?? countryContextWords.none}`,
-  );
 }

@@ -140,6 +140,8 @@ export interface SubscribersTable {
   /** When the provider last accepted an instant alert to them. */
   instant_sent_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   neutral_subjects: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Digests also carry the followed countries' context changes (migration 0019). */
+  country_context: ColumnType<boolean, boolean | undefined, boolean>;
   /** The active OpenPGP public key (armoured) every email is encrypted to, and its fingerprint. */
   openpgp_key: string | null;
   openpgp_fingerprint: string | null;

@@ -58,6 +58,20 @@ export interface DigestCountry {
   items: readonly DigestItem[];
 }
 
+/** One line of the digest's "Country context" section: a change of a followed country's page. */
+export interface DigestContextChange {
+  /** The country's name. */
+  country: string;
+  /** The change type (`country.ranking_changed`...): the renderer words it. */
+  type: string;
+  /** Each field that changed, as the page writes it (null: not on the page then). */
+  changed: readonly { field: string; old: string | null; new: string | null }[];
+  /** When the page was read (ISO 8601), shown as a day in the period's time zone. */
+  readAt: string;
+  /** The country page. */
+  url?: string;
+}
+
 export interface DigestModel extends Branding {
   period: {
     /** Shown as the headline, e.g. "January 2025" or "Week of 3 March 2025". */
@@ -75,6 +89,10 @@ export interface DigestModel extends Branding {
   moreCount: number;
   /** The subscriber chose subjects and previews that name no country or topic. */
   neutralSubjects?: boolean;
+  /** The "Country context" section, for readers who chose it (none before migration 0019). */
+  countryContext?: readonly DigestContextChange[];
+  /** Country context changes left out of a long section. */
+  countryContextMore?: number;
   links: {
     manage: string;
     unsubscribe: string;

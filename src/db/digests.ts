@@ -68,6 +68,7 @@ export interface ClaimedDigest {
   timezone: string;
   skip_empty: boolean;
   neutral_subjects: boolean;
+  country_context: boolean;
   digest_cursor: number;
   token_version: number;
   public_id: string;
@@ -96,6 +97,7 @@ export async function claimPendingDigests(trx: Tx, input: { asOf: Date; limit: n
       's.timezone',
       's.skip_empty',
       's.neutral_subjects',
+      's.country_context',
       's.digest_cursor',
       's.token_version',
       's.public_id',

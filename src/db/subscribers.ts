@@ -7,7 +7,15 @@ export type SubscriberRow = Selectable<SubscribersTable>;
 /** The columns a subscriber's choices are stored in (subscribers/preferences.ts maps them to Preferences). */
 export type SubscriberChoices = Pick<
   Insertable<SubscribersTable>,
-  'countries' | 'regions' | 'categories' | 'frequency' | 'timezone' | 'skip_empty' | 'instant_alerts' | 'neutral_subjects'
+  | 'countries'
+  | 'regions'
+  | 'categories'
+  | 'frequency'
+  | 'timezone'
+  | 'skip_empty'
+  | 'instant_alerts'
+  | 'neutral_subjects'
+  | 'country_context'
 >;
 
 /** A fixed-window counter the sign-up takes a point from: `key` as in rate-limits.ts. */
@@ -85,6 +93,7 @@ export async function signUp(
         skip_empty = case when t.status = 'pending' then ${p.skip_empty} else s.skip_empty end,
         instant_alerts = case when t.status = 'pending' then ${p.instant_alerts ?? false} else s.instant_alerts end,
         neutral_subjects = case when t.status = 'pending' then ${p.neutral_subjects ?? false} else s.neutral_subjects end,
+        country_context = case when t.status = 'pending' then ${p.country_context ?? false} else s.country_context end,
         updated_at = case when t.status = 'pending' then ${now} else s.updated_at end,
         notice_sent_at = case when t.due then ${now} else s.notice_sent_at end
       from target as t
@@ -92,9 +101,9 @@ export async function signUp(
       returning s.id, s.status, t.due as notify
     ), inserted as (
       insert into subscribers as s
-        (email, status, countries, regions, categories, frequency, timezone, skip_empty, instant_alerts, neutral_subjects, created_at, updated_at, consent_source, notice_sent_at)
+        (email, status, countries, regions, categories, frequency, timezone, skip_empty, instant_alerts, neutral_subjects, country_context, created_at, updated_at, consent_source, notice_sent_at)
       select ${email}::text, 'pending', ${columns.countries}, ${columns.regions}, ${columns.categories}, ${p.frequency}::text, ${p.timezone}::text,
-        ${p.skip_empty}::boolean, ${p.instant_alerts ?? false}::boolean, ${p.neutral_subjects ?? false}::boolean, ${now}::timestamptz, ${now}::timestamptz, ${input.consentSource}::text, ${now}::timestamptz
+        ${p.skip_empty}::boolean, ${p.instant_alerts ?? false}::boolean, ${p.neutral_subjects ?? false}::boolean, ${p.country_context ?? false}::boolean, ${now}::timestamptz, ${now}::timestamptz, ${input.consentSource}::text, ${now}::timestamptz
       where (select ok from proceed) and not exists (select 1 from target)
       on conflict (email) do update set
         countries = case when s.status = 'pending' then excluded.countries else s.countries end,
@@ -105,6 +114,7 @@ export async function signUp(
         skip_empty = case when s.status = 'pending' then excluded.skip_empty else s.skip_empty end,
         instant_alerts = case when s.status = 'pending' then excluded.instant_alerts else s.instant_alerts end,
         neutral_subjects = case when s.status = 'pending' then excluded.neutral_subjects else s.neutral_subjects end,
+        country_context = case when s.status = 'pending' then excluded.country_context else s.country_context end,
         updated_at = case when s.status = 'pending' then excluded.updated_at else s.updated_at end
       returning s.id, s.status, (s.xmax = 0) as notify
     ), queued as (

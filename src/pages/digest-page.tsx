@@ -89,6 +89,33 @@ export function DigestPage({ model }: { model: DigestModel }) {
           {view.more.note} <a href={view.more.url}>{view.more.label}</a>
         </p>
       ) : null}
+      {view.countryContext ? (
+        <section class="country-context" aria-labelledby="country-context">
+          <h2 id="country-context">{view.countryContext.heading}</h2>
+          <p class="meta">{view.countryContext.intro}</p>
+          {view.countryContext.lines.map((line) => (
+            <p>
+              <strong>
+                <bdi>{line.country}</bdi>
+              </strong>{' '}
+              · <span class="meta">{line.meta}</span>
+              {line.changes.map((change) => (
+                <>
+                  <br />
+                  <bdi>{change.text}</bdi>
+                </>
+              ))}
+              {line.url ? (
+                <>
+                  <br />
+                  <a href={line.url}>{line.pageLabel}</a>
+                </>
+              ) : null}
+            </p>
+          ))}
+          {view.countryContext.more ? <p class="meta">{view.countryContext.more}</p> : null}
+        </section>
+      ) : null}
       <aside class="digest-footer" aria-label="About this digest">
         <p>{view.footer.why}</p>
         <p>

@@ -2,6 +2,7 @@
 
 import type { Preferences } from '../subscribers/preferences';
 import { categories } from '../taxonomy/categories';
+import { countryContextWords } from '../templates/country-context-words';
 import { chosenElsewhere, pickerRegions } from './country-picker';
 import { describedBy, FieldError, type FieldErrors } from './form-errors';
 
@@ -24,6 +25,7 @@ export function typedPreferences(fields: Record<string, unknown>): Preferences {
     skipEmpty: fields.skipEmpty === true,
     instantAlerts: fields.instantAlerts === true,
     neutralSubjects: fields.neutralSubjects === true,
+    countryContext: fields.countryContext === true,
   };
 }
 
@@ -125,6 +127,13 @@ export function PreferenceFields({ value, keepTimezone, errors }: { value: Prefe
         <label class="choice">
           <input type="checkbox" name="instantAlerts" checked={value.instantAlerts} /> Also email me when a watch flag is raised in my
           countries (at most one such email every few hours)
+        </label>
+      </fieldset>
+
+      <fieldset id="country-context">
+        <legend>{countryContextWords.choice}</legend>
+        <label class="choice">
+          <input type="checkbox" name="countryContext" checked={value.countryContext} /> {countryContextWords.choiceHint}
         </label>
       </fieldset>
     </>

@@ -16,6 +16,7 @@ export const defaultPreferences: Preferences = {
   skipEmpty: false,
   instantAlerts: false,
   neutralSubjects: false,
+  countryContext: false,
 };
 
 /** `value` set means the reader posted the form: their input is shown again, time zone included. */

@@ -42,6 +42,8 @@ export const preferencesSchema = z.strictObject({
   instantAlerts: z.boolean().default(false),
   /** Subjects and previews that name no country or topic ("Your monthly update"). */
   neutralSubjects: z.boolean().default(false),
+  /** The digest also says when a followed country's facts, treaty status, ranking or 6-month trend changed. */
+  countryContext: z.boolean().default(false),
 });
 
 export type Preferences = z.output<typeof preferencesSchema>;
@@ -58,6 +60,7 @@ export function storedPreferences(p: Preferences): SubscriberChoices {
     skip_empty: p.skipEmpty,
     instant_alerts: p.instantAlerts,
     neutral_subjects: p.neutralSubjects,
+    country_context: p.countryContext,
   };
 }
 
@@ -72,6 +75,7 @@ export function preferencesOf(row: SubscriberRow): Preferences {
     skipEmpty: row.skip_empty,
     instantAlerts: row.instant_alerts,
     neutralSubjects: row.neutral_subjects,
+    countryContext: row.country_context,
   };
 }
 
@@ -95,5 +99,6 @@ export function preferencesFromForm(form: Record<string, string | File | (string
     skipEmpty: one('skipEmpty') === 'on' || one('skipEmpty') === 'true',
     instantAlerts: one('instantAlerts') === 'on' || one('instantAlerts') === 'true',
     neutralSubjects: one('neutralSubjects') === 'on' || one('neutralSubjects') === 'true',
+    countryContext: one('countryContext') === 'on' || one('countryContext') === 'true',
   };
 }

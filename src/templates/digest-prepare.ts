@@ -3,8 +3,19 @@
  * texts, cut excerpts, safe URLs (unsafe optional links dropped, unsafe required links
  * refused), and the order in which items are kept when the size budget cuts.
  */
-import { type ChoicesSummary, digestNoun, listNames, monthLabel, oneLine, periodRange, shorten, summariseChoices } from './format';
-import type { DigestBadge, DigestItem, DigestModel, Frequency } from './models';
+import { changedValueLines, countryContextWords } from './country-context-words';
+import {
+  type ChoicesSummary,
+  dayLabel,
+  digestNoun,
+  listNames,
+  monthLabel,
+  oneLine,
+  periodRange,
+  shorten,
+  summariseChoices,
+} from './format';
+import type { DigestBadge, DigestContextChange, DigestItem, DigestModel, Frequency } from './models';
 import { requireHttpUrl, safeHttpUrl } from './safe-url';
 import { siteNameOf } from './shared-view';
 
@@ -52,6 +63,16 @@ export interface PreparedCountry {
   items: PreparedItem[];
 }
 
+/** A line of the "Country context" section, worded. */
+export interface PreparedContextLine {
+  country: string;
+  /** "Ranking changed · read 1 February 2025" */
+  meta: string;
+  /** "Rights: 107/173 → 101/173", one per field. */
+  changes: string[];
+  url: string | undefined;
+}
+
 export interface PreparedDigest {
   siteName: string;
   frequency: Frequency;
@@ -66,6 +87,9 @@ export interface PreparedDigest {
   moreCount: number;
   /** Subject and preview name no country or topic. */
   neutral: boolean;
+  countryContext: PreparedContextLine[];
+  /** Country context changes the composer left out of a long section. */
+  countryContextMore: number;
   links: { manage: string; unsubscribe: string; viewInBrowser: string; site: string; moreReports: string; feed?: string };
 }
 
@@ -108,6 +132,22 @@ function prepareItemOnce(item: DigestItem): PreparedItem {
     excerpt: shorten(item.excerpt, EXCERPT_MAX),
     update: updateText || changed ? { text: updateText, changed } : undefined,
     sources: item.sources.map((s) => ({ name: oneLine(s.name), url: safeHttpUrl(s.url) })).filter((s) => s.name !== ''),
+  };
+}
+
+const contextTypeLabels: Readonly<Record<string, string>> = countryContextWords.types;
+
+function prepareContextLine(line: DigestContextChange, timeZone: string | undefined): PreparedContextLine {
+  const readAt = new Date(line.readAt);
+  const day = Number.isNaN(readAt.getTime()) ? '' : dayLabel(readAt, timeZone);
+  const label = Object.hasOwn(contextTypeLabels, line.type) ? contextTypeLabels[line.type]! : oneLine(line.type);
+  return {
+    country: oneLine(line.country),
+    meta: [label, day ? countryContextWords.readOn(day) : ''].filter((s) => s !== '').join(' · '),
+    changes: changedValueLines(Object.fromEntries(line.changed.map((c) => [oneLine(c.field), { old: c.old, new: c.new }]))).map((text) =>
+      shorten(text, UPDATE_MAX),
+    ),
+    url: safeHttpUrl(line.url),
   };
 }
 
@@ -161,6 +201,8 @@ export function prepareDigest(
     countries,
     moreCount: Math.max(0, Math.floor(model.moreCount || 0)) + skipped,
     neutral: model.neutralSubjects === true,
+    countryContext: (model.countryContext ?? []).map((line) => prepareContextLine(line, model.period.timeZone)),
+    countryContextMore: Math.max(0, Math.floor(model.countryContextMore || 0)),
     links: {
       manage: requireHttpUrl(model.links.manage, 'links.manage'),
       unsubscribe: requireHttpUrl(model.links.unsubscribe, 'links.unsubscribe'),

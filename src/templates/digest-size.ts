@@ -52,6 +52,8 @@ function pageBytes(...countries: PreparedItem[][]): number {
     countries: countries.map((items) => ({ id: '', name: '', items })),
     moreCount: 0,
     neutral: false,
+    countryContext: [],
+    countryContextMore: 0,
     links: { manage: '', unsubscribe: '', viewInBrowser: '', site: '', moreReports: '' },
   };
   return renderDigestHtml(digest, { reports: 1, countries: 1, flagged: 0 }).length; // ASCII only: length = bytes

@@ -1,6 +1,7 @@
 /** The plain-text alternative of the digest, from the same (already cut) data as the HTML. */
 import { badgeLabels, itemCount, type PreparedDigest, type PreparedItem } from './digest-prepare';
 import {
+  countryContextView,
   type DigestTotals,
   digestSummary,
   digestWhy,
@@ -63,7 +64,7 @@ export function digestText(d: PreparedDigest, totals: DigestTotals): string {
     `View in your browser: ${d.links.viewInBrowser}`,
     '',
   ];
-  if (totals.reports === 0) {
+  if (totals.reports === 0 && d.countryContext.length === 0) {
     lines.push(
       `No new or updated reports matched your alerts in this period. You chose to receive a ${d.noun} even when it is empty; you can change that in your preferences.`,
       '',
@@ -78,6 +79,16 @@ export function digestText(d: PreparedDigest, totals: DigestTotals): string {
   const end: string[] = [];
   if (d.moreCount > 0) {
     end.push(moreNote(itemCount(d), totals.reports), `${moreLabel(d.moreCount)}: ${d.links.moreReports}`, '');
+  }
+  const context = countryContextView(d);
+  if (context) {
+    end.push(underline(context.heading.toUpperCase(), '-'), '', context.intro, '');
+    for (const line of context.lines) {
+      end.push(`${line.country} · ${line.meta}`, ...line.changes.map((c) => `  ${c.text}`));
+      if (line.url) end.push(`  ${line.pageLabel}: ${line.url}`);
+      end.push('');
+    }
+    if (context.more) end.push(context.more, '');
   }
   end.push(
     '-- ',

@@ -1,5 +1,6 @@
 /** Prepared digest -> the Mustache view of digest.mjml (every key present, so no lookups leak upwards). */
 
+import { countryContextWords } from './country-context-words';
 import type { PreparedDigest, PreparedItem } from './digest-prepare';
 import { itemCount } from './digest-prepare';
 import { formatCount, listNames, plural } from './format';
@@ -36,7 +37,32 @@ export interface DigestView {
   contents: { first: boolean; name: string; count: number }[];
   countries: { name: string; items: ItemView[] }[];
   more: { label: string; note: string; url: string } | false;
+  /** The "Country context" section, for readers who chose it and had changes. */
+  countryContext: CountryContextView | false;
   footer: FooterView;
+}
+
+interface CountryContextView {
+  heading: string;
+  intro: string;
+  lines: { country: string; meta: string; changes: { text: string }[]; url: string | false; pageLabel: string }[];
+  more: string | false;
+}
+
+export function countryContextView(d: PreparedDigest): CountryContextView | false {
+  if (d.countryContext.length === 0) return false;
+  return {
+    heading: countryContextWords.section,
+    intro: countryContextWords.intro,
+    lines: d.countryContext.map((line) => ({
+      country: line.country,
+      meta: line.meta,
+      changes: line.changes.map((text) => ({ text })),
+      url: line.url ?? false,
+      pageLabel: countryContextWords.countryPage,
+    })),
+    more: d.countryContextMore > 0 ? countryContextWords.more(d.countryContextMore) : false,
+  };
 }
 
 export function itemView(item: PreparedItem, first: boolean): ItemView {
@@ -156,10 +182,11 @@ export function digestPageView(d: PreparedDigest, totals: DigestTotals): Omit<Di
       subtitle: [d.periodRange, summary].filter((s) => s !== '').join(' · '),
     },
     hasItems: shown > 0,
-    isEmpty: total === 0,
+    isEmpty: total === 0 && d.countryContext.length === 0,
     watchFlagNote: showsWatchFlag(d) ? WATCH_FLAG_NOTE : false,
     contents: d.countries.map((c, index) => ({ first: index === 0, name: c.name, count: c.items.length })),
     more: d.moreCount > 0 ? { label: moreLabel(d.moreCount), note: moreNote(shown, total), url: d.links.moreReports } : false,
+    countryContext: countryContextView(d),
     footer: { why: digestWhy(d), links: footerLinks(d) },
   };
 }

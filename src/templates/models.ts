@@ -11,6 +11,7 @@ export type {
   AlertChoices,
   Branding,
   DigestBadge,
+  DigestContextChange,
   DigestCountry,
   DigestItem,
   DigestModel,

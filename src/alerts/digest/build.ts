@@ -49,6 +49,7 @@ export function buildDigest(
     regions: digest.regions,
     categories: digest.categories,
     choices: choicesOf(digest),
+    countryContext: digest.country_context,
     ...(alerted?.size ? { alertedOn: alertedDays(alerted, digest.timezone) } : {}),
   };
   const composed = composeDigest({ recipient, period, window, links: digestLinks });

@@ -6,6 +6,7 @@ import { EXCERPT_MAX } from '../../templates/digest-prepare';
 import { shorten } from '../../templates/format';
 import type { AlertChoices, DigestBadge, DigestCountry, DigestItem, DigestModel } from '../../templates/models';
 import { type MatchFilters, matchesFilters } from '../match';
+import { composeCountryContext } from './country-context';
 import type { DigestPeriod } from './period';
 import { type ChangeWindow, eventsInPlaces, type WindowEvent } from './window';
 
@@ -16,6 +17,8 @@ export interface DigestRecipient extends MatchFilters {
   choices: AlertChoices;
   /** Reports an instant alert already told this reader about, by event id: the day it did, as shown. */
   alertedOn?: ReadonlyMap<string, string>;
+  /** The reader chose the "Country context" section. */
+  countryContext?: boolean;
 }
 
 export interface DigestLinks {
@@ -81,8 +84,8 @@ function itemFor(entry: WindowEvent, cursor: number, site: string): DigestItem {
 
 /**
  * Pure: the digest a recipient gets for a period, from the changes after their cursor that
- * match their choices, one item per event, grouped by country, newest first. Null when
- * nothing matched.
+ * match their choices, one item per event, grouped by country, newest first, and (when they
+ * chose it) the "Country context" section. Null when nothing matched.
  */
 export function composeDigest(input: {
   recipient: DigestRecipient;
@@ -102,7 +105,8 @@ export function composeDigest(input: {
     matched++;
     if (shown.length < MAX_ITEMS_PER_DIGEST) shown.push(entry);
   }
-  if (matched === 0) return null;
+  const context = recipient.countryContext ? composeCountryContext(input.window.countryChanges, recipient) : { lines: [], more: 0 };
+  if (matched === 0 && context.lines.length === 0) return null;
 
   const countries = new Map<string, DigestCountry & { items: DigestItem[] }>();
   for (const entry of shown) {
@@ -121,6 +125,8 @@ export function composeDigest(input: {
       countries: [...countries.values()],
       moreCount: matched - shown.length,
       links,
+      ...(context.lines.length > 0 ? { countryContext: context.lines } : {}),
+      ...(context.more > 0 ? { countryContextMore: context.more } : {}),
     },
   };
 }

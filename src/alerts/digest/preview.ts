@@ -1,4 +1,4 @@
-import { latestChangeId, listChangesBetween } from '../../db/changes';
+import { latestChangeId, listChangesBetween, listCountryChangesBetween } from '../../db/changes';
 import { loadEvents } from '../../db/events';
 import { findSubscriberByEmail } from '../../db/subscribers';
 import { normalizeEmail } from '../../email/address';
@@ -29,7 +29,7 @@ export async function previewDigest(deps: Resources, email: string, asOf: Date) 
       due_at: period.dueAt,
       digest_cursor: Number(subscriber.digest_cursor),
     },
-    indexChangeWindow(upTo, changes, events),
+    indexChangeWindow(upTo, changes, events, await listCountryChangesBetween(deps.db, subscriber.digest_cursor, upTo)),
   );
   if (built.kind === 'skip') return { skipped: true as const };
   return { skipped: false as const, itemCount: built.itemCount, ...renderDigestEmail(built.model) };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { latestChangeId, listChangesBetween } from '../../db/changes';
+import { latestChangeId, listChangesBetween, listCountryChangesBetween } from '../../db/changes';
 import { type ItemRecord, recordModel } from '../../db/digest-items';
 import type { RecordedModel } from '../../db/digest-model';
 import {
@@ -166,7 +166,7 @@ async function loadWindow(deps: Resources, _asOf: Date): Promise<ChangeWindow> {
   const from = Number(row?.from ?? upTo);
   const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
   const events = await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]);
-  return indexChangeWindow(upTo, changes, events);
+  return indexChangeWindow(upTo, changes, events, from < upTo ? await listCountryChangesBetween(deps.db, from, upTo) : []);
 }
 
 interface Prepared {
@@ -300,5 +300,6 @@ async function loadWindowForAll(deps: Resources): Promise<ChangeWindow> {
     .executeTakeFirst();
   const from = Number(row?.from ?? upTo);
   const changes = from < upTo ? await listChangesBetween(deps.db, from, upTo) : [];
-  return indexChangeWindow(upTo, changes, await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]));
+  const countryChanges = from < upTo ? await listCountryChangesBetween(deps.db, from, upTo) : [];
+  return indexChangeWindow(upTo, changes, await loadEvents(deps.db, [...new Set(changes.map((c) => c.eventId))]), countryChanges);
 }

@@ -1,4 +1,4 @@
-import type { ChangeView } from '../../db/changes';
+import type { ChangeView, CountryChangeView } from '../../db/changes';
 import type { StoredEventView } from '../../db/events';
 import { findCountry } from '../../taxonomy/countries';
 
@@ -23,12 +23,15 @@ export interface ChangeWindow {
   all: readonly WindowEvent[];
   byCountry: ReadonlyMap<string, readonly WindowEvent[]>;
   byRegion: ReadonlyMap<string, readonly WindowEvent[]>;
+  /** Country context changes of the window, oldest first (for readers who chose country context). */
+  countryChanges: readonly CountryChangeView[];
 }
 
 export function indexChangeWindow(
   upTo: number,
   changes: readonly ChangeView[],
   events: ReadonlyMap<string, StoredEventView>,
+  countryChanges: readonly CountryChangeView[] = [],
 ): ChangeWindow {
   const byEvent = new Map<string, ChangeView[]>();
   for (const change of changes) {
@@ -55,7 +58,7 @@ export function indexChangeWindow(
     const region = findCountry(entry.event.country)?.region;
     if (region) add(byRegion, region, entry);
   }
-  return { upTo, all, byCountry, byRegion };
+  return { upTo, all, byCountry, byRegion, countryChanges };
 }
 
 /** The window's events in the places a subscriber follows (all of them when none), in digest order. */

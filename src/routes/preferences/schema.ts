@@ -16,6 +16,7 @@ export const SubscriberPreferencesSchema = z
       skipEmpty: z.boolean(),
       instantAlerts: z.boolean(),
       neutralSubjects: z.boolean(),
+      countryContext: z.boolean(),
     }),
     openpgp: z.object({ fingerprint: z.string().nullable(), pendingFingerprint: z.string().nullable() }).openapi({
       description: 'The OpenPGP key emails are encrypted to, and one waiting for confirmation (PUT /v1/preferences/openpgp-key)',
