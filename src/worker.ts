@@ -10,6 +10,7 @@ import { createTokenSigner } from './email/tokens';
 import { jobsOnCron } from './jobs/catalogue';
 import { createLogger } from './log';
 import { createMetrics } from './metrics';
+import { DOCS_VIEWER_PATH } from './routes/docs/viewer-path';
 import { createDeps, type Deps, servicesIdle } from './services';
 import { parseWorkerConfig, type WorkerEnv } from './worker/config';
 
@@ -102,6 +103,8 @@ function openWorkerScope(env: WorkerEnv): WorkerScope {
     isAcceptingWork: () => true,
     appSecret,
     tokens: createTokenSigner(appSecret, clock),
+    // The script itself is a static asset (wrangler.toml [assets]), served before the Worker runs.
+    loadDocsViewer: () => ({ path: DOCS_VIEWER_PATH }),
   });
   return {
     deps,

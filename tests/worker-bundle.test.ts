@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
 import { jobCatalogue, jobsOnCron } from '../src/jobs/catalogue';
+import { readDocsViewer } from '../src/routes/docs/viewer';
+import { DOCS_VIEWER_PATH } from '../src/routes/docs/viewer-path';
 import { projectRoot } from '../testkit/process';
 import { buildWorkerBundle } from '../testkit/wrangler';
 
@@ -66,6 +68,15 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
       expect(inputs, nodeOnly).not.toContain(nodeOnly);
     }
     expect(inputs).toContain('src/worker/node-cron.ts');
+  });
+
+  it('publishes the /docs viewer as a static asset under the path the Worker names (the [build] command copies it)', () => {
+    const viewer = readDocsViewer();
+    expect(DOCS_VIEWER_PATH).toBe(viewer.path);
+    expect(readFileSync(join(projectRoot, '.wrangler/assets', viewer.path)).equals(viewer.body)).toBe(true);
+    expect(readdirSync(join(projectRoot, '.wrangler/assets/docs/assets'))).toEqual([viewer.path.split('/').at(-1)]);
+    expect(inputs).toContain('src/routes/docs/viewer-path.ts');
+    expect(inputs).not.toContain('src/routes/docs/viewer.ts');
   });
 
   it('has no module of ours that touches the file system', () => {

@@ -1,9 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unstable_startWorker } from 'wrangler';
 import { migrateToLatest } from '../src/db/migrate';
 import { openPostgres } from '../src/db/postgres';
+import { readDocsViewer } from '../src/routes/docs/viewer';
+import { DOCS_VIEWER_PATH } from '../src/routes/docs/viewer-path';
 import { taxonomySeed } from '../src/taxonomy/seed';
 import { createScratchDatabase, postgresUrl } from '../testkit/db';
 import { sampleEvent } from '../testkit/events';
@@ -115,6 +117,24 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     const metrics = await call('/metrics', { metrics: true });
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('# TYPE tracker_job_duration_seconds histogram');
+  });
+
+  it('serves /docs, its viewer script a static asset (wrangler.toml [assets]) with the bytes of the installed package', async () => {
+    const viewer = readDocsViewer();
+    expect(DOCS_VIEWER_PATH).toBe(viewer.path); // the Worker's committed path names the installed build
+    const page = await call('/docs');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(`src="${viewer.path}"`);
+    expect(html).not.toMatch(/https?:\/\/(?!tracker\.test)[^"']*\.js/); // no third-party script origin
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const script = await call(viewer.path);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    const body = Buffer.from(await script.arrayBuffer());
+    expect(createHash('sha256').update(body).digest('hex')).toBe(createHash('sha256').update(viewer.body).digest('hex'));
+    expect((await call('/openapi.json')).status).toBe(200);
+    expect((await call('/docs/assets/scalar-api-reference-0.0.0-0000000000000000.js')).status).toBe(404);
   });
 
   it('answers /v1/events from the migrated schema, empty before any detection', async () => {

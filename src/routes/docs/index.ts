@@ -39,7 +39,7 @@ export function mountDocs(app: OpenAPIHono, publicBaseUrl: string, loadViewer?: 
   };
   app.get('/docs/assets/:name', (c) => {
     const asset = currentViewer();
-    if (!asset || c.req.path !== asset.path) throw problems.notFound();
+    if (!asset?.body || c.req.path !== asset.path) throw problems.notFound();
     return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type': 'text/javascript; charset=utf-8',
       'Cache-Control': 'public, max-age=31536000, immutable',

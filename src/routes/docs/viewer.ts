@@ -3,18 +3,23 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/** The docs viewer's script, served by the app itself under a name that changes with its content. */
+/** The docs viewer's script, served under a name that changes with its content. */
 export interface DocsViewerAsset {
   /** `/docs/assets/scalar-api-reference-<version>-<hash>.js` */
   path: string;
-  body: Uint8Array;
+  /**
+   * The script, when the app serves it itself (Node). Absent on Workers: there the platform's
+   * static assets serve it (wrangler.toml [assets], copied by scripts/docs-assets.ts) before
+   * the Worker runs.
+   */
+  body?: Uint8Array;
 }
 
 /**
  * The installed, pinned @scalar/api-reference's browser build, read from node_modules (Node only:
  * a Worker has no file system). The package does not export the file, so it is found beside its entry.
  */
-export function readDocsViewer(): DocsViewerAsset {
+export function readDocsViewer(): Required<DocsViewerAsset> {
   const require = createRequire(import.meta.url);
   const entry = require.resolve('@scalar/api-reference');
   const root = join(dirname(entry), '..');
