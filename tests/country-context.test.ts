@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decideCountryContextChanges } from '../src/alerts/detect-country-context';
 import { parseCountryContext } from '../src/alerts/sources/country-context';
-import { linesFromHtml, linesFromText } from '../src/alerts/sources/page-lines';
+import { contextLinesFromHtml, linesFromHtml, linesFromText } from '../src/alerts/sources/page-lines';
+import { parseTrackerPage } from '../src/alerts/sources/tracker-page';
 
 const text = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const kazakhstan = parseCountryContext(linesFromText(text('../src/alerts/sources/demo/tracker-kazakhstan-2025-01.txt')))!;
@@ -40,7 +41,7 @@ describe('the country context a country page carries', () => {
   });
 
   it('reads the same values from the HTML (a treaty and its status on one line there)', () => {
-    const html = parseCountryContext(linesFromHtml(text('./fixtures/tracker-kazakhstan-2025-01.html')))!;
+    const html = parseCountryContext(contextLinesFromHtml(text('./fixtures/tracker-kazakhstan-2025-01.html')))!;
     expect(html.rankings).toEqual(kazakhstan.rankings);
     expect(html.facts).toEqual({
       Population: '19 002 590',
@@ -52,6 +53,19 @@ describe('the country context a country page carries', () => {
       'International Covenant on Civil and Political Rights': 'State Party',
       'International Convention on Protection of the Rights of All Migrant Workers and Members of Their Families': 'No Action',
     });
+  });
+
+  it('reads the 6-month trends from the HTML too: a sidebar chart whose trend word is an icon alt text', () => {
+    const page = text('./fixtures/tracker-kazakhstan-2025-01.html');
+    expect(parseCountryContext(contextLinesFromHtml(page))!.performance).toEqual(kazakhstan.performance);
+    expect(parseTrackerPage(page).context?.performance).toEqual(kazakhstan.performance);
+    // Report lines never take alt text or sidebars.
+    expect(linesFromHtml(page).some((l) => /neutral|Performance by category/.test(l.text))).toBe(false);
+    const declining = page.replace('alt="Representation neutral"> Rights', 'alt="Representation negative"> Rights');
+    const { changes } = decideCountryContextChanges('KAZ', kazakhstan, parseCountryContext(contextLinesFromHtml(declining))!);
+    expect(changes.filter((c) => c.type === 'country.performance_changed')).toEqual([
+      { type: 'country.performance_changed', country: 'KAZ', changed: { Rights: { old: 'neutral', new: 'negative' } } },
+    ]);
   });
 
   it('is absent from a page without context sections (a report page)', () => {

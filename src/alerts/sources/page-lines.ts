@@ -91,17 +91,33 @@ const ignoredTags = new Set([
   'select',
 ]);
 
+/**
+ * The lines the country context is read from, beside the report lines: sidebars (`aside`) are
+ * kept, and an image's alt text counts as text, as a text rendering of the page shows it. The
+ * 6-month trend is a sidebar chart whose trend word is only an icon's alt text
+ * ("Representation neutral" before the label "Rights"); report lines never take either.
+ */
+const contextIgnoredTags = new Set([...ignoredTags].filter((tag) => tag !== 'aside'));
+
 export function linesFromHtml(html: string): PageLine[] {
   return readHtmlPage(html).lines;
+}
+
+/** The lines of an HTML page that the country context is read from (see `contextIgnoredTags`). */
+export function contextLinesFromHtml(html: string): PageLine[] {
+  return readHtmlPage(html).contextLines;
 }
 
 /**
  * Parses HTML with htmlparser2's streaming tokenizer (no DOM is built: pages only need lines).
  * `cutOff` is true when elements were still open at the end of the document: a page cut off in
- * transit, whose last line may be incomplete.
+ * transit, whose last line may be incomplete. `contextLines` come from the same pass.
  */
-export function readHtmlPage(html: string): { lines: PageLine[]; cutOff: boolean } {
+export function readHtmlPage(html: string): { lines: PageLine[]; contextLines: PageLine[]; cutOff: boolean } {
   const lines: PageLine[] = [];
+  const contextLines: PageLine[] = [];
+  let contextText = '';
+  let contextIgnoredFromDepth: number | undefined;
   let ending = false;
   let cutOff = false;
   let text = '';
@@ -118,12 +134,22 @@ export function readHtmlPage(html: string): { lines: PageLine[]; cutOff: boolean
     links = [];
     if (openLink) openLink.start = 0;
   };
+  const endContextLine = () => {
+    const line = collapseSpace(contextText);
+    if (line) contextLines.push({ text: line, links: [] });
+    contextText = '';
+  };
 
   const parser = new Parser(
     {
       onopentag(name, attributes) {
         depth += 1;
         if (depth > MAX_HTML_DEPTH) throw new SourceFormatError(`HTML nested deeper than ${MAX_HTML_DEPTH} elements`);
+        if (contextIgnoredFromDepth === undefined) {
+          if (blockTags.has(name) || contextIgnoredTags.has(name)) endContextLine();
+          if (contextIgnoredTags.has(name)) contextIgnoredFromDepth = depth;
+          else if (name === 'img' && attributes.alt) contextText += ` ${attributes.alt} `;
+        }
         if (ignoredFromDepth !== undefined) return;
         if (ignoredTags.has(name)) {
           ignoredFromDepth = depth;
@@ -136,11 +162,15 @@ export function readHtmlPage(html: string): { lines: PageLine[]; cutOff: boolean
       },
       ontext(chunk) {
         if (ignoredFromDepth === undefined) text += chunk;
+        if (contextIgnoredFromDepth === undefined) contextText += chunk;
       },
       onclosetag(name, isImplied) {
         if (ending && isImplied && !voidTags.has(name)) cutOff = true;
         const closing = depth;
         depth -= 1;
+        if (contextIgnoredFromDepth === undefined) {
+          if (blockTags.has(name)) endContextLine();
+        } else if (closing === contextIgnoredFromDepth) contextIgnoredFromDepth = undefined;
         if (ignoredFromDepth !== undefined) {
           if (closing === ignoredFromDepth) ignoredFromDepth = undefined;
           return;
@@ -162,7 +192,8 @@ export function readHtmlPage(html: string): { lines: PageLine[]; cutOff: boolean
   ending = true;
   parser.end();
   endLine();
-  return { lines, cutOff };
+  endContextLine();
+  return { lines, contextLines, cutOff };
 }
 
 function headingLevel(tag: string): number | undefined {

@@ -72,7 +72,8 @@ const MAX_ID_LENGTH = 200;
 export function parseTrackerPage(document: string, options: { url?: string } = {}): TrackerPageResult {
   const refused = unreadableReason(document);
   if (refused) throw new SourceFormatError(`page refused${options.url ? ` (${options.url})` : ''}: ${refused}`);
-  const { lines, cutOff } = looksLikeHtml(document) ? readHtmlPage(document) : { lines: linesFromText(document), cutOff: false };
+  const html = looksLikeHtml(document) ? readHtmlPage(document) : undefined;
+  const { lines, cutOff } = html ?? { lines: linesFromText(document), cutOff: false };
   const heading = findPageHeading(lines);
   const where = options.url ? ` (${options.url})` : '';
   if (!heading) throw new SourceFormatError(`layout not recognised${where}: ${whereItStopped(lines)}`);
@@ -101,7 +102,9 @@ export function parseTrackerPage(document: string, options: { url?: string } = {
     if (result.success) events.push(result.data);
     else skipped.push({ reason: `"${fields.title}" (${draft.month}): ${describeIssues(result.error)}` });
   }
-  const context = heading.month ? undefined : parseCountryContext(after);
+  // An HTML page's context comes from its context lines (sidebars and alt text too), read whole:
+  // its sections are found by their headings.
+  const context = heading.month ? undefined : parseCountryContext(html ? html.contextLines : after);
   return { country: heading.country, kind: heading.month ? 'report' : 'country', events, skipped, ...(context ? { context } : {}) };
 }
 
