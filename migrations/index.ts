@@ -17,6 +17,7 @@ import * as m0015 from './0015_integrator_keys';
 import * as m0015b from './0015b_webhook_signing_keys';
 import * as m0016 from './0016_country_context';
 import * as m0017 from './0017_subscriber_privacy';
+import * as m0018 from './0018_subscriber_language';
 import * as m0019 from './0019_subscriber_country_context';
 import * as m0020 from './0020_webhook_endpoint_throttle';
 
@@ -43,6 +44,7 @@ export const migrations: Record<string, Migration> = {
   '0015b_webhook_signing_keys': m0015b,
   '0016_country_context': m0016,
   '0017_subscriber_privacy': m0017,
+  '0018_subscriber_language': m0018,
   '0019_subscriber_country_context': m0019,
   '0020_webhook_endpoint_throttle': m0020,
 };

@@ -183,6 +183,8 @@ describe.skipIf(!hasChromium)(title, () => {
         skipEmpty: false,
         instantAlerts: false,
         neutralSubjects: false,
+        // The browser's Accept-Language (en-GB) chose it at sign-up.
+        language: 'en',
       },
       exportUrl: expect.stringContaining('/v1/preferences/export?token='),
       openpgp: { fingerprint: null, pendingFingerprint: null },

@@ -6,6 +6,10 @@ import type { InstantAlertModel } from './instant-model';
 
 export type { Frequency } from './digest-model';
 
+/** The languages subscribers read pages and emails in (src/i18n has a catalogue for each). */
+export const languages = ['en', 'es', 'fr'] as const;
+export type Language = (typeof languages)[number];
+
 /** jsonb columns: parsed objects when read, JSON text when written. */
 type Json<T> = ColumnType<T, string, string>;
 /** int8 columns, read through `Number()`: ids stay far below 2^53 (see db/connect.ts). */
@@ -142,6 +146,8 @@ export interface SubscribersTable {
   neutral_subjects: ColumnType<boolean, boolean | undefined, boolean>;
   /** Digests also carry the followed countries' context changes (migration 0019). */
   country_context: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The language of their pages and emails. */
+  language: ColumnType<Language, Language | undefined, Language>;
   /** The active OpenPGP public key (armoured) every email is encrypted to, and its fingerprint. */
   openpgp_key: string | null;
   openpgp_fingerprint: string | null;

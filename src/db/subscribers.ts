@@ -16,6 +16,7 @@ export type SubscriberChoices = Pick<
   | 'instant_alerts'
   | 'neutral_subjects'
   | 'country_context'
+  | 'language'
 >;
 
 /** A fixed-window counter the sign-up takes a point from: `key` as in rate-limits.ts. */
@@ -94,6 +95,7 @@ export async function signUp(
         instant_alerts = case when t.status = 'pending' then ${p.instant_alerts ?? false} else s.instant_alerts end,
         neutral_subjects = case when t.status = 'pending' then ${p.neutral_subjects ?? false} else s.neutral_subjects end,
         country_context = case when t.status = 'pending' then ${p.country_context ?? false} else s.country_context end,
+        language = case when t.status = 'pending' then ${p.language ?? 'en'} else s.language end,
         updated_at = case when t.status = 'pending' then ${now} else s.updated_at end,
         notice_sent_at = case when t.due then ${now} else s.notice_sent_at end
       from target as t
@@ -101,9 +103,9 @@ export async function signUp(
       returning s.id, s.status, t.due as notify
     ), inserted as (
       insert into subscribers as s
-        (email, status, countries, regions, categories, frequency, timezone, skip_empty, instant_alerts, neutral_subjects, country_context, created_at, updated_at, consent_source, notice_sent_at)
+        (email, status, countries, regions, categories, frequency, timezone, skip_empty, instant_alerts, neutral_subjects, country_context, language, created_at, updated_at, consent_source, notice_sent_at)
       select ${email}::text, 'pending', ${columns.countries}, ${columns.regions}, ${columns.categories}, ${p.frequency}::text, ${p.timezone}::text,
-        ${p.skip_empty}::boolean, ${p.instant_alerts ?? false}::boolean, ${p.neutral_subjects ?? false}::boolean, ${p.country_context ?? false}::boolean, ${now}::timestamptz, ${now}::timestamptz, ${input.consentSource}::text, ${now}::timestamptz
+        ${p.skip_empty}::boolean, ${p.instant_alerts ?? false}::boolean, ${p.neutral_subjects ?? false}::boolean, ${p.country_context ?? false}::boolean, ${p.language ?? 'en'}::text, ${now}::timestamptz, ${now}::timestamptz, ${input.consentSource}::text, ${now}::timestamptz
       where (select ok from proceed) and not exists (select 1 from target)
       on conflict (email) do update set
         countries = case when s.status = 'pending' then excluded.countries else s.countries end,
@@ -115,6 +117,7 @@ export async function signUp(
         instant_alerts = case when s.status = 'pending' then excluded.instant_alerts else s.instant_alerts end,
         neutral_subjects = case when s.status = 'pending' then excluded.neutral_subjects else s.neutral_subjects end,
         country_context = case when s.status = 'pending' then excluded.country_context else s.country_context end,
+        language = case when s.status = 'pending' then excluded.language else s.language end,
         updated_at = case when s.status = 'pending' then excluded.updated_at else s.updated_at end
       returning s.id, s.status, (s.xmax = 0) as notify
     ), queued as (

@@ -9,6 +9,7 @@ a { color: var(--accent); }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; }
 header.site { background: #12324f; color: #fff; padding: 1rem 1.25rem; }
 header.site a { color: #fff; text-decoration: none; font-weight: 600; }
+header.site .languages { float: right; display: flex; gap: .9rem; } header.site .languages a { font-weight: 400; text-decoration: underline; }
 main { max-width: 46rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
 h1 { font-size: 1.75rem; line-height: 1.2; margin: .5rem 0 1rem; }
 .lede { color: var(--muted); margin-top: 0; }

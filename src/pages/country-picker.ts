@@ -1,19 +1,26 @@
+import { countryName, type Language, languages } from '../i18n';
 import { type Country, findCountry } from '../taxonomy/countries';
 import { trackerCountries } from '../taxonomy/tracker-countries';
 
 /**
  * What the country picker offers: the sovereign states the tracker follows (its 173), grouped
- * by UN region and sorted by the name our emails use. Other ISO codes stay valid everywhere
+ * by UN region and sorted by the name in the reader's language. Other ISO codes stay valid everywhere
  * else (events are stored and matched for any), they are just not offered.
  */
-const offered: readonly Country[] = trackerCountries
-  .map((c) => findCountry(c.id))
-  .filter((c): c is Country => c !== undefined)
-  .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+const offered: readonly Country[] = trackerCountries.map((c) => findCountry(c.id)).filter((c): c is Country => c !== undefined);
 
-export const pickerRegions: readonly { region: string; countries: readonly Country[] }[] = [...new Set(offered.map((c) => c.region))]
-  .sort()
-  .map((region) => ({ region, countries: offered.filter((c) => c.region === region) }));
+type PickerRegions = readonly { region: string; countries: readonly Country[] }[];
+
+/** The regions and their countries, sorted by the names the language uses (built once per language). */
+const byLanguage = new Map<Language, PickerRegions>(
+  languages.map((language) => {
+    const sorted = [...offered].sort((a, b) => countryName(a, language).localeCompare(countryName(b, language), language));
+    const regions = [...new Set(sorted.map((c) => c.region))].sort();
+    return [language, regions.map((region) => ({ region, countries: sorted.filter((c) => c.region === region) }))];
+  }),
+);
+
+export const pickerRegions = (language: Language): PickerRegions => byLanguage.get(language) ?? [];
 
 const offeredIds = new Set(offered.map((c) => c.id));
 

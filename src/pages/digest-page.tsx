@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import type { Language } from '../i18n';
 import { badgeLabels, modelTotals, prepareDigest } from '../templates/digest-prepare';
 import { type DigestView, digestView } from '../templates/digest-view';
 import type { DigestBadge, DigestModel } from '../templates/models';
@@ -58,11 +59,11 @@ function Report({ item }: { item: ItemView }) {
  * (built from the same view, every report, no size budget), with the site's header and `main`
  * landmark, and without the email's "view in browser" link to itself.
  */
-export function DigestPage({ model }: { model: DigestModel }) {
+export function DigestPage({ model, lang = 'en' }: { model: DigestModel; lang?: Language }) {
   const view = digestView(prepareDigest(model), modelTotals(model));
   const links = view.footer.links.filter((link) => link.url !== model.links.viewInBrowser);
   return (
-    <Layout title={`${view.header.title} ${view.digestNoun}`}>
+    <Layout title={`${view.header.title} ${view.digestNoun}`} lang={lang}>
       <p class="kicker">{view.header.kicker}</p>
       <h1>{view.header.title}</h1>
       {view.header.subtitle ? <p class="lede">{view.header.subtitle}</p> : null}

@@ -1,20 +1,24 @@
 /** @jsxImportSource hono/jsx */
 import type { ExpectedVolume } from '../alerts/expected-volume';
-
-const count = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+import { formatNumber, type Language, messagesFor } from '../i18n';
 
 /** "What to expect": roughly what the choices shown would have brought over the last months. */
-export function ExpectedVolumeNote({ volume, what }: { volume: ExpectedVolume | undefined; what: string }) {
+export function ExpectedVolumeNote({ volume, what, lang }: { volume: ExpectedVolume | undefined; what: string; lang: Language }) {
   if (!volume) return null;
-  const instant =
-    volume.instantAlerts > 0 ? ` and ${count(volume.instantAlerts, 'instant watch-flag alert', 'instant watch-flag alerts')}` : '';
+  const t = messagesFor(lang).volume;
+  const n = (value: number) => formatNumber(value, lang);
   return (
     <section class="notice" aria-labelledby="expected-volume">
-      <h2 id="expected-volume">What to expect</h2>
+      <h2 id="expected-volume">{t.title}</h2>
       <p>
-        Over the last {volume.months} months, {what} would have brought {count(volume.reports, 'report', 'reports')} in{' '}
-        {count(volume.digests, 'digest', 'digests')}
-        {instant}: about {count(volume.emails, 'email', 'emails')} in all.
+        {t.sentence({
+          months: n(volume.months),
+          what,
+          reports: t.reports(volume.reports, n(volume.reports)),
+          digests: t.digests(volume.digests, n(volume.digests)),
+          instant: volume.instantAlerts > 0 ? t.instant(volume.instantAlerts, n(volume.instantAlerts)) : '',
+          emails: t.emails(volume.emails, n(volume.emails)),
+        })}
       </p>
     </section>
   );

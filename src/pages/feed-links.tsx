@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { feedLinks } from '../alerts/change-feeds';
+import { type Language, messagesFor } from '../i18n';
 
 /** Links to the Atom and JSON feeds of a selection: the same alerts in a feed reader, no address needed. */
 export function FeedLinks(props: {
@@ -7,12 +8,13 @@ export function FeedLinks(props: {
   regions: readonly string[];
   categories: readonly string[];
   what: string;
+  lang: Language;
 }) {
+  const t = messagesFor(props.lang).feeds;
   const links = feedLinks('', { countries: props.countries, regions: props.regions, categories: props.categories, types: [] });
   return (
     <p class="meta">
-      Rather follow {props.what} in a feed reader, without an email address? <a href={links.atom}>Atom feed</a> or{' '}
-      <a href={links.json}>JSON Feed</a>.
+      {t.before(props.what)} <a href={links.atom}>{t.atom}</a> {t.or} <a href={links.json}>{t.json}</a>.
     </p>
   );
 }

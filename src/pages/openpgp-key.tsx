@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import { type Language, messagesFor } from '../i18n';
 import { groupedFingerprint } from '../templates/openpgp-key-email';
 import { Layout } from './layout';
 
@@ -12,6 +13,7 @@ export interface KeyStatus {
  * confirmation, the form to give or replace one (error in words beside the field), and removal.
  */
 export function OpenpgpKeyPage(props: {
+  lang: Language;
   email: string;
   token: string;
   status: KeyStatus;
@@ -22,50 +24,47 @@ export function OpenpgpKeyPage(props: {
 }) {
   const action = (path: string) => `${path}?token=${encodeURIComponent(props.token)}`;
   const invalid = props.error !== undefined;
+  const t = messagesFor(props.lang).openpgp;
   return (
-    <Layout title="Encrypted email">
-      <h1>Encrypted email (OpenPGP)</h1>
-      <p class="lede">
-        Give us your OpenPGP public key and every email to <strong>{props.email}</strong> is encrypted to it: digests, instant alerts and
-        notices. Their subject lines then name nothing.
-      </p>
+    <Layout title={t.title} lang={props.lang}>
+      <h1>{t.heading}</h1>
+      <p class="lede">{t.lede(props.email)}</p>
       {props.notice === 'sent' ? (
         <div class="notice" role="status">
-          We sent a confirmation, encrypted to the key. Open it in your email program and follow its link: only then do we encrypt to this
-          key.
+          {t.sent}
         </div>
       ) : null}
       {props.notice === 'removed' ? (
         <div class="notice" role="status">
-          Your key is removed. Emails are no longer encrypted.
+          {t.removed}
         </div>
       ) : null}
-      <h2>Your key now</h2>
+      <h2>{t.now}</h2>
       <p>
         {props.status.fingerprint ? (
           <>
-            In use: <code>{groupedFingerprint(props.status.fingerprint)}</code>
+            {t.inUse} <code>{groupedFingerprint(props.status.fingerprint)}</code>
           </>
         ) : (
-          'No key: emails are not encrypted.'
+          t.none
         )}
       </p>
       {props.status.pendingFingerprint ? (
         <p>
-          Waiting for confirmation: <code>{groupedFingerprint(props.status.pendingFingerprint)}</code>
+          {t.waiting} <code>{groupedFingerprint(props.status.pendingFingerprint)}</code>
         </p>
       ) : null}
-      <h2>{props.status.fingerprint ? 'Replace your key' : 'Add a key'}</h2>
+      <h2>{props.status.fingerprint ? t.replace : t.add}</h2>
       <form method="post" action={action('/preferences/openpgp')}>
         <div class="field">
-          <label for="publicKey">Your public key</label>
+          <label for="publicKey">{t.keyLabel}</label>
           <p class="hint" id="publicKey-hint">
-            The armoured text from <code>gpg --armor --export {props.email}</code>, starting with -----BEGIN PGP PUBLIC KEY BLOCK-----. One
-            of its user IDs must be this address. Never paste your secret key.
+            {t.keyHintBefore} <code>gpg --armor --export {props.email}</code>
+            {t.keyHintAfter}
           </p>
           {invalid ? (
             <p class="field-error" id="publicKey-error">
-              <span class="visually-hidden">Error: </span>
+              <span class="visually-hidden">{messagesFor(props.lang).errors.prefix}</span>
               {props.error}
             </p>
           ) : null}
@@ -81,18 +80,18 @@ export function OpenpgpKeyPage(props: {
             {props.typed ?? ''}
           </textarea>
         </div>
-        <button type="submit">Send the encrypted confirmation</button>
+        <button type="submit">{t.submit}</button>
       </form>
       {props.status.fingerprint || props.status.pendingFingerprint ? (
         <>
-          <h2>Stop encrypting</h2>
+          <h2>{t.stopTitle}</h2>
           <form method="post" action={action('/preferences/openpgp/remove')}>
-            <button type="submit">Remove my key</button>
+            <button type="submit">{t.remove}</button>
           </form>
         </>
       ) : null}
       <p>
-        <a href={props.manageUrl}>Back to your alerts</a>
+        <a href={props.manageUrl}>{t.back}</a>
       </p>
     </Layout>
   );

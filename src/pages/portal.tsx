@@ -54,7 +54,7 @@ function PortalNav() {
 
 function PortalLayout(props: { title: string; integrator: string; children: Child }) {
   return (
-    <Layout title={`${props.title} · ${props.integrator}`}>
+    <Layout title={`${props.title} · ${props.integrator}`} lang="en">
       <p class="kicker">Webhook portal · {props.integrator}</p>
       <h1>{props.title}</h1>
       <PortalNav />
@@ -312,7 +312,7 @@ export function EventTypesPage(props: { integrator: string; types: { type: strin
 
 export function PortalMessagePage(props: { title: string; children: Child }) {
   return (
-    <Layout title={props.title}>
+    <Layout title={props.title} lang="en">
       <h1>{props.title}</h1>
       <div class="notice error" role="alert">
         {props.children}

@@ -1,17 +1,21 @@
 /** @jsxImportSource hono/jsx */
 
+import { countryName, formatList, formatNumber, isLanguage, type Language, languages, type Messages, messagesFor } from '../i18n';
 import type { Preferences } from '../subscribers/preferences';
 import { categories } from '../taxonomy/categories';
-import { countryContextWords } from '../templates/country-context-words';
 import { chosenElsewhere, pickerRegions } from './country-picker';
 import { describedBy, FieldError, type FieldErrors } from './form-errors';
 
 /** The choices, shared by the sign-up page and the preference centre. Works without JavaScript. */
-function chosenLabel(value: Preferences, region: string, list: readonly { id: string }[]): string {
-  if (value.regions.includes(region)) return `all ${list.length} chosen`;
+function chosenLabel(value: Preferences, region: string, list: readonly { id: string }[], lang: Language): string {
+  const t = messagesFor(lang).fields;
+  const total = formatNumber(list.length, lang);
+  if (value.regions.includes(region)) return t.allChosen(total);
   const chosen = list.filter((c) => value.countries.includes(c.id)).length;
-  return chosen ? `${chosen} of ${list.length} chosen` : `${list.length} countries`;
+  return chosen ? t.someChosen(formatNumber(chosen, lang), total) : t.countryCount(total);
 }
+
+export const regionLabel = (t: Messages, region: string) => t.regions[region as keyof Messages['regions']] ?? region;
 
 /** The form's choices as posted, to show them again beside the problems (never the stored ones). */
 export function typedPreferences(fields: Record<string, unknown>): Preferences {
@@ -26,6 +30,7 @@ export function typedPreferences(fields: Record<string, unknown>): Preferences {
     instantAlerts: fields.instantAlerts === true,
     neutralSubjects: fields.neutralSubjects === true,
     countryContext: fields.countryContext === true,
+    ...(isLanguage(fields.language) ? { language: fields.language } : {}),
   };
 }
 
@@ -33,73 +38,105 @@ export function typedPreferences(fields: Record<string, unknown>): Preferences {
  * `keepTimezone`: the zone shown is the reader's (stored, or typed before an error) and the
  * script must not replace it; only a fresh sign-up page guesses it from the browser.
  */
-export function PreferenceFields({ value, keepTimezone, errors }: { value: Preferences; keepTimezone?: boolean; errors?: FieldErrors }) {
+export function PreferenceFields({
+  value,
+  keepTimezone,
+  errors,
+  lang,
+}: {
+  value: Preferences;
+  keepTimezone?: boolean;
+  errors?: FieldErrors;
+  lang: Language;
+}) {
+  const t = messagesFor(lang).fields;
+  const chosenLanguage = value.language ?? lang;
   return (
     <>
-      <fieldset class="regions" id="countries" {...describedBy(errors, errors?.regions ? 'regions' : 'countries', 'countries-hint')}>
-        <legend>Countries</legend>
-        <p class="hint" id="countries-hint">
-          Choose whole regions, single countries, or both. Choose none to hear about every country.
+      <div class="field">
+        <label for="language">{t.language}</label>
+        <p class="hint" id="language-hint">
+          {t.languageHint}
         </p>
-        <FieldError errors={errors} field="countries" />
-        <FieldError errors={errors} field="regions" />
+        <FieldError errors={errors} field="language" lang={lang} />
+        <select id="language" name="language" {...describedBy(errors, 'language', 'language-hint')}>
+          {languages.map((language) => (
+            <option value={language} lang={language} selected={language === chosenLanguage}>
+              {messagesFor(language).languageName}
+            </option>
+          ))}
+        </select>
+      </div>
+
+      <fieldset class="regions" id="countries" {...describedBy(errors, errors?.regions ? 'regions' : 'countries', 'countries-hint')}>
+        <legend>{t.countries}</legend>
+        <p class="hint" id="countries-hint">
+          {t.countriesHint}
+        </p>
+        <FieldError errors={errors} field="countries" lang={lang} />
+        <FieldError errors={errors} field="regions" lang={lang} />
         <div class="field" hidden>
-          <label for="country-search">Find a country</label>
-          <input id="country-search" type="search" autocomplete="off" placeholder="Type a country name" />
+          <label for="country-search">{t.findCountry}</label>
+          <input id="country-search" type="search" autocomplete="off" placeholder={t.findCountryPlaceholder} />
         </div>
-        {pickerRegions.map(({ region, countries: list }) => (
+        {pickerRegions(lang).map(({ region, countries: list }) => (
           <details open={value.regions.includes(region) || list.some((c) => value.countries.includes(c.id)) || undefined}>
             <summary>
-              {region} <span class="hint">({chosenLabel(value, region, list)})</span>
+              {regionLabel(messagesFor(lang), region)} <span class="hint">({chosenLabel(value, region, list, lang)})</span>
             </summary>
             <label class="choice whole">
-              <input type="checkbox" name="regions" value={region} checked={value.regions.includes(region)} /> All of {region}
+              <input type="checkbox" name="regions" value={region} checked={value.regions.includes(region)} />{' '}
+              {t.allOf(regionLabel(messagesFor(lang), region))}
             </label>
             <div class="countries">
               {list.map((c) => (
                 <label class="choice">
-                  <input type="checkbox" name="countries" value={c.id} checked={value.countries.includes(c.id)} /> {c.name}
+                  <input type="checkbox" name="countries" value={c.id} checked={value.countries.includes(c.id)} /> {countryName(c, lang)}
                 </label>
               ))}
             </div>
           </details>
         ))}
-        <OtherPlaces chosen={value.countries} />
+        <OtherPlaces chosen={value.countries} lang={lang} />
       </fieldset>
 
       <fieldset id="categories" {...describedBy(errors, 'categories', 'categories-hint')}>
-        <legend>Categories</legend>
+        <legend>{t.categories}</legend>
         <p class="hint" id="categories-hint">
-          Choose none to get reports of every category.
+          {t.categoriesHint}
         </p>
-        <FieldError errors={errors} field="categories" />
+        <FieldError errors={errors} field="categories" lang={lang} />
         {categories.map((c) => (
           <label class="choice">
             <input type="checkbox" name="categories" value={c.id} checked={value.categories.includes(c.id)} />
             <span>
-              {c.name}
-              <span class="hint block">{c.factors.map((f) => f.name).join(', ')}</span>
+              {messagesFor(lang).categories[c.id]}
+              <span class="hint block">
+                {formatList(
+                  c.factors.map((f) => messagesFor(lang).factors[f.id] ?? f.name),
+                  lang,
+                )}
+              </span>
             </span>
           </label>
         ))}
       </fieldset>
 
       <fieldset id="frequency" {...describedBy(errors, 'frequency')}>
-        <legend>How often</legend>
-        <FieldError errors={errors} field="frequency" />
+        <legend>{t.frequency}</legend>
+        <FieldError errors={errors} field="frequency" lang={lang} />
         <label class="choice">
-          <input type="radio" name="frequency" value="monthly" checked={value.frequency === 'monthly'} /> Monthly, on the first day of the
-          month
+          <input type="radio" name="frequency" value="monthly" checked={value.frequency === 'monthly'} /> {t.monthly}
         </label>
         <label class="choice">
-          <input type="radio" name="frequency" value="weekly" checked={value.frequency === 'weekly'} /> Weekly, on Mondays
+          <input type="radio" name="frequency" value="weekly" checked={value.frequency === 'weekly'} /> {t.weekly}
         </label>
         <div class="field">
-          <label for="timezone">Time zone</label>
+          <label for="timezone">{t.timezone}</label>
           <p class="hint" id="timezone-hint">
-            Digests arrive at 09:00 in this time zone (an IANA name such as Europe/Stockholm).
+            {t.timezoneHint}
           </p>
-          <FieldError errors={errors} field="timezone" />
+          <FieldError errors={errors} field="timezone" lang={lang} />
           <input
             id="timezone"
             name="timezone"
@@ -111,29 +148,25 @@ export function PreferenceFields({ value, keepTimezone, errors }: { value: Prefe
           />
         </div>
         <label class="choice">
-          <input type="checkbox" name="skipEmpty" checked={value.skipEmpty} /> Skip the email when nothing new matches my choices
+          <input type="checkbox" name="skipEmpty" checked={value.skipEmpty} /> {t.skipEmpty}
         </label>
         <label class="choice">
-          <input type="checkbox" name="neutralSubjects" checked={value.neutralSubjects} /> Neutral subject lines: name no country or topic
-          in the subject and preview (“Your monthly update”), for a screen others may see
+          <input type="checkbox" name="neutralSubjects" checked={value.neutralSubjects} /> {t.neutralSubjects}
         </label>
       </fieldset>
 
       <fieldset id="instant-alerts">
-        <legend>Watch flags</legend>
-        <p class="hint">
-          A watch flag means the tracker's editors are keeping a close eye on a development. Flagged reports are always in your digest.
-        </p>
+        <legend>{t.watchFlags}</legend>
+        <p class="hint">{t.watchFlagsHint}</p>
         <label class="choice">
-          <input type="checkbox" name="instantAlerts" checked={value.instantAlerts} /> Also email me when a watch flag is raised in my
-          countries (at most one such email every few hours)
+          <input type="checkbox" name="instantAlerts" checked={value.instantAlerts} /> {t.instantAlerts}
         </label>
       </fieldset>
 
       <fieldset id="country-context">
-        <legend>{countryContextWords.choice}</legend>
+        <legend>{t.countryContext}</legend>
         <label class="choice">
-          <input type="checkbox" name="countryContext" checked={value.countryContext} /> {countryContextWords.choiceHint}
+          <input type="checkbox" name="countryContext" checked={value.countryContext} /> {t.countryContextHint}
         </label>
       </fieldset>
     </>
@@ -141,16 +174,16 @@ export function PreferenceFields({ value, keepTimezone, errors }: { value: Prefe
 }
 
 /** Places chosen through the API that the picker does not list: shown ticked so saving the page keeps them. */
-function OtherPlaces({ chosen }: { chosen: readonly string[] }) {
+function OtherPlaces({ chosen, lang }: { chosen: readonly string[]; lang: Language }) {
   const others = chosenElsewhere(chosen);
   if (!others.length) return null;
   return (
     <details open>
-      <summary>Other places you follow</summary>
+      <summary>{messagesFor(lang).fields.otherPlaces}</summary>
       <div class="countries">
         {others.map((c) => (
           <label class="choice">
-            <input type="checkbox" name="countries" value={c.id} checked /> {c.name}
+            <input type="checkbox" name="countries" value={c.id} checked /> {countryName(c, lang)}
           </label>
         ))}
       </div>

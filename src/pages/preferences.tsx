@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { ExpectedVolume } from '../alerts/expected-volume';
+import { type Language, messagesFor } from '../i18n';
 import type { Preferences } from '../subscribers/preferences';
 import { ExpectedVolumeNote } from './expected-volume';
 import { FeedLinks } from './feed-links';
@@ -8,6 +9,7 @@ import { Layout } from './layout';
 import { PreferenceFields } from './preference-fields';
 
 export function PreferencesPage(props: {
+  lang: Language;
   email: string;
   value: Preferences;
   token: string;
@@ -17,52 +19,53 @@ export function PreferencesPage(props: {
   errors?: FieldErrors;
   volume?: ExpectedVolume;
 }) {
+  const { lang } = props;
+  const t = messagesFor(lang).preferences;
   return (
-    <Layout title="Your alerts" scripts="signup">
-      <h1>Your alerts</h1>
+    <Layout title={t.title} lang={lang} scripts="signup">
+      <h1>{t.title}</h1>
       <p class="lede">
-        Choices for <strong>{props.email}</strong>. Change anything and save, or leave at the bottom of the page.
+        {t.ledeBefore} <strong>{props.email}</strong>
+        {t.ledeAfter}
       </p>
       {props.saved ? (
         <div class="notice" role="status">
-          Your choices are saved.
+          {t.saved}
         </div>
       ) : null}
-      <ErrorSummary errors={props.errors} />
+      <ErrorSummary errors={props.errors} lang={lang} />
       <form method="post" action={`/preferences?token=${encodeURIComponent(props.token)}`}>
-        <PreferenceFields value={props.value} keepTimezone errors={props.errors} />
-        <ExpectedVolumeNote volume={props.volume} what="your saved choices" />
-        <button type="submit">Save my choices</button>
+        <PreferenceFields value={props.value} keepTimezone errors={props.errors} lang={lang} />
+        <ExpectedVolumeNote volume={props.volume} what={t.volumeWhat} lang={lang} />
+        <button type="submit">{t.submit}</button>
       </form>
       <FeedLinks
         countries={props.value.countries}
         regions={props.value.regions}
         categories={props.value.categories}
-        what="the changes your saved choices select"
+        what={t.feedsWhat}
+        lang={lang}
       />
-      <h2>Encrypted email</h2>
+      <h2>{t.encryptedTitle}</h2>
       <p>
-        <a href={`/preferences/openpgp?token=${encodeURIComponent(props.token)}`}>Encrypt every email to your OpenPGP key</a>, or change or
-        remove the key you gave.
+        <a href={`/preferences/openpgp?token=${encodeURIComponent(props.token)}`}>{t.encryptedLink}</a>
+        {t.encryptedRest}
       </p>
-      <h2>Your data</h2>
+      <h2>{t.dataTitle}</h2>
       <p>
         <a href={props.exportUrl} download="tracker-alerts-my-data.json">
-          Download everything we store about you
+          {t.dataLink}
         </a>{' '}
-        (JSON: your address, choices, consent record and the digests sent to you). The link works for an hour.
+        {t.dataRest}
       </p>
-      <h2>Sign out every link</h2>
-      <p>
-        If an email from us was forwarded or someone else may have its links, stop every link we have sent you. Your alerts go on; to change
-        them later, sign up again with the same address and we will email you a new link.
-      </p>
+      <h2>{t.signOutTitle}</h2>
+      <p>{t.signOutText}</p>
       <form method="post" action={`/preferences/sign-out?token=${encodeURIComponent(props.token)}`}>
-        <button type="submit">Sign out every link</button>
+        <button type="submit">{t.signOutButton}</button>
       </form>
-      <h2>Stop all alerts</h2>
+      <h2>{t.stopTitle}</h2>
       <p>
-        <a href={props.unsubscribeUrl}>Unsubscribe</a> — we delete your choices and send nothing more.
+        <a href={props.unsubscribeUrl}>{t.stopLink}</a> {t.stopRest}
       </p>
     </Layout>
   );

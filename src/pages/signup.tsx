@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { ExpectedVolume } from '../alerts/expected-volume';
+import { type Language, messagesFor } from '../i18n';
 import type { Preferences } from '../subscribers/preferences';
 import { ExpectedVolumeNote } from './expected-volume';
 import { FeedLinks } from './feed-links';
@@ -20,22 +21,21 @@ export const defaultPreferences: Preferences = {
 };
 
 /** `value` set means the reader posted the form: their input is shown again, time zone included. */
-export function SignupPage(props: { errors?: FieldErrors; email?: string; value?: Preferences; volume?: ExpectedVolume }) {
+export function SignupPage(props: { lang: Language; errors?: FieldErrors; email?: string; value?: Preferences; volume?: ExpectedVolume }) {
+  const { lang } = props;
+  const t = messagesFor(lang).signup;
   return (
-    <Layout title="Create your alerts" scripts="signup">
-      <h1>Create your alerts</h1>
-      <p class="lede">
-        Receive a customised selection of Democracy Tracker reports in your inbox: the countries and categories you choose, once a month or
-        once a week.
-      </p>
-      <ErrorSummary errors={props.errors} />
+    <Layout title={t.title} lang={lang} scripts="signup" switchPath="/">
+      <h1>{t.title}</h1>
+      <p class="lede">{t.lede}</p>
+      <ErrorSummary errors={props.errors} lang={lang} />
       <form method="post" action="/v1/subscriptions">
         <div class="field">
-          <label for="email">Email address</label>
+          <label for="email">{t.email}</label>
           <p class="hint" id="email-hint">
-            We will send a link to confirm it. Nothing is sent until you do.
+            {t.emailHint}
           </p>
-          <FieldError errors={props.errors} field="email" />
+          <FieldError errors={props.errors} field="email" lang={lang} />
           <input
             id="email"
             name="email"
@@ -46,11 +46,16 @@ export function SignupPage(props: { errors?: FieldErrors; email?: string; value?
             {...describedBy(props.errors, 'email', 'email-hint')}
           />
         </div>
-        <PreferenceFields value={props.value ?? defaultPreferences} keepTimezone={props.value !== undefined} errors={props.errors} />
-        <ExpectedVolumeNote volume={props.volume} what="alerts for every country, monthly" />
-        <button type="submit">Sign up</button>
+        <PreferenceFields
+          value={props.value ?? { ...defaultPreferences, language: lang }}
+          keepTimezone={props.value !== undefined}
+          errors={props.errors}
+          lang={lang}
+        />
+        <ExpectedVolumeNote volume={props.volume} what={t.volumeWhat} lang={lang} />
+        <button type="submit">{t.submit}</button>
       </form>
-      <FeedLinks countries={[]} regions={[]} categories={[]} what="every change the tracker makes" />
+      <FeedLinks countries={[]} regions={[]} categories={[]} what={t.feedsWhat} lang={lang} />
     </Layout>
   );
 }

@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Frequency } from '../db/database';
+import { type Language, messagesFor } from '../i18n';
 import { Layout } from './layout';
 
 /**
@@ -7,47 +8,49 @@ import { Layout } from './layout';
  * offers fewer emails beside stopping, and asks for one click either way.
  */
 export function UnsubscribePage(props: {
+  lang: Language;
   token: string;
   maskedEmail: string;
   frequency: Frequency;
   manageUrl: string;
   changed?: 'monthly' | undefined;
 }) {
+  const t = messagesFor(props.lang).unsubscribe;
   const query = `token=${encodeURIComponent(props.token)}`;
   return (
-    <Layout title="Unsubscribe">
-      <h1>Stop your alerts?</h1>
+    <Layout title={t.title} lang={props.lang}>
+      <h1>{t.heading}</h1>
       <p class="lede">
-        For <strong>{props.maskedEmail}</strong>.
+        {t.forAddress} <strong>{props.maskedEmail}</strong>.
       </p>
       {props.changed === 'monthly' ? (
         <div class="notice" role="status">
-          Done: you now get one email a month, on the first day of the month.
+          {t.doneMonthly}
         </div>
       ) : null}
       <section aria-labelledby="fewer-title">
-        <h2 id="fewer-title">Or get fewer emails</h2>
+        <h2 id="fewer-title">{t.fewerTitle}</h2>
         {props.frequency === 'weekly' ? (
           <form method="post" action={`/unsubscribe/fewer?${query}`}>
-            <p>You get a digest every week. A monthly digest holds the same reports in one email.</p>
+            <p>{t.weekly}</p>
             <input type="hidden" name="frequency" value="monthly" />
             <button type="submit" class="secondary">
-              Send me one email a month instead
+              {t.monthlyButton}
             </button>
           </form>
         ) : (
-          <p>You get one email a month, and only when reports match your choices if you ask for that.</p>
+          <p>{t.monthly}</p>
         )}
         <p>
-          <a href={props.manageUrl}>Choose fewer countries or categories</a> in your preferences.
+          <a href={props.manageUrl}>{t.fewerLink}</a> {t.fewerRest}
         </p>
       </section>
       <section aria-labelledby="stop-title">
-        <h2 id="stop-title">Stop everything</h2>
-        <p>We will delete your choices and send you nothing more.</p>
+        <h2 id="stop-title">{t.stopTitle}</h2>
+        <p>{t.stopText}</p>
         <form method="post" action={`/unsubscribe/stop?${query}`}>
           <button type="submit" class="danger">
-            Unsubscribe
+            {t.stopButton}
           </button>
         </form>
       </section>
@@ -56,15 +59,16 @@ export function UnsubscribePage(props: {
 }
 
 /** The state after leaving, for the same link opened again: nothing left to press. */
-export function UnsubscribedPage() {
+export function UnsubscribedPage({ lang }: { lang: Language }) {
+  const t = messagesFor(lang).unsubscribe;
   return (
-    <Layout title="You are unsubscribed">
-      <h1>You are unsubscribed</h1>
+    <Layout title={t.doneTitle} lang={lang}>
+      <h1>{t.doneTitle}</h1>
       <div class="notice" role="status">
-        <p>This address is unsubscribed: we have deleted its choices and send it nothing more. There is nothing else to do.</p>
+        <p>{t.doneText}</p>
       </div>
       <p>
-        Changed your mind? <a href="/">Sign up again</a>.
+        {t.againBefore} <a href={lang === 'en' ? '/' : `/?lang=${lang}`}>{t.againLink}</a>.
       </p>
     </Layout>
   );

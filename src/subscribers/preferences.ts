@@ -1,3 +1,4 @@
+import { type Language, languages } from '../db/database';
 import type { SubscriberChoices, SubscriberRow } from '../db/subscribers';
 import { categoryIds, isCategoryId } from '../taxonomy/categories';
 import { countries, findCountry, regions } from '../taxonomy/countries';
@@ -44,6 +45,8 @@ export const preferencesSchema = z.strictObject({
   neutralSubjects: z.boolean().default(false),
   /** The digest also says when a followed country's facts, treaty status, ranking or 6-month trend changed. */
   countryContext: z.boolean().default(false),
+  /** The language of pages and emails. Left out: a sign-up takes the browser's (Accept-Language), a save keeps the stored one. */
+  language: z.enum(languages, { message: `unknown language: use one of ${languages.join(', ')}` }).optional(),
 });
 
 export type Preferences = z.output<typeof preferencesSchema>;
@@ -61,11 +64,12 @@ export function storedPreferences(p: Preferences): SubscriberChoices {
     instant_alerts: p.instantAlerts,
     neutral_subjects: p.neutralSubjects,
     country_context: p.countryContext,
+    language: p.language,
   };
 }
 
 /** A stored subscriber's preferences (categories were checked when they were chosen). */
-export function preferencesOf(row: SubscriberRow): Preferences {
+export function preferencesOf(row: SubscriberRow): Preferences & { language: Language } {
   return {
     countries: row.countries,
     regions: row.regions,
@@ -76,6 +80,7 @@ export function preferencesOf(row: SubscriberRow): Preferences {
     instantAlerts: row.instant_alerts,
     neutralSubjects: row.neutral_subjects,
     countryContext: row.country_context,
+    language: row.language,
   };
 }
 
@@ -100,5 +105,6 @@ export function preferencesFromForm(form: Record<string, string | File | (string
     instantAlerts: one('instantAlerts') === 'on' || one('instantAlerts') === 'true',
     neutralSubjects: one('neutralSubjects') === 'on' || one('neutralSubjects') === 'true',
     countryContext: one('countryContext') === 'on' || one('countryContext') === 'true',
+    ...(one('language') ? { language: one('language') } : {}),
   };
 }

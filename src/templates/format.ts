@@ -101,9 +101,13 @@ function localDay(instant: Date, timeZone: string): Date {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** "1 January 2027": the day an instant falls on in `timeZone`. */
-export function dayLabel(instant: Date, timeZone = 'UTC'): string {
+const dateFormat = (language: string) =>
+  new Intl.DateTimeFormat(language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** "1 January 2027" ("1 de enero de 2027", "1 janvier 2027"): the day an instant falls on in `timeZone`. */
+export function dayLabel(instant: Date, timeZone = 'UTC', language = 'en'): string {
   const day = localDay(instant, timeZone);
+  if (language !== 'en') return dateFormat(language).format(day);
   return `${day.getUTCDate()} ${monthNames[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
 }
 
@@ -113,14 +117,16 @@ export function dayLabel(instant: Date, timeZone = 'UTC'): string {
  * are the period's instants (send times, end exclusive); the days are those of `timeZone`,
  * and the last day shown is the one before the day `end` falls on. The plain-text digest
  * writes the dash as "-". Written out rather than Intl's formatRange, whose spacing differs
- * between ICU versions. Empty for a range that is not one.
+ * between ICU versions; other languages take Intl's formatRange ("1–31 de diciembre de 2026").
+ * Empty for a range that is not one.
  */
-export function periodRange(start: string, end: string, timeZone = 'UTC'): string {
+export function periodRange(start: string, end: string, timeZone = 'UTC', language = 'en'): string {
   const from = new Date(start);
   const until = new Date(end);
   if (Number.isNaN(from.getTime()) || Number.isNaN(until.getTime()) || until <= from) return '';
   const first = localDay(from, timeZone);
   const last = new Date(Math.max(first.getTime(), localDay(until, timeZone).getTime() - DAY_MS));
+  if (language !== 'en') return dateFormat(language).formatRange(first, last);
   const day = (d: Date) => String(d.getUTCDate());
   const month = (d: Date) => monthNames[d.getUTCMonth()]!;
   const year = (d: Date) => String(d.getUTCFullYear());

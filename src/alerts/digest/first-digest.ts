@@ -1,5 +1,6 @@
-import type { Frequency } from '../../db/database';
-import { dayLabel, digestNoun, periodRange } from '../../templates/format';
+import type { Frequency, Language } from '../../db/database';
+import { messagesFor } from '../../i18n';
+import { dayLabel, periodRange } from '../../templates/format';
 import { nextDuePeriod } from './period';
 
 export interface FirstDigest {
@@ -12,12 +13,16 @@ export interface FirstDigest {
 }
 
 /** The first digest of a subscriber who confirms at `confirmedAt`: the whole period open then. */
-export function firstDigest(subscriber: { frequency: Frequency; timezone: string }, confirmedAt: Date): FirstDigest {
+export function firstDigest(
+  subscriber: { frequency: Frequency; timezone: string },
+  confirmedAt: Date,
+  language: Language = 'en',
+): FirstDigest {
   const period = nextDuePeriod(subscriber.frequency, subscriber.timezone, confirmedAt);
   return {
     dueAt: period.dueAt,
-    arrives: dayLabel(period.dueAt, subscriber.timezone),
-    covers: periodRange(period.startAt.toISOString(), period.dueAt.toISOString(), subscriber.timezone),
+    arrives: dayLabel(period.dueAt, subscriber.timezone, language),
+    covers: periodRange(period.startAt.toISOString(), period.dueAt.toISOString(), subscriber.timezone, language),
   };
 }
 
@@ -26,10 +31,15 @@ export function firstDigest(subscriber: { frequency: Frequency; timezone: string
  * that match your choices." Once that day has passed (a confirm link clicked again), when
  * digests arrive.
  */
-export function firstDigestSentence(subscriber: { frequency: Frequency; timezone: string }, confirmedAt: Date, now: Date): string {
-  const first = firstDigest(subscriber, confirmedAt);
-  const noun = digestNoun(subscriber.frequency);
-  if (first.dueAt > now)
-    return `Your first ${noun} arrives on ${first.arrives}, with the reports of ${first.covers} that match your choices.`;
-  return `Your ${noun} arrives ${subscriber.frequency === 'weekly' ? 'every Monday' : 'on the first day of every month'}.`;
+export function firstDigestSentence(
+  subscriber: { frequency: Frequency; timezone: string; language?: Language },
+  confirmedAt: Date,
+  now: Date,
+): string {
+  const language = subscriber.language ?? 'en';
+  const t = messagesFor(language);
+  const first = firstDigest(subscriber, confirmedAt, language);
+  const noun = t.nouns[subscriber.frequency];
+  if (first.dueAt > now) return t.confirmed.first(noun, first.arrives, first.covers);
+  return subscriber.frequency === 'weekly' ? t.confirmed.weeklyAfter(noun) : t.confirmed.monthlyAfter(noun);
 }

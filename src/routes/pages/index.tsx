@@ -7,6 +7,8 @@ import { firstDigestSentence } from '../../alerts/digest/first-digest';
 import { findDigestModel } from '../../db/digests';
 import { retireSubscriberLinks } from '../../db/subscribers';
 import { readForm } from '../../http/form';
+import { requestLanguage } from '../../http/language';
+import { messagesFor } from '../../i18n';
 import { type AssetName, assets } from '../../pages/assets';
 import { DigestPage } from '../../pages/digest-page';
 import { type FieldErrors, fieldErrorsOf } from '../../pages/form-errors';
@@ -112,18 +114,24 @@ export function pageRoutesFor(deps: Deps) {
     return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' });
   });
 
-  router.openapi(pageRoutes.signup, async (c) => c.html(<SignupPage volume={await expectedVolume(deps, defaultPreferences)} />));
+  router.openapi(pageRoutes.signup, async (c) =>
+    c.html(<SignupPage lang={requestLanguage(c)} volume={await expectedVolume(deps, defaultPreferences)} />),
+  );
 
   router.openapi(pageRoutes.confirm, async (c) => {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'confirm');
     if (!found.ok) return badLink(c, found.problem);
     const confirmedAt = (await confirmSubscription(deps, found.subscriber.id)) ?? deps.clock.now();
     const links = subscriberLinks(deps, found.subscriber);
+    const lang = found.subscriber.language;
+    const t = messagesFor(lang).confirmed;
     return c.html(
-      <MessagePage title="Your alerts are confirmed">
-        <p>Thank you. {firstDigestSentence(found.subscriber, confirmedAt, deps.clock.now())}</p>
+      <MessagePage title={t.title} lang={lang}>
         <p>
-          <a href={links.manage()}>Change your choices</a> at any time; every email has this link too.
+          {t.thanks} {firstDigestSentence(found.subscriber, confirmedAt, deps.clock.now())}
+        </p>
+        <p>
+          <a href={links.manage()}>{t.manage}</a> {t.manageRest}
         </p>
       </MessagePage>,
     );
@@ -137,6 +145,7 @@ export function pageRoutesFor(deps: Deps) {
   ) =>
     c.html(
       <PreferencesPage
+        lang={subscriber.language}
         email={subscriber.email}
         value={extra.typed ?? preferencesOf(subscriber)}
         token={token}
@@ -163,7 +172,8 @@ export function pageRoutesFor(deps: Deps) {
     const fields = preferencesFromForm(await readForm(c));
     const parsed = preferencesSchema.safeParse(fields);
     if (!parsed.success) {
-      return preferencesPage(c, found.subscriber, token, { errors: fieldErrorsOf(parsed.error, fields), typed: typedPreferences(fields) });
+      const errors = fieldErrorsOf(parsed.error, fields, found.subscriber.language);
+      return preferencesPage(c, found.subscriber, token, { errors, typed: typedPreferences(fields) });
     }
     await savePreferences(deps, found.subscriber.id, parsed.data);
     return c.redirect(`/preferences?token=${encodeURIComponent(token)}&saved=1`, 303);
@@ -175,22 +185,23 @@ export function pageRoutesFor(deps: Deps) {
     const found = await subscriberFromToken(deps, deps.db, token, 'manage');
     if (!found.ok) return badLink(c, found.problem);
     await retireSubscriberLinks(deps.db, found.subscriber.id, found.subscriber.token_version, deps.clock.now());
-    return c.redirect('/preferences/signed-out', 303);
+    return c.redirect(`/preferences/signed-out?lang=${found.subscriber.language}`, 303);
   });
 
-  router.get('/preferences/signed-out', (c) =>
-    c.html(
-      <MessagePage title="Every link is signed out">
+  // Every link is retired, so the page cannot know whose it is: the language comes with the redirect.
+  router.get('/preferences/signed-out', (c) => {
+    const lang = requestLanguage(c);
+    const t = messagesFor(lang).signedOut;
+    return c.html(
+      <MessagePage title={t.title} lang={lang}>
+        <p>{t.text}</p>
         <p>
-          Every link we have emailed you, this one included, has stopped working: confirm, preference, unsubscribe and web-version links
-          alike. Your alerts go on as before.
-        </p>
-        <p>
-          To manage your alerts again, <a href="/">sign up with the same address</a>: we will email you a new link.
+          {t.againBefore} <a href={lang === 'en' ? '/' : `/?lang=${lang}`}>{t.againLink}</a>
+          {t.againAfter}
         </p>
       </MessagePage>,
-    ),
-  );
+    );
+  });
 
   // The web version of a sent digest: a page of the site with the email's content.
   router.openapi(pageRoutes.viewDigest, async (c) => {
@@ -208,7 +219,7 @@ export function pageRoutesFor(deps: Deps) {
     );
     c.header('Referrer-Policy', 'no-referrer');
     c.header('X-Robots-Tag', 'noindex');
-    return c.html(<DigestPage model={model as DigestModel} />);
+    return c.html(<DigestPage model={model as DigestModel} lang="en" />);
   });
 
   addUnsubscribePages(router, deps);

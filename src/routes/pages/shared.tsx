@@ -1,8 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { requestLanguage } from '../../http/language';
+import { messagesFor } from '../../i18n';
 import { MessagePage } from '../../pages/layout';
-import { type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
+import type { TokenProblem } from '../../subscribers/token-subscriber';
 
 /** An HTML answer in the OpenAPI document. */
 export const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
@@ -15,14 +17,17 @@ export const tokenQuery = z.object({
     .openapi({ param: { name: 'token', in: 'query' } }),
 });
 
-/** A link that does not work, and why, in words (400). */
-export const badLinkPage = (c: Context, problem: TokenProblem) =>
-  c.html(
-    <MessagePage title="This link does not work" tone="error">
-      <p>{tokenProblemText[problem]}</p>
+/** A link that does not work, and why, in words (400), in the browser's language: whose link it was is unknown. */
+export const badLinkPage = (c: Context, problem: TokenProblem) => {
+  const lang = requestLanguage(c);
+  const t = messagesFor(lang).badLink;
+  return c.html(
+    <MessagePage title={t.title} lang={lang} tone="error">
+      <p>{t[problem]}</p>
       <p>
-        <a href="/">Go to the sign-up page</a>
+        <a href={lang === 'en' ? '/' : `/?lang=${lang}`}>{t.home}</a>
       </p>
     </MessagePage>,
     400,
   );
+};

@@ -2,6 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { csrf } from 'hono/csrf';
 import { readForm } from '../../http/form';
+import { requestLanguage } from '../../http/language';
 import { maskEmail } from '../../pages/mask-email';
 import { UnsubscribedPage, UnsubscribePage } from '../../pages/unsubscribe';
 import type { Deps } from '../../services';
@@ -51,9 +52,11 @@ export function addUnsubscribePages(router: PagesRouter, deps: Deps) {
     const token = c.req.valid('query').token ?? '';
     const found = await subscriberFromToken(deps, deps.db, token, 'unsubscribe');
     // A genuine link whose subscriber is gone: they left (or were removed), nothing is sent any more.
-    if (!found.ok) return found.problem === 'no-longer-valid' ? c.html(<UnsubscribedPage />) : badLinkPage(c, found.problem);
+    if (!found.ok)
+      return found.problem === 'no-longer-valid' ? c.html(<UnsubscribedPage lang={requestLanguage(c)} />) : badLinkPage(c, found.problem);
     return c.html(
       <UnsubscribePage
+        lang={found.subscriber.language}
         token={token}
         maskedEmail={maskEmail(found.subscriber.email)}
         frequency={found.subscriber.frequency}
@@ -68,7 +71,7 @@ export function addUnsubscribePages(router: PagesRouter, deps: Deps) {
     // A link of a subscriber already gone answers as a success: leaving twice is still leaving.
     if (!found.ok && found.problem !== 'no-longer-valid') return badLinkPage(c, found.problem);
     if (found.ok) await unsubscribe(deps, found.subscriber.id);
-    return c.html(<UnsubscribedPage />);
+    return c.html(<UnsubscribedPage lang={found.ok ? found.subscriber.language : requestLanguage(c)} />);
   });
 
   router.post('/unsubscribe/stop', async (c) => {
@@ -76,7 +79,8 @@ export function addUnsubscribePages(router: PagesRouter, deps: Deps) {
     const found = await subscriberFromToken(deps, deps.db, token, 'unsubscribe');
     if (!found.ok && found.problem !== 'no-longer-valid') return badLinkPage(c, found.problem);
     if (found.ok) await unsubscribe(deps, found.subscriber.id);
-    return c.redirect(backToPage(token), 303);
+    // The subscriber is gone after this: the page that follows learns their language from the redirect.
+    return c.redirect(backToPage(token, found.ok ? `&lang=${found.subscriber.language}` : ''), 303);
   });
 
   // "Fewer emails": monthly instead of weekly, everything else kept.

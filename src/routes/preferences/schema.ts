@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { languages } from '../../db/database';
 import { frequencies, preferencesSchema } from '../../subscribers/preferences';
 
 export const PreferencesSchema = preferencesSchema.openapi('Preferences');
@@ -17,6 +18,7 @@ export const SubscriberPreferencesSchema = z
       instantAlerts: z.boolean(),
       neutralSubjects: z.boolean(),
       countryContext: z.boolean(),
+      language: z.enum(languages).openapi({ description: 'The language of pages and emails' }),
     }),
     openpgp: z.object({ fingerprint: z.string().nullable(), pendingFingerprint: z.string().nullable() }).openapi({
       description: 'The OpenPGP key emails are encrypted to, and one waiting for confirmation (PUT /v1/preferences/openpgp-key)',

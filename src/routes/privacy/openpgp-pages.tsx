@@ -3,13 +3,16 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { findSubscriber } from '../../db/subscribers';
+import { MAX_ARMORED_KEY_CHARS } from '../../email/openpgp-key';
 import { readForm } from '../../http/form';
+import { type Language, messagesFor } from '../../i18n';
 import { MessagePage } from '../../pages/layout';
 import { OpenpgpKeyPage } from '../../pages/openpgp-key';
 import type { Deps } from '../../services';
 import { subscriberLinks } from '../../subscribers/links';
-import { confirmKey, keyStatusOf, offerKey, offerRefusalText, removeKey } from '../../subscribers/openpgp';
-import { subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
+import { confirmKey, keyStatusOf, type OfferRefusal, offerKey, removeKey } from '../../subscribers/openpgp';
+import { subscriberFromToken } from '../../subscribers/token-subscriber';
+import { badLinkPage } from '../pages/shared';
 import { createRouter, publicSecurity } from '../router';
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
@@ -49,13 +52,11 @@ export function openpgpPageRoutes(deps: Deps) {
   router.use('/preferences/openpgp', csrf());
   router.use('/preferences/openpgp/remove', csrf());
 
-  const badLink = (c: Context, problem: TokenProblem) =>
-    c.html(
-      <MessagePage title="This link does not work" tone="error">
-        <p>{tokenProblemText[problem]}</p>
-      </MessagePage>,
-      400,
-    );
+  const badLink = badLinkPage;
+  const refusalText = (reason: OfferRefusal, lang: Language) => {
+    const refusals = messagesFor(lang).openpgp.refusals;
+    return reason === 'too-large' ? refusals['too-large'](String(MAX_ARMORED_KEY_CHARS / 1024)) : refusals[reason];
+  };
   const manageOf = async (c: Context) => {
     const token = c.req.query('token') ?? '';
     return { token, found: await subscriberFromToken(deps, deps.db, token, 'manage') };
@@ -68,6 +69,7 @@ export function openpgpPageRoutes(deps: Deps) {
   ) =>
     c.html(
       <OpenpgpKeyPage
+        lang={subscriber.language}
         email={subscriber.email}
         token={token}
         status={keyStatusOf(subscriber)}
@@ -94,7 +96,7 @@ export function openpgpPageRoutes(deps: Deps) {
     if (!offered.ok) {
       // A secret key pasted by mistake is not shown again (nor kept anywhere).
       const typed = offered.reason === 'secret-key' || offered.reason === 'too-large' ? '' : pasted;
-      return page(c, token, found.subscriber, { error: offerRefusalText[offered.reason], typed });
+      return page(c, token, found.subscriber, { error: refusalText(offered.reason, found.subscriber.language), typed });
     }
     return c.redirect(back(token, 'sent'), 303);
   });
@@ -110,20 +112,22 @@ export function openpgpPageRoutes(deps: Deps) {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'openpgp');
     if (!found.ok) return badLink(c, found.problem);
     const outcome = await confirmKey(deps, found.subscriber, found.claims.ref ?? '');
+    const lang = found.subscriber.language;
+    const t = messagesFor(lang).openpgp;
     if (outcome === 'not-pending') {
       return c.html(
-        <MessagePage title="This key is no longer waiting" tone="error">
-          <p>Another key was given since, or the key was removed. Open your preferences to see the key in use, or to give one again.</p>
+        <MessagePage title={t.notPendingTitle} lang={lang} tone="error">
+          <p>{t.notPending}</p>
         </MessagePage>,
         400,
       );
     }
     const subscriber = (await findSubscriber(deps.db, found.subscriber.id)) ?? found.subscriber;
     return c.html(
-      <MessagePage title="Your email is now encrypted">
-        <p>Every email we send you from now on is encrypted to this key, with a subject that names nothing.</p>
+      <MessagePage title={t.confirmedTitle} lang={lang}>
+        <p>{t.confirmed}</p>
         <p>
-          <a href={subscriberLinks(deps, subscriber).manage()}>Your preferences</a>
+          <a href={subscriberLinks(deps, subscriber).manage()}>{t.preferences}</a>
         </p>
       </MessagePage>,
     );

@@ -1,0 +1,46 @@
+import esCountries from 'i18n-iso-countries/langs/es.json';
+import frCountries from 'i18n-iso-countries/langs/fr.json';
+import { type Language, languages } from '../db/database';
+import type { Country } from '../taxonomy/countries';
+import { en, type Messages } from './en';
+import { es } from './es';
+import { fr } from './fr';
+
+export type { Messages };
+export { type Language, languages };
+
+const catalogues: Record<Language, Messages> = { en, es, fr };
+
+export const isLanguage = (value: unknown): value is Language =>
+  typeof value === 'string' && (languages as readonly string[]).includes(value);
+
+export const messagesFor = (language: Language): Messages => catalogues[language];
+
+/** Country names in Spanish and French from the maintained i18n-iso-countries dataset; English keeps the names our emails always used. */
+const countryNames: Record<Exclude<Language, 'en'>, Record<string, string | string[]>> = {
+  es: esCountries.countries,
+  fr: frCountries.countries,
+};
+
+export function countryName(country: Pick<Country, 'alpha2' | 'name'>, language: Language): string {
+  if (language === 'en') return country.name;
+  const name = countryNames[language][country.alpha2];
+  return (Array.isArray(name) ? name[0] : name) ?? country.name;
+}
+
+/** 1,234 / 1.234 / 1 234, as the language writes numbers. */
+export const formatNumber = (value: number, language: Language) => new Intl.NumberFormat(language).format(value);
+
+/** "a, b and c" / "a, b y c" / "a, b et c". */
+export const formatList = (items: readonly string[], language: Language) =>
+  new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }).format(items);
+
+/** The best of our languages for an Accept-Language header (q-values honoured, regional variants count for their language). */
+export function preferredLanguage(accepted: readonly { type: string; q: number }[], fallback: Language = 'en'): Language {
+  const ranked = [...accepted].filter((a) => a.q > 0).sort((a, b) => b.q - a.q);
+  for (const { type } of ranked) {
+    const primary = type.toLowerCase().split('-')[0];
+    if (isLanguage(primary)) return primary;
+  }
+  return fallback;
+}
