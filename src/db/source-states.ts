@@ -11,9 +11,15 @@ export async function loadSourceStates(db: Db | Tx, urls: string[]) {
 
 /** Records what a fetch of `url` gave; validators are kept from before when the source was not fetched fresh. */
 export async function saveSourceState(db: Db | Tx, state: SourceStatesTable): Promise<void> {
+  await saveSourceStates(db, [state]);
+}
+
+/** Records several fetches in one statement (a crawl's unchanged pages). */
+export async function saveSourceStates(db: Db | Tx, states: readonly SourceStatesTable[]): Promise<void> {
+  if (states.length === 0) return;
   await db
     .insertInto('source_states')
-    .values(state)
+    .values([...states])
     .onConflict((oc) =>
       oc.column('url').doUpdateSet((eb) => ({
         etag: eb.ref('excluded.etag'),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db, SourceOutcome } from '../../db/database';
+import type { Db, SourceOutcome, SourceStatesTable } from '../../db/database';
 import type { NormalisedEvent } from '../../db/event-fields';
 import { loadSourceState, saveSourceState } from '../../db/source-states';
 import type { Resources } from '../../resources';
@@ -14,15 +14,29 @@ type SourceDeps = Pick<Resources, 'config' | 'clock' | 'metrics' | 'log' | 'read
 /** How a source is fetched; the tracker crawl passes its host's polite fetch. */
 export type SourceFetcher = (url: string, previous: Validators, limits: FetchLimits) => Promise<FetchedSource>;
 
+type StoredSourceState = Awaited<ReturnType<typeof loadSourceState>>;
+
+export interface DetectSourceOptions {
+  fetcher?: SourceFetcher;
+  /** The source's stored state when the caller read it already (a crawl reads all its pages' at once); null: none stored. */
+  previous?: StoredSourceState | null;
+  /**
+   * Takes the state of a source found unchanged (304, or the same bytes) instead of writing it
+   * here: a crawl writes its unchanged pages' states together (saveSourceStates).
+   */
+  deferUnchanged?: (state: SourceStatesTable) => void;
+}
+
 /**
  * One source, start to end: conditional fetch, parse, then detection and the source's new
  * validators in one transaction. Never throws: a failure is an outcome.
  * Events missing from a source are left alone: a shorter feed never deletes anything.
  */
-export async function detectSource(deps: SourceDeps, db: Db, url: string, fetcher?: SourceFetcher): Promise<SourceOutcome> {
+export async function detectSource(deps: SourceDeps, db: Db, url: string, options: DetectSourceOptions = {}): Promise<SourceOutcome> {
+  const { fetcher } = options;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const previous = await loadSourceState(db, url);
+  const previous = options.previous === undefined ? await loadSourceState(db, url) : (options.previous ?? undefined);
   try {
     const validators = { etag: previous?.etag, lastModified: previous?.last_modified };
     const limits = sourceLimits(deps.config);
@@ -32,7 +46,7 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string, fetche
       fetched.status === 'ok' ? createHash('sha256').update(fetched.body).digest('base64url') : (previous?.body_hash ?? null);
     // A 304, or a 200 with the very bytes already detected, costs no parsing and writes no event.
     if (fetched.status === 'not_modified' || (previous?.body_hash && previous.body_hash === bodyHash)) {
-      await saveSourceState(db, {
+      const state: SourceStatesTable = {
         url,
         etag: fetched.status === 'ok' ? (fetched.validators.etag ?? null) : (previous?.etag ?? null),
         last_modified: fetched.status === 'ok' ? (fetched.validators.lastModified ?? null) : (previous?.last_modified ?? null),
@@ -41,7 +55,9 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string, fetche
         last_fetched_at: now,
         last_success_at: now,
         body_hash: bodyHash,
-      });
+      };
+      if (options.deferUnchanged) options.deferUnchanged(state);
+      else await saveSourceState(db, state);
       return { url, status: 'not_modified', durationMs: elapsed() };
     }
 
