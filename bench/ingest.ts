@@ -13,16 +13,17 @@
  * BENCH_PROFILE (default 1: add the time breakdown of one extra pass; 0: only when a goal is missed),
  * BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
 import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
 import type { DatabaseHandle } from '../src/db/connect';
+import type { Db } from '../src/db/database';
+import type { NormalisedEvent } from '../src/db/event-fields';
 import { createMetrics } from '../src/metrics';
 import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
 import { batches, benchEvents, changeSome } from '../testkit/generated-events';
-import { rawRows, runRaw } from '../testkit/raw-events-insert';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
 import { eventsLabel, sqlTotals, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
@@ -106,6 +107,36 @@ async function measureRound(r: TargetResult, round: number, work: ReturnType<typ
   } finally {
     await fresh.dispose();
   }
+}
+
+/** Row values exactly as upsertEvents writes them, computed once outside the timing. */
+const rawRows = (events: readonly NormalisedEvent[], at: Date) =>
+  hashEvents(events).map(({ event: e, hash }) => ({
+    ...{ id: e.id, country_id: e.country, month: e.month, title: e.title, body: e.body, categories: e.categories, factors: e.factors },
+    ...{ watch_flag: e.watchFlag, updates: JSON.stringify(e.updates), sources: JSON.stringify(e.sources), url: e.url },
+    ...{ content_hash: hash, first_seen_at: at, last_changed_at: at },
+  }));
+
+/**
+ * The raw limit: the same rows, one plain multi-row INSERT (compiled beforehand) per batch and
+ * transaction, into a scratch table with the columns, primary key and indexes of `events` (LIKE
+ * copies no FK and, without INCLUDING CONSTRAINTS, no CHECK).
+ */
+async function runRaw(db: Db, rowBatches: readonly ReturnType<typeof rawRows>[]): Promise<{ ms: number; rows: number }> {
+  await sql`drop table if exists bench_raw_events`.execute(db);
+  await sql`create table bench_raw_events (like events including defaults including indexes)`.execute(db);
+  const queries: CompiledQuery[] = rowBatches.map((rows) =>
+    db
+      .insertInto('bench_raw_events' as 'events')
+      .values(rows)
+      .compile(),
+  );
+  const { ms } = await timed(async () => {
+    for (const query of queries) await db.transaction().execute((trx) => trx.executeQuery(query));
+  });
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from bench_raw_events`.execute(db);
+  await sql`drop table bench_raw_events`.execute(db);
+  return { ms, rows: rows[0]?.n ?? 0 };
 }
 
 /** Events per second of a phase: the median round, or one round by index. */

@@ -1,6 +1,6 @@
 /**
  * Issue 5 benchmark: the subscriber endpoints of the real app under HTTP load from a second
- * process (autocannon, testkit/subscriber-load-process.ts), on PostgreSQL: full load (with the
+ * process (autocannon, testkit/subscriber-load.ts), on PostgreSQL: full load (with the
  * durable-INSERT limit), then 200 requests/s in bursts and evenly spaced; sign-ups again through
  * the Resend transport; then a sign-up's steps timed one at a time (setup and findings:
  * bench/text/subscriptions.md).
@@ -19,6 +19,7 @@ import { cpuTimes } from '../testkit/machine';
 import { projectRoot } from '../testkit/process';
 import { type AppUnderTest, countEml, sanityCheck, seedManagedSubscribers, startApp } from '../testkit/subscriber-app';
 import {
+  DURABLE_INSERT_PATH,
   type LoadContext,
   type LoadSummary,
   type Measured,
@@ -27,7 +28,6 @@ import {
   startLoadGenerator,
   stateAfter,
 } from '../testkit/subscriber-load';
-import { DURABLE_INSERT_PATH } from '../testkit/subscriber-load-process';
 import { profileSignup } from '../testkit/subscriber-profile';
 import { inTempDir, log } from './measure';
 import {

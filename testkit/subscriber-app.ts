@@ -17,7 +17,7 @@ import { createLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
 import { taxonomySeed } from '../src/taxonomy/seed';
 import { createBenchDeps } from './bench-deps';
-import { choices, DURABLE_INSERT_PATH } from './subscriber-load-process';
+import { choices, DURABLE_INSERT_PATH } from './subscriber-load';
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const APP_SECRET = 'bench-app-secret-0123456789-0123456789-0123456789';
