@@ -11,6 +11,8 @@
  * BENCH_MJML_CALLS (default 20), BENCH_MAX_LOAD (wait, up to 10 minutes, for the 1-minute load average to fall to this;
  * default 3; 0 = do not wait), BENCH_KEYS (distinct keys per type, default 8), BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { sql } from 'kysely';
@@ -78,8 +80,8 @@ type Keys = Awaited<ReturnType<typeof makeKeys>>;
  * the types alternating), then one tick with the deps the app builds and its mailer as production
  * wires it with SMTP_URL set (encrypted mail through the SMTP relay, the rest through Resend).
  */
-async function tickRun(url: string, dataDir: string, fake: Awaited<ReturnType<typeof startFakeResendProcess>>, keys?: Keys) {
-  const { handle, drop } = await freshSchema(url, `bench_digests_${process.pid}_${keys ? 'keys' : 'plain'}`);
+async function tickRun(url: string, dataDir: string, fake: Awaited<ReturnType<typeof startFakeResendProcess>>, keysMade?: Promise<Keys>) {
+  const { handle, drop } = await freshSchema(url, `bench_digests_${process.pid}_${keysMade ? 'keys' : 'plain'}`);
   let firstClaimAt: number | undefined;
   const timer = statementTimer(probes.digestLabel, {
     keepSeries: true,
@@ -104,6 +106,7 @@ async function tickRun(url: string, dataDir: string, fake: Awaited<ReturnType<ty
   const period = await population.seedPeriodEvents(deps, handle, clock);
   const people = await population.seedPopulation(handle, SUBSCRIBERS, period);
   const keyed = new Map<string, Keys[number]>();
+  const keys = await keysMade;
   if (keys) {
     for (let j = 0; 10 * j < people.emails.length; j++)
       keyed.set(people.emails[10 * j]!, keys[(j % 2) * KEYS_PER_TYPE + (Math.floor(j / 2) % KEYS_PER_TYPE)]!);
@@ -231,6 +234,43 @@ async function encryptionCost(run: TickRun, keys: Keys) {
   return byType;
 }
 
+/** What the parent needs of a tick run in a child process (serialisable). */
+function summaryOf(t: TickRun) {
+  return {
+    ...{ rate: t.rate, sent: t.sent, skipped: t.skipped, rateMs: t.rateMs, complete: t.complete, encrypted: t.encrypted },
+    ...{ peakRss: t.mem.peakRss, rssBefore: t.memBefore.rss, peakHeap: t.mem.peakHeap, fakeRss: t.fakeUsage.rssBytes },
+    ...{ problems: t.check.problems, keyHolders: t.keyed.size, smtpMs: t.smtp.stats.ms, smtpEmails: t.smtp.stats.emails, wallMs: t.wallMs },
+  };
+}
+
+/** One tick (with or without keys) and what is timed alone after it, in this process: run as a child, so each tick's memory is its own. */
+async function tickAlone(kind: 'plain' | 'keyed') {
+  const fake = await startFakeResendProcess();
+  const keysMade = kind === 'keyed' ? makeKeys() : undefined;
+  keysMade?.catch(() => undefined);
+  try {
+    return await inTempDir('bench-digests-', async (dataDir) => {
+      const t = await tickRun(benchDatabaseUrl(), dataDir, fake, keysMade);
+      const extra = keysMade ? { cost: await encryptionCost(t, await keysMade) } : await plainView(t, fake);
+      await t.handle.close();
+      if (process.env.BENCH_KEEP_SCHEMA !== '1') await t.drop();
+      return { summary: summaryOf(t), ...extra };
+    });
+  } finally {
+    await fake.close();
+  }
+}
+type TickAlone = Awaited<ReturnType<typeof tickAlone>>;
+
+/** This file run as a child with the parent's exec arguments (tsx included), answering with its figures. */
+function inChild(kind: 'plain' | 'keyed'): Promise<TickAlone> {
+  const child = fork(fileURLToPath(import.meta.url), ['--tick', kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve(message as TickAlone));
+    child.once('exit', (code) => reject(new Error(`the ${kind} tick's process exited (${code}) without figures`)));
+  });
+}
+
 export async function run(): Promise<r.BenchResult> {
   const url = benchDatabaseUrl();
   const loadWait = await waitForQuietMachine(r.envNumber('BENCH_MAX_LOAD', 3), log);
@@ -238,79 +278,74 @@ export async function run(): Promise<r.BenchResult> {
   log(
     `digests bench: ${fmtInt(SUBSCRIBERS)} subscribers, ${fmtInt(population.PERIOD_CHANGES)} changes in the period, ticks at ${AS_OF.toISOString()}`,
   );
-  const fake = await startFakeResendProcess();
-  const keysMade = makeKeys();
-  keysMade.catch(() => undefined);
-  try {
-    return await inTempDir('bench-digests-', async (dataDir) => {
-      const plain = await tickRun(url, dataDir, fake);
-      const view = await plainView(plain, fake);
-      await plain.handle.close();
-      await plain.drop();
-      const loadBetween = loadAverage();
-      const keys = await keysMade;
-      const keyed = await tickRun(url, dataDir, fake, keys);
-      const cost = await encryptionCost(keyed, keys);
-      await keyed.handle.close();
-      if (process.env.BENCH_KEEP_SCHEMA !== '1') await keyed.drop();
-      const vsPlain = goal(keyed.rate / plain.rate, 0.5);
-      const encryption = {
-        keyHolders: fmtInt(keyed.keyed.size),
-        keysPerType: KEYS_PER_TYPE,
-        loadBetween: loadBetween.toFixed(2),
-        goal: goalView(vsPlain),
-        sentEncrypted: fmtInt(keyed.encrypted),
-        smtpPerEmail: us(keyed.smtp.stats.ms / Math.max(1, keyed.smtp.stats.emails)),
-        smtpShare: ((100 * keyed.smtp.stats.ms) / keyed.wallMs).toFixed(0),
-        checkKeyed: keyed.check.problems.join('; ') || 'met',
-      };
-      const pair = [
-        { run: 'no keys', t: plain },
-        { run: `10% with keys (${KEY_TYPES.join(' / ')} half each)`, t: keyed },
-      ];
-      const tickCell = (t: TickRun) =>
-        `${fmtInt(t.sent)} sent + ${fmtInt(t.skipped)} skipped in ${(t.rateMs / 1000).toFixed(1)} s${t.complete ? '' : ' (stopped at the budget)'}`;
-      return {
-        section: 'Digests (issue 6)',
-        command:
-          'npm run bench -- digests        # BENCH_SUBSCRIBERS=2000 BENCH_RAW_SECONDS=2 BENCH_MAX_LOAD=0 for a quick pass (no file written)',
-        machine: r.machineInfo({ PostgreSQL: await postgresVersion(url) }),
-        run: runClock.finish(
-          loadWait.waitedS >= 1 ? `the run waited ${loadWait.waitedS.toFixed(0)} s before it for the load average to drop` : undefined,
-        ),
-        write: r.writeUnless(SUBSCRIBERS !== 100_000, 'BENCH_SUBSCRIBERS'),
-        blocks: r.writeUp(
-          'digests',
-          { ...view.view, encryption },
-          {
-            ...view.tables,
-            keyedTicks: r.recordTable(pair, {
-              tick: (p) => p.run,
-              '>digests/s': (p) => fmtInt(p.t.rate),
-              '>vs no keys': (p) => fmtRatio(p.t.rate / plain.rate),
-              'sent (tick)': (p) => tickCell(p.t),
-              '>encrypted (PGP/MIME via SMTP)': (p) => fmtInt(p.t.encrypted),
-              '>peak RSS (before)': (p) => `${mb(p.t.mem.peakRss)} (${mb(p.t.memBefore.rss)})`,
-              '>peak heap': (p) => mb(p.t.mem.peakHeap),
-              '>fake Resend + SMTP process RSS': (p) => mb(p.t.fakeUsage.rssBytes),
-              correct: (p) => p.t.check.problems.join('; ') || 'met',
-            }),
-            encryption: r.recordTable(cost, {
-              key: (c) => c.type,
-              '>emails': (c) => fmtInt(c.encrypted.n),
-              '>email (HTML + text, median)': (c) => `${c.kb.toFixed(1)} kB`,
-              '>encrypt, median': (c) => us(c.encrypted.median),
-              '>encrypt, p99': (c) => us(c.encrypted.p99),
-              '>clear MIME alone, median / p99': (c) => `${us(c.clear.median)} / ${us(c.clear.p99)}`,
-              '>parse the key once, median': (c) => us(c.parse.median),
-            }),
-          },
-        ),
-      };
-    });
-  } finally {
-    await fake.close();
-  }
+  const plainRun = await inChild('plain');
+  const loadBetween = loadAverage();
+  const keyedRun = await inChild('keyed');
+  const [plain, keyed] = [plainRun.summary, keyedRun.summary];
+  if (!('view' in plainRun) || !('cost' in keyedRun)) throw new Error('digests bench: a tick process answered the wrong figures');
+  if (plain.problems.length || keyed.problems.length) process.exitCode = 1;
+  const encryption = {
+    keyHolders: fmtInt(keyed.keyHolders),
+    keysPerType: KEYS_PER_TYPE,
+    loadBetween: loadBetween.toFixed(2),
+    goal: goalView(goal(keyed.rate / plain.rate, 0.5)),
+    sentEncrypted: fmtInt(keyed.encrypted),
+    smtpPerEmail: us(keyed.smtpMs / Math.max(1, keyed.smtpEmails)),
+    smtpShare: ((100 * keyed.smtpMs) / keyed.wallMs).toFixed(0),
+    checkKeyed: keyed.problems.join('; ') || 'met',
+  };
+  const pair = [
+    { run: 'no keys', t: plain },
+    { run: `10% with keys (${KEY_TYPES.join(' / ')} half each)`, t: keyed },
+  ];
+  return {
+    section: 'Digests (issue 6)',
+    command:
+      'npm run bench -- digests        # BENCH_SUBSCRIBERS=2000 BENCH_RAW_SECONDS=2 BENCH_MAX_LOAD=0 for a quick pass (no file written)',
+    machine: r.machineInfo({ PostgreSQL: await postgresVersion(url) }),
+    run: runClock.finish(
+      loadWait.waitedS >= 1 ? `the run waited ${loadWait.waitedS.toFixed(0)} s before it for the load average to drop` : undefined,
+    ),
+    write: r.writeUnless(SUBSCRIBERS !== 100_000, 'BENCH_SUBSCRIBERS'),
+    blocks: r.writeUp(
+      'digests',
+      { ...plainRun.view, encryption },
+      {
+        ...plainRun.tables,
+        keyedTicks: r.recordTable(pair, {
+          tick: (p) => p.run,
+          '>digests/s': (p) => fmtInt(p.t.rate),
+          '>vs no keys': (p) => fmtRatio(p.t.rate / plain.rate),
+          'sent (tick)': (p) =>
+            `${fmtInt(p.t.sent)} sent + ${fmtInt(p.t.skipped)} skipped in ${(p.t.rateMs / 1000).toFixed(1)} s${p.t.complete ? '' : ' (stopped at the budget)'}`,
+          '>encrypted (PGP/MIME via SMTP)': (p) => fmtInt(p.t.encrypted),
+          ">peak RSS (at the tick's start)": (p) => `${mb(p.t.peakRss)} (${mb(p.t.rssBefore)})`,
+          '>peak heap': (p) => mb(p.t.peakHeap),
+          '>fake Resend + SMTP process RSS': (p) => mb(p.t.fakeRss),
+          correct: (p) => p.t.problems.join('; ') || 'met',
+        }),
+        encryption: r.recordTable(keyedRun.cost, {
+          key: (c) => c.type,
+          '>emails': (c) => fmtInt(c.encrypted.n),
+          '>email (HTML + text, median)': (c) => `${c.kb.toFixed(1)} kB`,
+          '>encrypt, median': (c) => us(c.encrypted.median),
+          '>encrypt, p99': (c) => us(c.encrypted.p99),
+          '>clear MIME alone, median / p99': (c) => `${us(c.clear.median)} / ${us(c.clear.p99)}`,
+          '>parse the key once, median': (c) => us(c.parse.median),
+        }),
+      },
+    ),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--tick')) {
+  tickAlone(process.argv.includes('keyed') ? 'keyed' : 'plain').then(
+    (figures) => process.send!(figures, () => process.exit(0)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }
 
 /** The no-key run's figures (issue 6), with its parts timed alone. */
@@ -368,7 +403,9 @@ async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeRe
   const view = {
     subscribers: fmtInt(SUBSCRIBERS),
     ...population,
-    ...people,
+    mix: people.mix,
+    weeklyPct: people.weeklyPct,
+    skipEmptyPct: people.skipEmptyPct,
     changedCountries: period.changedCountries.size,
     itemsMedian: median(people.itemsPerSubscriber),
     itemsP90: floorPercentile(people.itemsPerSubscriber, 90),
