@@ -20,6 +20,7 @@ import * as m0017 from './0017_subscriber_privacy';
 import * as m0018 from './0018_subscriber_language';
 import * as m0019 from './0019_subscriber_country_context';
 import * as m0020 from './0020_webhook_endpoint_throttle';
+import * as m0021 from './0021_digest_ids_and_instant_alert_costs';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '0018_subscriber_language': m0018,
   '0019_subscriber_country_context': m0019,
   '0020_webhook_endpoint_throttle': m0020,
+  '0021_digest_ids_and_instant_alert_costs': m0021,
 };

@@ -232,7 +232,7 @@ export async function profileCompose(
   const step = Math.max(1, Math.floor(range.subscribers / count));
   const { rows } = await sql<ClaimedDigest>`
     select d.id, d.subscriber_id, d.period_key, d.due_at, s.email, s.countries, s.regions, s.categories, s.frequency, s.timezone, s.skip_empty,
-      ${cursor}::bigint as digest_cursor, s.token_version, s.public_id
+      ${cursor}::bigint as digest_cursor, s.token_version, s.public_id, d.public_id as digest_public_id
     from digests d join subscribers s on s.id = d.subscriber_id where d.id % ${step} = 0 order by d.id limit ${count}`.execute(handle.db);
   for (const row of rows.slice(0, 50)) buildDigest(deps, row, window); // warm
   // The per-subscriber part that does not depend on the changes: links and the signed view token.
@@ -241,7 +241,7 @@ export async function profileCompose(
     l.manage();
     l.unsubscribe();
     l.site();
-    deps.tokens.sign('view', { publicId: row.public_id, version: row.token_version, ref: String(row.id) }, { ttlMs: null });
+    deps.tokens.sign('view', { publicId: row.public_id, version: row.token_version, ref: row.digest_public_id }, { ttlMs: null });
   });
   const built = timeEach(rows, (row) => buildDigest(deps, row, window)).map((b) => ({ ...b, kind: kindOf.get(b.item.email) ?? '?' }));
   const sends = built.flatMap((b) => (b.value.kind === 'send' ? [{ ...b, model: b.value.model, items: b.value.itemCount }] : []));

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as publicIds from '../migrations/0013_subscriber_public_ids';
+import * as digestPublicIds from '../migrations/0021_digest_ids_and_instant_alert_costs';
 import { runDigestTick } from '../src/alerts/digest/runner';
 import { findSubscriber, findSubscriberByEmail, type SubscriberRow } from '../src/db/subscribers';
 import { createTestApp, TEST_APP_SECRET, type TestApp } from '../testkit/app';
@@ -74,6 +75,70 @@ describe('link tokens name subscribers by an opaque random public id', () => {
     });
     expect(done.status).toBeLessThan(400);
     expect(await findSubscriber(t.deps.db, row.id)).toBeUndefined();
+  });
+
+  it('the web-view link names the digest by an opaque public id, not its sequential row id, and only for its own reader', async () => {
+    const { row } = await confirmedSubscriber();
+    const other = await confirmedSubscriber();
+    await sql`update subscribers set timezone = 'UTC' where id in (${row.id}, ${other.row.id})`.execute(t.deps.db);
+    await runDigestTick(t.deps, { asOf: new Date('2025-03-01T09:05:00Z'), trigger: 'test' });
+    const digestOf = (subscriberId: number) =>
+      t.deps.db.selectFrom('digests').select(['id', 'public_id']).where('subscriber_id', '=', subscriberId).executeTakeFirstOrThrow();
+    const digest = await digestOf(row.id);
+    const mail = (await readOutbox(t.deps.config.dataDir)).find((m) => m.to === row.email && m.text.includes('/digests/view'))!;
+    const viewLink = linkIn(mail, '/digests/view');
+    const payload = payloadOf(tokenOf(viewLink));
+    expect(payload.r).toBe(digest.public_id);
+    expect(payload.r).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(JSON.stringify(payload)).not.toContain(`"${digest.id}"`);
+    expect((await t.app.request(viewLink)).status).toBe(200);
+
+    const view = (ref: string) =>
+      t.app.request(
+        `/digests/view?token=${t.deps.tokens.sign('view', { publicId: row.public_id, version: row.token_version, ref }, { ttlMs: null })}`,
+      );
+    expect((await view((await digestOf(other.row.id)).public_id)).status).toBe(400);
+    expect((await view(crypto.randomUUID())).status).toBe(400);
+    expect((await view('not-a-digest')).status).toBe(400);
+  });
+
+  it('the migration gives every existing digest its own public id', async () => {
+    const database = await createTestDatabase();
+    try {
+      await digestPublicIds.down(database.db as never);
+      const at = new Date('2025-01-01T00:00:00Z');
+      const [subscriber] = await database.db
+        .insertInto('subscribers')
+        .values({
+          email: 'digests-before@example.org',
+          status: 'confirmed',
+          countries: [],
+          regions: [],
+          categories: [],
+          skip_empty: false,
+          frequency: 'weekly',
+          timezone: 'UTC',
+          created_at: at,
+          updated_at: at,
+          consent_source: 'api',
+        })
+        .returning('id')
+        .execute();
+      const digests = Array.from({ length: 30 }, (_, i) => ({
+        subscriber_id: subscriber!.id,
+        period_key: `2025-W${String(i + 1).padStart(2, '0')}`,
+        due_at: at,
+        status: 'sent' as const,
+        created_at: at,
+      }));
+      await database.db.insertInto('digests').values(digests).execute();
+      await digestPublicIds.up(database.db as never);
+      const ids = await database.db.selectFrom('digests').select('public_id').execute();
+      expect(ids).toHaveLength(30);
+      expect(new Set(ids.map((r) => r.public_id)).size).toBe(30);
+    } finally {
+      await database.close();
+    }
   });
 
   it('the migration gives every existing subscriber its own public id', async () => {

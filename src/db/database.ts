@@ -233,6 +233,8 @@ export interface DigestsTable {
   error: string | null;
   created_at: Date;
   finished_at: Date | null;
+  /** Opaque random id the web-view link carries (migration 0021). */
+  public_id: ColumnType<string, never, never>;
 }
 
 export interface DigestItemsTable {

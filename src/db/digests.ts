@@ -72,6 +72,8 @@ export interface ClaimedDigest {
   digest_cursor: number;
   token_version: number;
   public_id: string;
+  /** The digest's own public id, for its web-view link. */
+  digest_public_id: string;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function claimPendingDigests(trx: Tx, input: { asOf: Date; limit: n
       's.digest_cursor',
       's.token_version',
       's.public_id',
+      'd.public_id as digest_public_id',
     ])
     .where('d.status', '=', 'pending')
     .where('d.due_at', '<=', input.asOf)
@@ -345,13 +348,12 @@ export async function listDigestRuns(db: Db, options: { limit: number; before?: 
 }
 
 /** A sent digest's recorded model, for its view-in-browser page. */
-export async function findDigestModel(db: Db, id: number, subscriberId: number): Promise<DigestModel | undefined> {
-  const row = await db
-    .selectFrom('digests')
-    .select('model')
-    .where('id', '=', id)
-    .where('subscriber_id', '=', subscriberId)
-    .executeTakeFirst();
+/** How a web-view link names a digest: its public id, or (links signed before public ids) its row id. */
+export type DigestKey = { publicId: string } | { id: number };
+
+export async function findDigestModel(db: Db, key: DigestKey, subscriberId: number): Promise<DigestModel | undefined> {
+  const query = db.selectFrom('digests').select('model').where('subscriber_id', '=', subscriberId);
+  const row = await ('publicId' in key ? query.where('public_id', '=', key.publicId) : query.where('id', '=', key.id)).executeTakeFirst();
   if (!row?.model) return undefined;
   const [model] = await readRecordedModels(db, [row.model]);
   return model;

@@ -73,6 +73,15 @@ export interface ClaimedPendingAlert {
 /**
  * Claims pending alerts that may go now: due, and their subscriber got no alert within the
  * interval and has none on its way. Call inside the transaction that records them.
+ *
+ * Twice the limit of due alerts (SKIP LOCKED, in no order: sorting them made the planner read
+ * and sort every due alert) are taken before their subscribers are checked, so a claim costs
+ * about the same however many alerts wait: checking every waiting alert and then sorting made
+ * each claim of a 7,500-alert burst check them all (117 ms a claim alone, 0.9 s with four
+ * senders on a loaded machine). Every due alert goes in this pass anyway, so the order among
+ * them does not matter. An alert failing the checks is rare and passing (its subscriber's other alert
+ * is on its way, and marking that one sent moves this one's due time past the interval;
+ * turning alerts off deletes it); it stays pending and is looked at again by a later claim.
  */
 export async function claimPendingAlerts(
   trx: Tx,
@@ -89,15 +98,18 @@ export async function claimPendingAlerts(
   }>(trx, instantAlerts, {
     owner: input.owner,
     leaseUntil: input.leaseUntil,
-    chosen: sql`chosen as (
-        select a.id from instant_alerts as a join subscribers as s on s.id = a.subscriber_id
-        where a.status = 'pending' and a.next_attempt_at <= ${input.now}
-          and s.status = 'confirmed' and s.instant_alerts
+    chosen: sql`due as (
+        select id, subscriber_id, next_attempt_at from instant_alerts
+        where status = 'pending' and next_attempt_at <= ${input.now}
+        limit ${input.limit * 2}
+        for update skip locked
+      ), chosen as (
+        select a.id from due as a join subscribers as s on s.id = a.subscriber_id
+        where s.status = 'confirmed' and s.instant_alerts
           and (s.instant_sent_at is null or s.instant_sent_at <= ${sentBefore})
           and not exists (select 1 from instant_alerts as o where o.subscriber_id = a.subscriber_id and o.status = 'sending')
         order by a.next_attempt_at, a.id
         limit ${input.limit}
-        for update of a skip locked
       )`,
     join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
     returning: sql`job.id, job.subscriber_id, s.email, s.public_id, s.token_version, s.neutral_subjects`,

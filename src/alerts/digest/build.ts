@@ -8,6 +8,9 @@ import { composeDigest } from './compose';
 import { latestDuePeriod } from './period';
 import type { ChangeWindow } from './window';
 
+/** The digest id a preview's links carry (a dry run records no digest): the nil uuid, which names none. */
+export const PREVIEW_DIGEST_ID = '00000000-0000-0000-0000-000000000000';
+
 export type BuiltDigest = { kind: 'send'; model: DigestModel; itemCount: number } | { kind: 'skip' };
 
 /**
@@ -26,7 +29,7 @@ export function buildDigest(
   const period = periodOf(digest.frequency, digest.timezone, digest.due_at);
   const view = deps.tokens.sign(
     'view',
-    { publicId: digest.public_id, version: digest.token_version, ref: String(digest.id) },
+    { publicId: digest.public_id, version: digest.token_version, ref: digest.digest_public_id },
     { ttlMs: null },
   );
   const digestLinks = {

@@ -4,7 +4,7 @@ import { findSubscriberByEmail } from '../../db/subscribers';
 import { normalizeEmail } from '../../email/address';
 import type { Resources } from '../../resources';
 import { renderDigestEmail } from '../../templates/digest-email';
-import { buildDigest } from './build';
+import { buildDigest, PREVIEW_DIGEST_ID } from './build';
 import { latestDuePeriod } from './period';
 import { indexChangeWindow } from './window';
 
@@ -24,6 +24,7 @@ export async function previewDigest(deps: Resources, email: string, asOf: Date) 
     {
       ...subscriber,
       id: 0,
+      digest_public_id: PREVIEW_DIGEST_ID,
       subscriber_id: subscriber.id,
       period_key: period.key,
       due_at: period.dueAt,

@@ -25,7 +25,7 @@ import { sendMailBatch } from '../../email/send-mail-batch';
 import { type EmailMessage, MAX_BATCH_SIZE } from '../../email/transport';
 import { acceptingWork } from '../../jobs/accepting-work';
 import type { Resources } from '../../resources';
-import { buildDigest } from './build';
+import { buildDigest, PREVIEW_DIGEST_ID } from './build';
 import { digestMessage } from './message';
 import { latestDuePeriod, periodCache } from './period';
 import { type ChangeWindow, indexChangeWindow } from './window';
@@ -282,7 +282,15 @@ async function dryRun(deps: Resources, asOf: Date, result: DigestTickResult): Pr
     result.enqueued += 1;
     const built = buildDigest(
       deps,
-      { ...s, id: 0, subscriber_id: Number(s.id), period_key: period.key, due_at: period.dueAt, digest_cursor: Number(s.digest_cursor) },
+      {
+        ...s,
+        id: 0,
+        digest_public_id: PREVIEW_DIGEST_ID,
+        subscriber_id: Number(s.id),
+        period_key: period.key,
+        due_at: period.dueAt,
+        digest_cursor: Number(s.digest_cursor),
+      },
       window,
     );
     if (built.kind === 'skip') result.skipped += 1;

@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { firstDigestSentence } from '../../alerts/digest/first-digest';
-import { findDigestModel } from '../../db/digests';
+import { type DigestKey, findDigestModel } from '../../db/digests';
 import { retireSubscriberLinks } from '../../db/subscribers';
 import { readForm } from '../../http/form';
 import { requestLanguage } from '../../http/language';
@@ -68,6 +68,19 @@ const pageRoutes = {
     responses: { 200: html('The digest'), 400: html('Bad link') },
   }),
 };
+
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The digest a web-view link's ref names: its public id, or the row id links signed before
+ * migration 0021 carry. Signed by us, yet anything else must still not reach SQL (as NaN or as
+ * a malformed uuid).
+ */
+function digestKeyOf(ref: string | undefined): DigestKey | undefined {
+  if (ref && uuidShape.test(ref)) return { publicId: ref };
+  const id = Number(ref);
+  return /^[1-9][0-9]*$/.test(ref ?? '') && Number.isSafeInteger(id) ? { id } : undefined;
+}
 
 /** Server-rendered pages for subscribers: work without JavaScript, strict CSP, CSRF-checked forms. */
 export function pageRoutesFor(deps: Deps) {
@@ -207,10 +220,9 @@ export function pageRoutesFor(deps: Deps) {
   router.openapi(pageRoutes.viewDigest, async (c) => {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'view');
     if (!found.ok) return badLink(c, found.problem);
-    // Signed by us, so the ref is a digest id; anything else must still not reach SQL as NaN.
-    const digestId = Number(found.claims.ref);
-    if (!Number.isSafeInteger(digestId) || digestId < 1) return badLink(c, 'malformed');
-    const model = await findDigestModel(deps.db, digestId, found.subscriber.id);
+    const digest = digestKeyOf(found.claims.ref);
+    if (!digest) return badLink(c, 'malformed');
+    const model = await findDigestModel(deps.db, digest, found.subscriber.id);
     if (!model) return badLink(c, 'no-longer-valid');
     // A page of the site (its stylesheet), with nothing else: no scripts, no forms.
     c.header(
