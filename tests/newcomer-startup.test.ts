@@ -22,7 +22,7 @@ describe('npm start on a fresh machine (embedded PGlite)', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const countries = (await (await fetch(`${base}/v1/countries`)).json()) as { data: unknown[] };
-    expect(countries.data.length).toBe(249);
+    expect(countries.data.length).toBe(173);
     expect((await fetch(`${base}/docs`)).status).toBe(200);
 
     // The first detection run (at start-up) brings the bundled demo source in.

@@ -50,12 +50,6 @@ export async function syncTaxonomy(db: Db | Tx, { countries, categories }: Taxon
     .execute();
 }
 
-/** Sorted by English name in JS: database collations differ between PGlite and PostgreSQL. */
-export async function listCountries(db: Db) {
-  const rows = await db.selectFrom('countries').select(['id', 'alpha2', 'name', 'official_name', 'region', 'subregion']).execute();
-  return rows.sort((a, b) => a.name.localeCompare(b.name, 'en'));
-}
-
 export async function listCategories(db: Db) {
   const [cats, factors] = await Promise.all([
     db.selectFrom('categories').select(['id', 'name']).orderBy('position').execute(),

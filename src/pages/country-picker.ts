@@ -1,13 +1,13 @@
 import { countryName, type Language, languages } from '../i18n';
 import { type Country, findCountry } from '../taxonomy/countries';
-import { trackerCountries } from '../taxonomy/tracker-countries';
+import { isTracked, trackedCountries } from '../taxonomy/tracked-countries';
 
 /**
  * What the country picker offers: the sovereign states the tracker follows (its 173), grouped
  * by UN region and sorted by the name in the reader's language. Other ISO codes stay valid everywhere
  * else (events are stored and matched for any), they are just not offered.
  */
-const offered: readonly Country[] = trackerCountries.map((c) => findCountry(c.id)).filter((c): c is Country => c !== undefined);
+const offered = trackedCountries;
 
 type PickerRegions = readonly { region: string; countries: readonly Country[] }[];
 
@@ -22,12 +22,10 @@ const byLanguage = new Map<Language, PickerRegions>(
 
 export const pickerRegions = (language: Language): PickerRegions => byLanguage.get(language) ?? [];
 
-const offeredIds = new Set(offered.map((c) => c.id));
-
 /** Chosen codes the picker does not offer (set through the API), so a save from the page keeps them. */
 export function chosenElsewhere(chosen: readonly string[]): Country[] {
   return chosen
-    .filter((id) => !offeredIds.has(id))
+    .filter((id) => !isTracked(id))
     .map((id) => findCountry(id))
     .filter((c): c is Country => c !== undefined);
 }

@@ -1,8 +1,20 @@
 import { createRoute } from '@hono/zod-openapi';
-import { listCategories, listCountries } from '../../db/taxonomy';
+import { listCategories } from '../../db/taxonomy';
 import type { Deps } from '../../services';
+import type { Country } from '../../taxonomy/countries';
+import { trackedRegions, untrackedCountries } from '../../taxonomy/tracked-countries';
 import { createRouter, json, problemResponses, publicSecurity } from '../router';
-import { CategoryListSchema, CountryListSchema } from './schema';
+import { CategoryListSchema, CountryListQuerySchema, CountryListSchema } from './schema';
+
+const countryView = ({ id, alpha2, name, officialName, region, subregion }: Country, tracked: boolean) => ({
+  id,
+  alpha2,
+  name,
+  officialName,
+  region,
+  subregion,
+  tracked,
+});
 
 const countriesRoute = createRoute({
   method: 'get',
@@ -10,8 +22,18 @@ const countriesRoute = createRoute({
   operationId: 'listCountries',
   security: publicSecurity,
   tags: ['Taxonomy'],
-  summary: 'Every ISO 3166-1 country with its region and sub-region',
-  responses: { 200: json(CountryListSchema, 'Countries sorted by name'), 500: problemResponses[500] },
+  summary: 'The countries the tracker follows (173), or with `scope=all` every ISO 3166-1 country',
+  description:
+    'Lists what the sign-up and preference pages offer: the 173 countries the Democracy Tracker follows, by UN region ' +
+    '(regions in alphabetical order, countries by name within each), each with `tracked: true`. `scope=all` adds the other ' +
+    'ISO 3166-1 countries and territories (76, in the same order after them) with `tracked: false`: the tracker publishes no ' +
+    'reports on them, yet events, filters and subscriptions accept any ISO 3166-1 alpha-3 code.',
+  request: { query: CountryListQuerySchema },
+  responses: {
+    200: json(CountryListSchema, 'Tracked countries by region, then (scope=all) the others'),
+    400: problemResponses[400],
+    500: problemResponses[500],
+  },
 });
 
 const categoriesRoute = createRoute({
@@ -26,18 +48,11 @@ const categoriesRoute = createRoute({
 
 export function taxonomyRoutes({ db }: Deps) {
   return createRouter()
-    .openapi(countriesRoute, async (c) => {
-      const rows = await listCountries(db);
-      const data = rows.map((r) => ({
-        id: r.id,
-        alpha2: r.alpha2,
-        name: r.name,
-        officialName: r.official_name,
-        region: r.region,
-        subregion: r.subregion,
-      }));
+    .openapi(countriesRoute, (c) => {
+      const tracked = trackedRegions.flatMap((r) => r.countries.map((country) => countryView(country, true)));
+      const others = c.req.valid('query').scope === 'all' ? untrackedCountries.map((country) => countryView(country, false)) : [];
       c.header('Cache-Control', 'public, max-age=3600');
-      return c.json({ data }, 200);
+      return c.json({ data: [...tracked, ...others] }, 200);
     })
     .openapi(categoriesRoute, async (c) => {
       c.header('Cache-Control', 'public, max-age=3600');

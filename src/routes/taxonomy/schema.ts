@@ -8,8 +8,26 @@ export const CountrySchema = z
     officialName: z.string().openapi({ example: 'Republic of Kazakhstan' }),
     region: z.string().openapi({ example: 'Asia' }),
     subregion: z.string().openapi({ example: 'Central Asia' }),
+    tracked: z.boolean().openapi({
+      example: true,
+      description:
+        'Whether the Democracy Tracker follows this country (one of its 173): only these are offered by the sign-up and preference pages',
+    }),
   })
   .openapi('Country');
+
+export const CountryListQuerySchema = z.object({
+  scope: z
+    .enum(['tracked', 'all'])
+    .default('tracked')
+    .openapi({
+      param: { name: 'scope', in: 'query' },
+      description:
+        '`tracked` (default): the 173 countries the tracker follows, as the pages offer them. `all`: every ISO 3166-1 country (249); ' +
+        'those the tracker does not follow come after, flagged `tracked: false`. Events, filters and subscriptions accept any of them.',
+      example: 'tracked',
+    }),
+});
 
 export const CountryListSchema = z.object({ data: z.array(CountrySchema) }).openapi('CountryList');
 
