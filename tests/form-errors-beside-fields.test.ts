@@ -19,6 +19,21 @@ const formPost = (path: string, fields: [string, string][]) =>
     body: new URLSearchParams(fields).toString(),
   });
 
+/** A form post with errors as a browser makes it: the 303 (its URL names no address), then the page it leads to, with the cookie it set. */
+async function submitWithErrors(path: string, fields: [string, string][]) {
+  const posted = await formPost(path, fields);
+  expect(posted.status).toBe(303);
+  const location = posted.headers.get('location')!;
+  expect(location).toMatch(/[?&]draft=[\w-]+(&lang=[a-z]{2})?$/);
+  for (const [, value] of fields)
+    if (value.includes('@') || value.includes(' at ')) expect(decodeURIComponent(location)).not.toContain(value);
+  const cookie = posted.headers.get('set-cookie')!.split(';')[0]!;
+  expect(posted.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+  const shown = await t.app.request(location, { headers: { cookie } });
+  expect(shown.status).toBe(200);
+  return { location, cookie, shown };
+}
+
 /** The parsed page, with the few look-ups these tests need. */
 async function page(res: Response) {
   const document = parseDocument(await res.text());
@@ -50,15 +65,14 @@ function expectLinkedError(p: Awaited<ReturnType<typeof page>>, controlId: strin
 
 describe('sign-up form errors', () => {
   it('sit beside their fields in words, linked by aria-invalid and aria-describedby, with the input kept', async () => {
-    const res = await formPost('/v1/subscriptions', [
+    const { shown } = await submitWithErrors('/v1/subscriptions', [
       ['email', 'ada at example'],
       ['countries', 'KAZ'],
       ['categories', 'rights'],
       ['frequency', 'weekly'],
       ['timezone', 'Mars/Olympus'],
     ]);
-    expect(res.status).toBe(422);
-    const p = await page(res);
+    const p = await page(shown);
     expect(p.text('timezone-error')).toBe(
       'Error: “Mars/Olympus” is not a time zone we know. Type a name such as Europe/Berlin or Asia/Almaty.',
     );
@@ -81,15 +95,55 @@ describe('sign-up form errors', () => {
   });
 
   it('a country that is not in the list is named in words beside the country group', async () => {
-    const p = await page(
-      await formPost('/v1/subscriptions', [
-        ['email', 'ada@example.org'],
-        ['countries', 'XXX'],
-      ]),
-    );
+    const { shown } = await submitWithErrors('/v1/subscriptions', [
+      ['email', 'ada@example.org'],
+      ['countries', 'XXX'],
+    ]);
+    const p = await page(shown);
     expect(p.text('countries-error')).toBe('Error: “XXX” is not a country in our list. Choose countries from the list.');
     expectLinkedError(p, 'countries', 'countries');
     expect(p.summaryLinks).toEqual(['#countries']);
+  });
+
+  it('follow POST-redirect-GET: the address waits in an encrypted cookie, never in the URL; a reload shows the errors again, nobody else sees them', async () => {
+    const { location, cookie } = await submitWithErrors('/v1/subscriptions', [
+      ['email', 'grace@example.org'],
+      ['timezone', 'Mars/Olympus'],
+    ]);
+    expect(location.startsWith('/?draft=')).toBe(true);
+    expect(Buffer.from(cookie.split('=')[1]!, 'base64url').toString('latin1')).not.toContain('grace');
+    const reload = await page(await t.app.request(location, { headers: { cookie } }));
+    expect(reload.byId('email')!.attribs.value).toBe('grace@example.org');
+    expect(reload.text('timezone-error')).toContain('“Mars/Olympus” is not a time zone we know');
+    // Without the cookie, with another draft id, or with the cookie altered: a clean form.
+    const clean = async (res: Response) => {
+      expect(res.status).toBe(200);
+      const p = await page(res);
+      expect(p.byId('email')!.attribs.value ?? '').toBe('');
+      expect(p.byId('timezone-error')).toBeFalsy();
+    };
+    await clean(await t.app.request(location));
+    await clean(await t.app.request('/?draft=another', { headers: { cookie } }));
+    const [name, value] = cookie.split('=') as [string, string];
+    const altered = `${name}=${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}`;
+    await clean(await t.app.request(location, { headers: { cookie: altered } }));
+    // After 15 minutes the draft is gone.
+    t.clock.advance(15 * 60_000 + 1_000);
+    await clean(await t.app.request(location, { headers: { cookie } }));
+    // A sign-up that goes through clears the draft.
+    const sent = await t.app.request('/v1/subscriptions', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'http://localhost',
+        cookie,
+        'x-forwarded-for': '198.51.100.250',
+      },
+      body: new URLSearchParams([['email', 'grace@example.org']]).toString(),
+    });
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get('location')).toBe('/check-inbox?lang=en');
+    expect(sent.headers.get('set-cookie')).toMatch(/^draft-signup=;.*Max-Age=0/i);
   });
 
   it('a fresh sign-up page lets the script guess the time zone', async () => {
@@ -102,13 +156,13 @@ describe('sign-up form errors', () => {
 
 describe('preference form errors', () => {
   it('show what the reader chose, not the stored choices, with the error beside the time zone', async () => {
-    const res = await formPost(links.manage, [
+    const { location, cookie, shown } = await submitWithErrors(links.manage, [
       ['countries', 'GEO'],
       ['frequency', 'weekly'],
       ['timezone', 'Europe/Atlantis'],
     ]);
-    expect(res.status).toBe(422);
-    const p = await page(res);
+    expect(location.startsWith(`${links.manage}&draft=`)).toBe(true);
+    const p = await page(shown);
     expectLinkedError(p, 'timezone', 'timezone');
     expect(p.text('timezone-error')).toContain('“Europe/Atlantis” is not a time zone we know');
     expect(p.checked('countries')).toEqual(['GEO']);
@@ -121,5 +175,10 @@ describe('preference form errors', () => {
       .where('email', '=', links.email)
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ countries: ['KAZ'], timezone: 'UTC' });
+    // Another subscriber's page, in the same browser with the same draft id, shows their own choices.
+    const other = await subscriberWithDigest(t, 'form-errors-other');
+    const theirs = await page(await t.app.request(`${other.manage}&draft=${location.split('draft=')[1]}`, { headers: { cookie } }));
+    expect(theirs.byId('timezone-error')).toBeFalsy();
+    expect(theirs.checked('countries')).toEqual(['KAZ']);
   });
 });

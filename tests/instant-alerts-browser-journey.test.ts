@@ -37,6 +37,9 @@ describe.skipIf(!hasChromium)(`instant watch-flag alerts, a reader's journey in 
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.locator('#timezone[aria-invalid="true"]').waitFor();
     expect(await page.getByLabel('Email address').inputValue()).toBe(EMAIL);
+    // POST-redirect-GET: the address bar is back on the sign-up page, and names no address.
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(decodeURIComponent(page.url())).not.toContain(EMAIL);
     await page.getByLabel('Time zone').fill('Asia/Almaty');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await expectHeading(page, 'Check your inbox');

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
@@ -7,6 +7,7 @@ import { firstDigestSentence } from '../../alerts/digest/first-digest';
 import { type DigestKey, findDigestModel } from '../../db/digests';
 import { retireSubscriberLinks } from '../../db/subscribers';
 import { readForm } from '../../http/form';
+import { createFormDrafts } from '../../http/form-drafts';
 import { requestLanguage } from '../../http/language';
 import { messagesFor } from '../../i18n';
 import { type AssetName, assets } from '../../pages/assets';
@@ -24,7 +25,8 @@ import { preferencesFromForm, preferencesOf, preferencesSchema } from '../../sub
 import { subscriberFromToken } from '../../subscribers/token-subscriber';
 import type { DigestModel } from '../../templates/models';
 import { createRouter, publicSecurity } from '../router';
-import { badLinkPage, html, tokenQuery } from './shared';
+import { isFormRecord, signupFormState } from '../subscriptions/signup-form';
+import { badLinkPage, draftParam, html, tokenQuery } from './shared';
 import { addUnsubscribePages } from './unsubscribe';
 
 const pageRoutes = {
@@ -35,7 +37,8 @@ const pageRoutes = {
     security: publicSecurity,
     tags: ['Pages'],
     summary: 'Sign-up page',
-    responses: { 200: html('The form') },
+    request: { query: z.object({ draft: draftParam }) },
+    responses: { 200: html('The form (after a post with errors: the input, and each error beside its field)') },
   }),
   confirm: createRoute({
     method: 'get',
@@ -54,7 +57,7 @@ const pageRoutes = {
     security: publicSecurity,
     tags: ['Pages'],
     summary: 'Preference centre',
-    request: { query: tokenQuery },
+    request: { query: tokenQuery.extend({ draft: draftParam }) },
     responses: { 200: html('The choices form'), 400: html('Bad link') },
   }),
   viewDigest: createRoute({
@@ -118,6 +121,7 @@ export function pageRoutesFor(deps: Deps) {
   router.use('/v1/subscriptions', csrf());
 
   const badLink = badLinkPage;
+  const drafts = createFormDrafts(deps.appSecret, deps.clock);
 
   router.get('/assets/:name', (c) => {
     const name = c.req.param('name');
@@ -127,9 +131,13 @@ export function pageRoutesFor(deps: Deps) {
     return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' });
   });
 
-  router.openapi(pageRoutes.signup, async (c) =>
-    c.html(<SignupPage lang={requestLanguage(c)} volume={await expectedVolume(deps, defaultPreferences)} />),
-  );
+  router.openapi(pageRoutes.signup, async (c) => {
+    const lang = requestLanguage(c);
+    const volume = await expectedVolume(deps, defaultPreferences);
+    const draft = drafts.read(c, 'signup', c.req.valid('query').draft);
+    if (!isFormRecord(draft)) return c.html(<SignupPage lang={lang} volume={volume} />);
+    return c.html(<SignupPage volume={volume} {...signupFormState(draft, lang).shown} />);
+  });
 
   router.openapi(pageRoutes.confirm, async (c) => {
     const found = await subscriberFromToken(deps, deps.db, c.req.valid('query').token, 'confirm');
@@ -154,7 +162,7 @@ export function pageRoutesFor(deps: Deps) {
     c: Context,
     subscriber: Parameters<typeof preferencesOf>[0],
     token: string,
-    extra: { saved?: boolean; errors?: FieldErrors; typed?: ReturnType<typeof typedPreferences> } = {},
+    extra: { saved?: boolean; errors?: FieldErrors; typed?: ReturnType<typeof typedPreferences>; status?: 200 | 422 } = {},
   ) =>
     c.html(
       <PreferencesPage
@@ -168,13 +176,20 @@ export function pageRoutesFor(deps: Deps) {
         exportUrl={subscriberLinks(deps, subscriber).exportData()}
         volume={await expectedVolume(deps, preferencesOf(subscriber))}
       />,
-      extra.errors ? 422 : 200,
+      extra.status ?? 200,
     );
 
   router.openapi(pageRoutes.preferences, async (c) => {
     const token = c.req.valid('query').token ?? '';
     const found = await subscriberFromToken(deps, deps.db, token, 'manage');
     if (!found.ok) return badLink(c, found.problem);
+    const draft = drafts.read(c, 'preferences', c.req.valid('query').draft);
+    // The draft of a post with errors, if it was this subscriber's.
+    if (isFormRecord(draft) && draft.subscriber === found.subscriber.public_id && isFormRecord(draft.fields)) {
+      const parsed = preferencesSchema.safeParse(draft.fields);
+      const errors = parsed.success ? undefined : fieldErrorsOf(parsed.error, draft.fields, found.subscriber.language);
+      return preferencesPage(c, found.subscriber, token, { errors, typed: typedPreferences(draft.fields) });
+    }
     return preferencesPage(c, found.subscriber, token, { saved: c.req.query('saved') === '1' });
   });
 
@@ -185,10 +200,13 @@ export function pageRoutesFor(deps: Deps) {
     const fields = preferencesFromForm(await readForm(c));
     const parsed = preferencesSchema.safeParse(fields);
     if (!parsed.success) {
+      const draft = drafts.save(c, 'preferences', '/preferences', { subscriber: found.subscriber.public_id, fields });
+      if (draft) return c.redirect(`/preferences?token=${encodeURIComponent(token)}&draft=${draft}`, 303);
       const errors = fieldErrorsOf(parsed.error, fields, found.subscriber.language);
-      return preferencesPage(c, found.subscriber, token, { errors, typed: typedPreferences(fields) });
+      return preferencesPage(c, found.subscriber, token, { errors, typed: typedPreferences(fields), status: 422 });
     }
     await savePreferences(deps, found.subscriber.id, parsed.data);
+    drafts.clear(c, 'preferences', '/preferences');
     return c.redirect(`/preferences?token=${encodeURIComponent(token)}&saved=1`, 303);
   });
 

@@ -17,6 +17,17 @@ export const tokenQuery = z.object({
     .openapi({ param: { name: 'token', in: 'query' } }),
 });
 
+/** The id a form post with errors redirects with: the page shows that post's input and errors again (src/http/form-drafts.ts). */
+export const draftParam = z
+  .string()
+  .max(64)
+  .optional()
+  .openapi({
+    param: { name: 'draft', in: 'query' },
+    description:
+      'Set by the redirect after a form post with errors: the form is shown again with the input and each error beside its field',
+  });
+
 /** A link that does not work, and why, in words (400), in the browser's language: whose link it was is unknown. */
 export const badLinkPage = (c: Context, problem: TokenProblem) => {
   const lang = requestLanguage(c);

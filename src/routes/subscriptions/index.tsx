@@ -3,17 +3,17 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { clientAddress, clientRateLimitKey } from '../../http/client-address';
 import { readForm } from '../../http/form';
+import { createFormDrafts } from '../../http/form-drafts';
 import { requestLanguage } from '../../http/language';
 import { messagesFor } from '../../i18n';
-import { fieldErrorsOf } from '../../pages/form-errors';
 import { MessagePage } from '../../pages/layout';
-import { typedPreferences } from '../../pages/preference-fields';
 import { SignupPage } from '../../pages/signup';
 import type { Deps } from '../../services';
 import { preferencesFromForm } from '../../subscribers/preferences';
 import { requestSubscription } from '../../subscribers/subscribe';
 import { createRouter, json, problemResponse, problemResponses, publicSecurity } from '../router';
 import { SubscriptionAcceptedSchema, SubscriptionRequestSchema, subscriptionAccepted } from './schema';
+import { signupFormState } from './signup-form';
 
 const subscribeRoute = createRoute({
   method: 'post',
@@ -26,7 +26,8 @@ const subscribeRoute = createRoute({
     'Always answers 202 with the same body, whatever state the address is in. A new or pending address gets a ' +
     'confirmation email; a confirmed one gets a "manage your alerts" email and nothing changes. The sign-up page ' +
     'posts the same fields as an HTML form (application/x-www-form-urlencoded): a valid form is redirected (303) to ' +
-    'the page /check-inbox, an invalid one gets the form again (422) with each problem beside its field. `language` ' +
+    'the page /check-inbox, an invalid one to the sign-up page (303), which shows the input again with each problem beside its ' +
+    'field (the input waits in a short-lived encrypted cookie, never in the URL). `language` ' +
     '(en, es or fr) is the language of pages and emails; left out, it comes from Accept-Language (else English). ' +
     'Rate-limited per client address and per email address.',
   request: { body: { required: true, content: { 'application/json': { schema: SubscriptionRequestSchema } } } },
@@ -40,25 +41,27 @@ const subscribeRoute = createRoute({
 export function subscriptionRoutes(deps: Deps) {
   const router = createRouter();
   const clientOf = (c: Context) => clientRateLimitKey(clientAddress(c, deps.config.trustProxy));
+  const drafts = createFormDrafts(deps.appSecret, deps.clock);
 
   // The sign-up page's form post: same fields, answered with pages instead of JSON.
   router.post('/v1/subscriptions', async (c, next) => {
     const type = c.req.header('content-type') ?? '';
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return next();
     const form = await readForm(c);
-    const email = typeof form.email === 'string' ? form.email : '';
-    const fields = preferencesFromForm(form);
-    const parsed = SubscriptionRequestSchema.safeParse({ email, ...fields });
+    const typed = { email: typeof form.email === 'string' ? form.email : '', ...preferencesFromForm(form) };
+    const { parsed, shown } = signupFormState(typed, requestLanguage(c));
+    // POST-redirect-GET, errors too: the address bar leaves the API path and a reload sends nothing again.
     if (!parsed.success) {
+      const draft = drafts.save(c, 'signup', '/', typed);
+      // A draft too large for a cookie (hundreds of made-up fields) is answered in place.
+      if (!draft) return c.html(<SignupPage {...shown} />, 422);
       // The page comes back in the language the reader chose in the form, if that one is valid.
-      const lang = typedPreferences(fields).language ?? requestLanguage(c);
-      const errors = fieldErrorsOf(parsed.error, { email, ...fields }, lang);
-      return c.html(<SignupPage lang={lang} errors={errors} email={email} value={typedPreferences(fields)} />, 422);
+      return c.redirect(`/?draft=${draft}&lang=${shown.lang}`, 303);
     }
-    const { email: address, ...chosen } = parsed.data;
+    const { email, ...chosen } = parsed.data;
     const preferences = { ...chosen, language: chosen.language ?? requestLanguage(c) };
-    await requestSubscription(deps, { email: address, preferences, source: 'signup-page', client: clientOf(c) });
-    // POST-redirect-GET: the address bar leaves the API path and a reload sends nothing again.
+    await requestSubscription(deps, { email, preferences, source: 'signup-page', client: clientOf(c) });
+    drafts.clear(c, 'signup', '/');
     return c.redirect(`/check-inbox?lang=${preferences.language}`, 303);
   });
 
