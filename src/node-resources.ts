@@ -1,4 +1,5 @@
 import { readFileSource } from './alerts/detector/file-source';
+import { nodeHttpSourceReader } from './alerts/detector/node-http-source';
 import type { WebhookHttpClient } from './alerts/webhooks/http/contract';
 import { nodeWebhookClient } from './alerts/webhooks/http/node-client';
 import { resolveAppSecret } from './app-secret';
@@ -49,6 +50,7 @@ export function nodeResources(input: {
     appSecret,
     tokens: createTokenSigner(appSecret, clock),
     readFileSource,
+    readHttpSource: nodeHttpSourceReader(),
     loadDocsViewer: readDocsViewer,
   };
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { FileSourceReader } from './alerts/detector/fetch-source';
+import type { FileSourceReader, HttpSourceReader } from './alerts/detector/fetch-source';
 import type { WebhookHttpClient } from './alerts/webhooks/http/contract';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -39,6 +39,8 @@ export interface Resources {
   tokens: TokenSigner;
   /** Reads `file:` sources (SOURCE_URLS, the demo source); absent on Workers, which have no file system. */
   readFileSource?: FileSourceReader;
+  /** Reads http(s) sources more cheaply than fetch (Node: undici's request API); absent: fetch. */
+  readHttpSource?: HttpSourceReader;
   /** The /docs viewer's script from the installed package, read on first use; absent on Workers (no file system). */
   loadDocsViewer?: () => DocsViewerAsset;
 }

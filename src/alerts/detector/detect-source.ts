@@ -9,7 +9,7 @@ import { recordCountryContext } from '../ingest-country-context';
 import { parseSourceDocument } from '../sources/index';
 import { type FetchedSource, type FetchLimits, fetchSource, type Validators } from './fetch-source';
 
-type SourceDeps = Pick<Resources, 'config' | 'clock' | 'metrics' | 'log' | 'readFileSource'>;
+type SourceDeps = Pick<Resources, 'config' | 'clock' | 'metrics' | 'log' | 'readFileSource' | 'readHttpSource'>;
 
 /** How a source is fetched; the tracker crawl passes its host's polite fetch. */
 export type SourceFetcher = (url: string, previous: Validators, limits: FetchLimits) => Promise<FetchedSource>;
@@ -40,7 +40,9 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string, option
   try {
     const validators = { etag: previous?.etag, lastModified: previous?.last_modified };
     const limits = sourceLimits(deps.config);
-    const fetched = fetcher ? await fetcher(url, validators, limits) : await fetchSource(url, validators, limits, deps.readFileSource);
+    const fetched = fetcher
+      ? await fetcher(url, validators, limits)
+      : await fetchSource(url, validators, limits, { file: deps.readFileSource, http: deps.readHttpSource });
     const now = deps.clock.now();
     const bodyHash =
       fetched.status === 'ok' ? createHash('sha256').update(fetched.body).digest('base64url') : (previous?.body_hash ?? null);

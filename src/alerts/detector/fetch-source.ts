@@ -34,6 +34,15 @@ export interface FetchLimits {
 /** Reads a `file:` source (file-source.ts); the Node entry provides it, a Worker has no file system. */
 export type FileSourceReader = (url: string, previous: Validators, limits: FetchLimits) => Promise<FetchedSource>;
 
+/** Reads an http(s) source; Node passes one over undici's request API (node-http-source.ts), else fetch. */
+export type HttpSourceReader = (url: string, previous: Validators, limits: FetchLimits) => Promise<FetchedSource>;
+
+/** The runtime's readers: `file:` sources (Node only) and a cheaper http(s) reader than fetch (Node). */
+export interface SourceReaders {
+  file?: FileSourceReader | undefined;
+  http?: HttpSourceReader | undefined;
+}
+
 /**
  * Fetches one source: `http(s):` with a timeout, a size cap and a conditional request
  * (an unchanged source costs one 304), or `file:` through `readFile` when the runtime has files.
@@ -42,27 +51,35 @@ export async function fetchSource(
   url: string,
   previous: Validators,
   limits: FetchLimits,
-  readFile?: FileSourceReader,
+  readers: SourceReaders = {},
 ): Promise<FetchedSource> {
-  if (!url.startsWith('file:')) return fetchHttpSource(url, previous, limits);
-  if (!readFile) throw new SourceFetchError('is a file: URL, and this runtime has no file system');
-  return readFile(url, previous, limits);
+  if (!url.startsWith('file:')) return (readers.http ?? fetchHttpSource)(url, previous, limits);
+  if (!readers.file) throw new SourceFetchError('is a file: URL, and this runtime has no file system');
+  return readers.file(url, previous, limits);
 }
 
-async function fetchHttpSource(url: string, previous: Validators, limits: FetchLimits): Promise<FetchedSource> {
+/** The request headers of a conditional source fetch. */
+export function sourceRequestHeaders(previous: Validators, limits: FetchLimits): Record<string, string> {
   const headers: Record<string, string> = {
     'user-agent': limits.userAgent,
     accept: 'application/json, text/html;q=0.9, text/plain;q=0.8',
   };
   if (previous.etag) headers['if-none-match'] = previous.etag;
   if (previous.lastModified) headers['if-modified-since'] = previous.lastModified;
+  return headers;
+}
+
+/** A kept-alive connection the server closed just then: a GET is safe to send once more. */
+export const isConnectionReset = (error: unknown) => /ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(causeOf(error));
+
+async function fetchHttpSource(url: string, previous: Validators, limits: FetchLimits): Promise<FetchedSource> {
+  const headers = sourceRequestHeaders(previous, limits);
   const signal = AbortSignal.timeout(limits.timeoutMs);
   let response: Response;
   try {
     response = await fetch(url, { headers, signal, redirect: 'follow' });
   } catch (error) {
-    // A kept-alive connection the server closed just then: a GET is safe to send once more.
-    const reset = !signal.aborted && /ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(causeOf(error));
+    const reset = !signal.aborted && isConnectionReset(error);
     if (!reset)
       throw new SourceFetchError(signal.aborted ? `timed out after ${limits.timeoutMs} ms` : `could not connect (${causeOf(error)})`);
     try {

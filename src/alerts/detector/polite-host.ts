@@ -1,4 +1,12 @@
-import { type FetchedSource, type FetchLimits, fetchSource, SourceFetchError, SourceStatusError, type Validators } from './fetch-source';
+import {
+  type FetchedSource,
+  type FetchLimits,
+  fetchSource,
+  SourceFetchError,
+  type SourceReaders,
+  SourceStatusError,
+  type Validators,
+} from './fetch-source';
 
 /** Answers that ask a crawler to slow down: wait and ask again. */
 const BACK_OFF_STATUSES = new Set([429, 503]);
@@ -18,6 +26,7 @@ export class PoliteHost {
   constructor(
     private readonly concurrency: number,
     private delayMs: number,
+    private readonly readers: SourceReaders = {},
   ) {}
 
   /** A longer pause between starts (robots.txt's Crawl-delay); never a shorter one. */
@@ -52,7 +61,7 @@ export class PoliteHost {
   async fetch(url: string, previous: Validators, limits: FetchLimits): Promise<FetchedSource> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.run(() => fetchSource(url, previous, limits));
+        return await this.run(() => fetchSource(url, previous, limits, this.readers));
       } catch (error) {
         if (!(error instanceof SourceStatusError) || !BACK_OFF_STATUSES.has(error.status)) throw error;
         const waitMs = retryAfterMs(error.retryAfter, Date.now()) ?? 1000 * 2 ** attempt;

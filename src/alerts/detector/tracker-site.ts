@@ -37,7 +37,7 @@ export interface TrackerGroupProgress {
 }
 
 type TrackerConfig = NonNullable<Resources['config']['tracker']>;
-type CrawlDeps = Pick<Resources, 'config' | 'clock' | 'metrics' | 'log' | 'readFileSource'>;
+type CrawlDeps = Pick<Resources, 'config' | 'clock' | 'metrics' | 'log' | 'readFileSource' | 'readHttpSource'>;
 type StoredState = Awaited<ReturnType<typeof loadSourceStates>>[number];
 
 export function trackerCountryPageUrl(baseUrl: string, slug: string): string {
@@ -90,7 +90,7 @@ export async function crawlTrackerSite(
   const states = new Map((await loadSourceStates(db, candidates)).map((s) => [s.url, s]));
   const pages = planTrackerPages(tracker, states, now);
   const resumeFrom = await resumePoint(db, runId);
-  const host = new PoliteHost(tracker.concurrency, tracker.delayMs);
+  const host = new PoliteHost(tracker.concurrency, tracker.delayMs, { http: deps.readHttpSource });
   const robots = await readRobots(host, tracker.baseUrl, sourceLimits(deps.config));
   if (robots.crawlDelaySeconds) host.slowTo(robots.crawlDelaySeconds * 1000);
 
