@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, NoticeKind } from './database';
+import type { Db, Language, NoticeKind } from './database';
 import { claimJobs, dueAt } from './queue/claim-jobs';
 import { signupNotices } from './queue/queues';
 import type { SubscriberRow } from './subscribers';
@@ -24,6 +24,7 @@ export interface ClaimedNotice {
     | 'frequency'
     | 'openpgp_pending_key'
     | 'openpgp_pending_fingerprint'
+    | 'language'
   >;
 }
 
@@ -55,6 +56,7 @@ export async function claimDueNotices(
     frequency: 'monthly' | 'weekly';
     openpgp_pending_key: string | null;
     openpgp_pending_fingerprint: string | null;
+    language: Language;
   }>(db, signupNotices, {
     owner: input.owner,
     leaseUntil: input.leaseUntil,
@@ -70,7 +72,7 @@ export async function claimDueNotices(
     )`,
     join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
     returning: sql`job.id, job.kind, job.created_at, job.attempts, s.id as subscriber_id, s.email, s.status, s.token_version, s.public_id, s.timezone,
-      s.countries, s.regions, s.categories, s.frequency, s.openpgp_pending_key, s.openpgp_pending_fingerprint`,
+      s.countries, s.regions, s.categories, s.frequency, s.openpgp_pending_key, s.openpgp_pending_fingerprint, s.language`,
   });
   return rows
     .map((r) => ({
@@ -91,6 +93,7 @@ export async function claimDueNotices(
         frequency: r.frequency,
         openpgp_pending_key: r.openpgp_pending_key,
         openpgp_pending_fingerprint: r.openpgp_pending_fingerprint,
+        language: r.language,
       },
     }))
     .sort((a, b) => a.id - b.id);

@@ -44,3 +44,13 @@ export function preferredLanguage(accepted: readonly { type: string; q: number }
   }
   return fallback;
 }
+
+/** "Label:" as the language writes it (French puts a no-break space before the colon). */
+export const withColon = (label: string, language: Language) => (language === 'fr' ? `${label}\u00a0:` : `${label}:`);
+
+/** A region's name ("Europa"); the stored value is the English one. */
+export const regionName = (region: string, language: Language) =>
+  catalogues[language].regions[region as keyof Messages['regions']] ?? region;
+
+/** A category's name ("Estado de derecho"). */
+export const categoryName = (id: string, language: Language) => catalogues[language].categories[id as keyof Messages['categories']] ?? id;

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 
-import { countryName, formatList, formatNumber, isLanguage, type Language, languages, type Messages, messagesFor } from '../i18n';
+import { countryName, formatList, formatNumber, isLanguage, type Language, languages, messagesFor, regionName } from '../i18n';
 import type { Preferences } from '../subscribers/preferences';
 import { categories } from '../taxonomy/categories';
 import { chosenElsewhere, pickerRegions } from './country-picker';
@@ -14,8 +14,6 @@ function chosenLabel(value: Preferences, region: string, list: readonly { id: st
   const chosen = list.filter((c) => value.countries.includes(c.id)).length;
   return chosen ? t.someChosen(formatNumber(chosen, lang), total) : t.countryCount(total);
 }
-
-export const regionLabel = (t: Messages, region: string) => t.regions[region as keyof Messages['regions']] ?? region;
 
 /** The form's choices as posted, to show them again beside the problems (never the stored ones). */
 export function typedPreferences(fields: Record<string, unknown>): Preferences {
@@ -82,11 +80,11 @@ export function PreferenceFields({
         {pickerRegions(lang).map(({ region, countries: list }) => (
           <details open={value.regions.includes(region) || list.some((c) => value.countries.includes(c.id)) || undefined}>
             <summary>
-              {regionLabel(messagesFor(lang), region)} <span class="hint">({chosenLabel(value, region, list, lang)})</span>
+              {regionName(region, lang)} <span class="hint">({chosenLabel(value, region, list, lang)})</span>
             </summary>
             <label class="choice whole">
               <input type="checkbox" name="regions" value={region} checked={value.regions.includes(region)} />{' '}
-              {t.allOf(regionLabel(messagesFor(lang), region))}
+              {t.allOf(regionName(region, lang))}
             </label>
             <div class="countries">
               {list.map((c) => (

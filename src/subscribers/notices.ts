@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { firstDigest } from '../alerts/digest/first-digest';
 import type { BackgroundTasks } from '../background';
+import type { Language } from '../db/database';
 import { completeJobs } from '../db/queue/complete-jobs';
 import { failJobs } from '../db/queue/fail-jobs';
 import { leaseOwner } from '../db/queue/lease-owner';
@@ -11,6 +12,7 @@ import { type ClaimedNotice, claimDueNotices } from '../db/signup-notices';
 import type { SubscriberRow } from '../db/subscribers';
 import { sendMailBatch } from '../email/send-mail-batch';
 import { type EmailMessage, MAX_BATCH_SIZE } from '../email/transport';
+import { categoryName, countryName, messagesFor, regionName } from '../i18n';
 import type { Resources } from '../resources';
 import { categories } from '../taxonomy/categories';
 import { findCountry } from '../taxonomy/countries';
@@ -29,12 +31,21 @@ export const NOTICE_MAX_ATTEMPTS = 8;
 /** Waits before a notice not sent goes again, by its attempt (30 s doubling, at most an hour). */
 export const NOTICE_RETRY_SCHEDULE_MS = [30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000];
 
-/** A subscriber's stored choices as names a reader understands. */
-export function choicesOf(subscriber: Pick<SubscriberRow, 'countries' | 'regions' | 'categories' | 'frequency'>): AlertChoices {
+/** A subscriber's stored choices as names a reader understands, in their language. */
+export function choicesOf(
+  subscriber: Pick<SubscriberRow, 'countries' | 'regions' | 'categories' | 'frequency'>,
+  language: Language = 'en',
+): AlertChoices {
+  const country = (id: string) => {
+    const found = findCountry(id);
+    return found ? countryName(found, language) : id;
+  };
   return {
-    countries: subscriber.countries.map((id) => findCountry(id)?.name ?? id),
-    regions: subscriber.regions,
-    categories: subscriber.categories.map((id) => categories.find((c) => c.id === id)?.name ?? id),
+    countries: subscriber.countries.map(country),
+    regions: subscriber.regions.map((region) => regionName(region, language)),
+    categories: subscriber.categories.map((id) =>
+      language === 'en' ? (categories.find((c) => c.id === id)?.name ?? id) : categoryName(id, language),
+    ),
     frequency: subscriber.frequency,
   };
 }
@@ -54,28 +65,28 @@ export function noticeMessage(
   const email =
     kind === 'confirm'
       ? renderConfirmEmail({
+          language: subscriber.language,
           recipient: { email: subscriber.email },
-          choices: choicesOf(subscriber),
+          choices: choicesOf(subscriber, subscriber.language),
           expiresInDays: 7,
-          firstDigest: firstDigest(subscriber, createdAt),
+          firstDigest: firstDigest(subscriber, createdAt, subscriber.language),
           links: { confirm: links.confirm(), site: links.site() },
         })
       : renderManageEmail({
+          language: subscriber.language,
           recipient: { email: subscriber.email },
-          choices: choicesOf(subscriber),
+          choices: choicesOf(subscriber, subscriber.language),
           links: { manage: links.manage(), unsubscribe, site: links.site() },
         });
   return {
     to: subscriber.email,
     subject: email.subject,
-    neutralSubject: NOTICE_NEUTRAL_SUBJECT,
+    neutralSubject: messagesFor(subscriber.language).email.neutralSubject,
     html: email.html,
     text: email.text,
     headers: listUnsubscribeHeaders(unsubscribe),
   };
 }
-
-export const NOTICE_NEUTRAL_SUBJECT = 'A message about your alerts';
 
 /** The confirmation of a pending key, encrypted to that key; throws (the notice is given up) once no key is pending. */
 function openpgpKeyMessage(
@@ -92,6 +103,7 @@ function openpgpKeyMessage(
     { issuedAt: createdAt },
   );
   const email = renderOpenpgpKeyEmail({
+    language: subscriber.language,
     recipient: { email: subscriber.email },
     fingerprint,
     expiresInDays: 7,
@@ -100,7 +112,7 @@ function openpgpKeyMessage(
   return {
     to: subscriber.email,
     subject: email.subject,
-    neutralSubject: NOTICE_NEUTRAL_SUBJECT,
+    neutralSubject: messagesFor(subscriber.language).email.neutralSubject,
     html: email.html,
     text: email.text,
     headers: listUnsubscribeHeaders(links.unsubscribe),
@@ -130,6 +142,7 @@ function batchKey(notices: readonly ClaimedNotice[]): string {
         s.frequency,
         s.timezone,
         s.openpgp_pending_fingerprint,
+        s.language,
       ]),
     );
   }

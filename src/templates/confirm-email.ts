@@ -1,16 +1,19 @@
 /** The double opt-in email: one button, the choices, "ignore it if it was not you". */
+import { formatNumber, type Language, messagesFor, withColon } from '../i18n';
 import { compiledTemplates } from './compiled';
 import { prepareTemplate } from './fill';
-import { type ChoicesSummary, digestNoun, oneLine, plural, summariseChoices } from './format';
+import { type ChoicesSummary, oneLine, summariseChoices } from './format';
 import type { ConfirmEmailModel, RenderedEmail } from './models';
 import { requireHttpUrl } from './safe-url';
-import { type FooterView, type HeaderView, linkList, siteNameOf } from './shared-view';
+import { type FooterView, type HeaderView, type LanguageView, languageView, linkList, siteNameOf } from './shared-view';
 
 export interface PreparedConfirm {
+  language: Language;
   subject: string;
   siteName: string;
   email: string;
   choices: ChoicesSummary;
+  /** "The button works for 7 days." */
   expiry: string | false;
   /** "If you confirm now, your first monthly digest arrives on ..." */
   firstDigest: string | false;
@@ -18,16 +21,20 @@ export interface PreparedConfirm {
 }
 
 export function prepareConfirm(model: ConfirmEmailModel): PreparedConfirm {
+  const language = model.language ?? 'en';
+  const t = messagesFor(language);
   const siteName = siteNameOf(model);
   const days = model.expiresInDays;
+  const whole = days !== undefined && Number.isFinite(days) && days > 0 ? Math.floor(days) : undefined;
   return {
-    subject: `Confirm your ${siteName} alerts`,
+    language,
+    subject: t.email.confirm.subject(siteName),
     siteName,
     email: oneLine(model.recipient.email),
-    choices: summariseChoices(model.choices),
-    expiry: days !== undefined && Number.isFinite(days) && days > 0 ? plural(Math.floor(days), 'day', 'days') : false,
+    choices: summariseChoices(model.choices, language),
+    expiry: whole !== undefined ? t.email.days(whole, formatNumber(whole, language)) : false,
     firstDigest: model.firstDigest
-      ? `If you confirm now, your first ${digestNoun(model.choices.frequency)} arrives on ${oneLine(model.firstDigest.arrives)}, with the reports of ${oneLine(model.firstDigest.covers)} that match your selection.`
+      ? t.email.confirm.firstDigest(t.nouns[model.choices.frequency], oneLine(model.firstDigest.arrives), oneLine(model.firstDigest.covers))
       : false,
     links: {
       confirm: requireHttpUrl(model.links.confirm, 'links.confirm'),
@@ -36,48 +43,60 @@ export function prepareConfirm(model: ConfirmEmailModel): PreparedConfirm {
   };
 }
 
-interface ConfirmView extends PreparedConfirm {
+interface ConfirmView extends PreparedConfirm, LanguageView {
   preheader: string;
   header: HeaderView;
   footer: FooterView;
+  t: { intro: string; button: string; expiry: string | false; copyLink: string; ignore: string };
 }
 
 const fillConfirm = prepareTemplate<ConfirmView>(compiledTemplates.confirm);
 
 export function confirmText(p: PreparedConfirm): string {
+  const t = messagesFor(p.language).email;
+  const line = (label: string, value: string) => `  ${withColon(label, p.language)} ${value}`;
   return [
-    `${p.siteName} alerts: please confirm`,
+    t.confirm.textTitle(p.siteName),
     '',
-    `Please confirm that you want email alerts from ${p.siteName} for ${p.email}, with this selection:`,
+    t.confirm.intro(p.siteName, p.email),
     '',
-    `  Countries and regions: ${p.choices.places}`,
-    `  Categories: ${p.choices.categories}`,
-    `  How often: ${p.choices.frequency}`,
+    line(t.places, p.choices.places),
+    line(t.categories, p.choices.categories),
+    line(t.frequency, p.choices.frequency),
     '',
-    'Confirm my alerts:',
+    withColon(t.confirm.button, p.language),
     p.links.confirm,
-    ...(p.expiry ? [`(The link works for ${p.expiry}.)`] : []),
+    ...(p.expiry ? [t.confirm.textExpiry(p.expiry)] : []),
     '',
     ...(p.firstDigest ? [p.firstDigest.replace(/\u2013/g, '-'), ''] : []),
-    'If you did not ask for these alerts, you can ignore this email: nothing will be sent to you unless you confirm.',
+    t.confirm.ignore,
     '',
     '-- ',
-    `You received this email because someone entered ${p.email} on ${p.siteName} to sign up for alerts.`,
+    t.confirm.why(p.email, p.siteName),
     `${p.siteName}: ${p.links.site}`,
-    'This email loads no images and its links are not tracked.',
+    t.noTracking,
     '',
   ].join('\n');
 }
 
 export function renderConfirmEmail(model: ConfirmEmailModel): RenderedEmail {
   const p = prepareConfirm(model);
+  const t = messagesFor(p.language).email;
   const html = fillConfirm({
     ...p,
-    preheader: 'One click to start your alerts. If it was not you, ignore this email.',
-    header: { kicker: 'Alerts', title: 'Confirm your alerts', subtitle: false },
+    ...languageView(p.language),
+    preheader: t.confirm.preheader,
+    header: { kicker: t.kicker, title: t.confirm.title, subtitle: false },
     footer: {
-      why: `You received this email because someone entered ${p.email} on ${p.siteName} to sign up for alerts.`,
+      why: t.confirm.why(p.email, p.siteName),
       links: linkList([{ label: p.siteName, url: p.links.site }]),
+    },
+    t: {
+      intro: t.confirm.intro(p.siteName, p.email),
+      button: t.confirm.button,
+      expiry: p.expiry ? t.confirm.expiry(p.expiry) : false,
+      copyLink: t.confirm.copyLink,
+      ignore: t.confirm.ignore,
     },
   });
   return { subject: p.subject, html, text: confirmText(p) };

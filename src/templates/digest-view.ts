@@ -4,7 +4,7 @@ import { countryContextWords } from './country-context-words';
 import type { PreparedDigest, PreparedItem } from './digest-prepare';
 import { itemCount } from './digest-prepare';
 import { formatCount, listNames, plural } from './format';
-import { type FooterView, type HeaderView, type LinkView, linkList } from './shared-view';
+import { type FooterView, type HeaderView, type LanguageView, type LinkView, languageView, linkList } from './shared-view';
 
 interface ItemView {
   first: boolean;
@@ -21,7 +21,7 @@ interface ItemView {
   sources: { first: boolean; name: string; url: string | false }[];
 }
 
-export interface DigestView {
+export interface DigestView extends LanguageView {
   subject: string;
   preheader: string;
   siteName: string;
@@ -164,6 +164,8 @@ export function digestPageView(d: PreparedDigest, totals: DigestTotals): Omit<Di
   const total = totals.reports;
   const summary = digestSummary(totals);
   return {
+    // Digests are written in English for now: the reader's language reaches the notices first.
+    ...languageView('en'),
     subject: digestSubject(d, totals),
     preheader: d.neutral
       ? NEUTRAL_PREHEADER

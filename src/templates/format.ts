@@ -1,4 +1,5 @@
 /** Small, pure text helpers shared by the HTML views and the plain-text versions. */
+import { formatList, formatNumber, type Language, messagesFor } from '../i18n';
 import type { AlertChoices, Frequency } from './models';
 
 export const DEFAULT_SITE_NAME = 'Democracy Tracker';
@@ -39,11 +40,13 @@ export function monthLabel(month: string): string {
   return match && name ? `${name} ${match[1]}` : oneLine(month);
 }
 
-/** "a", "a and b", "a, b and c"; after `max` names, "and N more". */
-export function listNames(names: readonly string[], max = 12): string {
+/** "a", "a and b", "a, b and c"; after `max` names, "and N more". Other languages list with Intl ("a, b y c"). */
+export function listNames(names: readonly string[], max = 12, language: Language = 'en'): string {
   const clean = names.map(oneLine).filter((n) => n !== '');
-  const shown = clean.length > max ? [...clean.slice(0, max), `${clean.length - max} more`] : clean;
+  const more = (count: number) => (language === 'en' ? `${count} more` : messagesFor(language).email.more(formatNumber(count, language)));
+  const shown = clean.length > max ? [...clean.slice(0, max), more(clean.length - max)] : clean;
   if (shown.length <= 1) return shown[0] ?? '';
+  if (language !== 'en') return formatList(shown, language);
   return `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
 }
 
@@ -64,18 +67,21 @@ export interface ChoicesSummary {
   frequency: string;
 }
 
-export function summariseChoices(choices: AlertChoices): ChoicesSummary {
-  const regions = choices.regions.map((r) => `${oneLine(r)} (whole region)`);
+/** The choices in words of `language` (the names in `choices` are already the language's). */
+export function summariseChoices(choices: AlertChoices, language: Language = 'en'): ChoicesSummary {
+  const t = messagesFor(language).email;
+  const regions = choices.regions.map((r) => t.wholeRegion(oneLine(r)));
   const places = [...regions, ...choices.countries];
   return {
-    places: places.length ? listNames(places) : 'All countries',
-    categories: choices.categories.length ? listNames(choices.categories) : 'All categories',
-    frequency: frequencyLabel(choices.frequency),
+    places: places.length ? listNames(places, 12, language) : t.allCountries,
+    categories: choices.categories.length ? listNames(choices.categories, 12, language) : t.allCategories,
+    frequency: frequencyLabel(choices.frequency, language),
   };
 }
 
-export function frequencyLabel(frequency: Frequency): string {
-  return frequency === 'weekly' ? 'Weekly, on Mondays' : 'Monthly, on the first day of the month';
+export function frequencyLabel(frequency: Frequency, language: Language = 'en'): string {
+  const t = messagesFor(language).fields;
+  return frequency === 'weekly' ? t.weekly : t.monthly;
 }
 
 export function digestNoun(frequency: Frequency): string {

@@ -6,7 +6,7 @@ import { prepareTemplate } from './fill';
 import { listNames, oneLine, shorten } from './format';
 import type { RenderedEmail } from './models';
 import { requireHttpUrl, safeHttpUrl } from './safe-url';
-import { type FooterView, type HeaderView, linkList, siteNameOf } from './shared-view';
+import { type FooterView, type HeaderView, type LanguageView, languageView, linkList, siteNameOf } from './shared-view';
 
 /** What a watch flag is, said once in every alert (and in digests that show flags). */
 export const WATCH_FLAG_EXPLANATION =
@@ -20,7 +20,7 @@ interface ItemView {
   month: string;
 }
 
-interface InstantView {
+interface InstantView extends LanguageView {
   subject: string;
   preheader: string;
   siteName: string;
@@ -67,6 +67,8 @@ export function renderInstantEmail(model: InstantAlertModel): RenderedEmail {
     'You asked for instant alerts. You get at most one such email in a few hours: flags raised meanwhile come together in the next one.';
   const why = `You received this email because ${oneLine(model.recipient.email)} asked ${siteName} for instant watch-flag alerts.`;
   const html = fillInstant({
+    // Instant alerts are written in English for now.
+    ...languageView('en'),
     subject,
     preheader: model.neutralSubjects ? 'Open to read it.' : explanation,
     siteName,

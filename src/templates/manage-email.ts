@@ -1,12 +1,14 @@
 /** Sent when a confirmed address signs up again: a way in to the preference centre, and out. */
+import { type Language, messagesFor, withColon } from '../i18n';
 import { compiledTemplates } from './compiled';
 import { prepareTemplate } from './fill';
 import { type ChoicesSummary, oneLine, summariseChoices } from './format';
 import type { ManageEmailModel, RenderedEmail } from './models';
 import { requireHttpUrl } from './safe-url';
-import { type FooterView, type HeaderView, linkList, siteNameOf } from './shared-view';
+import { type FooterView, type HeaderView, type LanguageView, languageView, linkList, siteNameOf } from './shared-view';
 
 export interface PreparedManage {
+  language: Language;
   subject: string;
   siteName: string;
   email: string;
@@ -15,12 +17,14 @@ export interface PreparedManage {
 }
 
 export function prepareManage(model: ManageEmailModel): PreparedManage {
+  const language = model.language ?? 'en';
   const siteName = siteNameOf(model);
   return {
-    subject: `Manage your ${siteName} alerts`,
+    language,
+    subject: messagesFor(language).email.manage.subject(siteName),
     siteName,
     email: oneLine(model.recipient.email),
-    choices: model.choices ? summariseChoices(model.choices) : false,
+    choices: model.choices ? summariseChoices(model.choices, language) : false,
     links: {
       manage: requireHttpUrl(model.links.manage, 'links.manage'),
       unsubscribe: requireHttpUrl(model.links.unsubscribe, 'links.unsubscribe'),
@@ -29,56 +33,65 @@ export function prepareManage(model: ManageEmailModel): PreparedManage {
   };
 }
 
-interface ManageView extends PreparedManage {
+interface ManageView extends PreparedManage, LanguageView {
   preheader: string;
   header: HeaderView;
   footer: FooterView;
+  t: { intro: string; change: string; button: string; stopBefore: string; stopLink: string; ignore: string };
 }
 
 const fillManage = prepareTemplate<ManageView>(compiledTemplates.manage);
 
-function whyLine(p: PreparedManage): string {
-  return `You received this email because someone asked to sign up ${p.email} for ${p.siteName} alerts.`;
-}
-
 export function manageText(p: PreparedManage): string {
+  const t = messagesFor(p.language).email;
+  const line = (label: string, value: string) => `  ${withColon(label, p.language)} ${value}`;
   return [
-    `${p.siteName} alerts: manage your alerts`,
+    t.manage.textTitle(p.siteName),
     '',
-    `Someone asked to sign up ${p.email} for alerts from ${p.siteName}. This address already receives them, so nothing has changed.`,
+    t.manage.intro(p.email, p.siteName),
     ...(p.choices
-      ? ['', `  Countries and regions: ${p.choices.places}`, `  Categories: ${p.choices.categories}`, `  How often: ${p.choices.frequency}`]
+      ? ['', line(t.places, p.choices.places), line(t.categories, p.choices.categories), line(t.frequency, p.choices.frequency)]
       : []),
     '',
-    'To change your countries, categories or how often you hear from us, open your preference centre:',
+    withColon(t.manage.change.replace(/\.$/, ''), p.language),
     p.links.manage,
     '',
-    'Want to stop? Unsubscribe from all alerts:',
+    `${t.manage.stopBefore} ${withColon(t.manage.stopLink, p.language)}`,
     p.links.unsubscribe,
     '',
-    'If you did not ask for this, you can ignore this email: your alerts stay as they are.',
+    t.manage.ignore,
     '',
     '-- ',
-    whyLine(p),
+    t.manage.why(p.email, p.siteName),
     `${p.siteName}: ${p.links.site}`,
-    'This email loads no images and its links are not tracked.',
+    t.noTracking,
     '',
   ].join('\n');
 }
 
 export function renderManageEmail(model: ManageEmailModel): RenderedEmail {
   const p = prepareManage(model);
+  const t = messagesFor(p.language).email;
   const html = fillManage({
     ...p,
-    preheader: 'Your alerts are already set up. Change them or unsubscribe here.',
-    header: { kicker: 'Alerts', title: 'Manage your alerts', subtitle: false },
+    ...languageView(p.language),
+    preheader: t.manage.preheader,
+    header: { kicker: t.kicker, title: t.manage.title, subtitle: false },
     footer: {
-      why: whyLine(p),
+      why: t.manage.why(p.email, p.siteName),
       links: linkList([
-        { label: 'Manage preferences', url: p.links.manage },
-        { label: 'Unsubscribe', url: p.links.unsubscribe },
+        { label: t.managePreferences, url: p.links.manage },
+        { label: t.unsubscribe, url: p.links.unsubscribe },
         { label: p.siteName, url: p.links.site },
       ]),
+    },
+    t: {
+      intro: t.manage.intro(p.email, p.siteName),
+      change: t.manage.change,
+      button: t.manage.button,
+      stopBefore: t.manage.stopBefore,
+      stopLink: t.manage.stopLink,
+      ignore: t.manage.ignore,
     },
   });
   return { subject: p.subject, html, text: manageText(p) };

@@ -4,6 +4,7 @@
  * http(s) (required links throw `UnsafeUrlError`, optional ones are dropped).
  */
 
+import type { Language } from '../db/database';
 import type { AlertChoices, Branding } from '../db/digest-model';
 
 // The digest's model is what `digests.model` records: db/ declares it, the renderers take it.
@@ -26,6 +27,8 @@ export interface RenderedEmail {
 }
 
 export interface ConfirmEmailModel extends Branding {
+  /** The reader's language (English when left out); `choices` hold names in it. */
+  language?: Language;
   recipient: { email: string };
   choices: AlertChoices;
   /** How long the confirm link works, shown to the reader; omit to say nothing. */
@@ -36,6 +39,7 @@ export interface ConfirmEmailModel extends Branding {
 }
 
 export interface ManageEmailModel extends Branding {
+  language?: Language;
   recipient: { email: string };
   /** The choices currently stored, shown as a reminder; omit to leave them out. */
   choices?: AlertChoices;

@@ -1,12 +1,15 @@
 /** The confirmation of a new OpenPGP key: sent encrypted to that key, so only its holder can follow the link. */
+
+import { formatNumber, type Language, messagesFor, withColon } from '../i18n';
 import { compiledTemplates } from './compiled';
 import { prepareTemplate } from './fill';
-import { oneLine, plural } from './format';
+import { oneLine } from './format';
 import type { Branding, RenderedEmail } from './models';
 import { requireHttpUrl } from './safe-url';
-import { type FooterView, type HeaderView, linkList, siteNameOf } from './shared-view';
+import { type FooterView, type HeaderView, type LanguageView, languageView, linkList, siteNameOf } from './shared-view';
 
 export interface OpenpgpKeyEmailModel extends Branding {
+  language?: Language;
   recipient: { email: string };
   /** The key's fingerprint, hex. */
   fingerprint: string;
@@ -14,16 +17,14 @@ export interface OpenpgpKeyEmailModel extends Branding {
   links: { confirm: string; manage: string; unsubscribe: string; site: string };
 }
 
-interface OpenpgpKeyView {
+interface OpenpgpKeyView extends LanguageView {
   subject: string;
   preheader: string;
   siteName: string;
-  email: string;
-  fingerprint: string;
-  expiry: string | false;
   links: { confirm: string; site: string };
   header: HeaderView;
   footer: FooterView;
+  t: { intro: string; explain: string; button: string; expiry: string | false; ignore: string };
 }
 
 const fillOpenpgpKey = prepareTemplate<OpenpgpKeyView>(compiledTemplates.openpgpKey);
@@ -32,52 +33,59 @@ const fillOpenpgpKey = prepareTemplate<OpenpgpKeyView>(compiledTemplates.openpgp
 export const groupedFingerprint = (hex: string) => oneLine(hex).replace(/(.{4})(?=.)/g, '$1 ');
 
 export function renderOpenpgpKeyEmail(model: OpenpgpKeyEmailModel): RenderedEmail {
+  const language = model.language ?? 'en';
+  const t = messagesFor(language).email;
   const siteName = siteNameOf(model);
   const email = oneLine(model.recipient.email);
   const fingerprint = groupedFingerprint(model.fingerprint);
   const days = model.expiresInDays;
-  const expiry = days !== undefined && days > 0 ? plural(Math.floor(days), 'day', 'days') : false;
+  const expiry = days !== undefined && days > 0 ? t.days(Math.floor(days), formatNumber(Math.floor(days), language)) : false;
   const links = {
     confirm: requireHttpUrl(model.links.confirm, 'links.confirm'),
     manage: requireHttpUrl(model.links.manage, 'links.manage'),
     unsubscribe: requireHttpUrl(model.links.unsubscribe, 'links.unsubscribe'),
     site: requireHttpUrl(model.links.site, 'links.site'),
   };
-  const subject = `Confirm encrypted email for your ${siteName} alerts`;
-  const why = `You received this email because someone gave this OpenPGP key for the ${siteName} alerts of ${email}.`;
+  const subject = t.openpgp.subject(siteName);
+  const why = t.openpgp.why(siteName, email);
   const html = fillOpenpgpKey({
+    ...languageView(language),
     subject,
-    preheader: 'Confirm the key, and every email after this one is encrypted to it.',
+    preheader: t.openpgp.preheader,
     siteName,
-    email,
-    fingerprint,
-    expiry,
     links,
-    header: { kicker: 'Alerts', title: 'Confirm encrypted email', subtitle: false },
+    header: { kicker: t.kicker, title: t.openpgp.title, subtitle: false },
     footer: {
       why,
       links: linkList([
-        { label: 'Manage preferences', url: links.manage },
-        { label: 'Unsubscribe', url: links.unsubscribe },
+        { label: t.managePreferences, url: links.manage },
+        { label: t.unsubscribe, url: links.unsubscribe },
       ]),
+    },
+    t: {
+      intro: t.openpgp.intro(fingerprint, email),
+      explain: t.openpgp.explain,
+      button: t.openpgp.button,
+      expiry: expiry ? t.confirm.expiry(expiry) : false,
+      ignore: t.openpgp.ignore,
     },
   });
   const text = [
-    `${siteName} alerts: confirm encrypted email`,
+    t.openpgp.textTitle(siteName),
     '',
-    `You are reading this because you could decrypt it: the OpenPGP key with fingerprint ${fingerprint} was given for the alerts of ${email}.`,
+    t.openpgp.intro(fingerprint, email),
     '',
-    'Confirm it, and every email we send you from then on (digests, instant alerts and notices) is encrypted to this key, with a subject that names nothing:',
+    withColon(t.openpgp.explain.replace(/\.$/, ''), language),
     links.confirm,
-    ...(expiry ? [`(The link works for ${expiry}.)`] : []),
+    ...(expiry ? [t.confirm.textExpiry(expiry)] : []),
     '',
-    'If you did not ask for this, ignore this email: nothing changes unless the link is used.',
+    t.openpgp.textIgnore,
     '',
     '-- ',
     why,
-    `Manage preferences: ${links.manage}`,
-    `Unsubscribe: ${links.unsubscribe}`,
-    'This email loads no images and its links are not tracked.',
+    `${withColon(t.managePreferences, language)} ${links.manage}`,
+    `${withColon(t.unsubscribe, language)} ${links.unsubscribe}`,
+    t.noTracking,
     '',
   ].join('\n');
   return { subject, html, text };

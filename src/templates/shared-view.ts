@@ -1,4 +1,5 @@
 /** Pieces of the Mustache views every email shares: header, footer links, brand. */
+import { type Language, messagesFor } from '../i18n';
 import { DEFAULT_SITE_NAME, oneLine } from './format';
 import type { Branding } from './models';
 
@@ -26,4 +27,18 @@ export function siteNameOf(model: Branding): string {
 
 export function linkList(links: readonly { label: string; url: string }[]): LinkView[] {
   return links.map((link, index) => ({ first: index === 0, label: link.label, url: link.url }));
+}
+
+/** What every template reads whatever its kind: the `lang` of the HTML and the shared words (choices box, footer). */
+export interface LanguageView {
+  lang: Language;
+  common: { noTracking: string; places: string; categories: string; frequency: string };
+}
+
+export function languageView(language: Language = 'en'): LanguageView {
+  const t = messagesFor(language).email;
+  return {
+    lang: language,
+    common: { noTracking: t.noTracking, places: t.places, categories: t.categories, frequency: t.frequency },
+  };
 }
