@@ -128,8 +128,10 @@ describe('choosing the language at sign-up', () => {
       ],
       'es',
     );
-    expect(res.status).toBe(422);
-    const p = await page(res);
+    // POST-redirect-GET: the page after the redirect (with the draft's cookie) shows the error, in the browser's language.
+    expect(res.status).toBe(303);
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    const p = await page(await t.app.request(res.headers.get('location')!, { headers: { cookie, 'accept-language': 'es' } }));
     expect(p.lang).toBe('es');
     expect(p.byId('language')?.attribs['aria-invalid']).toBe('true');
     expect(p.byId('language-error')).toBeDefined();
