@@ -98,7 +98,10 @@ describe('country context, detected and delivered', () => {
     await t.deps.webhookPump.idle();
     await fanOutChanges(t.deps);
     await dispatchDue(t.deps);
-    const countryMessages = (name: string) => receivers[name]!.received.filter((r) => r.type.startsWith('country.'));
+    // In change-log order: up to 4 deliveries per endpoint are in flight at once, so they may arrive in any order.
+    const changeId = (r: { body: Record<string, unknown> }) => (r.body.data as { change: { id: number } }).change.id;
+    const countryMessages = (name: string) =>
+      receivers[name]!.received.filter((r) => r.type.startsWith('country.')).sort((a, b) => changeId(a) - changeId(b));
     for (const receiver of Object.values(receivers)) expect(receiver.received.every((r) => r.verified)).toBe(true);
 
     const all = countryMessages('kazakhstan');

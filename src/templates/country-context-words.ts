@@ -1,8 +1,8 @@
 import type { CountryChangeType } from '../db/change-types';
 
 /**
- * The words readers see for country context (feeds, digests), kept in one place so the
- * language catalogue can take them over.
+ * The words readers see for country context in feeds and digests, kept in one place so the
+ * language catalogue can take them over (the preference choice's words are in src/i18n already).
  */
 export const countryContextWords = {
   section: 'Country context',
@@ -11,8 +11,6 @@ export const countryContextWords = {
   countryPage: 'Country page',
   more: (count: number) => `and ${count} more ${count === 1 ? 'change' : 'changes'} of country context`,
   none: 'not shown',
-  choice: 'Country context',
-  choiceHint: 'Also tell me when a country’s basic facts, treaty status, ranking or 6-month trend change.',
   types: {
     'country.facts_changed': 'Basic information changed',
     'country.treaty_status_changed': 'Treaty status changed',
