@@ -152,8 +152,13 @@ describe('OpenPGP-encrypted email', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
         body: new URLSearchParams(body).toString(),
       });
-    const bad = await post('/preferences/openpgp', { publicKey: 'not a key at all' });
-    expect(bad.status).toBe(422);
+    // POST-redirect-GET: the refusal and the pasted text come back on the page, through a short-lived encrypted cookie.
+    const refused = await post('/preferences/openpgp', { publicKey: 'not a key at all' });
+    expect(refused.status).toBe(303);
+    const location = refused.headers.get('location')!;
+    expect(location).toMatch(/^\/preferences\/openpgp\?token=.+&draft=[\w-]+$/);
+    const bad = await t.app.request(location, { headers: { cookie: refused.headers.get('set-cookie')!.split(';')[0]! } });
+    expect(bad.status).toBe(200);
     const badPage = await bad.text();
     expect(badPage).toMatch(/<!doctype html>/i);
     expect(badPage).toContain('aria-invalid="true"');

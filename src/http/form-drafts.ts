@@ -80,3 +80,7 @@ export function createFormDrafts(secret: string, clock: Pick<Clock, 'now'>) {
 }
 
 export type FormDrafts = ReturnType<typeof createFormDrafts>;
+
+/** A draft's data is what its form saved; callers still check its shape before reading it. */
+export const isFormRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

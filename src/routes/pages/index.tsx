@@ -7,7 +7,7 @@ import { firstDigestSentence } from '../../alerts/digest/first-digest';
 import { type DigestKey, findDigestModel } from '../../db/digests';
 import { retireSubscriberLinks } from '../../db/subscribers';
 import { readForm } from '../../http/form';
-import { createFormDrafts } from '../../http/form-drafts';
+import { createFormDrafts, isFormRecord } from '../../http/form-drafts';
 import { requestLanguage } from '../../http/language';
 import { messagesFor } from '../../i18n';
 import { type AssetName, assets } from '../../pages/assets';
@@ -25,7 +25,7 @@ import { preferencesFromForm, preferencesOf, preferencesSchema } from '../../sub
 import { subscriberFromToken } from '../../subscribers/token-subscriber';
 import type { DigestModel } from '../../templates/models';
 import { createRouter, publicSecurity } from '../router';
-import { isFormRecord, signupFormState } from '../subscriptions/signup-form';
+import { signupFormState } from '../subscriptions/signup-form';
 import { badLinkPage, draftParam, html, tokenQuery } from './shared';
 import { addUnsubscribePages } from './unsubscribe';
 

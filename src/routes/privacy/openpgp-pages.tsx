@@ -5,6 +5,7 @@ import { csrf } from 'hono/csrf';
 import { findSubscriber } from '../../db/subscribers';
 import { MAX_ARMORED_KEY_CHARS } from '../../email/openpgp-key';
 import { readForm } from '../../http/form';
+import { createFormDrafts, isFormRecord } from '../../http/form-drafts';
 import { type Language, messagesFor } from '../../i18n';
 import { MessagePage } from '../../pages/layout';
 import { OpenpgpKeyPage } from '../../pages/openpgp-key';
@@ -53,6 +54,7 @@ export function openpgpPageRoutes(deps: Deps) {
   router.use('/preferences/openpgp/remove', csrf());
 
   const badLink = badLinkPage;
+  const drafts = createFormDrafts(deps.appSecret, deps.clock);
   const refusalText = (reason: OfferRefusal, lang: Language) => {
     const refusals = messagesFor(lang).openpgp.refusals;
     return reason === 'too-large' ? refusals['too-large'](String(MAX_ARMORED_KEY_CHARS / 1024)) : refusals[reason];
@@ -66,6 +68,7 @@ export function openpgpPageRoutes(deps: Deps) {
     token: string,
     subscriber: Parameters<typeof keyStatusOf>[0],
     extra: { notice?: 'sent' | 'removed'; error?: string; typed?: string } = {},
+    status: 200 | 422 = 200,
   ) =>
     c.html(
       <OpenpgpKeyPage
@@ -76,13 +79,26 @@ export function openpgpPageRoutes(deps: Deps) {
         manageUrl={`/preferences?token=${encodeURIComponent(token)}`}
         {...extra}
       />,
-      extra.error ? 422 : 200,
+      status,
     );
   const back = (token: string, notice: string) => `/preferences/openpgp?token=${encodeURIComponent(token)}&done=${notice}`;
 
   router.openapi(keyPageRoute, async (c) => {
     const { token, found } = await manageOf(c);
     if (!found.ok) return badLink(c, found.problem);
+    // The draft of a refused key, if it was this subscriber's: why, beside the field, with what they pasted.
+    const draft = drafts.read(c, 'openpgp', c.req.query('draft'));
+    const refusals = messagesFor(found.subscriber.language).openpgp.refusals;
+    if (
+      isFormRecord(draft) &&
+      draft.subscriber === found.subscriber.public_id &&
+      typeof draft.reason === 'string' &&
+      Object.hasOwn(refusals, draft.reason)
+    ) {
+      const reason = draft.reason as OfferRefusal;
+      const typed = typeof draft.typed === 'string' ? draft.typed : '';
+      return page(c, token, found.subscriber, { error: refusalText(reason, found.subscriber.language), typed });
+    }
     const done = c.req.query('done');
     return page(c, token, found.subscriber, done === 'sent' || done === 'removed' ? { notice: done } : {});
   });
@@ -96,8 +112,16 @@ export function openpgpPageRoutes(deps: Deps) {
     if (!offered.ok) {
       // A secret key pasted by mistake is not shown again (nor kept anywhere).
       const typed = offered.reason === 'secret-key' || offered.reason === 'too-large' ? '' : pasted;
-      return page(c, token, found.subscriber, { error: refusalText(offered.reason, found.subscriber.language), typed });
+      const draft = drafts.save(c, 'openpgp', '/preferences/openpgp', {
+        subscriber: found.subscriber.public_id,
+        reason: offered.reason,
+        typed,
+      });
+      if (draft) return c.redirect(`/preferences/openpgp?token=${encodeURIComponent(token)}&draft=${draft}`, 303);
+      // A key too long for a cookie (an RSA-4096 key's armour is about 3 kB) is answered in place.
+      return page(c, token, found.subscriber, { error: refusalText(offered.reason, found.subscriber.language), typed }, 422);
     }
+    drafts.clear(c, 'openpgp', '/preferences/openpgp');
     return c.redirect(back(token, 'sent'), 303);
   });
 

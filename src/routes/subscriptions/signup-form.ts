@@ -20,6 +20,3 @@ export function signupFormState(typed: Record<string, unknown>, fallback: Langua
   };
   return { parsed, shown };
 }
-
-export const isFormRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
