@@ -108,6 +108,13 @@ describe('country context changes', () => {
     expect(next).toEqual(changedPage);
   });
 
+  it('a section seen for the first time is recorded without a change (HTML pages had no trends before they were read)', () => {
+    const storedWithoutTrends = { ...kazakhstan, performance: {} };
+    const { changes, next } = decideCountryContextChanges('KAZ', storedWithoutTrends, kazakhstan);
+    expect(changes).toEqual([]);
+    expect(next.performance).toEqual(kazakhstan.performance);
+  });
+
   it('a section the page no longer carries is kept as stored, not reported as emptied', () => {
     const withoutTrends = { ...changedPage, performance: {} };
     const { changes, next } = decideCountryContextChanges('KAZ', kazakhstan, withoutTrends);

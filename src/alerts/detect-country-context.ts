@@ -18,9 +18,10 @@ const sectionTypes: [keyof CountryContext, CountryChangeType, 'one' | 'each'][] 
 
 /**
  * The changes between the stored context and the one just read, as a pure decision. No stored
- * context (first sight of the country) gives none: its state is recorded without alerting. A
- * section the new page does not carry at all is left as it was (a page without its treaties
- * box says nothing about them); within a carried section, a field that is gone is a change to null.
+ * context (first sight of the country) gives none: its state is recorded without alerting; so
+ * does a section seen for the first time. A section the new page does not carry at all is left
+ * as it was (a page without its treaties box says nothing about them); within a carried
+ * section, a field that is gone is a change to null.
  * Basic Information changes come as one change per page; treaties, rankings and trends one each.
  */
 export function decideCountryContextChanges(
@@ -36,6 +37,9 @@ export function decideCountryContextChanges(
     if (Object.keys(now).length === 0) continue;
     next[section] = now;
     const before = stored[section];
+    // First sight of a section (a page that starts carrying it, or one this service starts reading,
+    // as the trends of HTML pages): recorded without a change, as a country's first sight is.
+    if (Object.keys(before).length === 0) continue;
     const changed: CountryContextChange['changed'] = {};
     for (const key of [...new Set([...Object.keys(before), ...Object.keys(now)])]) {
       const old = before[key] ?? null;
