@@ -116,6 +116,24 @@ describe('the "country context" choice', () => {
     });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain('countryContext');
+
+    // The page's form: ticked, then saved without the box.
+    const postPage = async (fields: [string, string][]) => {
+      const res = await t.app.request(await manageOf('context-kaz-0@example.org'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+        body: new URLSearchParams(fields).toString(),
+      });
+      expect(res.status).toBe(303);
+      return (await findSubscriberByEmail(t.deps.db, 'context-kaz-0@example.org'))?.country_context;
+    };
+    expect(
+      await postPage([
+        ['countries', 'KAZ'],
+        ['countryContext', 'on'],
+      ]),
+    ).toBe(true);
+    expect(await postPage([['countries', 'KAZ']])).toBe(false);
   });
 
   it('can be chosen at sign-up, by form and as JSON', async () => {
