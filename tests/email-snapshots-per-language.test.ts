@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstDigest } from '../src/alerts/digest/first-digest';
+import { composeInstantAlert } from '../src/alerts/instant/compose';
+import type { StoredEventView } from '../src/db/events';
 import { type Language, languages, messagesFor } from '../src/i18n';
 import { choicesOf } from '../src/subscribers/notices';
 import { renderConfirmEmail, renderManageEmail } from '../src/templates';
+import { renderInstantEmail } from '../src/templates/instant-email';
 import { renderOpenpgpKeyEmail } from '../src/templates/openpgp-key-email';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { readOutbox } from '../testkit/mailbox';
@@ -22,10 +25,33 @@ const links = {
 };
 const signedUpAt = new Date('2026-12-03T10:00:00Z');
 
-/** The three notices a reader can get, each from the same stored state, in `language`. */
+/** Two flagged reports as the store holds them (report texts stay as the source gave them). */
+const flagged = new Map(
+  [
+    { id: 'kaz-1', country: 'KAZ', month: '2026-11', title: 'Satirist arrested in Almaty', url: 'https://tracker.example.org/kaz-1' },
+    { id: 'gbr-1', country: 'GBR', month: '2026-12', title: 'Protest law widened', url: null },
+  ].map((e) => [e.id, e as unknown as StoredEventView]),
+);
+
+/** The emails a reader can get, each from the same stored state, in `language`. */
 function notices(language: Language) {
   const choices = choicesOf(stored, language);
   return {
+    instant: renderInstantEmail(
+      composeInstantAlert({
+        email: 'ana@example.org',
+        language,
+        links,
+        items: [...flagged.keys()].map((eventId, index) => ({
+          alertId: 1,
+          changeId: index + 1,
+          eventId,
+          type: index === 0 ? ('event.published' as const) : ('event.watch_flag_raised' as const),
+          detectedAt: signedUpAt,
+        })),
+        events: flagged,
+      }),
+    ),
     confirm: renderConfirmEmail({
       language,
       recipient: { email: 'ana@example.org' },
@@ -64,7 +90,7 @@ describe.each(languages)('notices in %s', (language) => {
       for (const other of languages.filter((l) => l !== language)) {
         const words = messagesFor(other).email;
         expect(text, other).not.toContain(words.noTracking);
-        expect(text, other).not.toContain(words[kind].title);
+        expect(text, other).not.toContain(kind === 'instant' ? words.instant.titleMany : words[kind].title);
       }
     },
   );
@@ -81,6 +107,11 @@ describe('country names, lists and dates in the language', () => {
     expect(fr).toContain('Amériques (toute la région), Kazakhstan et Royaume-Uni');
     expect(fr).toContain('1 janvier 2027');
     expect(fr).toContain('Pays et régions\u00a0:');
+    const instant = notices('es').instant;
+    expect(instant.subject).toBe('Señales de alerta en 2 informes de Kazajistán y Reino Unido');
+    expect(instant.text).toContain('Kazajistán · noviembre de 2026');
+    expect(instant.text).toContain('Satirist arrested in Almaty');
+    expect(notices('fr').instant.text).toContain('Royaume-Uni · décembre 2026');
     const en = notices('en').confirm.text;
     expect(en).toContain('Americas (whole region), Kazakhstan and United Kingdom');
     expect(en).toContain('1 January 2027');

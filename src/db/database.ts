@@ -1,14 +1,11 @@
 import type { ColumnType, Kysely, Transaction } from 'kysely';
 import type { ChangeType, CountryChangeType } from './change-types';
-import type { DigestItem, Frequency, RecordedModel } from './digest-model';
+import type { DigestItem, Frequency, Language, RecordedModel } from './digest-model';
 import type { EventSource, EventUpdate } from './event-fields';
 import type { InstantAlertModel } from './instant-model';
 
-export type { Frequency } from './digest-model';
-
-/** The languages subscribers read pages and emails in (src/i18n has a catalogue for each). */
-export const languages = ['en', 'es', 'fr'] as const;
-export type Language = (typeof languages)[number];
+export type { Frequency, Language } from './digest-model';
+export { languages } from './digest-model';
 
 /** jsonb columns: parsed objects when read, JSON text when written. */
 type Json<T> = ColumnType<T, string, string>;

@@ -6,6 +6,10 @@
 
 export type Frequency = 'monthly' | 'weekly';
 
+/** The languages subscribers read pages and emails in (src/i18n has a catalogue for each). */
+export const languages = ['en', 'es', 'fr'] as const;
+export type Language = (typeof languages)[number];
+
 /** A subscriber's choices, as names a reader understands. Empty lists mean "all". */
 export interface AlertChoices {
   countries: readonly string[];

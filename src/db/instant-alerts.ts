@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { type ChangeType, isEventChangeType } from './change-types';
-import type { Db, Tx } from './database';
+import type { Db, Language, Tx } from './database';
 import type { InstantAlertModel } from './instant-model';
 import { claimJobs } from './queue/claim-jobs';
 import { instantAlerts } from './queue/queues';
@@ -68,6 +68,7 @@ export interface ClaimedPendingAlert {
   publicId: string;
   tokenVersion: number;
   neutralSubjects: boolean;
+  language: Language;
 }
 
 /**
@@ -95,6 +96,7 @@ export async function claimPendingAlerts(
     public_id: string;
     token_version: number;
     neutral_subjects: boolean;
+    language: Language;
   }>(trx, instantAlerts, {
     owner: input.owner,
     leaseUntil: input.leaseUntil,
@@ -112,7 +114,7 @@ export async function claimPendingAlerts(
         limit ${input.limit}
       )`,
     join: { from: sql`subscribers as s`, on: sql`s.id = job.subscriber_id` },
-    returning: sql`job.id, job.subscriber_id, s.email, s.public_id, s.token_version, s.neutral_subjects`,
+    returning: sql`job.id, job.subscriber_id, s.email, s.public_id, s.token_version, s.neutral_subjects, s.language`,
   });
   return rows
     .map((r) => ({
@@ -122,6 +124,7 @@ export async function claimPendingAlerts(
       publicId: r.public_id,
       tokenVersion: r.token_version,
       neutralSubjects: r.neutral_subjects,
+      language: r.language,
     }))
     .sort((a, b) => a.id - b.id);
 }

@@ -1,4 +1,4 @@
-import type { Branding } from './digest-model';
+import type { Branding, Language } from './digest-model';
 
 /** One flagged report in an instant alert: display-ready values, as recorded. */
 export interface InstantAlertItem {
@@ -25,4 +25,6 @@ export interface InstantAlertModel extends Branding {
   links: { manage: string; unsubscribe: string; site: string };
   /** The subscriber chose subjects and previews that name no country or report. */
   neutralSubjects?: boolean;
+  /** The language it is written in (English when absent: alerts recorded before languages). */
+  language?: Language;
 }

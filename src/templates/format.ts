@@ -33,10 +33,14 @@ export function shorten(value: string | undefined | null, max: number): string {
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
 }
 
-/** "2025-01" -> "January 2025"; anything else is shown as given. */
-export function monthLabel(month: string): string {
+/** "2025-01" -> "January 2025" ("enero de 2025", "janvier 2025"); anything else is shown as given. */
+export function monthLabel(month: string, language: Language = 'en'): string {
   const match = /^(\d{4})-(\d{2})$/.exec(month.trim());
   const name = match ? monthNames[Number(match[2]) - 1] : undefined;
+  if (match && name && language !== 'en')
+    return new Intl.DateTimeFormat(language, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+      new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1)),
+    );
   return match && name ? `${name} ${match[1]}` : oneLine(month);
 }
 

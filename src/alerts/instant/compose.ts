@@ -1,6 +1,8 @@
+import type { Language } from '../../db/database';
 import type { StoredEventView } from '../../db/events';
 import type { AlertItemRow } from '../../db/instant-alerts';
 import type { InstantAlertItem, InstantAlertModel } from '../../db/instant-model';
+import { countryName } from '../../i18n';
 import { findCountry } from '../../taxonomy/countries';
 import { monthLabel } from '../../templates/format';
 
@@ -11,10 +13,12 @@ import { monthLabel } from '../../templates/format';
 export function composeInstantAlert(input: {
   email: string;
   neutralSubjects?: boolean;
+  language?: Language;
   links: InstantAlertModel['links'];
   items: readonly AlertItemRow[];
   events: ReadonlyMap<string, StoredEventView>;
 }): InstantAlertModel {
+  const language = input.language ?? 'en';
   const seen = new Set<string>();
   const items: InstantAlertItem[] = [];
   for (const row of input.items) {
@@ -23,12 +27,23 @@ export function composeInstantAlert(input: {
     seen.add(row.eventId);
     items.push({
       kind: row.type === 'event.published' ? 'published' : 'raised',
-      country: findCountry(event.country)?.name ?? event.country,
-      month: monthLabel(event.month),
+      country: countryOf(event.country, language),
+      month: monthLabel(event.month, language),
       title: event.title,
       url: event.url ?? null,
       detectedAt: row.detectedAt.toISOString(),
     });
   }
-  return { recipient: { email: input.email }, items, links: input.links, ...(input.neutralSubjects ? { neutralSubjects: true } : {}) };
+  return {
+    recipient: { email: input.email },
+    items,
+    links: input.links,
+    ...(input.neutralSubjects ? { neutralSubjects: true } : {}),
+    ...(language !== 'en' ? { language } : {}),
+  };
+}
+
+function countryOf(id: string, language: Language): string {
+  const country = findCountry(id);
+  return country ? countryName(country, language) : id;
 }

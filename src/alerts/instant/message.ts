@@ -1,5 +1,6 @@
 import type { InstantAlertModel } from '../../db/instant-model';
-import { DEFAULT_NEUTRAL_SUBJECT, type EmailMessage } from '../../email/transport';
+import type { EmailMessage } from '../../email/transport';
+import { messagesFor } from '../../i18n';
 import { listUnsubscribeHeaders } from '../../subscribers/links';
 import { renderInstantEmail } from '../../templates/instant-email';
 
@@ -9,7 +10,8 @@ export function instantMessage(model: InstantAlertModel): EmailMessage {
   return {
     to: model.recipient.email,
     subject: rendered.subject,
-    neutralSubject: DEFAULT_NEUTRAL_SUBJECT,
+    // The outer subject of an encrypted alert, in the reader's language.
+    neutralSubject: messagesFor(model.language ?? 'en').email.instant.neutralSubject,
     html: rendered.html,
     text: rendered.text,
     headers: listUnsubscribeHeaders(model.links.unsubscribe),

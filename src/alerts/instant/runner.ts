@@ -105,6 +105,7 @@ async function recordNextBatch(
       const model = composeInstantAlert({
         email: alert.email,
         neutralSubjects: alert.neutralSubjects,
+        language: alert.language,
         links: { manage: links.manage(), unsubscribe: links.unsubscribe(), site: links.site() },
         items: items.filter((i) => i.alertId === alert.id),
         events,
