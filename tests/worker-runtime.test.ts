@@ -143,6 +143,28 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     expect(await res.json()).toEqual({ data: [], nextCursor: null });
   });
 
+  it('keeps a sign-up with errors across its redirect in the encrypted form-draft cookie (node:crypto AES-GCM in workerd)', async () => {
+    const form = (init: RequestInit) => worker.fetch('http://tracker.test/v1/subscriptions', init as never) as unknown as Promise<Response>;
+    const posted = await form({
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://tracker.test' },
+      body: new URLSearchParams([
+        ['email', 'worker.reader@example.org'],
+        ['timezone', 'Mars/Olympus'],
+      ]).toString(),
+    });
+    expect(posted.status).toBe(303);
+    const location = posted.headers.get('location')!;
+    expect(location).toMatch(/^\/\?draft=/);
+    const cookie = posted.headers.get('set-cookie')!.split(';')[0]!;
+    const page = (await worker.fetch(`http://tracker.test${location}`, { headers: { cookie } } as never)) as unknown as Response;
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('value="worker.reader@example.org"');
+    expect(html).toContain('id="timezone-error"');
+  });
+
   it('registers a webhook endpoint through the same app', async () => {
     const res = await call('/v1/webhooks', { method: 'POST', admin: true, body: JSON.stringify({ url: receiver.url }) });
     expect(res.status, await res.clone().text()).toBe(201);

@@ -32,7 +32,8 @@ export function createFormDrafts(secret: string, clock: Pick<Clock, 'now'>) {
   const seal = (form: string, draft: SealedDraft) => {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(form));
-    const body = Buffer.concat([cipher.update(JSON.stringify(draft)), cipher.final()]);
+    // A Buffer, not a string: workerd's node:crypto takes a string only with its encoding named.
+    const body = Buffer.concat([cipher.update(Buffer.from(JSON.stringify(draft), 'utf8')), cipher.final()]);
     return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
   };
   const open = (form: string, sealed: string): SealedDraft | undefined => {
