@@ -15,6 +15,7 @@ import { createBenchDeps } from '../testkit/bench-deps';
 import { benchDatabaseUrl, freshSchema } from '../testkit/db-targets';
 import { sampleEvent } from '../testkit/events';
 import { projectRoot } from '../testkit/process';
+import { median } from '../testkit/stats';
 import { interleaved, log, spread } from './measure';
 import {
   type BenchResult,
@@ -33,6 +34,7 @@ import {
 const EVENTS = envNumber('BENCH_FEED_EVENTS', 5_000, 100);
 const SECONDS = envNumber('BENCH_FEED_SECONDS', 5, 1);
 const CONNECTIONS = 10;
+const MISSES = 40;
 
 export async function run(): Promise<BenchResult> {
   const clock = startRun();
@@ -84,6 +86,25 @@ export async function run(): Promise<BenchResult> {
     for (const code of Object.keys(result.statusCodeStats ?? {})) s.statuses.add(code);
     log(`  ${s.name}: ${fmtInt(result.requests.average)}/s`);
   });
+  // What an answer not in the feed cache costs: distinct cursors (each its own ETag), one at a time, in-process.
+  const missMs: Record<string, number> = {};
+  for (const [name, pathOf] of [
+    ['GET /v1/changes', (i: number) => `/v1/changes?after=${i}&country=${places[3]}&limit=100`],
+    ['Atom feed', (i: number) => `/feeds/changes.atom?country=${places[3]},${places[(5 + i) % 20]}`],
+  ] as const) {
+    const times: number[] = [];
+    for (let i = 0; i < MISSES; i++) {
+      const path = pathOf(name === 'Atom feed' ? i : i * 7);
+      deps.feedCache.changed(); // a fresh head read too, as after an append
+      const started = performance.now();
+      const res = await app.request(path);
+      await res.arrayBuffer();
+      times.push(performance.now() - started);
+      if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+    }
+    missMs[name] = median(times);
+    log(`  ${name}, not cached: median ${missMs[name]!.toFixed(1)} ms`);
+  }
   server.close();
   await handle.close();
   await drop();
@@ -106,6 +127,17 @@ export async function run(): Promise<BenchResult> {
     machine: machineInfo(),
     run: clock.finish(),
     write: writeUnless(EVENTS !== 5_000 || SECONDS !== 5, 'BENCH_FEED_EVENTS or BENCH_FEED_SECONDS'),
-    blocks: writeUp('feeds', { events: fmtInt(EVENTS), seconds: SECONDS, connections: CONNECTIONS }, { results: table }),
+    blocks: writeUp(
+      'feeds',
+      {
+        events: fmtInt(EVENTS),
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        misses: MISSES,
+        changesMiss: missMs['GET /v1/changes']!.toFixed(1),
+        atomMiss: missMs['Atom feed']!.toFixed(1),
+      },
+      { results: table },
+    ),
   };
 }

@@ -2,6 +2,7 @@ import { createInstantPump, type InstantPump } from './alerts/instant/pump';
 import { createWebhookPump, type WebhookPump } from './alerts/webhooks/pump';
 import { type BackgroundTasks, createBackgroundTasks } from './background';
 import { readQueueDepths } from './db/queue-depth';
+import { createFeedCache, type FeedCache } from './http/feed-cache';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
 import { createProcessLocks, type ProcessLocks } from './jobs/singleton';
 import type { Resources } from './resources';
@@ -20,6 +21,8 @@ export interface Services {
   webhookPump: WebhookPump;
   /** Sends instant watch-flag alerts soon after detection, woken with the webhook pump (see alerts/instant/pump.ts). */
   instantPump: InstantPump;
+  /** The public feeds' change-log head and rendered answers (see http/feed-cache.ts), told of appends with the webhook pump's kicks. */
+  feedCache: FeedCache;
 }
 
 /**
@@ -41,14 +44,19 @@ export function createServices(resources: Resources): Services {
   const processLocks = createProcessLocks();
   const noticePump = createNoticePump(resources, background);
   const instantPump = createInstantPump(resources, (error) => log.error({ err: error }, 'instant alert pass failed'));
+  const feedCache = createFeedCache(resources.db);
   const webhookPump = createWebhookPump(resources, (error) => log.error({ err: error }, 'webhook pass failed'), {
-    onKick: instantPump.kick,
+    // Kicked after every append in this process and at every instance's NOTIFY: the log moved.
+    onKick: () => {
+      feedCache.changed();
+      instantPump.kick();
+    },
   });
   resources.metrics.observeQueues(
     () => readQueueDepths(resources.db, resources.clock.now()),
     (error) => log.warn({ err: error }, 'metrics: cannot read the queue depths'),
   );
-  return { background, rateLimits, processLocks, noticePump, webhookPump, instantPump };
+  return { background, rateLimits, processLocks, noticePump, webhookPump, instantPump, feedCache };
 }
 
 /**

@@ -1,7 +1,10 @@
 import { extractFromJson, extractFromXml } from '@extractus/feed-extractor';
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
+import { ingestEvents } from '../src/alerts/ingest';
 import { createApp } from '../src/app';
+import { createFeedCache, HEAD_FRESH_MS } from '../src/http/feed-cache';
 import { subscriberLinks } from '../src/subscribers/links';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { sampleEvent } from '../testkit/events';
@@ -100,7 +103,7 @@ describe('the public change feed', () => {
     expect(feed.status).toBe(400);
   });
 
-  it('carries an ETag and Cache-Control; If-None-Match answers 304 after one probe of the head, without reading a page of the log', async () => {
+  it('carries an ETag and Cache-Control; a 304 and a repeated answer cost no query until the log moves', async () => {
     const statements: StatementShape[] = [];
     const recorder: KyselyPlugin = {
       transformQuery: (args) => {
@@ -109,26 +112,52 @@ describe('the public change feed', () => {
       },
       transformResult: async (args) => args.result,
     };
-    const app = createApp({ ...t.deps, db: t.deps.db.withPlugin(recorder) });
+    const db = t.deps.db.withPlugin(recorder);
+    const cache = createFeedCache(db);
+    const app = createApp({ ...t.deps, db, feedCache: cache });
+    const shapes = () => statements.map((s) => [s.kind, s.table, s.joined]);
     for (const path of ['/v1/changes?country=KAZ', '/feeds/changes.atom?country=KAZ', '/feeds/changes.json']) {
+      cache.changed();
+      statements.length = 0;
       const first = await app.request(path);
       expect(first.status).toBe(200);
+      expect(shapes()).toEqual([
+        ['SelectQueryNode', 'changes', false], // the head: one probe of the primary key
+        ['SelectQueryNode', 'changes', true], // the page
+      ]);
       expect(first.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
       const etag = first.headers.get('etag')!;
       expect(etag).toMatch(/^"\d+-[\w-]+"$/);
+      const body = await first.text();
       statements.length = 0;
       const again = await app.request(path, { headers: { 'if-none-match': etag } });
       expect(again.status, path).toBe(304);
       expect(await again.text()).toBe('');
       expect(again.headers.get('etag')).toBe(etag);
-      expect(statements.map((s) => [s.kind, s.table, s.joined])).toEqual([['SelectQueryNode', 'changes', false]]);
+      const repeated = await app.request(path);
+      expect(repeated.status).toBe(200);
+      expect(await repeated.text()).toBe(body);
+      expect(repeated.headers.get('etag')).toBe(etag);
+      expect(shapes(), path).toEqual([]); // head and answer from memory
+      cache.changed(); // an append heard of: the head is probed again, the page is not read
+      const probed = await app.request(path, { headers: { 'if-none-match': etag } });
+      expect(probed.status).toBe(304);
+      expect(shapes()).toEqual([['SelectQueryNode', 'changes', false]]);
     }
-    // Another filter has another ETag; a new change makes the old one stale.
-    const kazTag = (await app.request('/v1/changes?country=KAZ')).headers.get('etag');
-    expect((await app.request('/v1/changes?country=GEO')).headers.get('etag')).not.toBe(kazTag);
+    // Another filter has another ETag.
+    const kazTag = (await t.call('GET', '/v1/changes?country=KAZ')).headers.get('etag');
+    expect((await t.call('GET', '/v1/changes?country=GEO')).headers.get('etag')).not.toBe(kazTag);
+    // An append through the API kicks the pump, which tells the cache: the next request sees it at once.
     await ingest([sampleEvent({ country: 'MNG' })]); // any append moves the head
-    const after = await app.request('/v1/changes?country=KAZ', { headers: { 'if-none-match': kazTag! } });
+    const after = await t.call('GET', '/v1/changes?country=KAZ', undefined, { headers: { 'if-none-match': kazTag! } });
     expect(after.status).toBe(200);
+    const newTag = after.headers.get('etag')!;
+    expect(newTag).not.toBe(kazTag);
+    // An append nobody heard of (no kick) shows within HEAD_FRESH_MS.
+    await ingestEvents(t.deps, [normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'MNG' })))]);
+    await new Promise((resolve) => setTimeout(resolve, HEAD_FRESH_MS + 50));
+    const late = await t.call('GET', '/v1/changes?country=KAZ', undefined, { headers: { 'if-none-match': newTag } });
+    expect(late.status).toBe(200);
   });
 
   it('serves Atom 1.0 and JSON Feed 1.1 per filter that a maintained feed parser reads: stable ids, times, report links, flag and update in the summary', async () => {

@@ -2,8 +2,11 @@ import { createRoute } from '@hono/zod-openapi';
 import { listFeedChanges } from '../../db/change-feed';
 import type { Deps } from '../../services';
 import { createRouter, json, problemResponse, publicSecurity, readProblemResponses } from '../router';
-import { unlessNotModified } from './conditional';
-import { ChangeFeedQuerySchema, categoryNamesOf, filtersOf, PublicChangePageSchema, publicChange } from './schema';
+import { fromFeedCache, unlessNotModified } from './conditional';
+
+const CACHE_CONTROL = 'public, max-age=30';
+
+import { ChangeFeedQuerySchema, categoryNamesOf, filtersOf, type PublicChangePage, PublicChangePageSchema, publicChange } from './schema';
 
 const listRoute = createRoute({
   method: 'get',
@@ -27,22 +30,27 @@ const listRoute = createRoute({
   },
 });
 
-export function changeRoutes({ db }: Deps) {
-  return createRouter().openapi(listRoute, async (c) => {
+export function changeRoutes({ db, feedCache }: Deps) {
+  const router = createRouter();
+  router.use('/v1/changes', fromFeedCache(feedCache, CACHE_CONTROL, 'application/json'));
+  return router.openapi(listRoute, async (c) => {
     const query = c.req.valid('query');
-    const fresh = await unlessNotModified(c, db, 'public, max-age=30');
+    const fresh = await unlessNotModified(c, feedCache, CACHE_CONTROL);
     if (fresh instanceof Response) return fresh as never;
-    const rows = await listFeedChanges(db, {
-      after: query.after,
-      upTo: fresh.head,
-      limit: query.limit + 1,
-      order: 'asc',
-      filters: filtersOf(query),
-      categoryNames: categoryNamesOf(query.category ?? []),
+    const body = await feedCache.answer(fresh.etag, async () => {
+      const rows = await listFeedChanges(db, {
+        after: query.after,
+        upTo: fresh.head,
+        limit: query.limit + 1,
+        order: 'asc',
+        filters: filtersOf(query),
+        categoryNames: categoryNamesOf(query.category ?? []),
+      });
+      const data = rows.slice(0, query.limit).map(publicChange);
+      const hasMore = rows.length > query.limit;
+      const nextAfter = hasMore ? data.at(-1)!.id : Math.max(query.after, fresh.head);
+      return JSON.stringify({ data, nextAfter, hasMore } satisfies PublicChangePage);
     });
-    const data = rows.slice(0, query.limit).map(publicChange);
-    const hasMore = rows.length > query.limit;
-    const nextAfter = hasMore ? data.at(-1)!.id : Math.max(query.after, fresh.head);
-    return c.json({ data, nextAfter, hasMore }, 200);
+    return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
   });
 }

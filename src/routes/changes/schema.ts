@@ -126,3 +126,5 @@ export const PublicChangePageSchema = z
     hasMore: z.boolean().openapi({ description: 'True when more matching changes are waiting: call again at once' }),
   })
   .openapi('PublicChangePage');
+
+export type PublicChangePage = z.output<typeof PublicChangePageSchema>;

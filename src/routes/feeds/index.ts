@@ -2,12 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { atomFeed, jsonFeed } from '../../alerts/change-feeds';
 import { listFeedChanges } from '../../db/change-feed';
 import type { Deps } from '../../services';
-import { unlessNotModified } from '../changes/conditional';
+import { fromFeedCache, unlessNotModified } from '../changes/conditional';
 import { ChangeFilterQuerySchema, categoryNamesOf, filtersOf } from '../changes/schema';
 import { createRouter, problemResponse, publicSecurity, readProblemResponses } from '../router';
 
 /** How many changes a feed document holds, newest first. */
 const FEED_SIZE = 50;
+const CACHE_CONTROL = 'public, max-age=300';
 
 const feedRoute = (format: 'atom' | 'json') =>
   createRoute({
@@ -31,20 +32,24 @@ const feedRoute = (format: 'atom' | 'json') =>
     },
   });
 
-export function feedRoutes({ db, config }: Deps) {
+export function feedRoutes({ db, config, feedCache }: Deps) {
   const router = createRouter();
   for (const [format, render, contentType] of [
     ['atom', atomFeed, 'application/atom+xml; charset=utf-8'],
     ['json', jsonFeed, 'application/feed+json; charset=utf-8'],
   ] as const) {
+    router.use(`/feeds/changes.${format}`, fromFeedCache(feedCache, CACHE_CONTROL, contentType));
     router.openapi(feedRoute(format), async (c) => {
       const query = c.req.valid('query');
-      const fresh = await unlessNotModified(c, db, 'public, max-age=300');
+      const fresh = await unlessNotModified(c, feedCache, CACHE_CONTROL);
       if (fresh instanceof Response) return fresh as never;
-      const filters = filtersOf(query);
-      const categoryNames = categoryNamesOf(filters.categories);
-      const changes = await listFeedChanges(db, { after: 0, upTo: fresh.head, limit: FEED_SIZE, order: 'desc', filters, categoryNames });
-      return c.body(render({ publicBaseUrl: config.publicBaseUrl, filters, changes }), 200, { 'Content-Type': contentType }) as never;
+      const body = await feedCache.answer(fresh.etag, async () => {
+        const filters = filtersOf(query);
+        const categoryNames = categoryNamesOf(filters.categories);
+        const changes = await listFeedChanges(db, { after: 0, upTo: fresh.head, limit: FEED_SIZE, order: 'desc', filters, categoryNames });
+        return render({ publicBaseUrl: config.publicBaseUrl, filters, changes });
+      });
+      return c.body(body, 200, { 'Content-Type': contentType }) as never;
     });
   }
   return router;
