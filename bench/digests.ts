@@ -229,6 +229,15 @@ async function encryptionCost(run: TickRun, keys: Keys) {
         (k) => readKey({ armoredKey: k.armored }).then((key) => key.toPublic()),
       ),
       kb: median(list.map((m) => m.html.length + m.text.length)) / 1000,
+      // The same (up to) 100 emails as one batch through the tick's SMTP mailer, in clear and encrypted: what the transport adds.
+      smtp: await Promise.all(
+        [false, true].map(async (sealed) => {
+          const batch = list.slice(0, 100).map(({ key, ...m }) => (sealed ? { ...m, encryptTo: key.armored } : m));
+          const t = r.now();
+          await run.smtp.mailer.sendBatch(batch, { idempotencyKey: `probe-${type}-${sealed}` });
+          return (r.now() - t) / batch.length;
+        }),
+      ),
     });
   }
   return byType;
@@ -332,6 +341,7 @@ export async function run(): Promise<r.BenchResult> {
           '>encrypt, p99': (c) => us(c.encrypted.p99),
           '>clear MIME alone, median / p99': (c) => `${us(c.clear.median)} / ${us(c.clear.p99)}`,
           '>parse the key once, median': (c) => us(c.parse.median),
+          '>through the SMTP mailer, batch of 100: clear / encrypted, per email': (c) => `${us(c.smtp[0]!)} / ${us(c.smtp[1]!)}`,
         }),
       },
     ),
