@@ -260,10 +260,11 @@ async function tickAlone(kind: 'plain' | 'keyed') {
   try {
     return await inTempDir('bench-digests-', async (dataDir) => {
       const t = await tickRun(benchDatabaseUrl(), dataDir, fake, keysMade);
+      const summary = summaryOf(t); // before the probes, which send through the same mailers
       const extra = keysMade ? { cost: await encryptionCost(t, await keysMade) } : await plainView(t, fake);
       await t.handle.close();
       if (process.env.BENCH_KEEP_SCHEMA !== '1') await t.drop();
-      return { summary: summaryOf(t), ...extra };
+      return { summary, ...extra };
     });
   } finally {
     await fake.close();
