@@ -31,12 +31,13 @@ const [RUNNING_PER_ENDPOINT, HELD_PER_ENDPOINT] = [4, 64];
 const [GOAL_RATIO, GOAL_P99_MS] = [0.5, 2_000];
 const CAP_MS = Number(process.env.BENCH_WEBHOOK_CAP_S || 15) * 1000;
 const FIXED_INTERVAL_MS = process.env.BENCH_WEBHOOK_INTERVAL_MS ? Number(process.env.BENCH_WEBHOOK_INTERVAL_MS) : undefined;
-const PHASES = (process.env.BENCH_WEBHOOK_PHASES ?? 'A,B,C').split(',').map((s) => s.trim().toUpperCase());
+const PHASES = (process.env.BENCH_WEBHOOK_PHASES ?? 'A,B,C,D').split(',').map((s) => s.trim().toUpperCase());
 const rawOptions = { perEndpoint: RUNNING_PER_ENDPOINT, ms: 5_000, healthy: HEALTHY };
 const TITLES = {
   A: 'A: app wiring (pump kicked after each batch, 1 instance)',
   B: 'B: 2 instances, woken only by NOTIFY (each pump LISTENs; no kick)',
   C: 'C: reference, A without the slow endpoint (disabled)',
+  D: 'D: A with half the healthy endpoints signing v1a (Ed25519) beside v1',
 };
 
 const fmtSample = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${fmtInt(s.ms)} ms`);
@@ -155,7 +156,7 @@ export async function run(): Promise<BenchResult> {
     intervalMs =
       FIXED_INTERVAL_MS ?? Math.round(Math.min(5_000, Math.max(2_000, ((BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate)) * 1000)));
     log(`  ${raws[0]!.label}: ${fmtInt(raws[0]!.rate)} POSTs/s; pacing one batch every ${intervalMs} ms`);
-    for (const key of (['A', 'B', 'C'] as const).filter((k) => PHASES.includes(k))) {
+    for (const key of (['A', 'B', 'C', 'D'] as const).filter((k) => PHASES.includes(k))) {
       const p = await runWebhookPhase(key, {
         url,
         receivers,
@@ -184,7 +185,7 @@ export async function run(): Promise<BenchResult> {
     machine: machineInfo({ PostgreSQL: await postgresVersion(url) }),
     run: clock.finish(),
     write: writeUnless(
-      FIXED_INTERVAL_MS !== undefined || Boolean(process.env.BENCH_WEBHOOK_CAP_S) || PHASES.join() !== 'A,B,C',
+      FIXED_INTERVAL_MS !== undefined || Boolean(process.env.BENCH_WEBHOOK_CAP_S) || PHASES.join() !== 'A,B,C,D',
       'BENCH_WEBHOOK_INTERVAL_MS, BENCH_WEBHOOK_CAP_S or BENCH_WEBHOOK_PHASES',
     ),
     blocks: writeUp(

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 /**
  * What one webhook delivery costs outside the database, one at a time to a healthy receiver:
  * opening the secret, signing, the SSRF check, unsigned fetch POSTs (kept alive, new connection)
@@ -77,6 +78,13 @@ export async function perRequestCost(
     'CPU: sign with a prepared key (as `dispatchDue` does: `signingKey` once per endpoint per pass)',
     2_000,
     (i) => webhookHeaders({ secrets: [key], id: `msg_${i}`, timestamp: at, body }),
+    'µs',
+  );
+  const ed25519 = generateKeyPairSync('ed25519').privateKey;
+  await time(
+    'CPU: sign `v1a` as well (Ed25519 with the service key beside HMAC with the prepared key: an endpoint on `["v1", "v1a"]`)',
+    2_000,
+    (i) => webhookHeaders({ secrets: [key], asymmetricKeys: [ed25519], id: `msg_${i}`, timestamp: at, body }),
     'µs',
   );
   await time(

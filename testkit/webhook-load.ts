@@ -119,7 +119,7 @@ export async function createEndpoints(
   main: Deps,
   receivers: WebhookReceivers,
   appSecret: string,
-  o: { count: number; slowEnabled: boolean },
+  o: { count: number; slowEnabled: boolean; v1aHalf?: boolean },
 ) {
   const secrets = Array.from({ length: o.count }, () => firstSecret(appSecret));
   await receivers.setSecrets(secrets.map((s) => s.secret));
@@ -134,6 +134,8 @@ export async function createEndpoints(
       countries: [],
       categories: [],
       enabled: o.slowEnabled || i < o.count - 1,
+      // Every other healthy endpoint signs v1a (Ed25519) beside v1, which the receivers verify.
+      signature_schemes: o.v1aHalf && i % 2 === 1 && i < o.count - 1 ? ['v1', 'v1a'] : ['v1'],
       secrets: JSON.stringify(s.secrets),
       created_at: created,
       updated_at: created,
@@ -278,7 +280,7 @@ const avg = (xs: number[]) => (xs.length ? mean(xs) : Number.NaN);
 
 /** One phase of the webhooks bench on a fresh schema: publish the batches at the pacing, wait for the healthy deliveries (or the cap), stop, read back. */
 export async function runWebhookPhase(
-  key: 'A' | 'B' | 'C',
+  key: 'A' | 'B' | 'C' | 'D',
   o: {
     url: string;
     receivers: WebhookReceivers;
@@ -307,7 +309,11 @@ export async function runWebhookPhase(
           { appSecret: appSecret },
         ),
       );
-      const { ids, slowId } = await createEndpoints(deps[0]!, receivers, appSecret, { count: ENDPOINTS, slowEnabled: key !== 'C' });
+      const { ids, slowId } = await createEndpoints(deps[0]!, receivers, appSecret, {
+        count: ENDPOINTS,
+        slowEnabled: key !== 'C',
+        v1aHalf: key === 'D',
+      });
       await sql`select 1`.execute(deps[0]!.db);
       await receivers.collect();
       counter.totals.clear();
