@@ -4,11 +4,13 @@ import { composeInstantAlert } from '../src/alerts/instant/compose';
 import type { StoredEventView } from '../src/db/events';
 import { type Language, languages, messagesFor } from '../src/i18n';
 import { choicesOf } from '../src/subscribers/notices';
-import { renderConfirmEmail, renderManageEmail } from '../src/templates';
+import { renderConfirmEmail, renderDigestEmail, renderManageEmail } from '../src/templates';
 import { renderInstantEmail } from '../src/templates/instant-email';
 import { renderOpenpgpKeyEmail } from '../src/templates/openpgp-key-email';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { readOutbox } from '../testkit/mailbox';
+import { sampleDigestModel } from '../testkit/sample-models';
+import { subscriberWithDigest } from '../testkit/subscriber-pages';
 
 const stored = {
   countries: ['KAZ', 'GBR'],
@@ -36,7 +38,10 @@ const flagged = new Map(
 /** The emails a reader can get, each from the same stored state, in `language`. */
 function notices(language: Language) {
   const choices = choicesOf(stored, language);
+  const digest = sampleDigestModel();
   return {
+    // The model keeps English names (as composed); the renderer words it in the reader's language.
+    digest: renderDigestEmail({ ...digest, language, recipient: { ...digest.recipient, choices } }),
     instant: renderInstantEmail(
       composeInstantAlert({
         email: 'ana@example.org',
@@ -90,7 +95,8 @@ describe.each(languages)('notices in %s', (language) => {
       for (const other of languages.filter((l) => l !== language)) {
         const words = messagesFor(other).email;
         expect(text, other).not.toContain(words.noTracking);
-        expect(text, other).not.toContain(kind === 'instant' ? words.instant.titleMany : words[kind].title);
+        const title = kind === 'instant' ? words.instant.titleMany : kind === 'digest' ? words.digest.intro : words[kind].title;
+        expect(`${text}${html}`, other).not.toContain(title);
       }
     },
   );
@@ -112,6 +118,9 @@ describe('country names, lists and dates in the language', () => {
     expect(instant.text).toContain('Kazajistán · noviembre de 2026');
     expect(instant.text).toContain('Satirist arrested in Almaty');
     expect(notices('fr').instant.text).toContain('Royaume-Uni · décembre 2026');
+    const digest = notices('es').digest;
+    expect(digest.text).toContain('Resumen mensual');
+    expect(digest.html).toContain('Kazajist&#225;n');
     const en = notices('en').confirm.text;
     expect(en).toContain('Americas (whole region), Kazakhstan and United Kingdom');
     expect(en).toContain('1 January 2027');
@@ -143,5 +152,17 @@ describe('a sign-up sends its notice in the language chosen', () => {
     const french = outbox.find((m) => m.to === 'luc.fr@example.org')!;
     expect(french.subject).toBe('Confirmez vos alertes Democracy Tracker');
     expect(french.html).toContain('<html lang="fr"');
+  });
+
+  it('a Spanish reader gets a Spanish digest, and its web view speaks Spanish', async () => {
+    const links = await subscriberWithDigest(t, 'digest-es', 'es');
+    const digest = (await readOutbox(t.deps.config.dataDir)).find((m) => m.to === links.email)!;
+    expect(digest.html).toContain('<html lang="es"');
+    expect(digest.subject).toMatch(/^Democracy Tracker, resumen mensual: enero de 2025 \(1 informe, 1 con señal de alerta\)$/);
+    expect(digest.text).toContain('Kazajistán');
+    expect(digest.text).toContain('Satirist arrested');
+    const page = await (await t.app.request(links.view)).text();
+    expect(page).toContain('<html lang="es"');
+    expect(page).toContain('Leer el informe');
   });
 });

@@ -93,6 +93,11 @@ export interface DigestModel extends Branding {
   moreCount: number;
   /** The subscriber chose subjects and previews that name no country or topic. */
   neutralSubjects?: boolean;
+  /**
+   * The reader's language: the renderer words the digest in it, and names countries, months and
+   * categories in it (the model keeps English names). Absent: English (digests recorded before).
+   */
+  language?: Language;
   /** The "Country context" section, for readers who chose it (none before migration 0019). */
   countryContext?: readonly DigestContextChange[];
   /** Country context changes left out of a long section. */

@@ -1,5 +1,5 @@
 import { type NotNull, sql } from 'kysely';
-import type { Db, DigestStatus, Frequency, Tx } from './database';
+import type { Db, DigestStatus, Frequency, Language, Tx } from './database';
 import { type ItemRecord, readRecordedModels } from './digest-items';
 import type { DigestModel, RecordedModel } from './digest-model';
 import { claimJobs, dueAt } from './queue/claim-jobs';
@@ -69,6 +69,7 @@ export interface ClaimedDigest {
   skip_empty: boolean;
   neutral_subjects: boolean;
   country_context: boolean;
+  language: Language;
   digest_cursor: number;
   token_version: number;
   public_id: string;
@@ -100,6 +101,7 @@ export async function claimPendingDigests(trx: Tx, input: { asOf: Date; limit: n
       's.skip_empty',
       's.neutral_subjects',
       's.country_context',
+      's.language',
       's.digest_cursor',
       's.token_version',
       's.public_id',

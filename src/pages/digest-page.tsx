@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
-import type { Language } from '../i18n';
-import { badgeLabels, modelTotals, prepareDigest } from '../templates/digest-prepare';
+import { messagesFor } from '../i18n';
+import { modelTotals, prepareDigest } from '../templates/digest-prepare';
 import { type DigestView, digestView } from '../templates/digest-view';
 import type { DigestBadge, DigestModel } from '../templates/models';
 import { Layout } from './layout';
@@ -15,14 +15,14 @@ function Report({ item }: { item: ItemView }) {
   return (
     <article class="report">
       <p class="meta">
-        <span class={`badge ${badge}`}>{badgeLabels[badge]}</span> {item.month}
+        <span class={`badge ${badge}`}>{item.w.badge}</span> {item.month}
         {item.categories ? ` · ${item.categories}` : ''}
       </p>
       <h3>
         <bdi>{item.url ? <a href={item.url}>{item.title}</a> : item.title}</bdi>
       </h3>
-      {item.watchFlag ? <p class="watch-flag">⚑ Watch flag</p> : null}
-      {item.alertedOn ? <p class="meta">Alerted on {item.alertedOn}</p> : null}
+      {item.watchFlag ? <p class="watch-flag">⚑ {item.w.watchFlag}</p> : null}
+      {item.w.alertedOn ? <p class="meta">{item.w.alertedOn}</p> : null}
       {item.excerpt ? (
         <p>
           <bdi>{item.excerpt}</bdi>
@@ -30,13 +30,18 @@ function Report({ item }: { item: ItemView }) {
       ) : null}
       {item.update ? (
         <p class="update">
-          <strong>Update:</strong> <bdi>{item.update.text}</bdi>
-          {item.update.changed ? <span class="meta"> Changed: {item.update.changed}</span> : null}
+          <strong>{item.w.update}</strong> <bdi>{item.update.text}</bdi>
+          {item.update.changed ? (
+            <span class="meta">
+              {' '}
+              {item.w.changed} {item.update.changed}
+            </span>
+          ) : null}
         </p>
       ) : null}
       {item.hasSources ? (
         <p class="meta">
-          Sources:{' '}
+          {item.w.sources}{' '}
           {item.sources.map((s, index) => (
             <>
               {index > 0 ? ', ' : ''}
@@ -47,7 +52,7 @@ function Report({ item }: { item: ItemView }) {
       ) : null}
       {item.url ? (
         <p>
-          <a href={item.url}>Read the report</a>
+          <a href={item.url}>{item.w.readReport}</a>
         </p>
       ) : null}
     </article>
@@ -59,7 +64,9 @@ function Report({ item }: { item: ItemView }) {
  * (built from the same view, every report, no size budget), with the site's header and `main`
  * landmark, and without the email's "view in browser" link to itself.
  */
-export function DigestPage({ model, lang = 'en' }: { model: DigestModel; lang?: Language }) {
+export function DigestPage({ model }: { model: DigestModel }) {
+  // The language the digest was written in (the reader's when it was sent).
+  const lang = model.language ?? 'en';
   const view = digestView(prepareDigest(model), modelTotals(model));
   const links = view.footer.links.filter((link) => link.url !== model.links.viewInBrowser);
   return (
@@ -69,14 +76,14 @@ export function DigestPage({ model, lang = 'en' }: { model: DigestModel; lang?: 
       {view.header.subtitle ? <p class="lede">{view.header.subtitle}</p> : null}
       {view.hasItems ? (
         <>
-          <p>New and updated reports for the countries and topics you follow.</p>
+          <p>{view.w.intro}</p>
           <p class="meta">
-            <strong>In this {view.digestNoun}:</strong> {view.contents.map((c) => `${c.name} (${c.count})`).join(' · ')}
+            <strong>{view.w.inThis}</strong> {view.contents.map((c) => `${c.name} (${c.count})`).join(' · ')}
           </p>
         </>
       ) : null}
       {view.watchFlagNote ? <p class="meta">⚑ {view.watchFlagNote}</p> : null}
-      {view.isEmpty ? <p>No new or updated reports matched your alerts in this period.</p> : null}
+      {view.isEmpty ? <p>{view.w.empty}</p> : null}
       {view.countries.map((country, index) => (
         <section class="country" aria-labelledby={`country-${index}`}>
           <h2 id={`country-${index}`}>{country.name}</h2>
@@ -117,7 +124,7 @@ export function DigestPage({ model, lang = 'en' }: { model: DigestModel; lang?: 
           {view.countryContext.more ? <p class="meta">{view.countryContext.more}</p> : null}
         </section>
       ) : null}
-      <aside class="digest-footer" aria-label="About this digest">
+      <aside class="digest-footer" aria-label={messagesFor(lang).email.digest.about}>
         <p>{view.footer.why}</p>
         <p>
           {links.map((link, index) => (

@@ -3,6 +3,10 @@
  * texts, cut excerpts, safe URLs (unsafe optional links dropped, unsafe required links
  * refused), and the order in which items are kept when the size budget cuts.
  */
+
+import { countryName, type Language, messagesFor } from '../i18n';
+import { categories as categoryList } from '../taxonomy/categories';
+import { findCountry } from '../taxonomy/countries';
 import { changedValueLines, countryContextWords } from './country-context-words';
 import {
   type ChoicesSummary,
@@ -26,23 +30,24 @@ export const badgeLabels: Record<DigestBadge, string> = {
   watch_flag_lifted: 'Watch flag lifted',
 };
 
-const changedFieldNames: Record<string, string> = {
-  title: 'title',
-  body: 'report text',
-  excerpt: 'report text',
-  sources: 'sources',
-  categories: 'categories',
-  factors: 'factors',
-  watchFlag: 'watch flag',
-  month: 'month',
-  updates: 'update note',
-  url: 'link',
-};
+/** The model names categories and factors in English: back to their ids, to name them in another language. */
+const categoryIdsByName = new Map<string, string>(
+  categoryList.flatMap((c) => [[c.name, c.id] as const, ...c.factors.map((f) => [f.name, f.id] as const)]),
+);
+
+function categoryLabel(name: string, language: Language): string {
+  if (language === 'en') return name;
+  const id = categoryIdsByName.get(name);
+  const t = messagesFor(language);
+  return (id && (t.categories[id as keyof typeof t.categories] ?? t.factors[id])) || name;
+}
 
 export const EXCERPT_MAX = 300;
 const UPDATE_MAX = 400;
 
 export interface PreparedItem {
+  /** The language its words are in (items are prepared once per language). */
+  language: Language;
   badge: DigestBadge;
   title: string;
   /** Shown as "Watch flag" under the title, as the tracker's pages show it. */
@@ -74,6 +79,7 @@ export interface PreparedContextLine {
 }
 
 export interface PreparedDigest {
+  language: Language;
   siteName: string;
   frequency: Frequency;
   /** "monthly digest" or "weekly digest". */
@@ -93,41 +99,50 @@ export interface PreparedDigest {
   links: { manage: string; unsubscribe: string; viewInBrowser: string; site: string; moreReports: string; feed?: string };
 }
 
-function changedList(fields: readonly string[] | undefined): string {
+function changedList(fields: readonly string[] | undefined, language: Language): string {
+  const changedFieldNames = messagesFor(language).email.digest.changedFields;
   const names = (fields ?? [])
     .map((f) => (Object.hasOwn(changedFieldNames, f) ? changedFieldNames[f]! : oneLine(f)))
     .filter((n) => n !== '');
-  return listNames([...new Set(names)], 8);
+  return listNames([...new Set(names)], 8, language);
 }
 
 // A digest run hands the renderer the same item objects for every reader of an event (the
 // composer builds each event's line once per tick): prepare each once. Keyed by identity,
 // so an item is never confused with another and is forgotten with its model.
-const preparedItems = new WeakMap<DigestItem, PreparedItem>();
+// One cache per language: the same item is worded once for each language its readers read.
+const preparedItems = new Map<Language, WeakMap<DigestItem, PreparedItem>>();
 
-function prepareItem(item: DigestItem): PreparedItem {
-  let prepared = preparedItems.get(item);
+function prepareItem(item: DigestItem, language: Language): PreparedItem {
+  let cache = preparedItems.get(language);
+  if (!cache) {
+    cache = new WeakMap();
+    preparedItems.set(language, cache);
+  }
+  let prepared = cache.get(item);
   if (!prepared) {
-    prepared = prepareItemOnce(item);
-    preparedItems.set(item, prepared);
+    prepared = prepareItemOnce(item, language);
+    cache.set(item, prepared);
   }
   return prepared;
 }
 
-function prepareItemOnce(item: DigestItem): PreparedItem {
+function prepareItemOnce(item: DigestItem, language: Language): PreparedItem {
   if (!Object.hasOwn(badgeLabels, item.badge)) throw new Error(`unknown digest badge: ${String(item.badge)}`);
   const updateText = shorten(item.updateText, UPDATE_MAX);
-  const changed = changedList(item.changedFields);
+  const changed = changedList(item.changedFields, language);
   return {
+    language,
     badge: item.badge,
-    title: oneLine(item.title) || 'Untitled report',
+    title: oneLine(item.title) || messagesFor(language).email.digest.untitled,
     watchFlag: item.watchFlag ?? item.badge === 'watch_flag_raised',
     alertedOn: oneLine(item.alertedOn) || undefined,
     url: safeHttpUrl(item.url),
-    month: monthLabel(item.month),
+    month: monthLabel(item.month, language),
     categories: item.categories
       .map(oneLine)
       .filter((c) => c !== '')
+      .map((c) => categoryLabel(c, language))
       .join(' · '),
     excerpt: shorten(item.excerpt, EXCERPT_MAX),
     update: updateText || changed ? { text: updateText, changed } : undefined,
@@ -171,16 +186,17 @@ export function prepareDigest(
   model: DigestModel,
   more: (item: PreparedItem, newCountry: string | undefined) => boolean = () => true,
 ): PreparedDigest {
+  const language = model.language ?? 'en';
   const site = requireHttpUrl(model.links.site, 'links.site');
   const items: PreparedItem[][] = model.countries.map(() => []);
-  const names = model.countries.map((country) => oneLine(country.name) || oneLine(country.id));
+  const names = model.countries.map((country) => localCountryName(country, language));
   const longest = Math.max(0, ...model.countries.map((c) => c.items.length));
   let prepared = 0;
   rounds: for (let round = 0; round < longest; round++) {
     for (const [index, country] of model.countries.entries()) {
       const raw = country.items[round];
       if (!raw) continue;
-      const item = prepareItem(raw);
+      const item = prepareItem(raw, language);
       if (!more(item, round === 0 ? names[index] : undefined)) break rounds;
       items[index]!.push(item);
       prepared++;
@@ -190,14 +206,16 @@ export function prepareDigest(
     .map((country, index) => ({ id: oneLine(country.id), name: names[index]!, items: items[index]! }))
     .filter((country) => country.items.length > 0);
   const skipped = model.countries.reduce((sum, c) => sum + c.items.length, 0) - prepared;
+  const frequency = model.recipient.choices.frequency;
   return {
+    language,
     siteName: siteNameOf(model),
-    frequency: model.recipient.choices.frequency,
-    noun: digestNoun(model.recipient.choices.frequency),
-    periodLabel: oneLine(model.period.label),
-    periodRange: periodRange(model.period.start, model.period.end, model.period.timeZone),
+    frequency,
+    noun: language === 'en' ? digestNoun(frequency) : messagesFor(language).nouns[frequency],
+    periodLabel: language === 'en' ? oneLine(model.period.label) : localPeriodLabel(model, language),
+    periodRange: periodRange(model.period.start, model.period.end, model.period.timeZone, language),
     email: oneLine(model.recipient.email),
-    choices: summariseChoices(model.recipient.choices),
+    choices: summariseChoices(model.recipient.choices, language),
     countries,
     moreCount: Math.max(0, Math.floor(model.moreCount || 0)) + skipped,
     neutral: model.neutralSubjects === true,
@@ -212,6 +230,25 @@ export function prepareDigest(
       feed: safeHttpUrl(model.links.feed),
     },
   };
+}
+
+/** The model's country names are English; other languages name the country by its code. */
+function localCountryName(country: { id: string; name: string }, language: Language): string {
+  const found = language === 'en' ? undefined : findCountry(oneLine(country.id));
+  return found ? countryName(found, language) : oneLine(country.name) || oneLine(country.id);
+}
+
+/** "enero de 2027", "Semaine du 21 décembre 2026": the headline of the period, worded again. */
+function localPeriodLabel(model: DigestModel, language: Language): string {
+  const start = new Date(model.period.start);
+  if (Number.isNaN(start.getTime())) return oneLine(model.period.label);
+  const zone = model.period.timeZone ?? 'UTC';
+  if (model.recipient.choices.frequency === 'weekly') return messagesFor(language).email.digest.weekOf(dayLabel(start, zone, language));
+  try {
+    return new Intl.DateTimeFormat(language, { month: 'long', year: 'numeric', timeZone: zone }).format(start);
+  } catch {
+    return oneLine(model.period.label);
+  }
 }
 
 export function itemCount(digest: PreparedDigest): number {

@@ -28,6 +28,7 @@ interface SizeModel {
 }
 
 const emptyItem: PreparedItem = {
+  language: 'en',
   badge: 'new',
   title: '',
   watchFlag: false,
@@ -41,7 +42,9 @@ const emptyItem: PreparedItem = {
 };
 
 function pageBytes(...countries: PreparedItem[][]): number {
+  // English words: every other language's labels are as long or longer, so these stay lower bounds.
   const digest: PreparedDigest = {
+    language: 'en',
     siteName: '',
     frequency: 'weekly',
     noun: '',

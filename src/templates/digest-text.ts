@@ -1,15 +1,15 @@
 /** The plain-text alternative of the digest, from the same (already cut) data as the HTML. */
-import { badgeLabels, itemCount, type PreparedDigest, type PreparedItem } from './digest-prepare';
+import { messagesFor } from '../i18n';
+import { itemCount, type PreparedDigest, type PreparedItem } from './digest-prepare';
 import {
   countryContextView,
   type DigestTotals,
   digestSummary,
   digestWhy,
-  FEED_LABEL,
+  itemView,
   moreLabel,
   moreNote,
   showsWatchFlag,
-  WATCH_FLAG_NOTE,
 } from './digest-view';
 
 /**
@@ -35,19 +35,20 @@ const itemTexts = new WeakMap<PreparedItem, string>();
 function itemText(item: PreparedItem): string {
   let text = itemTexts.get(item);
   if (text === undefined) {
+    const { w } = itemView(item, true);
     const lines = [
-      `[${badgeLabels[item.badge].toUpperCase()}] ${item.title}`,
-      ...(item.watchFlag ? ['Watch flag'] : []),
-      ...(item.alertedOn ? [`Alerted on ${item.alertedOn}`] : []),
+      `[${w.badge.toUpperCase()}] ${item.title}`,
+      ...(item.watchFlag ? [w.watchFlag] : []),
+      ...(w.alertedOn ? [w.alertedOn] : []),
       [item.month, item.categories].filter((s) => s !== '').join(' · '),
     ];
     if (item.excerpt) lines.push(item.excerpt);
-    if (item.update?.text) lines.push(`Update: ${item.update.text}`);
-    if (item.update?.changed) lines.push(`Changed: ${item.update.changed}`);
+    if (item.update?.text) lines.push(`${w.update} ${item.update.text}`);
+    if (item.update?.changed) lines.push(`${w.changed} ${item.update.changed}`);
     if (item.sources.length > 0) {
-      lines.push(`Sources: ${item.sources.map((s) => (s.url ? `${s.name} <${s.url}>` : s.name)).join(', ')}`);
+      lines.push(`${w.sources} ${item.sources.map((s) => (s.url ? `${s.name} <${s.url}>` : s.name)).join(', ')}`);
     }
-    if (item.url) lines.push(`Read the report: ${item.url}`);
+    if (item.url) lines.push(`${w.readReport}${item.language === 'fr' ? '\u00a0:' : ':'} ${item.url}`);
     text = plainText(lines.join('\n'));
     itemTexts.set(item, text);
   }
@@ -55,22 +56,20 @@ function itemText(item: PreparedItem): string {
 }
 
 export function digestText(d: PreparedDigest, totals: DigestTotals): string {
-  const kicker = d.frequency === 'weekly' ? 'Weekly digest' : 'Monthly digest';
+  const common = messagesFor(d.language).email;
+  const t = common.digest;
+  const colon = (label: string) => (d.language === 'fr' ? `${label}\u00a0:` : `${label}:`);
+  const kicker = d.frequency === 'weekly' ? t.kickerWeekly : t.kickerMonthly;
   const lines: string[] = [
     `${d.siteName} · ${kicker}`,
     underline(d.periodLabel, '='),
-    [d.periodRange, digestSummary(totals)].filter((s) => s !== '').join(' · '),
+    [d.periodRange, digestSummary(totals, d.language)].filter((s) => s !== '').join(' · '),
     '',
-    `View in your browser: ${d.links.viewInBrowser}`,
+    `${colon(t.viewInYourBrowser)} ${d.links.viewInBrowser}`,
     '',
   ];
-  if (totals.reports === 0 && d.countryContext.length === 0) {
-    lines.push(
-      `No new or updated reports matched your alerts in this period. You chose to receive a ${d.noun} even when it is empty; you can change that in your preferences.`,
-      '',
-    );
-  }
-  if (showsWatchFlag(d)) lines.push(WATCH_FLAG_NOTE, '');
+  if (totals.reports === 0 && d.countryContext.length === 0) lines.push(t.empty(d.noun), '');
+  if (showsWatchFlag(d)) lines.push(t.watchFlagNote, '');
   const body: string[] = [];
   for (const country of d.countries) {
     body.push(plainText(underline(country.name.toUpperCase(), '-')), '');
@@ -78,7 +77,7 @@ export function digestText(d: PreparedDigest, totals: DigestTotals): string {
   }
   const end: string[] = [];
   if (d.moreCount > 0) {
-    end.push(moreNote(itemCount(d), totals.reports), `${moreLabel(d.moreCount)}: ${d.links.moreReports}`, '');
+    end.push(moreNote(itemCount(d), totals.reports, d.language), `${colon(moreLabel(d.moreCount, d.language))} ${d.links.moreReports}`, '');
   }
   const context = countryContextView(d);
   if (context) {
@@ -93,11 +92,11 @@ export function digestText(d: PreparedDigest, totals: DigestTotals): string {
   end.push(
     '-- ',
     digestWhy(d),
-    `Manage preferences: ${d.links.manage}`,
-    `Unsubscribe: ${d.links.unsubscribe}`,
-    ...(d.links.feed ? [`${FEED_LABEL}: ${d.links.feed}`] : []),
+    `${colon(common.managePreferences)} ${d.links.manage}`,
+    `${colon(common.unsubscribe)} ${d.links.unsubscribe}`,
+    ...(d.links.feed ? [`${colon(t.feed)} ${d.links.feed}`] : []),
     `${d.siteName}: ${d.links.site}`,
-    'This email loads no images and its links are not tracked.',
+    common.noTracking,
     '',
   );
   return [plainText(lines.join('\n')), ...body, plainText(end.join('\n'))].join('\n');

@@ -1,13 +1,16 @@
 /** Prepared digest -> the Mustache view of digest.mjml (every key present, so no lookups leak upwards). */
 
+import { formatNumber, messagesFor } from '../i18n';
 import { countryContextWords } from './country-context-words';
 import type { PreparedDigest, PreparedItem } from './digest-prepare';
 import { itemCount } from './digest-prepare';
-import { formatCount, listNames, plural } from './format';
+import { listNames } from './format';
 import { type FooterView, type HeaderView, type LanguageView, type LinkView, languageView, linkList } from './shared-view';
 
 interface ItemView {
   first: boolean;
+  /** The words around the report, in the digest's language. */
+  w: { badge: string; watchFlag: string; alertedOn: string | false; update: string; changed: string; sources: string; readReport: string };
   watchFlag: boolean;
   alertedOn: string | false;
   badge: { new: boolean; updated: boolean; watchFlagRaised: boolean; watchFlagLifted: boolean };
@@ -34,6 +37,8 @@ export interface DigestView extends LanguageView {
   isEmpty: boolean;
   /** A shown report carries a watch flag: the digest says once what that means. */
   watchFlagNote: string | false;
+  /** The words of the page around the reports, in the digest's language. */
+  w: { intro: string; inThis: string; empty: string };
   contents: { first: boolean; name: string; count: number }[];
   countries: { name: string; items: ItemView[] }[];
   more: { label: string; note: string; url: string } | false;
@@ -66,8 +71,19 @@ export function countryContextView(d: PreparedDigest): CountryContextView | fals
 }
 
 export function itemView(item: PreparedItem, first: boolean): ItemView {
+  const language = item.language;
+  const t = messagesFor(language).email.digest;
   return {
     first,
+    w: {
+      badge: t.badges[item.badge],
+      watchFlag: t.watchFlag,
+      alertedOn: item.alertedOn ? t.alertedOn(item.alertedOn) : false,
+      update: withColonText(t.update, language),
+      changed: withColonText(t.changed, language),
+      sources: withColonText(t.sources, language),
+      readReport: t.readReport,
+    },
     watchFlag: item.watchFlag,
     alertedOn: item.alertedOn ?? false,
     badge: {
@@ -87,52 +103,54 @@ export function itemView(item: PreparedItem, first: boolean): ItemView {
   };
 }
 
+const withColonText = (label: string, language: PreparedDigest['language']) => (language === 'fr' ? `${label}\u00a0:` : `${label}:`);
+
+const words = (d: Pick<PreparedDigest, 'language'>) => messagesFor(d.language).email.digest;
+
 /** What a subject and preview say when they must name no country or topic (issue 17). */
-export const neutralDigestSubject = (frequency: PreparedDigest['frequency']) => `Your ${frequency} update`;
-export const NEUTRAL_PREHEADER = 'Open to read it.';
+export const neutralDigestSubject = (frequency: PreparedDigest['frequency'], language: PreparedDigest['language'] = 'en') =>
+  frequency === 'weekly' ? messagesFor(language).email.digest.neutralWeekly : messagesFor(language).email.digest.neutralMonthly;
+export const NEUTRAL_PREHEADER = messagesFor('en').email.digest.neutralPreheader;
 
 export function digestSubject(d: PreparedDigest, totals: Pick<DigestTotals, 'reports' | 'flagged'>): string {
-  if (d.neutral) return neutralDigestSubject(d.frequency);
-  const count = totals.reports === 0 ? 'no new reports' : plural(totals.reports, 'report', 'reports');
-  const flags = totals.flagged ? `, ${formatCount(totals.flagged)} with a watch flag` : '';
-  return `${d.siteName} ${d.noun}: ${d.periodLabel} (${count}${flags})`;
+  if (d.neutral) return neutralDigestSubject(d.frequency, d.language);
+  const t = words(d);
+  const count = totals.reports === 0 ? t.noReportsLower : t.reports(totals.reports, formatNumber(totals.reports, d.language));
+  const flags = totals.flagged ? t.withFlag(formatNumber(totals.flagged, d.language)) : '';
+  return t.subject(d.siteName, d.noun, d.periodLabel, `${count}${flags}`);
 }
 
 /** What a watch flag is, said once in a digest that shows one. */
-export const WATCH_FLAG_NOTE =
-  'Watch flag: the tracker marks a report with a watch flag when it is a development to keep an eye on, one that may soon change or get worse.';
+export const WATCH_FLAG_NOTE = messagesFor('en').email.digest.watchFlagNote;
 
 export function showsWatchFlag(d: PreparedDigest): boolean {
   return d.countries.some((c) => c.items.some((item) => item.watchFlag));
 }
 
 export function digestWhy(d: PreparedDigest): string {
-  return (
-    `You receive this ${d.noun} because ${d.email} is signed up for ${d.siteName} alerts. ` +
-    `Your selection: ${d.choices.places}; ${d.choices.categories}.`
-  );
+  return words(d).why(d.noun, d.email, d.siteName, d.choices.places, d.choices.categories);
 }
 
-export function moreLabel(count: number): string {
-  return `${plural(count, 'more report', 'more reports')} on the site`;
+export function moreLabel(count: number, language: PreparedDigest['language'] = 'en'): string {
+  return messagesFor(language).email.digest.moreLabel(count, formatNumber(count, language));
 }
 
 /** Why some reports are only on the site. */
-export function moreNote(shown: number, total: number): string {
-  return shown === 0
-    ? 'The reports did not fit in an email this time.'
-    : `This email shows ${formatCount(shown)} of ${plural(total, 'report', 'reports')}, so that your email app does not cut it short.`;
+export function moreNote(shown: number, total: number, language: PreparedDigest['language'] = 'en'): string {
+  const t = messagesFor(language).email.digest;
+  return shown === 0 ? t.moreNoneFit : t.moreNote(formatNumber(shown, language), t.reports(total, formatNumber(total, language)));
 }
 
 /** The footer link to the Atom feed of the reader's selection (the same reports in a feed reader). */
-export const FEED_LABEL = 'Atom feed of your selection';
+export const FEED_LABEL = messagesFor('en').email.digest.feed;
 
 export function footerLinks(d: PreparedDigest): LinkView[] {
+  const common = messagesFor(d.language).email;
   return linkList([
-    { label: 'Manage preferences', url: d.links.manage },
-    { label: 'Unsubscribe', url: d.links.unsubscribe },
-    { label: 'View in browser', url: d.links.viewInBrowser },
-    ...(d.links.feed ? [{ label: FEED_LABEL, url: d.links.feed }] : []),
+    { label: common.managePreferences, url: d.links.manage },
+    { label: common.unsubscribe, url: d.links.unsubscribe },
+    { label: common.digest.viewInBrowser, url: d.links.viewInBrowser },
+    ...(d.links.feed ? [{ label: common.digest.feed, url: d.links.feed }] : []),
   ]);
 }
 
@@ -144,10 +162,11 @@ export interface DigestTotals {
   flagged?: number;
 }
 
-export function digestSummary(totals: DigestTotals): string {
-  if (totals.reports === 0) return 'No new reports';
-  const reports = plural(totals.reports, 'report', 'reports');
-  return totals.countries > 0 ? `${reports} in ${plural(totals.countries, 'country', 'countries')}` : reports;
+export function digestSummary(totals: DigestTotals, language: PreparedDigest['language'] = 'en'): string {
+  const t = messagesFor(language).email.digest;
+  if (totals.reports === 0) return t.noReports;
+  const reports = t.reports(totals.reports, formatNumber(totals.reports, language));
+  return totals.countries > 0 ? t.reportsIn(reports, t.countries(totals.countries, formatNumber(totals.countries, language))) : reports;
 }
 
 /** The whole view of digest.mjml; `d` is already cut to what the email shows. */
@@ -162,32 +181,37 @@ export function digestView(d: PreparedDigest, totals: DigestTotals): DigestView 
 export function digestPageView(d: PreparedDigest, totals: DigestTotals): Omit<DigestView, 'countries'> {
   const shown = itemCount(d);
   const total = totals.reports;
-  const summary = digestSummary(totals);
+  const summary = digestSummary(totals, d.language);
+  const t = words(d);
   return {
-    // Digests are written in English for now: the reader's language reaches the notices first.
-    ...languageView('en'),
+    ...languageView(d.language),
     subject: digestSubject(d, totals),
     preheader: d.neutral
-      ? NEUTRAL_PREHEADER
+      ? t.neutralPreheader
       : shown === 0
-        ? `${summary} this time.`
-        : `${summary}: ${listNames(
+        ? t.thisTime(summary)
+        : `${withColonText(summary, d.language)} ${listNames(
             d.countries.map((c) => c.name),
             4,
+            d.language,
           )}.`,
     siteName: d.siteName,
     digestNoun: d.noun,
     links: { site: d.links.site },
     header: {
-      kicker: d.frequency === 'weekly' ? 'Weekly digest' : 'Monthly digest',
+      kicker: d.frequency === 'weekly' ? t.kickerWeekly : t.kickerMonthly,
       title: d.periodLabel,
       subtitle: [d.periodRange, summary].filter((s) => s !== '').join(' · '),
     },
     hasItems: shown > 0,
     isEmpty: total === 0 && d.countryContext.length === 0,
-    watchFlagNote: showsWatchFlag(d) ? WATCH_FLAG_NOTE : false,
+    watchFlagNote: showsWatchFlag(d) ? t.watchFlagNote : false,
+    w: { intro: t.intro, inThis: withColonText(t.inThis(d.noun), d.language), empty: t.empty(d.noun) },
     contents: d.countries.map((c, index) => ({ first: index === 0, name: c.name, count: c.items.length })),
-    more: d.moreCount > 0 ? { label: moreLabel(d.moreCount), note: moreNote(shown, total), url: d.links.moreReports } : false,
+    more:
+      d.moreCount > 0
+        ? { label: moreLabel(d.moreCount, d.language), note: moreNote(shown, total, d.language), url: d.links.moreReports }
+        : false,
     countryContext: countryContextView(d),
     footer: { why: digestWhy(d), links: footerLinks(d) },
   };

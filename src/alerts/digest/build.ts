@@ -1,3 +1,4 @@
+import type { Language } from '../../db/database';
 import type { ClaimedDigest } from '../../db/digests';
 import type { Resources } from '../../resources';
 import { subscriberLinks } from '../../subscribers/links';
@@ -51,12 +52,16 @@ export function buildDigest(
     countries: digest.countries,
     regions: digest.regions,
     categories: digest.categories,
-    choices: choicesOf(digest),
+    choices: choicesOf(digest, digest.language),
     countryContext: digest.country_context,
-    ...(alerted?.size ? { alertedOn: alertedDays(alerted, digest.timezone) } : {}),
+    ...(alerted?.size ? { alertedOn: alertedDays(alerted, digest.timezone, digest.language) } : {}),
   };
   const composed = composeDigest({ recipient, period, window, links: digestLinks });
-  const neutral = digest.neutral_subjects ? { neutralSubjects: true } : {};
+  // The reader's language (English ones record none, as before languages).
+  const neutral = {
+    ...(digest.neutral_subjects ? { neutralSubjects: true } : {}),
+    ...(digest.language !== 'en' ? { language: digest.language } : {}),
+  };
   if (composed) return { kind: 'send', ...composed, model: { ...composed.model, ...neutral } };
   if (digest.skip_empty) return { kind: 'skip' };
   return {
@@ -74,7 +79,7 @@ export function buildDigest(
 }
 
 /** The days alerts were sent, as the reader's calendar shows them ("4 December 2026"). */
-function alertedDays(alerted: ReadonlyMap<string, Date>, timeZone: string): Map<string, string> {
-  const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone });
+function alertedDays(alerted: ReadonlyMap<string, Date>, timeZone: string, language: Language): Map<string, string> {
+  const day = new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : language, { day: 'numeric', month: 'long', year: 'numeric', timeZone });
   return new Map([...alerted].map(([eventId, at]) => [eventId, day.format(at)]));
 }

@@ -10,7 +10,7 @@ export function digestMessage(model: DigestModel): EmailMessage {
   return {
     to: model.recipient.email,
     subject: rendered.subject,
-    neutralSubject: neutralDigestSubject(model.recipient.choices.frequency),
+    neutralSubject: neutralDigestSubject(model.recipient.choices.frequency, model.language ?? 'en'),
     html: rendered.html,
     text: rendered.text,
     headers: listUnsubscribeHeaders(model.links.unsubscribe),

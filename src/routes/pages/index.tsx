@@ -249,7 +249,7 @@ export function pageRoutesFor(deps: Deps) {
     );
     c.header('Referrer-Policy', 'no-referrer');
     c.header('X-Robots-Tag', 'noindex');
-    return c.html(<DigestPage model={model as DigestModel} lang="en" />);
+    return c.html(<DigestPage model={model as DigestModel} />);
   });
 
   addUnsubscribePages(router, deps);
