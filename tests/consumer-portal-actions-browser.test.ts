@@ -109,15 +109,25 @@ describe.skipIf(!hasChromium)('the consumer portal actions in Chromium without J
     await page.reload();
     expect(await page.getByRole('row').filter({ hasText: deliveryId }).getByRole('cell').nth(1).textContent()).toBe('delivered');
 
-    // Replay from a time before the change: it is queued again, under its webhook-id.
+    // Replay a time range around the change (detected at 09:00 UTC): queued again, under its webhook-id.
+    const since = page.getByLabel('Replay every event since (UTC date and time)');
+    const until = page.getByLabel('… and before (UTC date and time; empty: up to now)');
+    await since.fill('2025-02-01T08:00');
+    await until.fill('2025-02-01T07:00');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByText('Enter an end after the start').waitFor();
+    expect(await page.getByLabel('… and before (UTC date and time; empty: up to now)').getAttribute('aria-invalid')).toBe('true');
+    await check('endpoint: replay range refused beside its field');
     await page.getByLabel('Replay every event since (UTC date and time)').fill('2025-02-01T08:00');
+    await page.getByLabel('… and before (UTC date and time; empty: up to now)').fill('2025-02-01T10:00');
     await page.getByRole('button', { name: 'Replay' }).click();
     await page.getByText('Every matching event since then is queued again.').waitFor();
     await t.deps.webhookPump.idle();
     expect(receiver.received.map((r) => r.id)).toEqual([deliveryId, deliveryId, deliveryId]);
     await check('endpoint: range replayed');
-    // A replay from after the change queues nothing.
-    await page.getByLabel('Replay every event since (UTC date and time)').fill('2025-02-01T10:00');
+    // A range that ends before the change queues nothing.
+    await page.getByLabel('Replay every event since (UTC date and time)').fill('2025-02-01T08:00');
+    await page.getByLabel('… and before (UTC date and time; empty: up to now)').fill('2025-02-01T08:30');
     await page.getByRole('button', { name: 'Replay' }).click();
     await page.getByText('Every matching event since then is queued again.').waitFor();
     await t.deps.webhookPump.idle();

@@ -486,6 +486,23 @@ describe('delivery log, retry and replay', () => {
     expect(await json<ReplayResult>(await replay(Number.MAX_SAFE_INTEGER), 202)).toEqual({ queued: 0 });
   });
 
+  it('replays a time range: since (inclusive) to until (exclusive); an until not after since is a 422 naming it', async () => {
+    const replayRange = (body: unknown) => t.call('POST', `/v1/webhooks/${endpoint.id}/replay`, body, admin);
+    const updatedRow = (await deliveryRows(endpoint.id)).find((r) => Number(r.change_id) === changeIds['a:event.updated'])!;
+    const receivedBefore = receiver.received.length;
+    // Ends where the second batch starts: nothing of it.
+    expect(await json<ReplayResult>(await replayRange({ since: secondBatchAt, until: secondBatchAt }), 422)).toMatchObject({
+      errors: [{ path: 'until' }],
+    });
+    const later = new Date(Date.parse(secondBatchAt) + 1).toISOString();
+    expect(await json<ReplayResult>(await replayRange({ since: secondBatchAt, until: later }), 202)).toEqual({ queued: 1 });
+    await settle();
+    expect(receiver.received.slice(receivedBefore).map((r) => r.id)).toEqual([updatedRow.id]);
+    expect(await json<ReplayResult>(await replayRange({ since: firstChangeId, until: secondBatchAt }), 202)).toEqual({ queued: 3 }); // the first batch's a, b and e
+    const soon = await json<{ errors: { path: string }[] }>(await replayRange({ since: secondBatchAt, until: 'soon' }), 422);
+    expect(soon.errors.map((e) => e.path)).toEqual(['until']);
+  });
+
   it('replays to an endpoint created after the changes (new deliveries), honouring its filters', async () => {
     const late = await create({ url: receiver.url, types: ['event.published'], countries: ['KAZ', 'NOR'] });
     expect(await json<ReplayResult>(await replay(firstChangeId, late.id), 202)).toEqual({ queued: 5 });

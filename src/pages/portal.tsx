@@ -212,6 +212,7 @@ export function EndpointPage(props: {
   notice?: string;
   secret?: string;
   replayError?: string;
+  untilError?: string;
 }) {
   const base = `/portal/endpoints/${props.endpoint.id}`;
   return (
@@ -246,6 +247,18 @@ export function EndpointPage(props: {
           name="since"
           type="datetime-local"
           {...(props.replayError ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'since-error' } : {})}
+        />
+        <label for="until">… and before (UTC date and time; empty: up to now)</label>
+        {props.untilError ? (
+          <p class="field-error" id="until-error">
+            {props.untilError}
+          </p>
+        ) : null}
+        <input
+          id="until"
+          name="until"
+          type="datetime-local"
+          {...(props.untilError ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'until-error' } : {})}
         />
         <button type="submit">Replay</button>
       </form>

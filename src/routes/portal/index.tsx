@@ -335,10 +335,14 @@ export function portalRoutes(deps: Deps) {
       if (Number.isNaN(since.getTime()) || since.getUTCFullYear() < 1970 || since.getUTCFullYear() > 9999) {
         return endpointPage(c, endpoint, { replayError: 'Enter the date and time to replay from, e.g. 2025-02-01 09:00.' }, 422);
       }
+      const until = typeof form.until === 'string' && form.until !== '' ? new Date(`${form.until}Z`) : undefined;
+      if (until && (Number.isNaN(until.getTime()) || until <= since)) {
+        return endpointPage(c, endpoint, { untilError: 'Enter an end after the start, or leave it empty to replay up to now.' }, 422);
+      }
       if (!endpoint.enabled) return endpointPage(c, endpoint, { replayError: 'Enable the endpoint first.' }, 422);
       const queued = await db.transaction().execute(async (trx) => {
         const locked = (await lockEndpoint(trx, endpoint.id))!;
-        return replayChanges(trx, locked, { at: since }, clock.now());
+        return replayChanges(trx, locked, { at: since }, clock.now(), until);
       });
       if (queued > 0) deps.webhookPump.kick();
       return c.redirect(`/portal/endpoints/${endpoint.id}?done=replayed`, 303);

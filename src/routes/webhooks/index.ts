@@ -159,7 +159,7 @@ const replayRoute = createRoute({
   path: '/v1/webhooks/{id}/replay',
   operationId: 'replayWebhookChanges',
   tags,
-  summary: 'Queue again every change since a time or change id that this endpoint wants (recovery after an outage)',
+  summary: 'Queue again every change since a time or change id (and before `until`) that this endpoint wants (recovery after an outage)',
   description:
     'Changes already delivered (or tried) are queued again under their original webhook-id, so receivers that ' +
     'deduplicate by webhook-id stay correct; changes the endpoint never got (it did not exist yet, or its filters ' +
@@ -378,11 +378,11 @@ export function webhookRoutes(deps: Deps) {
     })
     .openapi(replayRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const { since } = c.req.valid('json');
+      const { since, until } = c.req.valid('json');
       const queued = await db.transaction().execute(async (trx) => {
         const endpoint = visible(principalOf(c), await lockEndpoint(trx, id));
         if (!endpoint.enabled) throw endpointDisabled();
-        return replayChanges(trx, endpoint, since, clock.now());
+        return replayChanges(trx, endpoint, since, clock.now(), until);
       });
       if (queued > 0) deps.webhookPump.kick();
       deps.log.info(

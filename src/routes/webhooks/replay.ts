@@ -23,12 +23,12 @@ async function startAfter(trx: Tx, since: ReplaySince): Promise<number | undefin
 
 /**
  * Re-queues, for one endpoint (locked by the caller's transaction), every change since
- * `since` that it wants now: a change it already has a delivery for is queued again with
+ * `since` (and detected before `until`, when given) that it wants now: a change it already has a delivery for is queued again with
  * the same webhook-id; a change it never got is queued as a new delivery with the event
  * as it is now. Answers how many deliveries were queued. Every instance's dispatcher is woken
  * at commit (re-queuing is an update, which the insert triggers do not see).
  */
-export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: ReplaySince, now: Date): Promise<number> {
+export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: ReplaySince, now: Date, until?: Date): Promise<number> {
   let after = await startAfter(trx, since);
   if (after === undefined) return 0;
   let queued = 0;
@@ -37,7 +37,9 @@ export async function replayChanges(trx: Tx, endpoint: EndpointRow, since: Repla
     if (page.length === 0) break;
     after = page.at(-1)!.id;
     // Ids follow commit order, detection times follow the clock: keep the time bound exact.
-    const changes = 'at' in since ? page.filter((c) => Date.parse(c.detectedAt) >= since.at.getTime()) : page;
+    const changes = page.filter(
+      (c) => (!('at' in since) || Date.parse(c.detectedAt) >= since.at.getTime()) && (!until || Date.parse(c.detectedAt) < until.getTime()),
+    );
     const events = await loadEvents(trx, eventIdsOf(changes));
     const wanted = changes.filter((c) => endpointWantsLogChange(endpoint, c, events));
     if (wanted.length > 0) {

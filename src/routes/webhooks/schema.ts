@@ -119,6 +119,19 @@ export const ReplayRequestSchema = z
         description: 'A change id (that change and every later one) or an ISO 8601 time (changes detected at or after it)',
         example: '2025-02-01T00:00:00Z',
       }),
+    until: z.iso
+      .datetime({ offset: true, abort: true })
+      .refine(isStorableInstant, { message: storableInstantMessage, abort: true })
+      .transform((v) => new Date(v))
+      .optional()
+      .openapi({
+        description: 'An ISO 8601 time: only changes detected before it (the end of the range, exclusive); absent: up to now',
+        example: '2025-02-02T00:00:00Z',
+      }),
+  })
+  .refine((body) => !(body.until instanceof Date) || !('at' in body.since) || body.until > body.since.at, {
+    message: 'must be after since',
+    path: ['until'],
   })
   .openapi('WebhookReplayRequest');
 
