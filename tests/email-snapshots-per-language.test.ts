@@ -121,6 +121,22 @@ describe('country names, lists and dates in the language', () => {
     const digest = notices('es').digest;
     expect(digest.text).toContain('Resumen mensual');
     expect(digest.html).toContain('Kazajist&#225;n');
+    const context = renderDigestEmail({
+      ...sampleDigestModel(),
+      language: 'es',
+      countryContext: [
+        {
+          country: 'Kazakhstan',
+          type: 'country.ranking_changed',
+          changed: [{ field: 'Rights', old: '107/173', new: '101/173' }],
+          readAt: '2025-01-20T10:00:00Z',
+        },
+      ],
+    });
+    expect(context.text).toContain('CONTEXTO DEL PAÍS');
+    expect(context.text).toContain('Kazajistán · Cambió la clasificación · leído el 20 de enero de 2025');
+    // The page's own words (field and values) stay as the page gave them.
+    expect(context.text).toContain('Rights: 107/173 → 101/173');
     const en = notices('en').confirm.text;
     expect(en).toContain('Americas (whole region), Kazakhstan and United Kingdom');
     expect(en).toContain('1 January 2027');

@@ -273,6 +273,20 @@ export const en = {
       viewInYourBrowser: 'View in your browser',
       feed: 'Atom feed of your selection',
       about: 'About this digest',
+      context: {
+        section: 'Country context',
+        intro: 'What the tracker’s country pages now say differently: old and new values, and the day we read them.',
+        readOn: (day: string) => `read ${day}`,
+        countryPage: 'Country page',
+        more: (count: number, shown: string) => `and ${shown} more ${count === 1 ? 'change' : 'changes'} of country context`,
+        none: 'not shown',
+        types: {
+          'country.facts_changed': 'Basic information changed',
+          'country.treaty_status_changed': 'Treaty status changed',
+          'country.ranking_changed': 'Ranking changed',
+          'country.performance_changed': '6-month trend changed',
+        } as Record<string, string>,
+      },
     },
     instant: {
       kicker: 'Instant alert',

@@ -279,6 +279,20 @@ export const es: Messages = {
       viewInYourBrowser: 'Ver en su navegador',
       feed: 'Feed Atom de su selección',
       about: 'Sobre este resumen',
+      context: {
+        section: 'Contexto del país',
+        intro: 'Lo que las páginas de país del tracker dicen ahora de otra forma: valores anteriores y nuevos, y el día en que los leímos.',
+        readOn: (day) => `leído el ${day}`,
+        countryPage: 'Página del país',
+        more: (count, shown) => `y ${shown} ${count === 1 ? 'cambio más' : 'cambios más'} del contexto del país`,
+        none: 'no indicado',
+        types: {
+          'country.facts_changed': 'Cambió la información básica',
+          'country.treaty_status_changed': 'Cambió la situación ante un tratado',
+          'country.ranking_changed': 'Cambió la clasificación',
+          'country.performance_changed': 'Cambió la tendencia de 6 meses',
+        },
+      },
     },
     instant: {
       kicker: 'Alerta inmediata',

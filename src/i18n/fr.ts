@@ -281,6 +281,21 @@ export const fr: Messages = {
       viewInYourBrowser: 'Voir dans votre navigateur',
       feed: 'Flux Atom de votre sélection',
       about: 'À propos de ce résumé',
+      context: {
+        section: 'Contexte du pays',
+        intro:
+          'Ce que les pages pays du tracker disent désormais autrement : anciennes et nouvelles valeurs, et le jour où nous les avons lues.',
+        readOn: (day) => `lu le ${day}`,
+        countryPage: 'Page du pays',
+        more: (count, shown) => `et ${shown} ${count <= 1 ? 'autre changement' : 'autres changements'} du contexte des pays`,
+        none: 'non indiqué',
+        types: {
+          'country.facts_changed': 'Informations de base modifiées',
+          'country.treaty_status_changed': 'Situation vis-à-vis d’un traité modifiée',
+          'country.ranking_changed': 'Classement modifié',
+          'country.performance_changed': 'Tendance sur 6 mois modifiée',
+        },
+      },
     },
     instant: {
       kicker: 'Alerte immédiate',

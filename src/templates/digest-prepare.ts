@@ -6,8 +6,7 @@
 
 import { countryName, type Language, messagesFor } from '../i18n';
 import { categories as categoryList } from '../taxonomy/categories';
-import { findCountry } from '../taxonomy/countries';
-import { changedValueLines, countryContextWords } from './country-context-words';
+import { countries, findCountry } from '../taxonomy/countries';
 import {
   type ChoicesSummary,
   dayLabel,
@@ -150,18 +149,27 @@ function prepareItemOnce(item: DigestItem, language: Language): PreparedItem {
   };
 }
 
-const contextTypeLabels: Readonly<Record<string, string>> = countryContextWords.types;
+/** The model names a country of the section in English: found again by that name to name it in another language. */
+function contextCountry(name: string, language: Language): string {
+  if (language === 'en') return name;
+  const found = findCountry(name) ?? countryByEnglishName.get(name);
+  return found ? countryName(found, language) : name;
+}
 
-function prepareContextLine(line: DigestContextChange, timeZone: string | undefined): PreparedContextLine {
+const countryByEnglishName = new Map(countries.map((c) => [c.name, c] as const));
+
+function prepareContextLine(line: DigestContextChange, timeZone: string | undefined, language: Language): PreparedContextLine {
+  const t = messagesFor(language).email.digest.context;
   const readAt = new Date(line.readAt);
-  const day = Number.isNaN(readAt.getTime()) ? '' : dayLabel(readAt, timeZone);
-  const label = Object.hasOwn(contextTypeLabels, line.type) ? contextTypeLabels[line.type]! : oneLine(line.type);
+  const day = Number.isNaN(readAt.getTime()) ? '' : dayLabel(readAt, timeZone, language);
+  const label = Object.hasOwn(t.types, line.type) ? t.types[line.type]! : oneLine(line.type);
+  // Field names and values are the page's own words, as reports are.
+  const byField = Object.fromEntries(line.changed.map((c) => [oneLine(c.field), c] as const));
+  const changed = Object.entries(byField).map(([field, c]) => `${field}: ${c.old ?? t.none} → ${c.new ?? t.none}`);
   return {
-    country: oneLine(line.country),
-    meta: [label, day ? countryContextWords.readOn(day) : ''].filter((s) => s !== '').join(' · '),
-    changes: changedValueLines(Object.fromEntries(line.changed.map((c) => [oneLine(c.field), { old: c.old, new: c.new }]))).map((text) =>
-      shorten(text, UPDATE_MAX),
-    ),
+    country: contextCountry(oneLine(line.country), language),
+    meta: [label, day ? t.readOn(day) : ''].filter((s) => s !== '').join(' · '),
+    changes: changed.map((text) => shorten(text, UPDATE_MAX)),
     url: safeHttpUrl(line.url),
   };
 }
@@ -219,7 +227,7 @@ export function prepareDigest(
     countries,
     moreCount: Math.max(0, Math.floor(model.moreCount || 0)) + skipped,
     neutral: model.neutralSubjects === true,
-    countryContext: (model.countryContext ?? []).map((line) => prepareContextLine(line, model.period.timeZone)),
+    countryContext: (model.countryContext ?? []).map((line) => prepareContextLine(line, model.period.timeZone, language)),
     countryContextMore: Math.max(0, Math.floor(model.countryContextMore || 0)),
     links: {
       manage: requireHttpUrl(model.links.manage, 'links.manage'),

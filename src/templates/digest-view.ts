@@ -1,7 +1,6 @@
 /** Prepared digest -> the Mustache view of digest.mjml (every key present, so no lookups leak upwards). */
 
 import { formatNumber, messagesFor } from '../i18n';
-import { countryContextWords } from './country-context-words';
 import type { PreparedDigest, PreparedItem } from './digest-prepare';
 import { itemCount } from './digest-prepare';
 import { listNames } from './format';
@@ -56,17 +55,18 @@ interface CountryContextView {
 
 export function countryContextView(d: PreparedDigest): CountryContextView | false {
   if (d.countryContext.length === 0) return false;
+  const t = words(d).context;
   return {
-    heading: countryContextWords.section,
-    intro: countryContextWords.intro,
+    heading: t.section,
+    intro: t.intro,
     lines: d.countryContext.map((line) => ({
       country: line.country,
       meta: line.meta,
       changes: line.changes.map((text) => ({ text })),
       url: line.url ?? false,
-      pageLabel: countryContextWords.countryPage,
+      pageLabel: t.countryPage,
     })),
-    more: d.countryContextMore > 0 ? countryContextWords.more(d.countryContextMore) : false,
+    more: d.countryContextMore > 0 ? t.more(d.countryContextMore, formatNumber(d.countryContextMore, d.language)) : false,
   };
 }
 
