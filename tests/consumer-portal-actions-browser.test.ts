@@ -146,8 +146,16 @@ describe.skipIf(!hasChromium)('the consumer portal actions in Chromium without J
     expect(secret).toMatch(/^whsec_/);
     expect(secret).not.toBe(firstSecret);
     await check('endpoint: secret rotated');
-    await page.goto(`${t.origin}/portal/endpoints/${endpoint.id}`); // a GET never shows it again
+    // POST-redirect-GET: the address is the endpoint's page, and a reload neither posts again nor shows the secret again.
+    expect(new URL(page.url()).pathname).toBe(`/portal/endpoints/${endpoint.id}`);
+    await page.reload();
     expect(await page.locator('code').filter({ hasText: 'whsec_' }).count()).toBe(0);
+    const stored = await t.database.db
+      .selectFrom('webhook_endpoints')
+      .select('secrets')
+      .where('id', '=', endpoint.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.secrets, 'the first secret and one rotation, not two').toHaveLength(2);
 
     expect(Object.fromEntries(violations)).toEqual(Object.fromEntries([...violations.keys()].map((k) => [k, []])));
   });

@@ -13,6 +13,7 @@ import { findIntegrator } from '../../db/integrators';
 import { findDelivery, listDeliveries, requeueDelivery } from '../../db/webhook-deliveries';
 import { type EndpointRow, findEndpoint, insertEndpoint, listEndpoints, lockEndpoint, updateEndpoint } from '../../db/webhook-endpoints';
 import { readForm } from '../../http/form';
+import { createFormDrafts, isFormRecord } from '../../http/form-drafts';
 import { createPortalTokens, PORTAL_SESSION_TTL_MS } from '../../http/portal-tokens';
 import {
   type EndpointFormErrors,
@@ -186,6 +187,29 @@ export function portalRoutes(deps: Deps) {
     return { posted, errors, parsed: parsed.success ? parsed.data : undefined };
   }
 
+  const results = createFormDrafts(deps.appSecret, clock);
+  const endpointPath = (id: string) => `/portal/endpoints/${id}`;
+
+  /**
+   * POST-redirect-GET for an action whose answer must be seen once (a new secret, a test's
+   * result): it waits, encrypted, in a short-lived cookie for the endpoint's page, never in the URL.
+   */
+  async function redirectShowingOnce(c: Context<PortalEnv>, endpoint: EndpointRow, shown: { notice?: string; secret?: string }) {
+    const id = results.save(c, 'portal-result', endpointPath(endpoint.id), shown);
+    return id ? c.redirect(`${endpointPath(endpoint.id)}?shown=${id}`, 303) : endpointPage(c, endpoint, shown);
+  }
+
+  /** What the last action left to show on this page; read once, so a reload does not show a secret again. */
+  function shownOnce(c: Context<PortalEnv>, endpointId: string): { notice?: string; secret?: string } {
+    const kept = results.read(c, 'portal-result', c.req.query('shown'));
+    if (!isFormRecord(kept)) return {};
+    results.clear(c, 'portal-result', endpointPath(endpointId));
+    return {
+      ...(typeof kept.notice === 'string' ? { notice: kept.notice } : {}),
+      ...(typeof kept.secret === 'string' ? { secret: kept.secret } : {}),
+    };
+  }
+
   async function endpointPage(
     c: Context<PortalEnv>,
     endpoint: EndpointRow,
@@ -214,6 +238,7 @@ export function portalRoutes(deps: Deps) {
       replayed: 'Every matching event since then is queued again.',
     };
     const done = c.req.query('done');
+    const shown = shownOnce(c, endpoint.id);
     return c.html(
       <EndpointPage
         integrator={c.get('integratorName')}
@@ -222,6 +247,7 @@ export function portalRoutes(deps: Deps) {
         errors={{}}
         deliveries={deliveries}
         {...(done && notices[done] ? { notice: notices[done] } : {})}
+        {...shown}
         {...extra}
       />,
       status,
@@ -269,9 +295,7 @@ export function portalRoutes(deps: Deps) {
         { endpointId: id, integratorId: c.get('integratorId'), origin: new URL(posted.url).origin },
         'webhook endpoint created in the portal',
       );
-      const endpoint = (await findEndpoint(db, id))!;
-      // The secret is shown once, in this answer: never in a redirect's URL.
-      return endpointPage(c, endpoint, { notice: 'The endpoint is added.', secret });
+      return redirectShowingOnce(c, (await findEndpoint(db, id))!, { notice: 'The endpoint is added.', secret });
     })
     .get('/portal/endpoints/:id', async (c) => {
       const endpoint = await owned(c);
@@ -313,7 +337,7 @@ export function portalRoutes(deps: Deps) {
         asymmetricKeys,
       );
       const result = sent.error ?? `the endpoint answered ${sent.statusCode} in ${sent.latencyMs} ms`;
-      return endpointPage(c, endpoint, { notice: `Test event sent: ${result}.` });
+      return redirectShowingOnce(c, endpoint, { notice: `Test event sent: ${result}.` });
     })
     .post('/portal/endpoints/:id/rotate-secret', async (c) => {
       const endpoint = await owned(c);
@@ -325,7 +349,7 @@ export function portalRoutes(deps: Deps) {
         return rotated.secret;
       });
       deps.log.info({ endpointId: endpoint.id, integratorId: c.get('integratorId') }, 'webhook secret rotated in the portal');
-      return endpointPage(c, endpoint, { secret });
+      return redirectShowingOnce(c, endpoint, { secret });
     })
     .post('/portal/endpoints/:id/replay', async (c) => {
       const endpoint = await owned(c);
