@@ -183,6 +183,7 @@ describe.skipIf(!hasChromium)(title, () => {
         skipEmpty: false,
         instantAlerts: false,
         neutralSubjects: false,
+        countryContext: false,
         // The browser's Accept-Language (en-GB) chose it at sign-up.
         language: 'en',
       },

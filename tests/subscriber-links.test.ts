@@ -163,7 +163,7 @@ describe('the preference centre', () => {
     expect(await (await t.app.request(c.manage)).text()).toContain('Sign out every link');
     const signOut = await post(`/preferences/sign-out?token=${c.manageToken}`);
     expect(signOut.status).toBe(303);
-    expect(signOut.headers.get('location')).toBe('/preferences/signed-out');
+    expect(signOut.headers.get('location')).toBe('/preferences/signed-out?lang=en');
     expect(await (await t.app.request('/preferences/signed-out')).text()).toContain('has stopped working');
 
     const manage = await t.app.request(c.manage);

@@ -2,8 +2,8 @@ import { generateAtomFeed, generateJsonFeed } from 'feedsmith';
 import type { ChangeFeedFilters, FeedChange } from '../db/change-feed';
 import type { ChangeType } from '../db/change-types';
 import type { CountryChangeView } from '../db/changes';
+import { en } from '../i18n/en';
 import { findCountry } from '../taxonomy/countries';
-import { changedValueLines, countryContextWords } from '../templates/country-context-words';
 import { countryChangeCategories, countryView } from './country-change-view';
 
 /** The filters as query parameters, in one canonical order (comma-separated lists): feed links and cache keys. */
@@ -24,6 +24,16 @@ export function feedQuery(filters: ChangeFeedFilters): string {
 export function feedLinks(publicBaseUrl: string, filters: ChangeFeedFilters) {
   const query = feedQuery(filters);
   return { atom: `${publicBaseUrl}/feeds/changes.atom${query}`, json: `${publicBaseUrl}/feeds/changes.json${query}` };
+}
+
+/** Feeds are in English: country context in the words the English digest uses. */
+const contextWords = en.email.digest.context;
+
+/** "Head of government: Prime Minister A → Prime Minister B", one per changed field. */
+function changedValueLines(changed: Readonly<Record<string, { old: string | null; new: string | null }>>): string[] {
+  return Object.entries(changed).map(
+    ([field, { old, new: value }]) => `${field}: ${old ?? contextWords.none} → ${value ?? contextWords.none}`,
+  );
 }
 
 const typeLabels: Partial<Record<ChangeType, string>> = {
@@ -50,7 +60,7 @@ function countryFeedEntry(change: CountryChangeView, publicBaseUrl: string): Fee
   const fields = Object.keys(change.changed);
   return {
     id: entryId(publicBaseUrl, change.id),
-    title: `${country.name}. ${countryContextWords.types[change.type]}: ${fields.join(', ')}`,
+    title: `${country.name}. ${contextWords.types[change.type]}: ${fields.join(', ')}`,
     updated: change.detectedAt,
     link: country.url?.startsWith('http') ? country.url : `${publicBaseUrl}/v1/changes?after=${change.id - 1}&limit=1`,
     summary: changedValueLines(change.changed).join('\n'),

@@ -46,13 +46,3 @@ export async function savePreferencesWithToken(
   const subscriber = await updatePreferencesIfCurrent(deps.db, key, version, storedPreferences(preferences), deps.clock.now());
   return subscriber ? { ok: true, subscriber } : { ok: false, problem: 'no-longer-valid' };
 }
-
-export const tokenProblemText: Record<TokenProblem, string> = {
-  malformed: 'This link is incomplete. Please copy the whole link from the email.',
-  'bad-signature': 'This link is not valid. Please use the link from the email exactly as it was sent.',
-  'wrong-purpose': 'This link is for something else. Please use the matching link from the email.',
-  expired: 'This link has expired. Please sign up again to get a new one.',
-  'no-longer-valid': 'This link no longer works: the subscription it was for has ended or changed.',
-  'signed-out':
-    'This link was signed out: every link sent before that was stopped. To manage your alerts, sign up again with the same address and we will email you a new link.',
-};

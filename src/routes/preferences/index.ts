@@ -1,10 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ProblemError } from '../../errors';
+import { en } from '../../i18n/en';
 import type { Deps } from '../../services';
 import { subscriberLinks } from '../../subscribers/links';
 import { unsubscribe } from '../../subscribers/manage';
 import { preferencesOf } from '../../subscribers/preferences';
-import { savePreferencesWithToken, subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
+import { savePreferencesWithToken, subscriberFromToken, type TokenProblem } from '../../subscribers/token-subscriber';
 import { createRouter, json, problemResponse, problemResponses, publicSecurity, readProblemResponses } from '../router';
 import { PreferencesSchema, SubscriberPreferencesSchema, TokenQuerySchema } from './schema';
 
@@ -45,7 +46,7 @@ const deleteRoute = createRoute({
 
 export function preferenceRoutes(deps: Deps) {
   const refused = (problem: TokenProblem) =>
-    new ProblemError({ type: 'invalid-token', title: 'This link is not valid', status: 401, detail: tokenProblemText[problem] });
+    new ProblemError({ type: 'invalid-token', title: 'This link is not valid', status: 401, detail: en.badLink[problem] });
   const manageToken = async (token: string) => {
     const found = await subscriberFromToken(deps, deps.db, token, 'manage');
     if (!found.ok) throw refused(found.problem);

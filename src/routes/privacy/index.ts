@@ -1,10 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { findSubscriber } from '../../db/subscribers';
 import { ProblemError } from '../../errors';
+import { en } from '../../i18n/en';
 import type { Deps } from '../../services';
 import { subscriberExport } from '../../subscribers/export';
 import { keyStatusOf, offerKey, offerRefusalText, removeKey } from '../../subscribers/openpgp';
-import { subscriberFromToken, type TokenProblem, tokenProblemText } from '../../subscribers/token-subscriber';
+import { subscriberFromToken, type TokenProblem } from '../../subscribers/token-subscriber';
 import { TokenQuerySchema } from '../preferences/schema';
 import { createRouter, json, problemResponse, problemResponses, publicSecurity, readProblemResponses } from '../router';
 import { ExportTokenQuerySchema, KeyStatusSchema, OpenpgpKeyRequestSchema, SubscriberExportSchema } from './schema';
@@ -60,7 +61,7 @@ const deleteKeyRoute = createRoute({
 /** A subscriber's privacy controls: the data export and their OpenPGP key. */
 export function privacyRoutes(deps: Deps) {
   const refused = (problem: TokenProblem) =>
-    new ProblemError({ type: 'invalid-token', title: 'This link is not valid', status: 401, detail: tokenProblemText[problem] });
+    new ProblemError({ type: 'invalid-token', title: 'This link is not valid', status: 401, detail: en.badLink[problem] });
   const byToken = async (token: string, purpose: 'manage' | 'export') => {
     const found = await subscriberFromToken(deps, deps.db, token, purpose);
     if (!found.ok) throw refused(found.problem);
