@@ -1,5 +1,5 @@
-import esCountries from 'i18n-iso-countries/langs/es.json';
-import frCountries from 'i18n-iso-countries/langs/fr.json';
+import esCountries from 'i18n-iso-countries/langs/es.json' with { type: 'json' };
+import frCountries from 'i18n-iso-countries/langs/fr.json' with { type: 'json' };
 import { type Language, languages } from '../db/database';
 import type { Country } from '../taxonomy/countries';
 import { en, type Messages } from './en';
