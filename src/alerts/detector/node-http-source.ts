@@ -48,7 +48,8 @@ export function nodeHttpSourceReader(
     }
     const declared = Number(header(headers, 'content-length') ?? NaN);
     if (declared > limits.maxBytes) {
-      body.destroy();
+      // dump() listens for the abort it causes; a bare destroy() would leave it uncaught.
+      await body.dump({ limit: 1 });
       throw new SourceFetchError(`is larger than the ${limits.maxBytes} byte limit (${declared} bytes)`);
     }
     const chunks: Buffer[] = [];
@@ -57,7 +58,7 @@ export function nodeHttpSourceReader(
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.byteLength;
         if (size > limits.maxBytes) {
-          body.destroy();
+          // Leaving the loop closes the body through its iterator.
           throw new SourceFetchError(`is larger than the ${limits.maxBytes} byte limit`);
         }
         chunks.push(chunk);
