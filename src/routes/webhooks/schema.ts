@@ -129,7 +129,8 @@ export const ReplayRequestSchema = z
         example: '2025-02-02T00:00:00Z',
       }),
   })
-  .refine((body) => !(body.until instanceof Date) || !('at' in body.since) || body.until > body.since.at, {
+  // Zod runs this check even when `since` failed its own, so `since` may still be the raw input here.
+  .refine((body) => !(body.until instanceof Date) || !(body.since instanceof Object && 'at' in body.since) || body.until > body.since.at, {
     message: 'must be after since',
     path: ['until'],
   })
