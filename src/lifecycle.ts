@@ -40,7 +40,7 @@ const closingReserveMs = (timeoutMs: number) => Math.min(2_000, Math.floor(timeo
  *     less a reserve;
  *  3. hand back the leases this process still holds (webhook deliveries back to the queue,
  *     digest batches claimable at once), whether or not the work finished;
- *  4. close the HTTP server and the pool;
+ *  4. close the HTTP server, the mailer's connections (the SMTP pool) and the database pool;
  *  5. exit 0 (1 if the leases could not be handed back or the timeout ran out).
  * A second signal exits at once with 1: what it held is then released by its lease expiring.
  */
@@ -97,6 +97,7 @@ async function shutdown(target: ShutdownTarget, signal: string): Promise<void> {
   // Requests still open after half of what is left are cut: the pool must close too.
   await within(left() / 2, closeServer(server));
   server.closeAllConnections?.();
+  if (deps.mailer.close && !(await within(left() / 2, deps.mailer.close()))) log.warn('the mailer did not close in time');
   if (!(await within(left(), database.close()))) log.warn('the database pool did not close in time');
   clearTimeout(hardStop);
   log.info({ drained }, 'stopped');

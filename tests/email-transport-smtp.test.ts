@@ -11,12 +11,23 @@ import { type GnupgHome, gnupgHome } from '../testkit/gnupg';
 let server: SMTPServer;
 let url: string;
 const received: { from: string; to: string[]; raw: string }[] = [];
+/** Connections the relay saw open, and those that closed since. */
+const connections = { opened: 0, closed: 0 };
 let gpg: GnupgHome;
+const mailers: { close?(): Promise<void> }[] = [];
 
 beforeAll(async () => {
   server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    onConnect(_session, callback) {
+      connections.opened += 1;
+      callback();
+    },
+    onClose() {
+      connections.closed += 1;
+    },
     onRcptTo(address, _session, callback) {
       if (address.address.startsWith('refused')) return callback(Object.assign(new Error('no such user'), { responseCode: 550 }));
       callback();
@@ -39,13 +50,24 @@ beforeAll(async () => {
   gpg = gnupgHome();
 });
 afterAll(async () => {
+  await Promise.all(mailers.map((m) => m.close?.()));
   gpg?.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
 const clock = fixedClock(new Date(Date.now() + 1000));
-const mailerFor = () =>
-  createMailer({ config: { resend: undefined, emailFrom: 'Alerts <alerts@example.org>', dataDir: '/nonexistent', smtpUrl: url }, clock });
+const mailerFor = (query = '') => {
+  const mailer = createMailer({
+    config: { resend: undefined, emailFrom: 'Alerts <alerts@example.org>', dataDir: '/nonexistent', smtpUrl: `${url}${query}` },
+    clock,
+  });
+  mailers.push(mailer);
+  return mailer;
+};
+const until = async (done: () => boolean) => {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return done();
+};
 const message = (to: string, extra: object = {}) => ({
   to,
   subject: 'Kazakhstan: 3 reports on Rights',
@@ -110,5 +132,26 @@ describe('the SMTP transport (SMTP_URL, nodemailer)', () => {
       .catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(Error);
     expect(received.length).toBe(before);
+  });
+
+  it('keeps its connections open between messages and batches (a pool, at most ?maxConnections= at once), and close() ends them', async () => {
+    const mailer = mailerFor('?maxConnections=2');
+    const before = { ...connections, received: received.length };
+    const batch = (key: string, n: number) =>
+      mailer.sendBatch(
+        Array.from({ length: n }, (_, i) => message(`pool-${key}-${i}@example.org`)),
+        { idempotencyKey: key },
+      );
+    await batch('smtp-pool-1', 5);
+    await batch('smtp-pool-2', 5);
+    expect(connections.opened - before.opened).toBe(1);
+    // Three batches at once share the two connections the query allows.
+    await Promise.all([batch('smtp-pool-3', 4), batch('smtp-pool-4', 4), batch('smtp-pool-5', 4)]);
+    expect(received.length - before.received).toBe(22);
+    expect(connections.opened - before.opened).toBe(2);
+    expect(connections.closed - before.closed).toBe(0);
+
+    await mailer.close!();
+    expect(await until(() => connections.closed - before.closed === 2)).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ const { resources, database } = await openNodeResources({ logToStderr: true });
 const deps = createDeps(resources);
 const outcome = await runCleanup(deps);
 await servicesIdle(deps);
+await deps.mailer.close?.();
 await database.close();
 if (!outcome.ran) {
   process.stderr.write('A cleanup is already running elsewhere; nothing done.\n');

@@ -18,6 +18,7 @@ const outcome = await runDetection(deps, 'cli', {
   },
 });
 await servicesIdle(deps);
+await deps.mailer.close?.();
 await database.close();
 if (!outcome.ran) {
   process.stderr.write('A detection run is already in progress elsewhere; nothing done.\n');

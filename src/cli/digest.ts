@@ -25,6 +25,7 @@ const result = await runDigestTick(deps, {
   onBatch: (batch) => process.stdout.write(`batch ${batch.number}: ${batch.emails} emails ${outcomeWords[batch.outcome]}\n`),
 });
 await servicesIdle(deps);
+await deps.mailer.close?.();
 await database.close();
 process.stdout.write(
   result.dryRun

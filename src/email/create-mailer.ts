@@ -85,5 +85,8 @@ export function encryptedThrough(encrypted: Mailer, plain: Mailer): Mailer {
       return { ids };
     },
     ...(plain.pruneSentBefore ? { pruneSentBefore: plain.pruneSentBefore.bind(plain) } : {}),
+    async close() {
+      await Promise.all([encrypted.close?.(), plain.close?.()]);
+    },
   };
 }

@@ -49,6 +49,8 @@ export interface Mailer {
   sendBatch(messages: EmailMessage[], options: SendOptions): Promise<{ ids: string[] }>;
   /** Deletes the local copies of messages sent before `before` (the outbox's files), answering how many; transports that keep none leave it out. */
   pruneSentBefore?(before: Date): Promise<number>;
+  /** Ends what the transport holds open (the SMTP pool's connections), once nothing more is sent; transports that hold nothing leave it out. */
+  close?(): Promise<void>;
 }
 
 export const MAX_BATCH_SIZE = 100;
