@@ -11,7 +11,6 @@ import {
   type RunRecord,
   SCALE,
   STEP_FETCH,
-  STEP_SHA,
   type TargetResult,
 } from '../testkit/detection-runs';
 import { editSome, generateFeedEvents } from '../testkit/generated-events';
@@ -88,7 +87,7 @@ function comparisonTable(results: readonly TargetResult[]) {
 /** What the figures of this run say, for bench/text/detection.md (computed, nothing written in advance). */
 function findings(results: readonly TargetResult[], steps: readonly [string, number][]) {
   const stepMs = (label: string) => steps.find(([l]) => l === label)?.[1] ?? Number.NaN;
-  const [fetchMs, shaMs] = [stepMs(STEP_FETCH), stepMs(STEP_SHA)];
+  const fetchMs = stepMs(STEP_FETCH);
   return {
     firstLoads: results.map((r) => {
       const first = r.runs.first;
@@ -109,13 +108,11 @@ function findings(results: readonly TargetResult[], steps: readonly [string, num
         wall: fmtMs(median(same.map((x) => x.ms))),
         sqlMs: fmtMs(sqlMs),
         statements: consistent(same, (x) => String(x.statements)),
-        larger: fetchMs + shaMs > sqlMs ? 'the body transfer, not SQL,' : 'SQL, not the body transfer,',
+        larger: fetchMs > sqlMs ? 'the body transfer, not SQL,' : 'SQL, not the body transfer,',
         extra: fmtMs(median(same.map((x, i) => x.ms - r.runs.same304[i]!.ms))),
       };
     }),
-    bodyMs: fmtMs(fetchMs + shaMs),
     fetchMs: fmtMs(fetchMs),
-    shaMs: fmtMs(shaMs),
     newBodyMs: fmtInt(steps.filter(([l]) => !l.startsWith(SCALE) && !NO_CHANGE_STEPS.has(l)).reduce((a, [, ms]) => a + ms, 0)),
     paramsPerStatement: fmtInt(ROWS_PER_STATEMENT * 14),
   };

@@ -2,10 +2,10 @@
  * The detection bench's runs: one round on one database (first load, no change as a 200 and as a
  * 304, 1% changed, each checked against what it must see), and the CPU steps of a 200 timed alone.
  */
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
 import { fetchSource } from '../src/alerts/detector/fetch-source';
+import { nodeHttpSourceReader } from '../src/alerts/detector/node-http-source';
 import { runDetection } from '../src/alerts/detector/run-detection';
 import { normaliseEvent } from '../src/alerts/event';
 import { parseSourceDocument } from '../src/alerts/sources/index';
@@ -117,29 +117,32 @@ export async function measureDetectionRound(target: DbTarget, round: number, res
 }
 
 export const SCALE = '(for scale) ';
-export const STEP_FETCH = 'fetchSource (src: HTTP GET of the whole body, size cap, UTF-8 decode)';
-export const STEP_SHA = 'sha256 of the body (detect-source.ts: compared with `source_states.body_hash`)';
+export const STEP_FETCH =
+  "fetchSource (src: Node's reader, HTTP GET of the whole body, size cap, sha256 of the chunks as they come, compared with `source_states.body_hash`)";
+export const STEP_DECODE = 'UTF-8 decode of the body (`SourceBody.text()`: strict, only for a body not seen before)';
 /** The steps a no-change 200 run takes; a 200 with a new body takes all of them. */
-export const NO_CHANGE_STEPS = new Set([STEP_FETCH, STEP_SHA]);
+export const NO_CHANGE_STEPS = new Set([STEP_FETCH]);
 
 /**
  * The CPU side of a run that gets a 200, step by step, without a database: the same calls the
- * job makes (src's fetchSource, the sha256 detect-source.ts takes of the body, then for a body it
- * has not seen: parseSourceDocument, normaliseEvent, hashEvents), each timed alone, twice.
+ * job makes (src's fetchSource through Node's reader, which hashes the body as it comes; then for
+ * a body it has not seen: the decode, parseSourceDocument, normaliseEvent, hashEvents), each timed alone, twice.
  */
 export async function profileDetectionCpu(server: FeedServer, feeds: Feeds, into: Map<string, number[]>): Promise<void> {
   server.serve(feeds.base, { honourConditional: false });
   const { step } = stepSamples(2, into);
   const limits = { timeoutMs: 15_000, maxBytes: 20 * 1024 * 1024, userAgent: 'tracker-alerts-bench' };
-  const fetched = await step(STEP_FETCH, () => fetchSource(server.url, {}, limits));
+  const fetched = await step(STEP_FETCH, () => fetchSource(server.url, {}, limits, { http: reader }));
   if (fetched.status !== 'ok') throw new Error('profile: the feed server did not answer 200');
-  await step(STEP_SHA, () => createHash('sha256').update(fetched.body).digest('base64url'));
+  const text = await step(STEP_DECODE, () => fetched.body.text());
   const document = await step('parseSourceDocument (JSON.parse + zod safeParse per event + duplicate-id check)', () =>
-    parseSourceDocument(fetched.body, fetched.contentType, server.url),
+    parseSourceDocument(text, fetched.contentType, server.url),
   );
   const normalised = await step("normaliseEvent (on the adapter's validated events, no second zod parse)", () =>
     document.events.map(normaliseEvent),
   );
   await step('hashEvents (content hash of every event)', () => hashEvents(normalised));
-  await step(`${SCALE}JSON.parse of the body alone (inside parseSourceDocument)`, () => JSON.parse(fetched.body));
+  await step(`${SCALE}JSON.parse of the body alone (inside parseSourceDocument)`, () => JSON.parse(text));
 }
+
+const reader = nodeHttpSourceReader();

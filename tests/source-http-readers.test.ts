@@ -31,17 +31,19 @@ let closedBase: string;
 const limits: FetchLimits = { timeoutMs: 500, maxBytes: 4096, userAgent: 'tracker-alerts-test' };
 const readers = { fetch: {}, undici: { http: nodeHttpSourceReader() } };
 
-/** What a reader makes of a url: its result, or the error's class and message. */
+/** What a reader makes of a url: its result with the body's text, or the error's class and message. */
 const outcome = (reader: keyof typeof readers, path: string, previous: Validators = {}) =>
-  fetchSource(`${base}${path}`, previous, limits, readers[reader]).then(
-    (result) => result,
-    (error: Error & { status?: number; retryAfter?: string | null }) => ({
-      error: error.name,
-      message: error.message,
-      status: error.status,
-      retryAfter: error.retryAfter,
-    }),
-  );
+  fetchSource(`${base}${path}`, previous, limits, readers[reader])
+    .then((result) => (result.status === 'ok' ? { ...result, body: result.body.text() } : result))
+    .then(
+      (result) => result,
+      (error: Error & { status?: number; retryAfter?: string | null }) => ({
+        error: error.name,
+        message: error.message,
+        status: error.status,
+        retryAfter: error.retryAfter,
+      }),
+    );
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

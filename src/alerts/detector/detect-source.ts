@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Db, SourceOutcome, SourceStatesTable } from '../../db/database';
 import type { NormalisedEvent } from '../../db/event-fields';
 import { loadSourceState, saveSourceState } from '../../db/source-states';
@@ -44,8 +43,7 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string, option
       ? await fetcher(url, validators, limits)
       : await fetchSource(url, validators, limits, { file: deps.readFileSource, http: deps.readHttpSource });
     const now = deps.clock.now();
-    const bodyHash =
-      fetched.status === 'ok' ? createHash('sha256').update(fetched.body).digest('base64url') : (previous?.body_hash ?? null);
+    const bodyHash = fetched.status === 'ok' ? fetched.body.sha256 : (previous?.body_hash ?? null);
     // A 304, or a 200 with the very bytes already detected, costs no parsing and writes no event.
     if (fetched.status === 'not_modified' || (previous?.body_hash && previous.body_hash === bodyHash)) {
       const state: SourceStatesTable = {
@@ -63,7 +61,7 @@ export async function detectSource(deps: SourceDeps, db: Db, url: string, option
       return { url, status: 'not_modified', durationMs: elapsed() };
     }
 
-    const document = parseSourceDocument(fetched.body, fetched.contentType, url);
+    const document = parseSourceDocument(fetched.body.text(), fetched.contentType, url);
     // The adapters validated every event already: normalise, no second parse.
     const events = latestPerId(document.events.map(normaliseEvent));
     let countryChanges = 0;

@@ -1,13 +1,13 @@
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import {
   causeOf,
-  decodeUtf8,
   type FetchedSource,
   type FetchLimits,
   type HttpSourceReader,
   isConnectionReset,
   SourceFetchError,
   SourceStatusError,
+  sourceBody,
   sourceRequestHeaders,
   type Validators,
 } from './fetch-source';
@@ -69,7 +69,7 @@ export function nodeHttpSourceReader(
     }
     return {
       status: 'ok',
-      body: decodeUtf8(Buffer.concat(chunks)),
+      body: sourceBody(chunks),
       contentType: header(headers, 'content-type') ?? undefined,
       validators: { etag: header(headers, 'etag'), lastModified: header(headers, 'last-modified') },
     };

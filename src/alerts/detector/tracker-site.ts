@@ -148,7 +148,7 @@ async function readRobots(host: PoliteHost, baseUrl: string, limits: ReturnType<
   const robotsUrl = `${new URL(baseUrl).origin}/robots.txt`;
   try {
     const fetched = await host.fetch(robotsUrl, {}, { ...limits, maxBytes: Math.min(limits.maxBytes, ROBOTS_MAX_BYTES) });
-    const rules = robotsParser(robotsUrl, fetched.status === 'ok' ? fetched.body : '');
+    const rules = robotsParser(robotsUrl, fetched.status === 'ok' ? fetched.body.text() : '');
     return {
       refusal: (url) => (rules.isDisallowed(url, ROBOTS_AGENT) ? 'disallowed by robots.txt: not fetched' : undefined),
       crawlDelaySeconds: rules.getCrawlDelay(ROBOTS_AGENT),
