@@ -22,10 +22,10 @@ const MAX_BYTES = 16 * 1024 * 1024;
  */
 export interface FeedCache {
   head(): Promise<number>;
-  /** The answer kept under `etag`, if any. */
-  kept(etag: string): string | undefined;
+  /** The answer kept under `etag`, if any, as the UTF-8 bytes sent (encoded once, not per request). */
+  kept(etag: string): Uint8Array<ArrayBuffer> | undefined;
   /** The answer under `etag`, rendered (once) when missing. */
-  answer(etag: string, render: () => Promise<string>): Promise<string>;
+  answer(etag: string, render: () => Promise<string>): Promise<Uint8Array<ArrayBuffer>>;
   /** A change was appended somewhere: read the head again. */
   changed(): void;
 }
@@ -35,17 +35,18 @@ export function createFeedCache(db: Db): FeedCache {
   let known: { head: number; readAt: number } | undefined;
   let reading: { generation: number; head: Promise<number> } | undefined;
   let answersHead = -1;
-  const answers = new Map<string, string>();
-  const rendering = new Map<string, Promise<string>>();
+  const answers = new Map<string, Uint8Array<ArrayBuffer>>();
+  const rendering = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  const utf8 = new TextEncoder();
   let bytes = 0;
 
-  const keep = (etag: string, body: string) => {
+  const keep = (etag: string, body: Uint8Array<ArrayBuffer>) => {
     answers.set(etag, body);
-    bytes += body.length;
+    bytes += body.byteLength;
     for (const [oldest, kept] of answers) {
       if (bytes <= MAX_BYTES) break;
       answers.delete(oldest);
-      bytes -= kept.length;
+      bytes -= kept.byteLength;
     }
   };
 
@@ -86,7 +87,8 @@ export function createFeedCache(db: Db): FeedCache {
       }
       const running = rendering.get(etag);
       if (running) return running;
-      const made = render().then((body) => {
+      const made = render().then((text) => {
+        const body = utf8.encode(text);
         if (etag.startsWith(`"${answersHead}-`)) keep(etag, body);
         return body;
       });
