@@ -1,23 +1,28 @@
+/**
+ * Issue 4 benchmark: `runDetection` on a 10,000-event JSON feed served over HTTP, four runs per
+ * round and database (first load, no change as a 200 and as a 304, 1% changed), each checked
+ * against what it must see; then the CPU steps of a 200 timed alone (text: bench/text/detection.md).
+ *
+ *   npm run bench -- detection        # BENCH_EVENTS=1000 BENCH_ROUNDS=1 for a quick pass
+ */
+import { sql } from 'kysely';
+import { hashEvents } from '../src/alerts/detect';
+import { fetchSource } from '../src/alerts/detector/fetch-source';
+import { nodeHttpSourceReader } from '../src/alerts/detector/node-http-source';
+import { runDetection } from '../src/alerts/detector/run-detection';
+import { normaliseEvent } from '../src/alerts/event';
+import { parseSourceDocument } from '../src/alerts/sources/index';
+import type { SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
-import { dbTargets, pgliteVersion } from '../testkit/db-targets';
-import {
-  type Feeds,
-  KINDS,
-  type Kind,
-  LABELS,
-  measureDetectionRound,
-  NO_CHANGE_STEPS,
-  profileDetectionCpu,
-  type RunRecord,
-  SCALE,
-  STEP_FETCH,
-  type TargetResult,
-} from '../testkit/detection-runs';
+import { createBenchDeps } from '../testkit/bench-deps';
+import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
 import { editSome, generateFeedEvents } from '../testkit/generated-events';
-import { rowsCell } from '../testkit/rows-written';
-import { startFeedServer } from '../testkit/source-server';
+import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
+import { type FeedRequest, startFeedServer } from '../testkit/source-server';
+import { eventsLabel, sqlTotals, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
-import { consistent, interleaved, log, spread } from './measure';
+import { stepSamples, timed } from '../testkit/timing';
+import { consistent, inTempDir, interleaved, log, spread } from './measure';
 import {
   type BenchResult,
   cols,
@@ -28,131 +33,175 @@ import {
   goalCell,
   goalMet,
   machineInfo,
-  now,
   pct,
   recordTable,
-  sectionRows,
   startRun,
   writeUnless,
   writeUp,
 } from './report';
 
 const TOTAL = envNumber('BENCH_EVENTS', 10_000);
-const ROUNDS = envNumber('BENCH_ROUNDS', 5, 1);
-/** Without an explicit BENCH_ROUNDS: stop after round 3 if 5 rounds would pass this (seconds). */
-const BUDGET_S = process.env.BENCH_ROUNDS ? Infinity : envNumber('BENCH_BUDGET_S', 180);
-const MIN_ROUNDS = Math.min(3, ROUNDS);
-const GOAL_SHARE = 0.1;
+const ROUNDS = envNumber('BENCH_ROUNDS', 3, 1);
+const KINDS = ['first', 'same200', 'same304', 'changed'] as const;
+type Kind = (typeof KINDS)[number];
+const LABELS: Record<Kind, string> = {
+  first: 'first load',
+  same200: 'no change (200, identical body)',
+  same304: 'no change (304)',
+  changed: '1% changed (100 bodies edited)',
+};
+/** What each run must see: the HTTP status, the source's outcome, its new and updated events. */
+const EXPECTED: Record<Kind, [number, SourceOutcome['status'], number, number | 'edited']> = {
+  first: [200, 'changed', TOTAL, 0],
+  same200: [200, 'not_modified', 0, 0], // the body's sha256 equals source_states.body_hash: nothing parsed
+  same304: [304, 'not_modified', 0, 0],
+  changed: [200, 'changed', 0, 'edited'],
+};
+const STEP_FETCH =
+  "fetchSource (src: Node's reader, HTTP GET of the whole body, size cap, sha256 of the chunks as they come, compared with `source_states.body_hash`)";
+const SCALE = '(for scale) ';
+
+type FeedServer = Awaited<ReturnType<typeof startFeedServer>>;
+type Feeds = { base: Buffer; changed: Buffer; edited: number };
+type RunRecord = ReturnType<typeof sqlTotals> & {
+  ms: number;
+  rows: RowsWritten;
+  outcome?: SourceOutcome;
+  http: FeedRequest[];
+  problem?: string;
+};
+type TargetResult = { target: string; runs: Record<Kind, RunRecord[]> };
+
+function problemOf(kind: Kind, r: RunRecord, feeds: Feeds): string | undefined {
+  const [http, status, published, updated] = EXPECTED[kind];
+  const o = r.outcome;
+  if (!o) return 'runDetection did not run (already running?)';
+  if (o.status === 'failed') return `source FAILED: ${o.error}`;
+  const wanted = updated === 'edited' ? feeds.edited : updated;
+  const problems = [
+    o.status !== status && `source status ${o.status}, expected ${status}`,
+    (r.http.length !== 1 || r.http[0]!.status !== http) && `HTTP ${r.http.map((h) => h.status).join(',') || 'none'}, expected one ${http}`,
+    kind !== 'first' && !r.http.every((h) => h.conditional) && 'request was not conditional (no If-None-Match)',
+    o.status === 'changed' &&
+      (o.published !== published || o.updated !== wanted) &&
+      `published ${o.published}/updated ${o.updated}, expected ${published}/${wanted}`,
+  ];
+  return problems.filter(Boolean).join('; ') || undefined;
+}
+
+/** One round on one database: a fresh schema / instance, the four runs back to back. */
+async function measureRound(target: DbTarget, round: number, result: TargetResult, server: FeedServer, feeds: Feeds) {
+  const fresh = await target.fresh(round);
+  await inTempDir('tracker-bench-detection-', async (dataDir) => {
+    try {
+      const timer = statementTimer(eventsLabel);
+      const deps = createBenchDeps(
+        { ...fresh.handle, db: fresh.handle.db.withPlugin(timer.plugin) },
+        { DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org', SOURCE_URLS: server.url },
+      );
+      await sql`select 1`.execute(fresh.handle.db); // connection warm
+      for (const kind of KINDS) {
+        server.serve(kind === 'changed' ? feeds.changed : feeds.base, { honourConditional: kind !== 'same200' });
+        const before = await snapshotRows(fresh.handle.db);
+        timer.totals.clear();
+        const requestsBefore = server.requests.length;
+        const run = await timed(() =>
+          runDetection(deps, 'cli').then(
+            (r) => (r.ran ? r.run.sources[0] : undefined),
+            (error: Error) => `runDetection threw: ${error.message}`,
+          ),
+        );
+        const statements = sqlTotals(timer.totals);
+        // The job kicks the webhook pump, whose fan-out runs on in the background: the next timed run must not share it.
+        await deps.webhookPump.idle();
+        const outcome = typeof run.value === 'string' ? undefined : run.value;
+        const http = server.requests.slice(requestsBefore);
+        const record: RunRecord = { ...statements, ms: run.ms, rows: await rowsWrittenSince(fresh.handle.db, before), http };
+        if (outcome) record.outcome = outcome;
+        record.problem = typeof run.value === 'string' ? run.value : problemOf(kind, record, feeds);
+        result.runs[kind].push(record);
+        log(
+          `  ${target.name} round ${round} ${LABELS[kind]}: ${fmtInt(run.ms)} ms, HTTP ${http.map((h) => h.status).join(',')}, ` +
+            `rows ${rowsCell(record.rows)}, SQL ${fmtInt(record.sqlMs)} ms in ${record.statements} statements${record.problem ? `  PROBLEM: ${record.problem}` : ''}`,
+        );
+      }
+    } finally {
+      await fresh.dispose();
+    }
+  });
+}
+
+/**
+ * The CPU side of a run that gets a 200, without a database: the calls the job makes (fetchSource
+ * through Node's reader, which hashes as the body comes; for a body not seen before: the decode,
+ * parseSourceDocument, normaliseEvent, hashEvents), each timed alone, twice.
+ */
+async function profileCpu(server: FeedServer, feeds: Feeds, into: Map<string, number[]>): Promise<void> {
+  server.serve(feeds.base, { honourConditional: false });
+  const { step } = stepSamples(2, into);
+  const limits = { timeoutMs: 15_000, maxBytes: 20 * 1024 * 1024, userAgent: 'tracker-alerts-bench' };
+  const fetched = await step(STEP_FETCH, () => fetchSource(server.url, {}, limits, { http: reader }));
+  if (fetched.status !== 'ok') throw new Error('profile: the feed server did not answer 200');
+  const text = await step('UTF-8 decode of the body (`SourceBody.text()`: strict, only for a body not seen before)', () =>
+    fetched.body.text(),
+  );
+  const document = await step('parseSourceDocument (JSON.parse + zod safeParse per event + duplicate-id check)', () =>
+    parseSourceDocument(text, fetched.contentType, server.url),
+  );
+  const events = await step("normaliseEvent (on the adapter's validated events, no second zod parse)", () =>
+    document.events.map(normaliseEvent),
+  );
+  await step('hashEvents (content hash of every event)', () => hashEvents(events));
+  await step(`${SCALE}JSON.parse of the body alone (inside parseSourceDocument)`, () => JSON.parse(text));
+}
+const reader = nodeHttpSourceReader();
 
 /** Each round's run time over the first load of the same round (run just before it). */
 const roundRatios = (r: TargetResult, kind: Kind) => r.runs[kind].map((x, i) => x.ms / r.runs.first[i]!.ms);
 const timeGoal = (r: TargetResult, kind: Kind): Goal => ({
   value: median(roundRatios(r, kind)),
   op: '<',
-  target: GOAL_SHARE,
-  show: (n) => pct(n, n === GOAL_SHARE ? 0 : 1),
+  target: 0.1,
+  show: (n) => pct(n, n === 0.1 ? 0 : 1),
 });
 const rowsGoal = (r: TargetResult, kind: Kind): Goal => ({ value: Math.max(...r.runs[kind].map((x) => x.rows.total)), op: '=', target: 0 });
-
-/** The figures the ingest bench (issue 3) wrote, read back from its BENCHMARKS.md section. */
-function comparisonTable(results: readonly TargetResult[]) {
-  const ingest = sectionRows('Ingest (issue 3)');
-  if (ingest.rows.length === 0) return undefined;
-  const ingestRate = (target: string, phase: string) => ingest.rows.find((c) => c[1] === target && c[2]?.startsWith(phase))?.[3];
-  const rate = (r: TargetResult, k: Kind) => fmtInt((TOTAL / median(r.runs[k].map((x) => x.ms))) * 1000);
-  const rows = results.flatMap((r) => [
-    [
-      r.target,
-      'everything new',
-      `${rate(r, 'first')} (1 x ${fmtInt(TOTAL)}, HTTP + parse included)`,
-      `${ingestRate(r.target, 'ingest new') ?? 'n/a'} (20 x 1,000)`,
-    ],
-    [
-      r.target,
-      'nothing changed',
-      `${rate(r, 'same200')} (200 identical: body hash matches, nothing parsed)`,
-      ingestRate(r.target, 're-ingest unchanged') ?? 'n/a',
-    ],
-    [
-      r.target,
-      'a few changed',
-      `${rate(r, 'changed')} (1% bodies)`,
-      `${ingestRate(r.target, 're-ingest 5%') ?? 'n/a'} (5%: bodies and flags)`,
-    ],
-  ]);
-  const columns = cols('database', 'situation', '>detection job, events/s (this run)', '>ingestEvents, events/s (issue 3 section)');
-  return { columns, rows, date: ingest.date };
-}
-
-/** What the figures of this run say, for bench/text/detection.md (computed, nothing written in advance). */
-function findings(results: readonly TargetResult[], steps: readonly [string, number][]) {
-  const stepMs = (label: string) => steps.find(([l]) => l === label)?.[1] ?? Number.NaN;
-  const fetchMs = stepMs(STEP_FETCH);
-  return {
-    firstLoads: results.map((r) => {
-      const first = r.runs.first;
-      const failed = first.filter((x) => x.problem);
-      return {
-        target: r.target,
-        outcome: failed.length === 0 ? 'succeeded in every round' : `FAILED in ${failed.length} round(s): ${failed[0]!.problem}`,
-        statements: consistent(first, (x) => String(x.statements)),
-        upsertShare: pct(median(first.map((x) => (x.byStatement['insert events (upsert)'] ?? 0) / x.ms))),
-      };
-    }),
-    noChange: results.map((r) => {
-      const same = r.runs.same200;
-      const sqlMs = median(same.map((x) => x.sqlMs));
-      return {
-        target: r.target,
-        statuses: consistent(same, (x) => x.outcome?.status ?? 'n/a'),
-        wall: fmtMs(median(same.map((x) => x.ms))),
-        sqlMs: fmtMs(sqlMs),
-        statements: consistent(same, (x) => String(x.statements)),
-        larger: fetchMs > sqlMs ? 'the body transfer, not SQL,' : 'SQL, not the body transfer,',
-        extra: fmtMs(median(same.map((x, i) => x.ms - r.runs.same304[i]!.ms))),
-      };
-    }),
-    fetchMs: fmtMs(fetchMs),
-    newBodyMs: fmtInt(steps.filter(([l]) => !l.startsWith(SCALE) && !NO_CHANGE_STEPS.has(l)).reduce((a, [, ms]) => a + ms, 0)),
-    paramsPerStatement: fmtInt(ROWS_PER_STATEMENT * 14),
-  };
-}
+const noChange = (kind: Kind) => kind === 'same200' || kind === 'same304';
 
 function tables(results: readonly TargetResult[], steps: readonly [string, number][], feedMb: number) {
-  const lines = results.flatMap((r) => KINDS.map((kind) => ({ r, kind, x: r.runs[kind] })));
   const ms = (x: readonly RunRecord[]) => x.map((y) => y.ms);
-  const runs = recordTable(lines, {
-    database: ({ r }) => r.target,
-    run: ({ kind }) => LABELS[kind],
-    HTTP: ({ x }) => consistent(x, (y) => y.http.map((h) => h.status).join(',') || 'none'),
-    '>wall ms (median)': ({ x }) => fmtMs(median(ms(x))),
-    '>rounds (min-max ms)': ({ x }) => spread(ms(x), fmtMs),
-    '>events/s': ({ kind, x }) => (kind === 'same304' ? '' : fmtInt((TOTAL / median(ms(x))) * 1000)),
-    '>SQL ms (statements)': ({ x }) => `${fmtMs(median(x.map((y) => y.sqlMs)))} (${consistent(x, (y) => String(y.statements))})`,
-    'outcome (new / updated / unchanged)': ({ x }) => {
-      const problems = [...new Set(x.map((y) => y.problem).filter(Boolean))];
-      if (problems.length) return `PROBLEM: ${problems.join(' | ')}`;
-      return consistent(x, ({ outcome: o }) =>
-        o?.status === 'changed'
-          ? [o.published, o.updated, o.unchanged].map((n) => fmtInt(n ?? Number.NaN)).join(' / ')
-          : (o?.status ?? 'n/a'),
-      );
+  const runs = recordTable(
+    results.flatMap((r) => KINDS.map((kind) => ({ r, kind, x: r.runs[kind] }))),
+    {
+      database: ({ r }) => r.target,
+      run: ({ kind }) => LABELS[kind],
+      HTTP: ({ x }) => consistent(x, (y) => y.http.map((h) => h.status).join(',') || 'none'),
+      '>wall ms (median)': ({ x }) => fmtMs(median(ms(x))),
+      '>rounds (min-max ms)': ({ x }) => spread(ms(x), fmtMs),
+      '>events/s': ({ kind, x }) => (kind === 'same304' ? '' : fmtInt((TOTAL / median(ms(x))) * 1000)),
+      '>SQL ms (statements)': ({ x }) => `${fmtMs(median(x.map((y) => y.sqlMs)))} (${consistent(x, (y) => String(y.statements))})`,
+      'outcome (new / updated / unchanged)': ({ x }) => {
+        const problems = [...new Set(x.map((y) => y.problem).filter(Boolean))];
+        if (problems.length) return `PROBLEM: ${problems.join(' | ')}`;
+        return consistent(x, ({ outcome: o }) =>
+          o?.status === 'changed'
+            ? [o.published, o.updated, o.unchanged].map((n) => fmtInt(n ?? Number.NaN)).join(' / ')
+            : (o?.status ?? 'n/a'),
+        );
+      },
+      '>rows written (events + changes)': ({ x }) => consistent(x, (y) => rowsCell(y.rows)),
+      'run bookkeeping rows': ({ x }) => consistent(x, (y) => `${y.rows.detectionRuns} run + ${y.rows.sourceStates} source state`),
+      '>vs first load (median of per-round ratios)': ({ r, kind }) => (kind === 'first' ? '100%' : pct(timeGoal(r, kind).value)),
+      goal: ({ r, kind }) =>
+        noChange(kind) ? `${goalCell(timeGoal(r, kind))}; 0 rows: ${goalMet(rowsGoal(r, kind)) ? 'met' : 'NOT met'}` : '',
     },
-    '>rows written (events + changes)': ({ x }) => consistent(x, (y) => rowsCell(y.rows)),
-    'run bookkeeping rows': ({ x }) => consistent(x, (y) => `${y.rows.detectionRuns} run + ${y.rows.sourceStates} source state`),
-    '>vs first load (median of per-round ratios)': ({ r, kind }) => (kind === 'first' ? '100%' : pct(timeGoal(r, kind).value)),
-    goal: ({ r, kind }) =>
-      kind === 'same200' || kind === 'same304'
-        ? `${goalCell(timeGoal(r, kind))}; 0 rows: ${goalMet(rowsGoal(r, kind)) ? 'met' : 'NOT met'}`
-        : '',
-  });
+  );
   const pipeline = steps.filter(([l]) => !l.startsWith(SCALE));
   const sum = (list: typeof steps) => list.reduce((a, [, ms]) => a + ms, 0).toFixed(1);
   const stepTable = {
     columns: cols(`step (${feedMb.toFixed(1)} MiB feed, ${fmtInt(TOTAL)} events)`, 'no-change 200', '>ms'),
     rows: [
-      ...steps.map(([l, ms]) => [l, l.startsWith(SCALE) ? '' : NO_CHANGE_STEPS.has(l) ? 'yes' : 'no (skipped)', ms.toFixed(1)]),
-      ['sum: a no-change 200 run', '', sum(pipeline.filter(([l]) => NO_CHANGE_STEPS.has(l)))],
+      ...steps.map(([l, ms]) => [l, l.startsWith(SCALE) ? '' : l === STEP_FETCH ? 'yes' : 'no (skipped)', ms.toFixed(1)]),
+      ['sum: a no-change 200 run', '', sum(pipeline.filter(([l]) => l === STEP_FETCH))],
       ['sum: a 200 with a new body (without the "for scale" row)', '', sum(pipeline)],
     ],
   };
@@ -173,6 +222,37 @@ function tables(results: readonly TargetResult[], steps: readonly [string, numbe
   return { runs, steps: stepTable, statements };
 }
 
+/** What the figures of this run say, for bench/text/detection.md. */
+function findings(results: readonly TargetResult[], steps: readonly [string, number][]) {
+  const fetchMs = steps.find(([l]) => l === STEP_FETCH)?.[1] ?? Number.NaN;
+  return {
+    firstLoads: results.map(({ target, runs: { first } }) => {
+      const failed = first.filter((x) => x.problem);
+      return {
+        target,
+        outcome: failed.length === 0 ? 'succeeded in every round' : `FAILED in ${failed.length} round(s): ${failed[0]!.problem}`,
+        statements: consistent(first, (x) => String(x.statements)),
+        upsertShare: pct(median(first.map((x) => (x.byStatement['insert events (upsert)'] ?? 0) / x.ms))),
+      };
+    }),
+    noChange: results.map(({ target, runs: { same200, same304 } }) => {
+      const sqlMs = median(same200.map((x) => x.sqlMs));
+      return {
+        target,
+        statuses: consistent(same200, (x) => x.outcome?.status ?? 'n/a'),
+        wall: fmtMs(median(same200.map((x) => x.ms))),
+        sqlMs: fmtMs(sqlMs),
+        statements: consistent(same200, (x) => String(x.statements)),
+        larger: fetchMs > sqlMs ? 'the body transfer, not SQL,' : 'SQL, not the body transfer,',
+        extra: fmtMs(median(same200.map((x, i) => x.ms - same304[i]!.ms))),
+      };
+    }),
+    fetchMs: fmtMs(fetchMs),
+    newBodyMs: fmtInt(steps.filter(([l]) => !l.startsWith(SCALE) && l !== STEP_FETCH).reduce((a, [, ms]) => a + ms, 0)),
+    paramsPerStatement: fmtInt(ROWS_PER_STATEMENT * 14),
+  };
+}
+
 export async function run(): Promise<BenchResult> {
   const clock = startRun();
   const generated = generateFeedEvents(TOTAL);
@@ -181,64 +261,38 @@ export async function run(): Promise<BenchResult> {
     base: Buffer.from(JSON.stringify({ events: generated })),
     changed: Buffer.from(JSON.stringify({ events: edited.events })),
     edited: edited.changed,
-    total: TOTAL,
   };
   const countries = new Set(generated.map((e) => e.country)).size;
-  const bodyLengths = generated.map((e) => e.body?.length ?? 0);
   const feedMb = feeds.base.length / 2 ** 20;
-  log(
-    `detection bench: ${fmtInt(TOTAL)} events, ${countries} countries, feed ${feedMb.toFixed(1)} MiB, up to ${ROUNDS} rounds per database`,
-  );
+  log(`detection bench: ${fmtInt(TOTAL)} events, ${countries} countries, feed ${feedMb.toFixed(1)} MiB, ${ROUNDS} rounds per database`);
   const server = await startFeedServer();
   const cpu = new Map<string, number[]>();
   const { targets, postgresVersion } = await dbTargets('bench_detection', 'postgres,pglite-memory', log);
   const results: TargetResult[] = targets.map((t) => ({ target: t.name, runs: { first: [], same200: [], same304: [], changed: [] } }));
-  const roundSeconds: number[] = [];
-  let roundStart = now();
-  let rounds: number;
   try {
-    await profileDetectionCpu(server, feeds, new Map()); // warms the JIT on the CPU path; these samples are dropped
-    // After each round, one CPU profile pass; after MIN_ROUNDS, stop if the rest (at the median round time) would pass BUDGET_S.
-    const stopAfter = (round: number) => {
-      roundSeconds.push((now() - roundStart) / 1000);
-      roundStart = now();
-      const projected = clock.elapsedS() + (ROUNDS - round) * median(roundSeconds);
-      const stop = round === MIN_ROUNDS && ROUNDS > MIN_ROUNDS && projected > BUDGET_S;
-      if (stop) log(`  stopping after ${round} rounds: ${ROUNDS} would take ~${projected.toFixed(0)} s (budget ${BUDGET_S} s)`);
-      return stop;
-    };
-    rounds = await interleaved(
-      ROUNDS,
-      targets,
-      async (target, round, i) => {
-        await measureDetectionRound(target, round, results[i]!, server, feeds);
-        if (i === (round % 2 ? targets.length - 1 : 0)) await profileDetectionCpu(server, feeds, cpu);
-      },
-      stopAfter,
-    );
+    await profileCpu(server, feeds, new Map()); // warms the JIT on the CPU path; these samples are dropped
+    await interleaved(ROUNDS, targets, async (target, round, i) => {
+      await measureRound(target, round, results[i]!, server, feeds);
+      if (i === (round % 2 ? targets.length - 1 : 0)) await profileCpu(server, feeds, cpu); // once per round
+    });
   } finally {
     for (const target of targets) await target.finish();
     await server.close();
   }
   const steps = [...cpu].map(([label, ms]) => [label, median(ms)] as [string, number]);
-  const comparison = comparisonTable(results);
   const goals = results.flatMap((r) =>
-    (['same200', 'same304'] as const).map((kind) => {
-      const [time, rows] = [timeGoal(r, kind), rowsGoal(r, kind)];
-      const clean = [...r.runs[kind], ...r.runs.first].every((x) => !x.problem);
-      return {
-        target: r.target,
-        label: LABELS[kind],
-        share: pct(time.value),
-        timeMet: goalMet(time) ? 'met' : 'not met',
-        perRound: roundRatios(r, kind)
-          .map((x) => pct(x))
-          .join(', '),
-        rows: rows.value,
-        rowsMet: goalMet(rows) ? 'met' : 'not met',
-        problem: !clean,
-      };
-    }),
+    (['same200', 'same304'] as const).map((kind) => ({
+      target: r.target,
+      label: LABELS[kind],
+      share: pct(timeGoal(r, kind).value),
+      timeMet: goalMet(timeGoal(r, kind)) ? 'met' : 'not met',
+      perRound: roundRatios(r, kind)
+        .map((x) => pct(x))
+        .join(', '),
+      rows: rowsGoal(r, kind).value,
+      rowsMet: goalMet(rowsGoal(r, kind)) ? 'met' : 'not met',
+      problem: [...r.runs[kind], ...r.runs.first].some((x) => x.problem),
+    })),
   );
   return {
     section: 'Detection (issue 4)',
@@ -256,18 +310,17 @@ export async function run(): Promise<BenchResult> {
         total: fmtInt(TOTAL),
         countries,
         perCountry: Math.round(TOTAL / countries),
-        bodyChars: spread(bodyLengths, String),
-        rounds,
-        stoppedEarly: rounds < ROUNDS,
-        maxRounds: ROUNDS,
-        budgetS: BUDGET_S,
+        bodyChars: spread(
+          generated.map((e) => e.body?.length ?? 0),
+          String,
+        ),
+        rounds: ROUNDS,
         goals,
         samples: cpu.values().next().value?.length ?? 0,
         findings: findings(results, steps),
         rowsPerStatement: fmtInt(ROWS_PER_STATEMENT),
-        comparison: comparison && { date: comparison.date },
       },
-      { ...tables(results, steps, feedMb), ...(comparison && { comparison }) },
+      tables(results, steps, feedMb),
     ),
   };
 }

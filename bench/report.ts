@@ -203,17 +203,3 @@ function writeBenchmarkSection(title: string, body: string): void {
   }
   writeFileSync(benchmarksFile, text.endsWith('\n') ? text : `${text}\n`);
 }
-
-/** The figures of another bench's section of BENCHMARKS.md: its table rows as cells. */
-export function sectionRows(title: string): { date?: string; rows: string[][] } {
-  if (!existsSync(benchmarksFile)) return { rows: [] };
-  const lines = readFileSync(benchmarksFile, 'utf8').split('\n');
-  const start = lines.findIndex((l) => l.trim() === `## ${title}`);
-  if (start === -1) return { rows: [] };
-  const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
-  const section = lines.slice(start, end === -1 ? undefined : end);
-  return {
-    date: /Measured (\d{4}-\d{2}-\d{2})/.exec(section.join(' '))?.[1],
-    rows: section.filter((l) => l.startsWith('| ')).map((l) => l.split('|').map((c) => c.trim())),
-  };
-}
