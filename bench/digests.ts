@@ -262,6 +262,7 @@ async function tickAlone(kind: 'plain' | 'keyed') {
       const t = await tickRun(benchDatabaseUrl(), dataDir, fake, keysMade);
       const summary = summaryOf(t); // before the probes, which send through the same mailers
       const extra = keysMade ? { cost: await encryptionCost(t, await keysMade) } : await plainView(t, fake);
+      await t.smtp.mailer.close?.();
       await t.handle.close();
       if (process.env.BENCH_KEEP_SCHEMA !== '1') await t.drop();
       return { summary, ...extra };
