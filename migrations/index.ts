@@ -21,6 +21,7 @@ import * as m0018 from './0018_subscriber_language';
 import * as m0019 from './0019_subscriber_country_context';
 import * as m0020 from './0020_webhook_endpoint_throttle';
 import * as m0021 from './0021_digest_ids_and_instant_alert_costs';
+import * as m0022 from './0022_event_language';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '0019_subscriber_country_context': m0019,
   '0020_webhook_endpoint_throttle': m0020,
   '0021_digest_ids_and_instant_alert_costs': m0021,
+  '0022_event_language': m0022,
 };

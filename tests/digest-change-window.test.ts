@@ -61,6 +61,7 @@ describe('the change window is indexed once per tick', () => {
               updates: [],
               sources: [],
               url: null,
+              language: null,
               firstSeenAt: '',
               lastChangedAt: '',
             },
@@ -118,6 +119,7 @@ describe('the change window is indexed once per tick', () => {
       updates: [],
       sources: [],
       url: null,
+      language: null,
       firstSeenAt: '',
       lastChangedAt: '',
     };

@@ -161,6 +161,7 @@ describe('a digest for someone who follows everything', () => {
           updates: [],
           sources: [],
           url: null,
+          language: null,
           firstSeenAt: '',
           lastChangedAt: '',
         },

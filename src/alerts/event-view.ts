@@ -14,6 +14,10 @@ export const eventViewSchema = z
     updates: z.array(z.object({ text: z.string(), date: z.string().optional() })),
     sources: z.array(z.object({ name: z.string(), url: z.string().optional() })),
     url: z.string().nullable(),
+    language: z
+      .string()
+      .nullable()
+      .openapi({ description: "The report's language (BCP 47 primary subtag) when its source gives it", example: 'es' }),
     firstSeenAt: z.string().openapi({ format: 'date-time' }),
     lastChangedAt: z.string().openapi({ format: 'date-time' }),
   })

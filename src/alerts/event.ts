@@ -19,6 +19,32 @@ export const eventIdSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:~-]*$/, { message: 'may hold only letters, digits and . _ : ~ -' });
 
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/** A BCP 47 tag's primary language subtag (`es-MX` -> `es`), when it names a language CLDR knows; else undefined. */
+export function primaryLanguage(tag: string): string | undefined {
+  try {
+    const language = new Intl.Locale(Intl.getCanonicalLocales(tag)[0]!).language;
+    return language && languageNames.of(language) !== undefined ? language : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The language a source gives for an event's report; stored as its primary subtag. */
+export const eventLanguageSchema = z
+  .string()
+  .trim()
+  .max(64)
+  .transform((tag, ctx) => {
+    const language = primaryLanguage(tag);
+    if (language === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag such as es or es-MX, naming a known language' });
+      return z.NEVER;
+    }
+    return language;
+  });
+
 export const eventInputSchema = z
   .strictObject({
     id: eventIdSchema.describe("The source's stable id; the same id with other content is an update."),
@@ -58,6 +84,9 @@ export const eventInputSchema = z
       .max(100)
       .default([]),
     url: httpUrl.optional(),
+    language: eventLanguageSchema
+      .optional()
+      .describe("The report's language (BCP 47, e.g. es), when the source gives it; stored as its primary subtag (es-MX -> es)."),
   })
   .superRefine((event, ctx) => {
     // A source's event with U+0000 or a lone surrogate is skipped like any other invalid one, instead of failing
@@ -79,6 +108,7 @@ export const eventFieldNames = [
   'updates',
   'sources',
   'url',
+  'language',
 ] as const satisfies readonly (keyof EventFields)[];
 
 const text = (value: string) => value.normalize('NFC').replace(/\r\n?/g, '\n').trim();
@@ -107,6 +137,7 @@ export function normaliseEvent(event: ParsedEvent): NormalisedEvent {
     updates: event.updates.map((u) => (u.date ? { text: text(u.text), date: u.date } : { text: text(u.text) })),
     sources: event.sources.map((s) => (s.url ? { name: line(s.name), url: s.url } : { name: line(s.name) })),
     url: event.url ?? null,
+    language: event.language ?? null,
   };
 }
 
@@ -119,8 +150,12 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-/** A hash of the normalised fields: equal hashes mean nothing a reader sees has changed. */
+/**
+ * A hash of the normalised fields: equal hashes mean nothing a reader sees has changed. A language
+ * counts only when set, so events stored before sources gave one keep their hashes.
+ */
 export function contentHash(event: EventFields): string {
-  const canonical = canonicalJson(eventFieldNames.map((name) => event[name]));
+  const names = event.language === null ? eventFieldNames.filter((name) => name !== 'language') : eventFieldNames;
+  const canonical = canonicalJson(names.map((name) => event[name]));
   return createHash('sha256').update(canonical).digest('base64url');
 }

@@ -82,6 +82,7 @@ export async function listFeedChanges(
       'e.updates',
       'e.sources',
       'e.url',
+      'e.language',
       'e.first_seen_at',
       'e.last_changed_at',
     ])

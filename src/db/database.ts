@@ -46,6 +46,8 @@ export interface EventsTable {
   updates: Json<EventUpdate[]>;
   sources: Json<EventSource[]>;
   url: string | null;
+  /** The report's language as its source gives it (a BCP 47 primary subtag such as `es`), or null. */
+  language: ColumnType<string | null, string | null | undefined, string | null>;
   content_hash: string;
   first_seen_at: ColumnType<Date, Date, never>;
   last_changed_at: Date;

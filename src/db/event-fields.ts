@@ -22,6 +22,8 @@ export interface EventFields {
   updates: EventUpdate[];
   sources: EventSource[];
   url: string | null;
+  /** The report's language when its source gives it: a BCP 47 primary language subtag (`es`). */
+  language: string | null;
 }
 
 export interface NormalisedEvent extends EventFields {

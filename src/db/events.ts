@@ -14,6 +14,7 @@ const eventColumns = [
   'updates',
   'sources',
   'url',
+  'language',
   'first_seen_at',
   'last_changed_at',
 ] as const;
@@ -38,6 +39,7 @@ export function eventFromRow(row: EventRow): StoredEventView {
     updates: row.updates,
     sources: row.sources,
     url: row.url,
+    language: row.language,
     firstSeenAt: row.first_seen_at.toISOString(),
     lastChangedAt: row.last_changed_at.toISOString(),
   };
@@ -97,6 +99,7 @@ async function upsertEventChunk(trx: Tx, writes: readonly EventWrite[], now: Dat
         updates: JSON.stringify(event.updates),
         sources: JSON.stringify(event.sources),
         url: event.url,
+        language: event.language,
         content_hash: hash,
         first_seen_at: now,
         last_changed_at: now,
@@ -114,6 +117,7 @@ async function upsertEventChunk(trx: Tx, writes: readonly EventWrite[], now: Dat
         updates: sql`excluded.updates`,
         sources: sql`excluded.sources`,
         url: sql`excluded.url`,
+        language: sql`excluded.language`,
         content_hash: sql`excluded.content_hash`,
         last_changed_at: sql`excluded.last_changed_at`,
       }),

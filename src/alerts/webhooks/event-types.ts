@@ -25,6 +25,7 @@ const exampleEvent: StoredEventView = {
   updates: [{ text: 'He was released on 19 January; the case is still open.' }],
   sources: [{ name: 'Eurasianet', url: 'https://eurasianet.org/' }],
   url: 'https://www.idea.int/democracytracker/report/kazakhstan/january-2025',
+  language: null,
   firstSeenAt: '2025-01-20T08:00:00.000Z',
   lastChangedAt: '2025-02-01T08:59:58.000Z',
 };

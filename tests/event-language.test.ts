@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson, contentHash, eventInputSchema, normaliseEvent } from '../src/alerts/event';
+import { parseJsonFeed } from '../src/alerts/sources/feed';
+import type { ChangePage } from '../src/routes/admin/changes/schema';
+import type { Event } from '../src/routes/events/schema';
+import { createTestApp, type TestApp } from '../testkit/app';
+import { sampleEvent } from '../testkit/events';
+
+/** Issue 17: "A feed may give an event's language, and it is shown when it differs from the reader's." */
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const ingest = (events: unknown[]) => t.call('POST', '/v1/admin/events', { events }, { admin: true });
+const stored = async (id: string) => (await (await t.call('GET', `/v1/events/${id}`)).json()) as Event;
+async function changesOf(eventId: string) {
+  const page = (await (await t.call('GET', '/v1/admin/changes?after=0&limit=1000', undefined, { admin: true })).json()) as ChangePage;
+  return page.data.filter((c) => c.eventId === eventId);
+}
+
+describe("an event's language", () => {
+  it('is taken from the admin API as a BCP 47 tag and stored as its primary subtag; an event without one has none', async () => {
+    const spanish = sampleEvent({ language: 'es-MX' } as never);
+    const plain = sampleEvent();
+    const res = await ingest([spanish, plain]);
+    expect(res.status).toBe(200);
+    expect((await stored(spanish.id)).language).toBe('es');
+    expect((await stored(plain.id)).language).toBeNull();
+    const listed = (await (await t.call('GET', '/v1/events?country=KAZ&limit=100')).json()) as { data: Event[] };
+    expect(listed.data.find((e) => e.id === spanish.id)?.language).toBe('es');
+  });
+
+  it('refuses a tag that is not BCP 47 or names no known language with a 422 naming the field, storing nothing of the batch', async () => {
+    for (const bad of ['english', 'xx', 'es_MX', 'und', 42, '']) {
+      const good = sampleEvent();
+      const res = await ingest([good, sampleEvent({ language: bad } as never)]);
+      expect(res.status, String(bad)).toBe(422);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const body = (await res.json()) as { errors: { path: string }[] };
+      expect(body.errors.map((e) => e.path)).toEqual(['events[1].language']);
+      expect((await t.call('GET', `/v1/events/${good.id}`)).status).toBe(404);
+    }
+  });
+
+  it('is an update when a source starts giving it (previous: none), and nothing when sent again', async () => {
+    const event = sampleEvent();
+    await ingest([event]);
+    t.clock.advance(60_000);
+    await ingest([{ ...event, language: 'kk' }]);
+    const again = (await (await ingest([{ ...event, language: 'kk' }])).json()) as { unchanged: number };
+    expect(again.unchanged).toBe(1);
+    const changes = await changesOf(event.id);
+    expect(changes.map((c) => [c.type, c.previous])).toEqual([
+      ['event.published', null],
+      ['event.updated', { language: null }],
+    ]);
+  });
+
+  it('leaves the content hash of an event without a language as it was before languages existed, so stored events are not all updated', () => {
+    const event = normaliseEvent(eventInputSchema.parse(sampleEvent({ id: 'hash-stays' })));
+    const { language: _none, ...before } = event;
+    const oldNames = ['country', 'month', 'title', 'body', 'categories', 'factors', 'watchFlag', 'updates', 'sources', 'url'] as const;
+    const oldHash = createHash('sha256')
+      .update(canonicalJson(oldNames.map((name) => before[name])))
+      .digest('base64url');
+    expect(contentHash(event)).toBe(oldHash);
+    expect(contentHash({ ...event, language: 'es' })).not.toBe(oldHash);
+  });
+
+  it('is carried by the JSON feed source; an event with a bad one is skipped naming the field', () => {
+    const feed = parseJsonFeed(
+      JSON.stringify([
+        sampleEvent({ id: 'feed-es', language: 'ES' } as never),
+        sampleEvent({ id: 'feed-bad', language: 'klingon' } as never),
+      ]),
+    );
+    expect(feed.events.map((e) => [e.id, e.language])).toEqual([['feed-es', 'es']]);
+    expect(feed.skipped).toEqual([{ index: 1, reason: expect.stringMatching(/^language: /) }]);
+  });
+});
