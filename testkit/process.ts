@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
+import { createScratchDatabase, postgresUrl } from './db';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -66,4 +68,36 @@ function runNode(nodeArgs: string[], env: Record<string, string>): Running {
         }, 50);
       }),
   };
+}
+
+/** Where a server process under test keeps its data, and the environment that points it there. */
+export interface ServerDatabase {
+  env: Record<string, string>;
+  /** Opens the same data from the test (close it before a PGlite server starts on the folder again). */
+  open(): Promise<DatabaseHandle>;
+  /** Drops the PostgreSQL database (the data folder is left to the OS's temp cleanup). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A data folder (prefix `tracker-<name>-`) holding an empty feed file the server polls, plus a
+ * scratch PostgreSQL database when TEST_DATABASE_URL is set (else PGlite in the folder); `env`
+ * is the server's environment with `extra` over it: port 0, info logs, the folder, the feed.
+ */
+export async function serverDatabase(name: string, extra: Record<string, string>): Promise<ServerDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), `tracker-${name}-`));
+  const feed = join(dataDir, 'feed.json');
+  writeFileSync(feed, '[]');
+  const env = { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', SOURCE_URLS: pathToFileURL(feed).href, ...extra };
+  if (!postgresUrl) return { env, open: () => openPglite(dataDir), drop: async () => undefined };
+  const scratch = await createScratchDatabase();
+  return { env: { ...env, DATABASE_URL: scratch.url }, open: async () => openPostgres(scratch.url, { max: 2 }), drop: scratch.drop };
+}
+
+/** Starts `src/server.ts` and answers once it serves, with its address. */
+export async function startServer(env: Record<string, string>, running: Running[]): Promise<{ server: Running; base: string }> {
+  const server = runEntry('src/server.ts', env);
+  running.push(server);
+  const [, base] = await server.waitFor(/running on (http:\/\/localhost:\d+)/, 90_000);
+  return { server, base: base! };
 }

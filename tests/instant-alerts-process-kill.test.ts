@@ -1,13 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
-import { createScratchDatabase, postgresUrl } from '../testkit/db';
 import { sampleEvent } from '../testkit/events';
 import { type FakeResend, type FakeResendFault, startFakeResend } from '../testkit/fake-resend';
-import { type Running, runEntry } from '../testkit/process';
+import { type Running, type ServerDatabase, serverDatabase, startServer } from '../testkit/process';
 
 /**
  * Exactly once across a real crash: the server (`src/server.ts`, its own process) records an
@@ -31,35 +25,22 @@ afterAll(async () => {
   await resend.close();
 });
 
-async function databaseTarget(): Promise<{ env: Record<string, string>; open: () => Promise<DatabaseHandle> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-instant-kill-'));
-  const feed = join(dataDir, 'feed.json');
-  writeFileSync(feed, '[]');
-  const env: Record<string, string> = {
-    DATA_DIR: dataDir,
-    PORT: '0',
-    LOG_LEVEL: 'info',
+/** Where the servers keep their data (a scratch PostgreSQL database, or a PGlite data folder), dropped after the file. */
+async function databaseTarget() {
+  const target = await serverDatabase('instant-kill', {
     ADMIN_TOKEN: ADMIN,
     APP_SECRET: 'instant-kill-app-secret-0123456789-0123456789',
-    SOURCE_URLS: pathToFileURL(feed).href,
     RESEND_API_KEY: 're_test_fake_key',
     RESEND_BASE_URL: resend.url,
     EMAIL_FROM: 'Democracy Tracker <alerts@example.org>',
     // A batch whose sender died is claimable again this soon.
     DIGEST_BATCH_LEASE: '5s',
-  };
-  if (!postgresUrl) return { env, open: () => openPglite(dataDir) };
-  const scratch = await createScratchDatabase();
-  cleanups.push(scratch.drop);
-  return { env: { ...env, DATABASE_URL: scratch.url }, open: async () => openPostgres(scratch.url, { max: 1 }) };
+  });
+  cleanups.push(target.drop);
+  return target;
 }
 
-async function start(env: Record<string, string>) {
-  const server = runEntry('src/server.ts', env);
-  running.push(server);
-  const [, base] = await server.waitFor(/running on (http:\/\/localhost:\d+)/, 90_000);
-  return { server, base: base! };
-}
+const start = (env: Record<string, string>) => startServer(env, running);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000): Promise<T> {
   const started = Date.now();
@@ -119,7 +100,7 @@ async function killMidSend(prefix: string, fault: FakeResendFault) {
 }
 
 /** A second process on the same database: it finishes the dead one's batch once the lease ends (nudged by ingestions, as detection would). */
-async function restartAndFinish(target: Awaited<ReturnType<typeof databaseTarget>>, prefix: string, batchKey: string, expected: number) {
+async function restartAndFinish(target: ServerDatabase, prefix: string, batchKey: string, expected: number) {
   const second = await start(target.env);
   let nudges = 0;
   // Finished when the provider has answered the batch's key (the dead process's request never was),

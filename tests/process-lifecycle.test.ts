@@ -1,21 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
-import { createScratchDatabase, postgresUrl } from '../testkit/db';
 import { sampleEvent } from '../testkit/events';
-import { type Running, runEntry } from '../testkit/process';
+import { type Running, runEntry, serverDatabase, startServer } from '../testkit/process';
 
 /**
  * The Node process's lifecycle, with real processes (`src/server.ts` through tsx): drains on
  * SIGTERM, hands its claims back, exits 0 within SHUTDOWN_TIMEOUT_MS; a second signal exits
  * at once; start-up never serves on a database it could not migrate. On PostgreSQL when
- * TEST_DATABASE_URL is set (a schema of its own), else on PGlite in a data folder.
+ * TEST_DATABASE_URL is set (a database of its own), else on PGlite in a data folder.
  */
 
 const ADMIN = 'lifecycle-admin-token-0123456789';
@@ -26,48 +23,19 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** Where a server keeps its data: a PostgreSQL schema, or a PGlite data folder. */
+/** Where a server keeps its data (a scratch PostgreSQL database, or a PGlite data folder), dropped after the file. */
 async function databaseTarget() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tracker-lifecycle-'));
-  const feed = join(dataDir, 'feed.json');
-  writeFileSync(feed, '[]');
-  const env: Record<string, string> = {
-    DATA_DIR: dataDir,
-    PORT: '0',
-    LOG_LEVEL: 'info',
+  const target = await serverDatabase('lifecycle', {
     ADMIN_TOKEN: ADMIN,
     APP_SECRET: 'lifecycle-app-secret-0123456789-0123456789',
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
-    SOURCE_URLS: pathToFileURL(feed).href,
     CRON_WEBHOOKS: '* * * * * *',
-  };
-  if (!postgresUrl)
-    return { env, open: (): Promise<DatabaseHandle> => openPglite(dataDir), seedSql: (text: string) => runSql(openPglite(dataDir), text) };
-  const scratch = await createScratchDatabase();
-  cleanups.push(scratch.drop);
-  env.DATABASE_URL = scratch.url;
-  return {
-    env,
-    open: async (): Promise<DatabaseHandle> => openPostgres(scratch.url, { max: 2 }),
-    seedSql: (text: string) => runSql(openPostgres(scratch.url, { max: 1 }), text),
-  };
+  });
+  cleanups.push(target.drop);
+  return target;
 }
 
-async function runSql(opening: DatabaseHandle | Promise<DatabaseHandle>, text: string) {
-  const handle = await opening;
-  try {
-    await sql.raw(text).execute(handle.db);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function start(env: Record<string, string>) {
-  const server = runEntry('src/server.ts', env);
-  running.push(server);
-  const [, base] = await server.waitFor(/running on (http:\/\/localhost:\d+)/, 90_000);
-  return { server, base: base! };
-}
+const start = (env: Record<string, string>) => startServer(env, running);
 
 /** A webhook receiver on 127.0.0.1 that either answers 200 or holds every request open. */
 async function switchableReceiver() {
@@ -213,7 +181,9 @@ describe('process lifecycle', { timeout: 240_000 }, () => {
   it('refuses to serve when a migration fails: exit 1 naming the migration, never listening', async () => {
     const target = await databaseTarget();
     // A table in the way of the first migration, as a hand-made or foreign schema would be.
-    await target.seedSql('create table countries (something integer)');
+    const handle = await target.open();
+    await sql`create table countries (something integer)`.execute(handle.db);
+    await handle.close();
     const server = runEntry('src/server.ts', target.env);
     running.push(server);
     expect(await server.exited).toBe(1);
