@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, contentHash, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { parseJsonFeed } from '../src/alerts/sources/feed';
+import { parseTrackerPage } from '../src/alerts/sources/tracker-page';
 import type { ChangePage } from '../src/routes/admin/changes/schema';
 import type { Event } from '../src/routes/events/schema';
 import { createTestApp, type TestApp } from '../testkit/app';
@@ -45,17 +46,20 @@ describe("an event's language", () => {
     }
   });
 
-  it('is an update when a source starts giving it (previous: none), and nothing when sent again', async () => {
+  it('is stored without a change when a source starts giving it or corrects it, and comes with the next real update as a previous value', async () => {
     const event = sampleEvent();
     await ingest([event]);
     t.clock.advance(60_000);
-    await ingest([{ ...event, language: 'kk' }]);
+    const added = (await (await ingest([{ ...event, language: 'kk' }])).json()) as { updated: number; changes: number };
+    expect(added).toMatchObject({ updated: 1, changes: 0 });
+    expect((await stored(event.id)).language).toBe('kk');
     const again = (await (await ingest([{ ...event, language: 'kk' }])).json()) as { unchanged: number };
     expect(again.unchanged).toBe(1);
+    await ingest([{ ...event, language: 'ru', title: 'A new title' }]);
     const changes = await changesOf(event.id);
     expect(changes.map((c) => [c.type, c.previous])).toEqual([
       ['event.published', null],
-      ['event.updated', { language: null }],
+      ['event.updated', { title: event.title, language: 'kk' }],
     ]);
   });
 
@@ -79,5 +83,13 @@ describe("an event's language", () => {
     );
     expect(feed.events.map((e) => [e.id, e.language])).toEqual([['feed-es', 'es']]);
     expect(feed.skipped).toEqual([{ index: 1, reason: expect.stringMatching(/^language: /) }]);
+  });
+
+  it('is taken by the tracker page adapter from the language the page declares (<html lang>), and left out when it names none', () => {
+    const page = (lang: string) =>
+      `<!doctype html><html ${lang}><body><main><h1>Kazakhstan</h1><h2>March 2025</h2><h3>Informe</h3><p>Texto.</p><p>Sources: Wire</p></main></body></html>`;
+    expect(parseTrackerPage(page('lang="es-ES"')).events.map((e) => e.language)).toEqual(['es']);
+    expect(parseTrackerPage(page('lang="klingon"')).events.map((e) => e.language)).toEqual([undefined]);
+    expect(parseTrackerPage(page('')).events.map((e) => e.language)).toEqual([undefined]);
   });
 });

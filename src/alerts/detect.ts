@@ -49,7 +49,10 @@ function describeUpdate(before: EventFields, after: EventFields): ChangeDecision
   for (const name of eventFieldNames) {
     if (name !== 'watchFlag' && !sameValue(before[name], after[name])) previous[name] = before[name];
   }
-  if (Object.keys(previous).length > 0) {
+  // A language alone (a source that starts giving one, or corrects it) is no news for readers:
+  // the event is stored with it, and no change is appended.
+  const changed = Object.keys(previous);
+  if (changed.length > 0 && !(changed.length === 1 && changed[0] === 'language')) {
     changes.push({ type: 'event.updated', previous: previous as Partial<EventFields> });
   }
   if (before.watchFlag !== after.watchFlag) {

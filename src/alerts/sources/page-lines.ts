@@ -113,7 +113,8 @@ export function contextLinesFromHtml(html: string): PageLine[] {
  * `cutOff` is true when elements were still open at the end of the document: a page cut off in
  * transit, whose last line may be incomplete. `contextLines` come from the same pass.
  */
-export function readHtmlPage(html: string): { lines: PageLine[]; contextLines: PageLine[]; cutOff: boolean } {
+export function readHtmlPage(html: string): { lines: PageLine[]; contextLines: PageLine[]; cutOff: boolean; lang?: string } {
+  let lang: string | undefined;
   const lines: PageLine[] = [];
   const contextLines: PageLine[] = [];
   let contextText = '';
@@ -144,6 +145,7 @@ export function readHtmlPage(html: string): { lines: PageLine[]; contextLines: P
     {
       onopentag(name, attributes) {
         depth += 1;
+        if (name === 'html' && lang === undefined && attributes.lang) lang = attributes.lang;
         if (depth > MAX_HTML_DEPTH) throw new SourceFormatError(`HTML nested deeper than ${MAX_HTML_DEPTH} elements`);
         if (contextIgnoredFromDepth === undefined) {
           if (blockTags.has(name) || contextIgnoredTags.has(name)) endContextLine();
@@ -193,7 +195,7 @@ export function readHtmlPage(html: string): { lines: PageLine[]; contextLines: P
   parser.end();
   endLine();
   endContextLine();
-  return { lines, contextLines, cutOff };
+  return { lines, contextLines, cutOff, ...(lang ? { lang } : {}) };
 }
 
 function headingLevel(tag: string): number | undefined {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { findCountryByName } from '../../taxonomy/countries';
 import { findTrackerCountry, findTrackerCountryByName, findTrackerCountryBySlug } from '../../taxonomy/tracker-countries';
-import { eventInputSchema, type ParsedEvent } from '../event';
+import { eventInputSchema, type ParsedEvent, primaryLanguage } from '../event';
 import { type CountryContext, parseCountryContext } from './country-context';
 import { describeIssues, SourceFormatError } from './errors';
 import { linesFromText, type PageLine, readHtmlPage } from './page-lines';
@@ -78,6 +78,8 @@ export function parseTrackerPage(document: string, options: { url?: string } = {
   const where = options.url ? ` (${options.url})` : '';
   if (!heading) throw new SourceFormatError(`layout not recognised${where}: ${whereItStopped(lines)}`);
   const pageUrl = eventUrl(options.url, heading.country);
+  // The reports are in the language the page declares (<html lang>); a tag naming no known language is left out.
+  const language = html?.lang ? primaryLanguage(html.lang) : undefined;
   const events: ParsedEvent[] = [];
   const skipped: { reason: string }[] = [];
   const idsSeen = new Map<string, number>();
@@ -97,7 +99,12 @@ export function parseTrackerPage(document: string, options: { url?: string } = {
     // Two reports with one title in one month: number the later ones, in page order.
     const seen = (idsSeen.get(baseId) ?? 0) + 1;
     idsSeen.set(baseId, seen);
-    const candidate = { id: seen === 1 ? baseId : `${baseId}-${seen}`, ...fields, ...(pageUrl ? { url: pageUrl } : {}) };
+    const candidate = {
+      id: seen === 1 ? baseId : `${baseId}-${seen}`,
+      ...fields,
+      ...(pageUrl ? { url: pageUrl } : {}),
+      ...(language ? { language } : {}),
+    };
     const result = eventInputSchema.safeParse(candidate);
     if (result.success) events.push(result.data);
     else skipped.push({ reason: `"${fields.title}" (${draft.month}): ${describeIssues(result.error)}` });
