@@ -73,9 +73,15 @@ describe.skipIf(!hasChromium)('the consumer portal actions in Chromium without J
     await page.getByLabel('Deliveries per second at most').fill('fast');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+    // POST-redirect-GET: the errors are on the portal's page, and a reload shows them again without posting.
+    expect(new URL(page.url()).pathname).toBe('/portal');
+    await page.reload();
+    await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
     const rate = page.getByLabel('Deliveries per second at most');
     expect(await rate.getAttribute('aria-invalid')).toBe('true');
+    expect(await rate.getAttribute('aria-describedby')).toBe('rateLimit-hint rateLimit-error');
     expect(await rate.inputValue()).toBe('fast');
+    expect(await page.getByLabel('Countries').inputValue()).toBe('ISL');
     expect(await page.locator('#rateLimit-error').textContent()).toContain('whole number of deliveries per second');
     await check('add: throttle refused beside its field');
     await rate.fill('5');
@@ -85,6 +91,21 @@ describe.skipIf(!hasChromium)('the consumer portal actions in Chromium without J
     const endpoints = (await (await withKey(t, owner.key)('GET', '/v1/webhooks')).json()) as { data: WebhookEndpoint[] };
     const endpoint = endpoints.data.find((e) => e.url === receiver.url)!;
     expect(endpoint.rateLimit).toBe(5);
+
+    // Edit with an unknown country: refused beside the field on the endpoint's page, nothing saved.
+    await page.goto(`${t.origin}/portal/endpoints/${endpoint.id}`);
+    await page.getByLabel('Countries').fill('ISL, XYZ');
+    await page.getByRole('button', { name: 'Save endpoint' }).click();
+    await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/portal/endpoints/${endpoint.id}`);
+    const countries = page.getByLabel('Countries');
+    expect(await countries.getAttribute('aria-invalid')).toBe('true');
+    expect(await countries.getAttribute('aria-describedby')).toBe('countries-hint countries-error');
+    expect(await countries.inputValue()).toBe('ISL, XYZ');
+    expect(await page.locator('#countries-error').textContent()).toContain('XYZ');
+    await check('edit: unknown country refused beside its field');
+    const unchanged = (await (await withKey(t, owner.key)('GET', `/v1/webhooks/${endpoint.id}`)).json()) as WebhookEndpoint;
+    expect(unchanged.countries).toEqual(['ISL']);
 
     // A change for it: the first attempt fails (500) and waits for its retry.
     expect((await t.call('POST', '/v1/admin/events', { events: [sampleEvent({ country: 'ISL' })] }, { admin: true })).status).toBe(200);
@@ -116,7 +137,12 @@ describe.skipIf(!hasChromium)('the consumer portal actions in Chromium without J
     await until.fill('2025-02-01T07:00');
     await page.getByRole('button', { name: 'Replay' }).click();
     await page.getByText('Enter an end after the start').waitFor();
-    expect(await page.getByLabel('… and before (UTC date and time; empty: up to now)').getAttribute('aria-invalid')).toBe('true');
+    expect(new URL(page.url()).pathname).toBe(`/portal/endpoints/${endpoint.id}`);
+    const refusedUntil = page.getByLabel('… and before (UTC date and time; empty: up to now)');
+    expect(await refusedUntil.getAttribute('aria-invalid')).toBe('true');
+    expect(await refusedUntil.getAttribute('aria-describedby')).toBe('until-error');
+    expect(await refusedUntil.inputValue()).toBe('2025-02-01T07:00');
+    expect(await page.getByLabel('Replay every event since (UTC date and time)').inputValue()).toBe('2025-02-01T08:00');
     await check('endpoint: replay range refused beside its field');
     await page.getByLabel('Replay every event since (UTC date and time)').fill('2025-02-01T08:00');
     await page.getByLabel('… and before (UTC date and time; empty: up to now)').fill('2025-02-01T10:00');

@@ -106,6 +106,93 @@ describe('the consumer portal', () => {
   });
 });
 
+describe('portal forms with errors: POST-redirect-GET', () => {
+  const origin = () => new URL(t.origin).origin;
+  const post = (cookie: string, path: string, form: Record<string, string>) =>
+    t.app.request(`${origin()}${path}`, {
+      method: 'POST',
+      headers: { cookie, origin: origin(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  /** The 303 of a refused post: where it leads, and the draft cookie it set (name=value). */
+  const refused = (res: Response) => {
+    expect(res.status).toBe(303);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    return { location: res.headers.get('location')!, draft: cookie.split(';')[0]! };
+  };
+  const page = async (cookie: string, location: string) => {
+    const res = await t.app.request(`${origin()}${location}`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+
+  it('the add form: the page it redirects to shows the input and each error beside its field, again on reload, to this integrator only', async () => {
+    const cookie = await session((await mint(owner.key)).url);
+    const before = await t.database.db.selectFrom('webhook_endpoints').select('id').execute();
+    const { location, draft } = refused(
+      await post(cookie, '/portal/endpoints', { url: 'ftp://nowhere', countries: 'NOR', rateLimit: 'fast', signatures: 'v1' }),
+    );
+    expect(location).toMatch(/^\/portal\?draft=[\w-]+$/);
+    expect(location, 'nothing typed goes into the address').not.toMatch(/nowhere|fast/);
+    for (let load = 0; load < 2; load++) {
+      const html = await page(`${cookie}; ${draft}`, location);
+      expect(html).toContain('There is a problem');
+      expect(html).toMatch(
+        /<input id="url" name="url" type="url" value="ftp:\/\/nowhere" aria-invalid="true" aria-describedby="url-hint url-error"/,
+      );
+      expect(html).toContain(
+        '<p class="field-error" id="url-error">We cannot deliver to this URL: the webhook URL must use http or https, not ftp.</p>',
+      );
+      expect(html).toMatch(/<input id="rateLimit"[^>]* value="fast" aria-invalid="true" aria-describedby="rateLimit-hint rateLimit-error"/);
+      expect(html).toContain('<p class="field-error" id="rateLimit-error">fast: enter a whole number of deliveries per second');
+      expect(html).toMatch(/<input id="countries"[^>]* value="NOR" aria-describedby="countries-hint"/);
+    }
+    expect(await t.database.db.selectFrom('webhook_endpoints').select('id').execute()).toHaveLength(before.length);
+    // Without the cookie, or in another integrator's session, the same address shows an empty form.
+    expect(await page(cookie, location)).not.toContain('There is a problem');
+    const strangerCookie = await session((await mint(stranger.key)).url);
+    const theirs = await page(`${strangerCookie}; ${draft}`, location);
+    expect(theirs).not.toContain('There is a problem');
+    expect(theirs).not.toContain('nowhere');
+  });
+
+  it("an endpoint's edit and replay forms redirect to its page with their input and errors; a form too large for a cookie is answered in place", async () => {
+    const created = (await (await withKey(t, owner.key)('POST', '/v1/webhooks', { url: receiver.url })).json()) as WebhookEndpointCreated;
+    const cookie = await session((await mint(owner.key)).url);
+    const path = `/portal/endpoints/${created.id}`;
+
+    const edit = refused(await post(cookie, path, { url: receiver.url, countries: 'NOR, XYZ', signatures: 'v1', enabled: 'on' }));
+    expect(edit.location).toMatch(new RegExp(`^${path}\\?draft=[\\w-]+$`));
+    const edited = await page(`${cookie}; ${edit.draft}`, edit.location);
+    expect(edited).toMatch(
+      /<input id="countries"[^>]* value="NOR, XYZ" aria-invalid="true" aria-describedby="countries-hint countries-error"/,
+    );
+    expect(edited).toMatch(/<p class="field-error" id="countries-error">[^<]*XYZ[^<]*<\/p>/);
+    const stored = await t.database.db
+      .selectFrom('webhook_endpoints')
+      .select('countries')
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.countries).toEqual([]);
+
+    const replay = refused(await post(cookie, `${path}/replay`, { since: '2025-02-01T08:00', until: '2025-02-01T07:00' }));
+    expect(replay.location).toMatch(new RegExp(`^${path}\\?draft=[\\w-]+$`));
+    const replayed = await page(`${cookie}; ${replay.draft}`, replay.location);
+    expect(replayed).toMatch(/<input id="since" name="since" type="datetime-local" value="2025-02-01T08:00"\/?>/);
+    expect(replayed).toMatch(
+      /<input id="until" name="until" type="datetime-local" value="2025-02-01T07:00" aria-invalid="true" aria-describedby="until-error"/,
+    );
+    expect(replayed).toContain('<p class="field-error" id="until-error">Enter an end after the start');
+
+    // A URL too long for the draft cookie: the page with its errors comes back in place, 422.
+    const long = await post(cookie, path, { url: `ftp://nowhere/${'x'.repeat(5_000)}`, signatures: 'v1' });
+    expect(long.status).toBe(422);
+    expect(long.headers.get('set-cookie')).toBeNull();
+    expect(await long.text()).toMatch(/<input id="url" name="url" type="url" value="ftp:\/\/nowhere\/x+" aria-invalid="true"/);
+  });
+});
+
 describe.skipIf(!hasChromium)('the consumer portal in Chromium: no JavaScript, 0 axe-core violations', () => {
   let browser: Browser;
   let page: Page;

@@ -27,6 +27,14 @@ export interface PortalDelivery {
   nextAttemptAt: string | null;
 }
 
+/** The replay form as typed, with the error of each field in words. */
+export interface ReplayForm {
+  since: string;
+  until: string;
+  sinceError?: string;
+  untilError?: string;
+}
+
 export type EndpointFormField = 'url' | 'description' | 'types' | 'countries' | 'categories' | 'signatures' | 'rateLimit';
 export type EndpointFormErrors = Partial<Record<EndpointFormField, string>>;
 
@@ -211,10 +219,10 @@ export function EndpointPage(props: {
   deliveries: PortalDelivery[];
   notice?: string;
   secret?: string;
-  replayError?: string;
-  untilError?: string;
+  replay?: ReplayForm;
 }) {
   const base = `/portal/endpoints/${props.endpoint.id}`;
+  const replay = props.replay ?? { since: '', until: '' };
   return (
     <PortalLayout title={props.endpoint.url} integrator={props.integrator}>
       {props.notice ? (
@@ -237,28 +245,30 @@ export function EndpointPage(props: {
       {actionButton(`${base}/rotate-secret`, 'Rotate the signing secret')}
       <form method="post" action={`${base}/replay`} novalidate>
         <label for="since">Replay every event since (UTC date and time)</label>
-        {props.replayError ? (
+        {replay.sinceError ? (
           <p class="field-error" id="since-error">
-            {props.replayError}
+            {replay.sinceError}
           </p>
         ) : null}
         <input
           id="since"
           name="since"
           type="datetime-local"
-          {...(props.replayError ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'since-error' } : {})}
+          value={replay.since}
+          {...(replay.sinceError ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'since-error' } : {})}
         />
         <label for="until">… and before (UTC date and time; empty: up to now)</label>
-        {props.untilError ? (
+        {replay.untilError ? (
           <p class="field-error" id="until-error">
-            {props.untilError}
+            {replay.untilError}
           </p>
         ) : null}
         <input
           id="until"
           name="until"
           type="datetime-local"
-          {...(props.untilError ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'until-error' } : {})}
+          value={replay.until}
+          {...(replay.untilError ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'until-error' } : {})}
         />
         <button type="submit">Replay</button>
       </form>

@@ -24,10 +24,12 @@ import {
   type PortalEndpoint,
   PortalHomePage,
   PortalMessagePage,
+  type ReplayForm,
 } from '../../pages/portal';
 import type { Deps } from '../../services';
 import { replayChanges } from '../webhooks/replay';
 import { WebhookEndpointCreateSchema } from '../webhooks/schema';
+import { type PortalDraft, portalDraftOf } from './drafts';
 
 const COOKIE = 'portal_session';
 
@@ -187,23 +189,58 @@ export function portalRoutes(deps: Deps) {
     return { posted, errors, parsed: parsed.success ? parsed.data : undefined };
   }
 
-  const results = createFormDrafts(deps.appSecret, clock);
+  const drafts = createFormDrafts(deps.appSecret, clock);
   const endpointPath = (id: string) => `/portal/endpoints/${id}`;
 
   /**
    * POST-redirect-GET for an action whose answer must be seen once (a new secret, a test's
    * result): it waits, encrypted, in a short-lived cookie for the endpoint's page, never in the URL.
+   * Only when it is too large for a cookie is the page answered in place (and the endpoint read for it).
    */
-  async function redirectShowingOnce(c: Context<PortalEnv>, endpoint: EndpointRow, shown: { notice?: string; secret?: string }) {
-    const id = results.save(c, 'portal-result', endpointPath(endpoint.id), shown);
-    return id ? c.redirect(`${endpointPath(endpoint.id)}?shown=${id}`, 303) : endpointPage(c, endpoint, shown);
+  async function redirectShowingOnce(c: Context<PortalEnv>, endpointId: string, shown: { notice?: string; secret?: string }) {
+    const id = drafts.save(c, 'portal-result', endpointPath(endpointId), shown);
+    return id ? c.redirect(`${endpointPath(endpointId)}?shown=${id}`, 303) : endpointPage(c, (await findEndpoint(db, endpointId))!, shown);
   }
+
+  /** The form whose draft waits for a page: the add form's on /portal, an endpoint's forms' on its page. */
+  const draftForm = (endpoint: string) =>
+    endpoint ? { form: 'portal-endpoint', path: endpointPath(endpoint) } : { form: 'portal-add', path: '/portal' };
+
+  /**
+   * POST-redirect-GET for a form with errors: the input and the errors wait in the draft cookie
+   * for the page, which shows them beside their fields (a reload shows them again). A draft too
+   * large for a cookie (a very long URL) is answered in place by `inPlace`, with a 422.
+   */
+  function redirectWithErrors(c: Context<PortalEnv>, draft: PortalDraft, inPlace: () => Promise<Response> | Response) {
+    const { form, path } = draftForm(draft.endpoint);
+    const id = drafts.save(c, form, path, draft);
+    return id ? c.redirect(`${path}?draft=${id}`, 303) : inPlace();
+  }
+
+  /** The draft of this page's forms the request's `draft` names, if it is this integrator's and this page's. */
+  function draftOf(c: Context<PortalEnv>, endpoint: string, base: PortalEndpoint) {
+    const { form } = draftForm(endpoint);
+    return portalDraftOf(drafts.read(c, form, c.req.query('draft')), { integrator: c.get('integratorId'), endpoint }, base);
+  }
+
+  const clearDraft = (c: Context<PortalEnv>, endpoint: string) => {
+    const { form, path } = draftForm(endpoint);
+    drafts.clear(c, form, path);
+  };
+
+  const homePage = async (c: Context<PortalEnv>, form: PortalEndpoint, errors: EndpointFormErrors, status: 200 | 422 = 200) => {
+    const endpoints = await listEndpoints(db, c.get('integratorId'));
+    return c.html(
+      <PortalHomePage integrator={c.get('integratorName')} endpoints={endpoints.map(view)} form={form} errors={errors} />,
+      status,
+    );
+  };
 
   /** What the last action left to show on this page; read once, so a reload does not show a secret again. */
   function shownOnce(c: Context<PortalEnv>, endpointId: string): { notice?: string; secret?: string } {
-    const kept = results.read(c, 'portal-result', c.req.query('shown'));
+    const kept = drafts.read(c, 'portal-result', c.req.query('shown'));
     if (!isFormRecord(kept)) return {};
-    results.clear(c, 'portal-result', endpointPath(endpointId));
+    drafts.clear(c, 'portal-result', endpointPath(endpointId));
     return {
       ...(typeof kept.notice === 'string' ? { notice: kept.notice } : {}),
       ...(typeof kept.secret === 'string' ? { secret: kept.secret } : {}),
@@ -255,21 +292,16 @@ export function portalRoutes(deps: Deps) {
   }
 
   return router
-    .get('/portal', async (c) => {
-      const endpoints = await listEndpoints(db, c.get('integratorId'));
-      return c.html(
-        <PortalHomePage integrator={c.get('integratorName')} endpoints={endpoints.map(view)} form={emptyEndpoint} errors={{}} />,
-      );
+    .get('/portal', (c) => {
+      const draft = draftOf(c, '', emptyEndpoint);
+      return draft?.kind === 'endpoint' ? homePage(c, draft.form, draft.errors) : homePage(c, emptyEndpoint, {});
     })
     .get('/portal/event-types', (c) => c.html(<EventTypesPage integrator={c.get('integratorName')} types={eventTypeCatalogue()} />))
     .post('/portal/endpoints', async (c) => {
       const { posted, errors, parsed } = await endpointForm(c, emptyEndpoint);
       if (Object.keys(errors).length > 0 || !parsed) {
-        const endpoints = await listEndpoints(db, c.get('integratorId'));
-        return c.html(
-          <PortalHomePage integrator={c.get('integratorName')} endpoints={endpoints.map(view)} form={posted} errors={errors} />,
-          422,
-        );
+        const draft: PortalDraft = { integrator: c.get('integratorId'), endpoint: '', kind: 'endpoint', form: posted, errors };
+        return redirectWithErrors(c, draft, () => homePage(c, posted, errors, 422));
       }
       const now = clock.now();
       const { secret, secrets } = firstSecret(deps.appSecret);
@@ -295,17 +327,24 @@ export function portalRoutes(deps: Deps) {
         { endpointId: id, integratorId: c.get('integratorId'), origin: new URL(posted.url).origin },
         'webhook endpoint created in the portal',
       );
-      return redirectShowingOnce(c, (await findEndpoint(db, id))!, { notice: 'The endpoint is added.', secret });
+      clearDraft(c, '');
+      return redirectShowingOnce(c, id, { notice: 'The endpoint is added.', secret });
     })
     .get('/portal/endpoints/:id', async (c) => {
       const endpoint = await owned(c);
-      return endpoint ? endpointPage(c, endpoint) : notFound(c);
+      if (!endpoint) return notFound(c);
+      const draft = draftOf(c, endpoint.id, view(endpoint));
+      if (draft?.kind === 'endpoint') return endpointPage(c, endpoint, { form: draft.form, errors: draft.errors });
+      return endpointPage(c, endpoint, draft?.kind === 'replay' ? { replay: draft.replay } : {});
     })
     .post('/portal/endpoints/:id', async (c) => {
       const endpoint = await owned(c);
       if (!endpoint) return notFound(c);
       const { posted, errors, parsed } = await endpointForm(c, view(endpoint));
-      if (Object.keys(errors).length > 0 || !parsed) return endpointPage(c, endpoint, { form: posted, errors }, 422);
+      if (Object.keys(errors).length > 0 || !parsed) {
+        const draft: PortalDraft = { integrator: c.get('integratorId'), endpoint: endpoint.id, kind: 'endpoint', form: posted, errors };
+        return redirectWithErrors(c, draft, () => endpointPage(c, endpoint, { form: posted, errors }, 422));
+      }
       await updateEndpoint(db, endpoint.id, {
         url: posted.url,
         description: posted.description,
@@ -322,6 +361,7 @@ export function portalRoutes(deps: Deps) {
         updated_at: clock.now(),
       });
       deps.log.info({ endpointId: endpoint.id, integratorId: c.get('integratorId') }, 'webhook endpoint changed in the portal');
+      clearDraft(c, endpoint.id);
       return c.redirect(`/portal/endpoints/${endpoint.id}?done=saved`, 303);
     })
     .post('/portal/endpoints/:id/test', async (c) => {
@@ -337,7 +377,7 @@ export function portalRoutes(deps: Deps) {
         asymmetricKeys,
       );
       const result = sent.error ?? `the endpoint answered ${sent.statusCode} in ${sent.latencyMs} ms`;
-      return redirectShowingOnce(c, endpoint, { notice: `Test event sent: ${result}.` });
+      return redirectShowingOnce(c, endpoint.id, { notice: `Test event sent: ${result}.` });
     })
     .post('/portal/endpoints/:id/rotate-secret', async (c) => {
       const endpoint = await owned(c);
@@ -349,26 +389,33 @@ export function portalRoutes(deps: Deps) {
         return rotated.secret;
       });
       deps.log.info({ endpointId: endpoint.id, integratorId: c.get('integratorId') }, 'webhook secret rotated in the portal');
-      return redirectShowingOnce(c, endpoint, { secret });
+      return redirectShowingOnce(c, endpoint.id, { secret });
     })
     .post('/portal/endpoints/:id/replay', async (c) => {
       const endpoint = await owned(c);
       if (!endpoint) return notFound(c);
       const form = await readForm(c);
-      const since = typeof form.since === 'string' ? new Date(`${form.since}Z`) : new Date(Number.NaN);
+      const typed = { since: typeof form.since === 'string' ? form.since : '', until: typeof form.until === 'string' ? form.until : '' };
+      const refuse = (errors: Pick<ReplayForm, 'sinceError' | 'untilError'>) => {
+        const replay = { ...typed, ...errors };
+        const draft: PortalDraft = { integrator: c.get('integratorId'), endpoint: endpoint.id, kind: 'replay', replay };
+        return redirectWithErrors(c, draft, () => endpointPage(c, endpoint, { replay }, 422));
+      };
+      const since = new Date(`${typed.since}Z`);
       if (Number.isNaN(since.getTime()) || since.getUTCFullYear() < 1970 || since.getUTCFullYear() > 9999) {
-        return endpointPage(c, endpoint, { replayError: 'Enter the date and time to replay from, e.g. 2025-02-01 09:00.' }, 422);
+        return refuse({ sinceError: 'Enter the date and time to replay from, e.g. 2025-02-01 09:00.' });
       }
-      const until = typeof form.until === 'string' && form.until !== '' ? new Date(`${form.until}Z`) : undefined;
+      const until = typed.until !== '' ? new Date(`${typed.until}Z`) : undefined;
       if (until && (Number.isNaN(until.getTime()) || until <= since)) {
-        return endpointPage(c, endpoint, { untilError: 'Enter an end after the start, or leave it empty to replay up to now.' }, 422);
+        return refuse({ untilError: 'Enter an end after the start, or leave it empty to replay up to now.' });
       }
-      if (!endpoint.enabled) return endpointPage(c, endpoint, { replayError: 'Enable the endpoint first.' }, 422);
+      if (!endpoint.enabled) return refuse({ sinceError: 'Enable the endpoint first.' });
       const queued = await db.transaction().execute(async (trx) => {
         const locked = (await lockEndpoint(trx, endpoint.id))!;
         return replayChanges(trx, locked, { at: since }, clock.now(), until);
       });
       if (queued > 0) deps.webhookPump.kick();
+      clearDraft(c, endpoint.id);
       return c.redirect(`/portal/endpoints/${endpoint.id}?done=replayed`, 303);
     })
     .post('/portal/endpoints/:id/deliveries/:deliveryId/retry', async (c) => {
