@@ -1,21 +1,33 @@
-/** Webhook receivers in a worker thread (see `webhook-receivers-thread.ts`), driven from here. */
-import { Worker } from 'node:worker_threads';
-import type { Collected, ReceiverCommand, ReceiverCounts, ReceiverReply } from './webhook-receivers-thread';
+/**
+ * Webhook receivers in a worker thread, so their CPU does not compete with the sender's event
+ * loop: node:http servers on 127.0.0.1 (keep-alive 60 s) that verify every signed request with
+ * `standardwebhooks` and record its arrival time and change id; unsigned raw POSTs (header
+ * `x-bench-raw`) are only counted. This file is both sides: `WebhookReceivers` in the caller's
+ * thread, the servers when it runs as the worker.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { Webhook } from 'standardwebhooks';
 
-export type { Collected };
+export interface ReceiverCounts {
+  signed: number;
+  raw: number;
+  pending: number;
+}
 
-function ask<C extends ReceiverCommand['cmd']>(worker: Worker, msg: ReceiverCommand & { cmd: C }): Promise<ReceiverReply & { cmd: C }> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: ReceiverReply) => {
-      if (reply.cmd !== msg.cmd) return;
-      worker.off('message', onMessage);
-      worker.off('error', reject);
-      resolve(reply as ReceiverReply & { cmd: C });
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.postMessage(msg);
-  });
+/** What one receiver saw since the last collect. */
+export interface Collected {
+  changeIds: number[];
+  /** Arrival times, `performance.timeOrigin + performance.now()`: comparable across threads. */
+  at: number[];
+  unique: number;
+  dup: number;
+  verified: number;
+  unverified: number;
+  raw: number;
+  connections: number;
+  requests: number;
 }
 
 export class WebhookReceivers {
@@ -26,26 +38,126 @@ export class WebhookReceivers {
 
   /** One receiver per delay (ms before it answers 200). */
   static async start(delays: readonly number[]): Promise<WebhookReceivers> {
-    const worker = new Worker(new URL('./webhook-receivers-thread.ts', import.meta.url));
-    const reply = await ask(worker, { cmd: 'start', delays: [...delays] });
-    return new WebhookReceivers(worker, (reply as { urls: string[] }).urls);
+    const worker = new Worker(new URL(import.meta.url));
+    return new WebhookReceivers(worker, await ask<string[]>(worker, 'start', [...delays]));
   }
 
-  async setSecrets(secrets: readonly string[]): Promise<void> {
-    await ask(this.worker, { cmd: 'secrets', secrets: [...secrets] });
-  }
-
-  async counts(): Promise<ReceiverCounts[]> {
-    return ((await ask(this.worker, { cmd: 'counts' })) as { counts: ReceiverCounts[] }).counts;
-  }
-
+  setSecrets = (secrets: readonly string[]) => ask<void>(this.worker, 'secrets', [...secrets]);
+  counts = () => ask<ReceiverCounts[]>(this.worker, 'counts');
   /** What arrived since the last collect (and resets the counters). */
-  async collect(): Promise<Collected[]> {
-    return ((await ask(this.worker, { cmd: 'collect' })) as { receivers: Collected[] }).receivers;
-  }
+  collect = () => ask<Collected[]>(this.worker, 'collect');
 
   async close(): Promise<void> {
-    await ask(this.worker, { cmd: 'close' });
+    await ask(this.worker, 'close');
     await this.worker.terminate();
   }
 }
+
+type Command = keyof typeof commands;
+
+/** One command to the worker, answered in order (the worker handles one message at a time per command). */
+function ask<T>(worker: Worker, cmd: Command, arg?: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: { cmd: Command; value: T }) => {
+      if (reply.cmd !== cmd) return;
+      worker.off('message', onMessage);
+      worker.off('error', reject);
+      resolve(reply.value);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.postMessage({ cmd, arg });
+  });
+}
+
+interface Receiver {
+  server: Server;
+  webhook?: Webhook;
+  pending: number;
+  ids: Set<string>;
+  seen: Collected;
+}
+
+const receivers: Receiver[] = [];
+const wallMs = () => performance.timeOrigin + performance.now();
+const emptySeen = (): Collected => ({
+  ...{ changeIds: [], at: [], unique: 0, dup: 0 },
+  ...{ verified: 0, unverified: 0, raw: 0, connections: 0, requests: 0 },
+});
+
+function record(r: Receiver, headers: Record<string, string | string[] | undefined>, body: string, at: number): void {
+  const seen = r.seen;
+  if (headers['x-bench-raw']) {
+    seen.raw++;
+    return;
+  }
+  const id = String(headers['webhook-id'] ?? '');
+  if (r.ids.has(id)) seen.dup++;
+  r.ids.add(id);
+  try {
+    r.webhook!.verify(body, headers as Record<string, string>);
+    seen.verified++;
+  } catch {
+    seen.unverified++;
+  }
+  let changeId = -1;
+  try {
+    changeId = JSON.parse(body).data.change.id;
+  } catch {}
+  seen.changeIds.push(changeId);
+  seen.at.push(at);
+}
+
+async function startReceiver(delayMs: number): Promise<string> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      r.seen.requests++;
+      r.pending++;
+      record(r, req.headers, Buffer.concat(chunks).toString('utf8'), wallMs());
+      const answer = () => {
+        r.pending--;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      };
+      if (delayMs) setTimeout(answer, delayMs);
+      else answer();
+    });
+  });
+  const r: Receiver = { server, pending: 0, ids: new Set(), seen: emptySeen() };
+  server.on('connection', () => r.seen.connections++);
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receivers.push(r);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+}
+
+const commands = {
+  start: async (delays: number[]) => {
+    const urls: string[] = [];
+    for (const delay of delays) urls.push(await startReceiver(delay));
+    return urls;
+  },
+  secrets: (secrets: string[]) =>
+    secrets.forEach((s, i) => {
+      receivers[i]!.webhook = new Webhook(s);
+    }),
+  counts: () => receivers.map((r) => ({ signed: r.seen.at.length, raw: r.seen.raw, pending: r.pending })),
+  collect: () => {
+    const out = receivers.map((r) => ({ ...r.seen, unique: r.ids.size }));
+    for (const r of receivers) [r.seen, r.ids] = [emptySeen(), new Set()];
+    return out;
+  },
+  close: () => {
+    for (const r of receivers) {
+      r.server.closeAllConnections();
+      r.server.close();
+    }
+  },
+} satisfies Record<string, (arg: never) => unknown>;
+
+if (!isMainThread)
+  parentPort?.on('message', async ({ cmd, arg }: { cmd: Command; arg: never }) =>
+    parentPort!.postMessage({ cmd, value: await commands[cmd](arg) }),
+  );
