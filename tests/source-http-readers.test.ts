@@ -55,7 +55,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-describe("Node's http(s) source reader (undici's request API) answers as fetch does", () => {
+describe("Node's http(s) source reader (an undici dispatch) answers as fetch does", () => {
   const cases: [string, string, Validators?][] = [
     ['a page with validators', '/page'],
     ['a conditional GET of an unchanged page', '/page', { etag: '"v1"' }],

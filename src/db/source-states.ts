@@ -1,12 +1,33 @@
+import { type SqlBool, sql } from 'kysely';
 import type { Db, SourceStatesTable, Tx } from './database';
 
 export async function loadSourceState(db: Db | Tx, url: string) {
   return db.selectFrom('source_states').selectAll().where('url', '=', url).executeTakeFirst();
 }
 
-export async function loadSourceStates(db: Db | Tx, urls: string[]) {
+const textArray = (values: readonly string[]) => sql<string[]>`${sql.val([...values])}::text[]`;
+
+/** The states of many sources (a crawl's pages): one array parameter, not one per URL. */
+export async function loadSourceStates(db: Db | Tx, urls: readonly string[]) {
   if (urls.length === 0) return [];
-  return db.selectFrom('source_states').selectAll().where('url', 'in', urls).execute();
+  return db
+    .selectFrom('source_states')
+    .selectAll()
+    .where(sql<SqlBool>`url = any(${textArray(urls)})`)
+    .execute();
+}
+
+/**
+ * Sources fetched at `at` and found as stored (a 304 keeps every validator): only their times and
+ * status change, so one UPDATE with the URLs as one array parameter records them all.
+ */
+export async function markSourcesUnchanged(db: Db | Tx, urls: readonly string[], at: Date): Promise<void> {
+  if (urls.length === 0) return;
+  await db
+    .updateTable('source_states')
+    .set({ last_status: 'not_modified', last_fetched_at: at, last_success_at: at })
+    .where(sql<SqlBool>`url = any(${textArray(urls)})`)
+    .execute();
 }
 
 /** Records what a fetch of `url` gave; validators are kept from before when the source was not fetched fresh. */

@@ -53,7 +53,7 @@ export interface FetchLimits {
 /** Reads a `file:` source (file-source.ts); the Node entry provides it, a Worker has no file system. */
 export type FileSourceReader = (url: string, previous: Validators, limits: FetchLimits) => Promise<FetchedSource>;
 
-/** Reads an http(s) source; Node passes one over undici's request API (node-http-source.ts), else fetch. */
+/** Reads an http(s) source; Node passes one over undici's dispatch API (node-http-source.ts), else fetch. */
 export type HttpSourceReader = (url: string, previous: Validators, limits: FetchLimits) => Promise<FetchedSource>;
 
 /** The runtime's readers: `file:` sources (Node only) and a cheaper http(s) reader than fetch (Node). */

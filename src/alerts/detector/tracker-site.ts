@@ -1,7 +1,7 @@
 import robotsParser from 'robots-parser';
 import type { Db, SourceOutcome, SourceStatesTable } from '../../db/database';
 import { resumePoint } from '../../db/detection-runs';
-import { loadSourceStates, saveSourceStates } from '../../db/source-states';
+import { loadSourceStates, markSourcesUnchanged, saveSourceStates } from '../../db/source-states';
 import type { Resources } from '../../resources';
 import { findCountry } from '../../taxonomy/countries';
 import { findTrackerCountry } from '../../taxonomy/tracker-countries';
@@ -96,6 +96,11 @@ export async function crawlTrackerSite(
 
   const outcomes: SourceOutcome[] = [];
   const unchanged: SourceStatesTable[] = [];
+  const asStored: string[] = [];
+  const deferUnchanged = (state: SourceStatesTable) => {
+    if (keepsStoredState(states.get(state.url), state)) asStored.push(state.url);
+    else unchanged.push(state);
+  };
   for (const group of [...new Set(pages.map((p) => p.group))].sort()) {
     const inGroup = pages.filter((p) => p.group === group);
     const done = inGroup.filter((p) => finishedSince(states.get(p.url), resumeFrom));
@@ -107,11 +112,12 @@ export async function crawlTrackerSite(
         return detectSource(deps, db, page.url, {
           fetcher: (url, validators, limits) => host.fetch(url, validators, limits),
           previous: states.get(page.url) ?? null,
-          deferUnchanged: (state) => unchanged.push(state),
+          deferUnchanged,
         });
       }),
     );
-    // The group's unchanged pages recorded in one statement: a run killed before it fetches them again (a cheap 304 each).
+    // The group's unchanged pages recorded together: a run killed before it fetches them again (a cheap 304 each).
+    await markSourcesUnchanged(db, asStored.splice(0), deps.clock.now());
     await saveSourceStates(db, unchanged.splice(0));
     for (const outcome of results) deps.metrics.sourceFetches.inc({ status: outcome.status });
     outcomes.push(...results);
@@ -127,6 +133,17 @@ export async function crawlTrackerSite(
     });
   }
   return outcomes;
+}
+
+/** An unchanged page whose validators and body are as stored: only its times need writing. */
+function keepsStoredState(stored: StoredState | undefined, state: SourceStatesTable): boolean {
+  return (
+    stored !== undefined &&
+    stored.etag === state.etag &&
+    stored.last_modified === state.last_modified &&
+    stored.body_hash === state.body_hash &&
+    stored.last_event_count === state.last_event_count
+  );
 }
 
 function finishedSince(state: StoredState | undefined, resumeFrom: Date | undefined): boolean {
