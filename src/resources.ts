@@ -41,6 +41,8 @@ export interface Resources {
   readFileSource?: FileSourceReader;
   /** Reads http(s) sources more cheaply than fetch (Node: undici's request API); absent: fetch. */
   readHttpSource?: HttpSourceReader;
+  /** The Workers Cache API (`caches.default`): the public feeds keep their head and answers there (see http/edge-feed-cache.ts); absent on Node, where the process keeps them. */
+  httpCache?: Cache;
   /** The /docs viewer's script from the installed package, read on first use; absent on Workers (no file system). */
   loadDocsViewer?: () => DocsViewerAsset;
 }

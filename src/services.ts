@@ -2,6 +2,7 @@ import { createInstantPump, type InstantPump } from './alerts/instant/pump';
 import { createWebhookPump, type WebhookPump } from './alerts/webhooks/pump';
 import { type BackgroundTasks, createBackgroundTasks } from './background';
 import { readQueueDepths } from './db/queue-depth';
+import { createEdgeFeedCache } from './http/edge-feed-cache';
 import { createFeedCache, type FeedCache } from './http/feed-cache';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
 import { createProcessLocks, type ProcessLocks } from './jobs/singleton';
@@ -44,7 +45,9 @@ export function createServices(resources: Resources): Services {
   const processLocks = createProcessLocks();
   const noticePump = createNoticePump(resources, background);
   const instantPump = createInstantPump(resources, (error) => log.error({ err: error }, 'instant alert pass failed'));
-  const feedCache = createFeedCache(resources.db);
+  const feedCache = resources.httpCache
+    ? createEdgeFeedCache(resources.db, resources.httpCache, { origin: new URL(resources.config.publicBaseUrl).origin, background })
+    : createFeedCache(resources.db);
   const webhookPump = createWebhookPump(resources, (error) => log.error({ err: error }, 'webhook pass failed'), {
     // Kicked after every append in this process and at every instance's NOTIFY: the log moved.
     onKick: () => {

@@ -103,6 +103,8 @@ function openWorkerScope(env: WorkerEnv): WorkerScope {
     isAcceptingWork: () => true,
     appSecret,
     tokens: createTokenSigner(appSecret, clock),
+    // The public feeds' head and answers outlive the invocation there (one cache per data centre).
+    httpCache: (caches as unknown as { default: Cache }).default,
     // The script itself is a static asset (wrangler.toml [assets]), served before the Worker runs.
     loadDocsViewer: () => ({ path: DOCS_VIEWER_PATH }),
   });

@@ -195,6 +195,45 @@ describe.runIf(postgresUrl)('the Worker in workerd, on PostgreSQL through the Hy
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(2);
   });
 
+  it('keeps the public feeds in the Workers Cache API: a feed asked for again, and its 304, need no database; an append is seen', async () => {
+    const path = '/feeds/changes.atom?country=NOR';
+    const first = await call(path);
+    expect(first.status, await first.clone().text()).toBe(200);
+    const etag = first.headers.get('etag')!;
+    const body = await first.text();
+    expect(body.match(/<entry>/g)).toHaveLength(1);
+
+    // No connection for the Worker's role from here on: only the cache can answer.
+    await admin.query(`alter role ${name} connection limit 0`);
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where usename = $1', [name]);
+    try {
+      expect((await call('/readyz')).status, 'the database is out of reach').toBe(503);
+      const notModified = (await worker.fetch(`http://tracker.test${path}`, {
+        headers: { 'if-none-match': etag },
+      } as never)) as unknown as Response;
+      expect(notModified.status).toBe(304);
+      expect(notModified.headers.get('etag')).toBe(etag);
+      const again = await call(path);
+      expect(again.status).toBe(200);
+      expect(again.headers.get('etag')).toBe(etag);
+      expect(await again.text()).toBe(body);
+    } finally {
+      await admin.query(`alter role ${name} connection limit -1`);
+    }
+
+    // An append made here drops the kept head at once: the next answer has the new entry.
+    const published = await call('/v1/admin/events', {
+      method: 'POST',
+      admin: true,
+      body: JSON.stringify({ events: [sampleEvent({ id: 'worker-feed-nor-2', country: 'NOR' })] }),
+    });
+    expect(published.status, await published.clone().text()).toBe(200);
+    await expect
+      .poll(async () => ((await (await call(path)).text()).match(/<entry>/g) ?? []).length, { timeout: 3_000, interval: 100 })
+      .toBe(2);
+    expect((await call(path)).headers.get('etag')).not.toBe(etag);
+  });
+
   it('logs JSON lines (pino in the Worker) and never a secret', () => {
     const records = logs.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records.find((r) => r.msg === 'request' && r.path === '/v1/events')).toMatchObject({ level: 30, method: 'GET', status: 200 });

@@ -7,7 +7,8 @@ export const HEAD_FRESH_MS = 1_000;
 const MAX_BYTES = 16 * 1024 * 1024;
 
 /**
- * What makes the public feeds cheap to poll. Their answers depend only on the request and the
+ * What makes the public feeds cheap to poll (this one for a Node process; the Worker's, which keeps
+ * the same things in the Workers Cache API, is in edge-feed-cache.ts). Their answers depend only on the request and the
  * change log's head (the ETag says so), so:
  *
  * - the head is kept in memory, read again once `HEAD_FRESH_MS` old, and dropped at once
@@ -23,7 +24,7 @@ const MAX_BYTES = 16 * 1024 * 1024;
 export interface FeedCache {
   head(): Promise<number>;
   /** The answer kept under `etag`, if any, as the UTF-8 bytes sent (encoded once, not per request). */
-  kept(etag: string): Uint8Array<ArrayBuffer> | undefined;
+  kept(etag: string): Promise<Uint8Array<ArrayBuffer> | undefined>;
   /** The answer under `etag`, rendered (once) when missing. */
   answer(etag: string, render: () => Promise<string>): Promise<Uint8Array<ArrayBuffer>>;
   /** A change was appended somewhere: read the head again. */
@@ -77,7 +78,7 @@ export function createFeedCache(db: Db): FeedCache {
       );
       return head;
     },
-    kept: (etag) => answers.get(etag),
+    kept: (etag) => Promise.resolve(answers.get(etag)),
     answer(etag, render) {
       const kept = answers.get(etag);
       if (kept !== undefined) {

@@ -29,7 +29,7 @@ export async function unlessNotModified(
 export function fromFeedCache(cache: FeedCache, cacheControl: string, contentType: string): MiddlewareHandler {
   return async (c, next) => {
     const etag = etagOf(c, await cache.head());
-    const kept = cache.kept(etag);
+    const kept = await cache.kept(etag);
     if (kept === undefined) return next();
     c.header('ETag', etag);
     c.header('Cache-Control', cacheControl);
