@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runDigestTick } from '../src/alerts/digest/runner';
 import type { EventInput } from '../src/alerts/event';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
@@ -50,6 +50,59 @@ async function detect(t: TestApp, events: EventInput[]) {
   t.deps.webhookPump.kick();
   await t.deps.instantPump.idle();
 }
+
+/** A seeded reader's stored row and their signed links. */
+async function reader(t: TestApp, email: string) {
+  const row = await t.deps.db.selectFrom('subscribers').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+  return {
+    row,
+    token: (purpose: 'manage' | 'unsubscribe') =>
+      encodeURIComponent(t.deps.tokens.sign(purpose, { publicId: row.public_id, version: row.token_version })),
+  };
+}
+
+/** A reader turns instant alerts off in the preference centre (JSON). */
+async function turnOff(t: TestApp, email: string) {
+  const off = await t.call('PUT', `/v1/preferences?token=${(await reader(t, email)).token('manage')}`, {
+    countries: ['KAZ'],
+    instantAlerts: false,
+  });
+  expect(off.status).toBe(200);
+}
+
+/** A reader leaves with the one-click unsubscribe of the email's header. */
+async function unsubscribe(t: TestApp, email: string) {
+  const left = await t.app.request(`/unsubscribe?token=${(await reader(t, email)).token('unsubscribe')}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'List-Unsubscribe=One-Click',
+  });
+  expect(left.status).toBe(200);
+}
+
+const alertRows = (t: TestApp) =>
+  t.deps.db
+    .selectFrom('instant_alerts as a')
+    .innerJoin('subscribers as s', 's.id', 'a.subscriber_id')
+    .select(['s.email', 'a.status', 'a.batch_key', 'a.handed_at', 'a.last_error'])
+    .orderBy('s.email')
+    .execute();
+
+const requestsUnder = (key: string) => resend.requests().filter((r) => r.idempotencyKey === key);
+
+/** A run that dies: the mailer never answers (after handing the batch to the provider when `reaches`), as a killed process never does. */
+function dyingMailer(t: TestApp, reaches: boolean): TestApp['deps']['mailer'] {
+  const real = t.deps.mailer;
+  return {
+    ...real,
+    sendBatch: async (messages, options) => {
+      if (reaches) await real.sendBatch(messages, options);
+      return new Promise(() => undefined);
+    },
+  };
+}
+
+const LEASE_ENDED = 11 * 60_000; // DIGEST_BATCH_LEASE is 10 minutes
 
 const inbox = (prefix: string) => resend.deliveries().filter((d) => d.to.some((to) => to.startsWith(`${prefix}-`)));
 const countsOf = (prefix: string) => {
@@ -195,41 +248,19 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
     const pending = () => t.deps.db.selectFrom('instant_alerts').select('subscriber_id').where('status', '=', 'pending').execute();
     expect(await pending()).toHaveLength(3);
 
-    const reader = async (n: number) => {
-      const row = await t.deps.db
-        .selectFrom('subscribers')
-        .selectAll()
-        .where('email', '=', `off-kaz-${n}@example.org`)
-        .executeTakeFirstOrThrow();
-      return {
-        row,
-        token: (purpose: 'manage' | 'unsubscribe') => t.deps.tokens.sign(purpose, { publicId: row.public_id, version: row.token_version }),
-      };
-    };
-    const json = await reader(0);
-    const off = await t.call('PUT', `/v1/preferences?token=${encodeURIComponent(json.token('manage'))}`, {
-      countries: ['KAZ'],
-      instantAlerts: false,
-    });
-    expect(off.status).toBe(200);
-    const form = await reader(1);
-    const saved = await t.app.request(`/preferences?token=${encodeURIComponent(form.token('manage'))}`, {
+    await turnOff(t, 'off-kaz-0@example.org');
+    const form = await reader(t, 'off-kaz-1@example.org');
+    const saved = await t.app.request(`/preferences?token=${form.token('manage')}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
       body: new URLSearchParams([['countries', 'KAZ']]).toString(),
     });
     expect(saved.status).toBe(303);
-    const leaving = await reader(2);
-    const left = await t.app.request(`/unsubscribe?token=${encodeURIComponent(leaving.token('unsubscribe'))}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'List-Unsubscribe=One-Click',
-    });
-    expect(left.status).toBe(200);
+    await unsubscribe(t, 'off-kaz-2@example.org');
     expect(await pending()).toHaveLength(0);
 
     // Back on: the flags gathered before are not news any more; the next flag is.
-    const on = await t.call('PUT', `/v1/preferences?token=${encodeURIComponent(json.token('manage'))}`, {
+    const on = await t.call('PUT', `/v1/preferences?token=${(await reader(t, 'off-kaz-0@example.org')).token('manage')}`, {
       countries: ['KAZ'],
       instantAlerts: true,
     });
@@ -260,6 +291,90 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
     const refused = await t.deps.db.selectFrom('instant_alerts').select(['status', 'last_error']).where('status', '=', 'failed').execute();
     expect(refused).toEqual([{ status: 'failed', last_error: 'instant alerts turned off before the send' }]);
     expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 0, batches: 0 });
+    await t.close();
+  });
+
+  it('a batch recorded by a run that died before handing it over leaves out, when sent again, the readers who turned instant alerts off or left meanwhile', async () => {
+    const t = await scenario('unhanded');
+    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Recorded, never handed over' })]);
+    await fanOutWatchFlags(t.deps);
+    const died = sendInstantAlerts(t.deps, { afterRecord: () => Promise.reject(new Error('killed after the record')) });
+    await expect(died).rejects.toThrow('killed after the record');
+    const [recorded] = await alertRows(t);
+    expect(recorded).toMatchObject({ status: 'sending', handed_at: null });
+    await turnOff(t, 'unhanded-kaz-0@example.org');
+    await unsubscribe(t, 'unhanded-kaz-1@example.org');
+
+    t.clock.advance(LEASE_ENDED);
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 1, batches: 1 });
+    expect([...countsOf('unhanded')]).toEqual([['unhanded-kaz-2@example.org', 1]]);
+    // The provider never saw the key before, so the smaller batch goes under it.
+    expect(requestsUnder(recorded!.batch_key!).map((r) => r.status)).toEqual([200]);
+    // The reader who left is deleted, their alerts with them; the one who turned alerts off keeps the reason.
+    expect(await alertRows(t)).toEqual([
+      {
+        email: 'unhanded-kaz-0@example.org',
+        status: 'failed',
+        batch_key: recorded!.batch_key,
+        handed_at: null,
+        last_error: 'instant alerts turned off before the send',
+      },
+      {
+        email: 'unhanded-kaz-2@example.org',
+        status: 'sent',
+        batch_key: recorded!.batch_key,
+        handed_at: expect.any(Date),
+        last_error: null,
+      },
+    ]);
+    await t.close();
+  });
+
+  it('a batch the provider took before the run died goes again whole, the same request under its key, though a reader turned alerts off meanwhile: nobody gets it twice', async () => {
+    const t = await scenario('taken');
+    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Taken, answer lost' })]);
+    await fanOutWatchFlags(t.deps);
+    const real = t.deps.mailer;
+    t.deps.mailer = dyingMailer(t, true);
+    void sendInstantAlerts(t.deps);
+    const key = await vi.waitFor(() => {
+      const taken = resend.requests().find((r) => r.status === 200 && JSON.stringify(r.body).includes('taken-kaz'));
+      expect(taken).toBeDefined();
+      return taken!.idempotencyKey!;
+    });
+    expect(countsOf('taken').size).toBe(3);
+    await turnOff(t, 'taken-kaz-0@example.org');
+
+    t.deps.mailer = real;
+    t.clock.advance(LEASE_ENDED);
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 3, batches: 1 });
+    const [first, again] = requestsUnder(key);
+    expect(again).toMatchObject({ status: 200, replayed: true });
+    expect(again!.body).toEqual(first!.body);
+    expect([...countsOf('taken').values()]).toEqual([1, 1, 1]);
+    expect((await alertRows(t)).map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+    await t.close();
+  });
+
+  it('a batch handed over whose request never reached the provider also goes again whole: once handed over, the service cannot tell, so a reader who turned alerts off in between still gets it, once', async () => {
+    const t = await scenario('lost');
+    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Handed over, never arrived' })]);
+    await fanOutWatchFlags(t.deps);
+    const real = t.deps.mailer;
+    t.deps.mailer = dyingMailer(t, false);
+    void sendInstantAlerts(t.deps);
+    const handed = await vi.waitFor(async () => {
+      const rows = await alertRows(t);
+      expect(rows.every((r) => r.handed_at !== null)).toBe(true);
+      return rows;
+    });
+    await turnOff(t, 'lost-kaz-0@example.org');
+
+    t.deps.mailer = real;
+    t.clock.advance(LEASE_ENDED);
+    expect(await sendInstantAlerts(t.deps)).toMatchObject({ sent: 3, batches: 1 });
+    expect(requestsUnder(handed[0]!.batch_key!).map((r) => r.status)).toEqual([200]);
+    expect([...countsOf('lost').values()]).toEqual([1, 1, 1]);
     await t.close();
   });
 

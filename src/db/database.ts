@@ -170,6 +170,8 @@ export interface InstantAlertsTable {
   recorded_at: Date | null;
   batch_key: string | null;
   model: Json<InstantAlertModel> | null;
+  /** When its batch was first handed to the provider (migration 0023); null: never, so the batch may still shrink. */
+  handed_at: Date | null;
   sent_at: Date | null;
 }
 

@@ -167,21 +167,29 @@ export async function recordAlerts(
 }
 
 /**
- * Of recorded alerts never yet handed to the provider, fails those whose subscriber has since
- * turned instant alerts off or left, and answers the ids still to send. One statement.
+ * Just before a recorded batch goes to the provider: answers the ids to send, and commits that
+ * they were handed over. Alerts never handed over before (their key unknown to the provider)
+ * whose subscriber has since turned instant alerts off or left are failed instead, so the batch
+ * shrinks; alerts handed over before all go again, so the provider sees the same request under
+ * the same key (it may hold it: the answer was lost, or the process died waiting). One statement.
  */
-export async function keepWantedAlerts(db: Db, ids: readonly number[]): Promise<number[]> {
-  if (ids.length === 0) return [];
+export async function handOverAlerts(db: Db, input: { ids: readonly number[]; now: Date }): Promise<number[]> {
+  if (input.ids.length === 0) return [];
   const { rows } = await sql<{ id: string }>`
-    with unwanted as (
+    with batch as (
+      select a.id, a.handed_at is null as unhanded,
+        exists (select 1 from subscribers as s where s.id = a.subscriber_id and s.status = 'confirmed' and s.instant_alerts) as wanted
+      from instant_alerts as a
+      where a.id = any(${[...input.ids]}::bigint[]) and a.status = 'sending'
+    ), dropped as (
       update instant_alerts as a set status = 'failed', locked_by = null, locked_until = null,
         last_error = 'instant alerts turned off before the send'
-      where a.id = any(${[...ids]}::bigint[]) and a.status = 'sending'
-        and not exists (select 1 from subscribers as s where s.id = a.subscriber_id and s.status = 'confirmed' and s.instant_alerts)
-      returning a.id
+      from batch as b where a.id = b.id and b.unhanded and not b.wanted
+    ), handed as (
+      update instant_alerts as a set handed_at = ${input.now}
+      from batch as b where a.id = b.id and b.unhanded and b.wanted
     )
-    select id from instant_alerts
-    where id = any(${[...ids]}::bigint[]) and status = 'sending' and id not in (select id from unwanted)`.execute(db);
+    select id from batch where wanted or not unhanded order by id`.execute(db);
   return rows.map((r) => Number(r.id));
 }
 
@@ -195,7 +203,8 @@ export interface RecordedAlert {
 
 /**
  * Claims one recorded batch whose send did not finish (its lease ran out, or it was put off
- * until now): all its rows, so it goes again whole under its key.
+ * until now): all its rows, so it goes again under its key (whole once handed over: see
+ * `handOverAlerts`).
  */
 export async function claimStaleAlertBatch(
   db: Db,
@@ -245,11 +254,11 @@ export async function markAlertsSent(db: Db, input: { ids: readonly number[]; no
     where status = 'pending' and subscriber_id in (select subscriber_id from sent)`.execute(db);
 }
 
-/** Alerts of a refused batch that were not the refused one: recorded as they were, sent again now under a new key. */
+/** Alerts of a refused batch that were not the refused one: recorded as they were, sent again now under a new key (never handed over). */
 export async function rekeyAlerts(db: Db, input: { ids: readonly number[]; batchKey: string; now: Date }): Promise<void> {
   if (input.ids.length === 0) return;
   await sql`
-    update instant_alerts set batch_key = ${input.batchKey}, next_attempt_at = ${input.now}, locked_by = null, locked_until = null
+    update instant_alerts set batch_key = ${input.batchKey}, handed_at = null, next_attempt_at = ${input.now}, locked_by = null, locked_until = null
     where id = any(${[...input.ids]}::bigint[]) and status = 'sending'`.execute(db);
 }
 

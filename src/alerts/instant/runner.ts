@@ -3,7 +3,7 @@ import { loadEvents } from '../../db/events';
 import {
   claimPendingAlerts,
   claimStaleAlertBatch,
-  keepWantedAlerts,
+  handOverAlerts,
   listAlertItems,
   markAlertsSent,
   type RecordedAlert,
@@ -42,13 +42,11 @@ export interface InstantSendOptions {
 interface RecordedBatch {
   batchKey: string;
   alerts: RecordedAlert[];
-  /** Recorded by this run and never handed to the provider: readers who turned alerts off since may still be left out. */
-  fresh?: boolean;
 }
 
 /**
  * Sends every instant alert that may go now: first batches recorded by a run that did not
- * finish (exactly as recorded, under their key), then pending alerts, claimed (SKIP LOCKED),
+ * finish (under their key: whole once handed over, see handOverAlerts), then pending alerts, claimed (SKIP LOCKED),
  * composed and recorded in one transaction before they are handed to the mailer; the next batch
  * is prepared while one is posted. Safe to run twice, on several instances, and to kill anywhere.
  */
@@ -114,7 +112,7 @@ async function recordNextBatch(
     });
     const batchKey = `instant-alerts-${randomUUID()}`;
     await recordAlerts(trx, { alerts, batchKey, now });
-    return { batchKey, alerts, fresh: true };
+    return { batchKey, alerts };
   });
 }
 
@@ -122,19 +120,16 @@ async function recordNextBatch(
 async function sendRecorded(deps: InstantDeps, batch: RecordedBatch, result: InstantSendResult): Promise<void> {
   // An alert whose reports all left the store says nothing: it is closed without an email.
   const empty = batch.alerts.filter((a) => a.model.items.length === 0).map((a) => a.id);
-  let alerts = batch.alerts.filter((a) => a.model.items.length > 0);
-  // Its key never went to the provider, so the batch may still shrink; a batch sent before must go again as it was.
-  if (batch.fresh) {
-    const wanted = new Set(
-      await keepWantedAlerts(
-        deps.db,
-        alerts.map((a) => a.id),
-      ),
-    );
-    alerts = alerts.filter((a) => wanted.has(a.id));
-  }
-  const ids = alerts.map((a) => a.id);
   if (empty.length > 0) await failJobs(deps.db, instantAlerts, { ids: empty, now: deps.clock.now(), error: 'no report left to tell' });
+  // Never handed over: readers who left since drop out. Handed over before: the same request again.
+  const toSend = new Set(
+    await handOverAlerts(deps.db, {
+      ids: batch.alerts.filter((a) => a.model.items.length > 0).map((a) => a.id),
+      now: deps.clock.now(),
+    }),
+  );
+  const alerts = batch.alerts.filter((a) => toSend.has(a.id));
+  const ids = alerts.map((a) => a.id);
   if (alerts.length === 0) return;
   result.batches += 1;
   const sent = await sendMailBatch(
