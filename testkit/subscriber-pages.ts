@@ -22,14 +22,15 @@ const relative = (url: string) => {
 };
 
 /**
- * A confirmed subscriber for KAZ who was sent one digest (a new report with a watch flag),
+ * A confirmed subscriber for KAZ who was sent one digest (a new report in Spanish with a watch flag),
  * and every link their emails carry, reading in `language`. `t`'s clock must be at or after 2025-02-01T09:00Z.
  */
 export async function subscriberWithDigest(t: TestApp, prefix: string, language: Language = 'en'): Promise<SubscriberPageLinks> {
   await seedSubscribers(t.deps, { count: 1, prefix, countries: ['KAZ'], confirmedAt: new Date('2025-01-05T00:00:00Z') });
   const email = `${prefix}-0@example.org`;
   await t.deps.db.updateTable('subscribers').set({ language }).where('email', '=', email).execute();
-  const event = sampleEvent({ id: `${prefix}-report`, country: 'KAZ', title: 'Satirist arrested', watchFlag: true });
+  // Given in Spanish by its source: readers of other languages see it said, with its texts marked lang="es".
+  const event = sampleEvent({ id: `${prefix}-report`, country: 'KAZ', title: 'Satirist arrested', watchFlag: true, language: 'es' });
   const ingested = await t.call('POST', '/v1/admin/events', { events: [event] }, { admin: true });
   if (ingested.status !== 200) throw new Error(`ingest answered ${ingested.status}`);
   const run = await t.call('POST', '/v1/admin/digests/run', { now: t.clock.now().toISOString() }, { admin: true });

@@ -30,7 +30,15 @@ const signedUpAt = new Date('2026-12-03T10:00:00Z');
 /** Two flagged reports as the store holds them (report texts stay as the source gave them). */
 const flagged = new Map(
   [
-    { id: 'kaz-1', country: 'KAZ', month: '2026-11', title: 'Satirist arrested in Almaty', url: 'https://tracker.example.org/kaz-1' },
+    // Given in Russian by its source: every reader is told so (none of them reads Russian here).
+    {
+      id: 'kaz-1',
+      country: 'KAZ',
+      month: '2026-11',
+      title: 'Satirist arrested in Almaty',
+      url: 'https://tracker.example.org/kaz-1',
+      language: 'ru',
+    },
     { id: 'gbr-1', country: 'GBR', month: '2026-12', title: 'Protest law widened', url: null },
   ].map((e) => [e.id, e as unknown as StoredEventView]),
 );
@@ -38,7 +46,14 @@ const flagged = new Map(
 /** The emails a reader can get, each from the same stored state, in `language`. */
 function notices(language: Language) {
   const choices = choicesOf(stored, language);
-  const digest = sampleDigestModel();
+  const sample = sampleDigestModel();
+  // The first report given in Spanish by its source: English and French readers are told so, Spanish ones are not.
+  const digest = {
+    ...sample,
+    countries: sample.countries.map((c, i) =>
+      i === 0 ? { ...c, items: c.items.map((item, j) => (j === 0 ? { ...item, language: 'es' } : item)) } : c,
+    ),
+  };
   return {
     // The model keeps English names (as composed); the renderer words it in the reader's language.
     digest: renderDigestEmail({ ...digest, language, recipient: { ...digest.recipient, choices } }),

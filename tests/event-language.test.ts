@@ -7,6 +7,8 @@ import type { ChangePage } from '../src/routes/admin/changes/schema';
 import type { Event } from '../src/routes/events/schema';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { sampleEvent } from '../testkit/events';
+import { readOutbox } from '../testkit/mailbox';
+import { subscriberWithDigest } from '../testkit/subscriber-pages';
 
 /** Issue 17: "A feed may give an event's language, and it is shown when it differs from the reader's." */
 let t: TestApp;
@@ -91,5 +93,33 @@ describe("an event's language", () => {
     expect(parseTrackerPage(page('lang="es-ES"')).events.map((e) => e.language)).toEqual(['es']);
     expect(parseTrackerPage(page('lang="klingon"')).events.map((e) => e.language)).toEqual([undefined]);
     expect(parseTrackerPage(page('')).events.map((e) => e.language)).toEqual([undefined]);
+  });
+
+  it('is shown in the digest (HTML and text) and its web view only to readers of another language, in their words, with the report texts marked', async () => {
+    // subscriberWithDigest's report is given in Spanish.
+    const readers = {
+      en: await subscriberWithDigest(t, 'lang-en', 'en'),
+      es: await subscriberWithDigest(t, 'lang-es', 'es'),
+      fr: await subscriberWithDigest(t, 'lang-fr', 'fr'),
+    };
+    const outbox = await readOutbox(t.deps.config.dataDir);
+    const digestTo = (email: string) => outbox.find((m) => m.to === email)!;
+    const en = digestTo(readers.en.email);
+    expect(en.text).toMatch(/ · In Spanish$/m);
+    expect(en.html).toContain('&#183; In Spanish</p>');
+    expect(en.html).toMatch(/<h3><span lang="es"><a [^>]+><bdi>Satirist arrested<\/bdi><\/a><\/span><\/h3>/);
+    expect(digestTo(readers.fr.email).text).toMatch(/ · En espagnol$/m);
+    const es = digestTo(readers.es.email);
+    expect(es.text).toContain('Satirist arrested');
+    expect(`${es.text}${es.html}`).not.toContain('En español');
+    expect(es.html).not.toContain('<span lang="es">');
+
+    const page = async (path: string) => (await t.app.request(path)).text();
+    const enPage = await page(readers.en.view);
+    expect(enPage).toContain(' · In Spanish');
+    expect(enPage).toMatch(/<bdi lang="es"><a [^>]+>Satirist arrested<\/a><\/bdi>/);
+    const esPage = await page(readers.es.view);
+    expect(esPage).not.toContain('<bdi lang="es">');
+    expect(esPage).not.toContain('En español');
   });
 });

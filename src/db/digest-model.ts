@@ -53,6 +53,8 @@ export interface DigestItem {
   /** For updates: what changed, as field keys (title, body, sources, ...) or display names. */
   changedFields?: readonly string[];
   sources: readonly DigestSource[];
+  /** The report's language as its source gives it (BCP 47 primary subtag); shown when it is not the reader's. */
+  language?: string;
 }
 
 export interface DigestCountry {

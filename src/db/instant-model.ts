@@ -12,6 +12,8 @@ export interface InstantAlertItem {
   url: string | null;
   /** ISO time the change was detected. */
   detectedAt: string;
+  /** The report's language as its source gives it (BCP 47 primary subtag); shown when it is not the reader's. */
+  language?: string;
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 export const en = {
   languageName: 'English',
+  /** A report's language when it is not the reader's: "In Spanish" (the name from Intl, in the reader's language). */
+  reportLanguage: (name: string) => `In ${name}`,
   site: {
     name: 'Democracy Tracker alerts',
     skip: 'Skip to main content',
@@ -237,6 +239,7 @@ export const en = {
         month: 'month',
         updates: 'update note',
         url: 'link',
+        language: 'language',
       } as Record<string, string>,
       watchFlag: 'Watch flag',
       alertedOn: (day: string) => `Alerted on ${day}`,

@@ -3,6 +3,8 @@ import type { Messages } from './en';
 /** Spanish: every key of en.ts. */
 export const es: Messages = {
   languageName: 'Español',
+  /** A report's language when it is not the reader's: "In Spanish" (the name from Intl, in the reader's language). */
+  reportLanguage: (name: string) => `En ${name}`,
   site: {
     name: 'Alertas del Democracy Tracker',
     skip: 'Saltar al contenido principal',
@@ -243,6 +245,7 @@ export const es: Messages = {
         month: 'mes',
         updates: 'nota de actualización',
         url: 'enlace',
+        language: 'idioma',
       },
       watchFlag: 'Señal de alerta',
       alertedOn: (day) => `Alertado el ${day}`,

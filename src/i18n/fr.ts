@@ -3,6 +3,8 @@ import type { Messages } from './en';
 /** French: every key of en.ts. */
 export const fr: Messages = {
   languageName: 'Français',
+  /** A report's language when it is not the reader's: "In Spanish" (the name from Intl, in the reader's language). */
+  reportLanguage: (name: string) => `En ${name}`,
   site: {
     name: 'Alertes du Democracy Tracker',
     skip: 'Aller au contenu principal',
@@ -244,6 +246,7 @@ export const fr: Messages = {
         month: 'mois',
         updates: 'note de mise à jour',
         url: 'lien',
+        language: 'langue',
       },
       watchFlag: 'Signal de vigilance',
       alertedOn: (day) => `Alerte envoyée le ${day}`,

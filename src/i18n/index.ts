@@ -54,3 +54,22 @@ export const regionName = (region: string, language: Language) =>
 
 /** A category's name ("Estado de derecho"). */
 export const categoryName = (id: string, language: Language) => catalogues[language].categories[id as keyof Messages['categories']] ?? id;
+
+const languageNames = new Map<Language, Intl.DisplayNames>();
+
+/**
+ * A report's language (a BCP 47 primary subtag) when it is not the reader's: the tag, for `lang`,
+ * and "In Spanish" / "En español" / "En espagnol" in the reader's words. Undefined when it is the
+ * reader's language, is not a primary subtag (models are stored JSON, read back as given) or
+ * names no language Intl knows.
+ */
+export function reportLanguage(tag: unknown, reader: Language): { tag: string; note: string } | undefined {
+  if (typeof tag !== 'string' || tag === reader || !/^[a-z]{2,3}$/.test(tag)) return undefined;
+  let names = languageNames.get(reader);
+  if (!names) {
+    names = new Intl.DisplayNames([reader], { type: 'language', fallback: 'none' });
+    languageNames.set(reader, names);
+  }
+  const name = names.of(tag);
+  return name ? { tag, note: catalogues[reader].reportLanguage(name) } : undefined;
+}

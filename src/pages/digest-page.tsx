@@ -12,25 +12,28 @@ const badgeOf = (item: ItemView): DigestBadge =>
 
 function Report({ item }: { item: ItemView }) {
   const badge = badgeOf(item);
+  // The report's own texts carry its language when it is not the reader's (lang of those parts).
+  const lang = item.reportLanguage ? item.reportLanguage.tag : undefined;
   return (
     <article class="report">
       <p class="meta">
         <span class={`badge ${badge}`}>{item.w.badge}</span> {item.month}
         {item.categories ? ` · ${item.categories}` : ''}
+        {item.reportLanguage ? ` · ${item.reportLanguage.note}` : ''}
       </p>
       <h3>
-        <bdi>{item.url ? <a href={item.url}>{item.title}</a> : item.title}</bdi>
+        <bdi lang={lang}>{item.url ? <a href={item.url}>{item.title}</a> : item.title}</bdi>
       </h3>
       {item.watchFlag ? <p class="watch-flag">⚑ {item.w.watchFlag}</p> : null}
       {item.w.alertedOn ? <p class="meta">{item.w.alertedOn}</p> : null}
       {item.excerpt ? (
         <p>
-          <bdi>{item.excerpt}</bdi>
+          <bdi lang={lang}>{item.excerpt}</bdi>
         </p>
       ) : null}
       {item.update ? (
         <p class="update">
-          <strong>{item.w.update}</strong> <bdi>{item.update.text}</bdi>
+          <strong>{item.w.update}</strong> <bdi lang={lang}>{item.update.text}</bdi>
           {item.update.changed ? (
             <span class="meta">
               {' '}

@@ -4,7 +4,7 @@
  * refused), and the order in which items are kept when the size budget cuts.
  */
 
-import { countryName, type Language, messagesFor } from '../i18n';
+import { countryName, type Language, messagesFor, reportLanguage } from '../i18n';
 import { categories as categoryList } from '../taxonomy/categories';
 import { countries, findCountry } from '../taxonomy/countries';
 import {
@@ -59,6 +59,8 @@ export interface PreparedItem {
   excerpt: string;
   update: { text: string; changed: string } | undefined;
   sources: { name: string; url: string | undefined }[];
+  /** The report's language when it is not the reader's: its tag (for `lang`) and "In Spanish" in the reader's words. */
+  reportLanguage: { tag: string; note: string } | undefined;
 }
 
 export interface PreparedCountry {
@@ -146,6 +148,7 @@ function prepareItemOnce(item: DigestItem, language: Language): PreparedItem {
     excerpt: shorten(item.excerpt, EXCERPT_MAX),
     update: updateText || changed ? { text: updateText, changed } : undefined,
     sources: item.sources.map((s) => ({ name: oneLine(s.name), url: safeHttpUrl(s.url) })).filter((s) => s.name !== ''),
+    reportLanguage: reportLanguage(item.language, language),
   };
 }
 

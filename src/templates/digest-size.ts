@@ -39,6 +39,8 @@ const emptyItem: PreparedItem = {
   excerpt: '',
   update: undefined,
   sources: [],
+  // A report's language only adds markup: leaving it out keeps these lower bounds.
+  reportLanguage: undefined,
 };
 
 function pageBytes(...countries: PreparedItem[][]): number {

@@ -40,7 +40,7 @@ function itemText(item: PreparedItem): string {
       `[${w.badge.toUpperCase()}] ${item.title}`,
       ...(item.watchFlag ? [w.watchFlag] : []),
       ...(w.alertedOn ? [w.alertedOn] : []),
-      [item.month, item.categories].filter((s) => s !== '').join(' · '),
+      [item.month, item.categories, item.reportLanguage?.note ?? ''].filter((s) => s !== '').join(' · '),
     ];
     if (item.excerpt) lines.push(item.excerpt);
     if (item.update?.text) lines.push(`${w.update} ${item.update.text}`);

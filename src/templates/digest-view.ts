@@ -21,6 +21,8 @@ interface ItemView {
   update: { text: string; changed: string | false } | false;
   hasSources: boolean;
   sources: { first: boolean; name: string; url: string | false }[];
+  /** The report's language when it is not the reader's: `lang` of its texts and "In Spanish". */
+  reportLanguage: { tag: string; note: string } | false;
 }
 
 export interface DigestView extends LanguageView {
@@ -100,6 +102,7 @@ export function itemView(item: PreparedItem, first: boolean): ItemView {
     update: item.update ? { text: item.update.text, changed: item.update.changed || false } : false,
     hasSources: item.sources.length > 0,
     sources: item.sources.map((s, index) => ({ first: index === 0, name: s.name, url: s.url ?? false })),
+    reportLanguage: item.reportLanguage ?? false,
   };
 }
 

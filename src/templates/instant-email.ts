@@ -1,7 +1,7 @@
 /** The instant watch-flag alert: sent at once when a flag is raised in a subscriber's countries. */
 import type { Language } from '../db/database';
 import type { InstantAlertItem, InstantAlertModel } from '../db/instant-model';
-import { formatNumber, messagesFor, withColon } from '../i18n';
+import { formatNumber, messagesFor, reportLanguage, withColon } from '../i18n';
 import { compiledTemplates } from './compiled';
 import { prepareTemplate } from './fill';
 import { listNames, oneLine, shorten } from './format';
@@ -15,6 +15,8 @@ interface ItemView {
   url: string | false;
   country: string;
   month: string;
+  /** The report's language when it is not the reader's: `lang` of its title and "In Spanish". */
+  reportLanguage: { tag: string; note: string } | false;
 }
 
 interface InstantView extends LanguageView {
@@ -64,6 +66,7 @@ export function renderInstantEmail(model: InstantAlertModel): RenderedEmail {
     url: safeHttpUrl(item.url) ?? false,
     country: oneLine(item.country),
     month: oneLine(item.month),
+    reportLanguage: reportLanguage(item.language, language) ?? false,
   }));
   const one = items.length === 1;
   const subject = instantSubject(model);
@@ -102,7 +105,7 @@ export function renderInstantEmail(model: InstantAlertModel): RenderedEmail {
     '',
     ...items.flatMap((item) => [
       `${withColon(item.badge.toUpperCase(), language)} ${item.title}`,
-      `  ${item.country} · ${item.month}`,
+      `  ${[item.country, item.month, item.reportLanguage ? item.reportLanguage.note : ''].filter((s) => s !== '').join(' · ')}`,
       ...(item.url ? [`  ${item.url}`] : []),
       '',
     ]),

@@ -43,6 +43,7 @@ const fieldNames: Record<string, string> = {
   month: 'month',
   url: 'link',
   country: 'country',
+  language: 'language',
 };
 
 /** Everything that happened to one event in the period, folded into one line of the digest. */
@@ -66,6 +67,7 @@ function collapse(event: StoredEventView, changes: readonly ChangeView[], site: 
     ...(!published && changed.has('updates') && latestUpdate ? { updateText: latestUpdate } : {}),
     ...(!published && changed.size > 0 ? { changedFields: [...changed].map((f) => fieldNames[f] ?? f) } : {}),
     sources: event.sources.map((s) => (s.url ? { name: s.name, url: s.url } : { name: s.name })),
+    ...(event.language ? { language: event.language } : {}),
   };
 }
 

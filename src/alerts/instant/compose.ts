@@ -32,6 +32,7 @@ export function composeInstantAlert(input: {
       title: event.title,
       url: event.url ?? null,
       detectedAt: row.detectedAt.toISOString(),
+      ...(event.language ? { language: event.language } : {}),
     });
   }
   return {
