@@ -175,22 +175,22 @@ export async function recordAlerts(
  */
 export async function handOverAlerts(db: Db, input: { ids: readonly number[]; now: Date }): Promise<number[]> {
   if (input.ids.length === 0) return [];
-  const { rows } = await sql<{ id: string }>`
-    with batch as (
-      select a.id, a.handed_at is null as unhanded,
-        exists (select 1 from subscribers as s where s.id = a.subscriber_id and s.status = 'confirmed' and s.instant_alerts) as wanted
-      from instant_alerts as a
-      where a.id = any(${[...input.ids]}::bigint[]) and a.status = 'sending'
-    ), dropped as (
-      update instant_alerts as a set status = 'failed', locked_by = null, locked_until = null,
-        last_error = 'instant alerts turned off before the send'
-      from batch as b where a.id = b.id and b.unhanded and not b.wanted
-    ), handed as (
-      update instant_alerts as a set handed_at = ${input.now}
-      from batch as b where a.id = b.id and b.unhanded and b.wanted
-    )
-    select id from batch where wanted or not unhanded order by id`.execute(db);
-  return rows.map((r) => Number(r.id));
+  // Never handed over, and its reader no longer wants instant alerts.
+  const drop = sql`(a.handed_at is null and not (s.status = 'confirmed' and s.instant_alerts))`;
+  const { rows } = await sql<{ id: string; status: string }>`
+    update instant_alerts as a set
+      status = case when ${drop} then 'failed' else a.status end,
+      last_error = case when ${drop} then 'instant alerts turned off before the send' else a.last_error end,
+      locked_by = case when ${drop} then null else a.locked_by end,
+      locked_until = case when ${drop} then null else a.locked_until end,
+      handed_at = case when ${drop} then null else coalesce(a.handed_at, ${input.now}) end
+    from subscribers as s
+    where a.id = any(${[...input.ids]}::bigint[]) and a.status = 'sending' and s.id = a.subscriber_id
+    returning a.id, a.status`.execute(db);
+  return rows
+    .filter((r) => r.status === 'sending')
+    .map((r) => Number(r.id))
+    .sort((x, y) => x - y);
 }
 
 /** A recorded alert, to be sent (again) exactly as recorded. */
