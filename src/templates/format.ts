@@ -1,5 +1,5 @@
 /** Small, pure text helpers shared by the HTML views and the plain-text versions. */
-import { formatList, formatNumber, type Language, messagesFor } from '../i18n';
+import { formatList, formatNumber, type Language, messagesFor, perLanguage } from '../i18n';
 import type { AlertChoices, Frequency } from './models';
 
 export const DEFAULT_SITE_NAME = 'Democracy Tracker';
@@ -33,14 +33,14 @@ export function shorten(value: string | undefined | null, max: number): string {
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
 }
 
+const monthFormats = perLanguage((language) => new Intl.DateTimeFormat(language, { month: 'long', year: 'numeric', timeZone: 'UTC' }));
+
 /** "2025-01" -> "January 2025" ("enero de 2025", "janvier 2025"); anything else is shown as given. */
 export function monthLabel(month: string, language: Language = 'en'): string {
   const match = /^(\d{4})-(\d{2})$/.exec(month.trim());
   const name = match ? monthNames[Number(match[2]) - 1] : undefined;
   if (match && name && language !== 'en')
-    return new Intl.DateTimeFormat(language, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-      new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1)),
-    );
+    return monthFormats[language].format(new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1)));
   return match && name ? `${name} ${match[1]}` : oneLine(month);
 }
 
@@ -111,13 +111,14 @@ function localDay(instant: Date, timeZone: string): Date {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const dateFormat = (language: string) =>
-  new Intl.DateTimeFormat(language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const dateFormats = perLanguage(
+  (language) => new Intl.DateTimeFormat(language, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
+);
 
 /** "1 January 2027" ("1 de enero de 2027", "1 janvier 2027"): the day an instant falls on in `timeZone`. */
-export function dayLabel(instant: Date, timeZone = 'UTC', language = 'en'): string {
+export function dayLabel(instant: Date, timeZone = 'UTC', language: Language = 'en'): string {
   const day = localDay(instant, timeZone);
-  if (language !== 'en') return dateFormat(language).format(day);
+  if (language !== 'en') return dateFormats[language].format(day);
   return `${day.getUTCDate()} ${monthNames[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
 }
 
@@ -130,13 +131,13 @@ export function dayLabel(instant: Date, timeZone = 'UTC', language = 'en'): stri
  * between ICU versions; other languages take Intl's formatRange ("1–31 de diciembre de 2026").
  * Empty for a range that is not one.
  */
-export function periodRange(start: string, end: string, timeZone = 'UTC', language = 'en'): string {
+export function periodRange(start: string, end: string, timeZone = 'UTC', language: Language = 'en'): string {
   const from = new Date(start);
   const until = new Date(end);
   if (Number.isNaN(from.getTime()) || Number.isNaN(until.getTime()) || until <= from) return '';
   const first = localDay(from, timeZone);
   const last = new Date(Math.max(first.getTime(), localDay(until, timeZone).getTime() - DAY_MS));
-  if (language !== 'en') return dateFormat(language).formatRange(first, last);
+  if (language !== 'en') return dateFormats[language].formatRange(first, last);
   const day = (d: Date) => String(d.getUTCDate());
   const month = (d: Date) => monthNames[d.getUTCMonth()]!;
   const year = (d: Date) => String(d.getUTCFullYear());
