@@ -2,8 +2,8 @@
  * Issue 5 benchmark: the subscriber endpoints of the real app under HTTP load from a second
  * process (autocannon, testkit/subscriber-load.ts), on PostgreSQL: full load (with the
  * durable-INSERT limit), then 200 requests/s in bursts and evenly spaced; sign-ups again through
- * the Resend transport; then a sign-up's steps timed one at a time (setup and findings:
- * bench/text/subscriptions.md).
+ * the Resend transport; then sign-ups at full load again under the CPU profiler (setup and
+ * findings: bench/text/subscriptions.md).
  *
  *   npm run bench -- subscriptions
  *
@@ -28,8 +28,8 @@ import {
   startLoadGenerator,
   stateAfter,
 } from '../testkit/subscriber-load';
-import { profileSignup } from '../testkit/subscriber-profile';
 import { inTempDir, log } from './measure';
+import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import {
   type BenchResult,
   envNumber,
@@ -49,7 +49,6 @@ import {
 const SECONDS = envNumber('BENCH_SECONDS', 10, 1);
 const [CONNECTIONS, RATE, PACED_MAX, MANAGED] = [10, 200, 64, 1_000];
 const [GOAL_VS_HEALTHZ, GOAL_VS_DURABLE, GOAL_P99_MS] = [0.3, 0.5, 50];
-const PROFILE = { calls: 60, rounds: 3, warmupCalls: 10 };
 const LABELS: Record<Scenario, string> = {
   durable: `POST ${DURABLE_INSERT_PATH} (durable INSERT limit)`,
   healthz: 'GET /healthz',
@@ -86,7 +85,7 @@ const measure = async (ctx: LoadContext, phase: Phase | 'warm-up', scenario: Sce
 };
 
 /** Goals, text and tables from the runs (bench/text/subscriptions.md). */
-function writeUpView(results: readonly Measured[], profile: Awaited<ReturnType<typeof profileSignup>>, busy: string, after: object) {
+function writeUpView(results: readonly Measured[], profile: { profile: CpuProfile; signups: number }, busy: string, after: object) {
   const find = (phase: Phase, s: Scenario, t: Measured['transport'] = 'outbox') =>
     results.find((r) => r.phase === phase && r.scenario === s && r.transport === t);
   const [healthz, signup, durable, resendSignup] = [
@@ -128,7 +127,7 @@ function writeUpView(results: readonly Measured[], profile: Awaited<ReturnType<t
     spacingMs: 1000 / RATE,
     pacedMax: PACED_MAX,
     durablePath: DURABLE_INSERT_PATH,
-    profile: { ...PROFILE, perRound: Math.round(PROFILE.calls / PROFILE.rounds), ...profile },
+    profiledSignups: fmtInt(profile.signups),
     signupRuns: results
       .filter((r) => r.emails)
       .map((r) => ({
@@ -222,12 +221,11 @@ function writeUpView(results: readonly Measured[], profile: Awaited<ReturnType<t
       '>load generator CPU ms per request': (r) => r.cpu.load.toFixed(2),
       '>fake Resend CPU ms per request': (r) => r.cpu.resend?.toFixed(2) ?? '',
     }),
-    profile: recordTable(profile.steps, {
-      [`step (one call at a time; median of ${PROFILE.rounds} rounds of ${Math.round(PROFILE.calls / PROFILE.rounds)} calls)`]: (s) =>
-        s.step,
-      '>CPU ms': (s) => s.cpuMs.toFixed(2),
-      '>wall ms': (s) => s.wallMs.toFixed(2),
-    }),
+    profile: whereTimeGoes(
+      [{ title: 'sign-ups at full load', profiles: [profile.profile], per: profile.signups / 1000 }],
+      'ms per 1,000 sign-ups',
+      15,
+    ),
   };
   return { view, tables };
 }
@@ -259,8 +257,9 @@ export async function run(): Promise<BenchResult> {
       }
       after.resend = await measureResend(ctx, url, `${schema}_resend`, results);
       after.outbox = { ...(await stateAfter(app.handle.db)), eml: fmtInt(countEml(app.outboxDir)), failures: app.backgroundFailures() };
-      log(`  profiling a sign-up's steps (${PROFILE.calls} calls each, one at a time) ...`);
-      return await profileSignup(app, PROFILE);
+      log('  sign-ups at full load again, under the CPU profiler ...');
+      const signups = await profiled(() => measure(ctx, 'full', 'signup', app));
+      return { profile: signups.profile, signups: signups.result.ok };
     } finally {
       await ctx.generator?.stop();
       await app.close();

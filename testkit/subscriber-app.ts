@@ -100,7 +100,9 @@ export async function startApp(url: string, schema: string, dataDir: string, res
       if (inFlight > 0) await this.settle();
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as import('node:http').Server).closeAllConnections(); // a load generator's kept-alive socket would hold close() open
+      await closed;
       await deps.background.idle();
       logDestination.flushSync();
       logDestination.end();

@@ -1,48 +1,8 @@
-/** Timing helpers for measurements: steps timed in turn, a mailer that times its sends, a memory sampler. */
+/** Timing helpers for measurements: a mailer that times its sends, a memory sampler, a call timed, samples per step. */
 import type { EmailMessage, Mailer } from '../src/email/transport';
 import { median } from './stats';
 
 const now = () => performance.now();
-
-export interface ProfileStep {
-  step: string;
-  cpuMs: number;
-  wallMs: number;
-}
-
-/** Mean CPU time (user + system, whole process) and wall time per call over `calls` calls from index `from`. */
-async function perCall(
-  from: number,
-  calls: number,
-  f: (i: number) => Promise<unknown> | unknown,
-): Promise<{ cpuMs: number; wallMs: number }> {
-  const cpu = process.cpuUsage();
-  const started = now();
-  for (let i = from; i < from + calls; i++) await f(i);
-  const used = process.cpuUsage(cpu);
-  return { cpuMs: (used.user + used.system) / 1000 / calls, wallMs: (now() - started) / calls };
-}
-
-/**
- * Every step warmed up, then timed in rounds that take the steps in turn (so a change in the
- * machine's load hits them alike); each step's figure is the median of its rounds.
- */
-export async function timeSteps(
-  steps: readonly { step: string; f: (i: number) => Promise<unknown> | unknown }[],
-  o: { calls: number; rounds: number; warmupCalls: number },
-): Promise<ProfileStep[]> {
-  const perRound = Math.max(1, Math.round(o.calls / o.rounds));
-  const rounds = steps.map(() => [] as { cpuMs: number; wallMs: number }[]);
-  for (const { f } of steps) await perCall(0, o.warmupCalls, f);
-  for (let round = 0; round < o.rounds; round++) {
-    for (const [k, { f }] of steps.entries()) rounds[k]!.push(await perCall(o.warmupCalls + round * perRound, perRound, f));
-  }
-  return steps.map(({ step }, k) => ({
-    step,
-    cpuMs: median(rounds[k]!.map((r) => r.cpuMs)),
-    wallMs: median(rounds[k]!.map((r) => r.wallMs)),
-  }));
-}
 
 /** The real mailer, with the time of each batch send and the payload size recorded. */
 export function timedMailer(inner: Mailer) {
