@@ -3,10 +3,10 @@ import { benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { benchEvents, batches as inBatches } from '../testkit/generated-events';
 import { codeVersion } from '../testkit/machine';
 import { median } from '../testkit/stats';
-import { type Cost, perRequestCost } from '../testkit/webhook-cost';
 import { type RawResult, rawPass, runWebhookPhase, type Sample, syntheticBodies } from '../testkit/webhook-load';
 import { WebhookReceivers } from '../testkit/webhook-receivers';
-import { inTempDir, log } from './measure';
+import { log } from './measure';
+import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import {
   type BenchResult,
   fmtInt,
@@ -55,7 +55,7 @@ const goals = (p: Phase, raw: number) => ({
 });
 
 /** What the run shows, as data for bench/text/webhooks.md (each reading only when the run shows it). */
-function findings(phases: readonly Phase[], raw: number, cost: Cost) {
+function findings(phases: readonly Phase[], raw: number) {
   const s = (ms: number | undefined, none: string) => (ms === undefined ? none : (ms / 1000).toFixed(1));
   const behind = phases.filter((p) => p.fanned < CHANGES);
   const all = phases.filter((p) => p.requests > 0);
@@ -113,8 +113,6 @@ function findings(phases: readonly Phase[], raw: number, cost: Cost) {
       all.map((p) => `${fmtInt(p.connections)} TCP connections for ${fmtInt(p.requests)} requests (phase ${p.key})`).join(', '),
     cpuBound: busy.length > 0 && {
       busy: busy.map((p) => `${Math.round(p.elu * 100)}% of phase ${p.key}'s window`).join(', '),
-      cached: cost.ms.cached.toFixed(2),
-      keepAlive: cost.ms.keepAlive.toFixed(2),
       ingest: busy.map((p) => `${fmtInt(median(p.marks.map((m) => m.ingestMs)))} ms per batch in phase ${p.key}`).join(', '),
     },
   };
@@ -131,7 +129,7 @@ export async function run(): Promise<BenchResult> {
   const receivers = await WebhookReceivers.start(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
   const raws: RawResult[] = [];
   const phases: Phase[] = [];
-  let cost: Cost;
+  let profile: CpuProfile | undefined;
   let intervalMs: number;
   try {
     const synthetic = syntheticBodies(batches, HEALTHY);
@@ -147,15 +145,12 @@ export async function run(): Promise<BenchResult> {
       FIXED_INTERVAL_MS ?? Math.round(Math.min(5_000, Math.max(2_000, ((BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate)) * 1000)));
     log(`  ${raws[0]!.label}: ${fmtInt(raws[0]!.rate)} POSTs/s; pacing one batch every ${intervalMs} ms`);
     for (const key of (['A', 'B', 'C', 'D'] as const).filter((k) => PHASES.includes(k))) {
-      const p = await runWebhookPhase(key, {
-        url,
-        receivers,
-        batches,
-        intervalMs,
-        endpoints: ENDPOINTS,
-        capMs: CAP_MS,
-        appSecret: APP_SECRET,
-      });
+      const phase = () =>
+        runWebhookPhase(key, { url, receivers, batches, intervalMs, endpoints: ENDPOINTS, capMs: CAP_MS, appSecret: APP_SECRET });
+      // The reference phase (no goal) runs under the CPU profiler: where the app's time goes.
+      let p: Phase;
+      if (key === 'C') ({ result: p, profile } = await profiled(phase));
+      else p = await phase();
       phases.push(p);
       log(`  phase ${key}: healthy ${fmtInt(p.delivered)}, ${fmtInt(p.rate)}/s, p99 ${fmtSample(p.commit.p99)}; slow ${p.slowDelivered}`);
       const bodies = p.bodies.every((l) => l.length > 0) ? p.bodies : synthetic;
@@ -163,7 +158,6 @@ export async function run(): Promise<BenchResult> {
       raws.push(await rawPass(label, receivers, bodies, rawOptions));
       log(`  ${label}: ${fmtInt(raws.at(-1)!.rate)} POSTs/s`);
     }
-    cost = await inTempDir('bench-webhooks-cost-', (dir) => perRequestCost(receivers, synthetic[0]![0]!, dir, APP_SECRET, ENDPOINTS));
   } finally {
     await receivers.close();
   }
@@ -201,7 +195,8 @@ export async function run(): Promise<BenchResult> {
             p99: fmtSample(p.commit.p99),
             p99Met: met(goalMet(goals(p, raw).p99)),
           })),
-        ...findings(phases, raw, cost),
+        ...findings(phases, raw),
+        profiled: profile !== undefined,
       },
       {
         raw: recordTable(raws, {
@@ -227,10 +222,10 @@ export async function run(): Promise<BenchResult> {
             return p.key === 'C' ? `(reference, no slow endpoint: ${text})` : text;
           },
         }),
-        cost: {
-          columns: [{ title: 'one delivery, sequential (after the phases)' }, { title: 'mean per operation', align: 'right' }],
-          rows: cost.rows,
-        },
+        profile: whereTimeGoes(
+          [{ title: 'phase C', profiles: profile ? [profile] : [], per: (phases.find((p) => p.key === 'C')?.delivered ?? 0) / 1000 }],
+          'ms per 1,000 deliveries',
+        ),
       },
     ),
   };
