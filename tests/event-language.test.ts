@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { extractFromJson, extractFromXml } from '@extractus/feed-extractor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, contentHash, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { parseJsonFeed } from '../src/alerts/sources/feed';
@@ -121,5 +122,33 @@ describe("an event's language", () => {
     const esPage = await page(readers.es.view);
     expect(esPage).not.toContain('<bdi lang="es">');
     expect(esPage).not.toContain('En español');
+  });
+
+  it('is carried by Atom entries (xml:lang) and JSON Feed items (language) of English feeds, whose summary says a report is in another language', async () => {
+    const spanish = sampleEvent({ country: 'URY', title: 'Informe sobre la libertad de prensa', language: 'es' });
+    const english = sampleEvent({ country: 'URY', title: 'Report on press freedom', language: 'en' });
+    const unknown = sampleEvent({ country: 'URY', title: 'Report with no language' });
+    expect((await ingest([spanish, english, unknown])).status).toBe(200);
+
+    const atomText = await (await t.call('GET', '/feeds/changes.atom?country=URY')).text();
+    expect(atomText).toMatch(/<feed [^>]*xml:lang="en"/);
+    // The parser's raw entries (normalization off) keep the XML attributes as it read them.
+    const raw = extractFromXml(atomText, { normalization: false }) as { entry: Record<string, string> | Record<string, string>[] };
+    const entries = [raw.entry].flat().map((e) => ({ title: String(e.title), lang: e['@_xml:lang'] }));
+    const byTitle = (title: string) => entries.find((e) => e.title.endsWith(title))!;
+    expect(byTitle(spanish.title).lang).toBe('es');
+    expect(byTitle(english.title).lang).toBe('en');
+    expect(byTitle(unknown.title).lang).toBeUndefined();
+
+    const json = (await (await t.call('GET', '/feeds/changes.json?country=URY')).json()) as Record<string, unknown>;
+    expect(json.language).toBe('en');
+    const items = extractFromJson(json, { normalization: false }) as {
+      items: { title: string; language?: string; content_text: string }[];
+    };
+    const item = (title: string) => items.items.find((i) => i.title.endsWith(title))!;
+    expect(item(spanish.title).language).toBe('es');
+    expect(item(spanish.title).content_text).toMatch(/^Watch flag: off\.\n\nIn Spanish\.\n\n/);
+    expect(item(english.title).content_text).not.toContain('In English');
+    expect(item(unknown.title).language).toBeUndefined();
   });
 });

@@ -165,7 +165,7 @@ describe('the public change feed', () => {
     expect(atomRes.status).toBe(200);
     expect(atomRes.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
     const atomXml = await atomRes.text();
-    expect(atomXml).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
+    expect(atomXml).toContain('<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">');
     const atom = extractFromXml(atomXml, { descriptionMaxLen: 0, useISODateFormat: true });
     expect(atom.title).toContain('Kazakhstan');
     expect(atom.entries!.map((e) => e.title)).toEqual([

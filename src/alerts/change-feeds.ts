@@ -2,6 +2,7 @@ import { generateAtomFeed, generateJsonFeed } from 'feedsmith';
 import type { ChangeFeedFilters, FeedChange } from '../db/change-feed';
 import type { ChangeType } from '../db/change-types';
 import type { CountryChangeView } from '../db/changes';
+import { reportLanguage } from '../i18n';
 import { en } from '../i18n/en';
 import { findCountry } from '../taxonomy/countries';
 import { countryChangeCategories, countryView } from './country-change-view';
@@ -50,6 +51,8 @@ interface FeedEntry {
   link: string;
   summary: string;
   tags: string[];
+  /** The report's language as its source gives it (BCP 47 primary subtag), when it gives one. */
+  language?: string;
 }
 
 const entryId = (publicBaseUrl: string, changeId: number) => `tag:${new URL(publicBaseUrl).hostname},2025:change:${changeId}`;
@@ -76,6 +79,8 @@ export function feedEntry(change: FeedChange, publicBaseUrl: string): FeedEntry 
   const latestUpdate = event.updates.at(-1)?.text;
   const summary = [
     `Watch flag: ${event.watchFlag ? 'on' : 'off'}${change.type === 'event.watch_flag_raised' ? ' (just raised)' : change.type === 'event.watch_flag_lifted' ? ' (just lifted)' : ''}.`,
+    // Feeds are in English: a report in another language says so.
+    ((note) => (note ? `${note}.` : undefined))(reportLanguage(event.language, 'en')?.note),
     latestUpdate ? `Update: ${latestUpdate}` : undefined,
     excerpt(event.body, 400),
   ].filter((part) => part !== undefined && part !== '');
@@ -86,6 +91,7 @@ export function feedEntry(change: FeedChange, publicBaseUrl: string): FeedEntry 
     link: event.url ?? `${publicBaseUrl}/v1/events/${encodeURIComponent(event.id)}`,
     summary: summary.join('\n\n'),
     tags: [event.country, ...event.categories],
+    ...(event.language ? { language: event.language } : {}),
   };
 }
 
@@ -113,6 +119,7 @@ export function atomFeed({ publicBaseUrl, filters, changes }: FeedInput): string
   return generateAtomFeed({
     id: `tag:${new URL(publicBaseUrl).hostname},2025:feed:changes${feedQuery(filters)}`,
     title: { value: feedTitle(filters) },
+    xml: { lang: 'en' },
     updated: new Date(entries[0]?.updated ?? EMPTY_FEED_UPDATED),
     authors: [{ name: 'tracker-alerts', uri: publicBaseUrl }],
     links: [
@@ -126,6 +133,7 @@ export function atomFeed({ publicBaseUrl, filters, changes }: FeedInput): string
       links: [{ href: entry.link, rel: 'alternate' }],
       summary: { value: entry.summary, type: 'text' },
       categories: entry.tags.map((term) => ({ term })),
+      ...(entry.language ? { xml: { lang: entry.language } } : {}),
     })),
   });
 }
@@ -136,6 +144,7 @@ export function jsonFeed({ publicBaseUrl, filters, changes }: FeedInput): string
     title: feedTitle(filters),
     home_page_url: `${publicBaseUrl}/`,
     feed_url: links.json,
+    language: 'en',
     authors: [{ name: 'tracker-alerts', url: publicBaseUrl }],
     items: changes.map((change) => {
       const entry = feedEntry(change, publicBaseUrl);
@@ -146,6 +155,7 @@ export function jsonFeed({ publicBaseUrl, filters, changes }: FeedInput): string
         content_text: entry.summary,
         date_published: new Date(entry.updated),
         tags: entry.tags,
+        ...(entry.language ? { language: entry.language } : {}),
       };
     }),
   });
