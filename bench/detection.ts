@@ -1,17 +1,12 @@
 /**
  * Issue 4 benchmark: `runDetection` on a 10,000-event JSON feed served over HTTP, four runs per
  * round and database (first load, no change as a 200 and as a 304, 1% changed), each checked
- * against what it must see; then the CPU steps of a 200 timed alone (text: bench/text/detection.md).
+ * against what it must see; then one more round per database under the CPU profiler (text: bench/text/detection.md).
  *
  *   npm run bench -- detection        # BENCH_EVENTS=1000 BENCH_ROUNDS=1 for a quick pass
  */
 import { sql } from 'kysely';
-import { hashEvents } from '../src/alerts/detect';
-import { fetchSource } from '../src/alerts/detector/fetch-source';
-import { nodeHttpSourceReader } from '../src/alerts/detector/node-http-source';
 import { runDetection } from '../src/alerts/detector/run-detection';
-import { normaliseEvent } from '../src/alerts/event';
-import { parseSourceDocument } from '../src/alerts/sources/index';
 import type { SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
 import { createBenchDeps } from '../testkit/bench-deps';
@@ -21,8 +16,9 @@ import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../t
 import { type FeedRequest, startFeedServer } from '../testkit/source-server';
 import { eventsLabel, sqlTotals, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
-import { stepSamples, timed } from '../testkit/timing';
+import { timed } from '../testkit/timing';
 import { consistent, inTempDir, interleaved, log, spread } from './measure';
+import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import {
   type BenchResult,
   cols,
@@ -57,10 +53,6 @@ const EXPECTED: Record<Kind, [number, SourceOutcome['status'], number, number | 
   same304: [304, 'not_modified', 0, 0],
   changed: [200, 'changed', 0, 'edited'],
 };
-const STEP_FETCH =
-  "fetchSource (src: Node's reader, HTTP GET of the whole body, size cap, sha256 of the chunks as they come, compared with `source_states.body_hash`)";
-const SCALE = '(for scale) ';
-
 type FeedServer = Awaited<ReturnType<typeof startFeedServer>>;
 type Feeds = { base: Buffer; changed: Buffer; edited: number };
 type RunRecord = ReturnType<typeof sqlTotals> & {
@@ -89,8 +81,15 @@ function problemOf(kind: Kind, r: RunRecord, feeds: Feeds): string | undefined {
   return problems.filter(Boolean).join('; ') || undefined;
 }
 
-/** One round on one database: a fresh schema / instance, the four runs back to back. */
-async function measureRound(target: DbTarget, round: number, result: TargetResult, server: FeedServer, feeds: Feeds) {
+/** One round on one database: a fresh schema / instance, the four runs back to back; each run under the CPU profiler when `profiles` is given. */
+async function measureRound(
+  target: DbTarget,
+  round: number,
+  result: TargetResult,
+  server: FeedServer,
+  feeds: Feeds,
+  profiles?: Map<Kind, CpuProfile>,
+) {
   const fresh = await target.fresh(round);
   await inTempDir('tracker-bench-detection-', async (dataDir) => {
     try {
@@ -105,12 +104,17 @@ async function measureRound(target: DbTarget, round: number, result: TargetResul
         const before = await snapshotRows(fresh.handle.db);
         timer.totals.clear();
         const requestsBefore = server.requests.length;
-        const run = await timed(() =>
+        const detect = () =>
           runDetection(deps, 'cli').then(
             (r) => (r.ran ? r.run.sources[0] : undefined),
             (error: Error) => `runDetection threw: ${error.message}`,
-          ),
-        );
+          );
+        const run = await timed(async () => {
+          if (!profiles) return detect();
+          const { result, profile } = await profiled(detect);
+          profiles.set(kind, profile);
+          return result;
+        });
         const statements = sqlTotals(timer.totals);
         // The job kicks the webhook pump, whose fan-out runs on in the background: the next timed run must not share it.
         await deps.webhookPump.idle();
@@ -131,31 +135,6 @@ async function measureRound(target: DbTarget, round: number, result: TargetResul
   });
 }
 
-/**
- * The CPU side of a run that gets a 200, without a database: the calls the job makes (fetchSource
- * through Node's reader, which hashes as the body comes; for a body not seen before: the decode,
- * parseSourceDocument, normaliseEvent, hashEvents), each timed alone, twice.
- */
-async function profileCpu(server: FeedServer, feeds: Feeds, into: Map<string, number[]>): Promise<void> {
-  server.serve(feeds.base, { honourConditional: false });
-  const { step } = stepSamples(2, into);
-  const limits = { timeoutMs: 15_000, maxBytes: 20 * 1024 * 1024, userAgent: 'tracker-alerts-bench' };
-  const fetched = await step(STEP_FETCH, () => fetchSource(server.url, {}, limits, { http: reader }));
-  if (fetched.status !== 'ok') throw new Error('profile: the feed server did not answer 200');
-  const text = await step('UTF-8 decode of the body (`SourceBody.text()`: strict, only for a body not seen before)', () =>
-    fetched.body.text(),
-  );
-  const document = await step('parseSourceDocument (JSON.parse + zod safeParse per event + duplicate-id check)', () =>
-    parseSourceDocument(text, fetched.contentType, server.url),
-  );
-  const events = await step("normaliseEvent (on the adapter's validated events, no second zod parse)", () =>
-    document.events.map(normaliseEvent),
-  );
-  await step('hashEvents (content hash of every event)', () => hashEvents(events));
-  await step(`${SCALE}JSON.parse of the body alone (inside parseSourceDocument)`, () => JSON.parse(text));
-}
-const reader = nodeHttpSourceReader();
-
 /** Each round's run time over the first load of the same round (run just before it). */
 const roundRatios = (r: TargetResult, kind: Kind) => r.runs[kind].map((x, i) => x.ms / r.runs.first[i]!.ms);
 const timeGoal = (r: TargetResult, kind: Kind): Goal => ({
@@ -167,7 +146,7 @@ const timeGoal = (r: TargetResult, kind: Kind): Goal => ({
 const rowsGoal = (r: TargetResult, kind: Kind): Goal => ({ value: Math.max(...r.runs[kind].map((x) => x.rows.total)), op: '=', target: 0 });
 const noChange = (kind: Kind) => kind === 'same200' || kind === 'same304';
 
-function tables(results: readonly TargetResult[], steps: readonly [string, number][], feedMb: number) {
+function tables(results: readonly TargetResult[], profiles: ReadonlyMap<string, Map<Kind, CpuProfile>>) {
   const ms = (x: readonly RunRecord[]) => x.map((y) => y.ms);
   const runs = recordTable(
     results.flatMap((r) => KINDS.map((kind) => ({ r, kind, x: r.runs[kind] }))),
@@ -195,16 +174,6 @@ function tables(results: readonly TargetResult[], steps: readonly [string, numbe
         noChange(kind) ? `${goalCell(timeGoal(r, kind))}; 0 rows: ${goalMet(rowsGoal(r, kind)) ? 'met' : 'NOT met'}` : '',
     },
   );
-  const pipeline = steps.filter(([l]) => !l.startsWith(SCALE));
-  const sum = (list: typeof steps) => list.reduce((a, [, ms]) => a + ms, 0).toFixed(1);
-  const stepTable = {
-    columns: cols(`step (${feedMb.toFixed(1)} MiB feed, ${fmtInt(TOTAL)} events)`, 'no-change 200', '>ms'),
-    rows: [
-      ...steps.map(([l, ms]) => [l, l.startsWith(SCALE) ? '' : l === STEP_FETCH ? 'yes' : 'no (skipped)', ms.toFixed(1)]),
-      ['sum: a no-change 200 run', '', sum(pipeline.filter(([l]) => l === STEP_FETCH))],
-      ['sum: a 200 with a new body (without the "for scale" row)', '', sum(pipeline)],
-    ],
-  };
   const kinds: Kind[] = ['first', 'same200', 'changed'];
   const labels = [...new Set(results.flatMap((r) => kinds.flatMap((k) => r.runs[k].flatMap((x) => Object.keys(x.byStatement)))))].sort();
   const statements = {
@@ -219,12 +188,14 @@ function tables(results: readonly TargetResult[], steps: readonly [string, numbe
         .map((m) => (m === 0 ? '' : fmtMs(m))),
     ]),
   };
-  return { runs, steps: stepTable, statements };
+  const profiled = [...profiles].flatMap(([target, byKind]) =>
+    kinds.map((k) => ({ title: `${target}, ${LABELS[k].replace(/ \(.*\)$/, '')}`, profiles: [byKind.get(k)!] })),
+  );
+  return { runs, statements, profile: whereTimeGoes(profiled, 'CPU ms') };
 }
 
 /** What the figures of this run say, for bench/text/detection.md. */
-function findings(results: readonly TargetResult[], steps: readonly [string, number][]) {
-  const fetchMs = steps.find(([l]) => l === STEP_FETCH)?.[1] ?? Number.NaN;
+function findings(results: readonly TargetResult[]) {
   return {
     firstLoads: results.map(({ target, runs: { first } }) => {
       const failed = first.filter((x) => x.problem);
@@ -237,18 +208,18 @@ function findings(results: readonly TargetResult[], steps: readonly [string, num
     }),
     noChange: results.map(({ target, runs: { same200, same304 } }) => {
       const sqlMs = median(same200.map((x) => x.sqlMs));
+      const restMs = median(same200.map((x) => x.ms - x.sqlMs));
       return {
         target,
         statuses: consistent(same200, (x) => x.outcome?.status ?? 'n/a'),
         wall: fmtMs(median(same200.map((x) => x.ms))),
         sqlMs: fmtMs(sqlMs),
         statements: consistent(same200, (x) => String(x.statements)),
-        larger: fetchMs > sqlMs ? 'the body transfer, not SQL,' : 'SQL, not the body transfer,',
+        restMs: fmtMs(restMs),
+        larger: restMs > sqlMs ? 'the body transfer and its hash, not SQL,' : 'SQL, not the body transfer,',
         extra: fmtMs(median(same200.map((x, i) => x.ms - same304[i]!.ms))),
       };
     }),
-    fetchMs: fmtMs(fetchMs),
-    newBodyMs: fmtInt(steps.filter(([l]) => !l.startsWith(SCALE) && l !== STEP_FETCH).reduce((a, [, ms]) => a + ms, 0)),
     paramsPerStatement: fmtInt(ROWS_PER_STATEMENT * 14),
   };
 }
@@ -266,20 +237,21 @@ export async function run(): Promise<BenchResult> {
   const feedMb = feeds.base.length / 2 ** 20;
   log(`detection bench: ${fmtInt(TOTAL)} events, ${countries} countries, feed ${feedMb.toFixed(1)} MiB, ${ROUNDS} rounds per database`);
   const server = await startFeedServer();
-  const cpu = new Map<string, number[]>();
+  const profiles = new Map<string, Map<Kind, CpuProfile>>();
   const { targets, postgresVersion } = await dbTargets('bench_detection', 'postgres,pglite-memory', log);
   const results: TargetResult[] = targets.map((t) => ({ target: t.name, runs: { first: [], same200: [], same304: [], changed: [] } }));
   try {
-    await profileCpu(server, feeds, new Map()); // warms the JIT on the CPU path; these samples are dropped
-    await interleaved(ROUNDS, targets, async (target, round, i) => {
-      await measureRound(target, round, results[i]!, server, feeds);
-      if (i === (round % 2 ? targets.length - 1 : 0)) await profileCpu(server, feeds, cpu); // once per round
-    });
+    await interleaved(ROUNDS, targets, (target, round, i) => measureRound(target, round, results[i]!, server, feeds));
+    for (const target of targets) {
+      const scratch: TargetResult = { target: target.name, runs: { first: [], same200: [], same304: [], changed: [] } };
+      profiles.set(target.name, new Map());
+      log(`  ${target.name}: one more round under the CPU profiler (not counted in the figures above)`);
+      await measureRound(target, ROUNDS + 1, scratch, server, feeds, profiles.get(target.name));
+    }
   } finally {
     for (const target of targets) await target.finish();
     await server.close();
   }
-  const steps = [...cpu].map(([label, ms]) => [label, median(ms)] as [string, number]);
   const goals = results.flatMap((r) =>
     (['same200', 'same304'] as const).map((kind) => ({
       target: r.target,
@@ -316,11 +288,10 @@ export async function run(): Promise<BenchResult> {
         ),
         rounds: ROUNDS,
         goals,
-        samples: cpu.values().next().value?.length ?? 0,
-        findings: findings(results, steps),
+        findings: findings(results),
         rowsPerStatement: fmtInt(ROWS_PER_STATEMENT),
       },
-      tables(results, steps, feedMb),
+      tables(results, profiles),
     ),
   };
 }
