@@ -23,7 +23,8 @@ async function newChanges() {
     ).json()) as ChangePage;
     cursor = page.nextAfter;
     all.push(...page.data);
-    if (!page.hasMore) return all.map((c) => [c.type, c.eventId, c.previous] as const);
+    if (!page.hasMore)
+      return all.map((c) => ('eventId' in c ? ([c.type, c.eventId, c.previous] as const) : ([c.type, c.countryId, c.changed] as const)));
   }
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, contentHash, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { parseJsonFeed } from '../src/alerts/sources/feed';
 import { parseTrackerPage } from '../src/alerts/sources/tracker-page';
-import type { ChangePage } from '../src/routes/admin/changes/schema';
+import type { AdminEventChange, ChangePage } from '../src/routes/admin/changes/schema';
 import type { Event } from '../src/routes/events/schema';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { sampleEvent } from '../testkit/events';
@@ -22,7 +22,7 @@ const ingest = (events: unknown[]) => t.call('POST', '/v1/admin/events', { event
 const stored = async (id: string) => (await (await t.call('GET', `/v1/events/${id}`)).json()) as Event;
 async function changesOf(eventId: string) {
   const page = (await (await t.call('GET', '/v1/admin/changes?after=0&limit=1000', undefined, { admin: true })).json()) as ChangePage;
-  return page.data.filter((c) => c.eventId === eventId);
+  return page.data.filter((c): c is AdminEventChange => 'eventId' in c && c.eventId === eventId);
 }
 
 describe("an event's language", () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { estimateVolume, type VolumeChange } from '../src/alerts/expected-volume';
+import { type CountryVolumeChange, type EventVolumeChange, estimateVolume } from '../src/alerts/expected-volume';
 import { ingestEvents } from '../src/alerts/ingest';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { seedSubscribers } from '../testkit/digests';
@@ -9,13 +9,21 @@ import { sampleEvent } from '../testkit/events';
 const HOUR = 3_600_000;
 const now = new Date('2025-07-01T00:00:00Z');
 const at = (iso: string) => new Date(iso);
-const change = (detectedAt: string, country: string, type: VolumeChange['type'], watchFlag = false): VolumeChange => ({
+const change = (detectedAt: string, country: string, type: EventVolumeChange['type'], watchFlag = false): EventVolumeChange => ({
   eventId: `${country}-${detectedAt}`,
   type,
   detectedAt: at(detectedAt),
   event: { country, categories: ['rights'], factors: [], watchFlag },
 });
-const choices = { countries: ['KAZ'], regions: [], categories: [], frequency: 'monthly' as const, skipEmpty: false, instantAlerts: true };
+const choices = {
+  countries: ['KAZ'],
+  regions: [],
+  categories: [],
+  frequency: 'monthly' as const,
+  skipEmpty: false,
+  instantAlerts: true,
+  countryContext: false,
+};
 
 describe('expected volume (pure)', () => {
   const log = [
@@ -34,6 +42,7 @@ describe('expected volume (pure)', () => {
       months: 6,
       since: '2025-01-01T00:00:00.000Z',
       reports: 5,
+      countryChanges: 0,
       digests: 6,
       instantAlerts: 3,
       emails: 9,
@@ -52,6 +61,43 @@ describe('expected volume (pure)', () => {
     expect(estimateVolume({ ...choices, countries: [] }, log, { now, minIntervalMs: HOUR })).toMatchObject({
       reports: 6,
       instantAlerts: 5,
+    });
+  });
+});
+
+describe('expected volume of country context (pure)', () => {
+  const context = (detectedAt: string, country: string, type: CountryVolumeChange['type'], changed: CountryVolumeChange['changed']) => ({
+    countryId: country,
+    type,
+    detectedAt: at(detectedAt),
+    changed,
+  });
+  const log = [
+    change('2025-02-03T10:00:00Z', 'KAZ', 'event.published', true),
+    context('2025-03-05T10:00:00Z', 'KAZ', 'country.facts_changed', { 'Head of state': { old: 'A', new: 'B' } }),
+    context('2025-04-05T10:00:00Z', 'KAZ', 'country.ranking_changed', { Rights: { old: '107/173', new: '101/173' } }),
+    context('2025-04-06T10:00:00Z', 'NOR', 'country.treaty_status_changed', { CAT: { old: 'Signatory', new: 'State party' } }),
+    context('2024-12-05T10:00:00Z', 'KAZ', 'country.facts_changed', { 'Head of state': { old: 'Z', new: 'A' } }), // too old
+  ];
+  const skipping = { ...choices, skipEmpty: true };
+
+  it("counts the chosen places' context changes, and the periods they fill, only when country context is chosen", () => {
+    expect(estimateVolume({ ...skipping, countryContext: true }, log, { now, minIntervalMs: HOUR })).toEqual({
+      months: 6,
+      since: '2025-01-01T00:00:00.000Z',
+      reports: 1,
+      countryChanges: 2,
+      digests: 3,
+      instantAlerts: 1,
+      emails: 4,
+    });
+    expect(estimateVolume(skipping, log, { now, minIntervalMs: HOUR })).toMatchObject({ countryChanges: 0, digests: 1, emails: 2 });
+    // A ranking belongs to its category; Basic Information to none, so it matches any category choice (the report is Rights).
+    expect(
+      estimateVolume({ ...skipping, countryContext: true, categories: ['representation'] }, log, { now, minIntervalMs: HOUR }),
+    ).toMatchObject({ reports: 0, countryChanges: 1, digests: 1 });
+    expect(estimateVolume({ ...skipping, countryContext: true, countries: [] }, log, { now, minIntervalMs: HOUR })).toMatchObject({
+      countryChanges: 3,
     });
   });
 });
@@ -76,7 +122,15 @@ describe('expected volume (API and pages)', { timeout: 120_000 }, () => {
   it('POST /v1/expected-volume answers the estimate from the change log', async () => {
     const res = await t.call('POST', '/v1/expected-volume', { countries: ['KAZ'], instantAlerts: true, skipEmpty: true });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ months: 6, since: '2025-01-01T09:00:00.000Z', reports: 2, digests: 2, instantAlerts: 1, emails: 3 });
+    expect(await res.json()).toEqual({
+      months: 6,
+      since: '2025-01-01T09:00:00.000Z',
+      reports: 2,
+      countryChanges: 0,
+      digests: 2,
+      instantAlerts: 1,
+      emails: 3,
+    });
   });
 
   it('refuses bad choices with a problem naming the field, never a 500', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangePage } from '../src/routes/admin/changes/schema';
+import type { AdminEventChange, ChangePage } from '../src/routes/admin/changes/schema';
 import type { IngestRequest, IngestResponse } from '../src/routes/admin/events/schema';
 import type { Event } from '../src/routes/events/schema';
 import { createTestApp, type TestApp } from '../testkit/app';
@@ -19,7 +19,7 @@ const ingest = async (body: IngestRequest) => {
 async function changesOf(eventId: string) {
   const res = await t.call('GET', '/v1/admin/changes?after=0&limit=1000', undefined, { admin: true });
   const page = (await res.json()) as ChangePage;
-  return page.data.filter((c) => c.eventId === eventId);
+  return page.data.filter((c): c is AdminEventChange => 'eventId' in c && c.eventId === eventId);
 }
 
 describe('POST /v1/admin/events', () => {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChangePage } from '../src/routes/admin/changes/schema';
+import type { AdminEventChange, ChangePage } from '../src/routes/admin/changes/schema';
 import type {
   DeliveryPage,
   ReplayResult,
@@ -420,7 +420,7 @@ describe('delivery log, retry and replay', () => {
       { ...a, body: 'Edited.' },
       { ...b, watchFlag: true },
     ]); // event.updated, event.watch_flag_raised (a type not chosen)
-    const changes = (await allChanges()).filter((c) => c.id > before);
+    const changes = (await allChanges()).filter((c): c is AdminEventChange => c.id > before && 'eventId' in c);
     for (const c of changes) changeIds[`${c.eventId.slice(tag.length + 1)}:${c.type}`] = c.id;
     firstChangeId = changes[0]!.id;
     expect(Object.keys(changeIds).sort()).toEqual([

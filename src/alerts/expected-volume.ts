@@ -1,18 +1,33 @@
-import type { ChangeType } from '../db/change-types';
+import type { ChangeType, CountryChangeType } from '../db/change-types';
+import type { ChangedValues } from '../db/changes';
+import { countryChangeMatches } from './country-change-view';
 import { type MatchableEvent, type MatchFilters, matchesFilters } from './match';
 
-/** One change of the log with what matching needs of its event. */
-export interface VolumeChange {
+/** One event change of the log with what matching needs of its event. */
+export interface EventVolumeChange {
   eventId: string;
   type: ChangeType;
   detectedAt: Date;
   event: MatchableEvent & { watchFlag: boolean };
 }
 
+/** One country context change of the log with what matching needs (a ranking or trend names its category). */
+export interface CountryVolumeChange {
+  countryId: string;
+  type: CountryChangeType;
+  detectedAt: Date;
+  changed: ChangedValues;
+}
+
+export type VolumeChange = EventVolumeChange | CountryVolumeChange;
+
+const isCountryVolumeChange = (change: VolumeChange): change is CountryVolumeChange => 'countryId' in change;
+
 export interface VolumeChoices extends MatchFilters {
   frequency: 'monthly' | 'weekly';
   skipEmpty: boolean;
   instantAlerts: boolean;
+  countryContext: boolean;
 }
 
 export interface ExpectedVolume {
@@ -21,6 +36,8 @@ export interface ExpectedVolume {
   since: string;
   /** Distinct reports that were published or changed in the choices. */
   reports: number;
+  /** Country context changes (facts, treaties, rankings, trends) of the chosen places; 0 when country context is not chosen. */
+  countryChanges: number;
   digests: number;
   /** Instant watch-flag alerts under the interval; 0 when not chosen. */
   instantAlerts: number;
@@ -60,8 +77,10 @@ function cappedAlerts(flags: readonly number[], intervalMs: number, now: number)
 
 /**
  * Pure: roughly what a selection would have brought over the last months, from the change log:
- * the reports it matched, the digests (every period, or only those with news when empty ones are
- * skipped) and the instant alerts under the cap. Periods are counted in UTC.
+ * the reports it matched, the country context changes when it chose them, the digests (every
+ * period, or only those with news or country context when empty ones are skipped) and the instant
+ * alerts under the cap (watch flags only: country context never sends an instant alert).
+ * Periods are counted in UTC.
  */
 export function estimateVolume(
   choices: VolumeChoices,
@@ -69,11 +88,15 @@ export function estimateVolume(
   input: { now: Date; minIntervalMs: number },
 ): ExpectedVolume {
   const since = volumeSince(input.now);
-  const matching = changes.filter((c) => c.detectedAt >= since && c.detectedAt <= input.now && matchesFilters(c.event, choices));
+  const inWindow = changes.filter((c) => c.detectedAt >= since && c.detectedAt <= input.now);
+  const matching = inWindow.filter((c): c is EventVolumeChange => !isCountryVolumeChange(c) && matchesFilters(c.event, choices));
+  const context = choices.countryContext
+    ? inWindow.filter((c): c is CountryVolumeChange => isCountryVolumeChange(c) && countryChangeMatches(c, choices))
+    : [];
   const periodOf = (at: Date) =>
     choices.frequency === 'monthly' ? at.toISOString().slice(0, 7) : String(Math.floor((at.getTime() - MONDAY) / WEEK_MS));
   const allPeriods = choices.frequency === 'monthly' ? LOOKBACK_MONTHS : Math.round((input.now.getTime() - since.getTime()) / WEEK_MS);
-  const digests = choices.skipEmpty ? new Set(matching.map((c) => periodOf(c.detectedAt))).size : allPeriods;
+  const digests = choices.skipEmpty ? new Set([...matching, ...context].map((c) => periodOf(c.detectedAt))).size : allPeriods;
   const flags = matching
     .filter((c) => c.type === 'event.watch_flag_raised' || (c.type === 'event.published' && c.event.watchFlag))
     .map((c) => c.detectedAt.getTime())
@@ -83,6 +106,7 @@ export function estimateVolume(
     months: LOOKBACK_MONTHS,
     since: since.toISOString(),
     reports: new Set(matching.map((c) => c.eventId)).size,
+    countryChanges: context.length,
     digests,
     instantAlerts,
     emails: digests + instantAlerts,

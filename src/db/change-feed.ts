@@ -3,6 +3,7 @@ import { type AnyChangeType, type ChangeType, isCountryChangeType, isEventChange
 import type { ChangedValues, CountryChangeView } from './changes';
 import type { Db } from './database';
 import { type EventRow, eventFromRow, type StoredEventView } from './events';
+import { textArray } from './text-array';
 
 /** Filters of the public change feed; an empty list means "all" (as subscribers' choices do). */
 export interface ChangeFeedFilters {
@@ -40,8 +41,6 @@ export async function changeLogHead(db: Db): Promise<number> {
     .executeTakeFirst();
   return Number(row?.head ?? 0);
 }
-
-const textArray = (values: readonly string[]) => sql<string[]>`${sql.val([...values])}::text[]`;
 
 /**
  * Changes with `after < id <= upTo` that match the filters, in log order: an event change with its

@@ -1,7 +1,15 @@
-import { sql } from 'kysely';
-import { type ChangeDecision, type ChangeType, type CountryChangeType, isCountryChangeType, isEventChangeType } from './change-types';
+import { type SqlBool, sql } from 'kysely';
+import {
+  type AnyChangeType,
+  type ChangeDecision,
+  type ChangeType,
+  type CountryChangeType,
+  isCountryChangeType,
+  isEventChangeType,
+} from './change-types';
 import type { Db, Tx } from './database';
 import { ROWS_PER_STATEMENT } from './events';
+import { textArray } from './text-array';
 
 // An arbitrary, fixed advisory-lock key that names "appending to the change log".
 const CHANGE_LOG_LOCK = 7_104_202_501;
@@ -120,16 +128,27 @@ function countryChangeView(r: {
   ];
 }
 
+/** Narrows a change-log listing: only these types, only changes of events of (or context of) these countries. Empty: all. */
+export interface LogFilters {
+  types?: readonly AnyChangeType[];
+  countries?: readonly string[];
+}
+
 /** The whole change log after a cursor, event and country changes, oldest first. */
-export async function listLogChangesAfter(db: Db, after: number, limit: number): Promise<LogChange[]> {
-  const rows = await db
+export async function listLogChangesAfter(db: Db, after: number, limit: number, filters: LogFilters = {}): Promise<LogChange[]> {
+  let q = db
     .selectFrom('changes as ch')
     .leftJoin('country_contexts as cc', 'cc.country_id', 'ch.country_id')
     .select(['ch.id', 'ch.type', 'ch.event_id', 'ch.country_id', 'ch.previous', 'ch.detected_at', 'cc.source_url'])
-    .where('ch.id', '>', after)
-    .orderBy('ch.id', 'asc')
-    .limit(limit)
-    .execute();
+    .where('ch.id', '>', after);
+  if (filters.types?.length) q = q.where(sql<SqlBool>`ch.type = any(${textArray(filters.types)})`);
+  if (filters.countries?.length) {
+    const countries = textArray(filters.countries);
+    q = q.where(
+      sql<SqlBool>`(ch.country_id = any(${countries}) or exists (select 1 from events e where e.id = ch.event_id and e.country_id = any(${countries})))`,
+    );
+  }
+  const rows = await q.orderBy('ch.id', 'asc').limit(limit).execute();
   return rows.flatMap((r): LogChange[] => (r.event_id === null ? countryChangeView(r) : eventChangeView(r)));
 }
 
@@ -187,24 +206,33 @@ export async function latestChangeId(db: Db): Promise<number> {
   return Number(row?.max ?? 0);
 }
 
-/** The changes detected since `since`, with what matching needs of their events (the expected-volume estimate). */
-export async function listChangesForVolume(db: Db, since: Date) {
+/** A change as the expected-volume estimate reads it. */
+export type VolumeChangeRow =
+  | {
+      eventId: string;
+      type: ChangeType;
+      detectedAt: Date;
+      event: { country: string; categories: string[]; factors: string[]; watchFlag: boolean };
+    }
+  | { countryId: string; type: CountryChangeType; detectedAt: Date; changed: ChangedValues };
+
+/**
+ * The changes detected since `since` (the expected-volume estimate): an event change with what
+ * matching needs of its event, a country context change with its country and changed values.
+ */
+export async function listChangesForVolume(db: Db, since: Date): Promise<VolumeChangeRow[]> {
   const rows = await db
     .selectFrom('changes as c')
-    .innerJoin('events as e', 'e.id', 'c.event_id')
-    .select(['e.id', 'c.type', 'c.detected_at', 'e.country_id', 'e.categories', 'e.factors', 'e.watch_flag'])
+    .leftJoin('events as e', 'e.id', 'c.event_id')
+    .select(['e.id', 'c.type', 'c.detected_at', 'c.country_id as change_country_id', 'c.previous'])
+    .select(['e.country_id', 'e.categories', 'e.factors', 'e.watch_flag'])
     .where('c.detected_at', '>=', since)
     .execute();
-  return rows.flatMap((r) =>
-    isEventChangeType(r.type)
-      ? [
-          {
-            eventId: r.id,
-            type: r.type,
-            detectedAt: r.detected_at,
-            event: { country: r.country_id, categories: r.categories, factors: r.factors, watchFlag: r.watch_flag },
-          },
-        ]
-      : [],
-  );
+  return rows.flatMap((r): VolumeChangeRow[] => {
+    if (r.change_country_id !== null && isCountryChangeType(r.type))
+      return [{ countryId: r.change_country_id, type: r.type, detectedAt: r.detected_at, changed: (r.previous ?? {}) as ChangedValues }];
+    if (r.id === null || r.country_id === null || !isEventChangeType(r.type)) return [];
+    const event = { country: r.country_id, categories: r.categories ?? [], factors: r.factors ?? [], watchFlag: r.watch_flag ?? false };
+    return [{ eventId: r.id, type: r.type, detectedAt: r.detected_at, event }];
+  });
 }

@@ -1,11 +1,10 @@
 import { type SqlBool, sql } from 'kysely';
 import type { Db, SourceStatesTable, Tx } from './database';
+import { textArray } from './text-array';
 
 export async function loadSourceState(db: Db | Tx, url: string) {
   return db.selectFrom('source_states').selectAll().where('url', '=', url).executeTakeFirst();
 }
-
-const textArray = (values: readonly string[]) => sql<string[]>`${sql.val([...values])}::text[]`;
 
 /** The states of many sources (a crawl's pages): one array parameter, not one per URL. */
 export async function loadSourceStates(db: Db | Tx, urls: readonly string[]) {

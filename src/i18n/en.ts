@@ -94,9 +94,10 @@ export const en = {
   },
   volume: {
     title: 'What to expect',
-    sentence: (p: { months: string; what: string; reports: string; digests: string; instant: string; emails: string }) =>
-      `Over the last ${p.months} months, ${p.what} would have brought ${p.reports} in ${p.digests}${p.instant}: about ${p.emails} in all.`,
+    sentence: (p: { months: string; what: string; reports: string; context: string; digests: string; instant: string; emails: string }) =>
+      `Over the last ${p.months} months, ${p.what} would have brought ${p.reports}${p.context} in ${p.digests}${p.instant}: about ${p.emails} in all.`,
     reports: (n: number, shown: string) => `${shown} ${n === 1 ? 'report' : 'reports'}`,
+    context: (n: number, shown: string) => ` and ${shown} ${n === 1 ? 'country context change' : 'country context changes'}`,
     digests: (n: number, shown: string) => `${shown} ${n === 1 ? 'digest' : 'digests'}`,
     instant: (n: number, shown: string) => ` and ${shown} ${n === 1 ? 'instant watch-flag alert' : 'instant watch-flag alerts'}`,
     emails: (n: number, shown: string) => `${shown} ${n === 1 ? 'email' : 'emails'}`,

@@ -95,8 +95,9 @@ export const es: Messages = {
   volume: {
     title: 'Qué esperar',
     sentence: (p) =>
-      `En los últimos ${p.months} meses, ${p.what} habrían traído ${p.reports} en ${p.digests}${p.instant}: unos ${p.emails} en total.`,
+      `En los últimos ${p.months} meses, ${p.what} habrían traído ${p.reports}${p.context} en ${p.digests}${p.instant}: unos ${p.emails} en total.`,
     reports: (n, shown) => `${shown} ${n === 1 ? 'informe' : 'informes'}`,
+    context: (n, shown) => ` y ${shown} ${n === 1 ? 'cambio del contexto del país' : 'cambios del contexto del país'}`,
     digests: (n, shown) => `${shown} ${n === 1 ? 'resumen' : 'resúmenes'}`,
     instant: (n, shown) => ` y ${shown} ${n === 1 ? 'alerta inmediata de señal' : 'alertas inmediatas de señal'}`,
     emails: (n, shown) => `${shown} ${n === 1 ? 'correo' : 'correos'}`,

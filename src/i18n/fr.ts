@@ -95,8 +95,9 @@ export const fr: Messages = {
   volume: {
     title: 'À quoi vous attendre',
     sentence: (p) =>
-      `Au cours des ${p.months} derniers mois, ${p.what} auraient apporté ${p.reports} en ${p.digests}${p.instant} : environ ${p.emails} au total.`,
+      `Au cours des ${p.months} derniers mois, ${p.what} auraient apporté ${p.reports}${p.context} en ${p.digests}${p.instant} : environ ${p.emails} au total.`,
     reports: (n, shown) => `${shown} ${n <= 1 ? 'rapport' : 'rapports'}`,
+    context: (n, shown) => ` et ${shown} ${n <= 1 ? 'changement du contexte des pays' : 'changements du contexte des pays'}`,
     digests: (n, shown) => `${shown} ${n <= 1 ? 'résumé' : 'résumés'}`,
     instant: (n, shown) => ` et ${shown} ${n <= 1 ? 'alerte immédiate de vigilance' : 'alertes immédiates de vigilance'}`,
     emails: (n, shown) => `${shown} ${n <= 1 ? 'e-mail' : 'e-mails'}`,

@@ -15,6 +15,7 @@ export function ExpectedVolumeNote({ volume, what, lang }: { volume: ExpectedVol
           months: n(volume.months),
           what,
           reports: t.reports(volume.reports, n(volume.reports)),
+          context: volume.countryChanges > 0 ? t.context(volume.countryChanges, n(volume.countryChanges)) : '',
           digests: t.digests(volume.digests, n(volume.digests)),
           instant: volume.instantAlerts > 0 ? t.instant(volume.instantAlerts, n(volume.instantAlerts)) : '',
           emails: t.emails(volume.emails, n(volume.emails)),

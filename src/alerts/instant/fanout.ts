@@ -7,6 +7,7 @@ import { planInstantItems } from './plan';
 
 const CURSOR = 'instant-alerts';
 const CHANGES_PER_STEP = 500;
+/** Watch flags only: country context changes (country.*) are for the digest's section, never an instant alert. */
 const FLAG_TYPES = new Set(['event.published', 'event.watch_flag_raised']);
 
 /**

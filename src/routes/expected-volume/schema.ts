@@ -5,6 +5,10 @@ export const ExpectedVolumeSchema = z
     months: z.number().int().openapi({ description: 'How many months the estimate looks back' }),
     since: z.string().openapi({ description: 'Start of the period looked at (ISO 8601)' }),
     reports: z.number().int().openapi({ description: 'Reports published or changed in these choices' }),
+    countryChanges: z.number().int().openapi({
+      description:
+        'Country context changes (Basic Information, treaties, rankings, 6-month trends) of the chosen places, in the digests’ "Country context" section; 0 when country context is not chosen',
+    }),
     digests: z
       .number()
       .int()
@@ -16,5 +20,5 @@ export const ExpectedVolumeSchema = z
     emails: z.number().int().openapi({ description: 'Digests and instant alerts together' }),
   })
   .openapi('ExpectedVolume', {
-    example: { months: 6, since: '2025-08-01T09:00:00.000Z', reports: 41, digests: 6, instantAlerts: 3, emails: 9 },
+    example: { months: 6, since: '2025-08-01T09:00:00.000Z', reports: 41, countryChanges: 4, digests: 6, instantAlerts: 3, emails: 9 },
   });
