@@ -25,9 +25,8 @@ const header = (headers: IncomingHttpHeaders, name: string): string | null => {
  * Node's http(s) source reader: one undici dispatch per request on a keep-alive agent that follows
  * redirects, with fetchHttpSource's rules (one overall timeout, size cap, a retry after a reset
  * connection, strict UTF-8). CPU per request is what an unchanged crawl costs: fetch builds WHATWG
- * requests, headers and streams (173 unchanged pages: 97.7 ms against 38.9 ms through undici's
- * request API), and request() an async resource and a body stream per answer, which a dispatch
- * handler that gathers the bytes does without (a further 25-35% less, see BENCHMARKS.md).
+ * requests, headers and streams, and request() an async resource and a body stream per answer,
+ * which a dispatch handler that gathers the bytes does without (see BENCHMARKS.md, Tracker crawl).
  */
 export function nodeHttpSourceReader(
   dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000 }).compose(interceptors.redirect({ maxRedirections: 5 })),
