@@ -27,8 +27,9 @@ import { batches, benchEvents, changeSome } from '../testkit/generated-events';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
 import { eventsLabel, sqlTotals, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
-import { stepSamples, timed } from '../testkit/timing';
+import { timed } from '../testkit/timing';
 import { interleaved, log, spread } from './measure';
+import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import {
   type BenchResult,
   cols,
@@ -63,8 +64,8 @@ interface TargetResult {
   ms: Record<Phase, number[]>;
   rows: Partial<Record<Phase, RowsWritten>>;
   rowsConsistent: boolean;
-  /** ms per 1,000-event batch by step, from the profile pass. */
-  profile?: Record<string, number>;
+  /** The profile pass: its CPU profiles (new, unchanged) and SQL ms by phase and statement. */
+  profile?: { cpu: CpuProfile[]; sql: Record<string, number> };
 }
 
 const normalised = (inputs: readonly EventInput[][]) => inputs.map((batch) => batch.map((e) => normaliseEvent(eventInputSchema.parse(e))));
@@ -148,54 +149,32 @@ const goals = (r: TargetResult) => ({
   zeroRows: { value: r.rows.unchanged?.total ?? Number.NaN, op: '=', target: 0 } satisfies Goal,
 });
 
-/** One extra pass: the CPU steps alone (median of 3), then ingestEvents with every statement timed, per 1,000-event batch. */
+/**
+ * One extra pass on a fresh database under the CPU profiler: new, then unchanged, as the rounds
+ * ingest them, each statement timed in place (its wall time includes the server's).
+ */
 async function profile(r: TargetResult, work: ReturnType<typeof workload>) {
-  const batchesN = work.inputs.length;
-  const all = work.inputs.flat();
-  const { step, medians } = stepSamples(3);
-  const parsed = await step('CPU zod validation (eventInputSchema.parse)', () => all.map((e) => eventInputSchema.parse(e)));
-  const events = await step('CPU normaliseEvent', () => parsed.map(normaliseEvent));
-  await step('CPU content hash (hashEvents)', () => hashEvents(events));
-  const perBatch: Record<string, number> = Object.fromEntries(medians().map(([label, ms]) => [label, ms / batchesN]));
   const fresh = await r.target.fresh(99);
   try {
     const timer = statementTimer(eventsLabel);
     const d = deps(fresh.handle, fresh.handle.db.withPlugin(timer.plugin));
     await sql`select 1`.execute(fresh.handle.db);
+    r.profile = { cpu: [], sql: {} };
     for (const phase of ['new', 'unchanged'] as const) {
       timer.totals.clear();
-      const pre = normalised(work.inputs);
-      const { ms } = await timed(async () => {
-        for (const batch of pre) await ingestEvents(d, batch);
+      const pass = await profiled(async () => {
+        for (const batch of work.inputs)
+          await ingestEvents(
+            d,
+            batch.map((e) => normaliseEvent(eventInputSchema.parse(e))),
+          );
       });
-      const { byStatement, sqlMs } = sqlTotals(timer.totals);
-      for (const [label, statementMs] of Object.entries(byStatement)) perBatch[`${phase}: SQL ${label}`] = statementMs / batchesN;
-      perBatch[`${phase}: ingestEvents total (without parse/normalise)`] = ms / batchesN;
-      perBatch[`${phase}: rest (hash, detect, BEGIN/COMMIT, pool, metrics)`] = (ms - sqlMs) / batchesN;
+      r.profile.cpu.push(pass.profile);
+      for (const [label, ms] of Object.entries(sqlTotals(timer.totals).byStatement)) r.profile.sql[`${phase}: ${label}`] = ms;
     }
   } finally {
     await fresh.dispose();
   }
-  r.profile = perBatch;
-}
-
-/** Plain-language reading of the profile: which phase is bound by what. */
-function profileFindings(results: readonly TargetResult[]): string[] {
-  return results.flatMap(({ target, profile: p }) => {
-    if (!p) return [];
-    const sum = (prefix: string) => Object.entries(p).reduce((a, [k, v]) => a + (k.startsWith(prefix) ? v : 0), 0);
-    const share = (a: number, b: number) => `${Math.round((100 * a) / b)}%`;
-    const front = (p['CPU zod validation (eventInputSchema.parse)'] ?? 0) + (p['CPU normaliseEvent'] ?? 0);
-    const cpu = front + (p['CPU content hash (hashEvents)'] ?? 0);
-    const newTotal = (p['new: ingestEvents total (without parse/normalise)'] ?? 0) + front;
-    const unchangedTotal = (p['unchanged: ingestEvents total (without parse/normalise)'] ?? 0) + front;
-    return [
-      `- ${target.name}: new-event batch ~${newTotal.toFixed(0)} ms, of which SQL statements ${share(sum('new: SQL'), newTotal)} ` +
-        `(the events upsert alone ${share(p['new: SQL insert events (upsert)'] ?? 0, newTotal)}); unchanged batch ~${unchangedTotal.toFixed(0)} ms, ` +
-        `of which SQL ${share(sum('unchanged: SQL'), unchangedTotal)} and CPU (validation + normalisation + content hash, ~${cpu.toFixed(0)} ms) ` +
-        `${share(Math.min(cpu, unchangedTotal), unchangedTotal)}.`,
-    ];
-  });
 }
 
 function tables(results: readonly TargetResult[]) {
@@ -217,17 +196,25 @@ function tables(results: readonly TargetResult[]) {
           : '',
     ]);
   });
-  const profiled = results.filter((r) => r.profile);
-  const labels = [...new Set(profiled.flatMap((r) => Object.keys(r.profile!)))];
+  const profiledRuns = results.filter((r) => r.profile);
+  const statements = [...new Set(profiledRuns.flatMap((r) => Object.keys(r.profile!.sql)))];
+  const perBatch = (r: TargetResult) =>
+    [0, 1].map((i) => ({ title: `${r.target.name}, ${i ? 'unchanged' : 'new'}`, profiles: [r.profile!.cpu[i]!], per: TOTAL / BATCH }));
   return {
     rates: {
       columns: cols('database', 'phase', '>events/s (median)', '>rounds (min-max events/s)', '>rows written', '>ratio', 'goal'),
       rows: rateRows,
     },
-    ...(profiled.length > 0 && {
-      profile: {
-        columns: cols('step (ms per 1,000-event batch)', ...profiled.map((r) => `>${r.target.name}`)),
-        rows: labels.map((label) => [label, ...profiled.map((r) => r.profile![label]?.toFixed(1) ?? '')]),
+    ...(profiledRuns.length > 0 && {
+      profile: whereTimeGoes(profiledRuns.flatMap(perBatch), 'ms per batch'),
+      statements: {
+        columns: cols('SQL statement (wall ms per 1,000-event batch)', ...profiledRuns.map((r) => `>${r.target.name}`)),
+        rows: statements.map((s) => [
+          s,
+          ...profiledRuns
+            .map((r) => (r.profile!.sql[s] ?? Number.NaN) / (TOTAL / BATCH))
+            .map((ms) => (Number.isNaN(ms) ? '' : ms.toFixed(1))),
+        ]),
       },
     }),
   };
@@ -276,8 +263,6 @@ export async function run(): Promise<BenchResult> {
   } finally {
     for (const target of targets) await target.finish();
   }
-  const findings = profileFindings(results);
-  for (const line of findings) log(`  ${line}`);
   return {
     section: 'Ingest (issue 3)',
     command: 'npm run bench -- ingest        # BENCH_EVENTS=2000 BENCH_ROUNDS=1 for a quick pass (no file written)',
@@ -302,7 +287,6 @@ export async function run(): Promise<BenchResult> {
           ...Object.fromEntries(Object.entries(goals(r)).map(([k, g]) => [k, goalText(g)])),
         })),
         profiled: results.some((r) => r.profile),
-        findings,
       },
       tables(results),
     ),

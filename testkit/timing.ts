@@ -1,6 +1,5 @@
-/** Timing helpers for measurements: a mailer that times its sends, a memory sampler, a call timed, samples per step. */
+/** Timing helpers for measurements: a call timed, a mailer that times its sends, a memory sampler. */
 import type { EmailMessage, Mailer } from '../src/email/transport';
-import { median } from './stats';
 
 const now = () => performance.now();
 
@@ -55,18 +54,4 @@ export async function timed<T>(f: () => Promise<T> | T): Promise<{ ms: number; v
   const t = now();
   const value = await f();
   return { ms: now() - t, value };
-}
-
-/** Samples (ms) per labelled step: `step(label, f)` runs `f` `reps` times and keeps each time. */
-export function stepSamples(reps: number, into = new Map<string, number[]>()) {
-  const step = async <T>(label: string, f: () => T | Promise<T>): Promise<T> => {
-    let out!: T;
-    for (let i = 0; i < reps; i++) {
-      const t = await timed(f);
-      out = t.value;
-      into.set(label, [...(into.get(label) ?? []), t.ms]);
-    }
-    return out;
-  };
-  return { step, samples: into, medians: () => [...into].map(([label, ms]) => [label, median(ms)] as [string, number]) };
 }
