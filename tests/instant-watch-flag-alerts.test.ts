@@ -91,15 +91,21 @@ const alertRows = (t: TestApp) =>
 const requestsUnder = (key: string) => resend.requests().filter((r) => r.idempotencyKey === key);
 
 /** A run that dies: the mailer never answers (after handing the batch to the provider when `reaches`), as a killed process never does. */
-function dyingMailer(t: TestApp, reaches: boolean): TestApp['deps']['mailer'] {
+/**
+ * Starts a send run that dies in the provider call: after the provider took the batch
+ * (`reaches`), or before the request got there. Answers the real mailer, for the next run.
+ */
+function startRunThatDies(t: TestApp, reaches: boolean): TestApp['deps']['mailer'] {
   const real = t.deps.mailer;
-  return {
+  t.deps.mailer = {
     ...real,
     sendBatch: async (messages, options) => {
       if (reaches) await real.sendBatch(messages, options);
       return new Promise(() => undefined);
     },
   };
+  void sendInstantAlerts(t.deps);
+  return real;
 }
 
 const LEASE_ENDED = 11 * 60_000; // DIGEST_BATCH_LEASE is 10 minutes
@@ -334,9 +340,7 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
     const t = await scenario('taken');
     await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Taken, answer lost' })]);
     await fanOutWatchFlags(t.deps);
-    const real = t.deps.mailer;
-    t.deps.mailer = dyingMailer(t, true);
-    void sendInstantAlerts(t.deps);
+    const real = startRunThatDies(t, true);
     const key = await vi.waitFor(() => {
       const taken = resend.requests().find((r) => r.status === 200 && JSON.stringify(r.body).includes('taken-kaz'));
       expect(taken).toBeDefined();
@@ -360,9 +364,7 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
     const t = await scenario('lost');
     await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Handed over, never arrived' })]);
     await fanOutWatchFlags(t.deps);
-    const real = t.deps.mailer;
-    t.deps.mailer = dyingMailer(t, false);
-    void sendInstantAlerts(t.deps);
+    const real = startRunThatDies(t, false);
     const handed = await vi.waitFor(async () => {
       const rows = await alertRows(t);
       expect(rows.every((r) => r.handed_at !== null)).toBe(true);
