@@ -25,6 +25,13 @@ afterAll(async () => {
   await t.close();
 });
 
+/** A refused field as the page shows it: marked invalid, linked to its message, the input kept. */
+async function expectRefusedField(field: ReturnType<Page['getByLabel']>, describedBy: string, kept: string): Promise<void> {
+  expect(await field.getAttribute('aria-invalid')).toBe('true');
+  expect(await field.getAttribute('aria-describedby')).toBe(describedBy);
+  expect(await field.inputValue()).toBe(kept);
+}
+
 /**
  * The portal's actions in Chromium with JavaScript off (the pages must work without it): add an
  * endpoint with a throttle (an error first), a delivery that failed, retry it, replay a time
@@ -78,9 +85,7 @@ describe.skipIf(!hasChromium)('the consumer portal actions in Chromium without J
     await page.reload();
     await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
     const rate = page.getByLabel('Deliveries per second at most');
-    expect(await rate.getAttribute('aria-invalid')).toBe('true');
-    expect(await rate.getAttribute('aria-describedby')).toBe('rateLimit-hint rateLimit-error');
-    expect(await rate.inputValue()).toBe('fast');
+    await expectRefusedField(rate, 'rateLimit-hint rateLimit-error', 'fast');
     expect(await page.getByLabel('Countries').inputValue()).toBe('ISL');
     expect(await page.locator('#rateLimit-error').textContent()).toContain('whole number of deliveries per second');
     await check('add: throttle refused beside its field');
@@ -99,9 +104,7 @@ describe.skipIf(!hasChromium)('the consumer portal actions in Chromium without J
     await page.getByRole('heading', { name: 'There is a problem' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/portal/endpoints/${endpoint.id}`);
     const countries = page.getByLabel('Countries');
-    expect(await countries.getAttribute('aria-invalid')).toBe('true');
-    expect(await countries.getAttribute('aria-describedby')).toBe('countries-hint countries-error');
-    expect(await countries.inputValue()).toBe('ISL, XYZ');
+    await expectRefusedField(countries, 'countries-hint countries-error', 'ISL, XYZ');
     expect(await page.locator('#countries-error').textContent()).toContain('XYZ');
     await check('edit: unknown country refused beside its field');
     const unchanged = (await (await withKey(t, owner.key)('GET', `/v1/webhooks/${endpoint.id}`)).json()) as WebhookEndpoint;
@@ -139,9 +142,7 @@ describe.skipIf(!hasChromium)('the consumer portal actions in Chromium without J
     await page.getByText('Enter an end after the start').waitFor();
     expect(new URL(page.url()).pathname).toBe(`/portal/endpoints/${endpoint.id}`);
     const refusedUntil = page.getByLabel('… and before (UTC date and time; empty: up to now)');
-    expect(await refusedUntil.getAttribute('aria-invalid')).toBe('true');
-    expect(await refusedUntil.getAttribute('aria-describedby')).toBe('until-error');
-    expect(await refusedUntil.inputValue()).toBe('2025-02-01T07:00');
+    await expectRefusedField(refusedUntil, 'until-error', '2025-02-01T07:00');
     expect(await page.getByLabel('Replay every event since (UTC date and time)').inputValue()).toBe('2025-02-01T08:00');
     await check('endpoint: replay range refused beside its field');
     await page.getByLabel('Replay every event since (UTC date and time)').fill('2025-02-01T08:00');
