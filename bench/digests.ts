@@ -18,7 +18,7 @@ import vm from 'node:vm';
 import { sql } from 'kysely';
 import { generateKey, readKey } from 'openpgp';
 import { digestMessage } from '../src/alerts/digest/message';
-import { type DigestTickResult, runDigestTick } from '../src/alerts/digest/runner';
+import { runDigestTick } from '../src/alerts/digest/runner';
 import { fixedClock } from '../src/clock';
 import { readRecordedModels } from '../src/db/digest-items';
 import type { RecordedModel } from '../src/db/digest-model';
@@ -39,6 +39,7 @@ import { statementTimer } from '../testkit/statement-timer';
 import { maxOf, mean, median, percentileUnsorted } from '../testkit/stats';
 import { memorySampler, timedMailer } from '../testkit/timing';
 import { inTempDir, log } from './measure';
+import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import * as r from './report';
 
 const { AS_OF, floorPercentile } = population;
@@ -80,7 +81,13 @@ type Keys = Awaited<ReturnType<typeof makeKeys>>;
  * the types alternating), then one tick with the deps the app builds and its mailer as production
  * wires it with SMTP_URL set (encrypted mail through the SMTP relay, the rest through Resend).
  */
-async function tickRun(url: string, dataDir: string, fake: Awaited<ReturnType<typeof startFakeResendProcess>>, keysMade?: Promise<Keys>) {
+async function tickRun(
+  url: string,
+  dataDir: string,
+  fake: Awaited<ReturnType<typeof startFakeResendProcess>>,
+  keysMade?: Promise<Keys>,
+  underProfiler = false,
+) {
   const { handle, drop } = await freshSchema(url, `bench_digests_${process.pid}_${keysMade ? 'keys' : 'plain'}`);
   let firstClaimAt: number | undefined;
   const timer = statementTimer(probes.digestLabel, {
@@ -128,9 +135,9 @@ async function tickRun(url: string, dataDir: string, fake: Awaited<ReturnType<ty
   gc();
   const [memBefore, cpuBefore, sampler] = [process.memoryUsage(), process.cpuUsage(), memorySampler()];
   const tickStart = r.now();
-  let [result, stoppedAt]: [DigestTickResult | undefined, number | undefined] = [undefined, undefined];
-  try {
-    result = await runDigestTick(deps, {
+  let stoppedAt: number | undefined;
+  const tick = () =>
+    runDigestTick(deps, {
       asOf: AS_OF,
       trigger: 'bench',
       afterRecord: async () => {
@@ -139,10 +146,11 @@ async function tickRun(url: string, dataDir: string, fake: Awaited<ReturnType<ty
           throw new BudgetReached();
         }
       },
+    }).catch((error: unknown) => {
+      if (error instanceof BudgetReached) return undefined;
+      throw error;
     });
-  } catch (error) {
-    if (!(error instanceof BudgetReached)) throw error;
-  }
+  const { result, profile } = underProfiler ? await profiled(tick) : { result: await tick(), profile: undefined };
   const tickEnd = r.now();
   const cpuMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpuBefore));
   const mem = sampler.stop();
@@ -190,6 +198,7 @@ async function tickRun(url: string, dataDir: string, fake: Awaited<ReturnType<ty
       heapMax: [heapMax((t) => t < half), heapMax((t) => t >= half)],
     },
     resendMailer,
+    profile,
     fakeUsage: await fake.usage(),
   };
 }
@@ -252,16 +261,27 @@ function summaryOf(t: TickRun) {
   };
 }
 
-/** One tick (with or without keys) and what is timed alone after it, in this process: run as a child, so each tick's memory is its own. */
-async function tickAlone(kind: 'plain' | 'keyed') {
+type Kind = 'plain' | 'keyed' | 'profiled';
+
+/**
+ * One tick (with or without keys, or without keys under the CPU profiler) and what is timed alone
+ * after it, in this process: run as a child, so each tick's memory is its own.
+ */
+async function tickAlone(kind: Kind) {
   const fake = await startFakeResendProcess();
   const keysMade = kind === 'keyed' ? makeKeys() : undefined;
   keysMade?.catch(() => undefined);
   try {
     return await inTempDir('bench-digests-', async (dataDir) => {
-      const t = await tickRun(benchDatabaseUrl(), dataDir, fake, keysMade);
+      const t = await tickRun(benchDatabaseUrl(), dataDir, fake, keysMade, kind === 'profiled');
       const summary = summaryOf(t); // before the probes, which send through the same mailers
-      const extra = keysMade ? { cost: await encryptionCost(t, await keysMade) } : await plainView(t, fake);
+      const profileOf = (p: CpuProfile) =>
+        whereTimeGoes([{ title: 'no-key tick', profiles: [p], per: t.sent / 1000 }], 'ms per 1,000 digests');
+      const extra = {
+        cost: keysMade && (await encryptionCost(t, await keysMade)),
+        profile: t.profile && profileOf(t.profile),
+        ...(keysMade || t.profile ? {} : await plainView(t, fake)),
+      };
       await t.smtp.mailer.close?.();
       await t.handle.close();
       if (process.env.BENCH_KEEP_SCHEMA !== '1') await t.drop();
@@ -274,7 +294,7 @@ async function tickAlone(kind: 'plain' | 'keyed') {
 type TickAlone = Awaited<ReturnType<typeof tickAlone>>;
 
 /** This file run as a child with the parent's exec arguments (tsx included), answering with its figures. */
-function inChild(kind: 'plain' | 'keyed'): Promise<TickAlone> {
+function inChild(kind: Kind): Promise<TickAlone> {
   const child = fork(fileURLToPath(import.meta.url), ['--tick', kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve(message as TickAlone));
@@ -292,9 +312,12 @@ export async function run(): Promise<r.BenchResult> {
   const plainRun = await inChild('plain');
   const loadBetween = loadAverage();
   const keyedRun = await inChild('keyed');
+  log('  the no-key tick once more on fresh data, under the CPU profiler ...');
+  const profiledRun = await inChild('profiled');
   const [plain, keyed] = [plainRun.summary, keyedRun.summary];
-  if (!('view' in plainRun) || !('cost' in keyedRun)) throw new Error('digests bench: a tick process answered the wrong figures');
-  if (plain.problems.length || keyed.problems.length) process.exitCode = 1;
+  const [{ view, tables }, { cost }, { profile }] = [plainRun, keyedRun, profiledRun];
+  if (!view || !tables || !cost || !profile) throw new Error('digests bench: a tick process answered the wrong figures');
+  if (plain.problems.length || keyed.problems.length || profiledRun.summary.problems.length) process.exitCode = 1;
   const encryption = {
     keyHolders: fmtInt(keyed.keyHolders),
     keysPerType: KEYS_PER_TYPE,
@@ -320,9 +343,10 @@ export async function run(): Promise<r.BenchResult> {
     write: r.writeUnless(SUBSCRIBERS !== 100_000, 'BENCH_SUBSCRIBERS'),
     blocks: r.writeUp(
       'digests',
-      { ...plainRun.view, encryption },
+      { ...view, encryption, profiledRate: fmtInt(profiledRun.summary.rate) },
       {
-        ...plainRun.tables,
+        ...tables,
+        cpu: profile,
         keyedTicks: r.recordTable(pair, {
           tick: (p) => p.run,
           '>digests/s': (p) => fmtInt(p.t.rate),
@@ -335,7 +359,7 @@ export async function run(): Promise<r.BenchResult> {
           '>fake Resend + SMTP process RSS': (p) => mb(p.t.fakeRss),
           correct: (p) => p.t.problems.join('; ') || 'met',
         }),
-        encryption: r.recordTable(keyedRun.cost, {
+        encryption: r.recordTable(cost, {
           key: (c) => c.type,
           '>emails': (c) => fmtInt(c.encrypted.n),
           '>email (HTML + text, median)': (c) => `${c.kb.toFixed(1)} kB`,
@@ -351,7 +375,7 @@ export async function run(): Promise<r.BenchResult> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--tick')) {
-  tickAlone(process.argv.includes('keyed') ? 'keyed' : 'plain').then(
+  tickAlone(process.argv.at(-1) as Kind).then(
     (figures) => process.send!(figures, () => process.exit(0)),
     (error: unknown) => {
       console.error(error);
@@ -362,21 +386,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes(
 
 /** The no-key run's figures (issue 6), with its parts timed alone. */
 async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeResendProcess>>) {
-  const { handle, deps, people, period, timed } = t;
-  const { cursor, upTo } = period;
+  const { handle, people, period, timed } = t;
+  const { upTo } = period;
   const claimPlan = await probes.explainClaim(handle, AS_OF);
   await fake.reset();
-  const stored = await probes.renderStoredModels(handle, t.sent, people.kindOf, RENDER_SAMPLE);
-  const compose = await probes.profileCompose(
-    deps,
-    handle,
-    { cursor, upTo, subscribers: SUBSCRIBERS },
-    Math.min(2_000, SUBSCRIBERS),
-    people.kindOf,
-  );
-  const kinds = compose.kinds;
-  const inTickRenderMs = kinds.reduce((a, k) => a + k.count * k.renderMs, 0) / kinds.reduce((a, k) => a + k.count, 0);
-  const tickFillMs = median(compose.renderAll);
+  const stored = await probes.renderStoredModels(handle, t.sent, RENDER_SAMPLE);
+  const [tickFillMs, inTickRenderMs] = [median(stored.fillMs), mean(stored.fillMs)];
   const mjml = await probes.mjmlPerRecipient(tickFillMs, stored.renderMs, MJML_CALLS);
   const posting = await probes.postingPasses(fake, stored.messages, t.resendMailer, EMAIL_FROM, RAW);
   const storage = await probes.measureRecord(handle, stored.models);
@@ -409,7 +424,6 @@ async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeRe
     { step: 'node CPU (this process: runner, SDK, pg client)', count: '', ms: t.cpuMs },
     { step: 'tick (wall)', count: fmtInt(statements.reduce((a, [, st]) => a + st.count, 0)), ms: t.wallMs },
   ];
-  const kindTotal = kinds.reduce((a, k) => a + k.count * (k.buildMs + k.jsonMs + k.renderMs), 0);
   const { sent, skipped, rateMs, wallMs, check, mem } = t;
   const kb = (n: number) => (n / 1000).toFixed(1);
   const view = {
@@ -426,7 +440,6 @@ async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeRe
     asOf: AS_OF.toISOString(),
     tickBudgetS: TICK_BUDGET_MS / 1000,
     storedModels: fmtInt(stored.models.length),
-    builtModels: fmtInt(compose.renderAll.length),
     mjmlCalls: MJML_CALLS,
     rawSeconds: RAW.seconds,
     complete: t.complete,
@@ -468,7 +481,6 @@ async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeRe
     firstClaimsMs: median(claims.slice(0, tenth)).toFixed(1),
     lastClaimsMs: median(claims.slice(-tenth)).toFixed(1),
     enqueueMs: fmtInt((t.firstClaimAt ?? t.tickStart) - t.tickStart),
-    linksUs: us(compose.linksMs),
     claimPlan,
     batchMb: (posting.bodyBytes / 1e6).toFixed(1),
     fakeCpuPerBatch: posting.rawFakeCpuPerBatch.toFixed(0),
@@ -487,19 +499,6 @@ async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeRe
       '>total ms': (s) => fmtInt(s.ms),
       [`>ms per batch of 100 (${batches} batches sent)`]: (s) => (s.ms / batches).toFixed(1),
       '>share of the tick': (s) => `${((100 * s.ms) / wallMs).toFixed(0)}%`,
-    }),
-    kinds: r.recordTable(kinds, {
-      'subscriber chose': (k) => k.kind,
-      '>share': (k) => `${((100 * (people.kinds.get(k.kind) ?? 0)) / SUBSCRIBERS).toFixed(0)}%`,
-      '>items (median)': (k) => String(k.items),
-      '>buildDigest (mean)': (k) => us(k.buildMs),
-      '>recorded model JSON (median)': (k) => `${(k.jsonBytes / 1000).toFixed(1)} kB`,
-      '>JSON.stringify (mean)': (k) => us(k.jsonMs),
-      '>digestMessage, stored model alone (mean)': (k) =>
-        ((ms) => (Number.isFinite(ms) ? us(ms) : 'n/a'))(mean(stored.renderByKind.get(k.kind) ?? [Number.NaN])),
-      '>digestMessage as in the tick, reports shared (mean)': (k) => us(k.renderMs),
-      '>share of compose + JSON + render (as in the tick)': (k) =>
-        `${((100 * k.count * (k.buildMs + k.jsonMs + k.renderMs)) / kindTotal).toFixed(0)}%`,
     }),
   };
   return { view, tables };

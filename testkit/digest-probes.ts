@@ -1,25 +1,18 @@
 /**
  * Probes of the digests bench, each timed alone after the tick: the render of stored models,
  * mjml2html per recipient, raw posting to the fake Resend, the claim's plan, what a tick records,
- * buildDigest by what the subscriber chose, and the inbox check.
+ * and the inbox check.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { buildDigest } from '../src/alerts/digest/build';
 import { digestMessage } from '../src/alerts/digest/message';
-import { indexChangeWindow } from '../src/alerts/digest/window';
-import { listChangesBetween } from '../src/db/changes';
 import type { DatabaseHandle } from '../src/db/connect';
-import { readRecordedModels, recordModel } from '../src/db/digest-items';
+import { readRecordedModels } from '../src/db/digest-items';
 import type { RecordedModel } from '../src/db/digest-model';
-import type { ClaimedDigest } from '../src/db/digests';
-import { loadEvents } from '../src/db/events';
 import { asciiJsonString } from '../src/email/ascii-json';
 import type { EmailMessage, Mailer } from '../src/email/transport';
-import type { Deps } from '../src/services';
-import { subscriberLinks } from '../src/subscribers/links';
 import { compileMjml, templatesDir } from '../src/templates/compile';
 import { prepareTemplate } from '../src/templates/fill';
 import type { DigestModel } from '../src/templates/models';
@@ -35,32 +28,29 @@ const timeEach = <T, R>(list: readonly T[], f: (item: T) => R) =>
     const value = f(item);
     return { item, value, ms: now() - t };
   });
-const groupValues = <T>(list: readonly T[], key: (x: T) => string, value: (x: T) => number) =>
-  new Map([...Map.groupBy(list, key)].map(([k, xs]) => [k, xs.map(value)]));
 
-/** `digestMessage` over a sample of the stored models, read back as a retry reads them and copied apart (nothing shared). */
-export async function renderStoredModels(handle: DatabaseHandle, sent: number, kindOf: ReadonlyMap<string, string>, sample: number) {
+/**
+ * `digestMessage` over a sample of the stored models, read back as a retry reads them: as the tick
+ * fills (the models share each report, filled once for all its readers) and copied apart (nothing shared).
+ */
+export async function renderStoredModels(handle: DatabaseHandle, sent: number, sample: number) {
   const step = Math.max(1, Math.floor(sent / sample));
   const { rows } = await sql<{ model: RecordedModel; item_count: number }>`
     select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${sample}`.execute(handle.db);
-  const models = (
-    await readRecordedModels(
-      handle.db,
-      rows.map((r) => r.model),
-    )
-  ).map((m) => structuredClone(m));
+  const shared = await readRecordedModels(
+    handle.db,
+    rows.map((r) => r.model),
+  );
+  const models = shared.map((m) => structuredClone(m));
   for (const model of models.slice(0, 100)) digestMessage(model); // warm
   const timedRenders = timeEach(models, digestMessage);
+  for (const model of shared.slice(0, 100)) digestMessage(model); // warm, and the first readers of those reports fill them
   const messages = timedRenders.slice(0, 1_000).map((r) => r.value);
   return {
     models,
     messages,
     renderMs: timedRenders.map((r) => r.ms),
-    renderByKind: groupValues(
-      timedRenders,
-      (r) => kindOf.get(r.item.recipient.email) ?? '?',
-      (r) => r.ms,
-    ),
+    fillMs: timeEach(shared, digestMessage).map((r) => r.ms),
     storedItems: rows.map((r) => r.item_count),
     sampleChars: messages.map((m) => m.html.length + m.text.length),
   };
@@ -216,65 +206,6 @@ export async function measureRecord(handle: DatabaseHandle, models: readonly Dig
     itemBytes: Number(row.item_bytes),
     wholeBytesPerBatch: 100 * mean(models.map((model) => JSON.stringify(model).length)),
   };
-}
-
-/** buildDigest, the JSON of its model and the fill as the tick runs it (reports shared), timed alone for a sample, by kind. */
-export async function profileCompose(
-  deps: Deps,
-  handle: DatabaseHandle,
-  range: { cursor: number; upTo: number; subscribers: number },
-  count: number,
-  kindOf: ReadonlyMap<string, string>,
-) {
-  const { cursor, upTo } = range;
-  const changes = await listChangesBetween(handle.db, cursor, upTo);
-  const window = indexChangeWindow(upTo, changes, await loadEvents(handle.db, [...new Set(changes.map((c) => c.eventId))]));
-  const step = Math.max(1, Math.floor(range.subscribers / count));
-  const { rows } = await sql<ClaimedDigest>`
-    select d.id, d.subscriber_id, d.period_key, d.due_at, s.email, s.countries, s.regions, s.categories, s.frequency, s.timezone, s.skip_empty,
-      ${cursor}::bigint as digest_cursor, s.token_version, s.public_id, d.public_id as digest_public_id
-    from digests d join subscribers s on s.id = d.subscriber_id where d.id % ${step} = 0 order by d.id limit ${count}`.execute(handle.db);
-  for (const row of rows.slice(0, 50)) buildDigest(deps, row, window); // warm
-  // The per-subscriber part that does not depend on the changes: links and the signed view token.
-  const links = timeEach(rows, (row) => {
-    const l = subscriberLinks(deps, row);
-    l.manage();
-    l.unsubscribe();
-    l.site();
-    deps.tokens.sign('view', { publicId: row.public_id, version: row.token_version, ref: row.digest_public_id }, { ttlMs: null });
-  });
-  const built = timeEach(rows, (row) => buildDigest(deps, row, window)).map((b) => ({ ...b, kind: kindOf.get(b.item.email) ?? '?' }));
-  const sends = built.flatMap((b) => (b.value.kind === 'send' ? [{ ...b, model: b.value.model, items: b.value.itemCount }] : []));
-  const json = timeEach(sends, (s) => JSON.stringify(recordModel(s.model).model).length);
-  // The fill as the tick does it: a run's models share each event's report, filled once for all its readers; after a warm-up.
-  for (const s of sends.slice(0, 100)) digestMessage(s.model);
-  const fills = timeEach(sends, (s) => digestMessage(s.model));
-  const kinds = [...Map.groupBy(built, (b) => b.kind)].map(([kind, list]) => {
-    const mine = <T extends { item: { kind: string } }>(xs: readonly T[]) => xs.filter((x) => x.item.kind === kind);
-    const orZero = (xs: number[], f: (v: number[]) => number) => (xs.length ? f(xs) : 0);
-    return {
-      kind,
-      count: list.length,
-      buildMs: mean(list.map((b) => b.ms)),
-      jsonMs: orZero(
-        mine(json).map((j) => j.ms),
-        mean,
-      ),
-      jsonBytes: orZero(
-        mine(json).map((j) => j.value),
-        median,
-      ),
-      items: orZero(
-        sends.filter((s) => s.kind === kind).map((s) => s.items),
-        median,
-      ),
-      renderMs: orZero(
-        mine(fills).map((f) => f.ms),
-        mean,
-      ),
-    };
-  });
-  return { linksMs: mean(links.map((l) => l.ms)), renderAll: fills.map((f) => f.ms), kinds: kinds.sort((a, b) => b.count - a.count) };
 }
 
 export const digestLabel = ({ kind, table, joined, locking, text }: StatementShape): string => {
