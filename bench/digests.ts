@@ -416,11 +416,6 @@ async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeRe
     },
     { step: "of which the fake's CPU (its process)", count: '', ms: t.fakeUsage.cpuMs },
     { step: 'posting idle: the next batch not built yet when the previous post ended', count: '', ms: postingIdle },
-    {
-      step: 'render: digestMessage x 100 (timed alone as in the tick, reports shared: mean x digests sent)',
-      count: '',
-      ms: inTickRenderMs * t.sent,
-    },
     { step: 'node CPU (this process: runner, SDK, pg client)', count: '', ms: t.cpuMs },
     { step: 'tick (wall)', count: fmtInt(statements.reduce((a, [, st]) => a + st.count, 0)), ms: t.wallMs },
   ];
