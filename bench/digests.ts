@@ -11,7 +11,6 @@
  * BENCH_MJML_CALLS (default 20), BENCH_MAX_LOAD (wait, up to 10 minutes, for the 1-minute load average to fall to this;
  * default 3; 0 = do not wait), BENCH_KEYS (distinct keys per type, default 8), BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -34,6 +33,7 @@ import { benchDatabaseUrl, freshSchema, postgresVersion } from '../testkit/db-ta
 import * as population from '../testkit/digest-population';
 import * as probes from '../testkit/digest-probes';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
+import { serveCommands, startServed } from '../testkit/ipc';
 import { loadAverage, waitForQuietMachine } from '../testkit/machine';
 import { statementTimer } from '../testkit/statement-timer';
 import { maxOf, mean, median, percentileUnsorted } from '../testkit/stats';
@@ -294,12 +294,9 @@ async function tickAlone(kind: Kind) {
 type TickAlone = Awaited<ReturnType<typeof tickAlone>>;
 
 /** This file run as a child with the parent's exec arguments (tsx included), answering with its figures. */
-function inChild(kind: Kind): Promise<TickAlone> {
-  const child = fork(fileURLToPath(import.meta.url), ['--tick', kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message as TickAlone));
-    child.once('exit', (code) => reject(new Error(`the ${kind} tick's process exited (${code}) without figures`)));
-  });
+async function inChild(kind: Kind): Promise<TickAlone> {
+  const child = await startServed(fileURLToPath(import.meta.url), { args: ['--child'] });
+  return child.ask<TickAlone>('tick', kind).finally(child.close);
 }
 
 export async function run(): Promise<r.BenchResult> {
@@ -374,15 +371,7 @@ export async function run(): Promise<r.BenchResult> {
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--tick')) {
-  tickAlone(process.argv.at(-1) as Kind).then(
-    (figures) => process.send!(figures, () => process.exit(0)),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (process.argv.includes('--child') && process.argv[1] === fileURLToPath(import.meta.url)) serveCommands({ tick: tickAlone });
 
 /** The no-key run's figures (issue 6), with its parts timed alone. */
 async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeResendProcess>>) {

@@ -247,9 +247,7 @@ export async function run(): Promise<BenchResult> {
       ctx.tokens = await seedManagedSubscribers(app, MANAGED);
       await sanityCheck(app, ctx.tokens[0]!);
       ctx.generator = await startLoadGenerator();
-      log(
-        `  app on ${app.baseUrl} (schema ${schema}); load generator pid ${ctx.generator.child.pid} (${autocannon}); warm-up 1 s per endpoint`,
-      );
+      log(`  app on ${app.baseUrl} (schema ${schema}); load generator pid ${ctx.generator.pid} (${autocannon}); warm-up 1 s per endpoint`);
       for (const scenario of ['healthz', 'signup', 'durable', 'preferences'] as const) await measure(ctx, 'warm-up', scenario, app);
       for (const phase of ['full', 'burst', 'paced'] as const) {
         for (const scenario of ['healthz', 'signup', ...(phase === 'full' ? ['durable' as const] : []), 'preferences'] as const)

@@ -4,7 +4,7 @@ import { benchEvents, batches as inBatches } from '../testkit/generated-events';
 import { codeVersion } from '../testkit/machine';
 import { median } from '../testkit/stats';
 import { type RawResult, rawPass, runWebhookPhase, type Sample, syntheticBodies } from '../testkit/webhook-load';
-import { WebhookReceivers } from '../testkit/webhook-receivers';
+import { startWebhookReceivers } from '../testkit/webhook-receivers';
 import { log } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import {
@@ -126,7 +126,7 @@ export async function run(): Promise<BenchResult> {
     `webhooks bench (${code}): ${fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s`,
   );
   const batches = inBatches(benchEvents(CHANGES, 20_250_707), BATCH).map((b) => b.map((e) => normaliseEvent(eventInputSchema.parse(e))));
-  const receivers = await WebhookReceivers.start(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
+  const receivers = await startWebhookReceivers(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
   const raws: RawResult[] = [];
   const phases: Phase[] = [];
   let profile: CpuProfile | undefined;

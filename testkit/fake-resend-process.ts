@@ -4,11 +4,11 @@
  * never retained: the parent asks over IPC for who got what (`deliveries()`) and the child's CPU.
  * The child is this file run with the parent's exec arguments (the tsx loader included).
  */
-import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { startFakeResend } from './fake-resend';
+import { serveCommands, startServed } from './ipc';
 
 /** Who got a delivery, whether it carried one-click unsubscribe, and (SMTP) whether it was PGP/MIME. */
 export interface DeliverySummary {
@@ -25,41 +25,15 @@ export interface FakeResendUsage {
   requests: number;
 }
 
-type Op = 'deliveries' | 'reset' | 'usage';
-
 export async function startFakeResendProcess() {
-  const child = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const pending = new Map<number, (value: unknown) => void>();
-  let nextId = 1;
-  const urls = await new Promise<{ url: string; smtpUrl: string }>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`fake Resend process exited (${code}) before it listened`)));
-    child.once('message', (message) => resolve(message as { url: string; smtpUrl: string }));
-  });
-  child.removeAllListeners('exit');
-  child.on('message', (reply) => {
-    const { id, value } = reply as { id: number; value: unknown };
-    pending.get(id)?.(value);
-    pending.delete(id);
-  });
-  const ask = <T>(op: Op) =>
-    new Promise<T>((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve as (value: unknown) => void);
-      child.send({ id, op });
-    });
+  const child = await startServed<{ url: string; smtpUrl: string }>(fileURLToPath(import.meta.url), { args: ['--child'] });
   return {
-    ...urls,
-    pid: child.pid!,
-    deliveries: () => ask<DeliverySummary[]>('deliveries'),
-    reset: () => ask<void>('reset'),
-    usage: () => ask<FakeResendUsage>('usage'),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill();
-      }),
+    ...child.hello,
+    pid: child.pid,
+    deliveries: () => child.ask<DeliverySummary[]>('deliveries'),
+    reset: () => child.ask<void>('reset'),
+    usage: () => child.ask<FakeResendUsage>('usage'),
+    close: child.close,
   };
 }
 
@@ -88,28 +62,26 @@ async function runChild(): Promise<void> {
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   let cpuFrom = process.cpuUsage();
-  process.on('message', (message) => {
-    const { id, op } = message as { id: number; op: Op };
-    let value: unknown;
-    if (op === 'deliveries') {
-      const oneClick = (h: Record<string, string>) =>
-        !!h['List-Unsubscribe']?.startsWith('<https://') && h['List-Unsubscribe-Post'] === 'List-Unsubscribe=One-Click';
-      value = [
+  const oneClick = (h: Record<string, string>) =>
+    !!h['List-Unsubscribe']?.startsWith('<https://') && h['List-Unsubscribe-Post'] === 'List-Unsubscribe=One-Click';
+  serveCommands(
+    {
+      deliveries: () => [
         ...fake.deliveries().map((d) => ({ to: d.to, oneClick: oneClick(d.headers), via: 'resend', encrypted: false })),
         ...smtpDelivered,
-      ];
-    } else if (op === 'reset') {
-      fake.reset();
-      smtpDelivered = [];
-      cpuFrom = process.cpuUsage();
-    } else {
-      const cpu = process.cpuUsage(cpuFrom);
-      value = { cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss, requests: fake.requests().length };
-    }
-    process.send!({ id, value });
-  });
-  process.on('disconnect', () => void fake.close().then(() => smtp.close(() => process.exit(0))));
-  process.send!({ url: fake.url, smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}` });
+      ],
+      reset: () => {
+        fake.reset();
+        smtpDelivered = [];
+        cpuFrom = process.cpuUsage();
+      },
+      usage: () => {
+        const cpu = process.cpuUsage(cpuFrom);
+        return { cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss, requests: fake.requests().length };
+      },
+    },
+    { url: fake.url, smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}` },
+  );
 }
 
 if (process.argv.includes('--child') && process.argv[1] === fileURLToPath(import.meta.url)) {

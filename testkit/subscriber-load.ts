@@ -4,7 +4,6 @@
  * is built on the fly, or evenly spaced requests with node:http; one run per message. The parent
  * side (`measureLoad`) reads the CPU of every process involved over a run.
  */
-import { fork } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { performance as nodePerformance } from 'node:perf_hooks';
@@ -14,6 +13,7 @@ import type { Db } from '../src/db/database';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
 import type { startFakeResendProcess } from './fake-resend-process';
+import { serveCommands, startServed } from './ipc';
 import { cpuMeter, postgresBackends } from './machine';
 import { percentile } from './stats';
 
@@ -210,34 +210,10 @@ async function pacedRun(m: LoadRequest, runTag: string): Promise<LoadSummary> {
   return { ...summarise(m, latencies, statusCodes, seconds, errors, timeouts + unanswered), senderLag };
 }
 
-/** The child, answering one run per message. */
+/** The child (this file), answering one run per ask. */
 export async function startLoadGenerator() {
-  const child = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let waiting: { resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined;
-  child.on('message', (message: { type: string; summary?: LoadSummary; message?: string }) => {
-    const w = waiting;
-    waiting = undefined;
-    if (message.type === 'error') w?.reject(new Error(`load generator: ${message.message}`));
-    else w?.resolve(message.summary);
-  });
-  child.on('exit', (code) => waiting?.reject(new Error(`load generator exited (${code})`)));
-  const next = () => new Promise((resolve, reject) => (waiting = { resolve, reject }));
-  await next();
-  return {
-    child,
-    run: (request: LoadRequest) => {
-      const answer = next() as Promise<LoadSummary>;
-      child.send({ type: 'run', ...request });
-      return answer;
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.send({ type: 'exit' });
-        setTimeout(() => child.kill(), 5_000).unref();
-      }),
-  };
+  const child = await startServed(fileURLToPath(import.meta.url), { args: ['--child'] });
+  return { pid: child.pid, run: (request: LoadRequest) => child.ask<LoadSummary>('run', request), stop: child.close };
 }
 
 /** One run's figures: the load summary, the emails of sign-ups, the app's event loop and each process's CPU per request. */
@@ -268,7 +244,7 @@ export async function measureLoad(
   const resendPid = app.transport === 'resend' ? ctx.resend?.pid : undefined;
   const meters = {
     postgres: cpuMeter(() => postgresBackends(ctx.database)),
-    load: cpuMeter(() => [ctx.generator.child.pid!]),
+    load: cpuMeter(() => [ctx.generator.pid]),
     resend: resendPid === undefined ? undefined : cpuMeter(() => [resendPid]),
   };
   const [elu, cpu] = [nodePerformance.eventLoopUtilization(), process.cpuUsage()];
@@ -303,19 +279,8 @@ export async function stateAfter(db: Db) {
   return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, v.toLocaleString('en-US')]));
 }
 
-async function serveChild(): Promise<void> {
+if (process.argv.includes('--child') && process.argv[1] === fileURLToPath(import.meta.url)) {
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const runTag = `${process.pid}`;
-  process.on('message', async (message: (LoadRequest & { type: 'run' }) | { type: 'exit' }) => {
-    if (message.type === 'exit') return process.disconnect?.();
-    try {
-      const summary = await (message.pattern === 'paced' ? pacedRun(message, runTag) : autocannonRun(autocannon, message, runTag));
-      process.send!({ type: 'result', summary });
-    } catch (error) {
-      process.send!({ type: 'error', message: (error as Error).stack ?? String(error) });
-    }
-  });
-  process.send!({ type: 'ready' });
+  serveCommands({ run: (m: LoadRequest) => (m.pattern === 'paced' ? pacedRun(m, runTag) : autocannonRun(autocannon, m, runTag)) });
 }
-
-if (process.argv.includes('--child') && process.argv[1] === fileURLToPath(import.meta.url)) void serveChild();

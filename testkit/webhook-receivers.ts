@@ -2,13 +2,15 @@
  * Webhook receivers in a worker thread, so their CPU does not compete with the sender's event
  * loop: node:http servers on 127.0.0.1 (keep-alive 60 s) that verify every signed request with
  * `standardwebhooks` and record its arrival time and change id; unsigned raw POSTs (header
- * `x-bench-raw`) are only counted. This file is both sides: `WebhookReceivers` in the caller's
- * thread, the servers when it runs as the worker.
+ * `x-bench-raw`) are only counted. This file is both sides: `startWebhookReceivers` in the
+ * caller's thread, the servers when it runs as the worker.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { Webhook } from 'standardwebhooks';
+import { serveCommands, startServed } from './ipc';
 
 export interface ReceiverCounts {
   signed: number;
@@ -30,45 +32,22 @@ export interface Collected {
   requests: number;
 }
 
-export class WebhookReceivers {
-  private constructor(
-    private readonly worker: Worker,
-    readonly urls: string[],
-  ) {}
-
-  /** One receiver per delay (ms before it answers 200). */
-  static async start(delays: readonly number[]): Promise<WebhookReceivers> {
-    const worker = new Worker(new URL(import.meta.url));
-    return new WebhookReceivers(worker, await ask<string[]>(worker, 'start', [...delays]));
-  }
-
-  setSecrets = (secrets: readonly string[]) => ask<void>(this.worker, 'secrets', [...secrets]);
-  counts = () => ask<ReceiverCounts[]>(this.worker, 'counts');
-  /** What arrived since the last collect (and resets the counters). */
-  collect = () => ask<Collected[]>(this.worker, 'collect');
-
-  async close(): Promise<void> {
-    await ask(this.worker, 'close');
-    await this.worker.terminate();
-  }
+/** One receiver per delay (ms before it answers 200), in a worker thread. */
+export async function startWebhookReceivers(delays: readonly number[]) {
+  const worker = await startServed(fileURLToPath(import.meta.url), { thread: true });
+  return {
+    urls: await worker.ask<string[]>('start', [...delays]),
+    setSecrets: (secrets: readonly string[]) => worker.ask<void>('secrets', [...secrets]),
+    counts: () => worker.ask<ReceiverCounts[]>('counts'),
+    /** What arrived since the last collect (and resets the counters). */
+    collect: () => worker.ask<Collected[]>('collect'),
+    async close(): Promise<void> {
+      await worker.ask('close');
+      await worker.close();
+    },
+  };
 }
-
-type Command = keyof typeof commands;
-
-/** One command to the worker, answered in order (the worker handles one message at a time per command). */
-function ask<T>(worker: Worker, cmd: Command, arg?: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: { cmd: Command; value: T }) => {
-      if (reply.cmd !== cmd) return;
-      worker.off('message', onMessage);
-      worker.off('error', reject);
-      resolve(reply.value);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.postMessage({ cmd, arg });
-  });
-}
+export type WebhookReceivers = Awaited<ReturnType<typeof startWebhookReceivers>>;
 
 interface Receiver {
   server: Server;
@@ -133,31 +112,27 @@ async function startReceiver(delayMs: number): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
 }
 
-const commands = {
-  start: async (delays: number[]) => {
-    const urls: string[] = [];
-    for (const delay of delays) urls.push(await startReceiver(delay));
-    return urls;
-  },
-  secrets: (secrets: string[]) =>
-    secrets.forEach((s, i) => {
-      receivers[i]!.webhook = new Webhook(s);
-    }),
-  counts: () => receivers.map((r) => ({ signed: r.seen.at.length, raw: r.seen.raw, pending: r.pending })),
-  collect: () => {
-    const out = receivers.map((r) => ({ ...r.seen, unique: r.ids.size }));
-    for (const r of receivers) [r.seen, r.ids] = [emptySeen(), new Set()];
-    return out;
-  },
-  close: () => {
-    for (const r of receivers) {
-      r.server.closeAllConnections();
-      r.server.close();
-    }
-  },
-} satisfies Record<string, (arg: never) => unknown>;
-
 if (!isMainThread)
-  parentPort?.on('message', async ({ cmd, arg }: { cmd: Command; arg: never }) =>
-    parentPort!.postMessage({ cmd, value: await commands[cmd](arg) }),
-  );
+  serveCommands({
+    start: async (delays: number[]) => {
+      const urls: string[] = [];
+      for (const delay of delays) urls.push(await startReceiver(delay));
+      return urls;
+    },
+    secrets: (secrets: string[]) =>
+      secrets.forEach((s, i) => {
+        receivers[i]!.webhook = new Webhook(s);
+      }),
+    counts: () => receivers.map((r) => ({ signed: r.seen.at.length, raw: r.seen.raw, pending: r.pending })),
+    collect: () => {
+      const out = receivers.map((r) => ({ ...r.seen, unique: r.ids.size }));
+      for (const r of receivers) [r.seen, r.ids] = [emptySeen(), new Set()];
+      return out;
+    },
+    close: () => {
+      for (const r of receivers) {
+        r.server.closeAllConnections();
+        r.server.close();
+      }
+    },
+  });
