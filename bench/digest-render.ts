@@ -19,7 +19,19 @@ import { type DigestModel, renderDigestEmail } from '../src/templates/index';
 import { largeDigestModel, sampleDigestModel } from '../testkit/sample-models';
 import { mean, median } from '../testkit/stats';
 import { log } from './measure';
-import { type BenchResult, envNumber, fmtInt, fmtRatio, goalCell, machineInfo, now, recordTable, startRun, writeUnless } from './report';
+import {
+  type BenchResult,
+  envNumber,
+  fmtInt,
+  fmtRatio,
+  goalCell,
+  machineInfo,
+  now,
+  recordTable,
+  startRun,
+  writeUnless,
+  writeUp,
+} from './report';
 
 const DIGESTS = envNumber('BENCH_DIGESTS', 2_000, 100);
 const MJML_CALLS = envNumber('BENCH_MJML_CALLS', 20, 3);
@@ -104,14 +116,10 @@ export async function run(): Promise<BenchResult> {
     machine: machineInfo(),
     run: clock.finish(),
     write: writeUnless(DIGESTS !== 2_000 || MJML_CALLS !== 20, 'BENCH_DIGESTS or BENCH_MJML_CALLS'),
-    blocks: [
-      `Workload: per round, ${fmtInt(DIGESTS)} typical digests (and ${fmtInt(Math.ceil(DIGESTS / 10))} large ones) ` +
-        'rendered with `renderDigestEmail(model)` (prepare, Mustache fill of the precompiled template, size budget, ' +
-        `plain text), against ${MJML_CALLS} recipients each compiled with \`mjml2html\` from digest.mjml and then ` +
-        'filled (what rendering per recipient without precompiling costs); both include flattening and UTF-8 ' +
-        'encoding the HTML, as sending does. Each digest is timed on its own; per round the median, then the median ' +
-        `of ${ROUNDS} rounds (alternating which path runs first).`,
-      table,
-    ],
+    blocks: writeUp(
+      'digest-render',
+      { digests: fmtInt(DIGESTS), large: fmtInt(Math.ceil(DIGESTS / 10)), mjmlCalls: MJML_CALLS, rounds: ROUNDS },
+      { results: table },
+    ),
   };
 }

@@ -9,7 +9,7 @@
  * Environment: BENCH_DATABASE_URL (PostgreSQL on loopback; default the local tracker_bench database),
  * BENCH_ROUNDS (default 6), BENCH_CALLS (calls per statement, mode and round; default 3,000).
  */
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../src/db/database';
 import { claimDueNotices } from '../src/db/signup-notices';
@@ -17,7 +17,7 @@ import { signUp } from '../src/db/subscribers';
 import { benchDatabaseUrl, freshSchema } from '../testkit/db-targets';
 import { median } from '../testkit/stats';
 import { atConcurrency, interleaved, log } from './measure';
-import { type BenchResult, envNumber, fmtInt, machineInfo, recordTable, startRun, writeUnless } from './report';
+import { type BenchResult, envNumber, fmtInt, machineInfo, recordTable, startRun, writeUnless, writeUp } from './report';
 
 const ROUNDS = envNumber('BENCH_ROUNDS', 6, 1);
 const CONCURRENCY = 10;
@@ -25,42 +25,19 @@ const PER_ROUND = envNumber('BENCH_CALLS', 3_000, 10);
 
 type Mode = 'plain' | 'named';
 
-/** What the figures decided (December 2026 run); say so again if a new run turns them around. */
-const DECISION =
-  'Decision: the sign-up stays a named statement (about twice the throughput: a large statement that is otherwise parsed and planned on every call), ' +
-  "through one seam, `src/db/prepared-statements.ts` (the pool handed to Kysely's PostgresDialect sends a statement marked `preparedAs(name)` as pg's " +
-  '`{ name, text, values }`; no patched pg.Client). The notice claim is sent plain: in the run that decided it (December 2026) named it was faster in round 1, level in round 2 and slower in rounds 3 to 6, ' +
-  "35% at the median (PostgreSQL's generic plan for it, most likely); see the table for this run's rounds. The claim rate falls from round to round in both modes as the queue grows (every round adds its sign-ups' notices), " +
-  'which is why the modes alternate. Machine busy with other work during the run (see the load).';
-
-/** A pg pool client that sends every statement as a named one, the name chosen per text. */
-class NamingClient implements PostgresPoolClient {
-  constructor(
-    private readonly client: pg.PoolClient,
-    private readonly nameOf: (text: string) => string,
-  ) {}
-  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
-  query(cursor: never): never;
-  async query<R>(sql: string, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
-    const result = await this.client.query<R & pg.QueryResultRow>({ name: this.nameOf(sql), text: sql, values: [...(parameters ?? [])] });
-    // Kysely reads rows and rowCount; pg's command is a plain string.
-    return { command: 'SELECT', rowCount: result.rowCount ?? 0, rows: result.rows };
-  }
-  release(destroy?: boolean): void {
-    this.client.release(destroy);
-  }
-}
-
+/** pg's pool for Kysely, every statement sent as a named one (pg's query config), the name chosen per text. */
 function namingPool(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
-  const nameOf = (text: string) => {
-    const known = names.get(text);
-    if (known) return known;
-    const name = `bench-${names.size + 1}`;
-    names.set(text, name);
-    return name;
+  const nameOf = (text: string) => names.get(text) ?? names.set(text, `bench-${names.size + 1}`).get(text)!;
+  const connect = async (): Promise<PostgresPoolClient> => {
+    const client = await pool.connect();
+    const query = async (text: string, values: readonly unknown[]) => {
+      const { rowCount, rows } = await client.query({ name: nameOf(text), text, values: [...values] });
+      return { command: 'SELECT', rowCount: rowCount ?? 0, rows }; // Kysely reads rows and rowCount
+    };
+    return { query, release: (destroy?: boolean) => client.release(destroy) } as PostgresPoolClient;
   };
-  return { options: pool.options, end: () => pool.end(), connect: async () => new NamingClient(await pool.connect(), nameOf) };
+  return { options: pool.options, end: () => pool.end(), connect };
 }
 
 export async function run(): Promise<BenchResult> {
@@ -118,18 +95,20 @@ export async function run(): Promise<BenchResult> {
     machine: machineInfo(),
     run: clockRun.finish(),
     write: writeUnless(ROUNDS !== 6 || PER_ROUND !== 3_000, 'BENCH_ROUNDS or BENCH_CALLS'),
-    blocks: [
-      `The real query functions through a pg pool of ${CONCURRENCY} at a concurrency of ${CONCURRENCY} on PostgreSQL (127.0.0.1), ${fmtInt(PER_ROUND)} calls per statement, mode and round, ${ROUNDS} rounds with the order of the two modes alternating. "Named" sends pg's query config \`{ name, text, values }\` (parsed and planned once per connection); "plain" sends the same text unnamed.`,
-      recordTable(rows, {
-        statement: (r) => r.name,
-        '>plain, median /s': (r) => fmtInt(median(r.plain)),
-        '>named, median /s': (r) => fmtInt(median(r.named)),
-        '>named vs plain': (r) => `${gain(r) >= 0 ? '+' : ''}${(gain(r) * 100).toFixed(1)}%`,
-        'plain, per round': (r) => r.plain.map(fmtInt).join(', '),
-        'named, per round': (r) => r.named.map(fmtInt).join(', '),
-      }),
-      DECISION,
-    ],
+    blocks: writeUp(
+      'prepared-statements',
+      { concurrency: CONCURRENCY, calls: fmtInt(PER_ROUND), rounds: ROUNDS },
+      {
+        rates: recordTable(rows, {
+          statement: (r) => r.name,
+          '>plain, median /s': (r) => fmtInt(median(r.plain)),
+          '>named, median /s': (r) => fmtInt(median(r.named)),
+          '>named vs plain': (r) => `${gain(r) >= 0 ? '+' : ''}${(gain(r) * 100).toFixed(1)}%`,
+          'plain, per round': (r) => r.plain.map(fmtInt).join(', '),
+          'named, per round': (r) => r.named.map(fmtInt).join(', '),
+        }),
+      },
+    ),
   };
 }
 
