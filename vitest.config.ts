@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // On PGlite: initdb and the migrations once per run, each file's database a copy of that.
+    globalSetup: ['testkit/pglite-template.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each file opens its own database (PGlite in memory, or its own PostgreSQL schema).
