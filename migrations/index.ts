@@ -24,6 +24,7 @@ import * as m0021 from './0021_digest_ids_and_instant_alert_costs';
 import * as m0022 from './0022_event_language';
 import * as m0023 from './0023_instant_alert_handover';
 import * as m0023b from './0023b_instant_alert_due_indexes';
+import * as m0023c from './0023c_instant_alert_sending_subscriber_index';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   '0022_event_language': m0022,
   '0023_instant_alert_handover': m0023,
   '0023b_instant_alert_due_indexes': m0023b,
+  '0023c_instant_alert_sending_subscriber_index': m0023c,
 };

@@ -83,6 +83,11 @@ export interface ClaimedPendingAlert {
  * them does not matter. An alert failing the checks is rare and passing (its subscriber's other alert
  * is on its way, and marking that one sent moves this one's due time past the interval;
  * turning alerts off deletes it); it stays pending and is looked at again by a later claim.
+ *
+ * Each taken alert's subscriber is checked by key, one lookup per alert (a subquery the planner
+ * cannot turn into a join): the statistics lag a burst (autovacuum comes a minute later), and
+ * with them the planner joined against every subscriber with instant alerts, or intersected
+ * indexes of every sending alert, per claim (BENCHMARKS.md, instant alerts).
  */
 export async function claimPendingAlerts(
   trx: Tx,
@@ -106,10 +111,12 @@ export async function claimPendingAlerts(
         limit ${input.limit * 2}
         for update skip locked
       ), chosen as (
-        select a.id from due as a join subscribers as s on s.id = a.subscriber_id
-        where s.status = 'confirmed' and s.instant_alerts
-          and (s.instant_sent_at is null or s.instant_sent_at <= ${sentBefore})
-          and not exists (select 1 from instant_alerts as o where o.subscriber_id = a.subscriber_id and o.status = 'sending')
+        select a.id from due as a
+        where (
+          select s.status = 'confirmed' and s.instant_alerts and (s.instant_sent_at is null or s.instant_sent_at <= ${sentBefore})
+            and not exists (select 1 from instant_alerts as o where o.subscriber_id = s.id and o.status = 'sending')
+          from subscribers as s where s.id = a.subscriber_id
+        )
         order by a.next_attempt_at, a.id
         limit ${input.limit}
       )`,
