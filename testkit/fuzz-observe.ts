@@ -101,8 +101,8 @@ export async function observeEffects(deps: Deps, options: { dataDir: string; rec
     tables,
     stats,
     async observe(): Promise<Observation> {
-      await background.idle();
-      await webhookPump.idle();
+      await within(background.idle(), 'the background tasks');
+      await within(webhookPump.idle(), 'the webhook pump');
       return {
         tables: await checksums(),
         ...counts,
@@ -111,6 +111,19 @@ export async function observeEffects(deps: Deps, options: { dataDir: string; rec
       };
     },
   };
+}
+
+/** A wait that fails naming what never went idle, instead of the test's timeout with no word of why. */
+export async function within(idle: Promise<unknown>, what: string, ms = 20_000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not go idle within ${ms / 1000} s`)), ms);
+  });
+  try {
+    await Promise.race([idle, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The parts of two observations that differ, for a failure message. */

@@ -30,7 +30,7 @@ import {
   queryValue,
   tokenValue,
 } from '../testkit/fuzz-inputs';
-import { differences, type Observation, observeEffects } from '../testkit/fuzz-observe';
+import { differences, type Observation, observeEffects, within } from '../testkit/fuzz-observe';
 import { signLegacyLinkToken } from '../testkit/legacy-link-token';
 import { startReceiver } from '../testkit/webhook-receiver';
 
@@ -140,7 +140,7 @@ async function newDelivery(endpointId: string) {
   await ok(
     t.call('POST', '/v1/admin/events', { events: [sampleEvent({ month: '2025-01' }), sampleEvent({ month: '2024-12' })] }, { admin: true }),
   );
-  await t.deps.webhookPump.idle();
+  await within(t.deps.webhookPump.idle(), 'the webhook pump');
   const page = await ok(t.call('GET', `/v1/webhooks/${endpointId}/deliveries?limit=1`, undefined, { admin: true }));
   if (!page.data[0] || !page.nextCursor) throw new Error('seeding: no delivery was made');
   return { deliveryId: page.data[0].id as string, deliveryCursor: page.nextCursor as string };
@@ -170,7 +170,22 @@ console.log(
   `api-fuzz: app built in ${((appReady - started) / 1000).toFixed(1)} s, data seeded in ${((performance.now() - appReady) / 1000).toFixed(1)} s`,
 );
 
-/** After a request that succeeded: replaces what it used up (unsubscribed, confirmed, deleted, disabled). Answers whether it did. */
+/**
+ * Leaves the fixture endpoint the only enabled one, so the next fan-out goes to it alone. An
+ * endpoint the fuzz made or left behind may have a rate limit, and under the test's fixed clock
+ * a throttled endpoint's send slots never come: the pump would hold its deliveries for ever.
+ */
+async function disableOtherEndpoints(fixtureId: string): Promise<boolean> {
+  const { numUpdatedRows } = await t.deps.db
+    .updateTable('webhook_endpoints')
+    .set({ enabled: false, disabled_reason: 'left behind by the fuzz' })
+    .where('enabled', '=', true)
+    .where('id', '<>', fixtureId)
+    .executeTakeFirst();
+  return numUpdatedRows > 0n;
+}
+
+/** After a request that succeeded: replaces what it used up (unsubscribed, confirmed, deleted, disabled, throttled). Answers whether it did. */
 async function restoreFixtures(): Promise<boolean> {
   let changed = false;
   const f = fixtures;
@@ -186,11 +201,10 @@ async function restoreFixtures(): Promise<boolean> {
     changed = true;
   }
   const endpoint = await findEndpoint(t.deps.db, f.endpointId);
-  if (!endpoint?.enabled || endpoint.url !== receiver.url) {
-    f.endpointId = await newEndpoint(true);
-    Object.assign(f, await newDelivery(f.endpointId));
-    changed = true;
-  } else if (!(await findDelivery(t.deps.db, f.endpointId, f.deliveryId))) {
+  const replaced = !endpoint?.enabled || endpoint.url !== receiver.url || endpoint.rate_limit !== null;
+  if (replaced) f.endpointId = await newEndpoint(true);
+  if (await disableOtherEndpoints(f.endpointId)) changed = true;
+  if (replaced || !(await findDelivery(t.deps.db, f.endpointId, f.deliveryId))) {
     Object.assign(f, await newDelivery(f.endpointId));
     changed = true;
   }
@@ -653,6 +667,26 @@ describe('API fuzzing: no 5xx, problem+json 4xx, and a 4xx changes nothing', () 
       },
       timeout,
     );
+  });
+});
+
+describe('the harness after a request that succeeded', () => {
+  it('replaces an endpoint the fuzz throttled and disables it, so a fan-out never waits for send slots the fixed clock cannot bring', async () => {
+    const throttled = fixtures.endpointId;
+    await ok(t.call('PATCH', `/v1/webhooks/${throttled}`, { rateLimit: 1 }, { admin: true }));
+    expect(await restoreFixtures()).toBe(true);
+    expect(fixtures.endpointId).not.toBe(throttled);
+    expect((await findEndpoint(t.deps.db, throttled))?.enabled).toBe(false);
+    expect((await findEndpoint(t.deps.db, fixtures.endpointId))?.rate_limit).toBeNull();
+    await ok(
+      t.call(
+        'POST',
+        '/v1/admin/events',
+        { events: [sampleEvent({ month: '2025-01' }), sampleEvent({ month: '2024-11' })] },
+        { admin: true },
+      ),
+    );
+    await observer.observe(); // fails naming the pump if it never goes idle
   });
 });
 
