@@ -100,6 +100,7 @@ export async function createTestApp(
       ),
     close: async () => {
       await settled(servicesIdle(deps), CLOSE_WAIT_MS);
+      await deps.mailer.close?.(); // the SMTP pool's connections, as the runtime's shutdown closes them
       if (!database) await db.close();
     },
   };

@@ -3,8 +3,8 @@ import PostalMime from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../src/clock';
-import { createMailer } from '../src/email/create-mailer';
-import { PermanentEmailError } from '../src/email/transport';
+import { createMailer, encryptedThrough } from '../src/email/create-mailer';
+import { type Mailer, PermanentEmailError } from '../src/email/transport';
 import { type GnupgHome, gnupgHome } from '../testkit/gnupg';
 
 /** A local SMTP relay (smtp-server) that keeps what it is given, or refuses an address with a 550. */
@@ -124,7 +124,7 @@ describe('the SMTP transport (SMTP_URL, nodemailer)', () => {
       .sendBatch([message('ok@example.org'), message('refused@example.org')], { idempotencyKey: 'smtp-batch-2' })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(PermanentEmailError);
-    expect(refused).toMatchObject({ messageIndex: 1, status: 550 });
+    expect(refused).toMatchObject({ messageIndex: 1, status: 550, sentIndexes: [0] });
 
     const before = received.length;
     const broken = await mailer
@@ -132,6 +132,28 @@ describe('the SMTP transport (SMTP_URL, nodemailer)', () => {
       .catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(Error);
     expect(received.length).toBe(before);
+  });
+
+  it("beside a strict plain transport, a refusal of the plain part names the encrypted part as sent, by the caller's indexes", async () => {
+    const key = gpg.generate('split-reader@example.org');
+    const strict: Mailer = {
+      kind: 'resend',
+      send: () => Promise.reject(new Error('not used')),
+      sendBatch: () => Promise.reject(new PermanentEmailError('validation_error', 'refused', 422, 1)),
+    };
+    const split = encryptedThrough(mailerFor(), strict);
+    const refused = await split
+      .sendBatch(
+        [
+          message('split-plain-0@example.org'),
+          message('split-reader@example.org', { encryptTo: key.publicKey }),
+          message('split-plain-2@example.org'),
+        ],
+        { idempotencyKey: 'smtp-split-1' },
+      )
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ messageIndex: 2, sentIndexes: [1] });
+    expect(received.filter((r) => r.to[0] === 'split-reader@example.org')).toHaveLength(1);
   });
 
   it('keeps its connections open between messages and batches (a pool, at most ?maxConnections= at once), and close() ends them', async () => {

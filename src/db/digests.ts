@@ -1,4 +1,4 @@
-import { type NotNull, sql } from 'kysely';
+import { type NotNull, type RawBuilder, sql } from 'kysely';
 import type { Db, DigestStatus, Frequency, Language, Tx } from './database';
 import { type ItemRecord, readRecordedModels } from './digest-items';
 import type { DigestModel, RecordedModel } from './digest-model';
@@ -267,13 +267,22 @@ export async function claimStaleBatch(db: Db, input: { owner: string; now: Date;
 
 /** The provider accepted the batch: the batch completed, its rows sent and cursors advanced, in one statement. */
 export async function markBatchSent(db: Db, batch: BatchToSend, now: Date): Promise<void> {
-  await sql`
-    with done as (${completeJobsStatement(digestBatches, { ids: [batch.id], now })}),
+  await markDigestsSent(
+    sql`done as (${completeJobsStatement(digestBatches, { ids: [batch.id], now })})`,
+    sql`batch_id = ${batch.id}`,
+    now,
+  ).execute(db);
+}
+
+/** Digests sent: each `sent` and its subscriber's cursor moved past what it told, in one statement (after the CTE `before`). */
+function markDigestsSent(before: RawBuilder<unknown> | undefined, which: RawBuilder<unknown>, now: Date) {
+  return sql`
+    with ${before ? sql`${before},` : sql``}
     sent as (
-      update digests set status = 'sent', finished_at = ${now} where batch_id = ${batch.id} returning subscriber_id, cursor_to
+      update digests set status = 'sent', finished_at = ${now} where ${which} returning subscriber_id, cursor_to
     )
     update subscribers as s set digest_cursor = greatest(s.digest_cursor, sent.cursor_to)
-    from sent where s.id = sent.subscriber_id`.execute(db);
+    from sent where s.id = sent.subscriber_id`;
 }
 
 /** Not sent this time: due again at `retryAt` (the same key and payload). */
@@ -282,28 +291,30 @@ export async function deferBatch(db: Db, batchId: number, input: { retryAt: Date
 }
 
 /**
- * The provider refused the batch for good. A refused message fails alone; the others go back
- * to pending and will travel in a new batch under a new key.
+ * The provider refused the batch for good. The digests that went out before the refusal are
+ * sent, the refused ones fail, and the others go back to pending and will travel in a new batch
+ * under a new key.
  */
 export async function failBatch(
   db: Db,
   batch: BatchToSend,
-  input: { failedRowId?: number | undefined; error: string; now: Date },
+  input: { sent: readonly number[]; failed: readonly number[]; again: readonly number[]; error: string; now: Date },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await failJobs(trx, digestBatches, { ids: [batch.id], now: input.now, error: input.error.slice(0, 500) });
-    const failed = input.failedRowId === undefined ? batch.rows.map((r) => r.id) : [input.failedRowId];
-    await trx
-      .updateTable('digests')
-      .set({ status: 'failed', error: input.error.slice(0, 500), finished_at: input.now })
-      .where('id', 'in', failed)
-      .execute();
-    const retry = batch.rows.map((r) => r.id).filter((id) => !failed.includes(id));
-    if (retry.length) {
+    if (input.sent.length) await markDigestsSent(undefined, sql`id in (${sql.join(input.sent)})`, input.now).execute(trx);
+    if (input.failed.length) {
+      await trx
+        .updateTable('digests')
+        .set({ status: 'failed', error: input.error.slice(0, 500), finished_at: input.now })
+        .where('id', 'in', input.failed)
+        .execute();
+    }
+    if (input.again.length) {
       await trx
         .updateTable('digests')
         .set({ status: 'pending', batch_id: null, position: null, model: null, cursor_to: null })
-        .where('id', 'in', retry)
+        .where('id', 'in', input.again)
         .execute();
     }
   });

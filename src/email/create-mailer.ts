@@ -5,7 +5,7 @@ import type { EmailMetrics } from './metrics';
 import { createOutboxMailer } from './outbox';
 import { createResendMailer } from './resend';
 import { createSmtpMailer } from './smtp';
-import type { Mailer } from './transport';
+import { type Mailer, PermanentEmailError } from './transport';
 
 /**
  * Resend when RESEND_API_KEY is set, otherwise the outbox folder under DATA_DIR. With SMTP_URL,
@@ -37,19 +37,24 @@ export function createMailer(input: {
 /**
  * Encrypted messages through `encrypted`, the rest through `plain`, each part under the caller's
  * key (suffixed for the encrypted part). A batch is no longer all or nothing across the two; a
- * refused message is named by its index in the caller's batch.
+ * refusal names the refused message, and those that went out before it (the whole encrypted
+ * part when the plain part is refused), by their indexes in the caller's batch.
  */
 export function encryptedThrough(encrypted: Mailer, plain: Mailer): Mailer {
   const split = (messages: Parameters<Mailer['sendBatch']>[0]) => {
     const places = messages.map((message, index) => ({ message, index }));
     return { sealed: places.filter((p) => p.message.encryptTo), open: places.filter((p) => !p.message.encryptTo) };
   };
-  const renumber = async <T>(places: { index: number }[], send: () => Promise<T>): Promise<T> => {
+  const renumber = async <T>(places: { index: number }[], sentBefore: number[], send: () => Promise<T>): Promise<T> => {
     try {
       return await send();
     } catch (error) {
       const at = (error as { messageIndex?: number }).messageIndex;
       if (at !== undefined && places[at]) Object.assign(error as object, { messageIndex: places[at].index });
+      if (error instanceof PermanentEmailError) {
+        const sent = error.sentIndexes.map((i) => places[i]!.index);
+        Object.assign(error, { sentIndexes: [...sentBefore, ...sent] });
+      }
       throw error;
     }
   };
@@ -61,7 +66,7 @@ export function encryptedThrough(encrypted: Mailer, plain: Mailer): Mailer {
       const { sealed, open } = split(messages);
       const ids: string[] = new Array(messages.length);
       if (sealed.length > 0) {
-        const sent = await renumber(sealed, () =>
+        const sent = await renumber(sealed, [], () =>
           encrypted.sendBatch(
             sealed.map((p) => p.message),
             { idempotencyKey: `${idempotencyKey}:pgp`.slice(0, 256) },
@@ -72,11 +77,14 @@ export function encryptedThrough(encrypted: Mailer, plain: Mailer): Mailer {
         });
       }
       if (open.length > 0) {
-        const sent = await renumber(open, () =>
-          plain.sendBatch(
-            open.map((p) => p.message),
-            { idempotencyKey },
-          ),
+        const sent = await renumber(
+          open,
+          sealed.map((p) => p.index),
+          () =>
+            plain.sendBatch(
+              open.map((p) => p.message),
+              { idempotencyKey },
+            ),
         );
         open.forEach((p, i) => {
           ids[p.index] = sent.ids[i]!;

@@ -5,7 +5,7 @@ import type { Log } from '../log';
 import { buildEml } from './eml';
 import type { EmailMetrics } from './metrics';
 import { buildEncryptedEml } from './pgp-mime';
-import { checkedSends, type EmailMessage, type Mailer, PermanentEmailError, TransientEmailError } from './transport';
+import { checkedSends, type EmailMessage, indexesBefore, type Mailer, PermanentEmailError, TransientEmailError } from './transport';
 
 export interface SmtpMailerOptions {
   /**
@@ -31,7 +31,7 @@ const REMEMBERED_KEYS = 1_000;
  *
  * Connections are pooled (nodemailer's pool): a new connection per message cost ~115 ms against
  * a few for a message on an open one. A batch still goes one message after another, so a refusal
- * leaves only messages before it sent, as the queues' split of a refused batch expects.
+ * leaves only the messages before it sent, and says so (`sentIndexes`) for the queues to record.
  * `close()` ends the pool's connections; the Node runtime calls it when it stops.
  */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer & { close(): Promise<void> } {
@@ -66,7 +66,13 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer & { close()
       } catch {
         // A key that cannot encrypt (expired or revoked since): refused for good, never sent in clear.
         options.metrics?.messages.inc({ transport: 'smtp', outcome: 'rejected' });
-        throw new PermanentEmailError('key_unusable', 'the recipient’s OpenPGP key cannot encrypt this message', 422, index);
+        throw new PermanentEmailError(
+          'key_unusable',
+          'the recipient’s OpenPGP key cannot encrypt this message',
+          422,
+          index,
+          indexesBefore(index),
+        );
       }
       try {
         await transport.sendMail({ envelope: { from: complete.from, to: [complete.to] }, raw });
@@ -89,7 +95,8 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer & { close()
       { transport: 'smtp', index, responseCode: code ?? null },
       permanent ? 'email refused by the relay' : 'email not sent',
     );
-    if (permanent) return new PermanentEmailError(`smtp_${code}`, `the relay refused the message (${code})`, code, index);
+    if (permanent)
+      return new PermanentEmailError(`smtp_${code}`, `the relay refused the message (${code})`, code, index, indexesBefore(index));
     if (error instanceof PermanentEmailError) return error;
     return new TransientEmailError((error as { code?: string }).code ?? 'smtp_error', text.slice(0, 200), code ?? null, 1);
   }

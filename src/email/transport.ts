@@ -58,8 +58,10 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
 /**
  * The provider refused the message and will refuse it again (4xx other than 429 and a
- * concurrent-request 409): record it, do not retry. For a batch nothing was sent;
- * `messageIndex` names the offending message when it is known.
+ * concurrent-request 409): record it, do not retry. `messageIndex` names the offending message
+ * of a batch when it is known, and `sentIndexes` the messages that went out before the refusal:
+ * none for a strict batch (Resend's), those before it for a transport that sends one message
+ * after another (SMTP, the outbox).
  */
 export class PermanentEmailError extends Error {
   override readonly name = 'PermanentEmailError';
@@ -68,10 +70,14 @@ export class PermanentEmailError extends Error {
     message: string,
     readonly status: number | null = null,
     readonly messageIndex?: number,
+    readonly sentIndexes: readonly number[] = [],
   ) {
     super(message);
   }
 }
+
+/** The indexes before `index`: what a one-by-one transport sent before the message it refused. */
+export const indexesBefore = (index: number): number[] => Array.from({ length: index }, (_, i) => i);
 
 /**
  * Not sent now, may succeed later: retries inside the transport were exhausted, or the

@@ -10,7 +10,7 @@ import { retryJobsLater } from '../db/queue/retry-jobs-later';
 import { retryAt } from '../db/queue/retry-schedule';
 import { type ClaimedNotice, claimDueNotices } from '../db/signup-notices';
 import type { SubscriberRow } from '../db/subscribers';
-import { sendMailBatch } from '../email/send-mail-batch';
+import { sendMailBatch, splitRefusedBatch } from '../email/send-mail-batch';
 import { type EmailMessage, MAX_BATCH_SIZE } from '../email/transport';
 import { categoryName, countryName, messagesFor, regionName } from '../i18n';
 import type { Resources } from '../resources';
@@ -210,12 +210,16 @@ async function sendClaimed(deps: NoticeDeps, all: ClaimedNotice[], result: Drain
     return;
   }
   if (sent.kind === 'refused') {
-    // One refused message sinks a strict batch: give that one up, send the others again now.
-    const bad = sent.failedIndex !== undefined ? [ids[sent.failedIndex]!] : ids;
-    await failJobs(deps.db, signupNotices, { ids: bad, now, error: sent.error });
-    await retryJobsLater(deps.db, signupNotices, { ids: ids.filter((id) => !bad.includes(id)), at: now, error: sent.error });
-    result.failed += bad.length;
-    deps.log.error({ err: sent.cause, notices: bad.length }, 'sign-up notices refused by the mailer');
+    // Give the refused one up, keep those that went out before it, send the others again now.
+    const split = splitRefusedBatch(ids, sent);
+    await deps.db.transaction().execute(async (trx) => {
+      await completeJobs(trx, signupNotices, { ids: split.sent, now });
+      await failJobs(trx, signupNotices, { ids: split.failed, now, error: sent.error });
+      await retryJobsLater(trx, signupNotices, { ids: split.again, at: now, error: sent.error });
+    });
+    result.sent += split.sent.length;
+    result.failed += split.failed.length;
+    deps.log.error({ err: sent.cause, notices: split.failed.length }, 'sign-up notices refused by the mailer');
     return;
   }
   const spent = claimed.filter((n) => n.attempts >= NOTICE_MAX_ATTEMPTS).map((n) => n.id);

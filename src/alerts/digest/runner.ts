@@ -21,7 +21,7 @@ import { loadEvents } from '../../db/events';
 import { alertedEvents } from '../../db/instant-alerts';
 import { leaseOwner } from '../../db/queue/lease-owner';
 import { retryAt } from '../../db/queue/retry-schedule';
-import { sendMailBatch } from '../../email/send-mail-batch';
+import { sendMailBatch, splitRefusedBatch } from '../../email/send-mail-batch';
 import { type EmailMessage, MAX_BATCH_SIZE } from '../../email/transport';
 import { acceptingWork } from '../../jobs/accepting-work';
 import type { Resources } from '../../resources';
@@ -249,9 +249,13 @@ async function sendBatch(
     result.sent += batch.rows.length;
     onBatch?.({ number, emails: messages.length, outcome: 'sent' });
   } else if (sent.kind === 'refused') {
-    const failedRow = sent.failedIndex === undefined ? undefined : batch.rows[sent.failedIndex]?.id;
-    await failBatch(deps.db, batch, { failedRowId: failedRow, error: sent.error, now });
-    result.failed += failedRow === undefined ? batch.rows.length : 1;
+    const split = splitRefusedBatch(
+      batch.rows.map((r) => r.id),
+      sent,
+    );
+    await failBatch(deps.db, batch, { ...split, error: sent.error, now });
+    result.sent += split.sent.length;
+    result.failed += split.failed.length;
     deps.log.error({ batch: batch.id, code: sent.cause.code }, 'digest batch refused by the provider');
     onBatch?.({ number, emails: messages.length, outcome: 'refused' });
   } else {

@@ -15,7 +15,7 @@ import { leaseOwner } from '../../db/queue/lease-owner';
 import { instantAlerts } from '../../db/queue/queues';
 import { retryJobsLater } from '../../db/queue/retry-jobs-later';
 import { retryAt } from '../../db/queue/retry-schedule';
-import { sendMailBatch } from '../../email/send-mail-batch';
+import { sendMailBatch, splitRefusedBatch } from '../../email/send-mail-batch';
 import { MAX_BATCH_SIZE } from '../../email/transport';
 import { acceptingWork } from '../../jobs/accepting-work';
 import type { Resources } from '../../resources';
@@ -142,11 +142,15 @@ async function sendRecorded(deps: InstantDeps, batch: RecordedBatch, result: Ins
     await markAlertsSent(deps.db, { ids, now, minIntervalMs: deps.config.instantAlerts.minIntervalMs });
     result.sent += ids.length;
   } else if (sent.kind === 'refused') {
-    const bad = sent.failedIndex === undefined ? ids : [ids[sent.failedIndex]!];
-    await failJobs(deps.db, instantAlerts, { ids: bad, now, error: sent.error });
-    await rekeyAlerts(deps.db, { ids: ids.filter((id) => !bad.includes(id)), batchKey: `instant-alerts-${randomUUID()}`, now });
-    result.failed += bad.length;
-    deps.log.error({ alerts: bad.length, code: sent.cause.code }, 'instant alerts refused by the provider');
+    const split = splitRefusedBatch(ids, sent);
+    await deps.db.transaction().execute(async (trx) => {
+      await markAlertsSent(trx, { ids: split.sent, now, minIntervalMs: deps.config.instantAlerts.minIntervalMs });
+      await failJobs(trx, instantAlerts, { ids: split.failed, now, error: sent.error });
+      await rekeyAlerts(trx, { ids: split.again, batchKey: `instant-alerts-${randomUUID()}`, now });
+    });
+    result.sent += split.sent.length;
+    result.failed += split.failed.length;
+    deps.log.error({ alerts: split.failed.length, code: sent.cause.code }, 'instant alerts refused by the provider');
   } else {
     const retry = Math.max(1, ...alerts.map((a) => a.attempts)) - 1;
     const at = retryAt({ now, schedule: deps.config.digests.retryScheduleMs, retry, retryAfterMs: sent.retryAfterMs });
