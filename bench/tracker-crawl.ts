@@ -1,13 +1,12 @@
 /**
  * Issue 16: the tracker-site crawl over 173 country pages served on 127.0.0.1 (the Kazakhstan
  * page's size and shape, ETags), politeness delay 0, on PostgreSQL: first crawl, all-304, one
- * page changed; and per-page parse time of both page kinds. Workload: bench/text/tracker-crawl.md.
+ * page changed (per-page parse time of both page kinds: bench/page-parser.ts). Workload:
+ * bench/text/tracker-crawl.md.
  *
  *   npm run bench -- tracker-crawl        # BENCH_WRITE=0 to leave BENCHMARKS.md alone
  */
-import { readFileSync } from 'node:fs';
 import { runDetection } from '../src/alerts/detector/run-detection';
-import { parseTrackerPage } from '../src/alerts/sources/tracker-page';
 import { servicesIdle } from '../src/services';
 import { createBenchDeps } from '../testkit/bench-deps';
 import { benchDatabaseUrl, freshSchema, postgresVersion } from '../testkit/db-targets';
@@ -15,35 +14,11 @@ import { rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-writte
 import { median } from '../testkit/stats';
 import { countryPageHtml } from '../testkit/tracker-site';
 import { startTrackerSiteProcess } from '../testkit/tracker-site-process';
-import { consistent, inTempDir, interleaved } from './measure';
-import { type BenchResult, envNumber, type Goal, goalText, machineInfo, pct, recordTable, startRun, writeUnless, writeUp } from './report';
+import { consistent, inTempDir } from './measure';
+import * as report from './report';
 
 const CRAWLS = ['first crawl', 'all 304', 'one page changed'] as const;
-const PARSE_ITERATIONS = 300;
-const SCENES = envNumber('BENCH_SCENES', 3, 1);
-const PAGE_FILES = {
-  countryHtml: 'tests/fixtures/tracker-kazakhstan-2025-01.html',
-  countryText: 'src/alerts/sources/demo/tracker-kazakhstan-2025-01.txt',
-  reportHtml: 'tests/fixtures/tracker/report-kazakhstan-january-2025.html',
-  reportText: 'tests/fixtures/tracker/report-kazakhstan-january-2025.txt',
-};
-
-/** Per-page parse time of each page kind and format: medians of 5 interleaved rounds of 300 parses (after 50 warm-up ones). */
-async function parseMs(): Promise<Record<keyof typeof PAGE_FILES, number>> {
-  const pages = Object.entries(PAGE_FILES).map(([kind, file]) => ({
-    kind,
-    page: readFileSync(new URL(`../${file}`, import.meta.url), 'utf8'),
-    ms: [] as number[],
-  }));
-  for (const { page } of pages) for (let i = 0; i < 50; i += 1) parseTrackerPage(page);
-  await interleaved(5, pages, async ({ page, ms }) => {
-    const started = performance.now();
-    for (let i = 0; i < PARSE_ITERATIONS; i += 1) parseTrackerPage(page);
-    ms.push((performance.now() - started) / PARSE_ITERATIONS);
-  });
-  return Object.fromEntries(pages.map(({ kind, ms }) => [kind, median(ms)])) as Record<keyof typeof PAGE_FILES, number>;
-}
-
+const SCENES = report.envNumber('BENCH_SCENES', 3, 1);
 const cpuMsSince = (start: NodeJS.CpuUsage) => {
   const { user, system } = process.cpuUsage(start);
   return (user + system) / 1000;
@@ -92,8 +67,8 @@ async function scene(site: Site, url: string, index: number) {
   return records;
 }
 
-export async function run(): Promise<BenchResult> {
-  const clock = startRun();
+export async function run(): Promise<report.BenchResult> {
+  const clock = report.startRun();
   const url = benchDatabaseUrl();
   const site = await startTrackerSiteProcess();
   const scenes: Awaited<ReturnType<typeof scene>>[] = [];
@@ -121,14 +96,13 @@ export async function run(): Promise<BenchResult> {
       ([first, all304]) => (all304!.cpuMs + (withSite ? all304!.siteCpuMs : 0)) / (first!.cpuMs + (withSite ? first!.siteCpuMs : 0)),
     );
   const sameEverywhere = (totals: number[]) => (new Set(totals).size === 1 ? totals[0]! : Number.NaN);
-  const goals: Record<string, Goal> = {
+  const goals: Record<string, report.Goal> = {
     rows304: { value: sameEverywhere(records[1]!.totals), op: '=', target: 0, unit: ' rows' },
-    cpu304: { value: median(ratios(false)), op: '<', target: 0.05, show: (n) => pct(n) },
-    cpu304WithSite: { value: median(ratios(true)), op: '<', target: 0.05, show: (n) => pct(n) },
+    cpu304: { value: median(ratios(false)), op: '<', target: 0.05, show: (n) => report.pct(n) },
+    cpu304WithSite: { value: median(ratios(true)), op: '<', target: 0.05, show: (n) => report.pct(n) },
     changedRows: { value: sameEverywhere(records[2]!.totals), op: '=', target: 2, unit: ' rows (1 event update + 1 change)' },
   };
-  const parse = await parseMs();
-  const table = recordTable(records, {
+  const table = report.recordTable(records, {
     crawl: (r) => r.crawl,
     '>pages 200 / 304': (r) => r.pages,
     '>wall time': (r) => `${(r.wallMs / 1000).toFixed(2)} s`,
@@ -143,17 +117,16 @@ export async function run(): Promise<BenchResult> {
     postgres: await postgresVersion(url).catch(() => 'PostgreSQL'),
     scenes: SCENES,
     ratios: ratios(false)
-      .map((r) => pct(r))
+      .map((r) => report.pct(r))
       .join(', '),
-    goals: Object.fromEntries(Object.entries(goals).map(([k, g]) => [k, goalText(g)])),
-    parse: Object.fromEntries(Object.entries(parse).map(([kind, ms]) => [kind, ms.toFixed(3)])),
+    goals: Object.fromEntries(Object.entries(goals).map(([k, g]) => [k, report.goalText(g)])),
   };
   return {
     section: 'Tracker crawl (issue 16)',
     command: 'npm run bench -- tracker-crawl',
-    machine: machineInfo(),
+    machine: report.machineInfo(),
     run: clock.finish(),
-    write: writeUnless(false, ''),
-    blocks: writeUp('tracker-crawl', view, { crawls: table }),
+    write: report.writeUnless(false, ''),
+    blocks: report.writeUp('tracker-crawl', view, { crawls: table }),
   };
 }
