@@ -19,25 +19,10 @@ import { median } from '../testkit/stats';
 import { timed } from '../testkit/timing';
 import { consistent, inTempDir, interleaved, log, spread } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
-import {
-  type BenchResult,
-  cols,
-  envNumber,
-  fmtInt,
-  fmtMs,
-  type Goal,
-  goalCell,
-  goalMet,
-  machineInfo,
-  pct,
-  recordTable,
-  startRun,
-  writeUnless,
-  writeUp,
-} from './report';
+import * as report from './report';
 
-const TOTAL = envNumber('BENCH_EVENTS', 10_000);
-const ROUNDS = envNumber('BENCH_ROUNDS', 3, 1);
+const TOTAL = report.envNumber('BENCH_EVENTS', 10_000);
+const ROUNDS = report.envNumber('BENCH_ROUNDS', 3, 1);
 const KINDS = ['first', 'same200', 'same304', 'changed'] as const;
 type Kind = (typeof KINDS)[number];
 const LABELS: Record<Kind, string> = {
@@ -125,8 +110,8 @@ async function measureRound(
         record.problem = typeof run.value === 'string' ? run.value : problemOf(kind, record, feeds);
         result.runs[kind].push(record);
         log(
-          `  ${target.name} round ${round} ${LABELS[kind]}: ${fmtInt(run.ms)} ms, HTTP ${http.map((h) => h.status).join(',')}, ` +
-            `rows ${rowsCell(record.rows)}, SQL ${fmtInt(record.sqlMs)} ms in ${record.statements} statements${record.problem ? `  PROBLEM: ${record.problem}` : ''}`,
+          `  ${target.name} round ${round} ${LABELS[kind]}: ${report.fmtInt(run.ms)} ms, HTTP ${http.map((h) => h.status).join(',')}, ` +
+            `rows ${rowsCell(record.rows)}, SQL ${report.fmtInt(record.sqlMs)} ms in ${record.statements} statements${record.problem ? `  PROBLEM: ${record.problem}` : ''}`,
         );
       }
     } finally {
@@ -137,47 +122,51 @@ async function measureRound(
 
 /** Each round's run time over the first load of the same round (run just before it). */
 const roundRatios = (r: TargetResult, kind: Kind) => r.runs[kind].map((x, i) => x.ms / r.runs.first[i]!.ms);
-const timeGoal = (r: TargetResult, kind: Kind): Goal => ({
+const timeGoal = (r: TargetResult, kind: Kind): report.Goal => ({
   value: median(roundRatios(r, kind)),
   op: '<',
   target: 0.1,
-  show: (n) => pct(n, n === 0.1 ? 0 : 1),
+  show: (n) => report.pct(n, n === 0.1 ? 0 : 1),
 });
-const rowsGoal = (r: TargetResult, kind: Kind): Goal => ({ value: Math.max(...r.runs[kind].map((x) => x.rows.total)), op: '=', target: 0 });
+const rowsGoal = (r: TargetResult, kind: Kind): report.Goal => ({
+  value: Math.max(...r.runs[kind].map((x) => x.rows.total)),
+  op: '=',
+  target: 0,
+});
 const noChange = (kind: Kind) => kind === 'same200' || kind === 'same304';
 
 function tables(results: readonly TargetResult[], profiles: ReadonlyMap<string, Map<Kind, CpuProfile>>) {
   const ms = (x: readonly RunRecord[]) => x.map((y) => y.ms);
-  const runs = recordTable(
+  const runs = report.recordTable(
     results.flatMap((r) => KINDS.map((kind) => ({ r, kind, x: r.runs[kind] }))),
     {
       database: ({ r }) => r.target,
       run: ({ kind }) => LABELS[kind],
       HTTP: ({ x }) => consistent(x, (y) => y.http.map((h) => h.status).join(',') || 'none'),
-      '>wall ms (median)': ({ x }) => fmtMs(median(ms(x))),
-      '>rounds (min-max ms)': ({ x }) => spread(ms(x), fmtMs),
-      '>events/s': ({ kind, x }) => (kind === 'same304' ? '' : fmtInt((TOTAL / median(ms(x))) * 1000)),
-      '>SQL ms (statements)': ({ x }) => `${fmtMs(median(x.map((y) => y.sqlMs)))} (${consistent(x, (y) => String(y.statements))})`,
+      '>wall ms (median)': ({ x }) => report.fmtMs(median(ms(x))),
+      '>rounds (min-max ms)': ({ x }) => spread(ms(x), report.fmtMs),
+      '>events/s': ({ kind, x }) => (kind === 'same304' ? '' : report.fmtInt((TOTAL / median(ms(x))) * 1000)),
+      '>SQL ms (statements)': ({ x }) => `${report.fmtMs(median(x.map((y) => y.sqlMs)))} (${consistent(x, (y) => String(y.statements))})`,
       'outcome (new / updated / unchanged)': ({ x }) => {
         const problems = [...new Set(x.map((y) => y.problem).filter(Boolean))];
         if (problems.length) return `PROBLEM: ${problems.join(' | ')}`;
         return consistent(x, ({ outcome: o }) =>
           o?.status === 'changed'
-            ? [o.published, o.updated, o.unchanged].map((n) => fmtInt(n ?? Number.NaN)).join(' / ')
+            ? [o.published, o.updated, o.unchanged].map((n) => report.fmtInt(n ?? Number.NaN)).join(' / ')
             : (o?.status ?? 'n/a'),
         );
       },
       '>rows written (events + changes)': ({ x }) => consistent(x, (y) => rowsCell(y.rows)),
       'run bookkeeping rows': ({ x }) => consistent(x, (y) => `${y.rows.detectionRuns} run + ${y.rows.sourceStates} source state`),
-      '>vs first load (median of per-round ratios)': ({ r, kind }) => (kind === 'first' ? '100%' : pct(timeGoal(r, kind).value)),
+      '>vs first load (median of per-round ratios)': ({ r, kind }) => (kind === 'first' ? '100%' : report.pct(timeGoal(r, kind).value)),
       goal: ({ r, kind }) =>
-        noChange(kind) ? `${goalCell(timeGoal(r, kind))}; 0 rows: ${goalMet(rowsGoal(r, kind)) ? 'met' : 'NOT met'}` : '',
+        noChange(kind) ? `${report.goalCell(timeGoal(r, kind))}; 0 rows: ${report.goalMet(rowsGoal(r, kind)) ? 'met' : 'NOT met'}` : '',
     },
   );
   const kinds: Kind[] = ['first', 'same200', 'changed'];
   const labels = [...new Set(results.flatMap((r) => kinds.flatMap((k) => r.runs[k].flatMap((x) => Object.keys(x.byStatement)))))].sort();
   const statements = {
-    columns: cols(
+    columns: report.cols(
       'SQL statement (ms, median of rounds)',
       ...results.flatMap((r) => kinds.map((k) => `>${r.target}: ${LABELS[k].replace(/ \(.*\)$/, '')}`)),
     ),
@@ -185,7 +174,7 @@ function tables(results: readonly TargetResult[], profiles: ReadonlyMap<string, 
       label,
       ...results
         .flatMap((r) => kinds.map((k) => median(r.runs[k].map((x) => x.byStatement[label] ?? 0))))
-        .map((m) => (m === 0 ? '' : fmtMs(m))),
+        .map((m) => (m === 0 ? '' : report.fmtMs(m))),
     ]),
   };
   const profiled = [...profiles].flatMap(([target, byKind]) =>
@@ -203,7 +192,7 @@ function findings(results: readonly TargetResult[]) {
         target,
         outcome: failed.length === 0 ? 'succeeded in every round' : `FAILED in ${failed.length} round(s): ${failed[0]!.problem}`,
         statements: consistent(first, (x) => String(x.statements)),
-        upsertShare: pct(median(first.map((x) => (x.byStatement['insert events (upsert)'] ?? 0) / x.ms))),
+        upsertShare: report.pct(median(first.map((x) => (x.byStatement['insert events (upsert)'] ?? 0) / x.ms))),
       };
     }),
     noChange: results.map(({ target, runs: { same200, same304 } }) => {
@@ -212,20 +201,20 @@ function findings(results: readonly TargetResult[]) {
       return {
         target,
         statuses: consistent(same200, (x) => x.outcome?.status ?? 'n/a'),
-        wall: fmtMs(median(same200.map((x) => x.ms))),
-        sqlMs: fmtMs(sqlMs),
+        wall: report.fmtMs(median(same200.map((x) => x.ms))),
+        sqlMs: report.fmtMs(sqlMs),
         statements: consistent(same200, (x) => String(x.statements)),
-        restMs: fmtMs(restMs),
+        restMs: report.fmtMs(restMs),
         larger: restMs > sqlMs ? 'the body transfer and its hash, not SQL,' : 'SQL, not the body transfer,',
-        extra: fmtMs(median(same200.map((x, i) => x.ms - same304[i]!.ms))),
+        extra: report.fmtMs(median(same200.map((x, i) => x.ms - same304[i]!.ms))),
       };
     }),
-    paramsPerStatement: fmtInt(ROWS_PER_STATEMENT * 14),
+    paramsPerStatement: report.fmtInt(ROWS_PER_STATEMENT * 14),
   };
 }
 
-export async function run(): Promise<BenchResult> {
-  const clock = startRun();
+export async function run(): Promise<report.BenchResult> {
+  const clock = report.startRun();
   const generated = generateFeedEvents(TOTAL);
   const edited = editSome(generated);
   const feeds: Feeds = {
@@ -235,7 +224,9 @@ export async function run(): Promise<BenchResult> {
   };
   const countries = new Set(generated.map((e) => e.country)).size;
   const feedMb = feeds.base.length / 2 ** 20;
-  log(`detection bench: ${fmtInt(TOTAL)} events, ${countries} countries, feed ${feedMb.toFixed(1)} MiB, ${ROUNDS} rounds per database`);
+  log(
+    `detection bench: ${report.fmtInt(TOTAL)} events, ${countries} countries, feed ${feedMb.toFixed(1)} MiB, ${ROUNDS} rounds per database`,
+  );
   const server = await startFeedServer();
   const profiles = new Map<string, Map<Kind, CpuProfile>>();
   const { targets, postgresVersion } = await dbTargets('bench_detection', 'postgres,pglite-memory', log);
@@ -256,30 +247,30 @@ export async function run(): Promise<BenchResult> {
     (['same200', 'same304'] as const).map((kind) => ({
       target: r.target,
       label: LABELS[kind],
-      share: pct(timeGoal(r, kind).value),
-      timeMet: goalMet(timeGoal(r, kind)) ? 'met' : 'not met',
+      share: report.pct(timeGoal(r, kind).value),
+      timeMet: report.goalMet(timeGoal(r, kind)) ? 'met' : 'not met',
       perRound: roundRatios(r, kind)
-        .map((x) => pct(x))
+        .map((x) => report.pct(x))
         .join(', '),
       rows: rowsGoal(r, kind).value,
-      rowsMet: goalMet(rowsGoal(r, kind)) ? 'met' : 'not met',
+      rowsMet: report.goalMet(rowsGoal(r, kind)) ? 'met' : 'not met',
       problem: [...r.runs[kind], ...r.runs.first].some((x) => x.problem),
     })),
   );
   return {
     section: 'Detection (issue 4)',
     command: 'npm run bench -- detection        # BENCH_EVENTS=1000 BENCH_ROUNDS=1 for a quick pass (no file written)',
-    machine: machineInfo({
+    machine: report.machineInfo({
       PostgreSQL: postgresVersion,
       PGlite: targets.find((t) => t.name.startsWith('PGlite'))?.version ?? pgliteVersion(),
     }),
     run: clock.finish(),
-    write: writeUnless(TOTAL !== 10_000, 'BENCH_EVENTS'),
-    blocks: writeUp(
+    write: report.writeUnless(TOTAL !== 10_000, 'BENCH_EVENTS'),
+    blocks: report.writeUp(
       'detection',
       {
         feedMb: feedMb.toFixed(1),
-        total: fmtInt(TOTAL),
+        total: report.fmtInt(TOTAL),
         countries,
         perCountry: Math.round(TOTAL / countries),
         bodyChars: spread(
@@ -289,7 +280,7 @@ export async function run(): Promise<BenchResult> {
         rounds: ROUNDS,
         goals,
         findings: findings(results),
-        rowsPerStatement: fmtInt(ROWS_PER_STATEMENT),
+        rowsPerStatement: report.fmtInt(ROWS_PER_STATEMENT),
       },
       tables(results, profiles),
     ),

@@ -19,23 +19,11 @@ import { type DigestModel, renderDigestEmail } from '../src/templates/index';
 import { largeDigestModel, sampleDigestModel } from '../testkit/sample-models';
 import { mean, median } from '../testkit/stats';
 import { log } from './measure';
-import {
-  type BenchResult,
-  envNumber,
-  fmtInt,
-  fmtRatio,
-  goalCell,
-  machineInfo,
-  now,
-  recordTable,
-  startRun,
-  writeUnless,
-  writeUp,
-} from './report';
+import * as report from './report';
 
-const DIGESTS = envNumber('BENCH_DIGESTS', 2_000, 100);
-const MJML_CALLS = envNumber('BENCH_MJML_CALLS', 20, 3);
-const ROUNDS = envNumber('BENCH_ROUNDS', 3, 1);
+const DIGESTS = report.envNumber('BENCH_DIGESTS', 2_000, 100);
+const MJML_CALLS = report.envNumber('BENCH_MJML_CALLS', 20, 3);
+const ROUNDS = report.envNumber('BENCH_ROUNDS', 3, 1);
 const mjmlFile = join(templatesDir, 'digest.mjml');
 
 /** One model per recipient (distinct objects and addresses, as the digest runner builds them). */
@@ -55,11 +43,11 @@ type Workload = ReturnType<typeof workload>;
 /** ms per digest through the precompiled template, one sample per digest; the HTML flattened and encoded as sending does. */
 function precompiledRound(w: Workload): number[] {
   const samples = w.models.map((model) => {
-    const started = now();
+    const started = report.now();
     const email = renderDigestEmail(model);
     w.bytes = Buffer.byteLength(email.html);
     w.shown = email.shownCount;
-    return now() - started;
+    return report.now() - started;
   });
   w.precompiled.push(median(samples));
   return samples;
@@ -69,17 +57,17 @@ function precompiledRound(w: Workload): number[] {
 async function mjmlRound(w: Workload, source: string): Promise<void> {
   const samples: number[] = [];
   for (let i = 0; i < MJML_CALLS; i++) {
-    const started = now();
+    const started = report.now();
     const { html } = await mjml2html(source, { ...mjmlOptions, filePath: mjmlFile });
     const prepared = prepareDigest(w.models[i % w.models.length]!);
     Buffer.byteLength(prepareTemplate(html)(digestView(prepared, { reports: itemCount(prepared), countries: prepared.countries.length })));
-    samples.push(now() - started);
+    samples.push(report.now() - started);
   }
   w.mjml.push(median(samples));
 }
 
-export async function run(): Promise<BenchResult> {
-  const clock = startRun();
+export async function run(): Promise<report.BenchResult> {
+  const clock = report.startRun();
   const source = readFileSync(mjmlFile, 'utf8');
   const workloads = [
     workload('typical: 7 reports in 3 countries (~29 kB)', sampleDigestModel, DIGESTS),
@@ -100,25 +88,25 @@ export async function run(): Promise<BenchResult> {
     }
   }
   const results = workloads.map((w) => ({ ...w, pre: median(w.precompiled), mj: median(w.mjml) }));
-  const table = recordTable(results, {
+  const table = report.recordTable(results, {
     digest: (r) => `${r.label}${r.shown < 300 && r.label.startsWith('large') ? ` (${r.shown.toFixed(0)} shown)` : ''}`,
     '>HTML per digest': (r) => `${(r.bytes / 1000).toFixed(1)} kB`,
     '>precompiled per digest (median)': (r) => `${(r.pre * 1000).toFixed(0)} µs`,
-    '>precompiled digests/s': (r) => fmtInt(1000 / r.pre),
+    '>precompiled digests/s': (r) => report.fmtInt(1000 / r.pre),
     '>mjml2html per recipient (median)': (r) => `${r.mj.toFixed(1)} ms`,
-    '>mjml digests/s': (r) => fmtInt(1000 / r.mj),
-    '>speed-up': (r) => fmtRatio(r.mj / r.pre),
-    goal: (r) => goalCell({ value: r.mj / r.pre, op: '>=', target: 50, unit: 'x' }),
+    '>mjml digests/s': (r) => report.fmtInt(1000 / r.mj),
+    '>speed-up': (r) => report.fmtRatio(r.mj / r.pre),
+    goal: (r) => report.goalCell({ value: r.mj / r.pre, op: '>=', target: 50, unit: 'x' }),
   });
   return {
     section: 'Digest render (issue 6)',
     command: 'npm run bench -- digest-render        # BENCH_DIGESTS=200 BENCH_MJML_CALLS=3 BENCH_ROUNDS=1 for a quick pass',
-    machine: machineInfo(),
+    machine: report.machineInfo(),
     run: clock.finish(),
-    write: writeUnless(DIGESTS !== 2_000 || MJML_CALLS !== 20, 'BENCH_DIGESTS or BENCH_MJML_CALLS'),
-    blocks: writeUp(
+    write: report.writeUnless(DIGESTS !== 2_000 || MJML_CALLS !== 20, 'BENCH_DIGESTS or BENCH_MJML_CALLS'),
+    blocks: report.writeUp(
       'digest-render',
-      { digests: fmtInt(DIGESTS), large: fmtInt(Math.ceil(DIGESTS / 10)), mjmlCalls: MJML_CALLS, rounds: ROUNDS },
+      { digests: report.fmtInt(DIGESTS), large: report.fmtInt(Math.ceil(DIGESTS / 10)), mjmlCalls: MJML_CALLS, rounds: ROUNDS },
       { results: table },
     ),
   };

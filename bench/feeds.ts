@@ -19,28 +19,16 @@ import { sampleEvent } from '../testkit/events';
 import { projectRoot } from '../testkit/process';
 import { median } from '../testkit/stats';
 import { interleaved, log, spread } from './measure';
-import {
-  type BenchResult,
-  envNumber,
-  fmtInt,
-  fmtRatio,
-  type Goal,
-  goalCell,
-  machineInfo,
-  recordTable,
-  startRun,
-  writeUnless,
-  writeUp,
-} from './report';
+import * as report from './report';
 
-const EVENTS = envNumber('BENCH_FEED_EVENTS', 5_000, 100);
-const SECONDS = envNumber('BENCH_FEED_SECONDS', 2, 1);
+const EVENTS = report.envNumber('BENCH_FEED_EVENTS', 5_000, 100);
+const SECONDS = report.envNumber('BENCH_FEED_SECONDS', 2, 1);
 const ROUNDS = 6;
 const CONNECTIONS = 10;
 const MISSES = 40;
 
-export async function run(): Promise<BenchResult> {
-  const clock = startRun();
+export async function run(): Promise<report.BenchResult> {
+  const clock = report.startRun();
   const { handle, drop } = await freshSchema(benchDatabaseUrl(), 'bench_feeds', { max: 10 });
   const deps = createBenchDeps(handle, { PUBLIC_BASE_URL: 'https://alerts.example.org' });
   const places = countries.slice(0, 20).map((c) => c.id);
@@ -67,7 +55,7 @@ export async function run(): Promise<BenchResult> {
     { name: 'GET /v1/changes with its ETag (304)', path: changes, headers: { 'if-none-match': await etagOf(changes) } },
     { name: 'Atom feed with its ETag (304)', path: atom, headers: { 'if-none-match': await etagOf(atom) } },
   ].map((s) => ({ ...s, rates: [] as number[], cpuUs: [] as number[], statuses: new Set<string>() }));
-  log(`feeds bench: ${fmtInt(EVENTS)} changes on PostgreSQL, ${SECONDS} s per scenario and round, ${CONNECTIONS} connections`);
+  log(`feeds bench: ${report.fmtInt(EVENTS)} changes on PostgreSQL, ${SECONDS} s per scenario and round, ${CONNECTIONS} connections`);
   type Scenario = (typeof scenarios)[number];
   const cannon = async (s: Scenario, seconds: number) => {
     const headers = Object.entries(s.headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
@@ -89,7 +77,7 @@ export async function run(): Promise<BenchResult> {
     s.rates.push(rate);
     s.cpuUs.push(cpuUs);
     for (const code of statuses) s.statuses.add(code);
-    log(`  ${s.name}: ${fmtInt(rate)}/s, ${cpuUs.toFixed(0)} µs CPU a request`);
+    log(`  ${s.name}: ${report.fmtInt(rate)}/s, ${cpuUs.toFixed(0)} µs CPU a request`);
   });
   // What an answer not in the feed cache costs: distinct cursors (each its own ETag), one at a time, in-process.
   const missMs: Record<string, number> = {};
@@ -116,27 +104,27 @@ export async function run(): Promise<BenchResult> {
 
   const healthz = scenarios[0]!;
   const ratio = (s: Scenario) => median(s.rates.map((rate, round) => rate / healthz.rates[round]!));
-  const goalOf = (s: Scenario): Goal | undefined =>
-    s === healthz ? undefined : { value: ratio(s), op: '>=', target: s.name.includes('304') ? 0.9 : 0.5, show: fmtRatio };
-  const table = recordTable(scenarios, {
+  const goalOf = (s: Scenario): report.Goal | undefined =>
+    s === healthz ? undefined : { value: ratio(s), op: '>=', target: s.name.includes('304') ? 0.9 : 0.5, show: report.fmtRatio };
+  const table = report.recordTable(scenarios, {
     request: (s) => s.name,
     statuses: (s) => [...s.statuses].join(', '),
-    [`>requests/s (median of ${ROUNDS})`]: (s) => fmtInt(median(s.rates)),
+    [`>requests/s (median of ${ROUNDS})`]: (s) => report.fmtInt(median(s.rates)),
     '>rounds': (s) => spread(s.rates),
-    '>of /healthz (median of rounds)': (s) => fmtRatio(ratio(s)),
-    '>server CPU a request': (s) => `${fmtInt(median(s.cpuUs))} µs`,
-    goal: (s) => (goalOf(s) ? goalCell(goalOf(s)!) : ''),
+    '>of /healthz (median of rounds)': (s) => report.fmtRatio(ratio(s)),
+    '>server CPU a request': (s) => `${report.fmtInt(median(s.cpuUs))} µs`,
+    goal: (s) => (goalOf(s) ? report.goalCell(goalOf(s)!) : ''),
   });
   return {
     section: 'Feed throughput (issue 15)',
     command: 'npm run bench -- feeds     # BENCH_FEED_EVENTS=500 BENCH_FEED_SECONDS=2 for a quick pass (no file written)',
-    machine: machineInfo(),
+    machine: report.machineInfo(),
     run: clock.finish(),
-    write: writeUnless(EVENTS !== 5_000 || SECONDS !== 2, 'BENCH_FEED_EVENTS or BENCH_FEED_SECONDS'),
-    blocks: writeUp(
+    write: report.writeUnless(EVENTS !== 5_000 || SECONDS !== 2, 'BENCH_FEED_EVENTS or BENCH_FEED_SECONDS'),
+    blocks: report.writeUp(
       'feeds',
       {
-        events: fmtInt(EVENTS),
+        events: report.fmtInt(EVENTS),
         seconds: SECONDS,
         rounds: ROUNDS,
         connections: CONNECTIONS,

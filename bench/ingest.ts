@@ -30,31 +30,17 @@ import { median } from '../testkit/stats';
 import { timed } from '../testkit/timing';
 import { interleaved, log, spread } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
-import {
-  type BenchResult,
-  cols,
-  envNumber,
-  fmtInt,
-  fmtRatio,
-  type Goal,
-  goalCell,
-  goalMet,
-  goalText,
-  machineInfo,
-  startRun,
-  writeUnless,
-  writeUp,
-} from './report';
+import * as report from './report';
 
-const TOTAL = envNumber('BENCH_EVENTS', 20_000);
+const TOTAL = report.envNumber('BENCH_EVENTS', 20_000);
 const BATCH = 1_000;
-const ROUNDS = envNumber('BENCH_ROUNDS', 3, 1);
+const ROUNDS = report.envNumber('BENCH_ROUNDS', 3, 1);
 
 const PHASES = ['raw', 'new', 'unchanged', 'changed'] as const;
 type Phase = (typeof PHASES)[number];
 const LABELS: Record<Phase, string> = {
   raw: 'raw multi-row INSERT (scratch table)',
-  new: `ingest new (${TOTAL / BATCH} x ${fmtInt(BATCH)})`,
+  new: `ingest new (${TOTAL / BATCH} x ${report.fmtInt(BATCH)})`,
   unchanged: 're-ingest unchanged',
   changed: 're-ingest 5% changed',
 };
@@ -104,7 +90,7 @@ async function measureRound(r: TargetResult, round: number, work: ReturnType<typ
       keep('raw', ms, { eventsInserted: rows, eventsUpdated: 0, changesAppended: 0, total: rows, detectionRuns: 0, sourceStates: 0 });
     };
     for (const step of round % 2 ? [raw, ours] : [ours, raw]) await step();
-    log(`  ${r.target.name} round ${round}/${ROUNDS}: ${PHASES.map((p) => `${p} ${fmtInt(rate(r, p, -1))}/s`).join(', ')}`);
+    log(`  ${r.target.name} round ${round}/${ROUNDS}: ${PHASES.map((p) => `${p} ${report.fmtInt(rate(r, p, -1))}/s`).join(', ')}`);
   } finally {
     await fresh.dispose();
   }
@@ -144,9 +130,9 @@ async function runRaw(db: Db, rowBatches: readonly ReturnType<typeof rawRows>[])
 const rate = (r: TargetResult, phase: Phase, round?: number) =>
   (TOTAL / (round === undefined ? median(r.ms[phase]) : r.ms[phase].at(round)!)) * 1000;
 const goals = (r: TargetResult) => ({
-  newVsRaw: { value: rate(r, 'new') / rate(r, 'raw'), op: '>=', target: 0.5, show: fmtRatio } satisfies Goal,
-  unchangedVsNew: { value: rate(r, 'unchanged') / rate(r, 'new'), op: '>=', target: 2, show: fmtRatio } satisfies Goal,
-  zeroRows: { value: r.rows.unchanged?.total ?? Number.NaN, op: '=', target: 0 } satisfies Goal,
+  newVsRaw: { value: rate(r, 'new') / rate(r, 'raw'), op: '>=', target: 0.5, show: report.fmtRatio } satisfies report.Goal,
+  unchangedVsNew: { value: rate(r, 'unchanged') / rate(r, 'new'), op: '>=', target: 2, show: report.fmtRatio } satisfies report.Goal,
+  zeroRows: { value: r.rows.unchanged?.total ?? Number.NaN, op: '=', target: 0 } satisfies report.Goal,
 });
 
 /**
@@ -183,16 +169,16 @@ function tables(results: readonly TargetResult[]) {
     return PHASES.map((phase) => [
       r.target.name,
       LABELS[phase],
-      fmtInt(rate(r, phase)),
+      report.fmtInt(rate(r, phase)),
       spread(r.ms[phase].map((ms) => (TOTAL / ms) * 1000)),
       rowsCell(r.rows[phase]),
       phase === 'raw'
         ? '1.00x'
-        : `${fmtRatio(rate(r, phase) / rate(r, phase === 'new' ? 'raw' : 'new'))} of ${phase === 'new' ? 'raw' : 'new'}`,
+        : `${report.fmtRatio(rate(r, phase) / rate(r, phase === 'new' ? 'raw' : 'new'))} of ${phase === 'new' ? 'raw' : 'new'}`,
       phase === 'new'
-        ? goalCell(g.newVsRaw, ' raw')
+        ? report.goalCell(g.newVsRaw, ' raw')
         : phase === 'unchanged'
-          ? `${goalCell(g.unchangedVsNew, ' new')}; 0 rows: ${goalMet(g.zeroRows) ? 'met' : 'NOT met'}`
+          ? `${report.goalCell(g.unchangedVsNew, ' new')}; 0 rows: ${report.goalMet(g.zeroRows) ? 'met' : 'NOT met'}`
           : '',
     ]);
   });
@@ -202,13 +188,13 @@ function tables(results: readonly TargetResult[]) {
     [0, 1].map((i) => ({ title: `${r.target.name}, ${i ? 'unchanged' : 'new'}`, profiles: [r.profile!.cpu[i]!], per: TOTAL / BATCH }));
   return {
     rates: {
-      columns: cols('database', 'phase', '>events/s (median)', '>rounds (min-max events/s)', '>rows written', '>ratio', 'goal'),
+      columns: report.cols('database', 'phase', '>events/s (median)', '>rounds (min-max events/s)', '>rows written', '>ratio', 'goal'),
       rows: rateRows,
     },
     ...(profiledRuns.length > 0 && {
       profile: whereTimeGoes(profiledRuns.flatMap(perBatch), 'ms per batch'),
       statements: {
-        columns: cols('SQL statement (wall ms per 1,000-event batch)', ...profiledRuns.map((r) => `>${r.target.name}`)),
+        columns: report.cols('SQL statement (wall ms per 1,000-event batch)', ...profiledRuns.map((r) => `>${r.target.name}`)),
         rows: statements.map((s) => [
           s,
           ...profiledRuns
@@ -237,11 +223,11 @@ function workload() {
   };
 }
 
-export async function run(): Promise<BenchResult> {
-  const clock = startRun();
+export async function run(): Promise<report.BenchResult> {
+  const clock = report.startRun();
   const work = workload();
   log(
-    `ingest bench: ${fmtInt(TOTAL)} events in batches of ${fmtInt(BATCH)}, ${ROUNDS} rounds per database, bodies ${work.bodyChars} chars`,
+    `ingest bench: ${report.fmtInt(TOTAL)} events in batches of ${report.fmtInt(BATCH)}, ${ROUNDS} rounds per database, bodies ${work.bodyChars} chars`,
   );
   const { targets, postgresVersion } = await dbTargets('bench_ingest', 'postgres,pglite-memory,pglite-disk', log);
   const results: TargetResult[] = targets.map((target) => ({
@@ -253,7 +239,7 @@ export async function run(): Promise<BenchResult> {
   try {
     await interleaved(ROUNDS, results, (r, round) => measureRound(r, round, work));
     for (const r of results) {
-      const missed = Object.values(goals(r)).some((g) => !goalMet(g));
+      const missed = Object.values(goals(r)).some((g) => !report.goalMet(g));
       if (process.env.BENCH_PROFILE !== '0' || missed) {
         log(`  profiling ${r.target.name}${missed ? ' (a goal is not met)' : ''} ...`);
         await profile(r, work);
@@ -266,25 +252,25 @@ export async function run(): Promise<BenchResult> {
   return {
     section: 'Ingest (issue 3)',
     command: 'npm run bench -- ingest        # BENCH_EVENTS=2000 BENCH_ROUNDS=1 for a quick pass (no file written)',
-    machine: machineInfo({
+    machine: report.machineInfo({
       PostgreSQL: postgresVersion,
       PGlite: targets.find((t) => t.name.startsWith('PGlite'))?.version ?? pgliteVersion(),
     }),
     run: clock.finish(),
-    write: writeUnless(TOTAL !== 20_000, 'BENCH_EVENTS'),
-    blocks: writeUp(
+    write: report.writeUnless(TOTAL !== 20_000, 'BENCH_EVENTS'),
+    blocks: report.writeUp(
       'ingest',
       {
-        total: fmtInt(TOTAL),
+        total: report.fmtInt(TOTAL),
         bodyChars: work.bodyChars,
         batches: TOTAL / BATCH,
-        batch: fmtInt(BATCH),
+        batch: report.fmtInt(BATCH),
         edits: work.changed.edits,
         flips: work.changed.flips,
         rounds: ROUNDS,
         goals: results.map((r) => ({
           target: r.target.name,
-          ...Object.fromEntries(Object.entries(goals(r)).map(([k, g]) => [k, goalText(g)])),
+          ...Object.fromEntries(Object.entries(goals(r)).map(([k, g]) => [k, report.goalText(g)])),
         })),
         profiled: results.some((r) => r.profile),
       },

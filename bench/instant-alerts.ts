@@ -16,16 +16,16 @@ import { sampleEvent } from '../testkit/events';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import { percentileUnsorted } from '../testkit/stats';
 import { log } from './measure';
-import { type BenchResult, envNumber, fmtInt, fmtRatio, type Goal, goalText, machineInfo, startRun, writeUnless, writeUp } from './report';
+import * as report from './report';
 
-const SUBSCRIBERS = envNumber('BENCH_SUBSCRIBERS', 100_000, 1_000);
+const SUBSCRIBERS = report.envNumber('BENCH_SUBSCRIBERS', 100_000, 1_000);
 const HOUR = 3_600_000;
 
 const env = { EMAIL_FROM: 'Democracy Tracker <alerts@example.org>', PUBLIC_BASE_URL: 'https://alerts.example.org' };
 const hours = (ms: number) => `${(ms / HOUR).toFixed(2)} h`;
 
-export async function run(): Promise<BenchResult> {
-  const clock = startRun();
+export async function run(): Promise<report.BenchResult> {
+  const clock = report.startRun();
   const { handle, drop } = await freshSchema(benchDatabaseUrl(), 'bench_instant', { max: 10 });
   const resend = await startFakeResendProcess();
   let offset = 0; // the service's clock, moved by hand for the cap phases
@@ -60,7 +60,7 @@ export async function run(): Promise<BenchResult> {
     await deps.instantPump.idle();
     return committed;
   };
-  log(`instant alerts bench: ${fmtInt(SUBSCRIBERS)} subscribers on PostgreSQL`);
+  log(`instant alerts bench: ${report.fmtInt(SUBSCRIBERS)} subscribers on PostgreSQL`);
   const committed = await detect(1);
   const latencies = accepted.map((at) => at - committed);
   const alertRate = latencies.length / (Math.max(...latencies) / 1000);
@@ -87,24 +87,24 @@ export async function run(): Promise<BenchResult> {
   await drop();
 
   const p = (q: number) => percentileUnsorted(latencies, q);
-  const goals: Goal[] = [
+  const goals: report.Goal[] = [
     { value: p(99) / 1000, op: '<', target: 5, unit: ' s', show: (n) => n.toFixed(2) },
-    { value: alertRate / digestRate, op: '>=', target: 0.5, show: fmtRatio },
+    { value: alertRate / digestRate, op: '>=', target: 0.5, show: report.fmtRatio },
     { value: Number(rows[0]?.closest ?? 6 * HOUR), op: '>=', target: 6 * HOUR, show: hours },
   ];
-  const [p99Goal, ratioGoal, capGoal] = goals.map(goalText);
+  const [p99Goal, ratioGoal, capGoal] = goals.map(report.goalText);
   const counts = { subscribers: SUBSCRIBERS, instant: SUBSCRIBERS / 10, alerts: latencies.length, p50: p(50), p99: p(99), alertRate };
   const view = {
-    ...Object.fromEntries(Object.entries({ ...counts, digests: digests.sent, digestRate, batched }).map(([k, v]) => [k, fmtInt(v)])),
+    ...Object.fromEntries(Object.entries({ ...counts, digests: digests.sent, digestRate, batched }).map(([k, v]) => [k, report.fmtInt(v)])),
     ...{ heldBack, twice: Number(rows[0]?.most ?? 0), overSent: [...perRecipient.values()].filter((n) => n > 2).length },
     ...{ p99Goal, ratioGoal, capGoal },
   };
   return {
     section: 'Instant watch-flag alerts (issue 14)',
     command: 'npm run bench -- instant-alerts     # BENCH_SUBSCRIBERS=10000 for a quick pass (no file written)',
-    machine: machineInfo(),
+    machine: report.machineInfo(),
     run: clock.finish(),
-    write: writeUnless(SUBSCRIBERS !== 100_000, 'BENCH_SUBSCRIBERS'),
-    blocks: writeUp('instant-alerts', view),
+    write: report.writeUnless(SUBSCRIBERS !== 100_000, 'BENCH_SUBSCRIBERS'),
+    blocks: report.writeUp('instant-alerts', view),
   };
 }

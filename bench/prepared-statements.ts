@@ -17,11 +17,11 @@ import { signUp } from '../src/db/subscribers';
 import { benchDatabaseUrl, freshSchema } from '../testkit/db-targets';
 import { median } from '../testkit/stats';
 import { atConcurrency, interleaved, log } from './measure';
-import { type BenchResult, envNumber, fmtInt, machineInfo, recordTable, startRun, writeUnless, writeUp } from './report';
+import * as report from './report';
 
-const ROUNDS = envNumber('BENCH_ROUNDS', 6, 1);
+const ROUNDS = report.envNumber('BENCH_ROUNDS', 6, 1);
 const CONCURRENCY = 10;
-const PER_ROUND = envNumber('BENCH_CALLS', 3_000, 10);
+const PER_ROUND = report.envNumber('BENCH_CALLS', 3_000, 10);
 
 type Mode = 'plain' | 'named';
 
@@ -40,7 +40,7 @@ function namingPool(pool: pg.Pool): PostgresPool {
   return { options: pool.options, end: () => pool.end(), connect };
 }
 
-export async function run(): Promise<BenchResult> {
+export async function run(): Promise<report.BenchResult> {
   const url = benchDatabaseUrl();
   const { handle, schema, drop } = await freshSchema(url, `bench_prepared_${process.pid}`);
   await handle.close();
@@ -52,7 +52,7 @@ export async function run(): Promise<BenchResult> {
   const figures = { plain: { signUp: [] as number[], claim: [] as number[] }, named: { signUp: [] as number[], claim: [] as number[] } };
   let serial = 0;
   let clock = Date.parse('2030-01-01T00:00:00Z');
-  const clockRun = startRun();
+  const clockRun = report.startRun();
   try {
     await interleaved(ROUNDS, ['plain', 'named'] as const, async (mode, round) => {
       const db = dbs[mode];
@@ -78,7 +78,7 @@ export async function run(): Promise<BenchResult> {
       });
       figures[mode].signUp.push(signUpRate);
       figures[mode].claim.push(claimRate);
-      log(`round ${round} ${mode}: sign-up ${fmtInt(signUpRate)}/s, notice claim ${fmtInt(claimRate)}/s`);
+      log(`round ${round} ${mode}: sign-up ${report.fmtInt(signUpRate)}/s, notice claim ${report.fmtInt(claimRate)}/s`);
     });
   } finally {
     await Promise.all([dbs.plain.destroy(), dbs.named.destroy()]);
@@ -92,20 +92,20 @@ export async function run(): Promise<BenchResult> {
   return {
     section: 'Prepared statements',
     command: 'npm run bench -- prepared-statements        # BENCH_ROUNDS=2 BENCH_CALLS=300 for a quick pass (no file written)',
-    machine: machineInfo(),
+    machine: report.machineInfo(),
     run: clockRun.finish(),
-    write: writeUnless(ROUNDS !== 6 || PER_ROUND !== 3_000, 'BENCH_ROUNDS or BENCH_CALLS'),
-    blocks: writeUp(
+    write: report.writeUnless(ROUNDS !== 6 || PER_ROUND !== 3_000, 'BENCH_ROUNDS or BENCH_CALLS'),
+    blocks: report.writeUp(
       'prepared-statements',
-      { concurrency: CONCURRENCY, calls: fmtInt(PER_ROUND), rounds: ROUNDS },
+      { concurrency: CONCURRENCY, calls: report.fmtInt(PER_ROUND), rounds: ROUNDS },
       {
-        rates: recordTable(rows, {
+        rates: report.recordTable(rows, {
           statement: (r) => r.name,
-          '>plain, median /s': (r) => fmtInt(median(r.plain)),
-          '>named, median /s': (r) => fmtInt(median(r.named)),
+          '>plain, median /s': (r) => report.fmtInt(median(r.plain)),
+          '>named, median /s': (r) => report.fmtInt(median(r.named)),
           '>named vs plain': (r) => `${gain(r) >= 0 ? '+' : ''}${(gain(r) * 100).toFixed(1)}%`,
-          'plain, per round': (r) => r.plain.map(fmtInt).join(', '),
-          'named, per round': (r) => r.named.map(fmtInt).join(', '),
+          'plain, per round': (r) => r.plain.map(report.fmtInt).join(', '),
+          'named, per round': (r) => r.named.map(report.fmtInt).join(', '),
         }),
       },
     ),

@@ -30,23 +30,9 @@ import {
 } from '../testkit/subscriber-load';
 import { inTempDir, log } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
-import {
-  type BenchResult,
-  envNumber,
-  fmtInt,
-  fmtRatio,
-  type Goal,
-  goalCell,
-  goalText,
-  machineInfo,
-  met,
-  recordTable,
-  startRun,
-  writeUnless,
-  writeUp,
-} from './report';
+import * as report from './report';
 
-const SECONDS = envNumber('BENCH_SECONDS', 10, 1);
+const SECONDS = report.envNumber('BENCH_SECONDS', 10, 1);
 const [CONNECTIONS, RATE, PACED_MAX, MANAGED] = [10, 200, 64, 1_000];
 const [GOAL_VS_HEALTHZ, GOAL_VS_DURABLE, GOAL_P99_MS] = [0.3, 0.5, 50];
 const LABELS: Record<Scenario, string> = {
@@ -78,7 +64,7 @@ const measure = async (ctx: LoadContext, phase: Phase | 'warm-up', scenario: Sce
     ...(phase === 'burst' || phase === 'paced' ? { rate: RATE } : {}),
   });
   log(
-    `  ${phase.padEnd(8)} ${labelOf(m).padEnd(27)} ${fmtInt(rps(m)).padStart(6)} req/s  p99 ${ms(m.latency.p99)} ms  non-2xx ${m.non2xx} ` +
+    `  ${phase.padEnd(8)} ${labelOf(m).padEnd(27)} ${report.fmtInt(rps(m)).padStart(6)} req/s  p99 ${ms(m.latency.p99)} ms  non-2xx ${m.non2xx} ` +
       `errors ${m.errors} timeouts ${m.timeouts}  event loop ${(m.elu * 100).toFixed(0)}%  app CPU ${m.cpu.app.toFixed(2)} ms/request`,
   );
   return m;
@@ -94,19 +80,19 @@ function writeUpView(results: readonly Measured[], profile: { profile: CpuProfil
     find('full', 'durable'),
     find('full', 'signup', 'resend'),
   ];
-  const vsHealthz = (r: Measured | undefined): Goal => ({
+  const vsHealthz = (r: Measured | undefined): report.Goal => ({
     value: r ? rps(r) / rps(healthz) : Number.NaN,
     op: '>=',
     target: GOAL_VS_HEALTHZ,
-    show: fmtRatio,
+    show: report.fmtRatio,
   });
-  const vsDurable = (r: Measured): Goal => ({
+  const vsDurable = (r: Measured): report.Goal => ({
     value: durable ? rps(r) / rps(durable) : Number.NaN,
     op: '>=',
     target: GOAL_VS_DURABLE,
-    show: fmtRatio,
+    show: report.fmtRatio,
   });
-  const p99 = (r: Measured | undefined): Goal => ({
+  const p99 = (r: Measured | undefined): report.Goal => ({
     value: r?.latency.p99 ?? Number.NaN,
     also: r !== undefined && rps(r) >= RATE * 0.95,
     op: '<',
@@ -120,25 +106,25 @@ function writeUpView(results: readonly Measured[], profile: { profile: CpuProfil
   const putCpu = find('full', 'preferences')?.cpu.app ?? Number.NaN;
   const view = {
     gatherMs: NOTICE_GATHER_MS,
-    managed: fmtInt(MANAGED),
+    managed: report.fmtInt(MANAGED),
     rate: RATE,
     connections: CONNECTIONS,
     perConnection: RATE / CONNECTIONS,
     spacingMs: 1000 / RATE,
     pacedMax: PACED_MAX,
     durablePath: DURABLE_INSERT_PATH,
-    profiledSignups: fmtInt(profile.signups),
+    profiledSignups: report.fmtInt(profile.signups),
     signupRuns: results
       .filter((r) => r.emails)
       .map((r) => ({
         label: labelOf(r),
         phase: PHASES[r.phase][1],
-        ok: fmtInt(r.ok),
-        atEnd: fmtInt(r.emails!.atEnd),
+        ok: report.fmtInt(r.ok),
+        atEnd: report.fmtInt(r.emails!.atEnd),
         how: r.transport === 'resend' ? 'received by the fake Resend' : '.eml files written',
-        after: fmtInt(r.emails!.after),
-        drainMs: fmtInt(r.emails!.drainMs),
-        extra: r.emails!.after > r.ok && { n: fmtInt(r.emails!.after - r.ok), timeouts: r.timeouts > 0 },
+        after: report.fmtInt(r.emails!.after),
+        drainMs: report.fmtInt(r.emails!.drainMs),
+        extra: r.emails!.after > r.ok && { n: report.fmtInt(r.emails!.after - r.ok), timeouts: r.timeouts > 0 },
       })),
     lags: results.filter((r) => r.senderLag).map((r) => ({ label: labelOf(r), p99: ms(r.senderLag!.p99), max: ms(r.senderLag!.max) })),
     after,
@@ -148,11 +134,12 @@ function writeUpView(results: readonly Measured[], profile: { profile: CpuProfil
     eluBurst: ((find('burst', 'healthz')?.elu ?? Number.NaN) * 100).toFixed(0),
     eluPaced: ((find('paced', 'healthz')?.elu ?? Number.NaN) * 100).toFixed(0),
     budget: { healthz: budget(healthz), signup: budget(signup), resend: resendSignup && budget(resendSignup) },
-    appRatio: `${healthz.cpu.app.toFixed(2)} / ${signup.cpu.app.toFixed(2)} = ${fmtRatio(healthz.cpu.app / signup.cpu.app)}`,
-    machineRatio: `${cpuTotal(healthz).toFixed(2)} / ${cpuTotal(signup).toFixed(2)} = ${fmtRatio(cpuTotal(healthz) / cpuTotal(signup))}`,
+    appRatio: `${healthz.cpu.app.toFixed(2)} / ${signup.cpu.app.toFixed(2)} = ${report.fmtRatio(healthz.cpu.app / signup.cpu.app)}`,
+    machineRatio: `${cpuTotal(healthz).toFixed(2)} / ${cpuTotal(signup).toFixed(2)} = ${report.fmtRatio(cpuTotal(healthz) / cpuTotal(signup))}`,
     resendRatios:
-      resendSignup && `${fmtRatio(healthz.cpu.app / resendSignup.cpu.app)} and ${fmtRatio(cpuTotal(healthz) / cpuTotal(resendSignup))}`,
-    measured: fmtRatio(vsHealthz(signup).value),
+      resendSignup &&
+      `${report.fmtRatio(healthz.cpu.app / resendSignup.cpu.app)} and ${report.fmtRatio(cpuTotal(healthz) / cpuTotal(resendSignup))}`,
+    measured: report.fmtRatio(vsHealthz(signup).value),
     goalVsHealthz: GOAL_VS_HEALTHZ,
     maxFactor: (1 / GOAL_VS_HEALTHZ).toFixed(1),
     maxApp: (healthz.cpu.app / GOAL_VS_HEALTHZ).toFixed(2),
@@ -161,11 +148,11 @@ function writeUpView(results: readonly Measured[], profile: { profile: CpuProfil
     putCpu: putCpu.toFixed(2),
     putCores: ((RATE * putCpu) / 1000).toFixed(2),
     goals: {
-      signupRps: fmtInt(rps(signup)),
-      vsHealthz: goalText(vsHealthz(signup)),
-      resend: resendSignup && { rps: fmtInt(rps(resendSignup)), vsHealthz: goalText(vsHealthz(resendSignup)) },
-      durableRps: fmtInt(durable ? rps(durable) : Number.NaN),
-      vsDurable: goalText(vsDurable(signup)),
+      signupRps: report.fmtInt(rps(signup)),
+      vsHealthz: report.goalText(vsHealthz(signup)),
+      resend: resendSignup && { rps: report.fmtInt(rps(resendSignup)), vsHealthz: report.goalText(vsHealthz(resendSignup)) },
+      durableRps: report.fmtInt(durable ? rps(durable) : Number.NaN),
+      vsDurable: report.goalText(vsDurable(signup)),
       p99: (
         [
           ['signup', 'outbox'],
@@ -176,43 +163,44 @@ function writeUpView(results: readonly Measured[], profile: { profile: CpuProfil
         .filter(([s, t]) => find('burst', s, t))
         .map(([s, t]) => ({
           label: labelOf({ scenario: s, transport: t }),
-          burst: goalText(p99(find('burst', s, t))),
-          paced: goalText(p99(find('paced', s, t))),
+          burst: report.goalText(p99(find('burst', s, t))),
+          paced: report.goalText(p99(find('paced', s, t))),
         })),
-      non2xx: fmtInt(results.reduce((n, r) => n + r.non2xx, 0)),
-      non2xxMet: met(results.every((r) => r.non2xx === 0)),
-      errors: fmtInt(results.reduce((n, r) => n + r.errors, 0)),
-      timeouts: fmtInt(results.reduce((n, r) => n + r.timeouts, 0)),
+      non2xx: report.fmtInt(results.reduce((n, r) => n + r.non2xx, 0)),
+      non2xxMet: report.met(results.every((r) => r.non2xx === 0)),
+      errors: report.fmtInt(results.reduce((n, r) => n + r.errors, 0)),
+      timeouts: report.fmtInt(results.reduce((n, r) => n + r.timeouts, 0)),
       late: results
         .filter((r) => r.timeouts > 0)
-        .map((r) => `${labelOf(r)} ${PHASES[r.phase][1]}: ${fmtInt(r.timeouts)}`)
+        .map((r) => `${labelOf(r)} ${PHASES[r.phase][1]}: ${report.fmtInt(r.timeouts)}`)
         .join('; '),
     },
   };
   const tables = {
-    results: recordTable(results, {
+    results: report.recordTable(results, {
       endpoint: labelOf,
       load: (r) => PHASES[r.phase][0],
-      '>requests': (r) => fmtInt(r.total),
-      '>requests/s': (r) => fmtInt(rps(r)),
-      '>vs healthz': (r) => (r.phase === 'full' ? fmtRatio(rps(r) / rps(healthz)) : ''),
-      '>vs durable INSERT': (r) => (r.phase === 'full' && durable && r.scenario !== 'healthz' ? fmtRatio(rps(r) / rps(durable)) : ''),
+      '>requests': (r) => report.fmtInt(r.total),
+      '>requests/s': (r) => report.fmtInt(rps(r)),
+      '>vs healthz': (r) => (r.phase === 'full' ? report.fmtRatio(rps(r) / rps(healthz)) : ''),
+      '>vs durable INSERT': (r) =>
+        r.phase === 'full' && durable && r.scenario !== 'healthz' ? report.fmtRatio(rps(r) / rps(durable)) : '',
       ...Object.fromEntries((['p50', 'p90', 'p99', 'max'] as const).map((p) => [`>${p} ms`, (r: Measured) => ms(r.latency[p])])),
       '>non-2xx': (r) =>
         r.non2xx === 0
           ? '0'
-          : `${fmtInt(r.non2xx)} (${Object.entries(r.statusCodes)
-              .map(([c, n]) => `${c}: ${fmtInt(n)}`)
+          : `${report.fmtInt(r.non2xx)} (${Object.entries(r.statusCodes)
+              .map(([c, n]) => `${c}: ${report.fmtInt(n)}`)
               .join(', ')})`,
       '>errors / timeouts': (r) => `${r.errors} / ${r.timeouts}`,
       goal: (r) =>
         r.phase === 'full' && r.scenario === 'signup'
-          ? `${goalCell(vsHealthz(r), ' healthz')}${durable ? `; ${goalCell(vsDurable(r), ' durable INSERT')}` : ''}`
+          ? `${report.goalCell(vsHealthz(r), ' healthz')}${durable ? `; ${report.goalCell(vsDurable(r), ' durable INSERT')}` : ''}`
           : r.phase !== 'full' && r.scenario !== 'healthz'
-            ? `p99 ${goalCell(p99(r))} at ${RATE}/s`
+            ? `p99 ${report.goalCell(p99(r))} at ${RATE}/s`
             : '',
     }),
-    app: recordTable(results, {
+    app: report.recordTable(results, {
       endpoint: labelOf,
       load: (r) => PHASES[r.phase][1],
       '>app event loop busy': (r) => `${(r.elu * 100).toFixed(0)}%`,
@@ -230,8 +218,8 @@ function writeUpView(results: readonly Measured[], profile: { profile: CpuProfil
   return { view, tables };
 }
 
-export async function run(): Promise<BenchResult> {
-  const clock = startRun();
+export async function run(): Promise<report.BenchResult> {
+  const clock = report.startRun();
   const [cpuBefore, appCpuBefore] = [cpuTimes(), process.cpuUsage()];
   const url = benchDatabaseUrl();
   const database = decodeURIComponent(new URL(url).pathname.slice(1));
@@ -254,7 +242,11 @@ export async function run(): Promise<BenchResult> {
           results.push(await measure(ctx, phase, scenario, app));
       }
       after.resend = await measureResend(ctx, url, `${schema}_resend`, results);
-      after.outbox = { ...(await stateAfter(app.handle.db)), eml: fmtInt(countEml(app.outboxDir)), failures: app.backgroundFailures() };
+      after.outbox = {
+        ...(await stateAfter(app.handle.db)),
+        eml: report.fmtInt(countEml(app.outboxDir)),
+        failures: app.backgroundFailures(),
+      };
       log('  sign-ups at full load again, under the CPU profiler ...');
       const signups = await profiled(() => measure(ctx, 'full', 'signup', app));
       return { profile: signups.profile, signups: signups.result.ok };
@@ -267,7 +259,7 @@ export async function run(): Promise<BenchResult> {
   });
   const cpuAfter = cpuTimes();
   const appCpu = process.cpuUsage(appCpuBefore);
-  const cores = Number(machineInfo().nproc) || 1;
+  const cores = Number(report.machineInfo().nproc) || 1;
   const busy =
     cpuBefore && cpuAfter
       ? `all ${cores} CPUs were ${(100 * (1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total))).toFixed(0)}% busy over the run (/proc/stat), ` +
@@ -277,10 +269,10 @@ export async function run(): Promise<BenchResult> {
   return {
     section: 'Subscribers (issue 5)',
     command: 'npm run bench -- subscriptions        # BENCH_SECONDS=2 for a quick pass (no file written)',
-    machine: machineInfo({ PostgreSQL: await postgresVersion(url), 'load generator': autocannon }),
+    machine: report.machineInfo({ PostgreSQL: await postgresVersion(url), 'load generator': autocannon }),
     run: clock.finish(`${busy ? `${busy}. ` : ''}The app, PostgreSQL and the load generator share these cores with that other work`),
-    write: writeUnless(SECONDS !== 10, 'BENCH_SECONDS'),
-    blocks: writeUp('subscriptions', view, tables),
+    write: report.writeUnless(SECONDS !== 10, 'BENCH_SECONDS'),
+    blocks: report.writeUp('subscriptions', view, tables),
   };
 }
 
@@ -298,11 +290,11 @@ async function measureResend(ctx: LoadContext, url: string, schema: string, resu
       const [deliveries, usage] = [await fake.deliveries(), await fake.usage()];
       return {
         ...(await stateAfter(app.handle.db)),
-        deliveries: fmtInt(deliveries.length),
-        requests: fmtInt(usage.requests),
+        deliveries: report.fmtInt(deliveries.length),
+        requests: report.fmtInt(usage.requests),
         perBatch: (deliveries.length / Math.max(1, usage.requests)).toFixed(1),
-        distinct: fmtInt(new Set(deliveries.flatMap((d) => d.to)).size),
-        oneClick: fmtInt(deliveries.filter((d) => d.oneClick).length),
+        distinct: report.fmtInt(new Set(deliveries.flatMap((d) => d.to)).size),
+        oneClick: report.fmtInt(deliveries.filter((d) => d.oneClick).length),
         failures: app.backgroundFailures(),
         cpuPerEmail: (usage.cpuMs / Math.max(1, deliveries.length)).toFixed(2),
       };

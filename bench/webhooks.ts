@@ -7,21 +7,7 @@ import { type RawResult, rawPass, runWebhookPhase, type Sample, syntheticBodies 
 import { startWebhookReceivers } from '../testkit/webhook-receivers';
 import { log } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
-import {
-  type BenchResult,
-  fmtInt,
-  fmtRatio,
-  type Goal,
-  goalCell,
-  goalMet,
-  goalText,
-  machineInfo,
-  met,
-  recordTable,
-  startRun,
-  writeUnless,
-  writeUp,
-} from './report';
+import * as report from './report';
 
 const APP_SECRET = 'bench-app-secret-0123456789-0123456789';
 const [CHANGES, BATCH, ENDPOINTS, SLOW_MS] = [10_000, 1_000, 5, 2_000]; // the last endpoint is slow
@@ -40,18 +26,18 @@ const TITLES = {
   D: 'D: A with half the healthy endpoints signing v1a (Ed25519) beside v1',
 };
 
-const fmtSample = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${fmtInt(s.ms)} ms`);
+const fmtSample = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${report.fmtInt(s.ms)} ms`);
 type Phase = Awaited<ReturnType<typeof runWebhookPhase>>;
 
 const goals = (p: Phase, raw: number) => ({
-  ratio: { value: p.rate / raw, op: '>=', target: GOAL_RATIO, show: fmtRatio } satisfies Goal,
+  ratio: { value: p.rate / raw, op: '>=', target: GOAL_RATIO, show: report.fmtRatio } satisfies report.Goal,
   p99: {
     value: p.commit.p99?.ms ?? Number.NaN,
     also: p.commit.p99?.censored === false,
     op: '<',
     target: GOAL_P99_MS,
     show: (n) => `${n / 1000} s`,
-  } satisfies Goal,
+  } satisfies report.Goal,
 });
 
 /** What the run shows, as data for bench/text/webhooks.md (each reading only when the run shows it). */
@@ -64,11 +50,11 @@ function findings(phases: readonly Phase[], raw: number) {
   return {
     phases: phases.map((p) => ({
       ...p,
-      fanned: fmtInt(p.fanned),
+      fanned: report.fmtInt(p.fanned),
       batchesFanned: Math.round(p.fanned / BATCH),
       batches: p.marks.length,
-      pending: fmtInt(p.pending),
-      troubled: fmtInt(p.troubled),
+      pending: report.fmtInt(p.pending),
+      troubled: report.fmtInt(p.troubled),
       firsts: p.perBatchFirst.map((ms) => s(ms, 'none')).join(', '),
       lasts: p.perBatchLast.map((ms) => s(ms, 'not all')).join(', '),
       slow: p.key !== 'C' && {
@@ -78,31 +64,34 @@ function findings(phases: readonly Phase[], raw: number) {
       },
       leasedSlow: p.leasedSlowAvg.toFixed(1),
       leasedHealthy: p.leasedHealthyAvg.toFixed(1),
-      requests: fmtInt(p.requests),
-      connections: fmtInt(p.connections),
-      verified: fmtInt(p.verified),
-      unverified: fmtInt(p.unverified),
-      duplicates: fmtInt(p.duplicates),
+      requests: report.fmtInt(p.requests),
+      connections: report.fmtInt(p.connections),
+      verified: report.fmtInt(p.verified),
+      unverified: report.fmtInt(p.unverified),
+      duplicates: report.fmtInt(p.duplicates),
       statements: p.perAttempt
         .filter(([, v]) => v >= 0.01)
         .map(([k, v, ms]) => `${k} ${v.toFixed(2)} (${ms.toFixed(1)} ms)`)
         .join(', '),
-      ingestMs: fmtInt(median(p.marks.map((m) => m.ingestMs))),
-      fanOutMs: p.marks[0]?.fanOutMs !== undefined && fmtInt(median(p.marks.map((m) => m.fanOutMs ?? 0))),
+      ingestMs: report.fmtInt(median(p.marks.map((m) => m.ingestMs))),
+      fanOutMs: p.marks[0]?.fanOutMs !== undefined && report.fmtInt(median(p.marks.map((m) => m.fanOutMs ?? 0))),
       elu: Math.round(p.elu * 100),
-      stopMs: fmtInt(p.stopMs),
+      stopMs: report.fmtInt(p.stopMs),
       holds: p.slowPendingMax <= RUNNING_PER_ENDPOINT * (p.key === 'B' ? 2 : 1) ? 'kept to its own slots' : 'exceeded its limit',
     })),
     behind:
       behind.length > 0 &&
       behind
-        .map((p) => `phase ${p.key} had deliveries queued for ${fmtInt(p.fanned)} of ${fmtInt(CHANGES)} changes when the window closed`)
+        .map(
+          (p) =>
+            `phase ${p.key} had deliveries queued for ${report.fmtInt(p.fanned)} of ${report.fmtInt(CHANGES)} changes when the window closed`,
+        )
         .join('; '),
     keptUp: behind.length === 0 && phases.length > 0,
     burst:
       Number.isFinite(raw) &&
       raw > 0 &&
-      `Burst bound: each batch queues ${fmtInt(BATCH * HEALTHY)} healthy deliveries at once, so even a dispatcher posting at the raw rate (${fmtInt(raw)}/s) needs ` +
+      `Burst bound: each batch queues ${report.fmtInt(BATCH * HEALTHY)} healthy deliveries at once, so even a dispatcher posting at the raw rate (${report.fmtInt(raw)}/s) needs ` +
         `${lower.toFixed(1)} s for a batch's last one; the p99 of a batch is then about ${(0.99 * lower).toFixed(1)} s plus ingest-to-fan-out time. ` +
         (0.99 * lower >= GOAL_P99_MS / 1000
           ? 'In this run the p99 < 2 s goal was out of reach with 1,000-change batches unless delivery beats the raw 16-at-a-time rate.'
@@ -110,20 +99,22 @@ function findings(phases: readonly Phase[], raw: number) {
     noReuse:
       all.length > 0 &&
       all.every((p) => p.connections >= 0.95 * p.requests) &&
-      all.map((p) => `${fmtInt(p.connections)} TCP connections for ${fmtInt(p.requests)} requests (phase ${p.key})`).join(', '),
+      all
+        .map((p) => `${report.fmtInt(p.connections)} TCP connections for ${report.fmtInt(p.requests)} requests (phase ${p.key})`)
+        .join(', '),
     cpuBound: busy.length > 0 && {
       busy: busy.map((p) => `${Math.round(p.elu * 100)}% of phase ${p.key}'s window`).join(', '),
-      ingest: busy.map((p) => `${fmtInt(median(p.marks.map((m) => m.ingestMs)))} ms per batch in phase ${p.key}`).join(', '),
+      ingest: busy.map((p) => `${report.fmtInt(median(p.marks.map((m) => m.ingestMs)))} ms per batch in phase ${p.key}`).join(', '),
     },
   };
 }
 
-export async function run(): Promise<BenchResult> {
-  const clock = startRun();
+export async function run(): Promise<report.BenchResult> {
+  const clock = report.startRun();
   const url = benchDatabaseUrl();
   const code = codeVersion();
   log(
-    `webhooks bench (${code}): ${fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s`,
+    `webhooks bench (${code}): ${report.fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s`,
   );
   const batches = inBatches(benchEvents(CHANGES, 20_250_707), BATCH).map((b) => b.map((e) => normaliseEvent(eventInputSchema.parse(e))));
   const receivers = await startWebhookReceivers(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
@@ -143,7 +134,7 @@ export async function run(): Promise<BenchResult> {
     // One batch per interval: 4,000 healthy deliveries / (0.5 x the first raw rate), clamped to 2-5 s.
     intervalMs =
       FIXED_INTERVAL_MS ?? Math.round(Math.min(5_000, Math.max(2_000, ((BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate)) * 1000)));
-    log(`  ${raws[0]!.label}: ${fmtInt(raws[0]!.rate)} POSTs/s; pacing one batch every ${intervalMs} ms`);
+    log(`  ${raws[0]!.label}: ${report.fmtInt(raws[0]!.rate)} POSTs/s; pacing one batch every ${intervalMs} ms`);
     for (const key of (['A', 'B', 'C', 'D'] as const).filter((k) => PHASES.includes(k))) {
       const phase = () =>
         runWebhookPhase(key, { url, receivers, batches, intervalMs, endpoints: ENDPOINTS, capMs: CAP_MS, appSecret: APP_SECRET });
@@ -152,11 +143,13 @@ export async function run(): Promise<BenchResult> {
       if (key === 'C') ({ result: p, profile } = await profiled(phase));
       else p = await phase();
       phases.push(p);
-      log(`  phase ${key}: healthy ${fmtInt(p.delivered)}, ${fmtInt(p.rate)}/s, p99 ${fmtSample(p.commit.p99)}; slow ${p.slowDelivered}`);
+      log(
+        `  phase ${key}: healthy ${report.fmtInt(p.delivered)}, ${report.fmtInt(p.rate)}/s, p99 ${fmtSample(p.commit.p99)}; slow ${p.slowDelivered}`,
+      );
       const bodies = p.bodies.every((l) => l.length > 0) ? p.bodies : synthetic;
       const label = `raw ${raws.length + 1}: after ${key} (the payloads ${key} queued${bodies === synthetic ? '; none: changeBody ones' : ''})`;
       raws.push(await rawPass(label, receivers, bodies, rawOptions));
-      log(`  ${label}: ${fmtInt(raws.at(-1)!.rate)} POSTs/s`);
+      log(`  ${label}: ${report.fmtInt(raws.at(-1)!.rate)} POSTs/s`);
     }
   } finally {
     await receivers.close();
@@ -166,59 +159,59 @@ export async function run(): Promise<BenchResult> {
     section: 'Webhooks (issue 7)',
     command: 'npm run bench -- webhooks        # BENCH_WEBHOOK_PHASES=A BENCH_WEBHOOK_CAP_S=5 for a quick pass (no file written)',
     prefix: `Code: ${code}. `,
-    machine: machineInfo({ PostgreSQL: await postgresVersion(url) }),
+    machine: report.machineInfo({ PostgreSQL: await postgresVersion(url) }),
     run: clock.finish(),
-    write: writeUnless(
+    write: report.writeUnless(
       FIXED_INTERVAL_MS !== undefined || Boolean(process.env.BENCH_WEBHOOK_CAP_S) || PHASES.join() !== 'A,B,C,D',
       'BENCH_WEBHOOK_INTERVAL_MS, BENCH_WEBHOOK_CAP_S or BENCH_WEBHOOK_PHASES',
     ),
-    blocks: writeUp(
+    blocks: report.writeUp(
       'webhooks',
       {
-        changes: fmtInt(CHANGES),
+        changes: report.fmtInt(CHANGES),
         batches: CHANGES / BATCH,
-        batch: fmtInt(BATCH),
+        batch: report.fmtInt(BATCH),
         endpoints: ENDPOINTS,
-        healthyDeliveries: fmtInt(CHANGES * HEALTHY),
+        healthyDeliveries: report.fmtInt(CHANGES * HEALTHY),
         slowS: SLOW_MS / 1000,
         intervalS: (intervalMs / 1000).toFixed(2),
-        offered: fmtInt((BATCH * HEALTHY * 1000) / intervalMs),
+        offered: report.fmtInt((BATCH * HEALTHY * 1000) / intervalMs),
         capS: CAP_MS / 1000,
         rawPerEndpoint: RUNNING_PER_ENDPOINT,
         rawS: rawOptions.ms / 1000,
-        raw: fmtInt(raw),
+        raw: report.fmtInt(raw),
         goals: phases
           .filter((p) => p.key !== 'C')
           .map((p) => ({
             key: p.key,
-            ratio: goalText(goals(p, raw).ratio),
+            ratio: report.goalText(goals(p, raw).ratio),
             p99: fmtSample(p.commit.p99),
-            p99Met: met(goalMet(goals(p, raw).p99)),
+            p99Met: report.met(report.goalMet(goals(p, raw).p99)),
           })),
         ...findings(phases, raw),
         profiled: profile !== undefined,
       },
       {
-        raw: recordTable(raws, {
+        raw: report.recordTable(raws, {
           'raw pass': (r) => r.label,
-          '>bodies (avg bytes)': (r) => `${fmtInt(r.bodies)} (${fmtInt(r.bodyBytes)})`,
-          '>POSTs': (r) => fmtInt(r.posts),
-          '>POSTs/s': (r) => fmtInt(r.rate),
-          '>new connections': (r) => fmtInt(r.connections),
+          '>bodies (avg bytes)': (r) => `${report.fmtInt(r.bodies)} (${report.fmtInt(r.bodyBytes)})`,
+          '>POSTs': (r) => report.fmtInt(r.posts),
+          '>POSTs/s': (r) => report.fmtInt(r.rate),
+          '>new connections': (r) => report.fmtInt(r.connections),
         }),
-        phases: recordTable(phases, {
+        phases: report.recordTable(phases, {
           phase: (p) => TITLES[p.key],
           '>healthy delivered in window': (p) =>
-            `${fmtInt(p.delivered)} / ${fmtInt(CHANGES * HEALTHY)} in ${(p.windowMs / 1000).toFixed(1)} s`,
-          '>deliveries/s (healthy, busy time)': (p) => fmtInt(p.rate),
-          '>vs raw': (p) => fmtRatio(p.rate / raw),
+            `${report.fmtInt(p.delivered)} / ${report.fmtInt(CHANGES * HEALTHY)} in ${(p.windowMs / 1000).toFixed(1)} s`,
+          '>deliveries/s (healthy, busy time)': (p) => report.fmtInt(p.rate),
+          '>vs raw': (p) => report.fmtRatio(p.rate / raw),
           '>p50 commit→arrival': (p) => fmtSample(p.commit.p50),
           '>p99 commit→arrival': (p) => fmtSample(p.commit.p99),
           '>p50 / p99 detected_at→arrival': (p) => `${fmtSample(p.detected.p50)} / ${fmtSample(p.detected.p99)}`,
           '>slow: delivered, requests held (avg / max)': (p) =>
-            p.key === 'C' ? 'disabled' : `${fmtInt(p.slowDelivered)}, ${p.slowPendingAvg.toFixed(1)} / ${p.slowPendingMax}`,
+            p.key === 'C' ? 'disabled' : `${report.fmtInt(p.slowDelivered)}, ${p.slowPendingAvg.toFixed(1)} / ${p.slowPendingMax}`,
           goals: (p) => {
-            const text = `${goalCell(goals(p, raw).ratio, ' raw')}; p99 ${goalCell(goals(p, raw).p99)}`;
+            const text = `${report.goalCell(goals(p, raw).ratio, ' raw')}; p99 ${report.goalCell(goals(p, raw).p99)}`;
             return p.key === 'C' ? `(reference, no slow endpoint: ${text})` : text;
           },
         }),
