@@ -74,7 +74,6 @@ function findings(phases: readonly Phase[], raw: number) {
         .map(([k, v, ms]) => `${k} ${v.toFixed(2)} (${ms.toFixed(1)} ms)`)
         .join(', '),
       ingestMs: report.fmtInt(median(p.marks.map((m) => m.ingestMs))),
-      fanOutMs: p.marks[0]?.fanOutMs !== undefined && report.fmtInt(median(p.marks.map((m) => m.fanOutMs ?? 0))),
       elu: Math.round(p.elu * 100),
       stopMs: report.fmtInt(p.stopMs),
       holds: p.slowPendingMax <= RUNNING_PER_ENDPOINT * (p.key === 'B' ? 2 : 1) ? 'kept to its own slots' : 'exceeded its limit',

@@ -111,7 +111,6 @@ export interface BatchMark {
   detectedAt: number;
   committedAt: number;
   ingestMs: number;
-  fanOutMs?: number;
 }
 
 /** The endpoints: a fresh secret each, handed to the receiver that verifies with it; the last one is slow (disabled in phase C). */
