@@ -138,7 +138,7 @@ export async function seedPopulation(handle: DatabaseHandle, count: number, peri
   await sql`analyze`.execute(handle.db);
   const regionOf = new Map(countries.map((c) => [c.id, c.region]));
   const byCountry = Map.groupBy(period.windowEvents, (e) => e.country_id);
-  const [expected, kindOf, kinds] = [new Map<string, boolean>(), new Map<string, string>(), new Map<string, number>()];
+  const [expected, kinds] = [new Map<string, boolean>(), new Map<string, number>()];
   const itemsPerSubscriber = subscribers.map((s) => {
     const anyPlace = s.countries.length === 0 && s.regions.length === 0;
     const places = new Set([...s.countries, ...countries.filter((c) => s.regions.includes(c.region)).map((c) => c.id)]);
@@ -149,7 +149,6 @@ export async function seedPopulation(handle: DatabaseHandle, count: number, peri
         (s.categories.length === 0 || e.categories.length === 0 || e.categories.some((c) => s.categories.includes(c))),
     ).length;
     expected.set(s.email, matched > 0 || !s.skipEmpty);
-    kindOf.set(s.email, s.kind);
     kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
     return matched;
   });
@@ -157,7 +156,6 @@ export async function seedPopulation(handle: DatabaseHandle, count: number, peri
   return {
     emails: subscribers.map((s) => s.email),
     expected,
-    kindOf,
     kinds,
     itemsPerSubscriber,
     expectedSent: [...expected.values()].filter(Boolean).length,
