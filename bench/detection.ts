@@ -260,10 +260,10 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Detection (issue 4)',
     command: 'npm run bench -- detection        # BENCH_EVENTS=1000 BENCH_ROUNDS=1 for a quick pass (no file written)',
-    machine: report.machineInfo({
+    machine: {
       PostgreSQL: postgresVersion,
       PGlite: targets.find((t) => t.name.startsWith('PGlite'))?.version ?? pgliteVersion(),
-    }),
+    },
     run: clock.finish(),
     write: report.writeUnless(TOTAL !== 10_000, 'BENCH_EVENTS'),
     blocks: report.writeUp(

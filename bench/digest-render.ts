@@ -101,7 +101,6 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Digest render (issue 6)',
     command: 'npm run bench -- digest-render        # BENCH_DIGESTS=200 BENCH_MJML_CALLS=3 BENCH_ROUNDS=1 for a quick pass',
-    machine: report.machineInfo(),
     run: clock.finish(),
     write: report.writeUnless(DIGESTS !== 2_000 || MJML_CALLS !== 20, 'BENCH_DIGESTS or BENCH_MJML_CALLS'),
     blocks: report.writeUp(

@@ -333,7 +333,7 @@ export async function run(): Promise<r.BenchResult> {
     section: 'Digests (issue 6)',
     command:
       'npm run bench -- digests        # BENCH_SUBSCRIBERS=2000 BENCH_RAW_SECONDS=2 BENCH_MAX_LOAD=0 for a quick pass (no file written)',
-    machine: r.machineInfo({ PostgreSQL: await postgresVersion(url) }),
+    machine: { PostgreSQL: await postgresVersion(url) },
     run: runClock.finish(
       loadWait.waitedS >= 1 ? `the run waited ${loadWait.waitedS.toFixed(0)} s before it for the load average to drop` : undefined,
     ),

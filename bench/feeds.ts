@@ -118,7 +118,6 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Feed throughput (issue 15)',
     command: 'npm run bench -- feeds     # BENCH_FEED_EVENTS=500 BENCH_FEED_SECONDS=2 for a quick pass (no file written)',
-    machine: report.machineInfo(),
     run: clock.finish(),
     write: report.writeUnless(EVENTS !== 5_000 || SECONDS !== 2, 'BENCH_FEED_EVENTS or BENCH_FEED_SECONDS'),
     blocks: report.writeUp(

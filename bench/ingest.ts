@@ -252,10 +252,10 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Ingest (issue 3)',
     command: 'npm run bench -- ingest        # BENCH_EVENTS=2000 BENCH_ROUNDS=1 for a quick pass (no file written)',
-    machine: report.machineInfo({
+    machine: {
       PostgreSQL: postgresVersion,
       PGlite: targets.find((t) => t.name.startsWith('PGlite'))?.version ?? pgliteVersion(),
-    }),
+    },
     run: clock.finish(),
     write: report.writeUnless(TOTAL !== 20_000, 'BENCH_EVENTS'),
     blocks: report.writeUp(

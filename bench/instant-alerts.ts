@@ -102,7 +102,6 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Instant watch-flag alerts (issue 14)',
     command: 'npm run bench -- instant-alerts     # BENCH_SUBSCRIBERS=10000 for a quick pass (no file written)',
-    machine: report.machineInfo(),
     run: clock.finish(),
     write: report.writeUnless(SUBSCRIBERS !== 100_000, 'BENCH_SUBSCRIBERS'),
     blocks: report.writeUp('instant-alerts', view),

@@ -65,7 +65,6 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Page parser (issue 4)',
     command: 'npm run bench -- page-parser        # BENCH_PAGES=200 BENCH_ROUNDS=1 for a quick pass (no file written)',
-    machine: report.machineInfo(),
     run: clock.finish(),
     write: report.writeUnless(PAGES !== 2_000, 'BENCH_PAGES'),
     blocks: report.writeUp('page-parser', { pages: report.fmtInt(PAGES), rounds: ROUNDS, goal: GOAL, results }, { rates: table }),

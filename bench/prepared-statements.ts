@@ -92,7 +92,6 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Prepared statements',
     command: 'npm run bench -- prepared-statements        # BENCH_ROUNDS=2 BENCH_CALLS=300 for a quick pass (no file written)',
-    machine: report.machineInfo(),
     run: clockRun.finish(),
     write: report.writeUnless(ROUNDS !== 6 || PER_ROUND !== 3_000, 'BENCH_ROUNDS or BENCH_CALLS'),
     blocks: report.writeUp(

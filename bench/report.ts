@@ -104,7 +104,8 @@ export interface BenchResult {
   section: string;
   /** How to re-run it, shown in a sh block. */
   command: string;
-  machine: Record<string, string>;
+  /** What the machine line adds to nproc, memory, CPU and Node (e.g. the PostgreSQL version). */
+  machine?: Record<string, string>;
   /** Load average at the start and end and the run's seconds (from `startRun`), and what to add after them. */
   run: RunMeta;
   /** Text before the machine line (e.g. the code version). */
@@ -155,7 +156,7 @@ export function textTable(t: Table): string {
 }
 
 export function sectionBody(r: BenchResult, file: string): string {
-  const machine = Object.entries(r.machine)
+  const machine = Object.entries(machineInfo(r.machine))
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ');
   const { at, loadBefore, loadAfter, seconds, note } = r.run;
@@ -185,21 +186,11 @@ export function report(r: BenchResult, file: string): void {
 
 /** Replaces the `## <title>` section of BENCHMARKS.md (up to the next `## `) with `body`, or appends it. */
 function writeBenchmarkSection(title: string, body: string): void {
-  const heading = `## ${title}`;
-  const section = `${heading}\n\n${body.trim()}\n`;
-  let text = existsSync(benchmarksFile)
+  const text = existsSync(benchmarksFile)
     ? readFileSync(benchmarksFile, 'utf8')
     : '# Benchmarks\n\nMeasured by `npm run bench` (scripts in `bench/`); each section says how to re-run it.\n';
-  const lines = text.split('\n');
-  const start = lines.findIndex((l) => l.trim() === heading);
-  if (start === -1) text = `${text.trimEnd()}\n\n${section}`;
-  else {
-    const next = lines.findIndex((l, i) => i > start && l.startsWith('## '));
-    const after = lines
-      .slice(next === -1 ? lines.length : next)
-      .join('\n')
-      .trim();
-    text = `${lines.slice(0, start).join('\n').trimEnd()}\n\n${section}${after ? `\n${after}\n` : ''}`;
-  }
-  writeFileSync(benchmarksFile, text.endsWith('\n') ? text : `${text}\n`);
+  const parts = text.trim().split(/\n+(?=## )/);
+  const at = parts.findIndex((part) => part.split('\n')[0]!.trim() === `## ${title}`);
+  parts.splice(at === -1 ? parts.length : at, at === -1 ? 0 : 1, `## ${title}\n\n${body.trim()}`);
+  writeFileSync(benchmarksFile, `${parts.join('\n\n')}\n`);
 }

@@ -269,7 +269,7 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Subscribers (issue 5)',
     command: 'npm run bench -- subscriptions        # BENCH_SECONDS=2 for a quick pass (no file written)',
-    machine: report.machineInfo({ PostgreSQL: await postgresVersion(url), 'load generator': autocannon }),
+    machine: { PostgreSQL: await postgresVersion(url), 'load generator': autocannon },
     run: clock.finish(`${busy ? `${busy}. ` : ''}The app, PostgreSQL and the load generator share these cores with that other work`),
     write: report.writeUnless(SECONDS !== 10, 'BENCH_SECONDS'),
     blocks: report.writeUp('subscriptions', view, tables),

@@ -124,7 +124,6 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Tracker crawl (issue 16)',
     command: 'npm run bench -- tracker-crawl',
-    machine: report.machineInfo(),
     run: clock.finish(),
     write: report.writeUnless(false, ''),
     blocks: report.writeUp('tracker-crawl', view, { crawls: table }),

@@ -158,7 +158,7 @@ export async function run(): Promise<report.BenchResult> {
     section: 'Webhooks (issue 7)',
     command: 'npm run bench -- webhooks        # BENCH_WEBHOOK_PHASES=A BENCH_WEBHOOK_CAP_S=5 for a quick pass (no file written)',
     prefix: `Code: ${code}. `,
-    machine: report.machineInfo({ PostgreSQL: await postgresVersion(url) }),
+    machine: { PostgreSQL: await postgresVersion(url) },
     run: clock.finish(),
     write: report.writeUnless(
       FIXED_INTERVAL_MS !== undefined || Boolean(process.env.BENCH_WEBHOOK_CAP_S) || PHASES.join() !== 'A,B,C,D',
