@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type DatabaseHandle, openPglite, openPostgres } from '../src/db/connect';
 import { createScratchDatabase, postgresUrl } from './db';
+import { migratedDataDir } from './pglite-template';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -81,11 +82,17 @@ export interface ServerDatabase {
 
 /**
  * A data folder (prefix `tracker-<name>-`) holding an empty feed file the server polls, plus a
- * scratch PostgreSQL database when TEST_DATABASE_URL is set (else PGlite in the folder); `env`
- * is the server's environment with `extra` over it: port 0, info logs, the folder, the feed.
+ * scratch PostgreSQL database when TEST_DATABASE_URL is set (else PGlite in the folder, already
+ * migrated unless `empty`); `env` is the server's environment with `extra` over it: port 0,
+ * info logs, the folder, the feed.
  */
-export async function serverDatabase(name: string, extra: Record<string, string>): Promise<ServerDatabase> {
-  const dataDir = mkdtempSync(join(tmpdir(), `tracker-${name}-`));
+export async function serverDatabase(
+  name: string,
+  extra: Record<string, string>,
+  options: { empty?: boolean } = {},
+): Promise<ServerDatabase> {
+  const prefix = `tracker-${name}-`;
+  const dataDir = options.empty || postgresUrl ? mkdtempSync(join(tmpdir(), prefix)) : migratedDataDir(prefix);
   const feed = join(dataDir, 'feed.json');
   writeFileSync(feed, '[]');
   const env = { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', SOURCE_URLS: pathToFileURL(feed).href, ...extra };

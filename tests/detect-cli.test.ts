@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { migratedDataDir } from '../testkit/pglite-template';
 import { runEntry } from '../testkit/process';
 
 describe('npm run detect', () => {
   it('prints one line per source of the demo and exits 0', async () => {
-    const run = runEntry('src/cli/detect.ts', { DATA_DIR: mkdtempSync(join(tmpdir(), 'tracker-detect-')) });
+    const run = runEntry('src/cli/detect.ts', { DATA_DIR: migratedDataDir('tracker-detect-') });
     expect(await run.exited).toBe(0);
     const lines = run
       .stdout()
@@ -19,7 +17,7 @@ describe('npm run detect', () => {
 
   it('exits 1 when every source failed, naming each failure', async () => {
     const run = runEntry('src/cli/detect.ts', {
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'tracker-detect-')),
+      DATA_DIR: migratedDataDir('tracker-detect-'),
       SOURCE_URLS: 'file:///nonexistent/feed.json,http://127.0.0.1:9/closed-port',
     });
     expect(await run.exited).toBe(1);

@@ -1,9 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseMetrics } from '../testkit/metrics';
+import { migratedDataDir } from '../testkit/pglite-template';
 import { type Running, runEntry } from '../testkit/process';
 
 const METRICS_TOKEN = 'scrape-token-0123456789-abcdef';
@@ -20,7 +18,7 @@ describe('the live /metrics scrape', () => {
   it.runIf(promtool || required)('passes promtool check metrics, process metrics included', { timeout: 240_000 }, async () => {
     const server = runEntry('src/server.ts', {
       PORT: '0',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'tracker-alerts-promtool-')),
+      DATA_DIR: migratedDataDir('tracker-alerts-promtool-'),
       METRICS_TOKEN,
     });
     running.push(server);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleEvent } from '../testkit/events';
+import { migratedDataDir } from '../testkit/pglite-template';
 import { type Running, runEntry } from '../testkit/process';
 
 const running: Running[] = [];
@@ -11,6 +12,8 @@ afterAll(() => {
   for (const r of running) r.child.kill('SIGKILL');
 });
 const dataDir = () => mkdtempSync(join(tmpdir(), 'tracker-cli-'));
+/** A data folder whose embedded database is migrated already: these commands are not about a first start. */
+const migratedDir = () => migratedDataDir('tracker-cli-');
 const start = (entry: string, env: Record<string, string>, args: string[] = []) => {
   const run = runEntry(entry, env, args);
   running.push(run);
@@ -39,7 +42,7 @@ describe('operator commands', { timeout: 180_000 }, () => {
   });
 
   it('keeps stdout for people, a line per source as it finishes, logs on stderr; a source with no valid event says so', async () => {
-    const dir = dataDir();
+    const dir = migratedDir();
     const feed = join(dir, 'broken-feed.json');
     writeFileSync(feed, JSON.stringify([sampleEvent({ id: 'bad-1', country: 'Atlantis' }), sampleEvent({ id: 'bad-2', title: '' })]));
     const run = start('src/cli/detect.ts', { DATA_DIR: dir, LOG_LEVEL: 'info', SOURCE_URLS: `file://${feed}` });
@@ -54,7 +57,7 @@ describe('operator commands', { timeout: 180_000 }, () => {
   });
 
   it('a dry run says what it would send, in words that add up', async () => {
-    const run = start('src/cli/digest.ts', { DATA_DIR: dataDir() }, ['--now', '2025-02-01T09:00:00Z', '--dry-run']);
+    const run = start('src/cli/digest.ts', { DATA_DIR: migratedDir() }, ['--now', '2025-02-01T09:00:00Z', '--dry-run']);
     expect(await run.exited).toBe(0);
     expect(run.stdout()).toMatch(/dry run: \d+ digests due; \d+ would be sent and \d+ skipped/);
     expect(run.stdout()).toContain('Nothing was recorded or sent, so no batches were formed.');
@@ -66,7 +69,7 @@ describe('operator commands', { timeout: 180_000 }, () => {
     await new Promise<void>((resolve) => blocker.listen(0, resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const server = start('src/server.ts', { DATA_DIR: dataDir(), PORT: String(port) });
+      const server = start('src/server.ts', { DATA_DIR: migratedDir(), PORT: String(port) });
       expect(await server.exited).toBe(1);
       expect(server.stderr()).toContain(`PORT: port ${port} is already in use by another process`);
       noStackTrace(server.stderr());

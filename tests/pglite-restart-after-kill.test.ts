@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../src/db/connect';
+import { migratedDataDir } from '../testkit/pglite-template';
 import { type Running, runEntry } from '../testkit/process';
 
 const running: Running[] = [];
@@ -13,7 +11,7 @@ afterAll(() => {
 
 describe('the embedded database after its process was killed', () => {
   it('is taken over at once when the holder is gone, and still refused while it lives', { timeout: 240_000 }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tracker-alerts-kill9-'));
+    const dataDir = migratedDataDir('tracker-alerts-kill9-');
     const server = runEntry('src/server.ts', { PORT: '0', DATA_DIR: dataDir });
     running.push(server);
     await server.waitFor(/API docs: (http:\/\/localhost:\d+)\/docs/, 150_000);

@@ -24,13 +24,17 @@ afterAll(async () => {
 });
 
 /** Where a server keeps its data (a scratch PostgreSQL database, or a PGlite data folder), dropped after the file. */
-async function databaseTarget() {
-  const target = await serverDatabase('lifecycle', {
-    ADMIN_TOKEN: ADMIN,
-    APP_SECRET: 'lifecycle-app-secret-0123456789-0123456789',
-    WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
-    CRON_WEBHOOKS: '* * * * * *',
-  });
+async function databaseTarget(options: { empty?: boolean } = {}) {
+  const target = await serverDatabase(
+    'lifecycle',
+    {
+      ADMIN_TOKEN: ADMIN,
+      APP_SECRET: 'lifecycle-app-secret-0123456789-0123456789',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
+      CRON_WEBHOOKS: '* * * * * *',
+    },
+    options,
+  );
   cleanups.push(target.drop);
   return target;
 }
@@ -179,7 +183,7 @@ describe('process lifecycle', { timeout: 240_000 }, () => {
   });
 
   it('refuses to serve when a migration fails: exit 1 naming the migration, never listening', async () => {
-    const target = await databaseTarget();
+    const target = await databaseTarget({ empty: true });
     // A table in the way of the first migration, as a hand-made or foreign schema would be.
     const handle = await target.open();
     await sql`create table countries (something integer)`.execute(handle.db);

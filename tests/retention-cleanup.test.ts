@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { confirmSubscription, unsubscribe } from '../src/subscribers/manage';
 import { taxonomySeed } from '../src/taxonomy/seed';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { scrape } from '../testkit/metrics';
+import { migratedDataDir } from '../testkit/pglite-template';
 import { runEntry } from '../testkit/process';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -284,7 +284,7 @@ describe('retention cleanup', { timeout: 240_000 }, () => {
   });
 
   it('npm run cleanup deletes what is due by the system clock and prints the counts by kind', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tracker-cleanup-cli-'));
+    const dataDir = migratedDataDir('tracker-cleanup-cli-');
     const handle = await openPglite(dataDir);
     await migrateToLatest(handle.db, taxonomySeed);
     const longAgo = new Date(Date.now() - 8 * DAY);
