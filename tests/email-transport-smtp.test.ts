@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import PostalMime from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock } from '../src/clock';
+import type { Clock } from '../src/clock';
 import { createMailer, encryptedThrough } from '../src/email/create-mailer';
 import { type Mailer, PermanentEmailError } from '../src/email/transport';
 import { type GnupgHome, gnupgHome } from '../testkit/gnupg';
@@ -55,7 +55,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const clock = fixedClock(new Date(Date.now() + 1000));
+// A second ahead of real time, always: a message is never dated before the key it is encrypted to, made during the test.
+const clock: Clock = { now: () => new Date(Date.now() + 1000) };
 const mailerFor = (query = '') => {
   const mailer = createMailer({
     config: { resend: undefined, emailFrom: 'Alerts <alerts@example.org>', dataDir: '/nonexistent', smtpUrl: `${url}${query}` },
