@@ -41,10 +41,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     ...handle,
     openAnother: (max = 10) => openPostgres(scratch.url, { max }),
     close: async () => {
-      await handle.close();
+      await closeAndWaitForConnections(handle);
       await scratch.drop();
     },
   };
+}
+
+/**
+ * Closes a PostgreSQL handle and waits until its connections have ended. pg-pool's end() resolves
+ * once it has asked them to end, not when they have: a `drop database ... with (force)` right
+ * after it terminated a backend still on its way out, and the client's error (57P01) had no
+ * listener left (an uncaught exception in whatever file the worker ran next).
+ */
+async function closeAndWaitForConnections(handle: DatabaseHandle): Promise<void> {
+  const pool = handle.pool;
+  let left = pool?.totalCount ?? 0;
+  const ended = new Promise<void>((resolve) => {
+    if (left === 0) return resolve();
+    pool!.on('remove', () => {
+      if (--left === 0) resolve();
+    });
+    setTimeout(resolve, 5_000).unref();
+  });
+  await handle.close();
+  await ended;
 }
 
 /** An in-memory PGlite that starts from a copy of `template` (a data folder dumped by PGlite). */
