@@ -1,10 +1,13 @@
-import { runCleanup } from '../alerts/cleanup/run-cleanup';
-import { openNodeResources } from '../node-resources';
-import { createDeps, servicesIdle } from '../services';
 import { commandFlags } from './command';
 
 /** `npm run cleanup`: one retention cleanup now; prints what it deleted, by kind. */
 commandFlags('npm run cleanup', {});
+// The app is loaded once the flags are good: --help and a usage error answer without loading it.
+const [{ runCleanup }, { openNodeResources }, { createDeps, servicesIdle }] = await Promise.all([
+  import('../alerts/cleanup/run-cleanup'),
+  import('../node-resources'),
+  import('../services'),
+]);
 const { resources, database } = await openNodeResources({ logToStderr: true });
 const deps = createDeps(resources);
 const outcome = await runCleanup(deps);

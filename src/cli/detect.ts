@@ -1,6 +1,3 @@
-import { groupSummary, runDetection, summary } from '../alerts/detector/run-detection';
-import { openNodeResources } from '../node-resources';
-import { createDeps, servicesIdle } from '../services';
 import { commandFlags } from './command';
 
 /**
@@ -8,6 +5,12 @@ import { commandFlags } from './command';
  * a line per failed page), as each finishes; exit 1 if every source failed.
  */
 commandFlags('npm run detect', {});
+// The app is loaded once the flags are good: --help and a usage error answer without loading it.
+const [{ groupSummary, runDetection, summary }, { openNodeResources }, { createDeps, servicesIdle }] = await Promise.all([
+  import('../alerts/detector/run-detection'),
+  import('../node-resources'),
+  import('../services'),
+]);
 const { resources, database } = await openNodeResources({ logToStderr: true });
 const deps = createDeps(resources);
 const outcome = await runDetection(deps, 'cli', {

@@ -1,7 +1,3 @@
-import { runDigestTick } from '../alerts/digest/runner';
-import { seedDemoSubscribers } from '../alerts/sources/demo/subscribers';
-import { openNodeResources } from '../node-resources';
-import { createDeps, servicesIdle } from '../services';
 import { commandFlags } from './command';
 
 /** `npm run digest -- [--now <iso>] [--dry-run]`: one digest tick, as if at `--now`. */
@@ -14,6 +10,13 @@ if (Number.isNaN(asOf.getTime())) {
   process.stderr.write(`--now: "${values.now}" is not a date (use ISO 8601, e.g. 2025-02-01T09:00:00Z)\n`);
   process.exit(2);
 }
+// The app is loaded once the flags are good: --help and a usage error answer without loading it.
+const [{ runDigestTick }, { seedDemoSubscribers }, { openNodeResources }, { createDeps, servicesIdle }] = await Promise.all([
+  import('../alerts/digest/runner'),
+  import('../alerts/sources/demo/subscribers'),
+  import('../node-resources'),
+  import('../services'),
+]);
 const { resources, database } = await openNodeResources({ logToStderr: true });
 const deps = createDeps(resources);
 await seedDemoSubscribers(deps);

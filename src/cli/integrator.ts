@@ -1,7 +1,3 @@
-import { createIntegratorWithKey, listApiKeys, listIntegrators, revokeApiKey, rotateApiKey } from '../db/integrators';
-import { newApiKey, newIntegratorId } from '../http/api-keys';
-import { openNodeResources } from '../node-resources';
-import { keyView } from '../routes/admin/integrators/schema';
 import { commandFlags } from './command';
 
 const usage =
@@ -29,6 +25,18 @@ if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > 
 if (values.create !== undefined && (values.create.trim() === '' || values.create.length > 200))
   fail('--create: a name of 1 to 200 characters.');
 
+// The app is loaded once the flags are good: --help and a usage error answer without loading it.
+const [
+  { createIntegratorWithKey, listApiKeys, listIntegrators, revokeApiKey, rotateApiKey },
+  { newApiKey, newIntegratorId },
+  { openNodeResources },
+  { keyView },
+] = await Promise.all([
+  import('../db/integrators'),
+  import('../http/api-keys'),
+  import('../node-resources'),
+  import('../routes/admin/integrators/schema'),
+]);
 const { resources, database } = await openNodeResources({ logToStderr: true });
 const { db, clock } = resources;
 const now = clock.now();
