@@ -52,7 +52,6 @@ async function writeMigratedTemplate(dir: string): Promise<void> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { migrateToLatest } = await import('../src/db/migrate');
   const { taxonomySeed } = await import('../src/taxonomy/seed');
-  // The folder openPglite(DATA_DIR) uses; the lock files beside it stay the copy's own.
   // The folder openPglite(DATA_DIR) opens; the lock files beside it stay each copy's own.
   mkdirSync(dataDirIn(dir));
   const pglite = new PGlite(join(dataDirIn(dir), 'pglite'));
