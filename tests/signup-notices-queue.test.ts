@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { runCleanup } from '../src/alerts/cleanup/run-cleanup';
 import { findSubscriberByEmail } from '../src/db/subscribers';
 import { type Mailer, PermanentEmailError, TransientEmailError } from '../src/email/transport';
+import { defaultPreferences } from '../src/pages/signup';
 import type { Deps } from '../src/services';
 import { unsubscribe } from '../src/subscribers/manage';
 import { drainNotices, NOTICE_LEASE_MS } from '../src/subscribers/notices';
@@ -27,17 +28,7 @@ const crashedAfterAnswer = (): Deps => ({ ...t.deps, noticePump: { kick() {} } }
 async function signUpWithoutSending(email = `queue-${++n}@example.org`) {
   await requestSubscription(crashedAfterAnswer(), {
     email,
-    preferences: {
-      countries: ['KAZ'],
-      regions: [],
-      categories: [],
-      frequency: 'monthly',
-      timezone: 'UTC',
-      skipEmpty: false,
-      instantAlerts: false,
-      neutralSubjects: false,
-      countryContext: false,
-    },
+    preferences: { ...defaultPreferences, countries: ['KAZ'] },
     source: 'api',
     client: `198.18.0.${n % 250}`,
   });

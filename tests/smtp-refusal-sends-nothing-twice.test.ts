@@ -5,6 +5,7 @@ import { runDigestTick } from '../src/alerts/digest/runner';
 import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { ingestEvents } from '../src/alerts/ingest';
 import { sendInstantAlerts } from '../src/alerts/instant/runner';
+import { defaultPreferences } from '../src/pages/signup';
 import { drainNotices } from '../src/subscribers/notices';
 import { requestSubscription } from '../src/subscribers/subscribe';
 import { createTestApp, type TestApp } from '../testkit/app';
@@ -119,17 +120,7 @@ describe('a message the SMTP relay refuses mid-batch fails alone, and nothing be
     for (const [i, email] of emails.entries()) {
       await requestSubscription(withoutSending, {
         email,
-        preferences: {
-          countries: ['KAZ'],
-          regions: [],
-          categories: [],
-          frequency: 'monthly',
-          timezone: 'UTC',
-          skipEmpty: false,
-          instantAlerts: false,
-          neutralSubjects: false,
-          countryContext: false,
-        },
+        preferences: { ...defaultPreferences, countries: ['KAZ'] },
         source: 'api',
         client: `198.18.1.${i}`,
       });

@@ -8,7 +8,7 @@ import type { EmailMetrics } from './metrics';
 import { isErrno, type KeyRecord, keysDirOf } from './outbox-files';
 import { pruneOutbox } from './outbox-prune';
 import { buildEncryptedEml } from './pgp-mime';
-import { checkedSends, DEFAULT_NEUTRAL_SUBJECT, type EmailMessage, indexesBefore, type Mailer, PermanentEmailError } from './transport';
+import { checkedSends, DEFAULT_NEUTRAL_SUBJECT, type EmailMessage, keyUnusableError, type Mailer, PermanentEmailError } from './transport';
 
 export interface OutboxMailerOptions {
   dataDir: string;
@@ -147,13 +147,7 @@ export function createOutboxMailer(options: OutboxMailerOptions): OutboxMailer {
         const eml = message.encryptTo
           ? await buildEncryptedEml({ ...message, encryptTo: message.encryptTo }, envelope).catch(() => {
               // A key that cannot encrypt (expired or revoked since): refused for good, never written in clear.
-              throw new PermanentEmailError(
-                'key_unusable',
-                'the recipient’s OpenPGP key cannot encrypt this message',
-                422,
-                index,
-                indexesBefore(index),
-              );
+              throw keyUnusableError(index);
             })
           : buildEml(message, envelope);
         if (!claimed || !(await create(path, eml))) await replace(path, eml);

@@ -5,7 +5,15 @@ import type { Log } from '../log';
 import { buildEml } from './eml';
 import type { EmailMetrics } from './metrics';
 import { buildEncryptedEml } from './pgp-mime';
-import { checkedSends, type EmailMessage, indexesBefore, type Mailer, PermanentEmailError, TransientEmailError } from './transport';
+import {
+  checkedSends,
+  type EmailMessage,
+  indexesBefore,
+  keyUnusableError,
+  type Mailer,
+  PermanentEmailError,
+  TransientEmailError,
+} from './transport';
 
 export interface SmtpMailerOptions {
   /**
@@ -66,13 +74,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer & { close()
       } catch {
         // A key that cannot encrypt (expired or revoked since): refused for good, never sent in clear.
         options.metrics?.messages.inc({ transport: 'smtp', outcome: 'rejected' });
-        throw new PermanentEmailError(
-          'key_unusable',
-          'the recipient’s OpenPGP key cannot encrypt this message',
-          422,
-          index,
-          indexesBefore(index),
-        );
+        throw keyUnusableError(index);
       }
       try {
         await transport.sendMail({ envelope: { from: complete.from, to: [complete.to] }, raw });

@@ -79,6 +79,10 @@ export class PermanentEmailError extends Error {
 /** The indexes before `index`: what a one-by-one transport sent before the message it refused. */
 export const indexesBefore = (index: number): number[] => Array.from({ length: index }, (_, i) => i);
 
+/** A recipient's key that cannot encrypt (expired or revoked since), met at message `index` of a one-by-one batch: refused for good. */
+export const keyUnusableError = (index: number) =>
+  new PermanentEmailError('key_unusable', 'the recipient’s OpenPGP key cannot encrypt this message', 422, index, indexesBefore(index));
+
 /**
  * Not sent now, may succeed later: retries inside the transport were exhausted, or the
  * provider asked to wait longer than the transport waits (`retryAfterMs`, e.g. a daily
