@@ -62,9 +62,13 @@ const post = (base: string, path: string, body: unknown, admin = false) =>
 const mailsTo = (prefix: string) => resend.deliveries().filter((d) => d.to.some((to) => to.startsWith(prefix)));
 const instantRequests = () => resend.requests().filter((r) => r.idempotencyKey?.startsWith('instant-alerts-'));
 
-/** Two readers of KAZ with instant alerts, signed up and confirmed through the server as a reader would. */
+/**
+ * A reader of KAZ with instant alerts, signed up and confirmed through the server as a reader
+ * would. One: on PostgreSQL four senders claim at once, and two readers' alerts could travel in
+ * two batches, only one of which the provider holds.
+ */
 async function instantReaders(base: string, prefix: string): Promise<string[]> {
-  const emails = [`${prefix}-a@example.org`, `${prefix}-b@example.org`];
+  const emails = [`${prefix}-a@example.org`];
   for (const email of emails)
     expect((await post(base, '/v1/subscriptions', { email, countries: ['KAZ'], instantAlerts: true })).status).toBe(202);
   for (const email of emails) {
@@ -127,7 +131,7 @@ describe('instant alerts across a killed process', { timeout: 420_000 }, () => {
   it('killed while the provider had not taken the batch: the next process sends it, under the same key, and each reader gets it once', async () => {
     const { target, readers, held } = await killMidSend('killed-untaken', { type: 'hang' });
     expect(mailsTo('killed-untaken').filter((d) => d.subject.startsWith('Watch flag'))).toHaveLength(0);
-    await restartAndFinish(target, 'killed-untaken', held.idempotencyKey!, 2);
+    await restartAndFinish(target, 'killed-untaken', held.idempotencyKey!, readers.length);
     const alerts = mailsTo('killed-untaken').filter((d) => d.subject.startsWith('Watch flag'));
     expect(alerts.map((d) => d.to[0]).sort()).toEqual(readers);
     expect(new Set(alerts.map((d) => d.idempotencyKey))).toEqual(new Set([held.idempotencyKey]));
@@ -136,8 +140,8 @@ describe('instant alerts across a killed process', { timeout: 420_000 }, () => {
 
   it('killed after the provider took the batch but before its answer: the next process sends it again under its key, and nobody gets it twice', async () => {
     const { target, readers, held } = await killMidSend('killed-taken', { type: 'accept-then-hang' });
-    expect(mailsTo('killed-taken').filter((d) => d.subject.startsWith('Watch flag'))).toHaveLength(2);
-    await restartAndFinish(target, 'killed-taken', held.idempotencyKey!, 2);
+    expect(mailsTo('killed-taken').filter((d) => d.subject.startsWith('Watch flag'))).toHaveLength(readers.length);
+    await restartAndFinish(target, 'killed-taken', held.idempotencyKey!, readers.length);
     const alerts = mailsTo('killed-taken').filter((d) => d.subject.startsWith('Watch flag'));
     expect(alerts.map((d) => d.to[0]).sort()).toEqual(readers);
     // The second process did post it again: the provider answered from the first, as a replay.

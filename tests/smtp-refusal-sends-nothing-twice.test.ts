@@ -22,6 +22,8 @@ import { sampleEvent } from '../testkit/events';
 const received: string[] = [];
 /** Every recipient the relay was asked to take, in order, refused ones too. */
 const asked: string[] = [];
+/** Set: the relay also refuses the recipient asked at this place of `asked` (for a batch whose order the test cannot choose). */
+let refuseAt: number | undefined;
 let relay: SMTPServer;
 let t: TestApp;
 
@@ -32,7 +34,8 @@ beforeAll(async () => {
     disableReverseLookup: true,
     onRcptTo(address, _session, callback) {
       asked.push(address.address);
-      if (address.address.startsWith('refused')) return callback(Object.assign(new Error('no such user'), { responseCode: 550 }));
+      if (address.address.startsWith('refused') || asked.length - 1 === refuseAt)
+        return callback(Object.assign(new Error('no such user'), { responseCode: 550 }));
       callback();
     },
     onData(stream, session, callback) {
@@ -88,30 +91,34 @@ describe('a message the SMTP relay refuses mid-batch fails alone, and nothing be
   });
 
   it('instant alerts: the one before the refusal is sent once; the one after goes under a new key', async () => {
-    const ids = [
-      ...(await seedSubscribers(t.deps, { count: 1, prefix: 'instant-before', countries: ['NOR'] })),
-      ...(await seedSubscribers(t.deps, { count: 1, prefix: 'refused-instant', countries: ['NOR'] })),
-      ...(await seedSubscribers(t.deps, { count: 1, prefix: 'instant-after', countries: ['NOR'] })),
-    ];
+    // A batch's order is the fan-out's, not the readers': the relay refuses the second one it is asked for.
+    const ids = await seedSubscribers(t.deps, { count: 3, prefix: 'instant', countries: ['NOR'] });
     await t.deps.db.updateTable('subscribers').set({ instant_alerts: true }).where('id', 'in', ids).execute();
+    refuseAt = asked.length + 1;
     await ingestEvents(t.deps, [
       normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'NOR', month: '2025-01', watchFlag: true }))),
     ]);
     t.deps.webhookPump.kick();
     await t.deps.instantPump.idle();
     await sendInstantAlerts(t.deps);
+    const [first, refused, third] = asked.slice(refuseAt - 1, refuseAt + 2);
+    refuseAt = undefined;
 
-    expectRefusedAfter('instant-before-0@example.org', 'refused-instant-0@example.org');
-    expect(timesReceived('instant-before-0@example.org')).toBe(1);
-    expect(timesReceived('instant-after-0@example.org')).toBe(1);
-    expect(timesReceived('refused-instant-0@example.org')).toBe(0);
+    expect(refused).toMatch(/^instant-\d@example\.org$/);
+    expect(timesReceived(first!)).toBe(1);
+    expect(timesReceived(third!)).toBe(1);
+    expect(timesReceived(refused!)).toBe(0);
     const statuses = await t.deps.db
       .selectFrom('instant_alerts')
-      .select(['subscriber_id', 'status'])
-      .where('subscriber_id', 'in', ids)
-      .orderBy('subscriber_id')
+      .innerJoin('subscribers', 'subscribers.id', 'instant_alerts.subscriber_id')
+      .select(['subscribers.email', 'instant_alerts.status'])
+      .where('instant_alerts.subscriber_id', 'in', ids)
       .execute();
-    expect(statuses.map((s) => s.status)).toEqual(['sent', 'failed', 'sent']);
+    expect(Object.fromEntries(statuses.map((s) => [s.email, s.status]))).toEqual({
+      [first!]: 'sent',
+      [refused!]: 'failed',
+      [third!]: 'sent',
+    });
   });
 
   it('sign-up notices: the one before the refusal is sent once; the one after is sent again', async () => {
