@@ -25,6 +25,7 @@ import * as m0022 from './0022_event_language';
 import * as m0023 from './0023_instant_alert_handover';
 import * as m0023b from './0023b_instant_alert_due_indexes';
 import * as m0023c from './0023c_instant_alert_sending_subscriber_index';
+import * as m0024 from './0024_room_for_hot_updates';
 
 /**
  * Every migration, in order. Imported statically (not read from disk) so the Node server,
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '0023_instant_alert_handover': m0023,
   '0023b_instant_alert_due_indexes': m0023b,
   '0023c_instant_alert_sending_subscriber_index': m0023c,
+  '0024_room_for_hot_updates': m0024,
 };
