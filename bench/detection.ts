@@ -1,23 +1,22 @@
 /**
- * Issue 4 benchmark: `runDetection` on a 10,000-event JSON feed served over HTTP, four runs per
- * round and database (first load, no change as a 200 and as a 304, 1% changed), each checked
- * against what it must see; then one more round per database under the CPU profiler (text: bench/text/detection.md).
+ * Issue 4: `runDetection` on a generated JSON feed over HTTP, four runs per round and database,
+ * each checked against what it must see, then a round per database under the CPU profiler
+ * (workload and findings: bench/text/detection.md).
  *
- *   npm run bench -- detection        # BENCH_EVENTS=1000 BENCH_ROUNDS=1 for a quick pass
+ *   npm run bench -- detection
  */
-import { sql } from 'kysely';
 import { runDetection } from '../src/alerts/detector/run-detection';
 import type { SourceOutcome } from '../src/db/database';
 import { ROWS_PER_STATEMENT } from '../src/db/events';
 import { createBenchDeps } from '../testkit/bench-deps';
-import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
+import { type DbTarget, dbTargets } from '../testkit/db-targets';
 import { editSome, generateFeedEvents } from '../testkit/generated-events';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
 import { type FeedRequest, startFeedServer } from '../testkit/source-server';
 import { eventsLabel, sqlTotals, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
 import { timed } from '../testkit/timing';
-import { consistent, inTempDir, interleaved, log, spread } from './measure';
+import { bodyChars, consistent, inTempDir, interleaved, log, onFresh, spread, targetsMachine } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import * as report from './report';
 
@@ -47,7 +46,8 @@ type RunRecord = ReturnType<typeof sqlTotals> & {
   http: FeedRequest[];
   problem?: string;
 };
-type TargetResult = { target: string; runs: Record<Kind, RunRecord[]> };
+type Runs = Record<Kind, RunRecord[]>;
+type TargetResult = { target: string; runs: Runs };
 
 function problemOf(kind: Kind, r: RunRecord, feeds: Feeds): string | undefined {
   const [http, status, published, updated] = EXPECTED[kind];
@@ -66,27 +66,21 @@ function problemOf(kind: Kind, r: RunRecord, feeds: Feeds): string | undefined {
   return problems.filter(Boolean).join('; ') || undefined;
 }
 
+type Setup = { server: FeedServer; feeds: Feeds };
+const noRuns = (): Runs => ({ first: [], same200: [], same304: [], changed: [] });
+
 /** One round on one database: a fresh schema / instance, the four runs back to back; each run under the CPU profiler when `profiles` is given. */
-async function measureRound(
-  target: DbTarget,
-  round: number,
-  result: TargetResult,
-  server: FeedServer,
-  feeds: Feeds,
-  profiles?: Map<Kind, CpuProfile>,
-) {
-  const fresh = await target.fresh(round);
-  await inTempDir('tracker-bench-detection-', async (dataDir) => {
-    try {
+const measureRound = ({ server, feeds }: Setup, target: DbTarget, round: number, runs: Runs, profiles?: Map<Kind, CpuProfile>) =>
+  onFresh(target, round, (handle) =>
+    inTempDir('tracker-bench-detection-', async (dataDir) => {
       const timer = statementTimer(eventsLabel);
       const deps = createBenchDeps(
-        { ...fresh.handle, db: fresh.handle.db.withPlugin(timer.plugin) },
+        { ...handle, db: handle.db.withPlugin(timer.plugin) },
         { DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org', SOURCE_URLS: server.url },
       );
-      await sql`select 1`.execute(fresh.handle.db); // connection warm
       for (const kind of KINDS) {
         server.serve(kind === 'changed' ? feeds.changed : feeds.base, { honourConditional: kind !== 'same200' });
-        const before = await snapshotRows(fresh.handle.db);
+        const before = await snapshotRows(handle.db);
         timer.totals.clear();
         const requestsBefore = server.requests.length;
         const detect = () =>
@@ -103,22 +97,19 @@ async function measureRound(
         const statements = sqlTotals(timer.totals);
         // The job kicks the webhook pump, whose fan-out runs on in the background: the next timed run must not share it.
         await deps.webhookPump.idle();
-        const outcome = typeof run.value === 'string' ? undefined : run.value;
+        const threw = typeof run.value === 'string' ? run.value : undefined;
         const http = server.requests.slice(requestsBefore);
-        const record: RunRecord = { ...statements, ms: run.ms, rows: await rowsWrittenSince(fresh.handle.db, before), http };
-        if (outcome) record.outcome = outcome;
-        record.problem = typeof run.value === 'string' ? run.value : problemOf(kind, record, feeds);
-        result.runs[kind].push(record);
+        const record: RunRecord = { ...statements, ms: run.ms, rows: await rowsWrittenSince(handle.db, before), http };
+        if (!threw && run.value) record.outcome = run.value as SourceOutcome;
+        record.problem = threw ?? problemOf(kind, record, feeds);
+        runs[kind].push(record);
         log(
           `  ${target.name} round ${round} ${LABELS[kind]}: ${report.fmtInt(run.ms)} ms, HTTP ${http.map((h) => h.status).join(',')}, ` +
             `rows ${rowsCell(record.rows)}, SQL ${report.fmtInt(record.sqlMs)} ms in ${record.statements} statements${record.problem ? `  PROBLEM: ${record.problem}` : ''}`,
         );
       }
-    } finally {
-      await fresh.dispose();
-    }
-  });
-}
+    }),
+  );
 
 /** Each round's run time over the first load of the same round (run just before it). */
 const roundRatios = (r: TargetResult, kind: Kind) => r.runs[kind].map((x, i) => x.ms / r.runs.first[i]!.ms);
@@ -133,6 +124,7 @@ const rowsGoal = (r: TargetResult, kind: Kind): report.Goal => ({
   op: '=',
   target: 0,
 });
+const pctOf = (share: number) => report.pct(share);
 const noChange = (kind: Kind) => kind === 'same200' || kind === 'same304';
 
 function tables(results: readonly TargetResult[], profiles: ReadonlyMap<string, Map<Kind, CpuProfile>>) {
@@ -214,7 +206,6 @@ function findings(results: readonly TargetResult[]) {
 }
 
 export async function run(): Promise<report.BenchResult> {
-  const clock = report.startRun();
   const generated = generateFeedEvents(TOTAL);
   const edited = editSome(generated);
   const feeds: Feeds = {
@@ -227,21 +218,20 @@ export async function run(): Promise<report.BenchResult> {
   log(
     `detection bench: ${report.fmtInt(TOTAL)} events, ${countries} countries, feed ${feedMb.toFixed(1)} MiB, ${ROUNDS} rounds per database`,
   );
-  const server = await startFeedServer();
+  const setup = { server: await startFeedServer(), feeds };
   const profiles = new Map<string, Map<Kind, CpuProfile>>();
   const { targets, postgresVersion } = await dbTargets('bench_detection', 'postgres,pglite-memory', log);
-  const results: TargetResult[] = targets.map((t) => ({ target: t.name, runs: { first: [], same200: [], same304: [], changed: [] } }));
+  const results: TargetResult[] = targets.map((t) => ({ target: t.name, runs: noRuns() }));
   try {
-    await interleaved(ROUNDS, targets, (target, round, i) => measureRound(target, round, results[i]!, server, feeds));
+    await interleaved(ROUNDS, targets, (target, round, i) => measureRound(setup, target, round, results[i]!.runs));
     for (const target of targets) {
-      const scratch: TargetResult = { target: target.name, runs: { first: [], same200: [], same304: [], changed: [] } };
       profiles.set(target.name, new Map());
       log(`  ${target.name}: one more round under the CPU profiler (not counted in the figures above)`);
-      await measureRound(target, ROUNDS + 1, scratch, server, feeds, profiles.get(target.name));
+      await measureRound(setup, target, ROUNDS + 1, noRuns(), profiles.get(target.name));
     }
   } finally {
     for (const target of targets) await target.finish();
-    await server.close();
+    await setup.server.close();
   }
   const goals = results.flatMap((r) =>
     (['same200', 'same304'] as const).map((kind) => ({
@@ -249,9 +239,7 @@ export async function run(): Promise<report.BenchResult> {
       label: LABELS[kind],
       share: report.pct(timeGoal(r, kind).value),
       timeMet: report.goalMet(timeGoal(r, kind)) ? 'met' : 'not met',
-      perRound: roundRatios(r, kind)
-        .map((x) => report.pct(x))
-        .join(', '),
+      perRound: roundRatios(r, kind).map(pctOf).join(', '),
       rows: rowsGoal(r, kind).value,
       rowsMet: report.goalMet(rowsGoal(r, kind)) ? 'met' : 'not met',
       problem: [...r.runs[kind], ...r.runs.first].some((x) => x.problem),
@@ -260,23 +248,16 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Detection (issue 4)',
     command: 'npm run bench -- detection        # BENCH_EVENTS=1000 BENCH_ROUNDS=1 for a quick pass (no file written)',
-    machine: {
-      PostgreSQL: postgresVersion,
-      PGlite: targets.find((t) => t.name.startsWith('PGlite'))?.version ?? pgliteVersion(),
-    },
-    run: clock.finish(),
+    machine: targetsMachine(targets, postgresVersion),
     write: report.writeUnless(TOTAL !== 10_000, 'BENCH_EVENTS'),
-    blocks: report.writeUp(
+    body: report.writeUp(
       'detection',
       {
         feedMb: feedMb.toFixed(1),
         total: report.fmtInt(TOTAL),
         countries,
         perCountry: Math.round(TOTAL / countries),
-        bodyChars: spread(
-          generated.map((e) => e.body?.length ?? 0),
-          String,
-        ),
+        bodyChars: bodyChars(generated),
         rounds: ROUNDS,
         goals,
         findings: findings(results),

@@ -1,12 +1,6 @@
 /**
- * Issue 6 benchmark, render cost only: one digest per recipient from the precompiled template
- * (`renderDigestEmail`: prepare + Mustache fill + size budget + plain text) next to what
- * calling mjml2html per recipient would cost (compile digest.mjml, then fill), in one run.
- * Each digest is timed on its own and the median kept; rounds interleave the two paths; the
- * median of the rounds is reported. Goal: >= 50x.
- *
- * Environment: BENCH_DIGESTS (precompiled digests per round, default 2,000), BENCH_MJML_CALLS
- * (mjml2html calls per round, default 20), BENCH_ROUNDS (default 3).
+ * Issue 6, render cost only: a digest per recipient from the precompiled template against
+ * mjml2html per recipient, in interleaved rounds (workload: bench/text/digest-render.md).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,7 +61,6 @@ async function mjmlRound(w: Workload, source: string): Promise<void> {
 }
 
 export async function run(): Promise<report.BenchResult> {
-  const clock = report.startRun();
   const source = readFileSync(mjmlFile, 'utf8');
   const workloads = [
     workload('typical: 7 reports in 3 countries (~29 kB)', sampleDigestModel, DIGESTS),
@@ -101,9 +94,8 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Digest render (issue 6)',
     command: 'npm run bench -- digest-render        # BENCH_DIGESTS=200 BENCH_MJML_CALLS=3 BENCH_ROUNDS=1 for a quick pass',
-    run: clock.finish(),
     write: report.writeUnless(DIGESTS !== 2_000 || MJML_CALLS !== 20, 'BENCH_DIGESTS or BENCH_MJML_CALLS'),
-    blocks: report.writeUp(
+    body: report.writeUp(
       'digest-render',
       { digests: report.fmtInt(DIGESTS), large: report.fmtInt(Math.ceil(DIGESTS / 10)), mjmlCalls: MJML_CALLS, rounds: ROUNDS },
       { results: table },

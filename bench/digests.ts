@@ -1,15 +1,11 @@
 /**
  * Issues 6 and 17: one digest tick end to end on PostgreSQL, its parts timed alone
- * (testkit/digest-probes.ts), then the same tick again on a fresh copy of the data with 10% of the
- * readers holding OpenPGP keys (workload and findings: bench/text/digests.md).
+ * (testkit/digest-probes.ts), then the same tick on a fresh copy with 10% of the readers holding
+ * OpenPGP keys; each tick in a child process of its own (workload and findings: bench/text/digests.md).
+ * BENCH_TICK_SECONDS stops a tick, as a crash would, once it runs past it (0: never); BENCH_MAX_LOAD
+ * waits (up to 10 minutes) for the 1-minute load average to fall to it (0: no wait).
  *
  *   npm run bench -- digests
- *
- * Environment: BENCH_DATABASE_URL, BENCH_SUBSCRIBERS (default 100,000; BENCHMARKS.md is written only for 100,000),
- * BENCH_TICK_SECONDS (stop each tick, as a crash would, once it runs past this; default 120; 0 = never),
- * BENCH_RAW_BATCHES / BENCH_RAW_SECONDS (raw posts per pass: at most 300, at most 15 s), BENCH_RENDER_SAMPLE (default 2,000),
- * BENCH_MJML_CALLS (default 20), BENCH_MAX_LOAD (wait, up to 10 minutes, for the 1-minute load average to fall to this;
- * default 3; 0 = do not wait), BENCH_KEYS (distinct keys per type, default 8), BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
@@ -38,7 +34,7 @@ import { loadAverage, waitForQuietMachine } from '../testkit/machine';
 import { statementTimer } from '../testkit/statement-timer';
 import { maxOf, mean, median, percentileUnsorted } from '../testkit/stats';
 import { memorySampler, timedMailer } from '../testkit/timing';
-import { inTempDir, log } from './measure';
+import { cpuMsSince, inTempDir, log } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import * as r from './report';
 
@@ -56,7 +52,6 @@ const KEY_TYPES = ['Curve25519', 'RSA-3072'] as const;
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-const goal = (value: number, target: number, show = fmtRatio): r.Goal => ({ value, op: '>=', target, show });
 const goalView = (g: r.Goal) => ({ cell: r.goalCell(g), met: r.met(r.goalMet(g)), value: r.goalValue(g) });
 
 /** Thrown from `afterRecord` when the tick runs past its time budget: the run stops as a crash would. */
@@ -75,19 +70,14 @@ async function makeKeys() {
   return keys;
 }
 type Keys = Awaited<ReturnType<typeof makeKeys>>;
+type FakeResend = Awaited<ReturnType<typeof startFakeResendProcess>>;
 
 /**
  * A fresh schema, the period's events and the subscribers (with `keys`: every tenth holding one,
  * the types alternating), then one tick with the deps the app builds and its mailer as production
  * wires it with SMTP_URL set (encrypted mail through the SMTP relay, the rest through Resend).
  */
-async function tickRun(
-  url: string,
-  dataDir: string,
-  fake: Awaited<ReturnType<typeof startFakeResendProcess>>,
-  keysMade?: Promise<Keys>,
-  underProfiler = false,
-) {
+async function tickRun(url: string, dataDir: string, fake: FakeResend, keysMade?: Promise<Keys>, underProfiler = false) {
   const { handle, drop } = await freshSchema(url, `bench_digests_${process.pid}_${keysMade ? 'keys' : 'plain'}`);
   let firstClaimAt: number | undefined;
   const timer = statementTimer(probes.digestLabel, {
@@ -97,18 +87,13 @@ async function tickRun(
     },
   });
   const clock = fixedClock(population.BEFORE_PERIOD);
-  const [logger, metrics] = [createLogger({ level: 'silent' }), createMetrics()];
-  const mailerOptions = { defaultFrom: EMAIL_FROM, clock, log: logger, metrics: metrics.email };
+  const metrics = createMetrics();
+  const mailerOptions = { defaultFrom: EMAIL_FROM, clock, log: createLogger({ level: 'silent' }), metrics: metrics.email };
   const resendMailer = createResendMailer({ apiKey: probes.FAKE_RESEND_KEY, baseUrl: fake.url, ...mailerOptions });
   const smtp = timedMailer(createSmtpMailer({ url: fake.smtpUrl, ...mailerOptions }));
   const timed = timedMailer(encryptedThrough(smtp.mailer, resendMailer));
   const env = { NODE_ENV: 'development', PUBLIC_BASE_URL: 'https://alerts.example.org', DATA_DIR: dataDir, DATABASE_URL: url };
-  const deps = createBenchDeps({ db: handle.db.withPlugin(timer.plugin), kind: 'postgres', pool: handle.pool }, env, {
-    clock,
-    log: logger,
-    metrics,
-    mailer: timed.mailer,
-  });
+  const deps = createBenchDeps({ ...handle, db: handle.db.withPlugin(timer.plugin) }, env, { clock, metrics, mailer: timed.mailer });
   const tSetup = r.now();
   const period = await population.seedPeriodEvents(deps, handle, clock);
   const people = await population.seedPopulation(handle, SUBSCRIBERS, period);
@@ -152,7 +137,7 @@ async function tickRun(
     });
   const { result, profile } = underProfiler ? await profiled(tick) : { result: await tick(), profile: undefined };
   const tickEnd = r.now();
-  const cpuMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpuBefore));
+  const cpuMs = cpuMsSince(cpuBefore);
   const mem = sampler.stop();
   const complete = result !== undefined;
   const wallMs = (stoppedAt ?? tickEnd) - tickStart;
@@ -162,15 +147,13 @@ async function tickRun(
     select s.email, d.status, s.digest_cursor from digests d join subscribers s on s.id = d.subscriber_id`.execute(handle.db);
   const [sent, skipped] = ['sent', 'skipped'].map((status) => rows.filter((row) => row.status === status).length) as [number, number];
   const delivered = await fake.deliveries();
-  const { cursor, upTo } = period;
   const check = probes.checkDigestInboxes({
+    ...period,
     delivered,
     rows,
     expected: people.expected,
     keyed: new Set(keyed.keys()),
     complete,
-    cursor,
-    upTo,
   });
   if (rows.length !== SUBSCRIBERS) check.problems.push(`${rows.length} digest rows for ${SUBSCRIBERS} subscribers`);
   if (result && (result.sent !== people.expectedSent || result.failed || result.deferred))
@@ -204,15 +187,14 @@ async function tickRun(
 }
 type TickRun = Awaited<ReturnType<typeof tickRun>>;
 
+const modelOf = (row: { model: RecordedModel }) => row.model;
+
 /** Encrypting one email alone (buildEncryptedEml: the MIME inside, OpenPGP encryption, the PGP/MIME outside) per key type, against the clear MIME. */
 async function encryptionCost(run: TickRun, keys: Keys) {
   const { rows } = await sql<{ email: string; model: RecordedModel }>`
     select s.email, d.model from digests d join subscribers s on s.id = d.subscriber_id
     where d.status = 'sent' and s.openpgp_key is not null order by d.id limit 600`.execute(run.handle.db);
-  const models = await readRecordedModels(
-    run.handle.db,
-    rows.map((row) => row.model),
-  );
+  const models = await readRecordedModels(run.handle.db, rows.map(modelOf));
   const messages = models.map((model, i) => ({ ...digestMessage(model), from: EMAIL_FROM, key: run.keyed.get(rows[i]!.email)! }));
   const envelope = (i: number) => ({ messageId: `<bench-${i}@smtp.tracker-alerts>`, date: AS_OF });
   const per = async <T>(list: readonly T[], f: (item: T, i: number) => unknown) => {
@@ -319,7 +301,7 @@ export async function run(): Promise<r.BenchResult> {
     keyHolders: fmtInt(keyed.keyHolders),
     keysPerType: KEYS_PER_TYPE,
     loadBetween: loadBetween.toFixed(2),
-    goal: goalView(goal(keyed.rate / plain.rate, 0.5)),
+    goal: goalView(r.atLeast(keyed.rate / plain.rate, 0.5)),
     sentEncrypted: fmtInt(keyed.encrypted),
     smtpPerEmail: us(keyed.smtpMs / Math.max(1, keyed.smtpEmails)),
     smtpShare: ((100 * keyed.smtpMs) / keyed.wallMs).toFixed(0),
@@ -338,7 +320,7 @@ export async function run(): Promise<r.BenchResult> {
       loadWait.waitedS >= 1 ? `the run waited ${loadWait.waitedS.toFixed(0)} s before it for the load average to drop` : undefined,
     ),
     write: r.writeUnless(SUBSCRIBERS !== 100_000, 'BENCH_SUBSCRIBERS'),
-    blocks: r.writeUp(
+    body: r.writeUp(
       'digests',
       { ...view, encryption, profiledRate: fmtInt(profiledRun.summary.rate) },
       {
@@ -374,7 +356,7 @@ export async function run(): Promise<r.BenchResult> {
 if (process.argv.includes('--child') && process.argv[1] === fileURLToPath(import.meta.url)) serveCommands({ tick: tickAlone });
 
 /** The no-key run's figures (issue 6), with its parts timed alone. */
-async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeResendProcess>>) {
+async function plainView(t: TickRun, fake: FakeResend) {
   const { handle, people, period, timed } = t;
   const { upTo } = period;
   const claimPlan = await probes.explainClaim(handle, AS_OF);
@@ -391,10 +373,10 @@ async function plainView(t: TickRun, fake: Awaited<ReturnType<typeof startFakeRe
   const claims = t.timer.series.get('select digests join for update') ?? [];
   const tenth = Math.max(1, Math.floor(claims.length / 10));
   const goals = {
-    rate: { value: t.rate, op: '>=', target: 1_000, show: fmtInt, unit: '/s' } satisfies r.Goal,
-    vsSdk: goal(t.rate / posting.sdkRate, 0.5),
-    vsRaw: goal(t.rate / posting.rawRate, 0.5),
-    mjml: goal(mjml.mjmlRatio, 50),
+    rate: { ...r.atLeast(t.rate, 1_000, fmtInt), unit: '/s' },
+    vsSdk: r.atLeast(t.rate / posting.sdkRate, 0.5),
+    vsRaw: r.atLeast(t.rate / posting.rawRate, 0.5),
+    mjml: r.atLeast(mjml.mjmlRatio, 50),
   };
   const stepRows = [
     ...statements.map(([label, st]) => ({ step: `SQL ${label}`, count: fmtInt(st.count), ms: st.ms })),

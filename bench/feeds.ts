@@ -1,21 +1,16 @@
 /**
- * Feed throughput (issue 15) on PostgreSQL: GET /v1/changes and the Atom feed under load next to
- * /healthz in the same run, and both again as conditional requests answered 304. autocannon runs
- * in its own process; rounds alternate their order, and each request kind is compared with the
- * /healthz of its own round (a shared machine's load moves between rounds). The server's CPU per
- * request (it runs in this process) says what a request costs whatever the load.
+ * Issue 15: GET /v1/changes and the Atom feed under load (autocannon in its own process) beside
+ * /healthz in the same rounds, and again as conditional requests answered 304 (bench/text/feeds.md).
  */
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import { createApp } from '../src/app';
 import { countries } from '../src/taxonomy/countries';
 import { createBenchDeps } from '../testkit/bench-deps';
 import { benchDatabaseUrl, freshSchema } from '../testkit/db-targets';
-import { sampleEvent } from '../testkit/events';
+import { ingestInputs, sampleEvent } from '../testkit/events';
 import { projectRoot } from '../testkit/process';
 import { median } from '../testkit/stats';
 import { interleaved, log, spread } from './measure';
@@ -28,19 +23,11 @@ const CONNECTIONS = 10;
 const MISSES = 40;
 
 export async function run(): Promise<report.BenchResult> {
-  const clock = report.startRun();
   const { handle, drop } = await freshSchema(benchDatabaseUrl(), 'bench_feeds', { max: 10 });
   const deps = createBenchDeps(handle, { PUBLIC_BASE_URL: 'https://alerts.example.org' });
   const places = countries.slice(0, 20).map((c) => c.id);
-  for (let i = 0; i < EVENTS; i += 1000) {
-    const batch = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, j) =>
-      sampleEvent({ country: places[(i + j) % 20]!, watchFlag: j % 7 === 0 }),
-    );
-    await ingestEvents(
-      deps,
-      batch.map((e) => normaliseEvent(eventInputSchema.parse(e))),
-    );
-  }
+  const events = Array.from({ length: EVENTS }, (_, i) => sampleEvent({ country: places[i % 20]!, watchFlag: (i % 1000) % 7 === 0 }));
+  await ingestInputs(deps, events, 1000);
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
@@ -105,7 +92,7 @@ export async function run(): Promise<report.BenchResult> {
   const healthz = scenarios[0]!;
   const ratio = (s: Scenario) => median(s.rates.map((rate, round) => rate / healthz.rates[round]!));
   const goalOf = (s: Scenario): report.Goal | undefined =>
-    s === healthz ? undefined : { value: ratio(s), op: '>=', target: s.name.includes('304') ? 0.9 : 0.5, show: report.fmtRatio };
+    s === healthz ? undefined : report.atLeast(ratio(s), s.name.includes('304') ? 0.9 : 0.5);
   const table = report.recordTable(scenarios, {
     request: (s) => s.name,
     statuses: (s) => [...s.statuses].join(', '),
@@ -118,9 +105,8 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Feed throughput (issue 15)',
     command: 'npm run bench -- feeds     # BENCH_FEED_EVENTS=500 BENCH_FEED_SECONDS=2 for a quick pass (no file written)',
-    run: clock.finish(),
     write: report.writeUnless(EVENTS !== 5_000 || SECONDS !== 2, 'BENCH_FEED_EVENTS or BENCH_FEED_SECONDS'),
-    blocks: report.writeUp(
+    body: report.writeUp(
       'feeds',
       {
         events: report.fmtInt(EVENTS),

@@ -1,34 +1,26 @@
 /**
- * Issue 3 benchmark: ingest 20,000 events (20 batches of 1,000) through the real code path
- * `ingestEvents(deps, events.map(normaliseEvent))` (zod validation + normalisation included
- * in the timing), then re-ingest them unchanged, then with 5% changed; and, in the same run,
- * the raw rate of a plain batched multi-row INSERT of the same rows into a scratch table with
- * the columns and indexes of `events`. Rounds interleave the databases and ours and raw;
- * medians are reported (workload and findings: bench/text/ingest.md).
+ * Issue 3: `ingestEvents` over 20 batches of 1,000 events (new, unchanged, 5% changed) against the
+ * raw rate of a plain multi-row INSERT of the same rows, in interleaved rounds per database
+ * (workload and findings: bench/text/ingest.md). BENCH_TARGETS picks the databases,
+ * BENCH_PROFILE=0 profiles only when a goal is missed.
  *
  *   npm run bench -- ingest
- *
- * Environment: BENCH_DATABASE_URL (PostgreSQL; default the local tracker_bench database),
- * BENCH_ROUNDS (default 3), BENCH_TARGETS (comma list of postgres,pglite-memory,pglite-disk),
- * BENCH_PROFILE (default 1: add the time breakdown of one extra pass; 0: only when a goal is missed),
- * BENCH_WRITE (0: do not touch BENCHMARKS.md).
  */
 import { type CompiledQuery, sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
 import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
-import type { DatabaseHandle } from '../src/db/connect';
 import type { Db } from '../src/db/database';
 import type { NormalisedEvent } from '../src/db/event-fields';
 import { createMetrics } from '../src/metrics';
-import { type DbTarget, dbTargets, pgliteVersion } from '../testkit/db-targets';
+import { type DbTarget, dbTargets } from '../testkit/db-targets';
 import { batches, benchEvents, changeSome } from '../testkit/generated-events';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
 import { eventsLabel, sqlTotals, statementTimer } from '../testkit/statement-timer';
 import { median } from '../testkit/stats';
 import { timed } from '../testkit/timing';
-import { interleaved, log, spread } from './measure';
+import { bodyChars, interleaved, log, onFresh, spread, targetsMachine } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import * as report from './report';
 
@@ -53,48 +45,38 @@ interface TargetResult {
   /** The profile pass: its CPU profiles (new, unchanged) and SQL ms by phase and statement. */
   profile?: { cpu: CpuProfile[]; sql: Record<string, number> };
 }
+type Workload = ReturnType<typeof workload>;
 
-const normalised = (inputs: readonly EventInput[][]) => inputs.map((batch) => batch.map((e) => normaliseEvent(eventInputSchema.parse(e))));
-const deps = (handle: DatabaseHandle, db = handle.db): IngestDeps => ({ db, clock: systemClock, metrics: createMetrics() });
+const normalised = (batch: readonly EventInput[]) => batch.map((e) => normaliseEvent(eventInputSchema.parse(e)));
+const deps = (db: Db): IngestDeps => ({ db, clock: systemClock, metrics: createMetrics() });
+/** Every batch through the real path, parsing and normalising included. */
+const ingestAll = async (d: IngestDeps, inputs: readonly EventInput[][]) => {
+  for (const batch of inputs) await ingestEvents(d, normalised(batch));
+};
 
 /** One round on one database: raw and ours (new, unchanged, 5% changed), their order alternating. */
-async function measureRound(r: TargetResult, round: number, work: ReturnType<typeof workload>) {
-  const fresh = await r.target.fresh(round);
-  const keep = (phase: Phase, ms: number, rows: RowsWritten) => {
-    r.ms[phase].push(ms);
-    if (r.rows[phase] && JSON.stringify(r.rows[phase]) !== JSON.stringify(rows)) r.rowsConsistent = false;
-    r.rows[phase] = rows;
-  };
-  try {
-    const d = deps(fresh.handle);
-    await sql`select 1`.execute(d.db); // connection warm
+const measureRound = (r: TargetResult, round: number, work: Workload) =>
+  onFresh(r.target, round, async ({ db }) => {
+    const d = deps(db);
+    const keep = (phase: Phase, ms: number, rows: RowsWritten) => {
+      r.ms[phase].push(ms);
+      if (r.rows[phase] && JSON.stringify(r.rows[phase]) !== JSON.stringify(rows)) r.rowsConsistent = false;
+      r.rows[phase] = rows;
+    };
     const ours = async () => {
-      for (const [phase, inputs] of [
-        ['new', work.inputs],
-        ['unchanged', work.inputs],
-        ['changed', work.changedInputs],
-      ] as const) {
-        const before = await snapshotRows(d.db);
-        const t = await timed(async () => {
-          for (const batch of inputs)
-            await ingestEvents(
-              d,
-              batch.map((e) => normaliseEvent(eventInputSchema.parse(e))),
-            );
-        });
-        keep(phase, t.ms, await rowsWrittenSince(d.db, before));
+      for (const phase of ['new', 'unchanged', 'changed'] as const) {
+        const before = await snapshotRows(db);
+        const { ms } = await timed(() => ingestAll(d, work.inputs[phase]));
+        keep(phase, ms, await rowsWrittenSince(db, before));
       }
     };
     const raw = async () => {
-      const { ms, rows } = await runRaw(d.db, work.rawRowBatches);
+      const { ms, rows } = await runRaw(db, work.rawRowBatches);
       keep('raw', ms, { eventsInserted: rows, eventsUpdated: 0, changesAppended: 0, total: rows, detectionRuns: 0, sourceStates: 0 });
     };
     for (const step of round % 2 ? [raw, ours] : [ours, raw]) await step();
     log(`  ${r.target.name} round ${round}/${ROUNDS}: ${PHASES.map((p) => `${p} ${report.fmtInt(rate(r, p, -1))}/s`).join(', ')}`);
-  } finally {
-    await fresh.dispose();
-  }
-}
+  });
 
 /** Row values exactly as upsertEvents writes them, computed once outside the timing. */
 const rawRows = (events: readonly NormalisedEvent[], at: Date) =>
@@ -130,8 +112,8 @@ async function runRaw(db: Db, rowBatches: readonly ReturnType<typeof rawRows>[])
 const rate = (r: TargetResult, phase: Phase, round?: number) =>
   (TOTAL / (round === undefined ? median(r.ms[phase]) : r.ms[phase].at(round)!)) * 1000;
 const goals = (r: TargetResult) => ({
-  newVsRaw: { value: rate(r, 'new') / rate(r, 'raw'), op: '>=', target: 0.5, show: report.fmtRatio } satisfies report.Goal,
-  unchangedVsNew: { value: rate(r, 'unchanged') / rate(r, 'new'), op: '>=', target: 2, show: report.fmtRatio } satisfies report.Goal,
+  newVsRaw: report.atLeast(rate(r, 'new') / rate(r, 'raw'), 0.5),
+  unchangedVsNew: report.atLeast(rate(r, 'unchanged') / rate(r, 'new'), 2),
   zeroRows: { value: r.rows.unchanged?.total ?? Number.NaN, op: '=', target: 0 } satisfies report.Goal,
 });
 
@@ -139,29 +121,17 @@ const goals = (r: TargetResult) => ({
  * One extra pass on a fresh database under the CPU profiler: new, then unchanged, as the rounds
  * ingest them, each statement timed in place (its wall time includes the server's).
  */
-async function profile(r: TargetResult, work: ReturnType<typeof workload>) {
-  const fresh = await r.target.fresh(99);
-  try {
+const profile = (r: TargetResult, work: Workload) =>
+  onFresh(r.target, 99, async ({ db }) => {
     const timer = statementTimer(eventsLabel);
-    const d = deps(fresh.handle, fresh.handle.db.withPlugin(timer.plugin));
-    await sql`select 1`.execute(fresh.handle.db);
+    const d = deps(db.withPlugin(timer.plugin));
     r.profile = { cpu: [], sql: {} };
     for (const phase of ['new', 'unchanged'] as const) {
       timer.totals.clear();
-      const pass = await profiled(async () => {
-        for (const batch of work.inputs)
-          await ingestEvents(
-            d,
-            batch.map((e) => normaliseEvent(eventInputSchema.parse(e))),
-          );
-      });
-      r.profile.cpu.push(pass.profile);
+      r.profile.cpu.push((await profiled(() => ingestAll(d, work.inputs.new))).profile);
       for (const [label, ms] of Object.entries(sqlTotals(timer.totals).byStatement)) r.profile.sql[`${phase}: ${label}`] = ms;
     }
-  } finally {
-    await fresh.dispose();
-  }
-}
+  });
 
 function tables(results: readonly TargetResult[]) {
   const rateRows = results.flatMap((r) => {
@@ -197,9 +167,7 @@ function tables(results: readonly TargetResult[]) {
         columns: report.cols('SQL statement (wall ms per 1,000-event batch)', ...profiledRuns.map((r) => `>${r.target.name}`)),
         rows: statements.map((s) => [
           s,
-          ...profiledRuns
-            .map((r) => (r.profile!.sql[s] ?? Number.NaN) / (TOTAL / BATCH))
-            .map((ms) => (Number.isNaN(ms) ? '' : ms.toFixed(1))),
+          ...profiledRuns.map((r) => r.profile!.sql[s]).map((ms) => (ms === undefined ? '' : (ms / (TOTAL / BATCH)).toFixed(1))),
         ]),
       },
     }),
@@ -210,21 +178,17 @@ function tables(results: readonly TargetResult[]) {
 function workload() {
   const generated = benchEvents(TOTAL);
   const changed = changeSome(generated);
-  hashEvents(normalised(batches(generated.slice(0, 2 * BATCH), BATCH)).flat()); // warms the JIT on the CPU path
+  hashEvents(batches(generated.slice(0, 2 * BATCH), BATCH).flatMap(normalised)); // warms the JIT on the CPU path
+  const inputs = batches(generated, BATCH);
   return {
-    inputs: batches(generated, BATCH),
-    changedInputs: batches(changed.events, BATCH),
-    rawRowBatches: batches(rawRows(normalised([generated]).flat(), new Date()), BATCH),
+    inputs: { new: inputs, unchanged: inputs, changed: batches(changed.events, BATCH) },
+    rawRowBatches: batches(rawRows(normalised(generated), new Date()), BATCH),
     changed,
-    bodyChars: spread(
-      generated.map((e) => e.body?.length ?? 0),
-      String,
-    ),
+    bodyChars: bodyChars(generated),
   };
 }
 
 export async function run(): Promise<report.BenchResult> {
-  const clock = report.startRun();
   const work = workload();
   log(
     `ingest bench: ${report.fmtInt(TOTAL)} events in batches of ${report.fmtInt(BATCH)}, ${ROUNDS} rounds per database, bodies ${work.bodyChars} chars`,
@@ -252,13 +216,9 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Ingest (issue 3)',
     command: 'npm run bench -- ingest        # BENCH_EVENTS=2000 BENCH_ROUNDS=1 for a quick pass (no file written)',
-    machine: {
-      PostgreSQL: postgresVersion,
-      PGlite: targets.find((t) => t.name.startsWith('PGlite'))?.version ?? pgliteVersion(),
-    },
-    run: clock.finish(),
+    machine: targetsMachine(targets, postgresVersion),
     write: report.writeUnless(TOTAL !== 20_000, 'BENCH_EVENTS'),
-    blocks: report.writeUp(
+    body: report.writeUp(
       'ingest',
       {
         total: report.fmtInt(TOTAL),

@@ -1,13 +1,9 @@
 /**
- * Do named prepared statements still pay off? The two hot statements (a whole sign-up, a claim of
- * due sign-up notices) run through their real query functions over a pg pool of 10 at a
- * concurrency of 10, once as plain queries and once as named statements (pg's own query config,
- * `{ name, text, values }`: parsed and planned once per connection), in interleaved rounds.
+ * Do named prepared statements still pay off? A sign-up and a claim of due sign-up notices through
+ * their real query functions, a pool of 10 at a concurrency of 10, as plain queries and as named
+ * statements (pg's own query config, `{ name, text, values }`), in interleaved rounds.
  *
  *   npm run bench -- prepared-statements
- *
- * Environment: BENCH_DATABASE_URL (PostgreSQL on loopback; default the local tracker_bench database),
- * BENCH_ROUNDS (default 6), BENCH_CALLS (calls per statement, mode and round; default 3,000).
  */
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
@@ -52,7 +48,6 @@ export async function run(): Promise<report.BenchResult> {
   const figures = { plain: { signUp: [] as number[], claim: [] as number[] }, named: { signUp: [] as number[], claim: [] as number[] } };
   let serial = 0;
   let clock = Date.parse('2030-01-01T00:00:00Z');
-  const clockRun = report.startRun();
   try {
     await interleaved(ROUNDS, ['plain', 'named'] as const, async (mode, round) => {
       const db = dbs[mode];
@@ -92,9 +87,8 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Prepared statements',
     command: 'npm run bench -- prepared-statements        # BENCH_ROUNDS=2 BENCH_CALLS=300 for a quick pass (no file written)',
-    run: clockRun.finish(),
     write: report.writeUnless(ROUNDS !== 6 || PER_ROUND !== 3_000, 'BENCH_ROUNDS or BENCH_CALLS'),
-    blocks: report.writeUp(
+    body: report.writeUp(
       'prepared-statements',
       { concurrency: CONCURRENCY, calls: report.fmtInt(PER_ROUND), rounds: ROUNDS },
       {

@@ -37,6 +37,8 @@ export interface Goal {
 export const goalMet = (g: Goal) =>
   g.also !== false &&
   (g.op === '>=' ? g.value >= g.target : g.op === '<' ? g.value < g.target : g.value === g.target && Number.isFinite(g.value));
+/** `value >= target`, shown as a ratio unless `show` says otherwise. */
+export const atLeast = (value: number, target: number, show = fmtRatio): Goal => ({ value, op: '>=', target, show });
 const shown = (g: Goal, n: number) => `${g.show ? g.show(n) : n.toLocaleString('en-US')}${g.unit ?? ''}`;
 /** The measured side, formatted as the goal formats it. */
 export const goalValue = (g: Goal) => shown(g, g.value);
@@ -65,34 +67,19 @@ export function recordTable<T>(records: readonly T[], cells: Record<string, (r: 
   return { columns: cols(...Object.keys(cells)), rows: records.map((r) => fns.map((f) => f(r))) };
 }
 
-/** A paragraph (lines joined as they are) or a table. */
-export type Block = string | Table;
-
 const textDir = join(projectRoot, 'bench', 'text');
 const verbatim = { escape: (value: unknown) => String(value) };
 
 /**
  * A bench's write-up, `bench/text/<name>.md`, filled with Mustache from its figures; a line
- * `[table: key]` stands for `tables[key]`; paragraphs are split on blank lines.
+ * `[table: key]` stands for `tables[key]` as a markdown table.
  */
-export function writeUp(name: string, view: object, tables: Record<string, Table> = {}): Block[] {
-  const text = Mustache.render(readFileSync(join(textDir, `${name}.md`), 'utf8'), view, {}, verbatim);
-  const blocks: Block[] = [];
-  let open: string[] = [];
-  const close = () => {
-    if (open.length) blocks.push(open.join('\n'));
-    open = [];
-  };
-  for (const line of text.trimEnd().split('\n')) {
-    const key = /^\[table: (\w+)\]$/.exec(line)?.[1];
-    if (key !== undefined) {
-      close();
-      blocks.push(tables[key] ?? throwError(`bench/text/${name}.md: no table ${key}`));
-    } else if (line === '') close();
-    else open.push(line);
-  }
-  close();
-  return blocks;
+export function writeUp(name: string, view: object, tables: Record<string, Table> = {}): string {
+  const tableOf = (key: string) => tables[key] ?? throwError(`bench/text/${name}.md: no table ${key}`);
+  return Mustache.render(readFileSync(join(textDir, `${name}.md`), 'utf8'), view, {}, verbatim)
+    .replace(/^\[table: (\w+)\]$/gm, (_, key: string) => `\n${markdownTable(tableOf(key))}\n`)
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 const throwError = (message: string): never => {
@@ -106,11 +93,12 @@ export interface BenchResult {
   command: string;
   /** What the machine line adds to nproc, memory, CPU and Node (e.g. the PostgreSQL version). */
   machine?: Record<string, string>;
-  /** Load average at the start and end and the run's seconds (from `startRun`), and what to add after them. */
-  run: RunMeta;
+  /** Load average at the start and end and the run's seconds (from `startRun`; else the runner times `run()`). */
+  run?: RunMeta;
   /** Text before the machine line (e.g. the code version). */
   prefix?: string;
-  blocks: Block[];
+  /** The section's text and tables in markdown (`writeUp`). */
+  body: string;
   /** Whether the section may be written: false with a reason for reduced sizes or BENCH_WRITE=0. */
   write: true | { skip: string };
 }
@@ -147,15 +135,7 @@ export function markdownTable(t: Table): string {
   return [head, sep, ...t.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-/** The same table, padded for a terminal. */
-export function textTable(t: Table): string {
-  const widths = t.columns.map((c, i) => Math.max(c.title.length, ...t.rows.map((r) => (r[i] ?? '').length)));
-  const pad = (cells: readonly string[]) =>
-    cells.map((cell, i) => (t.columns[i]?.align === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
-  return [pad(t.columns.map((c) => c.title)), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(pad)].join('\n');
-}
-
-export function sectionBody(r: BenchResult, file: string): string {
+export function sectionBody(r: BenchResult & { run: RunMeta }, file: string): string {
   const machine = Object.entries(machineInfo(r.machine))
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ');
@@ -169,13 +149,14 @@ export function sectionBody(r: BenchResult, file: string): string {
     '',
     `${r.prefix ?? ''}Machine: ${machine}. 1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} ` +
       `at the end (the machine is shared: other work ran meanwhile); run took ${seconds.toFixed(0)} s${note ? `; ${note}` : ''}.`,
-    ...r.blocks.flatMap((b) => ['', typeof b === 'string' ? b : markdownTable(b)]),
+    '',
+    r.body,
   ].join('\n');
 }
 
 /** Prints the tables, and writes the section unless the result says not to. */
-export function report(r: BenchResult, file: string): void {
-  for (const b of r.blocks) console.log(`\n${typeof b === 'string' ? b : textTable(b)}`);
+export function report(r: BenchResult & { run: RunMeta }, file: string): void {
+  console.log(`\n${r.body}`);
   const { seconds, loadBefore, loadAfter } = r.run;
   console.log(
     `\n  total bench time ${seconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,

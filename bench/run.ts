@@ -6,7 +6,7 @@
  *   npm run bench               all of them
  *   npm run bench -- ingest     only those whose name contains "ingest"
  */
-import { type BenchResult, report } from './report';
+import { type BenchResult, report, startRun } from './report';
 
 export const benchNames = [
   'ingest',
@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     console.log(`\n=== bench: ${name} ===`);
     const started = performance.now();
     const bench = (await import(`./${name}.ts`)) as { run: () => Promise<BenchResult> };
-    report(await bench.run(), `bench/${name}.ts`);
+    const clock = startRun();
+    const result = await bench.run();
+    report({ run: clock.finish(), ...result }, `bench/${name}.ts`);
     console.log(`=== ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s ===`);
   }
 }

@@ -14,15 +14,11 @@ import { rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-writte
 import { median } from '../testkit/stats';
 import { countryPageHtml } from '../testkit/tracker-site';
 import { startTrackerSiteProcess } from '../testkit/tracker-site-process';
-import { consistent, inTempDir } from './measure';
+import { consistent, cpuMsSince, inTempDir } from './measure';
 import * as report from './report';
 
 const CRAWLS = ['first crawl', 'all 304', 'one page changed'] as const;
 const SCENES = report.envNumber('BENCH_SCENES', 3, 1);
-const cpuMsSince = (start: NodeJS.CpuUsage) => {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1000;
-};
 
 type Site = Awaited<ReturnType<typeof startTrackerSiteProcess>>;
 
@@ -68,7 +64,6 @@ async function scene(site: Site, url: string, index: number) {
 }
 
 export async function run(): Promise<report.BenchResult> {
-  const clock = report.startRun();
   const url = benchDatabaseUrl();
   const site = await startTrackerSiteProcess();
   const scenes: Awaited<ReturnType<typeof scene>>[] = [];
@@ -124,8 +119,7 @@ export async function run(): Promise<report.BenchResult> {
   return {
     section: 'Tracker crawl (issue 16)',
     command: 'npm run bench -- tracker-crawl',
-    run: clock.finish(),
     write: report.writeUnless(false, ''),
-    blocks: report.writeUp('tracker-crawl', view, { crawls: table }),
+    body: report.writeUp('tracker-crawl', view, { crawls: table }),
   };
 }

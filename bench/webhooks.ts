@@ -9,7 +9,6 @@ import { log } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import * as report from './report';
 
-const APP_SECRET = 'bench-app-secret-0123456789-0123456789';
 const [CHANGES, BATCH, ENDPOINTS, SLOW_MS] = [10_000, 1_000, 5, 2_000]; // the last endpoint is slow
 const HEALTHY = ENDPOINTS - 1;
 /** The dispatcher's limits per instance (src/alerts/webhooks/delivery-loop.ts); the raw pass posts as many at a time per endpoint. */
@@ -26,11 +25,14 @@ const TITLES = {
   D: 'D: A with half the healthy endpoints signing v1a (Ed25519) beside v1',
 };
 
+/** A phase's counts, shown as they are. */
+const COUNTS = ['fanned', 'pending', 'troubled', 'requests', 'connections', 'verified', 'unverified', 'duplicates'] as const;
+const first200 = (bodies: readonly string[]) => bodies.slice(0, 200);
 const fmtSample = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${report.fmtInt(s.ms)} ms`);
 type Phase = Awaited<ReturnType<typeof runWebhookPhase>>;
 
 const goals = (p: Phase, raw: number) => ({
-  ratio: { value: p.rate / raw, op: '>=', target: GOAL_RATIO, show: report.fmtRatio } satisfies report.Goal,
+  ratio: report.atLeast(p.rate / raw, GOAL_RATIO),
   p99: {
     value: p.commit.p99?.ms ?? Number.NaN,
     also: p.commit.p99?.censored === false,
@@ -50,11 +52,9 @@ function findings(phases: readonly Phase[], raw: number) {
   return {
     phases: phases.map((p) => ({
       ...p,
-      fanned: report.fmtInt(p.fanned),
+      ...Object.fromEntries(COUNTS.map((k) => [k, report.fmtInt(p[k])])),
       batchesFanned: Math.round(p.fanned / BATCH),
       batches: p.marks.length,
-      pending: report.fmtInt(p.pending),
-      troubled: report.fmtInt(p.troubled),
       firsts: p.perBatchFirst.map((ms) => s(ms, 'none')).join(', '),
       lasts: p.perBatchLast.map((ms) => s(ms, 'not all')).join(', '),
       slow: p.key !== 'C' && {
@@ -64,11 +64,6 @@ function findings(phases: readonly Phase[], raw: number) {
       },
       leasedSlow: p.leasedSlowAvg.toFixed(1),
       leasedHealthy: p.leasedHealthyAvg.toFixed(1),
-      requests: report.fmtInt(p.requests),
-      connections: report.fmtInt(p.connections),
-      verified: report.fmtInt(p.verified),
-      unverified: report.fmtInt(p.unverified),
-      duplicates: report.fmtInt(p.duplicates),
       statements: p.perAttempt
         .filter(([, v]) => v >= 0.01)
         .map(([k, v, ms]) => `${k} ${v.toFixed(2)} (${ms.toFixed(1)} ms)`)
@@ -109,7 +104,6 @@ function findings(phases: readonly Phase[], raw: number) {
 }
 
 export async function run(): Promise<report.BenchResult> {
-  const clock = report.startRun();
   const url = benchDatabaseUrl();
   const code = codeVersion();
   log(
@@ -123,20 +117,15 @@ export async function run(): Promise<report.BenchResult> {
   let intervalMs: number;
   try {
     const synthetic = syntheticBodies(batches, HEALTHY);
-    await rawPass(
-      'warm-up',
-      receivers,
-      synthetic.map((l) => l.slice(0, 200)),
-      rawOptions,
-    ).catch(() => undefined);
-    raws.push(await rawPass('raw 1: before A (bodies from changeBody, same events)', receivers, synthetic, rawOptions));
+    const pass = (label: string, bodies: readonly string[][]) => rawPass(label, receivers, bodies, rawOptions);
+    await pass('warm-up', synthetic.map(first200)).catch(() => undefined);
+    raws.push(await pass('raw 1: before A (bodies from changeBody, same events)', synthetic));
     // One batch per interval: 4,000 healthy deliveries / (0.5 x the first raw rate), clamped to 2-5 s.
     intervalMs =
       FIXED_INTERVAL_MS ?? Math.round(Math.min(5_000, Math.max(2_000, ((BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate)) * 1000)));
     log(`  ${raws[0]!.label}: ${report.fmtInt(raws[0]!.rate)} POSTs/s; pacing one batch every ${intervalMs} ms`);
     for (const key of (['A', 'B', 'C', 'D'] as const).filter((k) => PHASES.includes(k))) {
-      const phase = () =>
-        runWebhookPhase(key, { url, receivers, batches, intervalMs, endpoints: ENDPOINTS, capMs: CAP_MS, appSecret: APP_SECRET });
+      const phase = () => runWebhookPhase(key, { url, receivers, batches, intervalMs, endpoints: ENDPOINTS, capMs: CAP_MS });
       // The reference phase (no goal) runs under the CPU profiler: where the app's time goes.
       let p: Phase;
       if (key === 'C') ({ result: p, profile } = await profiled(phase));
@@ -147,7 +136,7 @@ export async function run(): Promise<report.BenchResult> {
       );
       const bodies = p.bodies.every((l) => l.length > 0) ? p.bodies : synthetic;
       const label = `raw ${raws.length + 1}: after ${key} (the payloads ${key} queued${bodies === synthetic ? '; none: changeBody ones' : ''})`;
-      raws.push(await rawPass(label, receivers, bodies, rawOptions));
+      raws.push(await pass(label, bodies));
       log(`  ${label}: ${report.fmtInt(raws.at(-1)!.rate)} POSTs/s`);
     }
   } finally {
@@ -159,12 +148,11 @@ export async function run(): Promise<report.BenchResult> {
     command: 'npm run bench -- webhooks        # BENCH_WEBHOOK_PHASES=A BENCH_WEBHOOK_CAP_S=5 for a quick pass (no file written)',
     prefix: `Code: ${code}. `,
     machine: { PostgreSQL: await postgresVersion(url) },
-    run: clock.finish(),
     write: report.writeUnless(
       FIXED_INTERVAL_MS !== undefined || Boolean(process.env.BENCH_WEBHOOK_CAP_S) || PHASES.join() !== 'A,B,C,D',
       'BENCH_WEBHOOK_INTERVAL_MS, BENCH_WEBHOOK_CAP_S or BENCH_WEBHOOK_PHASES',
     ),
-    blocks: report.writeUp(
+    body: report.writeUp(
       'webhooks',
       {
         changes: report.fmtInt(CHANGES),

@@ -17,18 +17,9 @@ export const BENCH_APP_SECRET = 'bench-app-secret-0123456789-0123456789-01234567
 export function createBenchDeps(
   database: Pick<DatabaseHandle, 'db' | 'kind' | 'pool'>,
   env: Record<string, string>,
-  options: { log?: Log; clock?: Clock; metrics?: Metrics; mailer?: Mailer; appSecret?: string } = {},
+  options: { log?: Log; clock?: Clock; metrics?: Metrics; mailer?: Mailer } = {},
 ): Deps {
   const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
-  return createDeps(
-    nodeResources({
-      config,
-      database,
-      clock: options.clock ?? systemClock,
-      log: options.log ?? createLogger({ level: 'silent' }),
-      appSecret: options.appSecret ?? env.APP_SECRET ?? BENCH_APP_SECRET,
-      ...(options.metrics ? { metrics: options.metrics } : {}),
-      ...(options.mailer ? { mailer: options.mailer } : {}),
-    }),
-  );
+  const { clock = systemClock, log = createLogger({ level: 'silent' }), metrics, mailer } = options;
+  return createDeps(nodeResources({ config, database, clock, log, appSecret: env.APP_SECRET ?? BENCH_APP_SECRET, metrics, mailer }));
 }

@@ -4,14 +4,14 @@
  * apart from src/, from the documented matching rules).
  */
 import { sql } from 'kysely';
-import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
+import type { EventInput } from '../src/alerts/event';
 import type { fixedClock } from '../src/clock';
 import { latestChangeId } from '../src/db/changes';
 import type { DatabaseHandle } from '../src/db/connect';
 import type { Deps } from '../src/services';
 import { categoryIds } from '../src/taxonomy/categories';
 import { countries, regions } from '../src/taxonomy/countries';
+import { ingestInputs } from './events';
 import { benchEvents } from './generated-events';
 import { pick, prng, sample, shuffle, weighted } from './random';
 
@@ -56,17 +56,10 @@ export async function seedPeriodEvents(deps: Deps, handle: DatabaseHandle, clock
     });
   const earlier = place(generated.slice(0, EARLIER_EVENTS), 'old', ['2024-09', '2024-10', '2024-11', '2024-12']);
   const fresh = place(generated.slice(EARLIER_EVENTS), 'new', ['2024-12', '2025-01']);
-  const ingestAll = async (events: readonly EventInput[]) => {
-    for (let i = 0; i < events.length; i += 500)
-      await ingestEvents(
-        deps,
-        events.slice(i, i + 500).map((e) => normaliseEvent(eventInputSchema.parse(e))),
-      );
-  };
-  await ingestAll(earlier);
+  await ingestInputs(deps, earlier, 500);
   const cursor = await latestChangeId(handle.db);
   clock.set(new Date('2025-01-15T12:00:00Z'));
-  await ingestAll(fresh);
+  await ingestInputs(deps, fresh, 500);
   clock.set(new Date('2025-01-25T12:00:00Z'));
   const flip = (e: EventInput): EventInput => ({ ...e, watchFlag: !e.watchFlag });
   const update = (e: EventInput, i: number): EventInput => ({
@@ -76,12 +69,13 @@ export async function seedPeriodEvents(deps: Deps, handle: DatabaseHandle, clock
       { text: `Update: the court ruled on the appeal in January (${i}); the measure stays in force pending review.`, date: '2025-01' },
     ],
   });
-  await ingestAll([
+  const edits = [
     ...earlier.slice(0, EARLIER_UPDATES).map(update),
     ...earlier.slice(EARLIER_UPDATES, EARLIER_UPDATES + EARLIER_FLIPS).map(flip),
     ...fresh.slice(0, NEW_EDITS).map((e) => ({ ...e, body: `${e.body} Edited: figures corrected after the ministry's statement.` })),
     ...fresh.slice(NEW_EDITS, NEW_EDITS + NEW_FLIPS).map(flip),
-  ]);
+  ];
+  await ingestInputs(deps, edits, 500);
   const upTo = await latestChangeId(handle.db);
   if (upTo - cursor !== PERIOD_CHANGES) throw new Error(`expected ${PERIOD_CHANGES} changes in the period, the log has ${upTo - cursor}`);
   const { rows: windowEvents } = await sql<{ id: string; country_id: string; categories: string[] }>`

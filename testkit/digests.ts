@@ -1,9 +1,7 @@
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import type { Frequency } from '../src/db/database';
 import { createResendMailer } from '../src/email/resend';
 import type { Deps } from '../src/services';
-import { sampleEvent } from './events';
+import { ingestInputs, sampleEvent } from './events';
 
 export interface SeedOptions {
   count: number;
@@ -45,10 +43,7 @@ export async function seedSubscribers(deps: Pick<Deps, 'db'>, o: SeedOptions): P
 /** Publishes events (through the real ingest path) for the given countries. */
 export async function publishEvents(deps: Pick<Deps, 'db' | 'clock' | 'metrics'>, countries: string[], perCountry = 2) {
   const events = countries.flatMap((country) => Array.from({ length: perCountry }, () => sampleEvent({ country })));
-  await ingestEvents(
-    deps,
-    events.map((e) => normaliseEvent(eventInputSchema.parse(e))),
-  );
+  await ingestInputs(deps, events);
   return events;
 }
 

@@ -1,4 +1,5 @@
-import type { EventInput } from '../src/alerts/event';
+import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
+import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
 
 let counter = 0;
 
@@ -18,4 +19,14 @@ export function sampleEvent(overrides: Partial<EventInput> = {}): EventInput {
     sources: [{ name: 'Eurasianet', url: 'https://eurasianet.org/' }],
     ...overrides,
   };
+}
+
+/** Contract events through the real ingest path (zod parse, normalise, `ingestEvents`), `batch` at a time. */
+export async function ingestInputs(deps: IngestDeps, events: readonly EventInput[], batch = Math.max(1, events.length)) {
+  for (let i = 0; i < events.length; i += batch) {
+    await ingestEvents(
+      deps,
+      events.slice(i, i + batch).map((e) => normaliseEvent(eventInputSchema.parse(e))),
+    );
+  }
 }

@@ -15,7 +15,7 @@ import { migrateToLatest } from '../src/db/migrate';
 import { insertEndpoint } from '../src/db/webhook-endpoints';
 import type { Deps } from '../src/services';
 import { taxonomySeed } from '../src/taxonomy/seed';
-import { createBenchDeps } from './bench-deps';
+import { BENCH_APP_SECRET, createBenchDeps } from './bench-deps';
 import { adminQueryAt } from './db-targets';
 import { inTempDir } from './process';
 import { type StatementShape, statementTimer } from './statement-timer';
@@ -117,10 +117,9 @@ export interface BatchMark {
 export async function createEndpoints(
   main: Deps,
   receivers: WebhookReceivers,
-  appSecret: string,
-  o: { count: number; slowEnabled: boolean; v1aHalf?: boolean },
+  o: { count: number; slowEnabled: boolean; v1aHalf: boolean },
 ) {
-  const secrets = Array.from({ length: o.count }, () => firstSecret(appSecret));
+  const secrets = Array.from({ length: o.count }, () => firstSecret(BENCH_APP_SECRET));
   await receivers.setSecrets(secrets.map((s) => s.secret));
   const ids = secrets.map((_, i) => `ep_bench_${i}${i === o.count - 1 ? '_slow' : ''}`);
   const created = new Date();
@@ -287,10 +286,9 @@ export async function runWebhookPhase(
     intervalMs: number;
     endpoints: number;
     capMs: number;
-    appSecret: string;
   },
 ) {
-  const { url, receivers, batches, intervalMs, appSecret } = o;
+  const { url, receivers, batches, intervalMs } = o;
   const [ENDPOINTS, HEALTHY, CHANGES] = [o.endpoints, o.endpoints - 1, batches.flat().length];
   const schema = `bench_webhooks_${process.pid}_${key.toLowerCase()}`;
   await adminQueryAt(url, `drop schema if exists ${schema} cascade; create schema ${schema}`);
@@ -303,12 +301,11 @@ export async function runWebhookPhase(
       await migrateToLatest(db, taxonomySeed);
       const deps = handles.map((h) =>
         createBenchDeps(
-          { db: h.db.withPlugin(counter.plugin), kind: 'postgres', pool: h.pool },
+          { ...h, db: h.db.withPlugin(counter.plugin) },
           { WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1', DATA_DIR: dataDir, PUBLIC_BASE_URL: 'https://alerts.example.org' },
-          { appSecret: appSecret },
         ),
       );
-      const { ids, slowId } = await createEndpoints(deps[0]!, receivers, appSecret, {
+      const { ids, slowId } = await createEndpoints(deps[0]!, receivers, {
         count: ENDPOINTS,
         slowEnabled: key !== 'C',
         v1aHalf: key === 'D',
