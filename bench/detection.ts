@@ -124,7 +124,6 @@ const rowsGoal = (r: TargetResult, kind: Kind): report.Goal => ({
   op: '=',
   target: 0,
 });
-const pctOf = (share: number) => report.pct(share);
 const noChange = (kind: Kind) => kind === 'same200' || kind === 'same304';
 
 function tables(results: readonly TargetResult[], profiles: ReadonlyMap<string, Map<Kind, CpuProfile>>) {
@@ -239,7 +238,7 @@ export async function run(): Promise<report.BenchResult> {
       label: LABELS[kind],
       share: report.pct(timeGoal(r, kind).value),
       timeMet: report.goalMet(timeGoal(r, kind)) ? 'met' : 'not met',
-      perRound: roundRatios(r, kind).map(pctOf).join(', '),
+      perRound: report.pcts(roundRatios(r, kind)),
       rows: rowsGoal(r, kind).value,
       rowsMet: report.goalMet(rowsGoal(r, kind)) ? 'met' : 'not met',
       problem: [...r.runs[kind], ...r.runs.first].some((x) => x.problem),

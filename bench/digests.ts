@@ -187,14 +187,12 @@ async function tickRun(url: string, dataDir: string, fake: FakeResend, keysMade?
 }
 type TickRun = Awaited<ReturnType<typeof tickRun>>;
 
-const modelOf = (row: { model: RecordedModel }) => row.model;
-
 /** Encrypting one email alone (buildEncryptedEml: the MIME inside, OpenPGP encryption, the PGP/MIME outside) per key type, against the clear MIME. */
 async function encryptionCost(run: TickRun, keys: Keys) {
   const { rows } = await sql<{ email: string; model: RecordedModel }>`
     select s.email, d.model from digests d join subscribers s on s.id = d.subscriber_id
     where d.status = 'sent' and s.openpgp_key is not null order by d.id limit 600`.execute(run.handle.db);
-  const models = await readRecordedModels(run.handle.db, rows.map(modelOf));
+  const models = await readRecordedModels(run.handle.db, rows.map(probes.modelOf));
   const messages = models.map((model, i) => ({ ...digestMessage(model), from: EMAIL_FROM, key: run.keyed.get(rows[i]!.email)! }));
   const envelope = (i: number) => ({ messageId: `<bench-${i}@smtp.tracker-alerts>`, date: AS_OF });
   const per = async <T>(list: readonly T[], f: (item: T, i: number) => unknown) => {

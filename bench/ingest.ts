@@ -134,33 +134,32 @@ const profile = (r: TargetResult, work: Workload) =>
   });
 
 function tables(results: readonly TargetResult[]) {
-  const rateRows = results.flatMap((r) => {
+  const goalCell = (r: TargetResult, phase: Phase) => {
     const g = goals(r);
-    return PHASES.map((phase) => [
-      r.target.name,
-      LABELS[phase],
-      report.fmtInt(rate(r, phase)),
-      spread(r.ms[phase].map((ms) => (TOTAL / ms) * 1000)),
-      rowsCell(r.rows[phase]),
-      phase === 'raw'
-        ? '1.00x'
-        : `${report.fmtRatio(rate(r, phase) / rate(r, phase === 'new' ? 'raw' : 'new'))} of ${phase === 'new' ? 'raw' : 'new'}`,
-      phase === 'new'
-        ? report.goalCell(g.newVsRaw, ' raw')
-        : phase === 'unchanged'
-          ? `${report.goalCell(g.unchangedVsNew, ' new')}; 0 rows: ${report.goalMet(g.zeroRows) ? 'met' : 'NOT met'}`
-          : '',
-    ]);
-  });
+    if (phase === 'new') return report.goalCell(g.newVsRaw, ' raw');
+    return phase === 'unchanged'
+      ? `${report.goalCell(g.unchangedVsNew, ' new')}; 0 rows: ${report.goalMet(g.zeroRows) ? 'met' : 'NOT met'}`
+      : '';
+  };
+  const base = (phase: Phase) => (phase === 'new' ? 'raw' : 'new');
   const profiledRuns = results.filter((r) => r.profile);
   const statements = [...new Set(profiledRuns.flatMap((r) => Object.keys(r.profile!.sql)))];
   const perBatch = (r: TargetResult) =>
     [0, 1].map((i) => ({ title: `${r.target.name}, ${i ? 'unchanged' : 'new'}`, profiles: [r.profile!.cpu[i]!], per: TOTAL / BATCH }));
   return {
-    rates: {
-      columns: report.cols('database', 'phase', '>events/s (median)', '>rounds (min-max events/s)', '>rows written', '>ratio', 'goal'),
-      rows: rateRows,
-    },
+    rates: report.recordTable(
+      results.flatMap((r) => PHASES.map((phase) => ({ r, phase }))),
+      {
+        database: ({ r }) => r.target.name,
+        phase: ({ phase }) => LABELS[phase],
+        '>events/s (median)': ({ r, phase }) => report.fmtInt(rate(r, phase)),
+        '>rounds (min-max events/s)': ({ r, phase }) => spread(r.ms[phase].map((ms) => (TOTAL / ms) * 1000)),
+        '>rows written': ({ r, phase }) => rowsCell(r.rows[phase]),
+        '>ratio': ({ r, phase }) =>
+          phase === 'raw' ? '1.00x' : `${report.fmtRatio(rate(r, phase) / rate(r, base(phase)))} of ${base(phase)}`,
+        goal: ({ r, phase }) => goalCell(r, phase),
+      },
+    ),
     ...(profiledRuns.length > 0 && {
       profile: whereTimeGoes(profiledRuns.flatMap(perBatch), 'ms per batch'),
       statements: {

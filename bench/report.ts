@@ -16,6 +16,7 @@ export const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocal
 export const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
 export const fmtMs = (ms: number) => (Number.isFinite(ms) ? (ms >= 100 ? fmtInt(ms) : ms.toFixed(1)) : 'n/a');
 export const pct = (share: number, digits = 1) => (Number.isFinite(share) ? `${(100 * share).toFixed(digits)}%` : 'n/a');
+export const pcts = (shares: readonly number[]) => shares.map((share) => pct(share)).join(', ');
 export const us = (ms: number) => `${fmtInt(ms * 1000)} µs`;
 export const met = (ok: boolean) => (ok ? 'met' : 'not met');
 

@@ -53,6 +53,10 @@ const PHASES: Record<Phase, [string, string]> = {
 const rps = (m: LoadSummary) => m.total / m.seconds;
 const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
 const labelOf = (m: Pick<Measured, 'scenario' | 'transport'>) => `${LABELS[m.scenario]}${m.transport === 'resend' ? ' via Resend' : ''}`;
+const statusCounts = (m: Measured) =>
+  Object.entries(m.statusCodes)
+    .map(([code, n]) => `${code}: ${report.fmtInt(n)}`)
+    .join(', ');
 const cpuTotal = (m: Measured) => m.cpu.app + m.cpu.postgres + m.cpu.load + (m.cpu.resend ?? 0);
 
 /** One run of one endpoint at a phase's load (see PHASES), its CPU measured by `measureLoad`. */
@@ -166,12 +170,7 @@ function writeUpView(results: readonly Measured[], profile: { profile: CpuProfil
       '>vs durable INSERT': (r) =>
         r.phase === 'full' && durable && r.scenario !== 'healthz' ? report.fmtRatio(rps(r) / rps(durable)) : '',
       ...Object.fromEntries((['p50', 'p90', 'p99', 'max'] as const).map((p) => [`>${p} ms`, (r: Measured) => ms(r.latency[p])])),
-      '>non-2xx': (r) =>
-        r.non2xx === 0
-          ? '0'
-          : `${report.fmtInt(r.non2xx)} (${Object.entries(r.statusCodes)
-              .map(([c, n]) => `${c}: ${report.fmtInt(n)}`)
-              .join(', ')})`,
+      '>non-2xx': (r) => (r.non2xx === 0 ? '0' : `${report.fmtInt(r.non2xx)} (${statusCounts(r)})`),
       '>errors / timeouts': (r) => `${r.errors} / ${r.timeouts}`,
       goal: (r) =>
         r.phase === 'full' && r.scenario === 'signup'

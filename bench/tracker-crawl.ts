@@ -86,10 +86,8 @@ export async function run(): Promise<report.BenchResult> {
       totals: runs.map((r) => r.rows.total),
     };
   });
-  const ratios = (withSite: boolean) =>
-    scenes.map(
-      ([first, all304]) => (all304!.cpuMs + (withSite ? all304!.siteCpuMs : 0)) / (first!.cpuMs + (withSite ? first!.siteCpuMs : 0)),
-    );
+  const cpu = (r: (typeof scenes)[number][number], withSite: boolean) => r.cpuMs + (withSite ? r.siteCpuMs : 0);
+  const ratios = (withSite: boolean) => scenes.map(([first, all304]) => cpu(all304!, withSite) / cpu(first!, withSite));
   const sameEverywhere = (totals: number[]) => (new Set(totals).size === 1 ? totals[0]! : Number.NaN);
   const goals: Record<string, report.Goal> = {
     rows304: { value: sameEverywhere(records[1]!.totals), op: '=', target: 0, unit: ' rows' },
@@ -111,9 +109,7 @@ export async function run(): Promise<report.BenchResult> {
   const view = {
     postgres: await postgresVersion(url).catch(() => 'PostgreSQL'),
     scenes: SCENES,
-    ratios: ratios(false)
-      .map((r) => report.pct(r))
-      .join(', '),
+    ratios: report.pcts(ratios(false)),
     goals: Object.fromEntries(Object.entries(goals).map(([k, g]) => [k, report.goalText(g)])),
   };
   return {

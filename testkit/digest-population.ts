@@ -20,6 +20,7 @@ export const BEFORE_PERIOD = new Date('2024-12-10T12:00:00Z');
 export const AS_OF = new Date('2025-02-02T12:00:00Z');
 export const [EARLIER_EVENTS, NEW_EVENTS, EARLIER_UPDATES, EARLIER_FLIPS, NEW_EDITS, NEW_FLIPS] = [1_000, 1_700, 100, 50, 100, 50];
 export const PERIOD_CHANGES = NEW_EVENTS + EARLIER_UPDATES + EARLIER_FLIPS + NEW_EDITS + NEW_FLIPS; // 2,000
+const countryIds = countries.map((c) => c.id);
 const TIME_ZONES: [string, number][] = [
   ['UTC', 10],
   ['Europe/London', 12],
@@ -40,10 +41,7 @@ export const floorPercentile = (values: readonly number[], p: number) =>
 /** 1,000 events before the period (150 active countries, skewed), then 2,000 changes in it, through ingestEvents at the clock's time. */
 export async function seedPeriodEvents(deps: Deps, handle: DatabaseHandle, clock: ReturnType<typeof fixedClock>) {
   const rand = prng(20_250_201);
-  const ids = shuffle(
-    rand,
-    countries.map((c) => c.id),
-  );
+  const ids = shuffle(rand, countryIds);
   const [active, quiet] = [ids.slice(0, 150), ids.slice(150)];
   const generated = benchEvents(EARLIER_EVENTS + NEW_EVENTS, 20_250_202);
   const place = (list: readonly EventInput[], tag: string, months: readonly string[]) =>

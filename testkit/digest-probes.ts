@@ -22,6 +22,7 @@ import { mean, median } from './stats';
 
 export const FAKE_RESEND_KEY = 're_test_fake_key';
 const now = () => performance.now();
+export const modelOf = (row: { model: RecordedModel }) => row.model;
 const timeEach = <T, R>(list: readonly T[], f: (item: T) => R) =>
   list.map((item) => {
     const t = now();
@@ -37,10 +38,7 @@ export async function renderStoredModels(handle: DatabaseHandle, sent: number, s
   const step = Math.max(1, Math.floor(sent / sample));
   const { rows } = await sql<{ model: RecordedModel; item_count: number }>`
     select model, item_count from digests where status = 'sent' and id % ${step} = 0 order by id limit ${sample}`.execute(handle.db);
-  const shared = await readRecordedModels(
-    handle.db,
-    rows.map((r) => r.model),
-  );
+  const shared = await readRecordedModels(handle.db, rows.map(modelOf));
   const models = shared.map((m) => structuredClone(m));
   for (const model of models.slice(0, 100)) digestMessage(model); // warm
   const timedRenders = timeEach(models, digestMessage);

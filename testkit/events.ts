@@ -21,12 +21,9 @@ export function sampleEvent(overrides: Partial<EventInput> = {}): EventInput {
   };
 }
 
+const normalised = (event: EventInput) => normaliseEvent(eventInputSchema.parse(event));
+
 /** Contract events through the real ingest path (zod parse, normalise, `ingestEvents`), `batch` at a time. */
 export async function ingestInputs(deps: IngestDeps, events: readonly EventInput[], batch = Math.max(1, events.length)) {
-  for (let i = 0; i < events.length; i += batch) {
-    await ingestEvents(
-      deps,
-      events.slice(i, i + batch).map((e) => normaliseEvent(eventInputSchema.parse(e))),
-    );
-  }
+  for (let i = 0; i < events.length; i += batch) await ingestEvents(deps, events.slice(i, i + batch).map(normalised));
 }

@@ -75,17 +75,16 @@ export async function startApp(url: string, schema: string, dataDir: string, res
     const s = serve({ fetch: fetchCounted, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
+  const outboxDir = join(dataDir, 'outbox');
   return {
-    app,
     handle,
     deps,
     tokens: deps.tokens,
     baseUrl: `http://127.0.0.1:${port}`,
-    outboxDir: join(dataDir, 'outbox'),
+    outboxDir,
     transport: resend ? ('resend' as const) : ('outbox' as const),
     /** Confirmation emails handed over so far: .eml files in the outbox, or messages the fake Resend received. */
-    emailsSent: async () => (resend ? resend.sent() : countEml(join(dataDir, 'outbox'))),
-    logFile,
+    emailsSent: async () => (resend ? resend.sent() : countEml(outboxDir)),
     /** Background tasks (sign-up emails) that failed, from the app's log. */
     backgroundFailures() {
       logDestination.flushSync();
@@ -133,22 +132,12 @@ export async function seedManagedSubscribers(app: AppUnderTest, count: number): 
 /** One request of each kind from here, so a misconfiguration fails before any load is sent. */
 export async function sanityCheck(app: AppUnderTest, token: string): Promise<void> {
   const json = { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.1' };
+  const send = (method: string, path: string, body: object) =>
+    fetch(`${app.baseUrl}${path}`, { method, headers: json, body: JSON.stringify(body) });
   const checks: [string, Promise<Response>, number][] = [
     ['GET /healthz', fetch(`${app.baseUrl}/healthz`), 200],
-    [
-      'POST /v1/subscriptions',
-      fetch(`${app.baseUrl}/v1/subscriptions`, {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({ email: 'sanity@bench.example.org', ...choices(1) }),
-      }),
-      202,
-    ],
-    [
-      'PUT /v1/preferences',
-      fetch(`${app.baseUrl}/v1/preferences?token=${token}`, { method: 'PUT', headers: json, body: JSON.stringify(choices(2)) }),
-      200,
-    ],
+    ['POST /v1/subscriptions', send('POST', '/v1/subscriptions', { email: 'sanity@bench.example.org', ...choices(1) }), 202],
+    ['PUT /v1/preferences', send('PUT', `/v1/preferences?token=${token}`, choices(2)), 200],
   ];
   for (const [label, pending, expected] of checks) {
     const response = await pending;
