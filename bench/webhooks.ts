@@ -42,6 +42,11 @@ const goals = (p: Phase, raw: number) => ({
   } satisfies report.Goal,
 });
 
+const queuedWhenClosed = (p: Phase) =>
+  `phase ${p.key} had deliveries queued for ${report.fmtInt(p.fanned)} of ${report.fmtInt(CHANGES)} changes when the window closed`;
+const connectionsFor = (p: Phase) =>
+  `${report.fmtInt(p.connections)} TCP connections for ${report.fmtInt(p.requests)} requests (phase ${p.key})`;
+
 /** What the run shows, as data for bench/text/webhooks.md (each reading only when the run shows it). */
 function findings(phases: readonly Phase[], raw: number) {
   const s = (ms: number | undefined, none: string) => (ms === undefined ? none : (ms / 1000).toFixed(1));
@@ -73,14 +78,7 @@ function findings(phases: readonly Phase[], raw: number) {
       stopMs: report.fmtInt(p.stopMs),
       holds: p.slowPendingMax <= RUNNING_PER_ENDPOINT * (p.key === 'B' ? 2 : 1) ? 'kept to its own slots' : 'exceeded its limit',
     })),
-    behind:
-      behind.length > 0 &&
-      behind
-        .map(
-          (p) =>
-            `phase ${p.key} had deliveries queued for ${report.fmtInt(p.fanned)} of ${report.fmtInt(CHANGES)} changes when the window closed`,
-        )
-        .join('; '),
+    behind: behind.length > 0 && behind.map(queuedWhenClosed).join('; '),
     keptUp: behind.length === 0 && phases.length > 0,
     burst:
       Number.isFinite(raw) &&
@@ -90,12 +88,7 @@ function findings(phases: readonly Phase[], raw: number) {
         (0.99 * lower >= GOAL_P99_MS / 1000
           ? 'In this run the p99 < 2 s goal was out of reach with 1,000-change batches unless delivery beats the raw 16-at-a-time rate.'
           : 'The p99 goal needs a delivery rate close to the raw one.'),
-    noReuse:
-      all.length > 0 &&
-      all.every((p) => p.connections >= 0.95 * p.requests) &&
-      all
-        .map((p) => `${report.fmtInt(p.connections)} TCP connections for ${report.fmtInt(p.requests)} requests (phase ${p.key})`)
-        .join(', '),
+    noReuse: all.length > 0 && all.every((p) => p.connections >= 0.95 * p.requests) && all.map(connectionsFor).join(', '),
     cpuBound: busy.length > 0 && {
       busy: busy.map((p) => `${Math.round(p.elu * 100)}% of phase ${p.key}'s window`).join(', '),
       ingest: busy.map((p) => `${report.fmtInt(median(p.marks.map((m) => m.ingestMs)))} ms per batch in phase ${p.key}`).join(', '),

@@ -23,7 +23,6 @@ export interface Collected {
   changeIds: number[];
   /** Arrival times, `performance.timeOrigin + performance.now()`: comparable across threads. */
   at: number[];
-  unique: number;
   dup: number;
   verified: number;
   unverified: number;
@@ -60,7 +59,7 @@ interface Receiver {
 const receivers: Receiver[] = [];
 const wallMs = () => performance.timeOrigin + performance.now();
 const emptySeen = (): Collected => ({
-  ...{ changeIds: [], at: [], unique: 0, dup: 0 },
+  ...{ changeIds: [], at: [], dup: 0 },
   ...{ verified: 0, unverified: 0, raw: 0, connections: 0, requests: 0 },
 });
 
@@ -125,7 +124,7 @@ if (!isMainThread)
       }),
     counts: () => receivers.map((r) => ({ signed: r.seen.at.length, raw: r.seen.raw, pending: r.pending })),
     collect: () => {
-      const out = receivers.map((r) => ({ ...r.seen, unique: r.ids.size }));
+      const out = receivers.map((r) => r.seen);
       for (const r of receivers) [r.seen, r.ids] = [emptySeen(), new Set()];
       return out;
     },
