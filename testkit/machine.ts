@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
-function sh(command: string, args: string[]): string {
+function sh(command: string, args: string[], cwd?: URL): string {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return '';
   }
@@ -18,17 +18,10 @@ export function machineInfo(extra: Record<string, string> = {}): Record<string, 
     const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
     if (match?.[1]) cpuModel = match[1].trim();
   }
-  const memLine = sh('free', ['-h'])
-    .split('\n')
-    .find((l) => l.startsWith('Mem:'));
+  const mem = /^Mem:\s*(.+)$/m.exec(sh('free', ['-h']))?.[1]?.split(/\s+/);
   return {
     nproc: sh('nproc', []) || String(cpus().length),
-    'free -h (Mem: total used free shared buff/cache available)': memLine
-      ? memLine
-          .replace(/^Mem:\s*/, '')
-          .split(/\s+/)
-          .join(' / ')
-      : `${(totalmem() / 2 ** 30).toFixed(1)} GiB total`,
+    'free -h (Mem: total used free shared buff/cache available)': mem?.join(' / ') ?? `${(totalmem() / 2 ** 30).toFixed(1)} GiB total`,
     'CPU model (/proc/cpuinfo)': cpuModel,
     Node: process.version,
     ...extra,
@@ -57,14 +50,8 @@ export function postgresBackends(database: string): number[] {
     try {
       // "postgres: [cluster: ]user database host(port) state"
       const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (
-        title.startsWith('postgres: ') &&
-        title
-          .split(/[\s\0]+/)
-          .slice(1, 4)
-          .includes(database)
-      )
-        pids.push(Number(entry));
+      const words = title.split(/[\s\0]+/).slice(1, 4);
+      if (title.startsWith('postgres: ') && words.includes(database)) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -106,17 +93,7 @@ export async function waitForQuietMachine(maxLoad: number, log: (line: string) =
 
 /** The commit measured, and whether src/ or migrations/ differed from it when the bench started. */
 export function codeVersion(): string {
-  const git = (...args: string[]) => {
-    try {
-      return execFileSync('git', args, {
-        cwd: new URL('..', import.meta.url),
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
-    } catch {
-      return '';
-    }
-  };
+  const git = (...args: string[]) => sh('git', args, new URL('..', import.meta.url));
   const head = git('rev-parse', '--short', 'HEAD');
   const dirty = git('status', '--porcelain', '--', 'src', 'migrations');
   if (!head) return 'unknown (no git)';
