@@ -26,30 +26,16 @@ import type { Collected, WebhookReceivers } from './webhook-receivers';
 export const wallMs = () => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export interface RawResult {
-  label: string;
-  posts: number;
-  ms: number;
-  rate: number;
-  connections: number;
-  bodies: number;
-  bodyBytes: number;
-}
-
-/** The raw pass's shape: POSTs per receiver at a time, for how long, to the first `healthy` receivers. */
-export interface RawPassOptions {
-  perEndpoint: number;
-  ms: number;
-  healthy: number;
-}
-
-/** Unsigned fetch POSTs (Node's global fetch, keep-alive) of `bodies[e]` to receiver e, `perEndpoint` at a time each, for `ms`. */
+/**
+ * Unsigned fetch POSTs (Node's global fetch, keep-alive) of `bodies[e]` to receiver e, `perEndpoint`
+ * at a time each, for `ms`; the first `healthy` receivers count them.
+ */
 export async function rawPass(
   label: string,
   receivers: WebhookReceivers,
   bodies: readonly string[][],
-  { perEndpoint, ms: passMs, healthy }: RawPassOptions,
-): Promise<RawResult> {
+  { perEndpoint, ms: passMs, healthy }: { perEndpoint: number; ms: number; healthy: number },
+) {
   await receivers.collect();
   const deadline = wallMs() + passMs;
   let posts = 0;
@@ -105,6 +91,8 @@ export function syntheticBodies(batches: readonly NormalisedEvent[][], healthy: 
   return out;
 }
 
+export type RawResult = Awaited<ReturnType<typeof rawPass>>;
+
 export interface BatchMark {
   fromId: number; // exclusive
   toId: number; // inclusive
@@ -142,40 +130,42 @@ export async function createEndpoints(
   return { ids, slowId: ids.at(-1)! };
 }
 
-/** In-flight requests at the slow receiver (every 100 ms) and leased deliveries in the database (every 250 ms), until `stop()`. */
-export async function startSamplers(receivers: WebhookReceivers, url: string, schema: string, slowId: string) {
-  // In-flight samples at the receivers (every 100 ms).
-  const pendingSamples: { slow: number }[] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      const counts = await receivers.counts();
-      pendingSamples.push({ slow: counts.at(-1)!.pending });
-      await sleep(100);
+/** `take()` every `everyMs` until the returned stop() is called (and has waited for the last take). */
+function sampling(everyMs: number, take: () => Promise<void>) {
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      await take();
+      await sleep(everyMs);
     }
   })();
+  return async () => {
+    on = false;
+    await loop;
+  };
+}
 
-  // Leased (claimed, not finished) deliveries per kind of endpoint, from the database (every 250 ms).
+/** In-flight requests at the slow receiver (every 100 ms) and leased deliveries in the database (every 250 ms), until `stop()`. */
+export async function startSamplers(receivers: WebhookReceivers, url: string, schema: string, slowId: string) {
+  const pendingSamples: { slow: number }[] = [];
+  const stopPending = sampling(100, async () => {
+    pendingSamples.push({ slow: (await receivers.counts()).at(-1)!.pending });
+  });
+  // Leased (claimed, not finished) deliveries per kind of endpoint, from the database.
   const leaseSamples: { slow: number; healthy: number }[] = [];
   const leaseClient = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await leaseClient.connect();
-  const leaseSampler = (async () => {
-    while (sampling) {
-      const { rows } = await leaseClient.query<{ slow: number; healthy: number }>(
-        `select count(*) filter (where endpoint_id = $1)::int as slow, count(*) filter (where endpoint_id <> $1)::int as healthy
-         from webhook_deliveries where status = 'pending' and locked_until > now()`,
-        [slowId],
-      );
-      leaseSamples.push(rows[0]!);
-      await sleep(250);
-    }
-  })();
-
+  const stopLeases = sampling(250, async () => {
+    const { rows } = await leaseClient.query<{ slow: number; healthy: number }>(
+      `select count(*) filter (where endpoint_id = $1)::int as slow, count(*) filter (where endpoint_id <> $1)::int as healthy
+       from webhook_deliveries where status = 'pending' and locked_until > now()`,
+      [slowId],
+    );
+    leaseSamples.push(rows[0]!);
+  });
   return {
     async stop() {
-      sampling = false;
-      await sampler;
-      await leaseSampler;
+      await Promise.all([stopPending(), stopLeases()]);
       await leaseClient.end();
       return { pendingSamples, leaseSamples };
     },
@@ -261,15 +251,11 @@ export function deliveryLatencies(collected: Collected[], marks: readonly BatchM
   const intervals = marks
     .map((m, b) => [m.committedAt, batchDone[b] ? m.committedAt + (perBatchLast[b] ?? 0) : windowEnd] as const)
     .sort((x, y) => x[0] - y[0]);
-  let busyMs = 0;
-  let cur: [number, number] | undefined;
-  for (const [s, e] of intervals) {
-    if (!cur || s > cur[1]) {
-      if (cur) busyMs += cur[1] - cur[0];
-      cur = [s, e];
-    } else cur[1] = Math.max(cur[1], e);
+  let [busyMs, reach] = [0, Number.NEGATIVE_INFINITY];
+  for (const [start, end] of intervals) {
+    busyMs += Math.max(0, end - Math.max(start, reach)); // only the part past what earlier intervals covered
+    reach = Math.max(reach, end);
   }
-  if (cur) busyMs += cur[1] - cur[0];
 
   return { arrived, fromCommit, fromDetected, perBatchFirst, perBatchLast, batchDone, busyMs };
 }
