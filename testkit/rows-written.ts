@@ -60,7 +60,8 @@ export async function rowsWrittenSince(db: Db, before: RowSnapshot): Promise<Row
 }
 
 /** "40,000 (20,000 ins + 20,000 changes)", or "0". */
-export function rowsCell(rows: RowsWritten | undefined, fmt: (n: number) => string = (n) => n.toLocaleString('en-US')): string {
+export function rowsCell(rows: RowsWritten | undefined): string {
+  const fmt = (n: number) => n.toLocaleString('en-US');
   if (!rows) return 'n/a';
   if (rows.total === 0) return '0';
   const parts: string[] = [];

@@ -27,7 +27,8 @@ export function timedMailer(inner: Mailer) {
   return { mailer, stats };
 }
 
-export function memorySampler(intervalMs = 20) {
+/** Peak RSS and heap, and the heap over time, sampled every 20 ms until `stop()`. */
+export function memorySampler() {
   let peakRss = 0;
   let peakHeap = 0;
   const series: { t: number; heap: number }[] = [];
@@ -38,9 +39,8 @@ export function memorySampler(intervalMs = 20) {
     series.push({ t: now(), heap: m.heapUsed });
   };
   take();
-  const timer = setInterval(take, intervalMs);
+  const timer = setInterval(take, 20);
   return {
-    take,
     stop() {
       clearInterval(timer);
       take();
