@@ -104,14 +104,6 @@ export interface BenchResult {
   write: true | { skip: string };
 }
 
-export interface RunMeta {
-  at: Date;
-  loadBefore: number;
-  loadAfter: number;
-  seconds: number;
-  note?: string;
-}
-
 /** Call at the start of a bench; `finish()` gives its `run` figures. */
 export function startRun() {
   const at = new Date();
@@ -120,9 +112,10 @@ export function startRun() {
   return {
     at,
     elapsedS: () => (now() - started) / 1000,
-    finish: (note?: string): RunMeta => ({ at, loadBefore, loadAfter: loadAverage(), seconds: (now() - started) / 1000, note }),
+    finish: (note?: string) => ({ at, loadBefore, loadAfter: loadAverage(), seconds: (now() - started) / 1000, note }),
   };
 }
+export type RunMeta = ReturnType<ReturnType<typeof startRun>['finish']>;
 
 /** Written unless BENCH_WRITE=0 or the sizes are not the standard ones. */
 export function writeUnless(nonStandard: boolean, what: string): BenchResult['write'] {

@@ -6,13 +6,11 @@
  *
  *   npm run bench -- subscriptions
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { NOTICE_GATHER_MS } from '../src/subscribers/notices';
 import { adminQueryAt, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
 import { cpuTimes } from '../testkit/machine';
-import { projectRoot } from '../testkit/process';
 import { type AppUnderTest, countEml, sanityCheck, seedManagedSubscribers, startApp } from '../testkit/subscriber-app';
 import {
   DURABLE_INSERT_PATH,
@@ -203,7 +201,7 @@ export async function run(): Promise<report.BenchResult> {
   const url = benchDatabaseUrl();
   const database = decodeURIComponent(new URL(url).pathname.slice(1));
   const schema = `bench_subs_${process.pid}`;
-  const autocannon = `autocannon ${JSON.parse(readFileSync(join(projectRoot, 'node_modules/autocannon/package.json'), 'utf8')).version}`;
+  const autocannon = `autocannon ${createRequire(import.meta.url)('autocannon/package.json').version}`;
   const results: Measured[] = [];
   const ctx = { database } as LoadContext;
   const after: Record<string, object> = {};
