@@ -5,21 +5,14 @@
  */
 
 import { writeFileSync } from 'node:fs';
+import type { Profiler } from 'node:inspector';
 import { Session } from 'node:inspector/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../testkit/process';
 import { cols, fmtMs, pct, type Table } from './report';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
-}
-export interface CpuProfile {
-  nodes: ProfileNode[];
-  samples?: number[];
-  timeDeltas?: number[];
-}
+export type CpuProfile = Profiler.Profile;
 
 /** `work()` under the CPU profiler of this thread, sampling every 500 µs. */
 export async function profiled<T>(work: () => Promise<T>): Promise<{ result: T; profile: CpuProfile }> {
@@ -33,7 +26,7 @@ export async function profiled<T>(work: () => Promise<T>): Promise<{ result: T; 
     const { profile } = await session.post('Profiler.stop');
     const keep = process.env.BENCH_CPU_PROFILE_DIR; // to open in Chrome DevTools or speedscope
     if (keep) writeFileSync(join(keep, `bench-${Date.now()}.cpuprofile`), JSON.stringify(profile));
-    return { result, profile: profile as CpuProfile };
+    return { result, profile };
   } finally {
     session.disconnect(); // also stops a profile left running by a failed work()
   }
@@ -42,7 +35,7 @@ export async function profiled<T>(work: () => Promise<T>): Promise<{ result: T; 
 const DRIVER = /node_modules\/(pg|pg-pool|pg-protocol|pg-cursor|pg-types|postgres-[a-z]+|kysely|@electric-sql\/pglite)\//;
 
 /** Where a function's self time counts: `src/file.ts fn`, a native function by name, the driver, Node, libraries, GC, the bench. */
-function place({ functionName, url }: ProfileNode['callFrame']): string | undefined {
+function place({ functionName, url }: Profiler.ProfileNode['callFrame']): string | undefined {
   if (functionName === '(idle)' || functionName === '(root)') return undefined; // waiting, not CPU
   if (functionName === '(garbage collector)') return 'garbage collection';
   if (functionName === '(program)') return 'native code outside JavaScript (V8, Node C++: sockets, crypto, compiling)';
