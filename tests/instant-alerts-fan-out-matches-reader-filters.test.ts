@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
+import type { EventInput } from '../src/alerts/event';
 import { fanOutWatchFlags } from '../src/alerts/instant/fanout';
 import { matchesFilters } from '../src/alerts/match';
 import { loadEvents } from '../src/db/events';
 import { findCountry } from '../src/taxonomy/countries';
 import { createTestApp, type TestApp } from '../testkit/app';
-import { sampleEvent } from '../testkit/events';
+import { ingestInputs, sampleEvent } from '../testkit/events';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -70,10 +69,7 @@ describe('instant alert fan-out', () => {
     for (const [name, filters] of Object.entries(readers)) await addReader(`${name}@example.org`, filters);
     await addReader('no-instant@example.org', everything, { instant: false });
     await addReader('unconfirmed@example.org', everything, { confirmed: false });
-    await ingestEvents(
-      t.deps,
-      Object.values(reports).map((e) => normaliseEvent(eventInputSchema.parse(e))),
-    );
+    await ingestInputs(t.deps, Object.values(reports));
 
     expect(await fanOutWatchFlags(t.deps)).toMatchObject({ items: 12 });
 

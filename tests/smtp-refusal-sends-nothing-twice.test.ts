@@ -2,15 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDigestTick } from '../src/alerts/digest/runner';
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import { sendInstantAlerts } from '../src/alerts/instant/runner';
 import { defaultPreferences } from '../src/pages/signup';
 import { drainNotices } from '../src/subscribers/notices';
 import { requestSubscription } from '../src/subscribers/subscribe';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { seedSubscribers } from '../testkit/digests';
-import { sampleEvent } from '../testkit/events';
+import { ingestInputs, sampleEvent } from '../testkit/events';
 
 /**
  * An SMTP relay sends a batch one message after another, so when it refuses one for good the
@@ -67,7 +65,7 @@ describe('a message the SMTP relay refuses mid-batch fails alone, and nothing be
     const [before] = await seedSubscribers(t.deps, { count: 1, prefix: 'digest-before', countries: ['KAZ'] });
     const [refused] = await seedSubscribers(t.deps, { count: 1, prefix: 'refused-digest', countries: ['KAZ'] });
     const [after] = await seedSubscribers(t.deps, { count: 1, prefix: 'digest-after', countries: ['KAZ'] });
-    await ingestEvents(t.deps, [normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'KAZ', month: '2025-01' })))]);
+    await ingestInputs(t.deps, [sampleEvent({ country: 'KAZ', month: '2025-01' })]);
 
     const asOf = new Date('2025-02-01T09:05:00Z');
     const first = await runDigestTick(t.deps, { asOf, trigger: 'api', dryRun: false });
@@ -95,9 +93,7 @@ describe('a message the SMTP relay refuses mid-batch fails alone, and nothing be
     const ids = await seedSubscribers(t.deps, { count: 3, prefix: 'instant', countries: ['NOR'] });
     await t.deps.db.updateTable('subscribers').set({ instant_alerts: true }).where('id', 'in', ids).execute();
     refuseAt = asked.length + 1;
-    await ingestEvents(t.deps, [
-      normaliseEvent(eventInputSchema.parse(sampleEvent({ country: 'NOR', month: '2025-01', watchFlag: true }))),
-    ]);
+    await ingestInputs(t.deps, [sampleEvent({ country: 'NOR', month: '2025-01', watchFlag: true })]);
     t.deps.webhookPump.kick();
     await t.deps.instantPump.idle();
     await sendInstantAlerts(t.deps);
