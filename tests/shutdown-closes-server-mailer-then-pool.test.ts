@@ -12,6 +12,10 @@ describe('shutdown on SIGTERM', () => {
   it('stops the jobs, closes the HTTP server, then the mailer (the SMTP pool), then the database pool, and exits 0', async () => {
     const t = await createTestApp();
     const order: string[] = [];
+    let exit!: (code: number) => void;
+    const exited = new Promise<number>((resolve) => {
+      exit = resolve;
+    });
     const target: ShutdownTarget = {
       deps: { ...t.deps, mailer: { ...t.deps.mailer, close: async () => void order.push('mailer') } },
       database: { close: async () => void order.push('database') },
@@ -22,11 +26,8 @@ describe('shutdown on SIGTERM', () => {
         },
       },
       jobs: { stop: async () => void order.push('jobs'), idle: async () => undefined },
-      exit: () => undefined,
+      exit,
     };
-    const exited = new Promise<number>((resolve) => {
-      target.exit = resolve;
-    });
     const lifecycle = createLifecycle();
     const before = new Set(process.listeners('SIGTERM'));
     const beforeInt = new Set(process.listeners('SIGINT'));
