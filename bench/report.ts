@@ -159,13 +159,21 @@ export function report(r: BenchResult & { run: RunMeta }, file: string): void {
   console.log(r.write === true ? `  wrote BENCHMARKS.md section "${r.section}"` : `  BENCHMARKS.md not written (${r.write.skip})`);
 }
 
-/** Replaces the `## <title>` section of BENCHMARKS.md (up to the next `## `) with `body`, or appends it. */
+/** The heading of a section's dated findings: written by hand, kept when the bench rewrites the section. */
+const findingsHeading = '### Findings by date';
+
+/**
+ * Replaces the `## <title>` section of BENCHMARKS.md (up to the next `## `) with `body`, or
+ * appends it; the section's findings by date stay after the new body.
+ */
 function writeBenchmarkSection(title: string, body: string): void {
   const text = existsSync(benchmarksFile)
     ? readFileSync(benchmarksFile, 'utf8')
     : '# Benchmarks\n\nMeasured by `npm run bench` (scripts in `bench/`); each section says how to re-run it.\n';
   const parts = text.trim().split(/\n+(?=## )/);
   const at = parts.findIndex((part) => part.split('\n')[0]!.trim() === `## ${title}`);
-  parts.splice(at === -1 ? parts.length : at, at === -1 ? 0 : 1, `## ${title}\n\n${body.trim()}`);
+  const findings = at === -1 ? undefined : parts[at]!.match(new RegExp(`^${findingsHeading}$[\\s\\S]*`, 'm'))?.[0];
+  const section = [`## ${title}`, body.trim(), findings?.trim()].filter(Boolean).join('\n\n');
+  parts.splice(at === -1 ? parts.length : at, at === -1 ? 0 : 1, section);
   writeFileSync(benchmarksFile, `${parts.join('\n\n')}\n`);
 }
