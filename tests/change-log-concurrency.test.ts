@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { applyEventBatch } from '../src/alerts/ingest';
 import { listChangesAfter } from '../src/db/changes';
 import type { DatabaseHandle } from '../src/db/connect';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../testkit/db';
-import { sampleEvent } from '../testkit/events';
+import { normalised, sampleEvent } from '../testkit/events';
 
 // Races need real concurrent connections: PGlite has one connection and runs one query at a time.
 describe.runIf(onPostgres)('the change log under concurrent writers (PostgreSQL)', () => {
@@ -41,7 +40,7 @@ describe.runIf(onPostgres)('the change log under concurrent writers (PostgreSQL)
   });
 
   it('a consumer reading id > cursor never skips a change that commits late', async () => {
-    const held = normaliseEvent(eventInputSchema.parse(sampleEvent()));
+    const held = normalised(sampleEvent());
     const late = sampleEvent();
     let cursor = Number(
       (

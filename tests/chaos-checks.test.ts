@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutcome, type EndpointUnderTest } from '../chaos/checks';
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import { createTestApp, type TestApp } from '../testkit/app';
-import { sampleEvent } from '../testkit/events';
+import { ingestInputs, sampleEvent } from '../testkit/events';
 import { type FakeResend, startFakeResend } from '../testkit/fake-resend';
 import type { Received } from '../testkit/webhook-receiver';
 
@@ -21,9 +19,7 @@ describe('chaos checks', () => {
   });
 
   const ingest = (id: string, country: string, revision: number) =>
-    ingestEvents(t.deps, [
-      normaliseEvent(eventInputSchema.parse(sampleEvent({ id, country, body: `Chaos report ${id}, revision ${revision}.` }))),
-    ]);
+    ingestInputs(t.deps, [sampleEvent({ id, country, body: `Chaos report ${id}, revision ${revision}.` })]);
 
   const email = (to: string, key: string, subject = 'Your digest') =>
     fetch(`${resend.url}/emails`, {

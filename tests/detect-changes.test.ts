@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { detectChanges, hashEvents, type StoredEvent } from '../src/alerts/detect';
-import { contentHash, type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { sampleEvent } from '../testkit/events';
+import { contentHash, type EventInput } from '../src/alerts/event';
+import { normalised, sampleEvent } from '../testkit/events';
 
-const normalised = (input: EventInput) => normaliseEvent(eventInputSchema.parse(input));
 const storedFrom = (input: EventInput): [string, StoredEvent] => {
   const event = normalised(input);
   return [event.id, { hash: contentHash(event), fields: event }];

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_LEASE_MS, runDigestTick } from '../src/alerts/digest/runner';
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import { createTestApp } from '../testkit/app';
 import { fastResendMailer, publishEvents, seedSubscribers } from '../testkit/digests';
+import { ingestInputs } from '../testkit/events';
 import { type FakeResendRequest, startFakeResend } from '../testkit/fake-resend';
 
 let resend: Awaited<ReturnType<typeof startFakeResend>>;
@@ -102,9 +101,9 @@ describe('digests are sent exactly once per subscriber and period', { timeout: 1
     const first = await runDigestTick(t.deps, { asOf, trigger: 'test' });
     expect(first).toMatchObject({ sent: 20, deferred: 100 });
     // Every event is edited before the retry: composing again now would give other emails.
-    await ingestEvents(
+    await ingestInputs(
       t.deps,
-      t.events.map((e) => normaliseEvent(eventInputSchema.parse({ ...e, title: `${e.title} (edited)` }))),
+      t.events.map((e) => ({ ...e, title: `${e.title} (edited)` })),
     );
     t.deps.mailer = real;
     t.clock.advance(BATCH_LEASE_MS + 60_000);

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { extractFromJson, extractFromXml } from '@extractus/feed-extractor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, contentHash, eventInputSchema, normaliseEvent } from '../src/alerts/event';
+import { canonicalJson, contentHash } from '../src/alerts/event';
 import { parseJsonFeed } from '../src/alerts/sources/feed';
 import { parseTrackerPage } from '../src/alerts/sources/tracker-page';
 import type { AdminEventChange, ChangePage } from '../src/routes/admin/changes/schema';
 import type { Event } from '../src/routes/events/schema';
 import { createTestApp, type TestApp } from '../testkit/app';
-import { sampleEvent } from '../testkit/events';
+import { normalised, sampleEvent } from '../testkit/events';
 import { readOutbox } from '../testkit/mailbox';
 import { subscriberWithDigest } from '../testkit/subscriber-pages';
 
@@ -67,7 +67,7 @@ describe("an event's language", () => {
   });
 
   it('leaves the content hash of an event without a language as it was before languages existed, so stored events are not all updated', () => {
-    const event = normaliseEvent(eventInputSchema.parse(sampleEvent({ id: 'hash-stays' })));
+    const event = normalised(sampleEvent({ id: 'hash-stays' }));
     const { language: _none, ...before } = event;
     const oldNames = ['country', 'month', 'title', 'body', 'categories', 'factors', 'watchFlag', 'updates', 'sources', 'url'] as const;
     const oldHash = createHash('sha256')

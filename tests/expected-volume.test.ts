@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
+import type { EventInput } from '../src/alerts/event';
 import { type CountryVolumeChange, type EventVolumeChange, estimateVolume } from '../src/alerts/expected-volume';
-import { ingestEvents } from '../src/alerts/ingest';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { seedSubscribers } from '../testkit/digests';
-import { sampleEvent } from '../testkit/events';
+import { ingestInputs, sampleEvent } from '../testkit/events';
 
 const HOUR = 3_600_000;
 const now = new Date('2025-07-01T00:00:00Z');
@@ -108,10 +107,7 @@ describe('expected volume (API and pages)', { timeout: 120_000 }, () => {
     t = await createTestApp();
     const ingestAt = async (iso: string, events: EventInput[]) => {
       t.clock.set(iso);
-      await ingestEvents(
-        t.deps,
-        events.map((e) => normaliseEvent(eventInputSchema.parse(e))),
-      );
+      await ingestInputs(t.deps, events);
     };
     await ingestAt('2025-03-02T10:00:00Z', [sampleEvent({ country: 'KAZ', watchFlag: true }), sampleEvent({ country: 'NOR' })]);
     await ingestAt('2025-05-02T10:00:00Z', [sampleEvent({ country: 'KAZ' })]);

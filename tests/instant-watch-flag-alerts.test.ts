@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runDigestTick } from '../src/alerts/digest/runner';
 import type { EventInput } from '../src/alerts/event';
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import { fanOutWatchFlags } from '../src/alerts/instant/fanout';
 import { sendInstantAlerts } from '../src/alerts/instant/runner';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { fastResendMailer, seedSubscribers } from '../testkit/digests';
-import { sampleEvent } from '../testkit/events';
+import { ingestInputs, sampleEvent } from '../testkit/events';
 import { type FakeResend, startFakeResend } from '../testkit/fake-resend';
 
 let resend: FakeResend;
@@ -38,15 +36,9 @@ async function scenario(prefix: string, env: Record<string, string> = {}) {
   return t;
 }
 
-const ingest = (t: TestApp, events: EventInput[]) =>
-  ingestEvents(
-    t.deps,
-    events.map((e) => normaliseEvent(eventInputSchema.parse(e))),
-  );
-
 /** Detection as the service runs it: ingest, then the kick every ingestion gives the change-log consumers. */
 async function detect(t: TestApp, events: EventInput[]) {
-  await ingest(t, events);
+  await ingestInputs(t.deps, events);
   t.deps.webhookPump.kick();
   await t.deps.instantPump.idle();
 }
@@ -197,7 +189,7 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
 
   it('a batch the provider accepted before the run died is sent again under its key and delivered once', async () => {
     const t = await scenario('accepted');
-    await ingest(t, [sampleEvent({ country: 'NOR', watchFlag: true })]);
+    await ingestInputs(t.deps, [sampleEvent({ country: 'NOR', watchFlag: true })]);
     await fanOutWatchFlags(t.deps);
     const real = t.deps.mailer;
     t.deps.mailer = {
@@ -221,7 +213,7 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
 
   it('two runs at once send each alert once', async () => {
     const t = await scenario('twice');
-    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true }), sampleEvent({ country: 'NOR', watchFlag: true })]);
+    await ingestInputs(t.deps, [sampleEvent({ country: 'KAZ', watchFlag: true }), sampleEvent({ country: 'NOR', watchFlag: true })]);
     await Promise.all([fanOutWatchFlags(t.deps), fanOutWatchFlags(t.deps)]);
     const runs = await Promise.all([sendInstantAlerts(t.deps, { batchSize: 2 }), sendInstantAlerts(t.deps, { batchSize: 2 })]);
     expect(runs[0].sent + runs[1].sent).toBe(5);
@@ -285,7 +277,7 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
 
   it('a reader who turns instant alerts off after their alert was recorded, before it was handed over, is left out of the batch', async () => {
     const t = await scenario('late');
-    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Late change' })]);
+    await ingestInputs(t.deps, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Late change' })]);
     await fanOutWatchFlags(t.deps);
     const result = await sendInstantAlerts(t.deps, {
       afterRecord: async () => {
@@ -302,7 +294,7 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
 
   it('a batch recorded by a run that died before handing it over leaves out, when sent again, the readers who turned instant alerts off or left meanwhile', async () => {
     const t = await scenario('unhanded');
-    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Recorded, never handed over' })]);
+    await ingestInputs(t.deps, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Recorded, never handed over' })]);
     await fanOutWatchFlags(t.deps);
     const died = sendInstantAlerts(t.deps, { afterRecord: () => Promise.reject(new Error('killed after the record')) });
     await expect(died).rejects.toThrow('killed after the record');
@@ -338,7 +330,7 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
 
   it('a batch the provider took before the run died goes again whole, the same request under its key, though a reader turned alerts off meanwhile: nobody gets it twice', async () => {
     const t = await scenario('taken');
-    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Taken, answer lost' })]);
+    await ingestInputs(t.deps, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Taken, answer lost' })]);
     await fanOutWatchFlags(t.deps);
     const real = startRunThatDies(t, true);
     const key = await vi.waitFor(() => {
@@ -362,7 +354,7 @@ describe('instant watch-flag alerts', { timeout: 180_000 }, () => {
 
   it('a batch handed over whose request never reached the provider also goes again whole: once handed over, the service cannot tell, so a reader who turned alerts off in between still gets it, once', async () => {
     const t = await scenario('lost');
-    await ingest(t, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Handed over, never arrived' })]);
+    await ingestInputs(t.deps, [sampleEvent({ country: 'KAZ', watchFlag: true, title: 'Handed over, never arrived' })]);
     await fanOutWatchFlags(t.deps);
     const real = startRunThatDies(t, false);
     const handed = await vi.waitFor(async () => {

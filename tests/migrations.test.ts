@@ -1,13 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
 import { migrateToLatest } from '../src/db/migrate';
 import { createMetrics } from '../src/metrics';
 import { taxonomySeed } from '../src/taxonomy/seed';
 import { createTestDatabase, type TestDatabase } from '../testkit/db';
-import { sampleEvent } from '../testkit/events';
+import { ingestInputs, sampleEvent } from '../testkit/events';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -51,7 +49,7 @@ describe('migrations', () => {
 
   it('make the change log append-only', async () => {
     const deps = { db: database.db, clock: systemClock, metrics: createMetrics() };
-    await ingestEvents(deps, [normaliseEvent(eventInputSchema.parse(sampleEvent()))]);
+    await ingestInputs(deps, [sampleEvent()]);
     await expect(sql`update changes set type = 'event.updated'`.execute(database.db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from changes`.execute(database.db)).rejects.toThrow(/append-only/);
   });

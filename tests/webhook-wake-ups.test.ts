@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { ingestEvents } from '../src/alerts/ingest';
 import { APPLICATION_NAME } from '../src/alerts/webhooks/pg-listen-connection';
 import { firstSecret } from '../src/alerts/webhooks/secrets';
 import { insertEndpoint } from '../src/db/webhook-endpoints';
 import { createTestApp, type TestApp } from '../testkit/app';
 import { onPostgres } from '../testkit/db';
-import { sampleEvent } from '../testkit/events';
+import { ingestInputs, sampleEvent } from '../testkit/events';
 import { startReceiver } from '../testkit/webhook-receiver';
 
 const waitFor = async (done: () => boolean, ms: number) => {
@@ -67,7 +65,7 @@ describe.runIf(onPostgres)('webhook wake-ups across instances (PostgreSQL LISTEN
     });
     return receiver;
   }
-  const ingestThroughA = (country: string) => ingestEvents(a.deps, [normaliseEvent(eventInputSchema.parse(sampleEvent({ country })))]);
+  const ingestThroughA = (country: string) => ingestInputs(a.deps, [sampleEvent({ country })]);
 
   it("a change ingested through instance A reaches a receiver in under 2 s through instance B's pump", async () => {
     const receiver = await endpointFor('CHL');
