@@ -3,8 +3,6 @@
  * raw rate of a plain multi-row INSERT of the same rows, in interleaved rounds per database
  * (workload and findings: bench/text/ingest.md). BENCH_TARGETS picks the databases,
  * BENCH_PROFILE=0 profiles only when a goal is missed.
- *
- *   npm run bench -- ingest
  */
 import { type CompiledQuery, sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';

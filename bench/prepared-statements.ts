@@ -2,8 +2,6 @@
  * Do named prepared statements still pay off? A sign-up and a claim of due sign-up notices through
  * their real query functions, a pool of 10 at a concurrency of 10, as plain queries and as named
  * statements (pg's own query config, `{ name, text, values }`), in interleaved rounds.
- *
- *   npm run bench -- prepared-statements
  */
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';

@@ -3,8 +3,6 @@
  * page's size and shape, ETags), politeness delay 0, on PostgreSQL: first crawl, all-304, one
  * page changed (per-page parse time of both page kinds: bench/page-parser.ts). Workload:
  * bench/text/tracker-crawl.md.
- *
- *   npm run bench -- tracker-crawl        # BENCH_WRITE=0 to leave BENCHMARKS.md alone
  */
 import { runDetection } from '../src/alerts/detector/run-detection';
 import { servicesIdle } from '../src/services';
