@@ -6,13 +6,13 @@
  */
 import { type CompiledQuery, sql } from 'kysely';
 import { hashEvents } from '../src/alerts/detect';
-import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
+import type { IngestDeps } from '../src/alerts/ingest';
 import { systemClock } from '../src/clock';
 import type { Db } from '../src/db/database';
 import type { NormalisedEvent } from '../src/db/event-fields';
 import { createMetrics } from '../src/metrics';
 import { type DbTarget, dbTargets } from '../testkit/db-targets';
+import { ingestInputs, normalised } from '../testkit/events';
 import { batches, benchEvents, changeSome } from '../testkit/generated-events';
 import { type RowsWritten, rowsCell, rowsWrittenSince, snapshotRows } from '../testkit/rows-written';
 import { eventsLabel, sqlTotals, statementTimer } from '../testkit/statement-timer';
@@ -45,12 +45,7 @@ interface TargetResult {
 }
 type Workload = ReturnType<typeof workload>;
 
-const normalised = (batch: readonly EventInput[]) => batch.map((e) => normaliseEvent(eventInputSchema.parse(e)));
 const deps = (db: Db): IngestDeps => ({ db, clock: systemClock, metrics: createMetrics() });
-/** Every batch through the real path, parsing and normalising included. */
-const ingestAll = async (d: IngestDeps, inputs: readonly EventInput[][]) => {
-  for (const batch of inputs) await ingestEvents(d, normalised(batch));
-};
 
 /** One round on one database: raw and ours (new, unchanged, 5% changed), their order alternating. */
 const measureRound = (r: TargetResult, round: number, work: Workload) =>
@@ -64,7 +59,7 @@ const measureRound = (r: TargetResult, round: number, work: Workload) =>
     const ours = async () => {
       for (const phase of ['new', 'unchanged', 'changed'] as const) {
         const before = await snapshotRows(db);
-        const { ms } = await timed(() => ingestAll(d, work.inputs[phase]));
+        const { ms } = await timed(() => ingestInputs(d, work.inputs[phase], BATCH));
         keep(phase, ms, await rowsWrittenSince(db, before));
       }
     };
@@ -126,7 +121,7 @@ const profile = (r: TargetResult, work: Workload) =>
     r.profile = { cpu: [], sql: {} };
     for (const phase of ['new', 'unchanged'] as const) {
       timer.totals.clear();
-      r.profile.cpu.push((await profiled(() => ingestAll(d, work.inputs.new))).profile);
+      r.profile.cpu.push((await profiled(() => ingestInputs(d, work.inputs.new, BATCH))).profile);
       for (const [label, ms] of Object.entries(sqlTotals(timer.totals).byStatement)) r.profile.sql[`${phase}: ${label}`] = ms;
     }
   });
@@ -175,11 +170,10 @@ function tables(results: readonly TargetResult[]) {
 function workload() {
   const generated = benchEvents(TOTAL);
   const changed = changeSome(generated);
-  hashEvents(batches(generated.slice(0, 2 * BATCH), BATCH).flatMap(normalised)); // warms the JIT on the CPU path
-  const inputs = batches(generated, BATCH);
+  hashEvents(generated.slice(0, 2 * BATCH).map(normalised)); // warms the JIT on the CPU path
   return {
-    inputs: { new: inputs, unchanged: inputs, changed: batches(changed.events, BATCH) },
-    rawRowBatches: batches(rawRows(normalised(generated), new Date()), BATCH),
+    inputs: { new: generated, unchanged: generated, changed: changed.events },
+    rawRowBatches: batches(rawRows(generated.map(normalised), new Date()), BATCH),
     changed,
     bodyChars: bodyChars(generated),
   };
