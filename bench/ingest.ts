@@ -219,10 +219,6 @@ export async function run(): Promise<report.BenchResult> {
         edits: work.changed.edits,
         flips: work.changed.flips,
         rounds: ROUNDS,
-        goals: results.map((r) => ({
-          target: r.target.name,
-          ...Object.fromEntries(Object.entries(goals(r)).map(([k, g]) => [k, report.goalText(g)])),
-        })),
         profiled: results.some((r) => r.profile),
       },
       tables(results),

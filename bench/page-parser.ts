@@ -47,7 +47,7 @@ export async function run(): Promise<report.BenchResult> {
   }
   const results = formats.map((f) => {
     const goal: report.Goal = { value: median(f.rates), op: '>=', target: GOAL, show: report.fmtInt, unit: ' pages/s' };
-    return { ...f, rate: goal.value, goal: f.page === 'country page' && goal, text: report.goalText(goal) };
+    return { ...f, rate: goal.value, goal: f.page === 'country page' && goal };
   });
   const table = report.recordTable(results, {
     page: (r) => `${r.page} (${r.events} reports)`,
