@@ -67,7 +67,7 @@ const measure = async (ctx: LoadContext, phase: Phase | 'warm-up', scenario: Sce
 };
 
 /** Goals, text and tables from the runs (bench/text/subscriptions.md). */
-function writeUpView(results: readonly Measured[], profile: { profile: CpuProfile; signups: number }, busy: string, after: object) {
+function writeUpView(results: readonly Measured[], profile: { profile: CpuProfile; signups: number }, after: object) {
   const find = (phase: Phase, s: Scenario, t: Measured['transport'] = 'outbox') =>
     results.find((r) => r.phase === phase && r.scenario === s && r.transport === t);
   const [healthz, signup, resendSignup] = [find('full', 'healthz')!, find('full', 'signup')!, find('full', 'signup', 'resend')!];
@@ -95,7 +95,6 @@ function writeUpView(results: readonly Measured[], profile: { profile: CpuProfil
     p99GoalMs: GOAL_P99_MS,
     profiledSignups: report.fmtInt(profile.signups),
     after,
-    busy,
     goalVsHealthz: GOAL_VS_HEALTHZ,
     maxFactor: (1 / GOAL_VS_HEALTHZ).toFixed(1),
     maxApp: (healthz.cpu.app / GOAL_VS_HEALTHZ).toFixed(2),
@@ -212,7 +211,7 @@ export async function run(): Promise<report.BenchResult> {
       ? `all ${cores} CPUs were ${(100 * (1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total))).toFixed(0)}% busy over the run (/proc/stat), ` +
         `the app process itself using ${((100 * (appCpu.user + appCpu.system)) / 1e6 / (clock.elapsedS() * cores)).toFixed(0)}% of them`
       : '';
-  const { view, tables } = writeUpView(results, profile, busy, after);
+  const { view, tables } = writeUpView(results, profile, after);
   return {
     section: 'Subscribers (issue 5)',
     command: 'npm run bench -- subscriptions        # BENCH_SECONDS=2 for a quick pass (no file written)',

@@ -26,6 +26,7 @@ const TITLES = {
 
 /** A phase's counts, shown as they are. */
 const COUNTS = ['fanned', 'pending', 'troubled', 'requests', 'connections', 'verified', 'unverified', 'duplicates'] as const;
+const first200 = (bodies: readonly string[]) => bodies.slice(0, 200);
 const fmtSample = (s: Sample | undefined) => (s === undefined ? 'n/a' : `${s.censored ? '> ' : ''}${report.fmtInt(s.ms)} ms`);
 type Phase = Awaited<ReturnType<typeof runWebhookPhase>>;
 
@@ -90,10 +91,7 @@ export async function run(): Promise<report.BenchResult> {
   try {
     const synthetic = syntheticBodies(batches, HEALTHY);
     const pass = (label: string, bodies: readonly string[][]) => rawPass(label, receivers, bodies, rawOptions);
-    await pass(
-      'warm-up',
-      synthetic.map((bodies) => bodies.slice(0, 200)),
-    ).catch(() => undefined);
+    await pass('warm-up', synthetic.map(first200)).catch(() => undefined);
     raws.push(await pass('raw 1: before A (bodies from changeBody, same events)', synthetic));
     // One batch per interval: 4,000 healthy deliveries / (0.5 x the first raw rate), clamped to 2-5 s.
     intervalMs = Math.round(Math.min(5_000, Math.max(2_000, ((BATCH * HEALTHY) / (GOAL_RATIO * raws[0]!.rate)) * 1000)));
