@@ -129,7 +129,7 @@ export function markdownTable(t: Table): string {
   return [head, sep, ...t.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-export function sectionBody(r: BenchResult & { run: RunMeta }, file: string): string {
+function sectionBody(r: BenchResult & { run: RunMeta }, file: string): string {
   const machine = Object.entries(machineInfo(r.machine))
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ');
@@ -148,14 +148,11 @@ export function sectionBody(r: BenchResult & { run: RunMeta }, file: string): st
   ].join('\n');
 }
 
-/** Prints the tables, and writes the section unless the result says not to. */
+/** Prints the section as BENCHMARKS.md gets it (machine, load and run time included), and writes it unless the result says not to. */
 export function report(r: BenchResult & { run: RunMeta }, file: string): void {
-  console.log(`\n${r.body}`);
-  const { seconds, loadBefore, loadAfter } = r.run;
-  console.log(
-    `\n  total bench time ${seconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
-  );
-  if (r.write === true) writeBenchmarkSection(r.section, sectionBody(r, file));
+  const body = sectionBody(r, file);
+  console.log(`\n${body}\n`);
+  if (r.write === true) writeBenchmarkSection(r.section, body);
   console.log(r.write === true ? `  wrote BENCHMARKS.md section "${r.section}"` : `  BENCHMARKS.md not written (${r.write.skip})`);
 }
 
