@@ -106,7 +106,7 @@ async function tickRun(kind: Kind, dataDir: string, fake: FakeResend) {
   const timed = timedMailer(encryptedThrough(smtp.mailer, resendMailer));
   const env = { NODE_ENV: 'development', PUBLIC_BASE_URL: 'https://alerts.example.org', DATA_DIR: dataDir, DATABASE_URL: url };
   const deps = createBenchDeps({ ...handle, db: handle.db.withPlugin(timer.plugin) }, env, { clock, metrics, mailer: timed.mailer });
-  const tSetup = r.now();
+  const tSetup = performance.now();
   const period = await population.seedPeriodEvents(deps, handle, clock);
   const people = await population.seedPopulation(handle, SUBSCRIBERS, period);
   const keys = await keysMade;
@@ -118,7 +118,7 @@ async function tickRun(kind: Kind, dataDir: string, fake: FakeResend) {
     await sql`update subscribers set openpgp_key = ${key.armored}, openpgp_fingerprint = ${key.fingerprint},
       openpgp_confirmed_at = ${population.BEFORE_PERIOD} where email = any(${emails})`.execute(handle.db);
   }
-  log(`  ${kind} setup took ${((r.now() - tSetup) / 1000).toFixed(1)} s (${fmtInt(keyed.size)} key holders)`);
+  log(`  ${kind} setup took ${((performance.now() - tSetup) / 1000).toFixed(1)} s (${fmtInt(keyed.size)} key holders)`);
   // Warm the HTTP path and the JIT once (a tiny batch to the fake, outside the timing).
   const warm = Array.from({ length: 100 }, (_, i) => ({ to: `warm-${i}@example.org`, subject: 'warm', html: '<p>warm</p>', text: 'warm' }));
   for (let i = 0; i < 3; i++) await probes.rawPoster(fake, warm, EMAIL_FROM, `warm-${kind}`).post(i);
@@ -129,21 +129,21 @@ async function tickRun(kind: Kind, dataDir: string, fake: FakeResend) {
   timer.series.clear();
   gc();
   const [memBefore, cpuBefore, sampler] = [process.memoryUsage(), process.cpuUsage(), memorySampler()];
-  const tickStart = r.now();
+  const tickStart = performance.now();
   let stoppedAt: number | undefined;
   const tick = () =>
     runDigestTick(deps, {
       asOf: AS_OF,
       trigger: 'bench',
       afterRecord: async () => {
-        if (TICK_BUDGET_MS > 0 && r.now() - tickStart > TICK_BUDGET_MS) {
-          stoppedAt = r.now();
+        if (TICK_BUDGET_MS > 0 && performance.now() - tickStart > TICK_BUDGET_MS) {
+          stoppedAt = performance.now();
           throw new BudgetReached();
         }
       },
     }).catch((error: unknown) => (error instanceof BudgetReached ? undefined : Promise.reject(error)));
   const { result, profile } = kind === 'profiled' ? await profiled(tick) : { result: await tick(), profile: undefined };
-  const wallMs = (stoppedAt ?? r.now()) - tickStart;
+  const wallMs = (stoppedAt ?? performance.now()) - tickStart;
   const cpuMs = cpuMsSince(cpuBefore);
   const mem = sampler.stop();
   const complete = result !== undefined;

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../src/db/connect';
 import { type DbTarget, pgliteVersion } from '../testkit/db-targets';
-import { fmtInt, now } from './report';
+import { fmtInt } from './report';
 
 export { inTempDir } from '../testkit/process';
 
@@ -30,13 +30,13 @@ export async function interleaved<T>(
 /** `count` calls of `call(i)`, `concurrency` at a time; calls per second. */
 export async function atConcurrency(count: number, concurrency: number, call: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
-  const started = now();
+  const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < count) await call(next++);
     }),
   );
-  return (count / (now() - started)) * 1000;
+  return (count / (performance.now() - started)) * 1000;
 }
 
 /** CPU time (user + system) of this process since `start`, in ms. */

@@ -38,7 +38,8 @@ export async function run(): Promise<report.BenchResult> {
   const url = benchDatabaseUrl();
   const { handle, schema, drop } = await freshSchema(url, `bench_prepared_${process.pid}`);
   await handle.close();
-  const pools = { plain: newPool(url, schema), named: newPool(url, schema) };
+  const newPool = () => new pg.Pool({ connectionString: url, max: CONCURRENCY, options: `-c search_path=${schema}` });
+  const pools = { plain: newPool(), named: newPool() };
   const dbs: Record<Mode, Kysely<Database>> = {
     plain: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pools.plain }) }),
     named: new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pools.named) }) }),
@@ -101,8 +102,4 @@ export async function run(): Promise<report.BenchResult> {
       },
     ),
   };
-}
-
-function newPool(url: string, schema: string): pg.Pool {
-  return new pg.Pool({ connectionString: url, max: CONCURRENCY, options: `-c search_path=${schema}` });
 }

@@ -9,9 +9,7 @@ import Mustache from 'mustache';
 import { loadAverage, machineInfo } from '../testkit/machine';
 import { projectRoot } from '../testkit/process';
 
-export { machineInfo };
-export const benchmarksFile = join(projectRoot, 'BENCHMARKS.md');
-export const now = () => performance.now();
+const benchmarksFile = join(projectRoot, 'BENCHMARKS.md');
 export const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 export const fmtRatio = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
 export const fmtMs = (ms: number) => (Number.isFinite(ms) ? (ms >= 100 ? fmtInt(ms) : ms.toFixed(1)) : 'n/a');
@@ -76,16 +74,14 @@ const verbatim = { escape: (value: unknown) => String(value) };
  * `[table: key]` stands for `tables[key]` as a markdown table.
  */
 export function writeUp(name: string, view: object, tables: Record<string, Table> = {}): string {
-  const tableOf = (key: string) => tables[key] ?? throwError(`bench/text/${name}.md: no table ${key}`);
   return Mustache.render(readFileSync(join(textDir, `${name}.md`), 'utf8'), view, {}, verbatim)
-    .replace(/^\[table: (\w+)\]$/gm, (_, key: string) => `\n${markdownTable(tableOf(key))}\n`)
+    .replace(/^\[table: (\w+)\]$/gm, (_, key: string) => {
+      if (!tables[key]) throw new Error(`bench/text/${name}.md: no table ${key}`);
+      return `\n${markdownTable(tables[key])}\n`;
+    })
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
-
-const throwError = (message: string): never => {
-  throw new Error(message);
-};
 
 export interface BenchResult {
   /** The `## ` heading of its section. */
@@ -107,12 +103,12 @@ export interface BenchResult {
 /** Call at the start of a bench; `finish()` gives its `run` figures. */
 export function startRun() {
   const at = new Date();
-  const started = now();
+  const started = performance.now();
   const loadBefore = loadAverage();
   return {
     at,
-    elapsedS: () => (now() - started) / 1000,
-    finish: (note?: string) => ({ at, loadBefore, loadAfter: loadAverage(), seconds: (now() - started) / 1000, note }),
+    elapsedS: () => (performance.now() - started) / 1000,
+    finish: (note?: string) => ({ at, loadBefore, loadAfter: loadAverage(), seconds: (performance.now() - started) / 1000, note }),
   };
 }
 export type RunMeta = ReturnType<ReturnType<typeof startRun>['finish']>;

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { NOTICE_GATHER_MS } from '../src/subscribers/notices';
 import { adminQueryAt, benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
 import { startFakeResendProcess } from '../testkit/fake-resend-process';
-import { cpuTimes } from '../testkit/machine';
+import { cpuTimes, machineInfo } from '../testkit/machine';
 import { type AppUnderTest, countEml, sanityCheck, seedManagedSubscribers, startApp } from '../testkit/subscriber-app';
 import {
   DURABLE_INSERT_PATH,
@@ -205,7 +205,7 @@ export async function run(): Promise<report.BenchResult> {
   });
   const cpuAfter = cpuTimes();
   const appCpu = process.cpuUsage(appCpuBefore);
-  const cores = Number(report.machineInfo().nproc) || 1;
+  const cores = Number(machineInfo().nproc) || 1;
   const busy =
     cpuBefore && cpuAfter
       ? `all ${cores} CPUs were ${(100 * (1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total))).toFixed(0)}% busy over the run (/proc/stat), ` +
