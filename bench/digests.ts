@@ -219,11 +219,7 @@ function stepTable(
   const postingIdle = posts.callStarts.slice(1).reduce((sum, start, i) => sum + Math.max(0, start - posts.callEnds[i]!), 0);
   const rows = [
     ...statements.map(([label, st]) => ({ step: `SQL ${label}`, count: fmtInt(st.count), ms: st.ms })),
-    {
-      step: 'HTTP: mailer.sendBatch (SDK JSON + fetch + the fake in its own process), overlapping the next build',
-      count: fmtInt(posts.calls),
-      ms: posts.ms,
-    },
+    { step: 'HTTP: mailer.sendBatch (SDK JSON + fetch + the fake), overlapping the next build', count: fmtInt(posts.calls), ms: posts.ms },
     { step: "of which the fake's CPU (its process)", count: '', ms: o.fakeCpuMs },
     { step: 'posting idle: the next batch not built yet when the previous post ended', count: '', ms: postingIdle },
     { step: 'node CPU (this process: runner, SDK, pg client)', count: '', ms: o.cpuMs },
