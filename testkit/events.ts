@@ -1,5 +1,5 @@
 import { type EventInput, eventInputSchema, normaliseEvent } from '../src/alerts/event';
-import { type IngestDeps, type IngestResult, ingestEvents } from '../src/alerts/ingest';
+import { type IngestDeps, ingestEvents } from '../src/alerts/ingest';
 
 let counter = 0;
 
@@ -24,16 +24,7 @@ export function sampleEvent(overrides: Partial<EventInput> = {}): EventInput {
 /** A contract event as ingestion stores it: zod parse, then `normaliseEvent`. */
 export const normalised = (event: EventInput) => normaliseEvent(eventInputSchema.parse(event));
 
-/**
- * Contract events through the real ingest path (zod parse, normalise, `ingestEvents`), `batch`
- * at a time (all in one `ingestEvents` call by default); what each call returned, in order.
- */
-export async function ingestInputs(
-  deps: IngestDeps,
-  events: readonly EventInput[],
-  batch = Math.max(1, events.length),
-): Promise<IngestResult[]> {
-  const results: IngestResult[] = [];
-  for (let i = 0; i < events.length; i += batch) results.push(await ingestEvents(deps, events.slice(i, i + batch).map(normalised)));
-  return results;
+/** Contract events through the real ingest path (zod parse, normalise, `ingestEvents`), `batch` at a time (by default all in one call). */
+export async function ingestInputs(deps: IngestDeps, events: readonly EventInput[], batch = Math.max(1, events.length)) {
+  for (let i = 0; i < events.length; i += batch) await ingestEvents(deps, events.slice(i, i + batch).map(normalised));
 }
