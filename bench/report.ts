@@ -138,7 +138,7 @@ function sectionBody(r: BenchResult & { run: RunMeta }, file: string): string {
     '```',
     '',
     `${r.prefix ?? ''}Machine: ${machine}. 1-minute load average ${loadBefore.toFixed(2)} at the start and ${loadAfter.toFixed(2)} ` +
-      `at the end (the machine is shared: other work ran meanwhile); run took ${seconds.toFixed(0)} s${note ? `; ${note}` : ''}.`,
+      `at the end; run took ${seconds.toFixed(0)} s${note ? `; ${note}` : ''}.`,
     '',
     r.body,
   ].join('\n');

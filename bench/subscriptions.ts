@@ -216,7 +216,7 @@ export async function run(): Promise<report.BenchResult> {
     section: 'Subscribers (issue 5)',
     command: 'npm run bench -- subscriptions        # BENCH_SECONDS=2 for a quick pass (no file written)',
     machine: { PostgreSQL: await postgresVersion(url), 'load generator': autocannon },
-    run: clock.finish(`${busy ? `${busy}. ` : ''}The app, PostgreSQL and the load generator share these cores with that other work`),
+    run: clock.finish(`${busy ? `${busy}. ` : ''}The app, PostgreSQL and the load generator share these cores`),
     write: report.writeUnless(SECONDS !== 10, 'BENCH_SECONDS'),
     body: report.writeUp('subscriptions', view, tables),
   };
