@@ -13,7 +13,7 @@ import { benchDatabaseUrl, freshSchema } from '../testkit/db-targets';
 import { ingestInputs, sampleEvent } from '../testkit/events';
 import { projectRoot } from '../testkit/process';
 import { median } from '../testkit/stats';
-import { interleaved, log, spread } from './measure';
+import { cpuMsSince, interleaved, log, spread } from './measure';
 import * as report from './report';
 
 const EVENTS = report.envNumber('BENCH_FEED_EVENTS', 5_000, 100);
@@ -49,11 +49,11 @@ export async function run(): Promise<report.BenchResult> {
     const args = ['-j', '-c', String(CONNECTIONS), '-d', String(seconds), ...headers, origin + s.path];
     const cpu = process.cpuUsage();
     const { stdout } = await promisify(execFile)(`${projectRoot}/node_modules/.bin/autocannon`, args, { maxBuffer: 1 << 24 });
-    const { user, system } = process.cpuUsage(cpu);
+    const cpuMs = cpuMsSince(cpu);
     const result = JSON.parse(stdout) as { requests: { average: number; total: number }; statusCodeStats?: Record<string, unknown> };
     return {
       rate: result.requests.average,
-      cpuUs: (user + system) / result.requests.total,
+      cpuUs: (cpuMs * 1000) / result.requests.total,
       statuses: Object.keys(result.statusCodeStats ?? {}),
     };
   };

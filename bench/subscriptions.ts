@@ -20,7 +20,7 @@ import {
   startLoadGenerator,
   stateAfter,
 } from '../testkit/subscriber-load';
-import { inTempDir, log } from './measure';
+import { cpuMsSince, inTempDir, log } from './measure';
 import { type CpuProfile, profiled, whereTimeGoes } from './profile';
 import * as report from './report';
 
@@ -204,12 +204,12 @@ export async function run(): Promise<report.BenchResult> {
     }
   });
   const cpuAfter = cpuTimes();
-  const appCpu = process.cpuUsage(appCpuBefore);
+  const appCpuMs = cpuMsSince(appCpuBefore);
   const cores = Number(machineInfo().nproc) || 1;
   const busy =
     cpuBefore && cpuAfter
       ? `all ${cores} CPUs were ${(100 * (1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total))).toFixed(0)}% busy over the run (/proc/stat), ` +
-        `the app process itself using ${((100 * (appCpu.user + appCpu.system)) / 1e6 / (clock.elapsedS() * cores)).toFixed(0)}% of them`
+        `the app process itself using ${((100 * appCpuMs) / 1000 / (clock.elapsedS() * cores)).toFixed(0)}% of them`
       : '';
   const { view, tables } = writeUpView(results, profile, after);
   return {

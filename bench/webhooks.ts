@@ -1,5 +1,5 @@
-import { eventInputSchema, normaliseEvent } from '../src/alerts/event';
 import { benchDatabaseUrl, postgresVersion } from '../testkit/db-targets';
+import { normalised } from '../testkit/events';
 import { benchEvents, batches as inBatches } from '../testkit/generated-events';
 import { codeVersion } from '../testkit/machine';
 import { median } from '../testkit/stats';
@@ -82,7 +82,7 @@ export async function run(): Promise<report.BenchResult> {
   log(
     `webhooks bench (${code}): ${report.fmtInt(CHANGES)} changes x ${ENDPOINTS} endpoints (1 slow), phases ${PHASES.join(', ')}, cap ${CAP_MS / 1000} s`,
   );
-  const batches = inBatches(benchEvents(CHANGES, 20_250_707), BATCH).map((b) => b.map((e) => normaliseEvent(eventInputSchema.parse(e))));
+  const batches = inBatches(benchEvents(CHANGES, 20_250_707), BATCH).map((b) => b.map(normalised));
   const receivers = await startWebhookReceivers(Array.from({ length: ENDPOINTS }, (_, i) => (i === ENDPOINTS - 1 ? SLOW_MS : 0)));
   const raws: RawResult[] = [];
   const phases: Phase[] = [];
